@@ -1,0 +1,58 @@
+//! The lock algorithms, one file each, and the registry that names them.
+//!
+//! To add an algorithm: write `models/<name>.rs` implementing
+//! [`LockModel`](crate::node::LockModel) (its module doc cites the source and
+//! states the weaknesses you expect), declare it below, and add one line to
+//! [`all`]. Nothing in `src/` changes.
+
+pub mod redis;
+pub mod redis_py_lock;
+pub mod redis_set_px;
+pub mod redis_setnx;
+
+use std::path::Path;
+
+use crate::check::{self, CheckOptions, CheckReport};
+use crate::node::LockModel;
+use crate::scenario::Scenario;
+
+/// One model id as users see it.
+#[derive(Clone, Copy)]
+pub struct ModelEntry {
+    pub id: &'static str,
+    pub summary: &'static str,
+    /// Checks this model under a scenario.
+    pub check: fn(&str, &Scenario, &Path, &CheckOptions) -> Result<CheckReport, String>,
+}
+
+impl ModelEntry {
+    pub fn run(
+        &self,
+        scenario: &Scenario,
+        scenario_file: &Path,
+        options: &CheckOptions,
+    ) -> Result<CheckReport, String> {
+        (self.check)(self.id, scenario, scenario_file, options)
+    }
+}
+
+fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
+    registry.extend(M::VARIANTS.iter().map(|v| ModelEntry {
+        id: v.id,
+        summary: v.summary,
+        check: check::run::<M>,
+    }));
+}
+
+/// Every model, in the order `lockcheck list` shows them.
+pub fn all() -> Vec<ModelEntry> {
+    let mut registry = Vec::new();
+    variants::<redis_setnx::RedisSetnx>(&mut registry);
+    variants::<redis_set_px::RedisSetPx>(&mut registry);
+    variants::<redis_py_lock::RedisPyLock>(&mut registry);
+    registry
+}
+
+pub fn find(id: &str) -> Option<ModelEntry> {
+    all().into_iter().find(|m| m.id == id)
+}

@@ -1,0 +1,367 @@
+//! The single Redis instance that the Redis lock family shares, and the
+//! client side they have in common.
+//!
+//! Not a lock algorithm itself: `redis_setnx`, `redis_set_px` and
+//! `redis_py_lock` each pick the commands their source uses (a [`Flavor`]) and
+//! get a [`RedisLock`] model. The server keeps one lock key, with an optional
+//! expiry judged by the server's own clock, and a counter for fencing tokens.
+//! It persists nothing (Redis without AOF), so a restart forgets the lock.
+//!
+//! The client sends one command at a time. If the scenario sets
+//! `params.request_timeout_ticks`, a command unanswered for that long is sent
+//! again (a client library's socket timeout and retry); without it the client
+//! waits forever, as redis-py does with its default `socket_timeout=None`.
+//! While the lock is busy it sleeps `params.retry_ticks` and asks again.
+
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use crate::node::{Ctx, LockModel, NodeId, Out, Variant};
+use crate::scenario::LockParams;
+
+/// The lock key, if set.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Key {
+    pub value: u64,
+    /// On the server's local clock; `None` never expires.
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RedisServer {
+    pub lock: Option<Key>,
+    /// The counter behind fencing tokens (`INCR lock:fence`).
+    pub fence: u64,
+}
+
+/// The Redis commands the family uses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Cmd {
+    /// `SETNX key value`
+    SetNx { value: u64 },
+    /// `SET key value NX PX ttl`
+    SetNxPx { value: u64, ttl_ticks: u32 },
+    /// A script: `if SET key <INCR fence> NX PX ttl then return the counter`.
+    SetNxPxFenced { ttl_ticks: u32 },
+    /// `DEL key`
+    Del,
+    /// The documented compare-and-delete script:
+    /// `if GET key == value then DEL key`.
+    DelIfValue { value: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Reply {
+    /// Whether the key was set.
+    Set(bool),
+    /// The fencing token if the key was set.
+    Token(Option<u64>),
+    /// Whether a key was deleted.
+    Deleted(bool),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    Req { id: u8, cmd: Cmd },
+    Rep { id: u8, reply: Reply },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    /// Sleep over; ask for the busy lock again.
+    Retry,
+    /// No reply in time; send the command again.
+    Timeout,
+}
+
+impl RedisServer {
+    /// Runs one command atomically at the server's local time `now`.
+    pub fn execute(&mut self, now: i64, cmd: Cmd) -> Reply {
+        // An expired key is gone, whether or not Redis has evicted it yet.
+        if self
+            .lock
+            .as_ref()
+            .is_some_and(|k| k.expires_at.is_some_and(|at| now >= at))
+        {
+            self.lock = None;
+        }
+        let free = self.lock.is_none();
+        match cmd {
+            Cmd::SetNx { value } => {
+                if free {
+                    self.lock = Some(Key {
+                        value,
+                        expires_at: None,
+                    });
+                }
+                Reply::Set(free)
+            }
+            Cmd::SetNxPx { value, ttl_ticks } => {
+                if free {
+                    self.lock = Some(Key {
+                        value,
+                        expires_at: Some(now + ttl_ticks as i64),
+                    });
+                }
+                Reply::Set(free)
+            }
+            Cmd::SetNxPxFenced { ttl_ticks } => {
+                if free {
+                    self.fence += 1;
+                    self.lock = Some(Key {
+                        value: self.fence,
+                        expires_at: Some(now + ttl_ticks as i64),
+                    });
+                    Reply::Token(Some(self.fence))
+                } else {
+                    Reply::Token(None)
+                }
+            }
+            Cmd::Del => Reply::Deleted(self.lock.take().is_some()),
+            Cmd::DelIfValue { value } => {
+                if self.lock.as_ref().is_some_and(|k| k.value == value) {
+                    self.lock = None;
+                    Reply::Deleted(true)
+                } else {
+                    Reply::Deleted(false)
+                }
+            }
+        }
+    }
+}
+
+/// How a lock of the family acquires and releases.
+#[derive(Clone, Debug)]
+pub struct Flavor {
+    pub acquire: Acquire,
+    pub release: Release,
+    pub retry_ticks: u32,
+    pub request_timeout_ticks: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Acquire {
+    /// `SETNX key 1`
+    SetNx,
+    /// `SET key <unique token> NX PX ttl`
+    SetNxPx { ttl_ticks: u32 },
+    /// Like `SetNxPx`, the token being a counter that the client sends to the
+    /// resource.
+    SetNxPxFenced { ttl_ticks: u32 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Release {
+    /// `DEL key`, whoever holds it.
+    Del,
+    /// Compare-and-delete on the client's token.
+    DelIfValue,
+}
+
+impl Flavor {
+    pub fn fenced(&self) -> bool {
+        matches!(self.acquire, Acquire::SetNxPxFenced { .. })
+    }
+}
+
+/// A model of the family: which commands is fixed by `F`.
+pub trait RedisFlavor: Send + Sync + 'static {
+    const VARIANTS: &'static [Variant];
+    fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String>;
+}
+
+pub struct RedisLock<F> {
+    flavor: Flavor,
+    _f: PhantomData<fn() -> F>,
+}
+
+/// Where the client is in the protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    Idle,
+    Acquiring,
+    Sleeping,
+    Holding,
+    Releasing,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RedisClient {
+    pub step: Step,
+    /// The value this client writes into the key: unique per acquisition.
+    pub value: u64,
+    pub acquisitions: u8,
+    /// The command awaiting its reply, with its request id.
+    pub pending: Option<(u8, Cmd)>,
+    pub next_id: u8,
+}
+
+impl<F: RedisFlavor> RedisLock<F> {
+    fn call(&self, ctx: &Ctx, c: &mut RedisClient, cmd: Cmd, out: &mut Out<Self>) {
+        let id = c.next_id;
+        c.next_id = c.next_id.wrapping_add(1);
+        c.pending = Some((id, cmd.clone()));
+        out.send(ctx.server(), Msg::Req { id, cmd });
+        if let Some(t) = self.flavor.request_timeout_ticks {
+            out.set_timer(Timer::Timeout, t);
+        }
+    }
+
+    fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
+        match self.flavor.acquire {
+            Acquire::SetNx => Cmd::SetNx { value: 1 },
+            Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
+                value: c.value,
+                ttl_ticks,
+            },
+            Acquire::SetNxPxFenced { ttl_ticks } => Cmd::SetNxPxFenced { ttl_ticks },
+        }
+    }
+}
+
+impl<F: RedisFlavor> LockModel for RedisLock<F> {
+    type Server = RedisServer;
+    type Durable = ();
+    type Client = RedisClient;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    const VARIANTS: &'static [Variant] = F::VARIANTS;
+
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
+        Ok(RedisLock {
+            flavor: F::flavor(variant, params)?,
+            _f: PhantomData,
+        })
+    }
+
+    fn server_name(&self, _index: usize) -> String {
+        "redis".to_string()
+    }
+
+    fn fenced(&self) -> bool {
+        self.flavor.fenced()
+    }
+
+    fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> RedisServer {
+        RedisServer {
+            lock: None,
+            fence: 0,
+        }
+    }
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut RedisServer,
+        src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        if let Msg::Req { id, cmd } = msg {
+            let reply = state.execute(ctx.local_ticks, cmd);
+            out.send(src, Msg::Rep { id, reply });
+        }
+    }
+
+    fn client_init(&self, _ctx: &Ctx) -> RedisClient {
+        RedisClient {
+            step: Step::Idle,
+            value: 0,
+            acquisitions: 0,
+            pending: None,
+            next_id: 0,
+        }
+    }
+
+    fn client_acquire(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
+        c.acquisitions = c.acquisitions.wrapping_add(1);
+        // A token no other client and no other acquisition uses, like the
+        // random value redis-py writes.
+        c.value = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+        c.step = Step::Acquiring;
+        let cmd = self.acquire_cmd(c);
+        self.call(ctx, c, cmd, out);
+    }
+
+    fn client_release(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
+        c.step = Step::Releasing;
+        let cmd = match self.flavor.release {
+            Release::Del => Cmd::Del,
+            Release::DelIfValue => Cmd::DelIfValue { value: c.value },
+        };
+        self.call(ctx, c, cmd, out);
+    }
+
+    fn client_on_msg(
+        &self,
+        _ctx: &Ctx,
+        c: &mut RedisClient,
+        _src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        let Msg::Rep { id, reply } = msg else { return };
+        if c.pending.as_ref().map(|(p, _)| *p) != Some(id) {
+            return; // The answer to a request sent again since.
+        }
+        c.pending = None;
+        if self.flavor.request_timeout_ticks.is_some() {
+            out.cancel_timer(Timer::Timeout);
+        }
+        match (&c.step, reply) {
+            (Step::Acquiring, Reply::Set(true)) => {
+                c.step = Step::Holding;
+                out.acquired(None);
+            }
+            (Step::Acquiring, Reply::Token(Some(token))) => {
+                c.step = Step::Holding;
+                c.value = token;
+                out.acquired(Some(token));
+            }
+            (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
+                c.step = Step::Sleeping;
+                out.set_timer(Timer::Retry, self.flavor.retry_ticks);
+            }
+            (Step::Releasing, Reply::Deleted(_)) => {
+                c.step = Step::Idle;
+                out.released();
+            }
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(&self, ctx: &Ctx, c: &mut RedisClient, timer: Timer, out: &mut Out<Self>) {
+        match timer {
+            Timer::Retry if c.step == Step::Sleeping => {
+                c.step = Step::Acquiring;
+                let cmd = self.acquire_cmd(c);
+                self.call(ctx, c, cmd, out);
+            }
+            Timer::Timeout => {
+                if let Some((_, cmd)) = c.pending.clone() {
+                    self.call(ctx, c, cmd, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads the parameters every member of the family uses.
+pub fn common(
+    params: &LockParams,
+    acquire: Acquire,
+    release: Release,
+) -> Result<Flavor, String> {
+    Ok(Flavor {
+        acquire,
+        release,
+        retry_ticks: LockParams::require(params.retry_ticks, "retry_ticks")?,
+        request_timeout_ticks: match params.request_timeout_ticks {
+            Some(0) => return Err("`params.request_timeout_ticks` must be at least 1".into()),
+            t => t,
+        },
+    })
+}

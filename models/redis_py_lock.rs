@@ -1,0 +1,58 @@
+//! A redis-py style lock (`r.lock(key, ...)`: token and timeout), released as
+//! seed 001's own release function does it: without checking ownership.
+//!
+//! Source: seed 001, section 4. `get_shared_resource` takes the lock with
+//! `r.lock(lock_key, ...)`, which sets the key with a random token and an
+//! expiry (`SET key token NX PX timeout`). The seed's `release_lock(lock_key)`
+//! calls `r.lock_release(lock_key)`, which redis-py does not have; what such a
+//! helper can do with only the key's name is `DEL key`, so that is what is
+//! modeled: the token is written and never checked.
+//!
+//! # Protocol
+//! 1. The client sends `SET lock <token> NX PX ttl_ticks`; on OK it holds the
+//!    lock, otherwise it sleeps `retry_ticks` and asks again.
+//! 2. The key expires `ttl_ticks` after it was set, on the server's clock.
+//! 3. To release, the client sends `DEL lock`, whoever holds it now.
+//!
+//! Variant `redis_py_lock_fenced`: as in `redis_set_px_fenced`, the token is a
+//! counter sent to the resource, which rejects stale tokens.
+//!
+//! # Expected weaknesses
+//! - Everything that breaks `redis_set_px` (a pause or a server clock jump
+//!   past the TTL) breaks this too.
+//! - **Deleting someone else's lock:** a release that arrives after the key
+//!   expired and another client took it deletes the new holder's key, so a
+//!   third acquisition overlaps the second. Compare-and-delete in
+//!   `redis_set_px` exists to prevent exactly this.
+//!
+//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+
+use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::Variant;
+use crate::scenario::LockParams;
+
+pub struct PyLock;
+
+impl RedisFlavor for PyLock {
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "redis_py_lock",
+            summary: "redis-py lock (token + timeout) released by plain DEL as seed 001 s4 does",
+        },
+        Variant {
+            id: "redis_py_lock_fenced",
+            summary: "redis_py_lock whose token is a counter the resource fences on",
+        },
+    ];
+
+    fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String> {
+        let ttl_ticks = LockParams::require(params.ttl_ticks, "ttl_ticks")?;
+        let acquire = match variant {
+            "redis_py_lock_fenced" => Acquire::SetNxPxFenced { ttl_ticks },
+            _ => Acquire::SetNxPx { ttl_ticks },
+        };
+        redis::common(params, acquire, Release::Del)
+    }
+}
+
+pub type RedisPyLock = RedisLock<PyLock>;

@@ -1,0 +1,64 @@
+//! Redis `SET key token NX PX ttl`, released by an atomic compare-and-delete:
+//! the documented single-instance pattern.
+//!
+//! Source: the Redis documentation's single-instance lock ("SET resource_name
+//! my_random_value NX PX 30000", released by a script that deletes the key
+//! only if it still holds `my_random_value`); the lease-and-token design that
+//! seed 001 section 4 relies on.
+//!
+//! # Protocol
+//! 1. The client sends `SET lock <token> NX PX ttl_ticks`, `token` unique to
+//!    this client and acquisition. On OK it holds the lock; otherwise it
+//!    sleeps `retry_ticks` and asks again.
+//! 2. The key expires `ttl_ticks` after it was set, on the server's clock.
+//! 3. To release, the client runs compare-and-delete: delete the key only if
+//!    its value is still `token`.
+//!
+//! Variant `redis_set_px_fenced`: the set runs in a script that also
+//! increments a counter and stores and returns it as the token; the client
+//! sends the token with every resource operation, and the resource rejects
+//! tokens below the highest it has seen.
+//!
+//! # Expected weaknesses
+//! - **Process pause past the TTL** (the GC pause): the key expires while the
+//!   holder is stalled between acquiring and writing, a second client takes
+//!   the lock, and the first wakes still believing it holds it:
+//!   `mutual_exclusion` and `resource_safe` are violated. With fencing the
+//!   stale write is rejected, so `resource_safe` holds although
+//!   `mutual_exclusion` (a statement about beliefs) is still violated.
+//! - **Server clock jumping forward** expires the key early, with the same
+//!   outcome as a pause.
+//! - **Holder crash** is survived: the key expires and the others proceed.
+//! - Compare-and-delete means a late release cannot delete someone else's key.
+//!
+//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+
+use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::Variant;
+use crate::scenario::LockParams;
+
+pub struct SetPx;
+
+impl RedisFlavor for SetPx {
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "redis_set_px",
+            summary: "Redis SET NX PX with a unique token, released by compare-and-delete",
+        },
+        Variant {
+            id: "redis_set_px_fenced",
+            summary: "redis_set_px whose token is a counter the resource fences on",
+        },
+    ];
+
+    fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String> {
+        let ttl_ticks = LockParams::require(params.ttl_ticks, "ttl_ticks")?;
+        let acquire = match variant {
+            "redis_set_px_fenced" => Acquire::SetNxPxFenced { ttl_ticks },
+            _ => Acquire::SetNxPx { ttl_ticks },
+        };
+        redis::common(params, acquire, Release::DelIfValue)
+    }
+}
+
+pub type RedisSetPx = RedisLock<SetPx>;

@@ -1,0 +1,50 @@
+//! Redis `SETNX` spin lock, released by `DEL`: no expiry, no owner check.
+//!
+//! Source: seed 000, section 4.3 (filed under "message queue" there, but the
+//! code is Redis):
+//!
+//! ```python
+//! def acquire_lock(lock_key):
+//!     while redis.setnx(lock_key, 1) == 0:
+//!         sleep(1)
+//! def release_lock(lock_key):
+//!     redis.delete(lock_key)
+//! ```
+//!
+//! # Protocol
+//! 1. The client sends `SETNX lock 1`. On 1 it holds the lock; on 0 it sleeps
+//!    `retry_ticks` and asks again.
+//! 2. To release it sends `DEL lock`.
+//!
+//! # Expected weaknesses
+//! - **Holder crash: deadlock.** Nothing ever deletes a dead holder's key, so
+//!   the others spin until the horizon: `progress` is violated, while
+//!   `mutual_exclusion` and `resource_safe` hold (no one else ever gets in).
+//! - **Lost reply: deadlock.** If the reply to a successful `SETNX` is lost and
+//!   the client asks again, it is told 0 by its own key and spins forever.
+//! - **Pauses and clocks cannot break safety:** no lease, so a paused holder
+//!   still holds the lock when it wakes. The price is the deadlock above.
+//! - **Server restart** (not in this issue's scenarios) forgets the key and
+//!   lets a second client in; a fenced variant would need a token that
+//!   survives the restart, which `SETNX key 1` does not have, so there is none.
+//!
+//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+
+use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::Variant;
+use crate::scenario::LockParams;
+
+pub struct Setnx;
+
+impl RedisFlavor for Setnx {
+    const VARIANTS: &'static [Variant] = &[Variant {
+        id: "redis_setnx",
+        summary: "Redis SETNX spin lock released by DEL (seed 000 s4.3): no TTL, no owner check",
+    }];
+
+    fn flavor(_variant: &str, params: &LockParams) -> Result<Flavor, String> {
+        redis::common(params, Acquire::SetNx, Release::Del)
+    }
+}
+
+pub type RedisSetnx = RedisLock<Setnx>;

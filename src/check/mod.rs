@@ -1,0 +1,389 @@
+//! Checking one model under one scenario: build the world, search it, and turn
+//! what the search found into verdicts, timelines and trace files.
+
+pub mod bfs;
+mod render;
+
+pub use render::{render_report, render_timeline};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::node::LockModel;
+use crate::properties::{PropertyKind, PropertyName};
+use crate::scenario::{ExpectedVerdict, Scenario};
+use crate::trace::{self, TraceFile};
+use crate::world::{World, WorldConfig, describe_action, step_view};
+use bfs::{Bound, SearchLimits, Stop};
+
+/// How to run one check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub limits: SearchLimits,
+    pub threads: usize,
+    /// Where counterexample traces are written (under `traces/`); `None`
+    /// writes nothing.
+    pub report_dir: Option<PathBuf>,
+    /// Show a progress bar on stderr (hidden when stderr is not a terminal).
+    pub progress: bool,
+    /// Extra flags (limit overrides) that the reproduce command must repeat.
+    pub reproduce_flags: Vec<String>,
+}
+
+/// The verdict on one property.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    /// Safety and bounded liveness: the whole bounded space was searched and
+    /// no counterexample exists. Reachability: an example was found, in
+    /// `steps` steps.
+    Holds {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        steps: Option<usize>,
+    },
+    /// Safety and bounded liveness: a counterexample of `steps` steps, the
+    /// fewest possible. Reachability: the whole space has no example (`steps`
+    /// is then `None`).
+    Violated {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        steps: Option<usize>,
+    },
+    /// The search stopped at a bound before deciding.
+    Inconclusive { reason: String },
+}
+
+impl Verdict {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Holds { .. } => "holds",
+            Verdict::Violated { .. } => "VIOLATED",
+            Verdict::Inconclusive { .. } => "inconclusive",
+        }
+    }
+
+    pub fn matches(&self, expected: ExpectedVerdict) -> bool {
+        matches!(
+            (self, expected),
+            (Verdict::Holds { .. }, ExpectedVerdict::Holds)
+                | (Verdict::Violated { .. }, ExpectedVerdict::Violated)
+        )
+    }
+}
+
+/// One row of a counterexample timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineRow {
+    pub step: usize,
+    /// Real time when the step happened.
+    pub tick: u32,
+    pub actor: String,
+    pub event: String,
+    /// What each client believes after the step.
+    pub beliefs: Vec<String>,
+    pub resource: String,
+}
+
+/// A counterexample (or, for reachability, an example).
+#[derive(Clone, Debug, Serialize)]
+pub struct PathReport {
+    pub rows: Vec<TimelineRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_file: Option<PathBuf>,
+    pub reproduce: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyReport {
+    pub property: PropertyName,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<ExpectedVerdict>,
+    #[serde(skip)]
+    pub path: Option<PathReport>,
+}
+
+impl PropertyReport {
+    /// Whether this verdict meets the scenario's expectation. Without one, a
+    /// violated safety property and any inconclusive verdict do not.
+    pub fn as_expected(&self) -> bool {
+        match self.expected {
+            Some(e) => self.verdict.matches(e),
+            None => matches!(self.verdict, Verdict::Holds { .. }),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchStats {
+    pub engine: &'static str,
+    pub init_states: usize,
+    pub unique_states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    /// `complete`, `all properties decided`, or the bound that stopped it.
+    pub stop: String,
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    pub model: String,
+    pub scenario: String,
+    pub scenario_file: PathBuf,
+    pub stats: SearchStats,
+    pub properties: Vec<PropertyReport>,
+}
+
+impl CheckReport {
+    pub fn all_as_expected(&self) -> bool {
+        self.properties.iter().all(PropertyReport::as_expected)
+    }
+    pub fn any_inconclusive(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| matches!(p.verdict, Verdict::Inconclusive { .. }))
+    }
+}
+
+/// The command that reproduces a run, as printed after a violation.
+pub fn reproduce_command(
+    model: &str,
+    scenario_file: &Path,
+    property: Option<PropertyName>,
+    flags: &[String],
+) -> String {
+    let mut cmd = format!(
+        "cargo run --release -- check --model {model} --scenario {}",
+        scenario_file.display()
+    );
+    if let Some(p) = property {
+        cmd.push_str(&format!(" --property {p}"));
+    }
+    for f in flags {
+        cmd.push(' ');
+        cmd.push_str(f);
+    }
+    cmd
+}
+
+/// Checks model variant `variant` (implemented by `M`) under `scenario`.
+pub fn run<M: LockModel>(
+    variant: &str,
+    scenario: &Scenario,
+    scenario_file: &Path,
+    options: &CheckOptions,
+) -> Result<CheckReport, String> {
+    let model = M::new(variant, &scenario.params)
+        .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
+    let world = World::new(model, WorldConfig::from_scenario(scenario));
+
+    let bar = options.progress.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("{variant}: searching"));
+        bar
+    });
+    let mut on_level = |depth: u32, unique: u64| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{variant}: depth {depth}, {unique} unique states"));
+            bar.tick();
+        }
+    };
+    let outcome = bfs::search(&world, &options.limits, options.threads, &mut on_level);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    let bound = match outcome.stop {
+        Stop::Bound(b) => Some(b),
+        _ => None,
+    };
+    let scenario_name = Scenario::name_of(scenario_file);
+    let mut properties = Vec::new();
+    for (i, name) in PropertyName::ALL.into_iter().enumerate() {
+        let discovery = outcome.discoveries[i].as_ref();
+        let steps = discovery.map(|d| d.actions.len());
+        let verdict = match (name.kind(), discovery, bound) {
+            (PropertyKind::Reachability, Some(_), _) => Verdict::Holds { steps },
+            (PropertyKind::Reachability, None, None) => Verdict::Violated { steps: None },
+            (_, Some(_), _) => Verdict::Violated { steps },
+            (_, None, None) => Verdict::Holds { steps: None },
+            (_, None, Some(b)) => Verdict::Inconclusive {
+                reason: inconclusive_reason(b),
+            },
+        };
+        let path = match discovery {
+            Some(d) => {
+                let rows = timeline(&world, d);
+                let is_counterexample = name.kind() != PropertyKind::Reachability;
+                let trace_file = match (&options.report_dir, is_counterexample) {
+                    (Some(dir), true) => {
+                        let file = TraceFile {
+                            format: trace::FORMAT.to_string(),
+                            format_version: trace::FORMAT_VERSION,
+                            lockcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+                            kind: "counterexample".to_string(),
+                            model: variant.to_string(),
+                            property: name,
+                            engine: "bfs".to_string(),
+                            scenario_file: scenario_file.to_path_buf(),
+                            scenario: scenario.clone(),
+                            limits: trace::TraceLimits::from(&options.limits),
+                            nodes: world.node_names().to_vec(),
+                            init_index: d.init_index,
+                            actions: d
+                                .actions
+                                .iter()
+                                .map(|a| serde_json::to_value(a).expect("actions serialize"))
+                                .collect(),
+                            steps: d
+                                .states
+                                .iter()
+                                .zip(rows.iter())
+                                .map(|(s, row)| trace::TraceStep {
+                                    step: row.step,
+                                    actor: row.actor.clone(),
+                                    event: row.event.clone(),
+                                    state: step_view(&world, s),
+                                })
+                                .collect(),
+                            reproduce: reproduce_command(
+                                variant,
+                                scenario_file,
+                                Some(name),
+                                &options.reproduce_flags,
+                            ),
+                        };
+                        let path = dir
+                            .join("traces")
+                            .join(format!("{variant}.{scenario_name}.{name}.json"));
+                        trace::write(&path, &file)
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                        Some(path)
+                    }
+                    _ => None,
+                };
+                Some(PathReport {
+                    rows,
+                    trace_file,
+                    reproduce: reproduce_command(
+                        variant,
+                        scenario_file,
+                        Some(name),
+                        &options.reproduce_flags,
+                    ),
+                })
+            }
+            None => None,
+        };
+        properties.push(PropertyReport {
+            property: name,
+            verdict,
+            expected: scenario
+                .expect
+                .iter()
+                .find(|(m, _)| m.0 == variant)
+                .and_then(|(_, e)| e.get(&name).copied()),
+            path,
+        });
+    }
+
+    Ok(CheckReport {
+        model: variant.to_string(),
+        scenario: scenario_name,
+        scenario_file: scenario_file.to_path_buf(),
+        stats: SearchStats {
+            engine: "bfs",
+            init_states: outcome.init_states,
+            unique_states: outcome.unique_states,
+            transitions: outcome.transitions,
+            depth: outcome.depth,
+            stop: match outcome.stop {
+                Stop::Exhausted => "complete".to_string(),
+                Stop::AllDecided => "stopped early: every property decided".to_string(),
+                Stop::Bound(b) => format!("incomplete: {b}"),
+            },
+            complete: bound.is_none(),
+        },
+        properties,
+    })
+}
+
+fn inconclusive_reason(bound: Bound) -> String {
+    let hint = match bound {
+        Bound::States(_) => "raise --states-max or limits.states_max",
+        Bound::Depth(_) => "raise --depth-max or limits.depth_max",
+        Bound::Time(_) => "raise --seconds-max or limits.seconds_max",
+    };
+    format!("{bound} before a verdict ({hint})")
+}
+
+fn timeline<M: LockModel>(
+    world: &World<M>,
+    d: &bfs::Discovery<World<M>>,
+) -> Vec<TimelineRow> {
+    let beliefs = |s: &crate::world::WorldState<M>| -> (Vec<String>, String) {
+        let view = step_view(world, s);
+        let clients = view.clients.iter().map(|c| c.short()).collect();
+        let r = &view.resource;
+        let mut res = format!("value={} writes={}", r.value, r.writes_accepted);
+        if r.stale_write_accepted {
+            res.push_str(" STALE-WRITE");
+        }
+        (clients, res)
+    };
+    let first = &d.states[0];
+    let clocks: Vec<String> = first
+        .clocks
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let name = &world.node_names()[n];
+            if c.rate_percent == 100 {
+                format!("{name}={}", c.offset_ticks)
+            } else {
+                format!("{name}={}@{}%", c.offset_ticks, c.rate_percent)
+            }
+        })
+        .collect();
+    let (b, r) = beliefs(first);
+    let mut rows = vec![TimelineRow {
+        step: 0,
+        tick: first.now,
+        actor: "-".to_string(),
+        event: format!("initial state; clocks {}", clocks.join(" ")),
+        beliefs: b,
+        resource: r,
+    }];
+    for (i, action) in d.actions.iter().enumerate() {
+        let before = &d.states[i];
+        let after = &d.states[i + 1];
+        let (actor, event) = describe_action(world, before, action);
+        let (b, r) = beliefs(after);
+        rows.push(TimelineRow {
+            step: i + 1,
+            tick: after.now,
+            actor,
+            event,
+            beliefs: b,
+            resource: r,
+        });
+    }
+    rows
+}
+
+/// Resolves a scenario's limits with command-line overrides.
+pub fn resolve_limits(
+    scenario: &Scenario,
+    states_max: Option<u64>,
+    depth_max: Option<u32>,
+    seconds_max: Option<u64>,
+) -> SearchLimits {
+    SearchLimits {
+        states_max: states_max.unwrap_or(scenario.limits.states_max),
+        depth_max: depth_max.or(scenario.limits.depth_max),
+        time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
+    }
+}

@@ -1,0 +1,112 @@
+//! The human-readable output of `check`. Everything here is a pure function of
+//! the report, so the same search prints the same bytes.
+
+use std::fmt::Write;
+
+use super::{CheckReport, PropertyReport, Verdict};
+use crate::properties::PropertyKind;
+use crate::scenario::Scenario;
+
+/// The verdict table for one (model, scenario), then, when `timelines` is set,
+/// every counterexample as a timeline.
+pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool) -> String {
+    let mut out = String::new();
+    let s = &report.stats;
+    let _ = writeln!(
+        out,
+        "{} under {}: {} unique states, depth {}, {} ({} search, {} initial state{})",
+        report.model,
+        report.scenario,
+        s.unique_states,
+        s.depth,
+        s.stop,
+        s.engine,
+        s.init_states,
+        if s.init_states == 1 { "" } else { "s" }
+    );
+    for p in &report.properties {
+        let verdict = match &p.verdict {
+            Verdict::Holds { steps: Some(n) } => format!("holds (example in {n} steps)"),
+            Verdict::Holds { steps: None } => "holds".to_string(),
+            Verdict::Violated { steps: Some(n) } => format!("VIOLATED in {n} steps"),
+            Verdict::Violated { steps: None } => "VIOLATED (no example exists)".to_string(),
+            Verdict::Inconclusive { .. } => "inconclusive".to_string(),
+        };
+        let expectation = match p.expected {
+            Some(e) if p.as_expected() => format!("expected {e:<8}  ok"),
+            Some(e) => format!("expected {e:<8}  UNEXPECTED"),
+            None if p.as_expected() => String::new(),
+            None => "no expectation".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<17} {:<30} {}",
+            p.property.as_str(),
+            verdict,
+            expectation
+        )
+        .map(|_| ());
+        if let Verdict::Inconclusive { reason } = &p.verdict {
+            let _ = writeln!(out, "  {:<17} {reason}", "");
+        }
+        if p.property.kind() == PropertyKind::BoundedLiveness {
+            let _ = writeln!(
+                out,
+                "  {:<17} (bounded: every client that has not crashed for good is done by tick {}, faults stop at tick {}; not liveness under fairness)",
+                "", scenario.horizon_ticks, scenario.faults_until_ticks
+            );
+        }
+    }
+    if timelines {
+        for p in &report.properties {
+            if matches!(p.verdict, Verdict::Violated { steps: Some(_) }) {
+                out.push('\n');
+                out.push_str(&render_timeline(report, p));
+            }
+        }
+    }
+    out
+}
+
+/// One counterexample as a table: step, real time, acting node, event, and
+/// what every client believes afterwards; then where the trace is and the
+/// command that reproduces it.
+pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
+    let mut out = String::new();
+    let Some(path) = &p.path else {
+        return out;
+    };
+    let steps = path.rows.len() - 1;
+    let _ = writeln!(
+        out,
+        "VIOLATED {}  model={} scenario={}  (shortest counterexample: {steps} steps)",
+        p.property, report.model, report.scenario
+    );
+    let actor_w = path.rows.iter().map(|r| r.actor.len()).max().unwrap_or(1).max(5);
+    let event_w = path
+        .rows
+        .iter()
+        .map(|r| r.event.chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(72);
+    let beliefs: Vec<String> = path.rows.iter().map(|r| r.beliefs.join(", ")).collect();
+    let beliefs_w = beliefs.iter().map(|b| b.len()).max().unwrap_or(1);
+    let _ = writeln!(
+        out,
+        "  {:>4}  {:>4}  {:<actor_w$}  {:<event_w$}  {:<beliefs_w$}  resource",
+        "step", "tick", "node", "event", "beliefs"
+    );
+    for (row, belief) in path.rows.iter().zip(&beliefs) {
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:>4}  {:<actor_w$}  {:<event_w$}  {:<beliefs_w$}  {}",
+            row.step, row.tick, row.actor, row.event, belief, row.resource
+        );
+    }
+    if let Some(file) = &path.trace_file {
+        let _ = writeln!(out, "  trace:     {}", file.display());
+    }
+    let _ = writeln!(out, "  reproduce: {}", path.reproduce);
+    out
+}

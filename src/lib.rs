@@ -1,0 +1,15 @@
+//! lockcheck: is this distributed lock safe?
+//!
+//! Lock algorithms (`models/`) run as actors in a deterministic simulated world
+//! (`world`) with explicit time, clocks, a network and faults; the checker
+//! (`check`) searches every behaviour up to a horizon for violations of the
+//! shared properties (`properties`). Scenarios (`scenario`) are data files.
+
+pub mod check;
+#[path = "../models/mod.rs"]
+pub mod models;
+pub mod node;
+pub mod properties;
+pub mod scenario;
+pub mod trace;
+pub mod world;

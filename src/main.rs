@@ -1,0 +1,361 @@
+//! The `lockcheck` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use lockcheck::check::{self, CheckOptions, CheckReport, Verdict};
+use lockcheck::models;
+use lockcheck::properties::PropertyName;
+use lockcheck::scenario::Scenario;
+
+/// Exit codes, as documented in the README.
+mod exit {
+    pub const OK: u8 = 0;
+    pub const UNEXPECTED: u8 = 1;
+    pub const INCONCLUSIVE: u8 = 3;
+    pub const BAD_INPUT: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "lockcheck",
+    version,
+    about = "Model-checks distributed lock algorithms under network, clock and process faults",
+    long_about = "Model-checks distributed lock algorithms under network, clock and process faults.\n\n\
+        Each lock algorithm runs as actors in a deterministic simulated world (real time, skewed and \
+        drifting clocks, delayed and lost messages, crashes, pauses, partitions). `check` searches \
+        every behaviour up to the scenario's horizon and reports, per property, holds / VIOLATED (with \
+        the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
+        Exit codes: 0 every verdict as expected; 1 a verdict differs from the scenario's expectation; \
+        2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid scenario."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists the models, the properties and the scenarios.
+    List {
+        /// Where the scenario files are.
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+    },
+    /// Exhaustively checks models under scenarios and compares the verdicts
+    /// with what each scenario expects.
+    ///
+    /// With no arguments, checks every scenario in --scenarios-dir with every
+    /// model its `expect` names. --scenario and --model narrow that down; a
+    /// single model under a single scenario prints each counterexample as a
+    /// timeline.
+    Check {
+        /// A model id (see `lockcheck list`); repeatable. Default: the models
+        /// each scenario's `expect` names.
+        #[arg(long = "model", value_name = "ID")]
+        models: Vec<String>,
+        /// A scenario file; repeatable. Default: every *.json in --scenarios-dir.
+        #[arg(long = "scenario", value_name = "FILE")]
+        scenarios: Vec<PathBuf>,
+        /// Report only this property (mutual_exclusion, resource_safe,
+        /// lock_acquired, progress).
+        #[arg(long, value_parser = parse_property)]
+        property: Option<PropertyName>,
+        /// Stop after this many unique states (overrides limits.states_max).
+        #[arg(long)]
+        states_max: Option<u64>,
+        /// Do not search deeper than this many steps (overrides limits.depth_max).
+        #[arg(long)]
+        depth_max: Option<u32>,
+        /// Give up after this many seconds (overrides limits.seconds_max).
+        #[arg(long)]
+        seconds_max: Option<u64>,
+        /// Search threads. Results are the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where counterexample traces are written (under traces/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Write no trace files.
+        #[arg(long)]
+        no_traces: bool,
+        /// Print counterexample timelines even when checking several runs.
+        #[arg(long)]
+        timelines: bool,
+        /// Print one JSON array of reports on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where scenario files are looked for when no --scenario is given.
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+    },
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn parse_property(s: &str) -> Result<PropertyName, String> {
+    PropertyName::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = PropertyName::ALL.iter().map(|p| p.as_str()).collect();
+        format!("unknown property `{s}`, expected one of: {}", names.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::List { scenarios_dir } => list(&scenarios_dir),
+        Command::Check {
+            models,
+            scenarios,
+            property,
+            states_max,
+            depth_max,
+            seconds_max,
+            threads,
+            report_dir,
+            no_traces,
+            timelines,
+            json,
+            scenarios_dir,
+        } => {
+            let mut reproduce_flags = Vec::new();
+            if let Some(n) = states_max {
+                reproduce_flags.push(format!("--states-max {n}"));
+            }
+            if let Some(n) = depth_max {
+                reproduce_flags.push(format!("--depth-max {n}"));
+            }
+            if let Some(n) = seconds_max {
+                reproduce_flags.push(format!("--seconds-max {n}"));
+            }
+            run_checks(CheckArgs {
+                models,
+                scenarios,
+                property,
+                overrides: (states_max, depth_max, seconds_max),
+                threads: threads.max(1),
+                report_dir: (!no_traces).then_some(report_dir),
+                timelines,
+                json,
+                scenarios_dir,
+                reproduce_flags,
+            })
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read the scenarios directory: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn list(scenarios_dir: &Path) -> u8 {
+    println!("Models:");
+    let entries = models::all();
+    let width = entries.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    for m in &entries {
+        println!("  {:<width$}  {}", m.id, m.summary);
+    }
+    println!("\nProperties:");
+    for p in PropertyName::ALL {
+        println!("  {:<16}  {}", p.as_str(), p.claim());
+    }
+    println!("\nScenarios (in {}):", scenarios_dir.display());
+    let files = match scenario_files(scenarios_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut code = exit::OK;
+    for file in files {
+        match Scenario::load(&file) {
+            Ok(s) => {
+                let models: Vec<String> = s.expect.keys().map(|m| m.0.clone()).collect();
+                println!("  {:<16}  {}", Scenario::name_of(&file), s.description);
+                println!("  {:<16}  models: {}", "", models.join(", "));
+            }
+            Err(e) => {
+                println!("  {:<16}  INVALID: {e}", Scenario::name_of(&file));
+                code = exit::BAD_INPUT;
+            }
+        }
+    }
+    code
+}
+
+struct CheckArgs {
+    models: Vec<String>,
+    scenarios: Vec<PathBuf>,
+    property: Option<PropertyName>,
+    overrides: (Option<u64>, Option<u32>, Option<u64>),
+    threads: usize,
+    report_dir: Option<PathBuf>,
+    timelines: bool,
+    json: bool,
+    scenarios_dir: PathBuf,
+    reproduce_flags: Vec<String>,
+}
+
+fn run_checks(args: CheckArgs) -> u8 {
+    for id in &args.models {
+        if models::find(id).is_none() {
+            let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
+            eprintln!(
+                "error: unknown model `{id}`; known models: {}",
+                known.join(", ")
+            );
+            return exit::BAD_INPUT;
+        }
+    }
+    let explicit_scenarios = !args.scenarios.is_empty();
+    let files = if explicit_scenarios {
+        args.scenarios.clone()
+    } else {
+        match scenario_files(&args.scenarios_dir) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+    };
+    // Validate every scenario before running anything.
+    let mut loaded = Vec::new();
+    let mut bad = false;
+    for file in &files {
+        match Scenario::load(file) {
+            Ok(s) => loaded.push((file.clone(), s)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        return exit::BAD_INPUT;
+    }
+
+    // The (model, scenario) pairs to run, in scenario order then model order.
+    let mut runs = Vec::new();
+    for (file, scenario) in &loaded {
+        let ids: Vec<String> = if args.models.is_empty() {
+            scenario.expect.keys().map(|m| m.0.clone()).collect()
+        } else if explicit_scenarios {
+            args.models.clone()
+        } else {
+            args.models
+                .iter()
+                .filter(|id| scenario.expect.keys().any(|m| &m.0 == *id))
+                .cloned()
+                .collect()
+        };
+        for id in ids {
+            runs.push((file.clone(), scenario, id));
+        }
+    }
+    if runs.is_empty() {
+        eprintln!("error: nothing to check: no scenario names the given model(s) in its `expect`");
+        return exit::BAD_INPUT;
+    }
+
+    let single = runs.len() == 1;
+    let mut reports: Vec<CheckReport> = Vec::new();
+    let mut code = exit::OK;
+    for (file, scenario, id) in runs {
+        let entry = models::find(&id).expect("validated above");
+        let (states_max, depth_max, seconds_max) = args.overrides;
+        let options = CheckOptions {
+            limits: check::resolve_limits(scenario, states_max, depth_max, seconds_max),
+            threads: args.threads,
+            report_dir: args.report_dir.clone(),
+            progress: !args.json,
+            reproduce_flags: args.reproduce_flags.clone(),
+        };
+        let started = Instant::now();
+        let mut report = match entry.run(scenario, &file, &options) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        if let Some(p) = args.property {
+            report.properties.retain(|r| r.property == p);
+        }
+        // Timing goes to stderr so that stdout is the same on every run.
+        eprintln!(
+            "checked {id} under {} in {:.1} s",
+            report.scenario,
+            started.elapsed().as_secs_f64()
+        );
+        if !report.all_as_expected() {
+            let decided_mismatch = report.properties.iter().any(|p| {
+                !p.as_expected() && !matches!(p.verdict, Verdict::Inconclusive { .. })
+            });
+            code = if decided_mismatch {
+                exit::UNEXPECTED
+            } else if code == exit::OK {
+                exit::INCONCLUSIVE
+            } else {
+                code
+            };
+        }
+        if !args.json {
+            print!(
+                "{}",
+                check::render_report(&report, scenario, single || args.timelines)
+            );
+            if !(single || args.timelines) {
+                for p in &report.properties {
+                    if let (Verdict::Violated { steps: Some(_) }, Some(path)) = (&p.verdict, &p.path)
+                    {
+                        if let Some(t) = &path.trace_file {
+                            println!("  {:<17} trace: {}", p.property.as_str(), t.display());
+                        }
+                        println!("  {:<17} reproduce: {}", "", path.reproduce);
+                    }
+                }
+            }
+            println!();
+        }
+        reports.push(report);
+    }
+
+    if args.json {
+        match serde_json::to_string_pretty(&reports) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("error: cannot serialize the reports: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+    } else if !single {
+        let unexpected = reports.iter().filter(|r| !r.all_as_expected()).count();
+        println!(
+            "{} checks: {} as expected, {} not ({})",
+            reports.len(),
+            reports.len() - unexpected,
+            unexpected,
+            match code {
+                exit::OK => "all verdicts as expected",
+                exit::INCONCLUSIVE => "some verdicts inconclusive",
+                _ => "some verdicts differ from the scenarios' expectations",
+            }
+        );
+    }
+    code
+}

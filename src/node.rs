@@ -1,0 +1,244 @@
+//! The API a lock algorithm is written against.
+//!
+//! A model (one file in `models/`) implements [`LockModel`]: the lock servers'
+//! handlers and the client's side of the protocol. Handlers never do I/O and
+//! never see the world: they read their own state, their own local clock
+//! ([`Ctx::local_ticks`]) and the message or timer that woke them, and they push
+//! commands into [`Out`]. The world decides when messages arrive, when time
+//! passes and which faults strike.
+//!
+//! The client's workload (acquire, read the resource, write it back, release,
+//! repeat) belongs to the world, so every model is exercised the same way. A
+//! model only says when its client believes it holds the lock
+//! ([`Out::acquired`]), when a release has finished ([`Out::released`]) and,
+//! for algorithms whose clients can notice it, when the lock was lost
+//! ([`Out::lost`]).
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::LockParams;
+
+/// A node of the simulated system: a lock server, a client or the resource.
+///
+/// Servers come first (`0..server_count`), then the clients, then the
+/// protected resource, which belongs to the world.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct NodeId(pub u8);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What every piece of model state must offer: cheap cloning, hashing for the
+/// visited set, a total order (the world keeps collections sorted so that
+/// successor order never depends on insertion history) and serialization for
+/// traces.
+pub trait StateData: Clone + Debug + Hash + Eq + Ord + Send + Sync + Serialize + 'static {}
+impl<T: Clone + Debug + Hash + Eq + Ord + Send + Sync + Serialize + 'static> StateData for T {}
+
+/// Messages and timers also appear in actions, which traces store and replay.
+pub trait EventData: StateData + DeserializeOwned {}
+impl<T: StateData + DeserializeOwned> EventData for T {}
+
+/// One registered variant of a model: the id users pass to `--model`.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    /// The model id, e.g. `redis_set_px_fenced`.
+    pub id: &'static str,
+    /// One line for `lockcheck list`.
+    pub summary: &'static str,
+}
+
+/// A lock algorithm, as lock servers plus the client's half of the protocol.
+pub trait LockModel: Sized + Send + Sync + 'static {
+    /// A lock server's state (volatile and durable parts together).
+    type Server: StateData;
+    /// What a server keeps across a crash (see [`Out::save`]). Use `()` for a
+    /// server that persists nothing.
+    type Durable: StateData;
+    /// The client's protocol state. It is volatile: a crash resets it.
+    type Client: StateData;
+    /// Messages between clients and lock servers.
+    type Msg: EventData;
+    /// Timer tags. A node has at most one pending timer per tag.
+    type Timer: EventData;
+
+    /// The variants this type implements, each a separate model id.
+    const VARIANTS: &'static [Variant];
+
+    /// Builds the variant `variant` (one of [`Self::VARIANTS`]) from the
+    /// scenario's parameters. An error names what is missing or wrong.
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String>;
+
+    /// How many lock servers this variant runs.
+    fn server_count(&self) -> usize {
+        1
+    }
+
+    /// The name of server `index` in timelines (`redis`, `zk`, `m1`...).
+    fn server_name(&self, index: usize) -> String {
+        format!("s{}", index + 1)
+    }
+
+    /// Whether clients of this variant send a fencing token with every
+    /// resource operation.
+    fn fenced(&self) -> bool {
+        false
+    }
+
+    /// A server's state at start and at restart after a crash, rebuilt from
+    /// whatever it last saved.
+    fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Server,
+        src: NodeId,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    );
+
+    fn server_on_timer(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Server,
+        _timer: Self::Timer,
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    /// A client's protocol state at start and after a restart.
+    fn client_init(&self, ctx: &Ctx) -> Self::Client;
+
+    /// The workload asks for the lock. Call [`Out::acquired`] once the client
+    /// believes it holds it (now or from a later handler).
+    fn client_acquire(&self, ctx: &Ctx, state: &mut Self::Client, out: &mut Out<Self>);
+
+    /// The workload is done with its critical section. Call [`Out::released`]
+    /// once the release has finished, so the next round may start.
+    fn client_release(&self, ctx: &Ctx, state: &mut Self::Client, out: &mut Out<Self>);
+
+    fn client_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Client,
+        src: NodeId,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    );
+
+    fn client_on_timer(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Client,
+        timer: Self::Timer,
+        out: &mut Out<Self>,
+    );
+}
+
+/// What a handler may know about where it runs.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// This node.
+    pub id: NodeId,
+    /// This node's local clock, in ticks. It may be skewed, drift and jump; it
+    /// is the only clock a node can read.
+    pub local_ticks: i64,
+    /// How many lock servers there are; their ids are `0..server_count`.
+    pub server_count: usize,
+    /// How many clients there are.
+    pub client_count: usize,
+}
+
+impl Ctx {
+    /// The lock servers, in id order.
+    pub fn servers(&self) -> impl Iterator<Item = NodeId> + use<> {
+        (0..self.server_count as u8).map(NodeId)
+    }
+
+    /// The first (or only) lock server.
+    pub fn server(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// This client's position among the clients, from 0. Useful to derive
+    /// unique values such as lock tokens. Meaningless on a server.
+    pub fn client_index(&self) -> usize {
+        self.id.index().saturating_sub(self.server_count)
+    }
+}
+
+/// A command a handler returns to the world.
+#[derive(Clone, Debug)]
+pub enum Command<M: LockModel> {
+    Send(NodeId, M::Msg),
+    SetTimer(M::Timer, u32),
+    CancelTimer(M::Timer),
+    Acquired(Option<u64>),
+    Released,
+    Lost,
+    Save(M::Durable),
+}
+
+/// The buffer a handler writes its commands into.
+pub struct Out<M: LockModel> {
+    pub(crate) commands: Vec<Command<M>>,
+}
+
+impl<M: LockModel> Default for Out<M> {
+    fn default() -> Self {
+        Out {
+            commands: Vec::new(),
+        }
+    }
+}
+
+impl<M: LockModel> Out<M> {
+    /// Sends `msg` to `dst` through the simulated network.
+    pub fn send(&mut self, dst: NodeId, msg: M::Msg) {
+        self.commands.push(Command::Send(dst, msg));
+    }
+
+    /// Sets (or resets) the timer `timer` to fire when this node's local clock
+    /// has advanced by `after_ticks`.
+    pub fn set_timer(&mut self, timer: M::Timer, after_ticks: u32) {
+        self.commands.push(Command::SetTimer(timer, after_ticks));
+    }
+
+    pub fn cancel_timer(&mut self, timer: M::Timer) {
+        self.commands.push(Command::CancelTimer(timer));
+    }
+
+    /// (client) The client now believes it holds the lock, with this fencing
+    /// token if the algorithm hands one out.
+    pub fn acquired(&mut self, fencing_token: Option<u64>) {
+        self.commands.push(Command::Acquired(fencing_token));
+    }
+
+    /// (client) The release has finished.
+    pub fn released(&mut self) {
+        self.commands.push(Command::Released);
+    }
+
+    /// (client) The client has learned it no longer holds the lock (an
+    /// expired lease, a lost session). The workload abandons its critical
+    /// section and asks for the lock again.
+    pub fn lost(&mut self) {
+        self.commands.push(Command::Lost);
+    }
+
+    /// (server) Persists `durable`; a restart after a crash gets it back.
+    pub fn save(&mut self, durable: M::Durable) {
+        self.commands.push(Command::Save(durable));
+    }
+}

@@ -1,0 +1,546 @@
+//! The scenario file: what world to build, which faults it may inject, how far
+//! to search, and which verdicts the scenario expects.
+//!
+//! Scenarios are JSON and validated strictly: an unknown key, a wrong type or an
+//! impossible bound is an error that names the file, the line and the column.
+//! Cross-field checks run when an object closes, so their position is that
+//! object's closing brace; the message names the keys involved.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::properties::PropertyName;
+
+/// A scenario as read from its file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawScenario")]
+pub struct Scenario {
+    /// What the scenario exercises, in a sentence or two.
+    pub description: String,
+    /// How many clients compete for the lock.
+    pub clients: u8,
+    /// How many times each client acquires, does its critical section, and
+    /// releases.
+    pub rounds: u8,
+    /// Real time stops here: the bounded space is every behaviour up to this
+    /// tick.
+    pub horizon_ticks: u32,
+    /// No fault starts at or after this tick, partitions must have healed by
+    /// then, and crashed nodes that may restart must have restarted. The
+    /// bounded `progress` property asks every correct client to be done by
+    /// `horizon_ticks`.
+    pub faults_until_ticks: u32,
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub faults: FaultSpec,
+    /// The lock's parameters (TTLs, timeouts). Each model reads those it uses.
+    pub params: LockParams,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Per model, the verdict expected for each property. The models listed
+    /// here are the ones `lockcheck check` runs on this scenario by default.
+    pub expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    description: String,
+    clients: u8,
+    rounds: u8,
+    horizon_ticks: u32,
+    faults_until_ticks: u32,
+    network: NetworkSpec,
+    #[serde(default)]
+    faults: FaultSpec,
+    params: LockParams,
+    #[serde(default)]
+    limits: Limits,
+    expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
+}
+
+impl TryFrom<RawScenario> for Scenario {
+    type Error = String;
+    fn try_from(raw: RawScenario) -> Result<Self, String> {
+        if raw.clients == 0 || raw.clients > 8 {
+            return Err(format!(
+                "`clients` is {}, expected 1 to 8 (the world addresses nodes with one byte and exhaustive search beyond a handful of clients is hopeless)",
+                raw.clients
+            ));
+        }
+        if raw.rounds == 0 {
+            return Err("`rounds` is 0, expected at least 1".into());
+        }
+        if raw.horizon_ticks == 0 || raw.horizon_ticks > 10_000 {
+            return Err(format!(
+                "`horizon_ticks` is {}, expected 1 to 10000",
+                raw.horizon_ticks
+            ));
+        }
+        if raw.faults_until_ticks > raw.horizon_ticks {
+            return Err(format!(
+                "`faults_until_ticks` ({}) is after `horizon_ticks` ({}): faults must stop before the horizon",
+                raw.faults_until_ticks, raw.horizon_ticks
+            ));
+        }
+        if raw.expect.is_empty() {
+            return Err("`expect` is empty: name at least one model and the verdicts it should give".into());
+        }
+        Ok(Scenario {
+            description: raw.description,
+            clients: raw.clients,
+            rounds: raw.rounds,
+            horizon_ticks: raw.horizon_ticks,
+            faults_until_ticks: raw.faults_until_ticks,
+            network: raw.network,
+            faults: raw.faults,
+            params: raw.params,
+            limits: raw.limits,
+            expect: raw.expect,
+        })
+    }
+}
+
+/// How messages travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkMode {
+    /// Every message arrives within `delay_ticks_min..=delay_ticks_max` of
+    /// being sent, unless it is dropped.
+    Bounded,
+    /// Messages arrive after at least `delay_ticks_min`, with no upper bound:
+    /// the honest model of a network that promises nothing.
+    Asynchronous,
+    /// A request and its reply happen in one step, with no delay. Keeps large
+    /// configurations small when message-level faults are not the question.
+    Atomic,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawNetwork")]
+pub struct NetworkSpec {
+    pub mode: NetworkMode,
+    pub delay_ticks_min: u32,
+    /// Required for `bounded`; must be absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ticks_max: Option<u32>,
+    /// How many lock-service messages the network may drop in all.
+    pub loss_max: u8,
+    /// How many lock-service messages the network may duplicate in all.
+    pub duplicates_max: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    mode: NetworkMode,
+    #[serde(default)]
+    delay_ticks_min: u32,
+    delay_ticks_max: Option<u32>,
+    #[serde(default)]
+    loss_max: u8,
+    #[serde(default)]
+    duplicates_max: u8,
+}
+
+impl TryFrom<RawNetwork> for NetworkSpec {
+    type Error = String;
+    fn try_from(raw: RawNetwork) -> Result<Self, String> {
+        match (raw.mode, raw.delay_ticks_max) {
+            (NetworkMode::Bounded, None) => {
+                return Err("network: mode `bounded` needs `delay_ticks_max`".into());
+            }
+            (NetworkMode::Bounded, Some(max)) if max < raw.delay_ticks_min => {
+                return Err(format!(
+                    "network: `delay_ticks_min` ({}) is greater than `delay_ticks_max` ({max})",
+                    raw.delay_ticks_min
+                ));
+            }
+            (NetworkMode::Asynchronous, Some(_)) => {
+                return Err(
+                    "network: mode `asynchronous` has no upper delay bound; remove `delay_ticks_max`"
+                        .into(),
+                );
+            }
+            (NetworkMode::Atomic, Some(_)) => {
+                return Err(
+                    "network: mode `atomic` delivers a request and its reply in one step; remove `delay_ticks_max`"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+        if raw.mode == NetworkMode::Atomic && raw.delay_ticks_min != 0 {
+            return Err("network: mode `atomic` has no delay; `delay_ticks_min` must be 0".into());
+        }
+        Ok(NetworkSpec {
+            mode: raw.mode,
+            delay_ticks_min: raw.delay_ticks_min,
+            delay_ticks_max: raw.delay_ticks_max,
+            loss_max: raw.loss_max,
+            duplicates_max: raw.duplicates_max,
+        })
+    }
+}
+
+/// Which nodes a fault may strike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Targets {
+    Clients,
+    Servers,
+    All,
+}
+
+/// The fault budget. Every fault is optional and bounded.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<CrashSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<PauseSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionSpec>,
+    #[serde(default)]
+    pub clock: ClockSpec,
+}
+
+/// Crashes: a crashed node loses its volatile state and its timers; messages to
+/// it are lost. A server keeps what it saved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashSpec {
+    /// How many crashes in all.
+    pub max: u8,
+    pub targets: Targets,
+    /// Whether a crashed node comes back (by `faults_until_ticks` at the
+    /// latest). Without restart, a crashed client no longer counts for
+    /// `progress`.
+    pub restart: bool,
+}
+
+/// Process pauses (the GC pause): the node keeps its state but does nothing
+/// while real time and its own clock run on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawPause")]
+pub struct PauseSpec {
+    pub max: u8,
+    /// The longest pause, in real ticks.
+    pub ticks_max: u32,
+    pub targets: Targets,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPause {
+    max: u8,
+    ticks_max: u32,
+    targets: Targets,
+}
+
+impl TryFrom<RawPause> for PauseSpec {
+    type Error = String;
+    fn try_from(raw: RawPause) -> Result<Self, String> {
+        if raw.ticks_max == 0 {
+            return Err("faults.pause: `ticks_max` is 0; a pause lasts at least one tick".into());
+        }
+        Ok(PauseSpec {
+            max: raw.max,
+            ticks_max: raw.ticks_max,
+            targets: raw.targets,
+        })
+    }
+}
+
+/// Partitions: one node is cut off from every other lock-service node until
+/// the partition heals. The link to the protected resource is not cut.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSpec {
+    pub max: u8,
+    pub targets: Targets,
+}
+
+/// Clocks. Each targeted node's clock starts at an offset in
+/// `0..=skew_ticks_max` (so no two clocks differ by more than that) and runs at
+/// one of the rates `100 - drift_percent_max`, `100`, `100 + drift_percent_max`
+/// percent of real time. Every combination is an initial state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawClock")]
+pub struct ClockSpec {
+    pub skew_ticks_max: u32,
+    pub drift_percent_max: u32,
+    pub targets: Targets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jump: Option<JumpSpec>,
+}
+
+impl Default for ClockSpec {
+    fn default() -> Self {
+        ClockSpec {
+            skew_ticks_max: 0,
+            drift_percent_max: 0,
+            targets: Targets::All,
+            jump: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    #[serde(default)]
+    skew_ticks_max: u32,
+    #[serde(default)]
+    drift_percent_max: u32,
+    #[serde(default = "all_targets")]
+    targets: Targets,
+    #[serde(default)]
+    jump: Option<JumpSpec>,
+}
+
+fn all_targets() -> Targets {
+    Targets::All
+}
+
+impl TryFrom<RawClock> for ClockSpec {
+    type Error = String;
+    fn try_from(raw: RawClock) -> Result<Self, String> {
+        if raw.drift_percent_max >= 100 {
+            return Err(format!(
+                "faults.clock: `drift_percent_max` is {}, expected less than 100 (a clock that stops or runs backwards is a jump, not drift)",
+                raw.drift_percent_max
+            ));
+        }
+        if raw.skew_ticks_max > 1000 {
+            return Err(format!(
+                "faults.clock: `skew_ticks_max` is {}, expected at most 1000",
+                raw.skew_ticks_max
+            ));
+        }
+        Ok(ClockSpec {
+            skew_ticks_max: raw.skew_ticks_max,
+            drift_percent_max: raw.drift_percent_max,
+            targets: raw.targets,
+            jump: raw.jump,
+        })
+    }
+}
+
+/// Clock jumps: a node's clock is stepped by one of `ticks` (NTP correcting a
+/// clock, an operator setting it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "RawJump")]
+pub struct JumpSpec {
+    pub max: u8,
+    pub ticks: Vec<i32>,
+    pub targets: Targets,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJump {
+    max: u8,
+    ticks: Vec<i32>,
+    targets: Targets,
+}
+
+impl TryFrom<RawJump> for JumpSpec {
+    type Error = String;
+    fn try_from(raw: RawJump) -> Result<Self, String> {
+        if raw.ticks.is_empty() || raw.ticks.contains(&0) {
+            return Err(
+                "faults.clock.jump: `ticks` must list at least one non-zero jump, e.g. [5, -5]"
+                    .into(),
+            );
+        }
+        let mut ticks = raw.ticks;
+        ticks.sort_unstable();
+        ticks.dedup();
+        Ok(JumpSpec {
+            max: raw.max,
+            ticks,
+            targets: raw.targets,
+        })
+    }
+}
+
+/// The lock's parameters. Every key is optional in the file; a model that
+/// needs one that is absent refuses to run and says which.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockParams {
+    /// Lease length of a lock with expiry (Redis `PX`), in the server's ticks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_ticks: Option<u32>,
+    /// How long a client sleeps before asking again for a busy lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_ticks: Option<u32>,
+    /// How long a client waits for a reply before it sends the request again
+    /// (a client library's socket timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ticks: Option<u32>,
+}
+
+impl LockParams {
+    /// The parameter `name`, or an error saying the scenario must set it.
+    pub fn require(value: Option<u32>, name: &str) -> Result<u32, String> {
+        match value {
+            Some(v) if v > 0 => Ok(v),
+            Some(_) => Err(format!("`params.{name}` must be at least 1")),
+            None => Err(format!("this model needs `params.{name}`")),
+        }
+    }
+}
+
+/// Search limits. A search that reaches one is inconclusive, never `holds`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default = "default_states_max")]
+    pub states_max: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_max: Option<u32>,
+    #[serde(default = "default_seconds_max")]
+    pub seconds_max: u64,
+}
+
+pub const DEFAULT_STATES_MAX: u64 = 5_000_000;
+pub const DEFAULT_SECONDS_MAX: u64 = 600;
+
+fn default_states_max() -> u64 {
+    DEFAULT_STATES_MAX
+}
+fn default_seconds_max() -> u64 {
+    DEFAULT_SECONDS_MAX
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            states_max: DEFAULT_STATES_MAX,
+            depth_max: None,
+            seconds_max: DEFAULT_SECONDS_MAX,
+        }
+    }
+}
+
+/// A verdict a scenario expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedVerdict {
+    Holds,
+    Violated,
+}
+
+impl fmt::Display for ExpectedVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExpectedVerdict::Holds => "holds",
+            ExpectedVerdict::Violated => "violated",
+        })
+    }
+}
+
+/// A registered model id, checked against the registry while parsing so that a
+/// typo is reported at its line and column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ModelId(pub String);
+
+impl<'de> Deserialize<'de> for ModelId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        if crate::models::find(&id).is_some() {
+            Ok(ModelId(id))
+        } else {
+            let known: Vec<&str> = crate::models::all().iter().map(|m| m.id).collect();
+            Err(serde::de::Error::custom(format!(
+                "unknown model `{id}`, expected one of: {}",
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+impl fmt::Display for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A scenario file that could not be used.
+#[derive(Debug, Clone)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error has no position (the file could not be read).
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the scenario file: {e}"),
+        })?;
+        Scenario::parse(path, &text)
+    }
+
+    /// Validates scenario text; `path` only names it in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        serde_json::from_str(text).map_err(|e| ScenarioError {
+            file: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: describe_json_error(&e),
+        })
+    }
+
+    /// The scenario's name: its file name without `.json`.
+    pub fn name_of(path: &Path) -> String {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the position is
+/// printed in front instead, compiler style.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let cut = text.rfind(" at line ").unwrap_or(text.len());
+    let message = &text[..cut];
+    match e.classify() {
+        serde_json::error::Category::Syntax => format!("invalid JSON: {message}"),
+        serde_json::error::Category::Eof => format!("the file ends too early: {message}"),
+        _ => message.to_string(),
+    }
+}

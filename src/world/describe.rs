@@ -1,0 +1,162 @@
+//! How a step and a state read in a timeline.
+
+use serde::Serialize;
+
+use super::{Action, Payload, Phase, ResourceMsg, Status, World, WorldState};
+use crate::node::LockModel;
+
+/// The summary of a state that timelines print and traces record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepView {
+    /// Real time.
+    pub tick: u32,
+    /// Each lock-service node's local clock, in node order.
+    pub clocks: Vec<i64>,
+    pub clients: Vec<ClientView>,
+    pub resource: ResourceView,
+    pub in_flight: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientView {
+    pub name: String,
+    pub status: Status,
+    pub phase: Phase,
+    /// The client believes it holds the lock.
+    pub holds: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<u64>,
+    pub rounds_done: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResourceView {
+    pub value: u32,
+    pub writes_accepted: u32,
+    pub highest_token: u64,
+    pub stale_write_accepted: bool,
+}
+
+pub fn step_view<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> StepView {
+    StepView {
+        tick: s.now,
+        clocks: s.clocks.iter().map(|c| c.read(s.now)).collect(),
+        clients: s
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ClientView {
+                name: world.node_name(world.client_id(i)).to_string(),
+                status: c.status,
+                phase: c.work.phase,
+                holds: c.work.holds,
+                token: c.work.token,
+                rounds_done: c.work.rounds_done,
+            })
+            .collect(),
+        resource: ResourceView {
+            value: s.resource.value,
+            writes_accepted: s.resource.writes_accepted,
+            highest_token: s.resource.highest_token,
+            stale_write_accepted: s.resource.stale_write_accepted,
+        },
+        in_flight: s.network.len(),
+    }
+}
+
+impl ClientView {
+    /// `c1 HOLDS#3`, `c2 acquiring`, `c1 crashed`.
+    pub fn short(&self) -> String {
+        let what = match self.status {
+            Status::Crashed => "crashed".to_string(),
+            _ if self.holds => match self.token {
+                Some(t) => format!("HOLDS#{t}"),
+                None => "HOLDS".to_string(),
+            },
+            _ => match self.phase {
+                Phase::Acquiring => "acquiring",
+                Phase::Reading | Phase::Writing => "aborting",
+                Phase::Releasing => "releasing",
+                Phase::Done => "done",
+            }
+            .to_string(),
+        };
+        let paused = if matches!(self.status, Status::Paused { .. }) {
+            " (paused)"
+        } else {
+            ""
+        };
+        format!("{} {what}{paused}", self.name)
+    }
+}
+
+fn resource_text(msg: &ResourceMsg) -> String {
+    let token = |t: &Option<u64>| t.map(|t| format!(" token={t}")).unwrap_or_default();
+    match msg {
+        ResourceMsg::Read { token: t, .. } => format!("read{}", token(t)),
+        ResourceMsg::ReadOk { value, .. } => format!("read -> {value}"),
+        ResourceMsg::Write { value, token: t, .. } => format!("write {value}{}", token(t)),
+        ResourceMsg::WriteOk { .. } => "write ok".to_string(),
+        ResourceMsg::Rejected { .. } => "rejected: stale token".to_string(),
+    }
+}
+
+/// `(actor, what happened)` for the step that takes `before` through `action`.
+pub fn describe_action<M: LockModel>(
+    world: &World<M>,
+    before: &WorldState<M>,
+    action: &Action<M::Msg, M::Timer>,
+) -> (String, String) {
+    let name = |n: crate::node::NodeId| world.node_name(n).to_string();
+    let message = |env: &super::Envelope<M::Msg>| {
+        let body = match &env.payload {
+            Payload::Lock(m) => format!("{m:?}"),
+            Payload::Resource(r) => resource_text(r),
+        };
+        format!("{} -> {}: {body}", name(env.src), name(env.dst))
+    };
+    match action {
+        Action::Tick => ("-".into(), format!("time passes to t={}", before.now + 1)),
+        Action::Deliver(env) => (name(env.dst), message(env)),
+        Action::Drop(env) => ("net".into(), format!("LOST {}", message(env))),
+        Action::Duplicate(env) => ("net".into(), format!("DUPLICATED {}", message(env))),
+        Action::Fire { node, timer } => (
+            name(*node),
+            format!(
+                "timer {timer:?} fires (local clock {})",
+                before.clocks[node.index()].read(before.now)
+            ),
+        ),
+        Action::Crash(n) => (name(*n), "CRASHES (volatile state lost)".into()),
+        Action::Restart(n) => (name(*n), "restarts".into()),
+        Action::Pause(n) => (name(*n), "PAUSES (process stalls; clocks run on)".into()),
+        Action::Resume(n) => (
+            name(*n),
+            match world_status(world, before, *n) {
+                Status::Paused { since } => format!("resumes after {} ticks", before.now - since),
+                _ => "resumes".into(),
+            },
+        ),
+        Action::Isolate(n) => (name(*n), "PARTITIONED from the lock service".into()),
+        Action::Heal => ("net".into(), "partition heals".into()),
+        Action::ClockJump { node, ticks } => (
+            name(*node),
+            format!(
+                "CLOCK JUMPS {ticks:+} ticks (local {} -> {})",
+                before.clocks[node.index()].read(before.now),
+                before.clocks[node.index()].read(before.now) + *ticks as i64
+            ),
+        ),
+    }
+}
+
+fn world_status<M: LockModel>(
+    world: &World<M>,
+    s: &WorldState<M>,
+    node: crate::node::NodeId,
+) -> Status {
+    match world.client_index(node) {
+        Some(ci) => s.clients[ci].status,
+        None => s.servers[node.index()].status,
+    }
+}

@@ -1,0 +1,802 @@
+//! The simulated world: real time and clocks, the network, faults, the shared
+//! client workload and the protected resource, as one `stateright::Model`.
+//!
+//! Rules of the world, in one place:
+//! - Real time advances by `Tick`. A message must be delivered inside its
+//!   window (`sent_at + delay_ticks_min ..= sent_at + delay_ticks_max`), and a
+//!   timer that is due on a running node fires, before time may pass; a paused
+//!   node holds neither back. In `asynchronous` mode messages have no deadline.
+//! - In `atomic` mode a delivered request's replies to its sender are delivered
+//!   in the same step.
+//! - Messages to a crashed node, and lock-service messages across a partition,
+//!   are lost (when they are sent, or when the fault strikes). The link to the
+//!   resource is reliable but delayed like any other.
+//! - Faults start only before `faults_until_ticks`. By then partitions must
+//!   have healed and, if the scenario restarts crashed nodes, they must be up.
+//! - States at the horizon have no successors.
+
+mod describe;
+mod state;
+
+pub use describe::{StepView, describe_action, step_view};
+pub use state::*;
+
+use stateright::{Model, Property};
+
+use crate::node::{Command, Ctx, LockModel, NodeId, Out};
+use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Scenario, Targets};
+
+/// The world's fixed configuration, taken from a scenario.
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    pub clients: usize,
+    pub rounds: u8,
+    pub horizon_ticks: u32,
+    pub faults_until_ticks: u32,
+    pub network: NetworkSpec,
+    pub faults: FaultSpec,
+}
+
+impl WorldConfig {
+    pub fn from_scenario(scenario: &Scenario) -> WorldConfig {
+        WorldConfig {
+            clients: scenario.clients as usize,
+            rounds: scenario.rounds,
+            horizon_ticks: scenario.horizon_ticks,
+            faults_until_ticks: scenario.faults_until_ticks,
+            network: scenario.network.clone(),
+            faults: scenario.faults.clone(),
+        }
+    }
+}
+
+/// A lock model placed in the world.
+pub struct World<M: LockModel> {
+    pub model: M,
+    pub cfg: WorldConfig,
+    names: Vec<String>,
+}
+
+/// A handler call on a client.
+enum ClientCall<M: LockModel> {
+    Acquire,
+    Release,
+    Msg(NodeId, M::Msg),
+    Timer(M::Timer),
+}
+
+type Env<M> = Envelope<<M as LockModel>::Msg>;
+
+impl<M: LockModel> World<M> {
+    pub fn new(model: M, cfg: WorldConfig) -> World<M> {
+        let servers = model.server_count();
+        let mut names: Vec<String> = (0..servers).map(|i| model.server_name(i)).collect();
+        names.extend((0..cfg.clients).map(|i| format!("c{}", i + 1)));
+        names.push("res".to_string());
+        World { model, cfg, names }
+    }
+
+    pub fn server_count(&self) -> usize {
+        self.model.server_count()
+    }
+
+    /// Lock-service nodes: servers and clients (not the resource).
+    pub fn service_node_count(&self) -> usize {
+        self.server_count() + self.cfg.clients
+    }
+
+    pub fn resource_id(&self) -> NodeId {
+        NodeId(self.service_node_count() as u8)
+    }
+
+    pub fn client_id(&self, index: usize) -> NodeId {
+        NodeId((self.server_count() + index) as u8)
+    }
+
+    /// The client index of `node`, if it is a client.
+    pub fn client_index(&self, node: NodeId) -> Option<usize> {
+        let i = node.index();
+        (i >= self.server_count() && i < self.service_node_count()).then(|| i - self.server_count())
+    }
+
+    pub fn node_name(&self, node: NodeId) -> &str {
+        &self.names[node.index()]
+    }
+
+    pub fn node_names(&self) -> &[String] {
+        &self.names
+    }
+
+    fn targets(&self, targets: Targets) -> std::ops::Range<usize> {
+        match targets {
+            Targets::Servers => 0..self.server_count(),
+            Targets::Clients => self.server_count()..self.service_node_count(),
+            Targets::All => 0..self.service_node_count(),
+        }
+    }
+
+    fn ctx(&self, s: &WorldState<M>, node: NodeId) -> Ctx {
+        Ctx {
+            id: node,
+            local_ticks: s.clocks[node.index()].read(s.now),
+            server_count: self.server_count(),
+            client_count: self.cfg.clients,
+        }
+    }
+
+    fn status(&self, s: &WorldState<M>, node: NodeId) -> Status {
+        match self.client_index(node) {
+            Some(ci) => s.clients[ci].status,
+            None if node.index() < self.server_count() => s.servers[node.index()].status,
+            None => Status::Up, // the resource never fails
+        }
+    }
+
+    fn timers_mut<'a>(
+        &self,
+        s: &'a mut WorldState<M>,
+        node: NodeId,
+    ) -> &'a mut Vec<(M::Timer, i64)> {
+        match self.client_index(node) {
+            Some(ci) => &mut s.clients[ci].timers,
+            None => &mut s.servers[node.index()].timers,
+        }
+    }
+
+    fn delay_ticks_max(&self) -> Option<u32> {
+        match self.cfg.network.mode {
+            NetworkMode::Bounded => self.cfg.network.delay_ticks_max,
+            NetworkMode::Asynchronous => None,
+            NetworkMode::Atomic => Some(0),
+        }
+    }
+
+    fn is_lock_traffic(env: &Env<M>) -> bool {
+        matches!(env.payload, Payload::Lock(_))
+    }
+
+    /// Whether a partition cuts the link `a`–`b` (never the resource link).
+    fn cut(&self, s: &WorldState<M>, a: NodeId, b: NodeId) -> bool {
+        s.faults.isolated.is_some_and(|n| {
+            (a == n || b == n) && a != b && a != self.resource_id() && b != self.resource_id()
+        })
+    }
+
+    fn deliverable(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
+        s.now >= env.sent_at + self.cfg.network.delay_ticks_min
+            && self.status(s, env.dst).is_up()
+    }
+
+    fn overdue(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
+        self.delay_ticks_max()
+            .is_some_and(|max| env.sent_at + max <= s.now)
+    }
+
+    fn due_timers(&self, s: &WorldState<M>, node: NodeId) -> Vec<M::Timer> {
+        if !self.status(s, node).is_up() {
+            return Vec::new();
+        }
+        let local = s.clocks[node.index()].read(s.now);
+        let timers = match self.client_index(node) {
+            Some(ci) => &s.clients[ci].timers,
+            None => &s.servers[node.index()].timers,
+        };
+        timers
+            .iter()
+            .filter(|(_, deadline)| local >= *deadline)
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    fn can_tick(&self, s: &WorldState<M>) -> bool {
+        if s.now >= self.cfg.horizon_ticks {
+            return false;
+        }
+        if s.network
+            .iter()
+            .any(|e| self.deliverable(s, e) && self.overdue(s, e))
+        {
+            return false;
+        }
+        if (0..self.service_node_count()).any(|n| !self.due_timers(s, NodeId(n as u8)).is_empty())
+        {
+            return false;
+        }
+        let pause_ticks_max = self.cfg.faults.pause.as_ref().map_or(0, |p| p.ticks_max);
+        let must_resume = |status: Status| match status {
+            Status::Paused { since } => since + pause_ticks_max <= s.now,
+            _ => false,
+        };
+        if s.servers.iter().any(|n| must_resume(n.status))
+            || s.clients.iter().any(|n| must_resume(n.status))
+        {
+            return false;
+        }
+        if s.now >= self.cfg.faults_until_ticks {
+            if s.faults.isolated.is_some() {
+                return false;
+            }
+            let restart = self.cfg.faults.crash.as_ref().is_some_and(|c| c.restart);
+            if restart
+                && (s.servers.iter().any(|n| n.status.is_crashed())
+                    || s.clients.iter().any(|n| n.status.is_crashed()))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Puts messages on the wire, losing those whose destination is down or
+    /// cut off.
+    fn flush(&self, s: &mut WorldState<M>, envs: Vec<Env<M>>) {
+        for env in envs {
+            if self.status(s, env.dst).is_crashed() || self.cut(s, env.src, env.dst) {
+                continue;
+            }
+            let at = s.network.partition_point(|e| e <= &env);
+            s.network.insert(at, env);
+        }
+    }
+
+    fn remove_envelope(s: &mut WorldState<M>, env: &Env<M>) -> bool {
+        match s.network.binary_search(env) {
+            Ok(at) => {
+                s.network.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn set_timer(&self, s: &mut WorldState<M>, node: NodeId, timer: M::Timer, after_ticks: u32) {
+        let deadline = s.clocks[node.index()].read(s.now) + after_ticks as i64;
+        let timers = self.timers_mut(s, node);
+        timers.retain(|(t, _)| *t != timer);
+        let entry = (timer, deadline);
+        let at = timers.partition_point(|e| *e <= entry);
+        timers.insert(at, entry);
+    }
+
+    fn envelope(&self, s: &WorldState<M>, src: NodeId, dst: NodeId, payload: Payload<M::Msg>) -> Env<M> {
+        Envelope {
+            sent_at: s.now,
+            src,
+            dst,
+            payload,
+        }
+    }
+
+    /// Runs a handler on server `si` and applies its commands; returns what it sent.
+    fn server_call(
+        &self,
+        s: &mut WorldState<M>,
+        si: usize,
+        call: impl FnOnce(&M, &Ctx, &mut M::Server, &mut Out<M>),
+    ) -> Vec<Env<M>> {
+        let node = NodeId(si as u8);
+        let ctx = self.ctx(s, node);
+        let mut out = Out::default();
+        let Some(state) = s.servers[si].state.as_mut() else {
+            return Vec::new();
+        };
+        call(&self.model, &ctx, state, &mut out);
+        let mut sent = Vec::new();
+        for command in out.commands {
+            match command {
+                Command::Send(dst, msg) => sent.push(self.envelope(s, node, dst, Payload::Lock(msg))),
+                Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
+                Command::CancelTimer(t) => s.servers[si].timers.retain(|(x, _)| *x != t),
+                Command::Save(d) => s.servers[si].durable = Some(d),
+                // Client-only commands mean nothing on a server.
+                Command::Acquired(_) | Command::Released | Command::Lost => {}
+            }
+        }
+        sent
+    }
+
+    /// Runs a handler on client `ci`, applies its commands, and drives the
+    /// workload through whatever they start; returns what was sent.
+    fn client_call(&self, s: &mut WorldState<M>, ci: usize, first: ClientCall<M>) -> Vec<Env<M>> {
+        let node = self.client_id(ci);
+        let mut sent = Vec::new();
+        let mut queue = vec![first];
+        while let Some(call) = queue.pop() {
+            let ctx = self.ctx(s, node);
+            let mut out = Out::default();
+            let Some(proto) = s.clients[ci].proto.as_mut() else {
+                return sent;
+            };
+            match call {
+                ClientCall::Acquire => self.model.client_acquire(&ctx, proto, &mut out),
+                ClientCall::Release => self.model.client_release(&ctx, proto, &mut out),
+                ClientCall::Msg(src, msg) => self.model.client_on_msg(&ctx, proto, src, msg, &mut out),
+                ClientCall::Timer(t) => self.model.client_on_timer(&ctx, proto, t, &mut out),
+            }
+            let mut follow_ups = Vec::new();
+            for command in out.commands {
+                match command {
+                    Command::Send(dst, msg) => {
+                        sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                    }
+                    Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
+                    Command::CancelTimer(t) => s.clients[ci].timers.retain(|(x, _)| *x != t),
+                    Command::Acquired(token) => {
+                        // Only meaningful while the workload asks for the lock.
+                        if s.clients[ci].work.phase == Phase::Acquiring {
+                            s.grants += 1;
+                            let work = &mut s.clients[ci].work;
+                            work.holds = true;
+                            work.token = token;
+                            work.epoch = s.grants;
+                            work.phase = Phase::Reading;
+                            let read = ResourceMsg::Read {
+                                token,
+                                epoch: s.grants,
+                            };
+                            sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(read)));
+                        }
+                    }
+                    Command::Released => {
+                        let work = &mut s.clients[ci].work;
+                        if work.phase == Phase::Releasing {
+                            work.rounds_done += 1;
+                            if work.rounds_done < self.cfg.rounds {
+                                work.phase = Phase::Acquiring;
+                                follow_ups.push(ClientCall::Acquire);
+                            } else {
+                                work.phase = Phase::Done;
+                            }
+                        }
+                    }
+                    Command::Lost => {
+                        let work = &mut s.clients[ci].work;
+                        if work.holds {
+                            work.holds = false;
+                            work.token = None;
+                            work.phase = Phase::Acquiring;
+                            follow_ups.push(ClientCall::Acquire);
+                        }
+                    }
+                    // Clients keep nothing across a crash.
+                    Command::Save(_) => {}
+                }
+            }
+            // Calls run in the order they were started.
+            follow_ups.reverse();
+            queue.extend(follow_ups);
+        }
+        sent
+    }
+
+    /// The client's workload receives a reply from the resource.
+    fn client_on_resource(&self, s: &mut WorldState<M>, ci: usize, reply: ResourceMsg) -> Vec<Env<M>> {
+        let node = self.client_id(ci);
+        let work = &s.clients[ci].work;
+        match reply {
+            ResourceMsg::ReadOk { value, epoch }
+                if epoch == work.epoch && work.phase == Phase::Reading =>
+            {
+                let write = ResourceMsg::Write {
+                    value: value + 1,
+                    token: work.token,
+                    epoch,
+                };
+                s.clients[ci].work.phase = Phase::Writing;
+                vec![self.envelope(s, node, self.resource_id(), Payload::Resource(write))]
+            }
+            ResourceMsg::WriteOk { epoch } if epoch == work.epoch && work.phase == Phase::Writing => {
+                self.begin_release(s, ci)
+            }
+            ResourceMsg::Rejected { epoch }
+                if epoch == work.epoch && matches!(work.phase, Phase::Reading | Phase::Writing) =>
+            {
+                self.begin_release(s, ci)
+            }
+            // A reply for a section this client has abandoned.
+            _ => Vec::new(),
+        }
+    }
+
+    fn begin_release(&self, s: &mut WorldState<M>, ci: usize) -> Vec<Env<M>> {
+        let work = &mut s.clients[ci].work;
+        work.holds = false;
+        work.token = None;
+        work.phase = Phase::Releasing;
+        self.client_call(s, ci, ClientCall::Release)
+    }
+
+    /// The resource server handles one operation and answers.
+    fn resource_on_msg(&self, s: &mut WorldState<M>, src: NodeId, msg: ResourceMsg) -> Vec<Env<M>> {
+        let r = &mut s.resource;
+        let fenced_out = |token: Option<u64>, highest: u64| token.is_some_and(|t| t < highest);
+        let reply = match msg {
+            ResourceMsg::Read { token, epoch } => {
+                if fenced_out(token, r.highest_token) {
+                    ResourceMsg::Rejected { epoch }
+                } else {
+                    r.highest_token = r.highest_token.max(token.unwrap_or(0));
+                    ResourceMsg::ReadOk {
+                        value: r.value,
+                        epoch,
+                    }
+                }
+            }
+            ResourceMsg::Write {
+                value,
+                token,
+                epoch,
+            } => {
+                if fenced_out(token, r.highest_token) {
+                    ResourceMsg::Rejected { epoch }
+                } else {
+                    r.highest_token = r.highest_token.max(token.unwrap_or(0));
+                    r.value = value;
+                    r.writes_accepted += 1;
+                    if epoch < r.last_write_epoch {
+                        r.stale_write_accepted = true;
+                    }
+                    r.last_write_epoch = r.last_write_epoch.max(epoch);
+                    ResourceMsg::WriteOk { epoch }
+                }
+            }
+            // Replies never travel to the resource.
+            _ => return Vec::new(),
+        };
+        vec![self.envelope(s, self.resource_id(), src, Payload::Resource(reply))]
+    }
+
+    /// Delivers one message to its destination; returns what the handler sent.
+    fn deliver(&self, s: &mut WorldState<M>, env: Env<M>) -> Vec<Env<M>> {
+        let dst = env.dst;
+        match (env.payload, self.client_index(dst)) {
+            (Payload::Lock(msg), Some(ci)) => self.client_call(s, ci, ClientCall::Msg(env.src, msg)),
+            (Payload::Lock(msg), None) if dst.index() < self.server_count() => {
+                self.server_call(s, dst.index(), |m, ctx, st, out| {
+                    m.server_on_msg(ctx, st, env.src, msg, out)
+                })
+            }
+            (Payload::Resource(msg), Some(ci)) => self.client_on_resource(s, ci, msg),
+            (Payload::Resource(msg), None) if dst == self.resource_id() => {
+                self.resource_on_msg(s, env.src, msg)
+            }
+            // Misaddressed traffic (a model sent a lock message to the
+            // resource, or to a node that does not exist) is lost.
+            _ => Vec::new(),
+        }
+    }
+
+    fn start_client(&self, s: &mut WorldState<M>, ci: usize) -> Vec<Env<M>> {
+        let ctx = self.ctx(s, self.client_id(ci));
+        s.clients[ci].proto = Some(self.model.client_init(&ctx));
+        s.clients[ci].status = Status::Up;
+        if s.clients[ci].work.rounds_done < self.cfg.rounds {
+            s.clients[ci].work.phase = Phase::Acquiring;
+            self.client_call(s, ci, ClientCall::Acquire)
+        } else {
+            s.clients[ci].work.phase = Phase::Done;
+            Vec::new()
+        }
+    }
+
+    fn start_server(&self, s: &mut WorldState<M>, si: usize) {
+        let ctx = self.ctx(s, NodeId(si as u8));
+        let state = self.model.server_init(&ctx, s.servers[si].durable.as_ref());
+        s.servers[si].state = Some(state);
+        s.servers[si].status = Status::Up;
+    }
+
+    fn initial_clocks(&self) -> Vec<Vec<Clock>> {
+        let spec = &self.cfg.faults.clock;
+        let targeted = self.targets(spec.targets);
+        let mut rates = vec![100 - spec.drift_percent_max, 100, 100 + spec.drift_percent_max];
+        rates.dedup();
+        let mut choices_per_node = Vec::new();
+        for n in 0..self.service_node_count() {
+            if targeted.contains(&n) {
+                let mut choices = Vec::new();
+                for offset in 0..=spec.skew_ticks_max as i64 {
+                    for &rate in &rates {
+                        choices.push(Clock {
+                            offset_ticks: offset,
+                            rate_percent: rate,
+                        });
+                    }
+                }
+                choices_per_node.push(choices);
+            } else {
+                choices_per_node.push(vec![Clock::PERFECT]);
+            }
+        }
+        // The cartesian product, first node varying slowest.
+        let mut all = vec![Vec::new()];
+        for choices in choices_per_node {
+            let mut next = Vec::with_capacity(all.len() * choices.len());
+            for prefix in &all {
+                for c in &choices {
+                    let mut v = prefix.clone();
+                    v.push(*c);
+                    next.push(v);
+                }
+            }
+            all = next;
+        }
+        all
+    }
+
+    fn initial_state(&self, clocks: Vec<Clock>) -> WorldState<M> {
+        let mut s = WorldState {
+            now: 0,
+            clocks,
+            servers: (0..self.server_count())
+                .map(|_| ServerSlot {
+                    status: Status::Up,
+                    state: None,
+                    durable: None,
+                    timers: Vec::new(),
+                })
+                .collect(),
+            clients: (0..self.cfg.clients)
+                .map(|_| ClientSlot {
+                    status: Status::Up,
+                    proto: None,
+                    timers: Vec::new(),
+                    work: Workload {
+                        phase: Phase::Acquiring,
+                        rounds_done: 0,
+                        holds: false,
+                        token: None,
+                        epoch: 0,
+                    },
+                })
+                .collect(),
+            resource: Resource::default(),
+            network: Vec::new(),
+            faults: FaultState::default(),
+            grants: 0,
+        };
+        for si in 0..self.server_count() {
+            self.start_server(&mut s, si);
+        }
+        for ci in 0..self.cfg.clients {
+            let sent = self.start_client(&mut s, ci);
+            self.flush(&mut s, sent);
+        }
+        s
+    }
+
+    fn crash(&self, s: &mut WorldState<M>, node: NodeId) {
+        match self.client_index(node) {
+            Some(ci) => {
+                let c = &mut s.clients[ci];
+                c.status = Status::Crashed;
+                c.proto = None;
+                c.timers.clear();
+                c.work.holds = false;
+                c.work.token = None;
+            }
+            None => {
+                let sv = &mut s.servers[node.index()];
+                sv.status = Status::Crashed;
+                sv.state = None;
+                sv.timers.clear();
+            }
+        }
+        s.network.retain(|e| e.dst != node);
+    }
+}
+
+impl<M: LockModel> Model for World<M> {
+    type State = WorldState<M>;
+    type Action = Action<M::Msg, M::Timer>;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        self.initial_clocks()
+            .into_iter()
+            .map(|clocks| self.initial_state(clocks))
+            .collect()
+    }
+
+    fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
+        if s.now >= self.cfg.horizon_ticks {
+            return; // The horizon: the bounded space ends here.
+        }
+        // Deliveries, one per distinct message.
+        for (i, env) in s.network.iter().enumerate() {
+            if i > 0 && s.network[i - 1] == *env {
+                continue;
+            }
+            if self.deliverable(s, env) {
+                actions.push(Action::Deliver(env.clone()));
+            }
+        }
+        // Due timers.
+        for n in 0..self.service_node_count() {
+            let node = NodeId(n as u8);
+            for timer in self.due_timers(s, node) {
+                actions.push(Action::Fire { node, timer });
+            }
+        }
+        if self.can_tick(s) {
+            actions.push(Action::Tick);
+        }
+        self.fault_actions(s, actions);
+    }
+
+    fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
+        let mut s = last.clone();
+        match action {
+            Action::Tick => s.now += 1,
+            Action::Deliver(env) => {
+                if !Self::remove_envelope(&mut s, &env) {
+                    return None;
+                }
+                let requester = env.src;
+                let atomic = self.cfg.network.mode == NetworkMode::Atomic
+                    && self.client_index(env.dst).is_none();
+                let sent = self.deliver(&mut s, env);
+                if atomic {
+                    // The call and its answer in one step.
+                    let (replies, others): (Vec<_>, Vec<_>) =
+                        sent.into_iter().partition(|e| e.dst == requester);
+                    self.flush(&mut s, others);
+                    for reply in replies {
+                        if self.status(&s, requester).is_up() && !self.cut(&s, reply.src, requester) {
+                            let more = self.deliver(&mut s, reply);
+                            self.flush(&mut s, more);
+                        } else {
+                            // A paused requester gets it later; a crashed or
+                            // cut-off one loses it.
+                            self.flush(&mut s, vec![reply]);
+                        }
+                    }
+                } else {
+                    self.flush(&mut s, sent);
+                }
+            }
+            Action::Drop(env) => {
+                if !Self::remove_envelope(&mut s, &env) {
+                    return None;
+                }
+                s.faults.losses += 1;
+            }
+            Action::Duplicate(env) => {
+                let at = s.network.partition_point(|e| e <= &env);
+                s.network.insert(at, env);
+                s.faults.duplicates += 1;
+            }
+            Action::Fire { node, timer } => {
+                self.timers_mut(&mut s, node).retain(|(t, _)| *t != timer);
+                let sent = match self.client_index(node) {
+                    Some(ci) => self.client_call(&mut s, ci, ClientCall::Timer(timer)),
+                    None => self.server_call(&mut s, node.index(), |m, ctx, st, out| {
+                        m.server_on_timer(ctx, st, timer, out)
+                    }),
+                };
+                self.flush(&mut s, sent);
+            }
+            Action::Crash(node) => {
+                self.crash(&mut s, node);
+                s.faults.crashes += 1;
+            }
+            Action::Restart(node) => match self.client_index(node) {
+                Some(ci) => {
+                    let sent = self.start_client(&mut s, ci);
+                    self.flush(&mut s, sent);
+                }
+                None => self.start_server(&mut s, node.index()),
+            },
+            Action::Pause(node) => {
+                let since = s.now;
+                match self.client_index(node) {
+                    Some(ci) => s.clients[ci].status = Status::Paused { since },
+                    None => s.servers[node.index()].status = Status::Paused { since },
+                }
+                s.faults.pauses += 1;
+            }
+            Action::Resume(node) => match self.client_index(node) {
+                Some(ci) => s.clients[ci].status = Status::Up,
+                None => s.servers[node.index()].status = Status::Up,
+            },
+            Action::Isolate(node) => {
+                s.faults.isolated = Some(node);
+                s.faults.partitions += 1;
+                let cut: Vec<bool> = s.network.iter().map(|e| self.cut(&s, e.src, e.dst)).collect();
+                let mut keep = cut.into_iter().map(|c| !c);
+                s.network.retain(|_| keep.next().unwrap_or(true));
+            }
+            Action::Heal => s.faults.isolated = None,
+            Action::ClockJump { node, ticks } => {
+                s.clocks[node.index()].offset_ticks += ticks as i64;
+                s.faults.jumps += 1;
+            }
+        }
+        Some(s)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        crate::properties::properties::<M>()
+    }
+}
+
+impl<M: LockModel> World<M> {
+    fn fault_actions(&self, s: &WorldState<M>, actions: &mut Vec<Action<M::Msg, M::Timer>>) {
+        let faults = &self.cfg.faults;
+        let may_start = s.now < self.cfg.faults_until_ticks;
+        let status_of = |n: usize| self.status(s, NodeId(n as u8));
+
+        // Recoveries are always allowed: they end faults.
+        for n in 0..self.service_node_count() {
+            let node = NodeId(n as u8);
+            match status_of(n) {
+                Status::Crashed if faults.crash.as_ref().is_some_and(|c| c.restart) => {
+                    actions.push(Action::Restart(node))
+                }
+                // A pause lasts at least one tick.
+                Status::Paused { since } if s.now > since => actions.push(Action::Resume(node)),
+                _ => {}
+            }
+        }
+        if s.faults.isolated.is_some() {
+            actions.push(Action::Heal);
+        }
+        if !may_start {
+            return;
+        }
+        if let Some(crash) = &faults.crash
+            && s.faults.crashes < crash.max
+        {
+            for n in self.targets(crash.targets) {
+                if !status_of(n).is_crashed() {
+                    actions.push(Action::Crash(NodeId(n as u8)));
+                }
+            }
+        }
+        if let Some(pause) = &faults.pause
+            && s.faults.pauses < pause.max
+        {
+            for n in self.targets(pause.targets) {
+                if status_of(n).is_up() {
+                    actions.push(Action::Pause(NodeId(n as u8)));
+                }
+            }
+        }
+        if let Some(partition) = &faults.partition
+            && s.faults.partitions < partition.max
+            && s.faults.isolated.is_none()
+        {
+            for n in self.targets(partition.targets) {
+                actions.push(Action::Isolate(NodeId(n as u8)));
+            }
+        }
+        if let Some(jump) = &faults.clock.jump
+            && s.faults.jumps < jump.max
+        {
+            for n in self.targets(jump.targets) {
+                if !status_of(n).is_crashed() {
+                    for &ticks in &jump.ticks {
+                        actions.push(Action::ClockJump {
+                            node: NodeId(n as u8),
+                            ticks,
+                        });
+                    }
+                }
+            }
+        }
+        let lossy = s.faults.losses < self.cfg.network.loss_max;
+        let duplicating = s.faults.duplicates < self.cfg.network.duplicates_max;
+        if lossy || duplicating {
+            for (i, env) in s.network.iter().enumerate() {
+                if (i > 0 && s.network[i - 1] == *env) || !Self::is_lock_traffic(env) {
+                    continue;
+                }
+                if lossy {
+                    actions.push(Action::Drop(env.clone()));
+                }
+                if duplicating {
+                    actions.push(Action::Duplicate(env.clone()));
+                }
+            }
+        }
+    }
+}

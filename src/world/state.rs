@@ -1,0 +1,213 @@
+//! The world's state: real time, clocks, nodes, the network, fault budgets and
+//! the ghost view the properties read.
+//!
+//! Every collection is a sorted `Vec`, so two states that mean the same thing
+//! are equal and hash alike, and successor order never depends on history.
+
+use derive_where::derive_where;
+use serde::{Deserialize, Serialize};
+
+use crate::node::{LockModel, NodeId};
+
+/// One node's local clock: `offset + now * rate_percent / 100`, plus jumps
+/// (which move `offset`). Nodes read it through `Ctx::local_ticks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Clock {
+    pub offset_ticks: i64,
+    pub rate_percent: u32,
+}
+
+impl Clock {
+    pub const PERFECT: Clock = Clock {
+        offset_ticks: 0,
+        rate_percent: 100,
+    };
+
+    pub fn read(&self, now: u32) -> i64 {
+        self.offset_ticks + (now as i64 * self.rate_percent as i64) / 100
+    }
+}
+
+/// Whether a node runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Up,
+    /// Keeps its state, does nothing; `since` is the real tick it stopped.
+    Paused {
+        since: u32,
+    },
+    Crashed,
+}
+
+impl Status {
+    pub fn is_up(self) -> bool {
+        self == Status::Up
+    }
+    pub fn is_crashed(self) -> bool {
+        self == Status::Crashed
+    }
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Envelope<Msg> {
+    pub sent_at: u32,
+    pub src: NodeId,
+    pub dst: NodeId,
+    pub payload: Payload<Msg>,
+}
+
+/// Lock-service traffic (the model's messages) or the workload's traffic with
+/// the protected resource.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payload<Msg> {
+    Lock(Msg),
+    Resource(ResourceMsg),
+}
+
+/// The workload's read-modify-write of the protected counter. `epoch` ties a
+/// reply to the critical section that asked, so a client ignores replies meant
+/// for a section it has abandoned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceMsg {
+    Read {
+        token: Option<u64>,
+        epoch: u16,
+    },
+    ReadOk {
+        value: u32,
+        epoch: u16,
+    },
+    Write {
+        value: u32,
+        token: Option<u64>,
+        epoch: u16,
+    },
+    WriteOk {
+        epoch: u16,
+    },
+    /// A fenced resource saw a higher token already.
+    Rejected {
+        epoch: u16,
+    },
+}
+
+/// The protected resource: a counter behind a server that the world owns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Resource {
+    pub value: u32,
+    /// The highest fencing token seen; tokens below it are rejected.
+    pub highest_token: u64,
+    // Ghost fields, for the properties only.
+    pub writes_accepted: u32,
+    /// The epoch (grant order) of the newest write accepted so far.
+    pub last_write_epoch: u16,
+    /// Set once a write from an older grant is accepted after a newer one's.
+    pub stale_write_accepted: bool,
+}
+
+/// Where a client is in its workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Acquiring,
+    /// Holds the lock; the read is in flight.
+    Reading,
+    /// Holds the lock; the write is in flight.
+    Writing,
+    Releasing,
+    Done,
+}
+
+/// The world's part of a client: its workload and the ghost belief.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Workload {
+    pub phase: Phase,
+    pub rounds_done: u8,
+    /// Ghost: the client believes it holds the lock.
+    pub holds: bool,
+    pub token: Option<u64>,
+    /// Ghost: the grant number of the current critical section.
+    pub epoch: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerSlot<S, D, T> {
+    pub status: Status,
+    /// `None` while crashed.
+    pub state: Option<S>,
+    pub durable: Option<D>,
+    /// Pending timers and their deadlines on this node's local clock.
+    pub timers: Vec<(T, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientSlot<C, T> {
+    pub status: Status,
+    /// `None` while crashed.
+    pub proto: Option<C>,
+    pub timers: Vec<(T, i64)>,
+    pub work: Workload,
+}
+
+/// What the fault budget has spent, and the faults in force.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FaultState {
+    pub crashes: u8,
+    pub pauses: u8,
+    pub partitions: u8,
+    pub jumps: u8,
+    pub losses: u8,
+    pub duplicates: u8,
+    /// The node cut off from the rest of the lock service, if any.
+    pub isolated: Option<NodeId>,
+}
+
+/// The whole simulated world at one instant of real time.
+#[derive_where(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WorldState<M: LockModel> {
+    /// Real time. No node can read it.
+    pub now: u32,
+    /// One clock per lock-service node (servers, then clients).
+    pub clocks: Vec<Clock>,
+    pub servers: Vec<ServerSlot<M::Server, M::Durable, M::Timer>>,
+    pub clients: Vec<ClientSlot<M::Client, M::Timer>>,
+    pub resource: Resource,
+    /// In-flight messages, sorted; equal messages may appear more than once.
+    pub network: Vec<Envelope<M::Msg>>,
+    pub faults: FaultState,
+    /// Ghost: how many grants so far; the next holder gets `grants + 1`.
+    pub grants: u16,
+}
+
+/// Everything that can happen next. Each action is one source of
+/// nondeterminism; traces store them and replay matches them by equality.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action<Msg, Timer> {
+    /// Real time advances one tick.
+    Tick,
+    Deliver(Envelope<Msg>),
+    /// The network loses a message (within `loss_max`).
+    Drop(Envelope<Msg>),
+    /// The network duplicates a message (within `duplicates_max`).
+    Duplicate(Envelope<Msg>),
+    Fire {
+        node: NodeId,
+        timer: Timer,
+    },
+    Crash(NodeId),
+    Restart(NodeId),
+    Pause(NodeId),
+    Resume(NodeId),
+    /// Cuts one node off from every other lock-service node.
+    Isolate(NodeId),
+    Heal,
+    ClockJump {
+        node: NodeId,
+        ticks: i32,
+    },
+}
