@@ -433,10 +433,14 @@ impl<M: LockModel> World<M> {
                     r.highest_token = r.highest_token.max(token.unwrap_or(0));
                     r.value = value;
                     r.writes_accepted += 1;
-                    if epoch < r.last_write_epoch {
+                    // Which holder is newer: the lock's own order (its
+                    // fencing token) when it has one, else the order in which
+                    // clients came to believe they held it.
+                    let rank = token.unwrap_or(epoch as u64);
+                    if rank < r.last_write_rank {
                         r.stale_write_accepted = true;
                     }
-                    r.last_write_epoch = r.last_write_epoch.max(epoch);
+                    r.last_write_rank = r.last_write_rank.max(rank);
                     ResourceMsg::WriteOk { epoch }
                 }
             }

@@ -103,8 +103,9 @@ pub struct Resource {
     pub highest_token: u64,
     // Ghost fields, for the properties only.
     pub writes_accepted: u32,
-    /// The epoch (grant order) of the newest write accepted so far.
-    pub last_write_epoch: u16,
+    /// The rank of the newest holder whose write was accepted: its fencing
+    /// token, or without one its grant number (`Workload::epoch`).
+    pub last_write_rank: u64,
     /// Set once a write from an older grant is accepted after a newer one's.
     pub stale_write_accepted: bool,
 }
