@@ -350,11 +350,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 }
 
 /// Reads the parameters every member of the family uses.
-pub fn common(
-    params: &LockParams,
-    acquire: Acquire,
-    release: Release,
-) -> Result<Flavor, String> {
+pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result<Flavor, String> {
     Ok(Flavor {
         acquire,
         release,

@@ -25,7 +25,15 @@
 //!   third acquisition overlaps the second. Compare-and-delete in
 //!   `redis_set_px` exists to prevent exactly this.
 //!
-//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | |
+//! | holder-crash | holds | holds | holds | the dead holder's key expires |
+//! | gc-pause | violated (20) | violated (26); fenced: holds | holds | as `redis_set_px` |
+//! | clock-jump | violated (5) | violated (11); fenced: holds | holds | as `redis_set_px` |
+//! | message-loss | violated (18) | violated (24); fenced: holds | holds | the reply to `DEL` is lost, the client sends `DEL` again and deletes the key another client took meanwhile, then takes the lock itself. `redis_set_px` holds here: this is the bug compare-and-delete prevents |
+//! | partition | holds | holds | holds | one round each, so no second acquisition for a stray `DEL` to enable |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

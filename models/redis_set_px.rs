@@ -31,7 +31,15 @@
 //! - **Holder crash** is survived: the key expires and the others proceed.
 //! - Compare-and-delete means a late release cannot delete someone else's key.
 //!
-//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the TTL (8) outlasts a critical section |
+//! | holder-crash | holds | holds | holds | the dead holder's key expires |
+//! | gc-pause | violated (20) | violated (26); fenced: holds | holds | a 10-tick pause outlasts the 8-tick lease; fencing rejects the stale write |
+//! | clock-jump | violated (5) | violated (11); fenced: holds | holds | the server's clock jumps 10 ticks and expires the key at once |
+//! | message-loss | holds | holds | holds | compare-and-delete: a repeated release cannot delete another client's key |
+//! | partition | holds | holds | holds | a cut-off holder's key expires; its late release is a no-op |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

@@ -28,7 +28,15 @@
 //!   lets a second client in; a fenced variant would need a token that
 //!   survives the restart, which `SETNX key 1` does not have, so there is none.
 //!
-//! The verdicts per scenario are pinned in `tests/redis_models.rs`.
+//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | |
+//! | holder-crash | holds | holds | violated (54) | the dead holder's key never goes away; the other client spins until the horizon |
+//! | gc-pause | holds | holds | holds | no lease: a paused holder still holds the lock when it wakes |
+//! | clock-jump | holds | holds | holds | no lease, so no clock is consulted |
+//! | message-loss | violated (18) | violated (24) | violated (97) | a lost `DEL` reply makes the client `DEL` again, deleting the next holder's key; a lost `SETNX` reply makes a client ask again and be refused by its own key forever |
+//! | partition | holds | holds | violated (68) | a reply lost to the partition strands the key as above |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

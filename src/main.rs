@@ -101,7 +101,10 @@ fn default_threads() -> usize {
 fn parse_property(s: &str) -> Result<PropertyName, String> {
     PropertyName::parse(s).ok_or_else(|| {
         let names: Vec<&str> = PropertyName::ALL.iter().map(|p| p.as_str()).collect();
-        format!("unknown property `{s}`, expected one of: {}", names.join(", "))
+        format!(
+            "unknown property `{s}`, expected one of: {}",
+            names.join(", ")
+        )
     })
 }
 
@@ -151,8 +154,12 @@ fn main() -> ExitCode {
 }
 
 fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot read the scenarios directory: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "{}: cannot read the scenarios directory: {e}",
+            dir.display()
+        )
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -303,9 +310,10 @@ fn run_checks(args: CheckArgs) -> u8 {
             started.elapsed().as_secs_f64()
         );
         if !report.all_as_expected() {
-            let decided_mismatch = report.properties.iter().any(|p| {
-                !p.as_expected() && !matches!(p.verdict, Verdict::Inconclusive { .. })
-            });
+            let decided_mismatch = report
+                .properties
+                .iter()
+                .any(|p| !p.as_expected() && !matches!(p.verdict, Verdict::Inconclusive { .. }));
             code = if decided_mismatch {
                 exit::UNEXPECTED
             } else if code == exit::OK {
@@ -321,7 +329,8 @@ fn run_checks(args: CheckArgs) -> u8 {
             );
             if !(single || args.timelines) {
                 for p in &report.properties {
-                    if let (Verdict::Violated { steps: Some(_) }, Some(path)) = (&p.verdict, &p.path)
+                    if let (Verdict::Violated { steps: Some(_) }, Some(path)) =
+                        (&p.verdict, &p.path)
                     {
                         if let Some(t) = &path.trace_file {
                             println!("  {:<17} trace: {}", p.property.as_str(), t.display());

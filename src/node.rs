@@ -26,9 +26,7 @@ use crate::scenario::LockParams;
 ///
 /// Servers come first (`0..server_count`), then the clients, then the
 /// protected resource, which belongs to the world.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NodeId(pub u8);
 

@@ -13,9 +13,7 @@ use crate::node::LockModel;
 use crate::world::{Phase, World, WorldState};
 
 /// The name of a property, as scenarios and the CLI spell it.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PropertyName {
     MutualExclusion,
@@ -94,7 +92,10 @@ impl fmt::Display for PropertyName {
 /// The properties in stateright's form, in [`PropertyName::ALL`] order.
 pub fn properties<M: LockModel>() -> Vec<Property<World<M>>> {
     vec![
-        Property::always(PropertyName::MutualExclusion.as_str(), mutual_exclusion::<M>),
+        Property::always(
+            PropertyName::MutualExclusion.as_str(),
+            mutual_exclusion::<M>,
+        ),
         Property::always(PropertyName::ResourceSafe.as_str(), resource_safe::<M>),
         Property::sometimes(PropertyName::LockAcquired.as_str(), lock_acquired::<M>),
         Property::always(PropertyName::Progress.as_str(), progress::<M>),

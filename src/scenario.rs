@@ -8,15 +8,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::properties::PropertyName;
 
 /// A scenario as read from its file.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawScenario")]
+///
+/// Deserialized through `RawScenario` by `deserialize_checked`.
+#[derive(Clone, Debug, Serialize)]
 pub struct Scenario {
     /// What the scenario exercises, in a sentence or two.
     pub description: String,
@@ -87,7 +90,9 @@ impl TryFrom<RawScenario> for Scenario {
             ));
         }
         if raw.expect.is_empty() {
-            return Err("`expect` is empty: name at least one model and the verdicts it should give".into());
+            return Err(
+                "`expect` is empty: name at least one model and the verdicts it should give".into(),
+            );
         }
         Ok(Scenario {
             description: raw.description,
@@ -119,8 +124,8 @@ pub enum NetworkMode {
     Atomic,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawNetwork")]
+/// Deserialized through `RawNetwork` by `deserialize_checked`.
+#[derive(Clone, Debug, Serialize)]
 pub struct NetworkSpec {
     pub mode: NetworkMode,
     pub delay_ticks_min: u32,
@@ -225,8 +230,9 @@ pub struct CrashSpec {
 
 /// Process pauses (the GC pause): the node keeps its state but does nothing
 /// while real time and its own clock run on.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawPause")]
+///
+/// Deserialized through `RawPause` by `deserialize_checked`.
+#[derive(Clone, Debug, Serialize)]
 pub struct PauseSpec {
     pub max: u8,
     /// The longest pause, in real ticks.
@@ -269,8 +275,9 @@ pub struct PartitionSpec {
 /// `0..=skew_ticks_max` (so no two clocks differ by more than that) and runs at
 /// one of the rates `100 - drift_percent_max`, `100`, `100 + drift_percent_max`
 /// percent of real time. Every combination is an initial state.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawClock")]
+///
+/// Deserialized through `RawClock` by `deserialize_checked`.
+#[derive(Clone, Debug, Serialize)]
 pub struct ClockSpec {
     pub skew_ticks_max: u32,
     pub drift_percent_max: u32,
@@ -333,8 +340,9 @@ impl TryFrom<RawClock> for ClockSpec {
 
 /// Clock jumps: a node's clock is stepped by one of `ticks` (NTP correcting a
 /// clock, an operator setting it).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, try_from = "RawJump")]
+///
+/// Deserialized through `RawJump` by `deserialize_checked`.
+#[derive(Clone, Debug, Serialize)]
 pub struct JumpSpec {
     pub max: u8,
     pub ticks: Vec<i32>,
@@ -516,11 +524,16 @@ impl Scenario {
 
     /// Validates scenario text; `path` only names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        serde_json::from_str(text).map_err(|e| ScenarioError {
-            file: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: describe_json_error(&e),
+        serde_json::from_str(text).map_err(|e| {
+            // serde_json says column 0 for an end of file just after a
+            // newline; columns are 1-based.
+            let (line, column) = (e.line(), e.column().max(1));
+            ScenarioError {
+                file: path.to_path_buf(),
+                line,
+                column,
+                message: describe_json_error(&e, text, line, column),
+            }
         })
     }
 
@@ -532,15 +545,85 @@ impl Scenario {
     }
 }
 
+/// Deserializes an object as `Raw` (which denies unknown keys) and runs the
+/// cross-field checks of `T::try_from` before the object is closed. serde's
+/// `try_from` attribute runs them after, and serde_json then reports a failure
+/// wherever the enclosing object stands (past its closing brace when this
+/// object is its last member, or nowhere at the top level).
+fn deserialize_checked<'de, D, Raw, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    Raw: Deserialize<'de>,
+    T: TryFrom<Raw, Error = String>,
+{
+    struct Checked<Raw, T>(PhantomData<(Raw, T)>);
+    impl<'de, Raw: Deserialize<'de>, T: TryFrom<Raw, Error = String>> Visitor<'de> for Checked<Raw, T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            let raw = Raw::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            T::try_from(raw).map_err(serde::de::Error::custom)
+        }
+    }
+    deserializer.deserialize_map(Checked(PhantomData))
+}
+
+macro_rules! deserialize_checked {
+    ($($t:ty => $raw:ty),* $(,)?) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserialize_checked::<D, $raw, $t>(deserializer)
+            }
+        }
+    )*};
+}
+
+deserialize_checked! {
+    Scenario => RawScenario,
+    NetworkSpec => RawNetwork,
+    PauseSpec => RawPause,
+    ClockSpec => RawClock,
+    JumpSpec => RawJump,
+}
+
 /// serde_json appends " at line L column C" to its messages; the position is
-/// printed in front instead, compiler style.
-fn describe_json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let cut = text.rfind(" at line ").unwrap_or(text.len());
-    let message = &text[..cut];
+/// printed in front instead, compiler style. The message for a wrong value
+/// names the value but not its key, so the key is put in front.
+fn describe_json_error(e: &serde_json::Error, text: &str, line: usize, column: usize) -> String {
+    let full = e.to_string();
+    let cut = full.rfind(" at line ").unwrap_or(full.len());
+    let message = &full[..cut];
     match e.classify() {
         serde_json::error::Category::Syntax => format!("invalid JSON: {message}"),
         serde_json::error::Category::Eof => format!("the file ends too early: {message}"),
-        _ => message.to_string(),
+        _ => match key_of_value_at(text, line, column) {
+            Some(key)
+                if message.starts_with("invalid ") || message.starts_with("unknown variant") =>
+            {
+                format!("`{key}`: {message}")
+            }
+            _ => message.to_string(),
+        },
     }
+}
+
+/// The key of the value that ends at `line`:`column` (1-based, in bytes): the
+/// last `"key":` before it. `None` if a key, not a value, ends there.
+fn key_of_value_at(text: &str, line: usize, column: usize) -> Option<&str> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let (before, after) = text.split_at_checked(line_start + column)?;
+    if after.trim_start().starts_with(':') {
+        return None;
+    }
+    let (colon, _) = before
+        .rmatch_indices(':')
+        .find(|(i, _)| before[..*i].trim_end().ends_with('"'))?;
+    let key = before[..colon].trim_end().strip_suffix('"')?;
+    key.rfind('"').map(|q| &key[q + 1..])
 }

@@ -41,8 +41,16 @@ fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
     };
     let entry = models::find(model).expect("registered model");
     let report = entry.run(&loaded, &file, &options).expect("check runs");
-    let got: Vec<String> = report.properties.iter().map(|p| summary(&p.verdict)).collect();
-    assert_eq!(got.join(" "), verdicts, "{model} under {scenario}: verdicts");
+    let got: Vec<String> = report
+        .properties
+        .iter()
+        .map(|p| summary(&p.verdict))
+        .collect();
+    assert_eq!(
+        got.join(" "),
+        verdicts,
+        "{model} under {scenario}: verdicts"
+    );
     assert!(
         report.all_as_expected(),
         "{model} under {scenario}: the scenario's `expect` disagrees with the pinned verdicts"

@@ -320,10 +320,7 @@ fn inconclusive_reason(bound: Bound) -> String {
     format!("{bound} before a verdict ({hint})")
 }
 
-fn timeline<M: LockModel>(
-    world: &World<M>,
-    d: &bfs::Discovery<World<M>>,
-) -> Vec<TimelineRow> {
+fn timeline<M: LockModel>(world: &World<M>, d: &bfs::Discovery<World<M>>) -> Vec<TimelineRow> {
     let beliefs = |s: &crate::world::WorldState<M>| -> (Vec<String>, String) {
         let view = step_view(world, s);
         let clients = view.clients.iter().map(|c| c.short()).collect();

@@ -82,7 +82,13 @@ pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
         "VIOLATED {}  model={} scenario={}  (shortest counterexample: {steps} steps)",
         p.property, report.model, report.scenario
     );
-    let actor_w = path.rows.iter().map(|r| r.actor.len()).max().unwrap_or(1).max(5);
+    let actor_w = path
+        .rows
+        .iter()
+        .map(|r| r.actor.len())
+        .max()
+        .unwrap_or(1)
+        .max(5);
     let event_w = path
         .rows
         .iter()

@@ -95,7 +95,9 @@ fn resource_text(msg: &ResourceMsg) -> String {
     match msg {
         ResourceMsg::Read { token: t, .. } => format!("read{}", token(t)),
         ResourceMsg::ReadOk { value, .. } => format!("read -> {value}"),
-        ResourceMsg::Write { value, token: t, .. } => format!("write {value}{}", token(t)),
+        ResourceMsg::Write {
+            value, token: t, ..
+        } => format!("write {value}{}", token(t)),
         ResourceMsg::WriteOk { .. } => "write ok".to_string(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".to_string(),
     }

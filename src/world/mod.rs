@@ -163,8 +163,7 @@ impl<M: LockModel> World<M> {
     }
 
     fn deliverable(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
-        s.now >= env.sent_at + self.cfg.network.delay_ticks_min
-            && self.status(s, env.dst).is_up()
+        s.now >= env.sent_at + self.cfg.network.delay_ticks_min && self.status(s, env.dst).is_up()
     }
 
     fn overdue(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
@@ -198,8 +197,7 @@ impl<M: LockModel> World<M> {
         {
             return false;
         }
-        if (0..self.service_node_count()).any(|n| !self.due_timers(s, NodeId(n as u8)).is_empty())
-        {
+        if (0..self.service_node_count()).any(|n| !self.due_timers(s, NodeId(n as u8)).is_empty()) {
             return false;
         }
         let pause_ticks_max = self.cfg.faults.pause.as_ref().map_or(0, |p| p.ticks_max);
@@ -258,7 +256,13 @@ impl<M: LockModel> World<M> {
         timers.insert(at, entry);
     }
 
-    fn envelope(&self, s: &WorldState<M>, src: NodeId, dst: NodeId, payload: Payload<M::Msg>) -> Env<M> {
+    fn envelope(
+        &self,
+        s: &WorldState<M>,
+        src: NodeId,
+        dst: NodeId,
+        payload: Payload<M::Msg>,
+    ) -> Env<M> {
         Envelope {
             sent_at: s.now,
             src,
@@ -284,7 +288,9 @@ impl<M: LockModel> World<M> {
         let mut sent = Vec::new();
         for command in out.commands {
             match command {
-                Command::Send(dst, msg) => sent.push(self.envelope(s, node, dst, Payload::Lock(msg))),
+                Command::Send(dst, msg) => {
+                    sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                }
                 Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
                 Command::CancelTimer(t) => s.servers[si].timers.retain(|(x, _)| *x != t),
                 Command::Save(d) => s.servers[si].durable = Some(d),
@@ -310,7 +316,9 @@ impl<M: LockModel> World<M> {
             match call {
                 ClientCall::Acquire => self.model.client_acquire(&ctx, proto, &mut out),
                 ClientCall::Release => self.model.client_release(&ctx, proto, &mut out),
-                ClientCall::Msg(src, msg) => self.model.client_on_msg(&ctx, proto, src, msg, &mut out),
+                ClientCall::Msg(src, msg) => {
+                    self.model.client_on_msg(&ctx, proto, src, msg, &mut out)
+                }
                 ClientCall::Timer(t) => self.model.client_on_timer(&ctx, proto, t, &mut out),
             }
             let mut follow_ups = Vec::new();
@@ -334,7 +342,12 @@ impl<M: LockModel> World<M> {
                                 token,
                                 epoch: s.grants,
                             };
-                            sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(read)));
+                            sent.push(self.envelope(
+                                s,
+                                node,
+                                self.resource_id(),
+                                Payload::Resource(read),
+                            ));
                         }
                     }
                     Command::Released => {
@@ -370,7 +383,12 @@ impl<M: LockModel> World<M> {
     }
 
     /// The client's workload receives a reply from the resource.
-    fn client_on_resource(&self, s: &mut WorldState<M>, ci: usize, reply: ResourceMsg) -> Vec<Env<M>> {
+    fn client_on_resource(
+        &self,
+        s: &mut WorldState<M>,
+        ci: usize,
+        reply: ResourceMsg,
+    ) -> Vec<Env<M>> {
         let node = self.client_id(ci);
         let work = &s.clients[ci].work;
         match reply {
@@ -385,7 +403,9 @@ impl<M: LockModel> World<M> {
                 s.clients[ci].work.phase = Phase::Writing;
                 vec![self.envelope(s, node, self.resource_id(), Payload::Resource(write))]
             }
-            ResourceMsg::WriteOk { epoch } if epoch == work.epoch && work.phase == Phase::Writing => {
+            ResourceMsg::WriteOk { epoch }
+                if epoch == work.epoch && work.phase == Phase::Writing =>
+            {
                 self.begin_release(s, ci)
             }
             ResourceMsg::Rejected { epoch }
@@ -454,7 +474,9 @@ impl<M: LockModel> World<M> {
     fn deliver(&self, s: &mut WorldState<M>, env: Env<M>) -> Vec<Env<M>> {
         let dst = env.dst;
         match (env.payload, self.client_index(dst)) {
-            (Payload::Lock(msg), Some(ci)) => self.client_call(s, ci, ClientCall::Msg(env.src, msg)),
+            (Payload::Lock(msg), Some(ci)) => {
+                self.client_call(s, ci, ClientCall::Msg(env.src, msg))
+            }
             (Payload::Lock(msg), None) if dst.index() < self.server_count() => {
                 self.server_call(s, dst.index(), |m, ctx, st, out| {
                     m.server_on_msg(ctx, st, env.src, msg, out)
@@ -493,7 +515,11 @@ impl<M: LockModel> World<M> {
     fn initial_clocks(&self) -> Vec<Vec<Clock>> {
         let spec = &self.cfg.faults.clock;
         let targeted = self.targets(spec.targets);
-        let mut rates = vec![100 - spec.drift_percent_max, 100, 100 + spec.drift_percent_max];
+        let mut rates = vec![
+            100 - spec.drift_percent_max,
+            100,
+            100 + spec.drift_percent_max,
+        ];
         rates.dedup();
         let mut choices_per_node = Vec::new();
         for n in 0..self.service_node_count() {
@@ -645,7 +671,8 @@ impl<M: LockModel> Model for World<M> {
                         sent.into_iter().partition(|e| e.dst == requester);
                     self.flush(&mut s, others);
                     for reply in replies {
-                        if self.status(&s, requester).is_up() && !self.cut(&s, reply.src, requester) {
+                        if self.status(&s, requester).is_up() && !self.cut(&s, reply.src, requester)
+                        {
                             let more = self.deliver(&mut s, reply);
                             self.flush(&mut s, more);
                         } else {
@@ -705,7 +732,11 @@ impl<M: LockModel> Model for World<M> {
             Action::Isolate(node) => {
                 s.faults.isolated = Some(node);
                 s.faults.partitions += 1;
-                let cut: Vec<bool> = s.network.iter().map(|e| self.cut(&s, e.src, e.dst)).collect();
+                let cut: Vec<bool> = s
+                    .network
+                    .iter()
+                    .map(|e| self.cut(&s, e.src, e.dst))
+                    .collect();
                 let mut keep = cut.into_iter().map(|c| !c);
                 s.network.retain(|_| keep.next().unwrap_or(true));
             }
