@@ -244,6 +244,35 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         self.flavor.fenced()
     }
 
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::Req { id, cmd } => {
+                let text = match cmd {
+                    Cmd::SetNx { value } => format!("SETNX lock {value}"),
+                    Cmd::SetNxPx { value, ttl_ticks } => {
+                        format!("SET lock {value} NX PX {ttl_ticks}")
+                    }
+                    Cmd::SetNxPxFenced { ttl_ticks } => {
+                        format!("SET lock <INCR fence> NX PX {ttl_ticks}")
+                    }
+                    Cmd::Del => "DEL lock".to_string(),
+                    Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
+                };
+                format!("{text}  [req {id}]")
+            }
+            Msg::Rep { id, reply } => {
+                let text = match reply {
+                    Reply::Set(true) => "set".to_string(),
+                    Reply::Set(false) | Reply::Token(None) => "not set: busy".to_string(),
+                    Reply::Token(Some(t)) => format!("set, token {t}"),
+                    Reply::Deleted(true) => "deleted".to_string(),
+                    Reply::Deleted(false) => "not deleted".to_string(),
+                };
+                format!("{text}  [req {id}]")
+            }
+        }
+    }
+
     fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> RedisServer {
         RedisServer {
             lock: None,

@@ -32,8 +32,11 @@
 //! | holder-crash | holds | holds | holds | the dead holder's key expires |
 //! | gc-pause | violated (20) | violated (26); fenced: holds | holds | as `redis_set_px` |
 //! | clock-jump | violated (5) | violated (11); fenced: holds | holds | as `redis_set_px` |
+//! | clock-drift | violated (13) | violated (17); fenced: holds | holds | as `redis_set_px` |
 //! | message-loss | violated (18) | violated (24); fenced: holds | holds | the reply to `DEL` is lost, the client sends `DEL` again and deletes the key another client took meanwhile, then takes the lock itself. `redis_set_px` holds here: this is the bug compare-and-delete prevents |
 //! | partition | holds | holds | holds | one round each, so no second acquisition for a stray `DEL` to enable |
+//! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | as `redis_set_px` |
+//! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | as `redis_set_px` |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

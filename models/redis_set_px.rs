@@ -38,8 +38,11 @@
 //! | holder-crash | holds | holds | holds | the dead holder's key expires |
 //! | gc-pause | violated (20) | violated (26); fenced: holds | holds | a 10-tick pause outlasts the 8-tick lease; fencing rejects the stale write |
 //! | clock-jump | violated (5) | violated (11); fenced: holds | holds | the server's clock jumps 10 ticks and expires the key at once |
+//! | clock-drift | violated (13) | violated (17); fenced: holds | holds | the server's clock runs 50% fast, so the 6-tick lease ends after 4 real ticks, inside a critical section |
 //! | message-loss | holds | holds | holds | compare-and-delete: a repeated release cannot delete another client's key |
 //! | partition | holds | holds | holds | a cut-off holder's key expires; its late release is a no-op |
+//! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease: without a bound on delay a lease proves nothing; fencing still protects the resource |
+//! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

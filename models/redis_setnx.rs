@@ -36,7 +36,10 @@
 //! | gc-pause | holds | holds | holds | no lease: a paused holder still holds the lock when it wakes |
 //! | clock-jump | holds | holds | holds | no lease, so no clock is consulted |
 //! | message-loss | violated (18) | violated (24) | violated (97) | a lost `DEL` reply makes the client `DEL` again, deleting the next holder's key; a lost `SETNX` reply makes a client ask again and be refused by its own key forever |
+//! | clock-drift | holds | holds | holds | no lease, so no clock is consulted |
 //! | partition | holds | holds | violated (68) | a reply lost to the partition strands the key as above |
+//! | async-network | holds | holds | violated (14) | a message may take until the horizon: no lock makes progress over a network that promises nothing |
+//! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause: a paused holder keeps the lock |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::Variant;

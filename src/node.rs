@@ -93,6 +93,16 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         false
     }
 
+    /// How a message reads in timelines. The default is its `Debug` form.
+    fn describe_msg(&self, msg: &Self::Msg) -> String {
+        format!("{msg:?}")
+    }
+
+    /// How a timer reads in timelines. The default is its `Debug` form.
+    fn describe_timer(&self, timer: &Self::Timer) -> String {
+        format!("{timer:?}")
+    }
+
     /// A server's state at start and at restart after a crash, rebuilt from
     /// whatever it last saved.
     fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;

@@ -112,7 +112,7 @@ pub fn describe_action<M: LockModel>(
     let name = |n: crate::node::NodeId| world.node_name(n).to_string();
     let message = |env: &super::Envelope<M::Msg>| {
         let body = match &env.payload {
-            Payload::Lock(m) => format!("{m:?}"),
+            Payload::Lock(m) => world.model.describe_msg(m),
             Payload::Resource(r) => resource_text(r),
         };
         format!("{} -> {}: {body}", name(env.src), name(env.dst))
@@ -125,7 +125,8 @@ pub fn describe_action<M: LockModel>(
         Action::Fire { node, timer } => (
             name(*node),
             format!(
-                "timer {timer:?} fires (local clock {})",
+                "timer {} fires (local clock {})",
+                world.model.describe_timer(timer),
                 before.clocks[node.index()].read(before.now)
             ),
         ),
