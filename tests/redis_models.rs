@@ -13,6 +13,10 @@ use lockcheck::check::{CheckOptions, Verdict, bfs::SearchLimits};
 use lockcheck::models;
 use lockcheck::scenario::Scenario;
 
+// As in the binary: the search allocates a state per transition.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn summary(verdict: &Verdict) -> String {
     match verdict {
         Verdict::Holds { steps: None } => "holds".into(),

@@ -9,15 +9,16 @@
 //! decides a property is therefore at the smallest depth, the same on every
 //! run and for any thread count, and a discovery is never replaced.
 //!
-//! States are identified by a 128-bit fingerprint (two SipHash passes), so a
+//! States are identified by a 128-bit fingerprint (XXH3-128), so a
 //! collision is not a practical concern; fingerprints never leave the process.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use stateright::{Expectation, Model};
+use xxhash_rust::xxh3::Xxh3;
 
 /// Bounds on one search.
 #[derive(Clone, Debug)]
@@ -78,14 +79,34 @@ pub struct SearchOutcome<M: Model> {
     pub discoveries: Vec<Option<Discovery<M>>>,
 }
 
+/// A state's identity: a 128-bit XXH3 hash of everything it contains.
 pub fn fingerprint<T: Hash>(value: &T) -> u128 {
-    let mut a = DefaultHasher::new();
-    value.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    0x9e37_79b9_7f4a_7c15_u64.hash(&mut b);
-    value.hash(&mut b);
-    ((a.finish() as u128) << 64) | b.finish() as u128
+    let mut hasher = Xxh3::new();
+    value.hash(&mut hasher);
+    hasher.digest128()
 }
+
+/// The visited set's keys are fingerprints already: hashing them again would
+/// only cost time.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used; fold anything else in for safety.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ *b as u64;
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64 ^ (value >> 64) as u64;
+    }
+}
+
+type Visited = HashSet<u128, BuildHasherDefault<FingerprintHasher>>;
 
 const ROOT: u32 = u32::MAX;
 
@@ -122,7 +143,7 @@ where
     let properties = model.properties();
     let mut decided_at: Vec<Option<u32>> = vec![None; properties.len()];
     let mut nodes: Vec<Node> = Vec::new();
-    let mut visited: HashSet<u128> = HashSet::new();
+    let mut visited = Visited::default();
     let mut transitions = 0u64;
 
     let check = |state: &M::State, node: u32, decided_at: &mut Vec<Option<u32>>| {
