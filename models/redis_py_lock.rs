@@ -35,6 +35,7 @@
 //! | clock-drift | violated (13) | violated (17); fenced: holds | holds | as `redis_set_px` |
 //! | message-loss | violated (18) | violated (24); fenced: holds | holds | the reply to `DEL` is lost, the client sends `DEL` again and deletes the key another client took meanwhile, then takes the lock itself. `redis_set_px` holds here: this is the bug compare-and-delete prevents |
 //! | partition | holds | holds | holds | one round each, so no second acquisition for a stray `DEL` to enable |
+//! | server-restart | violated (10) | violated (16), fenced too | holds | as `redis_set_px` |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | as `redis_set_px` |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | as `redis_set_px` |
 

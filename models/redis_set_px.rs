@@ -41,6 +41,7 @@
 //! | clock-drift | violated (13) | violated (17); fenced: holds | holds | the server's clock runs 50% fast, so the 6-tick lease ends after 4 real ticks, inside a critical section |
 //! | message-loss | holds | holds | holds | compare-and-delete: a repeated release cannot delete another client's key |
 //! | partition | holds | holds | holds | a cut-off holder's key expires; its late release is a no-op |
+//! | server-restart | violated (10) | violated (16), fenced too | holds | the restarted server forgot the key; the fencing counter restarts too, so a second holder gets an old token again and the fenced resource accepts both writes (a fencing counter must be persisted) |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease: without a bound on delay a lease proves nothing; fencing still protects the resource |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
 

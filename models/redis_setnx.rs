@@ -24,9 +24,9 @@
 //!   the client asks again, it is told 0 by its own key and spins forever.
 //! - **Pauses and clocks cannot break safety:** no lease, so a paused holder
 //!   still holds the lock when it wakes. The price is the deadlock above.
-//! - **Server restart** (not in this scenarios) forgets the key and
-//!   lets a second client in; a fenced variant would need a token that
-//!   survives the restart, which `SETNX key 1` does not have, so there is none.
+//! - **Server restart** without persistence forgets the key and lets a second
+//!   client in. A fenced variant would need a token, which `SETNX key 1` does
+//!   not have, so there is none.
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
@@ -38,6 +38,7 @@
 //! | message-loss | violated (18) | violated (24) | violated (97) | a lost `DEL` reply makes the client `DEL` again, deleting the next holder's key; a lost `SETNX` reply makes a client ask again and be refused by its own key forever |
 //! | clock-drift | holds | holds | holds | no lease, so no clock is consulted |
 //! | partition | holds | holds | violated (68) | a reply lost to the partition strands the key as above |
+//! | server-restart | violated (10) | violated (16) | holds | Redis persists nothing: the restarted server has forgotten the key and grants it again |
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon: no lock makes progress over a network that promises nothing |
 //! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause: a paused holder keeps the lock |
 
