@@ -101,7 +101,9 @@ pub struct PropertyReport {
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<ExpectedVerdict>,
-    #[serde(skip)]
+    /// The counterexample (or example) as a timeline, with its trace file
+    /// and reproduce command.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathReport>,
 }
 

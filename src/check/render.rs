@@ -38,14 +38,13 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
             None if p.as_expected() => String::new(),
             None => "no expectation".to_string(),
         };
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:<17} {:<30} {}",
             p.property.as_str(),
             verdict,
             expectation
-        )
-        .map(|_| ());
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
         if let Verdict::Inconclusive { reason } = &p.verdict {
             let _ = writeln!(out, "  {:<17} {reason}", "");
         }

@@ -1,0 +1,190 @@
+//! The command line as a user meets it: exit codes, the timeline, the
+//! reproduce command, `list` and `--json`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_violation_prints_its_timeline_and_a_command_that_reproduces_it() {
+    let reports = temp_dir("cli-timeline");
+    let reports = reports.to_str().unwrap();
+    let args = [
+        "check",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/clock-jump.json",
+        "--report-dir",
+        reports,
+    ];
+    let first = lockcheck(&args);
+    let text = stdout(&first);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "verdicts as expected:\n{text}"
+    );
+    assert!(text.contains("VIOLATED mutual_exclusion  model=redis_set_px scenario=clock-jump  (shortest counterexample: 5 steps)"), "{text}");
+    assert!(text.contains("CLOCK JUMPS +10 ticks"), "{text}");
+    assert!(text.contains("c1 HOLDS, c2 HOLDS"), "{text}");
+    let trace = Path::new(reports).join("traces/redis_set_px.clock-jump.mutual_exclusion.json");
+    assert!(trace.exists(), "trace written to {}", trace.display());
+
+    // The reproduce line is the last thing printed for the violation; run it
+    // (without the `cargo run --release --` prefix) and get the same timeline.
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("reproduce: ") && l.contains("mutual_exclusion"))
+        .expect("a reproduce line");
+    let command = line.split("reproduce: ").nth(1).unwrap();
+    let rest = command
+        .strip_prefix("cargo run --release -- ")
+        .expect("the command runs the binary through cargo");
+    let mut again_args: Vec<&str> = rest.split(' ').collect();
+    again_args.extend(["--report-dir", reports]);
+    let again = lockcheck(&again_args);
+    let again_text = stdout(&again);
+    let timeline = |t: &str| {
+        t.split("VIOLATED mutual_exclusion")
+            .nth(1)
+            .map(|s| s.split("\n\n").next().unwrap_or("").to_string())
+    };
+    assert!(timeline(&again_text).is_some(), "{again_text}");
+    assert_eq!(timeline(&text), timeline(&again_text));
+}
+
+#[test]
+fn a_search_cut_short_is_inconclusive_with_exit_3() {
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/partition.json",
+        "--states-max",
+        "500",
+        "--no-traces",
+    ]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("incomplete: the state limit (500 unique states) was reached"),
+        "{text}"
+    );
+    assert!(text.contains("mutual_exclusion  inconclusive"), "{text}");
+    assert!(
+        !text.contains("mutual_exclusion  holds"),
+        "never `holds` after a cut search: {text}"
+    );
+    // The reachability example was found before the bound, so it stands.
+    assert!(
+        text.contains("lock_acquired     holds (example in 2 steps)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_verdict_that_differs_from_the_expectation_exits_1() {
+    let dir = temp_dir("cli-unexpected");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gc-pause.json"),
+    )
+    .unwrap();
+    // Claim that redis_set_px survives the pause, which it does not.
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut json = json;
+    json["expect"] = serde_json::json!({
+        "redis_set_px": { "mutual_exclusion": "holds" }
+    });
+    let file = dir.join("optimistic.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let o = lockcheck(&["check", "--scenario", file.to_str().unwrap(), "--no-traces"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("mutual_exclusion"))
+        .expect("a verdict line");
+    assert!(
+        line.contains("VIOLATED") && line.contains("UNEXPECTED"),
+        "{out}"
+    );
+}
+
+#[test]
+fn list_shows_models_properties_and_scenarios() {
+    let o = lockcheck(&["list"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    for needle in [
+        "redis_setnx",
+        "redis_set_px_fenced",
+        "redis_py_lock",
+        "mutual_exclusion",
+        "progress",
+        "gc-pause",
+        "holder-crash",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+}
+
+#[test]
+fn json_output_is_one_parseable_array() {
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_setnx",
+        "--scenario",
+        "scenarios/holder-crash.json",
+        "--json",
+        "--no-traces",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let report = &v[0];
+    assert_eq!(report["model"], "redis_setnx");
+    assert_eq!(report["stats"]["complete"], true);
+    let progress = &report["properties"][3];
+    assert_eq!(progress["property"], "progress");
+    assert_eq!(progress["verdict"], "violated");
+    assert_eq!(progress["steps"], 54);
+    assert_eq!(progress["path"]["rows"].as_array().unwrap().len(), 55);
+}
+
+#[test]
+fn an_unknown_model_is_a_clear_error() {
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redlock9",
+        "--scenario",
+        "scenarios/no-faults.json",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown model `redlock9`"), "{err}");
+    assert!(
+        err.contains("redis_set_px"),
+        "lists the known models: {err}"
+    );
+}
