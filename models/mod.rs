@@ -13,7 +13,7 @@ pub mod redis_setnx;
 use std::path::Path;
 
 use crate::check::{self, CheckOptions, CheckReport};
-use crate::node::LockModel;
+use crate::node::{LockModel, Param};
 use crate::scenario::Scenario;
 
 /// One model id as users see it.
@@ -21,6 +21,8 @@ use crate::scenario::Scenario;
 pub struct ModelEntry {
     pub id: &'static str,
     pub summary: &'static str,
+    /// The scenario parameters it reads.
+    pub params: &'static [Param],
     /// Checks this model under a scenario.
     pub check: fn(&str, &Scenario, &Path, &CheckOptions) -> Result<CheckReport, String>,
 }
@@ -40,6 +42,7 @@ fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
     registry.extend(M::VARIANTS.iter().map(|v| ModelEntry {
         id: v.id,
         summary: v.summary,
+        params: M::PARAMS,
         check: check::run::<M>,
     }));
 }
@@ -55,4 +58,15 @@ pub fn all() -> Vec<ModelEntry> {
 
 pub fn find(id: &str) -> Option<ModelEntry> {
     all().into_iter().find(|m| m.id == id)
+}
+
+/// Every parameter name some model declares, sorted, without repeats.
+pub fn param_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = all()
+        .iter()
+        .flat_map(|m| m.params.iter().map(|p| p.name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }

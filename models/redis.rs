@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Ctx, LockModel, NodeId, Out, Variant};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
 use crate::scenario::LockParams;
 
 /// The lock key, if set.
@@ -168,6 +168,7 @@ impl Flavor {
 /// A model of the family: which commands is fixed by `F`.
 pub trait RedisFlavor: Send + Sync + 'static {
     const VARIANTS: &'static [Variant];
+    const PARAMS: &'static [Param];
     fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String>;
 }
 
@@ -228,6 +229,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     type Timer = Timer;
 
     const VARIANTS: &'static [Variant] = F::VARIANTS;
+    const PARAMS: &'static [Param] = F::PARAMS;
 
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         Ok(RedisLock {
@@ -378,15 +380,26 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 }
 
+/// The parameters every member of the family reads.
+pub const RETRY_TICKS: Param = Param {
+    name: "retry_ticks",
+    meaning: "how long a client sleeps before asking again for a busy lock",
+};
+pub const REQUEST_TIMEOUT_TICKS: Param = Param {
+    name: "request_timeout_ticks",
+    meaning: "resend a request unanswered for this long (a client library's socket timeout); absent: wait forever",
+};
+pub const TTL_TICKS: Param = Param {
+    name: "ttl_ticks",
+    meaning: "the lock key's expiry (PX), on the Redis server's clock",
+};
+
 /// Reads the parameters every member of the family uses.
 pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result<Flavor, String> {
     Ok(Flavor {
         acquire,
         release,
-        retry_ticks: LockParams::require(params.retry_ticks, "retry_ticks")?,
-        request_timeout_ticks: match params.request_timeout_ticks {
-            Some(0) => return Err("`params.request_timeout_ticks` must be at least 1".into()),
-            t => t,
-        },
+        retry_ticks: params.require(RETRY_TICKS.name)?,
+        request_timeout_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
     })
 }

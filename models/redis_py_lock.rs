@@ -40,7 +40,7 @@
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | as `redis_set_px` |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
-use crate::node::Variant;
+use crate::node::{Param, Variant};
 use crate::scenario::LockParams;
 
 pub struct PyLock;
@@ -57,8 +57,14 @@ impl RedisFlavor for PyLock {
         },
     ];
 
+    const PARAMS: &'static [Param] = &[
+        redis::TTL_TICKS,
+        redis::RETRY_TICKS,
+        redis::REQUEST_TIMEOUT_TICKS,
+    ];
+
     fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String> {
-        let ttl_ticks = LockParams::require(params.ttl_ticks, "ttl_ticks")?;
+        let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
         let acquire = match variant {
             "redis_py_lock_fenced" => Acquire::SetNxPxFenced { ttl_ticks },
             _ => Acquire::SetNxPx { ttl_ticks },

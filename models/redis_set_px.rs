@@ -46,7 +46,7 @@
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
-use crate::node::Variant;
+use crate::node::{Param, Variant};
 use crate::scenario::LockParams;
 
 pub struct SetPx;
@@ -63,8 +63,14 @@ impl RedisFlavor for SetPx {
         },
     ];
 
+    const PARAMS: &'static [Param] = &[
+        redis::TTL_TICKS,
+        redis::RETRY_TICKS,
+        redis::REQUEST_TIMEOUT_TICKS,
+    ];
+
     fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String> {
-        let ttl_ticks = LockParams::require(params.ttl_ticks, "ttl_ticks")?;
+        let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
         let acquire = match variant {
             "redis_set_px_fenced" => Acquire::SetNxPxFenced { ttl_ticks },
             _ => Acquire::SetNxPx { ttl_ticks },

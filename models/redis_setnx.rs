@@ -43,7 +43,7 @@
 //! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause: a paused holder keeps the lock |
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
-use crate::node::Variant;
+use crate::node::{Param, Variant};
 use crate::scenario::LockParams;
 
 pub struct Setnx;
@@ -53,6 +53,8 @@ impl RedisFlavor for Setnx {
         id: "redis_setnx",
         summary: "Redis SETNX spin lock released by DEL (seed 000 s4.3): no TTL, no owner check",
     }];
+
+    const PARAMS: &'static [Param] = &[redis::RETRY_TICKS, redis::REQUEST_TIMEOUT_TICKS];
 
     fn flavor(_variant: &str, params: &LockParams) -> Result<Flavor, String> {
         redis::common(params, Acquire::SetNx, Release::Del)

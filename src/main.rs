@@ -180,6 +180,20 @@ fn list(scenarios_dir: &Path) -> u8 {
     for m in &entries {
         println!("  {:<width$}  {}", m.id, m.summary);
     }
+    println!("\nParameters (the scenario's `params`):");
+    let mut seen = std::collections::BTreeMap::new();
+    for m in &entries {
+        for p in m.params {
+            seen.entry(p.name)
+                .or_insert_with(|| (p.meaning, Vec::new()))
+                .1
+                .push(m.id);
+        }
+    }
+    for (name, (meaning, users)) in &seen {
+        println!("  {name:<22}  {meaning}");
+        println!("  {:<22}  read by: {}", "", users.join(", "));
+    }
     println!("\nProperties:");
     for p in PropertyName::ALL {
         println!("  {:<16}  {}", p.as_str(), p.claim());

@@ -56,6 +56,14 @@ pub struct Variant {
     pub summary: &'static str,
 }
 
+/// A parameter a model reads from the scenario's `params`.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    /// What it means, for `lockcheck list`.
+    pub meaning: &'static str,
+}
+
 /// A lock algorithm, as lock servers plus the client's half of the protocol.
 pub trait LockModel: Sized + Send + Sync + 'static {
     /// A lock server's state (volatile and durable parts together).
@@ -72,6 +80,9 @@ pub trait LockModel: Sized + Send + Sync + 'static {
 
     /// The variants this type implements, each a separate model id.
     const VARIANTS: &'static [Variant];
+
+    /// The parameters this model reads from the scenario's `params`.
+    const PARAMS: &'static [Param];
 
     /// Builds the variant `variant` (one of [`Self::VARIANTS`]) from the
     /// scenario's parameters. An error names what is missing or wrong.

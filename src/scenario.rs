@@ -377,30 +377,62 @@ impl TryFrom<RawJump> for JumpSpec {
     }
 }
 
-/// The lock's parameters. Every key is optional in the file; a model that
-/// needs one that is absent refuses to run and says which.
+/// The lock's parameters: a map from parameter name to a whole number.
+///
+/// Models declare the parameters they read (`LockModel::PARAMS`); a key that
+/// no registered model declares is an error at its line and column, so a typo
+/// is caught even though each model reads only its own. A model that needs a
+/// parameter the scenario does not set refuses to run and says which.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LockParams {
-    /// Lease length of a lock with expiry (Redis `PX`), in the server's ticks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl_ticks: Option<u32>,
-    /// How long a client sleeps before asking again for a busy lock.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_ticks: Option<u32>,
-    /// How long a client waits for a reply before it sends the request again
-    /// (a client library's socket timeout).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_timeout_ticks: Option<u32>,
-}
+#[serde(transparent)]
+pub struct LockParams(pub BTreeMap<ParamName, u32>);
 
 impl LockParams {
-    /// The parameter `name`, or an error saying the scenario must set it.
-    pub fn require(value: Option<u32>, name: &str) -> Result<u32, String> {
-        match value {
+    /// The parameter `name`, if the scenario sets it.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.0.get(name).copied()
+    }
+
+    /// The parameter `name`, which must be set and at least 1.
+    pub fn require(&self, name: &str) -> Result<u32, String> {
+        match self.get(name) {
             Some(v) if v > 0 => Ok(v),
             Some(_) => Err(format!("`params.{name}` must be at least 1")),
             None => Err(format!("this model needs `params.{name}`")),
+        }
+    }
+
+    /// The parameter `name` if set, which must then be at least 1.
+    pub fn optional(&self, name: &str) -> Result<Option<u32>, String> {
+        match self.get(name) {
+            Some(0) => Err(format!("`params.{name}` must be at least 1")),
+            v => Ok(v),
+        }
+    }
+}
+
+/// A parameter name that some registered model declares.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ParamName(pub String);
+
+impl std::borrow::Borrow<str> for ParamName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        let known = crate::models::param_names();
+        if known.contains(&name.as_str()) {
+            Ok(ParamName(name))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unknown parameter `{name}`, expected one of: {}",
+                known.join(", ")
+            )))
         }
     }
 }

@@ -544,6 +544,25 @@ fn unknown_model_is_named_with_the_known_ones() {
 }
 
 #[test]
+fn unknown_parameter_is_named_with_the_known_ones() {
+    // `"ttl_tick"` spans columns 15 to 24: parameters are checked against
+    // the names the registered models declare.
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_tick": 8, "retry_ticks": 2 },
+  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+}"#;
+    let mentions = ["unknown parameter `ttl_tick`", "ttl_ticks", "retry_ticks"];
+    assert_rejected(text, 8, 24, &mentions);
+    assert_cli_rejects("unknown-param", text, 8, 24, &mentions);
+}
+
+#[test]
 fn unknown_property_is_named_with_the_known_ones() {
     // `"mutex"` spans columns 32 to 38.
     let text = r#"{
