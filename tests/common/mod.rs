@@ -1,0 +1,83 @@
+//! Shared by the pinned-verdict test files: check a registered model under a
+//! shipped scenario and compare verdicts, shortest lengths and state counts.
+//!
+//! Verdicts are written `holds`, `holds:N` (an example in N steps),
+//! `violated:N` (a shortest counterexample of N steps), in the order
+//! mutual_exclusion, resource_safe, lock_acquired, progress.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use lockcheck::check::{CheckOptions, Verdict, bfs::SearchLimits};
+use lockcheck::models;
+use lockcheck::scenario::Scenario;
+
+pub fn summary(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Holds { steps: None } => "holds".into(),
+        Verdict::Holds { steps: Some(n) } => format!("holds:{n}"),
+        Verdict::Violated { steps: None } => "violated".into(),
+        Verdict::Violated { steps: Some(n) } => format!("violated:{n}"),
+        Verdict::Inconclusive { reason } => format!("inconclusive({reason})"),
+    }
+}
+
+pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
+    let file: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{scenario}.json"));
+    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let options = CheckOptions {
+        limits: SearchLimits {
+            states_max: 10_000_000,
+            depth_max: None,
+            time_max: std::time::Duration::from_secs(3600),
+        },
+        threads: 1,
+        report_dir: None,
+        progress: false,
+        reproduce_flags: Vec::new(),
+    };
+    let entry = models::find(model).expect("registered model");
+    let report = entry.run(&loaded, &file, &options).expect("check runs");
+    let got: Vec<String> = report
+        .properties
+        .iter()
+        .map(|p| summary(&p.verdict))
+        .collect();
+    assert_eq!(
+        got.join(" "),
+        verdicts,
+        "{model} under {scenario}: verdicts"
+    );
+    // Where the scenario names the model, its `expect` must agree.
+    if loaded.expect.keys().any(|m| m.0 == model) {
+        assert!(
+            report.all_as_expected(),
+            "{model} under {scenario}: the scenario's `expect` disagrees with the pinned verdicts"
+        );
+    }
+    assert_eq!(
+        report.stats.unique_states, unique_states,
+        "{model} under {scenario}: unique states (a tripwire: if the world or model changed on purpose, update it)"
+    );
+    // Every counterexample has a timeline one row longer than its steps.
+    for p in &report.properties {
+        if let (Verdict::Violated { steps: Some(n) }, Some(path)) = (&p.verdict, &p.path) {
+            assert_eq!(path.rows.len(), n + 1);
+        }
+    }
+}
+
+#[macro_export]
+macro_rules! pins {
+    ($($name:ident: $model:literal, $scenario:literal, $states:literal, $verdicts:literal;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                common::pinned($model, $scenario, $states, $verdicts);
+            }
+        )*
+    };
+}
