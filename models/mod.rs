@@ -5,6 +5,7 @@
 //! states the weaknesses you expect), declare it below, and add one line to
 //! [`all`]. Nothing in `src/` changes.
 
+pub mod optimistic;
 pub mod redis;
 pub mod redis_py_lock;
 pub mod redis_set_px;
@@ -53,6 +54,7 @@ pub fn all() -> Vec<ModelEntry> {
     variants::<redis_setnx::RedisSetnx>(&mut registry);
     variants::<redis_set_px::RedisSetPx>(&mut registry);
     variants::<redis_py_lock::RedisPyLock>(&mut registry);
+    variants::<optimistic::Optimistic>(&mut registry);
     registry
 }
 

@@ -104,6 +104,13 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         false
     }
 
+    /// Whether the client's write to the resource is a compare-and-set on the
+    /// version it read (optimistic concurrency): a write that finds the
+    /// version changed is refused, and the workload reads again.
+    fn conditional_writes(&self) -> bool {
+        false
+    }
+
     /// How a message reads in timelines. The default is its `Debug` form.
     fn describe_msg(&self, msg: &Self::Msg) -> String {
         format!("{msg:?}")

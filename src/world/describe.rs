@@ -94,12 +94,28 @@ fn resource_text(msg: &ResourceMsg) -> String {
     let token = |t: &Option<u64>| t.map(|t| format!(" token={t}")).unwrap_or_default();
     match msg {
         ResourceMsg::Read { token: t, .. } => format!("read{}", token(t)),
-        ResourceMsg::ReadOk { value, .. } => format!("read -> {value}"),
+        ResourceMsg::ReadOk {
+            value,
+            version: None,
+            ..
+        } => format!("read -> {value}"),
+        ResourceMsg::ReadOk {
+            value,
+            version: Some(v),
+            ..
+        } => format!("read -> {value} (version {v})"),
         ResourceMsg::Write {
-            value, token: t, ..
-        } => format!("write {value}{}", token(t)),
+            value,
+            token: t,
+            if_version,
+            ..
+        } => match if_version {
+            Some(v) => format!("write {value}{} if version is still {v}", token(t)),
+            None => format!("write {value}{}", token(t)),
+        },
         ResourceMsg::WriteOk { .. } => "write ok".to_string(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".to_string(),
+        ResourceMsg::Conflict { .. } => "conflict: the version changed; read again".to_string(),
     }
 }
 

@@ -392,12 +392,15 @@ impl<M: LockModel> World<M> {
         let node = self.client_id(ci);
         let work = &s.clients[ci].work;
         match reply {
-            ResourceMsg::ReadOk { value, epoch }
-                if epoch == work.epoch && work.phase == Phase::Reading =>
-            {
+            ResourceMsg::ReadOk {
+                value,
+                version,
+                epoch,
+            } if epoch == work.epoch && work.phase == Phase::Reading => {
                 let write = ResourceMsg::Write {
                     value: value + 1,
                     token: work.token,
+                    if_version: version,
                     epoch,
                 };
                 s.clients[ci].work.phase = Phase::Writing;
@@ -412,6 +415,17 @@ impl<M: LockModel> World<M> {
                 if epoch == work.epoch && matches!(work.phase, Phase::Reading | Phase::Writing) =>
             {
                 self.begin_release(s, ci)
+            }
+            // Optimistic concurrency: someone wrote since the read; read again.
+            ResourceMsg::Conflict { epoch }
+                if epoch == work.epoch && work.phase == Phase::Writing =>
+            {
+                let read = ResourceMsg::Read {
+                    token: work.token,
+                    epoch,
+                };
+                s.clients[ci].work.phase = Phase::Reading;
+                vec![self.envelope(s, node, self.resource_id(), Payload::Resource(read))]
             }
             // A reply for a section this client has abandoned.
             _ => Vec::new(),
@@ -438,6 +452,7 @@ impl<M: LockModel> World<M> {
                     r.highest_token = r.highest_token.max(token.unwrap_or(0));
                     ResourceMsg::ReadOk {
                         value: r.value,
+                        version: self.model.conditional_writes().then_some(r.writes_accepted),
                         epoch,
                     }
                 }
@@ -445,18 +460,25 @@ impl<M: LockModel> World<M> {
             ResourceMsg::Write {
                 value,
                 token,
+                if_version,
                 epoch,
             } => {
                 if fenced_out(token, r.highest_token) {
                     ResourceMsg::Rejected { epoch }
+                } else if if_version.is_some_and(|v| v != r.writes_accepted) {
+                    ResourceMsg::Conflict { epoch }
                 } else {
                     r.highest_token = r.highest_token.max(token.unwrap_or(0));
                     r.value = value;
                     r.writes_accepted += 1;
                     // Which holder is newer: the lock's own order (its
-                    // fencing token) when it has one, else the order in which
-                    // clients came to believe they held it.
-                    let rank = token.unwrap_or(epoch as u64);
+                    // fencing token) when it has one; for a conditional
+                    // write, the version it was based on (its place in the
+                    // record's history); else the order in which clients came
+                    // to believe they held the lock.
+                    let rank = token
+                        .or(if_version.map(|v| v as u64 + 1))
+                        .unwrap_or(epoch as u64);
                     if rank < r.last_write_rank {
                         r.stale_write_accepted = true;
                     }

@@ -79,11 +79,16 @@ pub enum ResourceMsg {
     },
     ReadOk {
         value: u32,
+        /// The record's version (how many writes it has accepted), sent only
+        /// to models that write conditionally.
+        version: Option<u32>,
         epoch: u16,
     },
     Write {
         value: u32,
         token: Option<u64>,
+        /// Optimistic concurrency: write only if the version is still this.
+        if_version: Option<u32>,
         epoch: u16,
     },
     WriteOk {
@@ -91,6 +96,10 @@ pub enum ResourceMsg {
     },
     /// A fenced resource saw a higher token already.
     Rejected {
+        epoch: u16,
+    },
+    /// A conditional write found the version changed since the read.
+    Conflict {
         epoch: u16,
     },
 }
@@ -101,8 +110,10 @@ pub struct Resource {
     pub value: u32,
     /// The highest fencing token seen; tokens below it are rejected.
     pub highest_token: u64,
-    // Ghost fields, for the properties only.
+    /// How many writes it has accepted: also the record's version, which
+    /// conditional writes compare against.
     pub writes_accepted: u32,
+    // Ghost fields, for the properties only.
     /// The rank of the newest holder whose write was accepted: its fencing
     /// token, or without one its grant number (`Workload::epoch`).
     pub last_write_rank: u64,

@@ -1,0 +1,107 @@
+//! Optimistic concurrency instead of a lock, and, as the baseline every lock
+//! must beat, no lock at all.
+//!
+//! Source: seed 001, section 3, which contrasts optimistic locking (processes
+//! go ahead and retry when they lose) with pessimistic locking (they wait for
+//! a lock). The optimistic form is the versioned record updated by
+//! compare-and-set: read the value and its version, write back only if the
+//! version is unchanged, otherwise read again.
+//!
+//! # Protocol
+//! There is no lock service. `acquire` and `release` return at once, so every
+//! client "holds the lock" during its critical section.
+//! - `occ_cas`: the client reads the counter with its version and writes
+//!   `value + 1` on condition that the version is still the one it read. A
+//!   refused write makes the client read again.
+//! - `no_lock`: the client reads and writes back unconditionally: the
+//!   read-modify-write race in its plainest form.
+//!
+//! # Expected verdicts
+//! `mutual_exclusion` is violated everywhere, by design: nothing excludes
+//! anyone, and that is the point of comparing against it. What matters is
+//! `resource_safe`: `no_lock` loses updates as soon as two clients overlap,
+//! while `occ_cas` loses none under any fault, because the resource itself
+//! refuses a write based on a stale read. The price is retries, and work that
+//! cannot be made conditional (a side effect outside the record) is not
+//! protected at all.
+//!
+//! # Verdicts (pinned in `tests/optimistic_models.rs`)
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |
+//! | async-network | violated (0) | as above | violated (14) | a message may be delayed up to the horizon: nothing finishes in bounded time over a network that promises nothing |
+
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::scenario::LockParams;
+
+pub struct Optimistic {
+    conditional: bool,
+}
+
+impl LockModel for Optimistic {
+    type Server = ();
+    type Durable = ();
+    type Client = ();
+    type Msg = ();
+    type Timer = ();
+
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "occ_cas",
+            summary: "no lock: compare-and-set on the record's version, read again on conflict (seed 001 s3)",
+        },
+        Variant {
+            id: "no_lock",
+            summary: "no lock and unconditional writes: the baseline every lock must beat",
+        },
+    ];
+    const PARAMS: &'static [Param] = &[];
+
+    fn new(variant: &str, _params: &LockParams) -> Result<Self, String> {
+        Ok(Optimistic {
+            conditional: variant == "occ_cas",
+        })
+    }
+
+    fn server_count(&self) -> usize {
+        0
+    }
+
+    fn conditional_writes(&self) -> bool {
+        self.conditional
+    }
+
+    fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) {}
+
+    fn server_on_msg(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut (),
+        _src: NodeId,
+        _msg: (),
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    fn client_init(&self, _ctx: &Ctx) {}
+
+    fn client_acquire(&self, _ctx: &Ctx, _state: &mut (), out: &mut Out<Self>) {
+        out.acquired(None);
+    }
+
+    fn client_release(&self, _ctx: &Ctx, _state: &mut (), out: &mut Out<Self>) {
+        out.released();
+    }
+
+    fn client_on_msg(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut (),
+        _src: NodeId,
+        _msg: (),
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    fn client_on_timer(&self, _ctx: &Ctx, _state: &mut (), _timer: (), _out: &mut Out<Self>) {}
+}
