@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use lockcheck::check::{self, CheckOptions, CheckReport, Verdict};
 use lockcheck::models;
 use lockcheck::properties::PropertyName;
-use lockcheck::scenario::Scenario;
+use lockcheck::scenario::{Scenario, Tier};
 
 // The search allocates and frees a state per transition; mimalloc does that
 // several times faster than the system allocator.
@@ -96,6 +96,10 @@ enum Command {
         /// Where scenario files are looked for when no --scenario is given.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large
+        /// for CI) when no --scenario is given.
+        #[arg(long)]
+        on_demand: bool,
     },
 }
 
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
             timelines,
             json,
             scenarios_dir,
+            on_demand,
         } => {
             let mut reproduce_flags = Vec::new();
             if let Some(n) = states_max {
@@ -151,6 +156,7 @@ fn main() -> ExitCode {
                 timelines,
                 json,
                 scenarios_dir,
+                on_demand,
                 reproduce_flags,
             })
         }
@@ -211,7 +217,16 @@ fn list(scenarios_dir: &Path) -> u8 {
         match Scenario::load(&file) {
             Ok(s) => {
                 let models: Vec<String> = s.expect.keys().map(|m| m.0.clone()).collect();
-                println!("  {:<16}  {}", Scenario::name_of(&file), s.description);
+                let tier = match s.tier {
+                    Tier::Standard => "",
+                    Tier::Extra => "[extra] ",
+                    Tier::OnDemand => "[on demand] ",
+                };
+                println!(
+                    "  {:<16}  {tier}{}",
+                    Scenario::name_of(&file),
+                    s.description
+                );
                 println!("  {:<16}  models: {}", "", models.join(", "));
             }
             Err(e) => {
@@ -233,6 +248,7 @@ struct CheckArgs {
     timelines: bool,
     json: bool,
     scenarios_dir: PathBuf,
+    on_demand: bool,
     reproduce_flags: Vec<String>,
 }
 
@@ -277,7 +293,12 @@ fn run_checks(args: CheckArgs) -> u8 {
 
     // The (model, scenario) pairs to run, in scenario order then model order.
     let mut runs = Vec::new();
+    let mut skipped = Vec::new();
     for (file, scenario) in &loaded {
+        if scenario.tier == Tier::OnDemand && !explicit_scenarios && !args.on_demand {
+            skipped.push(Scenario::name_of(file));
+            continue;
+        }
         let ids: Vec<String> = if args.models.is_empty() {
             scenario.expect.keys().map(|m| m.0.clone()).collect()
         } else if explicit_scenarios {
@@ -298,6 +319,12 @@ fn run_checks(args: CheckArgs) -> u8 {
         return exit::BAD_INPUT;
     }
 
+    if !skipped.is_empty() && !args.json {
+        println!(
+            "skipping on-demand scenarios (run them with --on-demand or --scenario): {}\n",
+            skipped.join(", ")
+        );
+    }
     let single = runs.len() == 1;
     let mut reports: Vec<CheckReport> = Vec::new();
     let mut code = exit::OK;

@@ -46,6 +46,25 @@ pub struct Scenario {
     /// Per model, the verdict expected for each property. The models listed
     /// here are the ones `lockcheck check` runs on this scenario by default.
     pub expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
+    /// Where the scenario belongs: the standard fault matrix, an extra
+    /// scenario for some models, or one too large for CI.
+    pub tier: Tier,
+}
+
+/// Which runs include a scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// One of the standard faults: every model must be listed in `expect`
+    /// (a test enforces it).
+    Standard,
+    /// Runs by default, for the models it lists (e.g. failover, which only
+    /// replicated locks have).
+    #[default]
+    Extra,
+    /// Too large for CI: `check` runs it only when named with `--scenario` or
+    /// when asked for with `--on-demand`.
+    OnDemand,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +82,8 @@ struct RawScenario {
     #[serde(default)]
     limits: Limits,
     expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
+    #[serde(default)]
+    tier: Tier,
 }
 
 impl TryFrom<RawScenario> for Scenario {
@@ -105,6 +126,7 @@ impl TryFrom<RawScenario> for Scenario {
             params: raw.params,
             limits: raw.limits,
             expect: raw.expect,
+            tier: raw.tier,
         })
     }
 }
