@@ -16,6 +16,8 @@ use std::path::Path;
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::node::{LockModel, Param};
 use crate::scenario::Scenario;
+use crate::trace::replay::{self, ReplayReport};
+use crate::trace::{TraceError, TraceFile};
 
 /// One model id as users see it.
 #[derive(Clone, Copy)]
@@ -26,6 +28,8 @@ pub struct ModelEntry {
     pub params: &'static [Param],
     /// Checks this model under a scenario.
     pub check: fn(&str, &Scenario, &Path, &CheckOptions) -> Result<CheckReport, String>,
+    /// Replays a trace of this model.
+    pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
 }
 
 impl ModelEntry {
@@ -45,6 +49,7 @@ fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
         summary: v.summary,
         params: M::PARAMS,
         check: check::run::<M>,
+        replay: replay::run::<M>,
     }));
 }
 

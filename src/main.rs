@@ -10,6 +10,7 @@ use lockcheck::check::{self, CheckOptions, CheckReport, Verdict};
 use lockcheck::models;
 use lockcheck::properties::PropertyName;
 use lockcheck::scenario::{Scenario, Tier};
+use lockcheck::trace::replay::ReplayOutcome;
 
 // The search allocates and frees a state per transition; mimalloc does that
 // several times faster than the system allocator.
@@ -44,6 +45,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Re-executes a counterexample trace step by step through the same
+    /// world and says whether the violation still happens.
+    ///
+    /// Exit codes: 0 the recorded violation reproduces; 1 every step replays
+    /// but the violation no longer happens (the bug was fixed); 4 the trace
+    /// does not fit the model any more (the error names the first step that
+    /// diverged and what differed), or the file is not a readable trace.
+    Replay {
+        /// A trace written by `check` (reports/traces/*.json).
+        trace: PathBuf,
+        /// Print the whole state (every node, timer and message in flight)
+        /// after each step.
+        #[arg(long)]
+        step: bool,
+    },
     /// Lists the models, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -121,6 +137,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::List { scenarios_dir } => list(&scenarios_dir),
+        Command::Replay { trace, step } => replay(&trace, step),
         Command::Check {
             models,
             scenarios,
@@ -162,6 +179,63 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+fn replay(path: &Path, detail: bool) -> u8 {
+    let trace = match lockcheck::trace::read(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let Some(entry) = models::find(&trace.model) else {
+        eprintln!(
+            "error: {}: the trace is of model `{}`, which this lockcheck does not have",
+            path.display(),
+            trace.model
+        );
+        return exit::BAD_INPUT;
+    };
+    println!(
+        "replaying {}: model={} scenario={} property={} ({} steps, recorded by lockcheck {})",
+        path.display(),
+        trace.model,
+        Scenario::name_of(&trace.scenario_file),
+        trace.property,
+        trace.actions.len(),
+        trace.lockcheck_version
+    );
+    let report = match (entry.replay)(path, &trace, detail) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: the trace does not fit the model: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    print!(
+        "{}",
+        check::render_rows(&report.rows, report.details.as_deref())
+    );
+    match report.outcome {
+        ReplayOutcome::Reproduced => {
+            println!(
+                "REPRODUCED: {} is violated after step {}, as recorded.",
+                report.property, report.steps
+            );
+            exit::OK
+        }
+        ReplayOutcome::NoLongerViolated { difference } => {
+            println!(
+                "NOT REPRODUCED: every step replays, but {} now holds after step {}: the bug was fixed.",
+                report.property, report.steps
+            );
+            if let Some(d) = difference {
+                println!("  the last step now differs from the recording: {d}");
+            }
+            exit::UNEXPECTED
+        }
+    }
 }
 
 fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -378,10 +452,18 @@ fn run_checks(args: CheckArgs) -> u8 {
                     if let (Verdict::Violated { steps: Some(_) }, Some(path)) =
                         (&p.verdict, &p.path)
                     {
-                        if let Some(t) = &path.trace_file {
-                            println!("  {:<17} trace: {}", p.property.as_str(), t.display());
+                        match &path.trace_file {
+                            Some(t) => println!(
+                                "  {:<17} replay: {}",
+                                p.property.as_str(),
+                                check::replay_command(t)
+                            ),
+                            None => println!(
+                                "  {:<17} reproduce: {}",
+                                p.property.as_str(),
+                                path.reproduce
+                            ),
                         }
-                        println!("  {:<17} reproduce: {}", "", path.reproduce);
                     }
                 }
             }

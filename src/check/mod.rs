@@ -4,7 +4,7 @@
 pub mod bfs;
 mod render;
 
-pub use render::{render_report, render_timeline};
+pub use render::{render_report, render_rows, render_timeline, replay_command};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -323,6 +323,16 @@ fn inconclusive_reason(bound: Bound) -> String {
 }
 
 fn timeline<M: LockModel>(world: &World<M>, d: &bfs::Discovery<World<M>>) -> Vec<TimelineRow> {
+    timeline_rows(world, &d.states, &d.actions)
+}
+
+/// The timeline of a path: `states[0]` is the initial state and `states[i + 1]`
+/// follows `actions[i]`.
+pub fn timeline_rows<M: LockModel>(
+    world: &World<M>,
+    states: &[crate::world::WorldState<M>],
+    actions: &[crate::world::Action<M::Msg, M::Timer>],
+) -> Vec<TimelineRow> {
     let beliefs = |s: &crate::world::WorldState<M>| -> (Vec<String>, String) {
         let view = step_view(world, s);
         let clients = view.clients.iter().map(|c| c.short()).collect();
@@ -333,7 +343,7 @@ fn timeline<M: LockModel>(world: &World<M>, d: &bfs::Discovery<World<M>>) -> Vec
         }
         (clients, res)
     };
-    let first = &d.states[0];
+    let first = &states[0];
     let clocks: Vec<String> = first
         .clocks
         .iter()
@@ -356,9 +366,9 @@ fn timeline<M: LockModel>(world: &World<M>, d: &bfs::Discovery<World<M>>) -> Vec
         beliefs: b,
         resource: r,
     }];
-    for (i, action) in d.actions.iter().enumerate() {
-        let before = &d.states[i];
-        let after = &d.states[i + 1];
+    for (i, action) in actions.iter().enumerate() {
+        let before = &states[i];
+        let after = &states[i + 1];
         let (actor, event) = describe_action(world, before, action);
         let (b, r) = beliefs(after);
         rows.push(TimelineRow {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{CheckReport, PropertyReport, Verdict};
+use super::{CheckReport, PropertyReport, TimelineRow, Verdict};
 use crate::properties::PropertyKind;
 use crate::scenario::Scenario;
 
@@ -81,37 +81,49 @@ pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
         "VIOLATED {}  model={} scenario={}  (shortest counterexample: {steps} steps)",
         p.property, report.model, report.scenario
     );
-    let actor_w = path
-        .rows
-        .iter()
-        .map(|r| r.actor.len())
-        .max()
-        .unwrap_or(1)
-        .max(5);
-    let event_w = path
-        .rows
+    out.push_str(&render_rows(&path.rows, None));
+    let _ = writeln!(out, "  reproduce: {}", path.reproduce);
+    if let Some(file) = &path.trace_file {
+        let _ = writeln!(out, "  trace:     {}", file.display());
+        let _ = writeln!(out, "  replay:    {}", replay_command(file));
+    }
+    out
+}
+
+/// A timeline as a table; with `details`, each row is followed by the full
+/// state after it (`details[i]` for row `i`).
+pub fn render_rows(rows: &[TimelineRow], details: Option<&[Vec<String>]>) -> String {
+    let mut out = String::new();
+    let actor_w = rows.iter().map(|r| r.actor.len()).max().unwrap_or(1).max(5);
+    let event_w = rows
         .iter()
         .map(|r| r.event.chars().count())
         .max()
         .unwrap_or(1)
         .min(72);
-    let beliefs: Vec<String> = path.rows.iter().map(|r| r.beliefs.join(", ")).collect();
+    let beliefs: Vec<String> = rows.iter().map(|r| r.beliefs.join(", ")).collect();
     let beliefs_w = beliefs.iter().map(|b| b.len()).max().unwrap_or(1);
     let _ = writeln!(
         out,
         "  {:>4}  {:>4}  {:<actor_w$}  {:<event_w$}  {:<beliefs_w$}  resource",
         "step", "tick", "node", "event", "beliefs"
     );
-    for (row, belief) in path.rows.iter().zip(&beliefs) {
+    for (i, (row, belief)) in rows.iter().zip(&beliefs).enumerate() {
         let _ = writeln!(
             out,
             "  {:>4}  {:>4}  {:<actor_w$}  {:<event_w$}  {:<beliefs_w$}  {}",
             row.step, row.tick, row.actor, row.event, belief, row.resource
         );
+        if let Some(lines) = details.and_then(|d| d.get(i)) {
+            for l in lines {
+                let _ = writeln!(out, "            {l}");
+            }
+        }
     }
-    if let Some(file) = &path.trace_file {
-        let _ = writeln!(out, "  trace:     {}", file.display());
-    }
-    let _ = writeln!(out, "  reproduce: {}", path.reproduce);
     out
+}
+
+/// The command that replays a trace file step by step.
+pub fn replay_command(trace_file: &std::path::Path) -> String {
+    format!("cargo run --release -- replay {}", trace_file.display())
 }

@@ -1,12 +1,12 @@
 //! How a step and a state read in a timeline.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Action, Payload, Phase, ResourceMsg, Status, World, WorldState};
 use crate::node::LockModel;
 
 /// The summary of a state that timelines print and traces record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepView {
     /// Real time.
     pub tick: u32,
@@ -17,19 +17,19 @@ pub struct StepView {
     pub in_flight: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientView {
     pub name: String,
     pub status: Status,
     pub phase: Phase,
     /// The client believes it holds the lock.
     pub holds: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<u64>,
     pub rounds_done: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceView {
     pub value: u32,
     pub writes_accepted: u32,
@@ -178,4 +178,104 @@ fn world_status<M: LockModel>(
         Some(ci) => s.clients[ci].status,
         None => s.servers[node.index()].status,
     }
+}
+
+/// Everything in a state, one line per node plus the network, for following a
+/// trace one step at a time (`replay --step`).
+pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<String> {
+    let name = |n: crate::node::NodeId| world.node_name(n).to_string();
+    let timers = |ts: &[(M::Timer, i64)]| -> String {
+        if ts.is_empty() {
+            return String::new();
+        }
+        let list: Vec<String> = ts
+            .iter()
+            .map(|(t, at)| format!("{}@{at}", world.model.describe_timer(t)))
+            .collect();
+        format!("  timers: {}", list.join(", "))
+    };
+    let status = |st: Status| match st {
+        Status::Up => "up".to_string(),
+        Status::Paused { since } => format!("PAUSED since t={since}"),
+        Status::Crashed => "CRASHED".to_string(),
+    };
+    let mut lines = Vec::new();
+    let clocks: Vec<String> = s
+        .clocks
+        .iter()
+        .enumerate()
+        .map(|(n, c)| format!("{}={}", world.node_names()[n], c.read(s.now)))
+        .collect();
+    lines.push(format!("t={}  local clocks: {}", s.now, clocks.join(" ")));
+    for (i, sv) in s.servers.iter().enumerate() {
+        let node = crate::node::NodeId(i as u8);
+        let state = sv
+            .state
+            .as_ref()
+            .map_or("-".to_string(), |x| format!("{x:?}"));
+        let saved = sv
+            .durable
+            .as_ref()
+            .map(|d| format!("  saved: {d:?}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{} [{}] {state}{saved}{}",
+            name(node),
+            status(sv.status),
+            timers(&sv.timers)
+        ));
+    }
+    for (i, c) in s.clients.iter().enumerate() {
+        let node = world.client_id(i);
+        let proto = c
+            .proto
+            .as_ref()
+            .map_or("-".to_string(), |x| format!("{x:?}"));
+        let token = c
+            .work
+            .token
+            .map(|t| format!(" token={t}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{} [{}] {:?}{} holds={} rounds_done={}  {proto}{}",
+            name(node),
+            status(c.status),
+            c.work.phase,
+            token,
+            c.work.holds,
+            c.work.rounds_done,
+            timers(&c.timers)
+        ));
+    }
+    if let Some(n) = s.faults.isolated {
+        lines.push(format!("partition: {} is cut off", name(n)));
+    }
+    let r = &s.resource;
+    lines.push(format!(
+        "res value={} writes={} highest_token={}{}",
+        r.value,
+        r.writes_accepted,
+        r.highest_token,
+        if r.stale_write_accepted {
+            " STALE-WRITE"
+        } else {
+            ""
+        }
+    ));
+    if s.network.is_empty() {
+        lines.push("in flight: nothing".to_string());
+    }
+    for env in &s.network {
+        let body = match &env.payload {
+            Payload::Lock(m) => world.model.describe_msg(m),
+            Payload::Resource(r) => resource_text(r),
+        };
+        lines.push(format!(
+            "in flight: {} -> {}: {body}  (sent t={})",
+            name(env.src),
+            name(env.dst),
+            env.sent_at
+        ));
+    }
+    lines
 }

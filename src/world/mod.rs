@@ -18,7 +18,7 @@
 mod describe;
 mod state;
 
-pub use describe::{StepView, describe_action, step_view};
+pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
 pub use state::*;
 
 use stateright::{Model, Property};

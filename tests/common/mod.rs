@@ -35,7 +35,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
             time_max: std::time::Duration::from_secs(3600),
         },
         threads: 1,
-        report_dir: None,
+        report_dir: Some(trace_dir(model, scenario)),
         progress: false,
         reproduce_flags: Vec::new(),
     };
@@ -62,10 +62,27 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         report.stats.unique_states, unique_states,
         "{model} under {scenario}: unique states (a tripwire: if the world or model changed on purpose, update it)"
     );
-    // Every counterexample has a timeline one row longer than its steps.
+    // Every counterexample has a timeline one row longer than its steps, and
+    // its trace file replays to the same violation.
     for p in &report.properties {
         if let (Verdict::Violated { steps: Some(n) }, Some(path)) = (&p.verdict, &p.path) {
             assert_eq!(path.rows.len(), n + 1);
+            let file = path.trace_file.as_ref().expect("a trace is written");
+            let trace = lockcheck::trace::read(file).unwrap_or_else(|e| panic!("{e}"));
+            let replayed = (entry.replay)(file, &trace, false).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                replayed.outcome,
+                lockcheck::trace::replay::ReplayOutcome::Reproduced,
+                "{model} under {scenario}: the trace of {} does not reproduce",
+                p.property
+            );
+            assert_eq!(replayed.steps, *n);
+            assert_eq!(
+                replayed.rows.iter().map(|r| &r.event).collect::<Vec<_>>(),
+                path.rows.iter().map(|r| &r.event).collect::<Vec<_>>(),
+                "{model} under {scenario}: the replayed timeline of {} differs",
+                p.property
+            );
         }
     }
 }
@@ -80,4 +97,12 @@ macro_rules! pins {
             }
         )*
     };
+}
+
+/// A fresh directory for one pinned run's traces.
+fn trace_dir(model: &str, scenario: &str) -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pinned-traces/{model}.{scenario}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }

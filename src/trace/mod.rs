@@ -1,0 +1,140 @@
+//! The counterexample file that `check` writes under `reports/traces/`.
+//!
+//! It carries everything a replay needs: the lockcheck version, the model id,
+//! the whole scenario inline (so the trace replays without the scenario file),
+//! the search limits, which initial state the path starts from, the exact
+//! actions (as the world's `Action` enum serializes them) and, per step, a
+//! summary of the state so a replayer can check it went the same way
+//! (`replay`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::bfs::SearchLimits;
+use crate::properties::PropertyName;
+use crate::scenario::Scenario;
+use crate::world::StepView;
+
+pub mod replay;
+
+pub const FORMAT: &str = "lockcheck-trace";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+pub struct TraceFile {
+    pub format: String,
+    pub format_version: u32,
+    pub lockcheck_version: String,
+    /// `counterexample` for now.
+    pub kind: String,
+    pub model: String,
+    pub property: PropertyName,
+    pub engine: String,
+    pub scenario_file: PathBuf,
+    pub scenario: Scenario,
+    pub limits: TraceLimits,
+    /// Node names by id: servers, clients, then the resource.
+    pub nodes: Vec<String>,
+    /// Index into the world's initial states (one per clock assignment).
+    pub init_index: usize,
+    pub actions: Vec<serde_json::Value>,
+    /// `steps[0]` is the initial state; `steps[i]` follows `actions[i - 1]`.
+    pub steps: Vec<TraceStep>,
+    pub reproduce: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct TraceLimits {
+    pub states_max: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth_max: Option<u32>,
+    pub seconds_max: u64,
+}
+
+impl From<&SearchLimits> for TraceLimits {
+    fn from(l: &SearchLimits) -> Self {
+        TraceLimits {
+            states_max: l.states_max,
+            depth_max: l.depth_max,
+            seconds_max: l.time_max.as_secs(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct TraceStep {
+    pub step: usize,
+    pub actor: String,
+    pub event: String,
+    pub state: StepView,
+}
+
+/// Writes a trace as pretty JSON with a trailing newline.
+pub fn write(path: &Path, trace: &TraceFile) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut text = serde_json::to_string_pretty(trace).map_err(std::io::Error::other)?;
+    text.push('\n');
+    std::fs::write(path, text)
+}
+
+/// A trace file that could not be used: exit code 4.
+#[derive(Debug)]
+pub struct TraceError {
+    pub file: PathBuf,
+    /// The first step that did not fit, when the file parsed.
+    pub step: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for TraceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.step {
+            Some(step) => write!(f, "{}: step {step}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {}
+
+/// Reads a trace file, checking its format and version.
+pub fn read(path: &Path) -> Result<TraceFile, TraceError> {
+    let fail = |message: String| TraceError {
+        file: path.to_path_buf(),
+        step: None,
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read the trace file: {e}")))?;
+    // Check the header first, so a file of another kind or version gets a
+    // plain answer instead of a complaint about some field deep inside.
+    let header: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| fail(format!("not valid JSON: {}", json_error(&e))))?;
+    match header.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => return Err(fail(format!("format is `{other}`, expected `{FORMAT}`"))),
+        None => return Err(fail(format!("no `format` key: not a {FORMAT} file"))),
+    }
+    match header.get("format_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == FORMAT_VERSION as u64 => {}
+        Some(v) => {
+            return Err(fail(format!(
+                "format_version {v}, but this lockcheck reads version {FORMAT_VERSION}"
+            )));
+        }
+        None => return Err(fail("no `format_version` key".into())),
+    }
+    serde_json::from_str(&text).map_err(|e| fail(json_error(&e)))
+}
+
+/// `line L, column C: message`, without serde_json's own position suffix.
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(m, _)| m);
+    format!("line {}, column {}: {message}", e.line(), e.column())
+}

@@ -1,0 +1,204 @@
+//! Re-executing a trace through the world.
+//!
+//! Each recorded action must parse as an action of the model's world and be
+//! one the world offers in the state reached so far; the state summary after
+//! each step must match the recorded one. A trace that fails either test does
+//! not fit the model any more (exit 4), and the error names the first step
+//! that diverged and what differed. A trace that fits is judged by its last
+//! state: the violation reproduces (exit 0) or, when the final step no longer
+//! ends in a violation, the bug was fixed (exit 1).
+
+use std::path::Path;
+
+use serde::Serialize;
+use stateright::Model;
+
+use super::{TraceError, TraceFile};
+use crate::check::{TimelineRow, timeline_rows};
+use crate::node::LockModel;
+use crate::properties::{PropertyKind, PropertyName};
+use crate::world::{Action, World, WorldConfig, state_detail, step_view};
+
+/// What a replay found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayOutcome {
+    /// Every step matched and the property is violated at the end.
+    Reproduced,
+    /// Every action replayed but the last state no longer violates the
+    /// property; `difference` says how the last step now differs, if it does.
+    NoLongerViolated { difference: Option<String> },
+}
+
+pub struct ReplayReport {
+    pub model: String,
+    pub property: PropertyName,
+    pub steps: usize,
+    pub rows: Vec<TimelineRow>,
+    /// With `detail`: the full state after each row.
+    pub details: Option<Vec<Vec<String>>>,
+    pub outcome: ReplayOutcome,
+}
+
+/// Replays `trace` (read from `path`) through model `M`.
+pub fn run<M: LockModel>(
+    path: &Path,
+    trace: &TraceFile,
+    detail: bool,
+) -> Result<ReplayReport, TraceError> {
+    let fail = |step: Option<usize>, message: String| TraceError {
+        file: path.to_path_buf(),
+        step,
+        message,
+    };
+    let model = M::new(&trace.model, &trace.scenario.params)
+        .map_err(|e| fail(None, format!("model `{}`: {e}", trace.model)))?;
+    let world = World::new(model, WorldConfig::from_scenario(&trace.scenario));
+    if world.node_names() != trace.nodes.as_slice() {
+        return Err(fail(
+            None,
+            format!(
+                "the trace's nodes are {:?} but the model now has {:?}",
+                trace.nodes,
+                world.node_names()
+            ),
+        ));
+    }
+    let mut inits = world.init_states();
+    if trace.init_index >= inits.len() {
+        return Err(fail(
+            Some(0),
+            format!(
+                "initial state {} does not exist (the scenario gives {})",
+                trace.init_index,
+                inits.len()
+            ),
+        ));
+    }
+    if trace.steps.len() != trace.actions.len() + 1 {
+        return Err(fail(
+            None,
+            format!(
+                "{} actions but {} recorded steps (expected one more step than actions): the file is truncated or edited",
+                trace.actions.len(),
+                trace.steps.len()
+            ),
+        ));
+    }
+    let mut state = inits.swap_remove(trace.init_index);
+    let compare = |step: usize, state: &crate::world::WorldState<M>| -> Option<String> {
+        let now = serde_json::to_value(step_view(&world, state)).expect("views serialize");
+        let then = serde_json::to_value(&trace.steps[step].state).expect("views serialize");
+        first_difference("state", &then, &now)
+    };
+    if let Some(diff) = compare(0, &state) {
+        return Err(fail(Some(0), format!("the initial state differs: {diff}")));
+    }
+    let mut states = vec![state.clone()];
+    let mut actions: Vec<Action<M::Msg, M::Timer>> = Vec::new();
+    let mut last_difference = None;
+    let last = trace.actions.len();
+    for (i, value) in trace.actions.iter().enumerate() {
+        let step = i + 1;
+        let action: Action<M::Msg, M::Timer> =
+            serde_json::from_value(value.clone()).map_err(|e| {
+                fail(
+                    Some(step),
+                    format!("the action does not parse for this model: {e}"),
+                )
+            })?;
+        let mut offered = Vec::new();
+        world.actions(&state, &mut offered);
+        if !offered.contains(&action) {
+            let (actor, event) = crate::world::describe_action(&world, &state, &action);
+            return Err(fail(
+                Some(step),
+                format!("the world does not offer this action here: {actor}: {event}"),
+            ));
+        }
+        state = world
+            .next_state(&state, action.clone())
+            .ok_or_else(|| fail(Some(step), "the action changes nothing".into()))?;
+        if let Some(diff) = compare(step, &state) {
+            if step < last {
+                return Err(fail(
+                    Some(step),
+                    format!("the state differs from the recording: {diff}"),
+                ));
+            }
+            last_difference = Some(diff);
+        }
+        states.push(state.clone());
+        actions.push(action);
+    }
+
+    let index = PropertyName::ALL
+        .iter()
+        .position(|p| *p == trace.property)
+        .expect("every property has an index");
+    let property = &world.properties()[index];
+    if trace.property.kind() == PropertyKind::Reachability {
+        return Err(fail(
+            None,
+            format!(
+                "`{}` is not a property with counterexamples",
+                trace.property
+            ),
+        ));
+    }
+    // Counterexamples are of `always` properties (safety and bounded
+    // liveness): the violation is the condition failing in the last state.
+    let outcome = if !(property.condition)(&world, &state) {
+        ReplayOutcome::Reproduced
+    } else {
+        ReplayOutcome::NoLongerViolated {
+            difference: last_difference,
+        }
+    };
+    let rows = timeline_rows(&world, &states, &actions);
+    let details = detail.then(|| states.iter().map(|s| state_detail(&world, s)).collect());
+    Ok(ReplayReport {
+        model: trace.model.clone(),
+        property: trace.property,
+        steps: actions.len(),
+        rows,
+        details,
+        outcome,
+    })
+}
+
+/// The first place where two JSON values differ, as `path: recorded X, now Y`.
+fn first_difference(
+    path: &str,
+    then: &serde_json::Value,
+    now: &serde_json::Value,
+) -> Option<String> {
+    use serde_json::Value;
+    match (then, now) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                match b.get(k) {
+                    Some(vb) => {
+                        if let Some(d) = first_difference(&format!("{path}.{k}"), va, vb) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(format!("{path}.{k}: recorded {va}, now absent")),
+                }
+            }
+            b.iter()
+                .find(|(k, _)| !a.contains_key(*k))
+                .map(|(k, vb)| format!("{path}.{k}: not recorded, now {vb}"))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                if let Some(d) = first_difference(&format!("{path}[{i}]"), va, vb) {
+                    return Some(d);
+                }
+            }
+            (a.len() != b.len())
+                .then(|| format!("{path}: recorded {} entries, now {}", a.len(), b.len()))
+        }
+        _ => (then != now).then(|| format!("{path}: recorded {then}, now {now}")),
+    }
+}

@@ -1,0 +1,211 @@
+//! `replay`: a trace that `check` writes replays to the same violation; a
+//! trace that no longer fits gives exit 4 naming the step; a truncated or
+//! edited file never panics.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// Writes the trace of `model` violating `property` under `scenario` into a
+/// fresh directory and returns its path.
+fn trace_of(model: &str, scenario: &str, property: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("replay-{model}-{scenario}-{property}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        model,
+        "--scenario",
+        &format!("scenarios/{scenario}.json"),
+        "--property",
+        property,
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    dir.join(format!("traces/{model}.{scenario}.{property}.json"))
+}
+
+fn edited(original: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(original).unwrap()).unwrap();
+    edit(&mut v);
+    let path = original.with_file_name(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    path
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_written_trace_replays_to_the_same_violation() {
+    let trace = trace_of("redis_py_lock", "message-loss", "mutual_exclusion");
+    let o = lockcheck(&["replay", trace.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("REPRODUCED: mutual_exclusion is violated after step 18"),
+        "{out}"
+    );
+    assert!(out.contains("LOST redis -> c1: deleted"), "{out}");
+
+    let o = lockcheck(&["replay", "--step", trace.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out.contains("in flight: c1 -> redis: SET lock 257 NX PX 8"),
+        "--step shows the network: {out}"
+    );
+    assert!(
+        out.contains("redis [up] RedisServer"),
+        "--step shows every node: {out}"
+    );
+}
+
+#[test]
+fn a_trace_survives_read_and_write_unchanged() {
+    let trace = trace_of("redis_set_px", "gc-pause", "resource_safe");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let read = lockcheck::trace::read(&trace).unwrap_or_else(|e| panic!("{e}"));
+    let mut again = serde_json::to_string_pretty(&read).unwrap();
+    again.push('\n');
+    assert_eq!(text, again);
+}
+
+#[test]
+fn an_edited_action_does_not_fit_and_names_the_step() {
+    let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
+    let bad = edited(&trace, "edited-action.json", |v| {
+        v["actions"][3]["deliver"]["payload"]["lock"]["Req"]["cmd"]["SetNxPx"]["value"] =
+            999.into();
+    });
+    let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = stderr(&o);
+    assert!(
+        err.contains("step 4: the world does not offer this action here"),
+        "{err}"
+    );
+    assert!(err.contains("SET lock 999"), "{err}");
+}
+
+#[test]
+fn an_edited_state_does_not_fit_and_says_what_differs() {
+    let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
+    let bad = edited(&trace, "edited-state.json", |v| {
+        v["steps"][2]["state"]["clients"][0]["holds"] = false.into();
+    });
+    let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = stderr(&o);
+    assert!(err.contains("step 2: the state differs from the recording: state.clients[0].holds: recorded false, now true"), "{err}");
+}
+
+#[test]
+fn an_action_that_does_not_parse_names_the_step() {
+    let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
+    let bad = edited(&trace, "unparseable.json", |v| {
+        v["actions"][1] = serde_json::json!({"teleport": 3});
+    });
+    let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).contains("step 2: the action does not parse"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn removed_steps_wrong_format_version_and_model_are_clear_errors() {
+    let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "fewer-steps.json",
+            Box::new(|v| {
+                v["steps"].as_array_mut().unwrap().pop();
+            }),
+            "the file is truncated or edited",
+        ),
+        (
+            "other-format.json",
+            Box::new(|v| v["format"] = "itf".into()),
+            "format is `itf`",
+        ),
+        (
+            "new-version.json",
+            Box::new(|v| v["format_version"] = 99.into()),
+            "format_version 99",
+        ),
+        (
+            "unknown-model.json",
+            Box::new(|v| v["model"] = "paxos_lock".into()),
+            "model `paxos_lock`",
+        ),
+        (
+            "bad-init.json",
+            Box::new(|v| v["init_index"] = 7.into()),
+            "initial state 7 does not exist",
+        ),
+    ];
+    for (name, edit, needle) in cases {
+        let bad = edited(&trace, name, edit);
+        let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(4), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_truncated_trace_never_panics() {
+    let trace = trace_of("redis_setnx", "holder-crash", "progress");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let cut = trace.with_file_name("cut.json");
+    // Every 101st cut, through headers, actions and steps.
+    for at in (0..text.len()).step_by(101) {
+        std::fs::write(&cut, &text[..at]).unwrap();
+        match lockcheck::trace::read(&cut) {
+            Err(e) => assert!(e.to_string().contains("cut.json"), "{e}"),
+            Ok(_) => panic!("a trace cut at byte {at} was accepted"),
+        }
+    }
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let o = lockcheck(&["replay", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).contains("not valid JSON: line"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_trace_that_fits_but_no_longer_violates_exits_1() {
+    // The same steps, judged by a property they do not violate: the replay
+    // fits the model, and the verdict is that the violation is gone.
+    let trace = trace_of("redis_setnx", "holder-crash", "progress");
+    let other = edited(&trace, "other-property.json", |v| {
+        v["property"] = "mutual_exclusion".into();
+    });
+    let o = lockcheck(&["replay", other.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("NOT REPRODUCED: every step replays, but mutual_exclusion now holds after step 54: the bug was fixed."), "{out}");
+}
