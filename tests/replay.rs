@@ -134,7 +134,8 @@ fn an_action_that_does_not_parse_names_the_step() {
 #[test]
 fn removed_steps_wrong_format_version_and_model_are_clear_errors() {
     let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "fewer-steps.json",
             Box::new(|v| {
