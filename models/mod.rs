@@ -13,6 +13,7 @@ pub mod redis_setnx;
 
 use std::path::Path;
 
+use crate::check::simulate::{self, SimOptions, SimReport};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::node::{LockModel, Param};
 use crate::scenario::Scenario;
@@ -28,6 +29,8 @@ pub struct ModelEntry {
     pub params: &'static [Param],
     /// Checks this model under a scenario.
     pub check: fn(&str, &Scenario, &Path, &CheckOptions) -> Result<CheckReport, String>,
+    /// Runs a seeded random simulation of this model under a scenario.
+    pub simulate: fn(&str, &Scenario, &Path, &SimOptions) -> Result<SimReport, String>,
     /// Replays a trace of this model.
     pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
 }
@@ -49,6 +52,7 @@ fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
         summary: v.summary,
         params: M::PARAMS,
         check: check::run::<M>,
+        simulate: simulate::run::<M>,
         replay: replay::run::<M>,
     }));
 }

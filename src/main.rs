@@ -60,6 +60,50 @@ enum Command {
         #[arg(long)]
         step: bool,
     },
+    /// Runs seeded random walks through the world: for configurations too
+    /// large to search exhaustively, and to estimate how often a fault
+    /// breaks a lock.
+    ///
+    /// Prints the seed and options first, then per property how many runs
+    /// violated it (with a 95% confidence interval), then the first violating
+    /// run's counterexample, shrunk, ending with the command that replays it.
+    /// A simulation never claims that a property holds. Exit codes: 0 no
+    /// violation the scenario does not expect; 1 one it does not expect; 4
+    /// bad input.
+    Simulate {
+        #[arg(long, value_name = "ID")]
+        model: String,
+        #[arg(long, value_name = "FILE")]
+        scenario: PathBuf,
+        /// A number, or a 40-hex-digit commit hash (e.g. `$(git rev-parse HEAD)`).
+        #[arg(long, default_value = "0", env = "LOCKCHECK_SEED")]
+        seed: String,
+        /// How many runs (default: the scenario's simulation.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Run only part K of N of the sweep (runs whose index is K-1 modulo
+        /// N); the parts' counts add up exactly to the whole sweep's.
+        #[arg(long, value_name = "K/N", default_value = "1/1")]
+        shard: String,
+        /// Chance in percent that a step is a fault (default: the scenario's
+        /// simulation.fault_percent).
+        #[arg(long)]
+        fault_percent: Option<u32>,
+        /// Stop a run after this many steps (default: the scenario's
+        /// simulation.steps_max).
+        #[arg(long)]
+        steps_max: Option<usize>,
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where counterexample traces are written (under traces/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        #[arg(long)]
+        no_traces: bool,
+        /// Print one JSON report on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Lists the models, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -138,6 +182,30 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::List { scenarios_dir } => list(&scenarios_dir),
         Command::Replay { trace, step } => replay(&trace, step),
+        Command::Simulate {
+            model,
+            scenario,
+            seed,
+            runs,
+            shard,
+            fault_percent,
+            steps_max,
+            threads,
+            report_dir,
+            no_traces,
+            json,
+        } => simulate(SimulateArgs {
+            model,
+            scenario,
+            seed,
+            runs,
+            shard,
+            fault_percent,
+            steps_max,
+            threads,
+            report_dir: (!no_traces).then_some(report_dir),
+            json,
+        }),
         Command::Check {
             models,
             scenarios,
@@ -179,6 +247,158 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+struct SimulateArgs {
+    model: String,
+    scenario: PathBuf,
+    seed: String,
+    runs: Option<u64>,
+    shard: String,
+    fault_percent: Option<u32>,
+    steps_max: Option<usize>,
+    threads: usize,
+    report_dir: Option<PathBuf>,
+    json: bool,
+}
+
+fn simulate(args: SimulateArgs) -> u8 {
+    use lockcheck::check::simulate::{self, SimOptions};
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let Some(entry) = models::find(&args.model) else {
+        let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
+        return bad(format!(
+            "unknown model `{}`; known models: {}",
+            args.model,
+            known.join(", ")
+        ));
+    };
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => return bad(e.to_string()),
+    };
+    let seed = match simulate::parse_seed(&args.seed) {
+        Ok(s) => s,
+        Err(e) => return bad(format!("--seed: {e}")),
+    };
+    let shard = match simulate::parse_shard(&args.shard) {
+        Ok(s) => s,
+        Err(e) => return bad(format!("--shard: {e}")),
+    };
+    let fault_percent = args
+        .fault_percent
+        .unwrap_or(scenario.simulation.fault_percent);
+    if fault_percent > 100 {
+        return bad(format!(
+            "--fault-percent {fault_percent}: expected 0 to 100"
+        ));
+    }
+    let options = SimOptions {
+        seed,
+        seed_text: args.seed.clone(),
+        runs: args.runs.unwrap_or(scenario.simulation.runs),
+        shard,
+        fault_percent,
+        steps_max: args.steps_max.unwrap_or(scenario.simulation.steps_max),
+        threads: args.threads.max(1),
+        report_dir: args.report_dir.clone(),
+    };
+    if !args.json {
+        // The seed and the resolved options come first, so a run that is
+        // interrupted can still be repeated.
+        println!(
+            "simulate: model={} scenario={} seed={} runs={} shard={}/{} fault_percent={} steps_max={} clients={} horizon_ticks={}",
+            args.model,
+            args.scenario.display(),
+            args.seed,
+            options.runs,
+            shard.0,
+            shard.1,
+            options.fault_percent,
+            options.steps_max,
+            scenario.clients,
+            scenario.horizon_ticks
+        );
+    }
+    let started = Instant::now();
+    let report = match (entry.simulate)(&args.model, &scenario, &args.scenario, &options) {
+        Ok(r) => r,
+        Err(e) => return bad(e),
+    };
+    eprintln!(
+        "simulated {} runs in {:.1} s",
+        report.runs,
+        started.elapsed().as_secs_f64()
+    );
+    let mut code = exit::OK;
+    for p in &report.properties {
+        if p.property.kind() != lockcheck::properties::PropertyKind::Reachability
+            && p.runs_hit > 0
+            && p.expected != Some(lockcheck::scenario::ExpectedVerdict::Violated)
+        {
+            code = exit::UNEXPECTED;
+        }
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return bad(format!("cannot serialize the report: {e}")),
+        }
+        return code;
+    }
+    for p in &report.properties {
+        let (low, high) = simulate::wilson_interval(p.runs_hit, report.runs);
+        let what = if p.property.kind() == lockcheck::properties::PropertyKind::Reachability {
+            "reached it"
+        } else {
+            "violated it"
+        };
+        let expectation = match p.expected {
+            Some(e) => format!("  (expected {e})"),
+            None => String::new(),
+        };
+        println!(
+            "  {:<17} {} of {} runs {what}: {:.1}% (95% CI {:.1}%-{:.1}%){expectation}",
+            p.property.as_str(),
+            p.runs_hit,
+            report.runs,
+            100.0 * p.runs_hit as f64 / report.runs.max(1) as f64,
+            100.0 * low,
+            100.0 * high
+        );
+    }
+    if report.runs_cut_at_steps_max > 0 {
+        println!(
+            "  note: {} runs stopped at steps_max before the horizon",
+            report.runs_cut_at_steps_max
+        );
+    }
+    println!(
+        "  (a simulation samples behaviours: no violation in N runs is not a proof that a property holds)"
+    );
+    for p in &report.properties {
+        if let Some(c) = &p.counterexample {
+            println!(
+                "\nVIOLATED {}  model={} scenario={}  run {} of seed {}: shrunk from {} to {} steps",
+                p.property,
+                report.model,
+                report.scenario,
+                c.run,
+                report.seed,
+                c.original_steps,
+                c.shrunk_steps
+            );
+            print!("{}", check::render_rows(&c.rows, None));
+            if let Some(file) = &c.trace_file {
+                println!("  trace:     {}", file.display());
+                println!("  replay:    {}", check::replay_command(file));
+            }
+        }
+    }
+    code
 }
 
 fn replay(path: &Path, detail: bool) -> u8 {

@@ -49,6 +49,44 @@ pub struct Scenario {
     /// Where the scenario belongs: the standard fault matrix, an extra
     /// scenario for some models, or one too large for CI.
     pub tier: Tier,
+    /// Defaults for `lockcheck simulate`.
+    pub simulation: SimulationSpec,
+}
+
+/// How `simulate` walks this scenario unless the command line says otherwise.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSpec {
+    /// How many random runs.
+    #[serde(default = "default_runs")]
+    pub runs: u64,
+    /// The chance, in percent, that a step is one of the enabled faults
+    /// rather than a protocol step.
+    #[serde(default = "default_fault_percent")]
+    pub fault_percent: u32,
+    /// A run stops after this many steps if it has not reached the horizon.
+    #[serde(default = "default_steps_max")]
+    pub steps_max: usize,
+}
+
+fn default_runs() -> u64 {
+    1000
+}
+fn default_fault_percent() -> u32 {
+    5
+}
+fn default_steps_max() -> usize {
+    100_000
+}
+
+impl Default for SimulationSpec {
+    fn default() -> Self {
+        SimulationSpec {
+            runs: default_runs(),
+            fault_percent: default_fault_percent(),
+            steps_max: default_steps_max(),
+        }
+    }
 }
 
 /// Which runs include a scenario.
@@ -84,6 +122,8 @@ struct RawScenario {
     expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
     #[serde(default)]
     tier: Tier,
+    #[serde(default)]
+    simulation: SimulationSpec,
 }
 
 impl TryFrom<RawScenario> for Scenario {
@@ -110,6 +150,12 @@ impl TryFrom<RawScenario> for Scenario {
                 raw.faults_until_ticks, raw.horizon_ticks
             ));
         }
+        if raw.simulation.fault_percent > 100 {
+            return Err(format!(
+                "`simulation.fault_percent` is {}, expected 0 to 100",
+                raw.simulation.fault_percent
+            ));
+        }
         if raw.expect.is_empty() {
             return Err(
                 "`expect` is empty: name at least one model and the verdicts it should give".into(),
@@ -127,6 +173,7 @@ impl TryFrom<RawScenario> for Scenario {
             limits: raw.limits,
             expect: raw.expect,
             tier: raw.tier,
+            simulation: raw.simulation,
         })
     }
 }

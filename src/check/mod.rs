@@ -3,6 +3,7 @@
 
 pub mod bfs;
 mod render;
+pub mod simulate;
 
 pub use render::{render_report, render_rows, render_timeline, replay_command};
 
@@ -233,6 +234,7 @@ pub fn run<M: LockModel>(
                             scenario_file: scenario_file.to_path_buf(),
                             scenario: scenario.clone(),
                             limits: trace::TraceLimits::from(&options.limits),
+                            simulation: None,
                             nodes: world.node_names().to_vec(),
                             init_index: d.init_index,
                             actions: d

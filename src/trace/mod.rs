@@ -34,6 +34,9 @@ pub struct TraceFile {
     pub scenario_file: PathBuf,
     pub scenario: Scenario,
     pub limits: TraceLimits,
+    /// For traces found by `simulate`: the seed and run that found it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<SimulationInfo>,
     /// Node names by id: servers, clients, then the resource.
     pub nodes: Vec<String>,
     /// Index into the world's initial states (one per clock assignment).
@@ -42,6 +45,17 @@ pub struct TraceFile {
     /// `steps[0]` is the initial state; `steps[i]` follows `actions[i - 1]`.
     pub steps: Vec<TraceStep>,
     pub reproduce: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SimulationInfo {
+    /// The seed as given (a number or a commit hash).
+    pub seed: String,
+    /// The run (from 0) whose walk violated the property.
+    pub run: u64,
+    pub fault_percent: u32,
+    /// The walk's length up to the violation, before shrinking.
+    pub original_steps: usize,
 }
 
 #[derive(Serialize, Deserialize)]
