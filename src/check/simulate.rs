@@ -134,6 +134,9 @@ pub struct SimReport {
     pub properties: Vec<PropertySim>,
 }
 
+/// The world's action type for model `M`.
+type WorldAction<M> = Action<<M as LockModel>::Msg, <M as LockModel>::Timer>;
+
 /// One walk: the actions taken and, per property, the step at which it was
 /// first decided (violated, or reached for `sometimes`).
 struct Walk<A> {
@@ -172,7 +175,7 @@ fn walk<M: LockModel>(
     // When each fault in force ends: a pause lasts 1..=ticks_max ticks; a
     // partition or a crash (with restart) until a random tick before faults
     // stop. Recoveries wait for their time, then come first.
-    let mut ends: Vec<(Action<M::Msg, M::Timer>, u32)> = Vec::new();
+    let mut ends: Vec<(WorldAction<M>, u32)> = Vec::new();
     let pause_ticks_max = world.cfg.faults.pause.as_ref().map_or(1, |p| p.ticks_max);
     let faults_until = world.cfg.faults_until_ticks;
     loop {
@@ -347,7 +350,7 @@ pub fn run<M: LockModel>(
     // Runs in parallel; results are kept in run order, so the outcome does not
     // depend on the number of threads.
     let chunk = indices.len().div_ceil(options.threads.max(1)).max(1);
-    let results: Vec<(u64, Walk<Action<M::Msg, M::Timer>>)> = std::thread::scope(|scope| {
+    let results: Vec<(u64, Walk<WorldAction<M>>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = indices
             .chunks(chunk)
             .map(|part| {
