@@ -1,0 +1,218 @@
+//! `simulate`: same seed, same bytes; shards add up to the whole; a shrunk
+//! counterexample still violates and is never longer; large configurations
+//! find the known bugs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lockcheck::check::simulate::{self, SimOptions};
+use lockcheck::models;
+use lockcheck::scenario::Scenario;
+use lockcheck::trace::replay::ReplayOutcome;
+use proptest::prelude::*;
+
+fn lockcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn scenario(name: &str) -> (PathBuf, Scenario) {
+    let file = PathBuf::from(format!("scenarios/{name}.json"));
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(&file);
+    (
+        file,
+        Scenario::load(&full).unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_for_any_thread_count() {
+    let mut outputs = Vec::new();
+    for (i, threads) in ["1", "1", "2"].iter().enumerate() {
+        let d = dir("sim-determinism");
+        let o = lockcheck(&[
+            "simulate",
+            "--model",
+            "redis_py_lock",
+            "--scenario",
+            "scenarios/message-loss.json",
+            "--seed",
+            "7",
+            "--runs",
+            "400",
+            "--threads",
+            threads,
+            "--report-dir",
+            d.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "run {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let mut traces: Vec<(String, Vec<u8>)> = std::fs::read_dir(d.join("traces"))
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        traces.sort();
+        assert!(!traces.is_empty(), "the sweep finds the known violation");
+        outputs.push((o.stdout, traces));
+    }
+    assert_eq!(outputs[0], outputs[1], "two runs with the same seed differ");
+    assert_eq!(outputs[0], outputs[2], "one thread and two threads differ");
+}
+
+#[test]
+fn shards_add_up_exactly_to_the_whole_sweep() {
+    let run = |shard: &str| -> serde_json::Value {
+        let o = lockcheck(&[
+            "simulate",
+            "--model",
+            "redis_set_px",
+            "--scenario",
+            "scenarios/gc-pause.json",
+            "--seed",
+            "3",
+            "--runs",
+            "300",
+            "--shard",
+            shard,
+            "--json",
+            "--no-traces",
+        ]);
+        serde_json::from_slice(&o.stdout).expect("JSON")
+    };
+    let whole = run("1/1");
+    let parts: Vec<_> = ["1/3", "2/3", "3/3"].iter().map(|s| run(s)).collect();
+    let runs: u64 = parts.iter().map(|p| p["runs"].as_u64().unwrap()).sum();
+    assert_eq!(runs, whole["runs"].as_u64().unwrap());
+    for i in 0..4 {
+        let hits: u64 = parts
+            .iter()
+            .map(|p| p["properties"][i]["runs_hit"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            hits,
+            whole["properties"][i]["runs_hit"].as_u64().unwrap(),
+            "property {i}"
+        );
+        let first = parts
+            .iter()
+            .filter_map(|p| p["properties"][i]["first_run"].as_u64())
+            .min();
+        assert_eq!(
+            first,
+            whole["properties"][i]["first_run"].as_u64(),
+            "property {i}"
+        );
+    }
+    assert!(
+        whole["properties"][0]["runs_hit"].as_u64().unwrap() > 0,
+        "the sweep finds the pause bug"
+    );
+}
+
+#[test]
+fn seeds_are_numbers_or_commit_hashes() {
+    assert_eq!(simulate::parse_seed("42"), Ok(42));
+    assert_eq!(
+        simulate::parse_seed("8d1af6dcc3ea35efe05a68e02dec86e86065656d"),
+        Ok(0x8d1a_f6dc_c3ea_35ef)
+    );
+    assert!(simulate::parse_seed("main").is_err());
+    assert!(simulate::parse_shard("0/2").is_err());
+    assert!(simulate::parse_shard("3/2").is_err());
+    assert_eq!(simulate::parse_shard("2/2"), Ok((2, 2)));
+    let o = lockcheck(&[
+        "simulate",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/gc-pause.json",
+        "--seed",
+        "HEAD",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("neither a number nor a 40-hex-digit commit hash")
+    );
+}
+
+#[test]
+fn eight_clients_find_the_known_violations_within_the_default_runs() {
+    for model in ["redis_set_px", "redis_py_lock"] {
+        let o = lockcheck(&[
+            "simulate",
+            "--model",
+            model,
+            "--scenario",
+            "scenarios/crowd-8.json",
+            "--json",
+            "--no-traces",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{model}: only expected violations"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["runs"], 1000, "the scenario's default run count");
+        for i in 0..2 {
+            assert!(
+                v["properties"][i]["runs_hit"].as_u64().unwrap() > 0,
+                "{model}: property {i} never violated"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// A shrunk counterexample replays to the same violation and is never
+    /// longer than the walk that found it.
+    #[test]
+    fn shrunk_traces_still_violate_and_are_never_longer(seed in 0u64..1_000_000) {
+        let (file, scenario) = scenario("gc-pause");
+        let out = dir(&format!("sim-shrink-{seed}"));
+        let options = SimOptions {
+            seed,
+            seed_text: seed.to_string(),
+            runs: 200,
+            shard: (1, 1),
+            fault_percent: 5,
+            steps_max: 10_000,
+            threads: 1,
+            report_dir: Some(out),
+        };
+        let entry = models::find("redis_py_lock").unwrap();
+        let report = (entry.simulate)("redis_py_lock", &scenario, &file, &options).unwrap();
+        for p in &report.properties {
+            if let Some(c) = &p.counterexample {
+                prop_assert!(c.shrunk_steps <= c.original_steps);
+                let trace_file = c.trace_file.as_ref().unwrap();
+                let trace = lockcheck::trace::read(trace_file).unwrap();
+                let replayed = (entry.replay)(trace_file, &trace, false).unwrap();
+                prop_assert_eq!(replayed.outcome, ReplayOutcome::Reproduced);
+                prop_assert_eq!(replayed.steps, c.shrunk_steps);
+            }
+        }
+    }
+}
