@@ -17,6 +17,7 @@ use crate::check::simulate::{self, SimOptions, SimReport};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::node::{LockModel, Param};
 use crate::scenario::Scenario;
+use crate::trace::export::{self, ExportFormat};
 use crate::trace::replay::{self, ReplayReport};
 use crate::trace::{TraceError, TraceFile};
 
@@ -33,6 +34,8 @@ pub struct ModelEntry {
     pub simulate: fn(&str, &Scenario, &Path, &SimOptions) -> Result<SimReport, String>,
     /// Replays a trace of this model.
     pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
+    /// Exports a trace of this model for other tools.
+    pub export: fn(&Path, &TraceFile, ExportFormat) -> Result<String, TraceError>,
 }
 
 impl ModelEntry {
@@ -54,6 +57,7 @@ fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
         check: check::run::<M>,
         simulate: simulate::run::<M>,
         replay: replay::run::<M>,
+        export: export::run::<M>,
     }));
 }
 

@@ -104,6 +104,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Exports a trace for other tools: ITF (Apalache/Quint, the ITF Trace
+    /// Viewer), a Mermaid sequence diagram (GitHub Markdown), or the clients'
+    /// operation history in Jepsen's op shape (EDN or JSON lines).
+    Export {
+        /// A trace written by `check` or `simulate`.
+        trace: PathBuf,
+        #[arg(long, value_enum)]
+        format: lockcheck::trace::export::ExportFormat,
+        /// Write here instead of to stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Lists the models, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -178,10 +190,23 @@ fn parse_property(s: &str) -> Result<PropertyName, String> {
 }
 
 fn main() -> ExitCode {
+    // Like other command-line tools, end quietly when the reader of stdout
+    // goes away (`lockcheck export ... | head`) instead of panicking.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread
+    // starts touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::List { scenarios_dir } => list(&scenarios_dir),
         Command::Replay { trace, step } => replay(&trace, step),
+        Command::Export {
+            trace,
+            format,
+            output,
+        } => export(&trace, format, output.as_deref()),
         Command::Simulate {
             model,
             scenario,
@@ -399,6 +424,46 @@ fn simulate(args: SimulateArgs) -> u8 {
         }
     }
     code
+}
+
+fn export(
+    path: &Path,
+    format: lockcheck::trace::export::ExportFormat,
+    output: Option<&Path>,
+) -> u8 {
+    let trace = match lockcheck::trace::read(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let Some(entry) = models::find(&trace.model) else {
+        eprintln!(
+            "error: {}: the trace is of model `{}`, which this lockcheck does not have",
+            path.display(),
+            trace.model
+        );
+        return exit::BAD_INPUT;
+    };
+    let text = match (entry.export)(path, &trace, format) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: the trace does not fit the model: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    match output {
+        Some(file) => {
+            if let Err(e) = std::fs::write(file, text) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                return exit::BAD_INPUT;
+            }
+            eprintln!("wrote {}", file.display());
+        }
+        None => print!("{text}"),
+    }
+    exit::OK
 }
 
 fn replay(path: &Path, detail: bool) -> u8 {

@@ -17,7 +17,7 @@ use super::{TraceError, TraceFile};
 use crate::check::{TimelineRow, timeline_rows};
 use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
-use crate::world::{Action, World, WorldConfig, state_detail, step_view};
+use crate::world::{Action, World, WorldConfig, WorldState, state_detail, step_view};
 
 /// What a replay found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,12 +40,22 @@ pub struct ReplayReport {
     pub outcome: ReplayOutcome,
 }
 
-/// Replays `trace` (read from `path`) through model `M`.
-pub fn run<M: LockModel>(
+/// A trace re-executed through the world.
+pub(crate) struct Rebuilt<M: LockModel> {
+    pub world: World<M>,
+    /// `states[0]` is the initial state; `states[i + 1]` follows `actions[i]`.
+    pub states: Vec<WorldState<M>>,
+    pub actions: Vec<Action<M::Msg, M::Timer>>,
+    /// How the last state differs from the recording, if it does.
+    pub last_difference: Option<String>,
+}
+
+/// Re-executes `trace` (read from `path`) through model `M`, checking every
+/// step; a step that does not fit is an error naming it.
+pub(crate) fn rebuild<M: LockModel>(
     path: &Path,
     trace: &TraceFile,
-    detail: bool,
-) -> Result<ReplayReport, TraceError> {
+) -> Result<Rebuilt<M>, TraceError> {
     let fail = |step: Option<usize>, message: String| TraceError {
         file: path.to_path_buf(),
         step,
@@ -86,7 +96,7 @@ pub fn run<M: LockModel>(
         ));
     }
     let mut state = inits.swap_remove(trace.init_index);
-    let compare = |step: usize, state: &crate::world::WorldState<M>| -> Option<String> {
+    let compare = |step: usize, state: &WorldState<M>| -> Option<String> {
         let now = serde_json::to_value(step_view(&world, state)).expect("views serialize");
         let then = serde_json::to_value(&trace.steps[step].state).expect("views serialize");
         first_difference("state", &then, &now)
@@ -131,24 +141,45 @@ pub fn run<M: LockModel>(
         states.push(state.clone());
         actions.push(action);
     }
+    Ok(Rebuilt {
+        world,
+        states,
+        actions,
+        last_difference,
+    })
+}
 
+/// Replays `trace` (read from `path`) through model `M`.
+pub fn run<M: LockModel>(
+    path: &Path,
+    trace: &TraceFile,
+    detail: bool,
+) -> Result<ReplayReport, TraceError> {
+    let Rebuilt {
+        world,
+        states,
+        actions,
+        last_difference,
+    } = rebuild::<M>(path, trace)?;
+    if trace.property.kind() == PropertyKind::Reachability {
+        return Err(TraceError {
+            file: path.to_path_buf(),
+            step: None,
+            message: format!(
+                "`{}` is not a property with counterexamples",
+                trace.property
+            ),
+        });
+    }
     let index = PropertyName::ALL
         .iter()
         .position(|p| *p == trace.property)
         .expect("every property has an index");
     let property = &world.properties()[index];
-    if trace.property.kind() == PropertyKind::Reachability {
-        return Err(fail(
-            None,
-            format!(
-                "`{}` is not a property with counterexamples",
-                trace.property
-            ),
-        ));
-    }
+    let last_state = states.last().expect("at least the initial state");
     // Counterexamples are of `always` properties (safety and bounded
     // liveness): the violation is the condition failing in the last state.
-    let outcome = if !(property.condition)(&world, &state) {
+    let outcome = if !(property.condition)(&world, last_state) {
         ReplayOutcome::Reproduced
     } else {
         ReplayOutcome::NoLongerViolated {
