@@ -34,6 +34,10 @@ pub struct ModelEntry {
     pub simulate: fn(&str, &Scenario, &Path, &SimOptions) -> Result<SimReport, String>,
     /// Replays a trace of this model.
     pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
+    /// Serves stateright's Explorer for this model (blocks).
+    pub explore: fn(&str, &Scenario, &str) -> Result<(), String>,
+    /// The Explorer's action-index path (`0/3/1`) of a trace of this model.
+    pub explorer_path: fn(&TraceFile) -> Result<String, TraceError>,
     /// Exports a trace of this model for other tools.
     pub export: fn(&Path, &TraceFile, ExportFormat) -> Result<String, TraceError>,
 }
@@ -58,6 +62,8 @@ fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
         simulate: simulate::run::<M>,
         replay: replay::run::<M>,
         export: export::run::<M>,
+        explore: check::explore::<M>,
+        explorer_path: replay::explorer_path::<M>,
     }));
 }
 

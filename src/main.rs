@@ -116,6 +116,24 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Serves stateright's Explorer on localhost for stepping through the
+    /// world interactively: every enabled action at each state, each state
+    /// rendered readably, the path drawn as a sequence diagram.
+    ///
+    /// Runs until interrupted. With --trace it prints the URL that opens the
+    /// trace's path. The Explorer explores on demand and ignores symmetry.
+    Explore {
+        #[arg(long, value_name = "ID")]
+        model: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// A trace to open: its model and inline scenario are used unless
+        /// --model / --scenario are given.
+        #[arg(long, value_name = "TRACE")]
+        trace: Option<PathBuf>,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
     /// Lists the models, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -202,6 +220,12 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::List { scenarios_dir } => list(&scenarios_dir),
         Command::Replay { trace, step } => replay(&trace, step),
+        Command::Explore {
+            model,
+            scenario,
+            trace,
+            port,
+        } => explore(model, scenario, trace, port),
         Command::Export {
             trace,
             format,
@@ -464,6 +488,55 @@ fn export(
         None => print!("{text}"),
     }
     exit::OK
+}
+
+fn explore(
+    model: Option<String>,
+    scenario: Option<PathBuf>,
+    trace: Option<PathBuf>,
+    port: u16,
+) -> u8 {
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let trace = match trace.as_deref().map(lockcheck::trace::read).transpose() {
+        Ok(t) => t,
+        Err(e) => return bad(e.to_string()),
+    };
+    let (scenario, scenario_file) = match (scenario, &trace) {
+        (Some(file), _) => match Scenario::load(&file) {
+            Ok(s) => (s, file),
+            Err(e) => return bad(e.to_string()),
+        },
+        (None, Some(t)) => (t.scenario.clone(), t.scenario_file.clone()),
+        (None, None) => return bad("give --scenario or --trace".into()),
+    };
+    let Some(id) = model.or_else(|| trace.as_ref().map(|t| t.model.clone())) else {
+        return bad("give --model or --trace".into());
+    };
+    let Some(entry) = models::find(&id) else {
+        return bad(format!("unknown model `{id}`"));
+    };
+    let steps = match &trace {
+        Some(t) => match (entry.explorer_path)(t) {
+            Ok(p) => Some(p),
+            Err(e) => return bad(format!("the trace does not fit the model: {e}")),
+        },
+        None => None,
+    };
+    let address = format!("localhost:{port}");
+    println!(
+        "Explorer for {id} under {} at http://{address}/ (Ctrl-C to stop)",
+        scenario_file.display()
+    );
+    if let Some(p) = steps {
+        println!("the trace's path: http://{address}/#/steps/{p}");
+    }
+    match (entry.explore)(&id, &scenario, &address) {
+        Ok(()) => exit::OK,
+        Err(e) => bad(e),
+    }
 }
 
 fn replay(path: &Path, detail: bool) -> u8 {

@@ -398,3 +398,17 @@ pub fn resolve_limits(
         time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
     }
 }
+
+/// Serves stateright's Explorer over the world of `variant` under `scenario`
+/// at `address`; runs until the process is stopped.
+pub fn explore<M: LockModel>(
+    variant: &str,
+    scenario: &Scenario,
+    address: &str,
+) -> Result<(), String> {
+    use stateright::Model;
+    let model = M::new(variant, &scenario.params).map_err(|e| format!("model `{variant}`: {e}"))?;
+    let world = World::new(model, WorldConfig::from_scenario(scenario));
+    world.checker().serve(address);
+    Ok(())
+}

@@ -233,3 +233,26 @@ fn first_difference(
         _ => (then != now).then(|| format!("{path}: recorded {then}, now {now}")),
     }
 }
+
+/// The path of `trace` as the Explorer addresses it: the initial state's
+/// index, then each action's index among the actions offered at its state.
+pub fn explorer_path<M: LockModel>(trace: &TraceFile) -> Result<String, TraceError> {
+    let path = Path::new(&trace.scenario_file);
+    let Rebuilt {
+        world,
+        states,
+        actions,
+        ..
+    } = rebuild::<M>(path, trace)?;
+    let mut parts = vec![trace.init_index.to_string()];
+    for (state, action) in states.iter().zip(&actions) {
+        let mut offered = Vec::new();
+        world.actions(state, &mut offered);
+        let index = offered
+            .iter()
+            .position(|a| a == action)
+            .expect("rebuilt steps are offered");
+        parts.push(index.to_string());
+    }
+    Ok(parts.join("/"))
+}

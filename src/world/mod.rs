@@ -17,6 +17,7 @@
 
 mod describe;
 mod state;
+mod svg;
 
 pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
 pub use state::*;
@@ -773,6 +774,55 @@ impl<M: LockModel> Model for World<M> {
 
     fn properties(&self) -> Vec<Property<Self>> {
         crate::properties::properties::<M>()
+    }
+
+    fn format_action(&self, action: &Self::Action) -> String {
+        // The Explorer gives no state here, so clocks are not shown.
+        let name = |n: NodeId| self.node_name(n).to_string();
+        let message = |env: &Env<M>| {
+            let body = match &env.payload {
+                Payload::Lock(m) => self.model.describe_msg(m),
+                Payload::Resource(r) => format!("{r:?}"),
+            };
+            format!("{} -> {}: {body}", name(env.src), name(env.dst))
+        };
+        match action {
+            Action::Tick => "time passes one tick".into(),
+            Action::Deliver(env) => format!("deliver {}", message(env)),
+            Action::Drop(env) => format!("LOSE {}", message(env)),
+            Action::Duplicate(env) => format!("DUPLICATE {}", message(env)),
+            Action::Fire { node, timer } => {
+                format!(
+                    "{}: timer {} fires",
+                    name(*node),
+                    self.model.describe_timer(timer)
+                )
+            }
+            Action::Crash(n) => format!("{} CRASHES", name(*n)),
+            Action::Restart(n) => format!("{} restarts", name(*n)),
+            Action::Pause(n) => format!("{} PAUSES", name(*n)),
+            Action::Resume(n) => format!("{} resumes", name(*n)),
+            Action::Isolate(n) => format!("{} is PARTITIONED", name(*n)),
+            Action::Heal => "the partition heals".into(),
+            Action::ClockJump { node, ticks } => format!("{}: CLOCK JUMPS {ticks:+}", name(*node)),
+        }
+    }
+
+    fn format_step(&self, last: &Self::State, action: Self::Action) -> Option<String> {
+        let (actor, event) = describe_action(self, last, &action);
+        let next = self.next_state(last, action)?;
+        let mut text = format!("{actor}: {event}\n\n");
+        for line in state_detail(self, &next) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        Some(text)
+    }
+
+    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
+        let states = path.clone().into_states();
+        let actions = path.into_actions();
+        Some(svg::path_svg(self, &states, &actions))
     }
 }
 
