@@ -74,6 +74,7 @@ fn explorer_serves_the_world_and_opens_a_trace() {
     // The path the trace takes, as `explore` printed it (clock-jump's 5 steps).
     let steps = get(port, "/.states/0/0/0/3/1/0").unwrap_or_default();
     let _ = server.kill();
+    let _ = server.wait();
     let mut out = String::new();
     server
         .stdout
