@@ -5,6 +5,8 @@
 //! states the weaknesses you expect), declare it below, and add one line to
 //! [`all`]. Nothing in `src/` changes.
 
+pub mod db_lock;
+pub mod file_lock;
 pub mod optimistic;
 pub mod redis;
 pub mod redis_py_lock;
@@ -74,6 +76,11 @@ pub fn all() -> Vec<ModelEntry> {
     variants::<redis_set_px::RedisSetPx>(&mut registry);
     variants::<redis_py_lock::RedisPyLock>(&mut registry);
     variants::<optimistic::Optimistic>(&mut registry);
+    variants::<file_lock::FileLockPlain>(&mut registry);
+    variants::<file_lock::FileLockStaleBreak>(&mut registry);
+    variants::<db_lock::DbLockSeed>(&mut registry);
+    variants::<db_lock::DbLockUnique>(&mut registry);
+    variants::<db_lock::DbLockExpiring>(&mut registry);
     registry
 }
 

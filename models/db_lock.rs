@@ -1,0 +1,872 @@
+//! A lock row in a relational database: the seed's own-row snippet, a row
+//! keyed by the lock's name, and expiring rows judged on the client's or on
+//! the database's clock, with a fenced variant.
+//!
+//! Source: seed 000, section 3.2 (insert a unique lock record; if the insert
+//! fails, wait and try again; delete the record to release) and section 4.2:
+//!
+//! ```python
+//! lock_table = Table("lock", metadata,
+//!                    Column("node", String, primary_key=True),
+//!                    Column("expire_time", Integer))
+//!
+//! def acquire_lock(node_id):
+//!     expire_time = int(time.time() + 10)
+//!     with engine.connect() as conn:
+//!         conn.execute(lock_table.insert().values(node_id=node_id, expire_time=expire_time))
+//!     while True:
+//!         with engine.connect() as conn:
+//!             row = conn.execute(lock_table.select().where(lock_table.c.node == node_id)).fetchone()
+//!         if row and row.expire_time > time.time():
+//!             return True
+//!         time.sleep(1)
+//!
+//! def release_lock(node_id):
+//!     with engine.connect() as conn:
+//!         conn.execute(lock_table.delete().where(lock_table.c.node == node_id))
+//! ```
+//!
+//! The database is one server (`db`) that runs each statement atomically
+//! under a primary-key constraint: an `INSERT` of a taken key fails with
+//! `IntegrityError`, and a conditional `UPDATE` or `DELETE` tests its `WHERE`
+//! clause and changes the row in one step. A statement is acknowledged only
+//! once committed, and committed rows survive a crash. A client sleeps
+//! `retry_ticks` where the snippet sleeps one second; the snippet's 10 s
+//! expiry is `ttl_ticks`. A statement's parameters are computed when the
+//! client builds it, so a statement resent after a timeout (see
+//! `DbLock::resend`) carries the clock readings of its first sending.
+//!
+//! # Protocol
+//! `db_lock_seed`, the snippet as written:
+//! 1. `INSERT INTO lock (node, expire_time) VALUES (:me, client_now +
+//!    ttl_ticks)`. The key is the client's own node id.
+//! 2. Poll `SELECT * FROM lock WHERE node = :me`: if the row is there and
+//!    `expire_time > client_now`, proceed as the holder; otherwise sleep and
+//!    poll again, forever.
+//! 3. Release: `DELETE FROM lock WHERE node = :me`.
+//!
+//! Where the snippet cannot run as written, the model follows its evident
+//! intent: it passes `node_id=` for a column named `node` (SQLAlchemy would
+//! reject the unknown column), modeled as `node = node_id`; its
+//! `sqlite:///my_lock.db` is a file local to each machine, modeled as one
+//! database all nodes share; and its statements are taken to commit
+//! (SQLAlchemy 1.x autocommit; under 2.0, without `conn.commit()`, the insert
+//! would be rolled back and the poll would never find the row). The snippet
+//! does not catch the `IntegrityError` of its `INSERT`. Since every node has
+//! its own key, that error can only come from a resent `INSERT` whose first
+//! copy committed; `acquire_lock` then raises and the client never enters.
+//!
+//! `db_lock_unique`, section 3.2 with one key per lock:
+//! 1. `INSERT INTO lock (name, owner) VALUES ('lock', :me)`, with `me`
+//!    unique to this client and acquisition (`c1#2`). Inserted: the client
+//!    holds the lock. `IntegrityError`: busy; sleep and try again.
+//! 2. Release: `DELETE FROM lock WHERE name = 'lock' AND owner = :me`, only
+//!    its own row, as the seed's release deletes only `WHERE node = :me`.
+//!
+//! `db_lock_expiry_client_clock`, a lease written on the client's clock:
+//! 1. `INSERT INTO lock (name, owner, expires_at) VALUES ('lock', :me,
+//!    :client_now + ttl_ticks)`. Inserted: the client holds the lock.
+//! 2. On `IntegrityError`, take the row over if it has expired by this
+//!    client's clock: `UPDATE lock SET owner = :me, expires_at =
+//!    :client_now + ttl_ticks WHERE name = 'lock' AND expires_at <
+//!    :client_now`. One row: the client holds the lock. None: busy; sleep
+//!    and go back to 1.
+//! 3. Release: `DELETE FROM lock WHERE name = 'lock' AND owner = :me`.
+//!
+//! `db_lock_expiry_db_clock`: the same, with `NOW() + ttl_ticks` and
+//! `expires_at < NOW()` evaluated by the database on its own clock when the
+//! statement runs.
+//!
+//! `db_lock_expiry_db_clock_fenced`: the same, and the `INSERT` and the
+//! takeover also set `version = nextval('lock_version')` and return it
+//! (`RETURNING version`); the client hands it to the resource as its fencing
+//! token. The counter is a sequence rather than a column incremented in
+//! place because the release deletes the row, and a counter kept in the
+//! row would start again from 1 with the next `INSERT`.
+//!
+//! # Expected weaknesses
+//! - **The seed excludes nobody**: each node inserts and polls its own row,
+//!   so every client proceeds at once: `mutual_exclusion` is violated with no
+//!   fault. Its poll loop never inserts again: a client whose own row has
+//!   expired by the time it first looks (a pause, a slow answer) polls
+//!   forever, and a resent `INSERT` raises an `IntegrityError` nobody
+//!   catches: `progress` is violated too.
+//! - **No expiry** (`db_lock_unique`): the primary key excludes correctly and
+//!   the owner-checked `DELETE` makes a repeated release harmless, but a dead
+//!   holder's row stays forever, and so does a row whose `INSERT` answer was
+//!   lost (the resend is refused by the client's own row).
+//! - **Leases** (`db_lock_expiry_*`): a holder paused, or slowed by the
+//!   network, past its lease is taken over while it still believes it holds
+//!   the lock. The atomic `UPDATE ... WHERE expires_at < now` lets only one
+//!   waiter take an expired row over, so there is no break-delete race as
+//!   with lock files.
+//! - **Client clocks** (`db_lock_expiry_client_clock`): the lease is written
+//!   by the holder's clock and judged by the waiter's, so skew between
+//!   clients shortens it, and it starts when the statement is built, not
+//!   when it commits: an `INSERT` resent after a timeout commits a lease that
+//!   is partly or almost wholly spent.
+//! - **The database's clock** (`db_lock_expiry_db_clock`) is immune to both,
+//!   but a jump or a fast drift of that one clock expires every lease early.
+//! - **Fencing** (`db_lock_expiry_db_clock_fenced`): clients may still both
+//!   believe they hold the lock, but the resource rejects the older token, so
+//!   no update is lost. The sequence is durable, so a database restart
+//!   cannot hand out an old token again (as Redis without persistence does).
+//!
+//! # Verdicts (pinned in `tests/db_lock_models.rs`)
+//! Lengths are the steps of the shortest counterexample; `client-clock-skew`
+//! is this family's own scenario.
+//!
+//! `db_lock_seed`:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | violated (8) | violated (14) | holds | c1 and c2 each insert their own row, find it unexpired and proceed: both hold at tick 0; both read 0 and write 1 |
+//! | holder-crash | violated (8) | violated (14) | holds | nobody waits for anybody, so a crash strands no one |
+//! | gc-pause | violated (8) | violated (14) | violated (60) | c2 pauses for 10 ticks between its `INSERT` and the answer to its `SELECT`; its row (`expire_time` 8) has expired when it looks, and the loop polls it forever |
+//! | clock-jump | violated (8) | violated (14) | holds | only the database's clock jumps, and the seed reads only client clocks |
+//! | clock-drift | violated (8) | violated (14) | holds | only the database's clock drifts |
+//! | message-loss | violated (8) | violated (14) | violated (71) | the answer to c2's `INSERT` is lost; the resent `INSERT` finds c2's own row and raises `IntegrityError`, which `acquire_lock` does not catch |
+//! | partition | violated (8) | violated (14) | violated (46) | the database is cut off after committing both `INSERT`s; both resends raise `IntegrityError` |
+//! | server-restart | violated (8) | violated (14) | violated (78) | c2's `SELECT` is lost in the crash and resent until the database is back; the answer comes at tick 13, after its row expired at 8, and c2 polls forever |
+//! | async-network | violated (8) | violated (14) | violated (14) | a message may take until the horizon |
+//! | crowd-atomic | violated (4) | violated (8) | violated (93) | c3 pauses 10 ticks between its `INSERT` and its `SELECT` and finds its row expired, as in gc-pause |
+//! | client-clock-skew | violated (8) | violated (14) | holds | each client writes and reads its own row on its own clock, so skew between clients changes nothing |
+//!
+//! `db_lock_unique`:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the primary key admits one `INSERT` |
+//! | holder-crash | holds | holds | violated (54) | c1 crashes after its `INSERT` committed; nothing deletes the row and c2 is refused until the horizon |
+//! | gc-pause | holds | holds | holds | no expiry: a paused holder still holds the lock when it wakes |
+//! | clock-jump | holds | holds | holds | no clock is read |
+//! | clock-drift | holds | holds | holds | no clock is read |
+//! | message-loss | holds | holds | violated (97) | the answer to c2's successful `INSERT` is lost; the resend is refused by c2's own row, forever. A repeated `DELETE` is harmless: it names its owner (`file_lock_exclusive` breaks here) |
+//! | partition | holds | holds | violated (68) | the database is cut off just after committing c2's `INSERT`; c2's resends are refused by its own row |
+//! | server-restart | holds | holds | holds | committed rows survive; a statement lost in the crash had not run, and an answer already sent is still delivered |
+//! | async-network | holds | holds | violated (14) | a message may take until the horizon |
+//! | crowd-atomic | holds | holds | holds | a paused holder keeps the lock; nobody waits past the horizon |
+//! | client-clock-skew | holds | holds | holds | no clock is read |
+//!
+//! `db_lock_expiry_client_clock`:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | an 8-tick lease outlasts a critical section (at most 6 ticks from building the `INSERT` to the write's answer), and the clients' clocks agree |
+//! | holder-crash | holds | holds | holds | the dead holder's row expires and c2 takes it over |
+//! | gc-pause | violated (27) | violated (33) | holds | c1 pauses holding the lock; its row (`expires_at` 8) has expired by c2's clock at tick 9 and c2 takes it over |
+//! | clock-jump | holds | holds | holds | only the database's clock jumps, and this variant never reads it |
+//! | clock-drift | holds | holds | holds | only the database's clock drifts |
+//! | message-loss | violated (33) | holds | violated (112) | c2's `INSERT` (`expires_at` 8, built at tick 0) is lost and resent at tick 3, so c2 holds from tick 5 a lease that ends at 8; c1 takes it over at tick 9. c2's write lands by tick 8, one tick before c1 can read, so no update is lost. Progress: slow, not stuck: a lost answer leaves a client waiting for its own row to expire, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds |
+//! | partition | violated (22) | violated (28) | holds | the database is cut off at tick 1 and both clients resend their `INSERT`s built at tick 0; c2's commits at tick 7 with `expires_at` 8, and c1's resend at tick 9 finds it expired and takes it over while c2 is reading |
+//! | server-restart | violated (22) | violated (28) | holds | the same, with the first `INSERT`s lost in the crash |
+//! | async-network | violated (13) | violated (19) | violated (14) | c1's reads and writes are delayed; at tick 7 c2's clock says c1's row (`expires_at` 6, the TTL here) has expired. A message may also take until the horizon |
+//! | crowd-atomic | violated (38) | violated (43) | holds | c2 pauses holding the lock and c3 takes its row over at tick 10 |
+//! | client-clock-skew | violated (18) | violated (22) | holds | c2's clock is 4 ticks ahead: c1's row (`expires_at` 8 on c1's clock) has expired by c2's clock at real tick 5, while c1 is still reading; c2 takes it over and reads 0 before c1's write lands |
+//!
+//! `db_lock_expiry_db_clock` (and `_fenced`, where its `resource_safe` differs):
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the lease outlasts a critical section |
+//! | holder-crash | holds | holds | holds | the dead holder's row expires and c2 takes it over |
+//! | gc-pause | violated (22) | violated (28); fenced: holds | holds | c1 pauses holding the lock; at tick 9 the database finds its row expired and c2's `UPDATE` takes it over. Fenced: c1's late write carries the older token and is rejected |
+//! | clock-jump | violated (7) | violated (13); fenced: holds | holds | the database's clock jumps 10 ticks and c1's row is expired at once |
+//! | clock-drift | violated (19) | holds | holds | the database's clock runs 50% fast: c1's 6-tick lease from tick 0 has expired at tick 5 and c2 takes it over. A takeover comes at least 5 real ticks after the `INSERT` ran and the holder's write lands within 4 (answer, read and its answer, write), so c2 reads it and no update is lost. `redis_set_px` loses one here: Redis expires a key at its deadline, this `UPDATE` a tick later (`expires_at < NOW()`) |
+//! | message-loss | holds | holds | violated (112) | `NOW()` is read when the statement runs, so a resent `INSERT` still gets a whole lease. Progress: slow, not stuck, as in `db_lock_expiry_client_clock`; with a 60-tick horizon it holds |
+//! | partition | holds | holds | holds | as message-loss: resent statements get whole leases |
+//! | server-restart | holds | holds | holds | rows and the sequence survive; resent statements get whole leases |
+//! | async-network | violated (13) | violated (19); fenced: holds | violated (14) | c1's reads and writes are delayed past its 6-tick lease and c2 takes it over at tick 7; a message may take until the horizon |
+//! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
+//! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::redis;
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::scenario::LockParams;
+
+/// A row's primary key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RowKey {
+    /// The seed's table: one row per node, keyed by the node's id.
+    Node(u8),
+    /// The corrected tables: one row, keyed by the lock's name.
+    Lock,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Row {
+    /// Who holds it: a value unique to one client's acquisition. The seed's
+    /// rows are owned by the node their key names and leave it 0.
+    pub owner: u64,
+    /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
+    /// a row that never expires.
+    pub expires_at: Option<i64>,
+    /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
+    pub version: u64,
+}
+
+/// The database. Committed rows and the sequence survive a crash (a write is
+/// acknowledged only once it is durable), so the whole state is durable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DbServer {
+    pub rows: BTreeMap<RowKey, Row>,
+    /// The `lock_version` sequence: it lives outside the row, so it keeps
+    /// counting when a release deletes the row.
+    pub version_seq: u64,
+}
+
+/// Where an expiry comes from and which clock judges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Expiry {
+    /// No expiry column.
+    Never,
+    /// `expires_at = :expires_at`, and a row is expired if
+    /// `expires_at < :client_now`, both computed on the client's clock.
+    ClientClock { expires_at: i64, client_now: i64 },
+    /// `expires_at = NOW() + ttl`, expired if `expires_at < NOW()`, on the
+    /// database's clock.
+    DbClock { ttl_ticks: u32 },
+}
+
+/// The statements the family uses; each runs atomically.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Stmt {
+    /// The seed: `INSERT INTO lock (node, expire_time) VALUES (:node, :expire_time)`.
+    InsertNode { node: u8, expire_time: i64 },
+    /// The seed: `SELECT * FROM lock WHERE node = :node`.
+    SelectNode { node: u8 },
+    /// The seed: `DELETE FROM lock WHERE node = :node`.
+    DeleteNode { node: u8 },
+    /// `INSERT INTO lock (name, owner, expires_at[, version]) VALUES ('lock',
+    /// :owner, <expiry>[, nextval('lock_version')]) [RETURNING version]`.
+    Insert {
+        owner: u64,
+        expiry: Expiry,
+        fenced: bool,
+    },
+    /// `UPDATE lock SET owner = :owner, expires_at = <expiry>[, version =
+    /// nextval('lock_version')] WHERE name = 'lock' AND expires_at < <now>
+    /// [RETURNING version]`.
+    TakeOver {
+        owner: u64,
+        expiry: Expiry,
+        fenced: bool,
+    },
+    /// `DELETE FROM lock WHERE name = 'lock' AND owner = :owner`.
+    Delete { owner: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Reply {
+    /// The statement changed `rows` rows; an `INSERT`/`UPDATE ... RETURNING
+    /// version` also returns the row's version.
+    Rows { rows: u8, version: Option<u64> },
+    /// `IntegrityError`: the primary key is taken.
+    DuplicateKey,
+    /// The seed's `SELECT`: the row's `expire_time`, if there is a row.
+    Selected(Option<i64>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// Sent on the client's connection number `conn`.
+    Req { conn: u8, stmt: Stmt },
+    /// Answered on the connection the request came on.
+    Rep { conn: u8, reply: Reply },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    /// The sleep between attempts (or between the seed's polls) is over.
+    Retry,
+    /// No reply in time; send the statement again.
+    Timeout,
+}
+
+impl DbServer {
+    /// Runs one statement at the database's local time `now`.
+    pub fn execute(&mut self, now: i64, stmt: Stmt) -> Reply {
+        let expires_at = |expiry: Expiry| match expiry {
+            Expiry::Never => None,
+            Expiry::ClientClock { expires_at, .. } => Some(expires_at),
+            Expiry::DbClock { ttl_ticks } => Some(now + ttl_ticks as i64),
+        };
+        match stmt {
+            Stmt::InsertNode { node, expire_time } => self.insert(
+                RowKey::Node(node),
+                Row {
+                    owner: 0,
+                    expires_at: Some(expire_time),
+                    version: 0,
+                },
+            ),
+            Stmt::SelectNode { node } => Reply::Selected(
+                self.rows
+                    .get(&RowKey::Node(node))
+                    .and_then(|r| r.expires_at),
+            ),
+            Stmt::DeleteNode { node } => Reply::Rows {
+                rows: self.rows.remove(&RowKey::Node(node)).is_some() as u8,
+                version: None,
+            },
+            Stmt::Insert {
+                owner,
+                expiry,
+                fenced,
+            } => {
+                if self.rows.contains_key(&RowKey::Lock) {
+                    return Reply::DuplicateKey;
+                }
+                let version = self.next_version(fenced);
+                self.insert(
+                    RowKey::Lock,
+                    Row {
+                        owner,
+                        expires_at: expires_at(expiry),
+                        version,
+                    },
+                )
+            }
+            Stmt::TakeOver {
+                owner,
+                expiry,
+                fenced,
+            } => {
+                let judge_now = match expiry {
+                    Expiry::Never => {
+                        return Reply::Rows {
+                            rows: 0,
+                            version: None,
+                        };
+                    }
+                    Expiry::ClientClock { client_now, .. } => client_now,
+                    Expiry::DbClock { .. } => now,
+                };
+                // `expires_at < <now>`: the row is still valid at its expiry
+                // instant and expired one tick later.
+                let expired = self
+                    .rows
+                    .get(&RowKey::Lock)
+                    .is_some_and(|r| r.expires_at.is_some_and(|at| at < judge_now));
+                if !expired {
+                    return Reply::Rows {
+                        rows: 0,
+                        version: None,
+                    };
+                }
+                let version = self.next_version(fenced);
+                self.rows.insert(
+                    RowKey::Lock,
+                    Row {
+                        owner,
+                        expires_at: expires_at(expiry),
+                        version,
+                    },
+                );
+                Reply::Rows {
+                    rows: 1,
+                    version: fenced.then_some(version),
+                }
+            }
+            Stmt::Delete { owner } => {
+                let mine = self
+                    .rows
+                    .get(&RowKey::Lock)
+                    .is_some_and(|r| r.owner == owner);
+                if mine {
+                    self.rows.remove(&RowKey::Lock);
+                }
+                Reply::Rows {
+                    rows: mine as u8,
+                    version: None,
+                }
+            }
+        }
+    }
+
+    fn next_version(&mut self, fenced: bool) -> u64 {
+        if fenced {
+            self.version_seq += 1;
+            self.version_seq
+        } else {
+            0
+        }
+    }
+
+    fn insert(&mut self, key: RowKey, row: Row) -> Reply {
+        if self.rows.contains_key(&key) {
+            return Reply::DuplicateKey;
+        }
+        let version = (row.version > 0).then_some(row.version);
+        self.rows.insert(key, row);
+        Reply::Rows { rows: 1, version }
+    }
+}
+
+/// How a variant takes the lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// The seed: insert my own row, poll it until it is unexpired, proceed.
+    Seed { ttl_ticks: u32 },
+    /// One row per lock; a duplicate key means busy.
+    Unique,
+    /// One row per lock with an expiry judged by the client's clock.
+    ExpiryClientClock { ttl_ticks: u32 },
+    /// One row per lock with an expiry judged by the database's clock,
+    /// optionally with a version returned as the fencing token.
+    ExpiryDbClock { ttl_ticks: u32, fenced: bool },
+}
+
+/// The variants of one parameter set (a type per set, so that each model id
+/// declares exactly the parameters it reads).
+pub trait DbFlavor: Send + Sync + 'static {
+    const VARIANTS: &'static [Variant];
+    const PARAMS: &'static [Param];
+    fn scheme(variant: &str, params: &LockParams) -> Result<Scheme, String>;
+}
+
+pub struct DbLock<F> {
+    scheme: Scheme,
+    retry_ticks: u32,
+    request_timeout_ticks: Option<u32>,
+    _f: PhantomData<fn() -> F>,
+}
+
+/// Where the client is in the protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    Idle,
+    Inserting,
+    /// The conditional `UPDATE` that takes over an expired row is in flight.
+    TakingOver,
+    /// The seed's `SELECT` of its own row is in flight.
+    Polling,
+    Sleeping,
+    Holding,
+    Releasing,
+    /// The seed's `INSERT` raised `IntegrityError`, which `acquire_lock` does
+    /// not catch: this client never gets anywhere.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DbClient {
+    pub step: Step,
+    /// The owner value of the current acquisition (unique per client and
+    /// acquisition, like a UUID).
+    pub owner: u64,
+    pub acquisitions: u8,
+    /// The statement awaiting its reply.
+    pub pending: Option<Stmt>,
+    /// The connection the client talks on; see `DbLock::resend`.
+    pub conn: u8,
+}
+
+/// `c1#2`: client 1's second acquisition.
+fn owner_name(owner: u64) -> String {
+    format!("c{}#{}", owner >> 8, owner & 0xff)
+}
+
+impl<F: DbFlavor> DbLock<F> {
+    fn call(&self, ctx: &Ctx, c: &mut DbClient, stmt: Stmt, out: &mut Out<Self>) {
+        c.pending = Some(stmt.clone());
+        out.send(ctx.server(), Msg::Req { conn: c.conn, stmt });
+        if let Some(t) = self.request_timeout_ticks {
+            out.set_timer(Timer::Timeout, t);
+        }
+    }
+
+    /// The request timed out: like a client library after a socket timeout,
+    /// drop the connection, open a new one and send the request again.
+    /// Answers that arrive later on the old connection are discarded.
+    ///
+    /// Numbering connections rather than requests is what keeps the state
+    /// small: without a resend every request goes out on the same connection,
+    /// so clients that polled a busy lock a different number of times reach
+    /// the same state. It is exact because a connection has at most one
+    /// request in flight, and a request leaves it only when answered or
+    /// resent (the world duplicates no lock traffic in the shipped
+    /// scenarios; a duplicated answer could be taken for a later request's).
+    fn resend(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        if let Some(stmt) = c.pending.clone() {
+            c.conn = c.conn.wrapping_add(1);
+            self.call(ctx, c, stmt, out);
+        }
+    }
+
+    fn sleep(&self, c: &mut DbClient, out: &mut Out<Self>) {
+        c.step = Step::Sleeping;
+        out.set_timer(Timer::Retry, self.retry_ticks);
+    }
+
+    /// This client's node id as the seed's `node` column holds it.
+    fn node(ctx: &Ctx) -> u8 {
+        ctx.client_index() as u8 + 1
+    }
+
+    /// The expiry a new or taken-over row gets, computed now.
+    fn expiry(&self, ctx: &Ctx) -> Expiry {
+        match self.scheme {
+            Scheme::Seed { .. } | Scheme::Unique => Expiry::Never,
+            Scheme::ExpiryClientClock { ttl_ticks } => Expiry::ClientClock {
+                expires_at: ctx.local_ticks + ttl_ticks as i64,
+                client_now: ctx.local_ticks,
+            },
+            Scheme::ExpiryDbClock { ttl_ticks, .. } => Expiry::DbClock { ttl_ticks },
+        }
+    }
+
+    fn fenced_scheme(&self) -> bool {
+        matches!(self.scheme, Scheme::ExpiryDbClock { fenced: true, .. })
+    }
+
+    fn insert(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        c.step = Step::Inserting;
+        let stmt = match self.scheme {
+            Scheme::Seed { ttl_ticks } => Stmt::InsertNode {
+                node: Self::node(ctx),
+                expire_time: ctx.local_ticks + ttl_ticks as i64,
+            },
+            _ => Stmt::Insert {
+                owner: c.owner,
+                expiry: self.expiry(ctx),
+                fenced: self.fenced_scheme(),
+            },
+        };
+        self.call(ctx, c, stmt, out);
+    }
+
+    fn poll(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        c.step = Step::Polling;
+        let stmt = Stmt::SelectNode {
+            node: Self::node(ctx),
+        };
+        self.call(ctx, c, stmt, out);
+    }
+
+    fn take(&self, c: &mut DbClient, version: Option<u64>, out: &mut Out<Self>) {
+        c.step = Step::Holding;
+        out.acquired(version);
+    }
+}
+
+fn describe_expiry(expiry: &Expiry) -> (String, String) {
+    match expiry {
+        Expiry::Never => (String::new(), String::new()),
+        Expiry::ClientClock {
+            expires_at,
+            client_now,
+        } => (format!("{expires_at}"), format!("{client_now}")),
+        Expiry::DbClock { ttl_ticks } => (format!("NOW()+{ttl_ticks}"), "NOW()".to_string()),
+    }
+}
+
+impl<F: DbFlavor> LockModel for DbLock<F> {
+    type Server = DbServer;
+    type Durable = DbServer;
+    type Client = DbClient;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    const VARIANTS: &'static [Variant] = F::VARIANTS;
+    const PARAMS: &'static [Param] = F::PARAMS;
+
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
+        Ok(DbLock {
+            scheme: F::scheme(variant, params)?,
+            retry_ticks: params.require(redis::RETRY_TICKS.name)?,
+            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            _f: PhantomData,
+        })
+    }
+
+    fn server_name(&self, _index: usize) -> String {
+        "db".to_string()
+    }
+
+    fn fenced(&self) -> bool {
+        self.fenced_scheme()
+    }
+
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::Req { conn, stmt } => {
+                let text = match stmt {
+                    Stmt::InsertNode { node, expire_time } => format!(
+                        "INSERT INTO lock (node, expire_time) VALUES ({node}, {expire_time})"
+                    ),
+                    Stmt::SelectNode { node } => {
+                        format!("SELECT * FROM lock WHERE node = {node}")
+                    }
+                    Stmt::DeleteNode { node } => format!("DELETE FROM lock WHERE node = {node}"),
+                    Stmt::Insert {
+                        owner,
+                        expiry,
+                        fenced,
+                    } => {
+                        let owner = owner_name(*owner);
+                        let (at, _) = describe_expiry(expiry);
+                        match (expiry, fenced) {
+                            (Expiry::Never, _) => {
+                                format!("INSERT INTO lock (name, owner) VALUES ('lock', '{owner}')")
+                            }
+                            (_, false) => format!(
+                                "INSERT INTO lock (name, owner, expires_at) VALUES ('lock', '{owner}', {at})"
+                            ),
+                            (_, true) => format!(
+                                "INSERT INTO lock (name, owner, expires_at, version) VALUES ('lock', '{owner}', {at}, nextval) RETURNING version"
+                            ),
+                        }
+                    }
+                    Stmt::TakeOver {
+                        owner,
+                        expiry,
+                        fenced,
+                    } => {
+                        let owner = owner_name(*owner);
+                        let (at, now) = describe_expiry(expiry);
+                        let version = if *fenced { ", version = nextval" } else { "" };
+                        let returning = if *fenced { " RETURNING version" } else { "" };
+                        format!(
+                            "UPDATE lock SET owner = '{owner}', expires_at = {at}{version} WHERE name = 'lock' AND expires_at < {now}{returning}"
+                        )
+                    }
+                    Stmt::Delete { owner } => format!(
+                        "DELETE FROM lock WHERE name = 'lock' AND owner = '{}'",
+                        owner_name(*owner)
+                    ),
+                };
+                format!("{text}  [conn {conn}]")
+            }
+            Msg::Rep { conn, reply } => {
+                let text = match reply {
+                    Reply::Rows {
+                        rows,
+                        version: Some(v),
+                    } => format!("{rows} row, version {v}"),
+                    Reply::Rows { rows: 1, .. } => "1 row".to_string(),
+                    Reply::Rows { rows, .. } => format!("{rows} rows"),
+                    Reply::DuplicateKey => "IntegrityError: duplicate key".to_string(),
+                    Reply::Selected(Some(at)) => format!("row expire_time={at}"),
+                    Reply::Selected(None) => "no row".to_string(),
+                };
+                format!("{text}  [conn {conn}]")
+            }
+        }
+    }
+
+    fn server_init(&self, _ctx: &Ctx, durable: Option<&DbServer>) -> DbServer {
+        durable.cloned().unwrap_or(DbServer {
+            rows: BTreeMap::new(),
+            version_seq: 0,
+        })
+    }
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut DbServer,
+        src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        if let Msg::Req { conn, stmt } = msg {
+            let before = state.clone();
+            let reply = state.execute(ctx.local_ticks, stmt);
+            if *state != before {
+                // Committed, so durable, before the client hears of it.
+                out.save(state.clone());
+            }
+            out.send(src, Msg::Rep { conn, reply });
+        }
+    }
+
+    fn client_init(&self, _ctx: &Ctx) -> DbClient {
+        DbClient {
+            step: Step::Idle,
+            owner: 0,
+            acquisitions: 0,
+            pending: None,
+            conn: 0,
+        }
+    }
+
+    fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        // The seed's rows are keyed by the node and own nothing else.
+        if !matches!(self.scheme, Scheme::Seed { .. }) {
+            c.acquisitions = c.acquisitions.wrapping_add(1);
+            c.owner = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+        }
+        self.insert(ctx, c, out);
+    }
+
+    fn client_release(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        c.step = Step::Releasing;
+        let stmt = match self.scheme {
+            Scheme::Seed { .. } => Stmt::DeleteNode {
+                node: Self::node(ctx),
+            },
+            _ => Stmt::Delete { owner: c.owner },
+        };
+        self.call(ctx, c, stmt, out);
+    }
+
+    fn client_on_msg(
+        &self,
+        ctx: &Ctx,
+        c: &mut DbClient,
+        _src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        let Msg::Rep { conn, reply } = msg else {
+            return;
+        };
+        if c.pending.is_none() || conn != c.conn {
+            return; // An answer on a connection dropped since.
+        }
+        c.pending = None;
+        if self.request_timeout_ticks.is_some() {
+            out.cancel_timer(Timer::Timeout);
+        }
+        let seed = matches!(self.scheme, Scheme::Seed { .. });
+        match (&c.step, reply) {
+            // The seed ignores what the INSERT did and polls its own row.
+            (Step::Inserting, Reply::Rows { .. }) if seed => self.poll(ctx, c, out),
+            (Step::Inserting, Reply::DuplicateKey) if seed => c.step = Step::Failed,
+            (Step::Polling, Reply::Selected(row)) => {
+                // `if row and row.expire_time > time.time()`, on this
+                // client's clock; otherwise sleep and poll again, forever.
+                if row.is_some_and(|at| at > ctx.local_ticks) {
+                    self.take(c, None, out);
+                } else {
+                    self.sleep(c, out);
+                }
+            }
+            (Step::Inserting | Step::TakingOver, Reply::Rows { rows: 1, version }) => {
+                self.take(c, version, out)
+            }
+            (Step::Inserting, Reply::DuplicateKey) => match self.scheme {
+                Scheme::Unique | Scheme::Seed { .. } => self.sleep(c, out),
+                _ => {
+                    // Busy; take it over if it has expired.
+                    c.step = Step::TakingOver;
+                    let stmt = Stmt::TakeOver {
+                        owner: c.owner,
+                        expiry: self.expiry(ctx),
+                        fenced: self.fenced_scheme(),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
+            },
+            (Step::TakingOver, Reply::Rows { .. }) => self.sleep(c, out),
+            (Step::Releasing, Reply::Rows { .. }) => {
+                c.step = Step::Idle;
+                out.released();
+            }
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(&self, ctx: &Ctx, c: &mut DbClient, timer: Timer, out: &mut Out<Self>) {
+        match timer {
+            Timer::Retry if c.step == Step::Sleeping => {
+                if matches!(self.scheme, Scheme::Seed { .. }) {
+                    self.poll(ctx, c, out);
+                } else {
+                    self.insert(ctx, c, out);
+                }
+            }
+            Timer::Timeout => self.resend(ctx, c, out),
+            _ => {}
+        }
+    }
+}
+
+/// `db_lock_seed`: the seed's snippet.
+pub struct Seed;
+
+impl DbFlavor for Seed {
+    const VARIANTS: &'static [Variant] = &[Variant {
+        id: "db_lock_seed",
+        summary: "seed 000 s4.2: each node inserts a row keyed by its own id, polls it until unexpired, proceeds",
+    }];
+
+    const PARAMS: &'static [Param] = &[
+        redis::TTL_TICKS,
+        redis::RETRY_TICKS,
+        redis::REQUEST_TIMEOUT_TICKS,
+    ];
+
+    fn scheme(_variant: &str, params: &LockParams) -> Result<Scheme, String> {
+        Ok(Scheme::Seed {
+            ttl_ticks: params.require(redis::TTL_TICKS.name)?,
+        })
+    }
+}
+
+/// `db_lock_unique`: no expiry, so no TTL.
+pub struct Unique;
+
+impl DbFlavor for Unique {
+    const VARIANTS: &'static [Variant] = &[Variant {
+        id: "db_lock_unique",
+        summary: "database row keyed by the lock name: INSERT wins, duplicate key = busy; release DELETE; no expiry",
+    }];
+
+    const PARAMS: &'static [Param] = &[redis::RETRY_TICKS, redis::REQUEST_TIMEOUT_TICKS];
+
+    fn scheme(_variant: &str, _params: &LockParams) -> Result<Scheme, String> {
+        Ok(Scheme::Unique)
+    }
+}
+
+/// The corrected variants with an expiry.
+pub struct Expiring;
+
+impl DbFlavor for Expiring {
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "db_lock_expiry_client_clock",
+            summary: "db_lock_unique with expires_at from the client's clock; a waiter takes over an expired row by conditional UPDATE",
+        },
+        Variant {
+            id: "db_lock_expiry_db_clock",
+            summary: "db_lock_expiry_client_clock with expiry judged by the database's NOW()",
+        },
+        Variant {
+            id: "db_lock_expiry_db_clock_fenced",
+            summary: "db_lock_expiry_db_clock whose row version (a sequence) is the fencing token",
+        },
+    ];
+
+    const PARAMS: &'static [Param] = &[
+        redis::TTL_TICKS,
+        redis::RETRY_TICKS,
+        redis::REQUEST_TIMEOUT_TICKS,
+    ];
+
+    fn scheme(variant: &str, params: &LockParams) -> Result<Scheme, String> {
+        let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
+        Ok(match variant {
+            "db_lock_expiry_client_clock" => Scheme::ExpiryClientClock { ttl_ticks },
+            "db_lock_expiry_db_clock" => Scheme::ExpiryDbClock {
+                ttl_ticks,
+                fenced: false,
+            },
+            _ => Scheme::ExpiryDbClock {
+                ttl_ticks,
+                fenced: true,
+            },
+        })
+    }
+}
+
+pub type DbLockSeed = DbLock<Seed>;
+pub type DbLockUnique = DbLock<Unique>;
+pub type DbLockExpiring = DbLock<Expiring>;

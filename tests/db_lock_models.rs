@@ -1,0 +1,75 @@
+//! The db_lock family's verdicts, pinned: for every (model, scenario) pair the
+//! verdict of each property, the length of the shortest counterexample (or of
+//! the shortest example, for `lock_acquired`) and the number of unique states
+//! as a tripwire. `models/db_lock.rs` explains each verdict; the notation is
+//! described in `tests/common/mod.rs`.
+
+mod common;
+
+// As in the binary: the search allocates a state per transition.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+pins! {
+    seed_no_faults: "db_lock_seed", "no-faults", 5476, "violated:8 violated:14 holds:4 holds";
+    seed_holder_crash: "db_lock_seed", "holder-crash", 15150, "violated:8 violated:14 holds:4 holds";
+    seed_gc_pause: "db_lock_seed", "gc-pause", 66510, "violated:8 violated:14 holds:4 violated:60";
+    seed_clock_jump: "db_lock_seed", "clock-jump", 11080, "violated:8 violated:14 holds:4 holds";
+    seed_clock_drift: "db_lock_seed", "clock-drift", 32856, "violated:8 violated:14 holds:4 holds";
+    seed_message_loss: "db_lock_seed", "message-loss", 4313280, "violated:8 violated:14 holds:4 violated:71";
+    seed_partition: "db_lock_seed", "partition", 220267, "violated:8 violated:14 holds:4 violated:46";
+    seed_server_restart: "db_lock_seed", "server-restart", 100312, "violated:8 violated:14 holds:4 violated:78";
+    seed_async_network: "db_lock_seed", "async-network", 12022, "violated:8 violated:14 holds:4 violated:14";
+    seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 1148000, "violated:4 violated:8 holds:2 violated:93";
+    seed_client_clock_skew: "db_lock_seed", "client-clock-skew", 136900, "violated:8 violated:14 holds:4 holds";
+
+    unique_no_faults: "db_lock_unique", "no-faults", 1768, "holds holds holds:2 holds";
+    unique_holder_crash: "db_lock_unique", "holder-crash", 5796, "holds holds holds:2 violated:54";
+    unique_gc_pause: "db_lock_unique", "gc-pause", 33667, "holds holds holds:2 holds";
+    unique_clock_jump: "db_lock_unique", "clock-jump", 3568, "holds holds holds:2 holds";
+    unique_clock_drift: "db_lock_unique", "clock-drift", 10608, "holds holds holds:2 holds";
+    unique_message_loss: "db_lock_unique", "message-loss", 171272, "holds holds holds:2 violated:97";
+    unique_partition: "db_lock_unique", "partition", 170832, "holds holds holds:2 violated:68";
+    unique_server_restart: "db_lock_unique", "server-restart", 35403, "holds holds holds:2 holds";
+    unique_async_network: "db_lock_unique", "async-network", 45467, "holds holds holds:2 violated:14";
+    unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 128728, "holds holds holds:1 holds";
+    unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 44200, "holds holds holds:2 holds";
+
+    client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 3972, "holds holds holds:2 holds";
+    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 14936, "holds holds holds:2 holds";
+    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 114709, "violated:27 violated:33 holds:2 holds";
+    client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 7976, "holds holds holds:2 holds";
+    client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 24204, "holds holds holds:2 holds";
+    client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 863294, "violated:33 holds holds:2 violated:112";
+    client_clock_partition: "db_lock_expiry_client_clock", "partition", 523534, "violated:22 violated:28 holds:2 holds";
+    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 111861, "violated:22 violated:28 holds:2 holds";
+    client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 127527, "violated:13 violated:19 holds:2 violated:14";
+    client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 275131, "violated:38 violated:43 holds:1 holds";
+    client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 100920, "violated:18 violated:22 holds:2 holds";
+
+    db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 3808, "holds holds holds:2 holds";
+    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 15130, "holds holds holds:2 holds";
+    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 106939, "violated:22 violated:28 holds:2 holds";
+    db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 25170, "violated:7 violated:13 holds:2 holds";
+    db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 21652, "violated:19 holds holds:2 holds";
+    db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 710668, "holds holds holds:2 violated:112";
+    db_clock_partition: "db_lock_expiry_db_clock", "partition", 470408, "holds holds holds:2 holds";
+    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 86449, "holds holds holds:2 holds";
+    db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 176325, "violated:13 violated:19 holds:2 violated:14";
+    db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 275131, "violated:38 violated:43 holds:1 holds";
+    db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 95200, "holds holds holds:2 holds";
+
+    // Fenced: clients can still both believe they hold the lock, yet the
+    // resource rejects the older token (resource_safe holds).
+    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 3808, "holds holds holds:2 holds";
+    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 15174, "holds holds holds:2 holds";
+    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 101719, "violated:22 holds holds:2 holds";
+    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 21138, "violated:7 holds holds:2 holds";
+    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 21652, "violated:19 holds holds:2 holds";
+    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 859750, "holds holds holds:2 violated:112";
+    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 524032, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 86449, "holds holds holds:2 holds";
+    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 408357, "violated:13 holds holds:2 violated:14";
+    db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 245431, "violated:38 holds holds:1 holds";
+    db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 95200, "holds holds holds:2 holds";
+}

@@ -1,0 +1,49 @@
+//! The file_lock family's verdicts, pinned: for every (model, scenario) pair the
+//! verdict of each property, the length of the shortest counterexample (or of
+//! the shortest example, for `lock_acquired`) and the number of unique states
+//! as a tripwire. `models/file_lock.rs` explains each verdict; the notation is
+//! described in `tests/common/mod.rs`.
+
+mod common;
+
+// As in the binary: the search allocates a state per transition.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+pins! {
+    check_then_create_no_faults: "file_lock_check_then_create", "no-faults", 7702, "violated:8 violated:14 holds:4 holds";
+    check_then_create_holder_crash: "file_lock_check_then_create", "holder-crash", 21588, "violated:8 violated:14 holds:4 violated:56";
+    check_then_create_gc_pause: "file_lock_check_then_create", "gc-pause", 109164, "violated:8 violated:14 holds:4 holds";
+    check_then_create_clock_jump: "file_lock_check_then_create", "clock-jump", 15532, "violated:8 violated:14 holds:4 holds";
+    check_then_create_clock_drift: "file_lock_check_then_create", "clock-drift", 46212, "violated:8 violated:14 holds:4 holds";
+    check_then_create_message_loss: "file_lock_check_then_create", "message-loss", 1264500, "violated:8 violated:14 holds:4 holds";
+    check_then_create_partition: "file_lock_check_then_create", "partition", 311502, "violated:8 violated:14 holds:4 holds";
+    check_then_create_server_restart: "file_lock_check_then_create", "server-restart", 155405, "violated:8 violated:14 holds:4 holds";
+    check_then_create_async_network: "file_lock_check_then_create", "async-network", 15541, "violated:8 violated:14 holds:4 violated:14";
+    check_then_create_crowd_atomic: "file_lock_check_then_create", "crowd-atomic", 2764616, "violated:4 violated:8 holds:2 holds";
+    check_then_create_client_clock_skew: "file_lock_check_then_create", "client-clock-skew", 192550, "violated:8 violated:14 holds:4 holds";
+
+    exclusive_no_faults: "file_lock_exclusive", "no-faults", 1768, "holds holds holds:2 holds";
+    exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 5796, "holds holds holds:2 violated:54";
+    exclusive_gc_pause: "file_lock_exclusive", "gc-pause", 33667, "holds holds holds:2 holds";
+    exclusive_clock_jump: "file_lock_exclusive", "clock-jump", 3568, "holds holds holds:2 holds";
+    exclusive_clock_drift: "file_lock_exclusive", "clock-drift", 10608, "holds holds holds:2 holds";
+    exclusive_message_loss: "file_lock_exclusive", "message-loss", 282140, "violated:18 violated:24 holds:2 violated:97";
+    exclusive_partition: "file_lock_exclusive", "partition", 146320, "holds holds holds:2 violated:68";
+    exclusive_server_restart: "file_lock_exclusive", "server-restart", 35403, "holds holds holds:2 holds";
+    exclusive_async_network: "file_lock_exclusive", "async-network", 45467, "holds holds holds:2 violated:14";
+    exclusive_crowd_atomic: "file_lock_exclusive", "crowd-atomic", 128728, "holds holds holds:1 holds";
+    exclusive_client_clock_skew: "file_lock_exclusive", "client-clock-skew", 44200, "holds holds holds:2 holds";
+
+    stale_break_no_faults: "file_lock_stale_break", "no-faults", 3744, "holds holds holds:2 holds";
+    stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 15786, "holds holds holds:2 holds";
+    stale_break_gc_pause: "file_lock_stale_break", "gc-pause", 100289, "violated:25 violated:31 holds:2 holds";
+    stale_break_clock_jump: "file_lock_stale_break", "clock-jump", 10550, "holds holds holds:2 holds";
+    stale_break_clock_drift: "file_lock_stale_break", "clock-drift", 22206, "violated:24 holds holds:2 holds";
+    stale_break_message_loss: "file_lock_stale_break", "message-loss", 2092326, "violated:18 violated:24 holds:2 violated:115";
+    stale_break_partition: "file_lock_stale_break", "partition", 1107980, "violated:31 violated:37 holds:2 violated:83";
+    stale_break_server_restart: "file_lock_stale_break", "server-restart", 101449, "holds holds holds:2 holds";
+    stale_break_async_network: "file_lock_stale_break", "async-network", 264909, "violated:16 violated:22 holds:2 violated:14";
+    stale_break_crowd_atomic: "file_lock_stale_break", "crowd-atomic", 440890, "violated:35 violated:40 holds:1 holds";
+    stale_break_client_clock_skew: "file_lock_stale_break", "client-clock-skew", 110020, "violated:16 violated:20 holds:2 holds";
+}
