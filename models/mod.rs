@@ -7,7 +7,9 @@
 
 pub mod db_lock;
 pub mod file_lock;
+pub mod mq_lock;
 pub mod optimistic;
+pub mod params;
 pub mod redis;
 pub mod redis_py_lock;
 pub mod redis_set_px;
@@ -81,6 +83,9 @@ pub fn all() -> Vec<ModelEntry> {
     variants::<db_lock::DbLockSeed>(&mut registry);
     variants::<db_lock::DbLockUnique>(&mut registry);
     variants::<db_lock::DbLockExpiring>(&mut registry);
+    variants::<mq_lock::MqAutoAck>(&mut registry);
+    variants::<mq_lock::MqVisibilityTimeout>(&mut registry);
+    variants::<mq_lock::MqMessageTtl>(&mut registry);
     registry
 }
 

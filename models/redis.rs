@@ -380,19 +380,8 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 }
 
-/// The parameters every member of the family reads.
-pub const RETRY_TICKS: Param = Param {
-    name: "retry_ticks",
-    meaning: "how long a client sleeps before asking again for a busy lock",
-};
-pub const REQUEST_TIMEOUT_TICKS: Param = Param {
-    name: "request_timeout_ticks",
-    meaning: "resend a request unanswered for this long (a client library's socket timeout); absent: wait forever",
-};
-pub const TTL_TICKS: Param = Param {
-    name: "ttl_ticks",
-    meaning: "the lock key's expiry (PX), on the Redis server's clock",
-};
+// The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
+pub use super::params::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 
 /// Reads the parameters every member of the family uses.
 pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result<Flavor, String> {
