@@ -11,9 +11,11 @@ pub mod mq_lock;
 pub mod optimistic;
 pub mod params;
 pub mod redis;
+pub mod redis_failover;
 pub mod redis_py_lock;
 pub mod redis_set_px;
 pub mod redis_setnx;
+pub mod redlock;
 
 use std::path::Path;
 
@@ -86,6 +88,8 @@ pub fn all() -> Vec<ModelEntry> {
     variants::<mq_lock::MqAutoAck>(&mut registry);
     variants::<mq_lock::MqVisibilityTimeout>(&mut registry);
     variants::<mq_lock::MqMessageTtl>(&mut registry);
+    variants::<redlock::Redlock>(&mut registry);
+    variants::<redis_failover::RedisFailover>(&mut registry);
     registry
 }
 

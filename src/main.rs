@@ -186,8 +186,9 @@ enum Command {
         /// Where scenario files are looked for when no --scenario is given.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
-        /// Also run the scenarios marked `"tier": "on_demand"` (too large
-        /// for CI) when no --scenario is given.
+        /// Also run what is too large for CI: scenarios marked `"tier":
+        /// "on_demand"`, and the models a scenario lists in
+        /// `on_demand_models`.
         #[arg(long)]
         on_demand: bool,
     },
@@ -742,7 +743,22 @@ fn run_checks(args: CheckArgs) -> u8 {
                 .cloned()
                 .collect()
         };
+        let mut ids = ids;
+        if args.models.is_empty() && args.on_demand {
+            ids.extend(
+                scenario
+                    .on_demand_models
+                    .iter()
+                    .map(|m| m.0.clone())
+                    .filter(|m| !scenario.expect.keys().any(|e| &e.0 == m)),
+            );
+        }
         for id in ids {
+            let too_large = scenario.on_demand_models.iter().any(|m| m.0 == id);
+            if too_large && args.models.is_empty() && !args.on_demand {
+                skipped.push(format!("{id} under {}", Scenario::name_of(file)));
+                continue;
+            }
             runs.push((file.clone(), scenario, id));
         }
     }
@@ -753,7 +769,7 @@ fn run_checks(args: CheckArgs) -> u8 {
 
     if !skipped.is_empty() && !args.json {
         println!(
-            "skipping on-demand scenarios (run them with --on-demand or --scenario): {}\n",
+            "skipping what is too large for CI (run it with --on-demand, or name it with --scenario / --model): {}\n",
             skipped.join(", ")
         );
     }

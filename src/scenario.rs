@@ -49,6 +49,10 @@ pub struct Scenario {
     /// Where the scenario belongs: the standard fault matrix, an extra
     /// scenario for some models, or one too large for CI.
     pub tier: Tier,
+    /// Models this scenario applies to but whose state space under it is too
+    /// large to search in CI: `check` runs them only with `--on-demand` or
+    /// when named with `--model` (their `expect`, if any, is then used).
+    pub on_demand_models: Vec<ModelId>,
     /// Defaults for `lockcheck simulate`.
     pub simulation: SimulationSpec,
 }
@@ -123,6 +127,8 @@ struct RawScenario {
     #[serde(default)]
     tier: Tier,
     #[serde(default)]
+    on_demand_models: Vec<ModelId>,
+    #[serde(default)]
     simulation: SimulationSpec,
 }
 
@@ -173,6 +179,7 @@ impl TryFrom<RawScenario> for Scenario {
             limits: raw.limits,
             expect: raw.expect,
             tier: raw.tier,
+            on_demand_models: raw.on_demand_models,
             simulation: raw.simulation,
         })
     }

@@ -1,0 +1,590 @@
+//! Redis with one replica and automatic failover: the single-instance lock
+//! (`SET NX PX`, compare-and-delete) on a master whose writes reach its replica
+//! asynchronously, and a replica that takes over when the master goes quiet.
+//!
+//! Source: the Redis documentation, "Distributed locks with Redis", section
+//! "Why failover-based implementations are not enough" ("Client A acquires the
+//! lock in the master. The master crashes before the write to the key is
+//! transmitted to the replica. The replica gets promoted to master. Client B
+//! acquires the lock to the same resource A already holds a lock for. SAFETY
+//! VIOLATION!"), and "Redis replication" (asynchronous replication, replicas
+//! answering writes with `-READONLY`, the danger of a master without
+//! persistence restarting empty). Seed 000 section 2.2 lists failover among the
+//! problems a distributed lock faces; it has no snippet for it.
+//!
+//! # Protocol
+//! Two servers, `m` (the configured master) and `r` (its replica), persisting
+//! nothing. The names are fixed; the roles move.
+//! 1. A master runs commands as the single instance of `models/redis.rs` does.
+//!    Every tick of its clock it sends its replica the state of the key and
+//!    the fencing counter, stamped with its replication position (epoch, run,
+//!    offset). That message is also the heartbeat. A write is therefore applied
+//!    and acknowledged first and shipped up to a tick later: a master that
+//!    crashes in between takes the write with it. The key's expiry travels as
+//!    an absolute time on the master's clock (Redis 7 replicates `PX` as
+//!    `PXAT`), so the replica judges it by its own clock.
+//! 2. A replica applies what it receives in stream order (a later position
+//!    only; the network may reorder, TCP would not) and answers clients'
+//!    commands with `-READONLY`. When it has heard nothing from a master for
+//!    `failover_timeout_ticks` of its own clock, it promotes itself: a new
+//!    epoch, the data it has, and heartbeats of its own. There is no Sentinel
+//!    quorum: the replica decides alone, as the brief for this model asks.
+//! 3. A master that hears a master of a higher epoch steps down and becomes
+//!    its replica, replacing its data with the new master's (Redis's
+//!    reconfiguration after a partition heals: the old master's writes are
+//!    lost). A restarted server comes back in its configured role with no data;
+//!    a restarted master that its replica still follows wipes the replica's
+//!    copy (its run is new, so the replica resynchronises from it).
+//! 4. The client sends `SET lock <token> NX PX ttl_ticks` to the server it
+//!    believes is the master (first `m`), sleeps `retry_ticks` when the lock
+//!    is busy, and on a request timeout (`request_timeout_ticks`) or a
+//!    `-READONLY` answer switches to the other server and sends the command
+//!    again. It releases with compare-and-delete, the same way.
+//!
+//! The harness gives `server_init` no way to set a timer or send a message,
+//! so a server starts its periodic work on its first message instead: a
+//! master, on its first client command, sends the replica its initial
+//! synchronisation (the data before that command) and starts heartbeating; a
+//! replica starts its failover watch on its first message of any kind.
+//! Clients start at once, so this delays nothing except when the master dies
+//! before serving anyone; the replica then starts watching when the first
+//! client, having timed out on `m`, reaches it.
+//!
+//! Variant `redis_failover_fenced`: the set runs in a script that increments a
+//! counter and stores and returns it as the token, as `redis_set_px_fenced`
+//! does. The counter is replicated like the key, asynchronously, so a promoted
+//! replica may count from a value the old master had already handed out:
+//! tokens go backwards (or repeat) across a failover.
+//!
+//! # Expected weaknesses
+//! - **Failover loses the lock**: a key acknowledged by the master but not yet
+//!   shipped is gone when the replica takes over; another client gets the lock
+//!   while the first still holds it. With fencing, the new master hands out a
+//!   token the old one already gave, and the resource cannot tell the two
+//!   holders apart.
+//! - **Split brain**: a replica that only lost touch (a partition, a slow
+//!   network, a slow clock on the master) promotes itself while the master
+//!   still serves; when they meet again the old master steps down and its
+//!   keys vanish.
+//! - Everything that breaks the single instance (a pause or a clock jump past
+//!   the TTL) breaks this too.
+//!
+//! # Search size
+//! The heartbeat is a message every two ticks for the whole run, and
+//! failovers add behaviours, so the model is larger than `redis_set_px`. Where
+//! a standard scenario passes about 5 million states or 20 seconds, the model
+//! runs on its `*-1tick` version instead (every message takes exactly one
+//! tick, TTL 10; see `models/redlock.rs`): clock-drift (4.8 million states,
+//! 39 s), message-loss, partition and server-restart (each over 5 million).
+//! async-network is not run: it needs 3 GB (9 GB fenced, still undecided at
+//! 5 million states) before its verdicts are in.
+//!
+//! # Verdicts (pinned in `tests/redlock_failover_models.rs`)
+//! `failover_timeout_ticks` is 4 everywhere; "1tick" marks the cut-down
+//! scenario.
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the replica hears from the master at least every 3 ticks, so it never promotes itself |
+//! | holder-crash | holds | holds | holds | as `redis_set_px`: the dead holder's key expires |
+//! | gc-pause | violated (27) | violated (33); fenced: holds | holds | as `redis_set_px` (the extra steps are heartbeats): the paused holder's key expires |
+//! | clock-jump | violated (5) | violated (11); fenced: violated (22) | holds | a jump on `m` expires the key, as in `redis_set_px`. Fenced: a jump on `r` fires its failover watch at once; it promotes itself with what it has (no key, fence 0), its first heartbeat makes `m` step down and take that empty copy, `c2` is told `-READONLY` by `m`, goes to `r` and gets token 1, which `c1` already holds: the resource accepts both writes |
+//! | clock-drift 1tick | holds | holds | holds | a 50% slow master and a 50% fast replica do make the replica promote itself (from tick 5), but with one-tick delays the new master's first heartbeat reaches `m` only after the first holder's section is over, and the next client reaches `r` after a `-READONLY` bounce |
+//! | message-loss 1tick | violated (45) | violated (57); fenced: holds | holds | a lost heartbeat silences `m` for 4 ticks and `r` promotes itself; the heartbeat that would have given it the key arrives too late (a master ignores a lower epoch). `r`'s heartbeat makes `m` step down just after `c1` set the key there in its second round, wiping it; `c2` bounces off `m` and gets the lock from `r`. Fenced: `r` counts from the fence it had at promotion, 0, and hands `c2` token 1 while `c1` holds token 2: the counter went backwards, so the resource rejects `c2` |
+//! | partition 1tick | holds | holds | holds | `r` promotes 4 ticks after `m` is cut off, but a client reaches it only after a 3-tick timeout and a `-READONLY` bounce, when the holder's 4-tick section is over |
+//! | server-restart 1tick | violated (19) | holds | holds | as `redis_set_px`: `m` restarts empty (and its replica, following the new run, forgets too) and grants the key again; the second holder's read comes after the first one's write |
+//! | async-network | not run | | | see above |
+//! | crowd-atomic | violated (34) | violated (39); fenced: holds | holds | the GC pause bug of `redis_set_px`, with three clients and two rounds |
+//! | failover (new) | violated (14) | violated (18), fenced too | holds | the documented race: `c1`'s key is acknowledged by `m` at tick 0, `m` crashes at tick 1 before its first heartbeat ships it, `r` (last heard at tick 0) promotes itself at tick 4 and grants `c2` the lock `c1` still holds. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes |
+//! | gc-pause 1tick | violated (41) | violated (54); fenced: holds | holds | as gc-pause |
+//! | clock-jump 1tick | violated (8) | violated (21); fenced: holds | holds | a jump on `m` expires the key. With one-tick delays the jump on `r` (the fenced break above) comes too late |
+//! | no-faults, holder-crash 1tick | holds | holds | holds | as above |
+//!
+//! Tokens going backwards, strictly: `tests/redlock_failover_models.rs` finds
+//! a run of `failover.json` where `m` hands out tokens 1 and 2, both reach the
+//! resource, `m` crashes before shipping the counter, and the promoted `r`
+//! holds a counter of 0, so its next token is 1.
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::redis::{self, Cmd, Key, RedisServer, Reply};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::scenario::LockParams;
+
+pub const FAILOVER_TIMEOUT_TICKS: Param = Param {
+    name: "failover_timeout_ticks",
+    meaning: "a replica that has heard nothing from its master for this long (its own clock) promotes itself",
+};
+
+/// How often a master ships its state to the replica (and so how often the
+/// replica hears from it), on the master's clock. Two ticks: with delays of
+/// up to a tick the replica then hears from a healthy master at least every
+/// three ticks, so a failover timeout of four never fires without a fault,
+/// and the search stays affordable (one tick doubles the state count).
+const HEARTBEAT_TICKS: u32 = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Role {
+    Master,
+    Replica,
+}
+
+/// A position in a replication stream, ordered: a later epoch (a promotion)
+/// wins; within an epoch a later run (Redis's replication ID, which changes
+/// when a master restarts; here the master's clock when its stream began);
+/// within a run a later offset (one per change of the data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ReplPos {
+    pub epoch: u8,
+    pub run_ticks: i64,
+    pub offset: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FailoverServer {
+    pub role: Role,
+    /// The key and the fencing counter.
+    pub redis: RedisServer,
+    /// A master: where its own stream is. A replica: the last position it
+    /// applied (`None`: nothing yet).
+    pub pos: Option<ReplPos>,
+    /// Whether its periodic timer (heartbeat, or failover watch) is running.
+    pub ticking: bool,
+}
+
+impl FailoverServer {
+    fn epoch(&self) -> u8 {
+        self.pos.map_or(0, |p| p.epoch)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    Req {
+        id: u8,
+        cmd: Cmd,
+    },
+    Rep {
+        id: u8,
+        reply: Reply,
+    },
+    /// `-READONLY You can't write against a read only replica.`
+    Readonly {
+        id: u8,
+    },
+    /// Master to replica: the data as of `pos`; also the heartbeat.
+    Replicate {
+        pos: ReplPos,
+        lock: Option<ShippedKey>,
+        fence: u64,
+    },
+}
+
+/// The lock key as the replication stream carries it (the shared `Key` is
+/// state only, not a message).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ShippedKey {
+    pub value: u64,
+    /// On the shipping master's clock.
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    /// (master) Ship the data to the replica.
+    Heartbeat,
+    /// (replica) The master has been silent for `failover_timeout_ticks`.
+    MasterSilent,
+    /// (client) Sleep over; ask for the busy lock again.
+    Retry,
+    /// (client) No answer in time; try the other server.
+    Timeout,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    Idle,
+    Acquiring,
+    Sleeping,
+    Holding,
+    Releasing,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FailoverClient {
+    pub step: Step,
+    /// The key's value: unique per client and acquisition, or the fencing
+    /// token once the fenced variant holds the lock.
+    pub value: u64,
+    pub acquisitions: u8,
+    /// The server this client believes is the master.
+    pub master: NodeId,
+    /// The command awaiting its answer, with the id of its latest sending.
+    pub pending: Option<(u8, Cmd)>,
+    pub next_id: u8,
+}
+
+pub struct RedisFailover {
+    fenced: bool,
+    ttl_ticks: u32,
+    retry_ticks: u32,
+    request_timeout_ticks: Option<u32>,
+    failover_timeout_ticks: u32,
+}
+
+impl RedisFailover {
+    fn other(ctx: &Ctx, node: NodeId) -> NodeId {
+        NodeId(((node.index() + 1) % ctx.server_count) as u8)
+    }
+
+    fn call(&self, c: &mut FailoverClient, cmd: Cmd, out: &mut Out<Self>) {
+        let id = c.next_id;
+        c.next_id = c.next_id.wrapping_add(1);
+        c.pending = Some((id, cmd.clone()));
+        out.send(c.master, Msg::Req { id, cmd });
+        if let Some(t) = self.request_timeout_ticks {
+            out.set_timer(Timer::Timeout, t);
+        }
+    }
+
+    /// No answer, or the server is a replica: try the other one.
+    fn switch_and_resend(&self, ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
+        if let Some((_, cmd)) = c.pending.clone() {
+            c.master = Self::other(ctx, c.master);
+            self.call(c, cmd, out);
+        }
+    }
+
+    fn acquire_cmd(&self, c: &FailoverClient) -> Cmd {
+        if self.fenced {
+            Cmd::SetNxPxFenced {
+                ttl_ticks: self.ttl_ticks,
+            }
+        } else {
+            Cmd::SetNxPx {
+                value: c.value,
+                ttl_ticks: self.ttl_ticks,
+            }
+        }
+    }
+
+    /// The master's state as it ships it. An expired key is dropped first, as
+    /// Redis's active expiry deletes it and replicates the `DEL`.
+    fn snapshot(ctx: &Ctx, s: &mut FailoverServer) -> Msg {
+        Self::expire(ctx, s);
+        Msg::Replicate {
+            pos: s.pos.expect("a master has a stream position"),
+            lock: s.redis.lock.as_ref().map(|k| ShippedKey {
+                value: k.value,
+                expires_at: k.expires_at,
+            }),
+            fence: s.redis.fence,
+        }
+    }
+
+    fn expire(ctx: &Ctx, s: &mut FailoverServer) {
+        let expired = s
+            .redis
+            .lock
+            .as_ref()
+            .is_some_and(|k| k.expires_at.is_some_and(|at| ctx.local_ticks >= at));
+        if expired {
+            s.redis.lock = None;
+            Self::advance(s);
+        }
+    }
+
+    /// The master's data changed: one more entry in its stream.
+    fn advance(s: &mut FailoverServer) {
+        if let Some(p) = s.pos.as_mut() {
+            p.offset = p.offset.wrapping_add(1);
+        }
+    }
+
+    fn watch_master(&self, s: &mut FailoverServer, out: &mut Out<Self>) {
+        s.ticking = true;
+        out.set_timer(Timer::MasterSilent, self.failover_timeout_ticks);
+    }
+
+    fn apply(s: &mut FailoverServer, pos: ReplPos, lock: Option<ShippedKey>, fence: u64) {
+        s.pos = Some(pos);
+        let lock = lock.map(|k| Key {
+            value: k.value,
+            expires_at: k.expires_at,
+        });
+        s.redis = RedisServer { lock, fence };
+    }
+}
+
+impl LockModel for RedisFailover {
+    type Server = FailoverServer;
+    type Durable = ();
+    type Client = FailoverClient;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "redis_failover",
+            summary: "Redis SET NX PX on a master with an asynchronous replica that promotes itself when the master goes quiet",
+        },
+        Variant {
+            id: "redis_failover_fenced",
+            summary: "redis_failover whose token is a counter replicated asynchronously (it goes backwards on failover)",
+        },
+    ];
+
+    const PARAMS: &'static [Param] = &[
+        FAILOVER_TIMEOUT_TICKS,
+        redis::TTL_TICKS,
+        redis::RETRY_TICKS,
+        redis::REQUEST_TIMEOUT_TICKS,
+    ];
+
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
+        Ok(RedisFailover {
+            fenced: variant == "redis_failover_fenced",
+            ttl_ticks: params.require(redis::TTL_TICKS.name)?,
+            retry_ticks: params.require(redis::RETRY_TICKS.name)?,
+            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            failover_timeout_ticks: params.require(FAILOVER_TIMEOUT_TICKS.name)?,
+        })
+    }
+
+    fn server_count(&self) -> usize {
+        2
+    }
+
+    fn server_name(&self, index: usize) -> String {
+        ["m", "r"][index].to_string()
+    }
+
+    fn fenced(&self) -> bool {
+        self.fenced
+    }
+
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::Req { id, cmd } => {
+                let text = match cmd {
+                    Cmd::SetNxPx { value, ttl_ticks } => {
+                        format!("SET lock {value} NX PX {ttl_ticks}")
+                    }
+                    Cmd::SetNxPxFenced { ttl_ticks } => {
+                        format!("SET lock <INCR fence> NX PX {ttl_ticks}")
+                    }
+                    Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
+                    other => format!("{other:?}"),
+                };
+                format!("{text}  [req {id}]")
+            }
+            Msg::Rep { id, reply } => {
+                let text = match reply {
+                    Reply::Set(true) => "set".to_string(),
+                    Reply::Set(false) | Reply::Token(None) => "not set: busy".to_string(),
+                    Reply::Token(Some(t)) => format!("set, token {t}"),
+                    Reply::Deleted(true) => "deleted".to_string(),
+                    Reply::Deleted(false) => "not deleted".to_string(),
+                };
+                format!("{text}  [req {id}]")
+            }
+            Msg::Readonly { id } => format!("-READONLY  [req {id}]"),
+            Msg::Replicate { pos, lock, fence } => {
+                let key = match lock {
+                    Some(ShippedKey {
+                        value,
+                        expires_at: Some(at),
+                    }) => format!("lock={value} until {at}"),
+                    Some(ShippedKey { value, .. }) => format!("lock={value}"),
+                    None => "no lock".to_string(),
+                };
+                format!(
+                    "replicate epoch {} run {} offset {}: {key}, fence {fence}",
+                    pos.epoch, pos.run_ticks, pos.offset
+                )
+            }
+        }
+    }
+
+    fn server_init(&self, ctx: &Ctx, _durable: Option<&()>) -> FailoverServer {
+        let master = ctx.id.index() == 0;
+        FailoverServer {
+            role: if master { Role::Master } else { Role::Replica },
+            redis: RedisServer {
+                lock: None,
+                fence: 0,
+            },
+            pos: master.then_some(ReplPos {
+                epoch: 0,
+                run_ticks: ctx.local_ticks,
+                offset: 0,
+            }),
+            ticking: false,
+        }
+    }
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        s: &mut FailoverServer,
+        src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        match (s.role, msg) {
+            (Role::Master, Msg::Req { id, cmd }) => {
+                if !s.ticking {
+                    // The replica's initial synchronisation, then heartbeats.
+                    s.ticking = true;
+                    let sync = Self::snapshot(ctx, s);
+                    out.send(Self::other(ctx, ctx.id), sync);
+                    out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
+                }
+                let before = s.redis.clone();
+                let reply = s.redis.execute(ctx.local_ticks, cmd);
+                if s.redis != before {
+                    Self::advance(s);
+                }
+                out.send(src, Msg::Rep { id, reply });
+            }
+            (Role::Replica, Msg::Req { id, .. }) => {
+                if !s.ticking {
+                    self.watch_master(s, out);
+                }
+                out.send(src, Msg::Readonly { id });
+            }
+            // A newer master exists: step down and follow it.
+            (Role::Master, Msg::Replicate { pos, lock, fence }) if pos.epoch > s.epoch() => {
+                s.role = Role::Replica;
+                Self::apply(s, pos, lock, fence);
+                out.cancel_timer(Timer::Heartbeat);
+                self.watch_master(s, out);
+            }
+            // A master of the current epoch (or a newer one) is alive. An older
+            // master's stream (one that has not yet stepped down) is ignored.
+            (Role::Replica, Msg::Replicate { pos, lock, fence }) if pos.epoch >= s.epoch() => {
+                self.watch_master(s, out);
+                if s.pos.is_none_or(|p| pos > p) {
+                    Self::apply(s, pos, lock, fence);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn server_on_timer(
+        &self,
+        ctx: &Ctx,
+        s: &mut FailoverServer,
+        timer: Timer,
+        out: &mut Out<Self>,
+    ) {
+        match (s.role, timer) {
+            (Role::Master, Timer::Heartbeat) => {
+                let msg = Self::snapshot(ctx, s);
+                out.send(Self::other(ctx, ctx.id), msg);
+                out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
+            }
+            (Role::Replica, Timer::MasterSilent) => {
+                s.role = Role::Master;
+                s.pos = Some(ReplPos {
+                    epoch: s.epoch() + 1,
+                    run_ticks: ctx.local_ticks,
+                    offset: 0,
+                });
+                out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
+            }
+            _ => {}
+        }
+    }
+
+    fn client_init(&self, _ctx: &Ctx) -> FailoverClient {
+        FailoverClient {
+            step: Step::Idle,
+            value: 0,
+            acquisitions: 0,
+            master: NodeId(0),
+            pending: None,
+            next_id: 0,
+        }
+    }
+
+    fn client_acquire(&self, ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
+        c.acquisitions = c.acquisitions.wrapping_add(1);
+        c.value = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+        c.step = Step::Acquiring;
+        let cmd = self.acquire_cmd(c);
+        self.call(c, cmd, out);
+    }
+
+    fn client_release(&self, _ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
+        c.step = Step::Releasing;
+        let cmd = Cmd::DelIfValue { value: c.value };
+        self.call(c, cmd, out);
+    }
+
+    fn client_on_msg(
+        &self,
+        ctx: &Ctx,
+        c: &mut FailoverClient,
+        _src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        let (id, reply) = match msg {
+            Msg::Rep { id, reply } => (id, Some(reply)),
+            Msg::Readonly { id } => (id, None),
+            _ => return,
+        };
+        if c.pending.as_ref().map(|(p, _)| *p) != Some(id) {
+            return; // The answer to a request sent again since.
+        }
+        if self.request_timeout_ticks.is_some() {
+            out.cancel_timer(Timer::Timeout);
+        }
+        let Some(reply) = reply else {
+            // Not the master (any more, or yet).
+            self.switch_and_resend(ctx, c, out);
+            return;
+        };
+        c.pending = None;
+        match (&c.step, reply) {
+            (Step::Acquiring, Reply::Set(true)) => {
+                c.step = Step::Holding;
+                out.acquired(None);
+            }
+            (Step::Acquiring, Reply::Token(Some(token))) => {
+                c.step = Step::Holding;
+                c.value = token;
+                out.acquired(Some(token));
+            }
+            (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
+                c.step = Step::Sleeping;
+                out.set_timer(Timer::Retry, self.retry_ticks);
+            }
+            (Step::Releasing, Reply::Deleted(_)) => {
+                c.step = Step::Idle;
+                out.released();
+            }
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(
+        &self,
+        ctx: &Ctx,
+        c: &mut FailoverClient,
+        timer: Timer,
+        out: &mut Out<Self>,
+    ) {
+        match timer {
+            Timer::Retry if c.step == Step::Sleeping => {
+                c.step = Step::Acquiring;
+                let cmd = self.acquire_cmd(c);
+                self.call(c, cmd, out);
+            }
+            Timer::Timeout => self.switch_and_resend(ctx, c, out),
+            _ => {}
+        }
+    }
+}
