@@ -80,5 +80,9 @@ fn every_default_check_is_pinned() {
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "not pinned in tests/*_models.rs:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "not pinned in tests/*_models.rs:\n{}",
+        missing.join("\n")
+    );
 }
