@@ -1,0 +1,905 @@
+//! ZooKeeper locks: the seed's single ephemeral node, and the standard recipe
+//! (ephemeral sequential nodes in line), with and without fencing.
+//!
+//! DOC-PLACEHOLDER
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::scenario::LockParams;
+
+/// A session: the client that opened it and which of that client's sessions
+/// it is (1, 2, ...). Real session ids are opaque 64-bit numbers; naming the
+/// client keeps timelines readable, and numbering per client (rather than
+/// server-wide) keeps two clients that connect in either order from making
+/// two states out of one.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub struct SessionId {
+    pub client: NodeId,
+    pub n: u8,
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The one server is node 0, so client node k is `ck`.
+        write!(f, "c{}#{}", self.client.0, self.n)
+    }
+}
+
+/// A znode this model uses.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum ZPath {
+    /// `/my_lock`, the seed's lock node.
+    MyLock,
+    /// `/lock/x-<session>-<seq>`: the recipe's sequential child. The prefix is
+    /// the creator's session id, as in ZooKeeper's own `WriteLock` recipe,
+    /// so that a client whose `create` went unanswered can find its node.
+    /// Ordered by `seq` first, which is the order of the lock's line.
+    Child { seq: u32, prefix: SessionId },
+}
+
+impl std::fmt::Display for ZPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ZPath::MyLock => write!(f, "/my_lock"),
+            ZPath::Child { seq, prefix } => write!(f, "/lock/x-{prefix}-{seq:010}"),
+        }
+    }
+}
+
+/// An ephemeral znode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Znode {
+    pub path: ZPath,
+    /// The session whose end deletes it (`ephemeralOwner`).
+    pub owner: SessionId,
+    /// The zxid of the write that created it.
+    pub czxid: u64,
+}
+
+/// What a one-shot watch is set on.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum WatchOn {
+    /// `exists(path, watch)`: fires when the node is created or deleted.
+    Node(ZPath),
+    /// `get_children("/lock", watch)`: fires when a child is added or removed.
+    LockChildren,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Watch {
+    pub on: WatchOn,
+    pub session: SessionId,
+}
+
+/// Everything the server keeps; ZooKeeper logs every write to disk before it
+/// answers, so all of it survives a restart.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ZkData {
+    /// The last zxid handed out; every write (session open and close, create,
+    /// delete) takes the next one.
+    pub zxid: u64,
+    /// The sequence number the next sequential child of `/lock` gets.
+    pub seq_next: u32,
+    /// Per client (by client index), how many sessions it has opened.
+    pub sessions_opened: Vec<u8>,
+    /// Live sessions, sorted.
+    pub sessions: Vec<SessionId>,
+    /// Sorted by path.
+    pub nodes: Vec<Znode>,
+    /// Registered watches, sorted, no repeats. Kept with the data, which
+    /// stands for the client library re-registering its watches
+    /// (`SetWatches`) when it reconnects after a server restart.
+    pub watches: Vec<Watch>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ZkServer {
+    pub data: ZkData,
+    /// Whether every live session has its expiry timer. A restarted server
+    /// gets its sessions back from disk, but `server_init` cannot set timers,
+    /// so it arms them (each with a full session timeout, as ZooKeeper does
+    /// after a restart) on the first message it handles.
+    pub expiry_armed: bool,
+}
+
+/// The requests the lock uses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Op {
+    /// `create(path, EPHEMERAL)`.
+    Create { path: ZPath },
+    /// `create("/lock/x-<session>-", EPHEMERAL_SEQUENTIAL)`: the server
+    /// appends the next sequence number.
+    CreateSequential,
+    /// `delete(path, version=-1)`: whoever's node it is.
+    Delete { path: ZPath },
+    /// `exists(path, watch)`.
+    Exists { path: ZPath, watch: bool },
+    /// `get_children("/lock", watch)`.
+    GetChildren { watch: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OpResult {
+    Created { path: ZPath, czxid: u64 },
+    NodeExists,
+    Deleted,
+    NoNode,
+    /// `exists`: the node's creation zxid if it exists.
+    Stat(Option<u64>),
+    /// The children of `/lock`, sorted by sequence number.
+    Children(Vec<ZPath>),
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum EventType {
+    NodeCreated,
+    NodeDeleted,
+    NodeChildrenChanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// A request on a session; `None` opens a new one (with the session
+    /// timeout `ttl_ticks`) to run it in.
+    Req {
+        session: Option<SessionId>,
+        xid: u8,
+        op: Op,
+    },
+    Rep { session: SessionId, xid: u8, result: OpResult },
+    /// A heartbeat. The server answers only if the session is gone.
+    Ping { session: SessionId },
+    /// The answer to anything sent on a session the server no longer has.
+    Expired { session: SessionId },
+    /// `close()`: end the session now (fire and forget).
+    Close { session: SessionId },
+    /// A one-shot watch fired.
+    Event { session: SessionId, kind: EventType, on: WatchOn },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    /// (client) Time to send a heartbeat.
+    Ping,
+    /// (client) Nothing heard from the server for a session timeout.
+    SessionTimeout,
+    /// (client) The pending request went unanswered; send it again.
+    RequestTimeout,
+    /// (client, `zk_lock_ephemeral`) Sleep over; try `create` again.
+    Retry,
+    /// (server) Nothing heard on this session for a session timeout.
+    Expire(SessionId),
+}
+
+/// Where the client is in the protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    /// No lock wanted; no session.
+    Idle,
+    /// Waiting for the answer to `create`.
+    Creating,
+    /// Waiting for the children of `/lock`.
+    Listing,
+    /// Waiting for `exists(pred, watch)`; `pred` is the next-lower node.
+    Watching(ZPath),
+    /// The watch on `pred` is set; waiting for it to fire.
+    Waiting(ZPath),
+    /// (`zk_lock_ephemeral`) `/my_lock` was taken; sleeping `retry_ticks`.
+    Sleeping,
+    /// (fenced) Reading its own node's creation zxid, which a `create` whose
+    /// answer was lost did not tell it.
+    Statting,
+    Holding,
+    /// Waiting for the answer to `delete`.
+    Releasing,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ZkClient {
+    pub step: Step,
+    /// The session it believes alive.
+    pub session: Option<SessionId>,
+    /// (recipe) Its node in the line, once known.
+    pub node: Option<ZPath>,
+    /// Its node's creation zxid, once known: the fencing token.
+    pub czxid: Option<u64>,
+    /// The request awaiting its answer.
+    pub pending: Option<(u8, Op)>,
+    /// Request ids never repeat (across sessions too), so a late answer to an
+    /// abandoned request is recognised.
+    pub next_xid: u8,
+    /// The watch on `pred` fired before the answer to `exists` arrived (the
+    /// network may reorder them, which ZooKeeper's TCP stream would not).
+    pub fired: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recipe {
+    /// The seed's snippet: one ephemeral node, `/my_lock`.
+    Ephemeral,
+    /// Ephemeral sequential nodes in line under `/lock`.
+    Sequential,
+}
+
+pub struct ZkLock {
+    recipe: Recipe,
+    fenced: bool,
+    ttl_ticks: u32,
+    heartbeat_ticks: u32,
+    retry_ticks: u32,
+    request_timeout_ticks: Option<u32>,
+}
+
+impl ZkLock {
+    fn zk(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    fn request(&self, c: &mut ZkClient, op: Op, out: &mut Out<Self>) {
+        let session = c.session;
+        let xid = c.next_xid;
+        c.next_xid = c.next_xid.wrapping_add(1);
+        c.pending = Some((xid, op.clone()));
+        out.send(self.zk(), Msg::Req { session, xid, op });
+        if let Ok(k) = std::env::var("ZK_IDLEK") { out.set_timer(Timer::Ping, k.parse().unwrap()); }
+        if let Some(t) = self.request_timeout_ticks {
+            out.set_timer(Timer::RequestTimeout, t);
+        }
+    }
+
+    fn create(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        c.step = Step::Creating;
+        let op = match self.recipe {
+            Recipe::Ephemeral => Op::Create { path: ZPath::MyLock },
+            Recipe::Sequential => Op::CreateSequential,
+        };
+        self.request(c, op, out);
+    }
+
+    fn list(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        c.step = Step::Listing;
+        self.request(c, Op::GetChildren { watch: false }, out);
+    }
+
+    fn hold(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        c.step = Step::Holding;
+        // The answer that gave it the lock is the last it heard from the
+        // server; if a session timeout passes without another, the session
+        // must be presumed expired.
+        out.set_timer(Timer::SessionTimeout, self.ttl_ticks);
+        out.acquired(if self.fenced { c.czxid } else { None });
+    }
+
+    /// (server) Ticks from now to when the session expires if nothing more
+    /// is heard: a session timeout from now, moved to the next session
+    /// tracker tick after it (ZooKeeper's `roundToNextInterval`, with ticks
+    /// one heartbeat period apart). Arrivals within one period share a
+    /// deadline, so they do not make different states.
+    fn expire_after(&self, ctx: &Ctx) -> u32 {
+        let period = self.heartbeat_ticks as i64;
+        let at = (ctx.local_ticks + self.ttl_ticks as i64).div_euclid(period) * period + period;
+        (at - ctx.local_ticks) as u32
+    }
+
+    /// Ticks to the next multiple of the heartbeat period on the local clock:
+    /// heartbeats keep a fixed phase whatever the network did.
+    fn next_beat_after(&self, ctx: &Ctx) -> u32 {
+        let period = self.heartbeat_ticks as i64;
+        let phase = if std::env::var("ZK_PHASE").is_ok() { ctx.client_index() as i64 } else { 0 };
+        (period - (ctx.local_ticks - phase).rem_euclid(period)) as u32
+    }
+
+    /// The release is done: close the session, which the client opens only
+    /// while it works with the lock.
+    fn finish_release(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        if let Some(session) = c.session.take() {
+            if std::env::var("ZK_NOCLOSE").is_err() { out.send(self.zk(), Msg::Close { session }); } else { let _ = session; }
+        }
+        c.step = Step::Idle;
+        c.node = None;
+        c.czxid = None;
+        out.cancel_timer(Timer::Ping);
+        out.cancel_timer(Timer::SessionTimeout);
+        out.released();
+    }
+
+    /// The session is gone (the server said so, or the client's own timer
+    /// ran out): its ephemeral node is, or soon will be, deleted.
+    fn session_lost(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        let step = c.step;
+        c.session = None;
+        c.pending = None;
+        c.node = None;
+        c.czxid = None;
+        c.fired = false;
+        out.cancel_timer(Timer::Ping);
+        out.cancel_timer(Timer::SessionTimeout);
+        out.cancel_timer(Timer::RequestTimeout);
+        out.cancel_timer(Timer::Retry);
+        match step {
+            Step::Holding => {
+                // The workload abandons its section and asks again
+                // (`client_acquire`), which opens a new session.
+                c.step = Step::Idle;
+                out.lost();
+            }
+            // The node went with the session: the release is done.
+            Step::Releasing => {
+                c.step = Step::Idle;
+                out.released();
+            }
+            Step::Idle => {}
+            // Still acquiring: start over on a new session.
+            _ => self.create(c, out),
+        }
+    }
+
+    fn on_result(&self, c: &mut ZkClient, result: OpResult, out: &mut Out<Self>) {
+        match (c.step, result) {
+            (Step::Creating, OpResult::Created { path, czxid }) => {
+                c.node = Some(path);
+                c.czxid = Some(czxid);
+                match self.recipe {
+                    Recipe::Ephemeral => self.hold(c, out),
+                    Recipe::Sequential => self.list(c, out),
+                }
+            }
+            (Step::Creating, OpResult::NodeExists) => {
+                c.step = Step::Sleeping;
+                out.set_timer(Timer::Retry, self.retry_ticks);
+            }
+            (Step::Listing, OpResult::Children(children)) => self.check_line(c, &children, out),
+            (Step::Watching(_), OpResult::Stat(Some(_))) if !c.fired => {
+                if let Step::Watching(pred) = c.step {
+                    c.step = Step::Waiting(pred);
+                }
+            }
+            // The predecessor is gone already (or went while we asked).
+            (Step::Watching(_), OpResult::Stat(_)) => self.list(c, out),
+            (Step::Statting, OpResult::Stat(Some(czxid))) => {
+                c.czxid = Some(czxid);
+                self.hold(c, out);
+            }
+            (Step::Statting, OpResult::Stat(None)) => self.create(c, out),
+            (Step::Releasing, OpResult::Deleted | OpResult::NoNode) => self.finish_release(c, out),
+            _ => {}
+        }
+    }
+
+    /// The recipe's check: lowest in line holds the lock; otherwise watch the
+    /// next-lower node.
+    fn check_line(&self, c: &mut ZkClient, children: &[ZPath], out: &mut Out<Self>) {
+        if c.node.is_none() {
+            // Recovering from an unanswered `create`: did it happen?
+            c.node = children
+                .iter()
+                .find(|p| matches!(p, ZPath::Child { prefix, .. } if Some(*prefix) == c.session))
+                .copied();
+            if c.node.is_none() {
+                self.create(c, out);
+                return;
+            }
+        }
+        let Some(mine) = c.node.filter(|n| children.contains(n)) else {
+            // Its node is gone although its session lives: cannot happen
+            // with one client per session, but starting over is safe.
+            c.node = None;
+            c.czxid = None;
+            self.create(c, out);
+            return;
+        };
+        match children.iter().filter(|p| **p < mine).max() {
+            None if self.fenced && c.czxid.is_none() => {
+                c.step = Step::Statting;
+                self.request(
+                    c,
+                    Op::Exists {
+                        path: mine,
+                        watch: false,
+                    },
+                    out,
+                );
+            }
+            None => self.hold(c, out),
+            Some(&pred) => {
+                c.step = Step::Watching(pred);
+                c.fired = false;
+                self.request(
+                    c,
+                    Op::Exists {
+                        path: pred,
+                        watch: true,
+                    },
+                    out,
+                );
+            }
+        }
+    }
+}
+
+impl ZkData {
+    /// Opens a session for client `client` (a transaction: it takes a zxid).
+    fn open_session(&mut self, ctx: &Ctx, client: NodeId) -> SessionId {
+        let ci = client.index() - ctx.server_count;
+        self.sessions_opened[ci] += 1;
+        let session = SessionId {
+            client,
+            n: self.sessions_opened[ci],
+        };
+        self.zxid += 1;
+        let at = self.sessions.partition_point(|s| *s < session);
+        self.sessions.insert(at, session);
+        session
+    }
+
+    fn fire(&mut self, on: WatchOn, kind: EventType, out: &mut Out<ZkLock>) {
+        let (fired, kept): (Vec<Watch>, Vec<Watch>) =
+            self.watches.drain(..).partition(|w| w.on == on);
+        self.watches = kept;
+        for w in fired {
+            out.send(
+                w.session.client,
+                Msg::Event {
+                    session: w.session,
+                    kind,
+                    on,
+                },
+            );
+        }
+    }
+
+    fn insert_node(&mut self, node: Znode, out: &mut Out<ZkLock>) -> u64 {
+        let path = node.path;
+        let czxid = node.czxid;
+        let at = self.nodes.partition_point(|n| n.path < path);
+        self.nodes.insert(at, node);
+        self.fire(WatchOn::Node(path), EventType::NodeCreated, out);
+        if matches!(path, ZPath::Child { .. }) {
+            self.fire(WatchOn::LockChildren, EventType::NodeChildrenChanged, out);
+        }
+        czxid
+    }
+
+    fn remove_node(&mut self, path: ZPath, out: &mut Out<ZkLock>) -> bool {
+        let Some(at) = self.nodes.iter().position(|n| n.path == path) else {
+            return false;
+        };
+        self.nodes.remove(at);
+        self.fire(WatchOn::Node(path), EventType::NodeDeleted, out);
+        if matches!(path, ZPath::Child { .. }) {
+            self.fire(WatchOn::LockChildren, EventType::NodeChildrenChanged, out);
+        }
+        true
+    }
+
+    /// Ends a session (expiry or `close`): one transaction that deletes its
+    /// ephemeral nodes, firing the other sessions' watches on them.
+    fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
+        let Ok(at) = self.sessions.binary_search(&s) else {
+            return;
+        };
+        self.sessions.remove(at);
+        self.watches.retain(|w| w.session != s);
+        self.zxid += 1;
+        let owned: Vec<ZPath> = self
+            .nodes
+            .iter()
+            .filter(|n| n.owner == s)
+            .map(|n| n.path)
+            .collect();
+        for path in owned {
+            self.remove_node(path, out);
+        }
+    }
+
+    fn add_watch(&mut self, on: WatchOn, session: SessionId) {
+        let w = Watch { on, session };
+        if let Err(at) = self.watches.binary_search(&w) {
+            self.watches.insert(at, w);
+        }
+    }
+
+    fn execute(&mut self, session: SessionId, op: Op, out: &mut Out<ZkLock>) -> OpResult {
+        match op {
+            Op::Create { path } => {
+                if self.nodes.iter().any(|n| n.path == path) {
+                    return OpResult::NodeExists;
+                }
+                self.zxid += 1;
+                let czxid = self.insert_node(
+                    Znode {
+                        path,
+                        owner: session,
+                        czxid: self.zxid,
+                    },
+                    out,
+                );
+                OpResult::Created { path, czxid }
+            }
+            Op::CreateSequential => {
+                let path = ZPath::Child {
+                    seq: self.seq_next,
+                    prefix: session,
+                };
+                self.seq_next += 1;
+                self.zxid += 1;
+                let czxid = self.insert_node(
+                    Znode {
+                        path,
+                        owner: session,
+                        czxid: self.zxid,
+                    },
+                    out,
+                );
+                OpResult::Created { path, czxid }
+            }
+            Op::Delete { path } => {
+                if self.nodes.iter().any(|n| n.path == path) {
+                    self.zxid += 1;
+                    self.remove_node(path, out);
+                    OpResult::Deleted
+                } else {
+                    OpResult::NoNode
+                }
+            }
+            Op::Exists { path, watch } => {
+                if watch {
+                    self.add_watch(WatchOn::Node(path), session);
+                }
+                OpResult::Stat(self.nodes.iter().find(|n| n.path == path).map(|n| n.czxid))
+            }
+            Op::GetChildren { watch } => {
+                if watch {
+                    self.add_watch(WatchOn::LockChildren, session);
+                }
+                OpResult::Children(
+                    self.nodes
+                        .iter()
+                        .map(|n| n.path)
+                        .filter(|p| matches!(p, ZPath::Child { .. }))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+impl LockModel for ZkLock {
+    type Server = ZkServer;
+    type Durable = ZkData;
+    type Client = ZkClient;
+    type Msg = Msg;
+    type Timer = Timer;
+
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "zk_lock_ephemeral",
+            summary: "ZooKeeper create(/my_lock, EPHEMERAL), retry on NodeExists, release by delete (seed 000 s4.4)",
+        },
+        Variant {
+            id: "zk_lock_sequential",
+            summary: "ZooKeeper lock recipe: ephemeral sequential nodes in line, watch the next-lower node",
+        },
+        Variant {
+            id: "zk_lock_sequential_fenced",
+            summary: "zk_lock_sequential with the node's creation zxid as the fencing token",
+        },
+    ];
+
+    const PARAMS: &'static [Param] = &[TTL_TICKS, RETRY_TICKS, REQUEST_TIMEOUT_TICKS];
+
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
+        let ttl_ticks = params.require(TTL_TICKS.name)?;
+        let (recipe, fenced) = match variant {
+            "zk_lock_ephemeral" => (Recipe::Ephemeral, false),
+            "zk_lock_sequential" => (Recipe::Sequential, false),
+            "zk_lock_sequential_fenced" => (Recipe::Sequential, true),
+            other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
+        };
+        // Only the seed's snippet sleeps on a busy lock; the recipe waits on
+        // a watch.
+        let retry_ticks = match recipe {
+            Recipe::Ephemeral => params.require(RETRY_TICKS.name)?,
+            Recipe::Sequential => 0,
+        };
+        // The ZooKeeper client pings after a third of the session timeout
+        // without traffic; it pings on that period regardless, which is no
+        // less often.
+        let heartbeat_ticks = std::env::var("ZK_HB").ok().and_then(|v| v.parse().ok()).unwrap_or((ttl_ticks / 3).max(1));
+        Ok(ZkLock {
+            recipe,
+            fenced,
+            ttl_ticks,
+            heartbeat_ticks,
+            retry_ticks,
+            request_timeout_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
+        })
+    }
+
+    fn server_name(&self, _index: usize) -> String {
+        "zk".to_string()
+    }
+
+    fn fenced(&self) -> bool {
+        self.fenced
+    }
+
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::Req { session, xid, op } => {
+                let text = match op {
+                    Op::Create { path } => format!("create {path} EPHEMERAL"),
+                    Op::CreateSequential => match session {
+                        Some(s) => format!("create /lock/x-{s}- EPHEMERAL_SEQUENTIAL"),
+                        None => "create /lock/x-<session>- EPHEMERAL_SEQUENTIAL".to_string(),
+                    },
+                    Op::Delete { path } => format!("delete {path}"),
+                    Op::Exists { path, watch } => {
+                        format!("exists {path}{}", if *watch { " watch" } else { "" })
+                    }
+                    Op::GetChildren { watch } => {
+                        format!("get_children /lock{}", if *watch { " watch" } else { "" })
+                    }
+                };
+                match session {
+                    Some(s) => format!("{text}  [{s} xid {xid}]"),
+                    None => format!(
+                        "{text}  [new session, timeout {} | xid {xid}]",
+                        self.ttl_ticks
+                    ),
+                }
+            }
+            Msg::Rep {
+                session,
+                xid,
+                result,
+            } => {
+                let text = match result {
+                    OpResult::Created { path, czxid } => format!("created {path}, czxid {czxid}"),
+                    OpResult::NodeExists => "NodeExists".to_string(),
+                    OpResult::Deleted => "deleted".to_string(),
+                    OpResult::NoNode => "NoNode".to_string(),
+                    OpResult::Stat(Some(czxid)) => format!("exists, czxid {czxid}"),
+                    OpResult::Stat(None) => "does not exist".to_string(),
+                    OpResult::Children(children) => {
+                        let names: Vec<String> = children
+                            .iter()
+                            .map(|p| match p {
+                                ZPath::Child { seq, prefix } => format!("x-{prefix}-{seq:010}"),
+                                ZPath::MyLock => p.to_string(),
+                            })
+                            .collect();
+                        format!("children [{}]", names.join(", "))
+                    }
+                };
+                format!("{text}  [{session} xid {xid}]")
+            }
+            Msg::Ping { session } => format!("ping  [{session}]"),
+            Msg::Expired { session } => format!("SessionExpired  [{session}]"),
+            Msg::Close { session } => format!("close session {session}"),
+            Msg::Event { session, kind, on } => {
+                let path = match on {
+                    WatchOn::Node(p) => p.to_string(),
+                    WatchOn::LockChildren => "/lock".to_string(),
+                };
+                format!("watch event {kind:?} {path}  [{session}]")
+            }
+        }
+    }
+
+    fn describe_timer(&self, timer: &Timer) -> String {
+        match timer {
+            t => format!("{t:?}"),
+        }
+    }
+
+    fn server_init(&self, ctx: &Ctx, durable: Option<&ZkData>) -> ZkServer {
+        match durable {
+            Some(data) => ZkServer {
+                data: data.clone(),
+                expiry_armed: data.sessions.is_empty(),
+            },
+            None => ZkServer {
+                data: ZkData {
+                    zxid: 0,
+                    seq_next: 1,
+                    sessions_opened: vec![0; ctx.client_count],
+                    sessions: Vec::new(),
+                    nodes: Vec::new(),
+                    watches: Vec::new(),
+                },
+                expiry_armed: true,
+            },
+        }
+    }
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        st: &mut ZkServer,
+        src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        if !st.expiry_armed {
+            for &s in &st.data.sessions {
+                out.set_timer(Timer::Expire(s), self.expire_after(ctx));
+            }
+            st.expiry_armed = true;
+        }
+        let before = st.data.clone();
+        match msg {
+            Msg::Close { session } => {
+                if st.data.sessions.binary_search(&session).is_ok() {
+                    st.data.close_session(session, out);
+                    out.cancel_timer(Timer::Expire(session));
+                }
+            }
+            Msg::Ping { session } => {
+                if st.data.sessions.binary_search(&session).is_ok() {
+                    out.set_timer(Timer::Expire(session), self.expire_after(ctx));
+                } else {
+                    out.send(src, Msg::Expired { session });
+                }
+            }
+            Msg::Req { session, xid, op } => {
+                // The first request of a client opens its session.
+                let session = session.unwrap_or_else(|| st.data.open_session(ctx, src));
+                if st.data.sessions.binary_search(&session).is_ok() {
+                    out.set_timer(Timer::Expire(session), self.expire_after(ctx));
+                    let result = st.data.execute(session, op, out);
+                    out.send(
+                        src,
+                        Msg::Rep {
+                            session,
+                            xid,
+                            result,
+                        },
+                    );
+                } else {
+                    out.send(src, Msg::Expired { session });
+                }
+            }
+            // Only the server sends the others.
+            _ => {}
+        }
+        if st.data != before {
+            out.save(st.data.clone());
+        }
+    }
+
+    fn server_on_timer(&self, _ctx: &Ctx, st: &mut ZkServer, timer: Timer, out: &mut Out<Self>) {
+        if let Timer::Expire(session) = timer
+            && st.data.sessions.binary_search(&session).is_ok()
+        {
+            st.data.close_session(session, out);
+            out.save(st.data.clone());
+        }
+    }
+
+    fn client_init(&self, _ctx: &Ctx) -> ZkClient {
+        ZkClient {
+            step: Step::Idle,
+            session: None,
+            node: None,
+            czxid: None,
+            pending: None,
+            next_xid: 0,
+            fired: false,
+        }
+    }
+
+    fn client_acquire(&self, _ctx: &Ctx, c: &mut ZkClient, out: &mut Out<Self>) {
+        c.node = None;
+        c.czxid = None;
+        c.fired = false;
+        self.create(c, out);
+    }
+
+    fn client_release(&self, _ctx: &Ctx, c: &mut ZkClient, out: &mut Out<Self>) {
+        // Done with the section: from here a lost session only ends the
+        // release early.
+        out.cancel_timer(Timer::SessionTimeout);
+        let path = match self.recipe {
+            Recipe::Ephemeral => Some(ZPath::MyLock),
+            Recipe::Sequential => c.node,
+        };
+        match (c.session, path) {
+            (Some(_), Some(path)) => {
+                c.step = Step::Releasing;
+                self.request(c, Op::Delete { path }, out);
+            }
+            // No session, no node: nothing to delete.
+            _ => self.finish_release(c, out),
+        }
+    }
+
+    fn client_on_msg(
+        &self,
+        ctx: &Ctx,
+        c: &mut ZkClient,
+        _src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        match msg {
+            Msg::Expired { session } if c.session == Some(session) => self.session_lost(c, out),
+            Msg::Rep {
+                session,
+                xid,
+                result,
+            } if c.session.is_none_or(|s| s == session) => {
+                if c.pending.as_ref().map(|(p, _)| *p) != Some(xid) {
+                    return; // The answer to a request sent again since.
+                }
+                if c.session.is_none() {
+                    // The answer to its first request names its new session.
+                    c.session = Some(session);
+                    out.set_timer(Timer::Ping, self.next_beat_after(ctx));
+                }
+                c.pending = None;
+                out.cancel_timer(Timer::RequestTimeout);
+                self.on_result(c, result, out);
+            }
+            Msg::Event {
+                session,
+                kind: EventType::NodeDeleted,
+                on: WatchOn::Node(path),
+            } if c.session == Some(session) => {
+                match c.step {
+                    Step::Waiting(pred) if pred == path => self.list(c, out),
+                    Step::Watching(pred) if pred == path => c.fired = true,
+                    _ => {}
+                }
+            }
+            // Late news of a session it has left behind.
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(&self, ctx: &Ctx, c: &mut ZkClient, timer: Timer, out: &mut Out<Self>) {
+        match timer {
+            Timer::Ping => {
+                if let Some(session) = c.session {
+                    let skip = match std::env::var("ZK_SKIP").as_deref() { Ok("hold") => c.step == Step::Holding, Ok("sleep") => c.step == Step::Sleeping, Ok("both") => matches!(c.step, Step::Holding | Step::Sleeping), Ok("all") => true, _ => false };
+                    if !skip { out.send(self.zk(), Msg::Ping { session }); }
+                    match std::env::var("ZK_IDLEK") { Ok(k) => out.set_timer(Timer::Ping, k.parse().unwrap()), _ => out.set_timer(Timer::Ping, self.next_beat_after(ctx)) }
+                }
+            }
+            Timer::RequestTimeout => {
+                if let Some((_, op)) = c.pending.clone() {
+                    if op == Op::CreateSequential && c.session.is_some() {
+                        // The recipe's rule for a `create` that got no answer:
+                        // look for a child with our prefix before creating
+                        // another, which would wait behind the first forever.
+                        c.node = None;
+                        self.list(c, out);
+                    } else {
+                        self.request(c, op, out);
+                    }
+                }
+            }
+            Timer::Retry => {
+                if c.step == Step::Sleeping {
+                    self.create(c, out);
+                }
+            }
+            Timer::SessionTimeout => {
+                if c.session.is_some() {
+                    self.session_lost(c, out);
+                }
+            }
+            Timer::Expire(_) => {}
+        }
+    }
+}
