@@ -456,20 +456,9 @@ fn export(
     format: lockcheck::trace::export::ExportFormat,
     output: Option<&Path>,
 ) -> u8 {
-    let trace = match lockcheck::trace::read(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
-    };
-    let Some(entry) = models::find(&trace.model) else {
-        eprintln!(
-            "error: {}: the trace is of model `{}`, which this lockcheck does not have",
-            path.display(),
-            trace.model
-        );
-        return exit::BAD_INPUT;
+    let (trace, entry) = match load_trace(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let text = match (entry.export)(path, &trace, format) {
         Ok(t) => t,
@@ -540,21 +529,29 @@ fn explore(
     }
 }
 
-fn replay(path: &Path, detail: bool) -> u8 {
-    let trace = match lockcheck::trace::read(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
+/// Reads a trace and finds its model, or says why not (exit code 4).
+fn load_trace(path: &Path) -> Result<(lockcheck::trace::TraceFile, models::ModelEntry), u8> {
+    let trace = lockcheck::trace::read(path).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })?;
+    match models::find(&trace.model) {
+        Some(entry) => Ok((trace, entry)),
+        None => {
+            eprintln!(
+                "error: {}: the trace is of model `{}`, which this lockcheck does not have",
+                path.display(),
+                trace.model
+            );
+            Err(exit::BAD_INPUT)
         }
-    };
-    let Some(entry) = models::find(&trace.model) else {
-        eprintln!(
-            "error: {}: the trace is of model `{}`, which this lockcheck does not have",
-            path.display(),
-            trace.model
-        );
-        return exit::BAD_INPUT;
+    }
+}
+
+fn replay(path: &Path, detail: bool) -> u8 {
+    let (trace, entry) = match load_trace(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     println!(
         "replaying {}: model={} scenario={} property={} ({} steps, recorded by lockcheck {})",
