@@ -35,8 +35,9 @@ mod exit {
         drifting clocks, delayed and lost messages, crashes, pauses, partitions). `check` searches \
         every behaviour up to the scenario's horizon and reports, per property, holds / VIOLATED (with \
         the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
-        Exit codes: 0 every verdict as expected; 1 a verdict differs from the scenario's expectation; \
-        2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid scenario."
+        Exit codes of `check`: 0 every verdict as expected; 1 a verdict differs from the scenario's \
+        expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
+        `replay` and `simulate` give theirs in their own --help."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -134,7 +135,7 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
-    /// Lists the models, the properties and the scenarios.
+    /// Lists the models, their parameters, the properties and the scenarios.
     List {
         /// Where the scenario files are.
         #[arg(long, default_value = "scenarios")]
