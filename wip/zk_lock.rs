@@ -1,7 +1,131 @@
-//! ZooKeeper locks: the seed's single ephemeral node, and the standard recipe
-//! (ephemeral sequential nodes in line), with and without fencing.
+//! ZooKeeper locks: seed 000's single ephemeral node, and ZooKeeper's lock
+//! recipe (ephemeral sequential nodes in line), with and without fencing.
 //!
-//! DOC-PLACEHOLDER
+//! Source: seed 000, section 3.4 (create a unique lock node; if it exists,
+//! wait for the release and try again; delete it to release) and section 4.4:
+//!
+//! ```python
+//! zoo = ZooClient("127.0.0.1:2181")
+//! lock_path = "/my_lock"
+//! def acquire_lock():
+//!     zoo.create(lock_path, b"", flags=ZooClient.EPHEMERAL)
+//! def release_lock():
+//!     zoo.delete(lock_path)
+//! ```
+//!
+//! The recipe is ZooKeeper's own ("Recipes and Solutions: Locks", and the
+//! `WriteLock` recipe it ships, which names nodes `x-<sessionId>-<seq>`).
+//!
+//! # The server (`zk`)
+//! One ZooKeeper server with sessions and the znodes under the lock path.
+//! - **Sessions.** A client's first request opens its session (ZooKeeper
+//!   connects first; folding that into the first request saves a round trip
+//!   per session and changes nothing the lock relies on). Every message on a
+//!   session (a request or a ping) restarts its timeout. The server expires a
+//!   session it has heard nothing on for `ttl_ticks` on its own clock,
+//!   rounded up to its next session-tracker tick (one heartbeat period
+//!   apart: ZooKeeper's `roundToNextInterval`; it also keeps arrivals a tick
+//!   apart from making different states), so 9 to 10 ticks for a timeout of
+//!   8. Expiry deletes the session's ephemeral nodes and fires the watches
+//!   set on them. A request or ping on a session the server no longer has is
+//!   answered `SessionExpired`.
+//! - **zxid.** Every write (open or expire a session, create, delete) takes
+//!   the next zxid; a node records the zxid that created it (`czxid`).
+//!   Sequential children of `/lock` get the next value of a counter.
+//! - **Watches** (`exists` and `get_children`) are one-shot: the server sends
+//!   an event when the watched node is created or deleted, or a child of
+//!   `/lock` comes or goes.
+//! - **Persistence.** ZooKeeper logs every write before it answers, so a
+//!   restarted server has its nodes, sessions and counters back. Watches are
+//!   kept with them, which stands for the client library re-registering its
+//!   watches (`SetWatches`) when it reconnects. Each session gets a full
+//!   timeout again after a restart, counted from the first message the
+//!   restarted server handles (`server_init` cannot set timers).
+//!
+//! # The client's session
+//! - **Heartbeats.** While it has a session the client pings every
+//!   `ttl_ticks / 3` ticks (ZooKeeper's client pings after a third of the
+//!   session timeout without traffic; here it pings on that period
+//!   regardless, at multiples of the period on its own clock). The server
+//!   answers a ping only when the session is gone; ZooKeeper answers every
+//!   ping, but the answer's only use is the client's own silence timer
+//!   below, and answering every ping multiplied the state space about four
+//!   times for no verdict.
+//! - **Its own timer.** A holder that hears nothing from the server for a
+//!   session timeout after the answer that gave it the lock presumes its
+//!   session expired. (With pings unanswered, a waiting client would hear
+//!   nothing while it waits, so only a holder runs this timer; it learns of
+//!   an expiry from the next `SessionExpired` instead.)
+//! - **A lost session** (`SessionExpired`, or the timer) makes a holder call
+//!   `out.lost()` and ask again, a waiting client start over on a new
+//!   session, and a release finish (the node went with the session).
+//! - **After its release** the client leaves its session behind without
+//!   closing it, as the seed's script does when it exits: it stops pinging
+//!   and the server expires the session later. A next round opens a new one.
+//! - **Request timeout.** With `request_timeout_ticks`, an unanswered request
+//!   is sent again (kazoo retries on `ConnectionLoss`); without it the client
+//!   waits forever.
+//!
+//! # Protocol
+//! `zk_lock_ephemeral`, the seed's snippet:
+//! 1. `create /my_lock EPHEMERAL`. Created: it holds the lock.
+//! 2. `NodeExists`: sleep `retry_ticks` and go to 1. (The snippet would
+//!    raise; section 3.4 says to wait for the release and try again. It sets
+//!    no watch, so neither does the model.)
+//! 3. Release: `delete /my_lock` with no version: whoever's node it is.
+//!
+//! `zk_lock_sequential`, the recipe:
+//! 1. `create /lock/x-<session>- EPHEMERAL_SEQUENTIAL`; the server appends
+//!    the sequence number.
+//! 2. `get_children /lock`. If its node has the lowest number it holds the
+//!    lock.
+//! 3. Otherwise `exists(next-lower node, watch)`: gone already, go to 2;
+//!    else wait for the watch to fire, then go to 2.
+//! 4. Release: delete its own node.
+//! 5. A `create` with no answer: `get_children` and look for a child with its
+//!    session in the name before creating another (the recipe's GUID rule;
+//!    another node would wait forever behind the first).
+//!
+//! `zk_lock_sequential_fenced`: the recipe, the fencing token being the
+//! holder's node's `czxid` (read with `exists` when step 5 found the node).
+//!
+//! # Expected weaknesses
+//! - **Holder crash is survived**: the dead holder's pings stop and its
+//!   session, and with it the lock node, expires.
+//! - **A pause longer than the session timeout** breaks mutual exclusion: the
+//!   stalled holder's session expires, the node goes, another client takes
+//!   the lock, and the stalled one still believes it holds it when it wakes.
+//!   Its write, read before the pause, then lands after the new holder's.
+//!   The `czxid` fence rejects it, so the fenced variant keeps the resource
+//!   safe (mutual exclusion, a statement about beliefs, stays violated).
+//! - **Heartbeats cover clock drift**: a third of the timeout between pings
+//!   leaves room for a server clock 50% fast, where a fixed lease fails.
+//! - **A ZooKeeper restart is survived**: it persists nodes, sessions and
+//!   the zxid, unlike Redis without persistence.
+//! - **The snippet's plain `delete`** deletes whoever's `/my_lock`: a delete
+//!   sent again after its answer was lost deletes the next holder's node.
+//!   A `create` sent again after its answer was lost meets its own node
+//!   (`NodeExists`) and waits for itself until its session ends.
+//! - **The recipe trusts watch events to arrive.** ZooKeeper sends them over
+//!   TCP, which does not drop one message and deliver the next; this world's
+//!   lossy network and partitions can, and a waiter whose event is lost
+//!   waits until its session ends.
+//!
+//! # Verdicts (pinned in `tests/zk_models.rs`)
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | |
+//! | holder-crash | holds | holds | holds | the crashed client's session expires 9 to 10 ticks after its last ping and takes its node with it; the other client is done well before tick 30 |
+//! | gc-pause | not run | not run | not run | too large: still growing at 3 million states (depth 52) on one thread's budget, because every client pings every 2 ticks and every expiry starts a second session. Capped runs find mutual exclusion and resource safety violated in 32 steps, as in long-pause |
+//! | long-pause (gc-pause cut down for this family) | violated (32) | violated (32; recipe 38); fenced: holds | violated (53; recipe 55) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
+//! | clock-jump | not run | not run | not run | too large (still growing at 3 million states, depth 34): a 10-tick jump of the server's clock expires every session at once and every client starts over. Capped runs find mutual exclusion violated in 6 steps (recipe: 10) and, unfenced, resource safety in 12. (ZooKeeper since 3.5 times sessions with a monotonic clock, which a wall-clock step would not move) |
+//! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
+//! | message-loss | not run | not run | not run | too large (two rounds to tick 46; still growing at 3 million states, depth 37). Capped runs find `zk_lock_ephemeral` violating mutual exclusion in 19 and resource safety in 25 steps (the repeated `delete`) |
+//! | partition | not run | not run | not run | too large (still growing at 3 million states, depth 48) ; see client-partition |
+//! | client-partition (partition cut down for this family) | holds | holds | violated (63; ephemeral 71) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the partition drops an answer or an event in flight, which TCP would not: the recipe's waiter loses the `NodeDeleted` event of its predecessor's release and waits for it until the horizon, its pings keeping its session alive after the heal; the snippet's `create` succeeds but its answer is lost, the resent `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
+//! | server-restart | holds | holds | holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety |
+//! | async-network | ephemeral: violated (13) | ephemeral: violated (19) | ephemeral: violated (14) | the answer that grants the lock takes 6 ticks, as long as the session timeout, so the session expires before the holder's first ping arrives and the next client creates `/my_lock`; progress: a message may take until the horizon. The recipe variants are too large to finish (over 6 million states) |
+//! | crowd-atomic | not run | not run | not run | too large (three clients pinging; still growing at 3 million states, depth 47). Capped runs find `zk_lock_ephemeral` violating resource safety in 37 and mutual exclusion in 41 steps |
 
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +138,7 @@ use crate::scenario::LockParams;
 /// client keeps timelines readable, and numbering per client (rather than
 /// server-wide) keeps two clients that connect in either order from making
 /// two states out of one.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SessionId {
     pub client: NodeId,
     pub n: u8,
@@ -30,9 +152,7 @@ impl std::fmt::Display for SessionId {
 }
 
 /// A znode this model uses.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ZPath {
     /// `/my_lock`, the seed's lock node.
     MyLock,
@@ -63,9 +183,7 @@ pub struct Znode {
 }
 
 /// What a one-shot watch is set on.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WatchOn {
     /// `exists(path, watch)`: fires when the node is created or deleted.
     Node(ZPath),
@@ -83,8 +201,8 @@ pub struct Watch {
 /// answers, so all of it survives a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ZkData {
-    /// The last zxid handed out; every write (session open and close, create,
-    /// delete) takes the next one.
+    /// The last zxid handed out; every write (session open and expiry,
+    /// create, delete) takes the next one.
     pub zxid: u64,
     /// The sequence number the next sequential child of `/lock` gets.
     pub seq_next: u32,
@@ -128,7 +246,10 @@ pub enum Op {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OpResult {
-    Created { path: ZPath, czxid: u64 },
+    Created {
+        path: ZPath,
+        czxid: u64,
+    },
     NodeExists,
     Deleted,
     NoNode,
@@ -138,9 +259,7 @@ pub enum OpResult {
     Children(Vec<ZPath>),
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EventType {
     NodeCreated,
     NodeDeleted,
@@ -156,15 +275,21 @@ pub enum Msg {
         xid: u8,
         op: Op,
     },
-    Rep { session: SessionId, xid: u8, result: OpResult },
+    Rep {
+        session: SessionId,
+        xid: u8,
+        result: OpResult,
+    },
     /// A heartbeat. The server answers only if the session is gone.
     Ping { session: SessionId },
     /// The answer to anything sent on a session the server no longer has.
     Expired { session: SessionId },
-    /// `close()`: end the session now (fire and forget).
-    Close { session: SessionId },
     /// A one-shot watch fired.
-    Event { session: SessionId, kind: EventType, on: WatchOn },
+    Event {
+        session: SessionId,
+        kind: EventType,
+        on: WatchOn,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -251,7 +376,6 @@ impl ZkLock {
         c.next_xid = c.next_xid.wrapping_add(1);
         c.pending = Some((xid, op.clone()));
         out.send(self.zk(), Msg::Req { session, xid, op });
-        if let Ok(k) = std::env::var("ZK_IDLEK") { out.set_timer(Timer::Ping, k.parse().unwrap()); }
         if let Some(t) = self.request_timeout_ticks {
             out.set_timer(Timer::RequestTimeout, t);
         }
@@ -260,7 +384,9 @@ impl ZkLock {
     fn create(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         c.step = Step::Creating;
         let op = match self.recipe {
-            Recipe::Ephemeral => Op::Create { path: ZPath::MyLock },
+            Recipe::Ephemeral => Op::Create {
+                path: ZPath::MyLock,
+            },
             Recipe::Sequential => Op::CreateSequential,
         };
         self.request(c, op, out);
@@ -295,16 +421,15 @@ impl ZkLock {
     /// heartbeats keep a fixed phase whatever the network did.
     fn next_beat_after(&self, ctx: &Ctx) -> u32 {
         let period = self.heartbeat_ticks as i64;
-        let phase = if std::env::var("ZK_PHASE").is_ok() { ctx.client_index() as i64 } else { 0 };
-        (period - (ctx.local_ticks - phase).rem_euclid(period)) as u32
+        (period - ctx.local_ticks.rem_euclid(period)) as u32
     }
 
-    /// The release is done: close the session, which the client opens only
-    /// while it works with the lock.
+    /// The release is done. The client leaves its session behind without
+    /// closing it, as the seed's script does when it exits: it stops pinging
+    /// and the server expires the session a session timeout later. A next
+    /// round opens a new session with its first request.
     fn finish_release(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        if let Some(session) = c.session.take() {
-            if std::env::var("ZK_NOCLOSE").is_err() { out.send(self.zk(), Msg::Close { session }); } else { let _ = session; }
-        }
+        c.session = None;
         c.step = Step::Idle;
         c.node = None;
         c.czxid = None;
@@ -482,7 +607,7 @@ impl ZkData {
         true
     }
 
-    /// Ends a session (expiry or `close`): one transaction that deletes its
+    /// Ends a session (expiry): one transaction that deletes its
     /// ephemeral nodes, firing the other sessions' watches on them.
     fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
         let Ok(at) = self.sessions.binary_search(&s) else {
@@ -615,7 +740,7 @@ impl LockModel for ZkLock {
         // The ZooKeeper client pings after a third of the session timeout
         // without traffic; it pings on that period regardless, which is no
         // less often.
-        let heartbeat_ticks = std::env::var("ZK_HB").ok().and_then(|v| v.parse().ok()).unwrap_or((ttl_ticks / 3).max(1));
+        let heartbeat_ticks = (ttl_ticks / 3).max(1);
         Ok(ZkLock {
             recipe,
             fenced,
@@ -686,7 +811,6 @@ impl LockModel for ZkLock {
             }
             Msg::Ping { session } => format!("ping  [{session}]"),
             Msg::Expired { session } => format!("SessionExpired  [{session}]"),
-            Msg::Close { session } => format!("close session {session}"),
             Msg::Event { session, kind, on } => {
                 let path = match on {
                     WatchOn::Node(p) => p.to_string(),
@@ -699,6 +823,7 @@ impl LockModel for ZkLock {
 
     fn describe_timer(&self, timer: &Timer) -> String {
         match timer {
+            Timer::Expire(s) => format!("Expire({s})"),
             t => format!("{t:?}"),
         }
     }
@@ -739,12 +864,6 @@ impl LockModel for ZkLock {
         }
         let before = st.data.clone();
         match msg {
-            Msg::Close { session } => {
-                if st.data.sessions.binary_search(&session).is_ok() {
-                    st.data.close_session(session, out);
-                    out.cancel_timer(Timer::Expire(session));
-                }
-            }
             Msg::Ping { session } => {
                 if st.data.sessions.binary_search(&session).is_ok() {
                     out.set_timer(Timer::Expire(session), self.expire_after(ctx));
@@ -855,13 +974,11 @@ impl LockModel for ZkLock {
                 session,
                 kind: EventType::NodeDeleted,
                 on: WatchOn::Node(path),
-            } if c.session == Some(session) => {
-                match c.step {
-                    Step::Waiting(pred) if pred == path => self.list(c, out),
-                    Step::Watching(pred) if pred == path => c.fired = true,
-                    _ => {}
-                }
-            }
+            } if c.session == Some(session) => match c.step {
+                Step::Waiting(pred) if pred == path => self.list(c, out),
+                Step::Watching(pred) if pred == path => c.fired = true,
+                _ => {}
+            },
             // Late news of a session it has left behind.
             _ => {}
         }
@@ -871,9 +988,8 @@ impl LockModel for ZkLock {
         match timer {
             Timer::Ping => {
                 if let Some(session) = c.session {
-                    let skip = match std::env::var("ZK_SKIP").as_deref() { Ok("hold") => c.step == Step::Holding, Ok("sleep") => c.step == Step::Sleeping, Ok("both") => matches!(c.step, Step::Holding | Step::Sleeping), Ok("all") => true, _ => false };
-                    if !skip { out.send(self.zk(), Msg::Ping { session }); }
-                    match std::env::var("ZK_IDLEK") { Ok(k) => out.set_timer(Timer::Ping, k.parse().unwrap()), _ => out.set_timer(Timer::Ping, self.next_beat_after(ctx)) }
+                    out.send(self.zk(), Msg::Ping { session });
+                    out.set_timer(Timer::Ping, self.next_beat_after(ctx));
                 }
             }
             Timer::RequestTimeout => {
