@@ -16,6 +16,7 @@ pub mod redis_py_lock;
 pub mod redis_set_px;
 pub mod redis_setnx;
 pub mod redlock;
+pub mod zk_lock;
 
 use std::path::Path;
 
@@ -90,6 +91,7 @@ pub fn all() -> Vec<ModelEntry> {
     variants::<mq_lock::MqMessageTtl>(&mut registry);
     variants::<redlock::Redlock>(&mut registry);
     variants::<redis_failover::RedisFailover>(&mut registry);
+    variants::<zk_lock::ZkLock>(&mut registry);
     registry
 }
 
