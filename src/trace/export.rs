@@ -13,7 +13,6 @@
 //!   read, write, release) and the faults as `:nemesis` `:info` ops. `time` is
 //!   the real tick, not nanoseconds.
 
-use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -205,93 +204,9 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
     }
 }
 
-/// Text safe inside a Mermaid label.
-fn mermaid_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '#' => out.push_str("#35;"),
-            ';' => out.push_str("#59;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
-    let world = &r.world;
-    let mut out = String::from("sequenceDiagram\n");
-    for name in world.node_names() {
-        let _ = writeln!(out, "    participant {name}");
-    }
-    let holds =
-        |s: &WorldState<M>| -> Vec<bool> { s.clients.iter().map(|c| c.work.holds).collect() };
-    let mut active = holds(&r.states[0]);
-    for (ci, a) in active.iter().enumerate() {
-        if *a {
-            let _ = writeln!(out, "    activate {}", world.node_name(world.client_id(ci)));
-        }
-    }
-    for (i, action) in r.actions.iter().enumerate() {
-        let step = i + 1;
-        let before = &r.states[i];
-        let after = &r.states[step];
-        let t = after.now;
-        match action {
-            Action::Tick => {}
-            Action::Deliver(env) => {
-                let _ = writeln!(
-                    out,
-                    "    {}->>{}: {step} t={t} {}",
-                    world.node_name(env.src),
-                    world.node_name(env.dst),
-                    mermaid_text(&message_text(world, &env.payload))
-                );
-            }
-            Action::Drop(env) => {
-                let _ = writeln!(
-                    out,
-                    "    {}-x{}: {step} t={t} LOST {}",
-                    world.node_name(env.src),
-                    world.node_name(env.dst),
-                    mermaid_text(&message_text(world, &env.payload))
-                );
-            }
-            other => {
-                let (actor, event) = describe_action(world, before, other);
-                let over = if actor == "net" || actor == "-" {
-                    world.node_names()[0].clone()
-                } else {
-                    actor
-                };
-                let _ = writeln!(
-                    out,
-                    "    Note over {over}: {step} t={t} {}",
-                    mermaid_text(&event)
-                );
-            }
-        }
-        let now_holding = holds(after);
-        for (ci, (was, is)) in active.iter_mut().zip(now_holding).enumerate() {
-            if *was != is {
-                let verb = if is { "activate" } else { "deactivate" };
-                let _ = writeln!(out, "    {verb} {}", world.node_name(world.client_id(ci)));
-                *was = is;
-            }
-        }
-    }
-    let clients: Vec<&str> = (0..world.cfg.clients)
-        .map(|ci| world.node_name(world.client_id(ci)))
-        .collect();
-    let span = match clients.as_slice() {
-        [one] => one.to_string(),
-        [first, .., last] => format!("{first},{last}"),
-        [] => world.node_names()[0].clone(),
-    };
-    let _ = writeln!(out, "    Note over {span}: {} VIOLATED", trace.property);
-    out
+    crate::world::diagram(&r.world, &r.states, &r.actions)
+        .mermaid(&format!("{} VIOLATED", trace.property))
 }
 
 /// The clients' operations and the faults, in Jepsen's op shape.

@@ -16,10 +16,12 @@
 //! - States at the horizon have no successors.
 
 mod describe;
+mod diagram;
 mod state;
 mod svg;
 
 pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
+pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
 pub use state::*;
 
 use stateright::{Model, Property};
