@@ -135,6 +135,74 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
+    /// Runs every model under every fault scenario and prints the matrix:
+    /// which lock survives which fault.
+    ///
+    /// One row per model, one column per scenario (the standard faults, then
+    /// the extra scenarios that are faults of their own). Each cell is an
+    /// exhaustive check: `ok`, or the properties that do not hold (`mutex ✗20`:
+    /// mutual_exclusion violated, shortest counterexample 20 steps; `?`
+    /// inconclusive; `!` differs from the scenario's expectation; `*` checked
+    /// under the cut-down scenario that stands in for the column's). Writes
+    /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
+    /// per counterexample), comparison.json and comparison.html (one
+    /// self-contained page with a space-time diagram per counterexample), and
+    /// the trace files under <report-dir>/traces/. Appends the table to
+    /// $GITHUB_STEP_SUMMARY when that is set.
+    ///
+    /// Exit codes: 0 done (with --check: every verdict as expected); 1 with
+    /// --check, some verdict differs from its expectation (each is named); 3
+    /// with --check, some verdict is inconclusive; 4 bad input.
+    Compare {
+        /// Only this model (repeatable). Default: every model.
+        #[arg(long = "model", value_name = "ID")]
+        models: Vec<String>,
+        /// Only this scenario (repeatable). Default: every standard scenario in
+        /// --scenarios-dir, then every extra one that does not stand in for
+        /// another.
+        #[arg(long = "scenario", value_name = "FILE")]
+        scenarios: Vec<PathBuf>,
+        /// Only this property (repeatable).
+        #[arg(long = "property", value_parser = parse_property)]
+        properties: Vec<PropertyName>,
+        /// Exit 1 if any verdict differs from its scenario's expectation (an
+        /// unexpected violation, or an expected bug no longer found).
+        #[arg(long)]
+        check: bool,
+        /// Also write JUnit XML here: a suite per scenario, a case per
+        /// (model, property).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also estimate, per cell, the probability that a run violates each
+        /// property, by seeded random simulation (with 95% intervals).
+        #[arg(long)]
+        estimate: bool,
+        /// Simulated runs per cell for --estimate (default: each scenario's
+        /// simulation.runs).
+        #[arg(long, requires = "estimate")]
+        runs: Option<u64>,
+        /// The simulation seed for --estimate: a number or a commit hash.
+        #[arg(long, default_value = "0", env = "LOCKCHECK_SEED")]
+        seed: String,
+        /// Where the reports and traces are written.
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Write no report or trace files (print the matrix only).
+        #[arg(long)]
+        no_reports: bool,
+        /// Print comparison.json on stdout instead of the matrix.
+        #[arg(long)]
+        json: bool,
+        /// Search threads per check. Results are the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+        /// Also run what is too large for CI: on-demand scenarios, and models
+        /// a scenario lists in `on_demand_models` (instead of their stand-ins).
+        #[arg(long)]
+        on_demand: bool,
+    },
     /// Lists the models, their parameters, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -257,6 +325,36 @@ fn main() -> ExitCode {
             report_dir: (!no_traces).then_some(report_dir),
             json,
         }),
+        Command::Compare {
+            models,
+            scenarios,
+            properties,
+            check,
+            junit,
+            estimate,
+            runs,
+            seed,
+            report_dir,
+            no_reports,
+            json,
+            threads,
+            scenarios_dir,
+            on_demand,
+        } => compare(CompareArgs {
+            selection: lockcheck::compare::Selection {
+                models,
+                scenarios,
+                properties,
+                scenarios_dir,
+                on_demand,
+            },
+            check,
+            junit,
+            estimate: estimate.then_some((runs, seed)),
+            report_dir: (!no_reports).then_some(report_dir),
+            json,
+            threads,
+        }),
         Command::Check {
             models,
             scenarios,
@@ -348,6 +446,7 @@ fn simulate(args: SimulateArgs) -> u8 {
         ));
     }
     let options = SimOptions {
+        counterexamples: true,
         seed,
         seed_text: args.seed.clone(),
         runs: args.runs.unwrap_or(scenario.simulation.runs),
@@ -867,4 +966,219 @@ fn run_checks(args: CheckArgs) -> u8 {
         );
     }
     code
+}
+
+struct CompareArgs {
+    selection: lockcheck::compare::Selection,
+    check: bool,
+    junit: Option<PathBuf>,
+    /// `(runs, seed)` with --estimate.
+    estimate: Option<(Option<u64>, String)>,
+    report_dir: Option<PathBuf>,
+    json: bool,
+    threads: usize,
+}
+
+/// The command a report says produced it: the options that change its
+/// content, not --threads or where it was written.
+fn compare_command(args: &CompareArgs) -> String {
+    let sel = &args.selection;
+    let mut cmd = String::from("cargo run --release -- compare");
+    for m in &sel.models {
+        cmd.push_str(&format!(" --model {m}"));
+    }
+    for s in &sel.scenarios {
+        cmd.push_str(&format!(" --scenario {}", s.display()));
+    }
+    for p in &sel.properties {
+        cmd.push_str(&format!(" --property {p}"));
+    }
+    if sel.on_demand {
+        cmd.push_str(" --on-demand");
+    }
+    if let Some((runs, seed)) = &args.estimate {
+        cmd.push_str(" --estimate");
+        if let Some(r) = runs {
+            cmd.push_str(&format!(" --runs {r}"));
+        }
+        if seed != "0" {
+            cmd.push_str(&format!(" --seed {seed}"));
+        }
+    }
+    cmd
+}
+
+fn compare(args: CompareArgs) -> u8 {
+    use lockcheck::compare;
+    use std::io::IsTerminal;
+
+    let plan = match compare::plan(&args.selection) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return exit::BAD_INPUT;
+        }
+    };
+    let estimate = match &args.estimate {
+        Some((runs, seed_text)) => match lockcheck::check::simulate::parse_seed(seed_text) {
+            Ok(seed) => Some(compare::EstimateOptions {
+                runs: *runs,
+                seed,
+                seed_text: seed_text.clone(),
+            }),
+            Err(e) => {
+                eprintln!("error: --seed: {e}");
+                return exit::BAD_INPUT;
+            }
+        },
+        None => None,
+    };
+    let total = plan.checks()
+        + if estimate.is_some() {
+            plan.cells
+                .iter()
+                .filter(|c| c.status != compare::CellStatus::NotApplicable)
+                .count()
+        } else {
+            0
+        };
+    // A bar on a terminal; in CI (stderr not a terminal), a quiet line per check.
+    let terminal = std::io::stderr().is_terminal();
+    let bar = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} [{elapsed_precise}, about {eta} left] {msg}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let mut done = 0usize;
+    let mut seconds: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut on_start = |model: &str, scenario: &str| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{model} under {scenario}"));
+        }
+    };
+    let mut on_cell = |cell: &compare::Cell, secs: f64| {
+        done += 1;
+        let scenario = cell
+            .report
+            .as_ref()
+            .map_or(cell.scenario.clone(), |r| r.scenario.clone());
+        *seconds.entry(scenario.clone()).or_default() += secs;
+        match &bar {
+            Some(bar) => bar.inc(1),
+            None => eprintln!(
+                "[{done:>3}/{total}] {} under {scenario}: {} ({secs:.1} s)",
+                cell.model,
+                compare::cell_text(cell)
+            ),
+        }
+    };
+    let started = Instant::now();
+    let run_options = compare::RunOptions {
+        threads: args.threads,
+        report_dir: args.report_dir.clone(),
+        estimate,
+        command: compare_command(&args),
+    };
+    let result = compare::run(
+        plan,
+        &args.selection,
+        &run_options,
+        &mut on_start,
+        &mut on_cell,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let comparison = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    eprintln!(
+        "compared {} cells in {:.1} s",
+        comparison.cells.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let json = match serde_json::to_string_pretty(&comparison) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: cannot serialize the comparison: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", compare::render_matrix(&comparison));
+        println!("\n{}\n", compare::LEGEND);
+        print!("{}", compare::render_mismatches(&comparison));
+        println!("{}", compare::render_summary(&comparison));
+    }
+
+    let mut writes: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(dir) = &args.report_dir {
+        writes.push((
+            dir.join("comparison.md"),
+            compare::render_markdown(&comparison),
+        ));
+        writes.push((dir.join("comparison.json"), json + "\n"));
+        writes.push((
+            dir.join("comparison.html"),
+            compare::render_html(&comparison, &[]),
+        ));
+    }
+    if let Some(file) = &args.junit {
+        writes.push((file.clone(), compare::render_junit(&comparison, &seconds)));
+    }
+    for (path, text) in &writes {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return exit::BAD_INPUT;
+        }
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::BAD_INPUT;
+        }
+        if !args.json {
+            println!("wrote {}", path.display());
+        }
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write;
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(compare::render_step_summary(&comparison).as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "warning: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                PathBuf::from(&summary).display()
+            );
+        }
+    }
+
+    if !args.check {
+        return exit::OK;
+    }
+    let diffs = comparison.differences();
+    if diffs.iter().any(|d| !d.inconclusive()) {
+        exit::UNEXPECTED
+    } else if !diffs.is_empty() {
+        exit::INCONCLUSIVE
+    } else {
+        exit::OK
+    }
 }

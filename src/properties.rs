@@ -52,6 +52,16 @@ impl PropertyName {
         }
     }
 
+    /// The abbreviation the comparison matrix uses.
+    pub fn short(self) -> &'static str {
+        match self {
+            PropertyName::MutualExclusion => "mutex",
+            PropertyName::ResourceSafe => "resource",
+            PropertyName::LockAcquired => "acquired",
+            PropertyName::Progress => "progress",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<PropertyName> {
         PropertyName::ALL.into_iter().find(|p| p.as_str() == name)
     }

@@ -53,6 +53,11 @@ pub struct Scenario {
     /// large to search in CI: `check` runs them only with `--on-demand` or
     /// when named with `--model` (their `expect`, if any, is then used).
     pub on_demand_models: Vec<ModelId>,
+    /// For an `extra` scenario: the standard scenario (by file name without
+    /// `.json`) whose fault it cuts down for models too large there. `compare`
+    /// shows its verdicts in that scenario's column for the models the
+    /// standard scenario lists in `on_demand_models`.
+    pub stands_in_for: Option<String>,
     /// Defaults for `lockcheck simulate`.
     pub simulation: SimulationSpec,
 }
@@ -129,6 +134,8 @@ struct RawScenario {
     #[serde(default)]
     on_demand_models: Vec<ModelId>,
     #[serde(default)]
+    stands_in_for: Option<String>,
+    #[serde(default)]
     simulation: SimulationSpec,
 }
 
@@ -140,6 +147,11 @@ impl TryFrom<RawScenario> for Scenario {
                 "`clients` is {}, expected 1 to 8 (the world addresses nodes with one byte and exhaustive search beyond a handful of clients is hopeless)",
                 raw.clients
             ));
+        }
+        if raw.stands_in_for.is_some() && raw.tier != Tier::Extra {
+            return Err(
+                "`stands_in_for` names the standard scenario that an `extra` scenario cuts down; this scenario's `tier` is not `extra`".into(),
+            );
         }
         if raw.rounds == 0 {
             return Err("`rounds` is 0, expected at least 1".into());
@@ -180,6 +192,7 @@ impl TryFrom<RawScenario> for Scenario {
             expect: raw.expect,
             tier: raw.tier,
             on_demand_models: raw.on_demand_models,
+            stands_in_for: raw.stands_in_for,
             simulation: raw.simulation,
         })
     }

@@ -189,6 +189,7 @@ fn sweep(model: &str, seed: u64, threads: usize, out: &Path) -> Vec<(String, Vec
     let (file, scenario) = scenario("gc-pause");
     let _ = std::fs::remove_dir_all(out);
     let options = SimOptions {
+        counterexamples: true,
         seed,
         seed_text: seed.to_string(),
         runs: 150,
@@ -247,6 +248,7 @@ proptest! {
         let (file, scenario) = scenario("gc-pause");
         let out = dir(&format!("sim-shrink-{seed}"));
         let options = SimOptions {
+            counterexamples: true,
             seed,
             seed_text: seed.to_string(),
             runs: 200,

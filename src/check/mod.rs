@@ -16,7 +16,7 @@ use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::{ExpectedVerdict, Scenario};
 use crate::trace::{self, TraceFile};
-use crate::world::{World, WorldConfig, describe_action, step_view};
+use crate::world::{Diagram, World, WorldConfig, describe_action, step_view};
 use bfs::{Bound, SearchLimits, Stop};
 
 /// How to run one check.
@@ -93,6 +93,8 @@ pub struct PathReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_file: Option<PathBuf>,
     pub reproduce: String,
+    /// The path as a space-time diagram, for reports.
+    pub diagram: Diagram,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -270,6 +272,7 @@ pub fn run<M: LockModel>(
                     _ => None,
                 };
                 Some(PathReport {
+                    diagram: crate::world::diagram(&world, &d.states, &d.actions),
                     rows,
                     trace_file,
                     reproduce: reproduce_command(

@@ -46,6 +46,9 @@ pub struct SimOptions {
     pub steps_max: usize,
     pub threads: usize,
     pub report_dir: Option<PathBuf>,
+    /// Shrink the first violating run of each property into a counterexample
+    /// (`compare --estimate` only counts, and skips this).
+    pub counterexamples: bool,
 }
 
 /// Parses a seed: a decimal number, or a 40-hex-digit commit hash (so CI can
@@ -392,7 +395,9 @@ pub fn run<M: LockModel>(
             .collect();
         let first = hits.first().map(|(r, _)| *r);
         let counterexample = match hits.first() {
-            Some((run, w)) if name.kind() != PropertyKind::Reachability => {
+            Some((run, w))
+                if options.counterexamples && name.kind() != PropertyKind::Reachability =>
+            {
                 let original = w.decided_at[i].expect("hit");
                 let path = shrink(&world, w.init_index, w.actions[..original].to_vec(), i);
                 let mut state = world.init_states().swap_remove(w.init_index);

@@ -1,0 +1,603 @@
+//! `lockcheck compare`: every model under every fault, as one matrix.
+//!
+//! A row per model, a column per scenario (the standard faults, then the
+//! extra scenarios that are faults of their own, such as failover). Each cell
+//! is one exhaustive check, or, where the model is too large for the column's
+//! scenario, the check under the cut-down scenario that `stands_in_for` it
+//! (marked `*`), or "on demand" when there is none. With `--estimate` each cell
+//! also gets the seeded simulator's failure rates.
+//!
+//! Everything in [`Comparison`] is a pure function of the models, the scenario
+//! files and the options, so the reports it renders are byte-identical from
+//! run to run; timings go to stderr only.
+
+mod html;
+mod junit;
+mod spacetime;
+mod text;
+
+pub use html::render_html;
+pub use junit::render_junit;
+pub use spacetime::spacetime_svg;
+pub use text::{
+    LEGEND, cell_text, estimate_table, markdown_table, render_markdown, render_matrix,
+    render_mismatches, render_step_summary, render_summary,
+};
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::check::simulate::{SimOptions, wilson_interval};
+use crate::check::{CheckOptions, CheckReport, Verdict, resolve_limits};
+use crate::models::{self, ModelEntry};
+use crate::properties::PropertyName;
+use crate::scenario::{ExpectedVerdict, Scenario, Tier};
+
+/// A scenario column.
+#[derive(Clone, Debug, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub tier: Tier,
+    /// The cut-down scenarios standing in for this one where it is too large,
+    /// as (scenario name, models).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stand_ins: Vec<(String, Vec<String>)>,
+}
+
+/// A model row.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub summary: String,
+}
+
+/// Why a cell was, or was not, checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellStatus {
+    /// Checked under the column's scenario.
+    Checked,
+    /// Checked under a cut-down scenario standing in for the column's.
+    StandIn,
+    /// Too large for the default run and nothing stands in: `--on-demand`
+    /// runs it.
+    OnDemand,
+    /// The scenario does not apply to this model (it names only some).
+    NotApplicable,
+}
+
+/// One property's failure rate under seeded random simulation.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateEstimate {
+    pub property: PropertyName,
+    pub runs_hit: u64,
+    /// `runs_hit / runs`.
+    pub rate: f64,
+    /// The Wilson score 95% confidence interval of the rate.
+    pub ci95: (f64, f64),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    pub runs: u64,
+    pub seed: String,
+    pub fault_percent: u32,
+    /// Runs that reached `steps_max` before the horizon (they count as not
+    /// violating).
+    pub runs_cut_at_steps_max: u64,
+    /// Safety and bounded liveness properties only (for `lock_acquired` a hit
+    /// is not a failure).
+    pub properties: Vec<RateEstimate>,
+    /// The command that reruns this estimate with counterexamples.
+    pub command: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    pub model: String,
+    /// The column.
+    pub scenario: String,
+    pub status: CellStatus,
+    /// The scenario actually checked, when a stand-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_under: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<CheckReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
+}
+
+impl Cell {
+    /// The properties whose verdict differs from the expectation, decided
+    /// ones only.
+    pub fn differences(&self) -> Vec<Difference> {
+        let Some(report) = &self.report else {
+            return Vec::new();
+        };
+        report
+            .properties
+            .iter()
+            .filter(|p| !p.as_expected())
+            .map(|p| Difference {
+                model: self.model.clone(),
+                scenario: report.scenario.clone(),
+                property: p.property,
+                expected: p.expected,
+                verdict: p.verdict.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A verdict that is not what the scenario expects.
+#[derive(Clone, Debug, Serialize)]
+pub struct Difference {
+    pub model: String,
+    pub scenario: String,
+    pub property: PropertyName,
+    pub expected: Option<ExpectedVerdict>,
+    pub verdict: Verdict,
+}
+
+impl Difference {
+    pub fn inconclusive(&self) -> bool {
+        matches!(self.verdict, Verdict::Inconclusive { .. })
+    }
+
+    /// One line naming the difference and what it means.
+    pub fn describe(&self) -> String {
+        let got = match &self.verdict {
+            Verdict::Holds { .. } => "holds".to_string(),
+            Verdict::Violated { steps: Some(n) } => format!("violated in {n} steps"),
+            Verdict::Violated { steps: None } => "violated".to_string(),
+            Verdict::Inconclusive { reason } => format!("inconclusive ({reason})"),
+        };
+        let meaning = match (&self.verdict, self.expected) {
+            (Verdict::Holds { .. }, Some(ExpectedVerdict::Violated)) => {
+                "an expected bug is no longer found"
+            }
+            (Verdict::Violated { .. }, _) => "an unexpected violation",
+            (Verdict::Inconclusive { .. }, _) => "the search did not decide",
+            _ => "unexpected",
+        };
+        let expected = self
+            .expected
+            .map_or("no expectation".to_string(), |e| format!("expected {e}"));
+        format!(
+            "{} under {}: {} {expected}, got {got}: {meaning}",
+            self.model, self.scenario, self.property
+        )
+    }
+}
+
+/// The whole comparison: what `comparison.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub lockcheck_version: String,
+    /// The command that produced it.
+    pub command: String,
+    pub properties: Vec<PropertyName>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    /// Row-major: `cells[r * columns.len() + c]`.
+    pub cells: Vec<Cell>,
+}
+
+impl Comparison {
+    pub fn cell(&self, row: usize, column: usize) -> &Cell {
+        &self.cells[row * self.columns.len() + column]
+    }
+
+    pub fn differences(&self) -> Vec<Difference> {
+        self.cells.iter().flat_map(Cell::differences).collect()
+    }
+
+    /// Every checked cell's violated properties that have a counterexample,
+    /// in row then column order.
+    pub fn violations(&self) -> Vec<(&Cell, &crate::check::PropertyReport)> {
+        let mut out = Vec::new();
+        for cell in &self.cells {
+            if let Some(report) = &cell.report {
+                for p in &report.properties {
+                    if matches!(p.verdict, Verdict::Violated { steps: Some(_) }) && p.path.is_some()
+                    {
+                        out.push((cell, p));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The anchor of a counterexample in the Markdown and HTML reports.
+pub fn anchor(model: &str, scenario: &str, property: PropertyName) -> String {
+    format!("cex-{model}-{scenario}-{property}").replace('_', "-")
+}
+
+/// The order of the standard columns that have one: no fault, then the
+/// faults a lock meets most often, then the harshest networks.
+const COLUMN_ORDER: &[&str] = &[
+    "no-faults",
+    "holder-crash",
+    "gc-pause",
+    "clock-jump",
+    "clock-drift",
+    "message-loss",
+    "partition",
+    "server-restart",
+    "async-network",
+    "crowd-atomic",
+];
+
+/// What to compare.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Model ids; empty: every model.
+    pub models: Vec<String>,
+    /// Scenario files; empty: every standard and extra scenario in
+    /// `scenarios_dir`.
+    pub scenarios: Vec<PathBuf>,
+    /// Properties; empty: all.
+    pub properties: Vec<PropertyName>,
+    pub scenarios_dir: PathBuf,
+    /// Also run what is too large for CI.
+    pub on_demand: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct EstimateOptions {
+    /// Runs per cell; `None`: each scenario's `simulation.runs`.
+    pub runs: Option<u64>,
+    pub seed: u64,
+    pub seed_text: String,
+}
+
+/// One planned check.
+pub struct PlannedCell {
+    pub row: usize,
+    pub column: usize,
+    pub status: CellStatus,
+    /// The scenario to check (the column's, or its stand-in), when checked.
+    pub scenario: Option<(PathBuf, Scenario)>,
+}
+
+/// The comparison before anything ran.
+pub struct Plan {
+    pub columns: Vec<(Column, Scenario)>,
+    pub rows: Vec<ModelEntry>,
+    pub cells: Vec<PlannedCell>,
+}
+
+impl Plan {
+    pub fn checks(&self) -> usize {
+        self.cells.iter().filter(|c| c.scenario.is_some()).count()
+    }
+}
+
+/// Loads and validates the scenarios and lays out the matrix. Errors name the
+/// file (and for a bad scenario, the line and column).
+pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
+    let mut errors = Vec::new();
+    for id in &selection.models {
+        if models::find(id).is_none() {
+            let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
+            errors.push(format!(
+                "unknown model `{id}`; known models: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    let explicit = !selection.scenarios.is_empty();
+    // Every scenario in the directory is loaded (stand-ins live there too),
+    // plus any named outside it.
+    let mut files = match scenario_files(&selection.scenarios_dir) {
+        Ok(f) => f,
+        Err(e) if explicit => {
+            let _ = e;
+            Vec::new()
+        }
+        Err(e) => return Err(vec![e]),
+    };
+    for f in &selection.scenarios {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
+    let mut loaded = Vec::new();
+    for file in &files {
+        match Scenario::load(file) {
+            Ok(s) => loaded.push((file.clone(), s)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for (file, s) in &loaded {
+        if let Some(target) = &s.stands_in_for
+            && !loaded.iter().any(|(f, _)| &Scenario::name_of(f) == target)
+        {
+            errors.push(format!(
+                "{}: `stands_in_for` names `{target}`, but there is no {target}.json beside it",
+                file.display()
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let chosen: Vec<&(PathBuf, Scenario)> = if explicit {
+        selection
+            .scenarios
+            .iter()
+            .map(|f| loaded.iter().find(|(g, _)| g == f).expect("loaded above"))
+            .collect()
+    } else {
+        let mut standard: Vec<&(PathBuf, Scenario)> = loaded
+            .iter()
+            .filter(|(_, s)| s.tier == Tier::Standard)
+            .collect();
+        // The usual faults first, from none to the harshest, then the rest
+        // alphabetically.
+        standard.sort_by_key(|(f, _)| {
+            let name = Scenario::name_of(f);
+            let rank = COLUMN_ORDER
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(COLUMN_ORDER.len());
+            (rank, name)
+        });
+        let extra = loaded.iter().filter(|(_, s)| {
+            (s.tier == Tier::Extra && s.stands_in_for.is_none())
+                || (s.tier == Tier::OnDemand && selection.on_demand)
+        });
+        standard.extend(extra);
+        standard
+    };
+
+    let rows: Vec<ModelEntry> = if selection.models.is_empty() {
+        models::all()
+    } else {
+        models::all()
+            .into_iter()
+            .filter(|m| selection.models.iter().any(|id| id == m.id))
+            .collect()
+    };
+
+    let mut columns = Vec::new();
+    for (file, scenario) in &chosen {
+        let name = Scenario::name_of(file);
+        let mut stand_ins = Vec::new();
+        for (f, s) in &loaded {
+            if s.stands_in_for.as_deref() == Some(name.as_str()) {
+                let ids: Vec<String> = s.expect.keys().map(|m| m.0.clone()).collect();
+                stand_ins.push((Scenario::name_of(f), ids));
+            }
+        }
+        columns.push((
+            Column {
+                name,
+                file: file.clone(),
+                description: scenario.description.clone(),
+                tier: scenario.tier,
+                stand_ins,
+            },
+            scenario.clone(),
+        ));
+    }
+
+    let mut cells = Vec::new();
+    for (r, model) in rows.iter().enumerate() {
+        for (c, (column, scenario)) in columns.iter().enumerate() {
+            let named = scenario.expect.keys().any(|m| m.0 == model.id);
+            let too_large = scenario.on_demand_models.iter().any(|m| m.0 == model.id);
+            let stand_in = || {
+                loaded.iter().find(|(f, s)| {
+                    s.stands_in_for.as_deref() == Some(column.name.as_str())
+                        && s.expect.keys().any(|m| m.0 == model.id)
+                        && f != &column.file
+                })
+            };
+            let (status, run) = if too_large && !selection.on_demand {
+                match stand_in() {
+                    Some(found) => (CellStatus::StandIn, Some(found.clone())),
+                    None => (CellStatus::OnDemand, None),
+                }
+            } else if named || too_large || (explicit && !selection.models.is_empty()) {
+                (
+                    CellStatus::Checked,
+                    Some((column.file.clone(), scenario.clone())),
+                )
+            } else {
+                (CellStatus::NotApplicable, None)
+            };
+            cells.push(PlannedCell {
+                row: r,
+                column: c,
+                status,
+                scenario: run,
+            });
+        }
+    }
+    if columns.is_empty() || rows.is_empty() {
+        return Err(vec![
+            "nothing to compare: no scenario or no model selected".into(),
+        ]);
+    }
+    Ok(Plan {
+        columns,
+        rows,
+        cells,
+    })
+}
+
+/// The scenario files in `dir`, sorted.
+pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "{}: cannot read the scenarios directory: {e}",
+            dir.display()
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// How to run a plan.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Search (and simulation) threads per check.
+    pub threads: usize,
+    /// Where trace files are written (under `traces/`); `None`: nowhere.
+    pub report_dir: Option<PathBuf>,
+    /// Also estimate failure rates by simulation.
+    pub estimate: Option<EstimateOptions>,
+    /// The command the reports say produced them.
+    pub command: String,
+}
+
+/// Runs the plan. `on_start(model, scenario)` is called before each check
+/// or simulation and `on_cell(cell, seconds)` after it, for progress.
+pub fn run(
+    plan: Plan,
+    selection: &Selection,
+    options: &RunOptions,
+    on_start: &mut dyn FnMut(&str, &str),
+    on_cell: &mut dyn FnMut(&Cell, f64),
+) -> Result<Comparison, String> {
+    let mut cells = Vec::with_capacity(plan.cells.len());
+    for planned in &plan.cells {
+        let model = &plan.rows[planned.row];
+        let (column, column_scenario) = &plan.columns[planned.column];
+        let mut cell = Cell {
+            model: model.id.to_string(),
+            scenario: column.name.clone(),
+            status: planned.status,
+            checked_under: None,
+            report: None,
+            estimate: None,
+        };
+        if let Some((file, scenario)) = &planned.scenario {
+            let name = Scenario::name_of(file);
+            on_start(model.id, &name);
+            let started = std::time::Instant::now();
+            let options = CheckOptions {
+                limits: resolve_limits(scenario, None, None, None),
+                threads: options.threads,
+                report_dir: options.report_dir.clone(),
+                progress: false,
+                reproduce_flags: Vec::new(),
+            };
+            let mut report = model.run(scenario, file, &options)?;
+            if !selection.properties.is_empty() {
+                report
+                    .properties
+                    .retain(|p| selection.properties.contains(&p.property));
+            }
+            if planned.status == CellStatus::StandIn {
+                cell.checked_under = Some(name);
+            }
+            cell.report = Some(report);
+            on_cell(&cell, started.elapsed().as_secs_f64());
+        }
+        let applies = planned.status != CellStatus::NotApplicable;
+        if let (Some(e), true) = (&options.estimate, applies) {
+            on_start(model.id, &format!("{} (simulating)", column.name));
+            let started = std::time::Instant::now();
+            cell.estimate = Some(estimate_cell(
+                model,
+                column_scenario,
+                &column.file,
+                e,
+                options.threads,
+                &selection.properties,
+            )?);
+            on_cell(&cell, started.elapsed().as_secs_f64());
+        }
+        cells.push(cell);
+    }
+    let properties = if selection.properties.is_empty() {
+        PropertyName::ALL.to_vec()
+    } else {
+        PropertyName::ALL
+            .into_iter()
+            .filter(|p| selection.properties.contains(p))
+            .collect()
+    };
+    Ok(Comparison {
+        lockcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: options.command.clone(),
+        properties,
+        columns: plan.columns.into_iter().map(|(c, _)| c).collect(),
+        rows: plan
+            .rows
+            .iter()
+            .map(|m| Row {
+                id: m.id.to_string(),
+                summary: m.summary.to_string(),
+            })
+            .collect(),
+        cells,
+    })
+}
+
+fn estimate_cell(
+    model: &ModelEntry,
+    scenario: &Scenario,
+    file: &Path,
+    e: &EstimateOptions,
+    threads: usize,
+    only: &[PropertyName],
+) -> Result<Estimate, String> {
+    let runs = e.runs.unwrap_or(scenario.simulation.runs);
+    let options = SimOptions {
+        seed: e.seed,
+        seed_text: e.seed_text.clone(),
+        runs,
+        shard: (1, 1),
+        fault_percent: scenario.simulation.fault_percent,
+        steps_max: scenario.simulation.steps_max,
+        threads,
+        report_dir: None,
+        counterexamples: false,
+    };
+    let report = (model.simulate)(model.id, scenario, file, &options)?;
+    let properties = report
+        .properties
+        .iter()
+        .filter(|p| p.property.kind() != crate::properties::PropertyKind::Reachability)
+        .filter(|p| only.is_empty() || only.contains(&p.property))
+        .map(|p| RateEstimate {
+            property: p.property,
+            runs_hit: p.runs_hit,
+            rate: if runs == 0 {
+                0.0
+            } else {
+                p.runs_hit as f64 / runs as f64
+            },
+            ci95: wilson_interval(p.runs_hit, runs),
+        })
+        .collect();
+    Ok(Estimate {
+        runs,
+        seed: e.seed_text.clone(),
+        fault_percent: options.fault_percent,
+        runs_cut_at_steps_max: report.runs_cut_at_steps_max,
+        properties,
+        command: format!(
+            "cargo run --release -- simulate --model {} --scenario {} --seed {} --runs {runs}",
+            model.id,
+            file.display(),
+            e.seed_text
+        ),
+    })
+}

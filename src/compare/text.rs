@@ -1,0 +1,363 @@
+//! The comparison as text: the terminal matrix and the Markdown report.
+
+use std::fmt::Write;
+
+use super::{Cell, CellStatus, Comparison, anchor};
+use crate::check::{Verdict, replay_command};
+use crate::properties::PropertyKind;
+
+/// The notation, shared by the terminal, Markdown and HTML.
+pub const LEGEND: &str = "ok: every property as expected and holding; `mutex ✗20`: mutual_exclusion violated, \
+shortest counterexample 20 steps (`resource`: resource_safe, `progress`: bounded progress, `acquired`: \
+no client can ever acquire); `?`: inconclusive (a search bound was hit); `!`: differs from the scenario's \
+expectation; `*`: checked under the cut-down scenario that stands in for this one; `on demand`: too large \
+for the default run (`compare --on-demand`); `n/a`: the scenario does not apply to the model.";
+
+/// One property's entry in a cell, or `None` when it holds as expected.
+fn entry(p: &crate::check::PropertyReport) -> Option<String> {
+    let mark = if p.as_expected() { "" } else { "!" };
+    let short = p.property.short();
+    match &p.verdict {
+        Verdict::Holds { .. } if p.as_expected() => None,
+        Verdict::Holds { .. } => Some(format!("{short} ✓{mark}")),
+        Verdict::Violated { steps: Some(n) } => Some(format!("{short} ✗{n}{mark}")),
+        Verdict::Violated { steps: None } => Some(format!("{short} ✗{mark}")),
+        Verdict::Inconclusive { .. } => Some(format!("{short} ?")),
+    }
+}
+
+/// A cell in the matrix notation (see [`LEGEND`]).
+pub fn cell_text(cell: &Cell) -> String {
+    match cell.status {
+        CellStatus::NotApplicable => "n/a".into(),
+        CellStatus::OnDemand => "on demand".into(),
+        CellStatus::Checked | CellStatus::StandIn => {
+            let Some(report) = &cell.report else {
+                return "?".into();
+            };
+            let entries: Vec<String> = report.properties.iter().filter_map(entry).collect();
+            let mut text = if entries.is_empty() {
+                "ok".to_string()
+            } else {
+                entries.join(", ")
+            };
+            if cell.status == CellStatus::StandIn {
+                text.push('*');
+            }
+            text
+        }
+    }
+}
+
+/// The matrix as an aligned plain-text table.
+pub fn render_matrix(c: &Comparison) -> String {
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut header = vec!["model".to_string()];
+    header.extend(c.columns.iter().map(|col| col.name.clone()));
+    table.push(header);
+    for (r, row) in c.rows.iter().enumerate() {
+        let mut line = vec![row.id.clone()];
+        line.extend((0..c.columns.len()).map(|col| cell_text(c.cell(r, col))));
+        table.push(line);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (n, line) in table.iter().enumerate() {
+        let mut text = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            text.push_str(cell);
+            text.push_str(&" ".repeat(pad));
+            text.push_str("  ");
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+        if n == 0 {
+            let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            let _ = writeln!(out, "{}", "-".repeat(total));
+        }
+    }
+    out
+}
+
+/// Every verdict that differs from its expectation, one line each.
+pub fn render_mismatches(c: &Comparison) -> String {
+    let mut out = String::new();
+    for d in c.differences() {
+        let _ = writeln!(out, "DIFFERS: {}", d.describe());
+    }
+    out
+}
+
+fn checked_count(c: &Comparison) -> (usize, usize) {
+    let checked = c.cells.iter().filter(|x| x.report.is_some()).count();
+    let unexpected = c
+        .cells
+        .iter()
+        .filter(|x| !x.differences().is_empty())
+        .count();
+    (checked, unexpected)
+}
+
+/// One line saying how the run went.
+pub fn render_summary(c: &Comparison) -> String {
+    let (checked, unexpected) = checked_count(c);
+    let on_demand = c
+        .cells
+        .iter()
+        .filter(|x| x.status == CellStatus::OnDemand)
+        .count();
+    let mut line = format!(
+        "{checked} check{}: {} as expected, {unexpected} not",
+        if checked == 1 { "" } else { "s" },
+        checked - unexpected
+    );
+    if on_demand > 0 {
+        let _ = write!(
+            line,
+            "; {on_demand} too large for the default run (compare --on-demand)"
+        );
+    }
+    line
+}
+
+/// The matrix as a Markdown table; with `links`, each violation links to its
+/// counterexample's section.
+pub fn markdown_table(c: &Comparison, links: bool) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "| model |");
+    for col in &c.columns {
+        let _ = write!(out, " {} |", col.name);
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(c.columns.len() + 1));
+    out.push_str("|\n");
+    for (r, row) in c.rows.iter().enumerate() {
+        let _ = write!(out, "| `{}` |", row.id);
+        for col in 0..c.columns.len() {
+            let cell = c.cell(r, col);
+            let text = match (&cell.report, links) {
+                (Some(report), true) => {
+                    let linked: Vec<String> = report
+                        .properties
+                        .iter()
+                        .filter_map(|p| {
+                            let e = entry(p)?;
+                            Some(match (&p.verdict, &p.path) {
+                                (Verdict::Violated { steps: Some(_) }, Some(_)) => format!(
+                                    "[{e}](#{})",
+                                    anchor(&cell.model, &report.scenario, p.property)
+                                ),
+                                _ => e,
+                            })
+                        })
+                        .collect();
+                    let mut t = if linked.is_empty() {
+                        "ok".to_string()
+                    } else {
+                        linked.join(", ")
+                    };
+                    if cell.status == CellStatus::StandIn {
+                        t.push_str("\\*");
+                    }
+                    t
+                }
+                _ => cell_text(cell),
+            };
+            let _ = write!(out, " {text} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Where the stand-in verdicts come from.
+fn stand_in_notes(c: &Comparison) -> String {
+    let mut out = String::new();
+    for col in &c.columns {
+        for (name, models) in &col.stand_ins {
+            let used: Vec<&String> = models
+                .iter()
+                .filter(|m| {
+                    c.cells.iter().any(|x| {
+                        &x.model == *m
+                            && x.scenario == col.name
+                            && x.checked_under.as_deref() == Some(name.as_str())
+                    })
+                })
+                .collect();
+            if !used.is_empty() {
+                let ids: Vec<String> = used.iter().map(|m| format!("`{m}`")).collect();
+                let _ = writeln!(
+                    out,
+                    "- {}\\*: under `{name}` for {}",
+                    col.name,
+                    ids.join(", ")
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The failure-rate table of `--estimate`, in Markdown; empty without it.
+pub fn estimate_table(c: &Comparison) -> String {
+    let any = c.cells.iter().find_map(|x| x.estimate.as_ref());
+    let Some(first) = any else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Seeded random simulation of each scenario (seed {}, {} runs per cell unless the scenario says otherwise, \
+         {}% of steps faults): the share of runs that violated each property, with its 95% Wilson interval. \
+         A rate is a rate under the simulator's scheduling policy, not a production probability; P(success) = 1 − P(failure).\n",
+        first.seed, first.runs, first.fault_percent
+    );
+    let _ = write!(out, "| model |");
+    for col in &c.columns {
+        let _ = write!(out, " {} |", col.name);
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(c.columns.len() + 1));
+    out.push_str("|\n");
+    for (r, row) in c.rows.iter().enumerate() {
+        let _ = write!(out, "| `{}` |", row.id);
+        for col in 0..c.columns.len() {
+            let cell = c.cell(r, col);
+            let text = match &cell.estimate {
+                None => "n/a".to_string(),
+                Some(e) => {
+                    let hits: Vec<String> = e
+                        .properties
+                        .iter()
+                        .filter(|p| p.runs_hit > 0)
+                        .map(|p| {
+                            format!(
+                                "{} {:.1}% [{:.1}–{:.1}]",
+                                p.property.short(),
+                                100.0 * p.rate,
+                                100.0 * p.ci95.0,
+                                100.0 * p.ci95.1
+                            )
+                        })
+                        .collect();
+                    if hits.is_empty() {
+                        format!("0/{} [0–{:.1}%]", e.runs, 100.0 * wilson_upper(e.runs))
+                    } else {
+                        hits.join(", ")
+                    }
+                }
+            };
+            let _ = write!(out, " {text} |");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn wilson_upper(runs: u64) -> f64 {
+    crate::check::simulate::wilson_interval(0, runs).1
+}
+
+/// The Markdown report: the table, the differences, the failure rates, then
+/// every counterexample as a Mermaid sequence diagram with its replay command.
+pub fn render_markdown(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Which lock survives which fault\n");
+    let _ = writeln!(
+        out,
+        "Written by `{}` (lockcheck {}). Each cell is an exhaustive search of every behaviour of the \
+         model under the column's scenario, up to the scenario's horizon; `lockcheck list` describes the \
+         models and scenarios, and each model's source file explains its verdicts.\n",
+        c.command, c.lockcheck_version
+    );
+    out.push_str(&markdown_table(c, true));
+    let _ = writeln!(out, "\n{LEGEND}\n");
+    let notes = stand_in_notes(c);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "Stand-ins:\n\n{notes}");
+    }
+    let _ = writeln!(out, "{}.\n", render_summary(c));
+    let diffs = c.differences();
+    let _ = writeln!(out, "## Differences from the expectations\n");
+    if diffs.is_empty() {
+        let _ = writeln!(
+            out,
+            "None: every verdict is what its scenario expects (a known bug is an expected violation).\n"
+        );
+    } else {
+        for d in &diffs {
+            let _ = writeln!(out, "- {}", d.describe());
+        }
+        out.push('\n');
+    }
+    let estimates = estimate_table(c);
+    if !estimates.is_empty() {
+        let _ = writeln!(out, "## Probability of failure\n\n{estimates}");
+    }
+    let violations = c.violations();
+    if !violations.is_empty() {
+        let _ = writeln!(out, "## Counterexamples\n");
+        let _ = writeln!(
+            out,
+            "The shortest counterexample of every violation, as a sequence diagram (arrows are messages, \
+             crossed arrows lost messages, notes timers and faults, bars a client that believes it holds \
+             the lock). The replay command re-executes the trace file this run wrote; the reproduce \
+             command searches again.\n"
+        );
+    }
+    for (cell, p) in violations {
+        let report = cell.report.as_ref().expect("violations come from reports");
+        let path = p.path.as_ref().expect("violations have paths");
+        let steps = path.rows.len() - 1;
+        let _ = writeln!(
+            out,
+            "<a id=\"{}\"></a>\n### `{}` under {}: {} violated in {steps} steps\n",
+            anchor(&cell.model, &report.scenario, p.property),
+            cell.model,
+            report.scenario,
+            p.property
+        );
+        let expected = match p.expected {
+            Some(e) if p.as_expected() => format!("Expected {e}: a known, documented weakness."),
+            Some(e) => format!("**Expected {e}: this violation is a regression.**"),
+            None => "No expectation.".to_string(),
+        };
+        let bounded = if p.property.kind() == PropertyKind::BoundedLiveness {
+            " (Bounded: some client is not done when real time reaches the horizon.)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{expected}{bounded}\n");
+        let _ = writeln!(
+            out,
+            "```mermaid\n{}```\n",
+            path.diagram.mermaid(&format!("{} VIOLATED", p.property))
+        );
+        if let Some(file) = &path.trace_file {
+            let _ = writeln!(out, "- replay: `{}`", replay_command(file));
+        }
+        let _ = writeln!(out, "- reproduce: `{}`\n", path.reproduce);
+    }
+    out
+}
+
+/// The short summary for `$GITHUB_STEP_SUMMARY`: the table and the
+/// differences, without counterexamples.
+pub fn render_step_summary(c: &Comparison) -> String {
+    let mut out = String::from("## lockcheck compare\n\n");
+    out.push_str(&markdown_table(c, false));
+    let _ = writeln!(out, "\n{LEGEND}\n\n{}.\n", render_summary(c));
+    for d in c.differences() {
+        let _ = writeln!(out, "- **{}**", d.describe());
+    }
+    out
+}
