@@ -41,7 +41,6 @@ struct Suite {
 /// scenario name (missing: 0).
 pub fn render_junit(c: &Comparison, seconds: &BTreeMap<String, f64>) -> String {
     let mut suites: BTreeMap<String, Suite> = BTreeMap::new();
-    // Suites in column order, stand-ins after the columns they stand for.
     let mut order: Vec<String> = Vec::new();
     for cell in &c.cells {
         let scenario = cell
@@ -119,8 +118,20 @@ pub fn render_junit(c: &Comparison, seconds: &BTreeMap<String, f64>) -> String {
                 }
             }
         }
-        if !order.contains(&scenario) {
-            order.push(scenario);
+    }
+    // Suites in column order, each stand-in right after the column it stands
+    // in for.
+    let rows = c.rows.len();
+    for col in 0..c.columns.len() {
+        for row in 0..rows {
+            let cell = c.cell(row, col);
+            let scenario = cell
+                .report
+                .as_ref()
+                .map_or(cell.scenario.clone(), |r| r.scenario.clone());
+            if suites.contains_key(&scenario) && !order.contains(&scenario) {
+                order.push(scenario);
+            }
         }
     }
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
