@@ -694,20 +694,7 @@ fn replay(path: &Path, detail: bool) -> u8 {
     }
 }
 
-fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "{}: cannot read the scenarios directory: {e}",
-            dir.display()
-        )
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
+use lockcheck::compare::scenario_files;
 
 fn list(scenarios_dir: &Path) -> u8 {
     println!("Models:");
