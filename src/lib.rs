@@ -6,6 +6,7 @@
 //! shared properties (`properties`). Scenarios (`scenario`) are data files.
 
 pub mod check;
+pub mod frontier;
 #[path = "../models/mod.rs"]
 pub mod models;
 pub mod node;
