@@ -897,28 +897,42 @@ fn is_world(name: &str) -> bool {
     WORLD_AXES.iter().any(|(n, _)| *n == name)
 }
 
+/// The steepest slope a fitted relation may have: a lease must outlast each
+/// message of a critical section, so `ttl_ticks >= 5 * delay_ticks_max + 1`
+/// is the kind of relation to find; steeper ones would fit by accident.
+const SLOPE_MAX: i64 = 10;
+
 /// Finds the simplest relation that matches every decided point: one atom,
 /// else two joined by `and`, else two joined by `or`. Atoms compare one axis
-/// with a constant, or one axis with 1, 2 or 3 times the other plus a
+/// with a constant, or one axis with 1 to `SLOPE_MAX` times the other plus a
 /// constant. Returns `None` when nothing of that shape fits.
 fn fit(axes: &[Axis], decided: &[(Vec<u32>, bool)]) -> Option<Relation> {
-    let truth = |atom: &Atom| -> Vec<bool> {
+    // Truth values over the decided points, as bit sets.
+    let words = decided.len().div_ceil(64);
+    let bits = |f: &dyn Fn(&[u32]) -> bool| -> Vec<u64> {
+        let mut set = vec![0u64; words];
+        for (k, (values, _)) in decided.iter().enumerate() {
+            if f(values) {
+                set[k / 64] |= 1 << (k % 64);
+            }
+        }
+        set
+    };
+    let target = bits(&|values| {
         decided
             .iter()
-            .map(|(values, _)| atom.eval(axes, values))
-            .collect()
-    };
-    let target: Vec<bool> = decided.iter().map(|(_, h)| *h).collect();
+            .find(|(v, _)| v == values)
+            .is_some_and(|(_, h)| *h)
+    });
+    let all_set = bits(&|_| true);
 
     // Candidate atoms, simplest first; a candidate whose truth on the decided
     // points equals an earlier one's is dropped.
-    let mut atoms: Vec<(Atom, Vec<bool>, u32)> = Vec::new();
-    let push = |atom: Atom, cost: u32, atoms: &mut Vec<(Atom, Vec<bool>, u32)>| {
-        let t = truth(&atom);
-        if t.iter().all(|&b| b) || t.iter().all(|&b| !b) {
-            return;
-        }
-        if atoms.iter().any(|(_, u, _)| *u == t) {
+    let mut atoms: Vec<(Atom, Vec<u64>, u32)> = Vec::new();
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    let mut push = |atom: Atom, cost: u32| {
+        let t = bits(&|values| atom.eval(axes, values));
+        if t.iter().all(|&w| w == 0) || t == all_set || !seen.insert(t.clone()) {
             return;
         }
         atoms.push((atom, t, cost));
@@ -928,18 +942,18 @@ fn fit(axes: &[Axis], decided: &[(Vec<u32>, bool)]) -> Option<Relation> {
     order.sort_by_key(|&i| (!is_world(&axes[i].name), std::cmp::Reverse(i)));
     for &i in &order {
         let vals = axes[i].values();
-        let (min, max) = (vals[0] as i64, *vals.last().unwrap() as i64);
+        let (min, max) = (vals[0] as i64, *vals.last()? as i64);
         // `x < c`: the smallest c that fits is tightest around the holding
         // points; `x >= c`: the largest.
         for c in (min + 1)..=max {
-            push(atom(&axes[i].name, "<", None, 0, c), 0, &mut atoms);
+            push(atom(&axes[i].name, "<", None, 0, c), 0);
         }
         for c in ((min + 1)..=max).rev() {
-            push(atom(&axes[i].name, ">=", None, 0, c), 0, &mut atoms);
+            push(atom(&axes[i].name, ">=", None, 0, c), 0);
         }
     }
     if axes.len() == 2 {
-        for slope in 1..=3i64 {
+        for slope in 1..=SLOPE_MAX {
             for &i in &order {
                 let j = 1 - i;
                 let diffs: Vec<i64> = decided
@@ -951,14 +965,12 @@ fn fit(axes: &[Axis], decided: &[(Vec<u32>, bool)]) -> Option<Relation> {
                     push(
                         atom(&axes[i].name, "<", Some(&axes[j].name), slope, c),
                         slope as u32,
-                        &mut atoms,
                     );
                 }
                 for c in ((lo + 1)..=hi).rev() {
                     push(
                         atom(&axes[i].name, ">=", Some(&axes[j].name), slope, c),
                         slope as u32,
-                        &mut atoms,
                     );
                 }
             }
@@ -971,21 +983,33 @@ fn fit(axes: &[Axis], decided: &[(Vec<u32>, bool)]) -> Option<Relation> {
             atoms: vec![a.clone()],
         });
     }
+    let zip = |a: &[u64], b: &[u64], f: fn(u64, u64) -> u64| -> Vec<u64> {
+        a.iter().zip(b).map(|(x, y)| f(*x, *y)).collect()
+    };
     for combine in ["all", "any"] {
+        // For `and`, both atoms must be true wherever the property holds;
+        // for `or`, both false wherever it is violated.
+        let candidates: Vec<&(Atom, Vec<u64>, u32)> = atoms
+            .iter()
+            .filter(|(_, t, _)| {
+                if combine == "all" {
+                    zip(t, &target, |x, y| x & y) == target
+                } else {
+                    zip(t, &target, |x, y| x | y) == target
+                }
+            })
+            .collect();
         let mut best: Option<(u32, usize, usize)> = None;
-        for i in 0..atoms.len() {
-            for j in (i + 1)..atoms.len() {
-                let (ta, tb) = (&atoms[i].1, &atoms[j].1);
-                let fits = (0..target.len()).all(|k| {
-                    let v = if combine == "all" {
-                        ta[k] && tb[k]
-                    } else {
-                        ta[k] || tb[k]
-                    };
-                    v == target[k]
-                });
-                if fits {
-                    let cost = atoms[i].2 + atoms[j].2;
+        for i in 0..candidates.len() {
+            for j in (i + 1)..candidates.len() {
+                let (ta, tb) = (&candidates[i].1, &candidates[j].1);
+                let joint = if combine == "all" {
+                    zip(ta, tb, |x, y| x & y)
+                } else {
+                    zip(ta, tb, |x, y| x | y)
+                };
+                if joint == target {
+                    let cost = candidates[i].2 + candidates[j].2;
                     if best.is_none_or(|(c, _, _)| cost < c) {
                         best = Some((cost, i, j));
                     }
@@ -995,7 +1019,7 @@ fn fit(axes: &[Axis], decided: &[(Vec<u32>, bool)]) -> Option<Relation> {
         if let Some((_, i, j)) = best {
             return Some(Relation {
                 combine: combine.into(),
-                atoms: vec![atoms[i].0.clone(), atoms[j].0.clone()],
+                atoms: vec![candidates[i].0.clone(), candidates[j].0.clone()],
             });
         }
     }

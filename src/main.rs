@@ -218,6 +218,7 @@ enum Command {
     /// input (an unknown model, an axis the model does not read, a malformed
     /// range, an invalid scenario). A violation is a finding, not a failure.
     Frontier {
+        /// A model id (see `lockcheck list`).
         #[arg(long, value_name = "ID")]
         model: String,
         /// The base scenario (default: built in, see above).

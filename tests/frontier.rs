@@ -304,6 +304,12 @@ fn a_formula_some_point_contradicts_is_never_stated() {
         fits.frontiers[0].statement,
         "mutual_exclusion holds exactly when pause_ticks_max < ttl_ticks (on the grid ttl_ticks 1..3, pause_ticks_max 0..3)"
     );
+    // A steeper relation is found too.
+    let steep = synthetic(&[&[H, V, V, V], &[H, V, V, V], &[H, H, V, V]]);
+    assert_eq!(
+        steep.frontiers[0].statement,
+        "mutual_exclusion holds exactly when ttl_ticks >= 2 * pause_ticks_max + 1 (on the grid ttl_ticks 1..3, pause_ticks_max 0..3)"
+    );
     let odd = synthetic(&[&[H, V, H, V], &[V, H, V, H], &[H, V, H, V]]);
     let f = &odd.frontiers[0];
     assert!(f.relation.is_none(), "{:?}", f.relation);
@@ -313,7 +319,7 @@ fn a_formula_some_point_contradicts_is_never_stated() {
         f.statement
     );
     // Every relation the analysis states agrees with every decided point.
-    for report in [&fits, &odd] {
+    for report in [&fits, &steep, &odd] {
         for f in &report.frontiers {
             if let Some(r) = &f.relation {
                 for p in &report.points {
