@@ -257,7 +257,7 @@ fn synthetic(cells: &[&[Option<bool>]]) -> FrontierReport {
         format_version: frontier::FORMAT_VERSION,
         lockcheck_version: "test".into(),
         model: "redis_set_px".into(),
-        base_scenario_file: PathBuf::from(file),
+        base_scenario_file: file,
         base_scenario: base,
         axes,
         properties: vec![PropertyName::MutualExclusion],
