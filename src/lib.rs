@@ -4,9 +4,12 @@
 //! (`world`) with explicit time, clocks, a network and faults; the checker
 //! (`check`) searches every behaviour up to a horizon for violations of the
 //! shared properties (`properties`). Scenarios (`scenario`) are data files.
+//! `frontier` sweeps a lease-based lock's numbers (TTL, pause, drift, delay)
+//! over a grid of such checks and reports where safety stops holding.
 
 pub mod check;
 pub mod compare;
+pub mod frontier;
 #[path = "../models/mod.rs"]
 pub mod models;
 pub mod node;

@@ -37,7 +37,7 @@ mod exit {
         the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
         Exit codes of `check`: 0 every verdict as expected; 1 a verdict differs from the scenario's \
         expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
-        `replay` and `simulate` give theirs in their own --help."
+        `compare`, `frontier`, `replay` and `simulate` give theirs in their own --help."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -261,6 +261,63 @@ enum Command {
         #[arg(long)]
         on_demand: bool,
     },
+    /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
+    /// drift, network delay) over a grid and reports, per safety property,
+    /// where it stops holding.
+    ///
+    /// Every grid point is the base scenario with the axes set, checked
+    /// exhaustively. Prints a table per property (rows: the first axis,
+    /// columns: the second; ✓ holds, ✗k violated with a shortest
+    /// counterexample of k steps, ? inconclusive) and a one-line statement of
+    /// the boundary, a formula checked against every decided point when a
+    /// simple one fits. Writes <report-dir>/frontier/<model>.json, .svg and
+    /// .html.
+    ///
+    /// Axes: any parameter the model reads (ttl_ticks, retry_ticks, ...; see
+    /// `lockcheck list`) and the world's knobs pause_ticks_max (0: no pause),
+    /// drift_percent_max, skew_ticks_max, delay_ticks_max. Without --axis:
+    /// ttl_ticks=2..12 × pause_ticks_max=0..12 (pause_ticks_max=0..12 alone
+    /// for a model without a TTL). Without --scenario the base is a built-in
+    /// copy of scenarios/gc-pause.json, or of scenarios/clock-drift.json when
+    /// a clock knob is swept without the pause.
+    ///
+    /// Exit codes: 0 every point decided; 3 some point is inconclusive (a
+    /// search bound was reached: no boundary is claimed across it); 4 bad
+    /// input (an unknown model, an axis the model does not read, a malformed
+    /// range, an invalid scenario). A violation is a finding, not a failure.
+    Frontier {
+        /// A model id (see `lockcheck list`).
+        #[arg(long, value_name = "ID")]
+        model: String,
+        /// The base scenario (default: built in, see above).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// An axis to sweep, NAME=LO..HI[:STEP] (inclusive), e.g.
+        /// ttl_ticks=2..8; at most two. The first gives the rows.
+        #[arg(long = "axis", value_name = "NAME=LO..HI[:STEP]")]
+        axes: Vec<String>,
+        /// Report only this safety property (mutual_exclusion or
+        /// resource_safe); default both.
+        #[arg(long, value_parser = parse_property)]
+        property: Option<PropertyName>,
+        /// Stop each point's search after this many unique states
+        /// (overrides the base scenario's limits.states_max).
+        #[arg(long)]
+        states_max: Option<u64>,
+        /// Give up on a point after this many seconds (overrides
+        /// limits.seconds_max).
+        #[arg(long)]
+        seconds_max: Option<u64>,
+        /// Points checked at once. Results are the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where the frontier files go (under frontier/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Print the report as one JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn default_threads() -> usize {
@@ -394,6 +451,27 @@ fn main() -> ExitCode {
                 reproduce_flags,
             })
         }
+        Command::Frontier {
+            model,
+            scenario,
+            axes,
+            property,
+            states_max,
+            seconds_max,
+            threads,
+            report_dir,
+            json,
+        } => frontier(FrontierArgs {
+            model,
+            scenario,
+            axes,
+            property,
+            states_max,
+            seconds_max,
+            threads,
+            report_dir,
+            json,
+        }),
     };
     ExitCode::from(code)
 }
@@ -955,6 +1033,52 @@ fn run_checks(args: CheckArgs) -> u8 {
     code
 }
 
+/// The safety frontiers `lockcheck frontier` wrote under `dir/frontier/`, as
+/// Markdown and HTML sections for the comparison reports, in model order.
+/// Each says which command wrote it, since the comparison does not rerun it.
+fn frontier_sections(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+    use lockcheck::frontier;
+    let folder = dir.join("frontier");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let (mut md, mut html) = (Vec::new(), Vec::new());
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let report: frontier::FrontierReport = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: not a frontier report: {e}",
+                file.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let origin = format!(
+            "Written by `cargo run --release -- frontier --model {}` (lockcheck {}) to `{}`; `compare` embeds it as it is, so rerun `frontier` after changing the model.",
+            report.model,
+            report.lockcheck_version,
+            file.display()
+        );
+        md.push(format!(
+            "## Safety frontier: `{}`\n\n{origin}\n\n{}",
+            report.model,
+            frontier::render_markdown(&report)
+        ));
+        html.push(format!(
+            "{}\n<p><small>{}</small></p>",
+            frontier::render_html_section(&report),
+            origin.replace('`', "")
+        ));
+    }
+    Ok((md, html))
+}
+
 struct CompareArgs {
     selection: lockcheck::compare::Selection,
     check: bool,
@@ -1114,14 +1238,21 @@ fn compare(args: CompareArgs) -> u8 {
 
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
     if let Some(dir) = &args.report_dir {
+        let (md_sections, html_sections) = match frontier_sections(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
         writes.push((
             dir.join("comparison.md"),
-            compare::render_markdown(&comparison),
+            compare::render_markdown(&comparison, &md_sections),
         ));
         writes.push((dir.join("comparison.json"), json + "\n"));
         writes.push((
             dir.join("comparison.html"),
-            compare::render_html(&comparison, &[]),
+            compare::render_html(&comparison, &html_sections),
         ));
     }
     if let Some(file) = &args.junit {
@@ -1164,6 +1295,131 @@ fn compare(args: CompareArgs) -> u8 {
     if diffs.iter().any(|d| !d.inconclusive()) {
         exit::UNEXPECTED
     } else if !diffs.is_empty() {
+        exit::INCONCLUSIVE
+    } else {
+        exit::OK
+    }
+}
+
+struct FrontierArgs {
+    model: String,
+    scenario: Option<PathBuf>,
+    axes: Vec<String>,
+    property: Option<PropertyName>,
+    states_max: Option<u64>,
+    seconds_max: Option<u64>,
+    threads: usize,
+    report_dir: PathBuf,
+    json: bool,
+}
+
+fn frontier(args: FrontierArgs) -> u8 {
+    use lockcheck::frontier::{self, FrontierOptions};
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let Some(entry) = models::find(&args.model) else {
+        let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
+        return bad(format!(
+            "unknown model `{}`; known models: {}",
+            args.model,
+            known.join(", ")
+        ));
+    };
+    let axes = if args.axes.is_empty() {
+        frontier::default_axes(&entry)
+    } else {
+        match args
+            .axes
+            .iter()
+            .map(|a| frontier::parse_axis(a))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(a) => a,
+            Err(e) => return bad(e),
+        }
+    };
+    if let Err(e) = frontier::validate_axes(&entry, &axes) {
+        return bad(e);
+    }
+    let (base_file, base) = match &args.scenario {
+        Some(file) => match Scenario::load(file) {
+            Ok(s) => (file.clone(), s),
+            Err(e) => return bad(e.to_string()),
+        },
+        None => match frontier::default_base(&axes) {
+            Ok(b) => b,
+            Err(e) => return bad(e),
+        },
+    };
+    let options = FrontierOptions {
+        axes,
+        properties: args.property.into_iter().collect(),
+        threads: args.threads.max(1),
+        states_max: args.states_max,
+        seconds_max: args.seconds_max,
+    };
+    let points: usize = options.axes.iter().map(|a| a.values().len()).product();
+    let bar = indicatif::ProgressBar::new(points as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} points, {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("frontier of {}", entry.id));
+    let started = Instant::now();
+    let result = frontier::run(&entry, &base, &base_file, &options, &mut |done, _| {
+        bar.set_position(done as u64)
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return bad(e),
+    };
+    // Timing goes to stderr so that stdout is the same on every run.
+    eprintln!(
+        "swept {} points of {} in {:.1} s",
+        report.points.len(),
+        report.model,
+        started.elapsed().as_secs_f64()
+    );
+    let dir = args.report_dir.join("frontier");
+    let json = match serde_json::to_string_pretty(&report) {
+        Ok(j) => j,
+        Err(e) => return bad(format!("cannot serialize the report: {e}")),
+    };
+    let files = [
+        (
+            dir.join(format!("{}.json", report.model)),
+            format!("{json}\n"),
+        ),
+        (
+            dir.join(format!("{}.svg", report.model)),
+            frontier::render_svg(&report),
+        ),
+        (
+            dir.join(format!("{}.html", report.model)),
+            frontier::render_html_page(&report),
+        ),
+    ];
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return bad(format!("cannot create {}: {e}", dir.display()));
+    }
+    for (file, text) in &files {
+        if let Err(e) = std::fs::write(file, text) {
+            return bad(format!("cannot write {}: {e}", file.display()));
+        }
+    }
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", frontier::render_text(&report));
+        for (file, _) in &files {
+            println!("wrote {}", file.display());
+        }
+    }
+    if report.any_inconclusive() {
         exit::INCONCLUSIVE
     } else {
         exit::OK

@@ -267,9 +267,10 @@ fn wilson_upper(runs: u64) -> f64 {
     crate::check::simulate::wilson_interval(0, runs).1
 }
 
-/// The Markdown report: the table, the differences, the failure rates, then
+/// The Markdown report: the table, the differences, the failure rates, the
+/// extra `sections` (each with its own heading: the safety frontiers), then
 /// every counterexample as a Mermaid sequence diagram with its replay command.
-pub fn render_markdown(c: &Comparison) -> String {
+pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Which lock survives which fault\n");
     let _ = writeln!(
@@ -302,6 +303,9 @@ pub fn render_markdown(c: &Comparison) -> String {
     let estimates = estimate_table(c);
     if !estimates.is_empty() {
         let _ = writeln!(out, "## Probability of failure\n\n{estimates}");
+    }
+    for section in sections {
+        let _ = writeln!(out, "{section}");
     }
     let violations = c.violations();
     if !violations.is_empty() {
