@@ -193,7 +193,9 @@ enum Command {
         /// Print comparison.json on stdout instead of the matrix.
         #[arg(long)]
         json: bool,
-        /// Search threads per check. Results are the same for any number.
+        /// Threads: up to this many checks run at once, each searched by one
+        /// thread (fewer checks share the threads). Results and reports are
+        /// the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
         #[arg(long, default_value = "scenarios")]
@@ -1167,15 +1169,18 @@ fn compare(args: CompareArgs) -> u8 {
         );
         bar
     });
-    let mut done = 0usize;
-    let mut seconds: std::collections::BTreeMap<String, f64> = Default::default();
-    let mut on_start = |model: &str, scenario: &str| {
+    // Checks run in parallel: the counters are shared.
+    let progress =
+        std::sync::Mutex::new((0usize, std::collections::BTreeMap::<String, f64>::new()));
+    let on_start = |model: &str, scenario: &str| {
         if let Some(bar) = &bar {
             bar.set_message(format!("{model} under {scenario}"));
         }
     };
-    let mut on_cell = |cell: &compare::Cell, secs: f64| {
-        done += 1;
+    let on_cell = |cell: &compare::Cell, secs: f64| {
+        let mut guard = progress.lock().expect("progress lock");
+        let (done, seconds) = &mut *guard;
+        *done += 1;
         let scenario = cell
             .report
             .as_ref()
@@ -1197,13 +1202,7 @@ fn compare(args: CompareArgs) -> u8 {
         estimate,
         command: compare_command(&args),
     };
-    let result = compare::run(
-        plan,
-        &args.selection,
-        &run_options,
-        &mut on_start,
-        &mut on_cell,
-    );
+    let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -1256,7 +1255,10 @@ fn compare(args: CompareArgs) -> u8 {
         ));
     }
     if let Some(file) = &args.junit {
-        writes.push((file.clone(), compare::render_junit(&comparison, &seconds)));
+        writes.push((
+            file.clone(),
+            compare::render_junit(&comparison, &progress.lock().expect("progress lock").1),
+        ));
     }
     for (path, text) in &writes {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())

@@ -471,59 +471,51 @@ pub fn run(
     plan: Plan,
     selection: &Selection,
     options: &RunOptions,
-    on_start: &mut dyn FnMut(&str, &str),
-    on_cell: &mut dyn FnMut(&Cell, f64),
+    on_start: &(dyn Fn(&str, &str) + Sync),
+    on_cell: &(dyn Fn(&Cell, f64) + Sync),
 ) -> Result<Comparison, String> {
+    // Up to `threads` cells at once, each searched by one thread (or, with
+    // fewer cells than threads, by a share of them): most cells are small, and
+    // whole searches in parallel scale better than one search's levels. Each
+    // result goes to its cell's slot, so the comparison does not depend on
+    // which finishes first.
+    let workers = options.threads.max(1).min(plan.cells.len().max(1));
+    let per_check = (options.threads.max(1) / workers).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<Cell, String>>>> = plan
+        .cells
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(planned) = plan.cells.get(i) else {
+                        break;
+                    };
+                    let result = run_cell(
+                        &plan, planned, selection, options, per_check, on_start, on_cell,
+                    );
+                    let failed = result.is_err();
+                    *slots[i].lock().expect("no worker panics holding a slot") = Some(result);
+                    if failed {
+                        // Stop handing out work; the first error in cell order is
+                        // reported.
+                        next.store(plan.cells.len(), std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
     let mut cells = Vec::with_capacity(plan.cells.len());
-    for planned in &plan.cells {
-        let model = &plan.rows[planned.row];
-        let (column, column_scenario) = &plan.columns[planned.column];
-        let mut cell = Cell {
-            model: model.id.to_string(),
-            scenario: column.name.clone(),
-            status: planned.status,
-            checked_under: None,
-            report: None,
-            estimate: None,
-        };
-        if let Some((file, scenario)) = &planned.scenario {
-            let name = Scenario::name_of(file);
-            on_start(model.id, &name);
-            let started = std::time::Instant::now();
-            let options = CheckOptions {
-                limits: resolve_limits(scenario, None, None, None),
-                threads: options.threads,
-                report_dir: options.report_dir.clone(),
-                progress: false,
-                reproduce_flags: Vec::new(),
-            };
-            let mut report = model.run(scenario, file, &options)?;
-            if !selection.properties.is_empty() {
-                report
-                    .properties
-                    .retain(|p| selection.properties.contains(&p.property));
-            }
-            if planned.status == CellStatus::StandIn {
-                cell.checked_under = Some(name);
-            }
-            cell.report = Some(report);
-            on_cell(&cell, started.elapsed().as_secs_f64());
+    for slot in slots {
+        match slot.into_inner().expect("no worker panics holding a slot") {
+            Some(Ok(cell)) => cells.push(cell),
+            Some(Err(e)) => return Err(e),
+            None => return Err("a check was not run".into()),
         }
-        let applies = planned.status != CellStatus::NotApplicable;
-        if let (Some(e), true) = (&options.estimate, applies) {
-            on_start(model.id, &format!("{} (simulating)", column.name));
-            let started = std::time::Instant::now();
-            cell.estimate = Some(estimate_cell(
-                model,
-                column_scenario,
-                &column.file,
-                e,
-                options.threads,
-                &selection.properties,
-            )?);
-            on_cell(&cell, started.elapsed().as_secs_f64());
-        }
-        cells.push(cell);
     }
     let properties = if selection.properties.is_empty() {
         PropertyName::ALL.to_vec()
@@ -548,6 +540,65 @@ pub fn run(
             .collect(),
         cells,
     })
+}
+
+fn run_cell(
+    plan: &Plan,
+    planned: &PlannedCell,
+    selection: &Selection,
+    options: &RunOptions,
+    threads: usize,
+    on_start: &(dyn Fn(&str, &str) + Sync),
+    on_cell: &(dyn Fn(&Cell, f64) + Sync),
+) -> Result<Cell, String> {
+    let model = &plan.rows[planned.row];
+    let (column, column_scenario) = &plan.columns[planned.column];
+    let mut cell = Cell {
+        model: model.id.to_string(),
+        scenario: column.name.clone(),
+        status: planned.status,
+        checked_under: None,
+        report: None,
+        estimate: None,
+    };
+    if let Some((file, scenario)) = &planned.scenario {
+        let name = Scenario::name_of(file);
+        on_start(model.id, &name);
+        let started = std::time::Instant::now();
+        let check = CheckOptions {
+            limits: resolve_limits(scenario, None, None, None),
+            threads,
+            report_dir: options.report_dir.clone(),
+            progress: false,
+            reproduce_flags: Vec::new(),
+        };
+        let mut report = model.run(scenario, file, &check)?;
+        if !selection.properties.is_empty() {
+            report
+                .properties
+                .retain(|p| selection.properties.contains(&p.property));
+        }
+        if planned.status == CellStatus::StandIn {
+            cell.checked_under = Some(name);
+        }
+        cell.report = Some(report);
+        on_cell(&cell, started.elapsed().as_secs_f64());
+    }
+    let applies = planned.status != CellStatus::NotApplicable;
+    if let (Some(e), true) = (&options.estimate, applies) {
+        on_start(model.id, &format!("{} (simulating)", column.name));
+        let started = std::time::Instant::now();
+        cell.estimate = Some(estimate_cell(
+            model,
+            column_scenario,
+            &column.file,
+            e,
+            threads,
+            &selection.properties,
+        )?);
+        on_cell(&cell, started.elapsed().as_secs_f64());
+    }
+    Ok(cell)
 }
 
 fn estimate_cell(
