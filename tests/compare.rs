@@ -447,6 +447,7 @@ fn diagram() -> Diagram {
         nodes: vec!["srv".into(), "c1".into(), "c2".into(), "res".into()],
         clients: vec![1, 2],
         initial_holders: vec![],
+        loop_start: Some(4),
         events: vec![
             ev(
                 1,
@@ -556,4 +557,30 @@ fn the_space_time_diagram_draws_messages_faults_and_overlapping_holders() {
     );
     // Labels are escaped text, not markup.
     assert!(svg.contains("lock &lt;c1&gt; &amp; go"));
+    // The lasso's cycle is bracketed.
+    assert!(svg.contains("from step 5 on, these steps repeat forever"));
+}
+
+#[test]
+fn the_mermaid_diagram_marks_a_lasso_and_balances_activations() {
+    let text = diagram().mermaid("deadlock_free VIOLATED");
+    let lines: Vec<&str> = text.lines().collect();
+    let open = lines
+        .iter()
+        .position(|l| l.trim() == "loop after step 4, forever")
+        .expect("a loop block");
+    // The loop opens before step 5's event and closes before the final note.
+    assert!(lines[open + 1].contains(": 5 t=1 LOST lock c2"), "{text}");
+    assert_eq!(lines[lines.len() - 2].trim(), "end", "{text}");
+    assert!(lines[lines.len() - 1].contains("Note over c1,c2: deadlock_free VIOLATED"));
+    let mut active = std::collections::BTreeMap::new();
+    for l in &lines {
+        if let Some(p) = l.trim().strip_prefix("activate ") {
+            *active.entry(p).or_insert(0) += 1;
+        }
+        if let Some(p) = l.trim().strip_prefix("deactivate ") {
+            *active.entry(p).or_insert(0) -= 1;
+        }
+    }
+    assert!(active.values().all(|n| *n == 0 || *n == 1), "{text}");
 }

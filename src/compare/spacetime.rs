@@ -253,6 +253,21 @@ pub fn spacetime_svg(d: &Diagram, title: &str) -> String {
             }
         }
     }
+    // A lasso: the steps after `k` repeat forever.
+    if let Some(k) = d.loop_start.filter(|k| *k < steps) {
+        let (x0, top) = (width - 8, y(k) + ROW_HEIGHT / 2);
+        let _ = write!(
+            svg,
+            "<g><title>from step {} on, these steps repeat forever</title>\
+             <path d=\"M{} {top} L{x0} {top} L{x0} {bottom} L{} {bottom}\" fill=\"none\" stroke=\"#6a1b9a\" stroke-width=\"2\"/>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#6a1b9a\" font-weight=\"bold\">forever ↺</text></g>",
+            k + 1,
+            x0 - 6,
+            x0 - 6,
+            x0 - 4,
+            top + 12
+        );
+    }
     svg.push_str("</svg>");
     svg
 }

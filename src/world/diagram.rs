@@ -25,6 +25,10 @@ pub struct Diagram {
     pub initial_holders: Vec<usize>,
     /// One event per step, in order; `events[i].step == i + 1`.
     pub events: Vec<DiagramEvent>,
+    /// For a lasso (a liveness counterexample): the step after which the
+    /// path repeats forever; the cycle is every event after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +183,7 @@ pub fn diagram<M: LockModel>(
             .collect(),
         initial_holders: holders(&states[0]),
         events,
+        loop_start: None,
     }
 }
 
@@ -212,6 +217,9 @@ impl Diagram {
         }
         let first = &self.nodes[0];
         for e in &self.events {
+            if self.loop_start == Some(e.step - 1) {
+                let _ = writeln!(out, "    loop after step {}, forever", e.step - 1);
+            }
             let (step, t) = (e.step, e.tick);
             let label = mermaid_text(&e.label);
             match &e.kind {
@@ -248,6 +256,9 @@ impl Diagram {
                 let _ = writeln!(out, "    activate {}", self.nodes[n]);
             }
             active = e.holders.clone();
+        }
+        if self.loop_start.is_some_and(|k| k < self.events.len()) {
+            out.push_str("    end\n");
         }
         let clients: Vec<&str> = self
             .clients
