@@ -574,7 +574,7 @@ fn replay(path: &Path, detail: bool) -> u8 {
     };
     print!(
         "{}",
-        check::render_rows(&report.rows, report.details.as_deref())
+        check::render_lasso_rows(&report.rows, report.details.as_deref(), report.loop_start)
     );
     match report.outcome {
         ReplayOutcome::Reproduced => {

@@ -774,6 +774,57 @@ pub fn lasso<M: LockModel>(
     }
 }
 
+/// Why the loop `states[0] -actions[0]-> states[1] ... states[n]` is not a
+/// counterexample to `property` (a liveness property), or `None` when it is:
+/// it closes (`states[n]` equals `states[0]`), the property's obligation is
+/// pending in every state, and repeating it is fair.
+pub fn why_not_a_lasso<M: LockModel>(
+    world: &World<M>,
+    property: crate::properties::PropertyName,
+    states: &[WorldState<M>],
+    actions: &[Action<M::Msg, M::Timer>],
+) -> Option<String> {
+    use crate::properties::PropertyName;
+    let n = actions.len();
+    if fingerprint(&states[0]) != fingerprint(&states[n]) {
+        return Some("the loop no longer closes: its last state differs from its first".into());
+    }
+    let labels: Vec<Label> = states[..n].iter().map(Label::of).collect();
+    let pending = match property {
+        PropertyName::DeadlockFree => labels.iter().all(|l| l.waiting != 0 && !l.live_holder),
+        PropertyName::StarvationFree => labels.iter().fold(u32::MAX, |m, l| m & l.waiting) != 0,
+        _ => false,
+    };
+    if !pending {
+        return Some(format!(
+            "some state of the loop satisfies `{property}`'s obligation"
+        ));
+    }
+    let taken: BTreeSet<Class> = actions.iter().map(class_of).collect();
+    if !taken.contains(&TICK) {
+        return Some("time does not pass in the loop".into());
+    }
+    let mut always: Option<BTreeSet<Class>> = None;
+    let mut offered = Vec::new();
+    for s in &states[..n] {
+        offered.clear();
+        world.actions(s, &mut offered);
+        let here: BTreeSet<Class> = offered
+            .iter()
+            .map(class_of)
+            .filter(|c| *c != UNCONSTRAINED)
+            .collect();
+        always = Some(match always {
+            None => here,
+            Some(a) => a.intersection(&here).copied().collect(),
+        });
+    }
+    if always.is_some_and(|a| a.iter().any(|c| !taken.contains(c))) {
+        return Some("the loop is unfair: it never takes an action enabled throughout".into());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,7 +159,8 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             .collect();
         states.push(json!({
             "#meta": {"index": i, "action": action},
-            "now": bigint(s.now as i64),
+            // Real time: a lasso's states are shifted back (see `loop`).
+            "now": bigint(s.now as i64 + r.shifts.get(i).copied().unwrap_or(0) as i64),
             "clocks": {"#map": clocks},
             "nodes": Value::Object(nodes),
             "clients": to_itf(&serde_json::to_value(&view.clients).expect("views serialize")),
@@ -168,12 +169,12 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             "mbt::actionTaken": action,
         }));
     }
-    json!({
+    let mut doc = json!({
         "#meta": {
             "format": "ITF",
             "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
             "source": trace.scenario_file.display().to_string(),
-            "status": "violated",
+            "status": if trace.loop_start.is_some() { "violated (lasso)" } else { "violated" },
             "description": format!("{} violates {} under {}", trace.model, trace.property, trace.scenario_file.display()),
             "model": trace.model,
             "scenario": trace.scenario_file.display().to_string(),
@@ -184,7 +185,16 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
         },
         "vars": ["now", "clocks", "nodes", "clients", "resource", "network", "mbt::actionTaken"],
         "states": states,
-    })
+    });
+    // A lasso: ITF's `loop` is the first state of the part that repeats, so
+    // that the state after the last one is `states[loop]`. Our last state is
+    // the loop start's again (step `k`), so the repeating part starts at
+    // `k + 1`. Up to the time shift: `now` is real time and grows; `clocks`
+    // and timer deadlines are the liveness checker's shifted ones.
+    if let Some(k) = trace.loop_start {
+        doc["loop"] = json!(k + 1);
+    }
+    doc
 }
 
 fn resource_text(r: &ResourceMsg) -> String {
@@ -238,7 +248,10 @@ fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
         let step = i + 1;
         let before = &r.states[i];
         let after = &r.states[step];
-        let t = after.now;
+        let t = after.now as u64 + r.shifts.get(step).copied().unwrap_or(0);
+        if trace.loop_start == Some(i) {
+            let _ = writeln!(out, "    loop from step {i}, forever");
+        }
         match action {
             Action::Tick => {}
             Action::Deliver(env) => {
@@ -281,6 +294,9 @@ fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
                 *was = is;
             }
         }
+    }
+    if trace.loop_start.is_some() {
+        let _ = writeln!(out, "    end");
     }
     let clients: Vec<&str> = (0..world.cfg.clients)
         .map(|ci| world.node_name(world.client_id(ci)))
