@@ -130,7 +130,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::node::{Ctx, LockModel, NodeId, Normalize, Out, Param, Variant};
 use crate::scenario::LockParams;
 
 /// A session: the client that opened it and which of that client's sessions
@@ -749,6 +749,40 @@ impl LockModel for ZkLock {
             retry_ticks,
             request_timeout_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
         })
+    }
+
+    /// Heartbeats and session expiry align to multiples of the heartbeat
+    /// period on the local clock, so states are equivalent under shifts by
+    /// whole periods only. The model keeps no absolute time itself: session
+    /// expiry and every client deadline are world-owned timers.
+    fn time_shift_period(&self) -> Option<u32> {
+        Some(self.heartbeat_ticks)
+    }
+
+    /// Renumbers each live client's request ids (`xid`) from its
+    /// `next_xid`, in its state and its requests and answers in flight: the
+    /// client only compares them for equality, and the server only echoes
+    /// them. zxids, sequence numbers and session numbers are left alone:
+    /// they grow only with writes and sessions, which a cycle of the graph
+    /// cannot contain unless it has none of them (a lasso that needs one is
+    /// then found no shorter than the counter's range, and a graph that
+    /// keeps growing ends `inconclusive` at the state limit).
+    fn normalize(&self, n: &mut Normalize<'_, Self>) {
+        for (node, _, client) in &mut n.clients {
+            let Some(c) = client else { continue };
+            let k = c.next_xid;
+            c.next_xid = 0;
+            if let Some((xid, _)) = &mut c.pending {
+                *xid = xid.wrapping_sub(k);
+            }
+            for (src, dst, msg) in &mut n.messages {
+                if src == node || dst == node {
+                    if let Msg::Req { xid, .. } | Msg::Rep { xid, .. } = &mut **msg {
+                        *xid = xid.wrapping_sub(k);
+                    }
+                }
+            }
+        }
     }
 
     fn server_name(&self, _index: usize) -> String {
