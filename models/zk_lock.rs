@@ -792,10 +792,10 @@ impl LockModel for ZkLock {
                 *xid = xid.wrapping_sub(k);
             }
             for (src, dst, msg) in &mut n.messages {
-                if src == node || dst == node {
-                    if let Msg::Req { xid, .. } | Msg::Rep { xid, .. } = &mut **msg {
-                        *xid = xid.wrapping_sub(k);
-                    }
+                if (src == node || dst == node)
+                    && let Msg::Req { xid, .. } | Msg::Rep { xid, .. } = &mut **msg
+                {
+                    *xid = xid.wrapping_sub(k);
                 }
             }
         }

@@ -293,13 +293,21 @@ impl<M: LockModel> Out<M> {
     }
 }
 
+/// A server in [`Normalize`]: its local clock after the shift, its state
+/// (`None` while crashed) and what it saved.
+pub type NormalizeServer<'a, M> = (
+    i64,
+    Option<&'a mut <M as LockModel>::Server>,
+    Option<&'a mut <M as LockModel>::Durable>,
+);
+
 /// The model's part of a state, handed to [`LockModel::normalize`].
 pub struct Normalize<'a, M: LockModel> {
     /// Subtract this from every absolute local-clock time.
     pub shift_ticks: i64,
     /// Per server: its local clock after the shift, its state (`None` while
     /// crashed) and what it saved.
-    pub servers: Vec<(i64, Option<&'a mut M::Server>, Option<&'a mut M::Durable>)>,
+    pub servers: Vec<NormalizeServer<'a, M>>,
     /// Per client: its id, its local clock after the shift and its protocol
     /// state (`None` while crashed).
     pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,

@@ -29,6 +29,7 @@
 //!   `delay_ticks_min` are deliverable either way);
 //! - the model shifts its own absolute times and may forget expired ones and
 //!   renumber request ids ([`LockModel::normalize`]).
+//!
 //! A model that does not declare a period gets an honest `inconclusive`
 //! naming why, as does clock drift (rates other than 100% would need
 //! per-node shifts) and any search bound.
@@ -50,6 +51,7 @@
 //!   eventually handled), each timer (a due timer on a running node
 //!   eventually fires) and each recovery (restart, resume, heal). The
 //!   clients' own steps all happen in these handlers.
+//!
 //! Faults are not fair-required; their budgets are finite and they start
 //! only before `faults_until_ticks`, so every cycle lies in the fault-free
 //! suffix (a fault step increments a budget counter and so cannot be on a
@@ -69,6 +71,7 @@
 //!   client holds the lock in any state: no one acquires in the cycle.
 //! - `starvation_free` = for each client, G(waits → F acquires). A violation
 //!   is a fair cycle in which that client is live and waiting throughout.
+//!
 //! "Correct" means never crashed in the run: in a cycle no fault happens, so
 //! a live client stays live forever.
 //!
@@ -720,13 +723,21 @@ pub struct Lasso<M: LockModel> {
     pub loop_start: usize,
 }
 
+/// A path through the canonical world: the actions taken, the states
+/// (`states[0]` the initial one) and the real time subtracted so far per state.
+pub type Executed<M> = (
+    Vec<Action<<M as LockModel>::Msg, <M as LockModel>::Timer>>,
+    Vec<WorldState<M>>,
+    Vec<u64>,
+);
+
 /// Follows action indices from an initial state through the canonical world.
 pub fn execute<M: LockModel>(
     world: &World<M>,
     abs: &Abstraction,
     init_index: usize,
     indices: &[u32],
-) -> (Vec<Action<M::Msg, M::Timer>>, Vec<WorldState<M>>, Vec<u64>) {
+) -> Executed<M> {
     let mut state = world.init_states().swap_remove(init_index);
     let mut total = abs.canonicalize(world, &mut state) as u64;
     let mut states = vec![state.clone()];
