@@ -283,7 +283,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 
     /// Shifts key expiries; an expired key is no key (every command drops
     /// it first, and a reply depends on nothing else); each live client's
-    /// request ids are renumbered from its `next_id`, in its state and in
+    /// request ids are renumbered so that the last one it used is 0, in its state and in
     /// its messages in flight both ways (ids are only compared for
     /// equality, and `u8` arithmetic wraps as the client's own does).
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
@@ -299,8 +299,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         }
         for (node, _, client) in &mut n.clients {
             let Some(c) = client else { continue };
-            let k = c.next_id;
-            c.next_id = 0;
+            // The last id used becomes 0 (so timelines read `0`), the
+            // next one 1.
+            let k = c.next_id.wrapping_sub(1);
+            c.next_id = 1;
             if let Some((id, _)) = &mut c.pending {
                 *id = id.wrapping_sub(k);
             }

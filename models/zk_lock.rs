@@ -775,8 +775,8 @@ impl LockModel for ZkLock {
         Some(self.heartbeat_ticks)
     }
 
-    /// Renumbers each live client's request ids (`xid`) from its
-    /// `next_xid`, in its state and its requests and answers in flight: the
+    /// Renumbers each live client's request ids (`xid`) so that the last
+    /// one it used is 0, in its state and its requests and answers in flight: the
     /// client only compares them for equality, and the server only echoes
     /// them. zxids, sequence numbers and session numbers are left alone:
     /// they grow only with writes and sessions, which a cycle of the graph
@@ -786,8 +786,10 @@ impl LockModel for ZkLock {
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
         for (node, _, client) in &mut n.clients {
             let Some(c) = client else { continue };
-            let k = c.next_xid;
-            c.next_xid = 0;
+            // The last id used becomes 0 (so timelines read `0`), the
+            // next one 1.
+            let k = c.next_xid.wrapping_sub(1);
+            c.next_xid = 1;
             if let Some((xid, _)) = &mut c.pending {
                 *xid = xid.wrapping_sub(k);
             }

@@ -358,7 +358,9 @@ pub fn explore<M: LockModel>(
     threads: usize,
 ) -> Result<Explored, Bound> {
     let started = Instant::now();
-    let mut ids: HashMap<u128, u32> = HashMap::new();
+    // Keys are fingerprints already: no need to hash them again.
+    let mut ids: HashMap<u128, u32, std::hash::BuildHasherDefault<super::bfs::FingerprintHasher>> =
+        HashMap::default();
     let mut labels = Vec::new();
     let mut tree = Vec::new();
     let mut frontier: Vec<(u32, WorldState<M>)> = Vec::new();
