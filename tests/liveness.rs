@@ -310,7 +310,7 @@ fn itf_export_of_a_lasso_sets_loop() {
 
     let o = lockcheck(&["export", file.to_str().unwrap(), "--format", "mermaid"]);
     let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.contains("    loop from step 24, forever\n"), "{text}");
+    assert!(text.contains("    loop after step 24, forever\n"), "{text}");
     assert!(text.contains("\n    end\n"), "{text}");
 }
 

@@ -250,7 +250,7 @@ fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
         let after = &r.states[step];
         let t = after.now as u64 + r.shifts.get(step).copied().unwrap_or(0);
         if trace.loop_start == Some(i) {
-            let _ = writeln!(out, "    loop from step {i}, forever");
+            let _ = writeln!(out, "    loop after step {i}, forever");
         }
         match action {
             Action::Tick => {}
