@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::node::{Ctx, LockModel, NodeId, Normalize, Out, Param, Variant};
 use crate::scenario::LockParams;
 
 /// The lock key, if set.
@@ -271,6 +271,46 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     Reply::Deleted(false) => "not deleted".to_string(),
                 };
                 format!("{text}  [req {id}]")
+            }
+        }
+    }
+
+    /// The server compares its clock with key expiries and adds TTLs to it;
+    /// nothing aligns to a period.
+    fn time_shift_period(&self) -> Option<u32> {
+        Some(1)
+    }
+
+    /// Shifts key expiries; an expired key is no key (every command drops
+    /// it first, and a reply depends on nothing else); each live client's
+    /// request ids are renumbered so that the last one it used is 0, in its state and in
+    /// its messages in flight both ways (ids are only compared for
+    /// equality, and `u8` arithmetic wraps as the client's own does).
+    fn normalize(&self, n: &mut Normalize<'_, Self>) {
+        let shift = n.shift_ticks;
+        for (local, server, _) in &mut n.servers {
+            let Some(sv) = server else { continue };
+            if let Some(at) = sv.lock.as_mut().and_then(|k| k.expires_at.as_mut()) {
+                *at -= shift;
+                if *local >= *at {
+                    sv.lock = None;
+                }
+            }
+        }
+        for (node, _, client) in &mut n.clients {
+            let Some(c) = client else { continue };
+            // The last id used becomes 0 (so timelines read `0`), the
+            // next one 1.
+            let k = c.next_id.wrapping_sub(1);
+            c.next_id = 1;
+            if let Some((id, _)) = &mut c.pending {
+                *id = id.wrapping_sub(k);
+            }
+            for (src, dst, msg) in &mut n.messages {
+                if src == node || dst == node {
+                    let (Msg::Req { id, .. } | Msg::Rep { id, .. }) = &mut **msg;
+                    *id = id.wrapping_sub(k);
+                }
             }
         }
     }

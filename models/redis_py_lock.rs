@@ -38,6 +38,11 @@
 //! | server-restart | violated (10) | violated (16), fenced too | holds | as `redis_set_px` |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | as `redis_set_px` |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | as `redis_set_px` |
+//!
+//! Liveness under fairness (pinned): `deadlock_free` and `starvation_free`
+//! hold under holder-crash (the dead holder's key expires) and async-network
+//! (the bounded `progress` violation there is a horizon artifact), fenced or
+//! not.
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::{Param, Variant};

@@ -604,6 +604,7 @@ pub fn run(
         report_dir: None,
         progress: false,
         reproduce_flags: Vec::new(),
+        liveness: Vec::new(),
     };
 
     let total = scenarios.len();

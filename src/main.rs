@@ -227,7 +227,9 @@ enum Command {
         #[arg(long = "scenario", value_name = "FILE")]
         scenarios: Vec<PathBuf>,
         /// Report only this property (mutual_exclusion, resource_safe,
-        /// lock_acquired, progress).
+        /// lock_acquired, progress, deadlock_free, starvation_free). The
+        /// liveness properties (deadlock_free, starvation_free) are checked
+        /// when the scenario expects a verdict on them or when named here.
         #[arg(long, value_parser = parse_property)]
         property: Option<PropertyName>,
         /// Stop after this many unique states (overrides limits.states_max).
@@ -328,7 +330,7 @@ fn default_threads() -> usize {
 
 fn parse_property(s: &str) -> Result<PropertyName, String> {
     PropertyName::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = PropertyName::ALL.iter().map(|p| p.as_str()).collect();
+        let names: Vec<&str> = PropertyName::every().map(|p| p.as_str()).collect();
         format!(
             "unknown property `{s}`, expected one of: {}",
             names.join(", ")
@@ -751,7 +753,7 @@ fn replay(path: &Path, detail: bool) -> u8 {
     };
     print!(
         "{}",
-        check::render_rows(&report.rows, report.details.as_deref())
+        check::render_lasso_rows(&report.rows, report.details.as_deref(), report.loop_start)
     );
     match report.outcome {
         ReplayOutcome::Reproduced => {
@@ -798,7 +800,7 @@ fn list(scenarios_dir: &Path) -> u8 {
         println!("  {:<22}  read by: {}", "", users.join(", "));
     }
     println!("\nProperties:");
-    for p in PropertyName::ALL {
+    for p in PropertyName::every() {
         println!("  {:<16}  {}", p.as_str(), p.claim());
     }
     println!("\nScenarios (in {}):", scenarios_dir.display());
@@ -949,6 +951,11 @@ fn run_checks(args: CheckArgs) -> u8 {
             report_dir: args.report_dir.clone(),
             progress: !args.json,
             reproduce_flags: args.reproduce_flags.clone(),
+            liveness: args
+                .property
+                .filter(|p| p.kind() == lockcheck::properties::PropertyKind::Liveness)
+                .into_iter()
+                .collect(),
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &options) {

@@ -121,6 +121,30 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         format!("{timer:?}")
     }
 
+    /// Liveness support: the granularity, in ticks, of the time shift under
+    /// which this model's handlers behave the same (1 when they only compare
+    /// and add local times; a multiple of a period when they align to it, as
+    /// heartbeats on multiples of their period do). `None`, the default: the
+    /// model has not declared its time shift (see [`LockModel::normalize`]),
+    /// and the liveness verdicts are `inconclusive`.
+    fn time_shift_period(&self) -> Option<u32> {
+        None
+    }
+
+    /// Liveness support: rewrites the model's part of a state into a
+    /// canonical one that behaves the same from now on, so that the liveness
+    /// checker's graph is finite (see `src/check/liveness.rs`). It is called
+    /// only once faults can no longer start, with every clock at rate 100%.
+    ///
+    /// It must subtract `n.shift_ticks` from every absolute local-clock time
+    /// the model keeps (in server, durable and client states, and in messages
+    /// in flight), and may (which keeps the graph small) forget times that
+    /// have passed for good (an expired key is no key) and renumber counters
+    /// that are only compared for equality (request ids), consistently across
+    /// states and messages. Anything else would make the liveness verdicts
+    /// unsound. The default changes nothing.
+    fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
+
     /// A server's state at start and at restart after a crash, rebuilt from
     /// whatever it last saved.
     fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;
@@ -267,4 +291,26 @@ impl<M: LockModel> Out<M> {
     pub fn save(&mut self, durable: M::Durable) {
         self.commands.push(Command::Save(durable));
     }
+}
+
+/// A server in [`Normalize`]: its local clock after the shift, its state
+/// (`None` while crashed) and what it saved.
+pub type NormalizeServer<'a, M> = (
+    i64,
+    Option<&'a mut <M as LockModel>::Server>,
+    Option<&'a mut <M as LockModel>::Durable>,
+);
+
+/// The model's part of a state, handed to [`LockModel::normalize`].
+pub struct Normalize<'a, M: LockModel> {
+    /// Subtract this from every absolute local-clock time.
+    pub shift_ticks: i64,
+    /// Per server: its local clock after the shift, its state (`None` while
+    /// crashed) and what it saved.
+    pub servers: Vec<NormalizeServer<'a, M>>,
+    /// Per client: its id, its local clock after the shift and its protocol
+    /// state (`None` while crashed).
+    pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,
+    /// The lock-service messages in flight: source, destination, message.
+    pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
 }

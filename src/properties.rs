@@ -20,6 +20,8 @@ pub enum PropertyName {
     ResourceSafe,
     LockAcquired,
     Progress,
+    DeadlockFree,
+    StarvationFree,
 }
 
 /// What kind of claim a property makes, which decides what a discovery means.
@@ -33,6 +35,11 @@ pub enum PropertyKind {
     /// Liveness cut at the horizon: checked as a safety property on the state
     /// where real time reaches the horizon.
     BoundedLiveness,
+    /// Liveness under fairness, decided by the liveness checker
+    /// (`src/check/liveness.rs`) on the whole state graph, with real time
+    /// unbounded; a discovery is a lasso (a stem, then a cycle repeated
+    /// forever).
+    Liveness,
 }
 
 impl PropertyName {
@@ -43,12 +50,26 @@ impl PropertyName {
         PropertyName::Progress,
     ];
 
+    /// The liveness properties under fairness. They are not part of
+    /// [`PropertyName::ALL`] (the properties the breadth-first search
+    /// decides) and are checked only on request: when the scenario's `expect`
+    /// names them for the model, or `--property` asks.
+    pub const LIVENESS: [PropertyName; 2] =
+        [PropertyName::DeadlockFree, PropertyName::StarvationFree];
+
+    /// Every property: the searched ones, then the liveness ones.
+    pub fn every() -> impl Iterator<Item = PropertyName> {
+        PropertyName::ALL.into_iter().chain(PropertyName::LIVENESS)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PropertyName::MutualExclusion => "mutual_exclusion",
             PropertyName::ResourceSafe => "resource_safe",
             PropertyName::LockAcquired => "lock_acquired",
             PropertyName::Progress => "progress",
+            PropertyName::DeadlockFree => "deadlock_free",
+            PropertyName::StarvationFree => "starvation_free",
         }
     }
 
@@ -59,11 +80,13 @@ impl PropertyName {
             PropertyName::ResourceSafe => "resource",
             PropertyName::LockAcquired => "acquired",
             PropertyName::Progress => "progress",
+            PropertyName::DeadlockFree => "deadlock",
+            PropertyName::StarvationFree => "starvation",
         }
     }
 
     pub fn parse(name: &str) -> Option<PropertyName> {
-        PropertyName::ALL.into_iter().find(|p| p.as_str() == name)
+        PropertyName::every().find(|p| p.as_str() == name)
     }
 
     pub fn kind(self) -> PropertyKind {
@@ -71,6 +94,7 @@ impl PropertyName {
             PropertyName::MutualExclusion | PropertyName::ResourceSafe => PropertyKind::Safety,
             PropertyName::LockAcquired => PropertyKind::Reachability,
             PropertyName::Progress => PropertyKind::BoundedLiveness,
+            PropertyName::DeadlockFree | PropertyName::StarvationFree => PropertyKind::Liveness,
         }
     }
 
@@ -88,6 +112,12 @@ impl PropertyName {
             }
             PropertyName::Progress => {
                 "bounded liveness: every client that has not crashed for good has finished its rounds when real time reaches the horizon"
+            }
+            PropertyName::DeadlockFree => {
+                "liveness under fairness: whenever a correct client waits for the lock and no correct client holds it, some correct client eventually acquires it (no horizon)"
+            }
+            PropertyName::StarvationFree => {
+                "liveness under fairness: every correct client that asks for the lock eventually gets it (no horizon)"
             }
         }
     }

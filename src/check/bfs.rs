@@ -89,7 +89,7 @@ pub fn fingerprint<T: Hash>(value: &T) -> u128 {
 /// The visited set's keys are fingerprints already: hashing them again would
 /// only cost time.
 #[derive(Default)]
-struct FingerprintHasher(u64);
+pub(crate) struct FingerprintHasher(u64);
 
 impl Hasher for FingerprintHasher {
     fn finish(&self) -> u64 {

@@ -2,10 +2,11 @@
 //! what the search found into verdicts, timelines and trace files.
 
 pub mod bfs;
+pub mod liveness;
 mod render;
 pub mod simulate;
 
-pub use render::{render_report, render_rows, render_timeline, replay_command};
+pub use render::{render_lasso_rows, render_report, render_rows, render_timeline, replay_command};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,6 +32,10 @@ pub struct CheckOptions {
     pub progress: bool,
     /// Extra flags (limit overrides) that the reproduce command must repeat.
     pub reproduce_flags: Vec<String>,
+    /// Liveness properties to check even where the scenario's `expect` does
+    /// not name them (`--property deadlock_free`). The ones it names are
+    /// always checked.
+    pub liveness: Vec<PropertyName>,
 }
 
 /// The verdict on one property.
@@ -95,6 +100,11 @@ pub struct PathReport {
     pub reproduce: String,
     /// The path as a space-time diagram, for reports.
     pub diagram: Diagram,
+    /// For a lasso (a liveness counterexample): the row where the loop
+    /// starts. The last row's state equals this row's, and the steps after
+    /// it repeat forever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -139,7 +149,27 @@ pub struct CheckReport {
     pub scenario: String,
     pub scenario_file: PathBuf,
     pub stats: SearchStats,
+    /// The liveness checker's graph, when a liveness property was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessStats>,
     pub properties: Vec<PropertyReport>,
+}
+
+/// The size of the liveness checker's graph.
+#[derive(Clone, Debug, Serialize)]
+pub struct LivenessStats {
+    pub unique_states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    /// From this real tick on, states are shifted back in time
+    /// (`src/check/liveness.rs`); `None` when the abstraction does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_from_tick: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_period_ticks: Option<u32>,
+    /// `complete`, or why the graph was not built.
+    pub stop: String,
+    pub complete: bool,
 }
 
 impl CheckReport {
@@ -261,6 +291,7 @@ pub fn run<M: LockModel>(
                                 Some(name),
                                 &options.reproduce_flags,
                             ),
+                            loop_start: None,
                         };
                         let path = dir
                             .join("traces")
@@ -281,6 +312,7 @@ pub fn run<M: LockModel>(
                         Some(name),
                         &options.reproduce_flags,
                     ),
+                    loop_start: None,
                 })
             }
             None => None,
@@ -295,6 +327,34 @@ pub fn run<M: LockModel>(
                 .and_then(|(_, e)| e.get(&name).copied()),
             path,
         });
+    }
+
+    // Liveness under fairness: where the scenario expects a verdict, or the
+    // command line asks for one.
+    let expected = |name: PropertyName| {
+        scenario
+            .expect
+            .iter()
+            .find(|(m, _)| m.0 == variant)
+            .and_then(|(_, e)| e.get(&name).copied())
+    };
+    let wanted: Vec<PropertyName> = PropertyName::LIVENESS
+        .into_iter()
+        .filter(|p| expected(*p).is_some() || options.liveness.contains(p))
+        .collect();
+    let mut liveness_stats = None;
+    if !wanted.is_empty() {
+        let (stats, verdicts) =
+            check_liveness::<M>(variant, scenario, scenario_file, options, &wanted)?;
+        liveness_stats = Some(stats);
+        for (name, verdict, path) in verdicts {
+            properties.push(PropertyReport {
+                property: name,
+                verdict,
+                expected: expected(name),
+                path,
+            });
+        }
     }
 
     Ok(CheckReport {
@@ -314,8 +374,245 @@ pub fn run<M: LockModel>(
             },
             complete: bound.is_none(),
         },
+        liveness: liveness_stats,
         properties,
     })
+}
+
+type LivenessVerdicts = Vec<(PropertyName, Verdict, Option<PathReport>)>;
+
+/// Builds the liveness graph once and decides each of `wanted` on it.
+fn check_liveness<M: LockModel>(
+    variant: &str,
+    scenario: &Scenario,
+    scenario_file: &Path,
+    options: &CheckOptions,
+    wanted: &[PropertyName],
+) -> Result<(LivenessStats, LivenessVerdicts), String> {
+    let model = M::new(variant, &scenario.params)
+        .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
+    let world = liveness::unbounded_world(model, &WorldConfig::from_scenario(scenario));
+    let inconclusive = |reason: String| -> LivenessVerdicts {
+        wanted
+            .iter()
+            .map(|p| {
+                (
+                    *p,
+                    Verdict::Inconclusive {
+                        reason: reason.clone(),
+                    },
+                    None,
+                )
+            })
+            .collect()
+    };
+    let abs = match liveness::Abstraction::new(&world) {
+        Ok(a) => a,
+        Err(why) => {
+            let stats = LivenessStats {
+                unique_states: 0,
+                transitions: 0,
+                depth: 0,
+                shift_from_tick: None,
+                shift_period_ticks: None,
+                stop: format!("not built: {why}"),
+                complete: false,
+            };
+            return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
+        }
+    };
+    let explored = match liveness::explore(&world, &abs, &options.limits, options.threads) {
+        Ok(e) => e,
+        Err(bound) => {
+            let stats = LivenessStats {
+                unique_states: 0,
+                transitions: 0,
+                depth: 0,
+                shift_from_tick: Some(abs.base),
+                shift_period_ticks: Some(abs.period),
+                stop: format!("incomplete: {bound}"),
+                complete: false,
+            };
+            return Ok((
+                stats,
+                inconclusive(format!("liveness graph: {}", inconclusive_reason(bound))),
+            ));
+        }
+    };
+    let stats = LivenessStats {
+        unique_states: explored.labels.len() as u64,
+        transitions: explored.transitions,
+        depth: explored.depth,
+        shift_from_tick: Some(abs.base),
+        shift_period_ticks: Some(abs.period),
+        stop: "complete".to_string(),
+        complete: true,
+    };
+    let g = &explored.graph;
+    let labels = &explored.labels;
+    let mut verdicts = Vec::new();
+    for &name in wanted {
+        let comp = match name {
+            PropertyName::DeadlockFree => liveness::first_fair_component(g, &|v| {
+                let l = labels[v as usize];
+                l.waiting != 0 && !l.live_holder
+            }),
+            PropertyName::StarvationFree => {
+                // Per client; the lasso whose loop is reached first wins.
+                let mut best: Option<Vec<u32>> = None;
+                for ci in 0..world.cfg.clients {
+                    let found = liveness::first_fair_component(g, &|v| {
+                        labels[v as usize].waiting & (1 << ci) != 0
+                    });
+                    if let Some(c) = found
+                        && best.as_ref().is_none_or(|b| c[0] < b[0])
+                    {
+                        best = Some(c);
+                    }
+                }
+                best
+            }
+            _ => unreachable!("only liveness properties are checked here"),
+        };
+        let Some(comp) = comp else {
+            verdicts.push((name, Verdict::Holds { steps: None }, None));
+            continue;
+        };
+        let lasso = liveness::lasso(&world, &abs, g, &comp);
+        let mut rows = timeline_rows(&world, &lasso.states, &lasso.actions);
+        real_time_rows(&mut rows, &lasso.states, &lasso.shifts, &lasso.actions);
+        let reproduce =
+            reproduce_command(variant, scenario_file, Some(name), &options.reproduce_flags);
+        let trace_file = match &options.report_dir {
+            Some(dir) => {
+                let file = trace_file(
+                    variant,
+                    scenario,
+                    scenario_file,
+                    options,
+                    &world,
+                    name,
+                    lasso.init_index,
+                    &lasso.actions,
+                    &lasso.states,
+                    &rows,
+                    Some(lasso.loop_start),
+                );
+                let scenario_name = Scenario::name_of(scenario_file);
+                let path = dir
+                    .join("traces")
+                    .join(format!("{variant}.{scenario_name}.{name}.json"));
+                trace::write(&path, &file)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Some(path)
+            }
+            None => None,
+        };
+        verdicts.push((
+            name,
+            Verdict::Violated {
+                steps: Some(lasso.actions.len()),
+            },
+            Some(PathReport {
+                diagram: {
+                    let mut d = crate::world::diagram(&world, &lasso.states, &lasso.actions);
+                    d.shift_ticks(&lasso.shifts);
+                    d.loop_start = Some(lasso.loop_start);
+                    d
+                },
+                rows,
+                trace_file,
+                reproduce,
+                loop_start: Some(lasso.loop_start),
+            }),
+        ));
+    }
+    Ok((stats, verdicts))
+}
+
+/// A lasso's states are canonical (shifted back in time); its timeline
+/// shows real time instead.
+pub fn real_time_rows<M: LockModel>(
+    rows: &mut [TimelineRow],
+    states: &[crate::world::WorldState<M>],
+    shifts: &[u64],
+    actions: &[crate::world::Action<M::Msg, M::Timer>],
+) {
+    for (i, row) in rows.iter_mut().enumerate() {
+        let real = states[i].now as u64 + shifts[i];
+        row.tick = real as u32;
+        if i > 0 && matches!(actions[i - 1], crate::world::Action::Tick) {
+            row.event = format!("time passes to t={real}");
+        }
+        // Every clock runs at 100% where states are shifted, so a local
+        // clock reading moves by the same shift as real time.
+        if i > 0
+            && let Some((head, clock)) = row
+                .event
+                .strip_suffix(')')
+                .and_then(|e| e.rsplit_once("(local clock "))
+            && let Ok(local) = clock.parse::<i64>()
+        {
+            let before = shifts[i - 1] as i64;
+            row.event = format!("{head}(local clock {})", local + before);
+        }
+    }
+}
+
+/// The trace file of a counterexample.
+#[allow(clippy::too_many_arguments)]
+fn trace_file<M: LockModel>(
+    variant: &str,
+    scenario: &Scenario,
+    scenario_file: &Path,
+    options: &CheckOptions,
+    world: &World<M>,
+    name: PropertyName,
+    init_index: usize,
+    actions: &[crate::world::Action<M::Msg, M::Timer>],
+    states: &[crate::world::WorldState<M>],
+    rows: &[TimelineRow],
+    loop_start: Option<usize>,
+) -> TraceFile {
+    TraceFile {
+        format: trace::FORMAT.to_string(),
+        format_version: trace::FORMAT_VERSION,
+        lockcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        kind: if loop_start.is_some() {
+            "lasso".to_string()
+        } else {
+            "counterexample".to_string()
+        },
+        model: variant.to_string(),
+        property: name,
+        engine: if loop_start.is_some() {
+            "liveness".to_string()
+        } else {
+            "bfs".to_string()
+        },
+        scenario_file: scenario_file.to_path_buf(),
+        scenario: scenario.clone(),
+        limits: trace::TraceLimits::from(&options.limits),
+        simulation: None,
+        nodes: world.node_names().to_vec(),
+        init_index,
+        actions: actions
+            .iter()
+            .map(|a| serde_json::to_value(a).expect("actions serialize"))
+            .collect(),
+        steps: states
+            .iter()
+            .zip(rows.iter())
+            .map(|(s, row)| trace::TraceStep {
+                step: row.step,
+                actor: row.actor.clone(),
+                event: row.event.clone(),
+                state: step_view(world, s),
+            })
+            .collect(),
+        reproduce: reproduce_command(variant, scenario_file, Some(name), &options.reproduce_flags),
+        loop_start,
+    }
 }
 
 fn inconclusive_reason(bound: Bound) -> String {

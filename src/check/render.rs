@@ -24,11 +24,27 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         s.init_states,
         if s.init_states == 1 { "" } else { "s" }
     );
+    if let Some(l) = &report.liveness {
+        let shift = match (l.shift_from_tick, l.shift_period_ticks) {
+            (Some(t), Some(p)) => format!(", time shifted from tick {t} in steps of {p}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  liveness graph: {} states, {} transitions, depth {}, {}{shift}",
+            l.unique_states, l.transitions, l.depth, l.stop
+        );
+    }
     for p in &report.properties {
         let verdict = match &p.verdict {
             Verdict::Holds { steps: Some(n) } => format!("holds (example in {n} steps)"),
             Verdict::Holds { steps: None } => "holds".to_string(),
-            Verdict::Violated { steps: Some(n) } => format!("VIOLATED in {n} steps"),
+            Verdict::Violated { steps: Some(n) } => {
+                match p.path.as_ref().and_then(|x| x.loop_start) {
+                    Some(k) => format!("VIOLATED: lasso {k}+{}", n - k),
+                    None => format!("VIOLATED in {n} steps"),
+                }
+            }
             Verdict::Violated { steps: None } => "VIOLATED (no example exists)".to_string(),
             Verdict::Inconclusive { .. } => "inconclusive".to_string(),
         };
@@ -76,12 +92,26 @@ pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
         return out;
     };
     let steps = path.rows.len() - 1;
-    let _ = writeln!(
-        out,
-        "VIOLATED {}  model={} scenario={}  (shortest counterexample: {steps} steps)",
-        p.property, report.model, report.scenario
-    );
-    out.push_str(&render_rows(&path.rows, None));
+    match path.loop_start {
+        Some(k) => {
+            let _ = writeln!(
+                out,
+                "VIOLATED {}  model={} scenario={}  (lasso: {k} steps to the loop, then {} steps repeated forever under fairness)",
+                p.property,
+                report.model,
+                report.scenario,
+                steps - k
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "VIOLATED {}  model={} scenario={}  (shortest counterexample: {steps} steps)",
+                p.property, report.model, report.scenario
+            );
+        }
+    }
+    out.push_str(&render_lasso_rows(&path.rows, None, path.loop_start));
     let _ = writeln!(out, "  reproduce: {}", path.reproduce);
     if let Some(file) = &path.trace_file {
         let _ = writeln!(out, "  trace:     {}", file.display());
@@ -93,6 +123,17 @@ pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
 /// A timeline as a table; with `details`, each row is followed by the full
 /// state after it (`details[i]` for row `i`).
 pub fn render_rows(rows: &[TimelineRow], details: Option<&[Vec<String>]>) -> String {
+    render_lasso_rows(rows, details, None)
+}
+
+/// [`render_rows`] for a lasso: a line `from step k, forever:` before the
+/// first step of the loop (the one after row `k`), and a closing line after
+/// the last, which returns to row `k`'s state.
+pub fn render_lasso_rows(
+    rows: &[TimelineRow],
+    details: Option<&[Vec<String>]>,
+    loop_start: Option<usize>,
+) -> String {
     let mut out = String::new();
     let actor_w = rows.iter().map(|r| r.actor.len()).max().unwrap_or(1).max(5);
     let event_w = rows
@@ -109,6 +150,13 @@ pub fn render_rows(rows: &[TimelineRow], details: Option<&[Vec<String>]>) -> Str
         "step", "tick", "node", "event", "beliefs"
     );
     for (i, (row, belief)) in rows.iter().zip(&beliefs).enumerate() {
+        if loop_start.is_some_and(|k| i == k + 1) {
+            let _ = writeln!(
+                out,
+                "  from step {}, forever:",
+                loop_start.unwrap_or_default()
+            );
+        }
         let _ = writeln!(
             out,
             "  {:>4}  {:>4}  {:<actor_w$}  {:<event_w$}  {:<beliefs_w$}  {}",
@@ -119,6 +167,13 @@ pub fn render_rows(rows: &[TimelineRow], details: Option<&[Vec<String>]>) -> Str
                 let _ = writeln!(out, "            {l}");
             }
         }
+    }
+    if let Some(k) = loop_start {
+        let _ = writeln!(
+            out,
+            "  (step {} is back in the state of step {k}, up to the time shift: the loop repeats forever)",
+            rows.len() - 1
+        );
     }
     out
 }

@@ -522,6 +522,7 @@ fn write_trace<M: LockModel>(
             options.seed_text,
             run + 1
         ),
+        loop_start: None,
     };
     trace::write(&file, &trace).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok(file)

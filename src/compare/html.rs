@@ -71,20 +71,19 @@ fn cell_html(cell: &Cell) -> String {
     };
     let mut parts = Vec::new();
     for p in &report.properties {
-        let mark = if p.as_expected() { "" } else { "!" };
-        let short = p.property.short();
         let text = match &p.verdict {
-            Verdict::Holds { .. } if p.as_expected() => continue,
-            Verdict::Holds { .. } => format!("{short} ✓{mark}"),
-            Verdict::Violated { steps: Some(n) } => format!("{short} ✗{n}{mark}"),
-            Verdict::Violated { steps: None } => format!("{short} ✗{mark}"),
             Verdict::Inconclusive { reason } => {
+                let short = p.property.short();
                 parts.push(format!(
                     "<span title=\"{}\">{short} ?</span>",
                     escape(reason)
                 ));
                 continue;
             }
+            _ => match super::text::entry(p) {
+                Some(t) => t,
+                None => continue,
+            },
         };
         match (&p.verdict, &p.path) {
             (Verdict::Violated { steps: Some(_) }, Some(_)) => parts.push(format!(
@@ -100,6 +99,7 @@ fn cell_html(cell: &Cell) -> String {
     } else {
         parts.join("<br>")
     };
+    html.push_str(super::text::live_suffix(report));
     if let Some(under) = &cell.checked_under {
         let _ = write!(html, " <span title=\"checked under {under}\">*</span>");
     }
@@ -196,10 +196,19 @@ pub fn render_html(c: &Comparison, sections: &[String]) -> String {
         let report = cell.report.as_ref().expect("violations come from reports");
         let path = p.path.as_ref().expect("violations have paths");
         let steps = path.rows.len() - 1;
-        let title = format!(
-            "{} under {}: {} violated in {steps} steps",
-            cell.model, report.scenario, p.property
-        );
+        let title = match path.loop_start {
+            Some(k) => format!(
+                "{} under {}: {} violated by a lasso: {k} steps, then a cycle of {} repeated forever",
+                cell.model,
+                report.scenario,
+                p.property,
+                steps - k
+            ),
+            None => format!(
+                "{} under {}: {} violated in {steps} steps",
+                cell.model, report.scenario, p.property
+            ),
+        };
         let expected = match p.expected {
             Some(e) if p.as_expected() => format!("Expected {e}: a known, documented weakness."),
             Some(e) => format!("Expected {e}: this violation is a regression."),

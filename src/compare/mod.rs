@@ -571,6 +571,14 @@ fn run_cell(
             report_dir: options.report_dir.clone(),
             progress: false,
             reproduce_flags: Vec::new(),
+            // `--property deadlock_free` asks for liveness where the scenario
+            // does not expect it.
+            liveness: selection
+                .properties
+                .iter()
+                .copied()
+                .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
+                .collect(),
         };
         let mut report = model.run(scenario, file, &check)?;
         if !selection.properties.is_empty() {

@@ -9,20 +9,41 @@ use crate::properties::PropertyKind;
 /// The notation, shared by the terminal, Markdown and HTML.
 pub const LEGEND: &str = "ok: every property as expected and holding; `mutex ✗20`: mutual_exclusion violated, \
 shortest counterexample 20 steps (`resource`: resource_safe, `progress`: bounded progress, `acquired`: \
-no client can ever acquire); `?`: inconclusive (a search bound was hit); `!`: differs from the scenario's \
+no client can ever acquire); `deadlock ✗24+7`: deadlock_free violated by a lasso, 24 steps to a \
+cycle of 7 repeated forever under fairness (`starvation`: starvation_free); `(live)`: both liveness \
+properties checked and holding; `?`: inconclusive (a search bound was hit); `!`: differs from the scenario's \
 expectation; `*`: checked under the cut-down scenario that stands in for this one; `on demand`: too large \
 for the default run (`compare --on-demand`); `n/a`: the scenario does not apply to the model.";
 
 /// One property's entry in a cell, or `None` when it holds as expected.
-fn entry(p: &crate::check::PropertyReport) -> Option<String> {
+pub(super) fn entry(p: &crate::check::PropertyReport) -> Option<String> {
     let mark = if p.as_expected() { "" } else { "!" };
     let short = p.property.short();
+    let loop_start = p.path.as_ref().and_then(|path| path.loop_start);
     match &p.verdict {
         Verdict::Holds { .. } if p.as_expected() => None,
         Verdict::Holds { .. } => Some(format!("{short} ✓{mark}")),
-        Verdict::Violated { steps: Some(n) } => Some(format!("{short} ✗{n}{mark}")),
+        Verdict::Violated { steps: Some(n) } => Some(match loop_start {
+            // A lasso: the stem, then the cycle repeated forever.
+            Some(k) => format!("{short} ✗{k}+{}{mark}", n - k),
+            None => format!("{short} ✗{n}{mark}"),
+        }),
         Verdict::Violated { steps: None } => Some(format!("{short} ✗{mark}")),
         Verdict::Inconclusive { .. } => Some(format!("{short} ?")),
+    }
+}
+
+/// " (live)" when the liveness properties were checked and all hold.
+pub(super) fn live_suffix(report: &crate::check::CheckReport) -> &'static str {
+    let mut live = report
+        .properties
+        .iter()
+        .filter(|p| p.property.kind() == PropertyKind::Liveness)
+        .peekable();
+    if live.peek().is_some() && live.all(|p| matches!(p.verdict, Verdict::Holds { .. })) {
+        " (live)"
+    } else {
+        ""
     }
 }
 
@@ -41,6 +62,7 @@ pub fn cell_text(cell: &Cell) -> String {
             } else {
                 entries.join(", ")
             };
+            text.push_str(live_suffix(report));
             if cell.status == CellStatus::StandIn {
                 text.push('*');
             }
@@ -164,6 +186,7 @@ pub fn markdown_table(c: &Comparison, links: bool) -> String {
                     } else {
                         linked.join(", ")
                     };
+                    t.push_str(live_suffix(report));
                     if cell.status == CellStatus::StandIn {
                         t.push_str("\\*");
                     }
@@ -322,9 +345,16 @@ pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
         let report = cell.report.as_ref().expect("violations come from reports");
         let path = p.path.as_ref().expect("violations have paths");
         let steps = path.rows.len() - 1;
+        let how = match path.loop_start {
+            Some(k) => format!(
+                "violated by a lasso: {k} steps, then a cycle of {} repeated forever",
+                steps - k
+            ),
+            None => format!("violated in {steps} steps"),
+        };
         let _ = writeln!(
             out,
-            "<a id=\"{}\"></a>\n### `{}` under {}: {} violated in {steps} steps\n",
+            "<a id=\"{}\"></a>\n### `{}` under {}: {} {how}\n",
             anchor(&cell.model, &report.scenario, p.property),
             cell.model,
             report.scenario,

@@ -158,7 +158,8 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             .collect();
         states.push(json!({
             "#meta": {"index": i, "action": action},
-            "now": bigint(s.now as i64),
+            // Real time: a lasso's states are shifted back (see `loop`).
+            "now": bigint(s.now as i64 + r.shifts.get(i).copied().unwrap_or(0) as i64),
             "clocks": {"#map": clocks},
             "nodes": Value::Object(nodes),
             "clients": to_itf(&serde_json::to_value(&view.clients).expect("views serialize")),
@@ -167,12 +168,12 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             "mbt::actionTaken": action,
         }));
     }
-    json!({
+    let mut doc = json!({
         "#meta": {
             "format": "ITF",
             "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
             "source": trace.scenario_file.display().to_string(),
-            "status": "violated",
+            "status": if trace.loop_start.is_some() { "violated (lasso)" } else { "violated" },
             "description": format!("{} violates {} under {}", trace.model, trace.property, trace.scenario_file.display()),
             "model": trace.model,
             "scenario": trace.scenario_file.display().to_string(),
@@ -183,7 +184,16 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
         },
         "vars": ["now", "clocks", "nodes", "clients", "resource", "network", "mbt::actionTaken"],
         "states": states,
-    })
+    });
+    // A lasso: ITF's `loop` is the first state of the part that repeats, so
+    // that the state after the last one is `states[loop]`. Our last state is
+    // the loop start's again (step `k`), so the repeating part starts at
+    // `k + 1`. Up to the time shift: `now` is real time and grows; `clocks`
+    // and timer deadlines are the liveness checker's shifted ones.
+    if let Some(k) = trace.loop_start {
+        doc["loop"] = json!(k + 1);
+    }
+    doc
 }
 
 fn resource_text(r: &ResourceMsg) -> String {
@@ -205,8 +215,10 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
 }
 
 fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
-    crate::world::diagram(&r.world, &r.states, &r.actions)
-        .mermaid(&format!("{} VIOLATED", trace.property))
+    let mut d = crate::world::diagram(&r.world, &r.states, &r.actions);
+    d.shift_ticks(&r.shifts);
+    d.loop_start = trace.loop_start;
+    d.mermaid(&format!("{} VIOLATED", trace.property))
 }
 
 /// The clients' operations and the faults, in Jepsen's op shape.

@@ -46,6 +46,13 @@ pub struct TraceFile {
     /// `steps[0]` is the initial state; `steps[i]` follows `actions[i - 1]`.
     pub steps: Vec<TraceStep>,
     pub reproduce: String,
+    /// A lasso (a liveness counterexample, `kind` `lasso`): the index of the
+    /// step whose state the last step returns to; the steps after it repeat
+    /// forever. Its states are the liveness checker's canonical ones (real
+    /// time shifted back, see `src/check/liveness.rs`), and `replay` steps
+    /// through that abstraction. Absent in other traces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use stateright::Model;
 
 use super::{TraceError, TraceFile};
-use crate::check::{TimelineRow, timeline_rows};
+use crate::check::{TimelineRow, liveness, timeline_rows};
 use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
 use crate::world::{Action, World, WorldConfig, WorldState, state_detail, step_view};
@@ -38,6 +38,8 @@ pub struct ReplayReport {
     /// With `detail`: the full state after each row.
     pub details: Option<Vec<Vec<String>>>,
     pub outcome: ReplayOutcome,
+    /// For a lasso: the row where the loop starts.
+    pub loop_start: Option<usize>,
 }
 
 /// A trace re-executed through the world.
@@ -48,6 +50,9 @@ pub(crate) struct Rebuilt<M: LockModel> {
     pub actions: Vec<Action<M::Msg, M::Timer>>,
     /// How the last state differs from the recording, if it does.
     pub last_difference: Option<String>,
+    /// For a lasso (stepped through the liveness checker's time shift): the
+    /// real time subtracted so far, per state; zeros otherwise.
+    pub shifts: Vec<u64>,
 }
 
 /// Re-executes `trace` (read from `path`) through model `M`, checking every
@@ -63,7 +68,22 @@ pub(crate) fn rebuild<M: LockModel>(
     };
     let model = M::new(&trace.model, &trace.scenario.params)
         .map_err(|e| fail(None, format!("model `{}`: {e}", trace.model)))?;
-    let world = World::new(model, WorldConfig::from_scenario(&trace.scenario));
+    let cfg = WorldConfig::from_scenario(&trace.scenario);
+    // A lasso steps through the liveness checker's world: no horizon, and
+    // states shifted back in time once faults are over.
+    let (world, abstraction) = if trace.loop_start.is_some() {
+        let world = liveness::unbounded_world(model, &cfg);
+        let abs = liveness::Abstraction::new(&world)
+            .map_err(|e| fail(None, format!("a lasso, but {e}")))?;
+        (world, Some(abs))
+    } else {
+        (World::new(model, cfg), None)
+    };
+    let shift = |state: &mut WorldState<M>| -> u64 {
+        abstraction
+            .as_ref()
+            .map_or(0, |a| a.canonicalize(&world, state) as u64)
+    };
     if world.node_names() != trace.nodes.as_slice() {
         return Err(fail(
             None,
@@ -96,6 +116,8 @@ pub(crate) fn rebuild<M: LockModel>(
         ));
     }
     let mut state = inits.swap_remove(trace.init_index);
+    let mut total_shift = shift(&mut state);
+    let mut shifts = vec![total_shift];
     let compare = |step: usize, state: &WorldState<M>| -> Option<String> {
         let now = serde_json::to_value(step_view(&world, state)).expect("views serialize");
         let then = serde_json::to_value(&trace.steps[step].state).expect("views serialize");
@@ -129,6 +151,8 @@ pub(crate) fn rebuild<M: LockModel>(
         state = world
             .next_state(&state, action.clone())
             .ok_or_else(|| fail(Some(step), "the action changes nothing".into()))?;
+        total_shift += shift(&mut state);
+        shifts.push(total_shift);
         if let Some(diff) = compare(step, &state) {
             if step < last {
                 return Err(fail(
@@ -146,6 +170,7 @@ pub(crate) fn rebuild<M: LockModel>(
         states,
         actions,
         last_difference,
+        shifts,
     })
 }
 
@@ -160,7 +185,11 @@ pub fn run<M: LockModel>(
         states,
         actions,
         last_difference,
+        shifts,
     } = rebuild::<M>(path, trace)?;
+    if trace.property.kind() == PropertyKind::Liveness {
+        return replay_lasso(path, trace, detail, world, states, actions, shifts);
+    }
     if trace.property.kind() == PropertyKind::Reachability {
         return Err(TraceError {
             file: path.to_path_buf(),
@@ -195,6 +224,57 @@ pub fn run<M: LockModel>(
         rows,
         details,
         outcome,
+        loop_start: None,
+    })
+}
+
+/// A lasso reproduces when its loop closes (the last state is the loop
+/// start's, under the time shift), every state of the loop is bad for the
+/// property, and repeating the loop is a fair run.
+fn replay_lasso<M: LockModel>(
+    path: &Path,
+    trace: &TraceFile,
+    detail: bool,
+    world: World<M>,
+    states: Vec<WorldState<M>>,
+    actions: Vec<Action<M::Msg, M::Timer>>,
+    shifts: Vec<u64>,
+) -> Result<ReplayReport, TraceError> {
+    let fail = |message: String| TraceError {
+        file: path.to_path_buf(),
+        step: None,
+        message,
+    };
+    let k = trace.loop_start.ok_or_else(|| {
+        fail(format!(
+            "`{}` needs a lasso, but the trace has no `loop_start`",
+            trace.property
+        ))
+    })?;
+    if k >= actions.len() {
+        return Err(fail(format!(
+            "`loop_start` is {k}, but a loop needs at least one step after it (the trace has {})",
+            actions.len()
+        )));
+    }
+    let why_not = liveness::why_not_a_lasso(&world, trace.property, &states[k..], &actions[k..]);
+    let outcome = match why_not {
+        None => ReplayOutcome::Reproduced,
+        Some(why) => ReplayOutcome::NoLongerViolated {
+            difference: Some(why),
+        },
+    };
+    let mut rows = timeline_rows(&world, &states, &actions);
+    crate::check::real_time_rows(&mut rows, &states, &shifts, &actions);
+    let details = detail.then(|| states.iter().map(|s| state_detail(&world, s)).collect());
+    Ok(ReplayReport {
+        model: trace.model.clone(),
+        property: trace.property,
+        steps: actions.len(),
+        rows,
+        details,
+        outcome,
+        loop_start: Some(k),
     })
 }
 
@@ -244,6 +324,13 @@ pub fn explorer_path<M: LockModel>(trace: &TraceFile) -> Result<String, TraceErr
         actions,
         ..
     } = rebuild::<M>(path, trace)?;
+    if trace.loop_start.is_some() {
+        return Err(TraceError {
+            file: path.to_path_buf(),
+            step: None,
+            message: "a lasso's states are shifted in time; the Explorer cannot follow it".into(),
+        });
+    }
     let mut parts = vec![trace.init_index.to_string()];
     for (state, action) in states.iter().zip(&actions) {
         let mut offered = Vec::new();

@@ -203,6 +203,32 @@ pub fn mermaid_text(text: &str) -> String {
 }
 
 impl Diagram {
+    /// Puts real time back into a path whose states were shifted back in time
+    /// (the liveness checker's canonical states): `shifts[i]` is how far
+    /// state `i` was shifted. Event `i` follows state `i`, so its tick moves
+    /// by `shifts[i + 1]`, and a timer's local-clock reading, taken before
+    /// the step, by `shifts[i]` (every clock runs at 100% where states are
+    /// shifted).
+    pub fn shift_ticks(&mut self, shifts: &[u64]) {
+        for (i, e) in self.events.iter_mut().enumerate() {
+            let after = shifts.get(i + 1).copied().unwrap_or(0);
+            e.tick = (e.tick as u64 + after) as u32;
+            if let EventKind::Tick = e.kind {
+                e.label = format!("time passes to t={}", e.tick);
+            }
+            let before = shifts.get(i).copied().unwrap_or(0) as i64;
+            if before != 0
+                && let Some((head, clock)) = e
+                    .label
+                    .strip_suffix(')')
+                    .and_then(|l| l.rsplit_once("(local clock "))
+                && let Ok(local) = clock.parse::<i64>()
+            {
+                e.label = format!("{head}(local clock {})", local + before);
+            }
+        }
+    }
+
     /// A Mermaid sequence diagram: messages as arrows (lost ones crossed),
     /// timers and faults as notes, a client's activation bar while it believes
     /// it holds the lock, and `footer` as a closing note over the clients.

@@ -3,7 +3,10 @@
 //!
 //! Verdicts are written `holds`, `holds:N` (an example in N steps),
 //! `violated:N` (a shortest counterexample of N steps), in the order
-//! mutual_exclusion, resource_safe, lock_acquired, progress.
+//! mutual_exclusion, resource_safe, lock_acquired, progress; then, where the
+//! scenario expects them for the model, deadlock_free and starvation_free,
+//! whose violations are lassos written `violated:S+C` (a stem of S steps to
+//! the loop, then a loop of C steps repeated forever).
 
 #![allow(dead_code)]
 
@@ -38,13 +41,21 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         report_dir: Some(trace_dir(model, scenario)),
         progress: false,
         reproduce_flags: Vec::new(),
+        liveness: Vec::new(),
     };
     let entry = models::find(model).expect("registered model");
     let report = entry.run(&loaded, &file, &options).expect("check runs");
     let got: Vec<String> = report
         .properties
         .iter()
-        .map(|p| summary(&p.verdict))
+        .map(
+            |p| match (&p.verdict, p.path.as_ref().and_then(|x| x.loop_start)) {
+                (Verdict::Violated { steps: Some(n) }, Some(k)) => {
+                    format!("violated:{k}+{}", n - k)
+                }
+                (v, _) => summary(v),
+            },
+        )
         .collect();
     assert_eq!(
         got.join(" "),

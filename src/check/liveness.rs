@@ -1,0 +1,919 @@
+//! Liveness under fairness: `deadlock_free` and `starvation_free`, decided on
+//! the world's explicit state graph, with lasso counterexamples.
+//!
+//! # Why a separate checker
+//! stateright's `eventually` looks only at terminal states and cannot see a
+//! cycle, and the breadth-first search stops real time at the horizon, which
+//! makes every run finite: a bounded `progress` check cannot tell a real
+//! deadlock from a horizon that came too soon or a schedule that never let
+//! the holder run. Here real time has no horizon, and a violation is an
+//! infinite fair run: a stem from an initial state, then a cycle repeated
+//! forever.
+//!
+//! # Making time finite: the time-shift abstraction
+//! Real time only grows, so the raw graph has no cycles. Once no fault can
+//! start any more (`now >= faults_until_ticks`) and every clock runs at 100%,
+//! the world's rules do not depend on the absolute value of `now`: shifting
+//! real time, every local-clock reading, every timer deadline and every
+//! absolute local time a model keeps by the same amount gives a state that
+//! behaves exactly the same (a strong bisimulation that preserves every
+//! label the properties read). So past `base = faults_until_ticks + a`
+//! (`a` the longest age that still matters: the delivery window or the
+//! longest pause) each state is replaced by its canonical representative:
+//! - real time is shifted back into `base .. base + period`, where `period`
+//!   is the model's shift granularity ([`LockModel::time_shift_period`]: 1,
+//!   or the heartbeat period of a model that aligns to one);
+//! - timer deadlines move with it; a message's age and a pause's length are
+//!   capped where larger values behave the same (a message older than its
+//!   window is overdue either way; asynchronous messages older than
+//!   `delay_ticks_min` are deliverable either way);
+//! - the model shifts its own absolute times and may forget expired ones and
+//!   renumber request ids ([`LockModel::normalize`]).
+//!
+//! A model that does not declare a period gets an honest `inconclusive`
+//! naming why, as does clock drift (rates other than 100% would need
+//! per-node shifts) and any search bound.
+//!
+//! **Soundness.** Every canonical state is bisimilar to the state it stands
+//! for, with the same labels and the same fairness classes enabled, so the
+//! quotient graph has a fair cycle through bad states if and only if the real
+//! system has an infinite fair run that stays bad from some point on. A
+//! reported lasso therefore corresponds to a real infinite fair run, and
+//! `holds` (given only when the whole quotient graph was built) means that no
+//! fair run violates the property. This rests on each model's `normalize`
+//! being exact, which its docs argue.
+//!
+//! # Fairness
+//! A run is fair when:
+//! - **time diverges**: it passes infinitely many `Tick`s (no Zeno runs);
+//! - **weak fairness** holds for each message in flight (delivered, or lost
+//!   if the scenario allows loss: a message continuously deliverable is
+//!   eventually handled), each timer (a due timer on a running node
+//!   eventually fires) and each recovery (restart, resume, heal). The
+//!   clients' own steps all happen in these handlers.
+//!
+//! Faults are not fair-required; their budgets are finite and they start
+//! only before `faults_until_ticks`, so every cycle lies in the fault-free
+//! suffix (a fault step increments a budget counter and so cannot be on a
+//! cycle).
+//!
+//! With only weak fairness, a strongly connected component `C` of the bad
+//! states contains a fair cycle if and only if it has an internal edge, an
+//! internal `Tick`, and every class enabled in all of `C`'s states is taken
+//! by some internal edge (a class missing there is missing from every run
+//! inside `C`, so no pruning and recursion are needed as they are for strong
+//! fairness).
+//!
+//! # The properties as cycles
+//! - `deadlock_free` = G((some correct client waits ∧ no correct client
+//!   holds) → F some correct client acquires). A violation is a fair cycle
+//!   in which some live client waits (its workload is acquiring) and no live
+//!   client holds the lock in any state: no one acquires in the cycle.
+//! - `starvation_free` = for each client, G(waits → F acquires). A violation
+//!   is a fair cycle in which that client is live and waiting throughout.
+//!
+//! "Correct" means never crashed in the run: in a cycle no fault happens, so
+//! a live client stays live forever.
+//!
+//! The graph is built breadth first (so the stem to each state is a shortest
+//! path), strongly connected components are found with an iterative Tarjan
+//! over the bad states, and the lasso chosen is the one whose loop starts at
+//! the state reached first (smallest stem); its cycle starts there, takes a
+//! `Tick` and then whatever the fairness check of the cycle still asks for.
+//! Everything is deterministic: state ids follow the breadth-first order,
+//! which the level-synchronous merge makes independent of the thread count.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::Hash;
+use std::time::Instant;
+
+use stateright::Model;
+
+use super::bfs::{Bound, SearchLimits, fingerprint};
+use crate::node::{LockModel, NodeId, Normalize};
+use crate::scenario::NetworkMode;
+use crate::world::{Action, Payload, Status, World, WorldConfig, WorldState};
+
+/// A fairness class: which fairness constraint an edge belongs to.
+pub type Class = u64;
+/// Not fair-required: faults.
+pub const UNCONSTRAINED: Class = 0;
+/// Real time passing.
+pub const TICK: Class = 1;
+
+/// The time-shift abstraction of one world.
+#[derive(Clone, Debug)]
+pub struct Abstraction {
+    /// States at or past this real tick are canonical.
+    pub base: u32,
+    pub period: u32,
+    age_max: u32,
+    pause_max: u32,
+}
+
+impl Abstraction {
+    /// The abstraction for `world`, or why liveness cannot be checked.
+    pub fn new<M: LockModel>(world: &World<M>) -> Result<Abstraction, String> {
+        let period = world.model.time_shift_period().ok_or_else(|| {
+            "the model declares no time shift (LockModel::time_shift_period and normalize), so the liveness checker cannot make time finite".to_string()
+        })?;
+        if world.cfg.faults.clock.drift_percent_max != 0 {
+            return Err(
+                "clock drift: the time-shift abstraction needs every clock at rate 100%".into(),
+            );
+        }
+        let net = &world.cfg.network;
+        let age_max = match net.mode {
+            NetworkMode::Bounded => net.delay_ticks_max.unwrap_or(0).max(net.delay_ticks_min),
+            NetworkMode::Asynchronous | NetworkMode::Atomic => net.delay_ticks_min,
+        };
+        let pause_max = world
+            .cfg
+            .faults
+            .pause
+            .as_ref()
+            .map_or(1, |p| p.ticks_max.max(1));
+        Ok(Abstraction {
+            base: world.cfg.faults_until_ticks + age_max.max(pause_max),
+            period: period.max(1),
+            age_max,
+            pause_max,
+        })
+    }
+
+    /// Replaces `s` by its canonical representative; returns the real time
+    /// subtracted.
+    pub fn canonicalize<M: LockModel>(&self, world: &World<M>, s: &mut WorldState<M>) -> u32 {
+        if s.now < self.base {
+            return 0;
+        }
+        let shift = (s.now - self.base) / self.period * self.period;
+        let old_now = s.now;
+        let now = old_now - shift;
+        s.now = now;
+        let d = shift as i64;
+        for sv in &mut s.servers {
+            for (_, at) in &mut sv.timers {
+                *at -= d;
+            }
+            sv.status = self.cap_pause(sv.status, old_now, now);
+        }
+        for c in &mut s.clients {
+            for (_, at) in &mut c.timers {
+                *at -= d;
+            }
+            c.status = self.cap_pause(c.status, old_now, now);
+        }
+        for e in &mut s.network {
+            let age = (old_now - e.sent_at).min(self.age_max);
+            e.sent_at = now - age;
+        }
+        let clocks = s.clocks.clone();
+        let servers = s.servers.len();
+        let mut n = Normalize {
+            shift_ticks: d,
+            servers: s
+                .servers
+                .iter_mut()
+                .enumerate()
+                .map(|(i, sv)| (clocks[i].read(now), sv.state.as_mut(), sv.durable.as_mut()))
+                .collect(),
+            clients: s
+                .clients
+                .iter_mut()
+                .enumerate()
+                .map(|(i, c)| {
+                    let id = NodeId((servers + i) as u8);
+                    (id, clocks[servers + i].read(now), c.proto.as_mut())
+                })
+                .collect(),
+            messages: s
+                .network
+                .iter_mut()
+                .filter_map(|e| match &mut e.payload {
+                    Payload::Lock(m) => Some((e.src, e.dst, m)),
+                    Payload::Resource(_) => None,
+                })
+                .collect(),
+        };
+        world.model.normalize(&mut n);
+        drop(n);
+        s.network.sort();
+        shift
+    }
+
+    fn cap_pause(&self, status: Status, old_now: u32, now: u32) -> Status {
+        match status {
+            Status::Paused { since } => Status::Paused {
+                since: now - (old_now - since).min(self.pause_max),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The world the liveness checker explores: the scenario's, without the
+/// horizon.
+pub fn unbounded_world<M: LockModel>(model: M, cfg: &WorldConfig) -> World<M> {
+    let mut cfg = cfg.clone();
+    cfg.horizon_ticks = u32::MAX;
+    World::new(model, cfg)
+}
+
+/// The fairness class of an action.
+pub fn class_of<Msg: Hash, Timer: Hash>(action: &Action<Msg, Timer>) -> Class {
+    let keyed = |tag: u8, key: &dyn Fn(&mut xxhash_rust::xxh3::Xxh3)| -> Class {
+        use std::hash::Hasher;
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        tag.hash(&mut h);
+        key(&mut h);
+        // Keep clear of the two reserved classes.
+        h.finish() | 2
+    };
+    match action {
+        Action::Tick => TICK,
+        // Delivering or (where the scenario allows it) losing one message.
+        Action::Deliver(e) | Action::Drop(e) => keyed(1, &|h| {
+            e.src.hash(h);
+            e.dst.hash(h);
+            e.payload.hash(h);
+        }),
+        Action::Fire { node, timer } => keyed(2, &|h| {
+            node.hash(h);
+            timer.hash(h);
+        }),
+        Action::Restart(n) => keyed(3, &|h| n.hash(h)),
+        Action::Resume(n) => keyed(4, &|h| n.hash(h)),
+        Action::Heal => keyed(5, &|_| {}),
+        Action::Duplicate(_)
+        | Action::Crash(_)
+        | Action::Pause(_)
+        | Action::Isolate(_)
+        | Action::ClockJump { .. } => UNCONSTRAINED,
+    }
+}
+
+/// One edge of the graph.
+#[derive(Clone, Copy, Debug)]
+pub struct Edge {
+    pub to: u32,
+    /// The action's index in `actions()` of the source state.
+    pub action: u32,
+    pub class: Class,
+}
+
+/// The explicit state graph, in breadth-first order.
+#[derive(Default)]
+pub struct Graph {
+    /// `edges[first[v] as usize..first[v + 1] as usize]` leave `v`.
+    pub first: Vec<u32>,
+    pub edges: Vec<Edge>,
+    /// The breadth-first tree: the edge that first reached each state, as
+    /// (parent, action index); an initial state has parent `ROOT` and its
+    /// initial-state index.
+    pub tree: Vec<(u32, u32)>,
+}
+
+pub const ROOT: u32 = u32::MAX;
+
+impl Graph {
+    /// A graph from an edge list (`(from, to, class)`), for tests; every
+    /// state is an initial state reached from nothing.
+    pub fn from_edges(states: usize, edges: &[(u32, u32, Class)]) -> Graph {
+        let mut g = Graph {
+            first: vec![0],
+            edges: Vec::new(),
+            tree: (0..states).map(|i| (ROOT, i as u32)).collect(),
+        };
+        for v in 0..states as u32 {
+            for (i, (_, to, class)) in edges.iter().enumerate().filter(|(_, e)| e.0 == v) {
+                g.edges.push(Edge {
+                    to: *to,
+                    action: i as u32,
+                    class: *class,
+                });
+            }
+            g.first.push(g.edges.len() as u32);
+        }
+        g
+    }
+
+    pub fn len(&self) -> usize {
+        self.first.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn out(&self, v: u32) -> &[Edge] {
+        &self.edges[self.first[v as usize] as usize..self.first[v as usize + 1] as usize]
+    }
+
+    fn out_range(&self, v: u32) -> std::ops::Range<usize> {
+        self.first[v as usize] as usize..self.first[v as usize + 1] as usize
+    }
+}
+
+/// What each state says about the clients, for the properties.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Label {
+    /// Bit `i`: client `i` is live (not crashed) and waits for the lock.
+    pub waiting: u32,
+    /// Some live client believes it holds the lock.
+    pub live_holder: bool,
+}
+
+impl Label {
+    pub fn of<M: LockModel>(s: &WorldState<M>) -> Label {
+        let mut waiting = 0;
+        for (i, c) in s.clients.iter().enumerate() {
+            if !c.status.is_crashed() && c.work.phase == crate::world::Phase::Acquiring {
+                waiting |= 1 << i;
+            }
+        }
+        Label {
+            waiting,
+            live_holder: s
+                .clients
+                .iter()
+                .any(|c| !c.status.is_crashed() && c.work.holds),
+        }
+    }
+}
+
+/// The built graph of one world.
+pub struct Explored {
+    pub graph: Graph,
+    pub labels: Vec<Label>,
+    pub transitions: u64,
+    pub depth: u32,
+}
+
+/// Builds the canonical state graph of `world` breadth first.
+pub fn explore<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    limits: &SearchLimits,
+    threads: usize,
+) -> Result<Explored, Bound> {
+    let started = Instant::now();
+    // Keys are fingerprints already: no need to hash them again.
+    let mut ids: HashMap<u128, u32, std::hash::BuildHasherDefault<super::bfs::FingerprintHasher>> =
+        HashMap::default();
+    let mut labels = Vec::new();
+    let mut tree = Vec::new();
+    let mut frontier: Vec<(u32, WorldState<M>)> = Vec::new();
+    for (i, mut s) in world.init_states().into_iter().enumerate() {
+        abs.canonicalize(world, &mut s);
+        let fp = fingerprint(&s);
+        if let std::collections::hash_map::Entry::Vacant(e) = ids.entry(fp) {
+            let id = labels.len() as u32;
+            e.insert(id);
+            labels.push(Label::of(&s));
+            tree.push((ROOT, i as u32));
+            frontier.push((id, s));
+        }
+    }
+    // Edges per state, filled as each level is merged (states are expanded
+    // in id order, so the lists come out in order too).
+    let mut first = vec![0u32];
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut transitions = 0u64;
+    let mut depth = 0u32;
+    struct Succ<S> {
+        parent: u32,
+        action: u32,
+        class: Class,
+        fp: u128,
+        state: S,
+    }
+    while !frontier.is_empty() {
+        if started.elapsed() > limits.time_max {
+            return Err(Bound::Time(limits.time_max));
+        }
+        if limits.depth_max.is_some_and(|d| depth > d) {
+            return Err(Bound::Depth(depth - 1));
+        }
+        let expand = |chunk: &[(u32, WorldState<M>)]| -> Vec<Succ<WorldState<M>>> {
+            let mut out = Vec::new();
+            let mut actions = Vec::new();
+            for (id, s) in chunk {
+                actions.clear();
+                world.actions(s, &mut actions);
+                for (ai, a) in actions.iter().enumerate() {
+                    if let Some(mut next) = world.next_state(s, a.clone()) {
+                        abs.canonicalize(world, &mut next);
+                        out.push(Succ {
+                            parent: *id,
+                            action: ai as u32,
+                            class: class_of(a),
+                            fp: fingerprint(&next),
+                            state: next,
+                        });
+                    }
+                }
+            }
+            out
+        };
+        let batches: Vec<Vec<Succ<WorldState<M>>>> = if threads <= 1 || frontier.len() < 64 {
+            vec![expand(&frontier)]
+        } else {
+            let chunk = frontier.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = frontier
+                    .chunks(chunk)
+                    .map(|c| scope.spawn(|| expand(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a liveness thread panicked"))
+                    .collect()
+            })
+        };
+        let mut next_frontier = Vec::new();
+        let mut parent_at = frontier[0].0;
+        for succ in batches.into_iter().flatten() {
+            transitions += 1;
+            // Close the edge lists of the states before this successor's
+            // parent (states with no successor get empty lists).
+            while parent_at < succ.parent {
+                first.push(edges.len() as u32);
+                parent_at += 1;
+            }
+            let to = match ids.entry(succ.fp) {
+                std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let id = labels.len() as u32;
+                    e.insert(id);
+                    labels.push(Label::of(&succ.state));
+                    tree.push((succ.parent, succ.action));
+                    next_frontier.push((id, succ.state));
+                    id
+                }
+            };
+            edges.push(Edge {
+                to,
+                action: succ.action,
+                class: succ.class,
+            });
+        }
+        let last = frontier.last().expect("not empty").0;
+        while parent_at <= last {
+            first.push(edges.len() as u32);
+            parent_at += 1;
+        }
+        if labels.len() as u64 > limits.states_max {
+            return Err(Bound::States(limits.states_max));
+        }
+        if !next_frontier.is_empty() {
+            depth += 1;
+        }
+        frontier = next_frontier;
+    }
+    Ok(Explored {
+        graph: Graph { first, edges, tree },
+        labels,
+        transitions,
+        depth,
+    })
+}
+
+/// Calls `found` with each strongly connected component of the subgraph of
+/// states where `keep` holds (iterative Tarjan; components come out in a
+/// fixed order).
+pub fn sccs(g: &Graph, keep: &dyn Fn(u32) -> bool, found: &mut dyn FnMut(&[u32])) {
+    const UNSEEN: u32 = u32::MAX;
+    let n = g.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, usize)> = Vec::new();
+    let mut counter = 0u32;
+    for root in 0..n as u32 {
+        if !keep(root) || index[root as usize] != UNSEEN {
+            continue;
+        }
+        index[root as usize] = counter;
+        low[root as usize] = counter;
+        counter += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        call.push((root, g.first[root as usize] as usize));
+        while let Some(top) = call.last_mut() {
+            let v = top.0;
+            if top.1 < g.first[v as usize + 1] as usize {
+                let w = g.edges[top.1].to;
+                top.1 += 1;
+                if !keep(w) {
+                    continue;
+                }
+                if index[w as usize] == UNSEEN {
+                    index[w as usize] = counter;
+                    low[w as usize] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on_stack[w as usize] = true;
+                    call.push((w, g.first[w as usize] as usize));
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(u, _)) = call.last() {
+                    low[u as usize] = low[u as usize].min(low[v as usize]);
+                }
+                if low[v as usize] == index[v as usize] {
+                    let mut comp = Vec::new();
+                    loop {
+                        let w = stack.pop().expect("v is on the stack");
+                        on_stack[w as usize] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    comp.sort_unstable();
+                    found(&comp);
+                }
+            }
+        }
+    }
+}
+
+/// The classes enabled at `v`: those of its outgoing edges.
+fn enabled(g: &Graph, v: u32) -> BTreeSet<Class> {
+    g.out(v)
+        .iter()
+        .map(|e| e.class)
+        .filter(|c| *c != UNCONSTRAINED)
+        .collect()
+}
+
+/// Whether the component `comp` (sorted) holds a fair cycle.
+pub fn is_fair(g: &Graph, comp: &[u32]) -> bool {
+    let inside = |w: u32| comp.binary_search(&w).is_ok();
+    let mut taken = BTreeSet::new();
+    let mut internal = false;
+    for &v in comp {
+        for e in g.out(v) {
+            if inside(e.to) {
+                internal = true;
+                taken.insert(e.class);
+            }
+        }
+    }
+    if !internal || !taken.contains(&TICK) {
+        return false;
+    }
+    let mut always = enabled(g, comp[0]);
+    for &v in &comp[1..] {
+        if always.is_empty() {
+            break;
+        }
+        let here = enabled(g, v);
+        always.retain(|c| here.contains(c));
+    }
+    always.iter().all(|c| taken.contains(c))
+}
+
+/// The fair component whose first-reached state is smallest, if any, among
+/// the states where `bad` holds.
+pub fn first_fair_component(g: &Graph, bad: &dyn Fn(u32) -> bool) -> Option<Vec<u32>> {
+    let mut best: Option<Vec<u32>> = None;
+    sccs(g, bad, &mut |comp| {
+        if best.as_ref().is_some_and(|b| b[0] <= comp[0]) {
+            return;
+        }
+        if is_fair(g, comp) {
+            best = Some(comp.to_vec());
+        }
+    });
+    best
+}
+
+/// The shortest path (as edge indices) inside `comp` from `from` to a state
+/// where `goal` holds.
+fn path_inside(g: &Graph, comp: &[u32], from: u32, goal: &dyn Fn(u32) -> bool) -> Vec<usize> {
+    if goal(from) {
+        return Vec::new();
+    }
+    let inside = |w: u32| comp.binary_search(&w).is_ok();
+    let mut prev: HashMap<u32, (u32, usize)> = HashMap::new();
+    let mut queue = VecDeque::from([from]);
+    prev.insert(from, (ROOT, 0));
+    while let Some(v) = queue.pop_front() {
+        for ei in g.out_range(v) {
+            let w = g.edges[ei].to;
+            if !inside(w) || prev.contains_key(&w) {
+                continue;
+            }
+            prev.insert(w, (v, ei));
+            if goal(w) {
+                let mut path = vec![ei];
+                let mut at = v;
+                while at != from {
+                    let (p, e) = prev[&at];
+                    path.push(e);
+                    at = p;
+                }
+                path.reverse();
+                return path;
+            }
+            queue.push_back(w);
+        }
+    }
+    panic!("a strongly connected component is connected");
+}
+
+enum Waypoint {
+    Edge(usize),
+    State(u32),
+}
+
+/// A fair cycle through `comp`'s first state, as edge indices.
+pub fn fair_cycle(g: &Graph, comp: &[u32]) -> Vec<usize> {
+    let entry = comp[0];
+    let inside = |w: u32| comp.binary_search(&w).is_ok();
+    let internal_edge = |class: Class| -> Option<usize> {
+        comp.iter().find_map(|&v| {
+            g.out_range(v)
+                .find(|&ei| g.edges[ei].class == class && inside(g.edges[ei].to))
+        })
+    };
+    let mut waypoints = vec![Waypoint::Edge(
+        internal_edge(TICK).expect("a fair component has an internal tick"),
+    )];
+    loop {
+        // The cycle through the waypoints, in order.
+        let mut cycle = Vec::new();
+        let mut at = entry;
+        for w in &waypoints {
+            match *w {
+                Waypoint::Edge(ei) => {
+                    let src = edge_source(g, ei);
+                    cycle.extend(path_inside(g, comp, at, &|v| v == src));
+                    cycle.push(ei);
+                    at = g.edges[ei].to;
+                }
+                Waypoint::State(x) => {
+                    cycle.extend(path_inside(g, comp, at, &|v| v == x));
+                    at = x;
+                }
+            }
+        }
+        // Back to the entry, at least one step.
+        cycle.extend(path_inside(g, comp, at, &|v| v == entry));
+        // Is it fair? Every class enabled at all its states must be taken.
+        let taken: BTreeSet<Class> = cycle.iter().map(|&ei| g.edges[ei].class).collect();
+        let mut visited: Vec<u32> = cycle.iter().map(|&ei| edge_source(g, ei)).collect();
+        visited.sort_unstable();
+        visited.dedup();
+        let mut always = enabled(g, visited[0]);
+        for &v in &visited[1..] {
+            let here = enabled(g, v);
+            always.retain(|c| here.contains(c));
+        }
+        let Some(&missing) = always.iter().find(|c| !taken.contains(c)) else {
+            return cycle;
+        };
+        // Take it, or visit a state of the component where it is disabled.
+        match internal_edge(missing) {
+            Some(ei) => waypoints.push(Waypoint::Edge(ei)),
+            None => {
+                let x = comp
+                    .iter()
+                    .copied()
+                    .find(|&v| !g.out(v).iter().any(|e| e.class == missing))
+                    .expect("a fair component takes or disables every class");
+                waypoints.push(Waypoint::State(x));
+            }
+        }
+    }
+}
+
+fn edge_source(g: &Graph, ei: usize) -> u32 {
+    // `first` is sorted: the source is the last state whose list starts at
+    // or before `ei`.
+    (g.first.partition_point(|&f| f as usize <= ei) - 1) as u32
+}
+
+/// The stem: the breadth-first tree's path to `v`, as (initial-state index,
+/// action indices).
+pub fn stem(g: &Graph, v: u32) -> (usize, Vec<u32>) {
+    let mut actions = Vec::new();
+    let mut at = v;
+    while g.tree[at as usize].0 != ROOT {
+        let (parent, action) = g.tree[at as usize];
+        actions.push(action);
+        at = parent;
+    }
+    actions.reverse();
+    (g.tree[at as usize].1 as usize, actions)
+}
+
+/// A lasso re-executed through the world.
+pub struct Lasso<M: LockModel> {
+    pub init_index: usize,
+    pub actions: Vec<Action<M::Msg, M::Timer>>,
+    /// Canonical states: `states[0]` is the initial state, `states[i + 1]`
+    /// follows `actions[i]`; the last equals `states[loop_start]`.
+    pub states: Vec<WorldState<M>>,
+    /// Real time subtracted by the abstraction so far, per state.
+    pub shifts: Vec<u64>,
+    pub loop_start: usize,
+}
+
+/// A path through the canonical world: the actions taken, the states
+/// (`states[0]` the initial one) and the real time subtracted so far per state.
+pub type Executed<M> = (
+    Vec<Action<<M as LockModel>::Msg, <M as LockModel>::Timer>>,
+    Vec<WorldState<M>>,
+    Vec<u64>,
+);
+
+/// Follows action indices from an initial state through the canonical world.
+pub fn execute<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    init_index: usize,
+    indices: &[u32],
+) -> Executed<M> {
+    let mut state = world.init_states().swap_remove(init_index);
+    let mut total = abs.canonicalize(world, &mut state) as u64;
+    let mut states = vec![state.clone()];
+    let mut shifts = vec![total];
+    let mut taken = Vec::new();
+    let mut actions = Vec::new();
+    for &ai in indices {
+        actions.clear();
+        world.actions(&state, &mut actions);
+        let action = actions[ai as usize].clone();
+        state = world
+            .next_state(&state, action.clone())
+            .expect("a recorded step must replay: the model is not deterministic");
+        total += abs.canonicalize(world, &mut state) as u64;
+        taken.push(action);
+        states.push(state.clone());
+        shifts.push(total);
+    }
+    (taken, states, shifts)
+}
+
+/// The lasso of a fair component: the shortest stem to its first state, then
+/// a fair cycle back to it.
+pub fn lasso<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    g: &Graph,
+    comp: &[u32],
+) -> Lasso<M> {
+    let (init_index, mut indices) = stem(g, comp[0]);
+    let loop_start = indices.len();
+    indices.extend(fair_cycle(g, comp).into_iter().map(|ei| g.edges[ei].action));
+    let (actions, states, shifts) = execute(world, abs, init_index, &indices);
+    debug_assert_eq!(
+        fingerprint(&states[loop_start]),
+        fingerprint(states.last().expect("a cycle")),
+        "the cycle closes"
+    );
+    Lasso {
+        init_index,
+        actions,
+        states,
+        shifts,
+        loop_start,
+    }
+}
+
+/// Why the loop `states[0] -actions[0]-> states[1] ... states[n]` is not a
+/// counterexample to `property` (a liveness property), or `None` when it is:
+/// it closes (`states[n]` equals `states[0]`), the property's obligation is
+/// pending in every state, and repeating it is fair.
+pub fn why_not_a_lasso<M: LockModel>(
+    world: &World<M>,
+    property: crate::properties::PropertyName,
+    states: &[WorldState<M>],
+    actions: &[Action<M::Msg, M::Timer>],
+) -> Option<String> {
+    use crate::properties::PropertyName;
+    let n = actions.len();
+    if fingerprint(&states[0]) != fingerprint(&states[n]) {
+        return Some("the loop no longer closes: its last state differs from its first".into());
+    }
+    let labels: Vec<Label> = states[..n].iter().map(Label::of).collect();
+    let pending = match property {
+        PropertyName::DeadlockFree => labels.iter().all(|l| l.waiting != 0 && !l.live_holder),
+        PropertyName::StarvationFree => labels.iter().fold(u32::MAX, |m, l| m & l.waiting) != 0,
+        _ => false,
+    };
+    if !pending {
+        return Some(format!(
+            "some state of the loop satisfies `{property}`'s obligation"
+        ));
+    }
+    let taken: BTreeSet<Class> = actions.iter().map(class_of).collect();
+    if !taken.contains(&TICK) {
+        return Some("time does not pass in the loop".into());
+    }
+    let mut always: Option<BTreeSet<Class>> = None;
+    let mut offered = Vec::new();
+    for s in &states[..n] {
+        offered.clear();
+        world.actions(s, &mut offered);
+        let here: BTreeSet<Class> = offered
+            .iter()
+            .map(class_of)
+            .filter(|c| *c != UNCONSTRAINED)
+            .collect();
+        always = Some(match always {
+            None => here,
+            Some(a) => a.intersection(&here).copied().collect(),
+        });
+    }
+    if always.is_some_and(|a| a.iter().any(|c| !taken.contains(c))) {
+        return Some("the loop is unfair: it never takes an action enabled throughout".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DELIVER: Class = 10;
+    const FIRE: Class = 11;
+
+    #[test]
+    fn a_fair_cycle_is_found() {
+        // 0 -> 1 -tick-> 2 -deliver-> 1
+        let g = Graph::from_edges(3, &[(0, 1, DELIVER), (1, 2, TICK), (2, 1, DELIVER)]);
+        let comp = first_fair_component(&g, &|_| true).expect("a fair cycle");
+        assert_eq!(comp, vec![1, 2]);
+        let cycle = fair_cycle(&g, &comp);
+        assert_eq!(cycle.len(), 2);
+        assert_eq!(g.edges[cycle[0]].class, TICK);
+    }
+
+    #[test]
+    fn an_unfair_cycle_is_rejected() {
+        // A cycle of ticks during which a delivery stays enabled and is
+        // never taken inside the component: it leaves to a good state.
+        let g = Graph::from_edges(
+            3,
+            &[
+                (0, 1, TICK),
+                (1, 0, TICK),
+                (0, 2, DELIVER),
+                (1, 2, DELIVER),
+                (2, 2, TICK),
+            ],
+        );
+        let bad = |v: u32| v != 2;
+        assert_eq!(first_fair_component(&g, &bad), None);
+        // If the delivery is disabled in one state of the cycle, it is fair.
+        let g = Graph::from_edges(
+            3,
+            &[(0, 1, TICK), (1, 0, TICK), (0, 2, DELIVER), (2, 2, TICK)],
+        );
+        assert_eq!(first_fair_component(&g, &bad), Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn a_self_loop_of_time_is_fair_and_zeno_cycles_are_not() {
+        let g = Graph::from_edges(2, &[(0, 1, FIRE), (1, 1, TICK)]);
+        let comp = first_fair_component(&g, &|_| true).expect("time passing forever");
+        assert_eq!(comp, vec![1]);
+        assert_eq!(fair_cycle(&g, &comp).len(), 1);
+        // No tick in the cycle: time would stop.
+        let g = Graph::from_edges(2, &[(0, 1, FIRE), (1, 0, DELIVER)]);
+        assert_eq!(first_fair_component(&g, &|_| true), None);
+        // A state alone with no self loop is no cycle.
+        let g = Graph::from_edges(1, &[]);
+        assert_eq!(first_fair_component(&g, &|_| true), None);
+    }
+
+    #[test]
+    fn the_cycle_visits_what_fairness_requires() {
+        // Component {0, 1, 2}: the tick is 0 -> 1 -> 0, but a timer is
+        // enabled in 0 and 1 and fires only 1 -> 2 -> 0.
+        let g = Graph::from_edges(
+            3,
+            &[
+                (0, 1, TICK),
+                (1, 0, DELIVER),
+                (1, 2, FIRE),
+                (2, 0, DELIVER),
+                (0, 0, FIRE),
+            ],
+        );
+        let comp = first_fair_component(&g, &|_| true).expect("fair");
+        let cycle = fair_cycle(&g, &comp);
+        let classes: BTreeSet<Class> = cycle.iter().map(|&e| g.edges[e].class).collect();
+        assert!(classes.contains(&TICK) && classes.contains(&FIRE));
+        // The cycle closes at the entry.
+        assert_eq!(edge_source(&g, cycle[0]), 0);
+        assert_eq!(g.edges[*cycle.last().unwrap()].to, 0);
+    }
+}

@@ -1,0 +1,336 @@
+//! Liveness under fairness (`src/check/liveness.rs`): the lassos it finds,
+//! the verdicts fairness changes, and lasso traces through replay and export.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lockcheck::check::{CheckOptions, CheckReport, PropertyReport, Verdict, bfs::SearchLimits};
+use lockcheck::models;
+use lockcheck::properties::PropertyName;
+use lockcheck::scenario::Scenario;
+use lockcheck::trace::replay::ReplayOutcome;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize) -> CheckReport {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{scenario}.json"));
+    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("liveness/{model}.{scenario}.{threads}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = CheckOptions {
+        limits: SearchLimits {
+            states_max: 5_000_000,
+            depth_max: None,
+            time_max: std::time::Duration::from_secs(600),
+        },
+        threads,
+        report_dir: Some(dir),
+        progress: false,
+        reproduce_flags: Vec::new(),
+        liveness: liveness.to_vec(),
+    };
+    models::find(model)
+        .expect("registered")
+        .run(&loaded, &file, &options)
+        .expect("check runs")
+}
+
+fn property(report: &CheckReport, name: PropertyName) -> &PropertyReport {
+    report
+        .properties
+        .iter()
+        .find(|p| p.property == name)
+        .unwrap_or_else(|| panic!("{name} was checked"))
+}
+
+fn lockcheck(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// `redis_setnx` (no TTL): after the holder crashes, the other client asks,
+/// is refused, sleeps and asks again forever. A lasso: the loop is one
+/// refusal round, every state of it has c1 crashed and c2 waiting.
+#[test]
+fn setnx_deadlocks_after_a_holder_crash_and_a_ttl_lock_does_not() {
+    let report = check("redis_setnx", "holder-crash", &[], 1);
+    let live = report
+        .liveness
+        .as_ref()
+        .expect("the scenario expects liveness");
+    assert!(live.complete);
+    assert_eq!((live.unique_states, live.transitions), (7960, 18255));
+    let p = property(&report, PropertyName::DeadlockFree);
+    assert_eq!(p.verdict, Verdict::Violated { steps: Some(31) });
+    let path = p.path.as_ref().expect("a lasso");
+    assert_eq!(path.loop_start, Some(24));
+    // The loop: c2 sends SETNX, is refused, its retry timer fires, time passes.
+    let events: Vec<&str> = path.rows[25..].iter().map(|r| r.event.as_str()).collect();
+    assert!(events[0].contains("SETNX"), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.contains("not set: busy")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.contains("timer Retry fires")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.starts_with("time passes")),
+        "{events:?}"
+    );
+    for row in &path.rows[24..] {
+        assert_eq!(
+            row.beliefs,
+            vec!["c1 crashed", "c2 acquiring"],
+            "step {}",
+            row.step
+        );
+    }
+    // Real time keeps growing through the loop although the states repeat.
+    assert!(path.rows[31].tick > path.rows[24].tick);
+    let timeline = lockcheck::check::render_timeline(&report, p);
+    assert!(timeline.contains("from step 24, forever:"), "{timeline}");
+    assert!(
+        p.as_expected(),
+        "holder-crash expects deadlock_free violated"
+    );
+
+    // The trace replays: the loop closes, is waiting throughout, and fair.
+    let file = path.trace_file.as_ref().expect("a trace");
+    let trace = lockcheck::trace::read(file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(trace.loop_start, Some(24));
+    assert_eq!(trace.kind, "lasso");
+    let replay = models::find("redis_setnx").unwrap().replay;
+    let replayed = replay(file, &trace, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(replayed.outcome, ReplayOutcome::Reproduced);
+    assert_eq!(replayed.loop_start, Some(24));
+    assert_eq!(
+        replayed
+            .rows
+            .iter()
+            .map(|r| (&r.event, r.tick))
+            .collect::<Vec<_>>(),
+        path.rows
+            .iter()
+            .map(|r| (&r.event, r.tick))
+            .collect::<Vec<_>>()
+    );
+
+    // The same crash under a TTL lock: the dead holder's key expires.
+    for model in ["redis_set_px", "redis_set_px_fenced", "redis_py_lock"] {
+        let report = check(model, "holder-crash", &[], 1);
+        assert!(report.liveness.as_ref().unwrap().complete);
+        assert_eq!(
+            property(&report, PropertyName::DeadlockFree).verdict,
+            Verdict::Holds { steps: None },
+            "{model}"
+        );
+        assert_eq!(
+            property(&report, PropertyName::StarvationFree).verdict,
+            Verdict::Holds { steps: None },
+            "{model}"
+        );
+    }
+    assert_eq!(
+        check("redis_set_px", "holder-crash", &[], 1)
+            .liveness
+            .unwrap()
+            .unique_states,
+        14858
+    );
+}
+
+/// On an asynchronous network the bounded check reports `progress`
+/// violated: a message may take until the horizon. Fairness rules that out
+/// (a message in flight is eventually delivered), and with no fault the
+/// locks are deadlock and starvation free.
+#[test]
+fn bounded_progress_fails_where_fairness_proves_liveness() {
+    for model in ["redis_setnx", "redis_set_px", "redis_py_lock"] {
+        let report = check(model, "async-network", &[], 1);
+        assert_eq!(
+            property(&report, PropertyName::Progress).verdict,
+            Verdict::Violated { steps: Some(14) },
+            "{model}: the bounded check"
+        );
+        assert!(report.liveness.as_ref().unwrap().complete, "{model}");
+        for name in PropertyName::LIVENESS {
+            assert_eq!(
+                property(&report, name).verdict,
+                Verdict::Holds { steps: None },
+                "{model}: {name} under fairness"
+            );
+        }
+    }
+}
+
+/// Starvation: `redis_setnx`'s waiter starves behind the crashed holder's key
+/// (the lasso is the deadlock's: with a finite number of rounds per client,
+/// a client can only starve where no one acquires any more).
+#[test]
+fn setnx_starves_its_waiter() {
+    let report = check("redis_setnx", "holder-crash", &[], 1);
+    let p = property(&report, PropertyName::StarvationFree);
+    assert_eq!(p.verdict, Verdict::Violated { steps: Some(31) });
+    let path = p.path.as_ref().unwrap();
+    assert_eq!(path.loop_start, Some(24));
+    assert!(
+        path.rows[24..]
+            .iter()
+            .all(|r| r.beliefs[1] == "c2 acquiring")
+    );
+}
+
+/// A model that declares no time shift gets an honest `inconclusive` naming
+/// why, and so does clock drift.
+#[test]
+fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
+    let report = check(
+        "file_lock_exclusive",
+        "no-faults",
+        &PropertyName::LIVENESS,
+        1,
+    );
+    for name in PropertyName::LIVENESS {
+        match &property(&report, name).verdict {
+            Verdict::Inconclusive { reason } => {
+                assert!(reason.contains("declares no time shift"), "{reason}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    let report = check(
+        "redis_setnx",
+        "clock-drift",
+        &[PropertyName::DeadlockFree],
+        1,
+    );
+    match &property(&report, PropertyName::DeadlockFree).verdict {
+        Verdict::Inconclusive { reason } => assert!(reason.contains("clock drift"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The lasso, the graph and every byte of output are the same for any
+/// thread count.
+#[test]
+fn liveness_is_deterministic_across_threads() {
+    let one = check("redis_setnx", "holder-crash", &[], 1);
+    let two = check("redis_setnx", "holder-crash", &[], 2);
+    let json = |r: &CheckReport| {
+        let mut v = serde_json::to_value(r).unwrap();
+        // Trace paths name the run's own directory.
+        for p in v["properties"].as_array_mut().unwrap() {
+            if let Some(path) = p.get_mut("path") {
+                path.as_object_mut().unwrap().remove("trace_file");
+            }
+        }
+        v
+    };
+    assert_eq!(json(&one), json(&two));
+}
+
+fn lasso_trace(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("liveness-cli-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_setnx",
+        "--scenario",
+        "scenarios/holder-crash.json",
+        "--property",
+        "deadlock_free",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("VIOLATED: lasso 24+7"), "{stdout}");
+    assert!(stdout.contains("from step 24, forever:"), "{stdout}");
+    dir.join("traces/redis_setnx.holder-crash.deadlock_free.json")
+}
+
+#[test]
+fn a_lasso_trace_round_trips_and_replays() {
+    let file = lasso_trace("replay");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let trace = lockcheck::trace::read(&file).unwrap();
+    let mut again = serde_json::to_string_pretty(&trace).unwrap();
+    again.push('\n');
+    assert_eq!(again, text, "the trace survives reading and writing");
+
+    let o = lockcheck(&["replay", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("from step 24, forever:"), "{stdout}");
+    assert!(stdout.contains("REPRODUCED"), "{stdout}");
+
+    // A loop that does not close is no lasso.
+    let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edited["loop_start"] = serde_json::json!(23);
+    let bad = file.with_file_name("edited.json");
+    std::fs::write(&bad, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("loop no longer closes"), "{stdout}");
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ItfState {
+    now: i64,
+    #[serde(rename = "mbt::actionTaken")]
+    action: String,
+}
+
+#[test]
+fn itf_export_of_a_lasso_sets_loop() {
+    let file = lasso_trace("export");
+    let o = lockcheck(&["export", file.to_str().unwrap(), "--format", "itf"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let itf: itf::Trace<ItfState> =
+        itf::trace_from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    // 32 states (steps 0..=31); the last is step 24's again, so the part that
+    // repeats forever starts at state 25.
+    assert_eq!(itf.states.len(), 32);
+    assert_eq!(itf.loop_index, Some(25));
+    assert!(itf.states[25].value.action.contains("SETNX"));
+    // `now` is real time: it keeps growing through the loop.
+    assert!(itf.states[31].value.now > itf.states[24].value.now);
+
+    let o = lockcheck(&["export", file.to_str().unwrap(), "--format", "mermaid"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("    loop after step 24, forever\n"), "{text}");
+    assert!(text.contains("\n    end\n"), "{text}");
+}
+
+/// The ZooKeeper recipe (ephemeral sequential nodes in line) under a holder
+/// crash: the dead holder's session expires, its node goes, the watch on it
+/// fires and the waiter gets the lock; no fair run starves. (Its starvation
+/// under `client-partition`, and the single-node lock's lasso there, are
+/// pinned in `tests/zk_models.rs`.)
+#[test]
+fn the_zookeeper_recipe_does_not_starve_after_a_holder_crash() {
+    let report = check("zk_lock_sequential", "holder-crash", &[], 1);
+    let live = report.liveness.as_ref().unwrap();
+    assert!(live.complete);
+    assert_eq!(live.shift_period_ticks, Some(2), "whole heartbeat periods");
+    assert_eq!(live.unique_states, 125802);
+    for name in PropertyName::LIVENESS {
+        assert_eq!(
+            property(&report, name).verdict,
+            Verdict::Holds { steps: None },
+            "{name}"
+        );
+    }
+}
