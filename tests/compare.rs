@@ -80,11 +80,11 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
     assert_eq!(
         matrix,
         [
-            "model                no-faults  holder-crash  gc-pause",
-            "----------------------------------------------------------------------",
-            "redis_setnx          ok         progress ✗54  ok",
-            "redis_set_px_fenced  ok         ok            mutex ✗20",
-            "redlock              ok*        ok*           mutex ✗49, resource ✗66*",
+            "model                no-faults  holder-crash                                    gc-pause",
+            "--------------------------------------------------------------------------------------------------------",
+            "redis_setnx          ok         progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok",
+            "redis_set_px_fenced  ok         ok (live)                                       mutex ✗20",
+            "redlock              ok*        ok*                                             mutex ✗49, resource ✗66*",
         ],
         "{text}"
     );
@@ -133,7 +133,7 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
             &rest[..rest.find(')').unwrap()]
         })
         .collect();
-    assert_eq!(links.len(), 4, "{md}");
+    assert_eq!(links.len(), 6, "{md}");
     for link in &links {
         let section = md
             .split(&format!("<a id=\"{link}\"></a>"))
@@ -186,7 +186,7 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
             &rest[..rest.find("</svg>").unwrap() + 6]
         })
         .collect();
-    assert_eq!(svgs.len(), 4);
+    assert_eq!(svgs.len(), 6);
     for svg in svgs {
         roxmltree::Document::parse(svg).expect("well-formed SVG");
     }
@@ -252,8 +252,9 @@ fn junit_output_has_the_structure_ci_reporters_read() {
     assert_eq!(attr(root, "failures"), failures);
     assert_eq!(attr(root, "errors"), errors);
     assert_eq!(attr(root, "skipped"), skipped);
-    // 9 cells of 4 properties, all as expected.
-    assert_eq!((tests, failures, errors, skipped), (36, 0, 0, 0));
+    // 9 cells of 4 properties, plus the 2 liveness properties holder-crash
+    // expects of the two Redis models, all as expected.
+    assert_eq!((tests, failures, errors, skipped), (40, 0, 0, 0));
 }
 
 /// A scenario directory whose no-faults expects a bug redis_setnx does not
