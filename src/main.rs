@@ -162,7 +162,9 @@ enum Command {
         /// another.
         #[arg(long = "scenario", value_name = "FILE")]
         scenarios: Vec<PathBuf>,
-        /// Only this property (repeatable).
+        /// Only this property (repeatable). Naming deadlock_free or
+        /// starvation_free checks it even where the scenario does not expect
+        /// it.
         #[arg(long = "property", value_parser = parse_property)]
         properties: Vec<PropertyName>,
         /// Exit 1 if any verdict differs from its scenario's expectation (an
@@ -827,6 +829,9 @@ fn list(scenarios_dir: &Path) -> u8 {
                     s.description
                 );
                 println!("  {:<16}  models: {}", "", models.join(", "));
+                if let Some(target) = &s.stands_in_for {
+                    println!("  {:<16}  stands in for {target} (in `compare`)", "");
+                }
             }
             Err(e) => {
                 println!("  {:<16}  INVALID: {e}", Scenario::name_of(&file));

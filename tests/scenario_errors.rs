@@ -662,3 +662,23 @@ fn model_missing_a_param_is_refused_naming_it() {
     assert!(stderr.contains(&file.0.display().to_string()), "{stderr}");
     assert!(stderr.contains("`params.ttl_ticks`"), "{stderr}");
 }
+
+#[test]
+fn stands_in_for_belongs_to_extra_scenarios_only() {
+    let text = r#"{
+  "description": "d",
+  "tier": "standard",
+  "stands_in_for": "gc-pause",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+}"#;
+    assert_rejected(text, 12, 1, &["stands_in_for", "extra"]);
+    let extra = text.replace("\"standard\"", "\"extra\"");
+    let s = Scenario::parse(Path::new("x.json"), &extra).expect("an extra stand-in parses");
+    assert_eq!(s.stands_in_for.as_deref(), Some("gc-pause"));
+}
