@@ -99,6 +99,14 @@ pub fn find(id: &str) -> Option<ModelEntry> {
     all().into_iter().find(|m| m.id == id)
 }
 
+/// [`find`], or the error every command gives for an unknown id.
+pub fn lookup(id: &str) -> Result<ModelEntry, String> {
+    find(id).ok_or_else(|| {
+        let known: Vec<&str> = all().iter().map(|m| m.id).collect();
+        format!("unknown model `{id}`; known models: {}", known.join(", "))
+    })
+}
+
 /// Every parameter name some model declares, sorted, without repeats.
 pub fn param_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = all()

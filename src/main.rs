@@ -501,13 +501,9 @@ fn simulate(args: SimulateArgs) -> u8 {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let Some(entry) = models::find(&args.model) else {
-        let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
-        return bad(format!(
-            "unknown model `{}`; known models: {}",
-            args.model,
-            known.join(", ")
-        ));
+    let entry = match models::lookup(&args.model) {
+        Ok(e) => e,
+        Err(e) => return bad(e),
     };
     let scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
@@ -689,8 +685,9 @@ fn explore(
     let Some(id) = model.or_else(|| trace.as_ref().map(|t| t.model.clone())) else {
         return bad("give --model or --trace".into());
     };
-    let Some(entry) = models::find(&id) else {
-        return bad(format!("unknown model `{id}`"));
+    let entry = match models::lookup(&id) {
+        Ok(e) => e,
+        Err(e) => return bad(e),
     };
     let steps = match &trace {
         Some(t) => match (entry.explorer_path)(t) {
@@ -858,12 +855,8 @@ struct CheckArgs {
 
 fn run_checks(args: CheckArgs) -> u8 {
     for id in &args.models {
-        if models::find(id).is_none() {
-            let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
-            eprintln!(
-                "error: unknown model `{id}`; known models: {}",
-                known.join(", ")
-            );
+        if let Err(e) = models::lookup(id) {
+            eprintln!("error: {e}");
             return exit::BAD_INPUT;
         }
     }
@@ -1333,13 +1326,9 @@ fn frontier(args: FrontierArgs) -> u8 {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let Some(entry) = models::find(&args.model) else {
-        let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
-        return bad(format!(
-            "unknown model `{}`; known models: {}",
-            args.model,
-            known.join(", ")
-        ));
+    let entry = match models::lookup(&args.model) {
+        Ok(e) => e,
+        Err(e) => return bad(e),
     };
     let axes = if args.axes.is_empty() {
         frontier::default_axes(&entry)

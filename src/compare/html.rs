@@ -9,12 +9,7 @@ use super::text::{LEGEND, render_summary};
 use super::{Cell, CellStatus, Comparison, anchor, spacetime_svg};
 use crate::check::{Verdict, render_rows, replay_command};
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use super::escape;
 
 const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }

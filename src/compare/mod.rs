@@ -213,6 +213,24 @@ impl Comparison {
     }
 }
 
+/// Text safe in XML, HTML and SVG content and attribute values. Control
+/// characters XML 1.0 forbids are dropped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The anchor of a counterexample in the Markdown and HTML reports.
 pub fn anchor(model: &str, scenario: &str, property: PropertyName) -> String {
     format!("cex-{model}-{scenario}-{property}").replace('_', "-")
@@ -283,12 +301,8 @@ impl Plan {
 pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     let mut errors = Vec::new();
     for id in &selection.models {
-        if models::find(id).is_none() {
-            let known: Vec<&str> = models::all().iter().map(|m| m.id).collect();
-            errors.push(format!(
-                "unknown model `{id}`; known models: {}",
-                known.join(", ")
-            ));
+        if let Err(e) = models::lookup(id) {
+            errors.push(e);
         }
     }
     let explicit = !selection.scenarios.is_empty();

@@ -16,13 +16,7 @@ const LEFT: usize = 56;
 const TOP: usize = 44;
 const LABEL_CHARS: usize = 30;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use super::escape;
 
 fn shorten(text: &str) -> String {
     if text.chars().count() <= LABEL_CHARS {

@@ -49,6 +49,17 @@ pub(super) fn live_suffix(report: &crate::check::CheckReport) -> &'static str {
 
 /// A cell in the matrix notation (see [`LEGEND`]).
 pub fn cell_text(cell: &Cell) -> String {
+    cell_with(cell, |_, e| e, "*")
+}
+
+/// A cell: `ok`, or the entries worth saying (see [`entry`]), each passed
+/// through `decorate` (which may link it), then "(live)" and, for a stand-in,
+/// `star`.
+pub(super) fn cell_with(
+    cell: &Cell,
+    decorate: impl Fn(&crate::check::PropertyReport, String) -> String,
+    star: &str,
+) -> String {
     match cell.status {
         CellStatus::NotApplicable => "n/a".into(),
         CellStatus::OnDemand => "on demand".into(),
@@ -56,7 +67,11 @@ pub fn cell_text(cell: &Cell) -> String {
             let Some(report) = &cell.report else {
                 return "?".into();
             };
-            let entries: Vec<String> = report.properties.iter().filter_map(entry).collect();
+            let entries: Vec<String> = report
+                .properties
+                .iter()
+                .filter_map(|p| entry(p).map(|e| decorate(p, e)))
+                .collect();
             let mut text = if entries.is_empty() {
                 "ok".to_string()
             } else {
@@ -64,7 +79,7 @@ pub fn cell_text(cell: &Cell) -> String {
             };
             text.push_str(live_suffix(report));
             if cell.status == CellStatus::StandIn {
-                text.push('*');
+                text.push_str(star);
             }
             text
         }
@@ -150,9 +165,9 @@ pub fn render_summary(c: &Comparison) -> String {
     line
 }
 
-/// The matrix as a Markdown table; with `links`, each violation links to its
-/// counterexample's section.
-pub fn markdown_table(c: &Comparison, links: bool) -> String {
+/// A Markdown table with a row per model and a column per scenario, each
+/// cell's text given by `text`.
+fn markdown_matrix(c: &Comparison, text: impl Fn(&Cell) -> String) -> String {
     let mut out = String::new();
     let _ = write!(out, "| model |");
     for col in &c.columns {
@@ -164,41 +179,29 @@ pub fn markdown_table(c: &Comparison, links: bool) -> String {
     for (r, row) in c.rows.iter().enumerate() {
         let _ = write!(out, "| `{}` |", row.id);
         for col in 0..c.columns.len() {
-            let cell = c.cell(r, col);
-            let text = match (&cell.report, links) {
-                (Some(report), true) => {
-                    let linked: Vec<String> = report
-                        .properties
-                        .iter()
-                        .filter_map(|p| {
-                            let e = entry(p)?;
-                            Some(match (&p.verdict, &p.path) {
-                                (Verdict::Violated { steps: Some(_) }, Some(_)) => format!(
-                                    "[{e}](#{})",
-                                    anchor(&cell.model, &report.scenario, p.property)
-                                ),
-                                _ => e,
-                            })
-                        })
-                        .collect();
-                    let mut t = if linked.is_empty() {
-                        "ok".to_string()
-                    } else {
-                        linked.join(", ")
-                    };
-                    t.push_str(live_suffix(report));
-                    if cell.status == CellStatus::StandIn {
-                        t.push_str("\\*");
-                    }
-                    t
-                }
-                _ => cell_text(cell),
-            };
-            let _ = write!(out, " {text} |");
+            let _ = write!(out, " {} |", text(c.cell(r, col)));
         }
         out.push('\n');
     }
     out
+}
+
+/// The matrix as a Markdown table; with `links`, each violation links to its
+/// counterexample's section.
+pub fn markdown_table(c: &Comparison, links: bool) -> String {
+    markdown_matrix(c, |cell| {
+        cell_with(
+            cell,
+            |p, e| match (&p.verdict, &p.path, &cell.report, links) {
+                (Verdict::Violated { steps: Some(_) }, Some(_), Some(report), true) => format!(
+                    "[{e}](#{})",
+                    anchor(&cell.model, &report.scenario, p.property)
+                ),
+                _ => e,
+            },
+            "\\*",
+        )
+    })
 }
 
 /// Where the stand-in verdicts come from.
@@ -244,45 +247,30 @@ pub fn estimate_table(c: &Comparison) -> String {
          A rate is a rate under the simulator's scheduling policy, not a production probability; P(success) = 1 − P(failure).\n",
         first.seed, first.runs, first.fault_percent
     );
-    let _ = write!(out, "| model |");
-    for col in &c.columns {
-        let _ = write!(out, " {} |", col.name);
-    }
-    out.push('\n');
-    out.push_str(&"|---".repeat(c.columns.len() + 1));
-    out.push_str("|\n");
-    for (r, row) in c.rows.iter().enumerate() {
-        let _ = write!(out, "| `{}` |", row.id);
-        for col in 0..c.columns.len() {
-            let cell = c.cell(r, col);
-            let text = match &cell.estimate {
-                None => "n/a".to_string(),
-                Some(e) => {
-                    let hits: Vec<String> = e
-                        .properties
-                        .iter()
-                        .filter(|p| p.runs_hit > 0)
-                        .map(|p| {
-                            format!(
-                                "{} {:.1}% [{:.1}–{:.1}]",
-                                p.property.short(),
-                                100.0 * p.rate,
-                                100.0 * p.ci95.0,
-                                100.0 * p.ci95.1
-                            )
-                        })
-                        .collect();
-                    if hits.is_empty() {
-                        format!("0/{} [0–{:.1}%]", e.runs, 100.0 * wilson_upper(e.runs))
-                    } else {
-                        hits.join(", ")
-                    }
-                }
-            };
-            let _ = write!(out, " {text} |");
+    out.push_str(&markdown_matrix(c, |cell| match &cell.estimate {
+        None => "n/a".to_string(),
+        Some(e) => {
+            let hits: Vec<String> = e
+                .properties
+                .iter()
+                .filter(|p| p.runs_hit > 0)
+                .map(|p| {
+                    format!(
+                        "{} {:.1}% [{:.1}–{:.1}]",
+                        p.property.short(),
+                        100.0 * p.rate,
+                        100.0 * p.ci95.0,
+                        100.0 * p.ci95.1
+                    )
+                })
+                .collect();
+            if hits.is_empty() {
+                format!("0/{} [0–{:.1}%]", e.runs, 100.0 * wilson_upper(e.runs))
+            } else {
+                hits.join(", ")
+            }
         }
-        out.push('\n');
-    }
+    }));
     out
 }
 
