@@ -268,12 +268,10 @@ pub fn validate_axes(entry: &ModelEntry, axes: &[Axis]) -> Result<(), String> {
 }
 
 /// The base scenario made ready for sweeping: it expects nothing of the model
-/// (a frontier reports verdicts, it does not compare them) and nothing is
-/// on demand.
+/// (a frontier reports verdicts, it does not compare them).
 fn template(base: &Scenario, model: &str) -> Scenario {
     let mut s = base.clone();
     s.expect = BTreeMap::from([(ModelId(model.to_string()), BTreeMap::new())]);
-    s.on_demand_models.clear();
     s.tier = Tier::Extra;
     s
 }
@@ -597,7 +595,13 @@ pub fn run(
         .iter()
         .map(|values| point_scenario(&template, base_file, &options.axes, values))
         .collect::<Result<_, _>>()?;
-    let limits = check::resolve_limits(&template, options.states_max, None, options.seconds_max);
+    let limits = check::resolve_limits(
+        &template,
+        entry.id,
+        options.states_max,
+        None,
+        options.seconds_max,
+    );
     let check_options = CheckOptions {
         limits: limits.clone(),
         threads: 1,
@@ -605,6 +609,7 @@ pub fn run(
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        simulation_runs: Some(0),
     };
 
     let total = scenarios.len();

@@ -140,10 +140,12 @@ enum Command {
     ///
     /// One row per model, one column per scenario (the standard faults, then
     /// the extra scenarios that are faults of their own). Each cell is an
-    /// exhaustive check: `ok`, or the properties that do not hold (`mutex ✗20`:
-    /// mutual_exclusion violated, shortest counterexample 20 steps; `?`
-    /// inconclusive; `!` differs from the scenario's expectation; `*` checked
-    /// under the cut-down scenario that stands in for the column's). Writes
+    /// exhaustive check of the column's scenario: `ok`, or the properties
+    /// that do not hold (`mutex ✗20`: mutual_exclusion violated, shortest
+    /// counterexample 20 steps; `?` inconclusive: a search bound was hit and a
+    /// seeded simulation of the same scenario found no violation; `mutex ✗~26`:
+    /// the bound was hit and the simulation found a violation, not necessarily
+    /// the shortest; `!` differs from the scenario's expectation). Writes
     /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
     /// per counterexample), comparison.json and comparison.html (one
     /// self-contained page with a space-time diagram per counterexample), and
@@ -202,8 +204,8 @@ enum Command {
         threads: usize,
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
-        /// Also run what is too large for CI: on-demand scenarios, and models
-        /// a scenario lists in `on_demand_models` (instead of their stand-ins).
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
         #[arg(long)]
         on_demand: bool,
     },
@@ -243,6 +245,13 @@ enum Command {
         /// Give up after this many seconds (overrides limits.seconds_max).
         #[arg(long)]
         seconds_max: Option<u64>,
+        /// When a bound stops the search before it decides a property, run
+        /// this many seeded random runs of the same scenario looking for a
+        /// violation of it (default: the scenario's simulation.runs; 0: none).
+        /// A violation found this way is real and replays, but is not
+        /// necessarily the shortest; finding none leaves it inconclusive.
+        #[arg(long, value_name = "RUNS")]
+        simulation_runs: Option<u64>,
         /// Search threads. Results are the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
@@ -261,9 +270,8 @@ enum Command {
         /// Where scenario files are looked for when no --scenario is given.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
-        /// Also run what is too large for CI: scenarios marked `"tier":
-        /// "on_demand"`, and the models a scenario lists in
-        /// `on_demand_models`.
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
         #[arg(long)]
         on_demand: bool,
     },
@@ -425,6 +433,7 @@ fn main() -> ExitCode {
             states_max,
             depth_max,
             seconds_max,
+            simulation_runs,
             threads,
             report_dir,
             no_traces,
@@ -455,6 +464,7 @@ fn main() -> ExitCode {
                 scenarios_dir,
                 on_demand,
                 reproduce_flags,
+                simulation_runs,
             })
         }
         Command::Frontier {
@@ -826,9 +836,6 @@ fn list(scenarios_dir: &Path) -> u8 {
                     s.description
                 );
                 println!("  {:<16}  models: {}", "", models.join(", "));
-                if let Some(target) = &s.stands_in_for {
-                    println!("  {:<16}  stands in for {target} (in `compare`)", "");
-                }
             }
             Err(e) => {
                 println!("  {:<16}  INVALID: {e}", Scenario::name_of(&file));
@@ -851,6 +858,7 @@ struct CheckArgs {
     scenarios_dir: PathBuf,
     on_demand: bool,
     reproduce_flags: Vec<String>,
+    simulation_runs: Option<u64>,
 }
 
 fn run_checks(args: CheckArgs) -> u8 {
@@ -907,22 +915,7 @@ fn run_checks(args: CheckArgs) -> u8 {
                 .cloned()
                 .collect()
         };
-        let mut ids = ids;
-        if args.models.is_empty() && args.on_demand {
-            ids.extend(
-                scenario
-                    .on_demand_models
-                    .iter()
-                    .map(|m| m.0.clone())
-                    .filter(|m| !scenario.expect.keys().any(|e| &e.0 == m)),
-            );
-        }
         for id in ids {
-            let too_large = scenario.on_demand_models.iter().any(|m| m.0 == id);
-            if too_large && args.models.is_empty() && !args.on_demand {
-                skipped.push(format!("{id} under {}", Scenario::name_of(file)));
-                continue;
-            }
             runs.push((file.clone(), scenario, id));
         }
     }
@@ -933,7 +926,7 @@ fn run_checks(args: CheckArgs) -> u8 {
 
     if !skipped.is_empty() && !args.json {
         println!(
-            "skipping what is too large for CI (run it with --on-demand, or name it with --scenario / --model): {}\n",
+            "skipping the on-demand scenarios (run them with --on-demand, or name them with --scenario): {}\n",
             skipped.join(", ")
         );
     }
@@ -944,7 +937,7 @@ fn run_checks(args: CheckArgs) -> u8 {
         let entry = models::find(&id).expect("validated above");
         let (states_max, depth_max, seconds_max) = args.overrides;
         let options = CheckOptions {
-            limits: check::resolve_limits(scenario, states_max, depth_max, seconds_max),
+            limits: check::resolve_limits(scenario, &id, states_max, depth_max, seconds_max),
             threads: args.threads,
             report_dir: args.report_dir.clone(),
             progress: !args.json,
@@ -954,6 +947,7 @@ fn run_checks(args: CheckArgs) -> u8 {
                 .filter(|p| p.kind() == lockcheck::properties::PropertyKind::Liveness)
                 .into_iter()
                 .collect(),
+            simulation_runs: args.simulation_runs,
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &options) {

@@ -49,15 +49,6 @@ pub struct Scenario {
     /// Where the scenario belongs: the standard fault matrix, an extra
     /// scenario for some models, or one too large for CI.
     pub tier: Tier,
-    /// Models this scenario applies to but whose state space under it is too
-    /// large to search in CI: `check` runs them only with `--on-demand` or
-    /// when named with `--model` (their `expect`, if any, is then used).
-    pub on_demand_models: Vec<ModelId>,
-    /// For an `extra` scenario: the standard scenario (by file name without
-    /// `.json`) whose fault it cuts down for models too large there. `compare`
-    /// shows its verdicts in that scenario's column for the models the
-    /// standard scenario lists in `on_demand_models`.
-    pub stands_in_for: Option<String>,
     /// Defaults for `lockcheck simulate`.
     pub simulation: SimulationSpec,
 }
@@ -132,10 +123,6 @@ struct RawScenario {
     #[serde(default)]
     tier: Tier,
     #[serde(default)]
-    on_demand_models: Vec<ModelId>,
-    #[serde(default)]
-    stands_in_for: Option<String>,
-    #[serde(default)]
     simulation: SimulationSpec,
 }
 
@@ -147,11 +134,6 @@ impl TryFrom<RawScenario> for Scenario {
                 "`clients` is {}, expected 1 to 8 (the world addresses nodes with one byte and exhaustive search beyond a handful of clients is hopeless)",
                 raw.clients
             ));
-        }
-        if raw.stands_in_for.is_some() && raw.tier != Tier::Extra {
-            return Err(
-                "`stands_in_for` names the standard scenario that an `extra` scenario cuts down; this scenario's `tier` is not `extra`".into(),
-            );
         }
         if raw.rounds == 0 {
             return Err("`rounds` is 0, expected at least 1".into());
@@ -191,8 +173,6 @@ impl TryFrom<RawScenario> for Scenario {
             limits: raw.limits,
             expect: raw.expect,
             tier: raw.tier,
-            on_demand_models: raw.on_demand_models,
-            stands_in_for: raw.stands_in_for,
             simulation: raw.simulation,
         })
     }
@@ -532,10 +512,26 @@ impl<'de> Deserialize<'de> for ParamName {
 pub struct Limits {
     #[serde(default = "default_states_max")]
     pub states_max: u64,
+    /// A lower state limit for the models whose space under this scenario
+    /// is too large to search to the end in a routine run: their cells stop
+    /// there, inconclusive (with a seeded simulation's result), instead of
+    /// spending minutes and gigabytes to reach `states_max`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub states_max_for: BTreeMap<ModelId, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_max: Option<u32>,
     #[serde(default = "default_seconds_max")]
     pub seconds_max: u64,
+}
+
+impl Limits {
+    /// The state limit that applies to model `id`.
+    pub fn states_max_of(&self, id: &str) -> u64 {
+        self.states_max_for
+            .iter()
+            .find(|(m, _)| m.0 == id)
+            .map_or(self.states_max, |(_, n)| *n)
+    }
 }
 
 pub const DEFAULT_STATES_MAX: u64 = 5_000_000;
@@ -552,6 +548,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             states_max: DEFAULT_STATES_MAX,
+            states_max_for: BTreeMap::new(),
             depth_max: None,
             seconds_max: DEFAULT_SECONDS_MAX,
         }
@@ -564,6 +561,11 @@ impl Default for Limits {
 pub enum ExpectedVerdict {
     Holds,
     Violated,
+    /// The search cannot decide it within the scenario's limits. Such a cell
+    /// is shown as `?` with what the seeded simulation found, never as `ok`;
+    /// once the search decides it, `compare --check` reports the difference
+    /// so the expectation is updated.
+    Inconclusive,
 }
 
 impl fmt::Display for ExpectedVerdict {
@@ -571,6 +573,7 @@ impl fmt::Display for ExpectedVerdict {
         f.write_str(match self {
             ExpectedVerdict::Holds => "holds",
             ExpectedVerdict::Violated => "violated",
+            ExpectedVerdict::Inconclusive => "inconclusive",
         })
     }
 }

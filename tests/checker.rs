@@ -495,7 +495,7 @@ fn summarize<M: LockModel>(outcome: &SearchOutcome<World<M>>) -> Summary {
 
 fn assert_thread_independent(label: &str, scenario: &Scenario) -> Summary {
     let world = world::<RedisSetPx>("redis_set_px", scenario);
-    let limits = lockcheck::check::resolve_limits(scenario, None, None, None);
+    let limits = lockcheck::check::resolve_limits(scenario, "redis_set_px", None, None, None);
     let one = search(&world, &limits, 1);
     for d in one.discoveries.iter().flatten() {
         assert_replays(&world, d);
@@ -548,7 +548,7 @@ fn compare_with_stateright<M: LockModel>(
     required: bool,
 ) -> Option<(u64, u64)> {
     let scenario = load_scenario(scenario_file);
-    let limits = lockcheck::check::resolve_limits(&scenario, None, None, None);
+    let limits = lockcheck::check::resolve_limits(&scenario, id, None, None, None);
     let ours = search(&world::<M>(id, &scenario), &limits, 2);
     let names: Vec<&str> = world::<M>(id, &scenario)
         .properties()

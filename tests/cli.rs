@@ -188,3 +188,84 @@ fn an_unknown_model_is_a_clear_error() {
         "lists the known models: {err}"
     );
 }
+
+/// A search cut short by a bound decides nothing, but a seeded simulation of
+/// the same scenario may still find a violation: a real counterexample whose
+/// trace replays, marked as found by simulation (not necessarily shortest).
+#[test]
+fn a_bounded_search_falls_back_to_simulation_and_its_violation_replays() {
+    let reports = temp_dir("cli-fallback");
+    let dir = reports.to_str().unwrap();
+    let base = [
+        "check",
+        "--model",
+        "redlock",
+        "--scenario",
+        "scenarios/clock-drift.json",
+        "--states-max",
+        "2000",
+        "--property",
+        "mutual_exclusion",
+        "--report-dir",
+        dir,
+    ];
+    // Without the simulation: only the bound, so inconclusive (exit 3).
+    let mut args = base.to_vec();
+    args.extend(["--simulation-runs", "0"]);
+    let alone = lockcheck(&args);
+    assert_eq!(alone.status.code(), Some(3), "{}", stdout(&alone));
+    assert!(
+        stdout(&alone).contains("the state limit (2000 unique states) was reached"),
+        "{}",
+        stdout(&alone)
+    );
+
+    let mut args = base.to_vec();
+    args.extend(["--simulation-runs", "2000"]);
+    let found = lockcheck(&args);
+    let text = stdout(&found);
+    assert!(
+        text.contains("mutual_exclusion  VIOLATED in 26 steps (simulation)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("found by a seeded simulation of this scenario") && text.contains("seed 1"),
+        "{text}"
+    );
+    assert!(text.contains("not necessarily the shortest"), "{text}");
+    let trace = reports.join("traces/redlock.clock-drift.mutual_exclusion.seed-1.json");
+    let replay = lockcheck(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", stdout(&replay));
+    assert!(
+        stdout(&replay).contains("REPRODUCED"),
+        "{}",
+        stdout(&replay)
+    );
+}
+
+/// A simulation that finds nothing decides nothing: the verdict stays
+/// inconclusive and says how many runs found no violation.
+#[test]
+fn a_bounded_search_whose_simulation_finds_nothing_stays_inconclusive() {
+    let reports = temp_dir("cli-fallback-none");
+    let out = lockcheck(&[
+        "check",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/no-faults.json",
+        "--states-max",
+        "50",
+        "--simulation-runs",
+        "300",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("a seeded simulation found no violation in 300 runs (seed 1)"),
+        "{text}"
+    );
+    assert!(!text.contains("mutual_exclusion  holds"), "{text}");
+}

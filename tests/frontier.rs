@@ -203,7 +203,7 @@ fn malformed_ranges_are_errors() {
 fn every_point_passes_the_scenario_files_validation() {
     // gc-pause-1tick's messages take at least one tick: a delay bound of 0
     // is rejected exactly as it would be in a file.
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gc-pause-1tick.json");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/gc-pause-1tick.json");
     let base = Scenario::load(&file).unwrap();
     let entry = models::find("redis_set_px").unwrap();
     let options = FrontierOptions {

@@ -642,12 +642,13 @@ fn model_missing_a_param_is_refused_naming_it() {
 }"#;
     let scenario = Scenario::parse(Path::new("x.json"), text).expect("valid scenario");
     let options = CheckOptions {
-        limits: check::resolve_limits(&scenario, None, None, None),
+        limits: check::resolve_limits(&scenario, "redis_set_px", None, None, None),
         threads: 1,
         report_dir: None,
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        simulation_runs: Some(0),
     };
     let model = models::find("redis_set_px").expect("registered");
     let Err(message) = model.run(&scenario, Path::new("x.json"), &options) else {
@@ -661,24 +662,4 @@ fn model_missing_a_param_is_refused_naming_it() {
     assert_eq!(code, Some(4), "stderr:\n{stderr}");
     assert!(stderr.contains(&file.0.display().to_string()), "{stderr}");
     assert!(stderr.contains("`params.ttl_ticks`"), "{stderr}");
-}
-
-#[test]
-fn stands_in_for_belongs_to_extra_scenarios_only() {
-    let text = r#"{
-  "description": "d",
-  "tier": "standard",
-  "stands_in_for": "gc-pause",
-  "clients": 2,
-  "rounds": 1,
-  "horizon_ticks": 24,
-  "faults_until_ticks": 0,
-  "network": { "mode": "bounded", "delay_ticks_max": 1 },
-  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
-}"#;
-    assert_rejected(text, 12, 1, &["stands_in_for", "extra"]);
-    let extra = text.replace("\"standard\"", "\"extra\"");
-    let s = Scenario::parse(Path::new("x.json"), &extra).expect("an extra stand-in parses");
-    assert_eq!(s.stands_in_for.as_deref(), Some("gc-pause"));
 }

@@ -36,7 +36,14 @@ pub struct CheckOptions {
     /// not name them (`--property deadlock_free`). The ones it names are
     /// always checked.
     pub liveness: Vec<PropertyName>,
+    /// When a search bound leaves properties undecided, how many seeded
+    /// random runs of the same scenario look for a violation of them. `None`:
+    /// the scenario's `simulation.runs`; `Some(0)`: none.
+    pub simulation_runs: Option<u64>,
 }
+
+/// The seed of the simulation that follows a search cut short by a bound.
+pub const FALLBACK_SEED: u64 = 1;
 
 /// The verdict on one property.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -74,6 +81,7 @@ impl Verdict {
             (self, expected),
             (Verdict::Holds { .. }, ExpectedVerdict::Holds)
                 | (Verdict::Violated { .. }, ExpectedVerdict::Violated)
+                | (Verdict::Inconclusive { .. }, ExpectedVerdict::Inconclusive)
         )
     }
 }
@@ -118,6 +126,21 @@ pub struct PropertyReport {
     /// and reproduce command.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathReport>,
+    /// Set when the exhaustive search hit a bound before deciding this
+    /// property and a seeded simulation of the same scenario was run
+    /// instead. A violation it finds is real (its trace replays) but not
+    /// necessarily the shortest; finding none decides nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<SimulationFallback>,
+}
+
+/// What the simulation after a bounded search did for one property.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimulationFallback {
+    pub seed: u64,
+    pub runs: u64,
+    /// Runs that violated the property (for `lock_acquired`: reached it).
+    pub runs_hit: u64,
 }
 
 impl PropertyReport {
@@ -326,7 +349,12 @@ pub fn run<M: LockModel>(
                 .find(|(m, _)| m.0 == variant)
                 .and_then(|(_, e)| e.get(&name).copied()),
             path,
+            simulation: None,
         });
+    }
+
+    if bound.is_some() {
+        simulate_undecided::<M>(variant, scenario, scenario_file, options, &mut properties)?;
     }
 
     // Liveness under fairness: where the scenario expects a verdict, or the
@@ -353,6 +381,7 @@ pub fn run<M: LockModel>(
                 verdict,
                 expected: expected(name),
                 path,
+                simulation: None,
             });
         }
     }
@@ -377,6 +406,77 @@ pub fn run<M: LockModel>(
         liveness: liveness_stats,
         properties,
     })
+}
+
+/// A search cut short by a bound decides nothing about the properties it had
+/// not decided yet. A seeded simulation of the same scenario may still find a
+/// violation of them: a real counterexample (its trace replays), shrunk but
+/// not necessarily the shortest. Where it finds none, the verdict stays
+/// inconclusive and says how many runs found nothing.
+fn simulate_undecided<M: LockModel>(
+    variant: &str,
+    scenario: &Scenario,
+    scenario_file: &Path,
+    options: &CheckOptions,
+    properties: &mut [PropertyReport],
+) -> Result<(), String> {
+    let runs = options.simulation_runs.unwrap_or(scenario.simulation.runs);
+    let undecided = |p: &PropertyReport| matches!(p.verdict, Verdict::Inconclusive { .. });
+    if runs == 0 || !properties.iter().any(undecided) {
+        return Ok(());
+    }
+    let sim_options = simulate::SimOptions {
+        seed: FALLBACK_SEED,
+        seed_text: FALLBACK_SEED.to_string(),
+        runs,
+        shard: (1, 1),
+        fault_percent: scenario.simulation.fault_percent,
+        steps_max: scenario.simulation.steps_max,
+        threads: options.threads,
+        report_dir: options.report_dir.clone(),
+        counterexamples: true,
+    };
+    let sim = simulate::run::<M>(variant, scenario, scenario_file, &sim_options)?;
+    for p in properties.iter_mut().filter(|p| undecided(p)) {
+        let Some(found) = sim.properties.iter().find(|s| s.property == p.property) else {
+            continue;
+        };
+        p.simulation = Some(SimulationFallback {
+            seed: FALLBACK_SEED,
+            runs,
+            runs_hit: found.runs_hit,
+        });
+        match (&found.counterexample, found.first_run) {
+            (_, Some(_)) if p.property.kind() == PropertyKind::Reachability => {
+                p.verdict = Verdict::Holds { steps: None };
+            }
+            (Some(cex), _) => {
+                p.verdict = Verdict::Violated {
+                    steps: Some(cex.shrunk_steps),
+                };
+                p.path = Some(PathReport {
+                    rows: cex.rows.clone(),
+                    trace_file: cex.trace_file.clone(),
+                    reproduce: simulate::reproduce_command(
+                        variant,
+                        scenario_file,
+                        &sim_options.seed_text,
+                        cex.run,
+                    ),
+                    diagram: cex.diagram.clone(),
+                    loop_start: None,
+                });
+            }
+            _ => {
+                if let Verdict::Inconclusive { reason } = &mut p.verdict {
+                    reason.push_str(&format!(
+                        "; a seeded simulation found no violation in {runs} runs (seed {FALLBACK_SEED})"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 type LivenessVerdicts = Vec<(PropertyName, Verdict, Option<PathReport>)>;
@@ -685,15 +785,17 @@ pub fn timeline_rows<M: LockModel>(
     rows
 }
 
-/// Resolves a scenario's limits with command-line overrides.
+/// Resolves a scenario's limits for model `model` with command-line
+/// overrides.
 pub fn resolve_limits(
     scenario: &Scenario,
+    model: &str,
     states_max: Option<u64>,
     depth_max: Option<u32>,
     seconds_max: Option<u64>,
 ) -> SearchLimits {
     SearchLimits {
-        states_max: states_max.unwrap_or(scenario.limits.states_max),
+        states_max: states_max.unwrap_or(scenario.limits.states_max_of(model)),
         depth_max: depth_max.or(scenario.limits.depth_max),
         time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
     }

@@ -42,6 +42,7 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
             Verdict::Violated { steps: Some(n) } => {
                 match p.path.as_ref().and_then(|x| x.loop_start) {
                     Some(k) => format!("VIOLATED: lasso {k}+{}", n - k),
+                    None if p.simulation.is_some() => format!("VIOLATED in {n} steps (simulation)"),
                     None => format!("VIOLATED in {n} steps"),
                 }
             }
@@ -63,6 +64,15 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         let _ = writeln!(out, "{}", line.trim_end());
         if let Verdict::Inconclusive { reason } = &p.verdict {
             let _ = writeln!(out, "  {:<17} {reason}", "");
+        }
+        if let (Some(sim), Verdict::Violated { .. } | Verdict::Holds { .. }) =
+            (&p.simulation, &p.verdict)
+        {
+            let _ = writeln!(
+                out,
+                "  {:<17} (the search hit a bound first; found by a seeded simulation of this scenario: {} of {} runs, seed {})",
+                "", sim.runs_hit, sim.runs, sim.seed
+            );
         }
         if p.property.kind() == PropertyKind::BoundedLiveness {
             let _ = writeln!(
@@ -101,6 +111,13 @@ pub fn render_timeline(report: &CheckReport, p: &PropertyReport) -> String {
                 report.model,
                 report.scenario,
                 steps - k
+            );
+        }
+        None if p.simulation.is_some() => {
+            let _ = writeln!(
+                out,
+                "VIOLATED {}  model={} scenario={}  (counterexample found by simulation after the search hit a bound, shrunk to {steps} steps; not necessarily the shortest)",
+                p.property, report.model, report.scenario
             );
         }
         None => {

@@ -119,6 +119,9 @@ pub struct SimCounterexample {
     pub original_steps: usize,
     pub shrunk_steps: usize,
     pub rows: Vec<TimelineRow>,
+    /// The path as a space-time diagram, for reports.
+    #[serde(skip)]
+    pub diagram: crate::world::Diagram,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_file: Option<PathBuf>,
 }
@@ -431,6 +434,7 @@ pub fn run<M: LockModel>(
                     run: *run,
                     original_steps: original,
                     shrunk_steps: path.len(),
+                    diagram: crate::world::diagram(&world, &states, &path),
                     rows,
                     trace_file,
                 })
@@ -456,6 +460,15 @@ pub fn run<M: LockModel>(
         runs_cut_at_steps_max: results.iter().filter(|(_, w)| w.cut).count() as u64,
         properties,
     })
+}
+
+/// The command that reruns a sweep up to and including run `run`.
+pub fn reproduce_command(variant: &str, scenario_file: &Path, seed: &str, run: u64) -> String {
+    format!(
+        "cargo run --release -- simulate --model {variant} --scenario {} --seed {seed} --runs {}",
+        scenario_file.display(),
+        run + 1
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -516,12 +529,7 @@ fn write_trace<M: LockModel>(
                 state: step_view(world, s),
             })
             .collect(),
-        reproduce: format!(
-            "cargo run --release -- simulate --model {variant} --scenario {} --seed {} --runs {}",
-            scenario_file.display(),
-            options.seed_text,
-            run + 1
-        ),
+        reproduce: reproduce_command(variant, scenario_file, &options.seed_text, run),
         loop_start: None,
     };
     trace::write(&file, &trace).map_err(|e| format!("cannot write {}: {e}", file.display()))?;

@@ -23,7 +23,6 @@ td.bug { background: #ffe0b2; }
 td.differs { background: #e1bee7; outline: 2px solid #6a1b9a; }
 td.unknown { background: #e0e0e0; }
 td.na { background: #fafafa; color: #999; }
-td.ondemand { background: #f5f5f5; color: #666; font-style: italic; }
 td a { color: inherit; }
 code, pre { font-family: monospace; font-size: 12px; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; }
@@ -35,8 +34,7 @@ svg.spacetime { border: 1px solid #ddd; max-width: 100%; height: auto; }
 fn cell_class(cell: &Cell) -> &'static str {
     match cell.status {
         CellStatus::NotApplicable => "na",
-        CellStatus::OnDemand => "ondemand",
-        CellStatus::Checked | CellStatus::StandIn => {
+        CellStatus::Checked => {
             let Some(r) = &cell.report else {
                 return "unknown";
             };
@@ -46,7 +44,7 @@ fn cell_class(cell: &Cell) -> &'static str {
             };
             if r.properties.iter().filter(differs).any(decided) {
                 "differs"
-            } else if r.properties.iter().any(|p| !p.as_expected()) {
+            } else if r.properties.iter().any(|p| !p.as_expected() || !decided(p)) {
                 "unknown"
             } else if r.properties.iter().any(|p| {
                 matches!(p.verdict, Verdict::Violated { .. })
@@ -95,9 +93,6 @@ fn cell_html(cell: &Cell) -> String {
         parts.join("<br>")
     };
     html.push_str(super::text::live_suffix(report));
-    if let Some(under) = &cell.checked_under {
-        let _ = write!(html, " <span title=\"checked under {under}\">*</span>");
-    }
     html
 }
 

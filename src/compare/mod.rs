@@ -2,10 +2,11 @@
 //!
 //! A row per model, a column per scenario (the standard faults, then the
 //! extra scenarios that are faults of their own, such as failover). Each cell
-//! is one exhaustive check, or, where the model is too large for the column's
-//! scenario, the check under the cut-down scenario that `stands_in_for` it
-//! (marked `*`), or "on demand" when there is none. With `--estimate` each cell
-//! also gets the seeded simulator's failure rates.
+//! is one exhaustive check of the column's own scenario. Where the search
+//! reaches a bound first, the cell says so (`?`), and carries what a seeded
+//! simulation of the same scenario found: a violation (marked `~`, not
+//! necessarily the shortest) or none in so many runs. With `--estimate` each
+//! cell also gets the seeded simulator's failure rates.
 //!
 //! Everything in [`Comparison`] is a pure function of the models, the scenario
 //! files and the options, so the reports it renders are byte-identical from
@@ -41,10 +42,6 @@ pub struct Column {
     pub file: PathBuf,
     pub description: String,
     pub tier: Tier,
-    /// The cut-down scenarios standing in for this one where it is too large,
-    /// as (scenario name, models).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub stand_ins: Vec<(String, Vec<String>)>,
 }
 
 /// A model row.
@@ -60,11 +57,6 @@ pub struct Row {
 pub enum CellStatus {
     /// Checked under the column's scenario.
     Checked,
-    /// Checked under a cut-down scenario standing in for the column's.
-    StandIn,
-    /// Too large for the default run and nothing stands in: `--on-demand`
-    /// runs it.
-    OnDemand,
     /// The scenario does not apply to this model (it names only some).
     NotApplicable,
 }
@@ -101,9 +93,6 @@ pub struct Cell {
     /// The column.
     pub scenario: String,
     pub status: CellStatus,
-    /// The scenario actually checked, when a stand-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checked_under: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<CheckReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,7 +251,7 @@ pub struct Selection {
     /// Properties; empty: all.
     pub properties: Vec<PropertyName>,
     pub scenarios_dir: PathBuf,
-    /// Also run what is too large for CI.
+    /// Also run the scenarios of the `on_demand` tier.
     pub on_demand: bool,
 }
 
@@ -279,7 +268,7 @@ pub struct PlannedCell {
     pub row: usize,
     pub column: usize,
     pub status: CellStatus,
-    /// The scenario to check (the column's, or its stand-in), when checked.
+    /// The column's scenario, when checked.
     pub scenario: Option<(PathBuf, Scenario)>,
 }
 
@@ -306,8 +295,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
         }
     }
     let explicit = !selection.scenarios.is_empty();
-    // Every scenario in the directory is loaded (stand-ins live there too),
-    // plus any named outside it.
+    // Every scenario in the directory is loaded, plus any named outside it.
     let mut files = match scenario_files(&selection.scenarios_dir) {
         Ok(f) => f,
         Err(e) if explicit => {
@@ -326,19 +314,6 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
         match Scenario::load(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => errors.push(e.to_string()),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    for (file, s) in &loaded {
-        if let Some(target) = &s.stands_in_for
-            && !loaded.iter().any(|(f, _)| &Scenario::name_of(f) == target)
-        {
-            errors.push(format!(
-                "{}: `stands_in_for` names `{target}`, but there is no {target}.json beside it",
-                file.display()
-            ));
         }
     }
     if !errors.is_empty() {
@@ -367,8 +342,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
             (rank, name)
         });
         let extra = loaded.iter().filter(|(_, s)| {
-            (s.tier == Tier::Extra && s.stands_in_for.is_none())
-                || (s.tier == Tier::OnDemand && selection.on_demand)
+            s.tier == Tier::Extra || (s.tier == Tier::OnDemand && selection.on_demand)
         });
         standard.extend(extra);
         standard
@@ -385,21 +359,12 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
 
     let mut columns = Vec::new();
     for (file, scenario) in &chosen {
-        let name = Scenario::name_of(file);
-        let mut stand_ins = Vec::new();
-        for (f, s) in &loaded {
-            if s.stands_in_for.as_deref() == Some(name.as_str()) {
-                let ids: Vec<String> = s.expect.keys().map(|m| m.0.clone()).collect();
-                stand_ins.push((Scenario::name_of(f), ids));
-            }
-        }
         columns.push((
             Column {
-                name,
+                name: Scenario::name_of(file),
                 file: file.clone(),
                 description: scenario.description.clone(),
                 tier: scenario.tier,
-                stand_ins,
             },
             scenario.clone(),
         ));
@@ -409,20 +374,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     for (r, model) in rows.iter().enumerate() {
         for (c, (column, scenario)) in columns.iter().enumerate() {
             let named = scenario.expect.keys().any(|m| m.0 == model.id);
-            let too_large = scenario.on_demand_models.iter().any(|m| m.0 == model.id);
-            let stand_in = || {
-                loaded.iter().find(|(f, s)| {
-                    s.stands_in_for.as_deref() == Some(column.name.as_str())
-                        && s.expect.keys().any(|m| m.0 == model.id)
-                        && f != &column.file
-                })
-            };
-            let (status, run) = if too_large && !selection.on_demand {
-                match stand_in() {
-                    Some(found) => (CellStatus::StandIn, Some(found.clone())),
-                    None => (CellStatus::OnDemand, None),
-                }
-            } else if named || too_large || (explicit && !selection.models.is_empty()) {
+            let (status, run) = if named || (explicit && !selection.models.is_empty()) {
                 (
                     CellStatus::Checked,
                     Some((column.file.clone(), scenario.clone())),
@@ -571,7 +523,6 @@ fn run_cell(
         model: model.id.to_string(),
         scenario: column.name.clone(),
         status: planned.status,
-        checked_under: None,
         report: None,
         estimate: None,
     };
@@ -580,7 +531,7 @@ fn run_cell(
         on_start(model.id, &name);
         let started = std::time::Instant::now();
         let check = CheckOptions {
-            limits: resolve_limits(scenario, None, None, None),
+            limits: resolve_limits(scenario, model.id, None, None, None),
             threads,
             report_dir: options.report_dir.clone(),
             progress: false,
@@ -593,15 +544,13 @@ fn run_cell(
                 .copied()
                 .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
                 .collect(),
+            simulation_runs: None,
         };
         let mut report = model.run(scenario, file, &check)?;
         if !selection.properties.is_empty() {
             report
                 .properties
                 .retain(|p| selection.properties.contains(&p.property));
-        }
-        if planned.status == CellStatus::StandIn {
-            cell.checked_under = Some(name);
         }
         cell.report = Some(report);
         on_cell(&cell, started.elapsed().as_secs_f64());

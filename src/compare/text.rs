@@ -11,9 +11,11 @@ pub const LEGEND: &str = "ok: every property as expected and holding; `mutex ✗
 shortest counterexample 20 steps (`resource`: resource_safe, `progress`: bounded progress, `acquired`: \
 no client can ever acquire); `deadlock ✗24+7`: deadlock_free violated by a lasso, 24 steps to a \
 cycle of 7 repeated forever under fairness (`starvation`: starvation_free); `(live)`: both liveness \
-properties checked and holding; `?`: inconclusive (a search bound was hit); `!`: differs from the scenario's \
-expectation; `*`: checked under the cut-down scenario that stands in for this one; `on demand`: too large \
-for the default run (`compare --on-demand`); `n/a`: the scenario does not apply to the model.";
+properties checked and holding; `?`: inconclusive (a search bound was hit before a verdict; a seeded \
+simulation of the same scenario found no violation either); `mutex ✗~26`: the exhaustive search hit a \
+bound, and the seeded simulation found a violation, shrunk to 26 steps (a real counterexample, not \
+necessarily the shortest); `!`: differs from the scenario's expectation; `n/a`: the scenario does not \
+apply to the model.";
 
 /// One property's entry in a cell, or `None` when it holds as expected.
 pub(super) fn entry(p: &crate::check::PropertyReport) -> Option<String> {
@@ -26,6 +28,8 @@ pub(super) fn entry(p: &crate::check::PropertyReport) -> Option<String> {
         Verdict::Violated { steps: Some(n) } => Some(match loop_start {
             // A lasso: the stem, then the cycle repeated forever.
             Some(k) => format!("{short} ✗{k}+{}{mark}", n - k),
+            // Found by simulation after the search hit a bound.
+            None if p.simulation.is_some() => format!("{short} ✗~{n}{mark}"),
             None => format!("{short} ✗{n}{mark}"),
         }),
         Verdict::Violated { steps: None } => Some(format!("{short} ✗{mark}")),
@@ -49,21 +53,18 @@ pub(super) fn live_suffix(report: &crate::check::CheckReport) -> &'static str {
 
 /// A cell in the matrix notation (see [`LEGEND`]).
 pub fn cell_text(cell: &Cell) -> String {
-    cell_with(cell, |_, e| e, "*")
+    cell_with(cell, |_, e| e)
 }
 
 /// A cell: `ok`, or the entries worth saying (see [`entry`]), each passed
-/// through `decorate` (which may link it), then "(live)" and, for a stand-in,
-/// `star`.
+/// through `decorate` (which may link it), then "(live)".
 pub(super) fn cell_with(
     cell: &Cell,
     decorate: impl Fn(&crate::check::PropertyReport, String) -> String,
-    star: &str,
 ) -> String {
     match cell.status {
         CellStatus::NotApplicable => "n/a".into(),
-        CellStatus::OnDemand => "on demand".into(),
-        CellStatus::Checked | CellStatus::StandIn => {
+        CellStatus::Checked => {
             let Some(report) = &cell.report else {
                 return "?".into();
             };
@@ -78,9 +79,6 @@ pub(super) fn cell_with(
                 entries.join(", ")
             };
             text.push_str(live_suffix(report));
-            if cell.status == CellStatus::StandIn {
-                text.push_str(star);
-            }
             text
         }
     }
@@ -146,20 +144,20 @@ fn checked_count(c: &Comparison) -> (usize, usize) {
 /// One line saying how the run went.
 pub fn render_summary(c: &Comparison) -> String {
     let (checked, unexpected) = checked_count(c);
-    let on_demand = c
+    let undecided = c
         .cells
         .iter()
-        .filter(|x| x.status == CellStatus::OnDemand)
+        .filter(|x| x.report.as_ref().is_some_and(|r| r.any_inconclusive()))
         .count();
     let mut line = format!(
         "{checked} check{}: {} as expected, {unexpected} not",
         if checked == 1 { "" } else { "s" },
         checked - unexpected
     );
-    if on_demand > 0 {
+    if undecided > 0 {
         let _ = write!(
             line,
-            "; {on_demand} too large for the default run (compare --on-demand)"
+            "; {undecided} with a property the search could not decide within its limits"
         );
     }
     line
@@ -190,47 +188,16 @@ fn markdown_matrix(c: &Comparison, text: impl Fn(&Cell) -> String) -> String {
 /// counterexample's section.
 pub fn markdown_table(c: &Comparison, links: bool) -> String {
     markdown_matrix(c, |cell| {
-        cell_with(
-            cell,
-            |p, e| match (&p.verdict, &p.path, &cell.report, links) {
+        cell_with(cell, |p, e| {
+            match (&p.verdict, &p.path, &cell.report, links) {
                 (Verdict::Violated { steps: Some(_) }, Some(_), Some(report), true) => format!(
                     "[{e}](#{})",
                     anchor(&cell.model, &report.scenario, p.property)
                 ),
                 _ => e,
-            },
-            "\\*",
-        )
-    })
-}
-
-/// Where the stand-in verdicts come from.
-fn stand_in_notes(c: &Comparison) -> String {
-    let mut out = String::new();
-    for col in &c.columns {
-        for (name, models) in &col.stand_ins {
-            let used: Vec<&String> = models
-                .iter()
-                .filter(|m| {
-                    c.cells.iter().any(|x| {
-                        &x.model == *m
-                            && x.scenario == col.name
-                            && x.checked_under.as_deref() == Some(name.as_str())
-                    })
-                })
-                .collect();
-            if !used.is_empty() {
-                let ids: Vec<String> = used.iter().map(|m| format!("`{m}`")).collect();
-                let _ = writeln!(
-                    out,
-                    "- {}\\*: under `{name}` for {}",
-                    col.name,
-                    ids.join(", ")
-                );
             }
-        }
-    }
-    out
+        })
+    })
 }
 
 /// The failure-rate table of `--estimate`, in Markdown; empty without it.
@@ -293,10 +260,6 @@ pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
     );
     out.push_str(&markdown_table(c, true));
     let _ = writeln!(out, "\n{LEGEND}\n");
-    let notes = stand_in_notes(c);
-    if !notes.is_empty() {
-        let _ = writeln!(out, "Stand-ins:\n\n{notes}");
-    }
     let _ = writeln!(out, "{}.\n", render_summary(c));
     let diffs = c.differences();
     let _ = writeln!(out, "## Differences from the expectations\n");
@@ -323,7 +286,8 @@ pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
         let _ = writeln!(out, "## Counterexamples\n");
         let _ = writeln!(
             out,
-            "The shortest counterexample of every violation, as a sequence diagram (arrows are messages, \
+            "The counterexample of every violation (the shortest one, unless the cell marks it `~`: \
+             found by simulation where the search hit a bound), as a sequence diagram (arrows are messages, \
              crossed arrows lost messages, notes timers and faults, bars a client that believes it holds \
              the lock). The replay command re-executes the trace file this run wrote; the reproduce \
              command searches again.\n"

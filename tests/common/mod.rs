@@ -27,9 +27,7 @@ pub fn summary(verdict: &Verdict) -> String {
 }
 
 pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
-    let file: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(format!("{scenario}.json"));
+    let file = scenario_file(scenario);
     let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
     let options = CheckOptions {
         limits: SearchLimits {
@@ -42,6 +40,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        simulation_runs: None,
     };
     let entry = models::find(model).expect("registered model");
     let report = entry.run(&loaded, &file, &options).expect("check runs");
@@ -108,6 +107,19 @@ macro_rules! pins {
             }
         )*
     };
+}
+
+/// A shipped scenario (`scenarios/`), or a cut-down test fixture
+/// (`tests/scenarios/`) that keeps a large model's pins fast.
+pub fn scenario_file(scenario: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = root.join("scenarios").join(format!("{scenario}.json"));
+    if shipped.exists() {
+        shipped
+    } else {
+        root.join("tests/scenarios")
+            .join(format!("{scenario}.json"))
+    }
 }
 
 /// A fresh directory for one pinned run's traces.
