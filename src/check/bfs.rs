@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use stateright::{Expectation, Model};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128;
 
 /// Bounds on one search.
 #[derive(Clone, Debug)]
@@ -80,10 +80,46 @@ pub struct SearchOutcome<M: Model> {
 }
 
 /// A state's identity: a 128-bit XXH3 hash of everything it contains.
+///
+/// `derive(Hash)` writes a state as 100-200 tiny pieces; feeding each to a
+/// streaming hasher costs more than hashing them once, so the pieces are
+/// collected in a buffer kept per thread and hashed in one `xxh3_128` call.
+/// The bytes, and so the fingerprint, depend only on the value.
 pub fn fingerprint<T: Hash>(value: &T) -> u128 {
-    let mut hasher = Xxh3::new();
-    value.hash(&mut hasher);
-    hasher.digest128()
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> =
+            std::cell::RefCell::new(Vec::with_capacity(4096));
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut bytes) => {
+            bytes.clear();
+            value.hash(&mut ByteSink(&mut bytes));
+            xxh3_128(&bytes)
+        }
+        // Only if a `Hash` impl fingerprinted something itself.
+        Err(_) => {
+            let mut bytes = Vec::new();
+            value.hash(&mut ByteSink(&mut bytes));
+            xxh3_128(&bytes)
+        }
+    })
+}
+
+/// A `Hasher` that only records what is written, for [`fingerprint`].
+struct ByteSink<'a>(&'a mut Vec<u8>);
+
+impl Hasher for ByteSink<'_> {
+    fn finish(&self) -> u64 {
+        unreachable!("fingerprint hashes the collected bytes itself")
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0.push(i);
+    }
 }
 
 /// The visited set's keys are fingerprints already: hashing them again would
