@@ -564,6 +564,9 @@ pub struct FrontierOptions {
     /// Override the base scenario's limits.
     pub states_max: Option<u64>,
     pub seconds_max: Option<u64>,
+    /// The memory budget of the whole sweep in MB (`None`: the default); the
+    /// points checked at once share it.
+    pub memory_max: Option<u64>,
 }
 
 /// Sweeps `options.axes` over `base` for the model `entry`. `on_point(done,
@@ -595,13 +598,16 @@ pub fn run(
         .iter()
         .map(|values| point_scenario(&template, base_file, &options.axes, values))
         .collect::<Result<_, _>>()?;
+    let workers = options.threads.clamp(1, scenarios.len().max(1));
     let limits = check::resolve_limits(
         &template,
         entry.id,
         options.states_max,
         None,
         options.seconds_max,
-    );
+        None,
+    )
+    .shared_by(&template, options.memory_max, workers);
     let check_options = CheckOptions {
         limits: limits.clone(),
         threads: 1,
@@ -616,7 +622,6 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let (send, receive) = mpsc::channel();
     let mut results: Vec<Option<FrontierPoint>> = vec![None; total];
-    let workers = options.threads.clamp(1, total.max(1));
     std::thread::scope(|scope| -> Result<(), String> {
         for _ in 0..workers {
             let send = send.clone();

@@ -13,9 +13,11 @@ use lockcheck::scenario::{Scenario, Tier};
 use lockcheck::trace::replay::ReplayOutcome;
 
 // The search allocates and frees a state per transition; mimalloc does that
-// several times faster than the system allocator.
+// several times faster than the system allocator. The wrapper counts what
+// each thread holds, for the memory bound (`check::memory`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: check::memory::Counting<mimalloc::MiMalloc> =
+    check::memory::Counting(mimalloc::MiMalloc);
 
 /// Exit codes, as documented in the README.
 mod exit {
@@ -202,6 +204,12 @@ enum Command {
         /// the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
+        /// Megabytes the whole comparison may use; the checks running at once
+        /// share it equally (default: 80% of the memory available when the
+        /// run starts). A check that reaches its share stops, inconclusive;
+        /// the other cells keep their results.
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
@@ -252,6 +260,11 @@ enum Command {
         /// necessarily the shortest; finding none leaves it inconclusive.
         #[arg(long, value_name = "RUNS")]
         simulation_runs: Option<u64>,
+        /// Stop a search that holds this many megabytes (overrides
+        /// limits.memory_mb; default: 80% of the memory available when the
+        /// run starts). A search that reaches it is inconclusive (exit 3).
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
         /// Search threads. Results are the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
@@ -322,6 +335,11 @@ enum Command {
         /// limits.seconds_max).
         #[arg(long)]
         seconds_max: Option<u64>,
+        /// Megabytes the whole sweep may use; the points checked at once
+        /// share it equally (default: 80% of the memory available when the
+        /// run starts). A point that reaches its share is inconclusive.
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
         /// Points checked at once. Results are the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
@@ -409,6 +427,7 @@ fn main() -> ExitCode {
             no_reports,
             json,
             threads,
+            memory_max,
             scenarios_dir,
             on_demand,
         } => compare(CompareArgs {
@@ -425,6 +444,7 @@ fn main() -> ExitCode {
             report_dir: (!no_reports).then_some(report_dir),
             json,
             threads,
+            memory_max,
         }),
         Command::Check {
             models,
@@ -434,6 +454,7 @@ fn main() -> ExitCode {
             depth_max,
             seconds_max,
             simulation_runs,
+            memory_max,
             threads,
             report_dir,
             no_traces,
@@ -452,11 +473,14 @@ fn main() -> ExitCode {
             if let Some(n) = seconds_max {
                 reproduce_flags.push(format!("--seconds-max {n}"));
             }
+            if let Some(n) = memory_max {
+                reproduce_flags.push(format!("--memory-max {n}"));
+            }
             run_checks(CheckArgs {
                 models,
                 scenarios,
                 property,
-                overrides: (states_max, depth_max, seconds_max),
+                overrides: (states_max, depth_max, seconds_max, memory_max),
                 threads: threads.max(1),
                 report_dir: (!no_traces).then_some(report_dir),
                 timelines,
@@ -474,6 +498,7 @@ fn main() -> ExitCode {
             property,
             states_max,
             seconds_max,
+            memory_max,
             threads,
             report_dir,
             json,
@@ -484,6 +509,7 @@ fn main() -> ExitCode {
             property,
             states_max,
             seconds_max,
+            memory_max,
             threads,
             report_dir,
             json,
@@ -850,7 +876,7 @@ struct CheckArgs {
     models: Vec<String>,
     scenarios: Vec<PathBuf>,
     property: Option<PropertyName>,
-    overrides: (Option<u64>, Option<u32>, Option<u64>),
+    overrides: (Option<u64>, Option<u32>, Option<u64>, Option<u64>),
     threads: usize,
     report_dir: Option<PathBuf>,
     timelines: bool,
@@ -935,9 +961,9 @@ fn run_checks(args: CheckArgs) -> u8 {
     let mut code = exit::OK;
     for (file, scenario, id) in runs {
         let entry = models::find(&id).expect("validated above");
-        let (states_max, depth_max, seconds_max) = args.overrides;
+        let (states_max, depth_max, seconds_max, memory_max) = args.overrides;
         let options = CheckOptions {
-            limits: check::resolve_limits(scenario, &id, states_max, depth_max, seconds_max),
+            limits: check::resolve_limits(scenario, &id, states_max, depth_max, seconds_max, memory_max),
             threads: args.threads,
             report_dir: args.report_dir.clone(),
             progress: !args.json,
@@ -1089,6 +1115,7 @@ struct CompareArgs {
     report_dir: Option<PathBuf>,
     json: bool,
     threads: usize,
+    memory_max: Option<u64>,
 }
 
 /// The command a report says produced it: the options that change its
@@ -1197,6 +1224,7 @@ fn compare(args: CompareArgs) -> u8 {
     let started = Instant::now();
     let run_options = compare::RunOptions {
         threads: args.threads,
+        memory_max: args.memory_max,
         report_dir: args.report_dir.clone(),
         estimate,
         command: compare_command(&args),
@@ -1309,6 +1337,7 @@ struct FrontierArgs {
     property: Option<PropertyName>,
     states_max: Option<u64>,
     seconds_max: Option<u64>,
+    memory_max: Option<u64>,
     threads: usize,
     report_dir: PathBuf,
     json: bool,
@@ -1356,6 +1385,7 @@ fn frontier(args: FrontierArgs) -> u8 {
         threads: args.threads.max(1),
         states_max: args.states_max,
         seconds_max: args.seconds_max,
+        memory_max: args.memory_max,
     };
     let points: usize = options.axes.iter().map(|a| a.values().len()).product();
     let bar = indicatif::ProgressBar::new(points as u64);

@@ -522,6 +522,26 @@ pub struct Limits {
     pub depth_max: Option<u32>,
     #[serde(default = "default_seconds_max")]
     pub seconds_max: u64,
+    /// Megabytes the search may hold. Without it, a run may use 80% of the
+    /// memory the machine has available when it starts (shared by the
+    /// searches it runs at once); this can only lower a search's share, and
+    /// `--memory-max` overrides it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "memory_mb"
+    )]
+    pub memory_mb: Option<u64>,
+}
+
+fn memory_mb<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let mb = u64::deserialize(deserializer)?;
+    if mb == 0 {
+        return Err(serde::de::Error::custom(
+            "`limits.memory_mb` is 0, expected at least 1 (megabytes); leave it out for the default",
+        ));
+    }
+    Ok(Some(mb))
 }
 
 impl Limits {
@@ -551,6 +571,7 @@ impl Default for Limits {
             states_max_for: BTreeMap::new(),
             depth_max: None,
             seconds_max: DEFAULT_SECONDS_MAX,
+            memory_mb: None,
         }
     }
 }

@@ -26,6 +26,7 @@ fn unlimited() -> SearchLimits {
         states_max: u64::MAX,
         depth_max: None,
         time_max: Duration::from_secs(600),
+        memory: None,
     }
 }
 
@@ -376,6 +377,7 @@ fn bfs_limits_are_honest() {
         states_max,
         depth_max,
         time_max: Duration::from_secs(600),
+        memory: None,
     };
 
     // Enough of everything: the whole space, exactly.
@@ -439,6 +441,7 @@ fn bfs_limits_are_honest() {
             states_max: u64::MAX,
             depth_max: None,
             time_max: Duration::ZERO,
+            memory: None,
         },
         1,
     );
@@ -495,7 +498,7 @@ fn summarize<M: LockModel>(outcome: &SearchOutcome<World<M>>) -> Summary {
 
 fn assert_thread_independent(label: &str, scenario: &Scenario) -> Summary {
     let world = world::<RedisSetPx>("redis_set_px", scenario);
-    let limits = lockcheck::check::resolve_limits(scenario, "redis_set_px", None, None, None);
+    let limits = lockcheck::check::resolve_limits(scenario, "redis_set_px", None, None, None, None);
     let one = search(&world, &limits, 1);
     for d in one.discoveries.iter().flatten() {
         assert_replays(&world, d);
@@ -548,7 +551,7 @@ fn compare_with_stateright<M: LockModel>(
     required: bool,
 ) -> Option<(u64, u64)> {
     let scenario = load_scenario(scenario_file);
-    let limits = lockcheck::check::resolve_limits(&scenario, id, None, None, None);
+    let limits = lockcheck::check::resolve_limits(&scenario, id, None, None, None, None);
     let ours = search(&world::<M>(id, &scenario), &limits, 2);
     let names: Vec<&str> = world::<M>(id, &scenario)
         .properties()

@@ -103,6 +103,41 @@ fn a_search_cut_short_is_inconclusive_with_exit_3() {
 }
 
 #[test]
+fn a_search_that_reaches_the_memory_limit_is_inconclusive_with_exit_3() {
+    // Some 650 MB at its peak: 40 MB is reached early in the search.
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_failover",
+        "--scenario",
+        "scenarios/clock-drift.json",
+        "--memory-max",
+        "40",
+        "--no-traces",
+    ]);
+    let text = stdout(&o);
+    // An exit code, not a signal: the search stopped itself.
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("incomplete: the memory limit (40 MB) was reached after "),
+        "{text}"
+    );
+    assert!(text.contains("progress          inconclusive"), "{text}");
+    assert!(
+        text.contains("was reached after ")
+            && text
+                .contains("unique states before a verdict (raise --memory-max or limits.memory_mb"),
+        "{text}"
+    );
+    for p in ["mutual_exclusion", "resource_safe", "progress"] {
+        assert!(
+            !text.contains(&format!("{p:<17} holds")),
+            "never `holds` after a cut search: {text}"
+        );
+    }
+}
+
+#[test]
 fn a_verdict_that_differs_from_the_expectation_exits_1() {
     let dir = temp_dir("cli-unexpected");
     let text = std::fs::read_to_string(

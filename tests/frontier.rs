@@ -33,6 +33,7 @@ fn sweep(model: &str, axes: &[&str], threads: usize) -> FrontierReport {
         threads,
         states_max: None,
         seconds_max: None,
+        memory_max: None,
     };
     frontier::run(&entry, &base, &file, &options, &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -212,6 +213,7 @@ fn every_point_passes_the_scenario_files_validation() {
         threads: 1,
         states_max: None,
         seconds_max: None,
+        memory_max: None,
     };
     let e = frontier::run(&entry, &base, &file, &options, &mut |_, _| {}).unwrap_err();
     assert!(

@@ -26,6 +26,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
             states_max: 5_000_000,
             depth_max: None,
             time_max: std::time::Duration::from_secs(600),
+            memory: None,
         },
         threads,
         report_dir: Some(dir),

@@ -642,7 +642,7 @@ fn model_missing_a_param_is_refused_naming_it() {
 }"#;
     let scenario = Scenario::parse(Path::new("x.json"), text).expect("valid scenario");
     let options = CheckOptions {
-        limits: check::resolve_limits(&scenario, "redis_set_px", None, None, None),
+        limits: check::resolve_limits(&scenario, "redis_set_px", None, None, None, None),
         threads: 1,
         report_dir: None,
         progress: false,
@@ -662,4 +662,46 @@ fn model_missing_a_param_is_refused_naming_it() {
     assert_eq!(code, Some(4), "stderr:\n{stderr}");
     assert!(stderr.contains(&file.0.display().to_string()), "{stderr}");
     assert!(stderr.contains("`params.ttl_ticks`"), "{stderr}");
+}
+
+#[test]
+fn zero_memory_limit_is_rejected() {
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "limits": { "states_max": 1000, "memory_mb": 0 },
+  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+}"#;
+    assert_rejected(text, 9, 50, &["`limits.memory_mb` is 0", "at least 1"]);
+    assert_cli_rejects(
+        "memory-zero",
+        text,
+        9,
+        50,
+        &["`limits.memory_mb` is 0", "at least 1"],
+    );
+}
+
+#[test]
+fn negative_or_textual_memory_limit_names_key_and_value() {
+    let negative = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "limits": { "memory_mb": -5 },
+  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+}"#;
+    assert_rejected(negative, 9, 29, &["`memory_mb`", "-5"]);
+    let textual = negative.replace("-5", r#""4GB""#);
+    assert_rejected(&textual, 9, 32, &["`memory_mb`", "4GB"]);
+    assert_cli_rejects("memory-text", &textual, 9, 32, &["`memory_mb`", "4GB"]);
 }

@@ -18,7 +18,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use stateright::{Expectation, Model};
-use xxhash_rust::xxh3::Xxh3;
+
+use super::memory::Guard;
+pub use super::memory::MemoryLimit;
+use xxhash_rust::xxh3::xxh3_128;
 
 /// Bounds on one search.
 #[derive(Clone, Debug)]
@@ -26,6 +29,8 @@ pub struct SearchLimits {
     pub states_max: u64,
     pub depth_max: Option<u32>,
     pub time_max: Duration,
+    /// `None`: no memory bound.
+    pub memory: Option<MemoryLimit>,
 }
 
 /// Which bound cut a search short.
@@ -34,6 +39,11 @@ pub enum Bound {
     States(u64),
     Depth(u32),
     Time(Duration),
+    /// The memory limit (in MB) was reached with `states` unique states.
+    Memory {
+        mb: u64,
+        states: u64,
+    },
 }
 
 impl std::fmt::Display for Bound {
@@ -42,6 +52,10 @@ impl std::fmt::Display for Bound {
             Bound::States(n) => write!(f, "the state limit ({n} unique states) was reached"),
             Bound::Depth(d) => write!(f, "the depth limit ({d} steps) was reached"),
             Bound::Time(t) => write!(f, "the time limit ({} s) was reached", t.as_secs()),
+            Bound::Memory { mb, states } => write!(
+                f,
+                "the memory limit ({mb} MB) was reached after {states} unique states"
+            ),
         }
     }
 }
@@ -80,10 +94,46 @@ pub struct SearchOutcome<M: Model> {
 }
 
 /// A state's identity: a 128-bit XXH3 hash of everything it contains.
+///
+/// `derive(Hash)` writes a state as 100-200 tiny pieces; feeding each to a
+/// streaming hasher costs more than hashing them once, so the pieces are
+/// collected in a buffer kept per thread and hashed in one `xxh3_128` call.
+/// The bytes, and so the fingerprint, depend only on the value.
 pub fn fingerprint<T: Hash>(value: &T) -> u128 {
-    let mut hasher = Xxh3::new();
-    value.hash(&mut hasher);
-    hasher.digest128()
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> =
+            std::cell::RefCell::new(Vec::with_capacity(4096));
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut bytes) => {
+            bytes.clear();
+            value.hash(&mut ByteSink(&mut bytes));
+            xxh3_128(&bytes)
+        }
+        // Only if a `Hash` impl fingerprinted something itself.
+        Err(_) => {
+            let mut bytes = Vec::new();
+            value.hash(&mut ByteSink(&mut bytes));
+            xxh3_128(&bytes)
+        }
+    })
+}
+
+/// A `Hasher` that only records what is written, for [`fingerprint`].
+struct ByteSink<'a>(&'a mut Vec<u8>);
+
+impl Hasher for ByteSink<'_> {
+    fn finish(&self) -> u64 {
+        unreachable!("fingerprint hashes the collected bytes itself")
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0.push(i);
+    }
 }
 
 /// The visited set's keys are fingerprints already: hashing them again would
@@ -119,15 +169,40 @@ struct Node {
     action_index: u32,
 }
 
-struct Successor<S> {
-    fingerprint: u128,
+/// A state waiting to be expanded, or just generated.
+struct Pending<S> {
     state: S,
-    parent: u32,
+    fingerprint: u128,
+    /// Once merged, this state's node id; until then, its parent's.
+    node: u32,
+    /// The index of the action (in the parent's `actions()`) that led here.
     action_index: u32,
+    /// Successors the worker generated just before this one and dropped as
+    /// already seen, so that `transitions` counts them where they were.
+    skipped: u64,
 }
+
+/// One worker's new successors of a level, in frontier order.
+struct Batch<S> {
+    states: Vec<Pending<S>>,
+    /// Successors dropped after the last kept one.
+    skipped_after: u64,
+}
+
+/// How many states a worker expands between two looks at the clock and at
+/// memory.
+const CHECK_EVERY: usize = 256;
 
 /// Searches `model` breadth first. `on_level(depth, unique_states)` is called
 /// after each level, for progress display.
+///
+/// Each level is expanded in parallel: a worker keeps a successor only if its
+/// fingerprint is neither in the visited set as it stood when the level began
+/// (shared, read only) nor among those the worker already produced in this
+/// level, so duplicates are dropped as they are generated rather than held
+/// until the merge. The merge then runs on one thread in frontier order, as
+/// if every successor had been kept: node ids, the first state to decide
+/// each property and the paths rebuilt are the same for any thread count.
 pub fn search<M>(
     model: &M,
     limits: &SearchLimits,
@@ -140,6 +215,7 @@ where
     M::Action: Clone + Send,
 {
     let started = Instant::now();
+    let memory = Guard::new(limits.memory);
     let properties = model.properties();
     let mut decided_at: Vec<Option<u32>> = vec![None; properties.len()];
     let mut nodes: Vec<Node> = Vec::new();
@@ -168,17 +244,24 @@ where
 
     let inits = model.init_states();
     let init_count = inits.len();
-    let mut frontier: Vec<(u32, M::State)> = Vec::new();
+    let mut frontier: Vec<Pending<M::State>> = Vec::new();
     let mut stop = None;
     for (i, state) in inits.into_iter().enumerate() {
-        if visited.insert(fingerprint(&state)) {
+        let fingerprint = fingerprint(&state);
+        if visited.insert(fingerprint) {
             let id = nodes.len() as u32;
             nodes.push(Node {
                 parent: ROOT,
                 action_index: i as u32,
             });
             check(&state, id, &mut decided_at);
-            frontier.push((id, state));
+            frontier.push(Pending {
+                state,
+                fingerprint,
+                node: id,
+                action_index: i as u32,
+                skipped: 0,
+            });
             if nodes.len() as u64 >= limits.states_max {
                 stop = Some(Stop::Bound(Bound::States(limits.states_max)));
                 break;
@@ -201,9 +284,9 @@ where
         }
         if limits.depth_max == Some(depth) {
             let mut actions = Vec::new();
-            let open = frontier.iter().any(|(_, s)| {
+            let open = frontier.iter().any(|p| {
                 actions.clear();
-                model.actions(s, &mut actions);
+                model.actions(&p.state, &mut actions);
                 !actions.is_empty()
             });
             break if open {
@@ -212,33 +295,55 @@ where
                 Stop::Exhausted
             };
         }
+        if memory.over() {
+            break memory_bound(&memory, nodes.len());
+        }
 
-        let expand = |chunk: &[(u32, M::State)]| -> Vec<Successor<M::State>> {
-            let mut out = Vec::new();
+        let seen = &visited;
+        let expand = |chunk: &[Pending<M::State>]| -> Batch<M::State> {
+            let _worker = memory.worker();
+            let mut states = Vec::new();
+            let mut mine = Visited::default();
+            let mut skipped = 0u64;
             let mut actions = Vec::new();
-            for (n, (id, state)) in chunk.iter().enumerate() {
-                if n % 256 == 0 && started.elapsed() > limits.time_max {
-                    timed_out.store(true, Ordering::Relaxed);
+            for (n, pending) in chunk.iter().enumerate() {
+                if n % CHECK_EVERY == 0 {
+                    if started.elapsed() > limits.time_max {
+                        timed_out.store(true, Ordering::Relaxed);
+                    }
+                    if n > 0 {
+                        memory.over();
+                    }
                 }
-                if timed_out.load(Ordering::Relaxed) {
+                if timed_out.load(Ordering::Relaxed) || memory.reached().is_some() {
                     break;
                 }
                 actions.clear();
-                model.actions(state, &mut actions);
+                model.actions(&pending.state, &mut actions);
                 for (ai, action) in actions.iter().enumerate() {
-                    if let Some(next) = model.next_state(state, action.clone()) {
-                        out.push(Successor {
-                            fingerprint: fingerprint(&next),
+                    if let Some(next) = model.next_state(&pending.state, action.clone()) {
+                        let fingerprint = fingerprint(&next);
+                        if seen.contains(&fingerprint) || !mine.insert(fingerprint) {
+                            skipped += 1;
+                            continue;
+                        }
+                        states.push(Pending {
                             state: next,
-                            parent: *id,
+                            fingerprint,
+                            node: pending.node,
                             action_index: ai as u32,
+                            skipped,
                         });
+                        skipped = 0;
                     }
                 }
             }
-            out
+            Batch {
+                states,
+                skipped_after: skipped,
+            }
         };
-        let batches: Vec<Vec<Successor<M::State>>> = if threads <= 1 || frontier.len() < 64 {
+        let mut batches: Vec<Batch<M::State>> = if threads <= 1 || frontier.len() < 64 {
             vec![expand(&frontier)]
         } else {
             let chunk = frontier.len().div_ceil(threads);
@@ -256,32 +361,53 @@ where
         if timed_out.load(Ordering::Relaxed) {
             break Stop::Bound(Bound::Time(limits.time_max));
         }
+        if memory.reached().is_some() {
+            break memory_bound(&memory, nodes.len());
+        }
+        drop(frontier);
 
-        let mut next_frontier = Vec::new();
-        'merge: for batch in batches {
-            for succ in batch {
-                transitions += 1;
-                if visited.insert(succ.fingerprint) {
-                    let id = nodes.len() as u32;
-                    nodes.push(Node {
-                        parent: succ.parent,
-                        action_index: succ.action_index,
-                    });
-                    check(&succ.state, id, &mut decided_at);
-                    next_frontier.push((id, succ.state));
-                    if nodes.len() as u64 >= limits.states_max {
-                        stop = Some(Stop::Bound(Bound::States(limits.states_max)));
-                        break 'merge;
-                    }
+        // The merge: in frontier order, keep what no earlier worker produced
+        // (a worker's batch holds no duplicate of its own), and number it.
+        for batch in &mut batches {
+            batch.states.retain_mut(|succ| {
+                if stop.is_some() {
+                    return false;
                 }
+                transitions += succ.skipped + 1;
+                if !visited.insert(succ.fingerprint) {
+                    return false;
+                }
+                let id = nodes.len() as u32;
+                nodes.push(Node {
+                    parent: succ.node,
+                    action_index: succ.action_index,
+                });
+                check(&succ.state, id, &mut decided_at);
+                succ.node = id;
+                if nodes.len() as u64 >= limits.states_max {
+                    stop = Some(Stop::Bound(Bound::States(limits.states_max)));
+                }
+                true
+            });
+            if stop.is_none() {
+                transitions += batch.skipped_after;
             }
         }
-        if !next_frontier.is_empty() {
+        frontier = if batches.len() == 1 {
+            batches.pop().expect("one batch").states
+        } else {
+            let mut next = Vec::with_capacity(batches.iter().map(|b| b.states.len()).sum());
+            for batch in batches {
+                next.extend(batch.states);
+            }
+            next
+        };
+        if !frontier.is_empty() {
             depth += 1;
         }
-        frontier = next_frontier;
     };
 
+    drop(frontier);
     let discoveries = decided_at
         .iter()
         .map(|d| d.map(|node| rebuild(model, &nodes, node)))
@@ -294,6 +420,13 @@ where
         stop,
         discoveries,
     }
+}
+
+fn memory_bound(memory: &Guard, states: usize) -> Stop {
+    Stop::Bound(Bound::Memory {
+        mb: memory.reached().expect("a memory limit was reached"),
+        states: states as u64,
+    })
 }
 
 /// Rebuilds the path to `node` by re-running the model along the recorded

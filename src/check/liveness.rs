@@ -358,6 +358,11 @@ pub fn explore<M: LockModel>(
     threads: usize,
 ) -> Result<Explored, Bound> {
     let started = Instant::now();
+    let memory = super::memory::Guard::new(limits.memory);
+    let memory_bound = |states: usize| Bound::Memory {
+        mb: memory.reached().expect("a memory limit was reached"),
+        states: states as u64,
+    };
     // Keys are fingerprints already: no need to hash them again.
     let mut ids: HashMap<u128, u32, std::hash::BuildHasherDefault<super::bfs::FingerprintHasher>> =
         HashMap::default();
@@ -395,10 +400,17 @@ pub fn explore<M: LockModel>(
         if limits.depth_max.is_some_and(|d| depth > d) {
             return Err(Bound::Depth(depth - 1));
         }
+        if memory.over() {
+            return Err(memory_bound(labels.len()));
+        }
         let expand = |chunk: &[(u32, WorldState<M>)]| -> Vec<Succ<WorldState<M>>> {
+            let _worker = memory.worker();
             let mut out = Vec::new();
             let mut actions = Vec::new();
-            for (id, s) in chunk {
+            for (n, (id, s)) in chunk.iter().enumerate() {
+                if n % 256 == 255 && memory.over() {
+                    break;
+                }
                 actions.clear();
                 world.actions(s, &mut actions);
                 for (ai, a) in actions.iter().enumerate() {
@@ -431,6 +443,9 @@ pub fn explore<M: LockModel>(
                     .collect()
             })
         };
+        if memory.reached().is_some() {
+            return Err(memory_bound(labels.len()));
+        }
         let mut next_frontier = Vec::new();
         let mut parent_at = frontier[0].0;
         for succ in batches.into_iter().flatten() {

@@ -3,6 +3,7 @@
 
 pub mod bfs;
 pub mod liveness;
+pub mod memory;
 mod render;
 pub mod simulate;
 
@@ -720,6 +721,7 @@ fn inconclusive_reason(bound: Bound) -> String {
         Bound::States(_) => "raise --states-max or limits.states_max",
         Bound::Depth(_) => "raise --depth-max or limits.depth_max",
         Bound::Time(_) => "raise --seconds-max or limits.seconds_max",
+        Bound::Memory { .. } => "raise --memory-max or limits.memory_mb, or free memory",
     };
     format!("{bound} before a verdict ({hint})")
 }
@@ -786,18 +788,37 @@ pub fn timeline_rows<M: LockModel>(
 }
 
 /// Resolves a scenario's limits for model `model` with command-line
-/// overrides.
+/// overrides, for a search that runs alone; see [`SearchLimits::shared_by`]
+/// for several at once.
 pub fn resolve_limits(
     scenario: &Scenario,
     model: &str,
     states_max: Option<u64>,
     depth_max: Option<u32>,
     seconds_max: Option<u64>,
+    memory_max: Option<u64>,
 ) -> SearchLimits {
     SearchLimits {
         states_max: states_max.unwrap_or(scenario.limits.states_max_of(model)),
         depth_max: depth_max.or(scenario.limits.depth_max),
         time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
+        memory: memory::MemoryLimit::resolve(memory_max, scenario.limits.memory_mb, 1),
+    }
+}
+
+impl SearchLimits {
+    /// The limits of one of `concurrent` searches that run at once in this
+    /// process (resolved from the same `scenario` and `--memory-max`): each
+    /// gets its share of the memory budget.
+    pub fn shared_by(
+        mut self,
+        scenario: &Scenario,
+        memory_max: Option<u64>,
+        concurrent: usize,
+    ) -> SearchLimits {
+        self.memory =
+            memory::MemoryLimit::resolve(memory_max, scenario.limits.memory_mb, concurrent);
+        self
     }
 }
 

@@ -423,6 +423,9 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 pub struct RunOptions {
     /// Search (and simulation) threads per check.
     pub threads: usize,
+    /// The memory budget of the whole comparison in MB (`None`: the
+    /// default); the checks running at once share it.
+    pub memory_max: Option<u64>,
     /// Where trace files are written (under `traces/`); `None`: nowhere.
     pub report_dir: Option<PathBuf>,
     /// Also estimate failure rates by simulation.
@@ -462,7 +465,7 @@ pub fn run(
                         break;
                     };
                     let result = run_cell(
-                        &plan, planned, selection, options, per_check, on_start, on_cell,
+                        &plan, planned, selection, options, workers, per_check, on_start, on_cell,
                     );
                     let failed = result.is_err();
                     *slots[i].lock().expect("no worker panics holding a slot") = Some(result);
@@ -508,11 +511,15 @@ pub fn run(
     })
 }
 
+/// Runs one cell, one of `concurrent` running at once, with `threads` search
+/// threads.
+#[allow(clippy::too_many_arguments)]
 fn run_cell(
     plan: &Plan,
     planned: &PlannedCell,
     selection: &Selection,
     options: &RunOptions,
+    concurrent: usize,
     threads: usize,
     on_start: &(dyn Fn(&str, &str) + Sync),
     on_cell: &(dyn Fn(&Cell, f64) + Sync),
@@ -531,7 +538,11 @@ fn run_cell(
         on_start(model.id, &name);
         let started = std::time::Instant::now();
         let check = CheckOptions {
-            limits: resolve_limits(scenario, model.id, None, None, None),
+            limits: resolve_limits(scenario, model.id, None, None, None, None).shared_by(
+                scenario,
+                options.memory_max,
+                concurrent,
+            ),
             threads,
             report_dir: options.report_dir.clone(),
             progress: false,

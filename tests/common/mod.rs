@@ -34,6 +34,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
             states_max: 10_000_000,
             depth_max: None,
             time_max: std::time::Duration::from_secs(3600),
+            memory: None,
         },
         threads: 1,
         report_dir: Some(trace_dir(model, scenario)),
