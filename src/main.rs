@@ -231,7 +231,8 @@ enum Command {
         /// The clock horizon MAXT in ticks (1 to 250; default 30).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=250))]
         horizon: Option<u8>,
-        /// A small configuration, N=3 MAXT=10, that runs in about a second.
+        /// A small configuration, N=3 MAXT=10, that runs in a few seconds (too
+        /// small for meaningful ratios).
         #[arg(long, conflicts_with_all = ["clients", "horizon"])]
         quick: bool,
         /// Runs of each search; the medians are reported.
