@@ -7,6 +7,7 @@
 //! `frontier` sweeps a lease-based lock's numbers (TTL, pause, drift, delay)
 //! over a grid of such checks and reports where safety stops holding.
 
+pub mod bench;
 pub mod check;
 pub mod compare;
 pub mod frontier;

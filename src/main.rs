@@ -217,6 +217,67 @@ enum Command {
         #[arg(long)]
         on_demand: bool,
     },
+    /// Measures the search engine against SPIN, and the world's cost over the
+    /// bare engine, on one lock protocol.
+    ///
+    /// Runs, each in a fresh process and one search thread by default: (1)
+    /// the abstract lock model of bench/peer/lock.pml (the same model as
+    /// bench/peer/Lock.tla) on lockcheck's engine, to the end of its space;
+    /// (2) redis_set_px under bench/world-lock.json, the closest world, with
+    /// the same clients and horizon, stopped at a state cap (by default the
+    /// peer model's state count); (3) when `spin` and `gcc` are on PATH, SPIN
+    /// on lock.pml, whose state and transition counts must equal (1)'s.
+    /// Prints states, transitions, CPU and wall seconds of the search, states
+    /// and transitions per CPU second, bytes per state (peak RSS growth /
+    /// states), and the ratios. Each search runs --repeat times, interleaved;
+    /// the medians are reported.
+    ///
+    /// Exit codes: 0 done (SPIN agreed or was skipped); 1 SPIN's counts
+    /// differ from lockcheck's; 4 a search, or SPIN, failed to run.
+    Bench {
+        /// Clients (1 to 8; default 8).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=8))]
+        clients: Option<u8>,
+        /// The clock horizon MAXT in ticks (1 to 250; default 30).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=250))]
+        horizon: Option<u8>,
+        /// A small configuration, N=3 MAXT=10, that runs in a few seconds (too
+        /// small for meaningful ratios).
+        #[arg(long, conflicts_with_all = ["clients", "horizon"])]
+        quick: bool,
+        /// Runs of each search; the medians are reported.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=99))]
+        repeat: u64,
+        /// Search threads for lockcheck's searches (SPIN's pan is
+        /// single-threaded).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Stop the world's search at this many states (default: the peer
+        /// model's state count at the same size).
+        #[arg(long, value_name = "N")]
+        world_states_max: Option<u64>,
+        /// Do not run SPIN even when it is installed.
+        #[arg(long)]
+        no_spin: bool,
+        /// Print one JSON report on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One measured search of `bench`, run in its own process; prints the
+    /// measurement as JSON.
+    #[command(hide = true)]
+    BenchRun {
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        clients: u8,
+        #[arg(long)]
+        horizon: u8,
+        #[arg(long)]
+        states_max: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
     /// Lists the models, their parameters, the properties and the scenarios.
     List {
         /// Where the scenario files are.
@@ -377,6 +438,36 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::Bench {
+            clients,
+            horizon,
+            quick,
+            repeat,
+            threads,
+            world_states_max,
+            no_spin,
+            json,
+        } => {
+            let (default_clients, default_horizon) = if quick { (3, 10) } else { (8, 30) };
+            bench(
+                &lockcheck::bench::BenchOptions {
+                    clients: clients.unwrap_or(default_clients),
+                    horizon: horizon.unwrap_or(default_horizon),
+                    repeat: repeat as usize,
+                    threads: threads.max(1),
+                    world_states_max,
+                    no_spin,
+                },
+                json,
+            )
+        }
+        Command::BenchRun {
+            target,
+            clients,
+            horizon,
+            states_max,
+            threads,
+        } => bench_run(&target, clients, horizon, states_max, threads),
         Command::List { scenarios_dir } => list(&scenarios_dir),
         Command::Replay { trace, step } => replay(&trace, step),
         Command::Explore {
@@ -1450,5 +1541,65 @@ fn frontier(args: FrontierArgs) -> u8 {
         exit::INCONCLUSIVE
     } else {
         exit::OK
+    }
+}
+
+fn bench(options: &lockcheck::bench::BenchOptions, json: bool) -> u8 {
+    use lockcheck::bench::{self, SpinReport};
+    let report = match bench::run(options, &mut |line| eprintln!("{line}")) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("error: cannot serialize the report: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+    } else {
+        print!("{}", bench::render_text(&report));
+    }
+    match report.spin {
+        SpinReport::Ran {
+            counts_match: false,
+            ..
+        } => exit::UNEXPECTED,
+        SpinReport::Failed { .. } => exit::BAD_INPUT,
+        _ => exit::OK,
+    }
+}
+
+fn bench_run(
+    target: &str,
+    clients: u8,
+    horizon: u8,
+    states_max: Option<u64>,
+    threads: usize,
+) -> u8 {
+    use lockcheck::bench;
+    let Some(target) = bench::Target::parse(target) else {
+        eprintln!("error: unknown target `{target}`, expected peer or world");
+        return exit::BAD_INPUT;
+    };
+    match bench::measure(target, clients, horizon, states_max, threads) {
+        Ok(m) => match serde_json::to_string(&m) {
+            Ok(text) => {
+                println!("{text}");
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: cannot serialize the measurement: {e}");
+                exit::BAD_INPUT
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::BAD_INPUT
+        }
     }
 }
