@@ -605,6 +605,7 @@ pub fn run(
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        symmetry: true,
     };
 
     let total = scenarios.len();

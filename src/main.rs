@@ -205,6 +205,12 @@ enum Command {
         /// Also run what is too large for CI: on-demand scenarios, and models
         /// a scenario lists in `on_demand_models` (instead of their stand-ins).
         #[arg(long)]
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients (client symmetry is used by default where the
+        /// model declares it; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
         on_demand: bool,
     },
     /// Lists the models, their parameters, the properties and the scenarios.
@@ -265,6 +271,12 @@ enum Command {
         /// "on_demand"`, and the models a scenario lists in
         /// `on_demand_models`.
         #[arg(long)]
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients (client symmetry is used by default where the
+        /// model declares it; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
         on_demand: bool,
     },
     /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
@@ -403,6 +415,7 @@ fn main() -> ExitCode {
             threads,
             scenarios_dir,
             on_demand,
+            no_symmetry,
         } => compare(CompareArgs {
             selection: lockcheck::compare::Selection {
                 models,
@@ -417,6 +430,7 @@ fn main() -> ExitCode {
             report_dir: (!no_reports).then_some(report_dir),
             json,
             threads,
+            symmetry: !no_symmetry,
         }),
         Command::Check {
             models,
@@ -432,8 +446,12 @@ fn main() -> ExitCode {
             json,
             scenarios_dir,
             on_demand,
+            no_symmetry,
         } => {
             let mut reproduce_flags = Vec::new();
+            if no_symmetry {
+                reproduce_flags.push("--no-symmetry".to_string());
+            }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
             }
@@ -455,6 +473,7 @@ fn main() -> ExitCode {
                 scenarios_dir,
                 on_demand,
                 reproduce_flags,
+                symmetry: !no_symmetry,
             })
         }
         Command::Frontier {
@@ -851,6 +870,7 @@ struct CheckArgs {
     scenarios_dir: PathBuf,
     on_demand: bool,
     reproduce_flags: Vec<String>,
+    symmetry: bool,
 }
 
 fn run_checks(args: CheckArgs) -> u8 {
@@ -954,6 +974,7 @@ fn run_checks(args: CheckArgs) -> u8 {
                 .filter(|p| p.kind() == lockcheck::properties::PropertyKind::Liveness)
                 .into_iter()
                 .collect(),
+            symmetry: args.symmetry,
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &options) {
@@ -1095,6 +1116,7 @@ struct CompareArgs {
     report_dir: Option<PathBuf>,
     json: bool,
     threads: usize,
+    symmetry: bool,
 }
 
 /// The command a report says produced it: the options that change its
@@ -1113,6 +1135,9 @@ fn compare_command(args: &CompareArgs) -> String {
     }
     if sel.on_demand {
         cmd.push_str(" --on-demand");
+    }
+    if !args.symmetry {
+        cmd.push_str(" --no-symmetry");
     }
     if let Some((runs, seed)) = &args.estimate {
         cmd.push_str(" --estimate");
@@ -1206,6 +1231,7 @@ fn compare(args: CompareArgs) -> u8 {
         report_dir: args.report_dir.clone(),
         estimate,
         command: compare_command(&args),
+        symmetry: args.symmetry,
     };
     let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {

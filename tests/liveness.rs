@@ -32,6 +32,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: liveness.to_vec(),
+        symmetry: true,
     };
     models::find(model)
         .expect("registered")

@@ -648,6 +648,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        symmetry: true,
     };
     let model = models::find("redis_set_px").expect("registered");
     let Err(message) = model.run(&scenario, Path::new("x.json"), &options) else {
