@@ -31,7 +31,7 @@
 //! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |
 //! | async-network | violated (0) | as above | violated (14) | a message may be delayed up to the horizon: nothing finishes in bounded time over a network that promises nothing |
 
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::scenario::LockParams;
 
 pub struct Optimistic {
@@ -69,6 +69,11 @@ impl LockModel for Optimistic {
 
     fn conditional_writes(&self) -> bool {
         self.conditional
+    }
+
+    /// Clients hold no state and are told apart by nothing.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) {}

@@ -17,13 +17,78 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Ctx, LockModel, NodeId, Normalize, Out, Param, Variant};
+use crate::node::{
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
+};
 use crate::scenario::LockParams;
+use crate::{rename_fields, rename_nothing, rename_variants};
+
+/// A value in the lock key.
+///
+/// A client's unique value names the client itself (not a number derived
+/// from its index), so that renaming clients renames it too (client
+/// symmetry). It reads, and is stored in traces, as the number
+/// `node << 8 | acquisition` (`257` for the first client's first
+/// acquisition, with one server); fencing tokens and `SETNX`'s `1` stay
+/// below 256 in any bounded run, so the two never meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    /// A plain number: `SETNX`'s `1`, or a fencing token.
+    Num(u64),
+    /// Unique per client and acquisition.
+    Unique { client: NodeId, acquisition: u8 },
+}
+
+impl Value {
+    pub fn number(self) -> u64 {
+        match self {
+            Value::Num(n) => n,
+            Value::Unique {
+                client,
+                acquisition,
+            } => ((client.0 as u64) << 8) | acquisition as u64,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.number())
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u64::deserialize(d)?;
+        Ok(if n < 256 {
+            Value::Num(n)
+        } else {
+            Value::Unique {
+                client: NodeId(u8::try_from(n >> 8).map_err(serde::de::Error::custom)?),
+                acquisition: n as u8,
+            }
+        })
+    }
+}
+
+impl Rename for Value {
+    fn rename(&mut self, map: &NodeMap) {
+        if let Value::Unique { client, .. } = self {
+            client.rename(map);
+        }
+    }
+}
 
 /// The lock key, if set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Key {
-    pub value: u64,
+    pub value: Value,
     /// On the server's local clock; `None` never expires.
     pub expires_at: Option<i64>,
 }
@@ -39,16 +104,16 @@ pub struct RedisServer {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Cmd {
     /// `SETNX key value`
-    SetNx { value: u64 },
+    SetNx { value: Value },
     /// `SET key value NX PX ttl`
-    SetNxPx { value: u64, ttl_ticks: u32 },
+    SetNxPx { value: Value, ttl_ticks: u32 },
     /// A script: `if SET key <INCR fence> NX PX ttl then return the counter`.
     SetNxPxFenced { ttl_ticks: u32 },
     /// `DEL key`
     Del,
     /// The documented compare-and-delete script:
     /// `if GET key == value then DEL key`.
-    DelIfValue { value: u64 },
+    DelIfValue { value: Value },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -110,7 +175,7 @@ impl RedisServer {
                 if free {
                     self.fence += 1;
                     self.lock = Some(Key {
-                        value: self.fence,
+                        value: Value::Num(self.fence),
                         expires_at: Some(now + ttl_ticks as i64),
                     });
                     Reply::Token(Some(self.fence))
@@ -191,7 +256,7 @@ pub enum Step {
 pub struct RedisClient {
     pub step: Step,
     /// The value this client writes into the key: unique per acquisition.
-    pub value: u64,
+    pub value: Value,
     pub acquisitions: u8,
     /// The command awaiting its reply, with its request id.
     pub pending: Option<(u8, Cmd)>,
@@ -211,7 +276,9 @@ impl<F: RedisFlavor> RedisLock<F> {
 
     fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
         match self.flavor.acquire {
-            Acquire::SetNx => Cmd::SetNx { value: 1 },
+            Acquire::SetNx => Cmd::SetNx {
+                value: Value::Num(1),
+            },
             Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
                 value: c.value,
                 ttl_ticks,
@@ -244,6 +311,12 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 
     fn fenced(&self) -> bool {
         self.flavor.fenced()
+    }
+
+    /// Clients run the same code; a client's value names the client
+    /// ([`Value::Unique`]), and nothing else depends on which client it is.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
@@ -339,7 +412,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     fn client_init(&self, _ctx: &Ctx) -> RedisClient {
         RedisClient {
             step: Step::Idle,
-            value: 0,
+            value: Value::Num(0),
             acquisitions: 0,
             pending: None,
             next_id: 0,
@@ -350,7 +423,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         c.acquisitions = c.acquisitions.wrapping_add(1);
         // A token no other client and no other acquisition uses, like the
         // random value redis-py writes.
-        c.value = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+        c.value = Value::Unique {
+            client: ctx.id,
+            acquisition: c.acquisitions,
+        };
         c.step = Step::Acquiring;
         let cmd = self.acquire_cmd(c);
         self.call(ctx, c, cmd, out);
@@ -388,7 +464,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             }
             (Step::Acquiring, Reply::Token(Some(token))) => {
                 c.step = Step::Holding;
-                c.value = token;
+                c.value = Value::Num(token);
                 out.acquired(Some(token));
             }
             (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
@@ -419,6 +495,28 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         }
     }
 }
+
+rename_fields!(Key { value, expires_at });
+rename_fields!(RedisServer { lock, fence });
+rename_variants!(Cmd {
+    SetNx { value },
+    SetNxPx { value, ttl_ticks },
+    SetNxPxFenced { ttl_ticks },
+    Del,
+    DelIfValue { value },
+});
+rename_nothing!(Reply, Timer, Step);
+rename_variants!(Msg {
+    Req { id, cmd },
+    Rep { id, reply },
+});
+rename_fields!(RedisClient {
+    step,
+    value,
+    acquisitions,
+    pending,
+    next_id,
+});
 
 // The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
 pub use super::params::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};

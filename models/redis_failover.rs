@@ -107,9 +107,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::redis::{self, Cmd, Key, RedisServer, Reply};
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::models::redis::{self, Cmd, Key, RedisServer, Reply, Value};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::scenario::LockParams;
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const FAILOVER_TIMEOUT_TICKS: Param = Param {
     name: "failover_timeout_ticks",
@@ -184,7 +185,7 @@ pub enum Msg {
 /// state only, not a message).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ShippedKey {
-    pub value: u64,
+    pub value: Value,
     /// On the shipping master's clock.
     pub expires_at: Option<i64>,
 }
@@ -215,7 +216,7 @@ pub struct FailoverClient {
     pub step: Step,
     /// The key's value: unique per client and acquisition, or the fencing
     /// token once the fenced variant holds the lock.
-    pub value: u64,
+    pub value: Value,
     pub acquisitions: u8,
     /// The server this client believes is the master.
     pub master: NodeId,
@@ -223,6 +224,29 @@ pub struct FailoverClient {
     pub pending: Option<(u8, Cmd)>,
     pub next_id: u8,
 }
+
+rename_nothing!(Role, ReplPos, Timer, Step);
+rename_fields!(FailoverServer {
+    role,
+    redis,
+    pos,
+    ticking
+});
+rename_variants!(Msg {
+    Req { id, cmd },
+    Rep { id, reply },
+    Readonly { id },
+    Replicate { pos, lock, fence },
+});
+rename_fields!(ShippedKey { value, expires_at });
+rename_fields!(FailoverClient {
+    step,
+    value,
+    acquisitions,
+    master,
+    pending,
+    next_id,
+});
 
 pub struct RedisFailover {
     fenced: bool,
@@ -349,6 +373,12 @@ impl LockModel for RedisFailover {
             request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
             failover_timeout_ticks: params.require(FAILOVER_TIMEOUT_TICKS.name)?,
         })
+    }
+
+    /// Clients run the same code, and a client's value names the client
+    /// (`redis::Value::Unique`).
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn server_count(&self) -> usize {
@@ -501,7 +531,7 @@ impl LockModel for RedisFailover {
     fn client_init(&self, _ctx: &Ctx) -> FailoverClient {
         FailoverClient {
             step: Step::Idle,
-            value: 0,
+            value: Value::Num(0),
             acquisitions: 0,
             master: NodeId(0),
             pending: None,
@@ -511,7 +541,10 @@ impl LockModel for RedisFailover {
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
         c.acquisitions = c.acquisitions.wrapping_add(1);
-        c.value = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+        c.value = Value::Unique {
+            client: ctx.id,
+            acquisition: c.acquisitions,
+        };
         c.step = Step::Acquiring;
         let cmd = self.acquire_cmd(c);
         self.call(c, cmd, out);
@@ -555,7 +588,7 @@ impl LockModel for RedisFailover {
             }
             (Step::Acquiring, Reply::Token(Some(token))) => {
                 c.step = Step::Holding;
-                c.value = token;
+                c.value = Value::Num(token);
                 out.acquired(Some(token));
             }
             (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {

@@ -117,9 +117,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply};
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::scenario::LockParams;
+use crate::{rename_fields, rename_nothing};
 
 pub const MASTERS: Param = Param {
     name: "masters",
@@ -195,6 +196,13 @@ pub enum Timer {
     Validity,
 }
 
+rename_fields!(Master {
+    redis,
+    unavailable_until
+});
+rename_fields!(RedlockClient { step, attempts });
+rename_nothing!(Step, Timer);
+
 impl Redlock {
     fn quorum(&self) -> u32 {
         (self.masters / 2 + 1) as u32
@@ -206,8 +214,11 @@ impl Redlock {
 
     /// The value of the current attempt: unique per client and attempt, like
     /// the random value the documentation asks for.
-    fn value(ctx: &Ctx, c: &RedlockClient) -> u64 {
-        ((ctx.client_index() as u64 + 1) << 8) | c.attempts as u64
+    fn value(ctx: &Ctx, c: &RedlockClient) -> Value {
+        Value::Unique {
+            client: ctx.id,
+            acquisition: c.attempts,
+        }
     }
 
     fn start_attempt(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
@@ -346,6 +357,12 @@ impl LockModel for Redlock {
                 .unwrap_or(ttl_ticks),
             drift_ticks,
         })
+    }
+
+    /// Clients run the same code, and a client's value names the client
+    /// (`redis::Value::Unique`).
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn server_count(&self) -> usize {

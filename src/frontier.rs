@@ -616,6 +616,7 @@ pub fn run(
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
         simulation_runs: Some(0),
+        symmetry: true,
     };
 
     let total = scenarios.len();

@@ -215,6 +215,12 @@ enum Command {
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
         /// the default run).
         #[arg(long)]
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients (client symmetry is used by default where the
+        /// model declares it; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
         on_demand: bool,
     },
     /// Measures the search engine against SPIN, and the world's cost over the
@@ -347,6 +353,12 @@ enum Command {
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
         /// the default run).
         #[arg(long)]
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients (client symmetry is used by default where the
+        /// model declares it; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
         on_demand: bool,
     },
     /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
@@ -521,6 +533,7 @@ fn main() -> ExitCode {
             memory_max,
             scenarios_dir,
             on_demand,
+            no_symmetry,
         } => compare(CompareArgs {
             selection: lockcheck::compare::Selection {
                 models,
@@ -536,6 +549,7 @@ fn main() -> ExitCode {
             json,
             threads,
             memory_max,
+            symmetry: !no_symmetry,
         }),
         Command::Check {
             models,
@@ -553,8 +567,12 @@ fn main() -> ExitCode {
             json,
             scenarios_dir,
             on_demand,
+            no_symmetry,
         } => {
             let mut reproduce_flags = Vec::new();
+            if no_symmetry {
+                reproduce_flags.push("--no-symmetry".to_string());
+            }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
             }
@@ -580,6 +598,7 @@ fn main() -> ExitCode {
                 on_demand,
                 reproduce_flags,
                 simulation_runs,
+                symmetry: !no_symmetry,
             })
         }
         Command::Frontier {
@@ -976,6 +995,7 @@ struct CheckArgs {
     on_demand: bool,
     reproduce_flags: Vec<String>,
     simulation_runs: Option<u64>,
+    symmetry: bool,
 }
 
 fn run_checks(args: CheckArgs) -> u8 {
@@ -1065,6 +1085,7 @@ fn run_checks(args: CheckArgs) -> u8 {
                 .into_iter()
                 .collect(),
             simulation_runs: args.simulation_runs,
+            symmetry: args.symmetry,
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &options) {
@@ -1207,6 +1228,7 @@ struct CompareArgs {
     json: bool,
     threads: usize,
     memory_max: Option<u64>,
+    symmetry: bool,
 }
 
 /// The command a report says produced it: the options that change its
@@ -1225,6 +1247,9 @@ fn compare_command(args: &CompareArgs) -> String {
     }
     if sel.on_demand {
         cmd.push_str(" --on-demand");
+    }
+    if !args.symmetry {
+        cmd.push_str(" --no-symmetry");
     }
     if let Some((runs, seed)) = &args.estimate {
         cmd.push_str(" --estimate");
@@ -1319,6 +1344,7 @@ fn compare(args: CompareArgs) -> u8 {
         report_dir: args.report_dir.clone(),
         estimate,
         command: compare_command(&args),
+        symmetry: args.symmetry,
     };
     let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {

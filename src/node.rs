@@ -145,6 +145,21 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// unsound. The default changes nothing.
     fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
 
+    /// Client symmetry: `Some` when this variant's clients are
+    /// interchangeable, so the checker may search one state per orbit under
+    /// permutations of the clients (see `src/world/symmetry.rs`). `None`, the
+    /// default, searches every state.
+    ///
+    /// Claim it only if renaming clients maps every behaviour to a behaviour:
+    /// the handlers must treat clients alike and use a client's identity only
+    /// as a value that [`Rename`] rewrites. A value derived from a client's
+    /// id (`ctx.client_index() * k + n`) is not rewritten; carry the
+    /// [`NodeId`] itself instead (as `redis::Value` does). Servers stay in
+    /// place.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        None
+    }
+
     /// A server's state at start and at restart after a crash, rebuilt from
     /// whatever it last saved.
     fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;
@@ -313,4 +328,239 @@ pub struct Normalize<'a, M: LockModel> {
     pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,
     /// The lock-service messages in flight: source, destination, message.
     pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
+}
+
+/// Where each node goes under a renaming of nodes (a permutation of the
+/// clients, for symmetry reduction). Nodes it does not mention stay put.
+#[derive(Clone, Debug, Default)]
+pub struct NodeMap {
+    to: Vec<NodeId>,
+}
+
+impl NodeMap {
+    /// The identity on `nodes` nodes.
+    pub fn identity(nodes: usize) -> NodeMap {
+        NodeMap {
+            to: (0..nodes).map(|n| NodeId(n as u8)).collect(),
+        }
+    }
+
+    /// Sends `from` to `to`.
+    pub fn set(&mut self, from: NodeId, to: NodeId) {
+        if self.to.len() <= from.index() {
+            let len = self.to.len();
+            self.to
+                .extend((len..=from.index()).map(|n| NodeId(n as u8)));
+        }
+        self.to[from.index()] = to;
+    }
+
+    /// Where `node` goes.
+    pub fn get(&self, node: NodeId) -> NodeId {
+        self.to.get(node.index()).copied().unwrap_or(node)
+    }
+}
+
+/// Rewrites every [`NodeId`] inside a value through a [`NodeMap`]: what
+/// client symmetry needs from a model's types (see
+/// [`LockModel::client_symmetry`]).
+///
+/// Implementations must reach every `NodeId` the value holds, and every
+/// value derived from one. A collection that the model keeps sorted must
+/// come out sorted again: `BTreeMap` and `BTreeSet` are rebuilt, a `Vec`
+/// keeps its order (a queue stays a queue), so a model that keeps a `Vec`
+/// sorted by node must sort it again in its own implementation.
+///
+/// [`rename_fields!`](crate::rename_fields), [`rename_variants!`](crate::rename_variants)
+/// and [`rename_nothing!`](crate::rename_nothing) write the usual
+/// implementations in one line per type.
+pub trait Rename {
+    fn rename(&mut self, map: &NodeMap);
+}
+
+impl Rename for NodeId {
+    fn rename(&mut self, map: &NodeMap) {
+        *self = map.get(*self);
+    }
+}
+
+/// Implements [`Rename`] as a no-op for types that hold no [`NodeId`].
+#[macro_export]
+macro_rules! rename_nothing {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::node::Rename for $t {
+            fn rename(&mut self, _map: &$crate::node::NodeMap) {}
+        })*
+    };
+}
+
+/// Implements [`Rename`] for a struct by renaming each of its fields; the
+/// compiler checks that every field is listed.
+/// `rename_fields!(Key { value, expires_at });`
+#[macro_export]
+macro_rules! rename_fields {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        impl $crate::node::Rename for $t {
+            fn rename(&mut self, map: &$crate::node::NodeMap) {
+                let $t { $($f),* } = self;
+                $($crate::node::Rename::rename($f, map);)*
+                let _ = map;
+            }
+        }
+    };
+}
+
+/// Implements [`Rename`] for an enum by renaming the fields of each
+/// variant; the compiler checks that every variant and field is listed.
+/// `rename_variants!(Msg { Req { id, cmd }, Rep { id, reply }, Ping, Token(t) });`
+#[macro_export]
+macro_rules! rename_variants {
+    ($t:ident { $($v:ident $({ $($f:ident),* $(,)? })? $(( $($p:ident),* $(,)? ))?),* $(,)? }) => {
+        impl $crate::node::Rename for $t {
+            #[allow(unused_variables)]
+            fn rename(&mut self, map: &$crate::node::NodeMap) {
+                match self {
+                    $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
+                        $($($crate::node::Rename::rename($f, map);)*)?
+                        $($($crate::node::Rename::rename($p, map);)*)?
+                    })*
+                }
+            }
+        }
+    };
+}
+
+rename_nothing!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    String
+);
+
+impl<T: Rename> Rename for Option<T> {
+    fn rename(&mut self, map: &NodeMap) {
+        if let Some(x) = self {
+            x.rename(map);
+        }
+    }
+}
+
+impl<T: Rename> Rename for Box<T> {
+    fn rename(&mut self, map: &NodeMap) {
+        (**self).rename(map);
+    }
+}
+
+impl<T: Rename> Rename for Vec<T> {
+    fn rename(&mut self, map: &NodeMap) {
+        for x in self {
+            x.rename(map);
+        }
+    }
+}
+
+impl<T: Rename> Rename for std::collections::VecDeque<T> {
+    fn rename(&mut self, map: &NodeMap) {
+        for x in self {
+            x.rename(map);
+        }
+    }
+}
+
+impl<T: Rename, const N: usize> Rename for [T; N] {
+    fn rename(&mut self, map: &NodeMap) {
+        for x in self {
+            x.rename(map);
+        }
+    }
+}
+
+impl<K: Rename + Ord, V: Rename> Rename for std::collections::BTreeMap<K, V> {
+    fn rename(&mut self, map: &NodeMap) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|(mut k, mut v)| {
+                k.rename(map);
+                v.rename(map);
+                (k, v)
+            })
+            .collect();
+    }
+}
+
+impl<T: Rename + Ord> Rename for std::collections::BTreeSet<T> {
+    fn rename(&mut self, map: &NodeMap) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|mut x| {
+                x.rename(map);
+                x
+            })
+            .collect();
+    }
+}
+
+macro_rules! rename_tuple {
+    ($($n:tt $t:ident),*) => {
+        impl<$($t: Rename),*> Rename for ($($t,)*) {
+            fn rename(&mut self, map: &NodeMap) {
+                $(self.$n.rename(map);)*
+            }
+        }
+    };
+}
+rename_tuple!(0 A);
+rename_tuple!(0 A, 1 B);
+rename_tuple!(0 A, 1 B, 2 C);
+rename_tuple!(0 A, 1 B, 2 C, 3 D);
+rename_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
+
+/// How to rename a model's state and events when clients are permuted:
+/// what a model that declares client symmetry hands the harness (see
+/// [`LockModel::client_symmetry`]). Build it with [`Symmetry::by_rename`].
+pub struct Symmetry<M: LockModel> {
+    pub server: fn(&mut M::Server, &NodeMap),
+    pub durable: fn(&mut M::Durable, &NodeMap),
+    pub client: fn(&mut M::Client, &NodeMap),
+    pub msg: fn(&mut M::Msg, &NodeMap),
+    pub timer: fn(&mut M::Timer, &NodeMap),
+}
+
+impl<M: LockModel> Clone for Symmetry<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M: LockModel> Copy for Symmetry<M> {}
+
+impl<M: LockModel> Symmetry<M>
+where
+    M::Server: Rename,
+    M::Durable: Rename,
+    M::Client: Rename,
+    M::Msg: Rename,
+    M::Timer: Rename,
+{
+    /// Renames through the types' [`Rename`] implementations.
+    pub fn by_rename() -> Symmetry<M> {
+        Symmetry {
+            server: |x, m| x.rename(m),
+            durable: |x, m| x.rename(m),
+            client: |x, m| x.rename(m),
+            msg: |x, m| x.rename(m),
+            timer: |x, m| x.rename(m),
+        }
+    }
 }

@@ -27,6 +27,7 @@ fn engine_counts(model: PeerLock) -> (u64, u64) {
         states_max: u64::MAX,
         depth_max: None,
         time_max: Duration::from_secs(3600),
+        memory: None,
     };
     let outcome = bfs::search(&Exhaustive::new(model), &limits, 1, &mut |_, _| {});
     assert_eq!(outcome.stop, Stop::Exhausted);
@@ -57,6 +58,7 @@ fn the_peer_model_violates_mutual_exclusion_unless_nopause() {
         states_max: u64::MAX,
         depth_max: None,
         time_max: Duration::from_secs(3600),
+        memory: None,
     };
     let found = |model: PeerLock| {
         bfs::search(&model, &limits, 1, &mut |_, _| {}).discoveries[0]
@@ -206,12 +208,15 @@ fn the_bench_world_scenario_checks_as_it_expects() {
             states_max: 1_000_000,
             depth_max: None,
             time_max: Duration::from_secs(600),
+            memory: None,
         },
         threads: 1,
         report_dir: None,
         progress: false,
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
+        simulation_runs: Some(0),
+        symmetry: true,
     };
     let report = models::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()

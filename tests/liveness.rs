@@ -34,6 +34,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         reproduce_flags: Vec::new(),
         liveness: liveness.to_vec(),
         simulation_runs: None,
+        symmetry: true,
     };
     models::find(model)
         .expect("registered")

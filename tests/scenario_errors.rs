@@ -649,6 +649,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
         simulation_runs: Some(0),
+        symmetry: true,
     };
     let model = models::find("redis_set_px").expect("registered");
     let Err(message) = model.run(&scenario, Path::new("x.json"), &options) else {

@@ -203,6 +203,8 @@ where
         states_max: states_max.unwrap_or(u64::MAX),
         depth_max: None,
         time_max: Duration::from_secs(24 * 3600),
+        // The benchmark measures memory; it does not bound it.
+        memory: None,
     };
     let rss_before_kib = proc_status_kib("VmRSS");
     let cpu_before = process_cpu_seconds();

@@ -18,7 +18,7 @@ use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::{ExpectedVerdict, Scenario};
 use crate::trace::{self, TraceFile};
-use crate::world::{Diagram, World, WorldConfig, describe_action, step_view};
+use crate::world::{Canonical, Diagram, World, WorldConfig, describe_action, step_view};
 use bfs::{Bound, SearchLimits, Stop};
 
 /// How to run one check.
@@ -41,6 +41,9 @@ pub struct CheckOptions {
     /// random runs of the same scenario look for a violation of them. `None`:
     /// the scenario's `simulation.runs`; `Some(0)`: none.
     pub simulation_runs: Option<u64>,
+    /// Search one state per orbit under client permutations where the model
+    /// declares its clients interchangeable (`LockModel::client_symmetry`).
+    pub symmetry: bool,
 }
 
 /// The seed of the simulation that follows a search cut short by a bound.
@@ -158,6 +161,9 @@ impl PropertyReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchStats {
     pub engine: &'static str,
+    /// Whether the search used client symmetry (one state per orbit under
+    /// permutations of the clients); the counts are then of orbits.
+    pub symmetry: bool,
     pub init_states: usize,
     pub unique_states: u64,
     pub transitions: u64,
@@ -250,7 +256,7 @@ pub fn run<M: LockModel>(
             bar.tick();
         }
     };
-    let outcome = bfs::search(&world, &options.limits, options.threads, &mut on_level);
+    let (world, outcome, symmetry) = search(world, options, &mut on_level);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -393,6 +399,7 @@ pub fn run<M: LockModel>(
         scenario_file: scenario_file.to_path_buf(),
         stats: SearchStats {
             engine: "bfs",
+            symmetry,
             init_states: outcome.init_states,
             unique_states: outcome.unique_states,
             transitions: outcome.transitions,
@@ -478,6 +485,42 @@ fn simulate_undecided<M: LockModel>(
         }
     }
     Ok(())
+}
+
+/// Searches `world`, over orbits under client symmetry when the options ask
+/// for it and the model allows it; discoveries come back as real paths.
+/// Returns the world, the outcome and whether symmetry was used.
+pub fn search<M: LockModel>(
+    world: World<M>,
+    options: &CheckOptions,
+    on_level: &mut dyn FnMut(u32, u64),
+) -> (World<M>, bfs::SearchOutcome<World<M>>, bool) {
+    let world = if options.symmetry {
+        match Canonical::new(world) {
+            Ok(canonical) => {
+                let o = bfs::search(&canonical, &options.limits, options.threads, on_level);
+                let discoveries = o
+                    .discoveries
+                    .iter()
+                    .map(|d| d.as_ref().map(|d| canonical.realize(d)))
+                    .collect();
+                let outcome = bfs::SearchOutcome {
+                    unique_states: o.unique_states,
+                    transitions: o.transitions,
+                    depth: o.depth,
+                    init_states: o.init_states,
+                    stop: o.stop,
+                    discoveries,
+                };
+                return (canonical.world, outcome, true);
+            }
+            Err(world) => *world,
+        }
+    } else {
+        world
+    };
+    let outcome = bfs::search(&world, &options.limits, options.threads, on_level);
+    (world, outcome, false)
 }
 
 type LivenessVerdicts = Vec<(PropertyName, Verdict, Option<PathReport>)>;

@@ -14,10 +14,15 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
     let s = &report.stats;
     let _ = writeln!(
         out,
-        "{} under {}: {} unique states, depth {}, {} ({} search, {} initial state{})",
+        "{} under {}: {} unique states{}, depth {}, {} ({} search, {} initial state{})",
         report.model,
         report.scenario,
         s.unique_states,
+        if s.symmetry {
+            " (one per orbit under client symmetry)"
+        } else {
+            ""
+        },
         s.depth,
         s.stop,
         s.engine,

@@ -432,6 +432,8 @@ pub struct RunOptions {
     pub estimate: Option<EstimateOptions>,
     /// The command the reports say produced them.
     pub command: String,
+    /// Use client symmetry where the model declares it.
+    pub symmetry: bool,
 }
 
 /// Runs the plan. `on_start(model, scenario)` is called before each check
@@ -556,6 +558,7 @@ fn run_cell(
                 .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
                 .collect(),
             simulation_runs: None,
+            symmetry: options.symmetry,
         };
         let mut report = model.run(scenario, file, &check)?;
         if !selection.properties.is_empty() {

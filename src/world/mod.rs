@@ -19,10 +19,12 @@ mod describe;
 mod diagram;
 mod state;
 mod svg;
+mod symmetry;
 
 pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
 pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
 pub use state::*;
+pub use symmetry::Canonical;
 
 use stateright::{Model, Property};
 

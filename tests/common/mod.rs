@@ -42,6 +42,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
         simulation_runs: None,
+        symmetry: true,
     };
     let entry = models::find(model).expect("registered model");
     let report = entry.run(&loaded, &file, &options).expect("check runs");
