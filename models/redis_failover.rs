@@ -71,17 +71,22 @@
 //!
 //! # Search size
 //! The heartbeat is a message every two ticks for the whole run, and
-//! failovers add behaviours, so the model is larger than `redis_set_px`. Where
-//! a standard scenario passes about 5 million states or 20 seconds, the model
-//! runs on its `*-1tick` version instead (every message takes exactly one
-//! tick, TTL 10; see `models/redlock.rs`): clock-drift (4.8 million states,
-//! 39 s), message-loss, partition and server-restart (each over 5 million).
-//! async-network is not run: it needs 3 GB (9 GB fenced, still undecided at
-//! 5 million states) before its verdicts are in.
+//! failovers add behaviours, so the model is larger than `redis_set_px`.
+//! Client symmetry halves it; clock-drift (about 2.4 million orbits) and
+//! crowd-atomic are searched to the end. Under message-loss, partition,
+//! server-restart and async-network the standard scenarios give it a state
+//! limit of one million (`limits.states_max_for`): its violations there are
+//! found within it, with their shortest counterexamples, and `progress` stays
+//! inconclusive (`?`) where neither the search nor the seeded simulation that
+//! follows it decides it. The cut-down fixtures `tests/scenarios/*-1tick.json`
+//! (every message takes exactly one tick, TTL 10) are searched to the end and
+//! pinned; they hide several of the races below (one-tick delays keep a
+//! promoted replica out of reach until the holder's section is over), which is
+//! why they never stand in for a standard scenario.
 //!
-//! # Verdicts (pinned in `tests/redlock_failover_models.rs`)
-//! `failover_timeout_ticks` is 4 everywhere; "1tick" marks the cut-down
-//! scenario.
+//! # Verdicts (pinned in `tests/redlock_failover_models.rs`, and gated by
+//! `compare --check` on the standard scenarios)
+//! `failover_timeout_ticks` is 4 everywhere; "1tick" marks a cut-down fixture.
 //!
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
@@ -89,13 +94,17 @@
 //! | holder-crash | holds | holds | holds | as `redis_set_px`: the dead holder's key expires |
 //! | gc-pause | violated (27) | violated (33); fenced: holds | holds | as `redis_set_px` (the extra steps are heartbeats): the paused holder's key expires |
 //! | clock-jump | violated (5) | violated (11); fenced: violated (22) | holds | a jump on `m` expires the key, as in `redis_set_px`. Fenced: a jump on `r` fires its failover watch at once; it promotes itself with what it has (no key, fence 0), its first heartbeat makes `m` step down and take that empty copy, `c2` is told `-READONLY` by `m`, goes to `r` and gets token 1, which `c1` already holds: the resource accepts both writes |
+//! | clock-drift | violated (16) | violated (20); fenced: violated (23) | as `redis_set_px`: the master's clock runs 50% fast, so the 6-tick key ends after 4 real ticks while `c1` still holds it, and `c2` gets it. Fenced: a 50% slow replica stops hearing heartbeats in time by its own clock and promotes itself with the fence it had, so the next token goes backwards and the resource accepts the stale holder's write |
+//! | message-loss | violated (31) | violated (simulation); fenced: ? | ? | a lost heartbeat silences `m` long enough for `r` to promote itself while `m` still holds a client's key; the resource violation is a longer run the search did not reach within its limit, found by simulation |
+//! | partition | violated (15) | violated (19) | ? | `m` grants `c1` the key and is cut off before its next heartbeat ships it; `r` promotes itself at tick 4 (no word from `m`), and `c2`, whose request to `m` timed out, asks `r` and gets the lock `c1` still holds: split brain |
+//! | server-restart | violated (12) | violated (18) | ? | as `redis_set_px`: `m` restarts empty and grants the key again |
+//! | async-network | violated (12) | violated (18); fenced: ? | violated (14) | a slow heartbeat lets `r` promote itself while `m` serves; progress: a message may take until the horizon |
+//! | crowd-atomic | violated (34) | violated (39); fenced: holds | holds | the GC pause bug of `redis_set_px`, with three clients and two rounds |
+//! | failover (new) | violated (14) | violated (18), fenced too | holds | the documented race: `c1`'s key is acknowledged by `m` at tick 0, `m` crashes at tick 1 before its first heartbeat ships it, `r` (last heard at tick 0) promotes itself at tick 4 and grants `c2` the lock `c1` still holds. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes |
 //! | clock-drift 1tick | holds | holds | holds | a 50% slow master and a 50% fast replica do make the replica promote itself (from tick 5), but with one-tick delays the new master's first heartbeat reaches `m` only after the first holder's section is over, and the next client reaches `r` after a `-READONLY` bounce |
 //! | message-loss 1tick | violated (45) | violated (57); fenced: holds | holds | a lost heartbeat silences `m` for 4 ticks and `r` promotes itself; the heartbeat that would have given it the key arrives too late (a master ignores a lower epoch). `r`'s heartbeat makes `m` step down just after `c1` set the key there in its second round, wiping it; `c2` bounces off `m` and gets the lock from `r`. Fenced: `r` counts from the fence it had at promotion, 0, and hands `c2` token 1 while `c1` holds token 2: the counter went backwards, so the resource rejects `c2` |
 //! | partition 1tick | holds | holds | holds | `r` promotes 4 ticks after `m` is cut off, but a client reaches it only after a 3-tick timeout and a `-READONLY` bounce, when the holder's 4-tick section is over |
 //! | server-restart 1tick | violated (19) | holds | holds | as `redis_set_px`: `m` restarts empty (and its replica, following the new run, forgets too) and grants the key again; the second holder's read comes after the first one's write |
-//! | async-network | not run | | | see above |
-//! | crowd-atomic | violated (34) | violated (39); fenced: holds | holds | the GC pause bug of `redis_set_px`, with three clients and two rounds |
-//! | failover (new) | violated (14) | violated (18), fenced too | holds | the documented race: `c1`'s key is acknowledged by `m` at tick 0, `m` crashes at tick 1 before its first heartbeat ships it, `r` (last heard at tick 0) promotes itself at tick 4 and grants `c2` the lock `c1` still holds. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes |
 //! | gc-pause 1tick | violated (41) | violated (54); fenced: holds | holds | as gc-pause |
 //! | clock-jump 1tick | violated (8) | violated (21); fenced: holds | holds | a jump on `m` expires the key. With one-tick delays the jump on `r` (the fenced break above) comes too late |
 //! | no-faults, holder-crash 1tick | holds | holds | holds | as above |

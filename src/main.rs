@@ -1074,7 +1074,14 @@ fn run_checks(args: CheckArgs) -> u8 {
         let entry = models::find(&id).expect("validated above");
         let (states_max, depth_max, seconds_max, memory_max) = args.overrides;
         let options = CheckOptions {
-            limits: check::resolve_limits(scenario, &id, states_max, depth_max, seconds_max, memory_max),
+            limits: check::resolve_limits(
+                scenario,
+                &id,
+                states_max,
+                depth_max,
+                seconds_max,
+                memory_max,
+            ),
             threads: args.threads,
             report_dir: args.report_dir.clone(),
             progress: !args.json,

@@ -216,7 +216,8 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         reproduce_flags: Vec::new(),
         liveness: Vec::new(),
         simulation_runs: Some(0),
-        symmetry: true,
+        // As the benchmark searches it: the whole world, no reduction.
+        symmetry: false,
     };
     let report = models::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()

@@ -106,9 +106,10 @@ pub fn render_html(c: &Comparison, sections: &[String]) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>lockcheck: which lock survives which fault</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>Which lock survives which fault</h1>\n\
-         <p>Written by <code>{}</code> (lockcheck {}). Each cell is an exhaustive search of every behaviour \
-         of the model under the column's scenario, up to the scenario's horizon. Hover a column for its \
-         scenario, a row for its model.</p>\n",
+         <p>Written by <code>{}</code> (lockcheck {}). Each cell is a search of every behaviour \
+         of the model under the column's own scenario, up to the scenario's horizon; where the search \
+         reaches a limit first, the cell says so (?), or shows the violation a seeded simulation of the \
+         same scenario found (~). Hover a column for its scenario, a row for its model.</p>\n",
         escape(&c.command),
         escape(&c.lockcheck_version)
     );

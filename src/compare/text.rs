@@ -253,9 +253,11 @@ pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
     let _ = writeln!(out, "# Which lock survives which fault\n");
     let _ = writeln!(
         out,
-        "Written by `{}` (lockcheck {}). Each cell is an exhaustive search of every behaviour of the \
-         model under the column's scenario, up to the scenario's horizon; `lockcheck list` describes the \
-         models and scenarios, and each model's source file explains its verdicts.\n",
+        "Written by `{}` (lockcheck {}). Each cell is a search of every behaviour of the model under \
+         the column's own scenario, up to the scenario's horizon; where the search reaches a limit \
+         first, the cell says so (`?`), or shows the violation a seeded simulation of the same scenario \
+         found (`~`). `lockcheck list` describes the models and scenarios, and each model's source file \
+         explains its verdicts.\n",
         c.command, c.lockcheck_version
     );
     out.push_str(&markdown_table(c, true));
