@@ -81,10 +81,10 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
         matrix,
         [
             "model                no-faults  holder-crash                                    gc-pause",
-            "--------------------------------------------------------------------------------------------------------",
+            "-------------------------------------------------------------------------------------------------------",
             "redis_setnx          ok         progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok",
             "redis_set_px_fenced  ok         ok (live)                                       mutex ✗20",
-            "redlock              ok*        ok*                                             mutex ✗49, resource ✗66*",
+            "redis_failover       ok         ok                                              mutex ✗27, resource ✗33",
         ],
         "{text}"
     );
@@ -208,17 +208,7 @@ fn junit_output_has_the_structure_ci_reporters_read() {
         .iter()
         .map(|s| s.attribute("name").unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "no-faults",
-            "no-faults-1tick",
-            "holder-crash",
-            "holder-crash-1tick",
-            "gc-pause",
-            "gc-pause-1tick"
-        ]
-    );
+    assert_eq!(names, ["no-faults", "holder-crash", "gc-pause"]);
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     for suite in &suites {
         assert_eq!(suite.tag_name().name(), "testsuite");
