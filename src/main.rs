@@ -212,15 +212,15 @@ enum Command {
         memory_max: Option<u64>,
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
-        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
-        /// the default run).
-        #[arg(long)]
         /// Search every state, not one per orbit under permutations of
         /// identical clients (client symmetry is used by default where the
         /// model declares it; verdicts and counterexample lengths are the
         /// same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
+        #[arg(long)]
         on_demand: bool,
     },
     /// Measures the search engine against SPIN, and the world's cost over the
@@ -350,15 +350,15 @@ enum Command {
         /// Where scenario files are looked for when no --scenario is given.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
-        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
-        /// the default run).
-        #[arg(long)]
         /// Search every state, not one per orbit under permutations of
         /// identical clients (client symmetry is used by default where the
         /// model declares it; verdicts and counterexample lengths are the
         /// same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
+        #[arg(long)]
         on_demand: bool,
     },
     /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
