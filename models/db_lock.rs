@@ -112,6 +112,28 @@
 //!   no update is lost. The sequence is durable, so a database restart
 //!   cannot hand out an old token again (as Redis without persistence does).
 //!
+//! # Expected verdicts (`models/db_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` |
+//! |---|---|---|---|---|---|
+//! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | holder-crash | mutex ✗, resource ✗ | progress ✗ | ok | ok | ok |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ |
+//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok |
+//! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
+//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/db_lock_models.rs`)
 //! Lengths are the steps of the shortest counterexample; `client-clock-skew`
 //! is this family's own scenario.
@@ -186,8 +208,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
-use crate::scenario::LockParams;
 
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

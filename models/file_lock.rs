@@ -77,6 +77,28 @@
 //!   other's `remove` deletes that fresh file and it creates its own (the
 //!   break-delete race; the partition scenario shows it).
 //!
+//! # Expected verdicts (`models/file_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from file_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
+//! |---|---|---|---|
+//! | no-faults | mutex ✗, resource ✗ | ok | ok |
+//! | holder-crash | mutex ✗, resource ✗, progress ✗ | progress ✗ | ok |
+//! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | ok | ok |
+//! | clock-drift | mutex ✗, resource ✗ | ok | mutex ✗ |
+//! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | partition | mutex ✗, resource ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | server-restart | mutex ✗, resource ✗ | ok | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/file_lock_models.rs`)
 //! Lengths are the steps of the shortest counterexample; `client-clock-skew`
 //! is this family's own scenario.
@@ -134,8 +156,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
-use crate::scenario::LockParams;
 
 /// The lock file, if it exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -3,7 +3,9 @@
 //! To add an algorithm: write `models/<name>.rs` implementing
 //! [`LockModel`](crate::node::LockModel) (its module doc cites the source and
 //! states the weaknesses you expect), declare it below, and add one line to
-//! [`all`]. Nothing in `src/` changes.
+//! [`all`]. Its expected verdicts go beside it, in
+//! `models/<name>.expect.json` (see [`crate::expectations`]). Nothing in
+//! `src/` changes.
 
 pub mod db_lock;
 pub mod file_lock;
@@ -32,6 +34,9 @@ use crate::trace::{TraceError, TraceFile};
 #[derive(Clone, Copy)]
 pub struct ModelEntry {
     pub id: &'static str,
+    /// The file that defines it, `models/<module>.rs`; its expectations are
+    /// in `models/<module>.expect.json`.
+    pub module: &'static str,
     pub summary: &'static str,
     /// The scenario parameters it reads.
     pub params: &'static [Param],
@@ -61,8 +66,14 @@ impl ModelEntry {
 }
 
 fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
+    // `lockcheck::models::<module>::<Type>`.
+    let module = std::any::type_name::<M>()
+        .rsplit("::")
+        .nth(1)
+        .expect("a model type is defined in a module");
     registry.extend(M::VARIANTS.iter().map(|v| ModelEntry {
         id: v.id,
+        module,
         summary: v.summary,
         params: M::PARAMS,
         check: check::run::<M>,

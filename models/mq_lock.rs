@@ -119,6 +119,27 @@
 //! means nobody took it in time, not that someone holds the lock. No fenced
 //! variant: nothing in this protocol orders the holders.
 //!
+//! # Expected verdicts (`models/mq_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from mq_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_message_ttl` |
+//! |---|---|---|---|---|---|
+//! | no-faults | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | holder-crash | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | partition | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | server-restart | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/mq_models.rs`)
 //! Lengths in steps are of the shortest counterexample; `lock_acquired` holds
 //! everywhere.
@@ -173,8 +194,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
-use crate::scenario::LockParams;
 
 /// Which way of using the queue as a lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

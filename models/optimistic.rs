@@ -25,14 +25,35 @@
 //! cannot be made conditional (a side effect outside the record) is not
 //! protected at all.
 //!
+//! # Expected verdicts (`models/optimistic.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from optimistic.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `occ_cas` | `no_lock` |
+//! |---|---|---|
+//! | no-faults | mutex ✗ | mutex ✗, resource ✗ |
+//! | holder-crash | mutex ✗ | mutex ✗, resource ✗ |
+//! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗ | mutex ✗, resource ✗ |
+//! | message-loss | mutex ✗ | mutex ✗, resource ✗ |
+//! | partition | mutex ✗ | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/optimistic_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |
 //! | async-network | violated (0) | as above | violated (14) | a message may be delayed up to the horizon: nothing finishes in bounded time over a network that promises nothing |
 
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
-use crate::scenario::LockParams;
 
 pub struct Optimistic {
     conditional: bool,

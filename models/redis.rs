@@ -17,10 +17,10 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
+use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
 };
-use crate::scenario::LockParams;
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A value in the lock key.

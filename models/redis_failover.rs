@@ -75,7 +75,7 @@
 //! Client symmetry halves it; clock-drift (about 2.4 million orbits) and
 //! crowd-atomic are searched to the end. Under message-loss, partition,
 //! server-restart and async-network the standard scenarios give it a state
-//! limit of one million (`limits.states_max_for`): its violations there are
+//! limit of one million (`"states_max"` in `redis_failover.expect.json`): its violations there are
 //! found within it, with their shortest counterexamples, and `progress` stays
 //! inconclusive (`?`) where neither the search nor the seeded simulation that
 //! follows it decides it. The cut-down fixtures `tests/scenarios/*-1tick.json`
@@ -83,6 +83,28 @@
 //! pinned; they hide several of the races below (one-tick delays keep a
 //! promoted replica out of reach until the holder's section is over), which is
 //! why they never stand in for a standard scenario.
+//!
+//! # Expected verdicts (`models/redis_failover.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from redis_failover.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `redis_failover` | `redis_failover_fenced` |
+//! |---|---|---|
+//! | no-faults | ok | ok |
+//! | holder-crash | ok | ok |
+//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redlock_failover_models.rs`, and gated by
 //! `compare --check` on the standard scenarios)
@@ -117,8 +139,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Key, RedisServer, Reply, Value};
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
-use crate::scenario::LockParams;
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const FAILOVER_TIMEOUT_TICKS: Param = Param {

@@ -25,6 +25,28 @@
 //!   third acquisition overlaps the second. Compare-and-delete in
 //!   `redis_set_px` exists to prevent exactly this.
 //!
+//! # Expected verdicts (`models/redis_py_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from redis_py_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `redis_py_lock` | `redis_py_lock_fenced` |
+//! |---|---|---|
+//! | no-faults | ok | ok |
+//! | holder-crash | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | mutex ✗ |
+//! | message-loss | mutex ✗, resource ✗ | mutex ✗ |
+//! | partition | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
@@ -45,8 +67,8 @@
 //! not.
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::LockParams;
 use crate::node::{Param, Variant};
-use crate::scenario::LockParams;
 
 pub struct PyLock;
 

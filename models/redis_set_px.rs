@@ -31,6 +31,28 @@
 //! - **Holder crash** is survived: the key expires and the others proceed.
 //! - Compare-and-delete means a late release cannot delete someone else's key.
 //!
+//! # Expected verdicts (`models/redis_set_px.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `redis_set_px` | `redis_set_px_fenced` |
+//! |---|---|---|
+//! | no-faults | ok | ok |
+//! | holder-crash | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | mutex ✗ |
+//! | message-loss | ok | ok |
+//! | partition | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
@@ -57,8 +79,8 @@
 //! normalized away (an expired key is no key) so the graph stays finite.
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::LockParams;
 use crate::node::{Param, Variant};
-use crate::scenario::LockParams;
 
 pub struct SetPx;
 

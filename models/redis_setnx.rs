@@ -28,6 +28,27 @@
 //!   client in. A fenced variant would need a token, which `SETNX key 1` does
 //!   not have, so there is none.
 //!
+//! # Expected verdicts (`models/redis_setnx.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from redis_setnx.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `redis_setnx` |
+//! |---|---|
+//! | no-faults | ok |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
+//! | gc-pause | ok |
+//! | clock-jump | ok |
+//! | clock-drift | ok |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ |
+//! | partition | progress ✗ |
+//! | server-restart | mutex ✗, resource ✗ |
+//! | async-network | progress ✗ (live) |
+//! | crowd-atomic | ok |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
@@ -57,8 +78,8 @@
 //! time shift of 1 tick and renumbers request ids (`models/redis.rs`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
+use crate::node::LockParams;
 use crate::node::{Param, Variant};
-use crate::scenario::LockParams;
 
 pub struct Setnx;
 

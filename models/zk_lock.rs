@@ -111,12 +111,34 @@
 //!   lossy network and partitions can, and a waiter whose event is lost
 //!   waits until its session ends.
 //!
+//! # Expected verdicts (`models/zk_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//! The shortest counterexamples, and why, follow.
+//!
+//! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` |
+//! |---|---|---|---|
+//! | no-faults | ok | ok | ok |
+//! | holder-crash | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | clock-jump | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | clock-drift | ok | ok | ok |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | partition | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | server-restart | ok | ok | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
+//! <!-- /expectations -->
+//!
 //! # Verdicts (pinned in `tests/zk_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |
 //! | holder-crash | holds | holds | holds | the crashed client's session expires 9 to 10 ticks after its last ping and takes its node with it; the other client is done well before tick 30 |
-//! | gc-pause | violated (32) | violated (32; recipe 38); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `limits.states_max_for`) before it decides the rest |
+//! | gc-pause | violated (32) | violated (32; recipe 38); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `"states_max"` in `zk_lock.expect.json`) before it decides the rest |
 //! | long-pause (a cut-down test fixture, searched to the end) | violated (32) | violated (32; recipe 38); fenced: holds | violated (53; recipe 55) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
 //! | clock-jump | violated (6; recipe 10) | violated (12; recipe 16); fenced: ? | ? | a 10-tick jump of the server's clock expires every session at once and every client starts over, while the holder still believes it holds the lock. (ZooKeeper since 3.5 times sessions with a monotonic clock, which a wall-clock step would not move.) Stopped at the state limit |
 //! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
@@ -146,8 +168,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Normalize, Out, Param, Variant};
-use crate::scenario::LockParams;
 
 /// A session: the client that opened it and which of that client's sessions
 /// it is (1, 2, ...). Real session ids are opaque 64-bit numbers; naming the

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{self, CheckOptions, Verdict};
 use crate::models::ModelEntry;
 use crate::properties::{PropertyKind, PropertyName};
-use crate::scenario::{ModelId, NetworkMode, ParamName, PauseSpec, Scenario, Targets, Tier};
+use crate::scenario::{ModelId, NetworkMode, PauseSpec, Scenario, Targets, Tier};
 
 /// The format name written into every frontier file.
 pub const FORMAT: &str = "lockcheck-frontier";
@@ -316,7 +316,7 @@ pub fn point_scenario(
                 s.network.delay_ticks_max = Some(v);
             }
             name => {
-                s.params.0.insert(ParamName(name.to_string()), v);
+                s.params.0.insert(name.to_string(), v);
             }
         }
     }

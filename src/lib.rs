@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod check;
 pub mod compare;
+pub mod expectations;
 pub mod frontier;
 #[path = "../models/mod.rs"]
 pub mod models;

@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use lockcheck::check::{self, CheckOptions, CheckReport, Verdict};
+use lockcheck::expectations::Expectations;
 use lockcheck::models;
 use lockcheck::properties::PropertyName;
 use lockcheck::scenario::{Scenario, Tier};
@@ -37,8 +38,8 @@ mod exit {
         drifting clocks, delayed and lost messages, crashes, pauses, partitions). `check` searches \
         every behaviour up to the scenario's horizon and reports, per property, holds / VIOLATED (with \
         the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
-        Exit codes of `check`: 0 every verdict as expected; 1 a verdict differs from the scenario's \
-        expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
+        Exit codes of `check`: 0 every verdict as expected (or observed, where the model has no \
+        expectation); 1 a verdict differs from the model's expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
         `compare`, `frontier`, `replay` and `simulate` give theirs in their own --help."
 )]
 struct Cli {
@@ -71,7 +72,7 @@ enum Command {
     /// violated it (with a 95% confidence interval), then the first violating
     /// run's counterexample, shrunk, ending with the command that replays it.
     /// A simulation never claims that a property holds. Exit codes: 0 no
-    /// violation the scenario does not expect; 1 one it does not expect; 4
+    /// violation the model's expectations rule out; 1 one they rule out; 4
     /// bad input.
     Simulate {
         #[arg(long, value_name = "ID")]
@@ -106,6 +107,11 @@ enum Command {
         /// Print one JSON report on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
     },
     /// Exports a trace for other tools: ITF (Apalache/Quint, the ITF Trace
     /// Viewer), a Mermaid sequence diagram (GitHub Markdown), or the clients'
@@ -147,7 +153,7 @@ enum Command {
     /// counterexample 20 steps; `?` inconclusive: a search bound was hit and a
     /// seeded simulation of the same scenario found no violation; `mutex ✗~26`:
     /// the bound was hit and the simulation found a violation, not necessarily
-    /// the shortest; `!` differs from the scenario's expectation). Writes
+    /// the shortest; `!` differs from the model's expectation). Writes
     /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
     /// per counterexample), comparison.json and comparison.html (one
     /// self-contained page with a space-time diagram per counterexample), and
@@ -171,7 +177,7 @@ enum Command {
         /// it.
         #[arg(long = "property", value_parser = parse_property)]
         properties: Vec<PropertyName>,
-        /// Exit 1 if any verdict differs from its scenario's expectation (an
+        /// Exit 1 if any verdict differs from the model's expectation (an
         /// unexpected violation, or an expected bug no longer found).
         #[arg(long)]
         check: bool,
@@ -210,6 +216,12 @@ enum Command {
         /// the other cells keep their results.
         #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
         memory_max: Option<u64>,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
+        /// Where scenario files are looked for.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
         /// Search every state, not one per orbit under permutations of
@@ -286,20 +298,28 @@ enum Command {
     },
     /// Lists the models, their parameters, the properties and the scenarios.
     List {
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
         /// Where the scenario files are.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
     },
     /// Exhaustively checks models under scenarios and compares the verdicts
-    /// with what each scenario expects.
+    /// with what each model expects.
     ///
-    /// With no arguments, checks every scenario in --scenarios-dir with every
-    /// model its `expect` names. --scenario and --model narrow that down; a
-    /// single model under a single scenario prints each counterexample as a
+    /// With no arguments, checks every model under every standard scenario in
+    /// --scenarios-dir, and under each other scenario the models with an
+    /// expectation for it (models/<file>.expect.json). --scenario and --model
+    /// narrow that down; a scenario named with --scenario that no model
+    /// expects runs every model, and its verdicts are reported as observed.
+    /// A single model under a single scenario prints each counterexample as a
     /// timeline.
     Check {
-        /// A model id (see `lockcheck list`); repeatable. Default: the models
-        /// each scenario's `expect` names.
+        /// A model id (see `lockcheck list`); repeatable. Default: every model
+        /// under a standard scenario, the models expecting it under another.
         #[arg(long = "model", value_name = "ID")]
         models: Vec<String>,
         /// A scenario file; repeatable. Default: every *.json in --scenarios-dir.
@@ -308,7 +328,7 @@ enum Command {
         /// Report only this property (mutual_exclusion, resource_safe,
         /// lock_acquired, progress, deadlock_free, starvation_free). The
         /// liveness properties (deadlock_free, starvation_free) are checked
-        /// when the scenario expects a verdict on them or when named here.
+        /// when the model expects a verdict on them or when named here.
         #[arg(long, value_parser = parse_property)]
         property: Option<PropertyName>,
         /// Stop after this many unique states (overrides limits.states_max).
@@ -347,6 +367,11 @@ enum Command {
         /// Print one JSON array of reports on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
         /// Where scenario files are looked for when no --scenario is given.
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
@@ -480,7 +505,10 @@ fn main() -> ExitCode {
             states_max,
             threads,
         } => bench_run(&target, clients, horizon, states_max, threads),
-        Command::List { scenarios_dir } => list(&scenarios_dir),
+        Command::List {
+            scenarios_dir,
+            expectations_dir,
+        } => list(&scenarios_dir, &expectations_dir),
         Command::Replay { trace, step } => replay(&trace, step),
         Command::Explore {
             model,
@@ -505,6 +533,7 @@ fn main() -> ExitCode {
             report_dir,
             no_traces,
             json,
+            expectations_dir,
         } => simulate(SimulateArgs {
             model,
             scenario,
@@ -516,6 +545,7 @@ fn main() -> ExitCode {
             threads,
             report_dir: (!no_traces).then_some(report_dir),
             json,
+            expectations_dir,
         }),
         Command::Compare {
             models,
@@ -532,6 +562,7 @@ fn main() -> ExitCode {
             threads,
             memory_max,
             scenarios_dir,
+            expectations_dir,
             on_demand,
             no_symmetry,
         } => compare(CompareArgs {
@@ -541,6 +572,10 @@ fn main() -> ExitCode {
                 properties,
                 scenarios_dir,
                 on_demand,
+                expectations: match load_expectations(&expectations_dir) {
+                    Ok(e) => e,
+                    Err(code) => return ExitCode::from(code),
+                },
             },
             check,
             junit,
@@ -566,9 +601,14 @@ fn main() -> ExitCode {
             timelines,
             json,
             scenarios_dir,
+            expectations_dir,
             on_demand,
             no_symmetry,
         } => {
+            let expectations = match load_expectations(&expectations_dir) {
+                Ok(e) => e,
+                Err(code) => return ExitCode::from(code),
+            };
             let mut reproduce_flags = Vec::new();
             if no_symmetry {
                 reproduce_flags.push("--no-symmetry".to_string());
@@ -595,6 +635,7 @@ fn main() -> ExitCode {
                 timelines,
                 json,
                 scenarios_dir,
+                expectations,
                 on_demand,
                 reproduce_flags,
                 simulation_runs,
@@ -639,6 +680,7 @@ struct SimulateArgs {
     threads: usize,
     report_dir: Option<PathBuf>,
     json: bool,
+    expectations_dir: PathBuf,
 }
 
 fn simulate(args: SimulateArgs) -> u8 {
@@ -651,7 +693,11 @@ fn simulate(args: SimulateArgs) -> u8 {
         Ok(e) => e,
         Err(e) => return bad(e),
     };
-    let scenario = match Scenario::load(&args.scenario) {
+    let expectations = match load_expectations(&args.expectations_dir) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let scenario = match expectations.load_scenario(&args.scenario) {
         Ok(s) => s,
         Err(e) => return bad(e.to_string()),
     };
@@ -713,7 +759,8 @@ fn simulate(args: SimulateArgs) -> u8 {
     for p in &report.properties {
         if p.property.kind() != lockcheck::properties::PropertyKind::Reachability
             && p.runs_hit > 0
-            && p.expected != Some(lockcheck::scenario::ExpectedVerdict::Violated)
+            && p.expected
+                .is_some_and(|e| e != lockcheck::scenario::ExpectedVerdict::Violated)
         {
             code = exit::UNEXPECTED;
         }
@@ -923,7 +970,11 @@ fn replay(path: &Path, detail: bool) -> u8 {
 
 use lockcheck::compare::scenario_files;
 
-fn list(scenarios_dir: &Path) -> u8 {
+fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
+    let expectations = match load_expectations(expectations_dir) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     println!("Models:");
     let entries = models::all();
     let width = entries.iter().map(|m| m.id.len()).max().unwrap_or(0);
@@ -958,9 +1009,13 @@ fn list(scenarios_dir: &Path) -> u8 {
     };
     let mut code = exit::OK;
     for file in files {
-        match Scenario::load(&file) {
+        match expectations.load_scenario(&file) {
             Ok(s) => {
-                let models: Vec<String> = s.expect.keys().map(|m| m.0.clone()).collect();
+                let models: Vec<String> = if s.tier == Tier::Standard {
+                    vec!["every model".to_string()]
+                } else {
+                    s.expect.keys().map(|m| m.0.clone()).collect()
+                };
                 let tier = match s.tier {
                     Tier::Standard => "",
                     Tier::Extra => "[extra] ",
@@ -992,10 +1047,20 @@ struct CheckArgs {
     timelines: bool,
     json: bool,
     scenarios_dir: PathBuf,
+    expectations: Expectations,
     on_demand: bool,
     reproduce_flags: Vec<String>,
     simulation_runs: Option<u64>,
     symmetry: bool,
+}
+
+/// The models' expectations in `dir` (none if it does not exist), or the
+/// exit code after printing why they cannot be read.
+fn load_expectations(dir: &Path) -> Result<Expectations, u8> {
+    Expectations::load_if_present(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })
 }
 
 fn run_checks(args: CheckArgs) -> u8 {
@@ -1021,7 +1086,7 @@ fn run_checks(args: CheckArgs) -> u8 {
     let mut loaded = Vec::new();
     let mut bad = false;
     for file in &files {
-        match Scenario::load(file) {
+        match args.expectations.load_scenario(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -1041,14 +1106,25 @@ fn run_checks(args: CheckArgs) -> u8 {
             skipped.push(Scenario::name_of(file));
             continue;
         }
+        // Every model runs under a standard scenario; under another, the
+        // models with an expectation for it, or, for a scenario named on the
+        // command line that no model expects, every model.
+        let expected: Vec<String> = scenario.expect.keys().map(|m| m.0.clone()).collect();
+        let everyone =
+            scenario.tier == Tier::Standard || (explicit_scenarios && expected.is_empty());
+        let candidates: Vec<String> = if everyone {
+            models::all().iter().map(|m| m.id.to_string()).collect()
+        } else {
+            expected
+        };
         let ids: Vec<String> = if args.models.is_empty() {
-            scenario.expect.keys().map(|m| m.0.clone()).collect()
+            candidates
         } else if explicit_scenarios {
             args.models.clone()
         } else {
             args.models
                 .iter()
-                .filter(|id| scenario.expect.keys().any(|m| &m.0 == *id))
+                .filter(|id| candidates.contains(id))
                 .cloned()
                 .collect()
         };
@@ -1057,7 +1133,9 @@ fn run_checks(args: CheckArgs) -> u8 {
         }
     }
     if runs.is_empty() {
-        eprintln!("error: nothing to check: no scenario names the given model(s) in its `expect`");
+        eprintln!(
+            "error: nothing to check: the given model(s) run under no scenario in the directory (a standard scenario runs every model; another, the models with an expectation for it)"
+        );
         return exit::BAD_INPUT;
     }
 

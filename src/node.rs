@@ -14,13 +14,44 @@
 //! for algorithms whose clients can notice it, when the lock was lost
 //! ([`Out::lost`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::LockParams;
+/// The lock's parameters, as a scenario's `params` sets them (`ttl_ticks`,
+/// `retry_ticks`, ...). Each model declares the names it reads
+/// ([`LockModel::PARAMS`]) and reads them here; a model that needs one the
+/// scenario does not set refuses to run and says which.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LockParams(pub BTreeMap<String, u32>);
+
+impl LockParams {
+    /// The parameter `name`, if the scenario sets it.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.0.get(name).copied()
+    }
+
+    /// The parameter `name`, which must be set and at least 1.
+    pub fn require(&self, name: &str) -> Result<u32, String> {
+        match self.get(name) {
+            Some(v) if v > 0 => Ok(v),
+            Some(_) => Err(format!("`params.{name}` must be at least 1")),
+            None => Err(format!("this model needs `params.{name}`")),
+        }
+    }
+
+    /// The parameter `name` if set, which must then be at least 1.
+    pub fn optional(&self, name: &str) -> Result<Option<u32>, String> {
+        match self.get(name) {
+            Some(0) => Err(format!("`params.{name}` must be at least 1")),
+            v => Ok(v),
+        }
+    }
+}
 
 /// A node of the simulated system: a lock server, a client or the resource.
 ///

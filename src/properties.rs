@@ -52,8 +52,8 @@ impl PropertyName {
 
     /// The liveness properties under fairness. They are not part of
     /// [`PropertyName::ALL`] (the properties the breadth-first search
-    /// decides) and are checked only on request: when the scenario's `expect`
-    /// names them for the model, or `--property` asks.
+    /// decides) and are checked only on request: when the model's expectations
+    /// name them, or `--property` asks.
     pub const LIVENESS: [PropertyName; 2] =
         [PropertyName::DeadlockFree, PropertyName::StarvationFree];
 

@@ -1,5 +1,6 @@
-//! The scenario file: what world to build, which faults it may inject, how far
-//! to search, and which verdicts the scenario expects.
+//! The scenario file: what world to build, which faults it may inject and how
+//! far to search. What each model is expected to do under it lives beside the
+//! model (`src/expectations.rs`).
 //!
 //! Scenarios are JSON and validated strictly: an unknown key, a wrong type or an
 //! impossible bound is an error that names the file, the line and the column.
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::node::LockParams;
 use crate::properties::PropertyName;
 
 /// A scenario as read from its file.
@@ -43,12 +45,17 @@ pub struct Scenario {
     pub params: LockParams,
     #[serde(default)]
     pub limits: Limits,
-    /// Per model, the verdict expected for each property. The models listed
-    /// here are the ones `lockcheck check` runs on this scenario by default.
+    /// Per model, the verdict expected for each property: not part of the
+    /// file, but filled from the models' expectation files
+    /// ([`Expectations::apply`](crate::expectations::Expectations::apply)).
+    #[serde(skip)]
     pub expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
     /// Where the scenario belongs: the standard fault matrix, an extra
     /// scenario for some models, or one too large for CI.
     pub tier: Tier,
+    /// Where its column goes in the comparison matrix, lowest first; the
+    /// scenarios without one follow, by name.
+    pub column: Option<u32>,
     /// Defaults for `lockcheck simulate`.
     pub simulation: SimulationSpec,
 }
@@ -93,11 +100,11 @@ impl Default for SimulationSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
-    /// One of the standard faults: every model must be listed in `expect`
-    /// (a test enforces it).
+    /// One of the standard faults: every model runs under it, and every
+    /// shipped model has an expectation for it (a test enforces it).
     Standard,
-    /// Runs by default, for the models it lists (e.g. failover, which only
-    /// replicated locks have).
+    /// Runs by default for the models with an expectation for it (e.g.
+    /// failover, which only replicated locks have).
     #[default]
     Extra,
     /// Too large for CI: `check` runs it only when named with `--scenario` or
@@ -116,12 +123,16 @@ struct RawScenario {
     network: NetworkSpec,
     #[serde(default)]
     faults: FaultSpec,
+    #[serde(deserialize_with = "known_params")]
     params: LockParams,
     #[serde(default)]
     limits: Limits,
-    expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
+    /// Only to say where expectations went.
+    expect: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     tier: Tier,
+    #[serde(default)]
+    column: Option<u32>,
     #[serde(default)]
     simulation: SimulationSpec,
 }
@@ -156,9 +167,9 @@ impl TryFrom<RawScenario> for Scenario {
                 raw.simulation.fault_percent
             ));
         }
-        if raw.expect.is_empty() {
+        if raw.expect.is_some() {
             return Err(
-                "`expect` is empty: name at least one model and the verdicts it should give".into(),
+                "`expect` does not belong in a scenario: a scenario describes the fault, and each model's expected verdicts live beside it, in models/<file>.expect.json".into(),
             );
         }
         Ok(Scenario {
@@ -171,8 +182,9 @@ impl TryFrom<RawScenario> for Scenario {
             faults: raw.faults,
             params: raw.params,
             limits: raw.limits,
-            expect: raw.expect,
+            expect: BTreeMap::new(),
             tier: raw.tier,
+            column: raw.column,
             simulation: raw.simulation,
         })
     }
@@ -446,38 +458,14 @@ impl TryFrom<RawJump> for JumpSpec {
     }
 }
 
-/// The lock's parameters: a map from parameter name to a whole number.
-///
-/// Models declare the parameters they read (`LockModel::PARAMS`); a key that
-/// no registered model declares is an error at its line and column, so a typo
-/// is caught even though each model reads only its own. A model that needs a
-/// parameter the scenario does not set refuses to run and says which.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct LockParams(pub BTreeMap<ParamName, u32>);
-
-impl LockParams {
-    /// The parameter `name`, if the scenario sets it.
-    pub fn get(&self, name: &str) -> Option<u32> {
-        self.0.get(name).copied()
-    }
-
-    /// The parameter `name`, which must be set and at least 1.
-    pub fn require(&self, name: &str) -> Result<u32, String> {
-        match self.get(name) {
-            Some(v) if v > 0 => Ok(v),
-            Some(_) => Err(format!("`params.{name}` must be at least 1")),
-            None => Err(format!("this model needs `params.{name}`")),
-        }
-    }
-
-    /// The parameter `name` if set, which must then be at least 1.
-    pub fn optional(&self, name: &str) -> Result<Option<u32>, String> {
-        match self.get(name) {
-            Some(0) => Err(format!("`params.{name}` must be at least 1")),
-            v => Ok(v),
-        }
-    }
+/// Reads the scenario's `params`: every name must be one that some registered
+/// model declares, so a typo is an error at its line and column even though
+/// each model reads only its own.
+fn known_params<'de, D: Deserializer<'de>>(deserializer: D) -> Result<LockParams, D::Error> {
+    let named: BTreeMap<ParamName, u32> = BTreeMap::deserialize(deserializer)?;
+    Ok(LockParams(
+        named.into_iter().map(|(name, v)| (name.0, v)).collect(),
+    ))
 }
 
 /// A parameter name that some registered model declares.
@@ -515,8 +503,10 @@ pub struct Limits {
     /// A lower state limit for the models whose space under this scenario
     /// is too large to search to the end in a routine run: their cells stop
     /// there, inconclusive (with a seeded simulation's result), instead of
-    /// spending minutes and gigabytes to reach `states_max`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// spending minutes and gigabytes to reach `states_max`. Not part of the
+    /// file: each such model states it beside its expectations (`states_max`
+    /// in its `.expect.json`).
+    #[serde(skip)]
     pub states_max_for: BTreeMap<ModelId, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_max: Option<u32>,
@@ -576,7 +566,7 @@ impl Default for Limits {
     }
 }
 
-/// A verdict a scenario expects.
+/// A verdict a model is expected to give under a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectedVerdict {
@@ -736,7 +726,12 @@ deserialize_checked! {
 /// serde_json appends " at line L column C" to its messages; the position is
 /// printed in front instead, compiler style. The message for a wrong value
 /// names the value but not its key, so the key is put in front.
-fn describe_json_error(e: &serde_json::Error, text: &str, line: usize, column: usize) -> String {
+pub(crate) fn describe_json_error(
+    e: &serde_json::Error,
+    text: &str,
+    line: usize,
+    column: usize,
+) -> String {
     let full = e.to_string();
     let cut = full.rfind(" at line ").unwrap_or(full.len());
     let message = &full[..cut];

@@ -140,19 +140,22 @@ fn a_search_that_reaches_the_memory_limit_is_inconclusive_with_exit_3() {
 #[test]
 fn a_verdict_that_differs_from_the_expectation_exits_1() {
     let dir = temp_dir("cli-unexpected");
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gc-pause.json"),
+    // Claim that redis_set_px survives the pause, which it does not.
+    std::fs::write(
+        dir.join("redis_set_px.expect.json"),
+        r#"{ "redis_set_px": { "gc-pause": { "mutual_exclusion": "holds" } } }"#,
     )
     .unwrap();
-    // Claim that redis_set_px survives the pause, which it does not.
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut json = json;
-    json["expect"] = serde_json::json!({
-        "redis_set_px": { "mutual_exclusion": "holds" }
-    });
-    let file = dir.join("optimistic.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
-    let o = lockcheck(&["check", "--scenario", file.to_str().unwrap(), "--no-traces"]);
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/gc-pause.json",
+        "--expectations-dir",
+        dir.to_str().unwrap(),
+        "--no-traces",
+    ]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     let line = out

@@ -243,24 +243,29 @@ fn junit_output_has_the_structure_ci_reporters_read() {
     assert_eq!((tests, failures, errors, skipped), (40, 0, 0, 0));
 }
 
-/// A scenario directory whose no-faults expects a bug redis_setnx does not
-/// have there.
-fn doctored_scenarios(name: &str) -> PathBuf {
+/// A scenario directory holding no-faults, and an expectations directory in
+/// which redis_setnx expects a bug there that it does not have.
+fn doctored_scenarios(name: &str) -> (PathBuf, PathBuf) {
     let dir = temp_dir(name);
-    let text = read(Path::new("scenarios/no-faults.json"));
+    let scenarios = dir.join("scenarios");
+    let expectations = dir.join("expectations");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::create_dir_all(&expectations).unwrap();
+    std::fs::copy("scenarios/no-faults.json", scenarios.join("no-faults.json")).unwrap();
+    let text = read(Path::new("models/redis_setnx.expect.json"));
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    json["expect"]["redis_setnx"]["mutual_exclusion"] = "violated".into();
+    json["redis_setnx"]["no-faults"]["mutual_exclusion"] = "violated".into();
     std::fs::write(
-        dir.join("no-faults.json"),
+        expectations.join("redis_setnx.expect.json"),
         serde_json::to_string_pretty(&json).unwrap(),
     )
     .unwrap();
-    dir
+    (scenarios, expectations)
 }
 
 #[test]
 fn check_exits_1_naming_each_verdict_that_differs_and_junit_and_the_step_summary_show_it() {
-    let scenarios = doctored_scenarios("compare-doctored");
+    let (scenarios, expectations) = doctored_scenarios("compare-doctored");
     let reports = temp_dir("compare-doctored-reports");
     let summary = reports.join("step-summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();
@@ -271,6 +276,8 @@ fn check_exits_1_naming_each_verdict_that_differs_and_junit_and_the_step_summary
         "redis_setnx",
         "--scenarios-dir",
         scenarios.to_str().unwrap(),
+        "--expectations-dir",
+        expectations.to_str().unwrap(),
         "--report-dir",
         reports.to_str().unwrap(),
         "--junit",

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use lockcheck::check::{CheckOptions, CheckReport, PropertyReport, Verdict, bfs::SearchLimits};
+use lockcheck::expectations::Expectations;
 use lockcheck::models;
 use lockcheck::properties::PropertyName;
-use lockcheck::scenario::Scenario;
 use lockcheck::trace::replay::ReplayOutcome;
 
 #[global_allocator]
@@ -17,7 +17,9 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{scenario}.json"));
-    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Expectations::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+        .and_then(|e| e.load_scenario(&file))
+        .unwrap_or_else(|e| panic!("{e}"));
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("liveness/{model}.{scenario}.{threads}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -67,7 +69,7 @@ fn setnx_deadlocks_after_a_holder_crash_and_a_ttl_lock_does_not() {
     let live = report
         .liveness
         .as_ref()
-        .expect("the scenario expects liveness");
+        .expect("the model expects liveness under this scenario");
     assert!(live.complete);
     assert_eq!((live.unique_states, live.transitions), (7960, 18255));
     let p = property(&report, PropertyName::DeadlockFree);

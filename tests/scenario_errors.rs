@@ -25,7 +25,7 @@ const VALID: &str = r#"{
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
 
 /// Parses `text` as `x.json` and returns the error it must give.
@@ -143,7 +143,7 @@ fn trailing_comma_is_a_syntax_error() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } },
+  "tier": "extra",
 }"#;
     assert_rejected(text, 10, 1, &["invalid JSON", "trailing comma"]);
     assert_cli_rejects("trailing-comma", text, 10, 1, &["trailing comma"]);
@@ -159,7 +159,7 @@ fn missing_comma_is_a_syntax_error() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 4, 3, &["invalid JSON", "expected `,` or `}`"]);
 }
@@ -177,7 +177,7 @@ fn missing_closing_brace_is_an_early_end() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 "#;
     assert_rejected(
         text,
@@ -241,7 +241,7 @@ fn unknown_top_level_key_is_named() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let mentions = ["unknown field `horizon_tick`", "`horizon_ticks`"];
     assert_rejected(text, 5, 16, &mentions);
@@ -259,7 +259,7 @@ fn unknown_key_in_network_is_named() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let mentions = ["unknown field `delay_max`", "`delay_ticks_max`"];
     assert_rejected(text, 7, 45, &mentions);
@@ -278,7 +278,7 @@ fn unknown_key_in_faults_pause_is_named() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "faults": { "pause": { "max": 1, "ticks_max": 2, "targets": "clients", "length": 3 } },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 8, 81, &["unknown field `length`", "`ticks_max`"]);
 }
@@ -297,7 +297,7 @@ fn string_where_a_number_is_expected_names_key_and_value() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(
         text,
@@ -318,7 +318,7 @@ fn negative_number_for_u32_names_key_and_value() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_min": -1, "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 7, 55, &["`delay_ticks_min`", "-1", "u32"]);
 }
@@ -334,7 +334,7 @@ fn number_too_large_for_u8_names_key_and_value() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 3, 16, &["`clients`", "300", "u8"]);
 }
@@ -351,7 +351,7 @@ fn missing_top_level_key_is_named() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 9, 1, &["missing field `horizon_ticks`"]);
 }
@@ -367,7 +367,7 @@ fn missing_nested_key_is_named() {
   "faults_until_ticks": 0,
   "network": { "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 7, 37, &["missing field `mode`"]);
 }
@@ -386,7 +386,7 @@ fn delay_min_above_delay_max_is_rejected() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_min": 3, "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let mentions = ["`delay_ticks_min` (3)", "`delay_ticks_max` (1)"];
     assert_rejected(text, 7, 78, &mentions);
@@ -403,7 +403,7 @@ fn faults_after_the_horizon_are_rejected() {
   "faults_until_ticks": 30,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let mentions = ["`faults_until_ticks` (30)", "`horizon_ticks` (24)"];
     assert_rejected(text, 10, 1, &mentions);
@@ -420,24 +420,9 @@ fn zero_clients_are_rejected() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 10, 1, &["`clients` is 0"]);
-}
-
-#[test]
-fn empty_expect_is_rejected() {
-    let text = r#"{
-  "description": "d",
-  "clients": 2,
-  "rounds": 1,
-  "horizon_ticks": 24,
-  "faults_until_ticks": 0,
-  "network": { "mode": "bounded", "delay_ticks_max": 1 },
-  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": {}
-}"#;
-    assert_rejected(text, 10, 1, &["`expect` is empty"]);
 }
 
 #[test]
@@ -452,7 +437,7 @@ fn drift_of_100_percent_is_rejected() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "faults": { "clock": { "drift_percent_max": 100 } },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 8, 51, &["faults.clock", "`drift_percent_max` is 100"]);
 }
@@ -469,7 +454,7 @@ fn zero_tick_pause_is_rejected() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "faults": { "pause": { "max": 1, "ticks_max": 0, "targets": "clients" } },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 8, 73, &["faults.pause", "`ticks_max` is 0"]);
 }
@@ -485,7 +470,7 @@ fn bounded_network_without_delay_max_is_rejected() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded" },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 7, 34, &["`bounded`", "needs `delay_ticks_max`"]);
 }
@@ -501,7 +486,7 @@ fn asynchronous_network_with_delay_max_is_rejected() {
   "faults_until_ticks": 0,
   "network": { "mode": "asynchronous", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 7, 61, &["`asynchronous`", "remove `delay_ticks_max`"]);
 }
@@ -518,29 +503,9 @@ fn empty_jump_list_is_rejected() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "faults": { "clock": { "jump": { "max": 1, "ticks": [], "targets": "servers" } } },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 8, 80, &["faults.clock.jump", "`ticks`"]);
-}
-
-// ---- Expectations -------------------------------------------------------------------
-
-#[test]
-fn unknown_model_is_named_with_the_known_ones() {
-    // `"redis_setnz"` spans columns 15 to 27.
-    let text = r#"{
-  "description": "d",
-  "clients": 2,
-  "rounds": 1,
-  "horizon_ticks": 24,
-  "faults_until_ticks": 0,
-  "network": { "mode": "bounded", "delay_ticks_max": 1 },
-  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnz": { "mutual_exclusion": "holds" } }
-}"#;
-    let mentions = ["unknown model `redis_setnz`", "redis_setnx", "redis_set_px"];
-    assert_rejected(text, 9, 27, &mentions);
-    assert_cli_rejects("unknown-model", text, 9, 27, &mentions);
 }
 
 #[test]
@@ -555,53 +520,11 @@ fn unknown_parameter_is_named_with_the_known_ones() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_tick": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let mentions = ["unknown parameter `ttl_tick`", "ttl_ticks", "retry_ticks"];
     assert_rejected(text, 8, 24, &mentions);
     assert_cli_rejects("unknown-param", text, 8, 24, &mentions);
-}
-
-#[test]
-fn unknown_property_is_named_with_the_known_ones() {
-    // `"mutex"` spans columns 32 to 38.
-    let text = r#"{
-  "description": "d",
-  "clients": 2,
-  "rounds": 1,
-  "horizon_ticks": 24,
-  "faults_until_ticks": 0,
-  "network": { "mode": "bounded", "delay_ticks_max": 1 },
-  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutex": "holds" } }
-}"#;
-    assert_rejected(
-        text,
-        9,
-        38,
-        &["`mutex`", "`mutual_exclusion`", "`progress`"],
-    );
-}
-
-#[test]
-fn unknown_verdict_is_named_with_the_known_ones() {
-    // `"hold"` spans columns 52 to 57.
-    let text = r#"{
-  "description": "d",
-  "clients": 2,
-  "rounds": 1,
-  "horizon_ticks": 24,
-  "faults_until_ticks": 0,
-  "network": { "mode": "bounded", "delay_ticks_max": 1 },
-  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "hold" } }
-}"#;
-    assert_rejected(
-        text,
-        9,
-        57,
-        &["`mutual_exclusion`", "`hold`", "`holds`", "`violated`"],
-    );
 }
 
 // ---- Files and parameters -------------------------------------------------------------
@@ -638,7 +561,7 @@ fn model_missing_a_param_is_refused_naming_it() {
   "faults_until_ticks": 0,
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "retry_ticks": 2 },
-  "expect": { "redis_set_px": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     let scenario = Scenario::parse(Path::new("x.json"), text).expect("valid scenario");
     let options = CheckOptions {
@@ -676,7 +599,7 @@ fn zero_memory_limit_is_rejected() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
   "limits": { "states_max": 1000, "memory_mb": 0 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(text, 9, 50, &["`limits.memory_mb` is 0", "at least 1"]);
     assert_cli_rejects(
@@ -699,7 +622,7 @@ fn negative_or_textual_memory_limit_names_key_and_value() {
   "network": { "mode": "bounded", "delay_ticks_max": 1 },
   "params": { "ttl_ticks": 8, "retry_ticks": 2 },
   "limits": { "memory_mb": -5 },
-  "expect": { "redis_setnx": { "mutual_exclusion": "holds" } }
+  "tier": "extra"
 }"#;
     assert_rejected(negative, 9, 29, &["`memory_mb`", "-5"]);
     let textual = negative.replace("-5", r#""4GB""#);

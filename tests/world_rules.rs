@@ -1,5 +1,5 @@
-//! The world's rules (the module doc of `src/world/mod.rs`, README "The
-//! world"), checked at every step of random walks through random scenarios.
+//! The world's rules (the module doc of `src/world/mod.rs`, and
+//! `docs/world.md`), checked at every step of random walks through random scenarios.
 //!
 //! Each case builds a scenario from proptest-chosen values (or, in the second
 //! test, takes a shipped one from `scenarios/`), places one of the Redis models
@@ -61,7 +61,7 @@ use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::node::{LockModel, NodeId};
-use lockcheck::scenario::{NetworkMode, Scenario, Targets};
+use lockcheck::scenario::{NetworkMode, Scenario, Targets, Tier};
 use lockcheck::world::{
     Action, Clock, Envelope, Payload, Phase, Status, World, WorldConfig, WorldState,
 };
@@ -150,15 +150,6 @@ fn params() -> impl Strategy<Value = String> {
     })
 }
 
-fn expect() -> impl Strategy<Value = String> {
-    let verdict = || prop_oneof![Just("holds"), Just("violated")];
-    (verdict(), verdict(), verdict(), verdict()).prop_map(|(me, rs, la, pr)| {
-        format!(
-            r#"{{ "redis_set_px": {{ "mutual_exclusion": "{me}", "resource_safe": "{rs}", "lock_acquired": "{la}", "progress": "{pr}" }} }}"#
-        )
-    })
-}
-
 prop_compose! {
     fn scenario_json()(
         clients in 1u8..=3,
@@ -167,7 +158,6 @@ prop_compose! {
         network in network(),
         faults in faults(),
         params in params(),
-        expect in expect(),
     ) -> String {
         format!(
             r#"{{
@@ -178,8 +168,7 @@ prop_compose! {
   "faults_until_ticks": {faults_until},
   "network": {network},
   {faults}
-  "params": {params},
-  "expect": {expect}
+  "params": {params}
 }}"#
         )
     }
@@ -1067,7 +1056,8 @@ fn run_case(json: &str, model: &str, init: usize, choices: &[u16]) -> Result<(),
 }
 
 /// The shipped scenarios (`scenarios/*.json`), each paired with every model
-/// its `expect` names that this file can build: their horizons, pauses and
+/// this file can build that runs under it (all under a standard scenario,
+/// those with an expectation for it under another): their horizons, pauses and
 /// jumps are longer than the generated ones.
 fn shipped_cases() -> Vec<(String, &'static str)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -1077,13 +1067,19 @@ fn shipped_cases() -> Vec<(String, &'static str)> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
+    let expectations = lockcheck::expectations::Expectations::load_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut cases = Vec::new();
     for file in files {
-        let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let scenario = expectations
+            .load_scenario(&file)
+            .unwrap_or_else(|e| panic!("{e}"));
         let json = std::fs::read_to_string(&file).expect("readable");
-        for id in scenario.expect.keys() {
-            if let Some(model) = MODELS.iter().find(|m| **m == id.0) {
-                cases.push((json.clone(), *model));
+        for &model in MODELS.iter() {
+            if scenario.tier == Tier::Standard || scenario.expect.keys().any(|m| m.0 == model) {
+                cases.push((json.clone(), model));
             }
         }
     }

@@ -33,7 +33,7 @@ pub struct CheckOptions {
     pub progress: bool,
     /// Extra flags (limit overrides) that the reproduce command must repeat.
     pub reproduce_flags: Vec<String>,
-    /// Liveness properties to check even where the scenario's `expect` does
+    /// Liveness properties to check even where the model's expectations do
     /// not name them (`--property deadlock_free`). The ones it names are
     /// always checked.
     pub liveness: Vec<PropertyName>,
@@ -148,12 +148,13 @@ pub struct SimulationFallback {
 }
 
 impl PropertyReport {
-    /// Whether this verdict meets the scenario's expectation. Without one, a
-    /// violated safety property and any inconclusive verdict do not.
+    /// Whether this verdict meets the model's expectation. Without one, a
+    /// decided verdict is what was observed, not a difference; an
+    /// inconclusive one still says the search did not finish.
     pub fn as_expected(&self) -> bool {
         match self.expected {
             Some(e) => self.verdict.matches(e),
-            None => matches!(self.verdict, Verdict::Holds { .. }),
+            None => !matches!(self.verdict, Verdict::Inconclusive { .. }),
         }
     }
 }
@@ -364,7 +365,7 @@ pub fn run<M: LockModel>(
         simulate_undecided::<M>(variant, scenario, scenario_file, options, &mut properties)?;
     }
 
-    // Liveness under fairness: where the scenario expects a verdict, or the
+    // Liveness under fairness: where the model expects a verdict, or the
     // command line asks for one.
     let expected = |name: PropertyName| {
         scenario

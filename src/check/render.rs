@@ -57,6 +57,9 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         let expectation = match p.expected {
             Some(e) if p.as_expected() => format!("expected {e:<8}  ok"),
             Some(e) => format!("expected {e:<8}  UNEXPECTED"),
+            None if matches!(p.verdict, Verdict::Violated { .. }) => {
+                "observed (no expectation)".to_string()
+            }
             None if p.as_expected() => String::new(),
             None => "no expectation".to_string(),
         };

@@ -145,7 +145,7 @@ pub fn render_html(c: &Comparison, sections: &[String]) -> String {
     let _ = write!(
         out,
         "<p class=\"legend\"><span class=\"swatch\" style=\"background:#c8e6c9\"></span> every property holds \
-         &nbsp; <span class=\"swatch\" style=\"background:#ffe0b2\"></span> a violation the scenario expects (a known bug) \
+         &nbsp; <span class=\"swatch\" style=\"background:#ffe0b2\"></span> a violation the model expects (a known bug) \
          &nbsp; <span class=\"swatch\" style=\"background:#e1bee7\"></span> differs from the expectation \
          &nbsp; <span class=\"swatch\" style=\"background:#e0e0e0\"></span> inconclusive<br>{}</p>\n\
          <p>{}.</p>\n",
@@ -155,7 +155,7 @@ pub fn render_html(c: &Comparison, sections: &[String]) -> String {
     let diffs = c.differences();
     out.push_str("<h2 id=\"differences\">Differences from the expectations</h2>\n");
     if diffs.is_empty() {
-        out.push_str("<p>None: every verdict is what its scenario expects.</p>\n");
+        out.push_str("<p>None: every verdict is what its model expects.</p>\n");
     } else {
         out.push_str("<ul>\n");
         for d in &diffs {

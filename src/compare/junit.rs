@@ -2,7 +2,7 @@
 //! scenario checked, a `<testcase>` per (model, property). A verdict that
 //! differs from the expectation is a `<failure>` (with the counterexample's
 //! timeline and replay command), an unexpected inconclusive one an `<error>`,
-//! and one the scenario expects to be out of the search's reach `<skipped>`. Case times are not
+//! and one the model expects to be out of the search's reach `<skipped>`. Case times are not
 //! measured per property, so they are 0; the suite's is the sum of its
 //! checks' wall-clock time, passed in by the caller.
 

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::check::simulate::{SimOptions, wilson_interval};
 use crate::check::{CheckOptions, CheckReport, Verdict, resolve_limits};
+use crate::expectations::Expectations;
 use crate::models::{self, ModelEntry};
 use crate::properties::PropertyName;
 use crate::scenario::{ExpectedVerdict, Scenario, Tier};
@@ -121,7 +122,7 @@ impl Cell {
     }
 }
 
-/// A verdict that is not what the scenario expects.
+/// A verdict that is not what the model expects.
 #[derive(Clone, Debug, Serialize)]
 pub struct Difference {
     pub model: String,
@@ -225,21 +226,6 @@ pub fn anchor(model: &str, scenario: &str, property: PropertyName) -> String {
     format!("cex-{model}-{scenario}-{property}").replace('_', "-")
 }
 
-/// The order of the standard columns that have one: no fault, then the
-/// faults a lock meets most often, then the harshest networks.
-const COLUMN_ORDER: &[&str] = &[
-    "no-faults",
-    "holder-crash",
-    "gc-pause",
-    "clock-jump",
-    "clock-drift",
-    "message-loss",
-    "partition",
-    "server-restart",
-    "async-network",
-    "crowd-atomic",
-];
-
 /// What to compare.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -253,6 +239,8 @@ pub struct Selection {
     pub scenarios_dir: PathBuf,
     /// Also run the scenarios of the `on_demand` tier.
     pub on_demand: bool,
+    /// The models' expected verdicts.
+    pub expectations: Expectations,
 }
 
 #[derive(Clone, Debug)]
@@ -311,7 +299,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     }
     let mut loaded = Vec::new();
     for file in &files {
-        match Scenario::load(file) {
+        match selection.expectations.load_scenario(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => errors.push(e.to_string()),
         }
@@ -331,16 +319,10 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
             .iter()
             .filter(|(_, s)| s.tier == Tier::Standard)
             .collect();
-        // The usual faults first, from none to the harshest, then the rest
-        // alphabetically.
-        standard.sort_by_key(|(f, _)| {
-            let name = Scenario::name_of(f);
-            let rank = COLUMN_ORDER
-                .iter()
-                .position(|n| *n == name)
-                .unwrap_or(COLUMN_ORDER.len());
-            (rank, name)
-        });
+        // In the order the scenarios' `column` keys give (no fault, the
+        // faults a lock meets most often, then the harshest networks), then
+        // the rest by name.
+        standard.sort_by_key(|(f, s)| (s.column.unwrap_or(u32::MAX), Scenario::name_of(f)));
         let extra = loaded.iter().filter(|(_, s)| {
             s.tier == Tier::Extra || (s.tier == Tier::OnDemand && selection.on_demand)
         });
@@ -373,8 +355,12 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     let mut cells = Vec::new();
     for (r, model) in rows.iter().enumerate() {
         for (c, (column, scenario)) in columns.iter().enumerate() {
+            // Every model runs under a standard scenario; under another, the
+            // models with an expectation for it, or, for a scenario named on
+            // the command line that no model expects, every selected model.
             let named = scenario.expect.keys().any(|m| m.0 == model.id);
-            let (status, run) = if named || (explicit && !selection.models.is_empty()) {
+            let asked = explicit && (!selection.models.is_empty() || scenario.expect.is_empty());
+            let (status, run) = if named || scenario.tier == Tier::Standard || asked {
                 (
                     CellStatus::Checked,
                     Some((column.file.clone(), scenario.clone())),

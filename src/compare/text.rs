@@ -14,7 +14,7 @@ cycle of 7 repeated forever under fairness (`starvation`: starvation_free); `(li
 properties checked and holding; `?`: inconclusive (a search bound was hit before a verdict; a seeded \
 simulation of the same scenario found no violation either); `mutex ✗~26`: the exhaustive search hit a \
 bound, and the seeded simulation found a violation, shrunk to 26 steps (a real counterexample, not \
-necessarily the shortest); `!`: differs from the scenario's expectation; `n/a`: the scenario does not \
+necessarily the shortest); `!`: differs from the model's expectation; `n/a`: the scenario does not \
 apply to the model.";
 
 /// One property's entry in a cell, or `None` when it holds as expected.
@@ -268,7 +268,7 @@ pub fn render_markdown(c: &Comparison, sections: &[String]) -> String {
     if diffs.is_empty() {
         let _ = writeln!(
             out,
-            "None: every verdict is what its scenario expects (a known bug is an expected violation).\n"
+            "None: every verdict is what its model expects (a known bug is an expected violation).\n"
         );
     } else {
         for d in &diffs {

@@ -4,7 +4,7 @@
 //! Verdicts are written `holds`, `holds:N` (an example in N steps),
 //! `violated:N` (a shortest counterexample of N steps), in the order
 //! mutual_exclusion, resource_safe, lock_acquired, progress; then, where the
-//! scenario expects them for the model, deadlock_free and starvation_free,
+//! pin lists six verdicts, deadlock_free and starvation_free,
 //! whose violations are lassos written `violated:S+C` (a stem of S steps to
 //! the loop, then a loop of C steps repeated forever).
 
@@ -13,8 +13,15 @@
 use std::path::{Path, PathBuf};
 
 use lockcheck::check::{CheckOptions, Verdict, bfs::SearchLimits};
+use lockcheck::expectations::Expectations;
 use lockcheck::models;
-use lockcheck::scenario::Scenario;
+use lockcheck::properties::PropertyName;
+
+/// The shipped models' expectations (`models/*.expect.json`).
+pub fn expectations() -> Expectations {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    Expectations::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"))
+}
 
 pub fn summary(verdict: &Verdict) -> String {
     match verdict {
@@ -28,7 +35,14 @@ pub fn summary(verdict: &Verdict) -> String {
 
 pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
     let file = scenario_file(scenario);
-    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = expectations()
+        .load_scenario(&file)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let liveness = if verdicts.split(' ').count() > 4 {
+        PropertyName::LIVENESS.to_vec()
+    } else {
+        Vec::new()
+    };
     let options = CheckOptions {
         limits: SearchLimits {
             states_max: 10_000_000,
@@ -40,7 +54,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         report_dir: Some(trace_dir(model, scenario)),
         progress: false,
         reproduce_flags: Vec::new(),
-        liveness: Vec::new(),
+        liveness,
         simulation_runs: None,
         symmetry: true,
     };
@@ -63,11 +77,11 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         verdicts,
         "{model} under {scenario}: verdicts"
     );
-    // Where the scenario names the model, its `expect` must agree.
+    // Where the model has expectations for the scenario, they must agree.
     if loaded.expect.keys().any(|m| m.0 == model) {
         assert!(
             report.all_as_expected(),
-            "{model} under {scenario}: the scenario's `expect` disagrees with the pinned verdicts"
+            "{model} under {scenario}: the model's expectations disagree with the pinned verdicts"
         );
     }
     assert_eq!(
