@@ -6,7 +6,7 @@ and prints, for every cell whose search stopped at a limit with a property
 undecided or decided only by the seeded simulation, the states searched, the
 limit, the undecided properties and what the simulation found, as a Markdown
 table. `--write` replaces the table between the `<!-- out-of-reach -->`
-markers in README.md.
+markers in docs/checker.md.
 """
 import json, sys
 
@@ -33,10 +33,10 @@ for cell in c["cells"]:
 table = "\n".join(rows)
 
 if "--write" in sys.argv:
-    readme = open("README.md", encoding="utf-8").read()
+    readme = open("docs/checker.md", encoding="utf-8").read()
     head, rest = readme.split("<!-- out-of-reach -->\n", 1)
     _, tail = rest.split("<!-- /out-of-reach -->\n", 1)
-    open("README.md", "w", encoding="utf-8").write(
+    open("docs/checker.md", "w", encoding="utf-8").write(
         head + "<!-- out-of-reach -->\n" + table + "\n<!-- /out-of-reach -->\n" + tail)
 else:
     print(table)
