@@ -13,7 +13,11 @@ use std::time::Duration;
 
 use lockcheck::check::bfs::SearchLimits;
 use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::models::db_lock::DbLockExpiring;
+use lockcheck::models::file_lock::FileLockStaleBreak;
+use lockcheck::models::mq_lock::MqMessageTtl;
 use lockcheck::models::redlock::Redlock;
+use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::models::{self, ModelEntry};
 use lockcheck::node::LockModel;
 use lockcheck::properties::PropertyKind;
@@ -144,6 +148,22 @@ cross_checks! {
     redlock_delayed_restart: "redlock_delayed_restart";
     redis_failover: "redis_failover";
     redis_failover_fenced: "redis_failover_fenced";
+    file_lock_check_then_create: "file_lock_check_then_create";
+    file_lock_exclusive: "file_lock_exclusive";
+    file_lock_stale_break: "file_lock_stale_break";
+    db_lock_seed: "db_lock_seed";
+    db_lock_unique: "db_lock_unique";
+    db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
+    db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
+    db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
+    mq_lock_auto_ack: "mq_lock_auto_ack";
+    mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
+    mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
+    mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
+    mq_lock_message_ttl: "mq_lock_message_ttl";
+    zk_lock_ephemeral: "zk_lock_ephemeral";
+    zk_lock_sequential: "zk_lock_sequential";
+    zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
 }
 
 /// A pinned reduction: three clients under `crowd-atomic`.
@@ -293,6 +313,26 @@ fn redlock_permutations_commute_with_steps() {
         let model = Redlock::new("redlock_delayed_restart", &load(scenario).params).unwrap();
         assert!(check_orbits(model, scenario, 1500) >= 1500);
     }
+}
+
+#[test]
+fn zk_lock_permutations_commute_with_steps() {
+    let scenario = "tests/scenarios/message-loss-1tick.json";
+    let model = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
+    assert!(check_orbits(model, scenario, 3000) >= 3000);
+}
+
+#[test]
+fn db_mq_and_file_permutations_commute_with_steps() {
+    // A partition isolates one client or the server.
+    let scenario = "scenarios/partition.json";
+    let params = load(scenario).params;
+    let db = DbLockExpiring::new("db_lock_expiry_client_clock", &params).unwrap();
+    assert!(check_orbits(db, scenario, 2000) >= 2000);
+    let mq = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
+    assert!(check_orbits(mq, scenario, 2000) >= 2000);
+    let file = FileLockStaleBreak::new("file_lock_stale_break", &params).unwrap();
+    assert!(check_orbits(file, scenario, 2000) >= 2000);
 }
 
 fn load(scenario: &str) -> Scenario {
