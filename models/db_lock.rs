@@ -207,24 +207,26 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::redis;
+use crate::models::redis::{self, Value};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RowKey {
     /// The seed's table: one row per node, keyed by the node's id.
-    Node(u8),
+    Node(NodeId),
     /// The corrected tables: one row, keyed by the lock's name.
     Lock,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Row {
-    /// Who holds it: a value unique to one client's acquisition. The seed's
-    /// rows are owned by the node their key names and leave it 0.
-    pub owner: u64,
+    /// Who holds it: a value unique to one client's acquisition, naming the
+    /// client (so that renaming clients renames it). The seed's rows are
+    /// owned by the node their key names and leave it `0`.
+    pub owner: Value,
     /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
     /// a row that never expires.
     pub expires_at: Option<i64>,
@@ -259,15 +261,15 @@ pub enum Expiry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stmt {
     /// The seed: `INSERT INTO lock (node, expire_time) VALUES (:node, :expire_time)`.
-    InsertNode { node: u8, expire_time: i64 },
+    InsertNode { node: NodeId, expire_time: i64 },
     /// The seed: `SELECT * FROM lock WHERE node = :node`.
-    SelectNode { node: u8 },
+    SelectNode { node: NodeId },
     /// The seed: `DELETE FROM lock WHERE node = :node`.
-    DeleteNode { node: u8 },
+    DeleteNode { node: NodeId },
     /// `INSERT INTO lock (name, owner, expires_at[, version]) VALUES ('lock',
     /// :owner, <expiry>[, nextval('lock_version')]) [RETURNING version]`.
     Insert {
-        owner: u64,
+        owner: Value,
         expiry: Expiry,
         fenced: bool,
     },
@@ -275,12 +277,12 @@ pub enum Stmt {
     /// nextval('lock_version')] WHERE name = 'lock' AND expires_at < <now>
     /// [RETURNING version]`.
     TakeOver {
-        owner: u64,
+        owner: Value,
         expiry: Expiry,
         fenced: bool,
     },
     /// `DELETE FROM lock WHERE name = 'lock' AND owner = :owner`.
-    Delete { owner: u64 },
+    Delete { owner: Value },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -322,7 +324,7 @@ impl DbServer {
             Stmt::InsertNode { node, expire_time } => self.insert(
                 RowKey::Node(node),
                 Row {
-                    owner: 0,
+                    owner: Value::Num(0),
                     expires_at: Some(expire_time),
                     version: 0,
                 },
@@ -481,7 +483,7 @@ pub struct DbClient {
     pub step: Step,
     /// The owner value of the current acquisition (unique per client and
     /// acquisition, like a UUID).
-    pub owner: u64,
+    pub owner: Value,
     pub acquisitions: u8,
     /// The statement awaiting its reply.
     pub pending: Option<Stmt>,
@@ -489,9 +491,52 @@ pub struct DbClient {
     pub conn: u8,
 }
 
-/// `c1#2`: client 1's second acquisition.
-fn owner_name(owner: u64) -> String {
-    format!("c{}#{}", owner >> 8, owner & 0xff)
+rename_variants!(RowKey { Node(node), Lock });
+rename_fields!(Row {
+    owner,
+    expires_at,
+    version
+});
+rename_fields!(DbServer { rows, version_seq });
+rename_variants!(Stmt {
+    InsertNode { node, expire_time },
+    SelectNode { node },
+    DeleteNode { node },
+    Insert {
+        owner,
+        expiry,
+        fenced
+    },
+    TakeOver {
+        owner,
+        expiry,
+        fenced
+    },
+    Delete { owner },
+});
+rename_variants!(Msg {
+    Req { conn, stmt },
+    Rep { conn, reply },
+});
+rename_fields!(DbClient {
+    step,
+    owner,
+    acquisitions,
+    pending,
+    conn
+});
+rename_nothing!(Expiry, Reply, Timer, Step);
+
+/// `c1#2`: client 1's second acquisition (the database is node 0, so
+/// client `ck` is node k).
+fn owner_name(owner: Value) -> String {
+    match owner {
+        Value::Unique {
+            client,
+            acquisition,
+        } => format!("c{}#{acquisition}", client.0),
+        Value::Num(n) => n.to_string(),
+    }
 }
 
 impl<F: DbFlavor> DbLock<F> {
@@ -527,8 +572,8 @@ impl<F: DbFlavor> DbLock<F> {
     }
 
     /// This client's node id as the seed's `node` column holds it.
-    fn node(ctx: &Ctx) -> u8 {
-        ctx.client_index() as u8 + 1
+    fn node(ctx: &Ctx) -> NodeId {
+        ctx.id
     }
 
     /// The expiry a new or taken-over row gets, computed now.
@@ -611,6 +656,12 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         "db".to_string()
     }
 
+    /// Clients run the same code, and whatever names a client (the seed's
+    /// row key, an owner value) carries its node id.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
+    }
+
     fn fenced(&self) -> bool {
         self.fenced_scheme()
     }
@@ -620,12 +671,15 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             Msg::Req { conn, stmt } => {
                 let text = match stmt {
                     Stmt::InsertNode { node, expire_time } => format!(
-                        "INSERT INTO lock (node, expire_time) VALUES ({node}, {expire_time})"
+                        "INSERT INTO lock (node, expire_time) VALUES ({}, {expire_time})",
+                        node.0
                     ),
                     Stmt::SelectNode { node } => {
-                        format!("SELECT * FROM lock WHERE node = {node}")
+                        format!("SELECT * FROM lock WHERE node = {}", node.0)
                     }
-                    Stmt::DeleteNode { node } => format!("DELETE FROM lock WHERE node = {node}"),
+                    Stmt::DeleteNode { node } => {
+                        format!("DELETE FROM lock WHERE node = {}", node.0)
+                    }
                     Stmt::Insert {
                         owner,
                         expiry,
@@ -711,7 +765,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn client_init(&self, _ctx: &Ctx) -> DbClient {
         DbClient {
             step: Step::Idle,
-            owner: 0,
+            owner: Value::Num(0),
             acquisitions: 0,
             pending: None,
             conn: 0,
@@ -722,7 +776,10 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         // The seed's rows are keyed by the node and own nothing else.
         if !matches!(self.scheme, Scheme::Seed { .. }) {
             c.acquisitions = c.acquisitions.wrapping_add(1);
-            c.owner = ((ctx.client_index() as u64 + 1) << 8) | c.acquisitions as u64;
+            c.owner = Value::Unique {
+                client: ctx.id,
+                acquisition: c.acquisitions,
+            };
         }
         self.insert(ctx, c, out);
     }

@@ -156,8 +156,9 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::rename_nothing;
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
 
 /// The lock file, if it exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -290,6 +291,12 @@ pub struct FileClient {
     pub conn: u8,
 }
 
+// A lock file does not record who created it, and a request's connection
+// number counts that client's own connections: nothing here names a client.
+rename_nothing!(
+    LockFile, FileServer, Op, Reply, Msg, Timer, Step, FileClient
+);
+
 impl<F: FileFlavor> FileLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut FileClient, op: Op, out: &mut Out<Self>) {
         c.pending = Some(op.clone());
@@ -354,6 +361,11 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
 
     fn server_name(&self, _index: usize) -> String {
         "fs".to_string()
+    }
+
+    /// Clients run the same code, and the file server answers whoever asks.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {

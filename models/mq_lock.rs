@@ -194,8 +194,9 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Variant};
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// Which way of using the queue as a lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,7 +293,7 @@ pub enum Body {
     Token,
     /// The seed's lock message, naming the client that sent it
     /// (`MessageTtl`).
-    Lock { sender: u8 },
+    Lock { sender: NodeId },
 }
 
 /// A message in the queue.
@@ -355,7 +356,7 @@ pub enum Op {
     MakeVisible { pop_receipt: u32 },
     /// Delete every lock message whose body names `sender` (the seed's
     /// step 6; ActiveMQ's `removeMatchingMessages(selector)` does this).
-    DeleteFrom { sender: u8 },
+    DeleteFrom { sender: NodeId },
 }
 
 /// A received message as the receiver sees it.
@@ -500,6 +501,48 @@ pub struct MqClient {
     pub pop_receipt: Option<u32>,
 }
 
+rename_variants!(Body { Token, Lock { sender } });
+rename_fields!(QueuedMsg {
+    body,
+    seq,
+    expires_at,
+    hidden_until,
+    dequeue_count,
+    receipt_live
+});
+rename_fields!(Broker { queue, next_seq });
+rename_variants!(Op {
+    Send { body, ttl_ticks },
+    ReceiveAndDelete,
+    Receive { visibility_ticks },
+    MakeVisible { pop_receipt },
+    DeleteFrom { sender },
+});
+rename_fields!(Delivery {
+    body,
+    seq,
+    expired,
+    dequeue_count
+});
+rename_variants!(Reply {
+    Sent,
+    Received(delivery),
+    MadeVisible,
+    PopReceiptMismatch,
+    Deleted(count),
+});
+rename_variants!(Msg {
+    Req { id, op },
+    Rep { id, reply },
+});
+rename_fields!(MqClient {
+    step,
+    pending,
+    next_id,
+    pop_receipt
+});
+rename_nothing!(Step, Timer);
+
 impl<K: MqKind> MqLock<K> {
     fn call(&self, ctx: &Ctx, c: &mut MqClient, op: Op, out: &mut Out<Self>) {
         let id = c.next_id;
@@ -574,6 +617,12 @@ impl<K: MqKind> LockModel for MqLock<K> {
         "mq".to_string()
     }
 
+    /// Clients run the same code; the queue is in arrival order, and a lock
+    /// message names its sender by node id.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
+    }
+
     fn fenced(&self) -> bool {
         self.fenced
     }
@@ -582,7 +631,8 @@ impl<K: MqKind> LockModel for MqLock<K> {
         let body = |b: &Body, seq: u32| match b {
             Body::Token if seq == 0 => "token".to_string(),
             Body::Token => format!("token #{seq}"),
-            Body::Lock { sender } => format!("c{}'s lock message", sender + 1),
+            // The broker is node 0, so client `ck` is node k.
+            Body::Lock { sender } => format!("c{}'s lock message", sender.0),
         };
         match msg {
             Msg::Req { id, op } => {
@@ -685,9 +735,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
                 // to live (step 2).
                 c.step = Step::Sending;
                 let op = Op::Send {
-                    body: Body::Lock {
-                        sender: ctx.client_index() as u8,
-                    },
+                    body: Body::Lock { sender: ctx.id },
                     ttl_ticks: Some(self.ttl_ticks),
                 };
                 self.call(ctx, c, op, out);
@@ -707,9 +755,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
                 pop_receipt: c.pop_receipt.unwrap_or_default(),
             },
             // Step 6: delete the lock message this client sent in step 1.
-            Kind::MessageTtl => Op::DeleteFrom {
-                sender: ctx.client_index() as u8,
-            },
+            Kind::MessageTtl => Op::DeleteFrom { sender: ctx.id },
         };
         self.call(ctx, c, op, out);
     }

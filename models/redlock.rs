@@ -78,9 +78,11 @@
 //!
 //! # Search size
 //! Three masters multiply the interleavings: under `no-faults.json` (delays of
-//! 0 or 1 tick, each message choosing) the search passes millions of states
-//! before the horizon, even with client symmetry. The standard scenarios
-//! therefore give Redlock a state limit of one million
+//! 0 or 1 tick, each message choosing) the search takes 21.4 million states
+//! to reach the horizon, even one per orbit under permutations of the
+//! clients and of the masters (which are interchangeable: the same code and
+//! configuration, and a client keeps the masters it counts as sets). The
+//! standard scenarios therefore give Redlock a state limit of one million
 //! (`"states_max"` in `redlock.expect.json`): a violation within reach of it is found with
 //! its shortest counterexample (clock-jump, server-restart), and beyond it a
 //! seeded simulation of the same scenario looks for one (marked `~` in the
@@ -145,9 +147,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
+use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
-use crate::{rename_fields, rename_nothing};
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const MASTERS: Param = Param {
     name: "masters",
@@ -189,19 +191,19 @@ pub struct Master {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Step {
     Idle,
-    /// `SET` sent to every master at `started_at_ticks` (local clock); the
-    /// bitmasks say which masters answered and which set the key.
+    /// `SET` sent to every master at `started_at_ticks` (local clock);
+    /// which masters have answered, and which of them set the key.
     Acquiring {
         started_at_ticks: i64,
-        answered: u8,
-        granted: u8,
+        answered: NodeSet,
+        granted: NodeSet,
     },
     /// The attempt failed; asking again after `retry_ticks`.
     Sleeping,
     /// `keys`: the masters that may hold this attempt's value (those that set
     /// it, and those that never answered).
     Holding {
-        keys: u8,
+        keys: NodeSet,
     },
 }
 
@@ -228,15 +230,21 @@ rename_fields!(Master {
     unavailable_until
 });
 rename_fields!(RedlockClient { step, attempts });
-rename_nothing!(Step, Timer);
+rename_variants!(Step {
+    Idle,
+    Acquiring {
+        started_at_ticks,
+        answered,
+        granted
+    },
+    Sleeping,
+    Holding { keys },
+});
+rename_nothing!(Timer);
 
 impl Redlock {
-    fn quorum(&self) -> u32 {
-        (self.masters / 2 + 1) as u32
-    }
-
-    fn all_masters(&self) -> u8 {
-        ((1u16 << self.masters) - 1) as u8
+    fn quorum(&self) -> usize {
+        self.masters / 2 + 1
     }
 
     /// The value of the current attempt: unique per client and attempt, like
@@ -252,8 +260,8 @@ impl Redlock {
         c.attempts = c.attempts.wrapping_add(1);
         c.step = Step::Acquiring {
             started_at_ticks: ctx.local_ticks,
-            answered: 0,
-            granted: 0,
+            answered: NodeSet::EMPTY,
+            granted: NodeSet::EMPTY,
         };
         let value = Self::value(ctx, c);
         for m in ctx.servers() {
@@ -273,9 +281,9 @@ impl Redlock {
     }
 
     /// Compare-and-delete of this attempt's value on the masters in `keys`.
-    fn unlock(&self, ctx: &Ctx, c: &RedlockClient, keys: u8, out: &mut Out<Self>) {
+    fn unlock(&self, ctx: &Ctx, c: &RedlockClient, keys: NodeSet, out: &mut Out<Self>) {
         let value = Self::value(ctx, c);
-        for m in ctx.servers().filter(|m| keys & (1 << m.index()) != 0) {
+        for m in keys.iter() {
             out.send(
                 m,
                 Msg::Req {
@@ -300,8 +308,9 @@ impl Redlock {
         // The documentation unlocks every master. A master that answered "not
         // set" cannot hold this attempt's value, so its compare-and-delete is
         // a no-op, and the model skips it to keep the state space small.
-        let keys = granted | (self.all_masters() & !answered);
-        let majority = granted.count_ones() >= self.quorum();
+        let unanswered = ctx.servers().collect::<NodeSet>().difference(answered);
+        let keys = granted.union(unanswered);
+        let majority = granted.len() >= self.quorum();
         let elapsed_ticks = ctx.local_ticks - started_at_ticks;
         let validity_ticks = self.ttl_ticks as i64 - elapsed_ticks - self.drift_ticks;
         match self.flavor {
@@ -390,6 +399,12 @@ impl LockModel for Redlock {
     /// (`redis::Value::Unique`).
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
         Some(Symmetry::by_rename())
+    }
+
+    /// The masters are alike too: same code, same configuration, no roles,
+    /// and a client keeps the masters it counts as [`NodeSet`]s.
+    fn server_symmetry(&self) -> bool {
+        true
     }
 
     fn server_count(&self) -> usize {
@@ -502,15 +517,13 @@ impl LockModel for Redlock {
         else {
             return; // An answer to an unlock, or after the deadline.
         };
-        let bit = 1u8 << src.index();
-        if *answered & bit != 0 {
+        if !answered.insert(src) {
             return;
         }
-        *answered |= bit;
         if reply == Reply::Set(true) {
-            *granted |= bit;
+            granted.insert(src);
         }
-        if *answered == self.all_masters() {
+        if answered.len() == self.masters {
             self.conclude(ctx, c, out);
         }
     }

@@ -168,8 +168,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
+use crate::node::{
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
+};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Normalize, Out, Param, Variant};
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A session: the client that opened it and which of that client's sessions
 /// it is (1, 2, ...). Real session ids are opaque 64-bit numbers; naming the
@@ -384,6 +387,109 @@ pub struct ZkClient {
     /// The watch on `pred` fired before the answer to `exists` arrived (the
     /// network may reorder them, which ZooKeeper's TCP stream would not).
     pub fired: bool,
+}
+
+rename_fields!(SessionId { client, n });
+rename_variants!(ZPath {
+    MyLock,
+    Child { seq, prefix },
+});
+rename_fields!(Znode { path, owner, czxid });
+rename_variants!(WatchOn {
+    Node(path),
+    LockChildren,
+});
+rename_fields!(Watch { on, session });
+rename_fields!(ZkServer { data, expiry_armed });
+rename_variants!(Op {
+    Create { path },
+    CreateSequential,
+    Delete { path },
+    Exists { path, watch },
+    GetChildren { watch },
+});
+rename_variants!(OpResult {
+    Created { path, czxid },
+    NodeExists,
+    Deleted,
+    NoNode,
+    Stat(czxid),
+    Children(children),
+});
+rename_variants!(Msg {
+    Req { session, xid, op },
+    Rep {
+        session,
+        xid,
+        result
+    },
+    Ping { session },
+    Expired { session },
+    Event { session, kind, on },
+});
+rename_variants!(Timer {
+    Ping,
+    SessionTimeout,
+    RequestTimeout,
+    Retry,
+    Expire(session),
+});
+rename_variants!(Step {
+    Idle,
+    Creating,
+    Listing,
+    Watching(pred),
+    Waiting(pred),
+    Sleeping,
+    Statting,
+    Holding,
+    Releasing,
+});
+rename_fields!(ZkClient {
+    step,
+    session,
+    node,
+    czxid,
+    pending,
+    next_xid,
+    fired
+});
+rename_nothing!(EventType);
+
+/// By hand: `sessions_opened` is indexed by client, and the lists the
+/// server searches by binary search must be sorted again (a session sorts
+/// by its client first). Children of `/lock` sort by their unique sequence
+/// numbers first, so `OpResult::Children` keeps its order.
+impl Rename for ZkData {
+    fn rename(&mut self, map: &NodeMap) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        // The server is node 0, so client index `ci` is node `ci + 1`.
+        // Where several clients land on one (the symmetry's anonymized
+        // keys), the largest count stands for them, whatever their order.
+        let mut opened = vec![0; sessions_opened.len()];
+        for (ci, &count) in sessions_opened.iter().enumerate() {
+            let to = map.get(NodeId(ci as u8 + 1)).index().wrapping_sub(1);
+            if let Some(slot) = opened.get_mut(to) {
+                *slot = (*slot).max(count);
+            }
+        }
+        *sessions_opened = opened;
+        sessions.rename(map);
+        sessions.sort();
+        sessions.dedup();
+        nodes.rename(map);
+        nodes.sort();
+        watches.rename(map);
+        watches.sort();
+        watches.dedup();
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -827,6 +933,13 @@ impl LockModel for ZkLock {
 
     fn server_name(&self, _index: usize) -> String {
         "zk".to_string()
+    }
+
+    /// Clients run the same code. A session names its client by node id,
+    /// and the line of the recipe is ordered by sequence number, never by
+    /// client.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        Some(Symmetry::by_rename())
     }
 
     fn fenced(&self) -> bool {

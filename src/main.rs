@@ -225,9 +225,9 @@ enum Command {
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
         /// Search every state, not one per orbit under permutations of
-        /// identical clients (client symmetry is used by default where the
-        /// model declares it; verdicts and counterexample lengths are the
-        /// same either way, state counts are not).
+        /// identical clients and servers (symmetry is used by default where
+        /// the model declares it; verdicts and counterexample lengths are
+        /// the same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
@@ -376,9 +376,9 @@ enum Command {
         #[arg(long, default_value = "scenarios")]
         scenarios_dir: PathBuf,
         /// Search every state, not one per orbit under permutations of
-        /// identical clients (client symmetry is used by default where the
-        /// model declares it; verdicts and counterexample lengths are the
-        /// same either way, state counts are not).
+        /// identical clients and servers (symmetry is used by default where
+        /// the model declares it; verdicts and counterexample lengths are
+        /// the same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for

@@ -186,9 +186,24 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// as a value that [`Rename`] rewrites. A value derived from a client's
     /// id (`ctx.client_index() * k + n`) is not rewritten; carry the
     /// [`NodeId`] itself instead (as `redis::Value` does). Servers stay in
-    /// place.
+    /// place unless [`LockModel::server_symmetry`] says otherwise.
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
         None
+    }
+
+    /// Server symmetry: whether this variant's servers are interchangeable
+    /// too, so that the checker takes orbits under permutations of servers
+    /// and clients together. It renames through the [`Symmetry`] that
+    /// [`LockModel::client_symmetry`] returns, so it counts only when that
+    /// is `Some`. `false`, the default, keeps every server in place.
+    ///
+    /// Claim it only if every server runs the same code with the same
+    /// configuration, and the handlers use a server's identity only as a
+    /// value that [`Rename`] rewrites: a set of servers is a [`NodeSet`],
+    /// never a bitmask indexed by `server.index()`, and no server has a role
+    /// of its own (`ctx.server()`, "the first server is the master").
+    fn server_symmetry(&self) -> bool {
+        false
     }
 
     /// A server's state at start and at restart after a crash, rebuilt from
@@ -361,8 +376,83 @@ pub struct Normalize<'a, M: LockModel> {
     pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
 }
 
+/// A set of nodes, as a bitset over their ids: how a model keeps a set of
+/// servers or clients (Redlock's votes) so that [`Rename`] can move its
+/// members when nodes are permuted. Ids must be below 32; a world has at
+/// most 16 lock-service nodes.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeSet(u32);
+
+impl NodeSet {
+    pub const EMPTY: NodeSet = NodeSet(0);
+
+    fn bit(node: NodeId) -> u32 {
+        assert!(node.index() < 32, "a NodeSet holds node ids below 32");
+        1 << node.index()
+    }
+
+    pub fn contains(self, node: NodeId) -> bool {
+        self.0 & Self::bit(node) != 0
+    }
+
+    /// Adds `node`; returns whether it was new.
+    pub fn insert(&mut self, node: NodeId) -> bool {
+        let new = !self.contains(node);
+        self.0 |= Self::bit(node);
+        new
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn union(self, other: NodeSet) -> NodeSet {
+        NodeSet(self.0 | other.0)
+    }
+
+    /// The members of `self` that are not in `other`.
+    pub fn difference(self, other: NodeSet) -> NodeSet {
+        NodeSet(self.0 & !other.0)
+    }
+
+    /// The members, in id order.
+    pub fn iter(self) -> impl Iterator<Item = NodeId> {
+        (0..32u8)
+            .filter(move |&n| self.0 & (1 << n) != 0)
+            .map(NodeId)
+    }
+}
+
+impl FromIterator<NodeId> for NodeSet {
+    fn from_iter<I: IntoIterator<Item = NodeId>>(nodes: I) -> NodeSet {
+        let mut set = NodeSet::EMPTY;
+        for n in nodes {
+            set.insert(n);
+        }
+        set
+    }
+}
+
+impl Debug for NodeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter().map(|n| n.0)).finish()
+    }
+}
+
+impl Rename for NodeSet {
+    fn rename(&mut self, map: &NodeMap) {
+        *self = self.iter().map(|n| map.get(n)).collect();
+    }
+}
+
 /// Where each node goes under a renaming of nodes (a permutation of the
-/// clients, for symmetry reduction). Nodes it does not mention stay put.
+/// clients and, where they are interchangeable, the servers, for symmetry
+/// reduction). Nodes it does not mention stay put.
 #[derive(Clone, Debug, Default)]
 pub struct NodeMap {
     to: Vec<NodeId>,
@@ -393,8 +483,8 @@ impl NodeMap {
 }
 
 /// Rewrites every [`NodeId`] inside a value through a [`NodeMap`]: what
-/// client symmetry needs from a model's types (see
-/// [`LockModel::client_symmetry`]).
+/// client and server symmetry need from a model's types (see
+/// [`LockModel::client_symmetry`] and [`LockModel::server_symmetry`]).
 ///
 /// Implementations must reach every `NodeId` the value holds, and every
 /// value derived from one. A collection that the model keeps sorted must
@@ -558,7 +648,7 @@ rename_tuple!(0 A, 1 B, 2 C);
 rename_tuple!(0 A, 1 B, 2 C, 3 D);
 rename_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
 
-/// How to rename a model's state and events when clients are permuted:
+/// How to rename a model's state and events when nodes are permuted:
 /// what a model that declares client symmetry hands the harness (see
 /// [`LockModel::client_symmetry`]). Build it with [`Symmetry::by_rename`].
 pub struct Symmetry<M: LockModel> {

@@ -1,17 +1,30 @@
-//! Client symmetry cross-checked against the full search: for every
-//! (model, scenario) cell small enough to search both ways, the same verdict
-//! on every property, the same shortest counterexample length, no more
-//! states with symmetry than without, and counterexamples that replay.
+//! Symmetry cross-checked against the full search: for every (model,
+//! scenario) cell small enough to search both ways, the same verdict on
+//! every property, the same shortest counterexample length, no more states
+//! with symmetry than without, and counterexamples that replay. Then, on a
+//! sample of states, what the soundness argument rests on: every
+//! permutation of interchangeable nodes maps a state's successors onto the
+//! permuted state's successors, and all the states of an orbit have one
+//! representative.
 
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lockcheck::check::bfs::SearchLimits;
 use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::models::db_lock::DbLockExpiring;
+use lockcheck::models::file_lock::FileLockStaleBreak;
+use lockcheck::models::mq_lock::MqMessageTtl;
+use lockcheck::models::redlock::Redlock;
+use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::models::{self, ModelEntry};
+use lockcheck::node::LockModel;
 use lockcheck::properties::PropertyKind;
 use lockcheck::scenario::Scenario;
 use lockcheck::trace;
+use lockcheck::world::{Canonical, World, WorldConfig, WorldState};
+use stateright::Model;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -131,8 +144,26 @@ cross_checks! {
     occ_cas: "occ_cas";
     no_lock: "no_lock";
     redlock: "redlock";
+    redlock_no_validity_check: "redlock_no_validity_check";
+    redlock_delayed_restart: "redlock_delayed_restart";
     redis_failover: "redis_failover";
     redis_failover_fenced: "redis_failover_fenced";
+    file_lock_check_then_create: "file_lock_check_then_create";
+    file_lock_exclusive: "file_lock_exclusive";
+    file_lock_stale_break: "file_lock_stale_break";
+    db_lock_seed: "db_lock_seed";
+    db_lock_unique: "db_lock_unique";
+    db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
+    db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
+    db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
+    mq_lock_auto_ack: "mq_lock_auto_ack";
+    mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
+    mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
+    mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
+    mq_lock_message_ttl: "mq_lock_message_ttl";
+    zk_lock_ephemeral: "zk_lock_ephemeral";
+    zk_lock_sequential: "zk_lock_sequential";
+    zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
 }
 
 /// A pinned reduction: three clients under `crowd-atomic`.
@@ -172,4 +203,139 @@ fn three_clients_shrink_at_least_five_fold() {
     for (r, f) in reduced.properties.iter().zip(&full.properties) {
         assert_eq!(r.verdict, f.verdict, "{}", r.property);
     }
+}
+
+/// A pinned reduction: Redlock's three masters and two clients under
+/// `gc-pause-1tick`, a group of 3! * 2! = 12 permutations.
+#[test]
+fn redlock_masters_and_clients_shrink_at_least_five_fold() {
+    let entry = models::find("redlock").unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/gc-pause-1tick.json");
+    let scenario = Scenario::load(&file).unwrap();
+    let full = check(&entry, &file, &scenario, false, None).unwrap();
+    let reduced = check(&entry, &file, &scenario, true, None).unwrap();
+    assert_eq!(full.stats.unique_states, 64_177);
+    assert_eq!(reduced.stats.unique_states, 10_515);
+    assert!(full.stats.unique_states >= 5 * reduced.stats.unique_states);
+    for (r, f) in reduced.properties.iter().zip(&full.properties) {
+        assert_eq!(r.verdict, f.verdict, "{}", r.property);
+    }
+}
+
+/// Every permutation of `n` items, as `perm[i]` = where item `i` goes.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for smaller in permutations(n - 1) {
+        for at in 0..n {
+            let mut p: Vec<usize> = smaller.iter().map(|&x| x + (x >= at) as usize).collect();
+            p.push(at);
+            all.push(p);
+        }
+    }
+    all
+}
+
+fn successors<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> HashSet<WorldState<M>> {
+    let mut actions = Vec::new();
+    world.actions(s, &mut actions);
+    actions
+        .into_iter()
+        .filter_map(|a| world.next_state(s, a))
+        .collect()
+}
+
+/// On the first `states_max` states of `model`'s full search under the
+/// fixture `scenario`, for every permutation of the nodes the model calls
+/// interchangeable: the permuted state's successors are the permuted
+/// successors, and the permuted state has the same representative.
+/// Returns how many states it looked at.
+fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> usize {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
+    let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let sym = model.client_symmetry().expect("a symmetric model");
+    let servers = model.server_count();
+    let server_perms = if model.server_symmetry() {
+        permutations(servers)
+    } else {
+        vec![(0..servers).collect()]
+    };
+    let client_perms = permutations(scenario.clients as usize);
+    let canonical = Canonical::new(World::new(model, WorldConfig::from_scenario(&scenario)))
+        .unwrap_or_else(|_| panic!("symmetry applies"));
+    let world = &canonical.world;
+    let mut seen = HashSet::new();
+    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
+    while let Some(s) = queue.pop_front() {
+        if seen.len() >= states_max {
+            break;
+        }
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        let next = successors(world, &s);
+        let rep = canonical.representative(&s);
+        for sp in &server_perms {
+            for cp in &client_perms {
+                let perm: Vec<usize> = sp
+                    .iter()
+                    .copied()
+                    .chain(cp.iter().map(|&c| servers + c))
+                    .collect();
+                let moved = world.permute(&sym, &s, &perm);
+                assert!(
+                    canonical.representative(&moved) == rep,
+                    "{perm:?} changes the representative of {s:?}"
+                );
+                let expected: HashSet<_> =
+                    next.iter().map(|t| world.permute(&sym, t, &perm)).collect();
+                assert!(
+                    successors(world, &moved) == expected,
+                    "{perm:?} does not commute with the steps from {s:?}"
+                );
+            }
+        }
+        queue.extend(next);
+    }
+    seen.len()
+}
+
+#[test]
+fn redlock_permutations_commute_with_steps() {
+    // Clock jumps, restarts and partitions single out one master.
+    for scenario in [
+        "tests/scenarios/clock-jump-1tick.json",
+        "tests/scenarios/server-restart-1tick.json",
+        "tests/scenarios/partition-1tick.json",
+    ] {
+        let model = Redlock::new("redlock_delayed_restart", &load(scenario).params).unwrap();
+        assert!(check_orbits(model, scenario, 1500) >= 1500);
+    }
+}
+
+#[test]
+fn zk_lock_permutations_commute_with_steps() {
+    let scenario = "tests/scenarios/message-loss-1tick.json";
+    let model = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
+    assert!(check_orbits(model, scenario, 3000) >= 3000);
+}
+
+#[test]
+fn db_mq_and_file_permutations_commute_with_steps() {
+    // A partition isolates one client or the server.
+    let scenario = "scenarios/partition.json";
+    let params = load(scenario).params;
+    let db = DbLockExpiring::new("db_lock_expiry_client_clock", &params).unwrap();
+    assert!(check_orbits(db, scenario, 2000) >= 2000);
+    let mq = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
+    assert!(check_orbits(mq, scenario, 2000) >= 2000);
+    let file = FileLockStaleBreak::new("file_lock_stale_break", &params).unwrap();
+    assert!(check_orbits(file, scenario, 2000) >= 2000);
+}
+
+fn load(scenario: &str) -> Scenario {
+    Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
+        .unwrap_or_else(|e| panic!("{e}"))
 }

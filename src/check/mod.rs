@@ -41,8 +41,9 @@ pub struct CheckOptions {
     /// random runs of the same scenario look for a violation of them. `None`:
     /// the scenario's `simulation.runs`; `Some(0)`: none.
     pub simulation_runs: Option<u64>,
-    /// Search one state per orbit under client permutations where the model
-    /// declares its clients interchangeable (`LockModel::client_symmetry`).
+    /// Search one state per orbit under permutations of the clients, and of
+    /// the servers, where the model declares them interchangeable
+    /// (`LockModel::client_symmetry`, `LockModel::server_symmetry`).
     pub symmetry: bool,
 }
 
@@ -162,8 +163,9 @@ impl PropertyReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchStats {
     pub engine: &'static str,
-    /// Whether the search used client symmetry (one state per orbit under
-    /// permutations of the clients); the counts are then of orbits.
+    /// Whether the search used symmetry (one state per orbit under
+    /// permutations of interchangeable clients and servers); the counts are
+    /// then of orbits.
     pub symmetry: bool,
     pub init_states: usize,
     pub unique_states: u64,
@@ -488,7 +490,7 @@ fn simulate_undecided<M: LockModel>(
     Ok(())
 }
 
-/// Searches `world`, over orbits under client symmetry when the options ask
+/// Searches `world`, over orbits under symmetry when the options ask
 /// for it and the model allows it; discoveries come back as real paths.
 /// Returns the world, the outcome and whether symmetry was used.
 pub fn search<M: LockModel>(

@@ -19,7 +19,7 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         report.scenario,
         s.unique_states,
         if s.symmetry {
-            " (one per orbit under client symmetry)"
+            " (one per orbit of interchangeable nodes)"
         } else {
             ""
         },

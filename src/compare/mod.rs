@@ -418,7 +418,7 @@ pub struct RunOptions {
     pub estimate: Option<EstimateOptions>,
     /// The command the reports say produced them.
     pub command: String,
-    /// Use client symmetry where the model declares it.
+    /// Use client and server symmetry where the model declares it.
     pub symmetry: bool,
 }
 

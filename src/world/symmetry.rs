@@ -1,169 +1,243 @@
-//! Client symmetry: identical clients are interchangeable, so the checker
-//! may search one state per orbit under permutations of the clients.
+//! Symmetry: identical clients are interchangeable, and so are identical
+//! servers where the model says so (Redlock's masters), so the checker may
+//! search one state per orbit under permutations of the clients and of the
+//! servers together.
 //!
-//! Why it is sound. Let a permutation `p` of the clients act on a world
-//! state by moving each client's slot and clock to its new place and
-//! renaming every client id inside the state (envelopes, the model's
-//! server, durable, client, message and timer data through the model's
-//! [`Symmetry`], the isolated node), re-sorting the collections the world
-//! keeps sorted. The world treats clients alike (it never looks at a
-//! client's index except to find its slot, and scenarios target clients as
-//! a group), and a model that declares symmetry promises the same of its
-//! handlers, so `s -> t` by action `a` exactly when `p(s) -> p(t)` by
-//! `p(a)`. The properties read clients only as a set, so `p` preserves them.
-//! Hence the states reachable from the orbits of the initial states are
-//! the orbits of the reachable states, at the same depths: a breadth-first
-//! search over representatives ([`Canonical`]) decides every property as
-//! the full search would, with a shortest counterexample of the same
-//! length, which [`Canonical::realize`] turns back into a real path.
+//! Why it is sound. Let `p` be a permutation of the clients and of the
+//! servers (each among their own kind; servers only when the model
+//! declares [`LockModel::server_symmetry`]). It acts on a world state by
+//! moving each node's slot and clock to its new place and renaming every
+//! node id inside the state (envelopes, the model's server, durable,
+//! client, message and timer data through the model's [`Symmetry`], the
+//! isolated node), re-sorting the collections the world keeps sorted. The
+//! world treats nodes of one kind alike: it looks at a node's index only to
+//! find its slot and to tell servers from clients, scenarios target servers
+//! and clients as groups (crashes, pauses, partitions, jumps, and the
+//! initial skews and drifts, whose choices are the same for every targeted
+//! node, so the initial states are closed under `p`), and a clock belongs
+//! to its node and moves with it. A model that declares symmetry promises
+//! the same of its handlers. So `s -> t` by action `a` exactly when
+//! `p(s) -> p(t)` by `p(a)`. The properties read clients only as a set, and
+//! servers not at all, so `p` preserves them. Hence the states reachable
+//! from the orbits of the initial states are the orbits of the reachable
+//! states, at the same depths: a breadth-first search over representatives
+//! ([`Canonical`]) decides every property as the full search would, with a
+//! shortest counterexample of the same length, which
+//! [`Canonical::realize`] turns back into a real path.
 //!
 //! The representative is a deterministic function of the state (the same
-//! on every run and for any thread count): clients are sorted by a key that
-//! does not depend on their ids, and among clients with equal keys every
-//! order is tried, keeping the state with the smallest fingerprint, unless
-//! swapping them leaves the state unchanged.
+//! on every run and for any thread count). Each interchangeable node gets a
+//! key that a permutation carries along with it: its own slot, clock and
+//! messages, with ids anonymized (itself, the others of its kind, the other
+//! kind). Servers are sorted by key among the server places and clients
+//! among the client places; among nodes with equal keys every order is
+//! tried, over all such runs of servers and of clients at once, keeping
+//! the state with the smallest fingerprint, unless swapping the nodes of a
+//! run leaves the state unchanged. Two states of one orbit have the same
+//! keys, hence the same candidates, hence the same representative.
+
+use std::ops::Range;
 
 use stateright::{Model, Property};
 
-use super::{Action, ClientSlot, WorldState};
+use super::{Action, WorldState};
 use crate::check::bfs::{Discovery, fingerprint};
 use crate::node::{LockModel, NodeId, NodeMap, Symmetry};
 use crate::world::World;
 
+/// Which kinds of node a symmetry may permute.
+#[derive(Clone, Copy, Debug)]
+struct Interchangeable {
+    servers: bool,
+    clients: bool,
+}
+
 impl<M: LockModel> World<M> {
-    /// The model's client symmetry, when there is more than one client.
-    pub fn client_symmetry(&self) -> Option<Symmetry<M>> {
-        if self.cfg.clients < 2 {
-            return None;
-        }
-        self.model.client_symmetry()
+    /// The model's renaming and which nodes it may permute: clients when
+    /// there is more than one, servers when the model declares them alike
+    /// and there is more than one. `None` when nothing can move.
+    fn symmetry(&self) -> Option<(Symmetry<M>, Interchangeable)> {
+        let sym = self.model.client_symmetry()?;
+        let kinds = Interchangeable {
+            servers: self.server_count() >= 2 && self.model.server_symmetry(),
+            clients: self.cfg.clients >= 2,
+        };
+        (kinds.servers || kinds.clients).then_some((sym, kinds))
     }
 
-    fn rename_timers(sym: &Symmetry<M>, timers: &mut [(M::Timer, i64)], map: &NodeMap) {
-        for (t, _) in timers.iter_mut() {
-            (sym.timer)(t, map);
-        }
-        timers.sort();
-    }
-
-    fn rename_client(sym: &Symmetry<M>, slot: &mut ClientSlot<M::Client, M::Timer>, map: &NodeMap) {
-        if let Some(c) = slot.proto.as_mut() {
-            (sym.client)(c, map);
-        }
-        Self::rename_timers(sym, &mut slot.timers, map);
-    }
-
-    /// `s` with client `ci` moved to place `perm[ci]` and every client id
-    /// renamed to match.
-    pub fn permute(&self, sym: &Symmetry<M>, s: &WorldState<M>, perm: &[usize]) -> WorldState<M> {
+    /// The places of the kinds `kinds` permutes, as ranges of node indexes.
+    fn interchangeable_ranges(&self, kinds: Interchangeable) -> Vec<Range<usize>> {
         let sc = self.server_count();
-        let mut map = NodeMap::identity(self.service_node_count() + 1);
-        let mut inverse = vec![0; perm.len()];
-        for (ci, &to) in perm.iter().enumerate() {
-            map.set(self.client_id(ci), self.client_id(to));
-            inverse[to] = ci;
+        let mut ranges = Vec::new();
+        if kinds.servers {
+            ranges.push(0..sc);
         }
-        let mut t = s.clone();
-        for slot in &mut t.servers {
+        if kinds.clients {
+            ranges.push(sc..self.service_node_count());
+        }
+        ranges
+    }
+
+    /// `s` renamed through `map`, which sends every lock-service node to a
+    /// node of its own kind; slots and clocks are not moved.
+    fn rename_state(sym: &Symmetry<M>, s: &mut WorldState<M>, map: &NodeMap) {
+        let rename_timers = |timers: &mut Vec<(M::Timer, i64)>| {
+            for (t, _) in timers.iter_mut() {
+                (sym.timer)(t, map);
+            }
+            timers.sort();
+        };
+        for slot in &mut s.servers {
             if let Some(x) = slot.state.as_mut() {
-                (sym.server)(x, &map);
+                (sym.server)(x, map);
             }
             if let Some(x) = slot.durable.as_mut() {
-                (sym.durable)(x, &map);
+                (sym.durable)(x, map);
             }
-            Self::rename_timers(sym, &mut slot.timers, &map);
+            rename_timers(&mut slot.timers);
         }
-        let mut old: Vec<Option<ClientSlot<M::Client, M::Timer>>> = std::mem::take(&mut t.clients)
-            .into_iter()
-            .map(Some)
-            .collect();
-        t.clients = inverse
-            .iter()
-            .map(|&from| {
-                let mut slot = old[from].take().expect("a permutation");
-                Self::rename_client(sym, &mut slot, &map);
-                slot
-            })
-            .collect();
-        for (to, &from) in inverse.iter().enumerate() {
-            t.clocks[sc + to] = s.clocks[sc + from];
+        for slot in &mut s.clients {
+            if let Some(c) = slot.proto.as_mut() {
+                (sym.client)(c, map);
+            }
+            rename_timers(&mut slot.timers);
         }
-        for env in &mut t.network {
+        for env in &mut s.network {
             env.src = map.get(env.src);
             env.dst = map.get(env.dst);
             if let super::Payload::Lock(m) = &mut env.payload {
-                (sym.msg)(m, &map);
+                (sym.msg)(m, map);
             }
         }
-        t.network.sort();
-        if let Some(n) = t.faults.isolated.as_mut() {
+        s.network.sort();
+        if let Some(n) = s.faults.isolated.as_mut() {
             *n = map.get(*n);
+        }
+    }
+
+    /// `s` with lock-service node `n` moved to place `perm[n]` (servers
+    /// among servers, clients among clients) and every node id renamed to
+    /// match.
+    pub fn permute(&self, sym: &Symmetry<M>, s: &WorldState<M>, perm: &[usize]) -> WorldState<M> {
+        let sc = self.server_count();
+        let mut map = NodeMap::identity(self.service_node_count() + 1);
+        for (n, &to) in perm.iter().enumerate() {
+            map.set(NodeId(n as u8), NodeId(to as u8));
+        }
+        let mut t = s.clone();
+        Self::rename_state(sym, &mut t, &map);
+        t.servers = moved(std::mem::take(&mut t.servers), |si| perm[si]);
+        t.clients = moved(std::mem::take(&mut t.clients), |ci| perm[sc + ci] - sc);
+        for (n, &to) in perm.iter().enumerate() {
+            t.clocks[to] = s.clocks[n];
         }
         t
     }
 
-    /// What client `ci` looks like with ids anonymized (itself as one id,
-    /// every other client as another): equal for clients that a
-    /// permutation exchanges.
-    fn client_key(&self, sym: &Symmetry<M>, s: &WorldState<M>, ci: usize) -> u128 {
-        let me = self.client_id(ci);
+    /// What lock-service node `n` looks like with ids anonymized: itself
+    /// as the first place of its kind, the others of its kind as the
+    /// second, and the nodes of the other kind, if they move too, as that
+    /// kind's first place. Equal for nodes that a permutation exchanges.
+    fn node_key(
+        &self,
+        sym: &Symmetry<M>,
+        kinds: Interchangeable,
+        s: &WorldState<M>,
+        n: usize,
+    ) -> u128 {
+        let sc = self.server_count();
+        let servers = 0..sc;
+        let clients = sc..self.service_node_count();
+        let (own, other, other_moves) = if servers.contains(&n) {
+            (servers, clients, kinds.clients)
+        } else {
+            (clients, servers, kinds.servers)
+        };
         let mut map = NodeMap::identity(self.service_node_count() + 1);
-        for other in 0..self.cfg.clients {
-            map.set(self.client_id(other), NodeId(u8::MAX - 1));
+        for m in own.clone() {
+            map.set(NodeId(m as u8), NodeId(own.start as u8 + 1));
         }
-        map.set(me, NodeId(u8::MAX));
-        let mut slot = s.clients[ci].clone();
-        Self::rename_client(sym, &mut slot, &map);
-        let mut envs: Vec<_> = s
-            .network
-            .iter()
-            .filter(|e| e.src == me || e.dst == me)
-            .cloned()
-            .collect();
-        for env in &mut envs {
-            env.src = map.get(env.src);
-            env.dst = map.get(env.dst);
-            if let super::Payload::Lock(m) = &mut env.payload {
-                (sym.msg)(m, &map);
+        map.set(NodeId(n as u8), NodeId(own.start as u8));
+        if other_moves {
+            for m in other.clone() {
+                map.set(NodeId(m as u8), NodeId(other.start as u8));
             }
         }
-        envs.sort();
+        let me = NodeId(n as u8);
+        let mut t = WorldState {
+            now: s.now,
+            clocks: Vec::new(),
+            servers: Vec::new(),
+            clients: Vec::new(),
+            resource: Default::default(),
+            network: s
+                .network
+                .iter()
+                .filter(|e| e.src == me || e.dst == me)
+                .cloned()
+                .collect(),
+            faults: Default::default(),
+            grants: 0,
+        };
+        if n < sc {
+            t.servers.push(s.servers[n].clone());
+        } else {
+            t.clients.push(s.clients[n - sc].clone());
+        }
+        Self::rename_state(sym, &mut t, &map);
         let isolated = s.faults.isolated == Some(me);
-        fingerprint(&(s.clocks[self.server_count() + ci], slot, envs, isolated))
+        fingerprint(&(s.clocks[n], t.servers, t.clients, t.network, isolated))
     }
 
-    /// The representative of `s`'s orbit under client permutations.
-    pub fn representative(&self, sym: &Symmetry<M>, s: &WorldState<M>) -> WorldState<M> {
-        let n = s.clients.len();
-        let keys: Vec<u128> = (0..n).map(|ci| self.client_key(sym, s, ci)).collect();
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&ci| (keys[ci], ci));
+    /// The representative of `s`'s orbit under the permutations `kinds`
+    /// allows.
+    fn representative(
+        &self,
+        sym: &Symmetry<M>,
+        kinds: Interchangeable,
+        s: &WorldState<M>,
+    ) -> WorldState<M> {
+        let nodes = self.service_node_count();
+        let ranges = self.interchangeable_ranges(kinds);
+        let mut keys = vec![0u128; nodes];
+        for r in &ranges {
+            for n in r.clone() {
+                keys[n] = self.node_key(sym, kinds, s, n);
+            }
+        }
+        // `order[place]` is the node that goes to `place`.
+        let mut order: Vec<usize> = (0..nodes).collect();
+        for r in &ranges {
+            order[r.clone()].sort_by_key(|&n| (keys[n], n));
+        }
         // Runs of equal keys whose orders must be tried.
         let mut runs = Vec::new();
-        let mut a = 0;
-        while a < n {
-            let mut b = a + 1;
-            while b < n && keys[order[b]] == keys[order[a]] {
-                b += 1;
-            }
-            if b - a > 1 {
-                // If swapping the first with each other leaves `s` as it
-                // is, every order of the run gives the same state.
-                let fixed = order[a + 1..b].iter().all(|&other| {
-                    let mut p: Vec<usize> = (0..n).collect();
-                    p.swap(order[a], other);
-                    self.permute(sym, s, &p) == *s
-                });
-                if !fixed {
-                    runs.push(a..b);
+        for r in &ranges {
+            let mut a = r.start;
+            while a < r.end {
+                let mut b = a + 1;
+                while b < r.end && keys[order[b]] == keys[order[a]] {
+                    b += 1;
                 }
+                if b - a > 1 {
+                    // If swapping the first with each other leaves `s` as
+                    // it is, every order of the run gives the same state.
+                    let fixed = order[a + 1..b].iter().all(|&other| {
+                        let mut p: Vec<usize> = (0..nodes).collect();
+                        p.swap(order[a], other);
+                        self.permute(sym, s, &p) == *s
+                    });
+                    if !fixed {
+                        runs.push(a..b);
+                    }
+                }
+                a = b;
             }
-            a = b;
         }
         let perm_of = |order: &[usize]| {
-            let mut perm = vec![0; n];
-            for (place, &ci) in order.iter().enumerate() {
-                perm[ci] = place;
+            let mut perm = vec![0; nodes];
+            for (place, &n) in order.iter().enumerate() {
+                perm[n] = place;
             }
             perm
         };
@@ -196,6 +270,18 @@ impl<M: LockModel> World<M> {
     }
 }
 
+/// `items` with the item at `i` moved to place `to(i)`, a permutation.
+fn moved<T>(items: Vec<T>, to: impl Fn(usize) -> usize) -> Vec<T> {
+    let mut places: Vec<Option<T>> = items.iter().map(|_| None).collect();
+    for (i, x) in items.into_iter().enumerate() {
+        places[to(i)] = Some(x);
+    }
+    places
+        .into_iter()
+        .map(|x| x.expect("a permutation"))
+        .collect()
+}
+
 /// Rearranges `v` into the next permutation in lexicographic order; at the
 /// last one, sorts it back ascending and returns false.
 fn next_permutation(v: &mut [usize]) -> bool {
@@ -221,24 +307,27 @@ fn next_permutation(v: &mut [usize]) -> bool {
 
 type Condition<M> = fn(&World<M>, &WorldState<M>) -> bool;
 
-/// The world quotiented by client symmetry: every state is its orbit's
+/// The world quotiented by its symmetry: every state is its orbit's
 /// representative. Only the breadth-first search uses it; what it finds is
 /// turned back into real paths by [`Canonical::realize`].
 pub struct Canonical<M: LockModel> {
     pub world: World<M>,
     sym: Symmetry<M>,
+    kinds: Interchangeable,
     conditions: Vec<Condition<M>>,
 }
 
 impl<M: LockModel> Canonical<M> {
-    /// `Err` gives the world back when its model declares no symmetry.
+    /// `Err` gives the world back when its model declares no symmetry, or
+    /// no two nodes of a kind it declares interchangeable exist.
     pub fn new(world: World<M>) -> Result<Canonical<M>, Box<World<M>>> {
-        match world.client_symmetry() {
-            Some(sym) => {
+        match world.symmetry() {
+            Some((sym, kinds)) => {
                 let conditions = world.properties().iter().map(|p| p.condition).collect();
                 Ok(Canonical {
                     world,
                     sym,
+                    kinds,
                     conditions,
                 })
             }
@@ -247,7 +336,7 @@ impl<M: LockModel> Canonical<M> {
     }
 
     pub fn representative(&self, s: &WorldState<M>) -> WorldState<M> {
-        self.world.representative(&self.sym, s)
+        self.world.representative(&self.sym, self.kinds, s)
     }
 
     /// A real path of the world whose states have, step by step, the
@@ -275,7 +364,9 @@ impl<M: LockModel> Canonical<M> {
                     let next = world.next_state(&state, a.clone())?;
                     (self.representative(&next) == *next_rep).then(|| (a.clone(), next))
                 })
-                .expect("a step of the quotient maps back to a real step: the model is not client-symmetric");
+                .expect(
+                    "a step of the quotient maps back to a real step: the model is not symmetric",
+                );
             actions_taken.push(action);
             states.push(next.clone());
             state = next;
