@@ -339,13 +339,18 @@ impl<M: LockModel> StateStore<WorldState<M>> for PackedStore<M> {
         put(out, id as u64);
 
         put(out, s.network.len() as u64);
+        // Both networks are sorted and mostly alike: walk them side by side.
+        let before: &[Envelope<M::Msg>] = parent.map_or(&[], |p| &p.network);
+        let mut j = 0;
         for env in &s.network {
-            // Both networks are sorted: most messages are the parent's.
-            let was = parent.and_then(|p| {
-                let at = p.network.binary_search(env).ok()?;
-                Some((&p.network[at], ids.network[at]))
-            });
-            put(out, part_id(&self.envelopes, env, was) as u64);
+            while j < before.len() && before[j] < *env {
+                j += 1;
+            }
+            let id = match before.get(j) {
+                Some(e) if e == env => ids.network[j],
+                _ => self.envelopes.id(env),
+            };
+            put(out, id as u64);
         }
         xxh3_128(out)
     }
