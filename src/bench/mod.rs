@@ -30,7 +30,7 @@ use stateright::{Model, Property};
 use crate::check::bfs::{self, SearchLimits, Stop};
 use crate::node::LockModel;
 use crate::scenario::Scenario;
-use crate::world::{World, WorldConfig};
+use crate::world::{PackedStore, World, WorldConfig};
 
 /// `bench/peer/lock.pml`, the SPIN model, as committed.
 pub const LOCK_PML: &str = include_str!("../../bench/peer/lock.pml");
@@ -182,22 +182,30 @@ pub fn measure(
     match target {
         Target::Peer => Ok(measure_model(
             &Exhaustive::new(peer::PeerLock::new(clients, horizon)),
+            &bfs::Plain,
             states_max,
             threads,
         )),
         Target::World => Ok(measure_model(
             &Exhaustive::new(world(clients, horizon)?),
+            &PackedStore::new(),
             states_max,
             threads,
         )),
     }
 }
 
-fn measure_model<M>(model: &M, states_max: Option<u64>, threads: usize) -> Measurement
+fn measure_model<M, St>(
+    model: &M,
+    store: &St,
+    states_max: Option<u64>,
+    threads: usize,
+) -> Measurement
 where
     M: Model + Sync,
     M::State: std::hash::Hash + Clone + Send + Sync,
     M::Action: Clone + Send,
+    St: bfs::StateStore<M::State>,
 {
     let limits = SearchLimits {
         states_max: states_max.unwrap_or(u64::MAX),
@@ -209,7 +217,7 @@ where
     let rss_before_kib = proc_status_kib("VmRSS");
     let cpu_before = process_cpu_seconds();
     let started = Instant::now();
-    let outcome = bfs::search(model, &limits, threads.max(1), &mut |_, _| {});
+    let outcome = bfs::search_with(model, store, &limits, threads.max(1), &mut |_, _| {});
     let wall_seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = process_cpu_seconds() - cpu_before;
     let peak_rss_kib = proc_status_kib("VmHWM");

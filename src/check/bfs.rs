@@ -12,6 +12,7 @@
 //! States are identified by a 128-bit fingerprint (XXH3-128), so a
 //! collision is not a practical concern; fingerprints never leave the process.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -169,22 +170,115 @@ struct Node {
     action_index: u32,
 }
 
-/// A state waiting to be expanded, or just generated.
-struct Pending<S> {
-    state: S,
-    fingerprint: u128,
-    /// Once merged, this state's node id; until then, its parent's.
-    node: u32,
+/// How a search holds the states of a level between generating and
+/// expanding them.
+///
+/// [`Plain`] keeps them as they are. A model whose states are large can
+/// keep them packed instead (the world does: `world::PackedStore`), which is
+/// what bounds the memory of a wide search: a level is held twice over at
+/// the end of its expansion, once as the frontier and once as the next.
+///
+/// A store also fingerprints the states it is offered, so a packed store
+/// can hash its packing. Whatever it hashes, two states must have the same
+/// fingerprint exactly when they are equal.
+pub trait StateStore<S: Clone>: Sync {
+    /// A run of states, in order.
+    type Level: Default + Send + Sync;
+    /// One worker's working space: the state it opened last and the state
+    /// it identified last, as far as the store needs them.
+    type Cursor: Default;
+
+    fn len(&self, level: &Self::Level) -> usize;
+
+    /// The state at `index`, to expand it; `cursor` remembers it as the
+    /// parent of the successors identified next.
+    fn open<'a>(
+        &self,
+        level: &'a Self::Level,
+        index: usize,
+        cursor: &mut Self::Cursor,
+    ) -> Cow<'a, S>;
+
+    /// The fingerprint of `state`: a successor of `parent`, the state last
+    /// opened with `cursor`, or an initial state.
+    fn identify(&self, state: &S, parent: Option<&S>, cursor: &mut Self::Cursor) -> u128;
+
+    /// Appends `state`, which must be the state last identified with
+    /// `cursor`.
+    fn push(&self, level: &mut Self::Level, state: S, cursor: &mut Self::Cursor);
+
+    /// Keeps the states for which `keep`, called once per state in order,
+    /// says so.
+    fn retain(&self, level: &mut Self::Level, keep: &mut dyn FnMut() -> bool);
+
+    /// Appends the states of `other`.
+    fn append(&self, level: &mut Self::Level, other: Self::Level);
+}
+
+/// Keeps states as they are.
+pub struct Plain;
+
+impl<S: Hash + Clone + Send + Sync> StateStore<S> for Plain {
+    type Level = Vec<S>;
+    type Cursor = ();
+
+    fn len(&self, level: &Vec<S>) -> usize {
+        level.len()
+    }
+    fn open<'a>(&self, level: &'a Vec<S>, index: usize, _: &mut ()) -> Cow<'a, S> {
+        Cow::Borrowed(&level[index])
+    }
+    fn identify(&self, state: &S, _: Option<&S>, _: &mut ()) -> u128 {
+        fingerprint(state)
+    }
+    fn push(&self, level: &mut Vec<S>, state: S, _: &mut ()) {
+        level.push(state);
+    }
+    fn retain(&self, level: &mut Vec<S>, keep: &mut dyn FnMut() -> bool) {
+        level.retain(|_| keep());
+    }
+    fn append(&self, level: &mut Vec<S>, mut other: Vec<S>) {
+        if level.is_empty() {
+            *level = other;
+        } else {
+            level.append(&mut other);
+        }
+    }
+}
+
+/// The states waiting to be expanded, and their node ids.
+struct Frontier<L> {
+    states: L,
+    nodes: Vec<u32>,
+}
+
+/// A successor a worker kept: everything the merge needs but the state.
+#[derive(Clone, Copy)]
+struct Found {
+    /// The fingerprint, as two halves so that this packs on 8 bytes.
+    fingerprint: [u64; 2],
+    parent: u32,
     /// The index of the action (in the parent's `actions()`) that led here.
     action_index: u32,
     /// Successors the worker generated just before this one and dropped as
     /// already seen, so that `transitions` counts them where they were.
-    skipped: u64,
+    skipped: u32,
+    /// Bit `i`: this state decides property `i` (a counterexample to an
+    /// `always`, an example of a `sometimes`); only properties undecided
+    /// when the level began are evaluated.
+    decides: u64,
+}
+
+impl Found {
+    fn fingerprint(&self) -> u128 {
+        (self.fingerprint[1] as u128) << 64 | self.fingerprint[0] as u128
+    }
 }
 
 /// One worker's new successors of a level, in frontier order.
-struct Batch<S> {
-    states: Vec<Pending<S>>,
+struct Batch<L> {
+    states: L,
+    found: Vec<Found>,
     /// Successors dropped after the last kept one.
     skipped_after: u64,
 }
@@ -193,16 +287,11 @@ struct Batch<S> {
 /// memory.
 const CHECK_EVERY: usize = 256;
 
-/// Searches `model` breadth first. `on_level(depth, unique_states)` is called
-/// after each level, for progress display.
-///
-/// Each level is expanded in parallel: a worker keeps a successor only if its
-/// fingerprint is neither in the visited set as it stood when the level began
-/// (shared, read only) nor among those the worker already produced in this
-/// level, so duplicates are dropped as they are generated rather than held
-/// until the merge. The merge then runs on one thread in frontier order, as
-/// if every successor had been kept: node ids, the first state to decide
-/// each property and the paths rebuilt are the same for any thread count.
+/// The most properties a search can decide (one bit each in [`Found`]).
+const PROPERTIES_MAX: usize = 64;
+
+/// Searches `model` breadth first, holding states as they are. `on_level(depth,
+/// unique_states)` is called after each level, for progress display.
 pub fn search<M>(
     model: &M,
     limits: &SearchLimits,
@@ -214,17 +303,50 @@ where
     M::State: Hash + Clone + Send + Sync,
     M::Action: Clone + Send,
 {
+    search_with(model, &Plain, limits, threads, on_level)
+}
+
+/// Searches `model` breadth first, holding the states between levels in
+/// `store`.
+///
+/// Each level is expanded in parallel: a worker keeps a successor only if its
+/// fingerprint is neither in the visited set as it stood when the level began
+/// (shared, read only) nor among those the worker already produced in this
+/// level, so duplicates are dropped as they are generated rather than held
+/// until the merge. The worker also evaluates the properties still undecided
+/// on what it keeps. The merge then runs on one thread in frontier order, as
+/// if every successor had been kept: node ids, the first state to decide
+/// each property and the paths rebuilt are the same for any thread count.
+pub fn search_with<M, St>(
+    model: &M,
+    store: &St,
+    limits: &SearchLimits,
+    threads: usize,
+    on_level: &mut dyn FnMut(u32, u64),
+) -> SearchOutcome<M>
+where
+    M: Model + Sync,
+    M::State: Hash + Clone + Send + Sync,
+    M::Action: Clone + Send,
+    St: StateStore<M::State>,
+{
     let started = Instant::now();
     let memory = Guard::new(limits.memory);
     let properties = model.properties();
+    assert!(
+        properties.len() <= PROPERTIES_MAX,
+        "a search decides at most {PROPERTIES_MAX} properties"
+    );
     let mut decided_at: Vec<Option<u32>> = vec![None; properties.len()];
     let mut nodes: Vec<Node> = Vec::new();
     let mut visited = Visited::default();
     let mut transitions = 0u64;
 
-    let check = |state: &M::State, node: u32, decided_at: &mut Vec<Option<u32>>| {
+    // The properties among `undecided` that `state` decides, as a bit set.
+    let decides = |state: &M::State, undecided: u64| -> u64 {
+        let mut bits = 0;
         for (i, p) in properties.iter().enumerate() {
-            if decided_at[i].is_some() {
+            if undecided & (1 << i) == 0 {
                 continue;
             }
             let holds = (p.condition)(model, state);
@@ -236,32 +358,45 @@ where
                 Expectation::Eventually => false,
             };
             if discovery {
-                decided_at[i] = Some(node);
+                bits |= 1 << i;
+            }
+        }
+        bits
+    };
+    let undecided = |d: &[Option<u32>]| -> u64 {
+        d.iter()
+            .enumerate()
+            .filter(|(_, d)| d.is_none())
+            .fold(0, |bits, (i, _)| bits | 1 << i)
+    };
+    let record = |bits: u64, node: u32, decided_at: &mut [Option<u32>]| {
+        for (i, d) in decided_at.iter_mut().enumerate() {
+            if bits & (1 << i) != 0 && d.is_none() {
+                *d = Some(node);
             }
         }
     };
-    let all_decided = |d: &Vec<Option<u32>>| d.iter().all(Option::is_some);
 
     let inits = model.init_states();
     let init_count = inits.len();
-    let mut frontier: Vec<Pending<M::State>> = Vec::new();
+    let mut frontier = Frontier {
+        states: St::Level::default(),
+        nodes: Vec::new(),
+    };
     let mut stop = None;
+    let mut cursor = St::Cursor::default();
     for (i, state) in inits.into_iter().enumerate() {
-        let fingerprint = fingerprint(&state);
+        let fingerprint = store.identify(&state, None, &mut cursor);
         if visited.insert(fingerprint) {
             let id = nodes.len() as u32;
             nodes.push(Node {
                 parent: ROOT,
                 action_index: i as u32,
             });
-            check(&state, id, &mut decided_at);
-            frontier.push(Pending {
-                state,
-                fingerprint,
-                node: id,
-                action_index: i as u32,
-                skipped: 0,
-            });
+            let bits = decides(&state, undecided(&decided_at));
+            record(bits, id, &mut decided_at);
+            store.push(&mut frontier.states, state, &mut cursor);
+            frontier.nodes.push(id);
             if nodes.len() as u64 >= limits.states_max {
                 stop = Some(Stop::Bound(Bound::States(limits.states_max)));
                 break;
@@ -276,17 +411,19 @@ where
             break stop;
         }
         on_level(depth, nodes.len() as u64);
-        if all_decided(&decided_at) {
+        if undecided(&decided_at) == 0 {
             break Stop::AllDecided;
         }
-        if frontier.is_empty() {
+        let width = frontier.nodes.len();
+        if width == 0 {
             break Stop::Exhausted;
         }
         if limits.depth_max == Some(depth) {
             let mut actions = Vec::new();
-            let open = frontier.iter().any(|p| {
+            let mut cursor = St::Cursor::default();
+            let open = (0..width).any(|i| {
                 actions.clear();
-                model.actions(&p.state, &mut actions);
+                model.actions(&store.open(&frontier.states, i, &mut cursor), &mut actions);
                 !actions.is_empty()
             });
             break if open {
@@ -300,13 +437,17 @@ where
         }
 
         let seen = &visited;
-        let expand = |chunk: &[Pending<M::State>]| -> Batch<M::State> {
+        let level = &frontier;
+        let undecided = undecided(&decided_at);
+        let expand = |range: std::ops::Range<usize>| -> Batch<St::Level> {
             let _worker = memory.worker();
-            let mut states = Vec::new();
+            let mut states = St::Level::default();
+            let mut found = Vec::new();
             let mut mine = Visited::default();
-            let mut skipped = 0u64;
+            let mut skipped = 0u32;
             let mut actions = Vec::new();
-            for (n, pending) in chunk.iter().enumerate() {
+            let mut cursor = St::Cursor::default();
+            for (n, i) in range.enumerate() {
                 if n % CHECK_EVERY == 0 {
                     if started.elapsed() > limits.time_max {
                         timed_out.store(true, Ordering::Relaxed);
@@ -318,39 +459,45 @@ where
                 if timed_out.load(Ordering::Relaxed) || memory.reached().is_some() {
                     break;
                 }
+                let state = store.open(&level.states, i, &mut cursor);
                 actions.clear();
-                model.actions(&pending.state, &mut actions);
+                model.actions(&state, &mut actions);
                 for (ai, action) in actions.iter().enumerate() {
-                    if let Some(next) = model.next_state(&pending.state, action.clone()) {
-                        let fingerprint = fingerprint(&next);
+                    if let Some(next) = model.next_state(&state, action.clone()) {
+                        let fingerprint = store.identify(&next, Some(&state), &mut cursor);
                         if seen.contains(&fingerprint) || !mine.insert(fingerprint) {
                             skipped += 1;
                             continue;
                         }
-                        states.push(Pending {
-                            state: next,
-                            fingerprint,
-                            node: pending.node,
+                        found.push(Found {
+                            fingerprint: [fingerprint as u64, (fingerprint >> 64) as u64],
+                            parent: level.nodes[i],
                             action_index: ai as u32,
                             skipped,
+                            decides: decides(&next, undecided),
                         });
+                        store.push(&mut states, next, &mut cursor);
                         skipped = 0;
                     }
                 }
             }
             Batch {
                 states,
-                skipped_after: skipped,
+                found,
+                skipped_after: skipped as u64,
             }
         };
-        let mut batches: Vec<Batch<M::State>> = if threads <= 1 || frontier.len() < 64 {
-            vec![expand(&frontier)]
+        let mut batches: Vec<Batch<St::Level>> = if threads <= 1 || width < 64 {
+            vec![expand(0..width)]
         } else {
-            let chunk = frontier.len().div_ceil(threads);
+            let chunk = width.div_ceil(threads);
             std::thread::scope(|scope| {
-                let handles: Vec<_> = frontier
-                    .chunks(chunk)
-                    .map(|c| scope.spawn(|| expand(c)))
+                let handles: Vec<_> = (0..width)
+                    .step_by(chunk)
+                    .map(|start| {
+                        let expand = &expand;
+                        scope.spawn(move || expand(start..(start + chunk).min(width)))
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -368,22 +515,28 @@ where
 
         // The merge: in frontier order, keep what no earlier worker produced
         // (a worker's batch holds no duplicate of its own), and number it.
+        let mut next = Frontier {
+            states: St::Level::default(),
+            nodes: Vec::new(),
+        };
         for batch in &mut batches {
-            batch.states.retain_mut(|succ| {
+            let mut found = batch.found.iter();
+            store.retain(&mut batch.states, &mut || {
+                let succ = found.next().expect("one record per state");
                 if stop.is_some() {
                     return false;
                 }
-                transitions += succ.skipped + 1;
-                if !visited.insert(succ.fingerprint) {
+                transitions += succ.skipped as u64 + 1;
+                if !visited.insert(succ.fingerprint()) {
                     return false;
                 }
                 let id = nodes.len() as u32;
                 nodes.push(Node {
-                    parent: succ.node,
+                    parent: succ.parent,
                     action_index: succ.action_index,
                 });
-                check(&succ.state, id, &mut decided_at);
-                succ.node = id;
+                record(succ.decides, id, &mut decided_at);
+                next.nodes.push(id);
                 if nodes.len() as u64 >= limits.states_max {
                     stop = Some(Stop::Bound(Bound::States(limits.states_max)));
                 }
@@ -392,17 +545,13 @@ where
             if stop.is_none() {
                 transitions += batch.skipped_after;
             }
+            batch.found = Vec::new();
         }
-        frontier = if batches.len() == 1 {
-            batches.pop().expect("one batch").states
-        } else {
-            let mut next = Vec::with_capacity(batches.iter().map(|b| b.states.len()).sum());
-            for batch in batches {
-                next.extend(batch.states);
-            }
-            next
-        };
-        if !frontier.is_empty() {
+        for batch in batches {
+            store.append(&mut next.states, batch.states);
+        }
+        frontier = next;
+        if !frontier.nodes.is_empty() {
             depth += 1;
         }
     };

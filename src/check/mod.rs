@@ -18,7 +18,9 @@ use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::{ExpectedVerdict, Scenario};
 use crate::trace::{self, TraceFile};
-use crate::world::{Canonical, Diagram, World, WorldConfig, describe_action, step_view};
+use crate::world::{
+    Canonical, Diagram, PackedStore, World, WorldConfig, describe_action, step_view,
+};
 use bfs::{Bound, SearchLimits, Stop};
 
 /// How to run one check.
@@ -501,7 +503,14 @@ pub fn search<M: LockModel>(
     let world = if options.symmetry {
         match Canonical::new(world) {
             Ok(canonical) => {
-                let o = bfs::search(&canonical, &options.limits, options.threads, on_level);
+                let store = PackedStore::new();
+                let o = bfs::search_with(
+                    &canonical,
+                    &store,
+                    &options.limits,
+                    options.threads,
+                    on_level,
+                );
                 let discoveries = o
                     .discoveries
                     .iter()
@@ -522,7 +531,8 @@ pub fn search<M: LockModel>(
     } else {
         world
     };
-    let outcome = bfs::search(&world, &options.limits, options.threads, on_level);
+    let store = PackedStore::new();
+    let outcome = bfs::search_with(&world, &store, &options.limits, options.threads, on_level);
     (world, outcome, false)
 }
 

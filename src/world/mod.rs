@@ -17,12 +17,14 @@
 
 mod describe;
 mod diagram;
+mod packed;
 mod state;
 mod svg;
 mod symmetry;
 
 pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
 pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
+pub use packed::PackedStore;
 pub use state::*;
 pub use symmetry::Canonical;
 
