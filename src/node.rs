@@ -282,8 +282,9 @@ impl Ctx {
         NodeId(0)
     }
 
-    /// This client's position among the clients, from 0. Useful to derive
-    /// unique values such as lock tokens. Meaningless on a server.
+    /// This client's position among the clients, from 0. Meaningless on a
+    /// server. Symmetry does not rename a value derived from it: a model
+    /// that declares client symmetry names a client by its `id` instead.
     pub fn client_index(&self) -> usize {
         self.id.index().saturating_sub(self.server_count)
     }
