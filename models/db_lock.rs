@@ -208,8 +208,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Value};
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A row's primary key.

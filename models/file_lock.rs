@@ -156,9 +156,9 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
+use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::rename_nothing;
-use crate::node::LockParams;
 
 /// The lock file, if it exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

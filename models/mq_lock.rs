@@ -194,8 +194,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// Which way of using the queue as a lock.

@@ -150,8 +150,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
-use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, Symmetry, Variant};
 use crate::node::LockParams;
+use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, Symmetry, Variant};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const MASTERS: Param = Param {

@@ -168,10 +168,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
+use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
 };
-use crate::node::LockParams;
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A session: the client that opened it and which of that client's sessions
