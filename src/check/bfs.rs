@@ -460,10 +460,10 @@ where
                     break;
                 }
                 let state = store.open(&level.states, i, &mut cursor);
-                actions.clear();
                 model.actions(&state, &mut actions);
-                for (ai, action) in actions.iter().enumerate() {
-                    if let Some(next) = model.next_state(&state, action.clone()) {
+                // Each action is used once: handed over, not cloned.
+                for (ai, action) in actions.drain(..).enumerate() {
+                    if let Some(next) = model.next_state(&state, action) {
                         let fingerprint = store.identify(&next, Some(&state), &mut cursor);
                         if seen.contains(&fingerprint) || !mine.insert(fingerprint) {
                             skipped += 1;
