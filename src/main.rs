@@ -22,7 +22,7 @@ static GLOBAL: check::memory::Counting<Mimalloc> = check::memory::Counting(Mimal
 /// mimalloc, asked for plain blocks whenever the alignment allows. The
 /// `mimalloc` crate asks for aligned blocks every time, and mimalloc's
 /// aligned path falls back to a slow generic one whenever the size class has
-/// no free block at hand (an eighth of the search's instructions went
+/// no free block at hand (12% of a world search's instructions went
 /// there).
 struct Mimalloc;
 

@@ -104,7 +104,7 @@ fn a_search_cut_short_is_inconclusive_with_exit_3() {
 
 #[test]
 fn a_search_that_reaches_the_memory_limit_is_inconclusive_with_exit_3() {
-    // Some 650 MB at its peak: 40 MB is reached early in the search.
+    // Some 190 MB at its peak: 40 MB is reached early in the search.
     let o = lockcheck(&[
         "check",
         "--model",

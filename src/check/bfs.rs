@@ -9,8 +9,9 @@
 //! decides a property is therefore at the smallest depth, the same on every
 //! run and for any thread count, and a discovery is never replaced.
 //!
-//! States are identified by a 128-bit fingerprint (XXH3-128), so a
-//! collision is not a practical concern; fingerprints never leave the process.
+//! States are identified by a 128-bit fingerprint (XXH3-128 of the state, or
+//! of its packing when the [`StateStore`] packs states), so a collision is not
+//! a practical concern; fingerprints never leave the process.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -266,7 +267,7 @@ struct Found {
     /// Bit `i`: this state decides property `i` (a counterexample to an
     /// `always`, an example of a `sometimes`); only properties undecided
     /// when the level began are evaluated.
-    decides: u64,
+    decides: u32,
 }
 
 impl Found {
@@ -288,7 +289,7 @@ struct Batch<L> {
 const CHECK_EVERY: usize = 256;
 
 /// The most properties a search can decide (one bit each in [`Found`]).
-const PROPERTIES_MAX: usize = 64;
+const PROPERTIES_MAX: usize = 32;
 
 /// Searches `model` breadth first, holding states as they are. `on_level(depth,
 /// unique_states)` is called after each level, for progress display.
@@ -343,7 +344,7 @@ where
     let mut transitions = 0u64;
 
     // The properties among `undecided` that `state` decides, as a bit set.
-    let decides = |state: &M::State, undecided: u64| -> u64 {
+    let decides = |state: &M::State, undecided: u32| -> u32 {
         let mut bits = 0;
         for (i, p) in properties.iter().enumerate() {
             if undecided & (1 << i) == 0 {
@@ -363,13 +364,13 @@ where
         }
         bits
     };
-    let undecided = |d: &[Option<u32>]| -> u64 {
+    let undecided = |d: &[Option<u32>]| -> u32 {
         d.iter()
             .enumerate()
             .filter(|(_, d)| d.is_none())
             .fold(0, |bits, (i, _)| bits | 1 << i)
     };
-    let record = |bits: u64, node: u32, decided_at: &mut [Option<u32>]| {
+    let record = |bits: u32, node: u32, decided_at: &mut [Option<u32>]| {
         for (i, d) in decided_at.iter_mut().enumerate() {
             if bits & (1 << i) != 0 && d.is_none() {
                 *d = Some(node);
@@ -460,10 +461,10 @@ where
                     break;
                 }
                 let state = store.open(&level.states, i, &mut cursor);
-                actions.clear();
                 model.actions(&state, &mut actions);
-                for (ai, action) in actions.iter().enumerate() {
-                    if let Some(next) = model.next_state(&state, action.clone()) {
+                // Each action is used once: handed over, not cloned.
+                for (ai, action) in actions.drain(..).enumerate() {
+                    if let Some(next) = model.next_state(&state, action) {
                         let fingerprint = store.identify(&next, Some(&state), &mut cursor);
                         if seen.contains(&fingerprint) || !mine.insert(fingerprint) {
                             skipped += 1;

@@ -178,20 +178,23 @@ impl<M: LockModel> World<M> {
             .is_some_and(|max| env.sent_at + max <= s.now)
     }
 
-    fn due_timers(&self, s: &WorldState<M>, node: NodeId) -> Vec<M::Timer> {
-        if !self.status(s, node).is_up() {
-            return Vec::new();
-        }
+    /// The timers of `node` that are due, in the order it keeps them.
+    fn due_timers<'a>(
+        &self,
+        s: &'a WorldState<M>,
+        node: NodeId,
+    ) -> impl Iterator<Item = &'a M::Timer> + use<'a, M> {
+        let up = self.status(s, node).is_up();
         let local = s.clocks[node.index()].read(s.now);
-        let timers = match self.client_index(node) {
-            Some(ci) => &s.clients[ci].timers,
-            None => &s.servers[node.index()].timers,
+        let timers: &[(M::Timer, i64)] = match (up, self.client_index(node)) {
+            (false, _) => &[],
+            (true, Some(ci)) => &s.clients[ci].timers,
+            (true, None) => &s.servers[node.index()].timers,
         };
         timers
             .iter()
-            .filter(|(_, deadline)| local >= *deadline)
-            .map(|(t, _)| t.clone())
-            .collect()
+            .filter(move |(_, deadline)| local >= *deadline)
+            .map(|(t, _)| t)
     }
 
     fn can_tick(&self, s: &WorldState<M>) -> bool {
@@ -204,7 +207,9 @@ impl<M: LockModel> World<M> {
         {
             return false;
         }
-        if (0..self.service_node_count()).any(|n| !self.due_timers(s, NodeId(n as u8)).is_empty()) {
+        if (0..self.service_node_count())
+            .any(|n| self.due_timers(s, NodeId(n as u8)).next().is_some())
+        {
             return false;
         }
         let pause_ticks_max = self.cfg.faults.pause.as_ref().map_or(0, |p| p.ticks_max);
@@ -233,15 +238,19 @@ impl<M: LockModel> World<M> {
     }
 
     /// Puts messages on the wire, losing those whose destination is down or
-    /// cut off.
-    fn flush(&self, s: &mut WorldState<M>, envs: Vec<Env<M>>) {
-        for env in envs {
-            if self.status(s, env.dst).is_crashed() || self.cut(s, env.src, env.dst) {
-                continue;
-            }
-            let at = s.network.partition_point(|e| e <= &env);
-            s.network.insert(at, env);
+    /// cut off; leaves `envs` empty.
+    fn flush(&self, s: &mut WorldState<M>, envs: &mut Vec<Env<M>>) {
+        for env in envs.drain(..) {
+            self.put_on_wire(s, env);
         }
+    }
+
+    fn put_on_wire(&self, s: &mut WorldState<M>, env: Env<M>) {
+        if self.status(s, env.dst).is_crashed() || self.cut(s, env.src, env.dst) {
+            return;
+        }
+        let at = s.network.partition_point(|e| e <= &env);
+        s.network.insert(at, env);
     }
 
     fn remove_envelope(s: &mut WorldState<M>, env: &Env<M>) -> bool {
@@ -278,21 +287,22 @@ impl<M: LockModel> World<M> {
         }
     }
 
-    /// Runs a handler on server `si` and applies its commands; returns what it sent.
+    /// Runs a handler on server `si` and applies its commands; appends what
+    /// it sent to `sent`.
     fn server_call(
         &self,
         s: &mut WorldState<M>,
         si: usize,
         call: impl FnOnce(&M, &Ctx, &mut M::Server, &mut Out<M>),
-    ) -> Vec<Env<M>> {
+        sent: &mut Vec<Env<M>>,
+    ) {
         let node = NodeId(si as u8);
         let ctx = self.ctx(s, node);
         let mut out = Out::default();
         let Some(state) = s.servers[si].state.as_mut() else {
-            return Vec::new();
+            return;
         };
         call(&self.model, &ctx, state, &mut out);
-        let mut sent = Vec::new();
         for command in out.commands {
             match command {
                 Command::Send(dst, msg) => {
@@ -305,20 +315,26 @@ impl<M: LockModel> World<M> {
                 Command::Acquired(_) | Command::Released | Command::Lost => {}
             }
         }
-        sent
     }
 
     /// Runs a handler on client `ci`, applies its commands, and drives the
-    /// workload through whatever they start; returns what was sent.
-    fn client_call(&self, s: &mut WorldState<M>, ci: usize, first: ClientCall<M>) -> Vec<Env<M>> {
+    /// workload through whatever they start; appends what was sent to `sent`.
+    fn client_call(
+        &self,
+        s: &mut WorldState<M>,
+        ci: usize,
+        first: ClientCall<M>,
+        sent: &mut Vec<Env<M>>,
+    ) {
         let node = self.client_id(ci);
-        let mut sent = Vec::new();
-        let mut queue = vec![first];
-        while let Some(call) = queue.pop() {
+        // Calls still to run, the next last; most handlers start none.
+        let mut queue = Vec::new();
+        let mut next = Some(first);
+        while let Some(call) = next.take().or_else(|| queue.pop()) {
             let ctx = self.ctx(s, node);
             let mut out = Out::default();
             let Some(proto) = s.clients[ci].proto.as_mut() else {
-                return sent;
+                return;
             };
             match call {
                 ClientCall::Acquire => self.model.client_acquire(&ctx, proto, &mut out),
@@ -386,7 +402,6 @@ impl<M: LockModel> World<M> {
             follow_ups.reverse();
             queue.extend(follow_ups);
         }
-        sent
     }
 
     /// The client's workload receives a reply from the resource.
@@ -395,7 +410,8 @@ impl<M: LockModel> World<M> {
         s: &mut WorldState<M>,
         ci: usize,
         reply: ResourceMsg,
-    ) -> Vec<Env<M>> {
+        sent: &mut Vec<Env<M>>,
+    ) {
         let node = self.client_id(ci);
         let work = &s.clients[ci].work;
         match reply {
@@ -411,17 +427,17 @@ impl<M: LockModel> World<M> {
                     epoch,
                 };
                 s.clients[ci].work.phase = Phase::Writing;
-                vec![self.envelope(s, node, self.resource_id(), Payload::Resource(write))]
+                sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
             }
             ResourceMsg::WriteOk { epoch }
                 if epoch == work.epoch && work.phase == Phase::Writing =>
             {
-                self.begin_release(s, ci)
+                self.begin_release(s, ci, sent)
             }
             ResourceMsg::Rejected { epoch }
                 if epoch == work.epoch && matches!(work.phase, Phase::Reading | Phase::Writing) =>
             {
-                self.begin_release(s, ci)
+                self.begin_release(s, ci, sent)
             }
             // Optimistic concurrency: someone wrote since the read; read again.
             ResourceMsg::Conflict { epoch }
@@ -432,23 +448,29 @@ impl<M: LockModel> World<M> {
                     epoch,
                 };
                 s.clients[ci].work.phase = Phase::Reading;
-                vec![self.envelope(s, node, self.resource_id(), Payload::Resource(read))]
+                sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(read)))
             }
             // A reply for a section this client has abandoned.
-            _ => Vec::new(),
+            _ => {}
         }
     }
 
-    fn begin_release(&self, s: &mut WorldState<M>, ci: usize) -> Vec<Env<M>> {
+    fn begin_release(&self, s: &mut WorldState<M>, ci: usize, sent: &mut Vec<Env<M>>) {
         let work = &mut s.clients[ci].work;
         work.holds = false;
         work.token = None;
         work.phase = Phase::Releasing;
-        self.client_call(s, ci, ClientCall::Release)
+        self.client_call(s, ci, ClientCall::Release, sent)
     }
 
     /// The resource server handles one operation and answers.
-    fn resource_on_msg(&self, s: &mut WorldState<M>, src: NodeId, msg: ResourceMsg) -> Vec<Env<M>> {
+    fn resource_on_msg(
+        &self,
+        s: &mut WorldState<M>,
+        src: NodeId,
+        msg: ResourceMsg,
+        sent: &mut Vec<Env<M>>,
+    ) {
         let r = &mut s.resource;
         let fenced_out = |token: Option<u64>, highest: u64| token.is_some_and(|t| t < highest);
         let reply = match msg {
@@ -494,43 +516,44 @@ impl<M: LockModel> World<M> {
                 }
             }
             // Replies never travel to the resource.
-            _ => return Vec::new(),
+            _ => return,
         };
-        vec![self.envelope(s, self.resource_id(), src, Payload::Resource(reply))]
+        sent.push(self.envelope(s, self.resource_id(), src, Payload::Resource(reply)))
     }
 
-    /// Delivers one message to its destination; returns what the handler sent.
-    fn deliver(&self, s: &mut WorldState<M>, env: Env<M>) -> Vec<Env<M>> {
+    /// Delivers one message to its destination; appends what the handler
+    /// sent to `sent`.
+    fn deliver(&self, s: &mut WorldState<M>, env: Env<M>, sent: &mut Vec<Env<M>>) {
         let dst = env.dst;
         match (env.payload, self.client_index(dst)) {
             (Payload::Lock(msg), Some(ci)) => {
-                self.client_call(s, ci, ClientCall::Msg(env.src, msg))
+                self.client_call(s, ci, ClientCall::Msg(env.src, msg), sent)
             }
-            (Payload::Lock(msg), None) if dst.index() < self.server_count() => {
-                self.server_call(s, dst.index(), |m, ctx, st, out| {
-                    m.server_on_msg(ctx, st, env.src, msg, out)
-                })
-            }
-            (Payload::Resource(msg), Some(ci)) => self.client_on_resource(s, ci, msg),
+            (Payload::Lock(msg), None) if dst.index() < self.server_count() => self.server_call(
+                s,
+                dst.index(),
+                |m, ctx, st, out| m.server_on_msg(ctx, st, env.src, msg, out),
+                sent,
+            ),
+            (Payload::Resource(msg), Some(ci)) => self.client_on_resource(s, ci, msg, sent),
             (Payload::Resource(msg), None) if dst == self.resource_id() => {
-                self.resource_on_msg(s, env.src, msg)
+                self.resource_on_msg(s, env.src, msg, sent)
             }
             // Misaddressed traffic (a model sent a lock message to the
             // resource, or to a node that does not exist) is lost.
-            _ => Vec::new(),
+            _ => {}
         }
     }
 
-    fn start_client(&self, s: &mut WorldState<M>, ci: usize) -> Vec<Env<M>> {
+    fn start_client(&self, s: &mut WorldState<M>, ci: usize, sent: &mut Vec<Env<M>>) {
         let ctx = self.ctx(s, self.client_id(ci));
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
         s.clients[ci].status = Status::Up;
         if s.clients[ci].work.rounds_done < self.cfg.rounds {
             s.clients[ci].work.phase = Phase::Acquiring;
-            self.client_call(s, ci, ClientCall::Acquire)
+            self.client_call(s, ci, ClientCall::Acquire, sent)
         } else {
             s.clients[ci].work.phase = Phase::Done;
-            Vec::new()
         }
     }
 
@@ -617,9 +640,10 @@ impl<M: LockModel> World<M> {
         for si in 0..self.server_count() {
             self.start_server(&mut s, si);
         }
+        let mut sent = Vec::new();
         for ci in 0..self.cfg.clients {
-            let sent = self.start_client(&mut s, ci);
-            self.flush(&mut s, sent);
+            self.start_client(&mut s, ci, &mut sent);
+            self.flush(&mut s, &mut sent);
         }
         s
     }
@@ -673,7 +697,10 @@ impl<M: LockModel> Model for World<M> {
         for n in 0..self.service_node_count() {
             let node = NodeId(n as u8);
             for timer in self.due_timers(s, node) {
-                actions.push(Action::Fire { node, timer });
+                actions.push(Action::Fire {
+                    node,
+                    timer: timer.clone(),
+                });
             }
         }
         if self.can_tick(s) {
@@ -693,25 +720,32 @@ impl<M: LockModel> Model for World<M> {
                 let requester = env.src;
                 let atomic = self.cfg.network.mode == NetworkMode::Atomic
                     && self.client_index(env.dst).is_none();
-                let sent = self.deliver(&mut s, env);
+                let mut sent = Vec::new();
+                self.deliver(&mut s, env, &mut sent);
                 if atomic {
-                    // The call and its answer in one step.
-                    let (replies, others): (Vec<_>, Vec<_>) =
-                        sent.into_iter().partition(|e| e.dst == requester);
-                    self.flush(&mut s, others);
+                    // The call and its answer in one step: what the call
+                    // sends elsewhere goes on the wire first.
+                    let mut replies = Vec::new();
+                    for e in sent.drain(..) {
+                        if e.dst == requester {
+                            replies.push(e);
+                        } else {
+                            self.put_on_wire(&mut s, e);
+                        }
+                    }
                     for reply in replies {
                         if self.status(&s, requester).is_up() && !self.cut(&s, reply.src, requester)
                         {
-                            let more = self.deliver(&mut s, reply);
-                            self.flush(&mut s, more);
+                            self.deliver(&mut s, reply, &mut sent);
+                            self.flush(&mut s, &mut sent);
                         } else {
                             // A paused requester gets it later; a crashed or
                             // cut-off one loses it.
-                            self.flush(&mut s, vec![reply]);
+                            self.put_on_wire(&mut s, reply);
                         }
                     }
                 } else {
-                    self.flush(&mut s, sent);
+                    self.flush(&mut s, &mut sent);
                 }
             }
             Action::Drop(env) => {
@@ -727,13 +761,17 @@ impl<M: LockModel> Model for World<M> {
             }
             Action::Fire { node, timer } => {
                 self.timers_mut(&mut s, node).retain(|(t, _)| *t != timer);
-                let sent = match self.client_index(node) {
-                    Some(ci) => self.client_call(&mut s, ci, ClientCall::Timer(timer)),
-                    None => self.server_call(&mut s, node.index(), |m, ctx, st, out| {
-                        m.server_on_timer(ctx, st, timer, out)
-                    }),
+                let mut sent = Vec::new();
+                match self.client_index(node) {
+                    Some(ci) => self.client_call(&mut s, ci, ClientCall::Timer(timer), &mut sent),
+                    None => self.server_call(
+                        &mut s,
+                        node.index(),
+                        |m, ctx, st, out| m.server_on_timer(ctx, st, timer, out),
+                        &mut sent,
+                    ),
                 };
-                self.flush(&mut s, sent);
+                self.flush(&mut s, &mut sent);
             }
             Action::Crash(node) => {
                 self.crash(&mut s, node);
@@ -741,8 +779,9 @@ impl<M: LockModel> Model for World<M> {
             }
             Action::Restart(node) => match self.client_index(node) {
                 Some(ci) => {
-                    let sent = self.start_client(&mut s, ci);
-                    self.flush(&mut s, sent);
+                    let mut sent = Vec::new();
+                    self.start_client(&mut s, ci, &mut sent);
+                    self.flush(&mut s, &mut sent);
                 }
                 None => self.start_server(&mut s, node.index()),
             },
