@@ -3,7 +3,7 @@
 //! To add an algorithm: write `models/<name>.rs` implementing
 //! [`LockModel`](crate::node::LockModel) (its module doc cites the source and
 //! states the weaknesses you expect), declare it below, and add one line to
-//! [`all`]. Its expected verdicts go beside it, in
+//! [`each`]. Its expected verdicts go beside it, in
 //! `models/<name>.expect.json` (see [`crate::expectations`]). Nothing in
 //! `src/` changes.
 
@@ -20,19 +20,38 @@ pub mod redis_setnx;
 pub mod redlock;
 pub mod zk_lock;
 
-use std::path::Path;
-
-use crate::check::simulate::{self, SimOptions, SimReport};
-use crate::check::{self, CheckOptions, CheckReport};
 use crate::node::{LockModel, Param};
-use crate::scenario::Scenario;
-use crate::trace::export::{self, ExportFormat};
-use crate::trace::replay::{self, ReplayReport};
-use crate::trace::{TraceError, TraceFile};
+
+/// Something to do with every model type: [`each`] calls it once per type,
+/// so that code above the models (the checker, the command line) can
+/// instantiate itself for each of them without the models knowing it.
+pub trait EachModel {
+    fn model<M: LockModel>(&mut self);
+}
+
+/// Every model type, in the order `lockcheck list` shows their variants.
+/// This is the registry: one line per model type.
+pub fn each(visitor: &mut impl EachModel) {
+    visitor.model::<redis_setnx::RedisSetnx>();
+    visitor.model::<redis_set_px::RedisSetPx>();
+    visitor.model::<redis_py_lock::RedisPyLock>();
+    visitor.model::<optimistic::Optimistic>();
+    visitor.model::<file_lock::FileLockPlain>();
+    visitor.model::<file_lock::FileLockStaleBreak>();
+    visitor.model::<db_lock::DbLockSeed>();
+    visitor.model::<db_lock::DbLockUnique>();
+    visitor.model::<db_lock::DbLockExpiring>();
+    visitor.model::<mq_lock::MqAutoAck>();
+    visitor.model::<mq_lock::MqVisibilityTimeout>();
+    visitor.model::<mq_lock::MqMessageTtl>();
+    visitor.model::<redlock::Redlock>();
+    visitor.model::<redis_failover::RedisFailover>();
+    visitor.model::<zk_lock::ZkLock>();
+}
 
 /// One model id as users see it.
-#[derive(Clone, Copy)]
-pub struct ModelEntry {
+#[derive(Clone, Copy, Debug)]
+pub struct ModelInfo {
     pub id: &'static str,
     /// The file that defines it, `models/<module>.rs`; its expectations are
     /// in `models/<module>.expect.json`.
@@ -40,87 +59,47 @@ pub struct ModelEntry {
     pub summary: &'static str,
     /// The scenario parameters it reads.
     pub params: &'static [Param],
-    /// Checks this model under a scenario.
-    pub check: fn(&str, &Scenario, &Path, &CheckOptions) -> Result<CheckReport, String>,
-    /// Runs a seeded random simulation of this model under a scenario.
-    pub simulate: fn(&str, &Scenario, &Path, &SimOptions) -> Result<SimReport, String>,
-    /// Replays a trace of this model.
-    pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
-    /// Serves stateright's Explorer for this model (blocks).
-    pub explore: fn(&str, &Scenario, &str) -> Result<(), String>,
-    /// The Explorer's action-index path (`0/3/1`) of a trace of this model.
-    pub explorer_path: fn(&TraceFile) -> Result<String, TraceError>,
-    /// Exports a trace of this model for other tools.
-    pub export: fn(&Path, &TraceFile, ExportFormat) -> Result<String, TraceError>,
 }
 
-impl ModelEntry {
-    pub fn run(
-        &self,
-        scenario: &Scenario,
-        scenario_file: &Path,
-        options: &CheckOptions,
-    ) -> Result<CheckReport, String> {
-        (self.check)(self.id, scenario, scenario_file, options)
-    }
-}
-
-fn variants<M: LockModel>(registry: &mut Vec<ModelEntry>) {
-    // `lockcheck::models::<module>::<Type>`.
-    let module = std::any::type_name::<M>()
+/// The module that defines model type `M`: `lockcheck::models::<module>::<Type>`.
+pub fn module_of<M: LockModel>() -> &'static str {
+    std::any::type_name::<M>()
         .rsplit("::")
         .nth(1)
-        .expect("a model type is defined in a module");
-    registry.extend(M::VARIANTS.iter().map(|v| ModelEntry {
+        .expect("a model type is defined in a module")
+}
+
+/// The variants of model type `M`, as users see them.
+pub fn infos_of<M: LockModel>() -> impl Iterator<Item = ModelInfo> {
+    M::VARIANTS.iter().map(|v| ModelInfo {
         id: v.id,
-        module,
+        module: module_of::<M>(),
         summary: v.summary,
         params: M::PARAMS,
-        check: check::run::<M>,
-        simulate: simulate::run::<M>,
-        replay: replay::run::<M>,
-        export: export::run::<M>,
-        explore: check::explore::<M>,
-        explorer_path: replay::explorer_path::<M>,
-    }));
-}
-
-/// Every model, in the order `lockcheck list` shows them.
-pub fn all() -> Vec<ModelEntry> {
-    let mut registry = Vec::new();
-    variants::<redis_setnx::RedisSetnx>(&mut registry);
-    variants::<redis_set_px::RedisSetPx>(&mut registry);
-    variants::<redis_py_lock::RedisPyLock>(&mut registry);
-    variants::<optimistic::Optimistic>(&mut registry);
-    variants::<file_lock::FileLockPlain>(&mut registry);
-    variants::<file_lock::FileLockStaleBreak>(&mut registry);
-    variants::<db_lock::DbLockSeed>(&mut registry);
-    variants::<db_lock::DbLockUnique>(&mut registry);
-    variants::<db_lock::DbLockExpiring>(&mut registry);
-    variants::<mq_lock::MqAutoAck>(&mut registry);
-    variants::<mq_lock::MqVisibilityTimeout>(&mut registry);
-    variants::<mq_lock::MqMessageTtl>(&mut registry);
-    variants::<redlock::Redlock>(&mut registry);
-    variants::<redis_failover::RedisFailover>(&mut registry);
-    variants::<zk_lock::ZkLock>(&mut registry);
-    registry
-}
-
-pub fn find(id: &str) -> Option<ModelEntry> {
-    all().into_iter().find(|m| m.id == id)
-}
-
-/// [`find`], or the error every command gives for an unknown id.
-pub fn lookup(id: &str) -> Result<ModelEntry, String> {
-    find(id).ok_or_else(|| {
-        let known: Vec<&str> = all().iter().map(|m| m.id).collect();
-        format!("unknown model `{id}`; known models: {}", known.join(", "))
     })
+}
+
+/// Every model id, in the order `lockcheck list` shows them.
+pub fn catalog() -> Vec<ModelInfo> {
+    struct Collect(Vec<ModelInfo>);
+    impl EachModel for Collect {
+        fn model<M: LockModel>(&mut self) {
+            self.0.extend(infos_of::<M>());
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    each(&mut collect);
+    collect.0
+}
+
+/// The model with id `id`.
+pub fn info(id: &str) -> Option<ModelInfo> {
+    catalog().into_iter().find(|m| m.id == id)
 }
 
 /// Every parameter name some model declares, sorted, without repeats.
 pub fn param_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = all()
+    let mut names: Vec<&'static str> = catalog()
         .iter()
         .flat_map(|m| m.params.iter().map(|p| p.name))
         .collect();

@@ -18,11 +18,63 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::fmt;
+
 use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
 
 use crate::properties::PropertyName;
-use crate::scenario::{ExpectedVerdict, ModelId, Scenario, ScenarioError, describe_json_error};
+use crate::scenario::{Scenario, ScenarioError, describe_json_error};
+
+/// A verdict a model is expected to give under a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedVerdict {
+    Holds,
+    Violated,
+    /// The search cannot decide it within the scenario's limits. Such a cell
+    /// is shown as `?` with what the seeded simulation found, never as `ok`;
+    /// once the search decides it, `compare --check` reports the difference
+    /// so the expectation is updated.
+    Inconclusive,
+}
+
+impl fmt::Display for ExpectedVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExpectedVerdict::Holds => "holds",
+            ExpectedVerdict::Violated => "violated",
+            ExpectedVerdict::Inconclusive => "inconclusive",
+        })
+    }
+}
+
+/// A registered model id, checked against the registry while parsing so that a
+/// typo is reported at its line and column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ModelId(pub String);
+
+impl<'de> Deserialize<'de> for ModelId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        if crate::models::info(&id).is_some() {
+            Ok(ModelId(id))
+        } else {
+            let known: Vec<&str> = crate::models::catalog().iter().map(|m| m.id).collect();
+            Err(serde::de::Error::custom(format!(
+                "unknown model `{id}`, expected one of: {}",
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+impl fmt::Display for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// One model's expected verdict per property under one scenario.
 pub type Verdicts = BTreeMap<PropertyName, ExpectedVerdict>;
@@ -93,7 +145,7 @@ pub const SUFFIX: &str = ".expect.json";
 /// Where a model's expectations belong: `<dir>/<module>.expect.json`, beside
 /// the `models/<module>.rs` that defines it.
 pub fn file_for(dir: &Path, model_id: &str) -> Option<PathBuf> {
-    let entry = crate::models::find(model_id)?;
+    let entry = crate::models::info(model_id)?;
     Some(dir.join(format!("{}{SUFFIX}", entry.module)))
 }
 
@@ -111,13 +163,6 @@ impl Expectations {
         } else {
             Ok(Expectations::none())
         }
-    }
-
-    /// Loads a scenario and fills in every model's expectations for it.
-    pub fn load_scenario(&self, file: &Path) -> Result<Scenario, ScenarioError> {
-        let mut scenario = Scenario::load(file)?;
-        self.apply(&mut scenario, &Scenario::name_of(file));
-        Ok(scenario)
     }
 
     /// Reads every `*.expect.json` in `dir`, in name order.
@@ -186,7 +231,7 @@ impl Expectations {
                 column: at.1,
                 message,
             };
-            let entry = crate::models::find(&model.0).expect("ModelId checks the registry");
+            let entry = crate::models::info(&model.0).expect("ModelId checks the registry");
             if entry.module != module {
                 return Err(error(format!(
                     "`{model}` is defined in models/{}.rs, so its expectations belong in {}{SUFFIX}, not here",
@@ -213,6 +258,15 @@ impl Expectations {
     /// What `model` is expected to do under the scenario named `scenario`.
     pub fn get(&self, model: &str, scenario: &str) -> Option<&Verdicts> {
         self.entry(model, scenario).map(|e| &e.verdicts)
+    }
+
+    /// What `model` states about the scenario in `scenario_file`, or
+    /// nothing (every verdict is then observed, and the scenario's own state
+    /// limit applies).
+    pub fn for_cell(&self, model: &str, scenario_file: &Path) -> Entry {
+        self.entry(model, &Scenario::name_of(scenario_file))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Everything `model` states about the scenario named `scenario`.
@@ -247,23 +301,6 @@ impl Expectations {
             .find(|(m, _)| m.0 == model)
             .map(|(_, f)| f.as_path())
     }
-
-    /// Fills `scenario.expect` and `scenario.limits.states_max_for` (which
-    /// the checker reads) with every model's expectations and state limits
-    /// for the scenario named `name`.
-    pub fn apply(&self, scenario: &mut Scenario, name: &str) {
-        let entries = || {
-            self.by_model
-                .iter()
-                .filter_map(|(m, s)| s.get(name).map(|e| (m, e)))
-        };
-        scenario.expect = entries()
-            .map(|(m, e)| (m.clone(), e.verdicts.clone()))
-            .collect();
-        scenario.limits.states_max_for = entries()
-            .filter_map(|(m, e)| e.states_max.map(|n| (m.clone(), n)))
-            .collect();
-    }
 }
 
 impl Expectations {
@@ -275,7 +312,7 @@ impl Expectations {
     /// liveness properties are expected and hold). `None` if none of them
     /// has expectations.
     pub fn doc_table(&self, module: &str, order: &[String]) -> Option<String> {
-        let models: Vec<&'static str> = crate::models::all()
+        let models: Vec<&'static str> = crate::models::catalog()
             .iter()
             .filter(|m| m.module == module && self.files.keys().any(|k| k.0 == m.id))
             .map(|m| m.id)

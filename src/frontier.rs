@@ -25,9 +25,10 @@ use std::sync::mpsc;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{self, CheckOptions, Verdict};
-use crate::models::ModelEntry;
+use crate::expectations::Entry;
 use crate::properties::{PropertyKind, PropertyName};
-use crate::scenario::{ModelId, NetworkMode, PauseSpec, Scenario, Targets, Tier};
+use crate::registry::ModelEntry;
+use crate::scenario::{NetworkMode, PauseSpec, Scenario, Targets, Tier};
 
 /// The format name written into every frontier file.
 pub const FORMAT: &str = "lockcheck-frontier";
@@ -267,11 +268,10 @@ pub fn validate_axes(entry: &ModelEntry, axes: &[Axis]) -> Result<(), String> {
     Ok(())
 }
 
-/// The base scenario made ready for sweeping: it expects nothing of the model
-/// (a frontier reports verdicts, it does not compare them).
-fn template(base: &Scenario, model: &str) -> Scenario {
+/// The base scenario made ready for sweeping. The model is expected nothing
+/// there: a frontier reports verdicts, it does not compare them.
+fn template(base: &Scenario) -> Scenario {
     let mut s = base.clone();
-    s.expect = BTreeMap::from([(ModelId(model.to_string()), BTreeMap::new())]);
     s.tier = Tier::Extra;
     s
 }
@@ -591,7 +591,7 @@ pub fn run(
     } else {
         options.properties.clone()
     };
-    let template = template(base, entry.id);
+    let template = template(base);
     // Build and validate every point before running any.
     let grid = grid_values(&options.axes);
     let scenarios: Vec<Scenario> = grid
@@ -601,7 +601,7 @@ pub fn run(
     let workers = options.threads.clamp(1, scenarios.len().max(1));
     let limits = check::resolve_limits(
         &template,
-        entry.id,
+        &Entry::default(),
         options.states_max,
         None,
         options.seconds_max,
@@ -635,7 +635,7 @@ pub fn run(
                         break;
                     }
                     let point = entry
-                        .run(&scenarios[i], base_file, check_options)
+                        .run(&scenarios[i], base_file, &Entry::default(), check_options)
                         .map(|report| point_of(&grid[i], properties, &report));
                     let failed = point.is_err();
                     if send.send((i, point)).is_err() || failed {

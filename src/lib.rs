@@ -10,12 +10,14 @@
 pub mod bench;
 pub mod check;
 pub mod compare;
+pub mod engine;
 pub mod expectations;
 pub mod frontier;
 #[path = "../models/mod.rs"]
 pub mod models;
 pub mod node;
 pub mod properties;
+pub mod registry;
 pub mod scenario;
 pub mod trace;
 pub mod world;

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 use lockcheck::check::{self, CheckOptions, CheckReport, Verdict};
 use lockcheck::expectations::Expectations;
-use lockcheck::models;
 use lockcheck::properties::PropertyName;
+use lockcheck::registry;
 use lockcheck::scenario::{Scenario, Tier};
 use lockcheck::trace::replay::ReplayOutcome;
 
@@ -746,7 +746,7 @@ fn simulate(args: SimulateArgs) -> u8 {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let entry = match models::lookup(&args.model) {
+    let entry = match registry::lookup(&args.model) {
         Ok(e) => e,
         Err(e) => return bad(e),
     };
@@ -754,10 +754,11 @@ fn simulate(args: SimulateArgs) -> u8 {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let scenario = match expectations.load_scenario(&args.scenario) {
+    let scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(e) => return bad(e.to_string()),
     };
+    let expected = expectations.for_cell(&args.model, &args.scenario);
     let seed = match simulate::parse_seed(&args.seed) {
         Ok(s) => s,
         Err(e) => return bad(format!("--seed: {e}")),
@@ -803,7 +804,8 @@ fn simulate(args: SimulateArgs) -> u8 {
         );
     }
     let started = Instant::now();
-    let report = match (entry.simulate)(&args.model, &scenario, &args.scenario, &options) {
+    let report = match (entry.simulate)(&args.model, &scenario, &args.scenario, &expected, &options)
+    {
         Ok(r) => r,
         Err(e) => return bad(e),
     };
@@ -817,7 +819,7 @@ fn simulate(args: SimulateArgs) -> u8 {
         if p.property.kind() != lockcheck::properties::PropertyKind::Reachability
             && p.runs_hit > 0
             && p.expected
-                .is_some_and(|e| e != lockcheck::scenario::ExpectedVerdict::Violated)
+                .is_some_and(|e| e != lockcheck::expectations::ExpectedVerdict::Violated)
         {
             code = exit::UNEXPECTED;
         }
@@ -935,7 +937,7 @@ fn explore(
     let Some(id) = model.or_else(|| trace.as_ref().map(|t| t.model.clone())) else {
         return bad("give --model or --trace".into());
     };
-    let entry = match models::lookup(&id) {
+    let entry = match registry::lookup(&id) {
         Ok(e) => e,
         Err(e) => return bad(e),
     };
@@ -961,12 +963,12 @@ fn explore(
 }
 
 /// Reads a trace and finds its model, or says why not (exit code 4).
-fn load_trace(path: &Path) -> Result<(lockcheck::trace::TraceFile, models::ModelEntry), u8> {
+fn load_trace(path: &Path) -> Result<(lockcheck::trace::TraceFile, registry::ModelEntry), u8> {
     let trace = lockcheck::trace::read(path).map_err(|e| {
         eprintln!("error: {e}");
         exit::BAD_INPUT
     })?;
-    match models::find(&trace.model) {
+    match registry::find(&trace.model) {
         Some(entry) => Ok((trace, entry)),
         None => {
             eprintln!(
@@ -1033,7 +1035,7 @@ fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
         Err(code) => return code,
     };
     println!("Models:");
-    let entries = models::all();
+    let entries = registry::all();
     let width = entries.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &entries {
         println!("  {:<width$}  {}", m.id, m.summary);
@@ -1066,12 +1068,12 @@ fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
     };
     let mut code = exit::OK;
     for file in files {
-        match expectations.load_scenario(&file) {
+        match Scenario::load(&file) {
             Ok(s) => {
                 let models: Vec<String> = if s.tier == Tier::Standard {
                     vec!["every model".to_string()]
                 } else {
-                    s.expect.keys().map(|m| m.0.clone()).collect()
+                    expectations.models_for(&Scenario::name_of(&file))
                 };
                 let tier = match s.tier {
                     Tier::Standard => "",
@@ -1122,7 +1124,7 @@ fn load_expectations(dir: &Path) -> Result<Expectations, u8> {
 
 fn run_checks(args: CheckArgs) -> u8 {
     for id in &args.models {
-        if let Err(e) = models::lookup(id) {
+        if let Err(e) = registry::lookup(id) {
             eprintln!("error: {e}");
             return exit::BAD_INPUT;
         }
@@ -1143,7 +1145,7 @@ fn run_checks(args: CheckArgs) -> u8 {
     let mut loaded = Vec::new();
     let mut bad = false;
     for file in &files {
-        match args.expectations.load_scenario(file) {
+        match Scenario::load(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -1166,11 +1168,11 @@ fn run_checks(args: CheckArgs) -> u8 {
         // Every model runs under a standard scenario; under another, the
         // models with an expectation for it, or, for a scenario named on the
         // command line that no model expects, every model.
-        let expected: Vec<String> = scenario.expect.keys().map(|m| m.0.clone()).collect();
+        let expected = args.expectations.models_for(&Scenario::name_of(file));
         let everyone =
             scenario.tier == Tier::Standard || (explicit_scenarios && expected.is_empty());
         let candidates: Vec<String> = if everyone {
-            models::all().iter().map(|m| m.id.to_string()).collect()
+            registry::all().iter().map(|m| m.id.to_string()).collect()
         } else {
             expected
         };
@@ -1206,12 +1208,13 @@ fn run_checks(args: CheckArgs) -> u8 {
     let mut reports: Vec<CheckReport> = Vec::new();
     let mut code = exit::OK;
     for (file, scenario, id) in runs {
-        let entry = models::find(&id).expect("validated above");
+        let entry = registry::find(&id).expect("validated above");
+        let expected = args.expectations.for_cell(&id, &file);
         let (states_max, depth_max, seconds_max, memory_max) = args.overrides;
         let options = CheckOptions {
             limits: check::resolve_limits(
                 scenario,
-                &id,
+                &expected,
                 states_max,
                 depth_max,
                 seconds_max,
@@ -1230,7 +1233,7 @@ fn run_checks(args: CheckArgs) -> u8 {
             symmetry: args.symmetry,
         };
         let started = Instant::now();
-        let mut report = match entry.run(scenario, &file, &options) {
+        let mut report = match entry.run(scenario, &file, &expected, &options) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -1608,7 +1611,7 @@ fn frontier(args: FrontierArgs) -> u8 {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let entry = match models::lookup(&args.model) {
+    let entry = match registry::lookup(&args.model) {
         Ok(e) => e,
         Err(e) => return bad(e),
     };

@@ -16,7 +16,6 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::node::LockParams;
-use crate::properties::PropertyName;
 
 /// A scenario as read from its file.
 ///
@@ -45,11 +44,6 @@ pub struct Scenario {
     pub params: LockParams,
     #[serde(default)]
     pub limits: Limits,
-    /// Per model, the verdict expected for each property: not part of the
-    /// file, but filled from the models' expectation files
-    /// ([`Expectations::apply`](crate::expectations::Expectations::apply)).
-    #[serde(skip)]
-    pub expect: BTreeMap<ModelId, BTreeMap<PropertyName, ExpectedVerdict>>,
     /// Where the scenario belongs: the standard fault matrix, an extra
     /// scenario for some models, or one too large for CI.
     pub tier: Tier,
@@ -182,7 +176,6 @@ impl TryFrom<RawScenario> for Scenario {
             faults: raw.faults,
             params: raw.params,
             limits: raw.limits,
-            expect: BTreeMap::new(),
             tier: raw.tier,
             column: raw.column,
             simulation: raw.simulation,
@@ -500,14 +493,6 @@ impl<'de> Deserialize<'de> for ParamName {
 pub struct Limits {
     #[serde(default = "default_states_max")]
     pub states_max: u64,
-    /// A lower state limit for the models whose space under this scenario
-    /// is too large to search to the end in a routine run: their cells stop
-    /// there, inconclusive (with a seeded simulation's result), instead of
-    /// spending minutes and gigabytes to reach `states_max`. Not part of the
-    /// file: each such model states it beside its expectations (`states_max`
-    /// in its `.expect.json`).
-    #[serde(skip)]
-    pub states_max_for: BTreeMap<ModelId, u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_max: Option<u32>,
     #[serde(default = "default_seconds_max")]
@@ -534,16 +519,6 @@ fn memory_mb<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, 
     Ok(Some(mb))
 }
 
-impl Limits {
-    /// The state limit that applies to model `id`.
-    pub fn states_max_of(&self, id: &str) -> u64 {
-        self.states_max_for
-            .iter()
-            .find(|(m, _)| m.0 == id)
-            .map_or(self.states_max, |(_, n)| *n)
-    }
-}
-
 pub const DEFAULT_STATES_MAX: u64 = 5_000_000;
 pub const DEFAULT_SECONDS_MAX: u64 = 600;
 
@@ -558,61 +533,10 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             states_max: DEFAULT_STATES_MAX,
-            states_max_for: BTreeMap::new(),
             depth_max: None,
             seconds_max: DEFAULT_SECONDS_MAX,
             memory_mb: None,
         }
-    }
-}
-
-/// A verdict a model is expected to give under a scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectedVerdict {
-    Holds,
-    Violated,
-    /// The search cannot decide it within the scenario's limits. Such a cell
-    /// is shown as `?` with what the seeded simulation found, never as `ok`;
-    /// once the search decides it, `compare --check` reports the difference
-    /// so the expectation is updated.
-    Inconclusive,
-}
-
-impl fmt::Display for ExpectedVerdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ExpectedVerdict::Holds => "holds",
-            ExpectedVerdict::Violated => "violated",
-            ExpectedVerdict::Inconclusive => "inconclusive",
-        })
-    }
-}
-
-/// A registered model id, checked against the registry while parsing so that a
-/// typo is reported at its line and column.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ModelId(pub String);
-
-impl<'de> Deserialize<'de> for ModelId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = String::deserialize(deserializer)?;
-        if crate::models::find(&id).is_some() {
-            Ok(ModelId(id))
-        } else {
-            let known: Vec<&str> = crate::models::all().iter().map(|m| m.id).collect();
-            Err(serde::de::Error::custom(format!(
-                "unknown model `{id}`, expected one of: {}",
-                known.join(", ")
-            )))
-        }
-    }
-}
-
-impl fmt::Display for ModelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

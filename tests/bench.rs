@@ -9,7 +9,7 @@ use lockcheck::bench::peer::PeerLock;
 use lockcheck::bench::{Exhaustive, spin};
 use lockcheck::check::CheckOptions;
 use lockcheck::check::bfs::{self, SearchLimits, Stop};
-use lockcheck::models;
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 
 /// (clients, horizon, nopause, states, transitions) as published for
@@ -219,9 +219,9 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         // As the benchmark searches it: the whole world, no reduction.
         symmetry: false,
     };
-    let report = models::lookup(lockcheck::bench::WORLD_MODEL)
+    let report = registry::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()
-        .run(&scenario, &file, &options)
+        .run(&scenario, &file, &Default::default(), &options)
         .unwrap();
     // A two-tick TTL against pauses of up to four ticks: both safety
     // properties break; the lock is still taken and every client finishes.

@@ -83,7 +83,11 @@ fn load_scenario(relative: &str) -> Scenario {
 
 fn world<M: LockModel>(id: &str, scenario: &Scenario) -> World<M> {
     let model = M::new(id, &scenario.params).unwrap_or_else(|e| panic!("model {id}: {e}"));
-    World::new(model, WorldConfig::from_scenario(scenario))
+    World::new(
+        model,
+        WorldConfig::from_scenario(scenario),
+        lockcheck::properties::properties::<M>,
+    )
 }
 
 /// A small scenario owned by this file, so that a violation is checked even
@@ -490,7 +494,8 @@ fn summarize<M: LockModel>(outcome: &SearchOutcome<World<M>>) -> Summary {
 
 fn assert_thread_independent(label: &str, scenario: &Scenario) -> Summary {
     let world = world::<RedisSetPx>("redis_set_px", scenario);
-    let limits = lockcheck::check::resolve_limits(scenario, "redis_set_px", None, None, None, None);
+    let limits =
+        lockcheck::check::resolve_limits(scenario, &Default::default(), None, None, None, None);
     let one = search(&world, &limits, 1);
     for d in one.discoveries.iter().flatten() {
         assert_replays(&world, d);
@@ -543,7 +548,8 @@ fn compare_with_stateright<M: LockModel>(
     required: bool,
 ) -> Option<(u64, u64)> {
     let scenario = load_scenario(scenario_file);
-    let limits = lockcheck::check::resolve_limits(&scenario, id, None, None, None, None);
+    let limits =
+        lockcheck::check::resolve_limits(&scenario, &Default::default(), None, None, None, None);
     let ours = search(&world::<M>(id, &scenario), &limits, 2);
     let names: Vec<&str> = world::<M>(id, &scenario)
         .properties()

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use lockcheck::models;
+use lockcheck::registry;
 use lockcheck::scenario::{Scenario, Tier};
 
 fn shipped_scenarios() -> Vec<(String, Scenario)> {
@@ -43,7 +43,7 @@ fn every_model_expects_something_under_every_standard_scenario() {
         standard.len()
     );
     let mut missing = Vec::new();
-    for m in models::all() {
+    for m in registry::all() {
         for name in &standard {
             if expectations.get(m.id, name).is_none() {
                 missing.push(format!(

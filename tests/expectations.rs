@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use lockcheck::expectations::Expectations;
-use lockcheck::models;
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 
 /// Parses `text` as `models/<module>.expect.json` and returns the error.
@@ -96,7 +96,7 @@ fn a_scenario_that_carries_expect_is_told_where_expectations_live() {
 #[test]
 fn the_shipped_expectations_load_and_every_model_has_its_file() {
     let expectations = common::expectations();
-    for m in models::all() {
+    for m in registry::all() {
         let file = expectations
             .file_of(m.id)
             .unwrap_or_else(|| panic!("{} has no expectations", m.id));
@@ -131,7 +131,7 @@ fn every_model_doc_shows_its_expectations() {
     let expectations = common::expectations();
     let order = scenario_order();
     let bless = std::env::var_os("LOCKCHECK_BLESS").is_some();
-    let mut modules: Vec<&str> = models::all().iter().map(|m| m.module).collect();
+    let mut modules: Vec<&str> = registry::all().iter().map(|m| m.module).collect();
     modules.sort_unstable();
     modules.dedup();
     let mut stale = Vec::new();

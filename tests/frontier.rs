@@ -11,8 +11,8 @@ use std::process::{Command, Output};
 use lockcheck::frontier::{
     self, Axis, FrontierOptions, FrontierPoint, FrontierReport, Outcome, parse_axis,
 };
-use lockcheck::models;
 use lockcheck::properties::PropertyName;
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 
 // As in the binary: the search allocates a state per transition.
@@ -24,7 +24,7 @@ fn axis(text: &str) -> Axis {
 }
 
 fn sweep(model: &str, axes: &[&str], threads: usize) -> FrontierReport {
-    let entry = models::find(model).expect("registered model");
+    let entry = registry::find(model).expect("registered model");
     let axes: Vec<Axis> = axes.iter().map(|a| axis(a)).collect();
     let (file, base) = frontier::default_base(&axes).expect("built-in base");
     let options = FrontierOptions {
@@ -139,7 +139,7 @@ fn the_result_is_the_same_for_any_thread_count() {
 
 #[test]
 fn an_axis_the_model_does_not_read_is_an_error() {
-    let setnx = models::find("redis_setnx").unwrap();
+    let setnx = registry::find("redis_setnx").unwrap();
     let e = frontier::validate_axes(&setnx, &[axis("ttl_ticks=2..8")]).unwrap_err();
     assert!(
         e.contains("model `redis_setnx` does not read `ttl_ticks`"),
@@ -149,7 +149,7 @@ fn an_axis_the_model_does_not_read_is_an_error() {
         e.contains("pause_ticks_max"),
         "names what it can sweep: {e}"
     );
-    let px = models::find("redis_set_px").unwrap();
+    let px = registry::find("redis_set_px").unwrap();
     let e = frontier::validate_axes(&px, &[axis("lease_ms=2..8")]).unwrap_err();
     assert!(e.contains("`lease_ms` is no parameter or knob"), "{e}");
     let e = frontier::validate_axes(&px, &[axis("ttl_ticks=0..3")]).unwrap_err();
@@ -206,7 +206,7 @@ fn every_point_passes_the_scenario_files_validation() {
     // is rejected exactly as it would be in a file.
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/gc-pause-1tick.json");
     let base = Scenario::load(&file).unwrap();
-    let entry = models::find("redis_set_px").unwrap();
+    let entry = registry::find("redis_set_px").unwrap();
     let options = FrontierOptions {
         axes: vec![axis("delay_ticks_max=0..2")],
         properties: Vec::new(),

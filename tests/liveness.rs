@@ -6,8 +6,9 @@ use std::process::Command;
 
 use lockcheck::check::{CheckOptions, CheckReport, PropertyReport, Verdict, bfs::SearchLimits};
 use lockcheck::expectations::Expectations;
-use lockcheck::models;
 use lockcheck::properties::PropertyName;
+use lockcheck::registry;
+use lockcheck::scenario::Scenario;
 use lockcheck::trace::replay::ReplayOutcome;
 
 #[global_allocator]
@@ -17,9 +18,10 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{scenario}.json"));
-    let loaded = Expectations::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
-        .and_then(|e| e.load_scenario(&file))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let expected = Expectations::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .for_cell(model, &file);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("liveness/{model}.{scenario}.{threads}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -38,9 +40,9 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         simulation_runs: None,
         symmetry: true,
     };
-    models::find(model)
+    registry::find(model)
         .expect("registered")
-        .run(&loaded, &file, &options)
+        .run(&loaded, &file, &expected, &options)
         .expect("check runs")
 }
 
@@ -113,7 +115,7 @@ fn setnx_deadlocks_after_a_holder_crash_and_a_ttl_lock_does_not() {
     let trace = lockcheck::trace::read(file).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(trace.loop_start, Some(24));
     assert_eq!(trace.kind, "lasso");
-    let replay = models::find("redis_setnx").unwrap().replay;
+    let replay = registry::find("redis_setnx").unwrap().replay;
     let replayed = replay(file, &trace, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(replayed.outcome, ReplayOutcome::Reproduced);
     assert_eq!(replayed.loop_start, Some(24));

@@ -96,7 +96,11 @@ fn failover_fenced_counter_goes_backwards() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/failover.json");
     let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
     let model = RedisFailover::new("redis_failover_fenced", &scenario.params).expect("model");
-    let world = World::new(model, WorldConfig::from_scenario(&scenario));
+    let world = World::new(
+        model,
+        WorldConfig::from_scenario(&scenario),
+        lockcheck::properties::properties::<RedisFailover>,
+    );
     let mut seen = HashSet::new();
     let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
     let mut actions = Vec::new();

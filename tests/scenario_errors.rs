@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lockcheck::check::{self, CheckOptions};
-use lockcheck::models;
+use lockcheck::registry;
 use lockcheck::scenario::{Scenario, ScenarioError};
 
 /// A valid scenario; every malformed text below is this one with one mistake.
@@ -565,7 +565,7 @@ fn model_missing_a_param_is_refused_naming_it() {
 }"#;
     let scenario = Scenario::parse(Path::new("x.json"), text).expect("valid scenario");
     let options = CheckOptions {
-        limits: check::resolve_limits(&scenario, "redis_set_px", None, None, None, None),
+        limits: check::resolve_limits(&scenario, &Default::default(), None, None, None, None),
         threads: 1,
         report_dir: None,
         progress: false,
@@ -574,8 +574,13 @@ fn model_missing_a_param_is_refused_naming_it() {
         simulation_runs: Some(0),
         symmetry: true,
     };
-    let model = models::find("redis_set_px").expect("registered");
-    let Err(message) = model.run(&scenario, Path::new("x.json"), &options) else {
+    let model = registry::find("redis_set_px").expect("registered");
+    let Err(message) = model.run(
+        &scenario,
+        Path::new("x.json"),
+        &Default::default(),
+        &options,
+    ) else {
         panic!("redis_set_px ran without params.ttl_ticks");
     };
     assert!(message.contains("x.json"), "{message}");

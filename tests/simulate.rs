@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use lockcheck::check::simulate::{self, SimOptions};
-use lockcheck::models;
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::trace::replay::ReplayOutcome;
 use proptest::prelude::*;
@@ -199,8 +199,8 @@ fn sweep(model: &str, seed: u64, threads: usize, out: &Path) -> Vec<(String, Vec
         threads,
         report_dir: Some(out.to_path_buf()),
     };
-    let entry = models::find(model).unwrap();
-    (entry.simulate)(model, &scenario, &file, &options).unwrap();
+    let entry = registry::find(model).unwrap();
+    (entry.simulate)(model, &scenario, &file, &Default::default(), &options).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = match std::fs::read_dir(out.join("traces")) {
         Ok(entries) => entries
             .map(|e| {
@@ -227,7 +227,7 @@ proptest! {
         let a = sweep("redis_set_px", seed, 1, &dir(&format!("sim-same-{seed}-a")));
         let b = sweep("redis_set_px", seed, 2, &dir(&format!("sim-same-{seed}-b")));
         prop_assert_eq!(&a, &b);
-        let entry = models::find("redis_set_px").unwrap();
+        let entry = registry::find("redis_set_px").unwrap();
         for (name, bytes) in &a {
             let path = dir(&format!("sim-same-{seed}-a")).join("traces").join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -258,8 +258,8 @@ proptest! {
             threads: 1,
             report_dir: Some(out),
         };
-        let entry = models::find("redis_py_lock").unwrap();
-        let report = (entry.simulate)("redis_py_lock", &scenario, &file, &options).unwrap();
+        let entry = registry::find("redis_py_lock").unwrap();
+        let report = (entry.simulate)("redis_py_lock", &scenario, &file, &Default::default(), &options).unwrap();
         for p in &report.properties {
             if let Some(c) = &p.counterexample {
                 prop_assert!(c.shrunk_steps <= c.original_steps);

@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use lockcheck::check::bfs::SearchLimits;
 use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqMessageTtl;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::zk_lock::ZkLock;
-use lockcheck::models::{self, ModelEntry};
 use lockcheck::node::LockModel;
-use lockcheck::properties::PropertyKind;
+use lockcheck::registry::{self, ModelEntry};
 use lockcheck::scenario::Scenario;
 use lockcheck::trace;
 use lockcheck::world::{Canonical, World, WorldConfig, WorldState};
@@ -45,11 +45,9 @@ fn scenarios() -> Vec<(PathBuf, Scenario)> {
     files
         .into_iter()
         .map(|f| {
-            let mut s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
-            // Liveness runs on the full world either way: leave it out.
-            for e in s.expect.values_mut() {
-                e.retain(|p, _| p.kind() != PropertyKind::Liveness);
-            }
+            // Loaded without the models' expectations, so liveness (which
+            // runs on the full world either way) is not checked.
+            let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
             (f, s)
         })
         .collect()
@@ -78,13 +76,13 @@ fn check(
         symmetry,
     };
     // A model may need parameters a scenario does not give.
-    entry.run(scenario, file, &options).ok()
+    entry.run(scenario, file, &Entry::default(), &options).ok()
 }
 
 /// Checks every small cell of `model` both ways; returns how many it
 /// compared.
 fn cross_check(model: &str) -> usize {
-    let entry = models::find(model).expect("registered model");
+    let entry = registry::find(model).expect("registered model");
     let mut compared = 0;
     for (file, scenario) in scenarios() {
         let name = Scenario::name_of(&file);
@@ -169,12 +167,9 @@ cross_checks! {
 /// A pinned reduction: three clients under `crowd-atomic`.
 #[test]
 fn three_clients_shrink_at_least_five_fold() {
-    let entry = models::find("redis_set_px").unwrap();
+    let entry = registry::find("redis_set_px").unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/crowd-atomic.json");
-    let mut scenario = Scenario::load(&file).unwrap();
-    for e in scenario.expect.values_mut() {
-        e.retain(|p, _| p.kind() != PropertyKind::Liveness);
-    }
+    let scenario = Scenario::load(&file).unwrap();
     let run = |symmetry| {
         let options = CheckOptions {
             limits: SearchLimits {
@@ -191,7 +186,9 @@ fn three_clients_shrink_at_least_five_fold() {
             simulation_runs: Some(0),
             symmetry,
         };
-        entry.run(&scenario, &file, &options).unwrap()
+        entry
+            .run(&scenario, &file, &Entry::default(), &options)
+            .unwrap()
     };
     let full = run(false);
     let reduced = run(true);
@@ -209,7 +206,7 @@ fn three_clients_shrink_at_least_five_fold() {
 /// `gc-pause-1tick`, a group of 3! * 2! = 12 permutations.
 #[test]
 fn redlock_masters_and_clients_shrink_at_least_five_fold() {
-    let entry = models::find("redlock").unwrap();
+    let entry = registry::find("redlock").unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/gc-pause-1tick.json");
     let scenario = Scenario::load(&file).unwrap();
     let full = check(&entry, &file, &scenario, false, None).unwrap();
@@ -263,8 +260,12 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
         vec![(0..servers).collect()]
     };
     let client_perms = permutations(scenario.clients as usize);
-    let canonical = Canonical::new(World::new(model, WorldConfig::from_scenario(&scenario)))
-        .unwrap_or_else(|_| panic!("symmetry applies"));
+    let canonical = Canonical::new(World::new(
+        model,
+        WorldConfig::from_scenario(&scenario),
+        lockcheck::properties::properties::<M>,
+    ))
+    .unwrap_or_else(|_| panic!("symmetry applies"));
     let world = &canonical.world;
     let mut seen = HashSet::new();
     let mut queue: VecDeque<_> = world.init_states().into_iter().collect();

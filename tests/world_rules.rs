@@ -978,7 +978,11 @@ fn checked_walk<M: LockModel>(
     let model = M::new(variant, &scenario.params).map_err(|e| {
         TestCaseError::fail(format!("model {variant} refuses the scenario: {e}\n{json}"))
     })?;
-    let w = World::new(model, WorldConfig::from_scenario(scenario));
+    let w = World::new(
+        model,
+        WorldConfig::from_scenario(scenario),
+        lockcheck::properties::properties::<M>,
+    );
     let inits = w.init_states();
     let mut taken: Vec<Act<M>> = Vec::new();
     let fail = |violation: String, taken: &[Act<M>], state: &dyn Debug| {
@@ -1073,12 +1077,11 @@ fn shipped_cases() -> Vec<(String, &'static str)> {
     .unwrap_or_else(|e| panic!("{e}"));
     let mut cases = Vec::new();
     for file in files {
-        let scenario = expectations
-            .load_scenario(&file)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let expecting = expectations.models_for(&Scenario::name_of(&file));
         let json = std::fs::read_to_string(&file).expect("readable");
         for &model in MODELS.iter() {
-            if scenario.tier == Tier::Standard || scenario.expect.keys().any(|m| m.0 == model) {
+            if scenario.tier == Tier::Standard || expecting.iter().any(|m| m == model) {
                 cases.push((json.clone(), model));
             }
         }

@@ -5,7 +5,7 @@
 //! its peak memory is its own:
 //! 1. the abstract peer model ([`peer::PeerLock`], the model of
 //!    `bench/peer/lock.pml` and `bench/peer/Lock.tla`) on our engine
-//!    [`crate::check::bfs::search`];
+//!    [`crate::engine::bfs::search`];
 //! 2. the closest lockcheck world (`redis_set_px` under
 //!    `bench/world-lock.json`) on the same engine, stopped at a state cap;
 //! 3. SPIN on `lock.pml`, when `spin` and `gcc` are on PATH; its state and
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
-use crate::check::bfs::{self, SearchLimits, Stop};
+use crate::engine::bfs::{self, SearchLimits, Stop};
 use crate::node::LockModel;
 use crate::scenario::Scenario;
 use crate::world::{PackedStore, World, WorldConfig};
@@ -168,7 +168,11 @@ pub fn world(
 ) -> Result<World<crate::models::redis_set_px::RedisSetPx>, String> {
     let scenario = world_scenario(clients, horizon)?;
     let model = crate::models::redis_set_px::RedisSetPx::new(WORLD_MODEL, &scenario.params)?;
-    Ok(World::new(model, WorldConfig::from_scenario(&scenario)))
+    Ok(World::new(
+        model,
+        WorldConfig::from_scenario(&scenario),
+        crate::properties::properties::<crate::models::redis_set_px::RedisSetPx>,
+    ))
 }
 
 /// Runs one search in this process and measures it.

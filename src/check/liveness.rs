@@ -217,7 +217,7 @@ impl Abstraction {
 pub fn unbounded_world<M: LockModel>(model: M, cfg: &WorldConfig) -> World<M> {
     let mut cfg = cfg.clone();
     cfg.horizon_ticks = u32::MAX;
-    World::new(model, cfg)
+    World::new(model, cfg, crate::properties::properties::<M>)
 }
 
 /// The fairness class of an action.

@@ -1,12 +1,11 @@
 //! Checking one model under one scenario: build the world, search it, and turn
 //! what the search found into verdicts, timelines and trace files.
 
-pub mod bfs;
 pub mod liveness;
-pub mod memory;
 mod render;
 pub mod simulate;
 
+pub use crate::engine::{bfs, memory};
 pub use render::{render_lasso_rows, render_report, render_rows, render_timeline, replay_command};
 
 use std::path::{Path, PathBuf};
@@ -14,9 +13,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::expectations::{Entry, ExpectedVerdict};
 use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
-use crate::scenario::{ExpectedVerdict, Scenario};
+use crate::scenario::Scenario;
 use crate::trace::{self, TraceFile};
 use crate::world::{
     Canonical, Diagram, PackedStore, World, WorldConfig, describe_action, step_view,
@@ -239,16 +239,22 @@ pub fn reproduce_command(
     cmd
 }
 
-/// Checks model variant `variant` (implemented by `M`) under `scenario`.
+/// Checks model variant `variant` (implemented by `M`) under `scenario`,
+/// against what it is `expected` to do there.
 pub fn run<M: LockModel>(
     variant: &str,
     scenario: &Scenario,
     scenario_file: &Path,
+    expected: &Entry,
     options: &CheckOptions,
 ) -> Result<CheckReport, String> {
     let model = M::new(variant, &scenario.params)
         .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
-    let world = World::new(model, WorldConfig::from_scenario(scenario));
+    let world = World::new(
+        model,
+        WorldConfig::from_scenario(scenario),
+        crate::properties::properties::<M>,
+    );
 
     let bar = options.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -355,32 +361,29 @@ pub fn run<M: LockModel>(
         properties.push(PropertyReport {
             property: name,
             verdict,
-            expected: scenario
-                .expect
-                .iter()
-                .find(|(m, _)| m.0 == variant)
-                .and_then(|(_, e)| e.get(&name).copied()),
+            expected: expected.verdicts.get(&name).copied(),
             path,
             simulation: None,
         });
     }
 
     if bound.is_some() {
-        simulate_undecided::<M>(variant, scenario, scenario_file, options, &mut properties)?;
+        simulate_undecided::<M>(
+            variant,
+            scenario,
+            scenario_file,
+            expected,
+            options,
+            &mut properties,
+        )?;
     }
 
     // Liveness under fairness: where the model expects a verdict, or the
     // command line asks for one.
-    let expected = |name: PropertyName| {
-        scenario
-            .expect
-            .iter()
-            .find(|(m, _)| m.0 == variant)
-            .and_then(|(_, e)| e.get(&name).copied())
-    };
+    let expected_of = |name: PropertyName| expected.verdicts.get(&name).copied();
     let wanted: Vec<PropertyName> = PropertyName::LIVENESS
         .into_iter()
-        .filter(|p| expected(*p).is_some() || options.liveness.contains(p))
+        .filter(|p| expected_of(*p).is_some() || options.liveness.contains(p))
         .collect();
     let mut liveness_stats = None;
     if !wanted.is_empty() {
@@ -391,7 +394,7 @@ pub fn run<M: LockModel>(
             properties.push(PropertyReport {
                 property: name,
                 verdict,
-                expected: expected(name),
+                expected: expected_of(name),
                 path,
                 simulation: None,
             });
@@ -430,6 +433,7 @@ fn simulate_undecided<M: LockModel>(
     variant: &str,
     scenario: &Scenario,
     scenario_file: &Path,
+    expected: &Entry,
     options: &CheckOptions,
     properties: &mut [PropertyReport],
 ) -> Result<(), String> {
@@ -449,7 +453,7 @@ fn simulate_undecided<M: LockModel>(
         report_dir: options.report_dir.clone(),
         counterexamples: true,
     };
-    let sim = simulate::run::<M>(variant, scenario, scenario_file, &sim_options)?;
+    let sim = simulate::run::<M>(variant, scenario, scenario_file, expected, &sim_options)?;
     for p in properties.iter_mut().filter(|p| undecided(p)) {
         let Some(found) = sim.properties.iter().find(|s| s.property == p.property) else {
             continue;
@@ -843,19 +847,21 @@ pub fn timeline_rows<M: LockModel>(
     rows
 }
 
-/// Resolves a scenario's limits for model `model` with command-line
-/// overrides, for a search that runs alone; see [`SearchLimits::shared_by`]
-/// for several at once.
+/// Resolves a scenario's limits for a model (whose expectations may lower
+/// the state limit) with command-line overrides, for a search that runs
+/// alone; see [`SearchLimits::shared_by`] for several at once.
 pub fn resolve_limits(
     scenario: &Scenario,
-    model: &str,
+    expected: &Entry,
     states_max: Option<u64>,
     depth_max: Option<u32>,
     seconds_max: Option<u64>,
     memory_max: Option<u64>,
 ) -> SearchLimits {
     SearchLimits {
-        states_max: states_max.unwrap_or(scenario.limits.states_max_of(model)),
+        states_max: states_max
+            .or(expected.states_max)
+            .unwrap_or(scenario.limits.states_max),
         depth_max: depth_max.or(scenario.limits.depth_max),
         time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
         memory: memory::MemoryLimit::resolve(memory_max, scenario.limits.memory_mb, 1),
@@ -887,7 +893,11 @@ pub fn explore<M: LockModel>(
 ) -> Result<(), String> {
     use stateright::Model;
     let model = M::new(variant, &scenario.params).map_err(|e| format!("model `{variant}`: {e}"))?;
-    let world = World::new(model, WorldConfig::from_scenario(scenario));
+    let world = World::new(
+        model,
+        WorldConfig::from_scenario(scenario),
+        crate::properties::properties::<M>,
+    );
     world.checker().serve(address);
     Ok(())
 }

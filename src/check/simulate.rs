@@ -27,9 +27,10 @@ use serde::Serialize;
 use stateright::{Expectation, Model};
 
 use super::{TimelineRow, timeline_rows};
+use crate::expectations::{Entry, ExpectedVerdict};
 use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
-use crate::scenario::{ExpectedVerdict, Scenario};
+use crate::scenario::Scenario;
 use crate::trace::{self, SimulationInfo, TraceFile, TraceLimits};
 use crate::world::{Action, World, WorldConfig, WorldState, step_view};
 
@@ -345,11 +346,16 @@ pub fn run<M: LockModel>(
     variant: &str,
     scenario: &Scenario,
     scenario_file: &Path,
+    expected: &Entry,
     options: &SimOptions,
 ) -> Result<SimReport, String> {
     let model = M::new(variant, &scenario.params)
         .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
-    let world = World::new(model, WorldConfig::from_scenario(scenario));
+    let world = World::new(
+        model,
+        WorldConfig::from_scenario(scenario),
+        crate::properties::properties::<M>,
+    );
     let (k, n) = options.shard;
     let indices: Vec<u64> = (0..options.runs).filter(|r| r % n == k - 1).collect();
 
@@ -385,11 +391,6 @@ pub fn run<M: LockModel>(
     });
 
     let scenario_name = Scenario::name_of(scenario_file);
-    let expected = scenario
-        .expect
-        .iter()
-        .find(|(m, _)| m.0 == variant)
-        .map(|(_, e)| e);
     let mut properties = Vec::new();
     for (i, name) in PropertyName::ALL.into_iter().enumerate() {
         let hits: Vec<&(u64, Walk<_>)> = results
@@ -445,7 +446,7 @@ pub fn run<M: LockModel>(
             property: name,
             runs_hit: hits.len() as u64,
             first_run: first,
-            expected: expected.and_then(|e| e.get(&name).copied()),
+            expected: expected.verdicts.get(&name).copied(),
             counterexample,
         });
     }

@@ -32,9 +32,10 @@ use serde::Serialize;
 use crate::check::simulate::{SimOptions, wilson_interval};
 use crate::check::{CheckOptions, CheckReport, Verdict, resolve_limits};
 use crate::expectations::Expectations;
-use crate::models::{self, ModelEntry};
+use crate::expectations::{Entry, ExpectedVerdict};
 use crate::properties::PropertyName;
-use crate::scenario::{ExpectedVerdict, Scenario, Tier};
+use crate::registry::{self, ModelEntry};
+use crate::scenario::{Scenario, Tier};
 
 /// A scenario column.
 #[derive(Clone, Debug, Serialize)]
@@ -258,6 +259,9 @@ pub struct PlannedCell {
     pub status: CellStatus,
     /// The column's scenario, when checked.
     pub scenario: Option<(PathBuf, Scenario)>,
+    /// What the model is expected to do there (nothing when it states
+    /// nothing).
+    pub expected: Entry,
 }
 
 /// The comparison before anything ran.
@@ -278,7 +282,7 @@ impl Plan {
 pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     let mut errors = Vec::new();
     for id in &selection.models {
-        if let Err(e) = models::lookup(id) {
+        if let Err(e) = registry::lookup(id) {
             errors.push(e);
         }
     }
@@ -299,7 +303,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     }
     let mut loaded = Vec::new();
     for file in &files {
-        match selection.expectations.load_scenario(file) {
+        match Scenario::load(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => errors.push(e.to_string()),
         }
@@ -331,9 +335,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     };
 
     let rows: Vec<ModelEntry> = if selection.models.is_empty() {
-        models::all()
+        registry::all()
     } else {
-        models::all()
+        registry::all()
             .into_iter()
             .filter(|m| selection.models.iter().any(|id| id == m.id))
             .collect()
@@ -358,8 +362,9 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
             // Every model runs under a standard scenario; under another, the
             // models with an expectation for it, or, for a scenario named on
             // the command line that no model expects, every selected model.
-            let named = scenario.expect.keys().any(|m| m.0 == model.id);
-            let asked = explicit && (!selection.models.is_empty() || scenario.expect.is_empty());
+            let expecting = selection.expectations.models_for(&column.name);
+            let named = expecting.iter().any(|m| m == model.id);
+            let asked = explicit && (!selection.models.is_empty() || expecting.is_empty());
             let (status, run) = if named || scenario.tier == Tier::Standard || asked {
                 (
                     CellStatus::Checked,
@@ -373,6 +378,7 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
                 column: c,
                 status,
                 scenario: run,
+                expected: selection.expectations.for_cell(model.id, &column.file),
             });
         }
     }
@@ -525,28 +531,26 @@ fn run_cell(
         let name = Scenario::name_of(file);
         on_start(model.id, &name);
         let started = std::time::Instant::now();
-        let check = CheckOptions {
-            limits: resolve_limits(scenario, model.id, None, None, None, None).shared_by(
-                scenario,
-                options.memory_max,
-                concurrent,
-            ),
-            threads,
-            report_dir: options.report_dir.clone(),
-            progress: false,
-            reproduce_flags: Vec::new(),
-            // `--property deadlock_free` asks for liveness where the scenario
-            // does not expect it.
-            liveness: selection
-                .properties
-                .iter()
-                .copied()
-                .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
-                .collect(),
-            simulation_runs: None,
-            symmetry: options.symmetry,
-        };
-        let mut report = model.run(scenario, file, &check)?;
+        let check =
+            CheckOptions {
+                limits: resolve_limits(scenario, &planned.expected, None, None, None, None)
+                    .shared_by(scenario, options.memory_max, concurrent),
+                threads,
+                report_dir: options.report_dir.clone(),
+                progress: false,
+                reproduce_flags: Vec::new(),
+                // `--property deadlock_free` asks for liveness where the scenario
+                // does not expect it.
+                liveness: selection
+                    .properties
+                    .iter()
+                    .copied()
+                    .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
+                    .collect(),
+                simulation_runs: None,
+                symmetry: options.symmetry,
+            };
+        let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {
             report
                 .properties
@@ -563,6 +567,7 @@ fn run_cell(
             model,
             column_scenario,
             &column.file,
+            &planned.expected,
             e,
             threads,
             &selection.properties,
@@ -576,6 +581,7 @@ fn estimate_cell(
     model: &ModelEntry,
     scenario: &Scenario,
     file: &Path,
+    expected: &Entry,
     e: &EstimateOptions,
     threads: usize,
     only: &[PropertyName],
@@ -592,7 +598,7 @@ fn estimate_cell(
         report_dir: None,
         counterexamples: false,
     };
-    let report = (model.simulate)(model.id, scenario, file, &options)?;
+    let report = (model.simulate)(model.id, scenario, file, expected, &options)?;
     let properties = report
         .properties
         .iter()

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::bfs::SearchLimits;
+use crate::engine::bfs::SearchLimits;
 use crate::properties::PropertyName;
 use crate::scenario::Scenario;
 use crate::world::StepView;

@@ -77,7 +77,10 @@ pub(crate) fn rebuild<M: LockModel>(
             .map_err(|e| fail(None, format!("a lasso, but {e}")))?;
         (world, Some(abs))
     } else {
-        (World::new(model, cfg), None)
+        (
+            World::new(model, cfg, crate::properties::properties::<M>),
+            None,
+        )
     };
     let shift = |state: &mut WorldState<M>| -> u64 {
         abstraction

@@ -62,6 +62,10 @@ pub struct World<M: LockModel> {
     pub model: M,
     pub cfg: WorldConfig,
     names: Vec<String>,
+    /// What the search checks of every state. They are defined above the
+    /// world, over its state (`crate::properties`), and handed in here
+    /// because stateright asks the model for them.
+    properties: fn() -> Vec<Property<World<M>>>,
 }
 
 /// A handler call on a client.
@@ -75,12 +79,21 @@ enum ClientCall<M: LockModel> {
 type Env<M> = Envelope<<M as LockModel>::Msg>;
 
 impl<M: LockModel> World<M> {
-    pub fn new(model: M, cfg: WorldConfig) -> World<M> {
+    pub fn new(
+        model: M,
+        cfg: WorldConfig,
+        properties: fn() -> Vec<Property<World<M>>>,
+    ) -> World<M> {
         let servers = model.server_count();
         let mut names: Vec<String> = (0..servers).map(|i| model.server_name(i)).collect();
         names.extend((0..cfg.clients).map(|i| format!("c{}", i + 1)));
         names.push("res".to_string());
-        World { model, cfg, names }
+        World {
+            model,
+            cfg,
+            names,
+            properties,
+        }
     }
 
     pub fn server_count(&self) -> usize {
@@ -818,7 +831,7 @@ impl<M: LockModel> Model for World<M> {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        crate::properties::properties::<M>()
+        (self.properties)()
     }
 
     fn format_action(&self, action: &Self::Action) -> String {

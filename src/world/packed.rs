@@ -26,7 +26,7 @@ use std::sync::{RwLock, RwLockReadGuard};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::{ClientSlot, Clock, Envelope, FaultState, Resource, ServerSlot, WorldState};
-use crate::check::bfs::StateStore;
+use crate::engine::bfs::StateStore;
 use crate::node::LockModel;
 
 /// A fast hash for the tables' keys: small values that `derive(Hash)`

@@ -41,7 +41,7 @@ use std::ops::Range;
 use stateright::{Model, Property};
 
 use super::{Action, WorldState};
-use crate::check::bfs::{Discovery, fingerprint};
+use crate::engine::bfs::{Discovery, fingerprint};
 use crate::node::{LockModel, NodeId, NodeMap, Symmetry};
 use crate::world::World;
 

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 use lockcheck::check::{CheckOptions, Verdict, bfs::SearchLimits};
 use lockcheck::expectations::Expectations;
-use lockcheck::models;
 use lockcheck::properties::PropertyName;
+use lockcheck::registry;
+use lockcheck::scenario::Scenario;
 
 /// The shipped models' expectations (`models/*.expect.json`).
 pub fn expectations() -> Expectations {
@@ -35,9 +36,10 @@ pub fn summary(verdict: &Verdict) -> String {
 
 pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
     let file = scenario_file(scenario);
-    let loaded = expectations()
-        .load_scenario(&file)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let stated = expectations()
+        .entry(model, &Scenario::name_of(&file))
+        .cloned();
     let liveness = if verdicts.split(' ').count() > 4 {
         PropertyName::LIVENESS.to_vec()
     } else {
@@ -58,8 +60,15 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         simulation_runs: None,
         symmetry: true,
     };
-    let entry = models::find(model).expect("registered model");
-    let report = entry.run(&loaded, &file, &options).expect("check runs");
+    let entry = registry::find(model).expect("registered model");
+    let report = entry
+        .run(
+            &loaded,
+            &file,
+            &stated.clone().unwrap_or_default(),
+            &options,
+        )
+        .expect("check runs");
     let got: Vec<String> = report
         .properties
         .iter()
@@ -78,7 +87,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         "{model} under {scenario}: verdicts"
     );
     // Where the model has expectations for the scenario, they must agree.
-    if loaded.expect.keys().any(|m| m.0 == model) {
+    if stated.is_some() {
         assert!(
             report.all_as_expected(),
             "{model} under {scenario}: the model's expectations disagree with the pinned verdicts"
