@@ -24,7 +24,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::properties::PropertyName;
-use crate::scenario::{Scenario, ScenarioError, describe_json_error};
+use crate::scenario::{Scenario, ScenarioError, Tier, describe_json_error};
 
 /// A verdict a model is expected to give under a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +275,31 @@ impl Expectations {
             .iter()
             .find(|(m, _)| m.0 == model)
             .and_then(|(_, s)| s.get(scenario))
+    }
+
+    /// Whether `model` runs under the scenario in `file`, the same for
+    /// `check` and `compare`: every model runs under a standard scenario;
+    /// under another, the models with an expectation for it; and under a
+    /// scenario the user named (`scenario_named`), also every model they
+    /// named, or every model when no model expects it. Where the user named
+    /// models, only those run.
+    pub fn runs(
+        &self,
+        model: &str,
+        file: &Path,
+        tier: Tier,
+        scenario_named: bool,
+        models_named: &[String],
+    ) -> bool {
+        if !models_named.is_empty() && !models_named.iter().any(|m| m == model) {
+            return false;
+        }
+        if tier == Tier::Standard {
+            return true;
+        }
+        let expecting = self.models_for(&Scenario::name_of(file));
+        expecting.iter().any(|m| m == model)
+            || (scenario_named && (!models_named.is_empty() || expecting.is_empty()))
     }
 
     /// The models with expectations for the scenario named `scenario`.

@@ -359,13 +359,14 @@ pub fn plan(selection: &Selection) -> Result<Plan, Vec<String>> {
     let mut cells = Vec::new();
     for (r, model) in rows.iter().enumerate() {
         for (c, (column, scenario)) in columns.iter().enumerate() {
-            // Every model runs under a standard scenario; under another, the
-            // models with an expectation for it, or, for a scenario named on
-            // the command line that no model expects, every selected model.
-            let expecting = selection.expectations.models_for(&column.name);
-            let named = expecting.iter().any(|m| m == model.id);
-            let asked = explicit && (!selection.models.is_empty() || expecting.is_empty());
-            let (status, run) = if named || scenario.tier == Tier::Standard || asked {
+            let runs = selection.expectations.runs(
+                model.id,
+                &column.file,
+                scenario.tier,
+                explicit,
+                &selection.models,
+            );
+            let (status, run) = if runs {
                 (
                     CellStatus::Checked,
                     Some((column.file.clone(), scenario.clone())),

@@ -1,0 +1,281 @@
+//! `lockcheck compare`: the model × fault matrix and its reports.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::exit;
+
+/// The safety frontiers `lockcheck frontier` wrote under `dir/frontier/`, as
+/// Markdown and HTML sections for the comparison reports, in model order.
+/// Each says which command wrote it, since the comparison does not rerun it.
+pub(super) fn frontier_sections(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+    use lockcheck::frontier;
+    let folder = dir.join("frontier");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let (mut md, mut html) = (Vec::new(), Vec::new());
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let report: frontier::FrontierReport = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: not a frontier report: {e}",
+                file.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let origin = format!(
+            "Written by `cargo run --release -- frontier --model {}` (lockcheck {}) to `{}`; `compare` embeds it as it is, so rerun `frontier` after changing the model.",
+            report.model,
+            report.lockcheck_version,
+            file.display()
+        );
+        md.push(format!(
+            "## Safety frontier: `{}`\n\n{origin}\n\n{}",
+            report.model,
+            frontier::render_markdown(&report)
+        ));
+        html.push(format!(
+            "{}\n<p><small>{}</small></p>",
+            frontier::render_html_section(&report),
+            origin.replace('`', "")
+        ));
+    }
+    Ok((md, html))
+}
+
+pub(super) struct CompareArgs {
+    pub(super) selection: lockcheck::compare::Selection,
+    pub(super) check: bool,
+    pub(super) junit: Option<PathBuf>,
+    /// `(runs, seed)` with --estimate.
+    pub(super) estimate: Option<(Option<u64>, String)>,
+    pub(super) report_dir: Option<PathBuf>,
+    pub(super) json: bool,
+    pub(super) threads: usize,
+    pub(super) memory_max: Option<u64>,
+    pub(super) symmetry: bool,
+}
+
+/// The command a report says produced it: the options that change its
+/// content, not --threads or where it was written.
+pub(super) fn compare_command(args: &CompareArgs) -> String {
+    let sel = &args.selection;
+    let mut cmd = String::from("cargo run --release -- compare");
+    for m in &sel.models {
+        cmd.push_str(&format!(" --model {m}"));
+    }
+    for s in &sel.scenarios {
+        cmd.push_str(&format!(" --scenario {}", s.display()));
+    }
+    for p in &sel.properties {
+        cmd.push_str(&format!(" --property {p}"));
+    }
+    if sel.on_demand {
+        cmd.push_str(" --on-demand");
+    }
+    if !args.symmetry {
+        cmd.push_str(" --no-symmetry");
+    }
+    if let Some((runs, seed)) = &args.estimate {
+        cmd.push_str(" --estimate");
+        if let Some(r) = runs {
+            cmd.push_str(&format!(" --runs {r}"));
+        }
+        if seed != "0" {
+            cmd.push_str(&format!(" --seed {seed}"));
+        }
+    }
+    cmd
+}
+
+pub(super) fn compare(args: CompareArgs) -> u8 {
+    use lockcheck::compare;
+    use std::io::IsTerminal;
+
+    let plan = match compare::plan(&args.selection) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            return exit::BAD_INPUT;
+        }
+    };
+    let estimate = match &args.estimate {
+        Some((runs, seed_text)) => match lockcheck::check::simulate::parse_seed(seed_text) {
+            Ok(seed) => Some(compare::EstimateOptions {
+                runs: *runs,
+                seed,
+                seed_text: seed_text.clone(),
+            }),
+            Err(e) => {
+                eprintln!("error: --seed: {e}");
+                return exit::BAD_INPUT;
+            }
+        },
+        None => None,
+    };
+    let total = plan.checks()
+        + if estimate.is_some() {
+            plan.cells
+                .iter()
+                .filter(|c| c.status != compare::CellStatus::NotApplicable)
+                .count()
+        } else {
+            0
+        };
+    // A bar on a terminal; in CI (stderr not a terminal), a quiet line per check.
+    let terminal = std::io::stderr().is_terminal();
+    let bar = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} [{elapsed_precise}, about {eta} left] {msg}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    // Checks run in parallel: the counters are shared.
+    let progress =
+        std::sync::Mutex::new((0usize, std::collections::BTreeMap::<String, f64>::new()));
+    let on_start = |model: &str, scenario: &str| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{model} under {scenario}"));
+        }
+    };
+    let on_cell = |cell: &compare::Cell, secs: f64| {
+        let mut guard = progress.lock().expect("progress lock");
+        let (done, seconds) = &mut *guard;
+        *done += 1;
+        let scenario = cell
+            .report
+            .as_ref()
+            .map_or(cell.scenario.clone(), |r| r.scenario.clone());
+        *seconds.entry(scenario.clone()).or_default() += secs;
+        match &bar {
+            Some(bar) => bar.inc(1),
+            None => eprintln!(
+                "[{done:>3}/{total}] {} under {scenario}: {} ({secs:.1} s)",
+                cell.model,
+                compare::cell_text(cell)
+            ),
+        }
+    };
+    let started = Instant::now();
+    let run_options = compare::RunOptions {
+        threads: args.threads,
+        memory_max: args.memory_max,
+        report_dir: args.report_dir.clone(),
+        estimate,
+        command: compare_command(&args),
+        symmetry: args.symmetry,
+    };
+    let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let comparison = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    eprintln!(
+        "compared {} cells in {:.1} s",
+        comparison.cells.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let json = match serde_json::to_string_pretty(&comparison) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: cannot serialize the comparison: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", compare::render_matrix(&comparison));
+        println!("\n{}\n", compare::LEGEND);
+        print!("{}", compare::render_mismatches(&comparison));
+        println!("{}", compare::render_summary(&comparison));
+    }
+
+    let mut writes: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(dir) = &args.report_dir {
+        let (md_sections, html_sections) = match frontier_sections(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        writes.push((
+            dir.join("comparison.md"),
+            compare::render_markdown(&comparison, &md_sections),
+        ));
+        writes.push((dir.join("comparison.json"), json + "\n"));
+        writes.push((
+            dir.join("comparison.html"),
+            compare::render_html(&comparison, &html_sections),
+        ));
+    }
+    if let Some(file) = &args.junit {
+        writes.push((
+            file.clone(),
+            compare::render_junit(&comparison, &progress.lock().expect("progress lock").1),
+        ));
+    }
+    for (path, text) in &writes {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return exit::BAD_INPUT;
+        }
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::BAD_INPUT;
+        }
+        if !args.json {
+            println!("wrote {}", path.display());
+        }
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write;
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(compare::render_step_summary(&comparison).as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "warning: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                PathBuf::from(&summary).display()
+            );
+        }
+    }
+
+    if !args.check {
+        return exit::OK;
+    }
+    let diffs = comparison.differences();
+    if diffs.iter().any(|d| !d.inconclusive()) {
+        exit::UNEXPECTED
+    } else if !diffs.is_empty() {
+        exit::INCONCLUSIVE
+    } else {
+        exit::OK
+    }
+}

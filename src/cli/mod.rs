@@ -1,0 +1,683 @@
+//! The command line: its arguments (clap), one module per command, and the
+//! exit codes they share.
+
+mod bench;
+mod check;
+mod compare;
+mod frontier;
+mod list;
+mod simulate;
+mod trace;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use lockcheck::expectations::Expectations;
+use lockcheck::properties::PropertyName;
+
+use bench::{bench, bench_run};
+use check::{CheckArgs, run_checks};
+use compare::{CompareArgs, compare};
+use frontier::{FrontierArgs, frontier};
+use list::list;
+use simulate::{SimulateArgs, simulate};
+use trace::{explore, export, replay};
+
+/// Exit codes, as documented in the README.
+pub(crate) mod exit {
+    pub const OK: u8 = 0;
+    pub const UNEXPECTED: u8 = 1;
+    pub const INCONCLUSIVE: u8 = 3;
+    pub const BAD_INPUT: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "lockcheck",
+    version,
+    about = "Model-checks distributed lock algorithms under network, clock and process faults",
+    long_about = "Model-checks distributed lock algorithms under network, clock and process faults.\n\n\
+        Each lock algorithm runs as actors in a deterministic simulated world (real time, skewed and \
+        drifting clocks, delayed and lost messages, crashes, pauses, partitions). `check` searches \
+        every behaviour up to the scenario's horizon and reports, per property, holds / VIOLATED (with \
+        the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
+        Exit codes of `check`: 0 every verdict as expected (or observed, where the model has no \
+        expectation); 1 a verdict differs from the model's expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
+        `compare`, `frontier`, `replay` and `simulate` give theirs in their own --help."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Re-executes a counterexample trace step by step through the same
+    /// world and says whether the violation still happens.
+    ///
+    /// Exit codes: 0 the recorded violation reproduces; 1 every step replays
+    /// but the violation no longer happens (the bug was fixed); 4 the trace
+    /// does not fit the model any more (the error names the first step that
+    /// diverged and what differed), or the file is not a readable trace.
+    Replay {
+        /// A trace written by `check` (reports/traces/*.json).
+        trace: PathBuf,
+        /// Print the whole state (every node, timer and message in flight)
+        /// after each step.
+        #[arg(long)]
+        step: bool,
+    },
+    /// Runs seeded random walks through the world: for configurations too
+    /// large to search exhaustively, and to estimate how often a fault
+    /// breaks a lock.
+    ///
+    /// Prints the seed and options first, then per property how many runs
+    /// violated it (with a 95% confidence interval), then the first violating
+    /// run's counterexample, shrunk, ending with the command that replays it.
+    /// A simulation never claims that a property holds. Exit codes: 0 no
+    /// violation the model's expectations rule out; 1 one they rule out; 4
+    /// bad input.
+    Simulate {
+        #[arg(long, value_name = "ID")]
+        model: String,
+        #[arg(long, value_name = "FILE")]
+        scenario: PathBuf,
+        /// A number, or a 40-hex-digit commit hash (e.g. `$(git rev-parse HEAD)`).
+        #[arg(long, default_value = "0", env = "LOCKCHECK_SEED")]
+        seed: String,
+        /// How many runs (default: the scenario's simulation.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Run only part K of N of the sweep (runs whose index is K-1 modulo
+        /// N); the parts' counts add up exactly to the whole sweep's.
+        #[arg(long, value_name = "K/N", default_value = "1/1")]
+        shard: String,
+        /// Chance in percent that a step is a fault (default: the scenario's
+        /// simulation.fault_percent).
+        #[arg(long)]
+        fault_percent: Option<u32>,
+        /// Stop a run after this many steps (default: the scenario's
+        /// simulation.steps_max).
+        #[arg(long)]
+        steps_max: Option<usize>,
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where counterexample traces are written (under traces/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        #[arg(long)]
+        no_traces: bool,
+        /// Print one JSON report on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
+    },
+    /// Exports a trace for other tools: ITF (Apalache/Quint, the ITF Trace
+    /// Viewer), a Mermaid sequence diagram (GitHub Markdown), or the clients'
+    /// operation history in Jepsen's op shape (EDN or JSON lines).
+    Export {
+        /// A trace written by `check` or `simulate`.
+        trace: PathBuf,
+        #[arg(long, value_enum)]
+        format: lockcheck::trace::export::ExportFormat,
+        /// Write here instead of to stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Serves stateright's Explorer on localhost for stepping through the
+    /// world interactively: every enabled action at each state, each state
+    /// rendered readably, the path drawn as a sequence diagram.
+    ///
+    /// Runs until interrupted. With --trace it prints the URL that opens the
+    /// trace's path. The Explorer explores on demand and ignores symmetry.
+    Explore {
+        #[arg(long, value_name = "ID")]
+        model: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// A trace to open: its model and inline scenario are used unless
+        /// --model / --scenario are given.
+        #[arg(long, value_name = "TRACE")]
+        trace: Option<PathBuf>,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Runs every model under every fault scenario and prints the matrix:
+    /// which lock survives which fault.
+    ///
+    /// One row per model, one column per scenario (the standard faults, then
+    /// the extra scenarios that are faults of their own). Each cell is an
+    /// exhaustive check of the column's scenario: `ok`, or the properties
+    /// that do not hold (`mutex ✗20`: mutual_exclusion violated, shortest
+    /// counterexample 20 steps; `?` inconclusive: a search bound was hit and a
+    /// seeded simulation of the same scenario found no violation; `mutex ✗~26`:
+    /// the bound was hit and the simulation found a violation, not necessarily
+    /// the shortest; `!` differs from the model's expectation). Writes
+    /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
+    /// per counterexample), comparison.json and comparison.html (one
+    /// self-contained page with a space-time diagram per counterexample), and
+    /// the trace files under <report-dir>/traces/. Appends the table to
+    /// $GITHUB_STEP_SUMMARY when that is set.
+    ///
+    /// Exit codes: 0 done (with --check: every verdict as expected); 1 with
+    /// --check, some verdict differs from its expectation (each is named); 3
+    /// with --check, some verdict is inconclusive; 4 bad input.
+    Compare {
+        /// Only this model (repeatable). Default: every model.
+        #[arg(long = "model", value_name = "ID")]
+        models: Vec<String>,
+        /// Only this scenario (repeatable). Default: every standard scenario in
+        /// --scenarios-dir, then every extra one that does not stand in for
+        /// another.
+        #[arg(long = "scenario", value_name = "FILE")]
+        scenarios: Vec<PathBuf>,
+        /// Only this property (repeatable). Naming deadlock_free or
+        /// starvation_free checks it even where the scenario does not expect
+        /// it.
+        #[arg(long = "property", value_parser = parse_property)]
+        properties: Vec<PropertyName>,
+        /// Exit 1 if any verdict differs from the model's expectation (an
+        /// unexpected violation, or an expected bug no longer found).
+        #[arg(long)]
+        check: bool,
+        /// Also write JUnit XML here: a suite per scenario, a case per
+        /// (model, property).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also estimate, per cell, the probability that a run violates each
+        /// property, by seeded random simulation (with 95% intervals).
+        #[arg(long)]
+        estimate: bool,
+        /// Simulated runs per cell for --estimate (default: each scenario's
+        /// simulation.runs).
+        #[arg(long, requires = "estimate")]
+        runs: Option<u64>,
+        /// The simulation seed for --estimate: a number or a commit hash.
+        #[arg(long, default_value = "0", env = "LOCKCHECK_SEED")]
+        seed: String,
+        /// Where the reports and traces are written.
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Write no report or trace files (print the matrix only).
+        #[arg(long)]
+        no_reports: bool,
+        /// Print comparison.json on stdout instead of the matrix.
+        #[arg(long)]
+        json: bool,
+        /// Threads: up to this many checks run at once, each searched by one
+        /// thread (fewer checks share the threads). Results and reports are
+        /// the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Megabytes the whole comparison may use; the checks running at once
+        /// share it equally (default: 80% of the memory available when the
+        /// run starts). A check that reaches its share stops, inconclusive;
+        /// the other cells keep their results.
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
+        /// Where scenario files are looked for.
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients and servers (symmetry is used by default where
+        /// the model declares it; verdicts and counterexample lengths are
+        /// the same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
+        #[arg(long)]
+        on_demand: bool,
+    },
+    /// Measures the search engine against SPIN, and the world's cost over the
+    /// bare engine, on one lock protocol.
+    ///
+    /// Runs, each in a fresh process and one search thread by default: (1)
+    /// the abstract lock model of bench/peer/lock.pml (the same model as
+    /// bench/peer/Lock.tla) on lockcheck's engine, to the end of its space;
+    /// (2) redis_set_px under bench/world-lock.json, the closest world, with
+    /// the same clients and horizon, stopped at a state cap (by default the
+    /// peer model's state count); (3) when `spin` and `gcc` are on PATH, SPIN
+    /// on lock.pml, whose state and transition counts must equal (1)'s.
+    /// Prints states, transitions, CPU and wall seconds of the search, states
+    /// and transitions per CPU second, bytes per state (peak RSS growth /
+    /// states), and the ratios. Each search runs --repeat times, interleaved;
+    /// the medians are reported.
+    ///
+    /// Exit codes: 0 done (SPIN agreed or was skipped); 1 SPIN's counts
+    /// differ from lockcheck's; 4 a search, or SPIN, failed to run.
+    Bench {
+        /// Clients (1 to 8; default 8).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=8))]
+        clients: Option<u8>,
+        /// The clock horizon MAXT in ticks (1 to 250; default 30).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=250))]
+        horizon: Option<u8>,
+        /// A small configuration, N=3 MAXT=10, that runs in a few seconds (too
+        /// small for meaningful ratios).
+        #[arg(long, conflicts_with_all = ["clients", "horizon"])]
+        quick: bool,
+        /// Runs of each search; the medians are reported.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=99))]
+        repeat: u64,
+        /// Search threads for lockcheck's searches (SPIN's pan is
+        /// single-threaded).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Stop the world's search at this many states (default: the peer
+        /// model's state count at the same size).
+        #[arg(long, value_name = "N")]
+        world_states_max: Option<u64>,
+        /// Do not run SPIN even when it is installed.
+        #[arg(long)]
+        no_spin: bool,
+        /// Print one JSON report on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One measured search of `bench`, run in its own process; prints the
+    /// measurement as JSON.
+    #[command(hide = true)]
+    BenchRun {
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        clients: u8,
+        #[arg(long)]
+        horizon: u8,
+        #[arg(long)]
+        states_max: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+    /// Lists the models, their parameters, the properties and the scenarios.
+    List {
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
+        /// Where the scenario files are.
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+    },
+    /// Exhaustively checks models under scenarios and compares the verdicts
+    /// with what each model expects.
+    ///
+    /// With no arguments, checks every model under every standard scenario in
+    /// --scenarios-dir, and under each other scenario the models with an
+    /// expectation for it (models/<file>.expect.json). --scenario and --model
+    /// narrow that down; a scenario named with --scenario that no model
+    /// expects runs every model, and its verdicts are reported as observed.
+    /// A single model under a single scenario prints each counterexample as a
+    /// timeline.
+    Check {
+        /// A model id (see `lockcheck list`); repeatable. Default: every model
+        /// under a standard scenario, the models expecting it under another.
+        #[arg(long = "model", value_name = "ID")]
+        models: Vec<String>,
+        /// A scenario file; repeatable. Default: every *.json in --scenarios-dir.
+        #[arg(long = "scenario", value_name = "FILE")]
+        scenarios: Vec<PathBuf>,
+        /// Report only this property (mutual_exclusion, resource_safe,
+        /// lock_acquired, progress, deadlock_free, starvation_free). The
+        /// liveness properties (deadlock_free, starvation_free) are checked
+        /// when the model expects a verdict on them or when named here.
+        #[arg(long, value_parser = parse_property)]
+        property: Option<PropertyName>,
+        /// Stop after this many unique states (overrides limits.states_max).
+        #[arg(long)]
+        states_max: Option<u64>,
+        /// Do not search deeper than this many steps (overrides limits.depth_max).
+        #[arg(long)]
+        depth_max: Option<u32>,
+        /// Give up after this many seconds (overrides limits.seconds_max).
+        #[arg(long)]
+        seconds_max: Option<u64>,
+        /// When a bound stops the search before it decides a property, run
+        /// this many seeded random runs of the same scenario looking for a
+        /// violation of it (default: the scenario's simulation.runs; 0: none).
+        /// A violation found this way is real and replays, but is not
+        /// necessarily the shortest; finding none leaves it inconclusive.
+        #[arg(long, value_name = "RUNS")]
+        simulation_runs: Option<u64>,
+        /// Stop a search that holds this many megabytes (overrides
+        /// limits.memory_mb; default: 80% of the memory available when the
+        /// run starts). A search that reaches it is inconclusive (exit 3).
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
+        /// Search threads. Results are the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where counterexample traces are written (under traces/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Write no trace files.
+        #[arg(long)]
+        no_traces: bool,
+        /// Print counterexample timelines even when checking several runs.
+        #[arg(long)]
+        timelines: bool,
+        /// Print one JSON array of reports on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where the models' expectation files (`<model file>.expect.json`)
+        /// are. A model with no expectation for a scenario is reported as
+        /// observed.
+        #[arg(long, default_value = "models")]
+        expectations_dir: PathBuf,
+        /// Where scenario files are looked for when no --scenario is given.
+        #[arg(long, default_value = "scenarios")]
+        scenarios_dir: PathBuf,
+        /// Search every state, not one per orbit under permutations of
+        /// identical clients and servers (symmetry is used by default where
+        /// the model declares it; verdicts and counterexample lengths are
+        /// the same either way, state counts are not).
+        #[arg(long)]
+        no_symmetry: bool,
+        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+        /// the default run).
+        #[arg(long)]
+        on_demand: bool,
+    },
+    /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
+    /// drift, network delay) over a grid and reports, per safety property,
+    /// where it stops holding.
+    ///
+    /// Every grid point is the base scenario with the axes set, checked
+    /// exhaustively. Prints a table per property (rows: the first axis,
+    /// columns: the second; ✓ holds, ✗k violated with a shortest
+    /// counterexample of k steps, ? inconclusive) and a one-line statement of
+    /// the boundary, a formula checked against every decided point when a
+    /// simple one fits. Writes <report-dir>/frontier/<model>.json, .svg and
+    /// .html.
+    ///
+    /// Axes: any parameter the model reads (ttl_ticks, retry_ticks, ...; see
+    /// `lockcheck list`) and the world's knobs pause_ticks_max (0: no pause),
+    /// drift_percent_max, skew_ticks_max, delay_ticks_max. Without --axis:
+    /// ttl_ticks=2..12 × pause_ticks_max=0..12 (pause_ticks_max=0..12 alone
+    /// for a model without a TTL). Without --scenario the base is a built-in
+    /// copy of scenarios/gc-pause.json, or of scenarios/clock-drift.json when
+    /// a clock knob is swept without the pause.
+    ///
+    /// Exit codes: 0 every point decided; 3 some point is inconclusive (a
+    /// search bound was reached: no boundary is claimed across it); 4 bad
+    /// input (an unknown model, an axis the model does not read, a malformed
+    /// range, an invalid scenario). A violation is a finding, not a failure.
+    Frontier {
+        /// A model id (see `lockcheck list`).
+        #[arg(long, value_name = "ID")]
+        model: String,
+        /// The base scenario (default: built in, see above).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// An axis to sweep, NAME=LO..HI[:STEP] (inclusive), e.g.
+        /// ttl_ticks=2..8; at most two. The first gives the rows.
+        #[arg(long = "axis", value_name = "NAME=LO..HI[:STEP]")]
+        axes: Vec<String>,
+        /// Report only this safety property (mutual_exclusion or
+        /// resource_safe); default both.
+        #[arg(long, value_parser = parse_property)]
+        property: Option<PropertyName>,
+        /// Stop each point's search after this many unique states
+        /// (overrides the base scenario's limits.states_max).
+        #[arg(long)]
+        states_max: Option<u64>,
+        /// Give up on a point after this many seconds (overrides
+        /// limits.seconds_max).
+        #[arg(long)]
+        seconds_max: Option<u64>,
+        /// Megabytes the whole sweep may use; the points checked at once
+        /// share it equally (default: 80% of the memory available when the
+        /// run starts). A point that reaches its share is inconclusive.
+        #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+        memory_max: Option<u64>,
+        /// Points checked at once. Results are the same for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Where the frontier files go (under frontier/).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Print the report as one JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+pub(crate) fn parse_property(s: &str) -> Result<PropertyName, String> {
+    PropertyName::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = PropertyName::every().map(|p| p.as_str()).collect();
+        format!(
+            "unknown property `{s}`, expected one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// The models' expectations in `dir` (none if it does not exist), or the
+/// exit code after printing why they cannot be read.
+pub(crate) fn load_expectations(dir: &Path) -> Result<Expectations, u8> {
+    Expectations::load_if_present(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run() -> u8 {
+    // Like other command-line tools, end quietly when the reader of stdout
+    // goes away (`lockcheck export ... | head`) instead of panicking.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread
+    // starts touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Bench {
+            clients,
+            horizon,
+            quick,
+            repeat,
+            threads,
+            world_states_max,
+            no_spin,
+            json,
+        } => {
+            let (default_clients, default_horizon) = if quick { (3, 10) } else { (8, 30) };
+            bench(
+                &lockcheck::bench::BenchOptions {
+                    clients: clients.unwrap_or(default_clients),
+                    horizon: horizon.unwrap_or(default_horizon),
+                    repeat: repeat as usize,
+                    threads: threads.max(1),
+                    world_states_max,
+                    no_spin,
+                },
+                json,
+            )
+        }
+        Command::BenchRun {
+            target,
+            clients,
+            horizon,
+            states_max,
+            threads,
+        } => bench_run(&target, clients, horizon, states_max, threads),
+        Command::List {
+            scenarios_dir,
+            expectations_dir,
+        } => list(&scenarios_dir, &expectations_dir),
+        Command::Replay { trace, step } => replay(&trace, step),
+        Command::Explore {
+            model,
+            scenario,
+            trace,
+            port,
+        } => explore(model, scenario, trace, port),
+        Command::Export {
+            trace,
+            format,
+            output,
+        } => export(&trace, format, output.as_deref()),
+        Command::Simulate {
+            model,
+            scenario,
+            seed,
+            runs,
+            shard,
+            fault_percent,
+            steps_max,
+            threads,
+            report_dir,
+            no_traces,
+            json,
+            expectations_dir,
+        } => simulate(SimulateArgs {
+            model,
+            scenario,
+            seed,
+            runs,
+            shard,
+            fault_percent,
+            steps_max,
+            threads,
+            report_dir: (!no_traces).then_some(report_dir),
+            json,
+            expectations_dir,
+        }),
+        Command::Compare {
+            models,
+            scenarios,
+            properties,
+            check,
+            junit,
+            estimate,
+            runs,
+            seed,
+            report_dir,
+            no_reports,
+            json,
+            threads,
+            memory_max,
+            scenarios_dir,
+            expectations_dir,
+            on_demand,
+            no_symmetry,
+        } => compare(CompareArgs {
+            selection: lockcheck::compare::Selection {
+                models,
+                scenarios,
+                properties,
+                scenarios_dir,
+                on_demand,
+                expectations: match load_expectations(&expectations_dir) {
+                    Ok(e) => e,
+                    Err(code) => return code,
+                },
+            },
+            check,
+            junit,
+            estimate: estimate.then_some((runs, seed)),
+            report_dir: (!no_reports).then_some(report_dir),
+            json,
+            threads,
+            memory_max,
+            symmetry: !no_symmetry,
+        }),
+        Command::Check {
+            models,
+            scenarios,
+            property,
+            states_max,
+            depth_max,
+            seconds_max,
+            simulation_runs,
+            memory_max,
+            threads,
+            report_dir,
+            no_traces,
+            timelines,
+            json,
+            scenarios_dir,
+            expectations_dir,
+            on_demand,
+            no_symmetry,
+        } => {
+            let expectations = match load_expectations(&expectations_dir) {
+                Ok(e) => e,
+                Err(code) => return code,
+            };
+            let mut reproduce_flags = Vec::new();
+            if no_symmetry {
+                reproduce_flags.push("--no-symmetry".to_string());
+            }
+            if let Some(n) = states_max {
+                reproduce_flags.push(format!("--states-max {n}"));
+            }
+            if let Some(n) = depth_max {
+                reproduce_flags.push(format!("--depth-max {n}"));
+            }
+            if let Some(n) = seconds_max {
+                reproduce_flags.push(format!("--seconds-max {n}"));
+            }
+            if let Some(n) = memory_max {
+                reproduce_flags.push(format!("--memory-max {n}"));
+            }
+            run_checks(CheckArgs {
+                models,
+                scenarios,
+                property,
+                overrides: (states_max, depth_max, seconds_max, memory_max),
+                threads: threads.max(1),
+                report_dir: (!no_traces).then_some(report_dir),
+                timelines,
+                json,
+                scenarios_dir,
+                expectations,
+                on_demand,
+                reproduce_flags,
+                simulation_runs,
+                symmetry: !no_symmetry,
+            })
+        }
+        Command::Frontier {
+            model,
+            scenario,
+            axes,
+            property,
+            states_max,
+            seconds_max,
+            memory_max,
+            threads,
+            report_dir,
+            json,
+        } => frontier(FrontierArgs {
+            model,
+            scenario,
+            axes,
+            property,
+            states_max,
+            seconds_max,
+            memory_max,
+            threads,
+            report_dir,
+            json,
+        }),
+    }
+}

@@ -1,0 +1,156 @@
+//! `lockcheck replay`, `export` and `explore`: what is done with a trace file.
+
+use std::path::{Path, PathBuf};
+
+use lockcheck::check::{self};
+use lockcheck::registry;
+use lockcheck::scenario::Scenario;
+use lockcheck::trace::replay::ReplayOutcome;
+
+use super::exit;
+
+pub(super) fn export(
+    path: &Path,
+    format: lockcheck::trace::export::ExportFormat,
+    output: Option<&Path>,
+) -> u8 {
+    let (trace, entry) = match load_trace(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let text = match (entry.export)(path, &trace, format) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: the trace does not fit the model: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    match output {
+        Some(file) => {
+            if let Err(e) = std::fs::write(file, text) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                return exit::BAD_INPUT;
+            }
+            eprintln!("wrote {}", file.display());
+        }
+        None => print!("{text}"),
+    }
+    exit::OK
+}
+
+pub(super) fn explore(
+    model: Option<String>,
+    scenario: Option<PathBuf>,
+    trace: Option<PathBuf>,
+    port: u16,
+) -> u8 {
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let trace = match trace.as_deref().map(lockcheck::trace::read).transpose() {
+        Ok(t) => t,
+        Err(e) => return bad(e.to_string()),
+    };
+    let (scenario, scenario_file) = match (scenario, &trace) {
+        (Some(file), _) => match Scenario::load(&file) {
+            Ok(s) => (s, file),
+            Err(e) => return bad(e.to_string()),
+        },
+        (None, Some(t)) => (t.scenario.clone(), t.scenario_file.clone()),
+        (None, None) => return bad("give --scenario or --trace".into()),
+    };
+    let Some(id) = model.or_else(|| trace.as_ref().map(|t| t.model.clone())) else {
+        return bad("give --model or --trace".into());
+    };
+    let entry = match registry::lookup(&id) {
+        Ok(e) => e,
+        Err(e) => return bad(e),
+    };
+    let steps = match &trace {
+        Some(t) => match (entry.explorer_path)(t) {
+            Ok(p) => Some(p),
+            Err(e) => return bad(format!("the trace does not fit the model: {e}")),
+        },
+        None => None,
+    };
+    let address = format!("localhost:{port}");
+    println!(
+        "Explorer for {id} under {} at http://{address}/ (Ctrl-C to stop)",
+        scenario_file.display()
+    );
+    if let Some(p) = steps {
+        println!("the trace's path: http://{address}/#/steps/{p}");
+    }
+    match (entry.explore)(&id, &scenario, &address) {
+        Ok(()) => exit::OK,
+        Err(e) => bad(e),
+    }
+}
+
+/// Reads a trace and finds its model, or says why not (exit code 4).
+pub(super) fn load_trace(
+    path: &Path,
+) -> Result<(lockcheck::trace::TraceFile, registry::ModelEntry), u8> {
+    let trace = lockcheck::trace::read(path).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })?;
+    match registry::find(&trace.model) {
+        Some(entry) => Ok((trace, entry)),
+        None => {
+            eprintln!(
+                "error: {}: the trace is of model `{}`, which this lockcheck does not have",
+                path.display(),
+                trace.model
+            );
+            Err(exit::BAD_INPUT)
+        }
+    }
+}
+
+pub(super) fn replay(path: &Path, detail: bool) -> u8 {
+    let (trace, entry) = match load_trace(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    println!(
+        "replaying {}: model={} scenario={} property={} ({} steps, recorded by lockcheck {})",
+        path.display(),
+        trace.model,
+        Scenario::name_of(&trace.scenario_file),
+        trace.property,
+        trace.actions.len(),
+        trace.lockcheck_version
+    );
+    let report = match (entry.replay)(path, &trace, detail) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: the trace does not fit the model: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    print!(
+        "{}",
+        check::render_lasso_rows(&report.rows, report.details.as_deref(), report.loop_start)
+    );
+    match report.outcome {
+        ReplayOutcome::Reproduced => {
+            println!(
+                "REPRODUCED: {} is violated after step {}, as recorded.",
+                report.property, report.steps
+            );
+            exit::OK
+        }
+        ReplayOutcome::NoLongerViolated { difference } => {
+            println!(
+                "NOT REPRODUCED: every step replays, but {} now holds after step {}: the bug was fixed.",
+                report.property, report.steps
+            );
+            if let Some(d) = difference {
+                println!("  the last step now differs from the recording: {d}");
+            }
+            exit::UNEXPECTED
+        }
+    }
+}
