@@ -561,3 +561,31 @@ fn the_mermaid_diagram_marks_a_lasso_and_balances_activations() {
     }
     assert!(active.values().all(|n| *n == 0 || *n == 1), "{text}");
 }
+
+#[test]
+fn a_frontier_report_that_no_longer_parses_is_left_out_with_a_warning() {
+    let dir = temp_dir("compare-stale-frontier");
+    std::fs::create_dir_all(dir.join("frontier")).unwrap();
+    std::fs::write(dir.join("frontier/old.json"), "{\"model\": 3}").unwrap();
+    let o = lockcheck(
+        &[
+            "compare",
+            "--model",
+            "redis_setnx",
+            "--scenario",
+            "scenarios/no-faults.json",
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("frontier/old.json:1:") && stderr(&o).contains("leave it out"),
+        "{}",
+        stderr(&o)
+    );
+    let md = read(&dir.join("comparison.md"));
+    assert!(md.contains("redis_setnx"), "{md}");
+    assert!(!md.contains("Safety frontier"), "{md}");
+}

@@ -73,13 +73,10 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             continue;
         }
         for m in registry::all() {
-            if args.expectations.runs(
-                m.id,
-                file,
-                scenario.tier,
-                explicit_scenarios,
-                &args.models,
-            ) {
+            if args
+                .expectations
+                .runs(m.id, file, scenario.tier, explicit_scenarios, &args.models)
+            {
                 runs.push((file.clone(), scenario, m.id.to_string()));
             }
         }

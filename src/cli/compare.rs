@@ -8,11 +8,14 @@ use super::exit;
 /// The safety frontiers `lockcheck frontier` wrote under `dir/frontier/`, as
 /// Markdown and HTML sections for the comparison reports, in model order.
 /// Each says which command wrote it, since the comparison does not rerun it.
-pub(super) fn frontier_sections(dir: &Path) -> Result<(Vec<String>, Vec<String>), String> {
+/// A report that can no longer be read (written by an older lockcheck, or
+/// edited) is left out with a warning: it must not cost the comparison its
+/// own results.
+pub(super) fn frontier_sections(dir: &Path) -> (Vec<String>, Vec<String>) {
     use lockcheck::frontier;
     let folder = dir.join("frontier");
     let Ok(entries) = std::fs::read_dir(&folder) else {
-        return Ok((Vec::new(), Vec::new()));
+        return (Vec::new(), Vec::new());
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -21,16 +24,28 @@ pub(super) fn frontier_sections(dir: &Path) -> Result<(Vec<String>, Vec<String>)
     files.sort();
     let (mut md, mut html) = (Vec::new(), Vec::new());
     for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-        let report: frontier::FrontierReport = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: not a frontier report: {e}",
-                file.display(),
-                e.line(),
-                e.column()
-            )
-        })?;
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: cannot read: {e}; the reports leave this frontier out",
+                    file.display()
+                );
+                continue;
+            }
+        };
+        let report: frontier::FrontierReport = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!(
+                    "warning: {}:{}:{}: not a frontier report this lockcheck can read ({e}); the reports leave it out (rerun `frontier` to rewrite it)",
+                    file.display(),
+                    e.line(),
+                    e.column()
+                );
+                continue;
+            }
+        };
         let origin = format!(
             "Written by `cargo run --release -- frontier --model {}` (lockcheck {}) to `{}`; `compare` embeds it as it is, so rerun `frontier` after changing the model.",
             report.model,
@@ -48,7 +63,7 @@ pub(super) fn frontier_sections(dir: &Path) -> Result<(Vec<String>, Vec<String>)
             origin.replace('`', "")
         ));
     }
-    Ok((md, html))
+    (md, html)
 }
 
 pub(super) struct CompareArgs {
@@ -214,13 +229,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
 
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
     if let Some(dir) = &args.report_dir {
-        let (md_sections, html_sections) = match frontier_sections(dir) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::BAD_INPUT;
-            }
-        };
+        let (md_sections, html_sections) = frontier_sections(dir);
         writes.push((
             dir.join("comparison.md"),
             compare::render_markdown(&comparison, &md_sections),
