@@ -151,7 +151,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, Symmetry, Variant};
+use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, RequestId, Symmetry, Variant};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const MASTERS: Param = Param {
@@ -275,7 +275,7 @@ impl Redlock {
             out.send(
                 m,
                 Msg::Req {
-                    id: c.attempts,
+                    id: RequestId(c.attempts),
                     cmd,
                 },
             );
@@ -290,7 +290,7 @@ impl Redlock {
             out.send(
                 m,
                 Msg::Req {
-                    id: c.attempts,
+                    id: RequestId(c.attempts),
                     cmd: Cmd::DelIfValue { value },
                 },
             );
@@ -511,7 +511,7 @@ impl LockModel for Redlock {
         out: &mut Out<Self>,
     ) {
         let Msg::Rep { id, reply } = msg else { return };
-        if id != c.attempts {
+        if id != RequestId(c.attempts) {
             return; // An answer to an earlier attempt.
         }
         let Step::Acquiring {
