@@ -139,6 +139,7 @@
 //! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok |
 //! <!-- /expectations -->
 //!
@@ -161,6 +162,7 @@
 //! | async-network | violated (8) | violated (14) | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | violated (93) | c3 pauses 10 ticks between its `INSERT` and its `SELECT` and finds its row expired, as in gc-pause |
 //! | client-clock-skew | violated (8) | violated (14) | holds | each client writes and reads its own row on its own clock, so skew between clients changes nothing |
+//! | duplicates | violated (8) | violated (14) | violated (47) | c2's `INSERT` is duplicated and runs twice; the second copy's `IntegrityError` arrives before the first copy's result and `acquire_lock` raises, as under message-loss |
 //!
 //! `db_lock_unique`:
 //!
@@ -177,6 +179,7 @@
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | holds | holds | holds | a paused holder keeps the lock; nobody waits past the horizon |
 //! | client-clock-skew | holds | holds | holds | no clock is read |
+//! | duplicates | holds | holds | violated (66) | c2's `INSERT` is duplicated and runs twice; the second copy's `IntegrityError` arrives first, so c2 sleeps and is refused by its own row forever. Matched by connection, c2 had taken that repeated answer for its `DELETE`'s result and never finished releasing |
 //!
 //! `db_lock_expiry_client_clock`:
 //!
@@ -193,6 +196,7 @@
 //! | async-network | violated (13) | violated (19) | violated (14) | c1's reads and writes are delayed; at tick 7 c2's clock says c1's row (`expires_at` 6, the TTL here) has expired. A message may also take until the horizon |
 //! | crowd-atomic | violated (38) | violated (43) | holds | c2 pauses holding the lock and c3 takes its row over at tick 10 |
 //! | client-clock-skew | violated (18) | violated (22) | holds | c2's clock is 4 ticks ahead: c1's row (`expires_at` 8 on c1's clock) has expired by c2's clock at real tick 5, while c1 is still reading; c2 takes it over and reads 0 before c1's write lands |
+//! | duplicates | holds | holds | violated (82) | c1's `INSERT` is duplicated and the second copy's `IntegrityError` arrives first: nobody holds the lock while c1's own row keeps both clients out until it expires at 9. Slow, not stuck: at the horizon (32) the second client to get the lock is still releasing |
 //!
 //! `db_lock_expiry_db_clock` (and `_fenced`, where its `resource_safe` differs):
 //!
@@ -209,6 +213,7 @@
 //! | async-network | violated (13) | violated (19); fenced: holds | violated (14) | c1's reads and writes are delayed past its 6-tick lease and c2 takes it over at tick 7; a message may take until the horizon |
 //! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
+//! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;

@@ -104,6 +104,7 @@
 //! | server-restart | mutex ✗, resource ✗ | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
@@ -126,6 +127,7 @@
 //! | async-network | violated (8) | violated (14) | violated (14) | the race; and a message may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | holds | the race with each call answered in the same step: two `exists`, two creates |
 //! | client-clock-skew | violated (8) | violated (14) | holds | the race; no clock is read |
+//! | duplicates | violated (8) | violated (14) | violated (68) | the race; and a second copy of c1's `open(lock, "w")` arrives after its `remove` and creates the file again, for nobody: c2 polls `exists` until the horizon |
 //!
 //! `file_lock_exclusive`:
 //!
@@ -142,6 +144,7 @@
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | holds | holds | holds | a paused holder keeps the lock; nobody waits past the horizon |
 //! | client-clock-skew | holds | holds | holds | no clock is read |
+//! | duplicates | holds | holds | violated (66) | c2's exclusive create is duplicated and runs twice; the second copy's `EEXIST` arrives first, so c2 sleeps and gets `EEXIST` from its own file forever. Matched by connection, c2 had taken that repeated answer for its `remove`'s and never finished releasing |
 //!
 //! `file_lock_stale_break`:
 //!
@@ -158,6 +161,7 @@
 //! | async-network | violated (16) | violated (22) | violated (14) | c1's reads and writes are delayed; at tick 6 c2 finds c1's file 6 ticks old (the TTL here) and breaks it |
 //! | crowd-atomic | violated (35) | violated (40) | holds | c2 pauses holding the lock; at tick 8 c3 breaks its file |
 //! | client-clock-skew | violated (16) | violated (20) | holds | c2's clock is 4 ticks ahead: c1's file (mtime 0) looks 8 ticks old to c2 at real tick 4, while c1 is still reading; c2 breaks it and reads 0 before c1's write lands |
+//! | duplicates | violated (37) | violated (43) | violated (89) | c1's exclusive create is duplicated and the second copy's `EEXIST` arrives first: the file is nobody's. At tick 8 both clients judge it stale and the break-delete race follows, as under partition. Progress: slow, not stuck: at the horizon (32) c1 is still releasing |
 
 use std::marker::PhantomData;
 

@@ -141,6 +141,7 @@
 //! | server-restart | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
 //! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | duplicates | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/mq_models.rs`)

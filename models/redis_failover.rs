@@ -106,6 +106,7 @@
 //! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | duplicates | ok | ok |
 //! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!

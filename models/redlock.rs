@@ -105,6 +105,7 @@
 //! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
 //! | async-network | mutex ?, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ?, resource ✗, progress ✗ (search stops at 250k states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
+//! | duplicates | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) |
 //! <!-- /expectations -->
 //!
 //! The shortest counterexamples the search finds: under clock-jump, 13 steps

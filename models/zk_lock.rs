@@ -134,6 +134,7 @@
 //! | server-restart | ok | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | duplicates | progress ✗ | ok | ok |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
 //! <!-- /expectations -->
 //!

@@ -22,6 +22,7 @@ pins! {
     seed_async_network: "db_lock_seed", "async-network", 6133, "violated:8 violated:14 holds:4 violated:14";
     seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 196244, "violated:4 violated:8 holds:2 violated:93";
     seed_client_clock_skew: "db_lock_seed", "client-clock-skew", 68500, "violated:8 violated:14 holds:4 holds";
+    seed_duplicates: "db_lock_seed", "duplicates", 43032, "violated:8 violated:14 holds:4 violated:47";
 
     unique_no_faults: "db_lock_unique", "no-faults", 1551, "holds holds holds:2 holds";
     unique_holder_crash: "db_lock_unique", "holder-crash", 6699, "holds holds holds:2 violated:54";
@@ -34,6 +35,7 @@ pins! {
     unique_async_network: "db_lock_unique", "async-network", 70819, "holds holds holds:2 violated:14";
     unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 46415, "holds holds holds:1 holds";
     unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 38755, "holds holds holds:2 holds";
+    unique_duplicates: "db_lock_unique", "duplicates", 79302, "holds holds holds:2 violated:66";
 
     client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 3702, "holds holds holds:2 holds";
     client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 15893, "holds holds holds:2 holds";
@@ -45,6 +47,7 @@ pins! {
     client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 68823, "violated:13 violated:19 holds:2 violated:14";
     client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 102135, "violated:38 violated:43 holds:1 holds";
     client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 96068, "violated:18 violated:22 holds:2 holds";
+    client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 187237, "holds holds holds:2 violated:82";
 
     db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 3545, "holds holds holds:2 holds";
     db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 16108, "holds holds holds:2 holds";
@@ -56,6 +59,7 @@ pins! {
     db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 99730, "violated:13 violated:19 holds:2 violated:14";
     db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 102135, "violated:38 violated:43 holds:1 holds";
     db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 88605, "holds holds holds:2 holds";
+    db_clock_duplicates: "db_lock_expiry_db_clock", "duplicates", 188627, "holds holds holds:2 violated:82";
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
@@ -69,6 +73,7 @@ pins! {
     db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 680324, "violated:13 holds holds:2 violated:14";
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 79283, "violated:38 holds holds:1 holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";
+    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 188627, "holds holds holds:2 violated:82";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts

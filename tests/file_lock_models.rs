@@ -22,6 +22,7 @@ pins! {
     check_then_create_async_network: "file_lock_check_then_create", "async-network", 8235, "violated:8 violated:14 holds:4 violated:14";
     check_then_create_crowd_atomic: "file_lock_check_then_create", "crowd-atomic", 665295, "violated:4 violated:8 holds:2 holds";
     check_then_create_client_clock_skew: "file_lock_check_then_create", "client-clock-skew", 119100, "violated:8 violated:14 holds:4 holds";
+    check_then_create_duplicates: "file_lock_check_then_create", "duplicates", 73200, "violated:8 violated:14 holds:4 violated:68";
 
     exclusive_no_faults: "file_lock_exclusive", "no-faults", 1551, "holds holds holds:2 holds";
     exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 6699, "holds holds holds:2 violated:54";
@@ -34,6 +35,7 @@ pins! {
     exclusive_async_network: "file_lock_exclusive", "async-network", 70819, "holds holds holds:2 violated:14";
     exclusive_crowd_atomic: "file_lock_exclusive", "crowd-atomic", 46415, "holds holds holds:1 holds";
     exclusive_client_clock_skew: "file_lock_exclusive", "client-clock-skew", 38755, "holds holds holds:2 holds";
+    exclusive_duplicates: "file_lock_exclusive", "duplicates", 49694, "holds holds holds:2 violated:66";
 
     stale_break_no_faults: "file_lock_stale_break", "no-faults", 3955, "holds holds holds:2 holds";
     stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 18174, "holds holds holds:2 holds";
@@ -45,4 +47,5 @@ pins! {
     stale_break_async_network: "file_lock_stale_break", "async-network", 173024, "violated:16 violated:22 holds:2 violated:14";
     stale_break_crowd_atomic: "file_lock_stale_break", "crowd-atomic", 2787350, "violated:35 violated:40 holds:1 holds";
     stale_break_client_clock_skew: "file_lock_stale_break", "client-clock-skew", 141560, "violated:16 violated:20 holds:2 holds";
+    stale_break_duplicates: "file_lock_stale_break", "duplicates", 684585, "violated:37 violated:43 holds:2 violated:89";
 }
