@@ -18,7 +18,10 @@
 //!    deadline passes: `request_timeout_ticks` if the scenario sets it, else
 //!    `ttl_ticks` (past that the validity below cannot be positive, so waiting
 //!    longer is pointless). A master that has not answered by then counts as a
-//!    failure.
+//!    failure. A reply carries the attempt's number, and the client counts
+//!    one answer per master: a reply to an earlier attempt, or a second copy
+//!    of a master's answer (the network duplicates messages), is ignored.
+//!    Nothing is sent again within an attempt.
 //! 3. With at least `N / 2 + 1` keys set, it computes
 //!    `validity = ttl_ticks - (now - t1) - drift` on its own clock, with
 //!    `drift = ttl_ticks * drift_factor_percent / 100 + 2`, the fraction
