@@ -36,6 +36,14 @@
 //! client builds it, so a statement resent after a timeout (see
 //! `DbLock::resend`) carries the clock readings of its first sending.
 //!
+//! A client sends one statement at a time under a request id its result
+//! carries (`node::Requests`), and takes only the result of its outstanding
+//! statement: the late result of a statement sent again since and a second
+//! copy of a result it has taken are ignored. With
+//! `params.request_timeout_ticks`, an unanswered statement is sent again
+//! under a new id, as a client library that times out drops the connection
+//! and retries on a new one; without it the client waits forever.
+//!
 //! # Protocol
 //! `db_lock_seed`, the snippet as written:
 //! 1. `INSERT INTO lock (node, expire_time) VALUES (:me, client_now +
@@ -126,11 +134,12 @@
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ (search stops at 8M states) | progress ✗ (search stops at 8M states) | progress ✗ (search stops at 8M states) |
 //! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok |
 //! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok |
 //! <!-- /expectations -->
 //!
@@ -153,6 +162,7 @@
 //! | async-network | violated (8) | violated (14) | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | violated (93) | c3 pauses 10 ticks between its `INSERT` and its `SELECT` and finds its row expired, as in gc-pause |
 //! | client-clock-skew | violated (8) | violated (14) | holds | each client writes and reads its own row on its own clock, so skew between clients changes nothing |
+//! | duplicates | violated (8) | violated (14) | violated (47) | c2's `INSERT` is duplicated and runs twice; the second copy's `IntegrityError` arrives before the first copy's result and `acquire_lock` raises, as under message-loss |
 //!
 //! `db_lock_unique`:
 //!
@@ -169,6 +179,7 @@
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | holds | holds | holds | a paused holder keeps the lock; nobody waits past the horizon |
 //! | client-clock-skew | holds | holds | holds | no clock is read |
+//! | duplicates | holds | holds | violated (66) | c2's `INSERT` is duplicated and runs twice; the second copy's `IntegrityError` arrives first, so c2 sleeps and is refused by its own row forever. Matched by connection, c2 had taken that repeated answer for its `DELETE`'s result and never finished releasing |
 //!
 //! `db_lock_expiry_client_clock`:
 //!
@@ -179,12 +190,13 @@
 //! | gc-pause | violated (27) | violated (33) | holds | c1 pauses holding the lock; its row (`expires_at` 8) has expired by c2's clock at tick 9 and c2 takes it over |
 //! | clock-jump | holds | holds | holds | only the database's clock jumps, and this variant never reads it |
 //! | clock-drift | holds | holds | holds | only the database's clock drifts |
-//! | message-loss | violated (33) | holds | violated (112) | c2's `INSERT` (`expires_at` 8, built at tick 0) is lost and resent at tick 3, so c2 holds from tick 5 a lease that ends at 8; c1 takes it over at tick 9. c2's write lands by tick 8, one tick before c1 can read, so no update is lost. Progress: slow, not stuck: a lost answer leaves a client waiting for its own row to expire, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds |
+//! | message-loss | violated (33) | holds | violated (112) | c2's `INSERT` (`expires_at` 8, built at tick 0) is lost and resent at tick 3, so c2 holds from tick 5 a lease that ends at 8; c1 takes it over at tick 9. c2's write lands by tick 8, one tick before c1 can read, so no update is lost. Progress: slow, not stuck: a lost answer leaves a client waiting for its own row to expire, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds. The search takes 7.7 million states (request ids tell apart clients that polled a different number of times), past the default limit; the entry's `states_max` is 8 million |
 //! | partition | violated (22) | violated (28) | holds | the database is cut off at tick 1 and both clients resend their `INSERT`s built at tick 0; c2's commits at tick 7 with `expires_at` 8, and c1's resend at tick 9 finds it expired and takes it over while c2 is reading |
 //! | server-restart | violated (22) | violated (28) | holds | the same, with the first `INSERT`s lost in the crash |
 //! | async-network | violated (13) | violated (19) | violated (14) | c1's reads and writes are delayed; at tick 7 c2's clock says c1's row (`expires_at` 6, the TTL here) has expired. A message may also take until the horizon |
 //! | crowd-atomic | violated (38) | violated (43) | holds | c2 pauses holding the lock and c3 takes its row over at tick 10 |
 //! | client-clock-skew | violated (18) | violated (22) | holds | c2's clock is 4 ticks ahead: c1's row (`expires_at` 8 on c1's clock) has expired by c2's clock at real tick 5, while c1 is still reading; c2 takes it over and reads 0 before c1's write lands |
+//! | duplicates | holds | holds | violated (82) | c1's `INSERT` is duplicated and the second copy's `IntegrityError` arrives first: nobody holds the lock while c1's own row keeps both clients out until it expires at 9. Slow, not stuck: at the horizon (32) the second client to get the lock is still releasing |
 //!
 //! `db_lock_expiry_db_clock` (and `_fenced`, where its `resource_safe` differs):
 //!
@@ -195,12 +207,13 @@
 //! | gc-pause | violated (22) | violated (28); fenced: holds | holds | c1 pauses holding the lock; at tick 9 the database finds its row expired and c2's `UPDATE` takes it over. Fenced: c1's late write carries the older token and is rejected |
 //! | clock-jump | violated (7) | violated (13); fenced: holds | holds | the database's clock jumps 10 ticks and c1's row is expired at once |
 //! | clock-drift | violated (19) | holds | holds | the database's clock runs 50% fast: c1's 6-tick lease from tick 0 has expired at tick 5 and c2 takes it over. A takeover comes at least 5 real ticks after the `INSERT` ran and the holder's write lands within 4 (answer, read and its answer, write), so c2 reads it and no update is lost. `redis_set_px` loses one here: Redis expires a key at its deadline, this `UPDATE` a tick later (`expires_at < NOW()`) |
-//! | message-loss | holds | holds | violated (112) | `NOW()` is read when the statement runs, so a resent `INSERT` still gets a whole lease. Progress: slow, not stuck, as in `db_lock_expiry_client_clock`; with a 60-tick horizon it holds |
+//! | message-loss | holds | holds | violated (112) | `NOW()` is read when the statement runs, so a resent `INSERT` still gets a whole lease. Progress: slow, not stuck, as in `db_lock_expiry_client_clock`; with a 60-tick horizon it holds. 7.0 million states (fenced: 7.7 million), searched with `states_max` 8 million |
 //! | partition | holds | holds | holds | as message-loss: resent statements get whole leases |
 //! | server-restart | holds | holds | holds | rows and the sequence survive; resent statements get whole leases |
 //! | async-network | violated (13) | violated (19); fenced: holds | violated (14) | c1's reads and writes are delayed past its 6-tick lease and c2 takes it over at tick 7; a message may take until the horizon |
 //! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
+//! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -209,7 +222,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::node::{
+    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
+    Variant,
+};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// A row's primary key.
@@ -298,10 +314,10 @@ pub enum Reply {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    /// Sent on the client's connection number `conn`.
-    Req { conn: u8, stmt: Stmt },
-    /// Answered on the connection the request came on.
-    Rep { conn: u8, reply: Reply },
+    /// A statement, under the client's request id.
+    Req { id: RequestId, stmt: Stmt },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -457,7 +473,7 @@ pub trait DbFlavor: Send + Sync + 'static {
 pub struct DbLock<F> {
     scheme: Scheme,
     retry_ticks: u32,
-    request_timeout_ticks: Option<u32>,
+    timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
 }
 
@@ -485,10 +501,8 @@ pub struct DbClient {
     /// acquisition, like a UUID).
     pub owner: Value,
     pub acquisitions: u8,
-    /// The statement awaiting its reply.
-    pub pending: Option<Stmt>,
-    /// The connection the client talks on; see `DbLock::resend`.
-    pub conn: u8,
+    /// The statement awaiting its result, and the request ids.
+    pub requests: Requests<Stmt>,
 }
 
 rename_variants!(RowKey { Node(node), Lock });
@@ -515,15 +529,14 @@ rename_variants!(Stmt {
     Delete { owner },
 });
 rename_variants!(Msg {
-    Req { conn, stmt },
-    Rep { conn, reply },
+    Req { id, stmt },
+    Rep { id, reply },
 });
 rename_fields!(DbClient {
     step,
     owner,
     acquisitions,
-    pending,
-    conn
+    requests
 });
 rename_nothing!(Expiry, Reply, Timer, Step);
 
@@ -541,29 +554,22 @@ fn owner_name(owner: Value) -> String {
 
 impl<F: DbFlavor> DbLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut DbClient, stmt: Stmt, out: &mut Out<Self>) {
-        c.pending = Some(stmt.clone());
-        out.send(ctx.server(), Msg::Req { conn: c.conn, stmt });
-        if let Some(t) = self.request_timeout_ticks {
-            out.set_timer(Timer::Timeout, t);
-        }
+        c.requests
+            .send(out, ctx.server(), stmt, &self.timeout, |id, stmt| {
+                Msg::Req { id, stmt }
+            });
     }
 
-    /// The request timed out: like a client library after a socket timeout,
-    /// drop the connection, open a new one and send the request again.
-    /// Answers that arrive later on the old connection are discarded.
-    ///
-    /// Numbering connections rather than requests is what keeps the state
-    /// small: without a resend every request goes out on the same connection,
-    /// so clients that polled a busy lock a different number of times reach
-    /// the same state. It is exact because a connection has at most one
-    /// request in flight, and a request leaves it only when answered or
-    /// resent (the world duplicates no lock traffic in the shipped
-    /// scenarios; a duplicated answer could be taken for a later request's).
+    /// The statement timed out: like a client library after a socket
+    /// timeout, drop the connection, open a new one and send the statement
+    /// again under a new request id, so that a late result of the first
+    /// sending is ignored.
     fn resend(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        if let Some(stmt) = c.pending.clone() {
-            c.conn = c.conn.wrapping_add(1);
-            self.call(ctx, c, stmt, out);
-        }
+        c.requests
+            .resend(out, ctx.server(), &self.timeout, |id, stmt| Msg::Req {
+                id,
+                stmt,
+            });
     }
 
     fn sleep(&self, c: &mut DbClient, out: &mut Out<Self>) {
@@ -647,7 +653,11 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         Ok(DbLock {
             scheme: F::scheme(variant, params)?,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
-            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            timeout: RequestTimeout {
+                timer: Timer::Timeout,
+                after_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+                resend: ResendId::New,
+            },
             _f: PhantomData,
         })
     }
@@ -668,7 +678,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
 
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
-            Msg::Req { conn, stmt } => {
+            Msg::Req { id, stmt } => {
                 let text = match stmt {
                     Stmt::InsertNode { node, expire_time } => format!(
                         "INSERT INTO lock (node, expire_time) VALUES ({}, {expire_time})",
@@ -717,9 +727,9 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                         owner_name(*owner)
                     ),
                 };
-                format!("{text}  [conn {conn}]")
+                format!("{text}  [req {id}]")
             }
-            Msg::Rep { conn, reply } => {
+            Msg::Rep { id, reply } => {
                 let text = match reply {
                     Reply::Rows {
                         rows,
@@ -731,7 +741,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                     Reply::Selected(Some(at)) => format!("row expire_time={at}"),
                     Reply::Selected(None) => "no row".to_string(),
                 };
-                format!("{text}  [conn {conn}]")
+                format!("{text}  [req {id}]")
             }
         }
     }
@@ -751,14 +761,14 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        if let Msg::Req { conn, stmt } = msg {
+        if let Msg::Req { id, stmt } = msg {
             let before = state.clone();
             let reply = state.execute(ctx.local_ticks, stmt);
             if *state != before {
                 // Committed, so durable, before the client hears of it.
                 out.save(state.clone());
             }
-            out.send(src, Msg::Rep { conn, reply });
+            out.send(src, Msg::Rep { id, reply });
         }
     }
 
@@ -767,8 +777,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             step: Step::Idle,
             owner: Value::Num(0),
             acquisitions: 0,
-            pending: None,
-            conn: 0,
+            requests: Requests::new(),
         }
     }
 
@@ -803,15 +812,13 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let Msg::Rep { conn, reply } = msg else {
+        let Msg::Rep { id, reply } = msg else {
             return;
         };
-        if c.pending.is_none() || conn != c.conn {
-            return; // An answer on a connection dropped since.
-        }
-        c.pending = None;
-        if self.request_timeout_ticks.is_some() {
-            out.cancel_timer(Timer::Timeout);
+        if c.requests.answer(out, &self.timeout, id).is_none() {
+            // The result of a statement sent again since, or a second copy
+            // of one already taken.
+            return;
         }
         let seed = matches!(self.scheme, Scheme::Seed { .. });
         match (&c.step, reply) {

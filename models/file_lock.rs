@@ -23,7 +23,15 @@
 //! `EEXIST` if the file exists; `remove(lock)`; and `stat(lock).st_mtime`,
 //! the time of the last create on the server's clock. Files survive a crash
 //! of the server. A client sleeps `retry_ticks` where the snippet sleeps one
-//! second. Requests are resent as described at `FileLock::resend`.
+//! second.
+//!
+//! A client sends one operation at a time under a request id its result
+//! carries (`node::Requests`), and takes only the result of its outstanding
+//! operation: the late result of an operation sent again since and a second
+//! copy of a result it has taken are ignored. With
+//! `params.request_timeout_ticks`, an unanswered operation is sent again
+//! under a new id (see `FileLock::resend`); without it the client waits
+//! forever.
 //!
 //! # Protocol
 //! `file_lock_check_then_create`, the snippet as written:
@@ -91,11 +99,12 @@
 //! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok |
 //! | clock-drift | mutex ✗, resource ✗ | ok | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ? |
 //! | partition | mutex ✗, resource ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | server-restart | mutex ✗, resource ✗ | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
@@ -118,6 +127,7 @@
 //! | async-network | violated (8) | violated (14) | violated (14) | the race; and a message may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | holds | the race with each call answered in the same step: two `exists`, two creates |
 //! | client-clock-skew | violated (8) | violated (14) | holds | the race; no clock is read |
+//! | duplicates | violated (8) | violated (14) | violated (68) | the race; and a second copy of c1's `open(lock, "w")` arrives after its `remove` and creates the file again, for nobody: c2 polls `exists` until the horizon |
 //!
 //! `file_lock_exclusive`:
 //!
@@ -134,6 +144,7 @@
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon |
 //! | crowd-atomic | holds | holds | holds | a paused holder keeps the lock; nobody waits past the horizon |
 //! | client-clock-skew | holds | holds | holds | no clock is read |
+//! | duplicates | holds | holds | violated (66) | c2's exclusive create is duplicated and runs twice; the second copy's `EEXIST` arrives first, so c2 sleeps and gets `EEXIST` from its own file forever. Matched by connection, c2 had taken that repeated answer for its `remove`'s and never finished releasing |
 //!
 //! `file_lock_stale_break`:
 //!
@@ -144,12 +155,13 @@
 //! | gc-pause | violated (25) | violated (31) | holds | c1 pauses holding the lock; at tick 8 c2 finds the file (mtime 0) stale, removes it and creates its own; c1 wakes still believing it holds the lock |
 //! | clock-jump | holds | holds | holds | the server's clock only jumps forward: files created later look younger to the clients, never older |
 //! | clock-drift | violated (24) | holds | holds | the server's clock runs at half speed: the file c1 created at tick 1 gets mtime 0 and looks 6 ticks old (the TTL here) at tick 6; c2 breaks it while c1 still holds. c1's write has landed by tick 5 at the latest, so c2 reads it and no update is lost |
-//! | message-loss | violated (18) | violated (24) | violated (115) | a repeated `remove` deletes the next holder's file, as in `file_lock_exclusive`. Progress: slow, not stuck. A lost answer to c1's create leaves c1 waiting for its own file to turn stale before it breaks it, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds |
+//! | message-loss | violated (18) | violated (24) | violated (115), searched with 26 million states; inconclusive at the 5-million limit | a repeated `remove` deletes the next holder's file, as in `file_lock_exclusive`. Progress: slow, not stuck. A lost answer to c1's create leaves c1 waiting for its own file to turn stale before it breaks it, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds. Request ids tell apart clients that polled a different number of times, and the space (1.0 million states with connection numbers) grew to 25.6 million: the shipped expectation is `inconclusive` |
 //! | partition | violated (31) | violated (37) | violated (83) | the break-delete race: the server is cut off just after creating c1's file, so nobody holds it; after the heal both clients read mtime 0 and judge it stale at tick 8; c1 removes it and creates its own, then c2's `remove` deletes c1's fresh file and c2 creates its own. Progress: slow, not stuck, as in message-loss; with a 50-tick horizon it holds |
 //! | server-restart | holds | holds | holds | the file survives the restart; requests lost in the crash are resent |
 //! | async-network | violated (16) | violated (22) | violated (14) | c1's reads and writes are delayed; at tick 6 c2 finds c1's file 6 ticks old (the TTL here) and breaks it |
 //! | crowd-atomic | violated (35) | violated (40) | holds | c2 pauses holding the lock; at tick 8 c3 breaks its file |
 //! | client-clock-skew | violated (16) | violated (20) | holds | c2's clock is 4 ticks ahead: c1's file (mtime 0) looks 8 ticks old to c2 at real tick 4, while c1 is still reading; c2 breaks it and reads 0 before c1's write lands |
+//! | duplicates | violated (37) | violated (43) | violated (89) | c1's exclusive create is duplicated and the second copy's `EEXIST` arrives first: the file is nobody's. At tick 8 both clients judge it stale and the break-delete race follows, as under partition. Progress: slow, not stuck: at the horizon (32) c1 is still releasing |
 
 use std::marker::PhantomData;
 
@@ -157,7 +169,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::node::{
+    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
+    Variant,
+};
 use crate::rename_nothing;
 
 /// The lock file, if it exists.
@@ -204,10 +219,10 @@ pub enum Reply {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    /// Sent on the client's connection number `conn`.
-    Req { conn: u8, op: Op },
-    /// Answered on the connection the request came on.
-    Rep { conn: u8, reply: Reply },
+    /// An operation, under the client's request id.
+    Req { id: RequestId, op: Op },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -263,7 +278,7 @@ pub trait FileFlavor: Send + Sync + 'static {
 pub struct FileLock<F> {
     acquire: Acquire,
     retry_ticks: u32,
-    request_timeout_ticks: Option<u32>,
+    timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
 }
 
@@ -285,43 +300,35 @@ pub enum Step {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct FileClient {
     pub step: Step,
-    /// The operation awaiting its reply.
-    pub pending: Option<Op>,
-    /// The connection the client talks on; see `FileLock::resend`.
-    pub conn: u8,
+    /// The operation awaiting its result, and the request ids.
+    pub requests: Requests<Op>,
 }
 
-// A lock file does not record who created it, and a request's connection
-// number counts that client's own connections: nothing here names a client.
+// A lock file does not record who created it, and a request id counts that
+// client's own requests: nothing here names a client.
 rename_nothing!(
     LockFile, FileServer, Op, Reply, Msg, Timer, Step, FileClient
 );
 
 impl<F: FileFlavor> FileLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut FileClient, op: Op, out: &mut Out<Self>) {
-        c.pending = Some(op.clone());
-        out.send(ctx.server(), Msg::Req { conn: c.conn, op });
-        if let Some(t) = self.request_timeout_ticks {
-            out.set_timer(Timer::Timeout, t);
-        }
+        c.requests
+            .send(out, ctx.server(), op, &self.timeout, |id, op| Msg::Req {
+                id,
+                op,
+            });
     }
 
-    /// The request timed out: like a client library after a socket timeout,
-    /// drop the connection, open a new one and send the request again.
-    /// Answers that arrive later on the old connection are discarded.
-    ///
-    /// Numbering connections rather than requests is what keeps the state
-    /// small: without a resend every request goes out on the same connection,
-    /// so clients that polled a busy lock a different number of times reach
-    /// the same state. It is exact because a connection has at most one
-    /// request in flight, and a request leaves it only when answered or
-    /// resent (the world duplicates no lock traffic in the shipped
-    /// scenarios; a duplicated answer could be taken for a later request's).
+    /// The operation timed out: like a client library after a socket
+    /// timeout, drop the connection, open a new one and send the operation
+    /// again under a new request id, so that a late result of the first
+    /// sending is ignored.
     fn resend(&self, ctx: &Ctx, c: &mut FileClient, out: &mut Out<Self>) {
-        if let Some(op) = c.pending.clone() {
-            c.conn = c.conn.wrapping_add(1);
-            self.call(ctx, c, op, out);
-        }
+        c.requests
+            .resend(out, ctx.server(), &self.timeout, |id, op| Msg::Req {
+                id,
+                op,
+            });
     }
 
     /// The first operation of an attempt to take the lock.
@@ -354,7 +361,11 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
         Ok(FileLock {
             acquire: F::acquire(variant, params)?,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
-            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            timeout: RequestTimeout {
+                timer: Timer::Timeout,
+                after_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+                resend: ResendId::New,
+            },
             _f: PhantomData,
         })
     }
@@ -370,7 +381,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
 
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
-            Msg::Req { conn, op } => {
+            Msg::Req { id, op } => {
                 let text = match op {
                     Op::Exists => "exists(lock)",
                     Op::Create => "open(lock, \"w\")",
@@ -378,9 +389,9 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
                     Op::Delete => "remove(lock)",
                     Op::Mtime => "stat(lock).st_mtime",
                 };
-                format!("{text}  [conn {conn}]")
+                format!("{text}  [req {id}]")
             }
-            Msg::Rep { conn, reply } => {
+            Msg::Rep { id, reply } => {
                 let text = match reply {
                     Reply::Exists(e) => format!("{e}"),
                     Reply::Created | Reply::CreatedExclusive(true) => "created".to_string(),
@@ -389,7 +400,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
                     Reply::Deleted(false) | Reply::Mtime(None) => "ENOENT".to_string(),
                     Reply::Mtime(Some(m)) => format!("mtime {m}"),
                 };
-                format!("{text}  [conn {conn}]")
+                format!("{text}  [req {id}]")
             }
         }
     }
@@ -406,7 +417,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        if let Msg::Req { conn, op } = msg {
+        if let Msg::Req { id, op } = msg {
             // Only the stale-breaking variant ever reads an mtime; the others
             // record none, so that states differing only in a value nobody
             // reads are not told apart.
@@ -420,15 +431,14 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
                 // The file system persists the change before it answers.
                 out.save(state.clone());
             }
-            out.send(src, Msg::Rep { conn, reply });
+            out.send(src, Msg::Rep { id, reply });
         }
     }
 
     fn client_init(&self, _ctx: &Ctx) -> FileClient {
         FileClient {
             step: Step::Idle,
-            pending: None,
-            conn: 0,
+            requests: Requests::new(),
         }
     }
 
@@ -449,15 +459,13 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let Msg::Rep { conn, reply } = msg else {
+        let Msg::Rep { id, reply } = msg else {
             return;
         };
-        if c.pending.is_none() || conn != c.conn {
-            return; // An answer on a connection dropped since.
-        }
-        c.pending = None;
-        if self.request_timeout_ticks.is_some() {
-            out.cancel_timer(Timer::Timeout);
+        if c.requests.answer(out, &self.timeout, id).is_none() {
+            // The result of an operation sent again since, or a second copy
+            // of one already taken.
+            return;
         }
         match (&c.step, reply) {
             (Step::Acquiring, Reply::Exists(true)) => self.sleep(c, out),

@@ -12,10 +12,13 @@
 //! except in `mq_lock_message_ttl`, whose source keeps messages in memory.
 //! Operations, each atomic: send with a confirm; receive-and-delete; receive
 //! with a visibility timeout; make a received message visible again; delete.
-//! A client sends one request at a time; with `request_timeout_ticks` it sends
-//! an unanswered request again, and drops a late answer to the old one (with
-//! whatever message it carried). On an empty queue it polls again after
-//! `retry_ticks`.
+//! A client sends one request at a time, under a request id its answer
+//! carries (`node::Requests`), and takes only the answer to its outstanding
+//! request: a late answer to a request it sent again and a second copy of an
+//! answer it has taken are dropped, with whatever message they carried.
+//! With `request_timeout_ticks` it sends an unanswered request again under
+//! a new id (a client library that times out and retries on a new
+//! connection). On an empty queue it polls again after `retry_ticks`.
 //!
 //! # `mq_lock_auto_ack`: one token, receive-and-delete
 //! The queue starts with exactly one token message; holding it is holding the
@@ -138,6 +141,7 @@
 //! | server-restart | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
 //! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | duplicates | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/mq_models.rs`)
@@ -195,7 +199,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::node::{
+    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
+    Variant,
+};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// Which way of using the queue as a lock.
@@ -282,7 +289,7 @@ pub struct MqLock<K> {
     /// live (`MessageTtl`); unused by `AutoAck`.
     ttl_ticks: u32,
     retry_ticks: u32,
-    request_timeout_ticks: Option<u32>,
+    timeout: RequestTimeout<Timer>,
     _kind: PhantomData<fn() -> K>,
 }
 
@@ -387,8 +394,10 @@ pub enum Reply {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    Req { id: u8, op: Op },
-    Rep { id: u8, reply: Reply },
+    /// An operation, under the client's request id.
+    Req { id: RequestId, op: Op },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -493,9 +502,8 @@ pub enum Step {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct MqClient {
     pub step: Step,
-    /// The request awaiting its reply, with its request id.
-    pub pending: Option<(u8, Op)>,
-    pub next_id: u8,
+    /// The request awaiting its reply, and the request ids.
+    pub requests: Requests<Op>,
     /// `VisibilityTimeout`: the pop receipt this client received the token
     /// with, while it holds or releases the lock.
     pub pop_receipt: Option<u32>,
@@ -537,21 +545,18 @@ rename_variants!(Msg {
 });
 rename_fields!(MqClient {
     step,
-    pending,
-    next_id,
+    requests,
     pop_receipt
 });
 rename_nothing!(Step, Timer);
 
 impl<K: MqKind> MqLock<K> {
     fn call(&self, ctx: &Ctx, c: &mut MqClient, op: Op, out: &mut Out<Self>) {
-        let id = c.next_id;
-        c.next_id = c.next_id.wrapping_add(1);
-        c.pending = Some((id, op.clone()));
-        out.send(ctx.server(), Msg::Req { id, op });
-        if let Some(t) = self.request_timeout_ticks {
-            out.set_timer(Timer::Timeout, t);
-        }
+        c.requests
+            .send(out, ctx.server(), op, &self.timeout, |id, op| Msg::Req {
+                id,
+                op,
+            });
     }
 
     fn receive(&self, ctx: &Ctx, c: &mut MqClient, out: &mut Out<Self>) {
@@ -608,7 +613,11 @@ impl<K: MqKind> LockModel for MqLock<K> {
             fenced: variant.ends_with("_fenced"),
             ttl_ticks,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
-            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            timeout: RequestTimeout {
+                timer: Timer::Timeout,
+                after_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+                resend: ResendId::New,
+            },
             _kind: PhantomData,
         })
     }
@@ -722,8 +731,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
     fn client_init(&self, _ctx: &Ctx) -> MqClient {
         MqClient {
             step: Step::Idle,
-            pending: None,
-            next_id: 0,
+            requests: Requests::new(),
             pop_receipt: None,
         }
     }
@@ -769,14 +777,11 @@ impl<K: MqKind> LockModel for MqLock<K> {
         out: &mut Out<Self>,
     ) {
         let Msg::Rep { id, reply } = msg else { return };
-        if c.pending.as_ref().map(|(p, _)| *p) != Some(id) {
-            // The answer to a request sent again since. A message it carries
-            // is lost with it, as a client library drops a late response.
+        if c.requests.answer(out, &self.timeout, id).is_none() {
+            // The answer to a request sent again since, or a second copy of
+            // one already taken. A message it carries is lost with it, as a
+            // client library drops a response it is not waiting for.
             return;
-        }
-        c.pending = None;
-        if self.request_timeout_ticks.is_some() {
-            out.cancel_timer(Timer::Timeout);
         }
         match (&c.step, reply) {
             // Step 3: take a lock message from the queue.
@@ -815,9 +820,11 @@ impl<K: MqKind> LockModel for MqLock<K> {
         match timer {
             Timer::Retry if c.step == Step::Sleeping => self.receive(ctx, c, out),
             Timer::Timeout => {
-                if let Some((_, op)) = c.pending.clone() {
-                    self.call(ctx, c, op, out);
-                }
+                c.requests
+                    .resend(out, ctx.server(), &self.timeout, |id, op| Msg::Req {
+                        id,
+                        op,
+                    });
             }
             _ => {}
         }

@@ -44,6 +44,7 @@
 //! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
 //! | async-network | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/optimistic_models.rs`)

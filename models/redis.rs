@@ -7,10 +7,15 @@
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
 //! It persists nothing (Redis without AOF), so a restart forgets the lock.
 //!
-//! The client sends one command at a time. If the scenario sets
+//! The client sends one command at a time, under a request id its reply
+//! carries (`node::Requests`); it takes only the reply to its outstanding
+//! command, and ignores a late reply to one it sent again and a second copy
+//! of a reply it has taken. If the scenario sets
 //! `params.request_timeout_ticks`, a command unanswered for that long is sent
-//! again (a client library's socket timeout and retry); without it the client
-//! waits forever, as redis-py does with its default `socket_timeout=None`.
+//! again under a new id (a client library's socket timeout and retry on a
+//! new connection, whose late answers on the old one are dropped); without
+//! it the client waits forever, as redis-py does with its default
+//! `socket_timeout=None`.
 //! While the lock is busy it sleeps `params.retry_ticks` and asks again.
 
 use std::marker::PhantomData;
@@ -19,7 +24,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
+    Requests, ResendId, Symmetry, Variant,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -128,8 +134,10 @@ pub enum Reply {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    Req { id: u8, cmd: Cmd },
-    Rep { id: u8, reply: Reply },
+    /// A command, under the client's request id.
+    Req { id: RequestId, cmd: Cmd },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -202,7 +210,7 @@ pub struct Flavor {
     pub acquire: Acquire,
     pub release: Release,
     pub retry_ticks: u32,
-    pub request_timeout_ticks: Option<u32>,
+    pub timeout: RequestTimeout<Timer>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -258,20 +266,16 @@ pub struct RedisClient {
     /// The value this client writes into the key: unique per acquisition.
     pub value: Value,
     pub acquisitions: u8,
-    /// The command awaiting its reply, with its request id.
-    pub pending: Option<(u8, Cmd)>,
-    pub next_id: u8,
+    /// The command awaiting its reply, and the request ids.
+    pub requests: Requests<Cmd>,
 }
 
 impl<F: RedisFlavor> RedisLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut RedisClient, cmd: Cmd, out: &mut Out<Self>) {
-        let id = c.next_id;
-        c.next_id = c.next_id.wrapping_add(1);
-        c.pending = Some((id, cmd.clone()));
-        out.send(ctx.server(), Msg::Req { id, cmd });
-        if let Some(t) = self.flavor.request_timeout_ticks {
-            out.set_timer(Timer::Timeout, t);
-        }
+        c.requests
+            .send(out, ctx.server(), cmd, &self.flavor.timeout, |id, cmd| {
+                Msg::Req { id, cmd }
+            });
     }
 
     fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
@@ -374,15 +378,11 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             let Some(c) = client else { continue };
             // The last id used becomes 0 (so timelines read `0`), the
             // next one 1.
-            let k = c.next_id.wrapping_sub(1);
-            c.next_id = 1;
-            if let Some((id, _)) = &mut c.pending {
-                *id = id.wrapping_sub(k);
-            }
+            let renumbering = c.requests.renumber();
             for (src, dst, msg) in &mut n.messages {
                 if src == node || dst == node {
                     let (Msg::Req { id, .. } | Msg::Rep { id, .. }) = &mut **msg;
-                    *id = id.wrapping_sub(k);
+                    renumbering.apply(id);
                 }
             }
         }
@@ -414,8 +414,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             step: Step::Idle,
             value: Value::Num(0),
             acquisitions: 0,
-            pending: None,
-            next_id: 0,
+            requests: Requests::new(),
         }
     }
 
@@ -450,12 +449,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         out: &mut Out<Self>,
     ) {
         let Msg::Rep { id, reply } = msg else { return };
-        if c.pending.as_ref().map(|(p, _)| *p) != Some(id) {
-            return; // The answer to a request sent again since.
-        }
-        c.pending = None;
-        if self.flavor.request_timeout_ticks.is_some() {
-            out.cancel_timer(Timer::Timeout);
+        if c.requests.answer(out, &self.flavor.timeout, id).is_none() {
+            // The answer to a command sent again since, or a second copy of
+            // one already taken.
+            return;
         }
         match (&c.step, reply) {
             (Step::Acquiring, Reply::Set(true)) => {
@@ -487,9 +484,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                 self.call(ctx, c, cmd, out);
             }
             Timer::Timeout => {
-                if let Some((_, cmd)) = c.pending.clone() {
-                    self.call(ctx, c, cmd, out);
-                }
+                c.requests
+                    .resend(out, ctx.server(), &self.flavor.timeout, |id, cmd| {
+                        Msg::Req { id, cmd }
+                    });
             }
             _ => {}
         }
@@ -514,8 +512,7 @@ rename_fields!(RedisClient {
     step,
     value,
     acquisitions,
-    pending,
-    next_id,
+    requests,
 });
 
 // The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
@@ -527,6 +524,10 @@ pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result
         acquire,
         release,
         retry_ticks: params.require(RETRY_TICKS.name)?,
-        request_timeout_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
+        timeout: RequestTimeout {
+            timer: Timer::Timeout,
+            after_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
+            resend: ResendId::New,
+        },
     })
 }

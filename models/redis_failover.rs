@@ -39,7 +39,10 @@
 //!    believes is the master (first `m`), sleeps `retry_ticks` when the lock
 //!    is busy, and on a request timeout (`request_timeout_ticks`) or a
 //!    `-READONLY` answer switches to the other server and sends the command
-//!    again. It releases with compare-and-delete, the same way.
+//!    again, under a new request id (`node::Requests`): it takes only the
+//!    answer to its latest sending, and ignores a late answer to an earlier
+//!    one and a second copy of an answer it has taken. It releases with
+//!    compare-and-delete, the same way.
 //!
 //! The harness gives `server_init` no way to set a timer or send a message,
 //! so a server starts its periodic work on its first message instead: a
@@ -103,6 +106,7 @@
 //! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | duplicates | ok | ok |
 //! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
@@ -140,7 +144,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Key, RedisServer, Reply, Value};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::node::{
+    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
+    Variant,
+};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const FAILOVER_TIMEOUT_TICKS: Param = Param {
@@ -192,18 +199,12 @@ impl FailoverServer {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
-    Req {
-        id: u8,
-        cmd: Cmd,
-    },
-    Rep {
-        id: u8,
-        reply: Reply,
-    },
+    /// A command, under the client's request id.
+    Req { id: RequestId, cmd: Cmd },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
     /// `-READONLY You can't write against a read only replica.`
-    Readonly {
-        id: u8,
-    },
+    Readonly { id: RequestId },
     /// Master to replica: the data as of `pos`; also the heartbeat.
     Replicate {
         pos: ReplPos,
@@ -251,9 +252,8 @@ pub struct FailoverClient {
     pub acquisitions: u8,
     /// The server this client believes is the master.
     pub master: NodeId,
-    /// The command awaiting its answer, with the id of its latest sending.
-    pub pending: Option<(u8, Cmd)>,
-    pub next_id: u8,
+    /// The command awaiting its answer, and the request ids.
+    pub requests: Requests<Cmd>,
 }
 
 rename_nothing!(Role, ReplPos, Timer, Step);
@@ -275,15 +275,14 @@ rename_fields!(FailoverClient {
     value,
     acquisitions,
     master,
-    pending,
-    next_id,
+    requests,
 });
 
 pub struct RedisFailover {
     fenced: bool,
     ttl_ticks: u32,
     retry_ticks: u32,
-    request_timeout_ticks: Option<u32>,
+    timeout: RequestTimeout<Timer>,
     failover_timeout_ticks: u32,
 }
 
@@ -293,20 +292,19 @@ impl RedisFailover {
     }
 
     fn call(&self, c: &mut FailoverClient, cmd: Cmd, out: &mut Out<Self>) {
-        let id = c.next_id;
-        c.next_id = c.next_id.wrapping_add(1);
-        c.pending = Some((id, cmd.clone()));
-        out.send(c.master, Msg::Req { id, cmd });
-        if let Some(t) = self.request_timeout_ticks {
-            out.set_timer(Timer::Timeout, t);
-        }
+        c.requests
+            .send(out, c.master, cmd, &self.timeout, |id, cmd| Msg::Req {
+                id,
+                cmd,
+            });
     }
 
     /// No answer, or the server is a replica: try the other one.
     fn switch_and_resend(&self, ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
-        if let Some((_, cmd)) = c.pending.clone() {
+        if c.requests.outstanding().is_some() {
             c.master = Self::other(ctx, c.master);
-            self.call(c, cmd, out);
+            c.requests
+                .resend(out, c.master, &self.timeout, |id, cmd| Msg::Req { id, cmd });
         }
     }
 
@@ -401,7 +399,11 @@ impl LockModel for RedisFailover {
             fenced: variant == "redis_failover_fenced",
             ttl_ticks: params.require(redis::TTL_TICKS.name)?,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
-            request_timeout_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+            timeout: RequestTimeout {
+                timer: Timer::Timeout,
+                after_ticks: params.optional(redis::REQUEST_TIMEOUT_TICKS.name)?,
+                resend: ResendId::New,
+            },
             failover_timeout_ticks: params.require(FAILOVER_TIMEOUT_TICKS.name)?,
         })
     }
@@ -565,8 +567,7 @@ impl LockModel for RedisFailover {
             value: Value::Num(0),
             acquisitions: 0,
             master: NodeId(0),
-            pending: None,
-            next_id: 0,
+            requests: Requests::new(),
         }
     }
 
@@ -600,18 +601,18 @@ impl LockModel for RedisFailover {
             Msg::Readonly { id } => (id, None),
             _ => return,
         };
-        if c.pending.as_ref().map(|(p, _)| *p) != Some(id) {
-            return; // The answer to a request sent again since.
-        }
-        if self.request_timeout_ticks.is_some() {
-            out.cancel_timer(Timer::Timeout);
+        if !c.requests.answers(id) {
+            // The answer to a command sent again since, or a second copy of
+            // one already taken.
+            return;
         }
         let Some(reply) = reply else {
-            // Not the master (any more, or yet).
+            // Not the master (any more, or yet); the resend restarts the
+            // timeout.
             self.switch_and_resend(ctx, c, out);
             return;
         };
-        c.pending = None;
+        c.requests.answer(out, &self.timeout, id);
         match (&c.step, reply) {
             (Step::Acquiring, Reply::Set(true)) => {
                 c.step = Step::Holding;

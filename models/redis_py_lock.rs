@@ -44,6 +44,7 @@
 //! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
+//! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!

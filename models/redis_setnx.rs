@@ -47,6 +47,7 @@
 //! | server-restart | mutex ✗, resource ✗ |
 //! | async-network | progress ✗ (live) |
 //! | crowd-atomic | ok |
+//! | duplicates | progress ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)

@@ -18,7 +18,10 @@
 //!    deadline passes: `request_timeout_ticks` if the scenario sets it, else
 //!    `ttl_ticks` (past that the validity below cannot be positive, so waiting
 //!    longer is pointless). A master that has not answered by then counts as a
-//!    failure.
+//!    failure. A reply carries the attempt's number, and the client counts
+//!    one answer per master: a reply to an earlier attempt, or a second copy
+//!    of a master's answer (the network duplicates messages), is ignored.
+//!    Nothing is sent again within an attempt.
 //! 3. With at least `N / 2 + 1` keys set, it computes
 //!    `validity = ttl_ticks - (now - t1) - drift` on its own clock, with
 //!    `drift = ttl_ticks * drift_factor_percent / 100 + 2`, the fraction
@@ -105,6 +108,7 @@
 //! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
 //! | async-network | mutex ?, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ?, resource ✗, progress ✗ (search stops at 250k states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
+//! | duplicates | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) |
 //! <!-- /expectations -->
 //!
 //! The shortest counterexamples the search finds: under clock-jump, 13 steps
@@ -151,7 +155,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, Symmetry, Variant};
+use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, RequestId, Symmetry, Variant};
 use crate::{rename_fields, rename_nothing, rename_variants};
 
 pub const MASTERS: Param = Param {
@@ -275,7 +279,7 @@ impl Redlock {
             out.send(
                 m,
                 Msg::Req {
-                    id: c.attempts,
+                    id: RequestId(c.attempts),
                     cmd,
                 },
             );
@@ -290,7 +294,7 @@ impl Redlock {
             out.send(
                 m,
                 Msg::Req {
-                    id: c.attempts,
+                    id: RequestId(c.attempts),
                     cmd: Cmd::DelIfValue { value },
                 },
             );
@@ -511,7 +515,7 @@ impl LockModel for Redlock {
         out: &mut Out<Self>,
     ) {
         let Msg::Rep { id, reply } = msg else { return };
-        if id != c.attempts {
+        if id != RequestId(c.attempts) {
             return; // An answer to an earlier attempt.
         }
         let Step::Acquiring {

@@ -62,9 +62,13 @@
 //! - **After its release** the client leaves its session behind without
 //!   closing it, as the seed's script does when it exits: it stops pinging
 //!   and the server expires the session later. A next round opens a new one.
+//! - **Requests and replies.** A request carries an `xid` its answer echoes
+//!   (`node::Requests`); the client takes only the answer to its outstanding
+//!   request and ignores a late answer to one it sent again, and a second
+//!   copy of an answer it has taken.
 //! - **Request timeout.** With `request_timeout_ticks`, an unanswered request
-//!   is sent again (kazoo retries on `ConnectionLoss`); without it the client
-//!   waits forever.
+//!   is sent again under a new xid (kazoo retries on `ConnectionLoss`, on a
+//!   new connection); without it the client waits forever.
 //!
 //! # Protocol
 //! `zk_lock_ephemeral`, the seed's snippet:
@@ -130,6 +134,7 @@
 //! | server-restart | ok | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | duplicates | progress ✗ | ok | ok |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
 //! <!-- /expectations -->
 //!
@@ -170,7 +175,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, Symmetry, Variant,
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
+    Requests, ResendId, Symmetry, Variant,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -313,12 +319,12 @@ pub enum Msg {
     /// timeout `ttl_ticks`) to run it in.
     Req {
         session: Option<SessionId>,
-        xid: u8,
+        xid: RequestId,
         op: Op,
     },
     Rep {
         session: SessionId,
-        xid: u8,
+        xid: RequestId,
         result: OpResult,
     },
     /// A heartbeat. The server answers only if the session is gone.
@@ -379,11 +385,10 @@ pub struct ZkClient {
     pub node: Option<ZPath>,
     /// Its node's creation zxid, once known: the fencing token.
     pub czxid: Option<u64>,
-    /// The request awaiting its answer.
-    pub pending: Option<(u8, Op)>,
-    /// Request ids never repeat (across sessions too), so a late answer to an
-    /// abandoned request is recognised.
-    pub next_xid: u8,
+    /// The request awaiting its answer, and the request ids (`xid`). Ids
+    /// never repeat (across sessions too), so a late answer to an abandoned
+    /// request, or a second copy of one taken, is recognised.
+    pub requests: Requests<Op>,
     /// The watch on `pred` fired before the answer to `exists` arrived (the
     /// network may reorder them, which ZooKeeper's TCP stream would not).
     pub fired: bool,
@@ -450,8 +455,7 @@ rename_fields!(ZkClient {
     session,
     node,
     czxid,
-    pending,
-    next_xid,
+    requests,
     fired
 });
 rename_nothing!(EventType);
@@ -506,7 +510,7 @@ pub struct ZkLock {
     ttl_ticks: u32,
     heartbeat_ticks: u32,
     retry_ticks: u32,
-    request_timeout_ticks: Option<u32>,
+    timeout: RequestTimeout<Timer>,
 }
 
 impl ZkLock {
@@ -516,13 +520,12 @@ impl ZkLock {
 
     fn request(&self, c: &mut ZkClient, op: Op, out: &mut Out<Self>) {
         let session = c.session;
-        let xid = c.next_xid;
-        c.next_xid = c.next_xid.wrapping_add(1);
-        c.pending = Some((xid, op.clone()));
-        out.send(self.zk(), Msg::Req { session, xid, op });
-        if let Some(t) = self.request_timeout_ticks {
-            out.set_timer(Timer::RequestTimeout, t);
-        }
+        c.requests
+            .send(out, self.zk(), op, &self.timeout, |xid, op| Msg::Req {
+                session,
+                xid,
+                op,
+            });
     }
 
     fn create(&self, c: &mut ZkClient, out: &mut Out<Self>) {
@@ -587,7 +590,7 @@ impl ZkLock {
     fn session_lost(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         let step = c.step;
         c.session = None;
-        c.pending = None;
+        c.requests.abandon();
         c.node = None;
         c.czxid = None;
         c.fired = false;
@@ -891,7 +894,11 @@ impl LockModel for ZkLock {
             ttl_ticks,
             heartbeat_ticks,
             retry_ticks,
-            request_timeout_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
+            timeout: RequestTimeout {
+                timer: Timer::RequestTimeout,
+                after_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
+                resend: ResendId::New,
+            },
         })
     }
 
@@ -916,16 +923,12 @@ impl LockModel for ZkLock {
             let Some(c) = client else { continue };
             // The last id used becomes 0 (so timelines read `0`), the
             // next one 1.
-            let k = c.next_xid.wrapping_sub(1);
-            c.next_xid = 1;
-            if let Some((xid, _)) = &mut c.pending {
-                *xid = xid.wrapping_sub(k);
-            }
+            let renumbering = c.requests.renumber();
             for (src, dst, msg) in &mut n.messages {
                 if (src == node || dst == node)
                     && let Msg::Req { xid, .. } | Msg::Rep { xid, .. } = &mut **msg
                 {
-                    *xid = xid.wrapping_sub(k);
+                    renumbering.apply(xid);
                 }
             }
         }
@@ -1099,8 +1102,7 @@ impl LockModel for ZkLock {
             session: None,
             node: None,
             czxid: None,
-            pending: None,
-            next_xid: 0,
+            requests: Requests::new(),
             fired: false,
         }
     }
@@ -1145,16 +1147,17 @@ impl LockModel for ZkLock {
                 xid,
                 result,
             } if c.session.is_none_or(|s| s == session) => {
-                if c.pending.as_ref().map(|(p, _)| *p) != Some(xid) {
-                    return; // The answer to a request sent again since.
+                if !c.requests.answers(xid) {
+                    // The answer to a request sent again since, or a second
+                    // copy of one already taken.
+                    return;
                 }
                 if c.session.is_none() {
                     // The answer to its first request names its new session.
                     c.session = Some(session);
                     out.set_timer(Timer::Ping, self.next_beat_after(ctx));
                 }
-                c.pending = None;
-                out.cancel_timer(Timer::RequestTimeout);
+                c.requests.answer(out, &self.timeout, xid);
                 self.on_result(c, result, out);
             }
             Msg::Event {
@@ -1180,7 +1183,7 @@ impl LockModel for ZkLock {
                 }
             }
             Timer::RequestTimeout => {
-                if let Some((_, op)) = c.pending.clone() {
+                if let Some(op) = c.requests.outstanding().cloned() {
                     if op == Op::CreateSequential && c.session.is_some() {
                         // The recipe's rule for a `create` that got no answer:
                         // look for a child with our prefix before creating
@@ -1188,6 +1191,7 @@ impl LockModel for ZkLock {
                         c.node = None;
                         self.list(c, out);
                     } else {
+                        // Sent again under a new xid.
                         self.request(c, op, out);
                     }
                 }

@@ -13,63 +13,122 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pins! {
     seed_no_faults: "db_lock_seed", "no-faults", 2748, "violated:8 violated:14 holds:4 holds";
     seed_holder_crash: "db_lock_seed", "holder-crash", 7585, "violated:8 violated:14 holds:4 holds";
-    seed_gc_pause: "db_lock_seed", "gc-pause", 33273, "violated:8 violated:14 holds:4 violated:60";
+    seed_gc_pause: "db_lock_seed", "gc-pause", 33620, "violated:8 violated:14 holds:4 violated:60";
     seed_clock_jump: "db_lock_seed", "clock-jump", 5560, "violated:8 violated:14 holds:4 holds";
     seed_clock_drift: "db_lock_seed", "clock-drift", 16488, "violated:8 violated:14 holds:4 holds";
     seed_message_loss: "db_lock_seed", "message-loss", 2156652, "violated:8 violated:14 holds:4 violated:71";
-    seed_partition: "db_lock_seed", "partition", 110433, "violated:8 violated:14 holds:4 violated:46";
-    seed_server_restart: "db_lock_seed", "server-restart", 50459, "violated:8 violated:14 holds:4 violated:78";
-    seed_async_network: "db_lock_seed", "async-network", 6120, "violated:8 violated:14 holds:4 violated:14";
-    seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 191366, "violated:4 violated:8 holds:2 violated:93";
+    seed_partition: "db_lock_seed", "partition", 109814, "violated:8 violated:14 holds:4 violated:46";
+    seed_server_restart: "db_lock_seed", "server-restart", 58708, "violated:8 violated:14 holds:4 violated:78";
+    seed_async_network: "db_lock_seed", "async-network", 6133, "violated:8 violated:14 holds:4 violated:14";
+    seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 196244, "violated:4 violated:8 holds:2 violated:93";
     seed_client_clock_skew: "db_lock_seed", "client-clock-skew", 68500, "violated:8 violated:14 holds:4 holds";
+    seed_duplicates: "db_lock_seed", "duplicates", 43032, "violated:8 violated:14 holds:4 violated:47";
 
-    unique_no_faults: "db_lock_unique", "no-faults", 885, "holds holds holds:2 holds";
-    unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54";
-    unique_gc_pause: "db_lock_unique", "gc-pause", 16835, "holds holds holds:2 holds";
-    unique_clock_jump: "db_lock_unique", "clock-jump", 1786, "holds holds holds:2 holds";
-    unique_clock_drift: "db_lock_unique", "clock-drift", 5310, "holds holds holds:2 holds";
-    unique_message_loss: "db_lock_unique", "message-loss", 85637, "holds holds holds:2 violated:97";
-    unique_partition: "db_lock_unique", "partition", 85436, "holds holds holds:2 violated:68";
-    unique_server_restart: "db_lock_unique", "server-restart", 17717, "holds holds holds:2 holds";
-    unique_async_network: "db_lock_unique", "async-network", 22741, "holds holds holds:2 violated:14";
-    unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 21693, "holds holds holds:1 holds";
-    unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 22105, "holds holds holds:2 holds";
+    unique_no_faults: "db_lock_unique", "no-faults", 1551, "holds holds holds:2 holds";
+    unique_holder_crash: "db_lock_unique", "holder-crash", 6699, "holds holds holds:2 violated:54";
+    unique_gc_pause: "db_lock_unique", "gc-pause", 37274, "holds holds holds:2 holds";
+    unique_clock_jump: "db_lock_unique", "clock-jump", 3182, "holds holds holds:2 holds";
+    unique_clock_drift: "db_lock_unique", "clock-drift", 9306, "holds holds holds:2 holds";
+    unique_message_loss: "db_lock_unique", "message-loss", 1425885, "holds holds holds:2 violated:97";
+    unique_partition: "db_lock_unique", "partition", 133820, "holds holds holds:2 violated:68";
+    unique_server_restart: "db_lock_unique", "server-restart", 17429, "holds holds holds:2 holds";
+    unique_async_network: "db_lock_unique", "async-network", 70819, "holds holds holds:2 violated:14";
+    unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 46415, "holds holds holds:1 holds";
+    unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 38755, "holds holds holds:2 holds";
+    unique_duplicates: "db_lock_unique", "duplicates", 79302, "holds holds holds:2 violated:66";
 
-    client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds";
-    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7469, "holds holds holds:2 holds";
-    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 57356, "violated:27 violated:33 holds:2 holds";
-    client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds";
-    client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 12108, "holds holds holds:2 holds";
-    client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 431648, "violated:33 holds holds:2 violated:112";
-    client_clock_partition: "db_lock_expiry_client_clock", "partition", 261787, "violated:22 violated:28 holds:2 holds";
-    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 55946, "violated:22 violated:28 holds:2 holds";
-    client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 63771, "violated:13 violated:19 holds:2 violated:14";
-    client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
-    client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 50465, "violated:18 violated:22 holds:2 holds";
+    client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 3702, "holds holds holds:2 holds";
+    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 15893, "holds holds holds:2 holds";
+    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 145626, "violated:27 violated:33 holds:2 holds";
+    client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 7484, "holds holds holds:2 holds";
+    client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 24060, "holds holds holds:2 holds";
+    client_clock_partition: "db_lock_expiry_client_clock", "partition", 604362, "violated:22 violated:28 holds:2 holds";
+    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 82531, "violated:22 violated:28 holds:2 holds";
+    client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 68823, "violated:13 violated:19 holds:2 violated:14";
+    client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 102135, "violated:38 violated:43 holds:1 holds";
+    client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 96068, "violated:18 violated:22 holds:2 holds";
+    client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 187237, "holds holds holds:2 violated:82";
 
-    db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 7566, "holds holds holds:2 holds";
-    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 53471, "violated:22 violated:28 holds:2 holds";
-    db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
-    db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds";
-    db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 355335, "holds holds holds:2 violated:112";
-    db_clock_partition: "db_lock_expiry_db_clock", "partition", 235224, "holds holds holds:2 holds";
-    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 43240, "holds holds holds:2 holds";
-    db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 88170, "violated:13 violated:19 holds:2 violated:14";
-    db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
-    db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 47605, "holds holds holds:2 holds";
+    db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 3545, "holds holds holds:2 holds";
+    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 16108, "holds holds holds:2 holds";
+    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 144779, "violated:22 violated:28 holds:2 holds";
+    db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 20500, "violated:7 violated:13 holds:2 holds";
+    db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 21324, "violated:19 holds holds:2 holds";
+    db_clock_partition: "db_lock_expiry_db_clock", "partition", 609634, "holds holds holds:2 holds";
+    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 67532, "holds holds holds:2 holds";
+    db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 99730, "violated:13 violated:19 holds:2 violated:14";
+    db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 102135, "violated:38 violated:43 holds:1 holds";
+    db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 88605, "holds holds holds:2 holds";
+    db_clock_duplicates: "db_lock_expiry_db_clock", "duplicates", 188627, "holds holds holds:2 violated:82";
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
-    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 7588, "holds holds holds:2 holds";
-    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 50861, "violated:22 holds holds:2 holds";
-    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 10571, "violated:7 holds holds:2 holds";
-    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 10832, "violated:19 holds holds:2 holds";
-    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 429876, "holds holds holds:2 violated:112";
-    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 262036, "holds holds holds:2 holds";
-    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 43240, "holds holds holds:2 holds";
-    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 204186, "violated:13 holds holds:2 violated:14";
-    db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 41234, "violated:38 holds holds:1 holds";
-    db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 47605, "holds holds holds:2 holds";
+    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 3545, "holds holds holds:2 holds";
+    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 16108, "holds holds holds:2 holds";
+    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 133666, "violated:22 holds holds:2 holds";
+    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17790, "violated:7 holds holds:2 holds";
+    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 21324, "violated:19 holds holds:2 holds";
+    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 640783, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 67532, "holds holds holds:2 holds";
+    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 680324, "violated:13 holds holds:2 violated:14";
+    db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 79283, "violated:38 holds holds:1 holds";
+    db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";
+    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 188627, "holds holds holds:2 violated:82";
+}
+
+/// The request/reply helper every single-request client uses: a reply counts
+/// only if it answers the outstanding request. Matching by connection took a
+/// second copy of an earlier answer for the answer to a later request on the
+/// same connection (under `duplicates`, a `db_lock_unique` client stuck in its
+/// release after taking its `INSERT`'s repeated `IntegrityError` for the
+/// `DELETE`'s result).
+#[test]
+fn a_stale_or_repeated_reply_is_ignored() {
+    use lockcheck::models::db_lock::{DbLockUnique, Msg, Stmt, Timer};
+    use lockcheck::models::redis::Value;
+    use lockcheck::node::{NodeId, Out, RequestId, RequestTimeout, Requests, ResendId};
+
+    let stmt = Stmt::Delete {
+        owner: Value::Num(1),
+    };
+    for resend in [ResendId::New, ResendId::Same] {
+        let timeout = RequestTimeout {
+            timer: Timer::Timeout,
+            after_ticks: Some(3),
+            resend,
+        };
+        let mut out = Out::<DbLockUnique>::default();
+        let mut requests = Requests::new();
+        // The ids of the requests sent, in order.
+        let ids = std::cell::RefCell::new(Vec::new());
+        let msg = |id: RequestId, stmt: Stmt| {
+            ids.borrow_mut().push(id);
+            Msg::Req { id, stmt }
+        };
+        let sent = |i: usize| ids.borrow()[i];
+        requests.send(&mut out, NodeId(0), stmt.clone(), &timeout, &msg);
+        assert!(requests.answer(&mut out, &timeout, sent(0)).is_some());
+        // A second copy of the same answer, now that nothing is outstanding.
+        assert!(requests.answer(&mut out, &timeout, sent(0)).is_none());
+        // A next request: the first one's answer does not answer it.
+        requests.send(&mut out, NodeId(0), stmt.clone(), &timeout, &msg);
+        assert_ne!(sent(1), sent(0));
+        assert!(!requests.answers(sent(0)));
+        // Sent again after a timeout: under a new id, only the new sending's
+        // answer counts; under the same id, either does.
+        assert!(requests.resend(&mut out, NodeId(0), &timeout, &msg));
+        match resend {
+            ResendId::New => {
+                assert!(sent(2) != sent(1) && sent(2) != sent(0));
+                assert!(!requests.answers(sent(1)));
+            }
+            ResendId::Same => assert_eq!(sent(2), sent(1)),
+        }
+        assert_eq!(
+            requests.answer(&mut out, &timeout, sent(2)),
+            Some(stmt.clone())
+        );
+        assert!(requests.outstanding().is_none());
+        assert!(!requests.resend(&mut out, NodeId(0), &timeout, &msg));
+    }
 }
