@@ -616,9 +616,16 @@ impl NodeSet {
 
     /// The members, in id order.
     pub fn iter(self) -> impl Iterator<Item = NodeId> {
-        (0..32u8)
-            .filter(move |&n| self.0 & (1 << n) != 0)
-            .map(NodeId)
+        // One step per member, not per possible id: symmetry renames
+        // these sets for every state it canonicalizes.
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let n = rest.trailing_zeros() as u8;
+                rest &= rest - 1;
+                NodeId(n)
+            })
+        })
     }
 }
 

@@ -17,6 +17,7 @@ use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqMessageTtl;
+use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::node::LockModel;
@@ -277,7 +278,21 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
             continue;
         }
         let next = successors(world, &s);
+        let mut actions = Vec::new();
+        world.actions(&s, &mut actions);
+        for a in actions {
+            let t = world.next_state(&s, a.clone());
+            assert!(
+                canonical.next_state(&s, a)
+                    == t.map(|t| canonical.representative_by_definition(&t)),
+                "a successor's representative is not the one the definition gives"
+            );
+        }
         let rep = canonical.representative(&s);
+        assert!(
+            rep == canonical.representative_by_definition(&s),
+            "the representative of {s:?} is not the one the definition gives"
+        );
         for sp in &server_perms {
             for cp in &client_perms {
                 let perm: Vec<usize> = sp
@@ -286,6 +301,10 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
                     .chain(cp.iter().map(|&c| servers + c))
                     .collect();
                 let moved = world.permute(&sym, &s, &perm);
+                assert!(
+                    canonical.representative_by_definition(&moved) == rep,
+                    "{perm:?} changes the representative by definition of {s:?}"
+                );
                 assert!(
                     canonical.representative(&moved) == rep,
                     "{perm:?} changes the representative of {s:?}"
@@ -334,6 +353,14 @@ fn db_mq_and_file_permutations_commute_with_steps() {
     assert!(check_orbits(mq, scenario, 2000) >= 2000);
     let file = FileLockStaleBreak::new("file_lock_stale_break", &params).unwrap();
     assert!(check_orbits(file, scenario, 2000) >= 2000);
+}
+
+#[test]
+fn redis_failover_permutations_commute_with_steps() {
+    // A failover and lost messages single out a client's requests.
+    let scenario = "scenarios/message-loss.json";
+    let model = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
+    assert!(check_orbits(model, scenario, 2000) >= 2000);
 }
 
 fn load(scenario: &str) -> Scenario {

@@ -36,14 +36,21 @@
 //! run leaves the state unchanged. Two states of one orbit have the same
 //! keys, hence the same candidates, hence the same representative.
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use stateright::{Model, Property};
 
-use super::{Action, WorldState};
+use super::{Action, ClientSlot, Clock, Envelope, Payload, ServerSlot, WorldState};
 use crate::engine::bfs::{Discovery, fingerprint};
 use crate::node::{LockModel, NodeId, NodeMap, Symmetry};
 use crate::world::World;
+
+type Slot<M> =
+    ServerSlot<<M as LockModel>::Server, <M as LockModel>::Durable, <M as LockModel>::Timer>;
+type Client<M> = ClientSlot<<M as LockModel>::Client, <M as LockModel>::Timer>;
 
 /// Which kinds of node a symmetry may permute.
 #[derive(Clone, Copy, Debug)]
@@ -78,36 +85,44 @@ impl<M: LockModel> World<M> {
         ranges
     }
 
+    /// `slot` renamed through `map`, its timers sorted again.
+    fn rename_server(sym: &Symmetry<M>, slot: &mut Slot<M>, map: &NodeMap) {
+        if let Some(x) = slot.state.as_mut() {
+            (sym.server)(x, map);
+        }
+        if let Some(x) = slot.durable.as_mut() {
+            (sym.durable)(x, map);
+        }
+        rename_timers(sym, &mut slot.timers, map);
+    }
+
+    /// `slot` renamed through `map`, its timers sorted again.
+    fn rename_client(sym: &Symmetry<M>, slot: &mut Client<M>, map: &NodeMap) {
+        if let Some(c) = slot.proto.as_mut() {
+            (sym.client)(c, map);
+        }
+        rename_timers(sym, &mut slot.timers, map);
+    }
+
+    fn rename_envelope(sym: &Symmetry<M>, env: &mut Envelope<M::Msg>, map: &NodeMap) {
+        env.src = map.get(env.src);
+        env.dst = map.get(env.dst);
+        if let Payload::Lock(m) = &mut env.payload {
+            (sym.msg)(m, map);
+        }
+    }
+
     /// `s` renamed through `map`, which sends every lock-service node to a
     /// node of its own kind; slots and clocks are not moved.
     fn rename_state(sym: &Symmetry<M>, s: &mut WorldState<M>, map: &NodeMap) {
-        let rename_timers = |timers: &mut Vec<(M::Timer, i64)>| {
-            for (t, _) in timers.iter_mut() {
-                (sym.timer)(t, map);
-            }
-            timers.sort();
-        };
         for slot in &mut s.servers {
-            if let Some(x) = slot.state.as_mut() {
-                (sym.server)(x, map);
-            }
-            if let Some(x) = slot.durable.as_mut() {
-                (sym.durable)(x, map);
-            }
-            rename_timers(&mut slot.timers);
+            Self::rename_server(sym, slot, map);
         }
         for slot in &mut s.clients {
-            if let Some(c) = slot.proto.as_mut() {
-                (sym.client)(c, map);
-            }
-            rename_timers(&mut slot.timers);
+            Self::rename_client(sym, slot, map);
         }
         for env in &mut s.network {
-            env.src = map.get(env.src);
-            env.dst = map.get(env.dst);
-            if let super::Payload::Lock(m) = &mut env.payload {
-                (sym.msg)(m, map);
-            }
+            Self::rename_envelope(sym, env, map);
         }
         s.network.sort();
         if let Some(n) = s.faults.isolated.as_mut() {
@@ -134,6 +149,29 @@ impl<M: LockModel> World<M> {
         t
     }
 
+    /// Sets `map` to the anonymizing renaming [`Self::node_key`] describes
+    /// for node `n`.
+    fn anonymizing_map(&self, kinds: Interchangeable, n: usize, map: &mut NodeMap) {
+        let sc = self.server_count();
+        let servers = 0..sc;
+        let clients = sc..self.service_node_count();
+        let (own, other, other_moves) = if servers.contains(&n) {
+            (servers, clients, kinds.clients)
+        } else {
+            (clients, servers, kinds.servers)
+        };
+        set_identity(map, self.service_node_count() + 1);
+        for m in own.clone() {
+            map.set(NodeId(m as u8), NodeId(own.start as u8 + 1));
+        }
+        map.set(NodeId(n as u8), NodeId(own.start as u8));
+        if other_moves {
+            for m in other.clone() {
+                map.set(NodeId(m as u8), NodeId(other.start as u8));
+            }
+        }
+    }
+
     /// What lock-service node `n` looks like with ids anonymized: itself
     /// as the first place of its kind, the others of its kind as the
     /// second, and the nodes of the other kind, if they move too, as that
@@ -146,23 +184,8 @@ impl<M: LockModel> World<M> {
         n: usize,
     ) -> u128 {
         let sc = self.server_count();
-        let servers = 0..sc;
-        let clients = sc..self.service_node_count();
-        let (own, other, other_moves) = if servers.contains(&n) {
-            (servers, clients, kinds.clients)
-        } else {
-            (clients, servers, kinds.servers)
-        };
-        let mut map = NodeMap::identity(self.service_node_count() + 1);
-        for m in own.clone() {
-            map.set(NodeId(m as u8), NodeId(own.start as u8 + 1));
-        }
-        map.set(NodeId(n as u8), NodeId(own.start as u8));
-        if other_moves {
-            for m in other.clone() {
-                map.set(NodeId(m as u8), NodeId(other.start as u8));
-            }
-        }
+        let mut map = NodeMap::default();
+        self.anonymizing_map(kinds, n, &mut map);
         let me = NodeId(n as u8);
         let mut t = WorldState {
             now: s.now,
@@ -189,9 +212,76 @@ impl<M: LockModel> World<M> {
         fingerprint(&(s.clocks[n], t.servers, t.clients, t.network, isolated))
     }
 
+    /// [`Self::node_key`] without building a state: it hashes the same
+    /// bytes (a `Vec` hashes as its slice), so it is the same key.
+    fn node_key_in(
+        &self,
+        sym: &Symmetry<M>,
+        kinds: Interchangeable,
+        s: &WorldState<M>,
+        n: usize,
+        scratch: &mut Scratch<M>,
+    ) -> u128 {
+        let sc = self.server_count();
+        self.anonymizing_map(kinds, n, &mut scratch.map);
+        let map = &scratch.map;
+        let me = NodeId(n as u8);
+        let network = &mut scratch.network;
+        network.clear();
+        network.extend(
+            s.network
+                .iter()
+                .filter(|e| e.src == me || e.dst == me)
+                .cloned(),
+        );
+        for env in network.iter_mut() {
+            Self::rename_envelope(sym, env, map);
+        }
+        network.sort();
+        let isolated = s.faults.isolated == Some(me);
+        let clock = s.clocks[n];
+        if n < sc {
+            let mut slot = s.servers[n].clone();
+            Self::rename_server(sym, &mut slot, map);
+            let clients: &[Client<M>] = &[];
+            fingerprint(&(
+                clock,
+                std::slice::from_ref(&slot),
+                clients,
+                &network[..],
+                isolated,
+            ))
+        } else {
+            let mut slot = s.clients[n - sc].clone();
+            Self::rename_client(sym, &mut slot, map);
+            let servers: &[Slot<M>] = &[];
+            fingerprint(&(
+                clock,
+                servers,
+                std::slice::from_ref(&slot),
+                &network[..],
+                isolated,
+            ))
+        }
+    }
+
+    /// Every interchangeable node's key, and `order` (`order[place]` is
+    /// the node that goes to `place`): each range sorted by key, then by
+    /// node.
+    fn sorted_by_key(&self, keys: &[u128], ranges: &[Range<usize>]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.service_node_count()).collect();
+        for r in ranges {
+            order[r.clone()].sort_by_key(|&n| (keys[n], n));
+        }
+        order
+    }
+
     /// The representative of `s`'s orbit under the permutations `kinds`
-    /// allows.
-    fn representative(
+    /// allows, computed as the module documentation defines it: one whole
+    /// permuted copy of the state per key, per swap tried and per
+    /// candidate order. [`Self::representative`] computes the same state
+    /// with less copying; the tests check the one against the other.
+    fn representative_by_definition(
         &self,
         sym: &Symmetry<M>,
         kinds: Interchangeable,
@@ -205,11 +295,7 @@ impl<M: LockModel> World<M> {
                 keys[n] = self.node_key(sym, kinds, s, n);
             }
         }
-        // `order[place]` is the node that goes to `place`.
-        let mut order: Vec<usize> = (0..nodes).collect();
-        for r in &ranges {
-            order[r.clone()].sort_by_key(|&n| (keys[n], n));
-        }
+        let mut order = self.sorted_by_key(&keys, &ranges);
         // Runs of equal keys whose orders must be tried.
         let mut runs = Vec::new();
         for r in &ranges {
@@ -234,13 +320,6 @@ impl<M: LockModel> World<M> {
                 a = b;
             }
         }
-        let perm_of = |order: &[usize]| {
-            let mut perm = vec![0; nodes];
-            for (place, &n) in order.iter().enumerate() {
-                perm[n] = place;
-            }
-            perm
-        };
         if runs.is_empty() {
             return self.permute(sym, s, &perm_of(&order));
         }
@@ -254,19 +333,325 @@ impl<M: LockModel> World<M> {
             if best.as_ref().is_none_or(|(bf, _)| f < *bf) {
                 best = Some((f, t));
             }
-            // The next combination of orders, odometer style.
-            let mut advanced = false;
-            for r in runs.iter().rev() {
-                if next_permutation(&mut order[r.clone()]) {
-                    advanced = true;
-                    break;
-                }
-            }
-            if !advanced {
+            if !next_order(&mut order, &runs) {
                 break;
             }
         }
         best.expect("at least one order").1
+    }
+
+    /// The representative of `s`'s orbit under the permutations `kinds`
+    /// allows: the same state as [`Self::representative_by_definition`],
+    /// computed without a whole copy of the state per permutation. The
+    /// keys and the candidates' fingerprints hash the same bytes from
+    /// renamed copies of one part at a time, a swap is found to fix `s`
+    /// part by part, and `s` itself is moved and renamed once, into the
+    /// winning order (not at all when that order leaves every node in
+    /// place, since renaming through the identity changes nothing in a
+    /// world state, whose collections are kept sorted).
+    ///
+    /// `parent`, when given, is a state and its nodes' keys
+    /// ([`Self::node_keys`]): a node that `s` shows exactly as `parent`
+    /// does (see [`Self::same_view`]) has the same key, which is not
+    /// computed again.
+    fn representative(
+        &self,
+        sym: &Symmetry<M>,
+        kinds: Interchangeable,
+        s: WorldState<M>,
+        parent: Option<(&WorldState<M>, &[u128])>,
+    ) -> WorldState<M> {
+        let nodes = self.service_node_count();
+        let ranges = self.interchangeable_ranges(kinds);
+        let mut scratch = Scratch::default();
+        let mut keys = vec![0u128; nodes];
+        for r in &ranges {
+            for n in r.clone() {
+                keys[n] = match parent {
+                    Some((p, parent_keys)) if self.same_view(p, &s, n) => parent_keys[n],
+                    _ => self.node_key_in(sym, kinds, &s, n, &mut scratch),
+                };
+            }
+        }
+        let mut order = self.sorted_by_key(&keys, &ranges);
+        let mut runs = Vec::new();
+        for r in &ranges {
+            let mut a = r.start;
+            while a < r.end {
+                let mut b = a + 1;
+                while b < r.end && keys[order[b]] == keys[order[a]] {
+                    b += 1;
+                }
+                if b - a > 1 {
+                    let fixed = order[a + 1..b].iter().all(|&other| {
+                        let mut p: Vec<usize> = (0..nodes).collect();
+                        p.swap(order[a], other);
+                        self.fixes(sym, &s, &p, &mut scratch)
+                    });
+                    if !fixed {
+                        runs.push(a..b);
+                    }
+                }
+                a = b;
+            }
+        }
+        if !runs.is_empty() {
+            for r in &runs {
+                order[r.clone()].sort_unstable();
+            }
+            let mut best: Option<(u128, Vec<usize>)> = None;
+            loop {
+                let f = self.permuted_fingerprint(sym, &s, &order, &mut scratch);
+                if best.as_ref().is_none_or(|(bf, _)| f < *bf) {
+                    best = Some((f, order.clone()));
+                }
+                if !next_order(&mut order, &runs) {
+                    break;
+                }
+            }
+            order = best.expect("at least one order").1;
+        }
+        self.arrange(sym, s, &order, &mut scratch)
+    }
+
+    /// The key of every node of `s` (0 for a node that does not move).
+    fn node_keys(&self, sym: &Symmetry<M>, kinds: Interchangeable, s: &WorldState<M>) -> Vec<u128> {
+        let mut scratch = Scratch::default();
+        let mut keys = vec![0u128; self.service_node_count()];
+        for r in self.interchangeable_ranges(kinds) {
+            for n in r {
+                keys[n] = self.node_key_in(sym, kinds, s, n, &mut scratch);
+            }
+        }
+        keys
+    }
+
+    /// Whether `a` and `b` agree on everything node `n`'s key reads: its
+    /// clock, its slot, the messages from or to it, and whether it is the
+    /// isolated node. Then its key is the same in both.
+    fn same_view(&self, a: &WorldState<M>, b: &WorldState<M>, n: usize) -> bool {
+        let sc = self.server_count();
+        let me = NodeId(n as u8);
+        let involves = |e: &&Envelope<M::Msg>| e.src == me || e.dst == me;
+        a.clocks[n] == b.clocks[n]
+            && (a.faults.isolated == Some(me)) == (b.faults.isolated == Some(me))
+            && if n < sc {
+                a.servers[n] == b.servers[n]
+            } else {
+                a.clients[n - sc] == b.clients[n - sc]
+            }
+            && a.network
+                .iter()
+                .filter(involves)
+                .eq(b.network.iter().filter(involves))
+    }
+
+    /// Sets `map` to rename node `order[place]` to `place`.
+    fn set_map_of_order(&self, order: &[usize], map: &mut NodeMap) {
+        set_identity(map, self.service_node_count() + 1);
+        for (place, &n) in order.iter().enumerate() {
+            map.set(NodeId(n as u8), NodeId(place as u8));
+        }
+    }
+
+    /// Whether `self.permute(sym, s, perm) == *s`, decided one part at a
+    /// time, the cheapest first, without building the permuted state.
+    fn fixes(
+        &self,
+        sym: &Symmetry<M>,
+        s: &WorldState<M>,
+        perm: &[usize],
+        scratch: &mut Scratch<M>,
+    ) -> bool {
+        let sc = self.server_count();
+        // `permute` puts node `n`'s clock at `perm[n]`.
+        if perm
+            .iter()
+            .enumerate()
+            .any(|(n, &to)| s.clocks[to] != s.clocks[n])
+        {
+            return false;
+        }
+        set_identity(&mut scratch.map, self.service_node_count() + 1);
+        for (n, &to) in perm.iter().enumerate() {
+            scratch.map.set(NodeId(n as u8), NodeId(to as u8));
+        }
+        let map = &scratch.map;
+        if let Some(n) = s.faults.isolated
+            && map.get(n) != n
+        {
+            return false;
+        }
+        for (si, slot) in s.servers.iter().enumerate() {
+            let mut x = slot.clone();
+            Self::rename_server(sym, &mut x, map);
+            if x != s.servers[perm[si]] {
+                return false;
+            }
+        }
+        for (ci, slot) in s.clients.iter().enumerate() {
+            let mut x = slot.clone();
+            Self::rename_client(sym, &mut x, map);
+            if x != s.clients[perm[sc + ci] - sc] {
+                return false;
+            }
+        }
+        let network = &mut scratch.network;
+        network.clear();
+        network.extend(s.network.iter().cloned());
+        for env in network.iter_mut() {
+            Self::rename_envelope(sym, env, map);
+        }
+        network.sort();
+        *network == s.network
+    }
+
+    /// `fingerprint(&self.permute(sym, s, &perm_of(order)))`, hashing the
+    /// same bytes (a struct hashes as the tuple of its fields, a `Vec` as
+    /// its slice) from renamed copies of the parts the permutation changes.
+    fn permuted_fingerprint(
+        &self,
+        sym: &Symmetry<M>,
+        s: &WorldState<M>,
+        order: &[usize],
+        scratch: &mut Scratch<M>,
+    ) -> u128 {
+        let sc = self.server_count();
+        self.set_map_of_order(order, &mut scratch.map);
+        let map = &scratch.map;
+        scratch.clocks.clear();
+        scratch.clocks.extend(order.iter().map(|&n| s.clocks[n]));
+        scratch.servers.clear();
+        for &n in &order[..sc] {
+            let mut x = s.servers[n].clone();
+            Self::rename_server(sym, &mut x, map);
+            scratch.servers.push(x);
+        }
+        scratch.clients.clear();
+        for &n in &order[sc..] {
+            let mut x = s.clients[n - sc].clone();
+            Self::rename_client(sym, &mut x, map);
+            scratch.clients.push(x);
+        }
+        let network = &mut scratch.network;
+        network.clear();
+        network.extend(s.network.iter().cloned());
+        for env in network.iter_mut() {
+            Self::rename_envelope(sym, env, map);
+        }
+        network.sort();
+        let mut faults = s.faults.clone();
+        if let Some(n) = faults.isolated.as_mut() {
+            *n = map.get(*n);
+        }
+        let WorldState {
+            now,
+            clocks: _,
+            servers: _,
+            clients: _,
+            resource,
+            network: _,
+            faults: _,
+            grants,
+        } = s;
+        fingerprint(&(
+            now,
+            &scratch.clocks[..],
+            &scratch.servers[..],
+            &scratch.clients[..],
+            resource,
+            &network[..],
+            &faults,
+            grants,
+        ))
+    }
+
+    /// `self.permute(sym, &s, &perm_of(order))`, done in place on `s`.
+    fn arrange(
+        &self,
+        sym: &Symmetry<M>,
+        mut s: WorldState<M>,
+        order: &[usize],
+        scratch: &mut Scratch<M>,
+    ) -> WorldState<M> {
+        if order.iter().enumerate().all(|(place, &n)| place == n) {
+            return s;
+        }
+        let sc = self.server_count();
+        self.set_map_of_order(order, &mut scratch.map);
+        Self::rename_state(sym, &mut s, &scratch.map);
+        take_from(&mut s.clocks, |place| order[place]);
+        take_from(&mut s.servers, |place| order[place]);
+        take_from(&mut s.clients, |place| order[sc + place] - sc);
+        s
+    }
+}
+
+/// Working space for one representative, reused across its nodes and
+/// candidate orders.
+struct Scratch<M: LockModel> {
+    map: NodeMap,
+    clocks: Vec<Clock>,
+    servers: Vec<Slot<M>>,
+    clients: Vec<Client<M>>,
+    network: Vec<Envelope<M::Msg>>,
+}
+
+impl<M: LockModel> Default for Scratch<M> {
+    fn default() -> Self {
+        Scratch {
+            map: NodeMap::default(),
+            clocks: Vec::new(),
+            servers: Vec::new(),
+            clients: Vec::new(),
+            network: Vec::new(),
+        }
+    }
+}
+
+/// Sets `map` to the identity on the first `nodes` nodes, in its own buffer
+/// (a fresh [`NodeMap::identity`] would allocate one).
+fn set_identity(map: &mut NodeMap, nodes: usize) {
+    for n in 0..nodes {
+        map.set(NodeId(n as u8), NodeId(n as u8));
+    }
+}
+
+fn rename_timers<M: LockModel>(sym: &Symmetry<M>, timers: &mut [(M::Timer, i64)], map: &NodeMap) {
+    for (t, _) in timers.iter_mut() {
+        (sym.timer)(t, map);
+    }
+    timers.sort();
+}
+
+/// The permutation (`perm[node]` is its place) that puts node `order[place]`
+/// at `place`.
+fn perm_of(order: &[usize]) -> Vec<usize> {
+    let mut perm = vec![0; order.len()];
+    for (place, &n) in order.iter().enumerate() {
+        perm[n] = place;
+    }
+    perm
+}
+
+/// The next combination of orders of the runs, odometer style; false after
+/// the last.
+fn next_order(order: &mut [usize], runs: &[Range<usize>]) -> bool {
+    runs.iter()
+        .rev()
+        .any(|r| next_permutation(&mut order[r.clone()]))
+}
+
+/// Rearranges `items` in place so that `items[place]` is what was at
+/// `from(place)`, `from` a permutation. Each place is filled by following
+/// `from` past the places already filled, to where their items went.
+fn take_from<T>(items: &mut [T], from: impl Fn(usize) -> usize) {
+    for place in 0..items.len() {
+        let mut at = from(place);
+        while at < place {
+            at = from(at);
+        }
+        items.swap(place, at);
     }
 }
 
@@ -307,6 +692,21 @@ fn next_permutation(v: &mut [usize]) -> bool {
 
 type Condition<M> = fn(&World<M>, &WorldState<M>) -> bool;
 
+/// Numbers the quotients, for [`Canonical::id`].
+static CANONICAL_IDS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The state whose successors this thread canonicalized last, and its
+    /// nodes' keys: a [`ParentKeys`] of the quotient's model.
+    static PARENT_KEYS: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+}
+
+struct ParentKeys<M: LockModel> {
+    canonical: u64,
+    parent: WorldState<M>,
+    keys: Vec<u128>,
+}
+
 /// The world quotiented by its symmetry: every state is its orbit's
 /// representative. Only the breadth-first search uses it; what it finds is
 /// turned back into real paths by [`Canonical::realize`].
@@ -314,6 +714,8 @@ pub struct Canonical<M: LockModel> {
     pub world: World<M>,
     sym: Symmetry<M>,
     kinds: Interchangeable,
+    /// Tells this quotient's entries in [`PARENT_KEYS`] from another's.
+    id: u64,
     conditions: Vec<Condition<M>>,
 }
 
@@ -328,6 +730,7 @@ impl<M: LockModel> Canonical<M> {
                     world,
                     sym,
                     kinds,
+                    id: CANONICAL_IDS.fetch_add(1, Ordering::Relaxed),
                     conditions,
                 })
             }
@@ -336,7 +739,15 @@ impl<M: LockModel> Canonical<M> {
     }
 
     pub fn representative(&self, s: &WorldState<M>) -> WorldState<M> {
-        self.world.representative(&self.sym, self.kinds, s)
+        self.world
+            .representative(&self.sym, self.kinds, s.clone(), None)
+    }
+
+    /// The same as [`Canonical::representative`], computed the plain way
+    /// (see the module documentation): what the tests check it against.
+    pub fn representative_by_definition(&self, s: &WorldState<M>) -> WorldState<M> {
+        self.world
+            .representative_by_definition(&self.sym, self.kinds, s)
     }
 
     /// A real path of the world whose states have, step by step, the
@@ -390,8 +801,8 @@ impl<M: LockModel> Model for Canonical<M> {
     fn init_states(&self) -> Vec<Self::State> {
         self.world
             .init_states()
-            .iter()
-            .map(|s| self.representative(s))
+            .into_iter()
+            .map(|s| self.world.representative(&self.sym, self.kinds, s, None))
             .collect()
     }
 
@@ -400,9 +811,29 @@ impl<M: LockModel> Model for Canonical<M> {
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
-        self.world
-            .next_state(last, action)
-            .map(|s| self.representative(&s))
+        let s = self.world.next_state(last, action)?;
+        // A search thread asks for one state's successors in a row, and a
+        // step changes few nodes: the others keep their keys from `last`.
+        Some(PARENT_KEYS.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let cached = cell
+                .as_ref()
+                .and_then(|c| c.downcast_ref::<ParentKeys<M>>())
+                .is_some_and(|c| c.canonical == self.id && c.parent == *last);
+            if !cached {
+                *cell = Some(Box::new(ParentKeys {
+                    canonical: self.id,
+                    parent: last.clone(),
+                    keys: self.world.node_keys(&self.sym, self.kinds, last),
+                }));
+            }
+            let c = cell
+                .as_ref()
+                .and_then(|c| c.downcast_ref::<ParentKeys<M>>())
+                .expect("just cached");
+            self.world
+                .representative(&self.sym, self.kinds, s, Some((&c.parent, &c.keys)))
+        }))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
