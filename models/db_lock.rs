@@ -1,8 +1,8 @@
-//! A lock row in a relational database: the seed's own-row snippet, a row
+//! A lock row in a relational database: the article's own-row snippet, a row
 //! keyed by the lock's name, and expiring rows judged on the client's or on
 //! the database's clock, with a fenced variant.
 //!
-//! Source: seed 000, section 3.2 (insert a unique lock record; if the insert
+//! Source: article A, section 3.2 (insert a unique lock record; if the insert
 //! fails, wait and try again; delete the record to release) and section 4.2:
 //!
 //! ```python
@@ -69,7 +69,7 @@
 //!    unique to this client and acquisition (`c1#2`). Inserted: the client
 //!    holds the lock. `IntegrityError`: busy; sleep and try again.
 //! 2. Release: `DELETE FROM lock WHERE name = 'lock' AND owner = :me`, only
-//!    its own row, as the seed's release deletes only `WHERE node = :me`.
+//!    its own row, as the article's release deletes only `WHERE node = :me`.
 //!
 //! `db_lock_expiry_client_clock`, a lease written on the client's clock:
 //! 1. `INSERT INTO lock (name, owner, expires_at) VALUES ('lock', :me,
@@ -93,7 +93,7 @@
 //! row would start again from 1 with the next `INSERT`.
 //!
 //! # Expected weaknesses
-//! - **The seed excludes nobody**: each node inserts and polls its own row,
+//! - **The article's snippet excludes nobody**: each node inserts and polls its own row,
 //!   so every client proceeds at once: `mutual_exclusion` is violated with no
 //!   fault. Its poll loop never inserts again: a client whose own row has
 //!   expired by the time it first looks (a pause, a slow answer) polls
@@ -154,7 +154,7 @@
 //! | no-faults | violated (8) | violated (14) | holds | c1 and c2 each insert their own row, find it unexpired and proceed: both hold at tick 0; both read 0 and write 1 |
 //! | holder-crash | violated (8) | violated (14) | holds | nobody waits for anybody, so a crash strands no one |
 //! | gc-pause | violated (8) | violated (14) | violated (60) | c2 pauses for 10 ticks between its `INSERT` and the answer to its `SELECT`; its row (`expire_time` 8) has expired when it looks, and the loop polls it forever |
-//! | clock-jump | violated (8) | violated (14) | holds | only the database's clock jumps, and the seed reads only client clocks |
+//! | clock-jump | violated (8) | violated (14) | holds | only the database's clock jumps, and the article's snippet reads only client clocks |
 //! | clock-drift | violated (8) | violated (14) | holds | only the database's clock drifts |
 //! | message-loss | violated (8) | violated (14) | violated (71) | the answer to c2's `INSERT` is lost; the resent `INSERT` finds c2's own row and raises `IntegrityError`, which `acquire_lock` does not catch |
 //! | partition | violated (8) | violated (14) | violated (46) | the database is cut off after committing both `INSERT`s; both resends raise `IntegrityError` |
@@ -231,7 +231,7 @@ use crate::{rename_fields, rename_nothing, rename_variants};
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RowKey {
-    /// The seed's table: one row per node, keyed by the node's id.
+    /// The article's table: one row per node, keyed by the node's id.
     Node(NodeId),
     /// The corrected tables: one row, keyed by the lock's name.
     Lock,
@@ -240,7 +240,7 @@ pub enum RowKey {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Row {
     /// Who holds it: a value unique to one client's acquisition, naming the
-    /// client (so that renaming clients renames it). The seed's rows are
+    /// client (so that renaming clients renames it). The article's rows are
     /// owned by the node their key names and leave it `0`.
     pub owner: Value,
     /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
@@ -308,7 +308,7 @@ pub enum Reply {
     Rows { rows: u8, version: Option<u64> },
     /// `IntegrityError`: the primary key is taken.
     DuplicateKey,
-    /// The seed's `SELECT`: the row's `expire_time`, if there is a row.
+    /// The article's `SELECT`: the row's `expire_time`, if there is a row.
     Selected(Option<i64>),
 }
 
@@ -322,7 +322,7 @@ pub enum Msg {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
-    /// The sleep between attempts (or between the seed's polls) is over.
+    /// The sleep between attempts (or between the article's polls) is over.
     Retry,
     /// No reply in time; send the statement again.
     Timeout,
@@ -484,12 +484,12 @@ pub enum Step {
     Inserting,
     /// The conditional `UPDATE` that takes over an expired row is in flight.
     TakingOver,
-    /// The seed's `SELECT` of its own row is in flight.
+    /// The article's `SELECT` of its own row is in flight.
     Polling,
     Sleeping,
     Holding,
     Releasing,
-    /// The seed's `INSERT` raised `IntegrityError`, which `acquire_lock` does
+    /// The article's `INSERT` raised `IntegrityError`, which `acquire_lock` does
     /// not catch: this client never gets anywhere.
     Failed,
 }
@@ -577,7 +577,7 @@ impl<F: DbFlavor> DbLock<F> {
         out.set_timer(Timer::Retry, self.retry_ticks);
     }
 
-    /// This client's node id as the seed's `node` column holds it.
+    /// This client's node id as the article's `node` column holds it.
     fn node(ctx: &Ctx) -> NodeId {
         ctx.id
     }
@@ -666,7 +666,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         "db".to_string()
     }
 
-    /// Clients run the same code, and whatever names a client (the seed's
+    /// Clients run the same code, and whatever names a client (the article's
     /// row key, an owner value) carries its node id.
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
         Some(Symmetry::by_rename())
@@ -782,7 +782,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     }
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        // The seed's rows are keyed by the node and own nothing else.
+        // The article's rows are keyed by the node and own nothing else.
         if !matches!(self.scheme, Scheme::Seed { .. }) {
             c.acquisitions = c.acquisitions.wrapping_add(1);
             c.owner = Value::Unique {
@@ -874,13 +874,13 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     }
 }
 
-/// `db_lock_seed`: the seed's snippet.
+/// `db_lock_seed`: the article's snippet.
 pub struct Seed;
 
 impl DbFlavor for Seed {
     const VARIANTS: &'static [Variant] = &[Variant {
         id: "db_lock_seed",
-        summary: "seed 000 s4.2: each node inserts a row keyed by its own id, polls it until unexpired, proceeds",
+        summary: "article A §4.2: each node inserts a row keyed by its own id, polls it until unexpired, proceeds",
     }];
 
     const PARAMS: &'static [Param] = &[

@@ -1,7 +1,7 @@
-//! A lock file on a shared file system: the seed's check-then-create, an
+//! A lock file on a shared file system: article A's check-then-create, an
 //! atomic exclusive create, and exclusive create with stale-lock breaking.
 //!
-//! Source: seed 000, section 3.1 (create a unique lock file; if it exists,
+//! Source: article A, section 3.1 (create a unique lock file; if it exists,
 //! wait and try again; delete it to release) and section 4.1:
 //!
 //! ```python
@@ -525,7 +525,7 @@ impl FileFlavor for Plain {
     const VARIANTS: &'static [Variant] = &[
         Variant {
             id: "file_lock_check_then_create",
-            summary: "lock file: while exists(lock): sleep; open(lock, \"w\"); release by remove (seed 000 s4.1)",
+            summary: "lock file: while exists(lock): sleep; open(lock, \"w\"); release by remove (article A §4.1)",
         },
         Variant {
             id: "file_lock_exclusive",

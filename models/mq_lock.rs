@@ -1,7 +1,7 @@
 //! Locks built on a message queue: a broker `mq` whose queue holds the lock as
 //! a message.
 //!
-//! Source: seed 000, section 3.3 ("基于消息队列的分布式锁", the message-queue
+//! Source: article A, section 3.3 ("基于消息队列的分布式锁", the message-queue
 //! lock; its snippet in section 4.3 is Redis `SETNX` and is modeled as
 //! `redis_setnx`), and the queue operations of real brokers named below.
 //!
@@ -74,7 +74,7 @@
 //! stale holder's writes are rejected. (SQS's `ApproximateReceiveCount` is,
 //! by its name, approximate, and no fencing token.)
 //!
-//! # `mq_lock_message_ttl`: seed 000 section 3.3, read literally
+//! # `mq_lock_message_ttl`: article A section 3.3, read literally
 //! The section's six steps, how each is read, and where the text is
 //! ambiguous:
 //! 1. "When a node needs the shared resource it sends a lock message to the
@@ -213,7 +213,7 @@ pub enum Kind {
     /// One token message; a receive hides it for `ttl_ticks`, a visibility
     /// update to 0 puts it back.
     VisibilityTimeout,
-    /// The seed's section 3.3, read literally: every acquirer sends a lock
+    /// Article A's section 3.3, read literally: every acquirer sends a lock
     /// message with a TTL and then takes one.
     MessageTtl,
 }
@@ -269,7 +269,7 @@ impl MqKind for MessageTtl {
     const KIND: Kind = Kind::MessageTtl;
     const VARIANTS: &'static [Variant] = &[Variant {
         id: "mq_lock_message_ttl",
-        summary: "seed 000 s3.3 read literally: send a lock message with a TTL, take one; valid = locked",
+        summary: "article A §3.3 read literally: send a lock message with a TTL, take one; valid = locked",
     }];
     const PARAMS: &'static [Param] = &[
         redis::TTL_TICKS,

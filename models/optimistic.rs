@@ -1,7 +1,7 @@
 //! Optimistic concurrency instead of a lock, and, as the baseline every lock
 //! must beat, no lock at all.
 //!
-//! Source: seed 001, section 3, which contrasts optimistic locking (processes
+//! Source: article B, section 3, which contrasts optimistic locking (processes
 //! go ahead and retry when they lose) with pessimistic locking (they wait for
 //! a lock). The optimistic form is the versioned record updated by
 //! compare-and-set: read the value and its version, write back only if the
@@ -70,7 +70,7 @@ impl LockModel for Optimistic {
     const VARIANTS: &'static [Variant] = &[
         Variant {
             id: "occ_cas",
-            summary: "no lock: compare-and-set on the record's version, read again on conflict (seed 001 s3)",
+            summary: "no lock: compare-and-set on the record's version, read again on conflict (article B §3)",
         },
         Variant {
             id: "no_lock",

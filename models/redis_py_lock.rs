@@ -1,9 +1,9 @@
 //! A redis-py style lock (`r.lock(key, ...)`: token and timeout), released as
-//! seed 001's own release function does it: without checking ownership.
+//! article B's own release function does it: without checking ownership.
 //!
-//! Source: seed 001, section 4. `get_shared_resource` takes the lock with
+//! Source: article B, section 4. `get_shared_resource` takes the lock with
 //! `r.lock(lock_key, ...)`, which sets the key with a random token and an
-//! expiry (`SET key token NX PX timeout`). The seed's `release_lock(lock_key)`
+//! expiry (`SET key token NX PX timeout`). Article B's `release_lock(lock_key)`
 //! calls `r.lock_release(lock_key)`, which redis-py does not have; what such a
 //! helper can do with only the key's name is `DEL key`, so that is what is
 //! modeled: the token is written and never checked.
@@ -77,7 +77,7 @@ impl RedisFlavor for PyLock {
     const VARIANTS: &'static [Variant] = &[
         Variant {
             id: "redis_py_lock",
-            summary: "redis-py lock (token + timeout) released by plain DEL as seed 001 s4 does",
+            summary: "redis-py lock (token + timeout) released by plain DEL as article B §4 does",
         },
         Variant {
             id: "redis_py_lock_fenced",

@@ -4,7 +4,7 @@
 //! Source: the Redis documentation's single-instance lock ("SET resource_name
 //! my_random_value NX PX 30000", released by a script that deletes the key
 //! only if it still holds `my_random_value`); the lease-and-token design that
-//! seed 001 section 4 relies on.
+//! article B section 4 relies on.
 //!
 //! # Protocol
 //! 1. The client sends `SET lock <token> NX PX ttl_ticks`, `token` unique to

@@ -1,6 +1,6 @@
 //! Redis `SETNX` spin lock, released by `DEL`: no expiry, no owner check.
 //!
-//! Source: seed 000, section 4.3 (filed under "message queue" there, but the
+//! Source: article A, section 4.3 (filed under "message queue" there, but the
 //! code is Redis):
 //!
 //! ```python
@@ -87,7 +87,7 @@ pub struct Setnx;
 impl RedisFlavor for Setnx {
     const VARIANTS: &'static [Variant] = &[Variant {
         id: "redis_setnx",
-        summary: "Redis SETNX spin lock released by DEL (seed 000 s4.3): no TTL, no owner check",
+        summary: "Redis SETNX spin lock released by DEL (article A §4.3): no TTL, no owner check",
     }];
 
     const PARAMS: &'static [Param] = &[redis::RETRY_TICKS, redis::REQUEST_TIMEOUT_TICKS];

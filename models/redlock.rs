@@ -3,7 +3,7 @@
 //! Source: the Redis documentation, "Distributed locks with Redis", section
 //! "The Redlock algorithm" (and its reference client redlock-py); Martin
 //! Kleppmann, "How to do distributed locking" (2016), and antirez's reply, "Is
-//! Redlock safe?". The seeds do not describe Redlock; seed 000 section 4.3 is
+//! Redlock safe?". Neither article does describe Redlock; article A section 4.3 is
 //! the single-instance `SETNX` lock that Redlock replaces.
 //!
 //! # Protocol

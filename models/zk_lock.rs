@@ -1,7 +1,7 @@
-//! ZooKeeper locks: seed 000's single ephemeral node, and ZooKeeper's lock
+//! ZooKeeper locks: article A's single ephemeral node, and ZooKeeper's lock
 //! recipe (ephemeral sequential nodes in line), with and without fencing.
 //!
-//! Source: seed 000, section 3.4 (create a unique lock node; if it exists,
+//! Source: article A, section 3.4 (create a unique lock node; if it exists,
 //! wait for the release and try again; delete it to release) and section 4.4:
 //!
 //! ```python
@@ -60,7 +60,7 @@
 //!   `out.lost()` and ask again, a waiting client start over on a new
 //!   session, and a release finish (the node went with the session).
 //! - **After its release** the client leaves its session behind without
-//!   closing it, as the seed's script does when it exits: it stops pinging
+//!   closing it, as article A's script does when it exits: it stops pinging
 //!   and the server expires the session later. A next round opens a new one.
 //! - **Requests and replies.** A request carries an `xid` its answer echoes
 //!   (`node::Requests`); the client takes only the answer to its outstanding
@@ -71,7 +71,7 @@
 //!   new connection); without it the client waits forever.
 //!
 //! # Protocol
-//! `zk_lock_ephemeral`, the seed's snippet:
+//! `zk_lock_ephemeral`, article A's snippet:
 //! 1. `create /my_lock EPHEMERAL`. Created: it holds the lock.
 //! 2. `NodeExists`: sleep `retry_ticks` and go to 1. (The snippet would
 //!    raise; section 3.4 says to wait for the release and try again. It sets
@@ -856,7 +856,7 @@ impl LockModel for ZkLock {
     const VARIANTS: &'static [Variant] = &[
         Variant {
             id: "zk_lock_ephemeral",
-            summary: "ZooKeeper create(/my_lock, EPHEMERAL), retry on NodeExists, release by delete (seed 000 s4.4)",
+            summary: "ZooKeeper create(/my_lock, EPHEMERAL), retry on NodeExists, release by delete (article A §4.4)",
         },
         Variant {
             id: "zk_lock_sequential",
