@@ -297,29 +297,7 @@ impl<M: LockModel> World<M> {
         }
         let mut order = self.sorted_by_key(&keys, &ranges);
         // Runs of equal keys whose orders must be tried.
-        let mut runs = Vec::new();
-        for r in &ranges {
-            let mut a = r.start;
-            while a < r.end {
-                let mut b = a + 1;
-                while b < r.end && keys[order[b]] == keys[order[a]] {
-                    b += 1;
-                }
-                if b - a > 1 {
-                    // If swapping the first with each other leaves `s` as
-                    // it is, every order of the run gives the same state.
-                    let fixed = order[a + 1..b].iter().all(|&other| {
-                        let mut p: Vec<usize> = (0..nodes).collect();
-                        p.swap(order[a], other);
-                        self.permute(sym, s, &p) == *s
-                    });
-                    if !fixed {
-                        runs.push(a..b);
-                    }
-                }
-                a = b;
-            }
-        }
+        let runs = tied_runs(&keys, &order, &ranges, |p| self.permute(sym, s, p) == *s);
         if runs.is_empty() {
             return self.permute(sym, s, &perm_of(&order));
         }
@@ -374,27 +352,9 @@ impl<M: LockModel> World<M> {
             }
         }
         let mut order = self.sorted_by_key(&keys, &ranges);
-        let mut runs = Vec::new();
-        for r in &ranges {
-            let mut a = r.start;
-            while a < r.end {
-                let mut b = a + 1;
-                while b < r.end && keys[order[b]] == keys[order[a]] {
-                    b += 1;
-                }
-                if b - a > 1 {
-                    let fixed = order[a + 1..b].iter().all(|&other| {
-                        let mut p: Vec<usize> = (0..nodes).collect();
-                        p.swap(order[a], other);
-                        self.fixes(sym, &s, &p, &mut scratch)
-                    });
-                    if !fixed {
-                        runs.push(a..b);
-                    }
-                }
-                a = b;
-            }
-        }
+        let runs = tied_runs(&keys, &order, &ranges, |p| {
+            self.fixes(sym, &s, p, &mut scratch)
+        });
         if !runs.is_empty() {
             for r in &runs {
                 order[r.clone()].sort_unstable();
@@ -855,4 +815,38 @@ impl<M: LockModel> Model for Canonical<M> {
             })
             .collect()
     }
+}
+
+/// The runs of `order` (sorted by `keys` within each range) whose nodes tie
+/// on their key, leaving out a run whose orders all give the same state:
+/// that is so when swapping its first node with each other one is a
+/// permutation that `fixes` (leaves the state as it is).
+fn tied_runs(
+    keys: &[u128],
+    order: &[usize],
+    ranges: &[Range<usize>],
+    mut fixes: impl FnMut(&[usize]) -> bool,
+) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    for r in ranges {
+        let mut a = r.start;
+        while a < r.end {
+            let mut b = a + 1;
+            while b < r.end && keys[order[b]] == keys[order[a]] {
+                b += 1;
+            }
+            if b - a > 1 {
+                let fixed = order[a + 1..b].iter().all(|&other| {
+                    let mut p: Vec<usize> = (0..order.len()).collect();
+                    p.swap(order[a], other);
+                    fixes(&p)
+                });
+                if !fixed {
+                    runs.push(a..b);
+                }
+            }
+            a = b;
+        }
+    }
+    runs
 }
