@@ -406,9 +406,9 @@ enum Command {
     /// `lockcheck list`) and the world's knobs pause_ticks_max (0: no pause),
     /// drift_percent_max, skew_ticks_max, delay_ticks_max. Without --axis:
     /// ttl_ticks=2..12 × pause_ticks_max=0..12 (pause_ticks_max=0..12 alone
-    /// for a model without a TTL). Without --scenario the base is a built-in
-    /// copy of scenarios/gc-pause.json, or of scenarios/clock-drift.json when
-    /// a clock knob is swept without the pause.
+    /// for a model without a TTL). Without --scenario the base is
+    /// scenarios/gc-pause.json, or scenarios/clock-drift.json when a clock
+    /// knob is swept without the pause, read from the current directory.
     ///
     /// Exit codes: 0 every point decided; 3 some point is inconclusive (a
     /// search bound was reached: no boundary is claimed across it); 4 bad
@@ -418,7 +418,8 @@ enum Command {
         /// A model id (see `lockcheck list`).
         #[arg(long, value_name = "ID")]
         model: String,
-        /// The base scenario (default: built in, see above).
+        /// The base scenario (default: scenarios/gc-pause.json or
+        /// scenarios/clock-drift.json, see above).
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
         /// An axis to sweep, NAME=LO..HI[:STEP] (inclusive), e.g.
