@@ -745,3 +745,67 @@ fn check_output_is_byte_identical() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Asking about some properties
+// ---------------------------------------------------------------------------
+
+/// `--property P` decides P alone: the search stops as soon as P is decided,
+/// with the verdict and the shortest length the full search gives it, and no
+/// other property is reported.
+#[test]
+fn asking_about_one_property_stops_once_it_is_decided() {
+    use lockcheck::check::{CheckOptions, Verdict};
+    use lockcheck::expectations::Entry;
+    use lockcheck::properties::PropertyName;
+
+    let file = manifest_dir().join("scenarios/gc-pause.json");
+    let scenario = Scenario::load(&file).unwrap();
+    let entry = lockcheck::registry::find("redis_set_px").unwrap();
+    let run = |only: Vec<PropertyName>| {
+        let options = CheckOptions {
+            limits: unlimited(),
+            threads: 1,
+            report_dir: None,
+            progress: false,
+            reproduce_flags: Vec::new(),
+            liveness: Vec::new(),
+            simulation_runs: Some(0),
+            symmetry: true,
+            only,
+        };
+        entry
+            .run(&scenario, &file, &Entry::default(), &options)
+            .unwrap()
+    };
+    let all = run(Vec::new());
+    let one = run(vec![PropertyName::MutualExclusion]);
+    let verdict = |r: &lockcheck::check::CheckReport| {
+        r.properties
+            .iter()
+            .find(|p| p.property == PropertyName::MutualExclusion)
+            .map(|p| p.verdict.clone())
+    };
+    assert!(matches!(
+        verdict(&all),
+        Some(Verdict::Violated { steps: Some(20) })
+    ));
+    assert_eq!(verdict(&one), verdict(&all));
+    assert_eq!(
+        one.properties
+            .iter()
+            .map(|p| p.property)
+            .collect::<Vec<_>>(),
+        [PropertyName::MutualExclusion]
+    );
+    assert_eq!(
+        one.stats.stop,
+        "stopped early: every property asked for decided"
+    );
+    assert!(
+        one.stats.unique_states * 4 < all.stats.unique_states,
+        "{} states asking for one property, {} for all",
+        one.stats.unique_states,
+        all.stats.unique_states
+    );
+}

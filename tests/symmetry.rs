@@ -75,6 +75,7 @@ fn check(
         liveness: Vec::new(),
         simulation_runs: Some(0),
         symmetry,
+        only: Vec::new(),
     };
     // A model may need parameters a scenario does not give.
     entry.run(scenario, file, &Entry::default(), &options).ok()
@@ -186,6 +187,7 @@ fn three_clients_shrink_at_least_five_fold() {
             liveness: Vec::new(),
             simulation_runs: Some(0),
             symmetry,
+            only: Vec::new(),
         };
         entry
             .run(&scenario, &file, &Entry::default(), &options)

@@ -121,6 +121,7 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
                 .collect(),
             simulation_runs: args.simulation_runs,
             symmetry: args.symmetry,
+            only: args.property.into_iter().collect(),
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &expected, &options) {

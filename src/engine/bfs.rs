@@ -331,6 +331,27 @@ where
     M::Action: Clone + Send,
     St: StateStore<M::State>,
 {
+    search_deciding(model, store, limits, threads, u32::MAX, on_level)
+}
+
+/// [`search_with`], deciding only the properties whose bit is set in
+/// `wanted` (bit `i`: the model's `i`-th property). The others are never
+/// evaluated and get no discovery, and the search stops as soon as the wanted
+/// ones are decided: asking about one property does not pay for the rest.
+pub fn search_deciding<M, St>(
+    model: &M,
+    store: &St,
+    limits: &SearchLimits,
+    threads: usize,
+    wanted: u32,
+    on_level: &mut dyn FnMut(u32, u64),
+) -> SearchOutcome<M>
+where
+    M: Model + Sync,
+    M::State: Hash + Clone + Send + Sync,
+    M::Action: Clone + Send,
+    St: StateStore<M::State>,
+{
     let started = Instant::now();
     let memory = Guard::new(limits.memory);
     let properties = model.properties();
@@ -369,6 +390,7 @@ where
             .enumerate()
             .filter(|(_, d)| d.is_none())
             .fold(0, |bits, (i, _)| bits | 1 << i)
+            & wanted
     };
     let record = |bits: u32, node: u32, decided_at: &mut [Option<u32>]| {
         for (i, d) in decided_at.iter_mut().enumerate() {

@@ -323,6 +323,9 @@ pub fn run(
         liveness: Vec::new(),
         simulation_runs: Some(0),
         symmetry: true,
+        // Only the safety properties the frontier draws, so that a point stops
+        // as soon as they are decided.
+        only: properties.clone(),
     };
 
     let total = scenarios.len();
