@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lists the cells of the matrix that the search does not finish.
 
-Reads reports/comparison.json (written by `cargo run --release -- compare`)
+Reads reports/comparison.json (written by `cargo run --release -- compare --update-reports`)
 and prints, for every cell whose search stopped at a limit with a property
 undecided or decided only by the seeded simulation, the states searched, the
 limit, the undecided properties and what the simulation found, as a Markdown

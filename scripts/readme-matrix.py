@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Copies the verdict matrix from reports/comparison.md into README.md.
 
-`cargo run --release -- compare` writes reports/comparison.md; run this after
+`cargo run --release -- compare --update-reports` writes reports/comparison.md; run this after
 it to refresh the table between the `<!-- matrix -->` markers in README.md,
 with each violation linking to its counterexample in reports/comparison.md.
 `--write` edits README.md in place; without it the table is printed.

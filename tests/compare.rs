@@ -80,15 +80,21 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
     assert_eq!(
         matrix,
         [
-            "model                no-faults  holder-crash                                    gc-pause",
-            "-------------------------------------------------------------------------------------------------------",
-            "redis_setnx          ok         progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok",
-            "redis_set_px_fenced  ok         ok (live)                                       mutex ✗20",
-            "redis_failover       ok         ok                                              mutex ✗27, resource ✗33",
+            "model                where it breaks (every scenario not named: ok)",
+            &"-".repeat(100),
+            "redis_setnx          ok under 2 of 3; holder-crash: progress ✗54, deadlock ✗24+7, starvation ✗24+7",
+            "redis_set_px_fenced  ok under 2 of 3; gc-pause: mutex ✗20",
+            "redis_failover       ok under 2 of 3; gc-pause: mutex ✗27, resource ✗33",
         ],
         "{text}"
     );
     assert!(text.contains("9 checks: 9 as expected, 0 not"), "{text}");
+    for line in text.lines().filter(|l| !l.starts_with("wrote ")) {
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line}"
+        );
+    }
 
     let b = small(&two, "2");
     assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
@@ -300,7 +306,10 @@ fn check_exits_1_naming_each_verdict_that_differs_and_junit_and_the_step_summary
         ),
         "{text}"
     );
-    assert!(text.contains("redis_setnx  mutex ✓!"), "{text}");
+    assert!(
+        text.contains("redis_setnx  ok under 0 of 1; no-faults: mutex ✓!"),
+        "{text}"
+    );
 
     let xml = read(&junit);
     let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -588,4 +597,57 @@ fn a_frontier_report_that_no_longer_parses_is_left_out_with_a_warning() {
     let md = read(&dir.join("comparison.md"));
     assert!(md.contains("redis_setnx"), "{md}");
     assert!(!md.contains("Safety frontier"), "{md}");
+}
+
+/// `--wide` prints the whole grid, a column per scenario.
+#[test]
+fn wide_prints_the_whole_grid() {
+    let mut args = SMALL.to_vec();
+    args.extend(["--no-reports", "--wide"]);
+    let out = lockcheck(&args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let matrix: Vec<&str> = text.lines().take(5).collect();
+    assert_eq!(
+        matrix,
+        [
+            "model                no-faults  holder-crash                                    gc-pause",
+            "-------------------------------------------------------------------------------------------------------",
+            "redis_setnx          ok         progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok",
+            "redis_set_px_fenced  ok         ok (live)                                       mutex ✗20",
+            "redis_failover       ok         ok                                              mutex ✗27, resource ✗33",
+        ],
+        "{text}"
+    );
+}
+
+/// A plain run writes under target/lockcheck, never into the committed
+/// reports/; `--update-reports` writes there.
+#[test]
+fn only_update_reports_writes_into_reports() {
+    let cwd = temp_dir("compare-report-dirs");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockcheck"));
+        cmd.current_dir(&cwd).args([
+            "compare",
+            "--model",
+            "no_lock",
+            "--scenario",
+            root.join("scenarios/no-faults.json").to_str().unwrap(),
+            "--scenarios-dir",
+            root.join("scenarios").to_str().unwrap(),
+            "--expectations-dir",
+            root.join("models").to_str().unwrap(),
+        ]);
+        cmd.args(extra);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    run(&[]);
+    assert!(cwd.join("target/lockcheck/comparison.md").is_file());
+    assert!(cwd.join("target/lockcheck/traces").is_dir());
+    assert!(!cwd.join("reports").exists());
+    run(&["--update-reports"]);
+    assert!(cwd.join("reports/comparison.md").is_file());
 }

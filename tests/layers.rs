@@ -26,6 +26,7 @@ const FLOORS: &[(&str, &str, u32)] = &[
     ("src/check/", "check", 6),
     // Reading traces back, and the benchmark.
     ("src/trace/replay.rs", "trace::replay", 7),
+    ("src/trace/changes.rs", "trace::changes", 7),
     ("src/trace/export.rs", "trace::export", 7),
     ("src/bench/", "bench", 7),
     // Every model instantiated for every command.

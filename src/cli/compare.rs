@@ -74,6 +74,8 @@ pub(super) struct CompareArgs {
     pub(super) estimate: Option<(Option<u64>, String)>,
     pub(super) report_dir: Option<PathBuf>,
     pub(super) json: bool,
+    /// The full grid instead of the 100-column list.
+    pub(super) wide: bool,
     pub(super) threads: usize,
     pub(super) memory_max: Option<u64>,
     pub(super) symmetry: bool,
@@ -221,8 +223,15 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
     if args.json {
         println!("{json}");
     } else {
-        print!("{}", compare::render_matrix(&comparison));
-        println!("\n{}\n", compare::LEGEND);
+        if args.wide {
+            print!("{}", compare::render_matrix_wide(&comparison));
+        } else {
+            print!("{}", compare::render_matrix(&comparison));
+        }
+        println!(
+            "\n{}\n",
+            compare::wrap(compare::LEGEND, compare::MATRIX_COLUMNS)
+        );
         print!("{}", compare::render_mismatches(&comparison));
         println!("{}", compare::render_summary(&comparison));
     }

@@ -24,6 +24,24 @@ use list::list;
 use simulate::{SimulateArgs, simulate};
 use trace::{explore, export, replay};
 
+/// Where `check`, `simulate`, `compare` and `frontier` write by default:
+/// under cargo's `target/`, which git ignores, so that a local run never
+/// changes the committed results in [`COMMITTED_REPORT_DIR`].
+const LOCAL_REPORT_DIR: &str = "target/lockcheck";
+
+/// The results committed with the project, written only when asked
+/// (`--update-reports`).
+const COMMITTED_REPORT_DIR: &str = "reports";
+
+/// The report directory of a command that can update the committed results.
+fn report_dir_of(report_dir: Option<PathBuf>, update_reports: bool) -> PathBuf {
+    match (report_dir, update_reports) {
+        (_, true) => PathBuf::from(COMMITTED_REPORT_DIR),
+        (Some(dir), false) => dir,
+        (None, false) => PathBuf::from(LOCAL_REPORT_DIR),
+    }
+}
+
 /// Exit codes, as documented in the README.
 pub(crate) mod exit {
     pub const OK: u8 = 0;
@@ -61,10 +79,13 @@ enum Command {
     /// does not fit the model any more (the error names the first step that
     /// diverged and what differed), or the file is not a readable trace.
     Replay {
-        /// A trace written by `check` (reports/traces/*.json).
+        /// A trace written by `check` (target/lockcheck/traces/*.json, or
+        /// under the --report-dir it was given).
         trace: PathBuf,
-        /// Print the whole state (every node, timer and message in flight)
-        /// after each step.
+        /// Print the whole initial state (every node, timer and message in
+        /// flight), then under each step what it changed: `~ c2: step:
+        /// Acquiring → Sleeping` for a changed field, `+`/`-` for a message
+        /// sent or gone (delivered or lost).
         #[arg(long)]
         step: bool,
     },
@@ -104,7 +125,7 @@ enum Command {
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
         /// Where counterexample traces are written (under traces/).
-        #[arg(long, default_value = "reports")]
+        #[arg(long, default_value = LOCAL_REPORT_DIR)]
         report_dir: PathBuf,
         #[arg(long)]
         no_traces: bool,
@@ -151,7 +172,9 @@ enum Command {
     /// which lock survives which fault.
     ///
     /// One row per model, one column per scenario (the standard faults, then
-    /// the extra scenarios that are faults of their own). Each cell is an
+    /// the extra scenarios that are faults of their own). The terminal shows,
+    /// per model, only the scenarios under which it does not hold, within 100
+    /// columns (--wide: the whole grid). Each cell is an
     /// exhaustive check of the column's scenario: `ok`, or the properties
     /// that do not hold (`mutex ✗20`: mutual_exclusion violated, shortest
     /// counterexample 20 steps; `?` inconclusive: a search bound was hit and a
@@ -161,8 +184,10 @@ enum Command {
     /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
     /// per counterexample), comparison.json and comparison.html (one
     /// self-contained page with a space-time diagram per counterexample), and
-    /// the trace files under <report-dir>/traces/. Appends the table to
-    /// $GITHUB_STEP_SUMMARY when that is set.
+    /// the trace files under <report-dir>/traces/; the report directory is
+    /// target/lockcheck unless --report-dir names another, or
+    /// --update-reports asks for reports/, the results committed with the
+    /// project. Appends the table to $GITHUB_STEP_SUMMARY when that is set.
     ///
     /// Exit codes: 0 done (with --check: every verdict as expected); 1 with
     /// --check, some verdict differs from its expectation (each is named); 3
@@ -200,15 +225,24 @@ enum Command {
         /// The simulation seed for --estimate: a number or a commit hash.
         #[arg(long, default_value = "0", env = "LOCKCHECK_SEED")]
         seed: String,
-        /// Where the reports and traces are written.
-        #[arg(long, default_value = "reports")]
-        report_dir: PathBuf,
+        /// Where the reports and traces are written (default:
+        /// target/lockcheck, which git ignores).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Write the reports into reports/, the results committed with the
+        /// project, instead of target/lockcheck.
+        #[arg(long, conflicts_with_all = ["report_dir", "no_reports"])]
+        update_reports: bool,
         /// Write no report or trace files (print the matrix only).
         #[arg(long)]
         no_reports: bool,
         /// Print comparison.json on stdout instead of the matrix.
         #[arg(long)]
         json: bool,
+        /// Print the full grid, a column per scenario, instead of the list
+        /// of what breaks each model (which keeps within 100 columns).
+        #[arg(long, conflicts_with = "json")]
+        wide: bool,
         /// Threads: up to this many checks run at once, each searched by one
         /// thread (fewer checks share the threads). Results and reports are
         /// the same for any number.
@@ -360,7 +394,7 @@ enum Command {
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
         /// Where counterexample traces are written (under traces/).
-        #[arg(long, default_value = "reports")]
+        #[arg(long, default_value = LOCAL_REPORT_DIR)]
         report_dir: PathBuf,
         /// Write no trace files.
         #[arg(long)]
@@ -400,7 +434,9 @@ enum Command {
     /// counterexample of k steps, ? inconclusive) and a one-line statement of
     /// the boundary, a formula checked against every decided point when a
     /// simple one fits. Writes <report-dir>/frontier/<model>.json, .svg and
-    /// .html.
+    /// .html (target/lockcheck unless --report-dir names another directory;
+    /// --update-reports: reports/, where `compare --update-reports` embeds
+    /// it in the committed comparison).
     ///
     /// Axes: any parameter the model reads (ttl_ticks, retry_ticks, ...; see
     /// `lockcheck list`) and the world's knobs pause_ticks_max (0: no pause),
@@ -446,9 +482,14 @@ enum Command {
         /// Points checked at once. Results are the same for any number.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
-        /// Where the frontier files go (under frontier/).
-        #[arg(long, default_value = "reports")]
-        report_dir: PathBuf,
+        /// Where the frontier files go, under frontier/ (default:
+        /// target/lockcheck, which git ignores).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Write the frontier into reports/frontier/, the results committed
+        /// with the project, instead of target/lockcheck.
+        #[arg(long, conflicts_with = "report_dir")]
+        update_reports: bool,
         /// Print the report as one JSON object on stdout instead of text.
         #[arg(long)]
         json: bool,
@@ -572,8 +613,10 @@ pub fn run() -> u8 {
             runs,
             seed,
             report_dir,
+            update_reports,
             no_reports,
             json,
+            wide,
             threads,
             memory_max,
             scenarios_dir,
@@ -595,8 +638,9 @@ pub fn run() -> u8 {
             check,
             junit,
             estimate: estimate.then_some((runs, seed)),
-            report_dir: (!no_reports).then_some(report_dir),
+            report_dir: (!no_reports).then(|| report_dir_of(report_dir, update_reports)),
             json,
+            wide,
             threads,
             memory_max,
             symmetry: !no_symmetry,
@@ -667,6 +711,7 @@ pub fn run() -> u8 {
             memory_max,
             threads,
             report_dir,
+            update_reports,
             json,
         } => frontier(FrontierArgs {
             model,
@@ -677,7 +722,7 @@ pub fn run() -> u8 {
             seconds_max,
             memory_max,
             threads,
-            report_dir,
+            report_dir: report_dir_of(report_dir, update_reports),
             json,
         }),
     }

@@ -21,8 +21,9 @@ pub use html::render_html;
 pub use junit::render_junit;
 pub use spacetime::spacetime_svg;
 pub use text::{
-    LEGEND, cell_text, estimate_table, markdown_table, render_markdown, render_matrix,
-    render_mismatches, render_step_summary, render_summary,
+    LEGEND, MATRIX_COLUMNS, cell_text, estimate_table, markdown_table, render_markdown,
+    render_matrix, render_matrix_wide, render_mismatches, render_step_summary, render_summary,
+    wrap,
 };
 
 use std::path::{Path, PathBuf};
@@ -550,6 +551,7 @@ fn run_cell(
                     .collect(),
                 simulation_runs: None,
                 symmetry: options.symmetry,
+                only: selection.properties.clone(),
             };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {

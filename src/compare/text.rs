@@ -17,6 +17,26 @@ bound, and the seeded simulation found a violation, shrunk to 26 steps (a real c
 necessarily the shortest); `!`: differs from the model's expectation; `n/a`: the scenario does not \
 apply to the model.";
 
+/// `text` broken at spaces into lines of at most `width` characters (a
+/// longer word gets a line of its own), for the terminal.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line_chars = 0;
+    for word in text.split_whitespace() {
+        let chars = word.chars().count();
+        if line_chars > 0 && line_chars + 1 + chars > width {
+            out.push('\n');
+            line_chars = 0;
+        } else if line_chars > 0 {
+            out.push(' ');
+            line_chars += 1;
+        }
+        out.push_str(word);
+        line_chars += chars;
+    }
+    out
+}
+
 /// One property's entry in a cell, or `None` when it holds as expected.
 pub(super) fn entry(p: &crate::check::PropertyReport) -> Option<String> {
     let mark = if p.as_expected() { "" } else { "!" };
@@ -84,8 +104,87 @@ pub(super) fn cell_with(
     }
 }
 
-/// The matrix as an aligned plain-text table.
+/// The width [`render_matrix`] keeps to: a terminal's, or a code review's.
+pub const MATRIX_COLUMNS: usize = 100;
+
+/// The matrix for a terminal, within [`MATRIX_COLUMNS`] columns: one entry
+/// per model saying under which scenarios it breaks (or is undecided, or
+/// differs from its expectation), in column order; every scenario not named
+/// is `ok`. A long entry wraps under itself. [`render_matrix_wide`] gives
+/// the full grid.
 pub fn render_matrix(c: &Comparison) -> String {
+    let name_width = c
+        .rows
+        .iter()
+        .map(|r| r.id.chars().count())
+        .chain(["model".len()])
+        .max()
+        .unwrap_or(0);
+    let indent = name_width + 2;
+    let room = MATRIX_COLUMNS.saturating_sub(indent).max(40);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:name_width$}  where it breaks (every scenario not named: ok)",
+        "model"
+    );
+    let _ = writeln!(out, "{}", "-".repeat((indent + room).min(MATRIX_COLUMNS)));
+    for (r, row) in c.rows.iter().enumerate() {
+        let mut ok = 0;
+        let mut applicable = 0;
+        let mut live = true;
+        let mut items = Vec::new();
+        for (col, column) in c.columns.iter().enumerate() {
+            let cell = c.cell(r, col);
+            if cell.status == CellStatus::NotApplicable {
+                continue;
+            }
+            applicable += 1;
+            let text = cell_text(cell);
+            match text.strip_suffix(" (live)") {
+                Some("ok") => ok += 1,
+                _ if text == "ok" => {
+                    ok += 1;
+                    live = false;
+                }
+                _ => {
+                    live &= text.ends_with(" (live)");
+                    let text = text.trim_end_matches(" (live)");
+                    items.push(format!("{}: {text}", column.name));
+                }
+            }
+        }
+        let head = match (items.is_empty(), live && applicable > 0) {
+            (true, true) => format!("ok under all {applicable} (live)"),
+            (true, false) => format!("ok under all {applicable}"),
+            (false, _) => format!("ok under {ok} of {applicable};"),
+        };
+        let mut lines = vec![head];
+        for (i, item) in items.iter().enumerate() {
+            let item = if i + 1 < items.len() {
+                format!("{item};")
+            } else {
+                item.clone()
+            };
+            let last = lines.last_mut().expect("one line at least");
+            if last.chars().count() + 1 + item.chars().count() <= room {
+                last.push(' ');
+                last.push_str(&item);
+            } else {
+                lines.push(item);
+            }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let name = if i == 0 { row.id.as_str() } else { "" };
+            let _ = writeln!(out, "{name:name_width$}  {line}");
+        }
+    }
+    out
+}
+
+/// The matrix as an aligned plain-text grid: a column per scenario, as wide
+/// as its longest cell (`compare --wide`).
+pub fn render_matrix_wide(c: &Comparison) -> String {
     let mut table: Vec<Vec<String>> = Vec::new();
     let mut header = vec!["model".to_string()];
     header.extend(c.columns.iter().map(|col| col.name.clone()));

@@ -16,6 +16,7 @@ use crate::properties::PropertyName;
 use crate::scenario::Scenario;
 use crate::world::StepView;
 
+pub mod changes;
 pub mod export;
 pub mod replay;
 

@@ -219,7 +219,7 @@ pub fn run<M: LockModel>(
         }
     };
     let rows = timeline_rows(&world, &states, &actions);
-    let details = detail.then(|| states.iter().map(|s| state_detail(&world, s)).collect());
+    let details = detail.then(|| step_details(&world, &states));
     Ok(ReplayReport {
         model: trace.model.clone(),
         property: trace.property,
@@ -229,6 +229,25 @@ pub fn run<M: LockModel>(
         outcome,
         loop_start: None,
     })
+}
+
+/// For `--step`: the whole first state, then what each step changed.
+fn step_details<M: LockModel>(world: &World<M>, states: &[WorldState<M>]) -> Vec<Vec<String>> {
+    let full: Vec<Vec<String>> = states.iter().map(|s| state_detail(world, s)).collect();
+    full.iter()
+        .enumerate()
+        .map(|(i, lines)| match i {
+            0 => lines.clone(),
+            _ => {
+                let changed = super::changes::changes(&full[i - 1], lines);
+                if changed.is_empty() {
+                    vec!["(nothing changed)".to_string()]
+                } else {
+                    changed
+                }
+            }
+        })
+        .collect()
 }
 
 /// A lasso reproduces when its loop closes (the last state is the loop
@@ -269,7 +288,7 @@ fn replay_lasso<M: LockModel>(
     };
     let mut rows = timeline_rows(&world, &states, &actions);
     crate::check::real_time_rows(&mut rows, &states, &shifts, &actions);
-    let details = detail.then(|| states.iter().map(|s| state_detail(&world, s)).collect());
+    let details = detail.then(|| step_details(&world, &states));
     Ok(ReplayReport {
         model: trace.model.clone(),
         property: trace.property,
