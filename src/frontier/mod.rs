@@ -323,9 +323,14 @@ pub fn run(
         liveness: Vec::new(),
         simulation_runs: Some(0),
         symmetry: true,
-        // Only the safety properties the frontier draws, so that a point stops
-        // as soon as they are decided.
-        only: properties.clone(),
+        // Only the safety properties the frontier draws, and whether anyone
+        // acquires at all (a point where nobody does holds vacuously), so
+        // that a point stops as soon as those are decided.
+        only: properties
+            .iter()
+            .copied()
+            .chain([PropertyName::LockAcquired])
+            .collect(),
     };
 
     let total = scenarios.len();
