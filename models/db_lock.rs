@@ -672,10 +672,6 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         Some(Symmetry::by_rename())
     }
 
-    fn fenced(&self) -> bool {
-        self.fenced_scheme()
-    }
-
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { id, stmt } => {

@@ -632,10 +632,6 @@ impl<K: MqKind> LockModel for MqLock<K> {
         Some(Symmetry::by_rename())
     }
 
-    fn fenced(&self) -> bool {
-        self.fenced
-    }
-
     fn describe_msg(&self, msg: &Msg) -> String {
         let body = |b: &Body, seq: u32| match b {
             Body::Token if seq == 0 => "token".to_string(),

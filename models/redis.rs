@@ -313,10 +313,6 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         "redis".to_string()
     }
 
-    fn fenced(&self) -> bool {
-        self.flavor.fenced()
-    }
-
     /// Clients run the same code; a client's value names the client
     /// ([`Value::Unique`]), and nothing else depends on which client it is.
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {

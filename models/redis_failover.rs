@@ -422,10 +422,6 @@ impl LockModel for RedisFailover {
         ["m", "r"][index].to_string()
     }
 
-    fn fenced(&self) -> bool {
-        self.fenced
-    }
-
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { id, cmd } => {

@@ -945,10 +945,6 @@ impl LockModel for ZkLock {
         Some(Symmetry::by_rename())
     }
 
-    fn fenced(&self) -> bool {
-        self.fenced
-    }
-
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { session, xid, op } => {

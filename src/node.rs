@@ -129,12 +129,6 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         format!("s{}", index + 1)
     }
 
-    /// Whether clients of this variant send a fencing token with every
-    /// resource operation.
-    fn fenced(&self) -> bool {
-        false
-    }
-
     /// Whether the client's write to the resource is a compare-and-set on the
     /// version it read (optimistic concurrency): a write that finds the
     /// version changed is refused, and the workload reads again.
@@ -331,20 +325,44 @@ impl<M: LockModel> Out<M> {
         self.commands.push(Command::CancelTimer(timer));
     }
 
-    /// (client) The client now believes it holds the lock, with this fencing
-    /// token if the algorithm hands one out.
+    /// (client) "I have the lock." Call it once the lock algorithm, as the
+    /// client runs it, says the lock is granted: the world then counts the
+    /// client as a holder (this is what `mutual_exclusion` looks at) and its
+    /// workload starts the critical section: read the protected counter,
+    /// write it back plus one, then ask the model to release
+    /// ([`LockModel::client_release`]).
+    ///
+    /// `fencing_token` is the token the lock handed out with the grant, if
+    /// it hands one out (a fenced variant): the workload sends it with every
+    /// resource operation, and the resource refuses a token lower than one it
+    /// has already seen. `None` sends no token: an unfenced variant. There is
+    /// nothing else to declare; a variant is fenced exactly when it passes
+    /// tokens here.
+    ///
+    /// Outside the workload's "acquiring" phase (a late or repeated grant)
+    /// the call is ignored.
     pub fn acquired(&mut self, fencing_token: Option<u64>) {
         self.commands.push(Command::Acquired(fencing_token));
     }
 
-    /// (client) The release has finished.
+    /// (client) "My release is done." Call it when the release the world
+    /// asked for ([`LockModel::client_release`]) has finished as far as the
+    /// client can tell (the server confirmed it, or the algorithm does not
+    /// wait). The workload then counts the round as done and asks for the
+    /// lock again if it has rounds left ([`LockModel::client_acquire`]).
+    /// Ignored unless the workload is releasing.
     pub fn released(&mut self) {
         self.commands.push(Command::Released);
     }
 
-    /// (client) The client has learned it no longer holds the lock (an
-    /// expired lease, a lost session). The workload abandons its critical
-    /// section and asks for the lock again.
+    /// (client) "I no longer have the lock, and I know it": an expired lease
+    /// noticed, a session lost, a fencing error. The world stops counting the
+    /// client as a holder; its workload abandons the critical section (a
+    /// write still in flight may land: that is the stale write
+    /// `resource_safe` catches) and asks for the lock again. A client that
+    /// does not know it lost the lock must not call this: believing it still
+    /// holds the lock is exactly the bug the checks find. Ignored when the
+    /// client does not hold the lock.
     pub fn lost(&mut self) {
         self.commands.push(Command::Lost);
     }
