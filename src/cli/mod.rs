@@ -42,6 +42,40 @@ fn report_dir_of(report_dir: Option<PathBuf>, update_reports: bool) -> PathBuf {
     }
 }
 
+/// `--expectations-dir`, shared by the commands that read expectations.
+#[derive(clap::Args, Debug)]
+struct ExpectationsDir {
+    /// Where the models' expectation files (`<model file>.expect.json`)
+    /// are. A model with no expectation for a scenario is reported as
+    /// observed.
+    #[arg(long, default_value = "models")]
+    expectations_dir: PathBuf,
+}
+
+/// `--scenarios-dir`, shared by the commands that find scenarios.
+#[derive(clap::Args, Debug)]
+struct ScenariosDir {
+    /// Where the scenario files are: the ones run when no --scenario is
+    /// given, and the ones `list` shows.
+    #[arg(long, default_value = "scenarios")]
+    scenarios_dir: PathBuf,
+}
+
+/// How the search runs, shared by `check` and `compare`.
+#[derive(clap::Args, Debug)]
+struct SearchFlags {
+    /// Search every state, not one per orbit under permutations of
+    /// identical clients and servers (symmetry is used by default where
+    /// the model declares it; verdicts and counterexample lengths are
+    /// the same either way, state counts are not).
+    #[arg(long)]
+    no_symmetry: bool,
+    /// Also run the scenarios marked `"tier": "on_demand"` (too large for
+    /// the default run).
+    #[arg(long)]
+    on_demand: bool,
+}
+
 /// Exit codes, as documented in the README.
 pub(crate) mod exit {
     pub const OK: u8 = 0;
@@ -132,11 +166,8 @@ enum Command {
         /// Print one JSON report on stdout instead of text.
         #[arg(long)]
         json: bool,
-        /// Where the models' expectation files (`<model file>.expect.json`)
-        /// are. A model with no expectation for a scenario is reported as
-        /// observed.
-        #[arg(long, default_value = "models")]
-        expectations_dir: PathBuf,
+        #[command(flatten)]
+        expectations: ExpectationsDir,
     },
     /// Exports a trace for other tools: ITF (Apalache/Quint, the ITF Trace
     /// Viewer), a Mermaid sequence diagram (GitHub Markdown), or the clients'
@@ -254,24 +285,12 @@ enum Command {
         /// the other cells keep their results.
         #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
         memory_max: Option<u64>,
-        /// Where the models' expectation files (`<model file>.expect.json`)
-        /// are. A model with no expectation for a scenario is reported as
-        /// observed.
-        #[arg(long, default_value = "models")]
-        expectations_dir: PathBuf,
-        /// Where scenario files are looked for.
-        #[arg(long, default_value = "scenarios")]
-        scenarios_dir: PathBuf,
-        /// Search every state, not one per orbit under permutations of
-        /// identical clients and servers (symmetry is used by default where
-        /// the model declares it; verdicts and counterexample lengths are
-        /// the same either way, state counts are not).
-        #[arg(long)]
-        no_symmetry: bool,
-        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
-        /// the default run).
-        #[arg(long)]
-        on_demand: bool,
+        #[command(flatten)]
+        expectations: ExpectationsDir,
+        #[command(flatten)]
+        scenarios_dir: ScenariosDir,
+        #[command(flatten)]
+        search: SearchFlags,
     },
     /// Measures the search engine against SPIN, and the world's cost over the
     /// bare engine, on one lock protocol.
@@ -336,14 +355,10 @@ enum Command {
     },
     /// Lists the models, their parameters, the properties and the scenarios.
     List {
-        /// Where the models' expectation files (`<model file>.expect.json`)
-        /// are. A model with no expectation for a scenario is reported as
-        /// observed.
-        #[arg(long, default_value = "models")]
-        expectations_dir: PathBuf,
-        /// Where the scenario files are.
-        #[arg(long, default_value = "scenarios")]
-        scenarios_dir: PathBuf,
+        #[command(flatten)]
+        expectations: ExpectationsDir,
+        #[command(flatten)]
+        scenarios_dir: ScenariosDir,
     },
     /// Exhaustively checks models under scenarios and compares the verdicts
     /// with what each model expects.
@@ -405,24 +420,12 @@ enum Command {
         /// Print one JSON array of reports on stdout instead of text.
         #[arg(long)]
         json: bool,
-        /// Where the models' expectation files (`<model file>.expect.json`)
-        /// are. A model with no expectation for a scenario is reported as
-        /// observed.
-        #[arg(long, default_value = "models")]
-        expectations_dir: PathBuf,
-        /// Where scenario files are looked for when no --scenario is given.
-        #[arg(long, default_value = "scenarios")]
-        scenarios_dir: PathBuf,
-        /// Search every state, not one per orbit under permutations of
-        /// identical clients and servers (symmetry is used by default where
-        /// the model declares it; verdicts and counterexample lengths are
-        /// the same either way, state counts are not).
-        #[arg(long)]
-        no_symmetry: bool,
-        /// Also run the scenarios marked `"tier": "on_demand"` (too large for
-        /// the default run).
-        #[arg(long)]
-        on_demand: bool,
+        #[command(flatten)]
+        expectations: ExpectationsDir,
+        #[command(flatten)]
+        scenarios_dir: ScenariosDir,
+        #[command(flatten)]
+        search: SearchFlags,
     },
     /// Sweeps a lease-based lock's numbers (the TTL, the longest pause, clock
     /// drift, network delay) over a grid and reports, per safety property,
@@ -563,8 +566,8 @@ pub fn run() -> u8 {
         } => bench_run(&target, clients, horizon, states_max, threads),
         Command::List {
             scenarios_dir,
-            expectations_dir,
-        } => list(&scenarios_dir, &expectations_dir),
+            expectations,
+        } => list(&scenarios_dir.scenarios_dir, &expectations.expectations_dir),
         Command::Replay { trace, step } => replay(&trace, step),
         Command::Explore {
             model,
@@ -589,7 +592,7 @@ pub fn run() -> u8 {
             report_dir,
             no_traces,
             json,
-            expectations_dir,
+            expectations,
         } => simulate(SimulateArgs {
             model,
             scenario,
@@ -601,7 +604,7 @@ pub fn run() -> u8 {
             threads,
             report_dir: (!no_traces).then_some(report_dir),
             json,
-            expectations_dir,
+            expectations_dir: expectations.expectations_dir,
         }),
         Command::Compare {
             models,
@@ -620,17 +623,16 @@ pub fn run() -> u8 {
             threads,
             memory_max,
             scenarios_dir,
-            expectations_dir,
-            on_demand,
-            no_symmetry,
+            expectations,
+            search,
         } => compare(CompareArgs {
             selection: lockcheck::compare::Selection {
                 models,
                 scenarios,
                 properties,
-                scenarios_dir,
-                on_demand,
-                expectations: match load_expectations(&expectations_dir) {
+                scenarios_dir: scenarios_dir.scenarios_dir,
+                on_demand: search.on_demand,
+                expectations: match load_expectations(&expectations.expectations_dir) {
                     Ok(e) => e,
                     Err(code) => return code,
                 },
@@ -643,7 +645,7 @@ pub fn run() -> u8 {
             wide,
             threads,
             memory_max,
-            symmetry: !no_symmetry,
+            symmetry: !search.no_symmetry,
         }),
         Command::Check {
             models,
@@ -660,16 +662,15 @@ pub fn run() -> u8 {
             timelines,
             json,
             scenarios_dir,
-            expectations_dir,
-            on_demand,
-            no_symmetry,
+            expectations,
+            search,
         } => {
-            let expectations = match load_expectations(&expectations_dir) {
+            let expectations = match load_expectations(&expectations.expectations_dir) {
                 Ok(e) => e,
                 Err(code) => return code,
             };
             let mut reproduce_flags = Vec::new();
-            if no_symmetry {
+            if search.no_symmetry {
                 reproduce_flags.push("--no-symmetry".to_string());
             }
             if let Some(n) = states_max {
@@ -693,12 +694,12 @@ pub fn run() -> u8 {
                 report_dir: (!no_traces).then_some(report_dir),
                 timelines,
                 json,
-                scenarios_dir,
+                scenarios_dir: scenarios_dir.scenarios_dir,
                 expectations,
-                on_demand,
+                on_demand: search.on_demand,
                 reproduce_flags,
                 simulation_runs,
-                symmetry: !no_symmetry,
+                symmetry: !search.no_symmetry,
             })
         }
         Command::Frontier {
