@@ -173,7 +173,7 @@ use crate::node::{
     Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
     Variant,
 };
-use crate::rename_nothing;
+use crate::{rename_fields, rename_nothing, rename_variants};
 
 /// The lock file, if it exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -304,11 +304,15 @@ pub struct FileClient {
     pub requests: Requests<Op>,
 }
 
-// A lock file does not record who created it, and a request id counts that
-// client's own requests: nothing here names a client.
-rename_nothing!(
-    LockFile, FileServer, Op, Reply, Msg, Timer, Step, FileClient
-);
+// A lock file does not record who created it: nothing here names a
+// client. The messages and the client hold request ids, which the checker
+// renumbers, so they list their fields.
+rename_nothing!(LockFile, FileServer, Op, Reply, Timer, Step);
+rename_variants!(Msg {
+    Req { id, op },
+    Rep { id, reply },
+});
+rename_fields!(FileClient { step, requests });
 
 impl<F: FileFlavor> FileLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut FileClient, op: Op, out: &mut Out<Self>) {
