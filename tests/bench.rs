@@ -218,6 +218,7 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         simulation_runs: Some(0),
         // As the benchmark searches it: the whole world, no reduction.
         symmetry: false,
+        request_ids: false,
     };
     let report = registry::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()

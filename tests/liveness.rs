@@ -39,6 +39,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         liveness: liveness.to_vec(),
         simulation_runs: None,
         symmetry: true,
+        request_ids: true,
     };
     registry::find(model)
         .expect("registered")

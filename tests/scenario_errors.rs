@@ -573,6 +573,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         liveness: Vec::new(),
         simulation_runs: Some(0),
         symmetry: true,
+        request_ids: true,
     };
     let model = registry::find("redis_set_px").expect("registered");
     let Err(message) = model.run(

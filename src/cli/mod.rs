@@ -234,6 +234,14 @@ enum Command {
         /// the same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
+        /// Keep request ids as they are, instead of renumbering each
+        /// client's ids (its outstanding request's, its stale ones, its
+        /// next one) so that states differing only in them count once
+        /// (used by default where the model keeps its ids in
+        /// `node::Requests`; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_renumber_ids: bool,
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
         /// the default run).
         #[arg(long)]
@@ -385,6 +393,14 @@ enum Command {
         /// the same either way, state counts are not).
         #[arg(long)]
         no_symmetry: bool,
+        /// Keep request ids as they are, instead of renumbering each
+        /// client's ids (its outstanding request's, its stale ones, its
+        /// next one) so that states differing only in them count once
+        /// (used by default where the model keeps its ids in
+        /// `node::Requests`; verdicts and counterexample lengths are the
+        /// same either way, state counts are not).
+        #[arg(long)]
+        no_renumber_ids: bool,
         /// Also run the scenarios marked `"tier": "on_demand"` (too large for
         /// the default run).
         #[arg(long)]
@@ -580,6 +596,7 @@ pub fn run() -> u8 {
             expectations_dir,
             on_demand,
             no_symmetry,
+            no_renumber_ids,
         } => compare(CompareArgs {
             selection: lockcheck::compare::Selection {
                 models,
@@ -600,6 +617,7 @@ pub fn run() -> u8 {
             threads,
             memory_max,
             symmetry: !no_symmetry,
+            request_ids: !no_renumber_ids,
         }),
         Command::Check {
             models,
@@ -619,6 +637,7 @@ pub fn run() -> u8 {
             expectations_dir,
             on_demand,
             no_symmetry,
+            no_renumber_ids,
         } => {
             let expectations = match load_expectations(&expectations_dir) {
                 Ok(e) => e,
@@ -627,6 +646,9 @@ pub fn run() -> u8 {
             let mut reproduce_flags = Vec::new();
             if no_symmetry {
                 reproduce_flags.push("--no-symmetry".to_string());
+            }
+            if no_renumber_ids {
+                reproduce_flags.push("--no-renumber-ids".to_string());
             }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
@@ -655,6 +677,7 @@ pub fn run() -> u8 {
                 reproduce_flags,
                 simulation_runs,
                 symmetry: !no_symmetry,
+                request_ids: !no_renumber_ids,
             })
         }
         Command::Frontier {

@@ -323,6 +323,7 @@ pub fn run(
         liveness: Vec::new(),
         simulation_runs: Some(0),
         symmetry: true,
+        request_ids: true,
     };
 
     let total = scenarios.len();

@@ -59,6 +59,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         liveness,
         simulation_runs: None,
         symmetry: true,
+        request_ids: true,
     };
     let entry = registry::find(model).expect("registered model");
     let report = entry
