@@ -42,6 +42,7 @@ pins! {
     client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 57356, "violated:27 violated:33 holds:2 holds";
     client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds";
     client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 12108, "holds holds holds:2 holds";
+    client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 317923, "violated:33 holds holds:2 violated:112";
     client_clock_partition: "db_lock_expiry_client_clock", "partition", 75138, "violated:22 violated:28 holds:2 holds";
     client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 23765, "violated:22 violated:28 holds:2 holds";
     client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 63771, "violated:13 violated:19 holds:2 violated:14";
@@ -54,6 +55,7 @@ pins! {
     db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 53471, "violated:22 violated:28 holds:2 holds";
     db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
     db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds";
+    db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 259901, "holds holds holds:2 violated:112";
     db_clock_partition: "db_lock_expiry_db_clock", "partition", 50610, "holds holds holds:2 holds";
     db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15795, "holds holds holds:2 holds";
     db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 88170, "violated:13 violated:19 holds:2 violated:14";
@@ -68,6 +70,7 @@ pins! {
     db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 50861, "violated:22 holds holds:2 holds";
     db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 10571, "violated:7 holds holds:2 holds";
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 10832, "violated:19 holds holds:2 holds";
+    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 302389, "holds holds holds:2 violated:112";
     db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 56141, "holds holds holds:2 holds";
     db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 15795, "holds holds holds:2 holds";
     db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 204186, "violated:13 holds holds:2 violated:14";

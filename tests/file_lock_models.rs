@@ -42,6 +42,7 @@ pins! {
     stale_break_gc_pause: "file_lock_stale_break", "gc-pause", 50146, "violated:25 violated:31 holds:2 holds";
     stale_break_clock_jump: "file_lock_stale_break", "clock-jump", 5277, "holds holds holds:2 holds";
     stale_break_clock_drift: "file_lock_stale_break", "clock-drift", 11109, "violated:24 holds holds:2 holds";
+    stale_break_message_loss: "file_lock_stale_break", "message-loss", 591937, "violated:18 violated:24 holds:2 violated:115";
     stale_break_partition: "file_lock_stale_break", "partition", 69286, "violated:31 violated:37 holds:2 violated:83";
     stale_break_server_restart: "file_lock_stale_break", "server-restart", 17716, "holds holds holds:2 holds";
     stale_break_async_network: "file_lock_stale_break", "async-network", 132462, "violated:16 violated:22 holds:2 violated:14";
