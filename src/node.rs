@@ -384,6 +384,12 @@ pub struct Normalize<'a, M: LockModel> {
 /// counter that wraps at 256, so ids grow with requests, never with time,
 /// and stay small; no bounded run sends 256 requests from one client, so
 /// an id in flight is never taken for another.
+///
+/// The checker relies on this to renumber ids (see `src/world/request_ids.rs`):
+/// a model that uses ids keeps them in one [`Requests`] per client, looks
+/// at a reply's id only through [`Requests::answers`] (or
+/// [`Requests::answer`]), has its servers only echo ids, never store them,
+/// and lists its ids in its [`Rename`] implementations.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RequestId(pub u8);

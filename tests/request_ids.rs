@@ -261,14 +261,14 @@ fn successor_classes<M: LockModel>(c: &Canonical<M>, s: &WorldState<M>) -> HashS
 /// state's successors, renumbered (the kernel of renumbering is a
 /// bisimulation); renumbering a renumbered state changes nothing; every
 /// id is in the canonical range; servers hold no request ids. Returns how
-/// many states it looked at and how many of them renumbering changed.
+/// many states it looked at and how many classes they fall into.
 fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) -> (usize, usize) {
     let scenario = load(scenario);
     let sym = model.client_symmetry().expect("the model's renaming");
     let c = renumbering(model, &scenario);
     let world = &c.world;
     let mut seen = HashSet::new();
-    let mut changed = 0;
+    let mut classes = HashSet::new();
     let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
     while let Some(s) = queue.pop_front() {
         if seen.len() >= states_max {
@@ -292,7 +292,7 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
             assert_eq!(count.0, 0, "a server holds request ids in {s:?}");
         }
         let r = c.representative(&s);
-        changed += (r != s) as usize;
+        classes.insert(r.clone());
         assert!(
             c.representative(&r) == r,
             "renumbering is not idempotent on {s:?}"
@@ -329,13 +329,17 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
         world.actions(&s, &mut actions);
         queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
     }
-    (seen.len(), changed)
+    (seen.len(), classes.len())
 }
 
+/// [`check_renumbering`] on `states_max` states; where lost messages
+/// leave stale ids behind, some of them must differ only in their ids.
 fn assert_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) {
-    let (seen, changed) = check_renumbering(model, scenario, states_max);
+    let (seen, classes) = check_renumbering(model, scenario, states_max);
     assert!(seen >= states_max, "{scenario}: only {seen} states");
-    assert!(changed > 0, "{scenario}: renumbering changed no state");
+    if scenario.contains("message-loss") {
+        assert!(classes < seen, "{scenario}: renumbering merged no states");
+    }
 }
 
 #[test]
@@ -355,11 +359,11 @@ fn redis_and_mq_renumbering_commutes_with_steps() {
     for scenario in ["scenarios/message-loss.json", "scenarios/duplicates.json"] {
         let params = load(scenario).params;
         let py = RedisPyLock::new("redis_py_lock", &params).unwrap();
-        assert_renumbering(py, scenario, 2000);
+        assert_renumbering(py, scenario, 20000);
         let mq = MqVisibilityTimeout::new("mq_lock_visibility_timeout", &params).unwrap();
-        assert_renumbering(mq, scenario, 2000);
+        assert_renumbering(mq, scenario, 20000);
         let ttl = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
-        assert_renumbering(ttl, scenario, 2000);
+        assert_renumbering(ttl, scenario, 20000);
     }
 }
 
@@ -368,10 +372,10 @@ fn failover_and_zk_renumbering_commutes_with_steps() {
     // Failover sends server-to-server traffic, which carries no ids.
     let scenario = "scenarios/failover.json";
     let failover = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
-    assert_renumbering(failover, scenario, 2000);
+    assert_renumbering(failover, scenario, 20000);
     let scenario = "tests/scenarios/message-loss-1tick.json";
     let zk = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
-    assert_renumbering(zk, scenario, 2000);
+    assert_renumbering(zk, scenario, 4000);
 }
 
 /// Sets a client's `Requests` to an outstanding id and a next id.
