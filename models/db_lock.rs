@@ -134,7 +134,7 @@
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ (search stops at 8M states) | progress ✗ (search stops at 8M states) | progress ✗ (search stops at 8M states) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ |
 //! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok |
 //! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
@@ -190,7 +190,7 @@
 //! | gc-pause | violated (27) | violated (33) | holds | c1 pauses holding the lock; its row (`expires_at` 8) has expired by c2's clock at tick 9 and c2 takes it over |
 //! | clock-jump | holds | holds | holds | only the database's clock jumps, and this variant never reads it |
 //! | clock-drift | holds | holds | holds | only the database's clock drifts |
-//! | message-loss | violated (33) | holds | violated (112) | c2's `INSERT` (`expires_at` 8, built at tick 0) is lost and resent at tick 3, so c2 holds from tick 5 a lease that ends at 8; c1 takes it over at tick 9. c2's write lands by tick 8, one tick before c1 can read, so no update is lost. Progress: slow, not stuck: a lost answer leaves a client waiting for its own row to expire, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds. The search takes 7.7 million states (request ids tell apart clients that polled a different number of times), past the default limit; the entry's `states_max` is 8 million |
+//! | message-loss | violated (33) | holds | violated (112) | c2's `INSERT` (`expires_at` 8, built at tick 0) is lost and resent at tick 3, so c2 holds from tick 5 a lease that ends at 8; c1 takes it over at tick 9. c2's write lands by tick 8, one tick before c1 can read, so no update is lost. Progress: slow, not stuck: a lost answer leaves a client waiting for its own row to expire, and at the horizon (46) c2 is still releasing its second round; with a 60-tick horizon progress holds. Request ids tell apart clients that polled a different number of times; with them renumbered the search takes 0.32 million states (7.7 million without) |
 //! | partition | violated (22) | violated (28) | holds | the database is cut off at tick 1 and both clients resend their `INSERT`s built at tick 0; c2's commits at tick 7 with `expires_at` 8, and c1's resend at tick 9 finds it expired and takes it over while c2 is reading |
 //! | server-restart | violated (22) | violated (28) | holds | the same, with the first `INSERT`s lost in the crash |
 //! | async-network | violated (13) | violated (19) | violated (14) | c1's reads and writes are delayed; at tick 7 c2's clock says c1's row (`expires_at` 6, the TTL here) has expired. A message may also take until the horizon |
@@ -207,7 +207,7 @@
 //! | gc-pause | violated (22) | violated (28); fenced: holds | holds | c1 pauses holding the lock; at tick 9 the database finds its row expired and c2's `UPDATE` takes it over. Fenced: c1's late write carries the older token and is rejected |
 //! | clock-jump | violated (7) | violated (13); fenced: holds | holds | the database's clock jumps 10 ticks and c1's row is expired at once |
 //! | clock-drift | violated (19) | holds | holds | the database's clock runs 50% fast: c1's 6-tick lease from tick 0 has expired at tick 5 and c2 takes it over. A takeover comes at least 5 real ticks after the `INSERT` ran and the holder's write lands within 4 (answer, read and its answer, write), so c2 reads it and no update is lost. `redis_set_px` loses one here: Redis expires a key at its deadline, this `UPDATE` a tick later (`expires_at < NOW()`) |
-//! | message-loss | holds | holds | violated (112) | `NOW()` is read when the statement runs, so a resent `INSERT` still gets a whole lease. Progress: slow, not stuck, as in `db_lock_expiry_client_clock`; with a 60-tick horizon it holds. 7.0 million states (fenced: 7.7 million), searched with `states_max` 8 million |
+//! | message-loss | holds | holds | violated (112) | `NOW()` is read when the statement runs, so a resent `INSERT` still gets a whole lease. Progress: slow, not stuck, as in `db_lock_expiry_client_clock`; with a 60-tick horizon it holds. 0.26 million states with request ids renumbered (fenced: 0.30 million; without: 7.0 and 7.7 million) |
 //! | partition | holds | holds | holds | as message-loss: resent statements get whole leases |
 //! | server-restart | holds | holds | holds | rows and the sequence survive; resent statements get whole leases |
 //! | async-network | violated (13) | violated (19); fenced: holds | violated (14) | c1's reads and writes are delayed past its 6-tick lease and c2 takes it over at tick 7; a message may take until the horizon |

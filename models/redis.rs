@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, Variant,
+    Requests, ResendId, Symmetry, Variant, VisitIds,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -89,6 +89,10 @@ impl Rename for Value {
             client.rename(map);
         }
     }
+
+    // An acquisition number is not a request id: the server stores it and
+    // compares it with other clients' values.
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
 /// The lock key, if set.

@@ -219,6 +219,12 @@ pub struct RedlockClient {
     pub step: Step,
     /// Attempts so far: the request id of the current one, and part of its
     /// value.
+    ///
+    /// Not kept in a `node::Requests`, so the checker does not renumber
+    /// these ids (it renumbers only the ids of clients that keep one): the
+    /// same number is the acquisition in the key's value, which the
+    /// masters store and compare, so it is more than an id that only its
+    /// client compares with its outstanding one.
     pub attempts: u8,
 }
 

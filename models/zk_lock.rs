@@ -176,7 +176,7 @@ use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, Variant,
+    Requests, ResendId, Symmetry, Variant, VisitIds,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -493,6 +493,20 @@ impl Rename for ZkData {
         watches.rename(map);
         watches.sort();
         watches.dedup();
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened: _,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        sessions.visit_ids(ids);
+        nodes.visit_ids(ids);
+        watches.visit_ids(ids);
     }
 }
 

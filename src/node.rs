@@ -402,6 +402,12 @@ pub struct Normalize<'a, M: LockModel> {
 /// counter that wraps at 256, so ids grow with requests, never with time,
 /// and stay small; no bounded run sends 256 requests from one client, so
 /// an id in flight is never taken for another.
+///
+/// The checker relies on this to renumber ids (see `src/world/request_ids.rs`):
+/// a model that uses ids keeps them in one [`Requests`] per client, looks
+/// at a reply's id only through [`Requests::answers`] (or
+/// [`Requests::answer`]), has its servers only echo ids, never store them,
+/// and lists its ids in its [`Rename`] implementations.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RequestId(pub u8);
@@ -578,12 +584,26 @@ impl Renumbering {
 
 impl Rename for RequestId {
     fn rename(&mut self, _map: &NodeMap) {}
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        ids.id(self);
+    }
 }
 
 impl<Q: Rename> Rename for Requests<Q> {
     fn rename(&mut self, map: &NodeMap) {
         if let Some((_, request)) = &mut self.outstanding {
             request.rename(map);
+        }
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        match &mut self.outstanding {
+            Some((id, request)) => {
+                request.visit_ids(ids);
+                ids.requests(Some(id), &mut self.next_id);
+            }
+            None => ids.requests(None, &mut self.next_id),
         }
     }
 }
@@ -667,6 +687,8 @@ impl Rename for NodeSet {
     fn rename(&mut self, map: &NodeMap) {
         *self = self.iter().map(|n| map.get(n)).collect();
     }
+
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
 /// Where each node goes under a renaming of nodes (a permutation of the
@@ -701,9 +723,11 @@ impl NodeMap {
     }
 }
 
-/// Rewrites every [`NodeId`] inside a value through a [`NodeMap`]: what
-/// client and server symmetry need from a model's types (see
-/// [`LockModel::client_symmetry`] and [`LockModel::server_symmetry`]).
+/// Rewrites the identities inside a value: every [`NodeId`] through a
+/// [`NodeMap`], what client and server symmetry need from a model's types
+/// (see [`LockModel::client_symmetry`] and [`LockModel::server_symmetry`]),
+/// and every [`RequestId`], what request-id renumbering needs (see
+/// [`Rename::visit_ids`]).
 ///
 /// Implementations must reach every `NodeId` the value holds, and every
 /// value derived from one. A collection that the model keeps sorted must
@@ -713,30 +737,54 @@ impl NodeMap {
 ///
 /// [`rename_fields!`](crate::rename_fields), [`rename_variants!`](crate::rename_variants)
 /// and [`rename_nothing!`](crate::rename_nothing) write the usual
-/// implementations in one line per type.
+/// implementations, both methods, in one line per type.
 pub trait Rename {
     fn rename(&mut self, map: &NodeMap);
+
+    /// Hands `ids` every [`RequestId`] the value holds, and every
+    /// [`Requests`] (which holds a client's outstanding and next ids), so
+    /// that the checker can renumber a client's request ids (see
+    /// `src/world/request_ids.rs`). It has no default on purpose: an
+    /// implementation written by hand must say where its ids are, or that
+    /// it holds none. Rebuild sorted collections as [`Rename::rename`] does.
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds);
+}
+
+/// What [`Rename::visit_ids`] hands request ids to: the checker's
+/// renumbering, or a probe that looks for them.
+pub trait VisitIds {
+    /// A request id, in a message or kept by a client outside its
+    /// [`Requests`].
+    fn id(&mut self, id: &mut RequestId);
+
+    /// A client's [`Requests`]: the id its outstanding request was last
+    /// sent under, if one is outstanding, and the id its next request gets.
+    fn requests(&mut self, outstanding: Option<&mut RequestId>, next_id: &mut RequestId);
 }
 
 impl Rename for NodeId {
     fn rename(&mut self, map: &NodeMap) {
         *self = map.get(*self);
     }
+
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
-/// Implements [`Rename`] as a no-op for types that hold no [`NodeId`].
+/// Implements [`Rename`] as a no-op for types that hold no [`NodeId`] and
+/// no [`RequestId`] (nor a [`Requests`]).
 #[macro_export]
 macro_rules! rename_nothing {
     ($($t:ty),* $(,)?) => {
         $(impl $crate::node::Rename for $t {
             fn rename(&mut self, _map: &$crate::node::NodeMap) {}
+            fn visit_ids(&mut self, _ids: &mut dyn $crate::node::VisitIds) {}
         })*
     };
 }
 
-/// Implements [`Rename`] for a struct by renaming each of its fields; the
-/// compiler checks that every field is listed.
-/// `rename_fields!(Key { value, expires_at });`
+/// Implements [`Rename`] for a struct by renaming (and visiting the request
+/// ids of) each of its fields; the compiler checks that every field is
+/// listed. `rename_fields!(Key { value, expires_at });`
 #[macro_export]
 macro_rules! rename_fields {
     ($t:ident { $($f:ident),* $(,)? }) => {
@@ -746,12 +794,19 @@ macro_rules! rename_fields {
                 $($crate::node::Rename::rename($f, map);)*
                 let _ = map;
             }
+
+            fn visit_ids(&mut self, ids: &mut dyn $crate::node::VisitIds) {
+                let $t { $($f),* } = self;
+                $($crate::node::Rename::visit_ids($f, ids);)*
+                let _ = ids;
+            }
         }
     };
 }
 
-/// Implements [`Rename`] for an enum by renaming the fields of each
-/// variant; the compiler checks that every variant and field is listed.
+/// Implements [`Rename`] for an enum by renaming (and visiting the request
+/// ids of) the fields of each variant; the compiler checks that every
+/// variant and field is listed.
 /// `rename_variants!(Msg { Req { id, cmd }, Rep { id, reply }, Ping, Token(t) });`
 #[macro_export]
 macro_rules! rename_variants {
@@ -763,6 +818,16 @@ macro_rules! rename_variants {
                     $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
                         $($($crate::node::Rename::rename($f, map);)*)?
                         $($($crate::node::Rename::rename($p, map);)*)?
+                    })*
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn visit_ids(&mut self, ids: &mut dyn $crate::node::VisitIds) {
+                match self {
+                    $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
+                        $($($crate::node::Rename::visit_ids($f, ids);)*)?
+                        $($($crate::node::Rename::visit_ids($p, ids);)*)?
                     })*
                 }
             }
@@ -795,11 +860,21 @@ impl<T: Rename> Rename for Option<T> {
             x.rename(map);
         }
     }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        if let Some(x) = self {
+            x.visit_ids(ids);
+        }
+    }
 }
 
 impl<T: Rename> Rename for Box<T> {
     fn rename(&mut self, map: &NodeMap) {
         (**self).rename(map);
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        (**self).visit_ids(ids);
     }
 }
 
@@ -807,6 +882,12 @@ impl<T: Rename> Rename for Vec<T> {
     fn rename(&mut self, map: &NodeMap) {
         for x in self {
             x.rename(map);
+        }
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        for x in self {
+            x.visit_ids(ids);
         }
     }
 }
@@ -817,12 +898,24 @@ impl<T: Rename> Rename for std::collections::VecDeque<T> {
             x.rename(map);
         }
     }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        for x in self {
+            x.visit_ids(ids);
+        }
+    }
 }
 
 impl<T: Rename, const N: usize> Rename for [T; N] {
     fn rename(&mut self, map: &NodeMap) {
         for x in self {
             x.rename(map);
+        }
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        for x in self {
+            x.visit_ids(ids);
         }
     }
 }
@@ -834,6 +927,17 @@ impl<K: Rename + Ord, V: Rename> Rename for std::collections::BTreeMap<K, V> {
             .map(|(mut k, mut v)| {
                 k.rename(map);
                 v.rename(map);
+                (k, v)
+            })
+            .collect();
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|(mut k, mut v)| {
+                k.visit_ids(ids);
+                v.visit_ids(ids);
                 (k, v)
             })
             .collect();
@@ -850,6 +954,16 @@ impl<T: Rename + Ord> Rename for std::collections::BTreeSet<T> {
             })
             .collect();
     }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|mut x| {
+                x.visit_ids(ids);
+                x
+            })
+            .collect();
+    }
 }
 
 macro_rules! rename_tuple {
@@ -857,6 +971,10 @@ macro_rules! rename_tuple {
         impl<$($t: Rename),*> Rename for ($($t,)*) {
             fn rename(&mut self, map: &NodeMap) {
                 $(self.$n.rename(map);)*
+            }
+
+            fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+                $(self.$n.visit_ids(ids);)*
             }
         }
     };
@@ -867,15 +985,21 @@ rename_tuple!(0 A, 1 B, 2 C);
 rename_tuple!(0 A, 1 B, 2 C, 3 D);
 rename_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
 
-/// How to rename a model's state and events when nodes are permuted:
-/// what a model that declares client symmetry hands the harness (see
-/// [`LockModel::client_symmetry`]). Build it with [`Symmetry::by_rename`].
+/// How to rename a model's state and events when nodes are permuted, and
+/// how to reach their request ids: what a model that declares client
+/// symmetry hands the harness (see [`LockModel::client_symmetry`]). Build
+/// it with [`Symmetry::by_rename`].
 pub struct Symmetry<M: LockModel> {
     pub server: fn(&mut M::Server, &NodeMap),
     pub durable: fn(&mut M::Durable, &NodeMap),
     pub client: fn(&mut M::Client, &NodeMap),
     pub msg: fn(&mut M::Msg, &NodeMap),
     pub timer: fn(&mut M::Timer, &NodeMap),
+    pub server_ids: fn(&mut M::Server, &mut dyn VisitIds),
+    pub durable_ids: fn(&mut M::Durable, &mut dyn VisitIds),
+    pub client_ids: fn(&mut M::Client, &mut dyn VisitIds),
+    pub msg_ids: fn(&mut M::Msg, &mut dyn VisitIds),
+    pub timer_ids: fn(&mut M::Timer, &mut dyn VisitIds),
 }
 
 impl<M: LockModel> Clone for Symmetry<M> {
@@ -893,7 +1017,8 @@ where
     M::Msg: Rename,
     M::Timer: Rename,
 {
-    /// Renames through the types' [`Rename`] implementations.
+    /// Renames, and visits request ids, through the types' [`Rename`]
+    /// implementations.
     pub fn by_rename() -> Symmetry<M> {
         Symmetry {
             server: |x, m| x.rename(m),
@@ -901,6 +1026,11 @@ where
             client: |x, m| x.rename(m),
             msg: |x, m| x.rename(m),
             timer: |x, m| x.rename(m),
+            server_ids: |x, v| x.visit_ids(v),
+            durable_ids: |x, v| x.visit_ids(v),
+            client_ids: |x, v| x.visit_ids(v),
+            msg_ids: |x, v| x.visit_ids(v),
+            timer_ids: |x, v| x.visit_ids(v),
         }
     }
 }

@@ -219,6 +219,7 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         // As the benchmark searches it: the whole world, no reduction.
         symmetry: false,
         only: Vec::new(),
+        request_ids: false,
     };
     let report = registry::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()

@@ -773,6 +773,7 @@ fn asking_about_one_property_stops_once_it_is_decided() {
             simulation_runs: Some(0),
             symmetry: true,
             only,
+            request_ids: true,
         };
         entry
             .run(&scenario, &file, &Entry::default(), &options)

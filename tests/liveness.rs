@@ -40,6 +40,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         simulation_runs: None,
         symmetry: true,
         only: Vec::new(),
+        request_ids: true,
     };
     registry::find(model)
         .expect("registered")

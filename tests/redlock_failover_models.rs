@@ -53,35 +53,35 @@ pins! {
     redlock_delayed_partition_1tick: "redlock_delayed_restart", "partition-1tick", 7689, "holds holds holds:9 holds";
     redlock_delayed_server_restart_1tick: "redlock_delayed_restart", "server-restart-1tick", 4236, "holds holds holds:11 holds";
 
-    failover_no_faults: "redis_failover", "no-faults", 28784, "holds holds holds:2 holds";
-    failover_holder_crash: "redis_failover", "holder-crash", 119543, "holds holds holds:2 holds";
-    failover_gc_pause: "redis_failover", "gc-pause", 1121591, "violated:27 violated:33 holds:2 holds";
-    failover_clock_jump: "redis_failover", "clock-jump", 933857, "violated:5 violated:11 holds:2 holds";
-    failover_crowd_atomic: "redis_failover", "crowd-atomic", 682705, "violated:34 violated:39 holds:1 holds";
-    failover_failover: "redis_failover", "failover", 307873, "violated:14 violated:18 holds:2 holds";
+    failover_no_faults: "redis_failover", "no-faults", 16762, "holds holds holds:2 holds";
+    failover_holder_crash: "redis_failover", "holder-crash", 67636, "holds holds holds:2 holds";
+    failover_gc_pause: "redis_failover", "gc-pause", 532595, "violated:27 violated:33 holds:2 holds";
+    failover_clock_jump: "redis_failover", "clock-jump", 549220, "violated:5 violated:11 holds:2 holds";
+    failover_crowd_atomic: "redis_failover", "crowd-atomic", 421721, "violated:34 violated:39 holds:1 holds";
+    failover_failover: "redis_failover", "failover", 115308, "violated:14 violated:18 holds:2 holds";
     failover_no_faults_1tick: "redis_failover", "no-faults-1tick", 136, "holds holds holds:5 holds";
-    failover_holder_crash_1tick: "redis_failover", "holder-crash-1tick", 882, "holds holds holds:5 holds";
-    failover_gc_pause_1tick: "redis_failover", "gc-pause-1tick", 4307, "violated:41 violated:54 holds:5 holds";
-    failover_clock_jump_1tick: "redis_failover", "clock-jump-1tick", 3894, "violated:8 violated:21 holds:5 holds";
+    failover_holder_crash_1tick: "redis_failover", "holder-crash-1tick", 862, "holds holds holds:5 holds";
+    failover_gc_pause_1tick: "redis_failover", "gc-pause-1tick", 3783, "violated:41 violated:54 holds:5 holds";
+    failover_clock_jump_1tick: "redis_failover", "clock-jump-1tick", 3802, "violated:8 violated:21 holds:5 holds";
     failover_clock_drift_1tick: "redis_failover", "clock-drift-1tick", 1253, "holds holds holds:5 holds";
-    failover_message_loss_1tick: "redis_failover", "message-loss-1tick", 5070, "violated:45 violated:57 holds:5 holds";
-    failover_partition_1tick: "redis_failover", "partition-1tick", 13658, "holds holds holds:5 holds";
-    failover_server_restart_1tick: "redis_failover", "server-restart-1tick", 7786, "violated:19 holds holds:5 holds";
+    failover_message_loss_1tick: "redis_failover", "message-loss-1tick", 4902, "violated:45 violated:57 holds:5 holds";
+    failover_partition_1tick: "redis_failover", "partition-1tick", 11558, "holds holds holds:5 holds";
+    failover_server_restart_1tick: "redis_failover", "server-restart-1tick", 6715, "violated:19 holds holds:5 holds";
 
-    failover_fenced_no_faults: "redis_failover_fenced", "no-faults", 28784, "holds holds holds:2 holds";
-    failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 119543, "holds holds holds:2 holds";
-    failover_fenced_gc_pause: "redis_failover_fenced", "gc-pause", 974517, "violated:27 holds holds:2 holds";
-    failover_fenced_clock_jump: "redis_failover_fenced", "clock-jump", 933820, "violated:5 violated:22 holds:2 holds";
-    failover_fenced_crowd_atomic: "redis_failover_fenced", "crowd-atomic", 454098, "violated:34 holds holds:1 holds";
-    failover_fenced_failover: "redis_failover_fenced", "failover", 317871, "violated:14 violated:18 holds:2 holds";
+    failover_fenced_no_faults: "redis_failover_fenced", "no-faults", 16762, "holds holds holds:2 holds";
+    failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 67805, "holds holds holds:2 holds";
+    failover_fenced_gc_pause: "redis_failover_fenced", "gc-pause", 477419, "violated:27 holds holds:2 holds";
+    failover_fenced_clock_jump: "redis_failover_fenced", "clock-jump", 527277, "violated:5 violated:22 holds:2 holds";
+    failover_fenced_crowd_atomic: "redis_failover_fenced", "crowd-atomic", 280810, "violated:34 holds holds:1 holds";
+    failover_fenced_failover: "redis_failover_fenced", "failover", 118230, "violated:14 violated:18 holds:2 holds";
     failover_fenced_no_faults_1tick: "redis_failover_fenced", "no-faults-1tick", 136, "holds holds holds:5 holds";
     failover_fenced_holder_crash_1tick: "redis_failover_fenced", "holder-crash-1tick", 882, "holds holds holds:5 holds";
-    failover_fenced_gc_pause_1tick: "redis_failover_fenced", "gc-pause-1tick", 4307, "violated:41 holds holds:5 holds";
-    failover_fenced_clock_jump_1tick: "redis_failover_fenced", "clock-jump-1tick", 3929, "violated:8 holds holds:5 holds";
+    failover_fenced_gc_pause_1tick: "redis_failover_fenced", "gc-pause-1tick", 3783, "violated:41 holds holds:5 holds";
+    failover_fenced_clock_jump_1tick: "redis_failover_fenced", "clock-jump-1tick", 3837, "violated:8 holds holds:5 holds";
     failover_fenced_clock_drift_1tick: "redis_failover_fenced", "clock-drift-1tick", 1253, "holds holds holds:5 holds";
-    failover_fenced_message_loss_1tick: "redis_failover_fenced", "message-loss-1tick", 4922, "violated:45 holds holds:5 holds";
-    failover_fenced_partition_1tick: "redis_failover_fenced", "partition-1tick", 13552, "holds holds holds:5 holds";
-    failover_fenced_server_restart_1tick: "redis_failover_fenced", "server-restart-1tick", 7912, "violated:19 holds holds:5 holds";
+    failover_fenced_message_loss_1tick: "redis_failover_fenced", "message-loss-1tick", 4689, "violated:45 holds holds:5 holds";
+    failover_fenced_partition_1tick: "redis_failover_fenced", "partition-1tick", 11529, "holds holds holds:5 holds";
+    failover_fenced_server_restart_1tick: "redis_failover_fenced", "server-restart-1tick", 6927, "violated:19 holds holds:5 holds";
 
 }
 

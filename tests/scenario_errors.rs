@@ -574,6 +574,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         simulation_runs: Some(0),
         symmetry: true,
         only: Vec::new(),
+        request_ids: true,
     };
     let model = registry::find("redis_set_px").expect("registered");
     let Err(message) = model.run(

@@ -24,7 +24,7 @@ use lockcheck::node::LockModel;
 use lockcheck::registry::{self, ModelEntry};
 use lockcheck::scenario::Scenario;
 use lockcheck::trace;
-use lockcheck::world::{Canonical, World, WorldConfig, WorldState};
+use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
 use stateright::Model;
 
 #[global_allocator]
@@ -76,6 +76,8 @@ fn check(
         simulation_runs: Some(0),
         symmetry,
         only: Vec::new(),
+        // Renumbering has its own cross-check (`tests/request_ids.rs`).
+        request_ids: false,
     };
     // A model may need parameters a scenario does not give.
     entry.run(scenario, file, &Entry::default(), &options).ok()
@@ -188,6 +190,7 @@ fn three_clients_shrink_at_least_five_fold() {
             simulation_runs: Some(0),
             symmetry,
             only: Vec::new(),
+            request_ids: false,
         };
         entry
             .run(&scenario, &file, &Entry::default(), &options)
@@ -263,11 +266,20 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
         vec![(0..servers).collect()]
     };
     let client_perms = permutations(scenario.clients as usize);
-    let canonical = Canonical::new(World::new(
-        model,
-        WorldConfig::from_scenario(&scenario),
-        lockcheck::properties::properties::<M>,
-    ))
+    // With request ids renumbered too, as the search does: the
+    // representatives below then also check that renumbering commutes
+    // with every permutation.
+    let canonical = Canonical::new(
+        World::new(
+            model,
+            WorldConfig::from_scenario(&scenario),
+            lockcheck::properties::properties::<M>,
+        ),
+        Reductions {
+            symmetry: true,
+            request_ids: true,
+        },
+    )
     .unwrap_or_else(|_| panic!("symmetry applies"));
     let world = &canonical.world;
     let mut seen = HashSet::new();

@@ -196,6 +196,13 @@ impl Abstraction {
                 })
                 .collect(),
         };
+        // Request ids: the safety search renumbers them in the harness
+        // (`src/world/request_ids.rs`, which also merges stale ids), while
+        // this graph relies on the models' own `normalize`, which only
+        // shifts them. The harness form would be sound here too (it is a
+        // bisimulation that keeps every label), but moving to it means
+        // removing the models' hooks and cross-checking the liveness
+        // verdicts again, together; until then both stay.
         world.model.normalize(&mut n);
         drop(n);
         s.network.sort();

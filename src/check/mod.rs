@@ -19,7 +19,7 @@ use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::Scenario;
 use crate::trace::{self, TraceFile};
 use crate::world::{
-    Canonical, Diagram, PackedStore, World, WorldConfig, describe_action, step_view,
+    Canonical, Diagram, PackedStore, Reductions, World, WorldConfig, describe_action, step_view,
 };
 use bfs::{Bound, SearchLimits, Stop};
 
@@ -50,6 +50,11 @@ pub struct CheckOptions {
     /// Decide only these properties (`--property`), and stop the search as
     /// soon as they are decided; empty: every property.
     pub only: Vec<PropertyName>,
+    /// Renumber each client's request ids into a canonical form (its
+    /// outstanding request's id, its stale ids, its next id), where the
+    /// model keeps them in `node::Requests`: states that differ only in
+    /// id values count once (see `src/world/request_ids.rs`).
+    pub request_ids: bool,
 }
 
 impl CheckOptions {
@@ -189,6 +194,9 @@ pub struct SearchStats {
     /// permutations of interchangeable clients and servers); the counts are
     /// then of orbits.
     pub symmetry: bool,
+    /// Whether the search renumbered request ids (states that differ only
+    /// in the values of request ids count once).
+    pub request_ids: bool,
     pub init_states: usize,
     pub unique_states: u64,
     pub transitions: u64,
@@ -295,7 +303,7 @@ pub fn run<M: LockModel>(
             bar.tick();
         }
     };
-    let (world, outcome, symmetry) = search(world, options, &mut on_level);
+    let (world, outcome, used) = search(world, options, &mut on_level);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -439,7 +447,8 @@ pub fn run<M: LockModel>(
         scenario_file: scenario_file.to_path_buf(),
         stats: SearchStats {
             engine: "bfs",
-            symmetry,
+            symmetry: used.symmetry,
+            request_ids: used.request_ids,
             init_states: outcome.init_states,
             unique_states: outcome.unique_states,
             transitions: outcome.transitions,
@@ -531,17 +540,26 @@ fn simulate_undecided<M: LockModel>(
     Ok(())
 }
 
-/// Searches `world`, over orbits under symmetry when the options ask
-/// for it and the model allows it; discoveries come back as real paths.
-/// Returns the world, the outcome and whether symmetry was used.
+/// Searches `world`, over orbits under symmetry and with request ids
+/// renumbered, as far as the options ask for it and the model allows it;
+/// discoveries come back as real paths. Returns the world, the outcome and
+/// which reductions were used.
 pub fn search<M: LockModel>(
     world: World<M>,
     options: &CheckOptions,
     on_level: &mut dyn FnMut(u32, u64),
-) -> (World<M>, bfs::SearchOutcome<World<M>>, bool) {
-    let world = if options.symmetry {
-        match Canonical::new(world) {
+) -> (World<M>, bfs::SearchOutcome<World<M>>, Reductions) {
+    let asked = Reductions {
+        symmetry: options.symmetry,
+        request_ids: options.request_ids,
+    };
+    let world = if asked.symmetry || asked.request_ids {
+        match Canonical::new(world, asked) {
             Ok(canonical) => {
+                let used = Reductions {
+                    symmetry: canonical.uses_symmetry(),
+                    request_ids: canonical.renumbers_ids(),
+                };
                 let store = PackedStore::new();
                 let o = bfs::search_deciding(
                     &canonical,
@@ -564,7 +582,7 @@ pub fn search<M: LockModel>(
                     stop: o.stop,
                     discoveries,
                 };
-                return (canonical.world, outcome, true);
+                return (canonical.world, outcome, used);
             }
             Err(world) => *world,
         }
@@ -580,7 +598,11 @@ pub fn search<M: LockModel>(
         options.wanted_bits(),
         on_level,
     );
-    (world, outcome, false)
+    let used = Reductions {
+        symmetry: false,
+        request_ids: false,
+    };
+    (world, outcome, used)
 }
 
 type LivenessVerdicts = Vec<(PropertyName, Verdict, Option<PathReport>)>;

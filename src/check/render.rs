@@ -18,10 +18,11 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         report.model,
         report.scenario,
         s.unique_states,
-        if s.symmetry {
-            " (one per orbit of interchangeable nodes)"
-        } else {
-            ""
+        match (s.symmetry, s.request_ids) {
+            (true, true) => " (one per orbit of interchangeable nodes, request ids renumbered)",
+            (true, false) => " (one per orbit of interchangeable nodes)",
+            (false, true) => " (request ids renumbered)",
+            (false, false) => "",
         },
         s.depth,
         s.stop,

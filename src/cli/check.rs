@@ -27,6 +27,7 @@ pub(super) struct CheckArgs {
     pub(super) reproduce_flags: Vec<String>,
     pub(super) simulation_runs: Option<u64>,
     pub(super) symmetry: bool,
+    pub(super) request_ids: bool,
 }
 
 pub(super) fn run_checks(args: CheckArgs) -> u8 {
@@ -122,6 +123,7 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             simulation_runs: args.simulation_runs,
             symmetry: args.symmetry,
             only: args.property.into_iter().collect(),
+            request_ids: args.request_ids,
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &expected, &options) {

@@ -79,6 +79,7 @@ pub(super) struct CompareArgs {
     pub(super) threads: usize,
     pub(super) memory_max: Option<u64>,
     pub(super) symmetry: bool,
+    pub(super) request_ids: bool,
 }
 
 /// The command a report says produced it: the options that change its
@@ -100,6 +101,9 @@ pub(super) fn compare_command(args: &CompareArgs) -> String {
     }
     if !args.symmetry {
         cmd.push_str(" --no-symmetry");
+    }
+    if !args.request_ids {
+        cmd.push_str(" --no-renumber-ids");
     }
     if let Some((runs, seed)) = &args.estimate {
         cmd.push_str(" --estimate");
@@ -195,6 +199,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
         estimate,
         command: compare_command(&args),
         symmetry: args.symmetry,
+        request_ids: args.request_ids,
     };
     let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {

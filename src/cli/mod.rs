@@ -70,6 +70,14 @@ struct SearchFlags {
     /// the same either way, state counts are not).
     #[arg(long)]
     no_symmetry: bool,
+    /// Keep request ids as they are, instead of renumbering each
+    /// client's ids (its outstanding request's, its stale ones, its
+    /// next one) so that states differing only in them count once
+    /// (used by default where the model keeps its ids in
+    /// `node::Requests`; verdicts and counterexample lengths are the
+    /// same either way, state counts are not).
+    #[arg(long)]
+    no_renumber_ids: bool,
     /// Also run the scenarios marked `"tier": "on_demand"` (too large for
     /// the default run).
     #[arg(long)]
@@ -646,6 +654,7 @@ pub fn run() -> u8 {
             threads,
             memory_max,
             symmetry: !search.no_symmetry,
+            request_ids: !search.no_renumber_ids,
         }),
         Command::Check {
             models,
@@ -672,6 +681,9 @@ pub fn run() -> u8 {
             let mut reproduce_flags = Vec::new();
             if search.no_symmetry {
                 reproduce_flags.push("--no-symmetry".to_string());
+            }
+            if search.no_renumber_ids {
+                reproduce_flags.push("--no-renumber-ids".to_string());
             }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
@@ -700,6 +712,7 @@ pub fn run() -> u8 {
                 reproduce_flags,
                 simulation_runs,
                 symmetry: !search.no_symmetry,
+                request_ids: !search.no_renumber_ids,
             })
         }
         Command::Frontier {

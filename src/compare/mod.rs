@@ -428,6 +428,8 @@ pub struct RunOptions {
     pub command: String,
     /// Use client and server symmetry where the model declares it.
     pub symmetry: bool,
+    /// Renumber request ids where the model keeps them in `node::Requests`.
+    pub request_ids: bool,
 }
 
 /// Runs the plan. `on_start(model, scenario)` is called before each check
@@ -552,6 +554,7 @@ fn run_cell(
                 simulation_runs: None,
                 symmetry: options.symmetry,
                 only: selection.properties.clone(),
+                request_ids: options.request_ids,
             };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {

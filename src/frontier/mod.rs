@@ -331,6 +331,7 @@ pub fn run(
             .copied()
             .chain([PropertyName::LockAcquired])
             .collect(),
+        request_ids: true,
     };
 
     let total = scenarios.len();

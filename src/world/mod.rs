@@ -18,6 +18,7 @@
 mod describe;
 mod diagram;
 mod packed;
+mod request_ids;
 mod state;
 mod svg;
 mod symmetry;
@@ -25,8 +26,9 @@ mod symmetry;
 pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
 pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
 pub use packed::PackedStore;
+pub use request_ids::{NEXT_ID, OUTSTANDING_ID, STALE_ID};
 pub use state::*;
-pub use symmetry::Canonical;
+pub use symmetry::{Canonical, Reductions};
 
 use stateright::{Model, Property};
 

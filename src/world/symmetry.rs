@@ -667,55 +667,106 @@ struct ParentKeys<M: LockModel> {
     keys: Vec<u128>,
 }
 
-/// The world quotiented by its symmetry: every state is its orbit's
-/// representative. Only the breadth-first search uses it; what it finds is
-/// turned back into real paths by [`Canonical::realize`].
+/// Which reductions a search may use, where the model allows them.
+#[derive(Clone, Copy, Debug)]
+pub struct Reductions {
+    /// One state per orbit under permutations of interchangeable nodes.
+    pub symmetry: bool,
+    /// Request ids renumbered per client (see `super::request_ids`).
+    pub request_ids: bool,
+}
+
+/// The world quotiented by its symmetry and by request-id renumbering:
+/// every state is the representative of its class. Only the breadth-first
+/// search uses it; what it finds is turned back into real paths by
+/// [`Canonical::realize`].
 pub struct Canonical<M: LockModel> {
     pub world: World<M>,
     sym: Symmetry<M>,
-    kinds: Interchangeable,
+    /// The kinds of node symmetry permutes; `None`: no symmetry applies,
+    /// only renumbering.
+    kinds: Option<Interchangeable>,
+    /// Whether request ids are renumbered, before any permutation: a
+    /// client's renumbered ids depend on that client alone, so
+    /// renumbering commutes with permuting clients, and the node keys are
+    /// computed on renumbered states.
+    renumber: bool,
     /// Tells this quotient's entries in [`PARENT_KEYS`] from another's.
     id: u64,
     conditions: Vec<Condition<M>>,
 }
 
 impl<M: LockModel> Canonical<M> {
-    /// `Err` gives the world back when its model declares no symmetry, or
-    /// no two nodes of a kind it declares interchangeable exist.
-    pub fn new(world: World<M>) -> Result<Canonical<M>, Box<World<M>>> {
-        match world.symmetry() {
-            Some((sym, kinds)) => {
-                let conditions = world.properties().iter().map(|p| p.condition).collect();
-                Ok(Canonical {
-                    world,
-                    sym,
-                    kinds,
-                    id: CANONICAL_IDS.fetch_add(1, Ordering::Relaxed),
-                    conditions,
-                })
-            }
-            None => Err(Box::new(world)),
+    /// The quotient by the reductions `reductions` allows and the model
+    /// supports. `Err` gives the world back when none applies: the model
+    /// declares no symmetry (the renaming it declares with it is also how
+    /// request ids are reached), or neither can change a state.
+    pub fn new(world: World<M>, reductions: Reductions) -> Result<Canonical<M>, Box<World<M>>> {
+        let Some(sym) = world.model.client_symmetry() else {
+            return Err(Box::new(world));
+        };
+        let kinds = world
+            .symmetry()
+            .filter(|_| reductions.symmetry)
+            .map(|(_, kinds)| kinds);
+        let renumber = reductions.request_ids && world.renumbers_ids(&sym);
+        if kinds.is_none() && !renumber {
+            return Err(Box::new(world));
         }
+        let conditions = world.properties().iter().map(|p| p.condition).collect();
+        Ok(Canonical {
+            world,
+            sym,
+            kinds,
+            renumber,
+            id: CANONICAL_IDS.fetch_add(1, Ordering::Relaxed),
+            conditions,
+        })
+    }
+
+    /// Whether states are taken up to permutations of nodes.
+    pub fn uses_symmetry(&self) -> bool {
+        self.kinds.is_some()
+    }
+
+    /// Whether request ids are renumbered.
+    pub fn renumbers_ids(&self) -> bool {
+        self.renumber
+    }
+
+    fn renumbered(&self, mut s: WorldState<M>) -> WorldState<M> {
+        if self.renumber {
+            self.world.renumber_ids(&self.sym, &mut s);
+        }
+        s
     }
 
     pub fn representative(&self, s: &WorldState<M>) -> WorldState<M> {
-        self.world
-            .representative(&self.sym, self.kinds, s.clone(), None)
+        let s = self.renumbered(s.clone());
+        match self.kinds {
+            Some(kinds) => self.world.representative(&self.sym, kinds, s, None),
+            None => s,
+        }
     }
 
     /// The same as [`Canonical::representative`], computed the plain way
     /// (see the module documentation): what the tests check it against.
     pub fn representative_by_definition(&self, s: &WorldState<M>) -> WorldState<M> {
-        self.world
-            .representative_by_definition(&self.sym, self.kinds, s)
+        let s = self.renumbered(s.clone());
+        match self.kinds {
+            Some(kinds) => self
+                .world
+                .representative_by_definition(&self.sym, kinds, &s),
+            None => s,
+        }
     }
 
     /// A real path of the world whose states have, step by step, the
     /// representatives of `d`: from the initial state `d` started from,
     /// each step takes the first action (in `actions()` order) whose
     /// successor has the next recorded representative. One exists because
-    /// the real state and the representative differ by a permutation that
-    /// maps actions to actions.
+    /// the real state and the representative differ by a permutation and
+    /// a renumbering that map actions to actions.
     pub fn realize(&self, d: &Discovery<Canonical<M>>) -> Discovery<World<M>> {
         let world = &self.world;
         let mut state = world.init_states().swap_remove(d.init_index);
@@ -736,7 +787,8 @@ impl<M: LockModel> Canonical<M> {
                     (self.representative(&next) == *next_rep).then(|| (a.clone(), next))
                 })
                 .expect(
-                    "a step of the quotient maps back to a real step: the model is not symmetric",
+                    "a step of the quotient maps back to a real step: the model is not \
+                     symmetric, or its request ids are not only compared for equality",
                 );
             actions_taken.push(action);
             states.push(next.clone());
@@ -761,8 +813,8 @@ impl<M: LockModel> Model for Canonical<M> {
     fn init_states(&self) -> Vec<Self::State> {
         self.world
             .init_states()
-            .into_iter()
-            .map(|s| self.world.representative(&self.sym, self.kinds, s, None))
+            .iter()
+            .map(|s| self.representative(s))
             .collect()
     }
 
@@ -771,7 +823,10 @@ impl<M: LockModel> Model for Canonical<M> {
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
-        let s = self.world.next_state(last, action)?;
+        let s = self.renumbered(self.world.next_state(last, action)?);
+        let Some(kinds) = self.kinds else {
+            return Some(s);
+        };
         // A search thread asks for one state's successors in a row, and a
         // step changes few nodes: the others keep their keys from `last`.
         Some(PARENT_KEYS.with(|cell| {
@@ -784,7 +839,7 @@ impl<M: LockModel> Model for Canonical<M> {
                 *cell = Some(Box::new(ParentKeys {
                     canonical: self.id,
                     parent: last.clone(),
-                    keys: self.world.node_keys(&self.sym, self.kinds, last),
+                    keys: self.world.node_keys(&self.sym, kinds, last),
                 }));
             }
             let c = cell
@@ -792,7 +847,7 @@ impl<M: LockModel> Model for Canonical<M> {
                 .and_then(|c| c.downcast_ref::<ParentKeys<M>>())
                 .expect("just cached");
             self.world
-                .representative(&self.sym, self.kinds, s, Some((&c.parent, &c.keys)))
+                .representative(&self.sym, kinds, s, Some((&c.parent, &c.keys)))
         }))
     }
 

@@ -60,6 +60,7 @@ pub fn pinned(model: &str, scenario: &str, unique_states: u64, verdicts: &str) {
         simulation_runs: None,
         symmetry: true,
         only: Vec::new(),
+        request_ids: true,
     };
     let entry = registry::find(model).expect("registered model");
     let report = entry

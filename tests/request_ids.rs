@@ -1,0 +1,459 @@
+//! Request-id renumbering cross-checked against the full search: for every
+//! (model, scenario) cell small enough to search without it, of every model
+//! whose clients keep their request ids in `node::Requests`, the same
+//! verdict on every property and the same shortest counterexample length
+//! with renumbering (alone, and with symmetry), no more states, and
+//! counterexamples that replay. Then, on a sample of states, what the
+//! soundness argument in `src/world/request_ids.rs` rests on: a state and
+//! its renumbered form have the same successors up to renumbering, servers
+//! hold no request ids, and the canonical form is what it says.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lockcheck::check::bfs::SearchLimits;
+use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::expectations::Entry;
+use lockcheck::models::db_lock::{self, DbLockExpiring};
+use lockcheck::models::file_lock::FileLockStaleBreak;
+use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};
+use lockcheck::models::redis_failover::RedisFailover;
+use lockcheck::models::redis_py_lock::RedisPyLock;
+use lockcheck::models::zk_lock::ZkLock;
+use lockcheck::node::{LockModel, NodeId, Rename, RequestId, VisitIds};
+use lockcheck::registry::{self, ModelEntry};
+use lockcheck::scenario::Scenario;
+use lockcheck::trace;
+use lockcheck::world::{
+    Canonical, Envelope, NEXT_ID, OUTSTANDING_ID, Payload, Reductions, STALE_ID, World,
+    WorldConfig, WorldState,
+};
+use stateright::Model;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Cells whose full search passes this many unique states are skipped.
+const STATES_MAX: u64 = 120_000;
+
+/// The shipped scenarios and the cut-down test fixtures.
+fn scenarios() -> Vec<(PathBuf, Scenario)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["scenarios", "tests/scenarios"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            // Without the models' expectations, so liveness (which does not
+            // use the quotient) is not checked.
+            let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+            (f, s)
+        })
+        .collect()
+}
+
+fn check(
+    entry: &ModelEntry,
+    file: &Path,
+    scenario: &Scenario,
+    reductions: Reductions,
+    report_dir: Option<PathBuf>,
+) -> Option<CheckReport> {
+    let options = CheckOptions {
+        limits: SearchLimits {
+            states_max: STATES_MAX,
+            depth_max: None,
+            time_max: Duration::from_secs(600),
+            memory: None,
+        },
+        threads: 1,
+        report_dir,
+        progress: false,
+        reproduce_flags: Vec::new(),
+        liveness: Vec::new(),
+        simulation_runs: Some(0),
+        symmetry: reductions.symmetry,
+        request_ids: reductions.request_ids,
+        only: Vec::new(),
+    };
+    // A model may need parameters a scenario does not give.
+    entry.run(scenario, file, &Entry::default(), &options).ok()
+}
+
+/// Checks every small cell of `model` without reductions, with
+/// renumbering alone, and with renumbering and symmetry; returns how many
+/// cells it compared.
+fn cross_check(model: &str) -> usize {
+    let entry = registry::find(model).expect("registered model");
+    let none = Reductions {
+        symmetry: false,
+        request_ids: false,
+    };
+    let mut compared = 0;
+    for (file, scenario) in scenarios() {
+        let name = Scenario::name_of(&file);
+        let Some(full) = check(&entry, &file, &scenario, none, None) else {
+            continue;
+        };
+        if !full.stats.complete {
+            continue;
+        }
+        for symmetry in [false, true] {
+            let reductions = Reductions {
+                symmetry,
+                request_ids: true,
+            };
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("request-ids-{model}-{name}-{symmetry}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            let reduced =
+                check(&entry, &file, &scenario, reductions, Some(dir)).expect("check runs");
+            let cell = format!("{model} under {name} (symmetry {symmetry})");
+            assert!(reduced.stats.request_ids, "{cell}: ids not renumbered");
+            assert!(reduced.stats.complete, "{cell}: reduced search incomplete");
+            assert!(
+                reduced.stats.unique_states <= full.stats.unique_states,
+                "{cell}: {} states renumbered, {} without",
+                reduced.stats.unique_states,
+                full.stats.unique_states
+            );
+            assert_eq!(reduced.properties.len(), full.properties.len(), "{cell}");
+            for (r, f) in reduced.properties.iter().zip(&full.properties) {
+                assert_eq!(r.property, f.property);
+                // `Verdict` carries the shortest counterexample's length.
+                assert_eq!(r.verdict, f.verdict, "{cell}: {}", r.property);
+                // A counterexample found over classes is a real path that
+                // replays.
+                if let (Verdict::Violated { .. }, Some(path)) = (&r.verdict, &r.path)
+                    && let Some(t) = &path.trace_file
+                {
+                    let file = trace::read(t).unwrap_or_else(|e| panic!("{cell}: {e}"));
+                    (entry.replay)(t, &file, false)
+                        .unwrap_or_else(|e| panic!("{cell}: {} does not replay: {e}", r.property));
+                }
+            }
+        }
+        compared += 1;
+    }
+    compared
+}
+
+macro_rules! cross_checks {
+    ($($test:ident: $model:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                let n = cross_check($model);
+                assert!(n > 0, "no cell of {} was small enough", $model);
+            }
+        )*
+    };
+}
+
+// Every registered model whose clients keep a `Requests`. Redlock keeps
+// its ids outside one (see `models/redlock.rs`), and `occ_cas` and
+// `no_lock` have none.
+cross_checks! {
+    redis_setnx: "redis_setnx";
+    redis_set_px: "redis_set_px";
+    redis_set_px_fenced: "redis_set_px_fenced";
+    redis_py_lock: "redis_py_lock";
+    redis_py_lock_fenced: "redis_py_lock_fenced";
+    redis_failover: "redis_failover";
+    redis_failover_fenced: "redis_failover_fenced";
+    file_lock_check_then_create: "file_lock_check_then_create";
+    file_lock_exclusive: "file_lock_exclusive";
+    file_lock_stale_break: "file_lock_stale_break";
+    db_lock_seed: "db_lock_seed";
+    db_lock_unique: "db_lock_unique";
+    db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
+    db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
+    db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
+    mq_lock_auto_ack: "mq_lock_auto_ack";
+    mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
+    mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
+    mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
+    mq_lock_message_ttl: "mq_lock_message_ttl";
+    zk_lock_ephemeral: "zk_lock_ephemeral";
+    zk_lock_sequential: "zk_lock_sequential";
+    zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
+}
+
+#[test]
+fn models_without_requests_are_not_renumbered() {
+    let (file, scenario) = scenarios()
+        .into_iter()
+        .find(|(f, _)| f.ends_with("tests/scenarios/no-faults-1tick.json"))
+        .unwrap();
+    for model in ["redlock", "occ_cas", "no_lock"] {
+        let entry = registry::find(model).unwrap();
+        let reductions = Reductions {
+            symmetry: true,
+            request_ids: true,
+        };
+        let report = check(&entry, &file, &scenario, reductions, None).unwrap();
+        assert!(!report.stats.request_ids, "{model}");
+    }
+}
+
+/// Counts the request ids and `Requests` a value holds.
+#[derive(Default)]
+struct Count(usize);
+
+impl VisitIds for Count {
+    fn id(&mut self, _id: &mut RequestId) {
+        self.0 += 1;
+    }
+    fn requests(&mut self, _outstanding: Option<&mut RequestId>, _next_id: &mut RequestId) {
+        self.0 += 1;
+    }
+}
+
+/// Collects the ids a value holds, and its `Requests`' ids.
+#[derive(Default)]
+struct Collect {
+    ids: Vec<RequestId>,
+    requests: Vec<(Option<RequestId>, RequestId)>,
+}
+
+impl VisitIds for Collect {
+    fn id(&mut self, id: &mut RequestId) {
+        self.ids.push(*id);
+    }
+    fn requests(&mut self, outstanding: Option<&mut RequestId>, next_id: &mut RequestId) {
+        self.requests.push((outstanding.map(|id| *id), *next_id));
+    }
+}
+
+fn renumbering<M: LockModel>(model: M, scenario: &Scenario) -> Canonical<M> {
+    Canonical::new(
+        World::new(
+            model,
+            WorldConfig::from_scenario(scenario),
+            lockcheck::properties::properties::<M>,
+        ),
+        Reductions {
+            symmetry: false,
+            request_ids: true,
+        },
+    )
+    .unwrap_or_else(|_| panic!("renumbering applies"))
+}
+
+/// The renumbered forms of `s`'s successors.
+fn successor_classes<M: LockModel>(c: &Canonical<M>, s: &WorldState<M>) -> HashSet<WorldState<M>> {
+    let mut actions = Vec::new();
+    c.world.actions(s, &mut actions);
+    actions
+        .into_iter()
+        .filter_map(|a| c.world.next_state(s, a))
+        .map(|t| c.representative(&t))
+        .collect()
+}
+
+/// On the first `states_max` states of `model`'s full search under
+/// `scenario`: the renumbered state's successors, renumbered, are the
+/// state's successors, renumbered (the kernel of renumbering is a
+/// bisimulation); renumbering a renumbered state changes nothing; every
+/// id is in the canonical range; servers hold no request ids. Returns how
+/// many states it looked at and how many classes they fall into.
+fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) -> (usize, usize) {
+    let scenario = load(scenario);
+    let sym = model.client_symmetry().expect("the model's renaming");
+    let c = renumbering(model, &scenario);
+    let world = &c.world;
+    let mut seen = HashSet::new();
+    let mut classes = HashSet::new();
+    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
+    while let Some(s) = queue.pop_front() {
+        if seen.len() >= states_max {
+            break;
+        }
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        for slot in &s.servers {
+            let mut count = Count::default();
+            let mut slot = slot.clone();
+            if let Some(x) = slot.state.as_mut() {
+                (sym.server_ids)(x, &mut count);
+            }
+            if let Some(x) = slot.durable.as_mut() {
+                (sym.durable_ids)(x, &mut count);
+            }
+            for (t, _) in &mut slot.timers {
+                (sym.timer_ids)(t, &mut count);
+            }
+            assert_eq!(count.0, 0, "a server holds request ids in {s:?}");
+        }
+        let r = c.representative(&s);
+        classes.insert(r.clone());
+        assert!(
+            c.representative(&r) == r,
+            "renumbering is not idempotent on {s:?}"
+        );
+        let mut r2 = r.clone();
+        let mut ids = Collect::default();
+        for slot in &mut r2.clients {
+            if let Some(x) = slot.proto.as_mut() {
+                (sym.client_ids)(x, &mut ids);
+            }
+        }
+        for env in &mut r2.network {
+            if let Payload::Lock(m) = &mut env.payload {
+                (sym.msg_ids)(m, &mut ids);
+            }
+        }
+        assert!(
+            ids.ids
+                .iter()
+                .all(|&id| id == STALE_ID || id == OUTSTANDING_ID),
+            "{r:?}"
+        );
+        assert!(
+            ids.requests
+                .iter()
+                .all(|&(o, n)| o.is_none_or(|o| o == OUTSTANDING_ID) && n == NEXT_ID),
+            "{r:?}"
+        );
+        assert!(
+            successor_classes(&c, &r) == successor_classes(&c, &s),
+            "renumbering does not commute with the steps from {s:?}"
+        );
+        let mut actions = Vec::new();
+        world.actions(&s, &mut actions);
+        queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
+    }
+    (seen.len(), classes.len())
+}
+
+/// [`check_renumbering`] on `states_max` states; where lost messages
+/// leave stale ids behind, some of them must differ only in their ids.
+fn assert_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) {
+    let (seen, classes) = check_renumbering(model, scenario, states_max);
+    assert!(seen >= states_max, "{scenario}: only {seen} states");
+    if scenario.contains("message-loss") {
+        assert!(classes < seen, "{scenario}: renumbering merged no states");
+    }
+}
+
+#[test]
+fn db_and_file_renumbering_commutes_with_steps() {
+    // Lost messages leave stale replies; a holder may crash for good.
+    for scenario in ["scenarios/message-loss.json", "scenarios/holder-crash.json"] {
+        let params = load(scenario).params;
+        let db = DbLockExpiring::new("db_lock_expiry_db_clock_fenced", &params).unwrap();
+        assert_renumbering(db, scenario, 2000);
+        let file = FileLockStaleBreak::new("file_lock_stale_break", &params).unwrap();
+        assert_renumbering(file, scenario, 2000);
+    }
+}
+
+#[test]
+fn redis_and_mq_renumbering_commutes_with_steps() {
+    for scenario in ["scenarios/message-loss.json", "scenarios/duplicates.json"] {
+        let params = load(scenario).params;
+        let py = RedisPyLock::new("redis_py_lock", &params).unwrap();
+        assert_renumbering(py, scenario, 20000);
+        let mq = MqVisibilityTimeout::new("mq_lock_visibility_timeout", &params).unwrap();
+        assert_renumbering(mq, scenario, 20000);
+        let ttl = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
+        assert_renumbering(ttl, scenario, 20000);
+    }
+}
+
+#[test]
+fn failover_and_zk_renumbering_commutes_with_steps() {
+    // Failover sends server-to-server traffic, which carries no ids.
+    let scenario = "scenarios/failover.json";
+    let failover = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
+    assert_renumbering(failover, scenario, 20000);
+    let scenario = "tests/scenarios/message-loss-1tick.json";
+    let zk = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
+    assert_renumbering(zk, scenario, 4000);
+}
+
+/// Sets a client's `Requests` to an outstanding id and a next id.
+struct SetRequests(Option<RequestId>, RequestId);
+
+impl VisitIds for SetRequests {
+    fn id(&mut self, _id: &mut RequestId) {}
+    fn requests(&mut self, outstanding: Option<&mut RequestId>, next_id: &mut RequestId) {
+        if let (Some(id), Some(to)) = (outstanding, self.0) {
+            *id = to;
+        }
+        *next_id = self.1;
+    }
+}
+
+#[test]
+fn stale_ids_merge_and_the_outstanding_one_stays_apart() {
+    let scenario = load("scenarios/message-loss.json");
+    let model = DbLockExpiring::new("db_lock_expiry_db_clock", &scenario.params).unwrap();
+    let c = renumbering(model, &scenario);
+    let init = c.world.init_states().swap_remove(0);
+    let client = NodeId(1);
+    let db = NodeId(0);
+    // Client 1 has sent requests 0..=6; request 6 is outstanding, and
+    // its request and a reply carrying `reply_id` are in flight.
+    let with_reply = |reply_id: u8| {
+        let mut s = init.clone();
+        let proto = s.clients[0].proto.as_mut().unwrap();
+        proto
+            .requests
+            .visit_ids(&mut SetRequests(Some(RequestId(6)), RequestId(7)));
+        for env in &mut s.network {
+            if env.src == client
+                && let Payload::Lock(db_lock::Msg::Req { id, .. }) = &mut env.payload
+            {
+                *id = RequestId(6);
+            }
+        }
+        s.network.push(Envelope {
+            sent_at: 0,
+            src: db,
+            dst: client,
+            payload: Payload::Lock(db_lock::Msg::Rep {
+                id: RequestId(reply_id),
+                reply: db_lock::Reply::DuplicateKey,
+            }),
+        });
+        s.network.sort();
+        s
+    };
+    let stale_3 = with_reply(3);
+    let stale_5 = with_reply(5);
+    let current = with_reply(6);
+    assert!(stale_3 != stale_5);
+    assert!(c.representative(&stale_3) == c.representative(&stale_5));
+    assert!(c.representative(&stale_3) != c.representative(&current));
+    // The canonical form: the outstanding id 1, the stale reply 0, the
+    // next id 2.
+    let rep = c.representative(&stale_3);
+    let ids: BTreeSet<(NodeId, NodeId, RequestId)> = rep
+        .network
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::Lock(db_lock::Msg::Req { id, .. } | db_lock::Msg::Rep { id, .. }) => {
+                Some((e.src, e.dst, *id))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(ids.contains(&(client, db, OUTSTANDING_ID)), "{ids:?}");
+    assert!(ids.contains(&(db, client, STALE_ID)), "{ids:?}");
+    let mut got = Collect::default();
+    rep.clients[0].proto.clone().unwrap().visit_ids(&mut got);
+    assert_eq!(got.requests, vec![(Some(OUTSTANDING_ID), NEXT_ID)]);
+}
+
+fn load(scenario: &str) -> Scenario {
+    Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
