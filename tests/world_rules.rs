@@ -36,13 +36,13 @@
 //!   timers and workload are frozen), is never paused more than `ticks_max`
 //!   ticks and `Tick` waits for it to resume; from `faults_until_ticks` on,
 //!   `Tick` waits for partitions to heal and restartable nodes to restart.
-//! - partition: its two sides are disjoint and hold every lock-service node
-//!   (and only those); no lock-service envelope between the sides is in
+//! - partition: no lock-service envelope between the isolated node and
+//!   another lock-service node, or between the two sides of a split, is in
 //!   flight (so none can be delivered), and `Isolate` and `Split` lose
-//!   exactly that traffic (never the resource's). `Isolate(n)` makes the
-//!   sides `{n}` and the rest; with `split`, the `Split`s offered are every
-//!   division into two sides that each hold a target, each once, and no
-//!   `Isolate` is offered.
+//!   exactly that traffic (never the resource's). A split's two sides are
+//!   disjoint and hold every lock-service node (and only those); with
+//!   `split`, the `Split`s offered are every division into two sides that
+//!   each hold a target, each once, and no `Isolate` is offered.
 //! - crash: a crashed node has no state, no timers and nothing addressed to it
 //!   in flight, stays crashed until `Restart`, and a crashed client does not
 //!   hold the lock; `Crash` loses exactly the traffic addressed to the node.
@@ -67,7 +67,7 @@ use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::node::{LockModel, NodeId, NodeSet};
 use lockcheck::scenario::{NetworkMode, Scenario, Targets, Tier};
 use lockcheck::world::{
-    Action, Clock, Envelope, Partition, Payload, Phase, Status, World, WorldConfig, WorldState,
+    Action, Clock, Cut, Envelope, Partition, Payload, Phase, Status, World, WorldConfig, WorldState,
 };
 
 /// The model ids a walk may use, each with the type that implements it.
@@ -247,10 +247,14 @@ fn target_range<M: LockModel>(w: &World<M>, t: Targets) -> Range<usize> {
 /// Whether the partition in force cuts the lock-service link `a`–`b`.
 fn cut<M: LockModel>(w: &World<M>, s: &WorldState<M>, a: NodeId, b: NodeId) -> bool {
     let res = w.resource_id();
-    s.faults.partition.is_some_and(|p| {
-        let [x, _] = p.sides();
-        a != res && b != res && x.contains(a) != x.contains(b)
-    })
+    match s.faults.partition {
+        None => false,
+        Some(Cut::Isolated(n)) => (a == n || b == n) && a != b && a != res && b != res,
+        Some(Cut::Split(p)) => {
+            let [x, _] = p.sides();
+            a != res && b != res && x.contains(a) != x.contains(b)
+        }
+    }
 }
 
 fn service_nodes<M: LockModel>(w: &World<M>) -> NodeSet {
@@ -458,18 +462,20 @@ fn check_state<M: LockModel>(w: &World<M>, s: &WorldState<M>) -> Result<(), Stri
     }
 
     // Partitions.
-    if let Some(p) = f.partition {
-        let [x, y] = p.sides();
-        rule!(
-            x.intersection(y).is_empty() && x.union(y) == service_nodes(w),
-            "partition: two sides",
-            "the sides {x:?} | {y:?} do not divide the lock-service nodes"
-        );
+    if let Some(c) = f.partition {
+        if let Cut::Split(p) = c {
+            let [x, y] = p.sides();
+            rule!(
+                x.intersection(y).is_empty() && x.union(y) == service_nodes(w),
+                "partition: two sides",
+                "the sides {x:?} | {y:?} do not divide the lock-service nodes"
+            );
+        }
         for e in &s.network {
             rule!(
                 !(matches!(e.payload, Payload::Lock(_)) && cut(w, s, e.src, e.dst)),
                 "partition: nothing crosses",
-                "the partition {x:?} | {y:?} is in force but this is in flight: {e:?}"
+                "{c:?} is in force but this is in flight: {e:?}"
             );
         }
     }
@@ -927,13 +933,11 @@ fn check_step<M: LockModel>(
         Action::Pause(_) => spent.pauses += 1,
         Action::Isolate(n) => {
             spent.partitions += 1;
-            let alone: NodeSet = [*n].into_iter().collect();
-            let rest = service_nodes(w).difference(alone);
-            spent.partition = Some(Partition::new(alone, rest));
+            spent.partition = Some(Cut::Isolated(*n));
         }
         Action::Split(p) => {
             spent.partitions += 1;
-            spent.partition = Some(*p);
+            spent.partition = Some(Cut::Split(*p));
         }
         Action::Heal => spent.partition = None,
         Action::ClockJump { .. } => spent.jumps += 1,

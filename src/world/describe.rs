@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Partition, Payload, Phase, ResourceMsg, Status, World, WorldState};
+use super::{Action, Cut, Partition, Payload, Phase, ResourceMsg, Status, World, WorldState};
 use crate::node::{LockModel, NodeSet};
 
 /// The summary of a state that timelines print and traces record.
@@ -258,12 +258,10 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
             timers(&c.timers)
         ));
     }
-    if let Some(p) = s.faults.partition {
-        let alone = p.sides().into_iter().rev().find(|side| side.len() == 1);
-        match alone.and_then(|side| side.iter().next()) {
-            Some(n) => lines.push(format!("partition: {} is cut off", name(n))),
-            None => lines.push(format!("partition: {}", sides_text(world, p))),
-        }
+    match s.faults.partition {
+        Some(Cut::Isolated(n)) => lines.push(format!("partition: {} is cut off", name(n))),
+        Some(Cut::Split(p)) => lines.push(format!("partition: {}", sides_text(world, p))),
+        None => {}
     }
     let r = &s.resource;
     lines.push(format!(

@@ -180,21 +180,26 @@ impl<M: LockModel> World<M> {
     /// Whether a partition cuts the link `a`–`b` (never the resource link:
     /// the resource is on neither side).
     fn cut(&self, s: &WorldState<M>, a: NodeId, b: NodeId) -> bool {
-        s.faults.partition.is_some_and(|p| p.cuts(a, b))
+        s.faults.partition.is_some_and(|c| self.cuts(c, a, b))
     }
 
-    /// Every lock-service node.
-    fn service_nodes(&self) -> NodeSet {
-        (0..self.service_node_count())
-            .map(|n| NodeId(n as u8))
-            .collect()
+    /// Whether `cut` cuts the link `a`–`b`.
+    fn cuts(&self, cut: Cut, a: NodeId, b: NodeId) -> bool {
+        match cut {
+            Cut::Isolated(n) => {
+                (a == n || b == n) && a != b && a != self.resource_id() && b != self.resource_id()
+            }
+            Cut::Split(p) => p.cuts(a, b),
+        }
     }
 
     /// The splits a partition may make: every division of the lock-service
     /// nodes into two sides that each hold a node of `targets`, once (the
     /// side without node 0 counts up through the subsets of the others).
     fn splits(&self, targets: Targets) -> impl Iterator<Item = Partition> + use<'_, M> {
-        let all = self.service_nodes();
+        let all: NodeSet = (0..self.service_node_count())
+            .map(|n| NodeId(n as u8))
+            .collect();
         let targeted: NodeSet = self.targets(targets).map(|n| NodeId(n as u8)).collect();
         let others = self.service_node_count().saturating_sub(1);
         (1..1u32 << others).filter_map(move |bits| {
@@ -688,12 +693,12 @@ impl<M: LockModel> World<M> {
         s
     }
 
-    /// Puts partition `p` in force; lock-service messages in flight across
-    /// it are lost.
-    fn partition(&self, s: &mut WorldState<M>, p: Partition) {
-        s.faults.partition = Some(p);
+    /// Puts `cut` in force; lock-service messages in flight across it are
+    /// lost.
+    fn partition(&self, s: &mut WorldState<M>, cut: Cut) {
+        s.faults.partition = Some(cut);
         s.faults.partitions += 1;
-        s.network.retain(|e| !p.cuts(e.src, e.dst));
+        s.network.retain(|e| !self.cuts(cut, e.src, e.dst));
     }
 
     fn crash(&self, s: &mut WorldState<M>, node: NodeId) {
@@ -845,12 +850,8 @@ impl<M: LockModel> Model for World<M> {
                 Some(ci) => s.clients[ci].status = Status::Up,
                 None => s.servers[node.index()].status = Status::Up,
             },
-            Action::Isolate(node) => {
-                let alone: NodeSet = [node].into_iter().collect();
-                let rest = self.service_nodes().difference(alone);
-                self.partition(&mut s, Partition::new(alone, rest));
-            }
-            Action::Split(p) => self.partition(&mut s, p),
+            Action::Isolate(node) => self.partition(&mut s, Cut::Isolated(node)),
+            Action::Split(p) => self.partition(&mut s, Cut::Split(p)),
             Action::Heal => s.faults.partition = None,
             Action::ClockJump { node, ticks } => {
                 s.clocks[node.index()].offset_ticks += ticks as i64;

@@ -175,12 +175,35 @@ pub struct FaultState {
     pub losses: u8,
     pub duplicates: u8,
     /// The partition in force, if any.
-    pub partition: Option<Partition>,
+    pub partition: Option<Cut>,
 }
 
-/// A partition in force: the lock-service nodes split into two sides, every
-/// lock-service link from one side to the other cut. A partition that cuts
-/// one node off is the split of that node from all the others.
+/// A partition in force.
+///
+/// Cutting node `n` off is the split `{n} | the rest`, but it stays a
+/// variant of its own: in a world of two lock-service nodes, cutting off
+/// either one makes the same split, and scenarios without `split` count
+/// those as two states, as they always have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cut {
+    /// One node cut off from every other lock-service node.
+    Isolated(NodeId),
+    /// The lock-service nodes split into two sides.
+    Split(Partition),
+}
+
+impl Rename for Cut {
+    fn rename(&mut self, map: &NodeMap) {
+        match self {
+            Cut::Isolated(n) => n.rename(map),
+            Cut::Split(p) => p.rename(map),
+        }
+    }
+}
+
+/// A split: the lock-service nodes in two sides, every lock-service link
+/// from one side to the other cut.
 ///
 /// The side holding the lowest node id comes first, so that a split has one
 /// value however it was named (`{a, b} | {c}` and `{c} | {a, b}` are one
@@ -192,13 +215,12 @@ pub struct Partition {
 }
 
 impl Partition {
-    /// The partition between `a` and `b`, which must be disjoint. A side
-    /// is empty only when a world of one lock-service node isolates it:
-    /// that cuts nothing, but the partition is in force until it heals.
+    /// The partition between `a` and `b`, which must be disjoint and
+    /// non-empty.
     pub fn new(a: NodeSet, b: NodeSet) -> Partition {
         assert!(
-            a.difference(b) == a,
-            "a partition's sides are disjoint: {a:?} | {b:?}"
+            !a.is_empty() && !b.is_empty() && a.intersection(b).is_empty(),
+            "a partition has two disjoint, non-empty sides: {a:?} | {b:?}"
         );
         let lowest = |side: NodeSet| side.iter().next();
         if lowest(a) < lowest(b) {
@@ -208,8 +230,7 @@ impl Partition {
         }
     }
 
-    /// The two sides, the one holding the lowest node id first (an empty
-    /// side first of all).
+    /// The two sides, the one holding the lowest node id first.
     pub fn sides(self) -> [NodeSet; 2] {
         self.sides
     }
@@ -249,8 +270,8 @@ impl TryFrom<[Vec<NodeId>; 2]> for Partition {
             return Err("a partition's sides hold node ids below 32".into());
         }
         let (a, b): (NodeSet, NodeSet) = (a.into_iter().collect(), b.into_iter().collect());
-        if a.difference(b) != a {
-            return Err("a partition's sides are disjoint".into());
+        if a.is_empty() || b.is_empty() || !a.intersection(b).is_empty() {
+            return Err("a partition has two disjoint, non-empty sides".into());
         }
         Ok(Partition::new(a, b))
     }

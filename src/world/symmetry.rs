@@ -9,8 +9,9 @@
 //! moving each node's slot and clock to its new place and renaming every
 //! node id inside the state (envelopes, the model's server, durable,
 //! client, message and timer data through the model's [`Symmetry`], the
-//! sides of a partition), re-sorting the collections the world keeps sorted
-//! (and putting a partition's sides back in their order). The
+//! node a partition cuts off or the sides of a split), re-sorting the
+//! collections the world keeps sorted (and putting a split's sides back in
+//! their order). The
 //! world treats nodes of one kind alike: it looks at a node's index only to
 //! find its slot and to tell servers from clients, scenarios target servers
 //! and clients as groups (crashes, pauses, partitions, jumps, and the
@@ -31,8 +32,8 @@
 //! The representative is a deterministic function of the state (the same
 //! on every run and for any thread count). Each interchangeable node gets a
 //! key that a permutation carries along with it: its own slot, clock and
-//! messages and the sides of a partition, with ids anonymized (itself, the
-//! others of its kind, the other kind). Servers are sorted by key among the server places and clients
+//! messages and the partition as it sees it, with ids anonymized (itself,
+//! the others of its kind, the other kind). Servers are sorted by key among the server places and clients
 //! among the client places; among nodes with equal keys every order is
 //! tried, over all such runs of servers and of clients at once, keeping
 //! the state with the smallest fingerprint, unless swapping the nodes of a
@@ -46,7 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use stateright::{Model, Property};
 
-use super::{Action, ClientSlot, Clock, Envelope, Payload, ServerSlot, WorldState};
+use super::{Action, ClientSlot, Clock, Cut, Envelope, Payload, ServerSlot, WorldState};
 use crate::engine::bfs::{Discovery, fingerprint};
 use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, Symmetry};
 use crate::world::World;
@@ -583,19 +584,28 @@ fn set_identity(map: &mut NodeMap, nodes: usize) {
     }
 }
 
-/// The partition's sides as node `me` sees them, its own side first,
-/// renamed through `map` (which anonymizes ids for a node's key); `None`
-/// without a partition.
+/// The partition as one node sees it, for its key.
+#[derive(Hash)]
+enum PartitionView {
+    /// Whether it is the node cut off.
+    Isolated(bool),
+    /// The sides, its own first, with ids anonymized.
+    Split([NodeSet; 2]),
+}
+
+/// The partition in force in `s` as node `me` sees it, ids renamed through
+/// `map` (which anonymizes them).
 fn partition_view<M: LockModel>(
     s: &WorldState<M>,
     me: NodeId,
     map: &NodeMap,
-) -> Option<[NodeSet; 2]> {
-    s.faults.partition.map(|p| {
-        p.sides_from(me).map(|mut side| {
+) -> Option<PartitionView> {
+    s.faults.partition.map(|cut| match cut {
+        Cut::Isolated(n) => PartitionView::Isolated(n == me),
+        Cut::Split(p) => PartitionView::Split(p.sides_from(me).map(|mut side| {
             side.rename(map);
             side
-        })
+        })),
     })
 }
 
