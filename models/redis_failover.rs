@@ -78,7 +78,8 @@
 //! Client symmetry halves it; clock-drift (about 2.4 million orbits) and
 //! crowd-atomic are searched to the end. Under message-loss, partition,
 //! server-restart and async-network the standard scenarios give it a state
-//! limit of one million (`"states_max"` in `redis_failover.expect.json`): its violations there are
+//! limit of one million (`"states_max"` in `redis_failover.expect.json`), and so does the
+//! extra scenario split-partition: its violations there are
 //! found within it, with their shortest counterexamples, and `progress` stays
 //! inconclusive (`?`) where neither the search nor the seeded simulation that
 //! follows it decides it. The cut-down fixtures `tests/scenarios/*-1tick.json`
@@ -107,6 +108,7 @@
 //! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
+//! | split-partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
@@ -126,10 +128,12 @@
 //! | server-restart | violated (12) | violated (18) | ? | as `redis_set_px`: `m` restarts empty and grants the key again |
 //! | async-network | violated (12) | violated (18); fenced: ? | violated (14) | a slow heartbeat lets `r` promote itself while `m` serves; progress: a message may take until the horizon |
 //! | crowd-atomic | violated (34) | violated (39); fenced: holds | holds | the GC pause bug of `redis_set_px`, with three clients and two rounds |
+//! | split-partition | violated (15) | violated (19), fenced too | ? | split brain, with the nodes split `{m, c1} \| {r, c2}` just after `m` granted `c1` the key and before its next heartbeat ships it: `r` hears nothing, promotes itself at tick 4, and grants `c2` (whose request to `m` timed out) the lock `c1` still holds from the old master; `m` and `r` are both masters, and each has granted it. As long as under partition, which cuts `m` off from `c1` too: a holder needs its master no more until it releases. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes. Searched to one million states (past 40 million the space has not ended) |
 //! | failover (new) | violated (14) | violated (18), fenced too | holds | the documented race: `c1`'s key is acknowledged by `m` at tick 0, `m` crashes at tick 1 before its first heartbeat ships it, `r` (last heard at tick 0) promotes itself at tick 4 and grants `c2` the lock `c1` still holds. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes |
 //! | clock-drift 1tick | holds | holds | holds | a 50% slow master and a 50% fast replica do make the replica promote itself (from tick 5), but with one-tick delays the new master's first heartbeat reaches `m` only after the first holder's section is over, and the next client reaches `r` after a `-READONLY` bounce |
 //! | message-loss 1tick | violated (45) | violated (57); fenced: holds | holds | a lost heartbeat silences `m` for 4 ticks and `r` promotes itself; the heartbeat that would have given it the key arrives too late (a master ignores a lower epoch). `r`'s heartbeat makes `m` step down just after `c1` set the key there in its second round, wiping it; `c2` bounces off `m` and gets the lock from `r`. Fenced: `r` counts from the fence it had at promotion, 0, and hands `c2` token 1 while `c1` holds token 2: the counter went backwards, so the resource rejects `c2` |
 //! | partition 1tick | holds | holds | holds | `r` promotes 4 ticks after `m` is cut off, but a client reaches it only after a 3-tick timeout and a `-READONLY` bounce, when the holder's 4-tick section is over |
+//! | split-partition 1tick | violated (47) | holds | holds | what cutting one node off cannot do: the split `{m, c2} \| {r, c1}` loses `m`'s `set` to `c1`, so `c1` goes to `r`, which promotes itself at tick 8 and grants it; `m`, still master on its side, keeps `c1`'s stale key and tells `c2` busy until the key expires just after the heal, then grants `c2` too, one step before `r`'s first heartbeat reaches it and makes it step down. The resource is safe: `c1` wrote before `c2` got the lock |
 //! | server-restart 1tick | violated (19) | holds | holds | as `redis_set_px`: `m` restarts empty (and its replica, following the new run, forgets too) and grants the key again; the second holder's read comes after the first one's write |
 //! | gc-pause 1tick | violated (41) | violated (54); fenced: holds | holds | as gc-pause |
 //! | clock-jump 1tick | violated (8) | violated (21); fenced: holds | holds | a jump on `m` expires the key. With one-tick delays the jump on `r` (the fenced break above) comes too late |

@@ -647,6 +647,11 @@ impl NodeSet {
         NodeSet(self.0 | other.0)
     }
 
+    /// The members of both `self` and `other`.
+    pub fn intersection(self, other: NodeSet) -> NodeSet {
+        NodeSet(self.0 & other.0)
+    }
+
     /// The members of `self` that are not in `other`.
     pub fn difference(self, other: NodeSet) -> NodeSet {
         NodeSet(self.0 & !other.0)

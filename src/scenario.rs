@@ -342,7 +342,13 @@ impl TryFrom<RawPause> for PauseSpec {
 #[serde(deny_unknown_fields)]
 pub struct PartitionSpec {
     pub max: u8,
+    /// Without `split`, the nodes that may be cut off; with it, each side
+    /// holds at least one of them.
     pub targets: Targets,
+    /// Whether a partition splits the lock-service nodes into two sides
+    /// (every split, each once) instead of cutting one node off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub split: bool,
 }
 
 /// Clocks. Each targeted node's clock starts at an offset in

@@ -8,7 +8,8 @@
 //! 0 or 1 tick its search takes 21.4 million states (orbits under client and
 //! master symmetry) to the end of no-faults (see `models/redlock.rs`). `redis_failover` runs on the standard
 //! scenarios that stay under about 5 million states, and on the `*-1tick`
-//! versions of the others.
+//! versions of the others; under split-partition also within its
+//! expectation's limit of one million states, for the split brain.
 
 mod common;
 
@@ -34,6 +35,7 @@ pins! {
     redlock_message_loss_1tick: "redlock", "message-loss-1tick", 9918, "holds holds holds:11 holds";
     redlock_partition_1tick: "redlock", "partition-1tick", 7613, "holds holds holds:9 holds";
     redlock_server_restart_1tick: "redlock", "server-restart-1tick", 2564, "violated:31 holds holds:11 holds";
+    redlock_split_partition_1tick: "redlock", "split-partition-1tick", 16534, "holds holds holds:9 holds";
 
     redlock_nvc_no_faults_1tick: "redlock_no_validity_check", "no-faults-1tick", 172, "holds holds holds:11 holds";
     redlock_nvc_holder_crash_1tick: "redlock_no_validity_check", "holder-crash-1tick", 781, "holds holds holds:11 holds";
@@ -43,6 +45,7 @@ pins! {
     redlock_nvc_message_loss_1tick: "redlock_no_validity_check", "message-loss-1tick", 9918, "holds holds holds:11 holds";
     redlock_nvc_partition_1tick: "redlock_no_validity_check", "partition-1tick", 7613, "holds holds holds:9 holds";
     redlock_nvc_server_restart_1tick: "redlock_no_validity_check", "server-restart-1tick", 2564, "violated:31 holds holds:11 holds";
+    redlock_nvc_split_partition_1tick: "redlock_no_validity_check", "split-partition-1tick", 16534, "holds holds holds:9 holds";
 
     redlock_delayed_no_faults_1tick: "redlock_delayed_restart", "no-faults-1tick", 172, "holds holds holds:11 holds";
     redlock_delayed_holder_crash_1tick: "redlock_delayed_restart", "holder-crash-1tick", 781, "holds holds holds:11 holds";
@@ -52,6 +55,7 @@ pins! {
     redlock_delayed_message_loss_1tick: "redlock_delayed_restart", "message-loss-1tick", 9918, "holds holds holds:11 holds";
     redlock_delayed_partition_1tick: "redlock_delayed_restart", "partition-1tick", 7689, "holds holds holds:9 holds";
     redlock_delayed_server_restart_1tick: "redlock_delayed_restart", "server-restart-1tick", 4236, "holds holds holds:11 holds";
+    redlock_delayed_split_partition_1tick: "redlock_delayed_restart", "split-partition-1tick", 16824, "holds holds holds:9 holds";
 
     failover_no_faults: "redis_failover", "no-faults", 16762, "holds holds holds:2 holds";
     failover_holder_crash: "redis_failover", "holder-crash", 67636, "holds holds holds:2 holds";
@@ -67,6 +71,7 @@ pins! {
     failover_message_loss_1tick: "redis_failover", "message-loss-1tick", 4902, "violated:45 violated:57 holds:5 holds";
     failover_partition_1tick: "redis_failover", "partition-1tick", 11558, "holds holds holds:5 holds";
     failover_server_restart_1tick: "redis_failover", "server-restart-1tick", 6715, "violated:19 holds holds:5 holds";
+    failover_split_partition_1tick: "redis_failover", "split-partition-1tick", 20555, "violated:47 holds holds:5 holds";
 
     failover_fenced_no_faults: "redis_failover_fenced", "no-faults", 16762, "holds holds holds:2 holds";
     failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 67805, "holds holds holds:2 holds";
@@ -82,7 +87,25 @@ pins! {
     failover_fenced_message_loss_1tick: "redis_failover_fenced", "message-loss-1tick", 4689, "violated:45 holds holds:5 holds";
     failover_fenced_partition_1tick: "redis_failover_fenced", "partition-1tick", 11529, "holds holds holds:5 holds";
     failover_fenced_server_restart_1tick: "redis_failover_fenced", "server-restart-1tick", 6927, "violated:19 holds holds:5 holds";
+    failover_fenced_split_partition_1tick: "redis_failover_fenced", "split-partition-1tick", 20296, "violated:47 holds holds:5 holds";
 
+}
+
+/// Split brain under `split-partition.json`, searched as its expectation
+/// says, to one million states (the whole space is past 40 million): with
+/// the master and `c1` on one side and the replica and `c2` on the other,
+/// the replica promotes itself and grants `c2` the lock the old master gave
+/// `c1`, in 15 steps; the resource sees both writes in 19. The traces
+/// replay (`common::pinned_within` replays every counterexample).
+#[test]
+fn failover_split_partition_split_brain() {
+    common::pinned_within(
+        "redis_failover",
+        "split-partition",
+        1_000_000,
+        1_000_000,
+        "violated:15 violated:19 holds:2 inconclusive",
+    );
 }
 
 /// The fencing counter is replicated asynchronously, so it goes backwards

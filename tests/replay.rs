@@ -77,6 +77,39 @@ fn a_written_trace_replays_to_the_same_violation() {
     );
 }
 
+/// Split brain under a split partition: the trace names the two sides, and
+/// replays to the same violation.
+#[test]
+fn a_split_partition_trace_replays_and_names_the_sides() {
+    let trace = trace_of("redis_failover", "split-partition", "mutual_exclusion");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        text.contains("\"split\": [\n"),
+        "the trace stores the sides as lists of nodes: {text}"
+    );
+    let o = lockcheck(&["replay", trace.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("REPRODUCED: mutual_exclusion is violated after step 15"),
+        "{out}"
+    );
+    assert!(out.contains("net    PARTITION {m, c1} | {r, c2}"), "{out}");
+
+    let o = lockcheck(&["replay", "--step", trace.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out.contains("partition: {m, c1} | {r, c2}"),
+        "--step shows the partition in force: {out}"
+    );
+
+    let read = lockcheck::trace::read(&trace).unwrap_or_else(|e| panic!("{e}"));
+    let mut again = serde_json::to_string_pretty(&read).unwrap();
+    again.push('\n');
+    assert_eq!(text, again, "the trace survives read and write unchanged");
+}
+
 #[test]
 fn a_trace_survives_read_and_write_unchanged() {
     let trace = trace_of("redis_set_px", "gc-pause", "resource_safe");

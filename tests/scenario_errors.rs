@@ -283,6 +283,26 @@ fn unknown_key_in_faults_pause_is_named() {
     assert_rejected(text, 8, 81, &["unknown field `length`", "`ticks_max`"]);
 }
 
+#[test]
+fn unknown_key_in_faults_partition_is_named() {
+    // `"sides"` spans columns 58 to 64; the message lists `split`, the key
+    // that makes a partition divide the nodes into two sides.
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "faults": { "partition": { "max": 1, "targets": "all", "sides": 2 } },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    let mentions = ["unknown field `sides`", "`split`"];
+    assert_rejected(text, 8, 64, &mentions);
+    assert_cli_rejects("unknown-partition-key", text, 8, 64, &mentions);
+}
+
 // ---- Wrong types ---------------------------------------------------------------
 // A wrong value is reported at its last character.
 
@@ -321,6 +341,23 @@ fn negative_number_for_u32_names_key_and_value() {
   "tier": "extra"
 }"#;
     assert_rejected(text, 7, 55, &["`delay_ticks_min`", "-1", "u32"]);
+}
+
+#[test]
+fn string_for_partition_split_names_key_and_value() {
+    // `"yes"` spans columns 67 to 71.
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "faults": { "partition": { "max": 1, "targets": "all", "split": "yes" } },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    assert_rejected(text, 8, 71, &["`split`", "yes", "boolean"]);
 }
 
 #[test]

@@ -338,11 +338,13 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
 
 #[test]
 fn redlock_permutations_commute_with_steps() {
-    // Clock jumps, restarts and partitions single out one master.
+    // Clock jumps, restarts and partitions single out one master; a split
+    // puts masters on both sides.
     for scenario in [
         "tests/scenarios/clock-jump-1tick.json",
         "tests/scenarios/server-restart-1tick.json",
         "tests/scenarios/partition-1tick.json",
+        "tests/scenarios/split-partition-1tick.json",
     ] {
         let model = Redlock::new("redlock_delayed_restart", &load(scenario).params).unwrap();
         assert!(check_orbits(model, scenario, 1500) >= 1500);
@@ -371,10 +373,15 @@ fn db_mq_and_file_permutations_commute_with_steps() {
 
 #[test]
 fn redis_failover_permutations_commute_with_steps() {
-    // A failover and lost messages single out a client's requests.
-    let scenario = "scenarios/message-loss.json";
-    let model = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
-    assert!(check_orbits(model, scenario, 2000) >= 2000);
+    // A failover and lost messages single out a client's requests; a split
+    // puts a client with each server, or both with one.
+    for scenario in [
+        "scenarios/message-loss.json",
+        "scenarios/split-partition.json",
+    ] {
+        let model = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
+        assert!(check_orbits(model, scenario, 2000) >= 2000);
+    }
 }
 
 fn load(scenario: &str) -> Scenario {

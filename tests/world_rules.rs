@@ -36,9 +36,13 @@
 //!   timers and workload are frozen), is never paused more than `ticks_max`
 //!   ticks and `Tick` waits for it to resume; from `faults_until_ticks` on,
 //!   `Tick` waits for partitions to heal and restartable nodes to restart.
-//! - partition: no lock-service envelope between the isolated node and another
-//!   lock-service node is in flight (so none can be delivered), and `Isolate`
-//!   loses exactly that traffic (never the resource's).
+//! - partition: no lock-service envelope between the isolated node and
+//!   another lock-service node, or between the two sides of a split, is in
+//!   flight (so none can be delivered), and `Isolate` and `Split` lose
+//!   exactly that traffic (never the resource's). A split's two sides are
+//!   disjoint and hold every lock-service node (and only those); with
+//!   `split`, the `Split`s offered are every division into two sides that
+//!   each hold a target, each once, and no `Isolate` is offered.
 //! - crash: a crashed node has no state, no timers and nothing addressed to it
 //!   in flight, stays crashed until `Restart`, and a crashed client does not
 //!   hold the lock; `Crash` loses exactly the traffic addressed to the node.
@@ -60,10 +64,10 @@ use stateright::Model;
 use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
-use lockcheck::node::{LockModel, NodeId};
+use lockcheck::node::{LockModel, NodeId, NodeSet};
 use lockcheck::scenario::{NetworkMode, Scenario, Targets, Tier};
 use lockcheck::world::{
-    Action, Clock, Envelope, Payload, Phase, Status, World, WorldConfig, WorldState,
+    Action, Clock, Cut, Envelope, Partition, Payload, Phase, Status, World, WorldConfig, WorldState,
 };
 
 /// The model ids a walk may use, each with the type that implements it.
@@ -112,9 +116,15 @@ fn faults() -> impl Strategy<Value = String> {
             format!(r#""pause": {{ "max": {max}, "ticks_max": {ticks}, "targets": "{t}" }}"#)
         })
     });
-    let partition = proptest::option::of((0u8..=2, targets())).prop_map(|p| {
-        p.map(|(max, t)| format!(r#""partition": {{ "max": {max}, "targets": "{t}" }}"#))
-    });
+    let partition = proptest::option::of((0u8..=2, targets(), proptest::option::of(any::<bool>())))
+        .prop_map(|p| {
+            p.map(|(max, t, split)| {
+                let split = split
+                    .map(|b| format!(r#", "split": {b}"#))
+                    .unwrap_or_default();
+                format!(r#""partition": {{ "max": {max}, "targets": "{t}"{split} }}"#)
+            })
+        });
     let jump = proptest::option::of((0u8..=2, targets())).prop_map(|j| {
         j.map(|(max, t)| {
             format!(r#""jump": {{ "max": {max}, "ticks": [3, -3], "targets": "{t}" }}"#)
@@ -237,9 +247,43 @@ fn target_range<M: LockModel>(w: &World<M>, t: Targets) -> Range<usize> {
 /// Whether the partition in force cuts the lock-service link `a`–`b`.
 fn cut<M: LockModel>(w: &World<M>, s: &WorldState<M>, a: NodeId, b: NodeId) -> bool {
     let res = w.resource_id();
-    s.faults
-        .isolated
-        .is_some_and(|n| (a == n || b == n) && a != b && a != res && b != res)
+    match s.faults.partition {
+        None => false,
+        Some(Cut::Isolated(n)) => (a == n || b == n) && a != b && a != res && b != res,
+        Some(Cut::Split(p)) => {
+            let [x, _] = p.sides();
+            a != res && b != res && x.contains(a) != x.contains(b)
+        }
+    }
+}
+
+fn service_nodes<M: LockModel>(w: &World<M>) -> NodeSet {
+    nodes(w).collect()
+}
+
+fn split_enabled<M: LockModel>(w: &World<M>) -> bool {
+    w.cfg.faults.partition.as_ref().is_some_and(|p| p.split)
+}
+
+/// Every division of the lock-service nodes into two sides that each hold a
+/// node of `t`, each once, by brute force over the subsets.
+fn expected_splits<M: LockModel>(w: &World<M>, t: Targets) -> Vec<Partition> {
+    let all = service_nodes(w);
+    let targeted: NodeSet = target_range(w, t).map(|n| NodeId(n as u8)).collect();
+    let mut splits = Vec::new();
+    for bits in 0..1u32 << w.service_node_count() {
+        let side: NodeSet = nodes(w).filter(|n| bits & (1 << n.0) != 0).collect();
+        let rest = all.difference(side);
+        let holds_target = |x: NodeSet| x.iter().any(|n| targeted.contains(n));
+        if holds_target(side) && holds_target(rest) {
+            let p = Partition::new(side, rest);
+            if !splits.contains(&p) {
+                splits.push(p);
+            }
+        }
+    }
+    splits.sort();
+    splits
 }
 
 fn restart_enabled<M: LockModel>(w: &World<M>) -> bool {
@@ -371,7 +415,7 @@ fn check_state<M: LockModel>(w: &World<M>, s: &WorldState<M>) -> Result<(), Stri
         );
     }
     rule!(
-        f.isolated.is_none() || partition_max > 0,
+        f.partition.is_none() || partition_max > 0,
         "faults: budget",
         "a partition without a partition budget"
     );
@@ -418,13 +462,20 @@ fn check_state<M: LockModel>(w: &World<M>, s: &WorldState<M>) -> Result<(), Stri
     }
 
     // Partitions.
-    if let Some(iso) = f.isolated {
+    if let Some(c) = f.partition {
+        if let Cut::Split(p) = c {
+            let [x, y] = p.sides();
+            rule!(
+                x.intersection(y).is_empty() && x.union(y) == service_nodes(w),
+                "partition: two sides",
+                "the sides {x:?} | {y:?} do not divide the lock-service nodes"
+            );
+        }
         for e in &s.network {
             rule!(
                 !(matches!(e.payload, Payload::Lock(_)) && cut(w, s, e.src, e.dst)),
                 "partition: nothing crosses",
-                "node {} is isolated but this is in flight: {e:?}",
-                iso.0
+                "{c:?} is in force but this is in flight: {e:?}"
             );
         }
     }
@@ -485,11 +536,33 @@ fn check_offered<M: LockModel>(
             Action::Crash(_)
                 | Action::Pause(_)
                 | Action::Isolate(_)
+                | Action::Split(_)
                 | Action::ClockJump { .. }
                 | Action::Drop(_)
                 | Action::Duplicate(_)
         )
     };
+
+    if let Some(spec) = cfg.faults.partition.as_ref().filter(|p| p.split)
+        && may_fault
+        && s.faults.partitions < spec.max
+        && s.faults.partition.is_none()
+    {
+        let mut splits: Vec<Partition> = offered
+            .iter()
+            .filter_map(|a| match a {
+                Action::Split(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        splits.sort();
+        rule!(
+            splits == expected_splits(w, spec.targets),
+            "partition: split",
+            "offered the splits {splits:?}, expected each of {:?} once",
+            expected_splits(w, spec.targets)
+        );
+    }
 
     for a in offered {
         rule!(
@@ -599,11 +672,34 @@ fn check_offered<M: LockModel>(
                     s.faults.partitions
                 );
                 rule!(
-                    s.faults.isolated.is_none(),
+                    s.faults.partition.is_none(),
                     "faults: enabled, budget, targets",
-                    "Isolate({}) while {:?} is isolated",
+                    "Isolate({}) while {:?} is in force",
                     n.0,
-                    s.faults.isolated
+                    s.faults.partition
+                );
+                rule!(
+                    !split_enabled(w),
+                    "partition: split",
+                    "Isolate({}) offered where partitions split",
+                    n.0
+                );
+            }
+            Action::Split(p) => {
+                let spec = cfg.faults.partition.as_ref();
+                rule!(
+                    spec.is_some_and(|x| x.split
+                        && s.faults.partitions < x.max
+                        && expected_splits(w, x.targets).contains(p)),
+                    "partition: split",
+                    "Split({p:?}) offered (spec {spec:?}, spent {})",
+                    s.faults.partitions
+                );
+                rule!(
+                    s.faults.partition.is_none(),
+                    "faults: enabled, budget, targets",
+                    "Split({p:?}) while {:?} is in force",
+                    s.faults.partition
                 );
             }
             Action::ClockJump { node, ticks } => {
@@ -661,7 +757,7 @@ fn check_offered<M: LockModel>(
             }
             Action::Heal => {
                 rule!(
-                    s.faults.isolated.is_some(),
+                    s.faults.partition.is_some(),
                     "faults: recoveries",
                     "Heal without a partition"
                 );
@@ -753,11 +849,11 @@ fn check_offered<M: LockModel>(
         }
         if s.now >= cfg.faults_until_ticks {
             rule!(
-                s.faults.isolated.is_none(),
+                s.faults.partition.is_none(),
                 "faults: healed by faults_until_ticks",
-                "Tick offered at {} while node {:?} is isolated",
+                "Tick offered at {} while {:?} is in force",
                 s.now,
-                s.faults.isolated
+                s.faults.partition
             );
         }
     }
@@ -837,9 +933,13 @@ fn check_step<M: LockModel>(
         Action::Pause(_) => spent.pauses += 1,
         Action::Isolate(n) => {
             spent.partitions += 1;
-            spent.isolated = Some(*n);
+            spent.partition = Some(Cut::Isolated(*n));
         }
-        Action::Heal => spent.isolated = None,
+        Action::Split(p) => {
+            spent.partitions += 1;
+            spent.partition = Some(Cut::Split(*p));
+        }
+        Action::Heal => spent.partition = None,
         Action::ClockJump { .. } => spent.jumps += 1,
         Action::Drop(_) => spent.losses += 1,
         Action::Duplicate(_) => spent.duplicates += 1,
@@ -882,7 +982,7 @@ fn check_step<M: LockModel>(
     // A partition loses exactly the lock-service traffic it cuts (never the
     // resource's); a crash exactly the traffic addressed to the node.
     match a {
-        Action::Isolate(_) => {
+        Action::Isolate(_) | Action::Split(_) => {
             let kept: Vec<Env<M>> = s
                 .network
                 .iter()

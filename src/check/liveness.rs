@@ -256,6 +256,7 @@ pub fn class_of<Msg: Hash, Timer: Hash>(action: &Action<Msg, Timer>) -> Class {
         | Action::Crash(_)
         | Action::Pause(_)
         | Action::Isolate(_)
+        | Action::Split(_)
         | Action::ClockJump { .. } => UNCONSTRAINED,
     }
 }

@@ -230,7 +230,7 @@ fn walk<M: LockModel>(
                 let at = now + 1 + (rng.next_u64() % pause_ticks_max as u64) as u32;
                 ends.push((Action::Resume(*n), at));
             }
-            Action::Isolate(_) => {
+            Action::Isolate(_) | Action::Split(_) => {
                 let at = until(&mut rng, now, faults_until);
                 ends.push((Action::Heal, at));
             }
@@ -268,6 +268,7 @@ fn is_fault<Msg, Timer>(action: &Action<Msg, Timer>) -> bool {
         Action::Crash(_)
             | Action::Pause(_)
             | Action::Isolate(_)
+            | Action::Split(_)
             | Action::ClockJump { .. }
             | Action::Drop(_)
             | Action::Duplicate(_)

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Payload, Phase, ResourceMsg, Status, World, WorldState};
-use crate::node::LockModel;
+use super::{Action, Cut, Partition, Payload, Phase, ResourceMsg, Status, World, WorldState};
+use crate::node::{LockModel, NodeSet};
 
 /// The summary of a state that timelines print and traces record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +157,7 @@ pub fn describe_action<M: LockModel>(
             },
         ),
         Action::Isolate(n) => (name(*n), "PARTITIONED from the lock service".into()),
+        Action::Split(p) => ("net".into(), format!("PARTITION {}", sides_text(world, *p))),
         Action::Heal => ("net".into(), "partition heals".into()),
         Action::ClockJump { node, ticks } => (
             name(*node),
@@ -167,6 +168,16 @@ pub fn describe_action<M: LockModel>(
             ),
         ),
     }
+}
+
+/// `{redis-master, c1} | {replica, c2}`: who is on which side.
+pub fn sides_text<M: LockModel>(world: &World<M>, p: Partition) -> String {
+    let side = |nodes: NodeSet| {
+        let names: Vec<&str> = nodes.iter().map(|n| world.node_name(n)).collect();
+        format!("{{{}}}", names.join(", "))
+    };
+    let [a, b] = p.sides();
+    format!("{} | {}", side(a), side(b))
 }
 
 fn world_status<M: LockModel>(
@@ -247,8 +258,10 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
             timers(&c.timers)
         ));
     }
-    if let Some(n) = s.faults.isolated {
-        lines.push(format!("partition: {} is cut off", name(n)));
+    match s.faults.partition {
+        Some(Cut::Isolated(n)) => lines.push(format!("partition: {} is cut off", name(n))),
+        Some(Cut::Split(p)) => lines.push(format!("partition: {}", sides_text(world, p))),
+        None => {}
     }
     let r = &s.resource;
     lines.push(format!(

@@ -84,6 +84,9 @@ pub enum FaultEvent {
     Pause,
     Resume,
     Isolate,
+    /// A partition splits the lock-service nodes into two sides; the label
+    /// names them.
+    Split,
     Heal,
     ClockJump,
 }
@@ -165,6 +168,7 @@ pub fn diagram<M: LockModel>(
             Action::Pause(n) => fault(Some(n.index()), FaultEvent::Pause),
             Action::Resume(n) => fault(Some(n.index()), FaultEvent::Resume),
             Action::Isolate(n) => fault(Some(n.index()), FaultEvent::Isolate),
+            Action::Split(_) => fault(None, FaultEvent::Split),
             Action::Heal => fault(None, FaultEvent::Heal),
             Action::ClockJump { node, .. } => fault(Some(node.index()), FaultEvent::ClockJump),
         };

@@ -9,7 +9,9 @@
 //! - In `atomic` mode a delivered request's replies to its sender are delivered
 //!   in the same step.
 //! - Messages to a crashed node, and lock-service messages across a partition,
-//!   are lost (when they are sent, or when the fault strikes). The link to the
+//!   are lost (when they are sent, or when the fault strikes). A partition
+//!   cuts one node off from the rest of the lock service or, in a scenario
+//!   with `split`, the lock-service nodes into two sides. The link to the
 //!   resource is reliable but delayed like any other.
 //! - Faults start only before `faults_until_ticks`. By then partitions must
 //!   have healed and, if the scenario restarts crashed nodes, they must be up.
@@ -32,7 +34,7 @@ pub use symmetry::{Canonical, Reductions};
 
 use stateright::{Model, Property};
 
-use crate::node::{Command, Ctx, LockModel, NodeId, Out};
+use crate::node::{Command, Ctx, LockModel, NodeId, NodeSet, Out};
 use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Scenario, Targets};
 
 /// The world's fixed configuration, taken from a scenario.
@@ -177,10 +179,40 @@ impl<M: LockModel> World<M> {
         matches!(env.payload, Payload::Lock(_))
     }
 
-    /// Whether a partition cuts the link `a`–`b` (never the resource link).
+    /// Whether a partition cuts the link `a`–`b` (never the resource link:
+    /// the resource is on neither side).
     fn cut(&self, s: &WorldState<M>, a: NodeId, b: NodeId) -> bool {
-        s.faults.isolated.is_some_and(|n| {
-            (a == n || b == n) && a != b && a != self.resource_id() && b != self.resource_id()
+        s.faults.partition.is_some_and(|c| self.cuts(c, a, b))
+    }
+
+    /// Whether `cut` cuts the link `a`–`b`.
+    fn cuts(&self, cut: Cut, a: NodeId, b: NodeId) -> bool {
+        match cut {
+            Cut::Isolated(n) => {
+                (a == n || b == n) && a != b && a != self.resource_id() && b != self.resource_id()
+            }
+            Cut::Split(p) => p.cuts(a, b),
+        }
+    }
+
+    /// The splits a partition may make: every division of the lock-service
+    /// nodes into two sides that each hold a node of `targets`, once (the
+    /// side without node 0 counts up through the subsets of the others).
+    fn splits(&self, targets: Targets) -> impl Iterator<Item = Partition> + use<'_, M> {
+        let all: NodeSet = (0..self.service_node_count())
+            .map(|n| NodeId(n as u8))
+            .collect();
+        let targeted: NodeSet = self.targets(targets).map(|n| NodeId(n as u8)).collect();
+        let others = self.service_node_count().saturating_sub(1);
+        (1..1u32 << others).filter_map(move |bits| {
+            let side: NodeSet = (0..others)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| NodeId(i as u8 + 1))
+                .collect();
+            let rest = all.difference(side);
+            let both_targeted =
+                !side.intersection(targeted).is_empty() && !rest.intersection(targeted).is_empty();
+            both_targeted.then(|| Partition::new(rest, side))
         })
     }
 
@@ -238,7 +270,7 @@ impl<M: LockModel> World<M> {
             return false;
         }
         if s.now >= self.cfg.faults_until_ticks {
-            if s.faults.isolated.is_some() {
+            if s.faults.partition.is_some() {
                 return false;
             }
             let restart = self.cfg.faults.crash.as_ref().is_some_and(|c| c.restart);
@@ -663,6 +695,14 @@ impl<M: LockModel> World<M> {
         s
     }
 
+    /// Puts `cut` in force; lock-service messages in flight across it are
+    /// lost.
+    fn partition(&self, s: &mut WorldState<M>, cut: Cut) {
+        s.faults.partition = Some(cut);
+        s.faults.partitions += 1;
+        s.network.retain(|e| !self.cuts(cut, e.src, e.dst));
+    }
+
     fn crash(&self, s: &mut WorldState<M>, node: NodeId) {
         match self.client_index(node) {
             Some(ci) => {
@@ -812,18 +852,9 @@ impl<M: LockModel> Model for World<M> {
                 Some(ci) => s.clients[ci].status = Status::Up,
                 None => s.servers[node.index()].status = Status::Up,
             },
-            Action::Isolate(node) => {
-                s.faults.isolated = Some(node);
-                s.faults.partitions += 1;
-                let cut: Vec<bool> = s
-                    .network
-                    .iter()
-                    .map(|e| self.cut(&s, e.src, e.dst))
-                    .collect();
-                let mut keep = cut.into_iter().map(|c| !c);
-                s.network.retain(|_| keep.next().unwrap_or(true));
-            }
-            Action::Heal => s.faults.isolated = None,
+            Action::Isolate(node) => self.partition(&mut s, Cut::Isolated(node)),
+            Action::Split(p) => self.partition(&mut s, Cut::Split(p)),
+            Action::Heal => s.faults.partition = None,
             Action::ClockJump { node, ticks } => {
                 s.clocks[node.index()].offset_ticks += ticks as i64;
                 s.faults.jumps += 1;
@@ -863,6 +894,7 @@ impl<M: LockModel> Model for World<M> {
             Action::Pause(n) => format!("{} PAUSES", name(*n)),
             Action::Resume(n) => format!("{} resumes", name(*n)),
             Action::Isolate(n) => format!("{} is PARTITIONED", name(*n)),
+            Action::Split(p) => format!("PARTITION {}", describe::sides_text(self, *p)),
             Action::Heal => "the partition heals".into(),
             Action::ClockJump { node, ticks } => format!("{}: CLOCK JUMPS {ticks:+}", name(*node)),
         }
@@ -904,7 +936,7 @@ impl<M: LockModel> World<M> {
                 _ => {}
             }
         }
-        if s.faults.isolated.is_some() {
+        if s.faults.partition.is_some() {
             actions.push(Action::Heal);
         }
         if !may_start {
@@ -930,10 +962,14 @@ impl<M: LockModel> World<M> {
         }
         if let Some(partition) = &faults.partition
             && s.faults.partitions < partition.max
-            && s.faults.isolated.is_none()
+            && s.faults.partition.is_none()
         {
-            for n in self.targets(partition.targets) {
-                actions.push(Action::Isolate(NodeId(n as u8)));
+            if partition.split {
+                actions.extend(self.splits(partition.targets).map(Action::Split));
+            } else {
+                for n in self.targets(partition.targets) {
+                    actions.push(Action::Isolate(NodeId(n as u8)));
+                }
             }
         }
         if let Some(jump) = &faults.clock.jump

@@ -7,7 +7,7 @@
 use derive_where::derive_where;
 use serde::{Deserialize, Serialize};
 
-use crate::node::{LockModel, NodeId};
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename};
 
 /// One node's local clock: `offset + now * rate_percent / 100`, plus jumps
 /// (which move `offset`). Nodes read it through `Ctx::local_ticks`.
@@ -174,8 +174,107 @@ pub struct FaultState {
     pub jumps: u8,
     pub losses: u8,
     pub duplicates: u8,
-    /// The node cut off from the rest of the lock service, if any.
-    pub isolated: Option<NodeId>,
+    /// The partition in force, if any.
+    pub partition: Option<Cut>,
+}
+
+/// A partition in force.
+///
+/// Cutting node `n` off is the split `{n} | the rest`, but it stays a
+/// variant of its own: in a world of two lock-service nodes, cutting off
+/// either one makes the same split, and scenarios without `split` count
+/// those as two states, as they always have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cut {
+    /// One node cut off from every other lock-service node.
+    Isolated(NodeId),
+    /// The lock-service nodes split into two sides.
+    Split(Partition),
+}
+
+impl Rename for Cut {
+    fn rename(&mut self, map: &NodeMap) {
+        match self {
+            Cut::Isolated(n) => n.rename(map),
+            Cut::Split(p) => p.rename(map),
+        }
+    }
+}
+
+/// A split: the lock-service nodes in two sides, every lock-service link
+/// from one side to the other cut.
+///
+/// The side holding the lowest node id comes first, so that a split has one
+/// value however it was named (`{a, b} | {c}` and `{c} | {a, b}` are one
+/// fault) and equal states stay equal after symmetry renames their nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "[Vec<NodeId>; 2]", try_from = "[Vec<NodeId>; 2]")]
+pub struct Partition {
+    sides: [NodeSet; 2],
+}
+
+impl Partition {
+    /// The partition between `a` and `b`, which must be disjoint and
+    /// non-empty.
+    pub fn new(a: NodeSet, b: NodeSet) -> Partition {
+        assert!(
+            !a.is_empty() && !b.is_empty() && a.intersection(b).is_empty(),
+            "a partition has two disjoint, non-empty sides: {a:?} | {b:?}"
+        );
+        let lowest = |side: NodeSet| side.iter().next();
+        if lowest(a) < lowest(b) {
+            Partition { sides: [a, b] }
+        } else {
+            Partition { sides: [b, a] }
+        }
+    }
+
+    /// The two sides, the one holding the lowest node id first.
+    pub fn sides(self) -> [NodeSet; 2] {
+        self.sides
+    }
+
+    /// Whether the link `a`–`b` runs between the sides.
+    pub fn cuts(self, a: NodeId, b: NodeId) -> bool {
+        let [x, y] = self.sides;
+        (x.contains(a) && y.contains(b)) || (y.contains(a) && x.contains(b))
+    }
+
+    /// The side holding `node`, then the other side.
+    pub fn sides_from(self, node: NodeId) -> [NodeSet; 2] {
+        let [x, y] = self.sides;
+        if y.contains(node) { [y, x] } else { [x, y] }
+    }
+}
+
+impl Rename for Partition {
+    fn rename(&mut self, map: &NodeMap) {
+        let [mut a, mut b] = self.sides;
+        a.rename(map);
+        b.rename(map);
+        *self = Partition::new(a, b);
+    }
+}
+
+impl From<Partition> for [Vec<NodeId>; 2] {
+    fn from(p: Partition) -> Self {
+        p.sides.map(|side| side.iter().collect())
+    }
+}
+
+impl TryFrom<[Vec<NodeId>; 2]> for Partition {
+    type Error = String;
+    fn try_from([a, b]: [Vec<NodeId>; 2]) -> Result<Self, String> {
+        if a.iter().chain(&b).any(|n| n.index() >= 32) {
+            return Err("a partition's sides hold node ids below 32".into());
+        }
+        let (a, b): (NodeSet, NodeSet) = (a.into_iter().collect(), b.into_iter().collect());
+        if a.is_empty() || b.is_empty() || !a.intersection(b).is_empty() {
+            return Err("a partition has two disjoint, non-empty sides".into());
+        }
+        Ok(Partition::new(a, b))
+    }
 }
 
 /// The whole simulated world at one instant of real time.
@@ -217,6 +316,9 @@ pub enum Action<Msg, Timer> {
     Resume(NodeId),
     /// Cuts one node off from every other lock-service node.
     Isolate(NodeId),
+    /// Splits the lock-service nodes into two sides and cuts every link
+    /// between them.
+    Split(Partition),
     Heal,
     ClockJump {
         node: NodeId,

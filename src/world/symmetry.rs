@@ -9,12 +9,16 @@
 //! moving each node's slot and clock to its new place and renaming every
 //! node id inside the state (envelopes, the model's server, durable,
 //! client, message and timer data through the model's [`Symmetry`], the
-//! isolated node), re-sorting the collections the world keeps sorted. The
+//! node a partition cuts off or the sides of a split), re-sorting the
+//! collections the world keeps sorted (and putting a split's sides back in
+//! their order). The
 //! world treats nodes of one kind alike: it looks at a node's index only to
 //! find its slot and to tell servers from clients, scenarios target servers
 //! and clients as groups (crashes, pauses, partitions, jumps, and the
 //! initial skews and drifts, whose choices are the same for every targeted
-//! node, so the initial states are closed under `p`), and a clock belongs
+//! node, so the initial states are closed under `p`; a split partition is
+//! offered for every division whose sides each hold a targeted node, a set
+//! closed under `p` too), and a clock belongs
 //! to its node and moves with it. A model that declares symmetry promises
 //! the same of its handlers. So `s -> t` by action `a` exactly when
 //! `p(s) -> p(t)` by `p(a)`. The properties read clients only as a set, and
@@ -28,8 +32,8 @@
 //! The representative is a deterministic function of the state (the same
 //! on every run and for any thread count). Each interchangeable node gets a
 //! key that a permutation carries along with it: its own slot, clock and
-//! messages, with ids anonymized (itself, the others of its kind, the other
-//! kind). Servers are sorted by key among the server places and clients
+//! messages and the partition as it sees it, with ids anonymized (itself,
+//! the others of its kind, the other kind). Servers are sorted by key among the server places and clients
 //! among the client places; among nodes with equal keys every order is
 //! tried, over all such runs of servers and of clients at once, keeping
 //! the state with the smallest fingerprint, unless swapping the nodes of a
@@ -43,9 +47,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use stateright::{Model, Property};
 
-use super::{Action, ClientSlot, Clock, Envelope, Payload, ServerSlot, WorldState};
+use super::{Action, ClientSlot, Clock, Cut, Envelope, Payload, ServerSlot, WorldState};
 use crate::engine::bfs::{Discovery, fingerprint};
-use crate::node::{LockModel, NodeId, NodeMap, Symmetry};
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, Symmetry};
 use crate::world::World;
 
 type Slot<M> =
@@ -125,8 +129,8 @@ impl<M: LockModel> World<M> {
             Self::rename_envelope(sym, env, map);
         }
         s.network.sort();
-        if let Some(n) = s.faults.isolated.as_mut() {
-            *n = map.get(*n);
+        if let Some(p) = s.faults.partition.as_mut() {
+            p.rename(map);
         }
     }
 
@@ -208,8 +212,8 @@ impl<M: LockModel> World<M> {
             t.clients.push(s.clients[n - sc].clone());
         }
         Self::rename_state(sym, &mut t, &map);
-        let isolated = s.faults.isolated == Some(me);
-        fingerprint(&(s.clocks[n], t.servers, t.clients, t.network, isolated))
+        let sides = partition_view(s, me, &map);
+        fingerprint(&(s.clocks[n], t.servers, t.clients, t.network, sides))
     }
 
     /// [`Self::node_key`] without building a state: it hashes the same
@@ -238,7 +242,7 @@ impl<M: LockModel> World<M> {
             Self::rename_envelope(sym, env, map);
         }
         network.sort();
-        let isolated = s.faults.isolated == Some(me);
+        let sides = partition_view(s, me, map);
         let clock = s.clocks[n];
         if n < sc {
             let mut slot = s.servers[n].clone();
@@ -249,7 +253,7 @@ impl<M: LockModel> World<M> {
                 std::slice::from_ref(&slot),
                 clients,
                 &network[..],
-                isolated,
+                sides,
             ))
         } else {
             let mut slot = s.clients[n - sc].clone();
@@ -260,7 +264,7 @@ impl<M: LockModel> World<M> {
                 servers,
                 std::slice::from_ref(&slot),
                 &network[..],
-                isolated,
+                sides,
             ))
         }
     }
@@ -387,14 +391,15 @@ impl<M: LockModel> World<M> {
     }
 
     /// Whether `a` and `b` agree on everything node `n`'s key reads: its
-    /// clock, its slot, the messages from or to it, and whether it is the
-    /// isolated node. Then its key is the same in both.
+    /// clock, its slot, the messages from or to it, and the partition (the
+    /// key reads its sides as seen from `n`, so any change to the partition
+    /// counts). Then its key is the same in both.
     fn same_view(&self, a: &WorldState<M>, b: &WorldState<M>, n: usize) -> bool {
         let sc = self.server_count();
         let me = NodeId(n as u8);
         let involves = |e: &&Envelope<M::Msg>| e.src == me || e.dst == me;
         a.clocks[n] == b.clocks[n]
-            && (a.faults.isolated == Some(me)) == (b.faults.isolated == Some(me))
+            && a.faults.partition == b.faults.partition
             && if n < sc {
                 a.servers[n] == b.servers[n]
             } else {
@@ -437,10 +442,12 @@ impl<M: LockModel> World<M> {
             scratch.map.set(NodeId(n as u8), NodeId(to as u8));
         }
         let map = &scratch.map;
-        if let Some(n) = s.faults.isolated
-            && map.get(n) != n
-        {
-            return false;
+        if let Some(p) = s.faults.partition {
+            let mut renamed = p;
+            renamed.rename(map);
+            if renamed != p {
+                return false;
+            }
         }
         for (si, slot) in s.servers.iter().enumerate() {
             let mut x = slot.clone();
@@ -501,8 +508,8 @@ impl<M: LockModel> World<M> {
         }
         network.sort();
         let mut faults = s.faults.clone();
-        if let Some(n) = faults.isolated.as_mut() {
-            *n = map.get(*n);
+        if let Some(p) = faults.partition.as_mut() {
+            p.rename(map);
         }
         let WorldState {
             now,
@@ -575,6 +582,31 @@ fn set_identity(map: &mut NodeMap, nodes: usize) {
     for n in 0..nodes {
         map.set(NodeId(n as u8), NodeId(n as u8));
     }
+}
+
+/// The partition as one node sees it, for its key.
+#[derive(Hash)]
+enum PartitionView {
+    /// Whether it is the node cut off.
+    Isolated(bool),
+    /// The sides, its own first, with ids anonymized.
+    Split([NodeSet; 2]),
+}
+
+/// The partition in force in `s` as node `me` sees it, ids renamed through
+/// `map` (which anonymizes them).
+fn partition_view<M: LockModel>(
+    s: &WorldState<M>,
+    me: NodeId,
+    map: &NodeMap,
+) -> Option<PartitionView> {
+    s.faults.partition.map(|cut| match cut {
+        Cut::Isolated(n) => PartitionView::Isolated(n == me),
+        Cut::Split(p) => PartitionView::Split(p.sides_from(me).map(|mut side| {
+            side.rename(map);
+            side
+        })),
+    })
 }
 
 fn rename_timers<M: LockModel>(sym: &Symmetry<M>, timers: &mut [(M::Timer, i64)], map: &NodeMap) {
