@@ -7,7 +7,7 @@
 use derive_where::derive_where;
 use serde::{Deserialize, Serialize};
 
-use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename};
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, VisitIds};
 
 /// One node's local clock: `offset + now * rate_percent / 100`, plus jumps
 /// (which move `offset`). Nodes read it through `Ctx::local_ticks`.
@@ -200,6 +200,9 @@ impl Rename for Cut {
             Cut::Split(p) => p.rename(map),
         }
     }
+
+    // A partition names nodes, never a request.
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
 /// A split: the lock-service nodes in two sides, every lock-service link
@@ -255,6 +258,8 @@ impl Rename for Partition {
         b.rename(map);
         *self = Partition::new(a, b);
     }
+
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
 impl From<Partition> for [Vec<NodeId>; 2] {
