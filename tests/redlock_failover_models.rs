@@ -71,7 +71,7 @@ pins! {
     failover_message_loss_1tick: "redis_failover", "message-loss-1tick", 4902, "violated:45 violated:57 holds:5 holds";
     failover_partition_1tick: "redis_failover", "partition-1tick", 11558, "holds holds holds:5 holds";
     failover_server_restart_1tick: "redis_failover", "server-restart-1tick", 6715, "violated:19 holds holds:5 holds";
-    failover_split_partition_1tick: "redis_failover", "split-partition-1tick", 20555, "violated:47 holds holds:5 holds";
+    failover_split_partition_1tick: "redis_failover", "split-partition-1tick", 15762, "violated:47 holds holds:5 holds";
 
     failover_fenced_no_faults: "redis_failover_fenced", "no-faults", 16762, "holds holds holds:2 holds";
     failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 67805, "holds holds holds:2 holds";
@@ -87,7 +87,7 @@ pins! {
     failover_fenced_message_loss_1tick: "redis_failover_fenced", "message-loss-1tick", 4689, "violated:45 holds holds:5 holds";
     failover_fenced_partition_1tick: "redis_failover_fenced", "partition-1tick", 11529, "holds holds holds:5 holds";
     failover_fenced_server_restart_1tick: "redis_failover_fenced", "server-restart-1tick", 6927, "violated:19 holds holds:5 holds";
-    failover_fenced_split_partition_1tick: "redis_failover_fenced", "split-partition-1tick", 20296, "violated:47 holds holds:5 holds";
+    failover_fenced_split_partition_1tick: "redis_failover_fenced", "split-partition-1tick", 15674, "violated:47 holds holds:5 holds";
 
 }
 
