@@ -159,19 +159,34 @@ pub fn render_matrix(c: &Comparison) -> String {
             (true, false) => format!("ok under all {applicable}"),
             (false, _) => format!("ok under {ok} of {applicable};"),
         };
-        let mut lines = vec![head];
+        // Pieces to pack: each scenario with its entries, broken after
+        // their commas only when it does not fit on a line of its own.
+        let mut pieces = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let item = if i + 1 < items.len() {
-                format!("{item};")
+            let parts: Vec<&str> = if item.chars().count() < room {
+                vec![item.as_str()]
             } else {
-                item.clone()
+                item.split(", ").collect()
             };
+            for (j, part) in parts.iter().enumerate() {
+                let end = if j + 1 < parts.len() {
+                    ","
+                } else if i + 1 < items.len() {
+                    ";"
+                } else {
+                    ""
+                };
+                pieces.push(format!("{part}{end}"));
+            }
+        }
+        let mut lines = vec![head];
+        for piece in pieces {
             let last = lines.last_mut().expect("one line at least");
-            if last.chars().count() + 1 + item.chars().count() <= room {
+            if last.chars().count() + 1 + piece.chars().count() <= room {
                 last.push(' ');
-                last.push_str(&item);
+                last.push_str(&piece);
             } else {
-                lines.push(item);
+                lines.push(piece);
             }
         }
         for (i, line) in lines.iter().enumerate() {
