@@ -8,12 +8,14 @@
 //! its renumbered form have the same successors up to renumbering, servers
 //! hold no request ids, and the canonical form is what it says.
 
+mod common;
+
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lockcheck::check::bfs::SearchLimits;
-use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::check::{CheckOptions, CheckReport};
 use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::{self, DbLockExpiring};
 use lockcheck::models::file_lock::FileLockStaleBreak;
@@ -24,7 +26,6 @@ use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::node::{LockModel, NodeId, Rename, RequestId, VisitIds};
 use lockcheck::registry::{self, ModelEntry};
 use lockcheck::scenario::Scenario;
-use lockcheck::trace;
 use lockcheck::world::{
     Canonical, Envelope, NEXT_ID, OUTSTANDING_ID, Payload, Reductions, STALE_ID, World,
     WorldConfig, WorldState,
@@ -116,28 +117,7 @@ fn cross_check(model: &str) -> usize {
                 check(&entry, &file, &scenario, reductions, Some(dir)).expect("check runs");
             let cell = format!("{model} under {name} (symmetry {symmetry})");
             assert!(reduced.stats.request_ids, "{cell}: ids not renumbered");
-            assert!(reduced.stats.complete, "{cell}: reduced search incomplete");
-            assert!(
-                reduced.stats.unique_states <= full.stats.unique_states,
-                "{cell}: {} states renumbered, {} without",
-                reduced.stats.unique_states,
-                full.stats.unique_states
-            );
-            assert_eq!(reduced.properties.len(), full.properties.len(), "{cell}");
-            for (r, f) in reduced.properties.iter().zip(&full.properties) {
-                assert_eq!(r.property, f.property);
-                // `Verdict` carries the shortest counterexample's length.
-                assert_eq!(r.verdict, f.verdict, "{cell}: {}", r.property);
-                // A counterexample found over classes is a real path that
-                // replays.
-                if let (Verdict::Violated { .. }, Some(path)) = (&r.verdict, &r.path)
-                    && let Some(t) = &path.trace_file
-                {
-                    let file = trace::read(t).unwrap_or_else(|e| panic!("{cell}: {e}"));
-                    (entry.replay)(t, &file, false)
-                        .unwrap_or_else(|e| panic!("{cell}: {} does not replay: {e}", r.property));
-                }
-            }
+            common::assert_reduction_agrees(&cell, "renumbered", &entry, &reduced, &full);
         }
         compared += 1;
     }

@@ -7,12 +7,14 @@
 //! permuted state's successors, and all the states of an orbit have one
 //! representative.
 
+mod common;
+
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lockcheck::check::bfs::SearchLimits;
-use lockcheck::check::{CheckOptions, CheckReport, Verdict};
+use lockcheck::check::{CheckOptions, CheckReport};
 use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
@@ -23,7 +25,6 @@ use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::node::LockModel;
 use lockcheck::registry::{self, ModelEntry};
 use lockcheck::scenario::Scenario;
-use lockcheck::trace;
 use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
 use stateright::Model;
 
@@ -100,26 +101,7 @@ fn cross_check(model: &str) -> usize {
         let _ = std::fs::remove_dir_all(&dir);
         let reduced = check(&entry, &file, &scenario, true, Some(dir)).expect("check runs");
         let cell = format!("{model} under {name}");
-        assert!(reduced.stats.complete, "{cell}: reduced search incomplete");
-        assert!(
-            reduced.stats.unique_states <= full.stats.unique_states,
-            "{cell}: {} states with symmetry, {} without",
-            reduced.stats.unique_states,
-            full.stats.unique_states
-        );
-        assert_eq!(reduced.properties.len(), full.properties.len(), "{cell}");
-        for (r, f) in reduced.properties.iter().zip(&full.properties) {
-            assert_eq!(r.property, f.property);
-            assert_eq!(r.verdict, f.verdict, "{cell}: {}", r.property);
-            // A counterexample found over orbits is a real path that replays.
-            if let (Verdict::Violated { .. }, Some(path)) = (&r.verdict, &r.path)
-                && let Some(t) = &path.trace_file
-            {
-                let file = trace::read(t).unwrap_or_else(|e| panic!("{cell}: {e}"));
-                (entry.replay)(t, &file, false)
-                    .unwrap_or_else(|e| panic!("{cell}: {} does not replay: {e}", r.property));
-            }
-        }
+        common::assert_reduction_agrees(&cell, "with symmetry", &entry, &reduced, &full);
         compared += 1;
     }
     compared

@@ -170,3 +170,39 @@ fn trace_dir(model: &str, scenario: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// A reduced search (symmetry, renumbered request ids) against the full
+/// one on the same cell: it must be complete, search no more states, give
+/// every property the same verdict and shortest length, and every
+/// counterexample it found must replay as a real path. `what` names the
+/// reduction in messages.
+pub fn assert_reduction_agrees(
+    cell: &str,
+    what: &str,
+    entry: &registry::ModelEntry,
+    reduced: &lockcheck::check::CheckReport,
+    full: &lockcheck::check::CheckReport,
+) {
+    assert!(reduced.stats.complete, "{cell}: reduced search incomplete");
+    assert!(
+        reduced.stats.unique_states <= full.stats.unique_states,
+        "{cell}: {} states {what}, {} without",
+        reduced.stats.unique_states,
+        full.stats.unique_states
+    );
+    assert_eq!(reduced.properties.len(), full.properties.len(), "{cell}");
+    for (r, f) in reduced.properties.iter().zip(&full.properties) {
+        assert_eq!(r.property, f.property);
+        // `Verdict` carries the shortest counterexample's length.
+        assert_eq!(r.verdict, f.verdict, "{cell}: {}", r.property);
+        // A counterexample found over merged states is a real path that
+        // replays.
+        if let (Verdict::Violated { .. }, Some(path)) = (&r.verdict, &r.path)
+            && let Some(t) = &path.trace_file
+        {
+            let file = lockcheck::trace::read(t).unwrap_or_else(|e| panic!("{cell}: {e}"));
+            (entry.replay)(t, &file, false)
+                .unwrap_or_else(|e| panic!("{cell}: {} does not replay: {e}", r.property));
+        }
+    }
+}
