@@ -240,7 +240,8 @@ enum Command {
         /// another.
         #[arg(long = "scenario", value_name = "FILE")]
         scenarios: Vec<PathBuf>,
-        /// Only this property (repeatable). Naming deadlock_free or
+        /// Only this property (repeatable); each search stops as soon as the
+        /// properties named are decided. Naming deadlock_free or
         /// starvation_free checks it even where the scenario does not expect
         /// it.
         #[arg(long = "property", value_parser = parse_property)]
@@ -386,8 +387,9 @@ enum Command {
         /// A scenario file; repeatable. Default: every *.json in --scenarios-dir.
         #[arg(long = "scenario", value_name = "FILE")]
         scenarios: Vec<PathBuf>,
-        /// Report only this property (mutual_exclusion, resource_safe,
-        /// lock_acquired, progress, deadlock_free, starvation_free). The
+        /// Decide and report only this property (mutual_exclusion,
+        /// resource_safe, lock_acquired, progress, deadlock_free,
+        /// starvation_free); the search stops as soon as it is decided. The
         /// liveness properties (deadlock_free, starvation_free) are checked
         /// when the model expects a verdict on them or when named here.
         #[arg(long, value_parser = parse_property)]

@@ -141,18 +141,16 @@ impl Tree {
     }
 }
 
-struct Parser<'a> {
+struct Parser {
     chars: Vec<char>,
     at: usize,
-    _text: std::marker::PhantomData<&'a str>,
 }
 
-impl Parser<'_> {
-    fn new(text: &str) -> Parser<'_> {
+impl Parser {
+    fn new(text: &str) -> Parser {
         Parser {
             chars: text.chars().collect(),
             at: 0,
-            _text: std::marker::PhantomData,
         }
     }
 
