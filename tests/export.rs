@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
@@ -15,8 +16,13 @@ fn lockcheck(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// Each call writes into its own directory: tests run in parallel, and two
+/// of them may ask for the same trace.
 fn trace(model: &str, scenario: &str, property: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("export-{model}-{scenario}"));
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("export-{model}-{scenario}-{call}"));
     let _ = std::fs::remove_dir_all(&dir);
     let o = lockcheck(&[
         "check",

@@ -22,8 +22,11 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
     let expected = Expectations::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
         .unwrap_or_else(|e| panic!("{e}"))
         .for_cell(model, &file);
+    // Its own directory per call: tests running in parallel check the same cell.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("liveness/{model}.{scenario}.{threads}"));
+        .join(format!("liveness/{model}.{scenario}.{threads}.{call}"));
     let _ = std::fs::remove_dir_all(&dir);
     let options = CheckOptions {
         limits: SearchLimits {

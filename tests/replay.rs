@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn lockcheck(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lockcheck"))
@@ -14,10 +15,13 @@ fn lockcheck(args: &[&str]) -> Output {
 }
 
 /// Writes the trace of `model` violating `property` under `scenario` into a
-/// fresh directory and returns its path.
+/// fresh directory and returns its path. Each call gets its own directory:
+/// tests run in parallel, and two of them may ask for the same trace.
 fn trace_of(model: &str, scenario: &str, property: &str) -> PathBuf {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("replay-{model}-{scenario}-{property}"));
+        .join(format!("replay-{model}-{scenario}-{property}-{call}"));
     let _ = std::fs::remove_dir_all(&dir);
     let o = lockcheck(&[
         "check",

@@ -163,10 +163,13 @@ pub fn scenario_file(scenario: &str) -> PathBuf {
     }
 }
 
-/// A fresh directory for one pinned run's traces.
+/// A fresh directory for one pinned run's traces, its own even when two
+/// tests running in parallel pin the same cell.
 fn trace_dir(model: &str, scenario: &str) -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pinned-traces/{model}.{scenario}"));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("pinned-traces/{model}.{scenario}.{call}"));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
