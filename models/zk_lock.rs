@@ -66,9 +66,17 @@
 //!   (`node::Requests`); the client takes only the answer to its outstanding
 //!   request and ignores a late answer to one it sent again, and a second
 //!   copy of an answer it has taken.
+//! - **One connection.** The client talks to the server over one TCP
+//!   connection (the world's sessions: in order, never duplicated, broken
+//!   as a whole by a lost message, a partition or a crash). When the
+//!   client notices a break its library reconnects (the ZooKeeper session
+//!   lives on until it expires); the request that failed with
+//!   `ConnectionLoss` is sent again under a new xid (kazoo and Curator
+//!   retry it), and a waiter lists the children again, which stands for
+//!   the library's `SetWatches` after a reconnect and for Curator's lock
+//!   loop, which re-runs on every connection event.
 //! - **Request timeout.** With `request_timeout_ticks`, an unanswered request
-//!   is sent again under a new xid (kazoo retries on `ConnectionLoss`, on a
-//!   new connection); without it the client waits forever.
+//!   is also sent again when its timeout runs out.
 //!
 //! # Protocol
 //! `zk_lock_ephemeral`, article A's snippet:
@@ -110,10 +118,11 @@
 //!   sent again after its answer was lost deletes the next holder's node.
 //!   A `create` sent again after its answer was lost meets its own node
 //!   (`NodeExists`) and waits for itself until its session ends.
-//! - **The recipe trusts watch events to arrive.** ZooKeeper sends them over
-//!   TCP, which does not drop one message and deliver the next; this world's
-//!   lossy network and partitions can, and a waiter whose event is lost
-//!   waits until its session ends.
+//! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
+//!   node when the lost answer was a success (`NodeExists`): the snippet
+//!   then sleeps and retries behind itself for as long as it keeps its
+//!   session alive (server-restart, client-partition). The recipe's prefix
+//!   rule finds its own node instead.
 //!
 //! # Expected verdicts (`models/zk_lock.expect.json`)
 //! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
@@ -129,12 +138,12 @@
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | clock-jump | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | clock-drift | ok | ok | ok |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
-//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
-//! | server-restart | ok | ok | ok |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | server-restart | progress ✗ | ok | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
-//! | duplicates | progress ✗ | ok | ok |
+//! | duplicates | ok | ok | ok |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
 //! <!-- /expectations -->
 //!
@@ -147,25 +156,21 @@
 //! | long-pause (a cut-down test fixture, searched to the end) | violated (32) | violated (32; recipe 38); fenced: holds | violated (53; recipe 55) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
 //! | clock-jump | violated (6; recipe 10) | violated (12; recipe 16); fenced: ? | ? | a 10-tick jump of the server's clock expires every session at once and every client starts over, while the holder still believes it holds the lock. (ZooKeeper since 3.5 times sessions with a monotonic clock, which a wall-clock step would not move.) Stopped at the state limit |
 //! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
-//! | message-loss | ephemeral: violated (19); recipe: ? | ephemeral: violated (25); recipe: ? | violated (simulation) | the snippet's repeated `delete` after a lost answer deletes the next holder's node; progress: a lost answer or watch event strands a client until the horizon. Stopped at the state limit |
-//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (99); recipe: violated (simulation) | the ephemeral lock's search ends within its limit (972,520 states with request ids renumbered) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the stranded waiter of client-partition. The recipe's search still stops at the state limit |
-//! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (63; ephemeral 71) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the partition drops an answer or an event in flight, which TCP would not: the recipe's waiter loses the `NodeDeleted` event of its predecessor's release and waits for it until the horizon, its pings keeping its session alive after the heal; the snippet's `create` succeeds but its answer is lost, the resent `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
-//! | server-restart | holds | holds | holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety |
-//! | async-network | ephemeral: violated (13) | ephemeral: violated (19) | ephemeral: violated (14) | the answer that grants the lock takes 6 ticks, as long as the session timeout, so the session expires before the holder's first ping arrives and the next client creates `/my_lock`; progress: a message may take until the horizon. The recipe variants stop at the state limit with mutual exclusion and resource safety undecided and progress violated (14) |
+//! | message-loss | ephemeral: violated (15); recipe: ? | ephemeral: violated (21); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
+//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (101); recipe: ? | the ephemeral lock's search ends within its limit (977,146 states) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
+//! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (89; ephemeral 73) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the recipe is slow, not stuck: a client cut off while its first `create` was in flight reconnects after the heal with its session expired and queues behind the other, too late for the horizon; the snippet's `create` succeeds but the partition breaks the connection before the answer arrives, the retried `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
+//! | server-restart | holds | holds | ephemeral: violated (115); recipe: holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety. But the crash breaks the connection after the server logged the snippet's `create` and before its answer arrived: the retried `create` meets the client's own node and it waits behind itself |
+//! | async-network | violated (13; recipe 20) | ephemeral: violated (19); recipe: ? | violated (14) | the answer that grants the lock (or the holder's pings) takes as long as the session timeout, so the session expires at the server before the holder's own session timer runs out, and the next client gets the lock; progress: a message may take until the horizon. The recipe variants stop at the state limit with resource safety undecided |
 //! | crowd-atomic | violated (simulation) | violated (simulation); fenced: ? | ? | three clients, two rounds: a holder's session expires while it waits for the resource; found by the seeded simulation after the search stopped at its state limit |
+//! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | ZooKeeper's clients talk over one TCP connection, which never delivers a message twice: the fault cannot strike, and the check says the verdict is vacuous |
 //!
 //! ## Liveness under fairness (pinned in `tests/zk_models.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | all three variants: the crashed holder's session expires and its node with it |
-//! | client-partition, `zk_lock_ephemeral` | violated (lasso 33+29) | violated (lasso 33+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
+//! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
 //!
-//! Not run by default (1.4 million graph states, a minute): the recipe under
-//! client-partition starves too (lasso 36+4): the `NodeDeleted` event of its
-//! predecessor's release is lost with the partition, and the waiter pings
-//! forever waiting for it, so `starvation_free` holds for the recipe only
-//! where watch events are not lost (holder-crash, no-faults,
-//! server-restart, all measured). For the liveness checker the model shifts
+//! For the liveness checker the model shifts
 //! time by whole heartbeat periods (pings and session expiry align to them)
 //! and renumbers request ids; zxids, sequence numbers and session numbers
 //! are left as they are (they grow only with writes and sessions).
@@ -176,7 +181,7 @@ use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, Variant, VisitIds,
+    Requests, ResendId, Symmetry, Transport, Variant, VisitIds,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -389,8 +394,9 @@ pub struct ZkClient {
     /// never repeat (across sessions too), so a late answer to an abandoned
     /// request, or a second copy of one taken, is recognised.
     pub requests: Requests<Op>,
-    /// The watch on `pred` fired before the answer to `exists` arrived (the
-    /// network may reorder them, which ZooKeeper's TCP stream would not).
+    /// The watch on `pred` fired before the answer to `exists` arrived. On
+    /// one connection the answer comes first, so this stays false; it is
+    /// kept for a transport that may reorder them.
     pub fired: bool,
 }
 
@@ -659,6 +665,24 @@ impl ZkLock {
             (Step::Statting, OpResult::Stat(None)) => self.create(c, out),
             (Step::Releasing, OpResult::Deleted | OpResult::NoNode) => self.finish_release(c, out),
             _ => {}
+        }
+    }
+
+    /// The outstanding request got no answer (its timeout ran out, or the
+    /// connection it went on broke: `ConnectionLoss`, which kazoo and
+    /// Curator retry).
+    fn retry_outstanding(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        if let Some(op) = c.requests.outstanding().cloned() {
+            if op == Op::CreateSequential && c.session.is_some() {
+                // The recipe's rule for a `create` that got no answer:
+                // look for a child with our prefix before creating
+                // another, which would wait behind the first forever.
+                c.node = None;
+                self.list(c, out);
+            } else {
+                // Sent again under a new xid.
+                self.request(c, op, out);
+            }
         }
     }
 
@@ -1192,20 +1216,7 @@ impl LockModel for ZkLock {
                     out.set_timer(Timer::Ping, self.next_beat_after(ctx));
                 }
             }
-            Timer::RequestTimeout => {
-                if let Some(op) = c.requests.outstanding().cloned() {
-                    if op == Op::CreateSequential && c.session.is_some() {
-                        // The recipe's rule for a `create` that got no answer:
-                        // look for a child with our prefix before creating
-                        // another, which would wait behind the first forever.
-                        c.node = None;
-                        self.list(c, out);
-                    } else {
-                        // Sent again under a new xid.
-                        self.request(c, op, out);
-                    }
-                }
-            }
+            Timer::RequestTimeout => self.retry_outstanding(c, out),
             Timer::Retry => {
                 if c.step == Step::Sleeping {
                     self.create(c, out);
@@ -1217,6 +1228,33 @@ impl LockModel for ZkLock {
                 }
             }
             Timer::Expire(_) => {}
+        }
+    }
+
+    /// ZooKeeper's clients talk to the server over one TCP connection.
+    fn transport(&self) -> Transport {
+        Transport::Session
+    }
+
+    /// The connection broke and the client library connected again (the
+    /// session lives on if it has not expired meanwhile: the next request
+    /// or ping finds out). An unanswered request failed with
+    /// `ConnectionLoss` and is retried. A waiter lists the children again:
+    /// the watch event it waits for may have been lost with the connection,
+    /// and Curator's lock loop re-runs on every connection event too (the
+    /// client library's `SetWatches` would deliver it after the reconnect,
+    /// which listing again stands for).
+    fn client_on_disconnect(
+        &self,
+        _ctx: &Ctx,
+        c: &mut ZkClient,
+        _server: NodeId,
+        out: &mut Out<Self>,
+    ) {
+        if c.requests.outstanding().is_some() {
+            self.retry_outstanding(c, out);
+        } else if matches!(c.step, Step::Waiting(_)) {
+            self.list(c, out);
         }
     }
 }

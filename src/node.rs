@@ -249,6 +249,61 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         timer: Self::Timer,
         out: &mut Out<Self>,
     );
+
+    /// How this variant's clients talk to its servers: independent
+    /// datagrams (the default), or sessions over a connection, as TCP
+    /// gives (see [`Transport`]).
+    fn transport(&self) -> Transport {
+        Transport::Datagram
+    }
+
+    /// Sessions only: the client's connection to `server` broke, and the
+    /// client library has connected again. Whatever the client had in
+    /// flight on the old connection, requests and their answers, is gone,
+    /// and so is every message the server sent on it since; what the client
+    /// sends from now on travels on the new connection. The default does
+    /// nothing.
+    fn client_on_disconnect(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Client,
+        _server: NodeId,
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    /// Sessions only: the server noticed that its connection from `client`
+    /// closed (which a half-open connection makes it notice late). What the
+    /// server sent on it since it broke was lost. A lock bound to the
+    /// connection (a PostgreSQL advisory lock, MySQL `GET_LOCK`) is released
+    /// here. The default does nothing.
+    fn server_on_disconnect(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Server,
+        _client: NodeId,
+        _out: &mut Out<Self>,
+    ) {
+    }
+}
+
+/// How a model's clients and servers exchange messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Each message travels on its own: it may be lost, duplicated, or
+    /// overtaken by a later one, within the scenario's fault budgets.
+    Datagram,
+    /// Each client holds one connection to each server, as a TCP session:
+    /// messages arrive in the order they were sent and are never
+    /// duplicated. A lost message breaks the connection instead (a
+    /// connection reset, a partition that outlasts the retransmission
+    /// timeout, a crashed peer): what is in flight on it is lost, and so is
+    /// everything either end sends on it until the client hears of the
+    /// break and reconnects ([`LockModel::client_on_disconnect`]). Each end
+    /// hears of the break within the scenario's
+    /// `network.disconnect_detect_ticks_min..=max`; while a partition
+    /// separates them, the client cannot reconnect.
+    Session,
 }
 
 /// What a handler may know about where it runs.
@@ -633,6 +688,13 @@ impl NodeSet {
         let new = !self.contains(node);
         self.0 |= Self::bit(node);
         new
+    }
+
+    /// Removes `node`; returns whether it was there.
+    pub fn remove(&mut self, node: NodeId) -> bool {
+        let was = self.contains(node);
+        self.0 &= !Self::bit(node);
+        was
     }
 
     pub fn len(self) -> usize {

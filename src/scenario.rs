@@ -210,6 +210,12 @@ pub struct NetworkSpec {
     pub loss_max: u8,
     /// How many lock-service messages the network may duplicate in all.
     pub duplicates_max: u8,
+    /// For models on sessions: how soon each end of a broken connection
+    /// notices the break (a half-open connection is a late notice). The
+    /// defaults are 0 and `delay_ticks_max` (1 + `delay_ticks_min` without
+    /// an upper delay bound).
+    pub disconnect_detect_ticks_min: u32,
+    pub disconnect_detect_ticks_max: u32,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +229,9 @@ struct RawNetwork {
     loss_max: u8,
     #[serde(default)]
     duplicates_max: u8,
+    #[serde(default)]
+    disconnect_detect_ticks_min: u32,
+    disconnect_detect_ticks_max: Option<u32>,
 }
 
 impl TryFrom<RawNetwork> for NetworkSpec {
@@ -255,12 +264,25 @@ impl TryFrom<RawNetwork> for NetworkSpec {
         if raw.mode == NetworkMode::Atomic && raw.delay_ticks_min != 0 {
             return Err("network: mode `atomic` has no delay; `delay_ticks_min` must be 0".into());
         }
+        let detect_max = raw.disconnect_detect_ticks_max.unwrap_or(
+            raw.delay_ticks_max
+                .unwrap_or(raw.delay_ticks_min + 1)
+                .max(raw.disconnect_detect_ticks_min),
+        );
+        if detect_max < raw.disconnect_detect_ticks_min {
+            return Err(format!(
+                "network: `disconnect_detect_ticks_min` ({}) is greater than `disconnect_detect_ticks_max` ({detect_max})",
+                raw.disconnect_detect_ticks_min
+            ));
+        }
         Ok(NetworkSpec {
             mode: raw.mode,
             delay_ticks_min: raw.delay_ticks_min,
             delay_ticks_max: raw.delay_ticks_max,
             loss_max: raw.loss_max,
             duplicates_max: raw.duplicates_max,
+            disconnect_detect_ticks_min: raw.disconnect_detect_ticks_min,
+            disconnect_detect_ticks_max: detect_max,
         })
     }
 }

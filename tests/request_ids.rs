@@ -399,6 +399,7 @@ fn stale_ids_merge_and_the_outstanding_one_stays_apart() {
             sent_at: 0,
             src: db,
             dst: client,
+            lane: 0,
             payload: Payload::Lock(db_lock::Msg::Rep {
                 id: RequestId(reply_id),
                 reply: db_lock::Reply::DuplicateKey,

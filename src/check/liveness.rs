@@ -192,7 +192,7 @@ impl Abstraction {
                 .iter_mut()
                 .filter_map(|e| match &mut e.payload {
                     Payload::Lock(m) => Some((e.src, e.dst, m)),
-                    Payload::Resource(_) => None,
+                    Payload::Resource(_) | Payload::Closed => None,
                 })
                 .collect(),
         };

@@ -204,6 +204,11 @@ pub struct SearchStats {
     /// `complete`, `all properties decided`, or the bound that stopped it.
     pub stop: String,
     pub complete: bool,
+    /// A complete search in which no fault of the scenario could ever strike
+    /// while a client held the lock: its `holds` verdicts are vacuous as
+    /// far as those faults go.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub vacuous: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -304,6 +309,9 @@ pub fn run<M: LockModel>(
         }
     };
     let (world, outcome, used) = search(world, options, &mut on_level);
+    let vacuous = matches!(outcome.stop, Stop::Exhausted)
+        && world.has_striking_faults_only()
+        && !world.fault_met_holder();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -462,6 +470,7 @@ pub fn run<M: LockModel>(
                 Stop::Bound(b) => format!("incomplete: {b}"),
             },
             complete: bound.is_none(),
+            vacuous,
         },
         liveness: liveness_stats,
         properties,

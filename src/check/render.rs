@@ -30,6 +30,12 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         s.init_states,
         if s.init_states == 1 { "" } else { "s" }
     );
+    if s.vacuous {
+        let _ = writeln!(
+            out,
+            "  vacuous: no fault of this scenario can strike while a client holds the lock, so `holds` says nothing about those faults"
+        );
+    }
     if let Some(l) = &report.liveness {
         let shift = match (l.shift_from_tick, l.shift_period_ticks) {
             (Some(t), Some(p)) => format!(", time shifted from tick {t} in steps of {p}"),

@@ -93,6 +93,7 @@ fn cell_html(cell: &Cell) -> String {
         parts.join("<br>")
     };
     html.push_str(super::text::live_suffix(report));
+    html.push_str(super::text::vacuous_suffix(report));
     html
 }
 

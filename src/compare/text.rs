@@ -11,7 +11,8 @@ pub const LEGEND: &str = "ok: every property as expected and holding; `mutex ✗
 shortest counterexample 20 steps (`resource`: resource_safe, `progress`: bounded progress, `acquired`: \
 no client can ever acquire); `deadlock ✗24+7`: deadlock_free violated by a lasso, 24 steps to a \
 cycle of 7 repeated forever under fairness (`starvation`: starvation_free); `(live)`: both liveness \
-properties checked and holding; `?`: inconclusive (a search bound was hit before a verdict; a seeded \
+properties checked and holding; `(vacuous)`: no fault of the scenario could ever strike while a client \
+held the lock, so its `holds` says nothing about those faults; `?`: inconclusive (a search bound was hit before a verdict; a seeded \
 simulation of the same scenario found no violation either); `mutex ✗~26`: the exhaustive search hit a \
 bound, and the seeded simulation found a violation, shrunk to 26 steps (a real counterexample, not \
 necessarily the shortest); `!`: differs from the model's expectation; `n/a`: the scenario does not \
@@ -99,8 +100,19 @@ pub(super) fn cell_with(
                 entries.join(", ")
             };
             text.push_str(live_suffix(report));
+            text.push_str(vacuous_suffix(report));
             text
         }
+    }
+}
+
+/// " (vacuous)" after a cell whose scenario's faults could never strike a
+/// holder (see `SearchStats::vacuous`).
+pub(super) fn vacuous_suffix(report: &crate::check::CheckReport) -> &'static str {
+    if report.stats.vacuous {
+        " (vacuous)"
+    } else {
+        ""
     }
 }
 

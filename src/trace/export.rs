@@ -211,6 +211,7 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
     match payload {
         Payload::Lock(m) => world.model.describe_msg(m),
         Payload::Resource(r) => resource_text(r),
+        Payload::Closed => crate::world::CLOSED_TEXT.to_string(),
     }
 }
 

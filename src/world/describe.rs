@@ -119,6 +119,10 @@ fn resource_text(msg: &ResourceMsg) -> String {
     }
 }
 
+/// How a session's break notice reads: `zk -> c1: connection closed` is
+/// the moment `c1` notices that its connection to `zk` broke.
+pub const CLOSED_TEXT: &str = "connection closed";
+
 /// `(actor, what happened)` for the step that takes `before` through `action`.
 pub fn describe_action<M: LockModel>(
     world: &World<M>,
@@ -130,6 +134,7 @@ pub fn describe_action<M: LockModel>(
         let body = match &env.payload {
             Payload::Lock(m) => world.model.describe_msg(m),
             Payload::Resource(r) => resource_text(r),
+            Payload::Closed => CLOSED_TEXT.to_string(),
         };
         format!("{} -> {}: {body}", name(env.src), name(env.dst))
     };
@@ -282,6 +287,7 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
         let body = match &env.payload {
             Payload::Lock(m) => world.model.describe_msg(m),
             Payload::Resource(r) => resource_text(r),
+            Payload::Closed => CLOSED_TEXT.to_string(),
         };
         lines.push(format!(
             "in flight: {} -> {}: {body}  (sent t={})",

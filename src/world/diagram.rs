@@ -140,6 +140,7 @@ pub fn diagram<M: LockModel>(
             }
             let label = match &env.payload {
                 Payload::Lock(m) => world.model.describe_msg(m),
+                Payload::Closed => super::describe::CLOSED_TEXT.to_string(),
                 Payload::Resource(_) => text
                     .split_once(": ")
                     .map_or(text.clone(), |(_, m)| m.to_string()),

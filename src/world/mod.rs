@@ -21,11 +21,14 @@ mod describe;
 mod diagram;
 mod packed;
 mod request_ids;
+mod sessions;
 mod state;
 mod svg;
 mod symmetry;
 
-pub use describe::{ClientView, ResourceView, StepView, describe_action, state_detail, step_view};
+pub use describe::{
+    CLOSED_TEXT, ClientView, ResourceView, StepView, describe_action, state_detail, step_view,
+};
 pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
 pub use packed::PackedStore;
 pub use request_ids::{NEXT_ID, OUTSTANDING_ID, STALE_ID};
@@ -70,6 +73,10 @@ pub struct World<M: LockModel> {
     /// world, over its state (`crate::properties`), and handed in here
     /// because stateright asks the model for them.
     properties: fn() -> Vec<Property<World<M>>>,
+    /// Set once a fault could strike (was offered) in a state where some
+    /// client held the lock: what makes a scenario's `holds` say something
+    /// about its faults (see [`World::fault_met_holder`]).
+    fault_met_holder: std::sync::atomic::AtomicBool,
 }
 
 /// A handler call on a client.
@@ -78,6 +85,8 @@ enum ClientCall<M: LockModel> {
     Release,
     Msg(NodeId, M::Msg),
     Timer(M::Timer),
+    /// Sessions: the connection to this server broke and was replaced.
+    Disconnected(NodeId),
 }
 
 type Env<M> = Envelope<<M as LockModel>::Msg>;
@@ -97,11 +106,35 @@ impl<M: LockModel> World<M> {
             cfg,
             names,
             properties,
+            fault_met_holder: Default::default(),
         }
     }
 
     pub fn server_count(&self) -> usize {
         self.model.server_count()
+    }
+
+    /// Whether any state this world was asked for the actions of offered a
+    /// fault that strikes (a loss, a duplicate, a crash, a pause, a
+    /// partition or a clock jump) while some client held the lock. After a
+    /// complete search, `false` means the scenario's faults never met a
+    /// holder, and a `holds` says nothing about them.
+    pub fn fault_met_holder(&self) -> bool {
+        self.fault_met_holder
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the scenario has faults that strike during a run (rather
+    /// than clocks skewed or drifting from the start, which always act).
+    pub fn has_striking_faults_only(&self) -> bool {
+        let f = &self.cfg.faults;
+        let striking = f.crash.is_some()
+            || f.pause.is_some()
+            || f.partition.is_some()
+            || f.clock.jump.is_some()
+            || self.cfg.network.loss_max > 0
+            || self.cfg.network.duplicates_max > 0;
+        striking && f.clock.skew_ticks_max == 0 && f.clock.drift_percent_max == 0
     }
 
     /// Lock-service nodes: servers and clients (not the resource).
@@ -217,10 +250,19 @@ impl<M: LockModel> World<M> {
     }
 
     fn deliverable(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
-        s.now >= env.sent_at + self.cfg.network.delay_ticks_min && self.status(s, env.dst).is_up()
+        if env.payload == Payload::Closed {
+            return self.notice_deliverable(s, env);
+        }
+        // A session message waits for those ahead of it (`lane`).
+        env.lane == 0
+            && s.now >= env.sent_at + self.cfg.network.delay_ticks_min
+            && self.status(s, env.dst).is_up()
     }
 
     fn overdue(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
+        if env.payload == Payload::Closed {
+            return self.notice_overdue(s, env);
+        }
         self.delay_ticks_max()
             .is_some_and(|max| env.sent_at + max <= s.now)
     }
@@ -293,9 +335,16 @@ impl<M: LockModel> World<M> {
     }
 
     fn put_on_wire(&self, s: &mut WorldState<M>, env: Env<M>) {
-        if self.status(s, env.dst).is_crashed() || self.cut(s, env.src, env.dst) {
-            return;
-        }
+        let env = match self.session_of(&env) {
+            Some(pair) => match self.onto_session(s, env, pair) {
+                Some(env) => env,
+                None => return,
+            },
+            None if self.status(s, env.dst).is_crashed() || self.cut(s, env.src, env.dst) => {
+                return;
+            }
+            None => env,
+        };
         let at = s.network.partition_point(|e| e <= &env);
         s.network.insert(at, env);
     }
@@ -330,6 +379,7 @@ impl<M: LockModel> World<M> {
             sent_at: s.now,
             src,
             dst,
+            lane: 0,
             payload,
         }
     }
@@ -390,6 +440,9 @@ impl<M: LockModel> World<M> {
                     self.model.client_on_msg(&ctx, proto, src, msg, &mut out)
                 }
                 ClientCall::Timer(t) => self.model.client_on_timer(&ctx, proto, t, &mut out),
+                ClientCall::Disconnected(server) => self
+                    .model
+                    .client_on_disconnect(&ctx, proto, server, &mut out),
             }
             let mut follow_ups = Vec::new();
             for command in out.commands {
@@ -586,6 +639,17 @@ impl<M: LockModel> World<M> {
             (Payload::Resource(msg), None) if dst == self.resource_id() => {
                 self.resource_on_msg(s, env.src, msg, sent)
             }
+            // Sessions: the client's library has connected again.
+            (Payload::Closed, Some(ci)) => {
+                s.clients[ci].sessions_down.remove(env.src);
+                self.client_call(s, ci, ClientCall::Disconnected(env.src), sent)
+            }
+            (Payload::Closed, None) if dst.index() < self.server_count() => self.server_call(
+                s,
+                dst.index(),
+                |m, ctx, st, out| m.server_on_disconnect(ctx, st, env.src, out),
+                sent,
+            ),
             // Misaddressed traffic (a model sent a lock message to the
             // resource, or to a node that does not exist) is lost.
             _ => {}
@@ -595,6 +659,8 @@ impl<M: LockModel> World<M> {
     fn start_client(&self, s: &mut WorldState<M>, ci: usize, sent: &mut Vec<Env<M>>) {
         let ctx = self.ctx(s, self.client_id(ci));
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
+        // A restarted client opens new connections.
+        s.clients[ci].sessions_down = NodeSet::default();
         s.clients[ci].status = Status::Up;
         if s.clients[ci].work.rounds_done < self.cfg.rounds {
             s.clients[ci].work.phase = Phase::Acquiring;
@@ -677,6 +743,7 @@ impl<M: LockModel> World<M> {
                         token: None,
                         epoch: 0,
                     },
+                    sessions_down: NodeSet::default(),
                 })
                 .collect(),
             resource: Resource::default(),
@@ -700,7 +767,11 @@ impl<M: LockModel> World<M> {
     fn partition(&self, s: &mut WorldState<M>, cut: Cut) {
         s.faults.partition = Some(cut);
         s.faults.partitions += 1;
-        s.network.retain(|e| !self.cuts(cut, e.src, e.dst));
+        if self.uses_sessions() {
+            self.break_cut_sessions(s);
+        }
+        s.network
+            .retain(|e| e.payload == Payload::Closed || !self.cuts(cut, e.src, e.dst));
     }
 
     fn crash(&self, s: &mut WorldState<M>, node: NodeId) {
@@ -719,6 +790,9 @@ impl<M: LockModel> World<M> {
                 sv.state = None;
                 sv.timers.clear();
             }
+        }
+        if self.uses_sessions() {
+            self.break_sessions_of(s, node);
         }
         s.network.retain(|e| e.dst != node);
     }
@@ -761,7 +835,20 @@ impl<M: LockModel> Model for World<M> {
         if self.can_tick(s) {
             actions.push(Action::Tick);
         }
+        let before = actions.len();
         self.fault_actions(s, actions);
+        if !self.fault_met_holder()
+            && s.clients.iter().any(|c| c.work.holds)
+            && actions[before..].iter().any(|a| {
+                !matches!(
+                    a,
+                    Action::Restart(_) | Action::Resume(_) | Action::Heal | Action::Tick
+                )
+            })
+        {
+            self.fault_met_holder
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
@@ -771,6 +858,9 @@ impl<M: LockModel> Model for World<M> {
             Action::Deliver(env) => {
                 if !Self::remove_envelope(&mut s, &env) {
                     return None;
+                }
+                if self.session_of(&env).is_some() {
+                    Self::advance_lane(&mut s, &env);
                 }
                 let requester = env.src;
                 let atomic = self.cfg.network.mode == NetworkMode::Atomic
@@ -789,7 +879,9 @@ impl<M: LockModel> Model for World<M> {
                         }
                     }
                     for reply in replies {
-                        if self.status(&s, requester).is_up() && !self.cut(&s, reply.src, requester)
+                        if self.status(&s, requester).is_up()
+                            && !self.cut(&s, reply.src, requester)
+                            && self.may_hand_over(&s, &reply)
                         {
                             self.deliver(&mut s, reply, &mut sent);
                             self.flush(&mut s, &mut sent);
@@ -806,6 +898,10 @@ impl<M: LockModel> Model for World<M> {
             Action::Drop(env) => {
                 if !Self::remove_envelope(&mut s, &env) {
                     return None;
+                }
+                // On a session, a lost message is a broken connection.
+                if let Some((ci, server)) = self.session_of(&env) {
+                    self.break_session(&mut s, ci, server);
                 }
                 s.faults.losses += 1;
             }
@@ -874,6 +970,7 @@ impl<M: LockModel> Model for World<M> {
             let body = match &env.payload {
                 Payload::Lock(m) => self.model.describe_msg(m),
                 Payload::Resource(r) => format!("{r:?}"),
+                Payload::Closed => "connection closed".to_string(),
             };
             format!("{} -> {}: {body}", name(env.src), name(env.dst))
         };
@@ -996,7 +1093,8 @@ impl<M: LockModel> World<M> {
                 if lossy {
                     actions.push(Action::Drop(env.clone()));
                 }
-                if duplicating {
+                // A session never delivers a message twice.
+                if duplicating && self.session_of(env).is_none() {
                     actions.push(Action::Duplicate(env.clone()));
                 }
             }

@@ -55,7 +55,17 @@ pub struct Envelope<Msg> {
     pub sent_at: u32,
     pub src: NodeId,
     pub dst: NodeId,
+    /// On a session (see `node::Transport`): how many lock-service messages
+    /// on the same connection, in the same direction, are ahead of this one.
+    /// Only the message with none ahead may be delivered. Always 0 for
+    /// datagrams.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lane: u8,
     pub payload: Payload<Msg>,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// Lock-service traffic (the model's messages) or the workload's traffic with
@@ -65,6 +75,9 @@ pub struct Envelope<Msg> {
 pub enum Payload<Msg> {
     Lock(Msg),
     Resource(ResourceMsg),
+    /// On a session: the connection to `src` broke. Not a message on the
+    /// wire but the moment `dst` notices; never lost, duplicated or cut.
+    Closed,
 }
 
 /// The workload's read-modify-write of the protected counter. `epoch` ties a
@@ -163,6 +176,10 @@ pub struct ClientSlot<C, T> {
     pub proto: Option<C>,
     pub timers: Vec<(T, i64)>,
     pub work: Workload,
+    /// On sessions: the servers whose connection with this client is broken
+    /// and not yet replaced; what either end sends on it is lost. Always
+    /// empty for datagrams.
+    pub sessions_down: NodeSet,
 }
 
 /// What the fault budget has spent, and the faults in force.

@@ -106,6 +106,7 @@ impl<M: LockModel> World<M> {
             (sym.client)(c, map);
         }
         rename_timers(sym, &mut slot.timers, map);
+        slot.sessions_down.rename(map);
     }
 
     fn rename_envelope(sym: &Symmetry<M>, env: &mut Envelope<M::Msg>, map: &NodeMap) {
