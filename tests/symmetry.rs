@@ -307,10 +307,14 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
                 );
                 let expected: HashSet<_> =
                     next.iter().map(|t| world.permute(&sym, t, &perm)).collect();
-                assert!(
-                    successors(world, &moved) == expected,
-                    "{perm:?} does not commute with the steps from {s:?}"
-                );
+                let got = successors(world, &moved);
+                if got != expected {
+                    let extra: Vec<_> = got.difference(&expected).collect();
+                    let missing: Vec<_> = expected.difference(&got).collect();
+                    panic!(
+                        "{perm:?} does not commute with the steps from {s:?}\n\nonly after moving: {extra:?}\n\nonly before: {missing:?}"
+                    );
+                }
             }
         }
         queue.extend(next);

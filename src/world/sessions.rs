@@ -118,6 +118,7 @@ impl<M: LockModel> World<M> {
     /// After the lane-0 message of a connection was delivered, the others
     /// on it move up.
     pub(super) fn advance_lane(s: &mut WorldState<M>, delivered: &Env<M>) {
+        let mut moved = false;
         for e in s.network.iter_mut() {
             if e.src == delivered.src
                 && e.dst == delivered.dst
@@ -125,7 +126,13 @@ impl<M: LockModel> World<M> {
                 && matches!(e.payload, Payload::Lock(_))
             {
                 e.lane -= 1;
+                moved = true;
             }
+        }
+        // A lower lane may sort before another envelope between the same
+        // nodes (a notice), and the network is kept sorted.
+        if moved {
+            s.network.sort();
         }
     }
 
