@@ -170,6 +170,18 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// unsound. The default changes nothing.
     fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
 
+    /// Liveness support for clients that never stop (a scenario's
+    /// `"rounds": "endless"`): whether [`LockModel::normalize`] also keeps
+    /// bounded every counter of the model that grows with each round
+    /// (values unique per acquisition, fencing tokens, sequence numbers,
+    /// session numbers), so that the liveness checker's graph stays finite
+    /// however many rounds the clients run. `false`, the default: under
+    /// endless rounds the liveness verdicts are `inconclusive`, never a
+    /// `holds` read off a graph that is not the whole space.
+    fn normalize_bounds_rounds(&self) -> bool {
+        false
+    }
+
     /// Client symmetry: `Some` when this variant's clients are
     /// interchangeable, so the checker may search one state per orbit under
     /// permutations of the clients (see `src/world/symmetry.rs`). `None`, the
@@ -393,6 +405,10 @@ pub struct Normalize<'a, M: LockModel> {
     pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,
     /// The lock-service messages in flight: source, destination, message.
     pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
+    /// Per server: its pending timers and their deadlines, for a model whose
+    /// timer tags carry counters it renumbers (the deadlines are shifted
+    /// already). Renumber only in a way that keeps their order.
+    pub server_timers: Vec<&'a mut [(M::Timer, i64)]>,
 }
 
 /// The id a client gives a request, carried by the request and by its reply
@@ -550,6 +566,12 @@ impl<Q: Clone> Requests<Q> {
     /// The request awaiting its answer.
     pub fn outstanding(&self) -> Option<&Q> {
         self.outstanding.as_ref().map(|(_, request)| request)
+    }
+
+    /// The request awaiting its answer, for [`LockModel::normalize`] to
+    /// renumber what it holds.
+    pub fn outstanding_mut(&mut self) -> Option<&mut Q> {
+        self.outstanding.as_mut().map(|(_, request)| request)
     }
 
     /// Gives up on the outstanding request (its session is gone, say): any
