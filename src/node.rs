@@ -165,8 +165,10 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// the model keeps (in server, durable and client states, and in messages
     /// in flight), and may (which keeps the graph small) forget times that
     /// have passed for good (an expired key is no key) and renumber counters
-    /// that are only compared for equality (request ids), consistently across
-    /// states and messages. Anything else would make the liveness verdicts
+    /// that are only compared for equality (request ids), or only for order
+    /// (sequence numbers, by a bijection that keeps their order and keeps
+    /// the next value above the others), consistently across states,
+    /// messages and timers. Anything else would make the liveness verdicts
     /// unsound. The default changes nothing.
     fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
 
