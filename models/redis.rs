@@ -363,6 +363,13 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     /// request ids are renumbered so that the last one it used is 0, in its state and in
     /// its messages in flight both ways (ids are only compared for
     /// equality, and `u8` arithmetic wraps as the client's own does).
+    /// Likewise each live client's acquisition count is shifted to 0, and
+    /// every unique value of that client (its own, the key's, those in its
+    /// outstanding command and its commands in flight) by the same amount, modulo 256 as the count
+    /// wraps: values are only compared for equality, with each other and
+    /// with the values of the client's next acquisitions, and a common shift
+    /// keeps every one of those comparisons. So endless rounds keep the
+    /// graph finite (see `normalize_bounds_rounds`).
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
         let shift = n.shift_ticks;
         for (local, server, _) in &mut n.servers {
@@ -385,7 +392,52 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     renumbering.apply(id);
                 }
             }
+            let by = c.acquisitions;
+            if by == 0 {
+                continue;
+            }
+            c.acquisitions = 0;
+            let node = *node;
+            let shift = |v: &mut Value| {
+                if let Value::Unique {
+                    client,
+                    acquisition,
+                } = v
+                    && *client == node
+                {
+                    *acquisition = acquisition.wrapping_sub(by);
+                }
+            };
+            shift(&mut c.value);
+            // The command kept for a resend carries the value too.
+            if let Some(
+                Cmd::SetNx { value } | Cmd::SetNxPx { value, .. } | Cmd::DelIfValue { value },
+            ) = c.requests.outstanding_mut()
+            {
+                shift(value);
+            }
+            for (_, server, _) in &mut n.servers {
+                if let Some(k) = server.as_mut().and_then(|sv| sv.lock.as_mut()) {
+                    shift(&mut k.value);
+                }
+            }
+            for (_, _, msg) in &mut n.messages {
+                if let Msg::Req {
+                    cmd:
+                        Cmd::SetNx { value } | Cmd::SetNxPx { value, .. } | Cmd::DelIfValue { value },
+                    ..
+                } = &mut **msg
+                {
+                    shift(value);
+                }
+            }
         }
+    }
+
+    /// The fencing counter grows with every acquisition and is not
+    /// renumbered, so only the unfenced variants keep endless rounds finite.
+    fn normalize_bounds_rounds(&self) -> bool {
+        !self.flavor.fenced()
     }
 
     fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> RedisServer {

@@ -46,6 +46,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
@@ -65,7 +66,10 @@
 //! Liveness under fairness (pinned): `deadlock_free` and `starvation_free`
 //! hold under holder-crash (the dead holder's key expires) and async-network
 //! (the bounded `progress` violation there is a horizon artifact), fenced or
-//! not.
+//! not. Under endless-contention (endless rounds, no fault) `deadlock_free`
+//! holds and `starvation_free` is violated (lasso 20+46), as for
+//! `redis_set_px`; the fenced variant's are `inconclusive` (its fencing
+//! counter grows with every round).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

@@ -52,6 +52,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
@@ -73,6 +74,7 @@
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | the crashed holder's key expires on the server's clock and the other client gets the lock: unlike `redis_setnx`, no fair run waits forever |
 //! | async-network | holds | holds | the bounded `progress` violation (14) is a horizon artifact: under fairness every message arrives. (Mutual exclusion is still violated there: liveness says nothing about safety) |
+//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2's `SET` is refused while c1 holds the key, and by the time c2 asks again c1 has released and taken it again, forever; the lock keeps being handed out, so no deadlock. `redis_set_px_fenced`: both `inconclusive` (its fencing counter grows with every round) |
 //!
 //! Measured, not run by default: both hold under every other standard
 //! scenario but clock-drift (`inconclusive`: the time shift needs every

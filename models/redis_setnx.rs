@@ -48,6 +48,7 @@
 //! | async-network | progress ✗ (live) |
 //! | crowd-atomic | ok |
 //! | duplicates | progress ✗ |
+//! | endless-contention | progress ✗, starvation ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)
@@ -69,6 +70,7 @@
 //! |---|---|---|---|
 //! | holder-crash | violated (lasso 24+7) | violated (lasso 24+7) | c1's `SETNX` sets the key and c1 crashes before the answer arrives; from step 24 on, forever, c2 sends `SETNX`, is refused, sleeps `retry_ticks` and asks again. The bounded `progress` violation is real |
 //! | async-network | holds | holds | the bounded `progress` violation (14) is a horizon artifact: under fairness every message is eventually delivered, and with no fault the holder always releases |
+//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2 asks while c1 holds the key, sleeps, and asks again just after c1 took it again, forever; someone always acquires, so no deadlock |
 //!
 //! Not run by default (`--property deadlock_free` runs them): partition
 //! (lasso 22+10: the answer to c1's successful `SETNX` is lost to the

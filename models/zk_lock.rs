@@ -145,6 +145,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | duplicates | ok | ok | ok |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/zk_models.rs`)
@@ -169,11 +170,15 @@
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | all three variants: the crashed holder's session expires and its node with it |
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
+//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (963,583 graph states; pinned in `tests/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
 //!
 //! For the liveness checker the model shifts
 //! time by whole heartbeat periods (pings and session expiry align to them)
-//! and renumbers request ids; zxids, sequence numbers and session numbers
-//! are left as they are (they grow only with writes and sessions).
+//! and renumbers request ids; without fencing it also renumbers zxids,
+//! sequence numbers and session numbers, which grow with every round, so
+//! that endless rounds keep the graph finite.
 
 use serde::{Deserialize, Serialize};
 
@@ -516,6 +521,131 @@ impl Rename for ZkData {
     }
 }
 
+/// A counter of the ZooKeeper model that grows with every round: a
+/// session's number, a sequential child's sequence number, a zxid.
+enum Counter<'a> {
+    Session(&'a mut SessionId),
+    Seq(&'a mut u32),
+    Zxid(&'a mut u64),
+}
+
+/// Visits every counter a value holds (for [`LockModel::normalize`]).
+trait Counters {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>));
+}
+
+impl Counters for SessionId {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        f(Counter::Session(self));
+    }
+}
+
+impl Counters for ZPath {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let ZPath::Child { seq, prefix } = self {
+            f(Counter::Seq(seq));
+            f(Counter::Session(prefix));
+        }
+    }
+}
+
+impl Counters for WatchOn {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let WatchOn::Node(path) = self {
+            path.counters(f);
+        }
+    }
+}
+
+impl Counters for ZkData {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        // `seq_next` and `sessions_opened` are the counters' next values,
+        // which the renumbering sets itself.
+        f(Counter::Zxid(&mut self.zxid));
+        for s in &mut self.sessions {
+            s.counters(f);
+        }
+        for n in &mut self.nodes {
+            n.path.counters(f);
+            n.owner.counters(f);
+            f(Counter::Zxid(&mut n.czxid));
+        }
+        for w in &mut self.watches {
+            w.on.counters(f);
+            w.session.counters(f);
+        }
+    }
+}
+
+impl Counters for Msg {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        match self {
+            Msg::Req { session, op, .. } => {
+                if let Some(s) = session {
+                    s.counters(f);
+                }
+                match op {
+                    Op::Create { path } | Op::Delete { path } | Op::Exists { path, .. } => {
+                        path.counters(f)
+                    }
+                    Op::CreateSequential | Op::GetChildren { .. } => {}
+                }
+            }
+            Msg::Rep {
+                session, result, ..
+            } => {
+                session.counters(f);
+                match result {
+                    OpResult::Created { path, czxid } => {
+                        path.counters(f);
+                        f(Counter::Zxid(czxid));
+                    }
+                    OpResult::Stat(Some(czxid)) => f(Counter::Zxid(czxid)),
+                    OpResult::Children(children) => {
+                        for p in children {
+                            p.counters(f);
+                        }
+                    }
+                    OpResult::NodeExists
+                    | OpResult::Deleted
+                    | OpResult::NoNode
+                    | OpResult::Stat(None) => {}
+                }
+            }
+            Msg::Ping { session } | Msg::Expired { session } => session.counters(f),
+            Msg::Event { session, on, .. } => {
+                session.counters(f);
+                on.counters(f);
+            }
+        }
+    }
+}
+
+impl Counters for ZkClient {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let Some(s) = &mut self.session {
+            s.counters(f);
+        }
+        if let Some(p) = &mut self.node {
+            p.counters(f);
+        }
+        if let Some(z) = &mut self.czxid {
+            f(Counter::Zxid(z));
+        }
+        if let Step::Watching(p) | Step::Waiting(p) = &mut self.step {
+            p.counters(f);
+        }
+    }
+}
+
+impl Counters for Timer {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let Timer::Expire(s) = self {
+            s.counters(f);
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Recipe {
     /// The seed's snippet: one ephemeral node, `/my_lock`.
@@ -737,6 +867,83 @@ impl ZkLock {
     }
 }
 
+impl ZkLock {
+    /// Visits every counter of the model's part of a state.
+    fn each_counter(n: &mut Normalize<'_, Self>, f: &mut dyn FnMut(Counter<'_>)) {
+        for (_, server, durable) in &mut n.servers {
+            if let Some(sv) = server {
+                sv.data.counters(f);
+            }
+            if let Some(d) = durable {
+                d.counters(f);
+            }
+        }
+        for timers in &mut n.server_timers {
+            for (t, _) in timers.iter_mut() {
+                t.counters(f);
+            }
+        }
+        for (_, _, client) in &mut n.clients {
+            if let Some(c) = client {
+                c.counters(f);
+                if let Some(Op::Create { path } | Op::Delete { path } | Op::Exists { path, .. }) =
+                    c.requests.outstanding_mut()
+                {
+                    path.counters(f);
+                }
+            }
+        }
+        for (_, _, msg) in &mut n.messages {
+            msg.counters(f);
+        }
+    }
+
+    /// See [`LockModel::normalize`].
+    fn renumber_counters(&self, n: &mut Normalize<'_, Self>) {
+        let mut seqs: Vec<u32> = Vec::new();
+        let mut sessions: Vec<SessionId> = Vec::new();
+        Self::each_counter(n, &mut |c| match c {
+            Counter::Seq(s) => seqs.push(*s),
+            Counter::Session(s) => sessions.push(*s),
+            Counter::Zxid(_) => {}
+        });
+        seqs.sort_unstable();
+        seqs.dedup();
+        sessions.sort_unstable();
+        sessions.dedup();
+        // A session's new number: its place among its client's sessions.
+        let session_number = |s: SessionId| -> u8 {
+            let first = sessions.partition_point(|x| x.client < s.client);
+            let at = sessions.binary_search(&s).expect("collected above");
+            (at - first + 1) as u8
+        };
+        Self::each_counter(n, &mut |c| match c {
+            Counter::Seq(s) => *s = seqs.binary_search(s).expect("collected above") as u32 + 1,
+            Counter::Session(s) => s.n = session_number(*s),
+            Counter::Zxid(z) => *z = 0,
+        });
+        let seq_next = seqs.len() as u32 + 1;
+        let opened = |ci: usize| -> u8 {
+            sessions
+                .iter()
+                .filter(|s| s.client.index() == ci + 1)
+                .count() as u8
+        };
+        for (_, server, durable) in &mut n.servers {
+            let datas = [
+                server.as_mut().map(|sv| &mut sv.data),
+                durable.as_mut().map(|d| &mut **d),
+            ];
+            for data in datas.into_iter().flatten() {
+                data.seq_next = seq_next;
+                for (ci, count) in data.sessions_opened.iter_mut().enumerate() {
+                    *count = opened(ci);
+                }
+            }
+        }
+    }
+}
+
 impl ZkData {
     /// Opens a session for client `client` (a transaction: it takes a zxid).
     fn open_session(&mut self, ctx: &Ctx, client: NodeId) -> SessionId {
@@ -949,13 +1156,28 @@ impl LockModel for ZkLock {
     }
 
     /// Renumbers each live client's request ids (`xid`) so that the last
-    /// one it used is 0, in its state and its requests and answers in flight: the
-    /// client only compares them for equality, and the server only echoes
-    /// them. zxids, sequence numbers and session numbers are left alone:
-    /// they grow only with writes and sessions, which a cycle of the graph
-    /// cannot contain unless it has none of them (a lasso that needs one is
-    /// then found no shorter than the counter's range, and a graph that
-    /// keeps growing ends `inconclusive` at the state limit).
+    /// one it used is 0, in its state and its requests and answers in
+    /// flight: the client only compares them for equality, and the server
+    /// only echoes them.
+    ///
+    /// Without fencing, it also renumbers the counters that grow with every
+    /// round, so that endless rounds keep the graph finite (see
+    /// `normalize_bounds_rounds`), everywhere they occur (server data and
+    /// what it saved, clients, the outstanding request, messages in flight,
+    /// the server's session-expiry timers):
+    /// - zxids become 0: only the fenced variant reads a node's `czxid`
+    ///   (as its token); the others only ask whether a node exists;
+    /// - sequence numbers become 1, 2, ... in their order, and the next one
+    ///   the server hands out the largest plus one: the line is ordered by
+    ///   them and nothing else reads them;
+    /// - each client's session numbers likewise, with its count of opened
+    ///   sessions the largest: they are only compared for equality and
+    ///   sorted.
+    ///
+    /// Each is a bijection that keeps order, so every comparison, sorted
+    /// list and next value behaves as before. The fenced variant keeps its
+    /// zxids, which grow with every acquisition (and it is refused under
+    /// endless rounds).
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
         for (node, _, client) in &mut n.clients {
             let Some(c) = client else { continue };
@@ -970,6 +1192,15 @@ impl LockModel for ZkLock {
                 }
             }
         }
+        if !self.fenced {
+            self.renumber_counters(n);
+        }
+    }
+
+    /// Zxids, sequence numbers and session numbers grow with every round;
+    /// the fenced variant's tokens are zxids, which it does not renumber.
+    fn normalize_bounds_rounds(&self) -> bool {
+        !self.fenced
     }
 
     fn server_name(&self, _index: usize) -> String {

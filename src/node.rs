@@ -165,10 +165,24 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// the model keeps (in server, durable and client states, and in messages
     /// in flight), and may (which keeps the graph small) forget times that
     /// have passed for good (an expired key is no key) and renumber counters
-    /// that are only compared for equality (request ids), consistently across
-    /// states and messages. Anything else would make the liveness verdicts
+    /// that are only compared for equality (request ids), or only for order
+    /// (sequence numbers, by a bijection that keeps their order and keeps
+    /// the next value above the others), consistently across states,
+    /// messages and timers. Anything else would make the liveness verdicts
     /// unsound. The default changes nothing.
     fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
+
+    /// Liveness support for clients that never stop (a scenario's
+    /// `"rounds": "endless"`): whether [`LockModel::normalize`] also keeps
+    /// bounded every counter of the model that grows with each round
+    /// (values unique per acquisition, fencing tokens, sequence numbers,
+    /// session numbers), so that the liveness checker's graph stays finite
+    /// however many rounds the clients run. `false`, the default: under
+    /// endless rounds the liveness verdicts are `inconclusive`, never a
+    /// `holds` read off a graph that is not the whole space.
+    fn normalize_bounds_rounds(&self) -> bool {
+        false
+    }
 
     /// Client symmetry: `Some` when this variant's clients are
     /// interchangeable, so the checker may search one state per orbit under
@@ -448,6 +462,10 @@ pub struct Normalize<'a, M: LockModel> {
     pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,
     /// The lock-service messages in flight: source, destination, message.
     pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
+    /// Per server: its pending timers and their deadlines, for a model whose
+    /// timer tags carry counters it renumbers (the deadlines are shifted
+    /// already). Renumber only in a way that keeps their order.
+    pub server_timers: Vec<&'a mut [(M::Timer, i64)]>,
 }
 
 /// The id a client gives a request, carried by the request and by its reply
@@ -605,6 +623,12 @@ impl<Q: Clone> Requests<Q> {
     /// The request awaiting its answer.
     pub fn outstanding(&self) -> Option<&Q> {
         self.outstanding.as_ref().map(|(_, request)| request)
+    }
+
+    /// The request awaiting its answer, for [`LockModel::normalize`] to
+    /// renumber what it holds.
+    pub fn outstanding_mut(&mut self) -> Option<&mut Q> {
+        self.outstanding.as_mut().map(|(_, request)| request)
     }
 
     /// Gives up on the outstanding request (its session is gone, say): any

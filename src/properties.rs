@@ -111,7 +111,7 @@ impl PropertyName {
                 "sometimes: some client acquires the lock (so the safety verdicts are not vacuous)"
             }
             PropertyName::Progress => {
-                "bounded liveness: every client that has not crashed for good has finished its rounds when real time reaches the horizon"
+                "bounded liveness: every client that has not crashed for good has finished its rounds (with endless rounds: at least one) when real time reaches the horizon"
             }
             PropertyName::DeadlockFree => {
                 "liveness under fairness: whenever a correct client waits for the lock and no correct client holds it, some correct client eventually acquires it (no horizon)"
@@ -157,10 +157,14 @@ fn lock_acquired<M: LockModel>(_: &World<M>, state: &WorldState<M>) -> bool {
 
 /// States at the horizon have no successors, so this is evaluated on the
 /// state where real time first reaches it; a client that is done stays done.
+/// With endless rounds no client is ever done, and "finished its rounds"
+/// means it has finished at least one.
 fn progress<M: LockModel>(world: &World<M>, state: &WorldState<M>) -> bool {
+    let endless = world.cfg.rounds.is_endless();
     state.now < world.cfg.horizon_ticks
-        || state
-            .clients
-            .iter()
-            .all(|c| c.status.is_crashed() || c.work.phase == Phase::Done)
+        || state.clients.iter().all(|c| {
+            c.status.is_crashed()
+                || c.work.phase == Phase::Done
+                || (endless && c.work.rounds_done > 0)
+        })
 }

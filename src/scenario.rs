@@ -27,8 +27,8 @@ pub struct Scenario {
     /// How many clients compete for the lock.
     pub clients: u8,
     /// How many times each client acquires, does its critical section, and
-    /// releases.
-    pub rounds: u8,
+    /// releases: a number, or `"endless"`.
+    pub rounds: Rounds,
     /// Real time stops here: the bounded space is every behaviour up to this
     /// tick.
     pub horizon_ticks: u32,
@@ -90,6 +90,93 @@ impl Default for SimulationSpec {
     }
 }
 
+/// How many rounds each client runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounds {
+    /// This many rounds (at least 1), then the client is done.
+    Finite(u8),
+    /// The client asks for the lock again after every release, forever.
+    /// Only real time (`horizon_ticks`) bounds the safety search.
+    Endless,
+}
+
+impl Rounds {
+    /// Whether a client that has finished `done` rounds starts another.
+    pub fn more_after(self, done: u8) -> bool {
+        match self {
+            Rounds::Finite(n) => done < n,
+            Rounds::Endless => true,
+        }
+    }
+
+    /// The round counter after one more round. An endless client's counter
+    /// saturates at 1 ("has finished a round"), so that it does not grow
+    /// without bound and keep the liveness checker's graph infinite.
+    pub fn count(self, done: u8) -> u8 {
+        match self {
+            Rounds::Finite(_) => done.saturating_add(1),
+            Rounds::Endless => 1,
+        }
+    }
+
+    pub fn is_endless(self) -> bool {
+        self == Rounds::Endless
+    }
+}
+
+impl fmt::Display for Rounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rounds::Finite(n) => write!(f, "{n}"),
+            Rounds::Endless => f.write_str("endless"),
+        }
+    }
+}
+
+impl Serialize for Rounds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Rounds::Finite(n) => s.serialize_u8(*n),
+            Rounds::Endless => s.serialize_str("endless"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Rounds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RoundsVisitor;
+        impl Visitor<'_> for RoundsVisitor {
+            type Value = Rounds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of rounds from 1 to 255, or \"endless\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Rounds, E> {
+                match u8::try_from(v) {
+                    Ok(0) => Err(E::custom(
+                        "`rounds` is 0, expected at least 1 (or \"endless\")",
+                    )),
+                    Ok(n) => Ok(Rounds::Finite(n)),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Rounds, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Rounds, E> {
+                if v == "endless" {
+                    Ok(Rounds::Endless)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(RoundsVisitor)
+    }
+}
+
 /// Which runs include a scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,7 +198,7 @@ pub enum Tier {
 struct RawScenario {
     description: String,
     clients: u8,
-    rounds: u8,
+    rounds: Rounds,
     horizon_ticks: u32,
     faults_until_ticks: u32,
     network: NetworkSpec,
@@ -140,9 +227,6 @@ impl TryFrom<RawScenario> for Scenario {
                 raw.clients
             ));
         }
-        if raw.rounds == 0 {
-            return Err("`rounds` is 0, expected at least 1".into());
-        }
         if raw.horizon_ticks == 0 || raw.horizon_ticks > 10_000 {
             return Err(format!(
                 "`horizon_ticks` is {}, expected 1 to 10000",
@@ -153,6 +237,18 @@ impl TryFrom<RawScenario> for Scenario {
             return Err(format!(
                 "`faults_until_ticks` ({}) is after `horizon_ticks` ({}): faults must stop before the horizon",
                 raw.faults_until_ticks, raw.horizon_ticks
+            ));
+        }
+        if raw.rounds.is_endless()
+            && (raw.network.mode == NetworkMode::Atomic || raw.network.delay_ticks_min == 0)
+        {
+            return Err(format!(
+                "`rounds` is \"endless\" but the network delivers in the same tick (mode `{}`, `delay_ticks_min` {}): endless rounds need `delay_ticks_min` of at least 1 and a mode other than `atomic`, so that every round takes time and `horizon_ticks` bounds how many a client runs",
+                serde_json::to_value(raw.network.mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                raw.network.delay_ticks_min
             ));
         }
         if raw.simulation.fault_percent > 100 {

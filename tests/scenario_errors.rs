@@ -462,6 +462,101 @@ fn zero_clients_are_rejected() {
     assert_rejected(text, 10, 1, &["`clients` is 0"]);
 }
 
+// ---- Rounds ---------------------------------------------------------------
+// `rounds` is a number of rounds or "endless".
+
+#[test]
+fn endless_rounds_parse() {
+    let text = VALID
+        .replace(r#""rounds": 1"#, r#""rounds": "endless""#)
+        .replace(
+            r#""mode": "bounded","#,
+            r#""mode": "bounded", "delay_ticks_min": 1,"#,
+        );
+    let s = Scenario::parse(Path::new("x.json"), &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.rounds, lockcheck::scenario::Rounds::Endless);
+    assert_eq!(serde_json::to_value(&s).unwrap()["rounds"], "endless");
+    let s = Scenario::parse(Path::new("x.json"), VALID).unwrap();
+    assert_eq!(s.rounds, lockcheck::scenario::Rounds::Finite(1));
+    assert_eq!(serde_json::to_value(&s).unwrap()["rounds"], 1);
+}
+
+#[test]
+fn unknown_rounds_word_names_key_value_and_choices() {
+    // `"forever"` spans columns 13 to 21.
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": "forever",
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_min": 1, "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    let mentions = ["`rounds`", "forever", "\"endless\"", "1 to 255"];
+    assert_rejected(text, 4, 21, &mentions);
+    assert_cli_rejects("rounds-forever", text, 4, 21, &mentions);
+    // A number out of range, a negative one, and a wrong type, each at the
+    // value's last character.
+    assert_rejected(
+        &text.replace(r#""forever""#, "256"),
+        4,
+        15,
+        &["`rounds`", "256", "endless"],
+    );
+    assert_rejected(
+        &text.replace(r#""forever""#, "-1"),
+        4,
+        14,
+        &["`rounds`", "-1", "endless"],
+    );
+    assert_rejected(
+        &text.replace(r#""forever""#, "true"),
+        4,
+        16,
+        &["`rounds`", "boolean", "endless"],
+    );
+}
+
+#[test]
+fn zero_rounds_are_rejected() {
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 0,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    assert_rejected(text, 4, 13, &["`rounds` is 0", "at least 1"]);
+}
+
+#[test]
+fn endless_rounds_over_a_network_without_delay_are_rejected() {
+    // Checks that involve several keys are reported at the closing brace.
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": "endless",
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    let mentions = ["\"endless\"", "`delay_ticks_min` 0", "horizon_ticks"];
+    assert_rejected(text, 10, 1, &mentions);
+    assert_cli_rejects("endless-no-delay", text, 10, 1, &mentions);
+    let atomic = text.replace(
+        r#""mode": "bounded", "delay_ticks_max": 1"#,
+        r#""mode": "atomic""#,
+    );
+    assert_rejected(&atomic, 10, 1, &["mode `atomic`", "\"endless\""]);
+}
+
 #[test]
 fn drift_of_100_percent_is_rejected() {
     // The clock object's closing brace is column 51; the faults object's is 53.

@@ -183,6 +183,61 @@ fn eight_clients_find_the_known_violations_within_the_default_runs() {
     }
 }
 
+/// Endless rounds: every run stops at the horizon (none at `steps_max`),
+/// the bounded `progress` catches a client that has not finished a round by
+/// then, and the trace of one replays.
+#[test]
+fn endless_rounds_stop_at_the_horizon_and_replay() {
+    let d = dir("sim-endless");
+    let args = [
+        "simulate",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/endless-contention.json",
+        "--seed",
+        "7",
+        "--runs",
+        "200",
+        "--report-dir",
+        d.to_str().unwrap(),
+    ];
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let o = lockcheck(&json_args);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runs_cut_at_steps_max"], 0, "runs end at the horizon");
+    let hits = |name: &str| {
+        v["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["property"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["runs_hit"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(hits("mutual_exclusion"), 0);
+    assert_eq!(hits("resource_safe"), 0);
+    assert!(
+        hits("progress") > 0,
+        "some run starves c2 up to the horizon"
+    );
+
+    let o = lockcheck(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let trace = d.join("traces/redis_set_px.endless-contention.progress.seed-7.json");
+    assert!(trace.exists(), "{stdout}");
+    let o = lockcheck(&["replay", trace.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("REPRODUCED: progress is violated"),
+        "{stdout}"
+    );
+}
+
 /// Runs a small sweep of `model` under `gc-pause` into `out` and returns every
 /// trace file's name and bytes.
 fn sweep(model: &str, seed: u64, threads: usize, out: &Path) -> Vec<(String, Vec<u8>)> {

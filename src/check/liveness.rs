@@ -109,6 +109,9 @@ pub struct Abstraction {
     pub period: u32,
     age_max: u32,
     pause_max: u32,
+    /// Endless rounds: the world's own per-round counters are renumbered
+    /// too (see [`forget_round_counters`]).
+    endless: bool,
 }
 
 impl Abstraction {
@@ -120,6 +123,17 @@ impl Abstraction {
         if world.cfg.faults.clock.drift_percent_max != 0 {
             return Err(
                 "clock drift: the time-shift abstraction needs every clock at rate 100%".into(),
+            );
+        }
+        let endless = world.cfg.rounds.is_endless();
+        if endless && !world.model.normalize_bounds_rounds() {
+            return Err(
+                "endless rounds: the model's normalize does not declare that it bounds the counters that grow with every round (LockModel::normalize_bounds_rounds: fencing tokens, sequence or session numbers), so its graph would never end".into(),
+            );
+        }
+        if endless && world.model.conditional_writes() {
+            return Err(
+                "endless rounds: the resource's version, which this model's conditional writes compare, grows with every write".into(),
             );
         }
         let net = &world.cfg.network;
@@ -138,12 +152,16 @@ impl Abstraction {
             period: period.max(1),
             age_max,
             pause_max,
+            endless,
         })
     }
 
     /// Replaces `s` by its canonical representative; returns the real time
     /// subtracted.
     pub fn canonicalize<M: LockModel>(&self, world: &World<M>, s: &mut WorldState<M>) -> u32 {
+        if self.endless {
+            forget_round_counters(s);
+        }
         if s.now < self.base {
             return 0;
         }
@@ -170,14 +188,16 @@ impl Abstraction {
         }
         let clocks = s.clocks.clone();
         let servers = s.servers.len();
+        let mut server_parts = Vec::with_capacity(servers);
+        let mut server_timers = Vec::with_capacity(servers);
+        for (i, sv) in s.servers.iter_mut().enumerate() {
+            server_parts.push((clocks[i].read(now), sv.state.as_mut(), sv.durable.as_mut()));
+            server_timers.push(&mut sv.timers[..]);
+        }
         let mut n = Normalize {
             shift_ticks: d,
-            servers: s
-                .servers
-                .iter_mut()
-                .enumerate()
-                .map(|(i, sv)| (clocks[i].read(now), sv.state.as_mut(), sv.durable.as_mut()))
-                .collect(),
+            servers: server_parts,
+            server_timers,
             clients: s
                 .clients
                 .iter_mut()
@@ -217,6 +237,82 @@ impl Abstraction {
             other => other,
         }
     }
+}
+
+/// Under endless rounds, the world's own counters that grow with every
+/// round, renumbered where nothing behaves differently and every label
+/// (safety ones included) stays the same; this holds at any time, fault or
+/// not, so it applies to every state:
+/// - the protected counter's value and write count, and the values its
+///   reads and writes in flight carry, are shifted down together so that
+///   the smallest is 0: a client writes back what it read plus one, and
+///   the only comparison is `resource_safe`'s value against write count
+///   (a model with conditional writes, which compares versions, is refused
+///   in [`Abstraction::new`]);
+/// - grant numbers (`epoch`, which ties the resource's replies to a
+///   critical section, and the rank of the newest accepted write, which
+///   `resource_safe` compares with a later one's) are renumbered 1, 2, ...
+///   in their order, the last one handed out (`grants`) the largest, so the
+///   next grant is still the newest; 0 (no grant yet) stays 0.
+///
+/// The client's round counter saturates in the world itself
+/// (`Rounds::count`), and fencing tokens are the model's business
+/// (`LockModel::normalize_bounds_rounds`; without fencing, ranks are grant
+/// numbers).
+fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
+    use crate::world::ResourceMsg;
+    let r = &s.resource;
+    let mut low = r.value.min(r.writes_accepted);
+    let mut epochs: Vec<u64> = vec![0, s.grants as u64, r.last_write_rank];
+    epochs.extend(s.clients.iter().map(|c| c.work.epoch as u64));
+    for e in &s.network {
+        if let Payload::Resource(m) = &e.payload {
+            match m {
+                ResourceMsg::ReadOk { value, epoch, .. }
+                | ResourceMsg::Write { value, epoch, .. } => {
+                    low = low.min(*value);
+                    epochs.push(*epoch as u64);
+                }
+                ResourceMsg::Read { epoch, .. }
+                | ResourceMsg::WriteOk { epoch }
+                | ResourceMsg::Rejected { epoch }
+                | ResourceMsg::Conflict { epoch } => epochs.push(*epoch as u64),
+            }
+        }
+    }
+    epochs.sort_unstable();
+    epochs.dedup();
+    // `epochs[0]` is 0, which maps to itself.
+    let rank = |e: u64| epochs.binary_search(&e).expect("collected above") as u64;
+    let epoch = |e: &mut u16| *e = rank(*e as u64) as u16;
+    let r = &mut s.resource;
+    r.value -= low;
+    r.writes_accepted -= low;
+    r.last_write_rank = rank(r.last_write_rank);
+    epoch(&mut s.grants);
+    for c in &mut s.clients {
+        epoch(&mut c.work.epoch);
+    }
+    for e in &mut s.network {
+        if let Payload::Resource(m) = &mut e.payload {
+            match m {
+                ResourceMsg::ReadOk {
+                    value, epoch: e, ..
+                }
+                | ResourceMsg::Write {
+                    value, epoch: e, ..
+                } => {
+                    *value -= low;
+                    epoch(e);
+                }
+                ResourceMsg::Read { epoch: e, .. }
+                | ResourceMsg::WriteOk { epoch: e }
+                | ResourceMsg::Rejected { epoch: e }
+                | ResourceMsg::Conflict { epoch: e } => epoch(e),
+            }
+        }
+    }
+    s.network.sort();
 }
 
 /// The world the liveness checker explores: the scenario's, without the

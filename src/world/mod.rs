@@ -38,13 +38,13 @@ pub use symmetry::{Canonical, Reductions};
 use stateright::{Model, Property};
 
 use crate::node::{Command, Ctx, LockModel, NodeId, NodeSet, Out};
-use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Scenario, Targets};
+use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Rounds, Scenario, Targets};
 
 /// The world's fixed configuration, taken from a scenario.
 #[derive(Clone, Debug)]
 pub struct WorldConfig {
     pub clients: usize,
-    pub rounds: u8,
+    pub rounds: Rounds,
     pub horizon_ticks: u32,
     pub faults_until_ticks: u32,
     pub network: NetworkSpec,
@@ -455,7 +455,10 @@ impl<M: LockModel> World<M> {
                     Command::Acquired(token) => {
                         // Only meaningful while the workload asks for the lock.
                         if s.clients[ci].work.phase == Phase::Acquiring {
-                            s.grants += 1;
+                            // Wraps only after 65536 grants (endless rounds
+                            // in a long simulation); an epoch is only
+                            // compared for equality with recent ones.
+                            s.grants = s.grants.wrapping_add(1);
                             let work = &mut s.clients[ci].work;
                             work.holds = true;
                             work.token = token;
@@ -476,8 +479,8 @@ impl<M: LockModel> World<M> {
                     Command::Released => {
                         let work = &mut s.clients[ci].work;
                         if work.phase == Phase::Releasing {
-                            work.rounds_done += 1;
-                            if work.rounds_done < self.cfg.rounds {
+                            work.rounds_done = self.cfg.rounds.count(work.rounds_done);
+                            if self.cfg.rounds.more_after(work.rounds_done) {
                                 work.phase = Phase::Acquiring;
                                 follow_ups.push(ClientCall::Acquire);
                             } else {
@@ -662,7 +665,7 @@ impl<M: LockModel> World<M> {
         // A restarted client opens new connections.
         s.clients[ci].sessions_down = NodeSet::default();
         s.clients[ci].status = Status::Up;
-        if s.clients[ci].work.rounds_done < self.cfg.rounds {
+        if self.cfg.rounds.more_after(s.clients[ci].work.rounds_done) {
             s.clients[ci].work.phase = Phase::Acquiring;
             self.client_call(s, ci, ClientCall::Acquire, sent)
         } else {
