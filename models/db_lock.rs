@@ -44,6 +44,12 @@
 //! under a new id, as a client library that times out drops the connection
 //! and retries on a new one; without it the client waits forever.
 //!
+//! Every time here is read from the wall clock: the snippet's `time.time()`
+//! is the client's time of day, and SQL's `NOW()` the database host's
+//! (`CURRENT_TIMESTAMP`, as in MySQL and PostgreSQL). So a jump of either
+//! clock moves an expiry judged by it. Only the clients' sleeps and
+//! request timeouts are timers, on the monotonic clock.
+//!
 //! # Protocol
 //! `db_lock_seed`, the snippet as written:
 //! 1. `INSERT INTO lock (node, expire_time) VALUES (:me, client_now +
@@ -329,7 +335,7 @@ pub enum Timer {
 }
 
 impl DbServer {
-    /// Runs one statement at the database's local time `now`.
+    /// Runs one statement at the database's wall-clock time `now`.
     pub fn execute(&mut self, now: i64, stmt: Stmt) -> Reply {
         let expires_at = |expiry: Expiry| match expiry {
             Expiry::Never => None,
@@ -587,8 +593,8 @@ impl<F: DbFlavor> DbLock<F> {
         match self.scheme {
             Scheme::Seed { .. } | Scheme::Unique => Expiry::Never,
             Scheme::ExpiryClientClock { ttl_ticks } => Expiry::ClientClock {
-                expires_at: ctx.local_ticks + ttl_ticks as i64,
-                client_now: ctx.local_ticks,
+                expires_at: ctx.wall_ticks + ttl_ticks as i64,
+                client_now: ctx.wall_ticks,
             },
             Scheme::ExpiryDbClock { ttl_ticks, .. } => Expiry::DbClock { ttl_ticks },
         }
@@ -603,7 +609,7 @@ impl<F: DbFlavor> DbLock<F> {
         let stmt = match self.scheme {
             Scheme::Seed { ttl_ticks } => Stmt::InsertNode {
                 node: Self::node(ctx),
-                expire_time: ctx.local_ticks + ttl_ticks as i64,
+                expire_time: ctx.wall_ticks + ttl_ticks as i64,
             },
             _ => Stmt::Insert {
                 owner: c.owner,
@@ -759,7 +765,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     ) {
         if let Msg::Req { id, stmt } = msg {
             let before = state.clone();
-            let reply = state.execute(ctx.local_ticks, stmt);
+            let reply = state.execute(ctx.wall_ticks, stmt);
             if *state != before {
                 // Committed, so durable, before the client hears of it.
                 out.save(state.clone());
@@ -824,7 +830,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             (Step::Polling, Reply::Selected(row)) => {
                 // `if row and row.expire_time > time.time()`, on this
                 // client's clock; otherwise sleep and poll again, forever.
-                if row.is_some_and(|at| at > ctx.local_ticks) {
+                if row.is_some_and(|at| at > ctx.wall_ticks) {
                     self.take(c, None, out);
                 } else {
                     self.sleep(c, out);

@@ -56,6 +56,12 @@
 //!    gone by the time of the `stat`, go back to 1 at once.
 //! 3. Release: `remove(lock)`.
 //!
+//! Both clocks in the staleness test are wall clocks: `st_mtime` is the
+//! file server's time of day at the create, and the client compares it with
+//! its own (`time.time()`), the only clock two hosts can hope to share. A
+//! jump of either moves the judgement; the sleeps and request timeouts are
+//! timers, on the monotonic clock.
+//!
 //! No variant is fenced: a lock file carries nothing that grows with each
 //! acquisition (an mtime is a clock reading, shared by two creates in the
 //! same tick and moved by the server's clock).
@@ -234,7 +240,7 @@ pub enum Timer {
 }
 
 impl FileServer {
-    /// Runs one operation at the server's local time `now`.
+    /// Runs one operation at the server's wall-clock time `now`.
     pub fn execute(&mut self, now: i64, op: Op) -> Reply {
         match op {
             Op::Exists => Reply::Exists(self.lock.is_some()),
@@ -426,7 +432,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
             // record none, so that states differing only in a value nobody
             // reads are not told apart.
             let now = match self.acquire {
-                Acquire::StaleBreak { .. } => ctx.local_ticks,
+                Acquire::StaleBreak { .. } => ctx.wall_ticks,
                 _ => 0,
             };
             let before = state.lock.clone();
@@ -493,7 +499,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
                 };
                 // The file's age as this client sees it: its own clock against
                 // the server's mtime, two clocks that need not agree.
-                if ctx.local_ticks >= mtime + ttl_ticks as i64 {
+                if ctx.wall_ticks >= mtime + ttl_ticks as i64 {
                     c.step = Step::Breaking;
                     self.call(ctx, c, Op::Delete, out);
                 } else {

@@ -20,6 +20,13 @@
 //! a new id (a client library that times out and retries on a new
 //! connection). On an empty queue it polls again after `retry_ticks`.
 //!
+//! The broker's times are times of day on its wall clock: Azure Queue
+//! Storage reports a hidden message's `TimeNextVisible` and its
+//! `ExpirationTime` as UTC dates, so a jump of the broker's clock moves
+//! them. The model assumes the same of the article's unnamed broker (step 2
+//! of `mq_lock_message_ttl`). Clients keep no absolute time; their polls and
+//! request timeouts are timers, on the monotonic clock.
+//!
 //! # `mq_lock_auto_ack`: one token, receive-and-delete
 //! The queue starts with exactly one token message; holding it is holding the
 //! lock.
@@ -426,7 +433,7 @@ impl Broker {
         });
     }
 
-    /// Runs one operation atomically at the broker's local time `now`;
+    /// Runs one operation atomically at the broker's wall-clock time `now`;
     /// `numbered` says whether it stamps sequence numbers.
     fn execute(&mut self, now: i64, op: Op, numbered: bool) -> Reply {
         for m in &mut self.queue {
@@ -713,7 +720,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
         out: &mut Out<Self>,
     ) {
         if let Msg::Req { id, op } = msg {
-            let reply = state.execute(ctx.local_ticks, op, self.numbered());
+            let reply = state.execute(ctx.wall_ticks, op, self.numbered());
             // Stored before the reply leaves: a durable broker confirms only
             // what it has persisted. The seed's queue keeps its lock
             // messages "in memory" (step 2), so a restart forgets them.

@@ -7,6 +7,8 @@
 //! compare-and-set: read the value and its version, write back only if the
 //! version is unchanged, otherwise read again.
 //!
+//! Neither variant reads a clock or sets a timer, so clocks change nothing.
+//!
 //! # Protocol
 //! There is no lock service. `acquire` and `release` return at once, so every
 //! client "holds the lock" during its critical section.

@@ -7,6 +7,16 @@
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
 //! It persists nothing (Redis without AOF), so a restart forgets the lock.
 //!
+//! The expiry is judged on the server's wall clock, as Redis judges it: a
+//! key's expiry is an absolute Unix time (`PEXPIRETIME` returns it), set
+//! and compared with the server's time of day (`mstime()`, from
+//! `gettimeofday`; since Redis 7 through the per-command snapshot
+//! `commandTimeSnapshot()`, taken from the same clock). The EXPIRE
+//! documentation's section on expires and persistence warns of exactly
+//! this: a running server checks the computer clock, so setting it forward
+//! expires keys at once. Clients read no clock;
+//! their retries and request timeouts are timers, on the monotonic clock.
+//!
 //! The client sends one command at a time, under a request id its reply
 //! carries (`node::Requests`); it takes only the reply to its outstanding
 //! command, and ignores a late reply to one it sent again and a second copy
@@ -99,7 +109,7 @@ impl Rename for Value {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Key {
     pub value: Value,
-    /// On the server's local clock; `None` never expires.
+    /// On the server's wall clock; `None` never expires.
     pub expires_at: Option<i64>,
 }
 
@@ -153,7 +163,7 @@ pub enum Timer {
 }
 
 impl RedisServer {
-    /// Runs one command atomically at the server's local time `now`.
+    /// Runs one command atomically at the server's wall-clock time `now`.
     pub fn execute(&mut self, now: i64, cmd: Cmd) -> Reply {
         // An expired key is gone, whether or not Redis has evicted it yet.
         if self
@@ -372,11 +382,12 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     /// graph finite (see `normalize_bounds_rounds`).
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
         let shift = n.shift_ticks;
-        for (local, server, _) in &mut n.servers {
+        for (clocks, server, _) in &mut n.servers {
             let Some(sv) = server else { continue };
+            // Expiries are wall-clock times, judged on the wall clock.
             if let Some(at) = sv.lock.as_mut().and_then(|k| k.expires_at.as_mut()) {
                 *at -= shift;
-                if *local >= *at {
+                if clocks.wall_ticks >= *at {
                     sv.lock = None;
                 }
             }
@@ -456,7 +467,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         out: &mut Out<Self>,
     ) {
         if let Msg::Req { id, cmd } = msg {
-            let reply = state.execute(ctx.local_ticks, cmd);
+            let reply = state.execute(ctx.wall_ticks, cmd);
             out.send(src, Msg::Rep { id, reply });
         }
     }

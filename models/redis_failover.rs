@@ -44,6 +44,13 @@
 //!    one and a second copy of an answer it has taken. It releases with
 //!    compare-and-delete, the same way.
 //!
+//! Clocks: the key's expiry is a wall-clock time on whichever server holds
+//! it, as in `models/redis.rs` (`PXAT` is a Unix time). The heartbeat and
+//! the replica's failover watch are timers, on the monotonic clock: the
+//! model assumes a failure detector that a jump of the time of day does not
+//! trip. A run's number is the monotonic clock's reading at its start, a
+//! stand-in for Redis's random run ID that never repeats on a node.
+//!
 //! The harness gives `server_init` no way to set a timer or send a message,
 //! so a server starts its periodic work on its first message instead: a
 //! master, on its first client command, sends the replica its initial
@@ -100,7 +107,7 @@
 //! | no-faults | ok | ok |
 //! | holder-crash | ok | ok |
 //! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
@@ -121,7 +128,7 @@
 //! | no-faults | holds | holds | holds | the replica hears from the master at least every 3 ticks, so it never promotes itself |
 //! | holder-crash | holds | holds | holds | as `redis_set_px`: the dead holder's key expires |
 //! | gc-pause | violated (27) | violated (33); fenced: holds | holds | as `redis_set_px` (the extra steps are heartbeats): the paused holder's key expires |
-//! | clock-jump | violated (5) | violated (11); fenced: violated (22) | holds | a jump on `m` expires the key, as in `redis_set_px`. Fenced: a jump on `r` fires its failover watch at once; it promotes itself with what it has (no key, fence 0), its first heartbeat makes `m` step down and take that empty copy, `c2` is told `-READONLY` by `m`, goes to `r` and gets token 1, which `c1` already holds: the resource accepts both writes |
+//! | clock-jump | violated (5) | violated (11); fenced: holds | holds | a jump on `m` expires the key, as in `redis_set_px`; fenced, the resource rejects the stale holder, since `m`'s counter goes on. A jump on `r` changes nothing: its failover watch is a timer, on its monotonic clock (with the watch on the wall clock, the jump fired it at once, `r` promoted itself with fence 0 and handed out token 1 a second time: resource_safe was violated in 22 steps) |
 //! | clock-drift | violated (16) | violated (20); fenced: violated (23) | as `redis_set_px`: the master's clock runs 50% fast, so the 6-tick key ends after 4 real ticks while `c1` still holds it, and `c2` gets it. Fenced: a 50% slow replica stops hearing heartbeats in time by its own clock and promotes itself with the fence it had, so the next token goes backwards and the resource accepts the stale holder's write |
 //! | message-loss | violated (31) | violated (simulation); fenced: ? | ? | a lost heartbeat silences `m` long enough for `r` to promote itself while `m` still holds a client's key; the resource violation is a longer run the search did not reach within its limit, found by simulation |
 //! | partition | violated (15) | violated (19) | ? | `m` grants `c1` the key and is cut off before its next heartbeat ships it; `r` promotes itself at tick 4 (no word from `m`), and `c2`, whose request to `m` timed out, asks `r` and gets the lock `c1` still holds: split brain |
@@ -136,7 +143,7 @@
 //! | split-partition 1tick | violated (47) | holds | holds | what cutting one node off cannot do: the split `{m, c2} \| {r, c1}` loses `m`'s `set` to `c1`, so `c1` goes to `r`, which promotes itself at tick 8 and grants it; `m`, still master on its side, keeps `c1`'s stale key and tells `c2` busy until the key expires just after the heal, then grants `c2` too, one step before `r`'s first heartbeat reaches it and makes it step down. The resource is safe: `c1` wrote before `c2` got the lock |
 //! | server-restart 1tick | violated (19) | holds | holds | as `redis_set_px`: `m` restarts empty (and its replica, following the new run, forgets too) and grants the key again; the second holder's read comes after the first one's write |
 //! | gc-pause 1tick | violated (41) | violated (54); fenced: holds | holds | as gc-pause |
-//! | clock-jump 1tick | violated (8) | violated (21); fenced: holds | holds | a jump on `m` expires the key. With one-tick delays the jump on `r` (the fenced break above) comes too late |
+//! | clock-jump 1tick | violated (7) | violated (19); fenced: holds | holds | a jump on `m` expires the key; a jump on `r` moves no timer. One and two steps shorter than when timers ran on the wall clock: the jump no longer makes `m`'s heartbeat due at once, a firing the world had to take before time could pass |
 //! | no-faults, holder-crash 1tick | holds | holds | holds | as above |
 //!
 //! Tokens going backwards, strictly: `tests/redlock_failover_models.rs` finds
@@ -344,7 +351,7 @@ impl RedisFailover {
             .redis
             .lock
             .as_ref()
-            .is_some_and(|k| k.expires_at.is_some_and(|at| ctx.local_ticks >= at));
+            .is_some_and(|k| k.expires_at.is_some_and(|at| ctx.wall_ticks >= at));
         if expired {
             s.redis.lock = None;
             Self::advance(s);
@@ -479,7 +486,7 @@ impl LockModel for RedisFailover {
             },
             pos: master.then_some(ReplPos {
                 epoch: 0,
-                run_ticks: ctx.local_ticks,
+                run_ticks: ctx.mono_ticks,
                 offset: 0,
             }),
             ticking: false,
@@ -504,7 +511,7 @@ impl LockModel for RedisFailover {
                     out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
                 }
                 let before = s.redis.clone();
-                let reply = s.redis.execute(ctx.local_ticks, cmd);
+                let reply = s.redis.execute(ctx.wall_ticks, cmd);
                 if s.redis != before {
                     Self::advance(s);
                 }
@@ -552,7 +559,7 @@ impl LockModel for RedisFailover {
                 s.role = Role::Master;
                 s.pos = Some(ReplPos {
                     epoch: s.epoch() + 1,
-                    run_ticks: ctx.local_ticks,
+                    run_ticks: ctx.mono_ticks,
                     offset: 0,
                 });
                 out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);

@@ -10,7 +10,10 @@
 //! 1. The client sends `SET lock <token> NX PX ttl_ticks`, `token` unique to
 //!    this client and acquisition. On OK it holds the lock; otherwise it
 //!    sleeps `retry_ticks` and asks again.
-//! 2. The key expires `ttl_ticks` after it was set, on the server's clock.
+//! 2. The key expires `ttl_ticks` after it was set, on the server's wall
+//!    clock: Redis keeps the expiry as a Unix time and compares it with its
+//!    time of day (see `models/redis.rs`), so a jump of that clock ends the
+//!    lease early. The client's sleeps are timers, on its monotonic clock.
 //! 3. To release, the client runs compare-and-delete: delete the key only if
 //!    its value is still `token`.
 //!

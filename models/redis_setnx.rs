@@ -11,6 +11,9 @@
 //!     redis.delete(lock_key)
 //! ```
 //!
+//! No time is read: the key never expires, and the client's `sleep(1)` is a
+//! timer, on its monotonic clock, so clock jumps and skew change nothing.
+//!
 //! # Protocol
 //! 1. The client sends `SETNX lock 1`. On 1 it holds the lock; on 0 it sleeps
 //!    `retry_ticks` and asks again.

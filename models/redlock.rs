@@ -10,7 +10,7 @@
 //! N masters `m1..mN` (`params.masters`, default 3) share nothing and persist
 //! nothing: each is the single Redis instance of `models/redis.rs`, and a
 //! restarted master has forgotten its keys.
-//! 1. The client reads its local clock, `t1`, and sends
+//! 1. The client reads its wall clock, `t1`, and sends
 //!    `SET lock <value> NX PX ttl_ticks` to every master at once (the
 //!    documentation's multiplexed form of "in all the N instances
 //!    sequentially"). `value` is unique to this client and attempt.
@@ -45,6 +45,15 @@
 //!    attempt's value cannot be, and the masters do not answer an unlock at
 //!    all, since the client would ignore the answer. Both only spare the
 //!    search deliveries that change nothing.
+//!
+//! Clocks: each master judges its keys on its wall clock, as Redis does (see
+//! `models/redis.rs`). The client measures the acquisition on its wall
+//! clock too, as redlock-py does (`start_time = int(time.time() * 1000)`,
+//! and the elapsed time against `time.time()` again); the validity and the
+//! attempt's deadline are then timers, on its monotonic clock. A restarted
+//! master of `redlock_delayed_restart` waits out its `ttl_ticks` on its
+//! monotonic clock, as a delayed start (a sleep, a supervisor's restart
+//! delay) would: the documentation asks only that it stay away that long.
 //!
 //! Redlock has no fencing token: N independent counters do not make one
 //! monotonic counter (Kleppmann's main objection), so there is no `_fenced`
@@ -200,14 +209,14 @@ pub struct Redlock {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Master {
     pub redis: RedisServer,
-    /// On this master's local clock; `None` once it is available.
+    /// On this master's monotonic clock; `None` once it is available.
     pub unavailable_until: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Step {
     Idle,
-    /// `SET` sent to every master at `started_at_ticks` (local clock);
+    /// `SET` sent to every master at `started_at_ticks` (wall clock);
     /// which masters have answered, and which of them set the key.
     Acquiring {
         started_at_ticks: i64,
@@ -281,7 +290,7 @@ impl Redlock {
     fn start_attempt(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
         c.attempts = c.attempts.wrapping_add(1);
         c.step = Step::Acquiring {
-            started_at_ticks: ctx.local_ticks,
+            started_at_ticks: ctx.wall_ticks,
             answered: NodeSet::EMPTY,
             granted: NodeSet::EMPTY,
         };
@@ -333,7 +342,8 @@ impl Redlock {
         let unanswered = ctx.servers().collect::<NodeSet>().difference(answered);
         let keys = granted.union(unanswered);
         let majority = granted.len() >= self.quorum();
-        let elapsed_ticks = ctx.local_ticks - started_at_ticks;
+        // redlock-py's `int(time.time() * 1000) - start_time`: wall clock.
+        let elapsed_ticks = ctx.wall_ticks - started_at_ticks;
         let validity_ticks = self.ttl_ticks as i64 - elapsed_ticks - self.drift_ticks;
         match self.flavor {
             Flavor::NoValidityCheck if majority => {
@@ -470,7 +480,7 @@ impl LockModel for Redlock {
                 fence: 0,
             },
             unavailable_until: (self.flavor == Flavor::DelayedRestart && restarted)
-                .then(|| ctx.local_ticks + self.ttl_ticks as i64),
+                .then(|| ctx.mono_ticks + self.ttl_ticks as i64),
         }
     }
 
@@ -484,7 +494,7 @@ impl LockModel for Redlock {
     ) {
         let Msg::Req { id, cmd } = msg else { return };
         if let Some(until) = state.unavailable_until {
-            if ctx.local_ticks < until {
+            if ctx.mono_ticks < until {
                 return; // Not back yet: the request goes unanswered.
             }
             state.unavailable_until = None;
@@ -493,7 +503,7 @@ impl LockModel for Redlock {
             out.save(());
         }
         let unlock = matches!(cmd, Cmd::DelIfValue { .. });
-        let reply = state.redis.execute(ctx.local_ticks, cmd);
+        let reply = state.redis.execute(ctx.wall_ticks, cmd);
         // The client ignores the answer to an unlock; leaving it out only
         // spares the search its deliveries.
         if !unlock {

@@ -22,13 +22,18 @@
 //!   connects first; folding that into the first request saves a round trip
 //!   per session and changes nothing the lock relies on). Every message on a
 //!   session (a request or a ping) restarts its timeout. The server expires a
-//!   session it has heard nothing on for `ttl_ticks` on its own clock,
+//!   session it has heard nothing on for `ttl_ticks` on its own monotonic
+//!   clock,
 //!   rounded up to its next session-tracker tick (one heartbeat period
 //!   apart: ZooKeeper's `roundToNextInterval`; it also keeps arrivals a tick
 //!   apart from making different states), so 9 to 10 ticks for a timeout of
 //!   8. Expiry deletes the session's ephemeral nodes and fires the watches
 //!   set on them. A request or ping on a session the server no longer has is
-//!   answered `SessionExpired`.
+//!   answered `SessionExpired`. ZooKeeper's session tracker reads
+//!   `Time.currentElapsedTime()`, which is `System.nanoTime() / 1000000`
+//!   and which, its doc says, does not change when somebody sets the system
+//!   clock; so a jump of the server's wall clock expires no session here.
+//!   (Older releases read `System.currentTimeMillis()`, the wall clock.)
 //! - **zxid.** Every write (open or expire a session, create, delete) takes
 //!   the next zxid; a node records the zxid that created it (`czxid`).
 //!   Sequential children of `/lock` get the next value of a counter.
@@ -46,7 +51,7 @@
 //! - **Heartbeats.** While it has a session the client pings every
 //!   `ttl_ticks / 3` ticks (ZooKeeper's client pings after a third of the
 //!   session timeout without traffic; here it pings on that period
-//!   regardless, at multiples of the period on its own clock). The server
+//!   regardless, at multiples of the period on its own monotonic clock). The server
 //!   answers a ping only when the session is gone; ZooKeeper answers every
 //!   ping, but the answer's only use is the client's own silence timer
 //!   below, and answering every ping multiplied the state space about four
@@ -136,7 +141,7 @@
 //! | no-faults | ok | ok | ok |
 //! | holder-crash | ok (live) | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
-//! | clock-jump | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
+//! | clock-jump | ok | ok | ok |
 //! | clock-drift | ok | ok | ok |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
@@ -155,7 +160,7 @@
 //! | holder-crash | holds | holds | holds | the crashed client's session expires 9 to 10 ticks after its last ping and takes its node with it; the other client is done well before tick 30 |
 //! | gc-pause | violated (32) | violated (32; recipe 38); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `"states_max"` in `zk_lock.expect.json`) before it decides the rest |
 //! | long-pause (a cut-down test fixture, searched to the end) | violated (32) | violated (32; recipe 38); fenced: holds | violated (53; recipe 55) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
-//! | clock-jump | violated (6; recipe 10) | violated (12; recipe 16); fenced: ? | ? | a 10-tick jump of the server's clock expires every session at once and every client starts over, while the holder still believes it holds the lock. (ZooKeeper since 3.5 times sessions with a monotonic clock, which a wall-clock step would not move.) Stopped at the state limit |
+//! | clock-jump | holds | holds | holds | a 10-tick jump of the server's wall clock changes nothing: sessions expire by the monotonic clock (`Time.currentElapsedTime()`), which does not jump, and nothing else in the model reads the wall clock. (With session expiry on the wall clock, as in ZooKeeper releases that read `System.currentTimeMillis()`, the jump expired every session at once while the holder still believed it held the lock: mutual_exclusion was violated in 6 steps, 10 for the recipe.) Searched to the end |
 //! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
 //! | message-loss | ephemeral: violated (15); recipe: ? | ephemeral: violated (21); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
 //! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (101); recipe: ? | the ephemeral lock's search ends within its limit (977,146 states) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
@@ -710,15 +715,16 @@ impl ZkLock {
     /// deadline, so they do not make different states.
     fn expire_after(&self, ctx: &Ctx) -> u32 {
         let period = self.heartbeat_ticks as i64;
-        let at = (ctx.local_ticks + self.ttl_ticks as i64).div_euclid(period) * period + period;
-        (at - ctx.local_ticks) as u32
+        let at = (ctx.mono_ticks + self.ttl_ticks as i64).div_euclid(period) * period + period;
+        (at - ctx.mono_ticks) as u32
     }
 
-    /// Ticks to the next multiple of the heartbeat period on the local clock:
+    /// Ticks to the next multiple of the heartbeat period on the monotonic
+    /// clock, which the ping timer runs on:
     /// heartbeats keep a fixed phase whatever the network did.
     fn next_beat_after(&self, ctx: &Ctx) -> u32 {
         let period = self.heartbeat_ticks as i64;
-        (period - ctx.local_ticks.rem_euclid(period)) as u32
+        (period - ctx.mono_ticks.rem_euclid(period)) as u32
     }
 
     /// The release is done. The client leaves its session behind without
@@ -1148,7 +1154,7 @@ impl LockModel for ZkLock {
     }
 
     /// Heartbeats and session expiry align to multiples of the heartbeat
-    /// period on the local clock, so states are equivalent under shifts by
+    /// period on the monotonic clock, so states are equivalent under shifts by
     /// whole periods only. The model keeps no absolute time itself: session
     /// expiry and every client deadline are world-owned timers.
     fn time_shift_period(&self) -> Option<u32> {

@@ -2,10 +2,23 @@
 //!
 //! A model (one file in `models/`) implements [`LockModel`]: the lock servers'
 //! handlers and the client's side of the protocol. Handlers never do I/O and
-//! never see the world: they read their own state, their own local clock
-//! ([`Ctx::local_ticks`]) and the message or timer that woke them, and they push
-//! commands into [`Out`]. The world decides when messages arrive, when time
-//! passes and which faults strike.
+//! never see the world: they read their own state, their own two clocks
+//! ([`Ctx::wall_ticks`], [`Ctx::mono_ticks`]) and the message or timer that
+//! woke them, and they push commands into [`Out`]. The world decides when
+//! messages arrive, when time passes and which faults strike.
+//!
+//! # Two clocks
+//! A node has a wall clock and a monotonic clock, as a real host does
+//! (`CLOCK_REALTIME` and `CLOCK_MONOTONIC`; `System.currentTimeMillis` and
+//! `System.nanoTime`; Python's `time.time` and `time.monotonic`). Both drift
+//! with the node's oscillator. The wall clock may also start skewed and
+//! jump (an NTP step, an operator, a VM resumed); the monotonic clock never
+//! jumps, and its origin is arbitrary, so its reading means nothing on
+//! another node: never send it. Timers ([`Out::set_timer`]) run on the
+//! monotonic clock, as timerfd, Java's `ScheduledExecutorService` and Go's
+//! `time.Timer` do, so a jump of the wall clock fires no timer early.
+//! Each timeout or expiry a model computes reads the clock its real-world
+//! source reads, and its module doc says which.
 //!
 //! The client's workload (acquire, read the resource, write it back, release,
 //! repeat) belongs to the world, so every model is exercised the same way. A
@@ -148,7 +161,7 @@ pub trait LockModel: Sized + Send + Sync + 'static {
 
     /// Liveness support: the granularity, in ticks, of the time shift under
     /// which this model's handlers behave the same (1 when they only compare
-    /// and add local times; a multiple of a period when they align to it, as
+    /// and add clock times; a multiple of a period when they align to it, as
     /// heartbeats on multiples of their period do). `None`, the default: the
     /// model has not declared its time shift (see [`LockModel::normalize`]),
     /// and the liveness verdicts are `inconclusive`.
@@ -161,10 +174,11 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// checker's graph is finite (see `src/check/liveness.rs`). It is called
     /// only once faults can no longer start, with every clock at rate 100%.
     ///
-    /// It must subtract `n.shift_ticks` from every absolute local-clock time
-    /// the model keeps (in server, durable and client states, and in messages
-    /// in flight), and may (which keeps the graph small) forget times that
-    /// have passed for good (an expired key is no key) and renumber counters
+    /// It must subtract `n.shift_ticks` from every absolute clock time the
+    /// model keeps, wall or monotonic (in server, durable and client states,
+    /// and in messages in flight), and may (which keeps the graph small)
+    /// forget times that have passed for good on the clock they were read
+    /// from (an expired key is no key) and renumber counters
     /// that are only compared for equality (request ids), or only for order
     /// (sequence numbers, by a bijection that keeps their order and keeps
     /// the next value above the others), consistently across states,
@@ -325,9 +339,15 @@ pub enum Transport {
 pub struct Ctx {
     /// This node.
     pub id: NodeId,
-    /// This node's local clock, in ticks. It may be skewed, drift and jump; it
-    /// is the only clock a node can read.
-    pub local_ticks: i64,
+    /// This node's wall clock (time of day), in ticks. It may be skewed,
+    /// drift and jump. Read it where the real system reads the time of day
+    /// (`gettimeofday`, `System.currentTimeMillis`, `time.time()`, SQL
+    /// `NOW()`), and keep what it gives apart from monotonic readings.
+    pub wall_ticks: i64,
+    /// This node's monotonic clock, in ticks. It drifts as the wall clock
+    /// does but never jumps; its origin is arbitrary, so compare it only
+    /// with this node's own earlier readings. Timers run on it.
+    pub mono_ticks: i64,
     /// How many lock servers there are; their ids are `0..server_count`.
     pub server_count: usize,
     /// How many clients there are.
@@ -384,8 +404,9 @@ impl<M: LockModel> Out<M> {
         self.commands.push(Command::Send(dst, msg));
     }
 
-    /// Sets (or resets) the timer `timer` to fire when this node's local clock
-    /// has advanced by `after_ticks`.
+    /// Sets (or resets) the timer `timer` to fire when this node's monotonic
+    /// clock ([`Ctx::mono_ticks`]) has advanced by `after_ticks`. A jump of
+    /// the wall clock neither hastens nor delays it.
     pub fn set_timer(&mut self, timer: M::Timer, after_ticks: u32) {
         self.commands.push(Command::SetTimer(timer, after_ticks));
     }
@@ -442,24 +463,34 @@ impl<M: LockModel> Out<M> {
     }
 }
 
-/// A server in [`Normalize`]: its local clock after the shift, its state
+/// A node's two clocks read at one instant (in [`Normalize`], after the
+/// shift).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clocks {
+    pub wall_ticks: i64,
+    pub mono_ticks: i64,
+}
+
+/// A server in [`Normalize`]: its clocks after the shift, its state
 /// (`None` while crashed) and what it saved.
 pub type NormalizeServer<'a, M> = (
-    i64,
+    Clocks,
     Option<&'a mut <M as LockModel>::Server>,
     Option<&'a mut <M as LockModel>::Durable>,
 );
 
 /// The model's part of a state, handed to [`LockModel::normalize`].
 pub struct Normalize<'a, M: LockModel> {
-    /// Subtract this from every absolute local-clock time.
+    /// Subtract this from every absolute clock time, wall or monotonic:
+    /// once faults can no longer start, no clock jumps and every clock runs
+    /// at 100%, so both of a node's clocks have moved by exactly this much.
     pub shift_ticks: i64,
-    /// Per server: its local clock after the shift, its state (`None` while
+    /// Per server: its clocks after the shift, its state (`None` while
     /// crashed) and what it saved.
     pub servers: Vec<NormalizeServer<'a, M>>,
-    /// Per client: its id, its local clock after the shift and its protocol
+    /// Per client: its id, its clocks after the shift and its protocol
     /// state (`None` while crashed).
-    pub clients: Vec<(NodeId, i64, Option<&'a mut M::Client>)>,
+    pub clients: Vec<(NodeId, Clocks, Option<&'a mut M::Client>)>,
     /// The lock-service messages in flight: source, destination, message.
     pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
     /// Per server: its pending timers and their deadlines, for a model whose
@@ -515,7 +546,7 @@ pub enum ResendId {
 pub struct RequestTimeout<T> {
     /// The timer the client's request timeout runs on.
     pub timer: T,
-    /// Resend a request unanswered for this long (local ticks); `None`:
+    /// Resend a request unanswered for this long (on the monotonic clock, as every timer); `None`:
     /// wait for its answer forever.
     pub after_ticks: Option<u32>,
     pub resend: ResendId,

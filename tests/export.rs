@@ -73,9 +73,15 @@ struct Resource {
 }
 
 #[derive(Debug, Deserialize)]
+struct ClockReading {
+    wall: i64,
+    mono: i64,
+}
+
+#[derive(Debug, Deserialize)]
 struct State {
     now: i64,
-    clocks: BTreeMap<String, i64>,
+    clocks: BTreeMap<String, ClockReading>,
     clients: Vec<Client>,
     resource: Resource,
     network: BTreeSet<InFlight>,
@@ -104,6 +110,11 @@ fn itf_export_reads_back_with_the_itf_crate() {
         let s = &state.value;
         assert_eq!(s.now, step["state"]["tick"].as_i64().unwrap(), "step {i}");
         assert_eq!(s.clocks.len(), 3, "redis, c1, c2");
+        for (n, name) in ["redis", "c1", "c2"].iter().enumerate() {
+            let recorded = &step["state"]["clocks"][n];
+            assert_eq!(s.clocks[*name].wall, recorded["wall"].as_i64().unwrap());
+            assert_eq!(s.clocks[*name].mono, recorded["mono"].as_i64().unwrap());
+        }
         assert_eq!(
             s.resource.value,
             step["state"]["resource"]["value"].as_i64().unwrap()

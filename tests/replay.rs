@@ -191,6 +191,25 @@ fn removed_steps_wrong_format_version_and_model_are_clear_errors() {
             "format_version 99",
         ),
         (
+            // A trace written before nodes had two clocks: one number per
+            // node where there are now `wall` and `mono`.
+            "version-1.json",
+            Box::new(|v| {
+                v["format_version"] = 1.into();
+                for step in v["steps"].as_array_mut().unwrap() {
+                    let clocks = &mut step["state"]["clocks"];
+                    let wall: Vec<serde_json::Value> = clocks
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c["wall"].clone())
+                        .collect();
+                    *clocks = wall.into();
+                }
+            }),
+            "version 1 recorded one clock per node",
+        ),
+        (
             "unknown-model.json",
             Box::new(|v| v["model"] = "paxos_lock".into()),
             "model `paxos_lock`",

@@ -357,6 +357,10 @@ fn failover_and_zk_renumbering_commutes_with_steps() {
     let scenario = "tests/scenarios/message-loss-1tick.json";
     let zk = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
     assert_renumbering(zk, scenario, 4000);
+    // Wall and monotonic clocks apart on the server after a jump.
+    let scenario = "scenarios/clock-jump.json";
+    let zk = ZkLock::new("zk_lock_ephemeral", &load(scenario).params).unwrap();
+    assert_renumbering(zk, scenario, 4000);
 }
 
 /// Sets a client's `Requests` to an outstanding id and a next id.

@@ -49,8 +49,9 @@
 //! - ghost: a client that holds the lock is reading or writing;
 //!   `writes_accepted <= grants`; the resource's highest token never decreases.
 //! - clocks: initial clocks are exactly the scenario's combinations of skew and
-//!   drift; only `ClockJump` changes a clock, by exactly its ticks; a node's
-//!   local clock never goes back except by a negative jump on that node.
+//!   drift; only `ClockJump` changes a clock, by exactly its ticks, and only
+//!   the wall clock; a node's monotonic clock never goes back, its wall clock
+//!   only by a negative jump on that node; timers fire by the monotonic clock.
 
 use std::fmt::Debug;
 use std::ops::Range;
@@ -228,10 +229,11 @@ fn timers<'a, M: LockModel>(
 }
 
 fn due_timers<M: LockModel>(w: &World<M>, s: &WorldState<M>, n: NodeId) -> Vec<M::Timer> {
-    let local = s.clocks[n.index()].read(s.now);
+    // Timers run on the monotonic clock.
+    let mono = s.clocks[n.index()].mono(s.now);
     timers(w, s, n)
         .iter()
-        .filter(|(_, deadline)| local >= *deadline)
+        .filter(|(_, deadline)| mono >= *deadline)
         .map(|(t, _)| t.clone())
         .collect()
 }
@@ -620,10 +622,10 @@ fn check_offered<M: LockModel>(
                 rule!(
                     due_timers(w, s, *node).contains(timer),
                     "timers",
-                    "Fire {timer:?} on node {} which is not pending and due (timers {:?}, local clock {})",
+                    "Fire {timer:?} on node {} which is not pending and due (timers {:?}, monotonic clock {})",
                     node.0,
                     timers(w, s, *node),
-                    s.clocks[node.index()].read(s.now)
+                    s.clocks[node.index()].mono(s.now)
                 );
             }
             Action::Crash(n) => {
@@ -897,7 +899,8 @@ fn check_step<M: LockModel>(
     match a {
         Action::ClockJump { node, ticks } => {
             let mut expected = s.clocks.clone();
-            expected[node.index()].offset_ticks += *ticks as i64;
+            // A jump moves the wall clock only.
+            expected[node.index()].wall_jump_ticks += *ticks as i64;
             rule!(
                 next.clocks == expected,
                 "clocks: jumps",
@@ -915,13 +918,29 @@ fn check_step<M: LockModel>(
         ),
     }
     for n in nodes(w) {
-        let before = s.clocks[n.index()].read(s.now);
-        let after = next.clocks[n.index()].read(next.now);
+        let before = s.clocks[n.index()].wall(s.now);
+        let after = next.clocks[n.index()].wall(next.now);
         let back_jump = matches!(a, Action::ClockJump { node, ticks } if *node == n && *ticks < 0);
         rule!(
             after >= before || back_jump,
+            "clocks: wall",
+            "node {}'s wall clock went from {before} to {after} on {a:?}",
+            n.0
+        );
+        let before = s.clocks[n.index()].mono(s.now);
+        let after = next.clocks[n.index()].mono(next.now);
+        rule!(
+            after >= before,
             "clocks: monotonic",
-            "node {}'s clock went from {before} to {after} on {a:?}",
+            "node {}'s monotonic clock went from {before} to {after} on {a:?}",
+            n.0
+        );
+        let jumped = |c: &lockcheck::world::Clock| c.wall_jump_ticks;
+        rule!(
+            matches!(a, Action::ClockJump { node, .. } if *node == n)
+                || jumped(&next.clocks[n.index()]) == jumped(&s.clocks[n.index()]),
+            "clocks: wall and monotonic move together",
+            "node {}'s clocks moved apart on {a:?}",
             n.0
         );
     }

@@ -14,8 +14,9 @@
 //! Real time only grows, so the raw graph has no cycles. Once no fault can
 //! start any more (`now >= faults_until_ticks`) and every clock runs at 100%,
 //! the world's rules do not depend on the absolute value of `now`: shifting
-//! real time, every local-clock reading, every timer deadline and every
-//! absolute local time a model keeps by the same amount gives a state that
+//! real time, every clock reading (wall and monotonic alike: neither jumps
+//! any more), every timer deadline and every absolute time a model keeps,
+//! from either clock, by the same amount gives a state that
 //! behaves exactly the same (a strong bisimulation that preserves every
 //! label the properties read). So past `base = faults_until_ticks + a`
 //! (`a` the longest age that still matters: the delivery window or the
@@ -90,7 +91,7 @@ use std::time::Instant;
 use stateright::Model;
 
 use super::bfs::{Bound, SearchLimits, fingerprint};
-use crate::node::{LockModel, NodeId, Normalize};
+use crate::node::{Clocks, LockModel, NodeId, Normalize};
 use crate::scenario::NetworkMode;
 use crate::world::{Action, Payload, Status, World, WorldConfig, WorldState};
 
@@ -186,12 +187,18 @@ impl Abstraction {
             let age = (old_now - e.sent_at).min(self.age_max);
             e.sent_at = now - age;
         }
+        // Both of a node's clocks run at 100% here and no longer jump, so
+        // the wall and the monotonic clock have both moved by `d`.
         let clocks = s.clocks.clone();
+        let read = |c: &crate::world::Clock| Clocks {
+            wall_ticks: c.wall(now),
+            mono_ticks: c.mono(now),
+        };
         let servers = s.servers.len();
         let mut server_parts = Vec::with_capacity(servers);
         let mut server_timers = Vec::with_capacity(servers);
         for (i, sv) in s.servers.iter_mut().enumerate() {
-            server_parts.push((clocks[i].read(now), sv.state.as_mut(), sv.durable.as_mut()));
+            server_parts.push((read(&clocks[i]), sv.state.as_mut(), sv.durable.as_mut()));
             server_timers.push(&mut sv.timers[..]);
         }
         let mut n = Normalize {
@@ -204,7 +211,7 @@ impl Abstraction {
                 .enumerate()
                 .map(|(i, c)| {
                     let id = NodeId((servers + i) as u8);
-                    (id, clocks[servers + i].read(now), c.proto.as_mut())
+                    (id, read(&clocks[servers + i]), c.proto.as_mut())
                 })
                 .collect(),
             messages: s

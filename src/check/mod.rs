@@ -779,17 +779,17 @@ pub fn real_time_rows<M: LockModel>(
         if i > 0 && matches!(actions[i - 1], crate::world::Action::Tick) {
             row.event = format!("time passes to t={real}");
         }
-        // Every clock runs at 100% where states are shifted, so a local
+        // Every clock runs at 100% where states are shifted, so a monotonic
         // clock reading moves by the same shift as real time.
         if i > 0
             && let Some((head, clock)) = row
                 .event
                 .strip_suffix(')')
-                .and_then(|e| e.rsplit_once("(local clock "))
+                .and_then(|e| e.rsplit_once("(mono clock "))
             && let Ok(local) = clock.parse::<i64>()
         {
             let before = shifts[i - 1] as i64;
-            row.event = format!("{head}(local clock {})", local + before);
+            row.event = format!("{head}(mono clock {})", local + before);
         }
     }
 }

@@ -434,13 +434,13 @@ mod tests {
     #[test]
     fn a_field_that_changed_is_named_by_its_path() {
         let before = lines(&[
-            "t=1  local clocks: redis=1 c1=1",
+            "t=1  clocks: redis=1 c1=1",
             "c2 [up] Acquiring holds=false rounds_done=0  RedisClient { step: Acquiring, value: Unique { client: NodeId(2), acquisition: 1 }, requests: Requests { outstanding: Some((0, SetNxPx { ttl_ticks: 8 })), next_id: 1 } }",
             "in flight: redis -> c2: not set: busy  [req 0]  (sent t=0)",
             "in flight: res -> c1: read -> 0  (sent t=0)",
         ]);
         let after = lines(&[
-            "t=1  local clocks: redis=1 c1=1",
+            "t=1  clocks: redis=1 c1=1",
             "c2 [up] Acquiring holds=false rounds_done=0  RedisClient { step: Sleeping, value: Unique { client: NodeId(2), acquisition: 1 }, requests: Requests { outstanding: None, next_id: 1 } }  timers: Retry@3",
             "in flight: res -> c1: read -> 0  (sent t=0)",
         ]);
@@ -470,7 +470,7 @@ mod tests {
 
     #[test]
     fn nothing_changed_is_no_line() {
-        let same = lines(&["t=3  local clocks: a=3", "in flight: nothing"]);
+        let same = lines(&["t=3  clocks: a=3", "in flight: nothing"]);
         assert!(changes(&same, &same).is_empty());
     }
 }

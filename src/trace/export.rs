@@ -1,7 +1,8 @@
 //! Exports of a trace in formats that existing tools read.
 //!
 //! - **ITF** (the Informal Trace Format of Apalache and Quint, ADR-015): one
-//!   state per step with every variable: `now`, `clocks` (`#map`), `nodes`
+//!   state per step with every variable: `now`, `clocks` (`#map` from a
+//!   node to its `wall` and `mono` readings), `nodes`
 //!   (a record per node: status, protocol state, timers), `clients`,
 //!   `resource`, `network` (`#set` of messages in flight) and
 //!   `mbt::actionTaken`. Integers are `#bigint`; JSON nulls become Quint's
@@ -114,7 +115,10 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             .clocks
             .iter()
             .enumerate()
-            .map(|(n, c)| json!([world.node_names()[n], bigint(c.read(s.now))]))
+            .map(|(n, c)| {
+                let record = json!({"wall": bigint(c.wall(s.now)), "mono": bigint(c.mono(s.now))});
+                json!([world.node_names()[n], record])
+            })
             .collect();
         let mut nodes = serde_json::Map::new();
         let timers = |ts: &[(M::Timer, i64)]| -> Value {

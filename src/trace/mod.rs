@@ -21,7 +21,11 @@ pub mod export;
 pub mod replay;
 
 pub const FORMAT: &str = "lockcheck-trace";
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: each step's state records both of a node's clocks (`wall`
+/// and `mono`), where version 1 recorded one local clock, and timers run on
+/// the monotonic clock, so a version-1 trace of a clock jump need not
+/// replay the same way.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 pub struct TraceFile {
@@ -143,6 +147,14 @@ pub fn read(path: &Path) -> Result<TraceFile, TraceError> {
     }
     match header.get("format_version").and_then(|v| v.as_u64()) {
         Some(v) if v == FORMAT_VERSION as u64 => {}
+        Some(1) => {
+            return Err(fail(format!(
+                "format_version 1, but this lockcheck reads version {FORMAT_VERSION}: version 1 \
+                 recorded one clock per node, and nodes now have a wall and a monotonic clock \
+                 (timers run on the monotonic one); record the trace again with the command \
+                 in its `reproduce` key"
+            )));
+        }
         Some(v) => {
             return Err(fail(format!(
                 "format_version {v}, but this lockcheck reads version {FORMAT_VERSION}"

@@ -10,11 +10,37 @@ use crate::node::{LockModel, NodeSet};
 pub struct StepView {
     /// Real time.
     pub tick: u32,
-    /// Each lock-service node's local clock, in node order.
-    pub clocks: Vec<i64>,
+    /// Each lock-service node's two clocks, in node order.
+    pub clocks: Vec<ClockView>,
     pub clients: Vec<ClientView>,
     pub resource: ResourceView,
     pub in_flight: usize,
+}
+
+/// A node's wall and monotonic clock readings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    pub wall: i64,
+    pub mono: i64,
+}
+
+impl ClockView {
+    pub fn of(clock: &super::Clock, now: u32) -> ClockView {
+        ClockView {
+            wall: clock.wall(now),
+            mono: clock.mono(now),
+        }
+    }
+
+    /// `redis=12` while the two clocks agree, `redis(wall=22 mono=12)` once
+    /// the wall clock has jumped away from the monotonic one.
+    pub fn text(&self, name: &str) -> String {
+        if self.wall == self.mono {
+            format!("{name}={}", self.wall)
+        } else {
+            format!("{name}(wall={} mono={})", self.wall, self.mono)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +66,7 @@ pub struct ResourceView {
 pub fn step_view<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> StepView {
     StepView {
         tick: s.now,
-        clocks: s.clocks.iter().map(|c| c.read(s.now)).collect(),
+        clocks: s.clocks.iter().map(|c| ClockView::of(c, s.now)).collect(),
         clients: s
             .clients
             .iter()
@@ -146,9 +172,9 @@ pub fn describe_action<M: LockModel>(
         Action::Fire { node, timer } => (
             name(*node),
             format!(
-                "timer {} fires (local clock {})",
+                "timer {} fires (mono clock {})",
                 world.model.describe_timer(timer),
-                before.clocks[node.index()].read(before.now)
+                before.clocks[node.index()].mono(before.now)
             ),
         ),
         Action::Crash(n) => (name(*n), "CRASHES (volatile state lost)".into()),
@@ -167,9 +193,10 @@ pub fn describe_action<M: LockModel>(
         Action::ClockJump { node, ticks } => (
             name(*node),
             format!(
-                "CLOCK JUMPS {ticks:+} ticks (local {} -> {})",
-                before.clocks[node.index()].read(before.now),
-                before.clocks[node.index()].read(before.now) + *ticks as i64
+                "WALL CLOCK JUMPS {ticks:+} ticks (wall {} -> {}, mono {})",
+                before.clocks[node.index()].wall(before.now),
+                before.clocks[node.index()].wall(before.now) + *ticks as i64,
+                before.clocks[node.index()].mono(before.now)
             ),
         ),
     }
@@ -220,9 +247,9 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
         .clocks
         .iter()
         .enumerate()
-        .map(|(n, c)| format!("{}={}", world.node_names()[n], c.read(s.now)))
+        .map(|(n, c)| ClockView::of(c, s.now).text(&world.node_names()[n]))
         .collect();
-    lines.push(format!("t={}  local clocks: {}", s.now, clocks.join(" ")));
+    lines.push(format!("t={}  clocks: {}", s.now, clocks.join(" ")));
     for (i, sv) in s.servers.iter().enumerate() {
         let node = crate::node::NodeId(i as u8);
         let state = sv

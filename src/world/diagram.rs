@@ -211,7 +211,7 @@ impl Diagram {
     /// Puts real time back into a path whose states were shifted back in time
     /// (the liveness checker's canonical states): `shifts[i]` is how far
     /// state `i` was shifted. Event `i` follows state `i`, so its tick moves
-    /// by `shifts[i + 1]`, and a timer's local-clock reading, taken before
+    /// by `shifts[i + 1]`, and a timer's monotonic-clock reading, taken before
     /// the step, by `shifts[i]` (every clock runs at 100% where states are
     /// shifted).
     pub fn shift_ticks(&mut self, shifts: &[u64]) {
@@ -226,10 +226,10 @@ impl Diagram {
                 && let Some((head, clock)) = e
                     .label
                     .strip_suffix(')')
-                    .and_then(|l| l.rsplit_once("(local clock "))
+                    .and_then(|l| l.rsplit_once("(mono clock "))
                 && let Ok(local) = clock.parse::<i64>()
             {
-                e.label = format!("{head}(local clock {})", local + before);
+                e.label = format!("{head}(mono clock {})", local + before);
             }
         }
     }

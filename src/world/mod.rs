@@ -27,7 +27,8 @@ mod svg;
 mod symmetry;
 
 pub use describe::{
-    CLOSED_TEXT, ClientView, ResourceView, StepView, describe_action, state_detail, step_view,
+    CLOSED_TEXT, ClientView, ClockView, ResourceView, StepView, describe_action, state_detail,
+    step_view,
 };
 pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
 pub use packed::PackedStore;
@@ -175,7 +176,8 @@ impl<M: LockModel> World<M> {
     fn ctx(&self, s: &WorldState<M>, node: NodeId) -> Ctx {
         Ctx {
             id: node,
-            local_ticks: s.clocks[node.index()].read(s.now),
+            wall_ticks: s.clocks[node.index()].wall(s.now),
+            mono_ticks: s.clocks[node.index()].mono(s.now),
             server_count: self.server_count(),
             client_count: self.cfg.clients,
         }
@@ -274,7 +276,7 @@ impl<M: LockModel> World<M> {
         node: NodeId,
     ) -> impl Iterator<Item = &'a M::Timer> + use<'a, M> {
         let up = self.status(s, node).is_up();
-        let local = s.clocks[node.index()].read(s.now);
+        let mono = s.clocks[node.index()].mono(s.now);
         let timers: &[(M::Timer, i64)] = match (up, self.client_index(node)) {
             (false, _) => &[],
             (true, Some(ci)) => &s.clients[ci].timers,
@@ -282,7 +284,7 @@ impl<M: LockModel> World<M> {
         };
         timers
             .iter()
-            .filter(move |(_, deadline)| local >= *deadline)
+            .filter(move |(_, deadline)| mono >= *deadline)
             .map(|(t, _)| t)
     }
 
@@ -360,7 +362,8 @@ impl<M: LockModel> World<M> {
     }
 
     fn set_timer(&self, s: &mut WorldState<M>, node: NodeId, timer: M::Timer, after_ticks: u32) {
-        let deadline = s.clocks[node.index()].read(s.now) + after_ticks as i64;
+        // Timers run on the monotonic clock, as real timer facilities do.
+        let deadline = s.clocks[node.index()].mono(s.now) + after_ticks as i64;
         let timers = self.timers_mut(s, node);
         timers.retain(|(t, _)| *t != timer);
         let entry = (timer, deadline);
@@ -698,6 +701,7 @@ impl<M: LockModel> World<M> {
                         choices.push(Clock {
                             offset_ticks: offset,
                             rate_percent: rate,
+                            wall_jump_ticks: 0,
                         });
                     }
                 }
@@ -955,7 +959,9 @@ impl<M: LockModel> Model for World<M> {
             Action::Split(p) => self.partition(&mut s, Cut::Split(p)),
             Action::Heal => s.faults.partition = None,
             Action::ClockJump { node, ticks } => {
-                s.clocks[node.index()].offset_ticks += ticks as i64;
+                // The wall clock jumps; the monotonic clock, and so every
+                // timer, runs on undisturbed.
+                s.clocks[node.index()].wall_jump_ticks += ticks as i64;
                 s.faults.jumps += 1;
             }
         }
@@ -996,7 +1002,9 @@ impl<M: LockModel> Model for World<M> {
             Action::Isolate(n) => format!("{} is PARTITIONED", name(*n)),
             Action::Split(p) => format!("PARTITION {}", describe::sides_text(self, *p)),
             Action::Heal => "the partition heals".into(),
-            Action::ClockJump { node, ticks } => format!("{}: CLOCK JUMPS {ticks:+}", name(*node)),
+            Action::ClockJump { node, ticks } => {
+                format!("{}: WALL CLOCK JUMPS {ticks:+}", name(*node))
+            }
         }
     }
 

@@ -9,22 +9,44 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, VisitIds};
 
-/// One node's local clock: `offset + now * rate_percent / 100`, plus jumps
-/// (which move `offset`). Nodes read it through `Ctx::local_ticks`.
+/// One node's two clocks.
+///
+/// The monotonic clock reads `offset_ticks + now * rate_percent / 100`: it
+/// drifts with the node's oscillator and never jumps. Its origin is
+/// arbitrary (a node cannot compare it with another node's); the world
+/// starts it at the wall clock's initial reading, so the two read alike
+/// until the wall clock jumps. The wall clock is the monotonic clock plus
+/// `wall_jump_ticks`, the sum of the jumps so far: the same rate, the same
+/// initial skew, and every jump. Nodes read them through `Ctx::mono_ticks`
+/// and `Ctx::wall_ticks`; timers run on the monotonic clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Clock {
     pub offset_ticks: i64,
     pub rate_percent: u32,
+    /// The wall clock's distance from the monotonic clock: every jump so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wall_jump_ticks: i64,
+}
+
+fn is_zero(x: &i64) -> bool {
+    *x == 0
 }
 
 impl Clock {
     pub const PERFECT: Clock = Clock {
         offset_ticks: 0,
         rate_percent: 100,
+        wall_jump_ticks: 0,
     };
 
-    pub fn read(&self, now: u32) -> i64 {
+    /// The monotonic clock at real time `now`.
+    pub fn mono(&self, now: u32) -> i64 {
         self.offset_ticks + (now as i64 * self.rate_percent as i64) / 100
+    }
+
+    /// The wall clock at real time `now`.
+    pub fn wall(&self, now: u32) -> i64 {
+        self.mono(now) + self.wall_jump_ticks
     }
 }
 
@@ -59,12 +81,12 @@ pub struct Envelope<Msg> {
     /// on the same connection, in the same direction, are ahead of this one.
     /// Only the message with none ahead may be delivered. Always 0 for
     /// datagrams.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "lane_is_zero")]
     pub lane: u8,
     pub payload: Payload<Msg>,
 }
 
-fn is_zero(n: &u8) -> bool {
+fn lane_is_zero(n: &u8) -> bool {
     *n == 0
 }
 
@@ -165,7 +187,7 @@ pub struct ServerSlot<S, D, T> {
     /// `None` while crashed.
     pub state: Option<S>,
     pub durable: Option<D>,
-    /// Pending timers and their deadlines on this node's local clock.
+    /// Pending timers and their deadlines on this node's monotonic clock.
     pub timers: Vec<(T, i64)>,
 }
 
