@@ -176,7 +176,7 @@
 //! | holder-crash | holds | holds | all three variants: the crashed holder's session expires and its node with it |
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
 //! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (963,583 graph states; pinned in `tests/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
 //!
 //! For the liveness checker the model shifts

@@ -16,16 +16,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pins! {
     ephemeral_no_faults: "zk_lock_ephemeral", "no-faults", 9296, "holds holds holds:2 holds";
     ephemeral_holder_crash: "zk_lock_ephemeral", "holder-crash", 40184, "holds holds holds:2 holds holds holds";
-    ephemeral_clock_jump: "zk_lock_ephemeral", "clock-jump", 0, "holds holds holds:2 holds";
+    ephemeral_clock_jump: "zk_lock_ephemeral", "clock-jump", 18620, "holds holds holds:2 holds";
     ephemeral_clock_drift: "zk_lock_ephemeral", "clock-drift", 62852, "holds holds holds:2 holds";
-    ephemeral_server_restart: "zk_lock_ephemeral", "server-restart", 64498, "holds holds holds:2 violated:115";
+    ephemeral_server_restart: "zk_lock_ephemeral", "server-restart", 515484, "holds holds holds:2 violated:115";
     ephemeral_long_pause: "zk_lock_ephemeral", "long-pause", 287480, "violated:32 violated:32 holds:2 violated:53";
     ephemeral_client_partition: "zk_lock_ephemeral", "client-partition", 407557, "holds holds holds:2 violated:73 violated:34+29 violated:34+29";
     ephemeral_async_network: "zk_lock_ephemeral", "async-network", 524380, "violated:13 violated:19 holds:2 violated:14";
 
     sequential_no_faults: "zk_lock_sequential", "no-faults", 17700, "holds holds holds:4 holds";
     sequential_holder_crash: "zk_lock_sequential", "holder-crash", 67900, "holds holds holds:4 holds holds holds";
-    sequential_clock_jump: "zk_lock_sequential", "clock-jump", 0, "holds holds holds:4 holds";
+    sequential_clock_jump: "zk_lock_sequential", "clock-jump", 35428, "holds holds holds:4 holds";
     sequential_clock_drift: "zk_lock_sequential", "clock-drift", 119935, "holds holds holds:4 holds";
     sequential_server_restart: "zk_lock_sequential", "server-restart", 663239, "holds holds holds:4 holds";
     sequential_long_pause: "zk_lock_sequential", "long-pause", 503183, "violated:32 violated:38 holds:4 violated:55";
@@ -35,7 +35,7 @@ pins! {
     // lock, but the resource rejects the stalled holder's write.
     sequential_fenced_no_faults: "zk_lock_sequential_fenced", "no-faults", 17895, "holds holds holds:4 holds";
     sequential_fenced_holder_crash: "zk_lock_sequential_fenced", "holder-crash", 69433, "holds holds holds:4 holds holds holds";
-    sequential_fenced_clock_jump: "zk_lock_sequential_fenced", "clock-jump", 0, "holds holds holds:4 holds";
+    sequential_fenced_clock_jump: "zk_lock_sequential_fenced", "clock-jump", 35834, "holds holds holds:4 holds";
     sequential_fenced_clock_drift: "zk_lock_sequential_fenced", "clock-drift", 121003, "holds holds holds:4 holds";
     sequential_fenced_server_restart: "zk_lock_sequential_fenced", "server-restart", 666526, "holds holds holds:4 holds";
     sequential_fenced_long_pause: "zk_lock_sequential_fenced", "long-pause", 529607, "violated:32 holds holds:4 violated:55";
