@@ -286,15 +286,15 @@ fn a_lasso_trace_round_trips_and_replays() {
     assert!(stdout.contains("from step 24, forever:"), "{stdout}");
     assert!(stdout.contains("REPRODUCED"), "{stdout}");
 
-    // A loop that does not close is no lasso.
+    // A recorded loop that does not close is an edited file, not a fixed bug.
     let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
     edited["loop_start"] = serde_json::json!(23);
     let bad = file.with_file_name("edited.json");
     std::fs::write(&bad, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
     let o = lockcheck(&["replay", bad.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("loop no longer closes"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("loop no longer closes"), "{stderr}");
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -135,10 +135,10 @@ fn an_edited_action_does_not_fit_and_names_the_step() {
     assert_eq!(o.status.code(), Some(4));
     let err = stderr(&o);
     assert!(
-        err.contains("step 4: the world does not offer this action here"),
+        err.contains("step 4: `actions[3]`: the world does not offer this action here"),
         "{err}"
     );
-    assert!(err.contains("SET lock 999"), "{err}");
+    assert!(err.contains(r#""value":999"#), "{err}");
 }
 
 #[test]
@@ -254,15 +254,37 @@ fn a_truncated_trace_never_panics() {
 }
 
 #[test]
-fn a_trace_that_fits_but_no_longer_violates_exits_1() {
-    // The same steps, judged by a property they do not violate: the replay
-    // fits the model, and the verdict is that the violation is gone.
+fn a_trace_whose_recording_violates_nothing_is_bad_input() {
+    // The same steps, judged by a property they do not violate: every state
+    // is as recorded, so the file claims a counterexample it does not hold.
     let trace = trace_of("redis_setnx", "holder-crash", "progress");
     let other = edited(&trace, "other-property.json", |v| {
         v["property"] = "mutual_exclusion".into();
     });
     let o = lockcheck(&["replay", other.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains(
+            "step 54: every state replays as recorded, but mutual_exclusion holds in its last state"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_trace_whose_last_step_changed_and_no_longer_violates_exits_1() {
+    // What a fixed model leaves: the steps replay, the last one ends
+    // elsewhere than recorded, and the property holds there.
+    let trace = trace_of("redis_setnx", "holder-crash", "progress");
+    let other = edited(&trace, "fixed.json", |v| {
+        v["property"] = "mutual_exclusion".into();
+        let steps = v["steps"].as_array_mut().unwrap();
+        steps.last_mut().unwrap()["state"]["resource"]["value"] = 99.into();
+    });
+    let o = lockcheck(&["replay", other.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
     assert!(out.contains("NOT REPRODUCED: every step replays, but mutual_exclusion now holds after step 54: the bug was fixed."), "{out}");
+    assert!(out.contains("state.resource.value: recorded 99"), "{out}");
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::bfs::SearchLimits;
-use crate::properties::PropertyName;
+use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::Scenario;
 use crate::world::StepView;
 
@@ -104,7 +104,7 @@ pub fn write(path: &Path, trace: &TraceFile) -> std::io::Result<()> {
     }
     let mut text = serde_json::to_string_pretty(trace).map_err(std::io::Error::other)?;
     text.push('\n');
-    std::fs::write(path, text)
+    crate::files::write_atomically(path, text.as_bytes())
 }
 
 /// A trace file that could not be used: exit code 4.
@@ -136,9 +136,19 @@ pub fn read(path: &Path) -> Result<TraceFile, TraceError> {
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format!("cannot read the trace file: {e}")))?;
+    parse(path, &text)
+}
+
+/// Parses and checks trace text; `path` only names it in errors.
+pub fn parse(path: &Path, text: &str) -> Result<TraceFile, TraceError> {
+    let fail = |message: String| TraceError {
+        file: path.to_path_buf(),
+        step: None,
+        message,
+    };
     // Check the header first, so a file of another kind or version gets a
     // plain answer instead of a complaint about some field deep inside.
-    let header: serde_json::Value = serde_json::from_str(&text)
+    let header: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| fail(format!("not valid JSON: {}", json_error(&e))))?;
     match header.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
@@ -162,7 +172,89 @@ pub fn read(path: &Path) -> Result<TraceFile, TraceError> {
         }
         None => return Err(fail("no `format_version` key".into())),
     }
-    serde_json::from_str(&text).map_err(|e| fail(json_error(&e)))
+    let trace: TraceFile = serde_json::from_str(text).map_err(|e| fail(json_error(&e)))?;
+    check_consistency(&trace).map_err(fail)?;
+    Ok(trace)
+}
+
+/// The checks every reader of a trace relies on (replay, export, explore):
+/// the fields that say what kind of trace it is agree with each other and
+/// with the number of steps, so no reader has to guess or index blindly.
+fn check_consistency(trace: &TraceFile) -> Result<(), String> {
+    let liveness = trace.property.kind() == PropertyKind::Liveness;
+    if trace.property.kind() == PropertyKind::Reachability {
+        return Err(format!(
+            "`property`: `{}` has examples, not counterexamples; a trace records a \
+             counterexample of a safety or liveness property",
+            trace.property
+        ));
+    }
+    let (kind, engines): (&str, &[&str]) = if liveness {
+        ("lasso", &["liveness"])
+    } else {
+        ("counterexample", &["bfs", "simulate"])
+    };
+    if trace.kind != kind {
+        return Err(format!(
+            "`kind`: is `{}`, but a trace of `{}` is a `{kind}`",
+            trace.kind, trace.property
+        ));
+    }
+    if !engines.contains(&trace.engine.as_str()) {
+        return Err(format!(
+            "`engine`: is `{}`, but a `{kind}` is found by {}",
+            trace.engine,
+            engines
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if trace.simulation.is_some() != (trace.engine == "simulate") {
+        return Err(format!(
+            "`simulation`: {} for engine `{}`",
+            if trace.simulation.is_some() {
+                "present"
+            } else {
+                "absent"
+            },
+            trace.engine
+        ));
+    }
+    match (trace.loop_start, liveness) {
+        (None, true) => {
+            return Err(format!(
+                "`loop_start`: absent, but `{}` needs a lasso",
+                trace.property
+            ));
+        }
+        (Some(_), false) => {
+            return Err(format!(
+                "`loop_start`: present, but a counterexample of `{}` is a path, not a lasso",
+                trace.property
+            ));
+        }
+        (Some(k), true) if k >= trace.actions.len() => {
+            return Err(format!(
+                "`loop_start`: is {k}, but a loop needs at least one step after it (the trace has {} steps)",
+                trace.actions.len()
+            ));
+        }
+        _ => {}
+    }
+    if trace.steps.len() != trace.actions.len() + 1 {
+        return Err(format!(
+            "`steps`: {} entries for {} actions (expected one more step than actions): \
+             the file is truncated or edited",
+            trace.steps.len(),
+            trace.actions.len()
+        ));
+    }
+    if let Some((i, step)) = trace.steps.iter().enumerate().find(|(i, s)| s.step != *i) {
+        return Err(format!("`steps[{i}].step`: is {}, expected {i}", step.step));
+    }
+    Ok(())
 }
 
 /// `line L, column C: message`, without serde_json's own position suffix.

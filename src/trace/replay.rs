@@ -145,10 +145,14 @@ pub(crate) fn rebuild<M: LockModel>(
         let mut offered = Vec::new();
         world.actions(&state, &mut offered);
         if !offered.contains(&action) {
-            let (actor, event) = crate::world::describe_action(&world, &state, &action);
+            // Described from the file, not through the world: an action that
+            // is not offered may name a node or message that does not exist.
             return Err(fail(
                 Some(step),
-                format!("the world does not offer this action here: {actor}: {event}"),
+                format!(
+                    "`actions[{i}]`: the world does not offer this action here: {}",
+                    abbreviated(value)
+                ),
             ));
         }
         state = world
@@ -191,7 +195,18 @@ pub fn run<M: LockModel>(
         shifts,
     } = rebuild::<M>(path, trace)?;
     if trace.property.kind() == PropertyKind::Liveness {
-        return replay_lasso(path, trace, detail, world, states, actions, shifts);
+        return replay_lasso(
+            path,
+            trace,
+            detail,
+            Rebuilt {
+                world,
+                states,
+                actions,
+                last_difference,
+                shifts,
+            },
+        );
     }
     if trace.property.kind() == PropertyKind::Reachability {
         return Err(TraceError {
@@ -211,13 +226,10 @@ pub fn run<M: LockModel>(
     let last_state = states.last().expect("at least the initial state");
     // Counterexamples are of `always` properties (safety and bounded
     // liveness): the violation is the condition failing in the last state.
-    let outcome = if !(property.condition)(&world, last_state) {
-        ReplayOutcome::Reproduced
-    } else {
-        ReplayOutcome::NoLongerViolated {
-            difference: last_difference,
-        }
-    };
+    let violated = !(property.condition)(&world, last_state);
+    let outcome = judge(path, trace, violated, last_difference, || {
+        format!("{} holds in its last state", trace.property)
+    })?;
     let rows = timeline_rows(&world, &states, &actions);
     let details = detail.then(|| step_details(&world, &states));
     Ok(ReplayReport {
@@ -257,11 +269,15 @@ fn replay_lasso<M: LockModel>(
     path: &Path,
     trace: &TraceFile,
     detail: bool,
-    world: World<M>,
-    states: Vec<WorldState<M>>,
-    actions: Vec<Action<M::Msg, M::Timer>>,
-    shifts: Vec<u64>,
+    rebuilt: Rebuilt<M>,
 ) -> Result<ReplayReport, TraceError> {
+    let Rebuilt {
+        world,
+        states,
+        actions,
+        last_difference,
+        shifts,
+    } = rebuilt;
     let fail = |message: String| TraceError {
         file: path.to_path_buf(),
         step: None,
@@ -280,12 +296,14 @@ fn replay_lasso<M: LockModel>(
         )));
     }
     let why_not = liveness::why_not_a_lasso(&world, trace.property, &states[k..], &actions[k..]);
-    let outcome = match why_not {
-        None => ReplayOutcome::Reproduced,
-        Some(why) => ReplayOutcome::NoLongerViolated {
-            difference: Some(why),
-        },
-    };
+    // When the last step changed too, say why the loop fails as well.
+    let difference = last_difference.map(|d| match &why_not {
+        Some(why) => format!("{d}; {why}"),
+        None => d,
+    });
+    let outcome = judge(path, trace, why_not.is_none(), difference, || {
+        why_not.clone().unwrap_or_default()
+    })?;
     let mut rows = timeline_rows(&world, &states, &actions);
     crate::check::real_time_rows(&mut rows, &states, &shifts, &actions);
     let details = detail.then(|| step_details(&world, &states));
@@ -298,6 +316,50 @@ fn replay_lasso<M: LockModel>(
         outcome,
         loop_start: Some(k),
     })
+}
+
+/// What a fully replayed trace shows. A recording is a claim: its last
+/// state violates the property. A replay reproduces it only when every
+/// state, the last one included, is as recorded and the property is
+/// violated. When the last state differs and the property holds, the model
+/// changed: the bug was fixed. Any other combination means the file
+/// contradicts itself (it was edited), which is bad input.
+fn judge(
+    path: &Path,
+    trace: &TraceFile,
+    violated: bool,
+    last_difference: Option<String>,
+    why_holds: impl FnOnce() -> String,
+) -> Result<ReplayOutcome, TraceError> {
+    let fail = |message: String| TraceError {
+        file: path.to_path_buf(),
+        step: Some(trace.actions.len()),
+        message,
+    };
+    match (violated, last_difference) {
+        (true, None) => Ok(ReplayOutcome::Reproduced),
+        (false, Some(difference)) => Ok(ReplayOutcome::NoLongerViolated {
+            difference: Some(difference),
+        }),
+        (true, Some(difference)) => Err(fail(format!(
+            "the last state differs from the recording: {difference}"
+        ))),
+        (false, None) => Err(fail(format!(
+            "every state replays as recorded, but {}: the file does not record a \
+             counterexample of `{}` (was it edited?)",
+            why_holds(),
+            trace.property
+        ))),
+    }
+}
+
+/// A recorded action for an error message, cut to a readable length.
+fn abbreviated(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
 }
 
 /// The first place where two JSON values differ, as `path: recorded X, now Y`.
