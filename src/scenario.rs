@@ -696,17 +696,41 @@ impl std::error::Error for ScenarioError {}
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
             file: path.to_path_buf(),
             line: 0,
             column: 0,
             message: format!("cannot read the scenario file: {e}"),
         })?;
-        Scenario::parse(path, &text)
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let offset = e.valid_up_to();
+            let (line, column) = line_column(&bytes[..offset]);
+            ScenarioError {
+                file: path.to_path_buf(),
+                line,
+                column,
+                message: format!(
+                    "not UTF-8: byte 0x{:02X} at byte offset {offset} does not continue a \
+                     character; JSON files are UTF-8",
+                    bytes[offset]
+                ),
+            }
+        })?;
+        Scenario::parse(path, text)
     }
 
     /// Validates scenario text; `path` only names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        if text.starts_with('\u{feff}') {
+            return Err(ScenarioError {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: "the file starts with a byte-order mark (bytes EF BB BF), which JSON \
+                          does not allow; save it as UTF-8 without a BOM"
+                    .into(),
+            });
+        }
         serde_json::from_str(text).map_err(|e| {
             // serde_json says column 0 for an end of file just after a
             // newline; columns are 1-based.
@@ -718,6 +742,26 @@ impl Scenario {
                 message: describe_json_error(&e, text, line, column),
             }
         })
+    }
+
+    /// `file:line:column` of the parameter a model's error names
+    /// (`` `params.NAME` ``) in the scenario file, or of `params` itself when
+    /// the model asks for one that is missing; just `file` when the file or
+    /// the key cannot be found.
+    pub fn locate_param_error(file: &Path, message: &str) -> String {
+        let place = || -> Option<(usize, usize)> {
+            let name = message.split("`params.").nth(1)?.split('`').next()?;
+            let text = std::fs::read_to_string(file).ok()?;
+            let params = text.find("\"params\"")?;
+            let at = text[params..]
+                .find(&format!("\"{name}\""))
+                .map_or(params, |i| params + i);
+            Some(line_column(&text.as_bytes()[..at]))
+        };
+        match place() {
+            Some((line, column)) => format!("{}:{line}:{column}", file.display()),
+            None => file.display().to_string(),
+        }
     }
 
     /// The scenario's name: its file name without `.json`.
@@ -771,6 +815,47 @@ deserialize_checked! {
     JumpSpec => RawJump,
 }
 
+/// The 1-based line and column (in bytes) just after `before`.
+fn line_column(before: &[u8]) -> (usize, usize) {
+    let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, before.len() - line_start + 1)
+}
+
+/// At most this many characters of a quoted value are echoed: serde echoes
+/// an offending string whole, and a 100 KB value would make a 100 KB error
+/// line.
+const ECHOED_CHARS_MAX: usize = 60;
+
+/// `message` with every quoted value (in `"` or `` ` ``) longer than [`ECHOED_CHARS_MAX`]
+/// characters cut short, saying how long it was, so that what serde
+/// expected, after the value, stays readable.
+fn truncated(message: &str) -> String {
+    // serde quotes a string value with `"` and an unknown name with `` ` ``.
+    truncated_between(&truncated_between(message, '"'), '`')
+}
+
+fn truncated_between(message: &str, quote: char) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split(quote).enumerate() {
+        if i > 0 {
+            out.push(quote);
+        }
+        // Odd parts lie between quotes.
+        match part.char_indices().nth(ECHOED_CHARS_MAX) {
+            Some((cut, _)) if i % 2 == 1 => {
+                out.push_str(&part[..cut]);
+                out.push_str(&format!("…({} bytes in all)", part.len()));
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
+}
+
 /// serde_json appends " at line L column C" to its messages; the position is
 /// printed in front instead, compiler style. The message for a wrong value
 /// names the value but not its key, so the key is put in front.
@@ -782,7 +867,7 @@ pub(crate) fn describe_json_error(
 ) -> String {
     let full = e.to_string();
     let cut = full.rfind(" at line ").unwrap_or(full.len());
-    let message = &full[..cut];
+    let message = &truncated(&full[..cut]);
     match e.classify() {
         serde_json::error::Category::Syntax => format!("invalid JSON: {message}"),
         serde_json::error::Category::Eof => format!("the file ends too early: {message}"),
