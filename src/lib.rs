@@ -12,6 +12,7 @@ pub mod check;
 pub mod compare;
 pub mod engine;
 pub mod expectations;
+pub mod files;
 pub mod frontier;
 #[path = "../models/mod.rs"]
 pub mod models;

@@ -508,6 +508,11 @@ pub fn explore<M: LockModel>(
         if started.elapsed() > limits.time_max {
             return Err(Bound::Time(limits.time_max));
         }
+        if crate::engine::interrupt::requested() {
+            return Err(Bound::Interrupted {
+                states: labels.len() as u64,
+            });
+        }
         if limits.depth_max.is_some_and(|d| depth > d) {
             return Err(Bound::Depth(depth - 1));
         }

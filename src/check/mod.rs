@@ -281,8 +281,10 @@ pub fn run<M: LockModel>(
     expected: &Entry,
     options: &CheckOptions,
 ) -> Result<CheckReport, String> {
-    let model = M::new(variant, &scenario.params)
-        .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
+    let model = M::new(variant, &scenario.params).map_err(|e| {
+        let place = Scenario::locate_param_error(scenario_file, &e);
+        format!("{place}: model `{variant}`: {e}")
+    })?;
     let world = World::new(
         model,
         WorldConfig::from_scenario(scenario),
@@ -492,7 +494,8 @@ fn simulate_undecided<M: LockModel>(
 ) -> Result<(), String> {
     let runs = options.simulation_runs.unwrap_or(scenario.simulation.runs);
     let undecided = |p: &PropertyReport| matches!(p.verdict, Verdict::Inconclusive { .. });
-    if runs == 0 || !properties.iter().any(undecided) {
+    // An interrupted run reports what it has; it starts nothing new.
+    if runs == 0 || !properties.iter().any(undecided) || crate::engine::interrupt::requested() {
         return Ok(());
     }
     let sim_options = simulate::SimOptions {
@@ -624,8 +627,10 @@ fn check_liveness<M: LockModel>(
     options: &CheckOptions,
     wanted: &[PropertyName],
 ) -> Result<(LivenessStats, LivenessVerdicts), String> {
-    let model = M::new(variant, &scenario.params)
-        .map_err(|e| format!("{}: model `{variant}`: {e}", scenario_file.display()))?;
+    let model = M::new(variant, &scenario.params).map_err(|e| {
+        let place = Scenario::locate_param_error(scenario_file, &e);
+        format!("{place}: model `{variant}`: {e}")
+    })?;
     let world = liveness::unbounded_world(model, &WorldConfig::from_scenario(scenario));
     let inconclusive = |reason: String| -> LivenessVerdicts {
         wanted
@@ -856,6 +861,7 @@ fn inconclusive_reason(bound: Bound) -> String {
         Bound::Depth(_) => "raise --depth-max or limits.depth_max",
         Bound::Time(_) => "raise --seconds-max or limits.seconds_max",
         Bound::Memory { .. } => "raise --memory-max or limits.memory_mb, or free memory",
+        Bound::Interrupted { .. } => "run it again to the end",
     };
     format!("{bound} before a verdict ({hint})")
 }

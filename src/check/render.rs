@@ -41,11 +41,17 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
             (Some(t), Some(p)) => format!(", time shifted from tick {t} in steps of {p}"),
             _ => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "  liveness graph: {} states, {} transitions, depth {}, {}{shift}",
-            l.unique_states, l.transitions, l.depth, l.stop
-        );
+        if !l.complete && l.unique_states == 0 {
+            // Not built, or stopped before it counted anything: no sizes
+            // to give, only why.
+            let _ = writeln!(out, "  liveness graph: {}{shift}", l.stop);
+        } else {
+            let _ = writeln!(
+                out,
+                "  liveness graph: {} states, {} transitions, depth {}, {}{shift}",
+                l.unique_states, l.transitions, l.depth, l.stop
+            );
+        }
     }
     for p in &report.properties {
         let verdict = match &p.verdict {

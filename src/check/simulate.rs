@@ -490,8 +490,14 @@ fn write_trace<M: LockModel>(
     rows: &[TimelineRow],
 ) -> Result<PathBuf, String> {
     let scenario_name = Scenario::name_of(scenario_file);
+    // Shards of one simulation may share a report directory: each names
+    // its own trace (the unsharded run keeps the plain name).
+    let shard = match options.shard {
+        (1, 1) => String::new(),
+        (k, n) => format!(".shard-{k}-of-{n}"),
+    };
     let file = dir.join("traces").join(format!(
-        "{variant}.{scenario_name}.{property}.seed-{}.json",
+        "{variant}.{scenario_name}.{property}.seed-{}{shard}.json",
         options.seed_text
     ));
     let trace = TraceFile {

@@ -31,6 +31,7 @@ pub(super) struct CheckArgs {
 }
 
 pub(super) fn run_checks(args: CheckArgs) -> u8 {
+    super::finish_on_interrupt();
     for id in &args.models {
         if let Err(e) = registry::lookup(id) {
             eprintln!("error: {e}");
@@ -207,5 +208,5 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             }
         );
     }
-    code
+    super::unless_interrupted(code)
 }

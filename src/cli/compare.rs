@@ -121,6 +121,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
     use lockcheck::compare;
     use std::io::IsTerminal;
 
+    super::finish_on_interrupt();
     let plan = match compare::plan(&args.selection) {
         Ok(p) => p,
         Err(errors) => {
@@ -267,7 +268,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
             eprintln!("error: cannot create {}: {e}", parent.display());
             return exit::BAD_INPUT;
         }
-        if let Err(e) = std::fs::write(path, text) {
+        if let Err(e) = lockcheck::files::write_atomically(path, text.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return exit::BAD_INPUT;
         }
@@ -290,6 +291,10 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
         }
     }
 
+    if lockcheck::engine::interrupt::requested() {
+        eprintln!("interrupted: the cells not decided before Ctrl-C are inconclusive");
+        return exit::INTERRUPTED;
+    }
     if !args.check {
         return exit::OK;
     }

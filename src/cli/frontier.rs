@@ -113,7 +113,7 @@ pub(super) fn frontier(args: FrontierArgs) -> u8 {
         return bad(format!("cannot create {}: {e}", dir.display()));
     }
     for (file, text) in &files {
-        if let Err(e) = std::fs::write(file, text) {
+        if let Err(e) = lockcheck::files::write_atomically(file, text.as_bytes()) {
             return bad(format!("cannot write {}: {e}", file.display()));
         }
     }

@@ -90,6 +90,36 @@ pub(crate) mod exit {
     pub const UNEXPECTED: u8 = 1;
     pub const INCONCLUSIVE: u8 = 3;
     pub const BAD_INPUT: u8 = 4;
+    /// Ctrl-C: what was decided before it is printed and written.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// On Ctrl-C, running searches stop at their next poll and end
+/// inconclusive, searches not yet started stop at once, and the command
+/// prints and writes what it has, then exits with [`exit::INTERRUPTED`]. A
+/// second Ctrl-C quits at once.
+pub(crate) fn finish_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        if lockcheck::engine::interrupt::requested() {
+            std::process::exit(exit::INTERRUPTED.into());
+        }
+        lockcheck::engine::interrupt::request();
+        eprintln!(
+            "\ninterrupted: stopping the searches and writing what is decided (Ctrl-C again quits at once)"
+        );
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C will not write partial results: {e}");
+    }
+}
+
+/// `code`, unless the run was interrupted.
+pub(crate) fn unless_interrupted(code: u8) -> u8 {
+    if lockcheck::engine::interrupt::requested() {
+        exit::INTERRUPTED
+    } else {
+        code
+    }
 }
 
 #[derive(Parser)]
@@ -164,7 +194,7 @@ enum Command {
         /// simulation.steps_max).
         #[arg(long)]
         steps_max: Option<usize>,
-        #[arg(long, default_value_t = default_threads())]
+        #[arg(long, default_value_t = default_threads(), value_parser = parse_threads)]
         threads: usize,
         /// Where counterexample traces are written (under traces/).
         #[arg(long, default_value = LOCAL_REPORT_DIR)]
@@ -286,7 +316,7 @@ enum Command {
         /// Threads: up to this many checks run at once, each searched by one
         /// thread (fewer checks share the threads). Results and reports are
         /// the same for any number.
-        #[arg(long, default_value_t = default_threads())]
+        #[arg(long, default_value_t = default_threads(), value_parser = parse_threads)]
         threads: usize,
         /// Megabytes the whole comparison may use; the checks running at once
         /// share it equally (default: 80% of the memory available when the
@@ -334,7 +364,7 @@ enum Command {
         repeat: u64,
         /// Search threads for lockcheck's searches (SPIN's pan is
         /// single-threaded).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = parse_threads)]
         threads: usize,
         /// Stop the world's search at this many states (default: the peer
         /// model's state count at the same size).
@@ -359,7 +389,7 @@ enum Command {
         horizon: u8,
         #[arg(long)]
         states_max: Option<u64>,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = parse_threads)]
         threads: usize,
     },
     /// Lists the models, their parameters, the properties and the scenarios.
@@ -416,7 +446,7 @@ enum Command {
         #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
         memory_max: Option<u64>,
         /// Search threads. Results are the same for any number.
-        #[arg(long, default_value_t = default_threads())]
+        #[arg(long, default_value_t = default_threads(), value_parser = parse_threads)]
         threads: usize,
         /// Where counterexample traces are written (under traces/).
         #[arg(long, default_value = LOCAL_REPORT_DIR)]
@@ -493,7 +523,7 @@ enum Command {
         #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
         memory_max: Option<u64>,
         /// Points checked at once. Results are the same for any number.
-        #[arg(long, default_value_t = default_threads())]
+        #[arg(long, default_value_t = default_threads(), value_parser = parse_threads)]
         threads: usize,
         /// Where the frontier files go, under frontier/ (default:
         /// target/lockcheck, which git ignores).
@@ -511,6 +541,25 @@ enum Command {
 
 pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// At most this many search threads per core: more only adds stacks and
+/// contention, and thousands fail to spawn under a memory limit.
+const THREADS_PER_CORE_MAX: usize = 4;
+
+/// `--threads`: from 1 to a few per core.
+pub(crate) fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of threads"))?;
+    let max = default_threads() * THREADS_PER_CORE_MAX;
+    match n {
+        0 => Err("at least 1 thread is needed".into()),
+        n if n > max => Err(format!(
+            "{n} threads is more than {THREADS_PER_CORE_MAX} per core ({max} on this machine), which only adds contention"
+        )),
+        n => Ok(n),
+    }
 }
 
 pub(crate) fn parse_property(s: &str) -> Result<PropertyName, String> {

@@ -27,7 +27,7 @@ pub(super) fn export(
     };
     match output {
         Some(file) => {
-            if let Err(e) = std::fs::write(file, text) {
+            if let Err(e) = lockcheck::files::write_atomically(file, text.as_bytes()) {
                 eprintln!("error: cannot write {}: {e}", file.display());
                 return exit::BAD_INPUT;
             }

@@ -46,6 +46,10 @@ pub enum Bound {
         mb: u64,
         states: u64,
     },
+    /// The run was interrupted (Ctrl-C) after `states` unique states.
+    Interrupted {
+        states: u64,
+    },
 }
 
 impl std::fmt::Display for Bound {
@@ -58,6 +62,9 @@ impl std::fmt::Display for Bound {
                 f,
                 "the memory limit ({mb} MB) was reached after {states} unique states"
             ),
+            Bound::Interrupted { states } => {
+                write!(f, "the run was interrupted after {states} unique states")
+            }
         }
     }
 }
@@ -479,7 +486,10 @@ where
                         memory.over();
                     }
                 }
-                if timed_out.load(Ordering::Relaxed) || memory.reached().is_some() {
+                if timed_out.load(Ordering::Relaxed)
+                    || memory.reached().is_some()
+                    || super::interrupt::requested()
+                {
                     break;
                 }
                 let state = store.open(&level.states, i, &mut cursor);
@@ -533,6 +543,11 @@ where
         }
         if memory.reached().is_some() {
             break memory_bound(&memory, nodes.len());
+        }
+        if super::interrupt::requested() {
+            break Stop::Bound(Bound::Interrupted {
+                states: nodes.len() as u64,
+            });
         }
         drop(frontier);
 

@@ -4,4 +4,5 @@
 //! symmetry into it, and the checker drives it.
 
 pub mod bfs;
+pub mod interrupt;
 pub mod memory;
