@@ -8,11 +8,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn get(port: u16, path: &str) -> Option<String> {
+    get_for(port, path, "localhost")
+}
+
+fn get_for(port: u16, path: &str, host: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     Some(response)
@@ -71,6 +75,8 @@ fn explorer_serves_the_world_and_opens_a_trace() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let page = get(port, "/").unwrap_or_default();
+    // A page of another site that rebinds its name to 127.0.0.1 is turned away.
+    let rebound = get_for(port, "/.status", "evil.example:80").unwrap_or_default();
     // The path the trace takes, as `explore` printed it (clock-jump's 5 steps).
     let steps = get(port, "/.states/0/0/0/3/1/0").unwrap_or_default();
     let _ = server.kill();
@@ -88,6 +94,7 @@ fn explorer_serves_the_world_and_opens_a_trace() {
         "{status}"
     );
     assert!(status.contains("mutual_exclusion"), "{status}");
+    assert!(rebound.starts_with("HTTP/1.1 403"), "{rebound}");
     assert!(
         page.contains("<html") || page.contains("<!DOCTYPE"),
         "the UI page is served"

@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod compare;
 mod frontier;
+mod host_guard;
 mod list;
 mod simulate;
 mod trace;

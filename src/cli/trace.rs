@@ -75,6 +75,17 @@ pub(super) fn explore(
         None => None,
     };
     let address = format!("localhost:{port}");
+    // The Explorer listens on a private port behind a guard that turns away
+    // requests for any host but this one (see `host_guard`).
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(l) => l,
+        Err(e) => return bad(format!("cannot listen on {address}: {e}")),
+    };
+    let backend_port = match super::host_guard::private_port() {
+        Ok(p) => p,
+        Err(e) => return bad(format!("cannot find a free loopback port: {e}")),
+    };
+    std::thread::spawn(move || super::host_guard::serve(listener, backend_port));
     println!(
         "Explorer for {id} under {} at http://{address}/ (Ctrl-C to stop)",
         scenario_file.display()
@@ -82,7 +93,7 @@ pub(super) fn explore(
     if let Some(p) = steps {
         println!("the trace's path: http://{address}/#/steps/{p}");
     }
-    match (entry.explore)(&id, &scenario, &address) {
+    match (entry.explore)(&id, &scenario, &format!("127.0.0.1:{backend_port}")) {
         Ok(()) => exit::OK,
         Err(e) => bad(e),
     }
