@@ -327,3 +327,109 @@ proptest! {
         }
     }
 }
+
+/// The counterexamples' trace files differ by name between a shard and the
+/// unsharded sweep; everything else must be equal.
+fn without_trace_files(mut report: serde_json::Value) -> serde_json::Value {
+    for p in report["properties"].as_array_mut().unwrap() {
+        if let Some(c) = p.get_mut("counterexample").and_then(|c| c.as_object_mut()) {
+            c.remove("trace_file");
+        }
+    }
+    report
+}
+
+#[test]
+fn the_parallel_recipe_with_3_shards_merges_into_the_unsharded_report() {
+    let d = dir("merge-recipe");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(&d).unwrap();
+    let bin = env!("CARGO_BIN_EXE_lockcheck");
+    let sweep = "simulate --model redis_set_px --scenario scenarios/gc-pause.json --runs 300 --seed 5 --json";
+    let report_dir = d.display();
+    // The recipe of docs/simulation.md, with GNU parallel where installed;
+    // the same three commands one after another where it is not.
+    let shards = format!(
+        "{bin} {sweep} --report-dir {report_dir} --shard {{}}/3 > {report_dir}/shard-{{}}.json"
+    );
+    let ran = if Command::new("parallel").arg("--version").output().is_ok() {
+        Command::new("parallel")
+            .args([&shards, ":::", "1", "2", "3"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap()
+    } else {
+        eprintln!("note: GNU parallel is not installed; running the shards one by one");
+        let each = (1..=3)
+            .map(|k| shards.replace("{}", &k.to_string()))
+            .collect::<Vec<_>>();
+        Command::new("sh")
+            .args(["-c", &each.join(" ; ")])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap()
+    };
+    // Each shard exits 0 (no violation) or 1 (a violation, which this
+    // sweep finds); parallel adds them up.
+    assert!(ran.code().is_some_and(|c| c <= 3), "{ran:?}");
+    let files: Vec<String> = (1..=3)
+        .map(|k| d.join(format!("shard-{k}.json")).display().to_string())
+        .collect();
+    let merged = d.join("merged.json");
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["-o", merged.to_str().unwrap()]);
+    let o = lockcheck(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let mut whole_args: Vec<&str> = sweep.split(' ').collect();
+    let whole_dir = d.join("whole");
+    whole_args.extend(["--report-dir", whole_dir.to_str().unwrap()]);
+    let whole = lockcheck(&whole_args);
+    let whole: serde_json::Value = serde_json::from_slice(&whole.stdout).unwrap();
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert!(
+        whole["properties"][0]["runs_hit"].as_u64() > Some(0),
+        "the sweep finds violations, so counterexamples are merged too"
+    );
+    assert_eq!(without_trace_files(merged), without_trace_files(whole));
+
+    // Shards of another sweep, a shard twice, a shard missing: refused.
+    let other = d.join("other.json");
+    let o = lockcheck(&[
+        "simulate",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/gc-pause.json",
+        "--runs",
+        "300",
+        "--seed",
+        "6",
+        "--json",
+        "--shard",
+        "3/3",
+        "--report-dir",
+        d.to_str().unwrap(),
+    ]);
+    std::fs::write(&other, &o.stdout).unwrap();
+    let (one, two, three) = (files[0].as_str(), files[1].as_str(), files[2].as_str());
+    for (set, says) in [
+        (vec![one, two, other.to_str().unwrap()], "`seed`"),
+        (vec![one, one, three], "given twice"),
+        (vec![one, three], "shard 2/3 missing"),
+    ] {
+        let mut args = vec!["merge"];
+        args.extend(set);
+        let o = lockcheck(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(4), "{err}");
+        assert!(err.contains(says), "{says}: {err}");
+    }
+}

@@ -129,10 +129,15 @@ pub struct SimCounterexample {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SimReport {
+    /// The lockcheck that ran it: shards merge only with the same version.
+    pub lockcheck_version: String,
     pub model: String,
     pub scenario: String,
     pub seed: String,
+    /// Runs of this shard.
     pub runs: u64,
+    /// Runs of the whole sweep (`--runs`), over all its shards.
+    pub sweep_runs: u64,
     pub shard: String,
     pub fault_percent: u32,
     pub steps_max: usize,
@@ -452,10 +457,12 @@ pub fn run<M: LockModel>(
         });
     }
     Ok(SimReport {
+        lockcheck_version: env!("CARGO_PKG_VERSION").to_string(),
         model: variant.to_string(),
         scenario: scenario_name,
         seed: options.seed_text.clone(),
         runs: indices.len() as u64,
+        sweep_runs: options.runs,
         shard: format!("{k}/{n}"),
         fault_percent: options.fault_percent,
         steps_max: options.steps_max,
@@ -542,4 +549,107 @@ fn write_trace<M: LockModel>(
     };
     trace::write(&file, &trace).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok(file)
+}
+
+/// Merges the `--json` reports of the shards `1/N` to `N/N` of one sweep
+/// into the report the unsharded sweep gives: counts added, the first
+/// violating run the lowest of the shards', with that shard's shrunk
+/// counterexample (shrinking depends only on the run). Refuses reports of
+/// different sweeps (model, scenario, seed, runs, faults, step limit,
+/// lockcheck version), a shard given twice, and a set with a shard missing.
+pub fn merge_shards(reports: &[(String, serde_json::Value)]) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    let (first_name, first) = reports.first().ok_or("no reports to merge")?;
+    let shard_of = |name: &str, v: &Value| -> Result<(u64, u64), String> {
+        let text = v["shard"].as_str().ok_or_else(|| {
+            format!("{name}: `shard`: missing; is this a `simulate --json` report?")
+        })?;
+        parse_shard(text).map_err(|e| format!("{name}: `shard`: {e}"))
+    };
+    let (_, n) = shard_of(first_name, first)?;
+    let mut seen = vec![false; n as usize];
+    const SAME: [&str; 8] = [
+        "lockcheck_version",
+        "model",
+        "scenario",
+        "seed",
+        "sweep_runs",
+        "fault_percent",
+        "steps_max",
+        "properties",
+    ];
+    for (name, report) in reports {
+        let (k, shard_count) = shard_of(name, report)?;
+        if shard_count != n {
+            return Err(format!(
+                "{name}: `shard`: {k}/{shard_count}, but {first_name} is one of {n} shards"
+            ));
+        }
+        if std::mem::replace(&mut seen[k as usize - 1], true) {
+            return Err(format!("{name}: shard {k}/{n} is given twice"));
+        }
+        for key in SAME {
+            let differs = if key == "properties" {
+                let names = |v: &Value| -> Vec<Value> {
+                    v["properties"]
+                        .as_array()
+                        .map(|ps| ps.iter().map(|p| p["property"].clone()).collect())
+                        .unwrap_or_default()
+                };
+                names(report) != names(first)
+            } else {
+                report[key] != first[key] || report[key].is_null()
+            };
+            if differs {
+                return Err(format!(
+                    "{name}: `{key}` is {}, but in {first_name} it is {}: not shards of one sweep",
+                    report[key], first[key]
+                ));
+            }
+        }
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !seen[*k as usize - 1])
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("shard {} missing", missing.join(", ")));
+    }
+    let sum = |key: &str, of: &dyn Fn(&Value) -> &Value| -> Value {
+        reports
+            .iter()
+            .map(|(_, r)| of(r)[key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+            .into()
+    };
+    let mut merged = first.clone();
+    merged["shard"] = "1/1".into();
+    merged["runs"] = sum("runs", &|r| r);
+    merged["runs_cut_at_steps_max"] = sum("runs_cut_at_steps_max", &|r| r);
+    let property_count = first["properties"].as_array().map_or(0, Vec::len);
+    for i in 0..property_count {
+        let of = |r: &Value| -> Value { r["properties"][i].clone() };
+        let mut p = of(first);
+        p["runs_hit"] = reports
+            .iter()
+            .map(|(_, r)| of(r)["runs_hit"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+            .into();
+        let earliest = reports
+            .iter()
+            .map(|(_, r)| of(r))
+            .filter(|q| q["first_run"].is_u64())
+            .min_by_key(|q| q["first_run"].as_u64());
+        let object = p.as_object_mut().ok_or("`properties`: not objects")?;
+        object.remove("first_run");
+        object.remove("counterexample");
+        if let Some(q) = earliest {
+            object.insert("first_run".into(), q["first_run"].clone());
+            if !q["counterexample"].is_null() {
+                object.insert("counterexample".into(), q["counterexample"].clone());
+            }
+        }
+        merged["properties"][i] = p;
+    }
+    Ok(merged)
 }

@@ -220,6 +220,19 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Merges the `--json` reports of `simulate --shard 1/N` to `N/N` into
+    /// the report of the unsharded sweep: counts added, the first violating
+    /// run the lowest of the shards', with its counterexample. Refuses
+    /// reports of different sweeps (model, scenario, seed, runs, faults,
+    /// lockcheck version), a shard given twice, or a missing shard (exit 4).
+    Merge {
+        /// The shards' JSON reports.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Write here instead of to stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Serves stateright's Explorer on localhost for stepping through the
     /// world interactively: every enabled action at each state, each state
     /// rendered readably, the path drawn as a sequence diagram.
@@ -640,6 +653,7 @@ pub fn run() -> u8 {
             format,
             output,
         } => export(&trace, format, output.as_deref()),
+        Command::Merge { reports, output } => simulate::merge(&reports, output.as_deref()),
         Command::Simulate {
             model,
             scenario,

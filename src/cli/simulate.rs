@@ -166,3 +166,45 @@ pub(super) fn simulate(args: SimulateArgs) -> u8 {
     }
     code
 }
+
+/// `lockcheck merge`: the shards' reports read, merged and written.
+pub(super) fn merge(files: &[std::path::PathBuf], output: Option<&std::path::Path>) -> u8 {
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let mut reports = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => return bad(format!("{name}: cannot read: {e}")),
+        };
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => reports.push((name, v)),
+            Err(e) => {
+                return bad(format!(
+                    "{name}:{}:{}: not valid JSON: {e}",
+                    e.line(),
+                    e.column()
+                ));
+            }
+        }
+    }
+    let merged = match check::simulate::merge_shards(&reports) {
+        Ok(m) => m,
+        Err(e) => return bad(e),
+    };
+    let mut text = serde_json::to_string_pretty(&merged).expect("JSON values serialize");
+    text.push('\n');
+    match output {
+        Some(file) => {
+            if let Err(e) = lockcheck::files::write_atomically(file, text.as_bytes()) {
+                return bad(format!("cannot write {}: {e}", file.display()));
+            }
+            eprintln!("wrote {}", file.display());
+        }
+        None => print!("{text}"),
+    }
+    exit::OK
+}
