@@ -81,11 +81,14 @@ pub type Verdicts = BTreeMap<PropertyName, ExpectedVerdict>;
 
 /// What a model states about one scenario: a verdict per property and,
 /// where the scenario's space is too large for a routine run, the state
-/// limit its search stops at (`"states_max": 1000000` beside the verdicts).
+/// limit its search stops at (`"states_max": 1000000` beside the verdicts),
+/// and whether its `holds` are expected to be vacuous (`"vacuous": true`:
+/// no fault of the scenario can strike while a client holds the lock).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
     pub verdicts: Verdicts,
     pub states_max: Option<u64>,
+    pub vacuous: bool,
 }
 
 impl<'de> Deserialize<'de> for Entry {
@@ -94,7 +97,9 @@ impl<'de> Deserialize<'de> for Entry {
         impl<'de> Visitor<'de> for EntryVisitor {
             type Value = Entry;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of property names to verdicts, and optionally `states_max`")
+                f.write_str(
+                    "an object of property names to verdicts, and optionally `states_max` and `vacuous`",
+                )
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
                 let mut entry = Entry::default();
@@ -109,12 +114,16 @@ impl<'de> Deserialize<'de> for Entry {
                         entry.states_max = Some(n);
                         continue;
                     }
+                    if key == "vacuous" {
+                        entry.vacuous = map.next_value()?;
+                        continue;
+                    }
                     let Some(property) = PropertyName::parse(&key) else {
                         let known: Vec<String> = PropertyName::every()
                             .map(|p| format!("`{}`", p.as_str()))
                             .collect();
                         return Err(serde::de::Error::custom(format!(
-                            "unknown property `{key}`, expected one of: {}, or `states_max`",
+                            "unknown property `{key}`, expected one of: {}, `states_max` or `vacuous`",
                             known.join(", ")
                         )));
                     };

@@ -221,6 +221,10 @@ pub struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessStats>,
     pub properties: Vec<PropertyReport>,
+    /// The model's expectation declares this cell's `holds` vacuous (see
+    /// `SearchStats::vacuous`); a vacuous cell not declared so, or declared
+    /// so and not vacuous, is a difference.
+    pub vacuous_expected: bool,
 }
 
 /// The size of the liveness checker's graph.
@@ -242,7 +246,29 @@ pub struct LivenessStats {
 
 impl CheckReport {
     pub fn all_as_expected(&self) -> bool {
-        self.properties.iter().all(PropertyReport::as_expected)
+        self.properties.iter().all(PropertyReport::as_expected) && self.vacuity_difference().is_none()
+    }
+
+    /// How the cell's vacuity differs from its expectation, if it does: a
+    /// vacuous `holds` the model does not declare (`"vacuous": true`), or a
+    /// declared one that a complete search found not vacuous.
+    pub fn vacuity_difference(&self) -> Option<String> {
+        if self.stats.vacuous && !self.vacuous_expected {
+            Some(
+                "its `holds` are vacuous (no fault of the scenario can strike while a client \
+                 holds the lock), which the model's expectation does not declare \
+                 (`\"vacuous\": true`)"
+                    .into(),
+            )
+        } else if self.vacuous_expected && self.stats.complete && !self.stats.vacuous {
+            Some(
+                "the expectation declares it vacuous, but a fault of the scenario can strike \
+                 a holder"
+                    .into(),
+            )
+        } else {
+            None
+        }
     }
     pub fn any_inconclusive(&self) -> bool {
         self.properties
@@ -476,6 +502,7 @@ pub fn run<M: LockModel>(
         },
         liveness: liveness_stats,
         properties,
+        vacuous_expected: expected.vacuous,
     })
 }
 

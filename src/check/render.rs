@@ -33,8 +33,16 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
     if s.vacuous {
         let _ = writeln!(
             out,
-            "  vacuous: no fault of this scenario can strike while a client holds the lock, so `holds` says nothing about those faults"
+            "  vacuous: no fault of this scenario can strike while a client holds the lock, so `holds` says nothing about those faults{}",
+            if report.vacuous_expected {
+                " (as the model's expectation declares)"
+            } else {
+                ""
+            }
         );
+    }
+    if let Some(why) = report.vacuity_difference() {
+        let _ = writeln!(out, "  ! differs from the expectation: {why}");
     }
     if let Some(l) = &report.liveness {
         let shift = match (l.shift_from_tick, l.shift_period_ticks) {

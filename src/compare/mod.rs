@@ -109,7 +109,7 @@ impl Cell {
         let Some(report) = &self.report else {
             return Vec::new();
         };
-        report
+        let mut out: Vec<Difference> = report
             .properties
             .iter()
             .filter(|p| !p.as_expected())
@@ -119,8 +119,21 @@ impl Cell {
                 property: p.property,
                 expected: p.expected,
                 verdict: p.verdict.clone(),
+                vacuity: None,
             })
-            .collect()
+            .collect();
+        // A vacuity difference is the cell's, shown on its first property.
+        if let (Some(why), Some(p)) = (report.vacuity_difference(), report.properties.first()) {
+            out.push(Difference {
+                model: self.model.clone(),
+                scenario: report.scenario.clone(),
+                property: p.property,
+                expected: p.expected,
+                verdict: p.verdict.clone(),
+                vacuity: Some(why),
+            });
+        }
+        out
     }
 }
 
@@ -132,15 +145,21 @@ pub struct Difference {
     pub property: PropertyName,
     pub expected: Option<ExpectedVerdict>,
     pub verdict: Verdict,
+    /// Set when the difference is the cell's vacuity, not this verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vacuity: Option<String>,
 }
 
 impl Difference {
     pub fn inconclusive(&self) -> bool {
-        matches!(self.verdict, Verdict::Inconclusive { .. })
+        self.vacuity.is_none() && matches!(self.verdict, Verdict::Inconclusive { .. })
     }
 
     /// One line naming the difference and what it means.
     pub fn describe(&self) -> String {
+        if let Some(why) = &self.vacuity {
+            return format!("{} under {}: {why}", self.model, self.scenario);
+        }
         let got = match &self.verdict {
             Verdict::Holds { .. } => "holds".to_string(),
             Verdict::Violated { steps: Some(n) } => format!("violated in {n} steps"),
