@@ -286,3 +286,35 @@ fn a_liveness_graph_that_was_not_built_says_why_instead_of_0_states() {
     assert!(all.contains("liveness graph: not built: "), "{all}");
     assert!(!all.contains("liveness graph: 0 states"), "{all}");
 }
+
+#[test]
+fn a_vacuous_cell_the_model_does_not_declare_is_a_difference() {
+    let run = |declared: &str| {
+        let dir = temp_dir("vacuity");
+        std::fs::write(
+            dir.join("zk_lock.expect.json"),
+            format!(
+                r#"{{ "zk_lock_ephemeral": {{ "duplicates": {{ "mutual_exclusion": "holds"{declared} }} }} }}"#
+            ),
+        )
+        .unwrap();
+        lockcheck(&[
+            "check",
+            "--model",
+            "zk_lock_ephemeral",
+            "--scenario",
+            "scenarios/duplicates.json",
+            "--property",
+            "mutual_exclusion",
+            "--expectations-dir",
+            dir.to_str().unwrap(),
+            "--no-traces",
+        ])
+    };
+    let undeclared = run("");
+    assert_eq!(undeclared.status.code(), Some(1), "{}", text(&undeclared));
+    assert!(text(&undeclared).contains("differs from the expectation: its `holds` are vacuous"));
+    let declared = run(r#", "vacuous": true"#);
+    assert_eq!(declared.status.code(), Some(0), "{}", text(&declared));
+    assert!(text(&declared).contains("as the model's expectation declares"));
+}

@@ -223,8 +223,10 @@ pub struct CheckReport {
     pub properties: Vec<PropertyReport>,
     /// The model's expectation declares this cell's `holds` vacuous (see
     /// `SearchStats::vacuous`); a vacuous cell not declared so, or declared
-    /// so and not vacuous, is a difference.
-    pub vacuous_expected: bool,
+    /// so and not vacuous, is a difference. `None`: the model states no
+    /// expectation for this scenario, so nothing is a difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vacuous_expected: Option<bool>,
 }
 
 /// The size of the liveness checker's graph.
@@ -246,21 +248,23 @@ pub struct LivenessStats {
 
 impl CheckReport {
     pub fn all_as_expected(&self) -> bool {
-        self.properties.iter().all(PropertyReport::as_expected) && self.vacuity_difference().is_none()
+        self.properties.iter().all(PropertyReport::as_expected)
+            && self.vacuity_difference().is_none()
     }
 
     /// How the cell's vacuity differs from its expectation, if it does: a
     /// vacuous `holds` the model does not declare (`"vacuous": true`), or a
     /// declared one that a complete search found not vacuous.
     pub fn vacuity_difference(&self) -> Option<String> {
-        if self.stats.vacuous && !self.vacuous_expected {
+        let declared = self.vacuous_expected?;
+        if self.stats.vacuous && !declared {
             Some(
                 "its `holds` are vacuous (no fault of the scenario can strike while a client \
                  holds the lock), which the model's expectation does not declare \
                  (`\"vacuous\": true`)"
                     .into(),
             )
-        } else if self.vacuous_expected && self.stats.complete && !self.stats.vacuous {
+        } else if declared && self.stats.complete && !self.stats.vacuous {
             Some(
                 "the expectation declares it vacuous, but a fault of the scenario can strike \
                  a holder"
@@ -502,7 +506,8 @@ pub fn run<M: LockModel>(
         },
         liveness: liveness_stats,
         properties,
-        vacuous_expected: expected.vacuous,
+        vacuous_expected: (expected.vacuous || !expected.verdicts.is_empty())
+            .then_some(expected.vacuous),
     })
 }
 

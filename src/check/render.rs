@@ -34,7 +34,7 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         let _ = writeln!(
             out,
             "  vacuous: no fault of this scenario can strike while a client holds the lock, so `holds` says nothing about those faults{}",
-            if report.vacuous_expected {
+            if report.vacuous_expected == Some(true) {
                 " (as the model's expectation declares)"
             } else {
                 ""

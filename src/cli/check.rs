@@ -144,10 +144,10 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             started.elapsed().as_secs_f64()
         );
         if !report.all_as_expected() {
-            let decided_mismatch = report
-                .properties
-                .iter()
-                .any(|p| !p.as_expected() && !matches!(p.verdict, Verdict::Inconclusive { .. }));
+            let decided_mismatch =
+                report.properties.iter().any(|p| {
+                    !p.as_expected() && !matches!(p.verdict, Verdict::Inconclusive { .. })
+                }) || report.vacuity_difference().is_some();
             code = if decided_mismatch {
                 exit::UNEXPECTED
             } else if code == exit::OK {
