@@ -229,10 +229,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
+    Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -251,7 +253,7 @@ pub struct Row {
     pub owner: Value,
     /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
     /// a row that never expires.
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Instant>,
     /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
     pub version: u64,
 }
@@ -273,7 +275,10 @@ pub enum Expiry {
     Never,
     /// `expires_at = :expires_at`, and a row is expired if
     /// `expires_at < :client_now`, both computed on the client's clock.
-    ClientClock { expires_at: i64, client_now: i64 },
+    ClientClock {
+        expires_at: Instant,
+        client_now: Instant,
+    },
     /// `expires_at = NOW() + ttl`, expired if `expires_at < NOW()`, on the
     /// database's clock.
     DbClock { ttl_ticks: u32 },
@@ -283,7 +288,7 @@ pub enum Expiry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stmt {
     /// The seed: `INSERT INTO lock (node, expire_time) VALUES (:node, :expire_time)`.
-    InsertNode { node: NodeId, expire_time: i64 },
+    InsertNode { node: NodeId, expire_time: Instant },
     /// The seed: `SELECT * FROM lock WHERE node = :node`.
     SelectNode { node: NodeId },
     /// The seed: `DELETE FROM lock WHERE node = :node`.
@@ -315,7 +320,7 @@ pub enum Reply {
     /// `IntegrityError`: the primary key is taken.
     DuplicateKey,
     /// The article's `SELECT`: the row's `expire_time`, if there is a row.
-    Selected(Option<i64>),
+    Selected(Option<Instant>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -336,11 +341,11 @@ pub enum Timer {
 
 impl DbServer {
     /// Runs one statement at the database's wall-clock time `now`.
-    pub fn execute(&mut self, now: i64, stmt: Stmt) -> Reply {
+    pub fn execute(&mut self, now: Instant, stmt: Stmt) -> Reply {
         let expires_at = |expiry: Expiry| match expiry {
             Expiry::Never => None,
             Expiry::ClientClock { expires_at, .. } => Some(expires_at),
-            Expiry::DbClock { ttl_ticks } => Some(now + ttl_ticks as i64),
+            Expiry::DbClock { ttl_ticks } => Some(now.after(ttl_ticks)),
         };
         match stmt {
             Stmt::InsertNode { node, expire_time } => self.insert(
@@ -545,6 +550,52 @@ rename_fields!(DbClient {
     requests
 });
 rename_nothing!(Expiry, Reply, Timer, Step);
+times_nothing!(RowKey, Timer, Step);
+times_fields!(Row {
+    owner,
+    expires_at,
+    version
+});
+times_fields!(DbServer { rows, version_seq });
+times_variants!(Expiry {
+    Never,
+    ClientClock {
+        expires_at,
+        client_now
+    },
+    DbClock { ttl_ticks },
+});
+times_variants!(Stmt {
+    InsertNode { node, expire_time },
+    SelectNode { node },
+    DeleteNode { node },
+    Insert {
+        owner,
+        expiry,
+        fenced
+    },
+    TakeOver {
+        owner,
+        expiry,
+        fenced
+    },
+    Delete { owner },
+});
+times_variants!(Reply {
+    Rows { rows, version },
+    DuplicateKey,
+    Selected(at),
+});
+times_variants!(Msg {
+    Req { id, stmt },
+    Rep { id, reply },
+});
+times_fields!(DbClient {
+    step,
+    owner,
+    acquisitions,
+    requests
+});
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
 /// client `ck` is node k).
@@ -593,8 +644,8 @@ impl<F: DbFlavor> DbLock<F> {
         match self.scheme {
             Scheme::Seed { .. } | Scheme::Unique => Expiry::Never,
             Scheme::ExpiryClientClock { ttl_ticks } => Expiry::ClientClock {
-                expires_at: ctx.wall_ticks + ttl_ticks as i64,
-                client_now: ctx.wall_ticks,
+                expires_at: ctx.wall().after(ttl_ticks),
+                client_now: ctx.wall(),
             },
             Scheme::ExpiryDbClock { ttl_ticks, .. } => Expiry::DbClock { ttl_ticks },
         }
@@ -609,7 +660,7 @@ impl<F: DbFlavor> DbLock<F> {
         let stmt = match self.scheme {
             Scheme::Seed { ttl_ticks } => Stmt::InsertNode {
                 node: Self::node(ctx),
-                expire_time: ctx.wall_ticks + ttl_ticks as i64,
+                expire_time: ctx.wall().after(ttl_ticks),
             },
             _ => Stmt::Insert {
                 owner: c.owner,
@@ -676,6 +727,14 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     /// row key, an owner value) carries its node id.
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
         Some(Symmetry::by_rename())
+    }
+
+    /// Every time the database keeps or a statement carries is an
+    /// [`Instant`]; durations are added only to a clock read at that moment
+    /// (`NOW() + ttl`, `client_now + ttl`), and kept times are only
+    /// compared, with a clock or with each other.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
@@ -765,7 +824,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     ) {
         if let Msg::Req { id, stmt } = msg {
             let before = state.clone();
-            let reply = state.execute(ctx.wall_ticks, stmt);
+            let reply = state.execute(ctx.wall(), stmt);
             if *state != before {
                 // Committed, so durable, before the client hears of it.
                 out.save(state.clone());
@@ -830,7 +889,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             (Step::Polling, Reply::Selected(row)) => {
                 // `if row and row.expire_time > time.time()`, on this
                 // client's clock; otherwise sleep and poll again, forever.
-                if row.is_some_and(|at| at > ctx.wall_ticks) {
+                if row.is_some_and(|at| at > ctx.wall()) {
                     self.take(c, None, out);
                 } else {
                     self.sleep(c, out);
