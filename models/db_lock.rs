@@ -136,7 +136,7 @@
 //! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` |
 //! |---|---|---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | holder-crash | mutex ✗, resource ✗ | progress ✗ | ok | ok | ok |
+//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
@@ -220,6 +220,20 @@
 //! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
 //! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/db_lock_models.rs` and `tests/liveness.rs`)
+//! Every time this model keeps or sends (a row's `expires_at`, the seed's
+//! `expire_time`, a statement's `client_now`) is a `node::Instant`, and
+//! durations are added only to a clock just read, so the liveness checker
+//! shifts them itself (`LockModel::times`). Under holder-crash, with
+//! fairness and no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `db_lock_seed` | hold | 14,096 | each node inserts and polls its own row, so a crash strands nobody else |
+//! | `db_lock_unique` | violated (lasso 24+7) | 7,960 | c1's `INSERT` commits and c1 crashes. The loop: c2's `INSERT`, its `IntegrityError`, the retry sleep, time passing, forever. The bounded `progress` violation is a real deadlock, not a horizon that came too soon |
+//! | `db_lock_expiry_client_clock` | hold | 21,282 | the dead holder's row expires and the waiter's conditional `UPDATE` takes it over |
+//! | `db_lock_expiry_db_clock` (and `_fenced`) | hold | 21,726 (21,728) | the same, judged on the database's clock |
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;

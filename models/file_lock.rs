@@ -101,7 +101,7 @@
 //! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
 //! |---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok |
-//! | holder-crash | mutex ✗, resource ✗, progress ✗ | progress ✗ | ok |
+//! | holder-crash | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok |
 //! | clock-drift | mutex ✗, resource ✗ | ok | mutex ✗ |
@@ -168,6 +168,19 @@
 //! | crowd-atomic | violated (35) | violated (40) | holds | c2 pauses holding the lock; at tick 8 c3 breaks its file |
 //! | client-clock-skew | violated (16) | violated (20) | holds | c2's clock is 4 ticks ahead: c1's file (mtime 0) looks 8 ticks old to c2 at real tick 4, while c1 is still reading; c2 breaks it and reads 0 before c1's write lands |
 //! | duplicates | violated (37) | violated (43) | violated (89) | c1's exclusive create is duplicated and the second copy's `EEXIST` arrives first: the file is nobody's. At tick 8 both clients judge it stale and the break-delete race follows, as under partition. Progress: slow, not stuck: at the horizon (32) c1 is still releasing |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/file_lock_models.rs` and `tests/liveness.rs`)
+//! The file's mtime is a `node::Instant`, so the liveness checker shifts
+//! it itself (`LockModel::times`); the stale-breaking client adds its TTL
+//! to an mtime it was sent, which it declares
+//! (`TimeVisitors::adding_to_kept`). Under holder-crash, with fairness and
+//! no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `file_lock_check_then_create` | violated (lasso 26+7) | 23,758 | c1's create lands and c1 crashes; the loop is c2's `exists`, its answer and the retry sleep, forever |
+//! | `file_lock_exclusive` | violated (lasso 24+7) | 7,960 | c1's exclusive create lands and c1 crashes; the loop is c2's create, `EEXIST` and the retry sleep, forever |
+//! | `file_lock_stale_break` | hold | 26,078 | the dead holder's file turns stale and c2 breaks it |
 
 use std::marker::PhantomData;
 

@@ -139,7 +139,7 @@
 //! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_message_ttl` |
 //! |---|---|---|---|---|---|
 //! | no-faults | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | holder-crash | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
@@ -199,6 +199,18 @@
 //! | server-restart | violated (8) | violated (14) | violated (78) | safety as no-faults. Progress: the broker crashes with c2's lock message in its memory-only queue and restarts empty; c2 polls until the horizon |
 //! | async-network | violated (8) | violated (14) | violated (14) | safety as no-faults; progress as every model: messages may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | violated (92) | as no-faults, with three clients: c2 takes c3's message and deletes its own |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/mq_models.rs` and `tests/liveness.rs`)
+//! A message's time-to-live end and its visibility timeout are
+//! `node::Instant`s on the broker's clock, so the liveness checker shifts
+//! them itself (`LockModel::times`). Under holder-crash, with fairness and
+//! no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `mq_lock_auto_ack` (and `_fenced`) | violated (lasso 24+7) | 7,960 | c1's receive deletes the only token and c1 crashes before the reply reaches it; the loop is c2's receive on the empty queue, "queue empty" and the retry sleep, forever |
+//! | `mq_lock_visibility_timeout` (and `_fenced`) | hold | 14,868 | the dead holder's token becomes visible again after its timeout and goes to c2 |
+//! | `mq_lock_message_ttl` | violated (lasso 33+5) | 17,788 | no crash needed, as in no-faults: c2 takes c1's message and its release deletes c2's own; c1 then receives from an empty queue forever |
 
 use std::marker::PhantomData;
 
