@@ -205,7 +205,7 @@ fn setnx_starves_its_waiter() {
 /// why, and so does clock drift.
 #[test]
 fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
-    let report = check("redlock", "no-faults", &PropertyName::LIVENESS, 1);
+    let report = check("occ_cas", "no-faults", &PropertyName::LIVENESS, 1);
     for name in PropertyName::LIVENESS {
         match &property(&report, name).verdict {
             Verdict::Inconclusive { reason } => {
