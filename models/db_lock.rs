@@ -136,7 +136,7 @@
 //! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` |
 //! |---|---|---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | holder-crash | mutex ✗, resource ✗ | progress ✗ | ok | ok | ok |
+//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
@@ -220,6 +220,20 @@
 //! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
 //! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/db_lock_models.rs` and `tests/liveness.rs`)
+//! Every time this model keeps or sends (a row's `expires_at`, the seed's
+//! `expire_time`, a statement's `client_now`) is a `node::Instant`, and
+//! durations are added only to a clock just read, so the liveness checker
+//! shifts them itself (`LockModel::times`). Under holder-crash, with
+//! fairness and no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `db_lock_seed` | hold | 14,096 | each node inserts and polls its own row, so a crash strands nobody else |
+//! | `db_lock_unique` | violated (lasso 24+7) | 7,960 | c1's `INSERT` commits and c1 crashes. The loop: c2's `INSERT`, its `IntegrityError`, the retry sleep, time passing, forever. The bounded `progress` violation is a real deadlock, not a horizon that came too soon |
+//! | `db_lock_expiry_client_clock` | hold | 21,282 | the dead holder's row expires and the waiter's conditional `UPDATE` takes it over |
+//! | `db_lock_expiry_db_clock` (and `_fenced`) | hold | 21,726 (21,728) | the same, judged on the database's clock |
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -229,10 +243,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
+    Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -251,7 +267,7 @@ pub struct Row {
     pub owner: Value,
     /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
     /// a row that never expires.
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Instant>,
     /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
     pub version: u64,
 }
@@ -273,7 +289,10 @@ pub enum Expiry {
     Never,
     /// `expires_at = :expires_at`, and a row is expired if
     /// `expires_at < :client_now`, both computed on the client's clock.
-    ClientClock { expires_at: i64, client_now: i64 },
+    ClientClock {
+        expires_at: Instant,
+        client_now: Instant,
+    },
     /// `expires_at = NOW() + ttl`, expired if `expires_at < NOW()`, on the
     /// database's clock.
     DbClock { ttl_ticks: u32 },
@@ -283,7 +302,7 @@ pub enum Expiry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stmt {
     /// The seed: `INSERT INTO lock (node, expire_time) VALUES (:node, :expire_time)`.
-    InsertNode { node: NodeId, expire_time: i64 },
+    InsertNode { node: NodeId, expire_time: Instant },
     /// The seed: `SELECT * FROM lock WHERE node = :node`.
     SelectNode { node: NodeId },
     /// The seed: `DELETE FROM lock WHERE node = :node`.
@@ -315,7 +334,7 @@ pub enum Reply {
     /// `IntegrityError`: the primary key is taken.
     DuplicateKey,
     /// The article's `SELECT`: the row's `expire_time`, if there is a row.
-    Selected(Option<i64>),
+    Selected(Option<Instant>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -336,11 +355,11 @@ pub enum Timer {
 
 impl DbServer {
     /// Runs one statement at the database's wall-clock time `now`.
-    pub fn execute(&mut self, now: i64, stmt: Stmt) -> Reply {
+    pub fn execute(&mut self, now: Instant, stmt: Stmt) -> Reply {
         let expires_at = |expiry: Expiry| match expiry {
             Expiry::Never => None,
             Expiry::ClientClock { expires_at, .. } => Some(expires_at),
-            Expiry::DbClock { ttl_ticks } => Some(now + ttl_ticks as i64),
+            Expiry::DbClock { ttl_ticks } => Some(now.after(ttl_ticks)),
         };
         match stmt {
             Stmt::InsertNode { node, expire_time } => self.insert(
@@ -545,6 +564,52 @@ rename_fields!(DbClient {
     requests
 });
 rename_nothing!(Expiry, Reply, Timer, Step);
+times_nothing!(RowKey, Timer, Step);
+times_fields!(Row {
+    owner,
+    expires_at,
+    version
+});
+times_fields!(DbServer { rows, version_seq });
+times_variants!(Expiry {
+    Never,
+    ClientClock {
+        expires_at,
+        client_now
+    },
+    DbClock { ttl_ticks },
+});
+times_variants!(Stmt {
+    InsertNode { node, expire_time },
+    SelectNode { node },
+    DeleteNode { node },
+    Insert {
+        owner,
+        expiry,
+        fenced
+    },
+    TakeOver {
+        owner,
+        expiry,
+        fenced
+    },
+    Delete { owner },
+});
+times_variants!(Reply {
+    Rows { rows, version },
+    DuplicateKey,
+    Selected(at),
+});
+times_variants!(Msg {
+    Req { id, stmt },
+    Rep { id, reply },
+});
+times_fields!(DbClient {
+    step,
+    owner,
+    acquisitions,
+    requests
+});
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
 /// client `ck` is node k).
@@ -593,8 +658,8 @@ impl<F: DbFlavor> DbLock<F> {
         match self.scheme {
             Scheme::Seed { .. } | Scheme::Unique => Expiry::Never,
             Scheme::ExpiryClientClock { ttl_ticks } => Expiry::ClientClock {
-                expires_at: ctx.wall_ticks + ttl_ticks as i64,
-                client_now: ctx.wall_ticks,
+                expires_at: ctx.wall().after(ttl_ticks),
+                client_now: ctx.wall(),
             },
             Scheme::ExpiryDbClock { ttl_ticks, .. } => Expiry::DbClock { ttl_ticks },
         }
@@ -609,7 +674,7 @@ impl<F: DbFlavor> DbLock<F> {
         let stmt = match self.scheme {
             Scheme::Seed { ttl_ticks } => Stmt::InsertNode {
                 node: Self::node(ctx),
-                expire_time: ctx.wall_ticks + ttl_ticks as i64,
+                expire_time: ctx.wall().after(ttl_ticks),
             },
             _ => Stmt::Insert {
                 owner: c.owner,
@@ -676,6 +741,14 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     /// row key, an owner value) carries its node id.
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
         Some(Symmetry::by_rename())
+    }
+
+    /// Every time the database keeps or a statement carries is an
+    /// [`Instant`]; durations are added only to a clock read at that moment
+    /// (`NOW() + ttl`, `client_now + ttl`), and kept times are only
+    /// compared, with a clock or with each other.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
@@ -765,7 +838,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     ) {
         if let Msg::Req { id, stmt } = msg {
             let before = state.clone();
-            let reply = state.execute(ctx.wall_ticks, stmt);
+            let reply = state.execute(ctx.wall(), stmt);
             if *state != before {
                 // Committed, so durable, before the client hears of it.
                 out.save(state.clone());
@@ -830,7 +903,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             (Step::Polling, Reply::Selected(row)) => {
                 // `if row and row.expire_time > time.time()`, on this
                 // client's clock; otherwise sleep and poll again, forever.
-                if row.is_some_and(|at| at > ctx.wall_ticks) {
+                if row.is_some_and(|at| at > ctx.wall()) {
                     self.take(c, None, out);
                 } else {
                     self.sleep(c, out);

@@ -101,7 +101,7 @@
 //! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
 //! |---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok |
-//! | holder-crash | mutex ✗, resource ✗, progress ✗ | progress ✗ | ok |
+//! | holder-crash | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok |
 //! | clock-drift | mutex ✗, resource ✗ | ok | mutex ✗ |
@@ -168,6 +168,19 @@
 //! | crowd-atomic | violated (35) | violated (40) | holds | c2 pauses holding the lock; at tick 8 c3 breaks its file |
 //! | client-clock-skew | violated (16) | violated (20) | holds | c2's clock is 4 ticks ahead: c1's file (mtime 0) looks 8 ticks old to c2 at real tick 4, while c1 is still reading; c2 breaks it and reads 0 before c1's write lands |
 //! | duplicates | violated (37) | violated (43) | violated (89) | c1's exclusive create is duplicated and the second copy's `EEXIST` arrives first: the file is nobody's. At tick 8 both clients judge it stale and the break-delete race follows, as under partition. Progress: slow, not stuck: at the horizon (32) c1 is still releasing |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/file_lock_models.rs` and `tests/liveness.rs`)
+//! The file's mtime is a `node::Instant`, so the liveness checker shifts
+//! it itself (`LockModel::times`); the stale-breaking client adds its TTL
+//! to an mtime it was sent, which it declares
+//! (`TimeVisitors::adding_to_kept`). Under holder-crash, with fairness and
+//! no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `file_lock_check_then_create` | violated (lasso 26+7) | 23,758 | c1's create lands and c1 crashes; the loop is c2's `exists`, its answer and the retry sleep, forever |
+//! | `file_lock_exclusive` | violated (lasso 24+7) | 7,960 | c1's exclusive create lands and c1 crashes; the loop is c2's create, `EEXIST` and the retry sleep, forever |
+//! | `file_lock_stale_break` | hold | 26,078 | the dead holder's file turns stale and c2 breaks it |
 
 use std::marker::PhantomData;
 
@@ -176,17 +189,19 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis;
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
+    Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// The lock file, if it exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct LockFile {
     /// When it was last created or truncated, on the file server's clock
-    /// (always 0 in the variants that never `stat` it).
-    pub mtime: i64,
+    /// (`None` in the variants that never `stat` it).
+    pub mtime: Option<Instant>,
 }
 
 /// The file server. A file system keeps its files across a crash, so the
@@ -220,7 +235,7 @@ pub enum Reply {
     /// Whether there was a file to delete (`false`: `ENOENT`).
     Deleted(bool),
     /// The file's mtime, or `None` if it is gone (`ENOENT`).
-    Mtime(Option<i64>),
+    Mtime(Option<Instant>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -241,7 +256,7 @@ pub enum Timer {
 
 impl FileServer {
     /// Runs one operation at the server's wall-clock time `now`.
-    pub fn execute(&mut self, now: i64, op: Op) -> Reply {
+    pub fn execute(&mut self, now: Option<Instant>, op: Op) -> Reply {
         match op {
             Op::Exists => Reply::Exists(self.lock.is_some()),
             Op::Create => {
@@ -256,7 +271,7 @@ impl FileServer {
                 Reply::CreatedExclusive(free)
             }
             Op::Delete => Reply::Deleted(self.lock.take().is_some()),
-            Op::Mtime => Reply::Mtime(self.lock.as_ref().map(|f| f.mtime)),
+            Op::Mtime => Reply::Mtime(self.lock.as_ref().and_then(|f| f.mtime)),
         }
     }
 }
@@ -314,6 +329,21 @@ pub struct FileClient {
 // client. The messages and the client hold request ids, which the checker
 // renumbers, so they list their fields.
 rename_nothing!(LockFile, FileServer, Op, Reply, Timer, Step);
+times_nothing!(Op, Timer, Step);
+times_fields!(LockFile { mtime });
+times_fields!(FileServer { lock });
+times_variants!(Reply {
+    Exists(b),
+    Created,
+    CreatedExclusive(b),
+    Deleted(b),
+    Mtime(at),
+});
+times_variants!(Msg {
+    Req { id, op },
+    Rep { id, reply },
+});
+times_fields!(FileClient { step, requests });
 rename_variants!(Msg {
     Req { id, op },
     Rep { id, reply },
@@ -389,6 +419,18 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
         Some(Symmetry::by_rename())
     }
 
+    /// The file's mtime is an [`Instant`], the only time kept or sent; the
+    /// stale-breaking client adds its TTL to an mtime it was sent and
+    /// compares the sum with its own clock, so an mtime merges with other
+    /// passed instants only once it is a TTL below every clock.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        let added = match self.acquire {
+            Acquire::StaleBreak { ttl_ticks } => ttl_ticks,
+            _ => 0,
+        };
+        Some(TimeVisitors::by_times().adding_to_kept(added))
+    }
+
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { id, op } => {
@@ -432,8 +474,8 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
             // record none, so that states differing only in a value nobody
             // reads are not told apart.
             let now = match self.acquire {
-                Acquire::StaleBreak { .. } => ctx.wall_ticks,
-                _ => 0,
+                Acquire::StaleBreak { .. } => Some(ctx.wall()),
+                _ => None,
             };
             let before = state.lock.clone();
             let reply = state.execute(now, op);
@@ -499,7 +541,7 @@ impl<F: FileFlavor> LockModel for FileLock<F> {
                 };
                 // The file's age as this client sees it: its own clock against
                 // the server's mtime, two clocks that need not agree.
-                if ctx.wall_ticks >= mtime + ttl_ticks as i64 {
+                if mtime.after(ttl_ticks).has_come(ctx.wall()) {
                     c.step = Step::Breaking;
                     self.call(ctx, c, Op::Delete, out);
                 } else {

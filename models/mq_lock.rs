@@ -139,7 +139,7 @@
 //! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_message_ttl` |
 //! |---|---|---|---|---|---|
 //! | no-faults | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | holder-crash | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
@@ -199,6 +199,18 @@
 //! | server-restart | violated (8) | violated (14) | violated (78) | safety as no-faults. Progress: the broker crashes with c2's lock message in its memory-only queue and restarts empty; c2 polls until the horizon |
 //! | async-network | violated (8) | violated (14) | violated (14) | safety as no-faults; progress as every model: messages may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | violated (92) | as no-faults, with three clients: c2 takes c3's message and deletes its own |
+//!
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/mq_models.rs` and `tests/liveness.rs`)
+//! A message's time-to-live end and its visibility timeout are
+//! `node::Instant`s on the broker's clock, so the liveness checker shifts
+//! them itself (`LockModel::times`). Under holder-crash, with fairness and
+//! no horizon:
+//!
+//! | variant | deadlock_free, starvation_free | graph states | why |
+//! |---|---|---:|---|
+//! | `mq_lock_auto_ack` (and `_fenced`) | violated (lasso 24+7) | 7,960 | c1's receive deletes the only token and c1 crashes before the reply reaches it; the loop is c2's receive on the empty queue, "queue empty" and the retry sleep, forever |
+//! | `mq_lock_visibility_timeout` (and `_fenced`) | hold | 14,868 | the dead holder's token becomes visible again after its timeout and goes to c2 |
+//! | `mq_lock_message_ttl` | violated (lasso 33+5) | 17,788 | no crash needed, as in no-faults: c2 takes c1's message and its release deletes c2's own; c1 then receives from an empty queue forever |
 
 use std::marker::PhantomData;
 
@@ -207,10 +219,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis;
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
+    Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// Which way of using the queue as a lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -321,11 +335,11 @@ pub struct QueuedMsg {
     pub seq: u32,
     /// The end of the message's time to live on the broker's clock
     /// (`MessageTtl` only). Once it has passed, the broker forgets when:
-    /// [`EXPIRED`].
-    pub expires_at: Option<i64>,
+    /// [`TtlEnd::Passed`].
+    pub expires_at: Option<TtlEnd>,
     /// Hidden from receivers until this time on the broker's clock
     /// (`VisibilityTimeout` only); `None` is visible.
-    pub hidden_until: Option<i64>,
+    pub hidden_until: Option<Instant>,
     /// How many times a receive has returned this message (Azure Queue
     /// Storage `DequeueCount`).
     pub dequeue_count: u32,
@@ -337,8 +351,14 @@ pub struct QueuedMsg {
     pub receipt_live: bool,
 }
 
-/// `expires_at` of a message whose time to live has passed.
-pub const EXPIRED: i64 = i64::MIN;
+/// The end of a message's time to live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum TtlEnd {
+    /// On the broker's wall clock.
+    At(Instant),
+    /// It has passed: the broker only remembers that the message expired.
+    Passed,
+}
 
 /// The broker: one queue, saved on every change (a durable queue of
 /// persistent messages, as Azure and SQS queues always are and RabbitMQ's
@@ -416,7 +436,7 @@ pub enum Timer {
 }
 
 impl Broker {
-    fn accept(&mut self, body: Body, expires_at: Option<i64>, numbered: bool) {
+    fn accept(&mut self, body: Body, expires_at: Option<TtlEnd>, numbered: bool) {
         let seq = if numbered {
             self.next_seq += 1;
             self.next_seq - 1
@@ -435,20 +455,20 @@ impl Broker {
 
     /// Runs one operation atomically at the broker's wall-clock time `now`;
     /// `numbered` says whether it stamps sequence numbers.
-    fn execute(&mut self, now: i64, op: Op, numbered: bool) -> Reply {
+    fn execute(&mut self, now: Instant, op: Op, numbered: bool) -> Reply {
         for m in &mut self.queue {
             // A message whose visibility timeout has passed is visible
             // again, whether or not the broker has looked at it since.
             if m.hidden_until.is_some_and(|t| now >= t) {
                 m.hidden_until = None;
             }
-            if m.expires_at.is_some_and(|t| now >= t) {
-                m.expires_at = Some(EXPIRED);
+            if matches!(m.expires_at, Some(TtlEnd::At(t)) if now >= t) {
+                m.expires_at = Some(TtlEnd::Passed);
             }
         }
         match op {
             Op::Send { body, ttl_ticks } => {
-                self.accept(body, ttl_ticks.map(|t| now + t as i64), numbered);
+                self.accept(body, ttl_ticks.map(|t| TtlEnd::At(now.after(t))), numbered);
                 Reply::Sent
             }
             Op::ReceiveAndDelete => {
@@ -459,7 +479,7 @@ impl Broker {
                 Reply::Received(Some(Delivery {
                     body: m.body,
                     seq: m.seq,
-                    expired: m.expires_at == Some(EXPIRED),
+                    expired: m.expires_at == Some(TtlEnd::Passed),
                     dequeue_count: m.dequeue_count + 1,
                 }))
             }
@@ -467,7 +487,7 @@ impl Broker {
                 let Some(m) = self.queue.iter_mut().find(|m| m.hidden_until.is_none()) else {
                     return Reply::Received(None);
                 };
-                m.hidden_until = Some(now + visibility_ticks as i64);
+                m.hidden_until = Some(now.after(visibility_ticks));
                 m.dequeue_count += 1;
                 m.receipt_live = true;
                 Reply::Received(Some(Delivery {
@@ -555,7 +575,27 @@ rename_fields!(MqClient {
     requests,
     pop_receipt
 });
-rename_nothing!(Step, Timer);
+rename_nothing!(Step, Timer, TtlEnd);
+times_nothing!(Body, Op, Delivery, Reply, Step, Timer);
+times_variants!(TtlEnd { At(t), Passed });
+times_fields!(QueuedMsg {
+    body,
+    seq,
+    expires_at,
+    hidden_until,
+    dequeue_count,
+    receipt_live
+});
+times_fields!(Broker { queue, next_seq });
+times_variants!(Msg {
+    Req { id, op },
+    Rep { id, reply },
+});
+times_fields!(MqClient {
+    step,
+    requests,
+    pop_receipt
+});
 
 impl<K: MqKind> MqLock<K> {
     fn call(&self, ctx: &Ctx, c: &mut MqClient, op: Op, out: &mut Out<Self>) {
@@ -639,6 +679,13 @@ impl<K: MqKind> LockModel for MqLock<K> {
         Some(Symmetry::by_rename())
     }
 
+    /// A message's time-to-live end and its visibility timeout are the
+    /// only times, both [`Instant`]s on the broker's clock, computed from
+    /// a fresh reading and only compared with the clock.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
+    }
+
     fn describe_msg(&self, msg: &Msg) -> String {
         let body = |b: &Body, seq: u32| match b {
             Body::Token if seq == 0 => "token".to_string(),
@@ -720,7 +767,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
         out: &mut Out<Self>,
     ) {
         if let Msg::Req { id, op } = msg {
-            let reply = state.execute(ctx.wall_ticks, op, self.numbered());
+            let reply = state.execute(ctx.wall(), op, self.numbered());
             // Stored before the reply leaves: a durable broker confirms only
             // what it has persisted. The seed's queue keeps its lock
             // messages "in memory" (step 2), so a restart forgets them.

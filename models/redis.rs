@@ -37,7 +37,7 @@ use crate::node::{
     Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
     Requests, ResendId, Symmetry, Variant, VisitIds,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{rename_fields, rename_nothing, rename_variants, times_nothing};
 
 /// A value in the lock key.
 ///
@@ -92,6 +92,9 @@ impl<'de> Deserialize<'de> for Value {
         })
     }
 }
+
+// A value holds no time.
+times_nothing!(Value);
 
 impl Rename for Value {
     fn rename(&mut self, map: &NodeMap) {

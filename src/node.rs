@@ -162,17 +162,40 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// Liveness support: the granularity, in ticks, of the time shift under
     /// which this model's handlers behave the same (1 when they only compare
     /// and add clock times; a multiple of a period when they align to it, as
-    /// heartbeats on multiples of their period do). `None`, the default: the
-    /// model has not declared its time shift (see [`LockModel::normalize`]),
-    /// and the liveness verdicts are `inconclusive`.
+    /// heartbeats on multiples of their period do). The default: 1 for a
+    /// model that hands its times to the harness ([`LockModel::times`]),
+    /// otherwise `None`: the model has not declared its time shift (see
+    /// [`LockModel::normalize`]), and the liveness verdicts are
+    /// `inconclusive`.
     fn time_shift_period(&self) -> Option<u32> {
+        self.times().map(|_| 1)
+    }
+
+    /// Liveness support: how the harness reaches every absolute time this
+    /// model keeps or sends, each an [`Instant`]. `Some` (build it with
+    /// [`TimeVisitors::by_times`]) lets the liveness checker shift time for
+    /// this model: it moves every `Instant` of a state (in server, durable
+    /// and client states, messages in flight and timer tags) with the
+    /// clocks, merges those that have passed for good, and renumbers
+    /// request ids as the safety search does. [`LockModel::normalize`] and
+    /// [`LockModel::time_shift_period`] then need nothing written by hand.
+    ///
+    /// Claim it only if every absolute time the model keeps is an
+    /// `Instant` (a plain `i64` holding a clock reading is not moved, and
+    /// the model behaves differently after the shift), and no handler
+    /// aligns to a period. `tests/time_shift.rs` checks the claim on
+    /// sampled states. `None`, the default.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
         None
     }
 
-    /// Liveness support: rewrites the model's part of a state into a
-    /// canonical one that behaves the same from now on, so that the liveness
-    /// checker's graph is finite (see `src/check/liveness.rs`). It is called
-    /// only once faults can no longer start, with every clock at rate 100%.
+    /// Liveness support, written by hand: rewrites the model's part of a
+    /// state into a canonical one that behaves the same from now on, so
+    /// that the liveness checker's graph is finite (see
+    /// `src/check/liveness.rs`). It is called only once faults can no
+    /// longer start, with every clock at rate 100%. A model that keeps its
+    /// times as [`Instant`]s and claims [`LockModel::times`] needs none:
+    /// the harness shifts its times and renumbers its request ids.
     ///
     /// It must subtract `n.shift_ticks` from every absolute clock time the
     /// model keeps, wall or monotonic (in server, durable and client states,
@@ -365,11 +388,316 @@ impl Ctx {
         NodeId(0)
     }
 
+    /// This node's wall clock now, as an [`Instant`]: what a model keeps
+    /// or sends when it remembers a time of day (an expiry, a file's
+    /// mtime).
+    pub fn wall(&self) -> Instant {
+        Instant(self.wall_ticks)
+    }
+
+    /// This node's monotonic clock now, as an [`Instant`]. Keep it on this
+    /// node: its origin means nothing elsewhere.
+    pub fn mono(&self) -> Instant {
+        Instant(self.mono_ticks)
+    }
+
     /// This client's position among the clients, from 0. Meaningless on a
     /// server. Symmetry does not rename a value derived from it: a model
     /// that declares client symmetry names a client by its `id` instead.
     pub fn client_index(&self) -> usize {
         self.id.index().saturating_sub(self.server_count)
+    }
+}
+
+/// An absolute time read from a node's clock, wall or monotonic, in ticks:
+/// what a model keeps or sends when it remembers a point in time (a key's
+/// expiry, a row's `expires_at`, a file's mtime, a message's
+/// time-to-live), as opposed to a duration (`ttl_ticks`), which is a plain
+/// number.
+///
+/// A model gets one only from its clock ([`Ctx::wall`], [`Ctx::mono`]) or
+/// from another one ([`Instant::after`]), and uses it only by comparing it
+/// (with a clock reading or with another `Instant`) and by adding a
+/// duration to it. There is no arithmetic that yields a plain number: the
+/// liveness checker moves every `Instant` of a state by the same amount and
+/// merges those that have passed for good (see [`Times`]), and a model
+/// that turned one into a number, or computed one from a number, would
+/// behave differently after that move. [`Display`](std::fmt::Display)
+/// prints the ticks, for timelines.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Instant(i64);
+
+impl Instant {
+    /// The instant `ticks` later on the same clock.
+    pub fn after(self, ticks: u32) -> Instant {
+        Instant(self.0 + ticks as i64)
+    }
+
+    /// Whether this instant has come on a clock that reads `now` (read
+    /// from the same clock): `now >= self`.
+    pub fn has_come(self, now: Instant) -> bool {
+        now >= self
+    }
+
+    /// For the harness only (the world and the liveness checker): an
+    /// instant from its ticks.
+    pub(crate) fn from_ticks(ticks: i64) -> Instant {
+        Instant(ticks)
+    }
+
+    /// For the harness only: the instant's ticks.
+    pub(crate) fn ticks(self) -> i64 {
+        self.0
+    }
+}
+
+impl Debug for Instant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::fmt::Display for Instant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Hands every [`Instant`] a value holds to a [`VisitTimes`], so that the
+/// liveness checker can move them all when it shifts time (see
+/// [`LockModel::times`]).
+///
+/// Implementations must reach every `Instant` the value holds. A time kept
+/// as a plain integer is not reached and makes the liveness verdicts
+/// unsound; `tests/time_shift.rs` catches it on the states it samples.
+/// [`times_fields!`](crate::times_fields), [`times_variants!`](crate::times_variants)
+/// and [`times_nothing!`](crate::times_nothing) write the usual
+/// implementations in one line per type. A collection sorted by value
+/// comes out sorted again (`BTreeMap` and `BTreeSet` are rebuilt).
+pub trait Times {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes);
+}
+
+/// What [`Times::visit_times`] hands instants to: the liveness checker's
+/// time shift, or a probe that collects them.
+pub trait VisitTimes {
+    fn instant(&mut self, t: &mut Instant);
+}
+
+impl Times for Instant {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        times.instant(self);
+    }
+}
+
+/// Implements [`Times`] as a no-op for types that hold no [`Instant`].
+#[macro_export]
+macro_rules! times_nothing {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::node::Times for $t {
+            fn visit_times(&mut self, _times: &mut dyn $crate::node::VisitTimes) {}
+        })*
+    };
+}
+
+/// Implements [`Times`] for a struct by visiting each of its fields; the
+/// compiler checks that every field is listed.
+/// `times_fields!(Key { value, expires_at });`
+#[macro_export]
+macro_rules! times_fields {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        impl $crate::node::Times for $t {
+            fn visit_times(&mut self, times: &mut dyn $crate::node::VisitTimes) {
+                let $t { $($f),* } = self;
+                $($crate::node::Times::visit_times($f, times);)*
+                let _ = times;
+            }
+        }
+    };
+}
+
+/// Implements [`Times`] for an enum by visiting the fields of each variant;
+/// the compiler checks that every variant and field is listed.
+/// `times_variants!(Msg { Req { id, cmd }, Rep { id, reply }, Ping, Token(t) });`
+#[macro_export]
+macro_rules! times_variants {
+    ($t:ident { $($v:ident $({ $($f:ident),* $(,)? })? $(( $($p:ident),* $(,)? ))?),* $(,)? }) => {
+        impl $crate::node::Times for $t {
+            #[allow(unused_variables)]
+            fn visit_times(&mut self, times: &mut dyn $crate::node::VisitTimes) {
+                match self {
+                    $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
+                        $($($crate::node::Times::visit_times($f, times);)*)?
+                        $($($crate::node::Times::visit_times($p, times);)*)?
+                    })*
+                }
+            }
+        }
+    };
+}
+
+times_nothing!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    String,
+    NodeId,
+    NodeSet,
+    RequestId
+);
+
+impl<T: Times> Times for Option<T> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        if let Some(x) = self {
+            x.visit_times(times);
+        }
+    }
+}
+
+impl<T: Times> Times for Box<T> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        (**self).visit_times(times);
+    }
+}
+
+impl<T: Times> Times for Vec<T> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        for x in self {
+            x.visit_times(times);
+        }
+    }
+}
+
+impl<T: Times> Times for std::collections::VecDeque<T> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        for x in self {
+            x.visit_times(times);
+        }
+    }
+}
+
+impl<T: Times, const N: usize> Times for [T; N] {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        for x in self {
+            x.visit_times(times);
+        }
+    }
+}
+
+impl<K: Times + Ord, V: Times> Times for std::collections::BTreeMap<K, V> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|(mut k, mut v)| {
+                k.visit_times(times);
+                v.visit_times(times);
+                (k, v)
+            })
+            .collect();
+    }
+}
+
+impl<T: Times + Ord> Times for std::collections::BTreeSet<T> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        *self = std::mem::take(self)
+            .into_iter()
+            .map(|mut x| {
+                x.visit_times(times);
+                x
+            })
+            .collect();
+    }
+}
+
+macro_rules! times_tuple {
+    ($($n:tt $t:ident),*) => {
+        impl<$($t: Times),*> Times for ($($t,)*) {
+            fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+                $(self.$n.visit_times(times);)*
+            }
+        }
+    };
+}
+times_tuple!(0 A);
+times_tuple!(0 A, 1 B);
+times_tuple!(0 A, 1 B, 2 C);
+times_tuple!(0 A, 1 B, 2 C, 3 D);
+times_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
+
+impl<Q: Times> Times for Requests<Q> {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        if let Some((_, request)) = &mut self.outstanding {
+            request.visit_times(times);
+        }
+    }
+}
+
+/// How the liveness checker reaches the [`Instant`]s of a model's state
+/// and events: what a model that keeps its times as `Instant`s hands the
+/// harness (see [`LockModel::times`]). Build it with
+/// [`TimeVisitors::by_times`].
+pub struct TimeVisitors<M: LockModel> {
+    pub server: fn(&mut M::Server, &mut dyn VisitTimes),
+    pub durable: fn(&mut M::Durable, &mut dyn VisitTimes),
+    pub client: fn(&mut M::Client, &mut dyn VisitTimes),
+    pub msg: fn(&mut M::Msg, &mut dyn VisitTimes),
+    pub timer: fn(&mut M::Timer, &mut dyn VisitTimes),
+    /// The longest duration a handler adds to an instant it kept (a file's
+    /// mtime plus the TTL, compared with the clock later), rather than to
+    /// a clock reading it just took: an instant further than this below
+    /// every clock has passed for good, and only such instants are merged.
+    /// 0 (the default of [`TimeVisitors::by_times`]) when the model adds
+    /// durations only to fresh readings (`ctx.wall().after(ttl_ticks)`).
+    pub kept_plus_ticks_max: u32,
+}
+
+impl<M: LockModel> Clone for TimeVisitors<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M: LockModel> Copy for TimeVisitors<M> {}
+
+impl<M: LockModel> TimeVisitors<M>
+where
+    M::Server: Times,
+    M::Durable: Times,
+    M::Client: Times,
+    M::Msg: Times,
+    M::Timer: Times,
+{
+    /// Visits through the types' [`Times`] implementations.
+    pub fn by_times() -> TimeVisitors<M> {
+        TimeVisitors {
+            server: |x, v| x.visit_times(v),
+            durable: |x, v| x.visit_times(v),
+            client: |x, v| x.visit_times(v),
+            msg: |x, v| x.visit_times(v),
+            timer: |x, v| x.visit_times(v),
+            kept_plus_ticks_max: 0,
+        }
+    }
+
+    /// The same, for a model whose handlers add up to `ticks` to an
+    /// instant they kept (see [`TimeVisitors::kept_plus_ticks_max`]).
+    pub fn adding_to_kept(self, ticks: u32) -> TimeVisitors<M> {
+        TimeVisitors {
+            kept_plus_ticks_max: ticks,
+            ..self
+        }
     }
 }
 
@@ -973,7 +1301,8 @@ rename_nothing!(
     i64,
     i128,
     isize,
-    String
+    String,
+    Instant
 );
 
 impl<T: Rename> Rename for Option<T> {

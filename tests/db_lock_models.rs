@@ -12,7 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     seed_no_faults: "db_lock_seed", "no-faults", 2748, "violated:8 violated:14 holds:4 holds";
-    seed_holder_crash: "db_lock_seed", "holder-crash", 7585, "violated:8 violated:14 holds:4 holds";
+    seed_holder_crash: "db_lock_seed", "holder-crash", 7585, "violated:8 violated:14 holds:4 holds holds holds";
     seed_gc_pause: "db_lock_seed", "gc-pause", 33273, "violated:8 violated:14 holds:4 violated:60";
     seed_clock_jump: "db_lock_seed", "clock-jump", 5560, "violated:8 violated:14 holds:4 holds";
     seed_clock_drift: "db_lock_seed", "clock-drift", 16488, "violated:8 violated:14 holds:4 holds";
@@ -25,7 +25,7 @@ pins! {
     seed_duplicates: "db_lock_seed", "duplicates", 42759, "violated:8 violated:14 holds:4 violated:47";
 
     unique_no_faults: "db_lock_unique", "no-faults", 885, "holds holds holds:2 holds";
-    unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54";
+    unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     unique_gc_pause: "db_lock_unique", "gc-pause", 16835, "holds holds holds:2 holds";
     unique_clock_jump: "db_lock_unique", "clock-jump", 1786, "holds holds holds:2 holds";
     unique_clock_drift: "db_lock_unique", "clock-drift", 5310, "holds holds holds:2 holds";
@@ -38,7 +38,7 @@ pins! {
     unique_duplicates: "db_lock_unique", "duplicates", 13703, "holds holds holds:2 violated:66";
 
     client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds";
-    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7469, "holds holds holds:2 holds";
+    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7469, "holds holds holds:2 holds holds holds";
     client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 57356, "violated:27 violated:33 holds:2 holds";
     client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds";
     client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 12108, "holds holds holds:2 holds";
@@ -51,7 +51,7 @@ pins! {
     client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 31073, "holds holds holds:2 violated:82";
 
     db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 7566, "holds holds holds:2 holds";
+    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 7566, "holds holds holds:2 holds holds holds";
     db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 53471, "violated:22 violated:28 holds:2 holds";
     db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
     db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds";
@@ -66,7 +66,7 @@ pins! {
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
     db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 7588, "holds holds holds:2 holds";
+    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 7588, "holds holds holds:2 holds holds holds";
     db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 50861, "violated:22 holds holds:2 holds";
     db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 10571, "violated:7 holds holds:2 holds";
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 10832, "violated:19 holds holds:2 holds";

@@ -12,7 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     check_then_create_no_faults: "file_lock_check_then_create", "no-faults", 3861, "violated:8 violated:14 holds:4 holds";
-    check_then_create_holder_crash: "file_lock_check_then_create", "holder-crash", 10804, "violated:8 violated:14 holds:4 violated:56";
+    check_then_create_holder_crash: "file_lock_check_then_create", "holder-crash", 10804, "violated:8 violated:14 holds:4 violated:56 violated:26+7 violated:26+7";
     check_then_create_gc_pause: "file_lock_check_then_create", "gc-pause", 54600, "violated:8 violated:14 holds:4 holds";
     check_then_create_clock_jump: "file_lock_check_then_create", "clock-jump", 7786, "violated:8 violated:14 holds:4 holds";
     check_then_create_clock_drift: "file_lock_check_then_create", "clock-drift", 23166, "violated:8 violated:14 holds:4 holds";
@@ -25,7 +25,7 @@ pins! {
     check_then_create_duplicates: "file_lock_check_then_create", "duplicates", 62866, "violated:8 violated:14 holds:4 violated:68";
 
     exclusive_no_faults: "file_lock_exclusive", "no-faults", 885, "holds holds holds:2 holds";
-    exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 2899, "holds holds holds:2 violated:54";
+    exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     exclusive_gc_pause: "file_lock_exclusive", "gc-pause", 16835, "holds holds holds:2 holds";
     exclusive_clock_jump: "file_lock_exclusive", "clock-jump", 1786, "holds holds holds:2 holds";
     exclusive_clock_drift: "file_lock_exclusive", "clock-drift", 5310, "holds holds holds:2 holds";
@@ -38,7 +38,7 @@ pins! {
     exclusive_duplicates: "file_lock_exclusive", "duplicates", 13192, "holds holds holds:2 violated:66";
 
     stale_break_no_faults: "file_lock_stale_break", "no-faults", 1873, "holds holds holds:2 holds";
-    stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 7894, "holds holds holds:2 holds";
+    stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 7894, "holds holds holds:2 holds holds holds";
     stale_break_gc_pause: "file_lock_stale_break", "gc-pause", 50146, "violated:25 violated:31 holds:2 holds";
     stale_break_clock_jump: "file_lock_stale_break", "clock-jump", 5277, "holds holds holds:2 holds";
     stale_break_clock_drift: "file_lock_stale_break", "clock-drift", 11109, "violated:24 holds holds:2 holds";

@@ -205,12 +205,7 @@ fn setnx_starves_its_waiter() {
 /// why, and so does clock drift.
 #[test]
 fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
-    let report = check(
-        "file_lock_exclusive",
-        "no-faults",
-        &PropertyName::LIVENESS,
-        1,
-    );
+    let report = check("occ_cas", "no-faults", &PropertyName::LIVENESS, 1);
     for name in PropertyName::LIVENESS {
         match &property(&report, name).verdict {
             Verdict::Inconclusive { reason } => {
@@ -431,5 +426,74 @@ fn endless_rounds_tell_starvation_from_deadlock() {
         let p = property(&report, name);
         assert_eq!(p.verdict, Verdict::Holds { steps: None }, "{name}");
         assert!(p.as_expected(), "{name}");
+    }
+}
+
+/// The database and queue locks, whose times the harness shifts
+/// (`LockModel::times`): without expiry a crashed holder strands its
+/// waiter forever, and with one the lock is live.
+/// - `db_lock_unique`: c1's `INSERT` commits and c1 crashes; the loop is
+///   c2's `INSERT`, its `IntegrityError`, the retry sleep, forever.
+/// - `mq_lock_auto_ack`: c1's receive-and-delete takes the only token and
+///   c1 crashes before it hears of it; the loop is c2's receive on the
+///   empty queue and its retry sleep, forever.
+#[test]
+fn a_lock_with_no_expiry_deadlocks_after_a_holder_crash_and_an_expiring_one_does_not() {
+    for (model, request, refusal) in [
+        ("db_lock_unique", "INSERT INTO lock", "IntegrityError"),
+        ("mq_lock_auto_ack", "RECEIVE-AND-DELETE", "queue empty"),
+    ] {
+        let report = check(model, "holder-crash", &[], 1);
+        let live = report.liveness.as_ref().expect("liveness is expected");
+        assert!(live.complete, "{model}");
+        assert_eq!(
+            (live.unique_states, live.transitions),
+            (7960, 18255),
+            "{model}"
+        );
+        for name in PropertyName::LIVENESS {
+            let p = property(&report, name);
+            assert_eq!(p.verdict, Verdict::Violated { steps: Some(31) }, "{model}");
+            assert!(p.as_expected(), "{model}: {name}");
+            let path = p.path.as_ref().expect("a lasso");
+            assert_eq!(path.loop_start, Some(24), "{model}");
+            let events: Vec<&str> = path.rows[25..].iter().map(|r| r.event.as_str()).collect();
+            for wanted in [request, refusal, "timer Retry fires", "time passes"] {
+                assert!(
+                    events.iter().any(|e| e.contains(wanted)),
+                    "{model}: {wanted} in {events:?}"
+                );
+            }
+            for row in &path.rows[24..] {
+                assert_eq!(row.beliefs, vec!["c1 crashed", "c2 acquiring"], "{model}");
+            }
+            // The lasso replays through the real world.
+            let file = path.trace_file.as_ref().expect("a trace");
+            let trace = lockcheck::trace::read(file).unwrap_or_else(|e| panic!("{e}"));
+            let replay = registry::find(model).unwrap().replay;
+            let replayed = replay(file, &trace, false).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(replayed.outcome, ReplayOutcome::Reproduced, "{model}");
+            assert_eq!(replayed.loop_start, Some(24), "{model}");
+        }
+    }
+    for (model, states) in [
+        ("db_lock_expiry_client_clock", 21282),
+        ("db_lock_expiry_db_clock", 21726),
+        ("db_lock_expiry_db_clock_fenced", 21728),
+        ("mq_lock_visibility_timeout", 14868),
+        ("mq_lock_visibility_timeout_fenced", 14868),
+        ("file_lock_stale_break", 26078),
+    ] {
+        let report = check(model, "holder-crash", &[], 1);
+        let live = report.liveness.as_ref().unwrap();
+        assert!(live.complete, "{model}");
+        assert_eq!(live.unique_states, states, "{model}");
+        for name in PropertyName::LIVENESS {
+            assert_eq!(
+                property(&report, name).verdict,
+                Verdict::Holds { steps: None },
+                "{model}: {name}"
+            );
+        }
     }
 }

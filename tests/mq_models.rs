@@ -12,7 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     auto_ack_no_faults: "mq_lock_auto_ack", "no-faults", 885, "holds holds holds:2 holds";
-    auto_ack_holder_crash: "mq_lock_auto_ack", "holder-crash", 2899, "holds holds holds:2 violated:54";
+    auto_ack_holder_crash: "mq_lock_auto_ack", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     auto_ack_gc_pause: "mq_lock_auto_ack", "gc-pause", 16835, "holds holds holds:2 holds";
     auto_ack_clock_jump: "mq_lock_auto_ack", "clock-jump", 1786, "holds holds holds:2 holds";
     auto_ack_clock_drift: "mq_lock_auto_ack", "clock-drift", 5310, "holds holds holds:2 holds";
@@ -23,7 +23,7 @@ pins! {
     auto_ack_crowd_atomic: "mq_lock_auto_ack", "crowd-atomic", 21693, "holds holds holds:1 holds";
 
     auto_ack_fenced_no_faults: "mq_lock_auto_ack_fenced", "no-faults", 885, "holds holds holds:2 holds";
-    auto_ack_fenced_holder_crash: "mq_lock_auto_ack_fenced", "holder-crash", 2899, "holds holds holds:2 violated:54";
+    auto_ack_fenced_holder_crash: "mq_lock_auto_ack_fenced", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     auto_ack_fenced_gc_pause: "mq_lock_auto_ack_fenced", "gc-pause", 16835, "holds holds holds:2 holds";
     auto_ack_fenced_clock_jump: "mq_lock_auto_ack_fenced", "clock-jump", 1786, "holds holds holds:2 holds";
     auto_ack_fenced_clock_drift: "mq_lock_auto_ack_fenced", "clock-drift", 5310, "holds holds holds:2 holds";
@@ -34,7 +34,7 @@ pins! {
     auto_ack_fenced_crowd_atomic: "mq_lock_auto_ack_fenced", "crowd-atomic", 21693, "holds holds holds:1 holds";
 
     visibility_no_faults: "mq_lock_visibility_timeout", "no-faults", 1395, "holds holds holds:2 holds";
-    visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5773, "holds holds holds:2 holds";
+    visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
     visibility_gc_pause: "mq_lock_visibility_timeout", "gc-pause", 44037, "violated:20 violated:26 holds:2 holds";
     visibility_clock_jump: "mq_lock_visibility_timeout", "clock-jump", 10513, "violated:5 violated:11 holds:2 holds";
     visibility_clock_drift: "mq_lock_visibility_timeout", "clock-drift", 8860, "violated:13 violated:17 holds:2 holds";
@@ -45,7 +45,7 @@ pins! {
     visibility_crowd_atomic: "mq_lock_visibility_timeout", "crowd-atomic", 39267, "violated:27 violated:32 holds:1 holds";
 
     visibility_fenced_no_faults: "mq_lock_visibility_timeout_fenced", "no-faults", 1395, "holds holds holds:2 holds";
-    visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5773, "holds holds holds:2 holds";
+    visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
     visibility_fenced_gc_pause: "mq_lock_visibility_timeout_fenced", "gc-pause", 40973, "violated:20 holds holds:2 holds";
     visibility_fenced_clock_jump: "mq_lock_visibility_timeout_fenced", "clock-jump", 8714, "violated:5 holds holds:2 holds";
     visibility_fenced_clock_drift: "mq_lock_visibility_timeout_fenced", "clock-drift", 8584, "violated:13 holds holds:2 holds";
@@ -56,7 +56,7 @@ pins! {
     visibility_fenced_crowd_atomic: "mq_lock_visibility_timeout_fenced", "crowd-atomic", 31625, "violated:27 holds holds:1 holds";
 
     message_ttl_no_faults: "mq_lock_message_ttl", "no-faults", 3241, "violated:8 violated:14 holds:4 violated:52";
-    message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9379, "violated:8 violated:14 holds:4 violated:62";
+    message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9379, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
     message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40494, "violated:8 violated:14 holds:4 violated:60";
     message_ttl_clock_jump: "mq_lock_message_ttl", "clock-jump", 8802, "violated:8 violated:14 holds:4 violated:66";
     message_ttl_clock_drift: "mq_lock_message_ttl", "clock-drift", 19306, "violated:8 violated:14 holds:4 violated:52";

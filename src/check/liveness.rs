@@ -28,12 +28,17 @@
 //!   capped where larger values behave the same (a message older than its
 //!   window is overdue either way; asynchronous messages older than
 //!   `delay_ticks_min` are deliverable either way);
-//! - the model shifts its own absolute times and may forget expired ones and
-//!   renumber request ids ([`LockModel::normalize`]).
+//! - every absolute time the model keeps moves with the clocks, and those
+//!   that have passed for good are merged: by the harness, for a model that
+//!   keeps its times as `Instant`s ([`LockModel::times`], see
+//!   `src/world/times.rs`), which then also renumbers request ids as the
+//!   safety search does; or by the model's own [`LockModel::normalize`].
 //!
-//! A model that does not declare a period gets an honest `inconclusive`
-//! naming why, as does clock drift (rates other than 100% would need
-//! per-node shifts) and any search bound.
+//! A model that does neither gets an honest `inconclusive` naming why, as
+//! does clock drift (rates other than 100% would need per-node shifts), a
+//! network without a delivery deadline for a model whose times the harness
+//! shifts (fairness tracks a message by its content, which the shift
+//! rewrites), and any search bound.
 //!
 //! **Soundness.** Every canonical state is bisimilar to the state it stands
 //! for, with the same labels and the same fairness classes enabled, so the
@@ -41,8 +46,10 @@
 //! system has an infinite fair run that stays bad from some point on. A
 //! reported lasso therefore corresponds to a real infinite fair run, and
 //! `holds` (given only when the whole quotient graph was built) means that no
-//! fair run violates the property. This rests on each model's `normalize`
-//! being exact, which its docs argue.
+//! fair run violates the property. This rests on the shift being exact: for
+//! a hand-written `normalize`, as its docs argue; for the harness's shift,
+//! on the model using its `Instant`s only as the node API allows, which
+//! `tests/time_shift.rs` checks on sampled states.
 //!
 //! # Fairness
 //! A run is fair when:
@@ -113,6 +120,11 @@ pub struct Abstraction {
     /// Endless rounds: the world's own per-round counters are renumbered
     /// too (see [`forget_round_counters`]).
     endless: bool,
+    /// The model hands its times to the harness ([`LockModel::times`]):
+    /// the harness shifts them, and renumbers request ids where that is
+    /// sound (`renumber_ids`), instead of the model's `normalize`.
+    harness_times: bool,
+    renumber_ids: bool,
 }
 
 impl Abstraction {
@@ -138,6 +150,22 @@ impl Abstraction {
             );
         }
         let net = &world.cfg.network;
+        let harness_times = world.model.times().is_some();
+        if harness_times && net.mode != NetworkMode::Bounded {
+            // Fairness tells messages apart by their content, and the shift
+            // rewrites the times a message carries at every tick: a message
+            // that may stay in flight forever (no delivery deadline) would
+            // look like a new one at each tick, and a cycle that never
+            // delivers it could pass for fair.
+            return Err(
+                "a network without a delivery deadline: the harness's time shift rewrites the times messages carry, and fairness would no longer recognize a message that stays in flight".into(),
+            );
+        }
+        let renumber_ids = harness_times
+            && world
+                .model
+                .client_symmetry()
+                .is_some_and(|sym| world.renumbers_ids(&sym));
         let age_max = match net.mode {
             NetworkMode::Bounded => net.delay_ticks_max.unwrap_or(0).max(net.delay_ticks_min),
             NetworkMode::Asynchronous | NetworkMode::Atomic => net.delay_ticks_min,
@@ -154,6 +182,8 @@ impl Abstraction {
             age_max,
             pause_max,
             endless,
+            harness_times,
+            renumber_ids,
         })
     }
 
@@ -223,16 +253,25 @@ impl Abstraction {
                 })
                 .collect(),
         };
-        // Request ids: the safety search renumbers them in the harness
-        // (`src/world/request_ids.rs`, which also merges stale ids), while
-        // this graph relies on the models' own `normalize`, which only
-        // shifts them. The harness form would be sound here too (it is a
-        // bisimulation that keeps every label), but moving to it means
-        // removing the models' hooks and cross-checking the liveness
-        // verdicts again, together; until then both stay.
+        // A model with a hand-written `normalize` shifts its own times and
+        // renumbers its own request ids there. For a model that hands its
+        // times to the harness (`LockModel::times`), the harness does both
+        // below: the time shift (`src/world/times.rs`) and the request-id
+        // renumbering of the safety search (`src/world/request_ids.rs`, a
+        // bisimulation that keeps every label, so sound here too).
         world.model.normalize(&mut n);
         drop(n);
         s.network.sort();
+        if self.harness_times {
+            if let Some(tv) = world.model.times() {
+                world.shift_times(&tv, s, d);
+            }
+            if self.renumber_ids
+                && let Some(sym) = world.model.client_symmetry()
+            {
+                world.renumber_ids(&sym, s);
+            }
+        }
         shift
     }
 

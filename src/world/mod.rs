@@ -25,6 +25,7 @@ mod sessions;
 mod state;
 mod svg;
 mod symmetry;
+mod times;
 
 pub use describe::{
     CLOSED_TEXT, ClientView, ClockView, ResourceView, StepView, describe_action, state_detail,

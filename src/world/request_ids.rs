@@ -135,7 +135,7 @@ impl<M: LockModel> World<M> {
     /// of every initial state keeps exactly one `Requests`, and the
     /// scenario never restarts a crashed client (see the module
     /// documentation).
-    pub(super) fn renumbers_ids(&self, sym: &Symmetry<M>) -> bool {
+    pub fn renumbers_ids(&self, sym: &Symmetry<M>) -> bool {
         use stateright::Model;
         let restarts_clients = self
             .cfg
@@ -158,7 +158,7 @@ impl<M: LockModel> World<M> {
     }
 
     /// `s` with every client's request ids in the canonical form.
-    pub(super) fn renumber_ids(&self, sym: &Symmetry<M>, s: &mut WorldState<M>) {
+    pub fn renumber_ids(&self, sym: &Symmetry<M>, s: &mut WorldState<M>) {
         let mut owners = Vec::with_capacity(s.clients.len());
         for slot in &mut s.clients {
             let owner = match slot.proto.as_mut() {

@@ -1,0 +1,139 @@
+//! The time shift of a model's own times: every [`Instant`] a state holds,
+//! moved with the clocks, and those that have passed for good merged, for
+//! the liveness checker (`src/check/liveness.rs`), which makes time finite
+//! by shifting it.
+//!
+//! A model that keeps its absolute times as `Instant`s hands the harness a
+//! [`TimeVisitors`] ([`LockModel::times`](crate::node::LockModel::times)).
+//! Its handlers then use a time only by comparing it (with a clock reading
+//! or with another time) and by adding a duration to it.
+//!
+//! Why it is sound. Once faults can no longer start, no clock jumps and
+//! every clock runs at 100%, so between two states every clock reading
+//! moved by the real time that passed.
+//! - **Shift.** Subtracting the same `d` from real time, from every clock
+//!   reading and from every `Instant` keeps every comparison between them
+//!   and every sum of a time and a duration in step, so a handler takes the
+//!   same branch, and the world the same steps, as before the shift.
+//! - **Merge.** Let `low` be the smallest reading of any clock of any node
+//!   now, and `past` the instants below it. Clocks only move forward, so
+//!   every clock reading from now on exceeds each of them: comparisons
+//!   with clocks come out the same whatever their values are, as long as
+//!   they stay below `low`. Comparisons among themselves and with later
+//!   instants come out the same as long as their order is kept. So they are
+//!   renumbered `low - k, ..., low - 1` in their order (`k` distinct
+//!   values), and the state behaves as before. A model that adds a
+//!   duration to an instant it kept (a file's mtime plus its TTL) declares
+//!   the longest such duration `h`
+//!   ([`TimeVisitors::kept_plus_ticks_max`]), and `low` is lowered by `h`:
+//!   a merged instant plus any duration up to `h` is still below every
+//!   clock. What this does not cover is such a sum compared with another
+//!   kept time rather than with a clock: a model whose handlers do that
+//!   must not claim `times` (the time-shift test, `tests/time_shift.rs`,
+//!   looks for it on sampled states).
+//!
+//! What remains is finite: every instant not merged lies between `low` and
+//! the latest clock plus the longest duration the model adds, a window
+//! that no longer moves once the shift keeps real time in place.
+
+use std::collections::BTreeSet;
+
+use crate::node::{Instant, LockModel, TimeVisitors, VisitTimes};
+use crate::world::{Payload, World, WorldState};
+
+/// Collects instants.
+struct Collect(BTreeSet<Instant>);
+
+impl VisitTimes for Collect {
+    fn instant(&mut self, t: &mut Instant) {
+        self.0.insert(*t);
+    }
+}
+
+/// Applies a map to instants.
+struct Apply<F: FnMut(Instant) -> Instant>(F);
+
+impl<F: FnMut(Instant) -> Instant> VisitTimes for Apply<F> {
+    fn instant(&mut self, t: &mut Instant) {
+        *t = (self.0)(*t);
+    }
+}
+
+/// Visits every instant of the model's part of `s`.
+fn visit_all<M: LockModel>(tv: &TimeVisitors<M>, s: &mut WorldState<M>, v: &mut dyn VisitTimes) {
+    for slot in &mut s.servers {
+        if let Some(x) = slot.state.as_mut() {
+            (tv.server)(x, v);
+        }
+        if let Some(x) = slot.durable.as_mut() {
+            (tv.durable)(x, v);
+        }
+        for (t, _) in &mut slot.timers {
+            (tv.timer)(t, v);
+        }
+    }
+    for slot in &mut s.clients {
+        if let Some(x) = slot.proto.as_mut() {
+            (tv.client)(x, v);
+        }
+        for (t, _) in &mut slot.timers {
+            (tv.timer)(t, v);
+        }
+    }
+    for e in &mut s.network {
+        if let Payload::Lock(m) = &mut e.payload {
+            (tv.msg)(m, v);
+        }
+    }
+}
+
+impl<M: LockModel> World<M> {
+    /// Moves every instant of the model's part of `s` back by `shift_ticks`
+    /// (the clocks and real time have been moved already), then merges the
+    /// instants that have passed for good (see the module documentation).
+    /// Only for states in which faults can no longer start and every clock
+    /// runs at 100%.
+    pub fn shift_times(&self, tv: &TimeVisitors<M>, s: &mut WorldState<M>, shift_ticks: i64) {
+        if shift_ticks != 0 {
+            visit_all(
+                tv,
+                s,
+                &mut Apply(|t: Instant| Instant::from_ticks(t.ticks() - shift_ticks)),
+            );
+        }
+        let now = s.now;
+        let Some(low) = s.clocks.iter().map(|c| c.wall(now).min(c.mono(now))).min() else {
+            return;
+        };
+        // Below this, even an instant plus the longest duration the model
+        // adds to a kept one is below every clock.
+        let low = low - tv.kept_plus_ticks_max as i64;
+        let mut all = Collect(BTreeSet::new());
+        visit_all(tv, s, &mut all);
+        let past: Vec<Instant> = all.0.range(..Instant::from_ticks(low)).copied().collect();
+        let k = past.len() as i64;
+        if past
+            .iter()
+            .enumerate()
+            .all(|(i, t)| t.ticks() == low - k + i as i64)
+        {
+            return;
+        }
+        visit_all(
+            tv,
+            s,
+            &mut Apply(|t: Instant| match past.binary_search(&t) {
+                Ok(i) => Instant::from_ticks(low - k + i as i64),
+                Err(_) => t,
+            }),
+        );
+        // Timer tags and messages are kept sorted.
+        for slot in &mut s.servers {
+            slot.timers.sort();
+        }
+        for slot in &mut s.clients {
+            slot.timers.sort();
+        }
+        s.network.sort();
+    }
+}

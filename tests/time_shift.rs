@@ -1,0 +1,365 @@
+//! The liveness checker's time shift, checked where its soundness rests:
+//! for every model that hands its times to the harness
+//! (`LockModel::times`), on states sampled by seeded random walks past the
+//! point where faults have ended, canonicalizing commutes with stepping
+//! (the successors of the canonical state, canonicalized, are the
+//! canonical forms of the state's successors, as sets) and keeps every
+//! property's value. A deliberately broken model, which keeps its lease
+//! expiry in a plain integer the shift cannot reach, fails the check.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use stateright::Model;
+
+use lockcheck::check::liveness::{Abstraction, Label, unbounded_world};
+use lockcheck::models::db_lock::{DbLockExpiring, DbLockSeed, DbLockUnique};
+use lockcheck::models::file_lock::{FileLockPlain, FileLockStaleBreak};
+use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
+use lockcheck::node::{
+    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, TimeVisitors, Variant,
+};
+use lockcheck::scenario::Scenario;
+use lockcheck::world::{World, WorldConfig, WorldState};
+
+/// Scenarios whose faults end (so the shift applies) on a bounded network.
+const SCENARIOS: &[&str] = &[
+    "holder-crash",
+    "gc-pause",
+    "message-loss",
+    "partition",
+    "server-restart",
+    "clock-jump",
+    "duplicates",
+    "client-clock-skew",
+];
+const WALKS: u64 = 12;
+const STEPS: usize = 90;
+
+fn load(name: &str) -> Scenario {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.json"));
+    Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn successors<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    s: &WorldState<M>,
+) -> HashSet<WorldState<M>> {
+    let mut actions = Vec::new();
+    world.actions(s, &mut actions);
+    actions
+        .into_iter()
+        .filter_map(|a| world.next_state(s, a))
+        .map(|mut t| {
+            abs.canonicalize(world, &mut t);
+            t
+        })
+        .collect()
+}
+
+/// Whether canonicalizing `s` commutes with stepping and keeps every
+/// property's value; the difference if not.
+fn commutes<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    s: &WorldState<M>,
+) -> Result<(), String> {
+    let mut c = s.clone();
+    abs.canonicalize(world, &mut c);
+    let (ls, lc) = (Label::of(s), Label::of(&c));
+    if (ls.waiting, ls.live_holder) != (lc.waiting, lc.live_holder) {
+        return Err(format!("labels differ: {ls:?} and {lc:?}"));
+    }
+    for p in world.properties() {
+        if (p.condition)(world, s) != (p.condition)(world, &c) {
+            return Err(format!("`{}` differs", p.name));
+        }
+    }
+    let of_state = successors(world, abs, s);
+    let of_canonical = successors(world, abs, &c);
+    if of_state != of_canonical {
+        let only = |a: &HashSet<WorldState<M>>, b: &HashSet<WorldState<M>>| {
+            a.difference(b)
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+        };
+        return Err(format!(
+            "successors differ at real tick {}\n  state: {s:?}\n  canonical: {c:?}\n  only from the state: {:?}\n  only from the canonical state: {:?}",
+            s.now,
+            only(&of_state, &of_canonical),
+            only(&of_canonical, &of_state),
+        ));
+    }
+    Ok(())
+}
+
+/// Walks `WALKS` seeded random runs of `STEPS` steps through `model`'s
+/// world under `scenario` and checks every state past the abstraction's
+/// base. Returns how many states it checked, or `None` when the shift does
+/// not apply to this cell, or the first difference it found.
+fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, String> {
+    let world = unbounded_world(model, &WorldConfig::from_scenario(&load(scenario)));
+    if world.model.times().is_none() {
+        return Err("the model does not hand its times to the harness".into());
+    }
+    let Ok(abs) = Abstraction::new(&world) else {
+        return Ok(None);
+    };
+    let inits = world.init_states();
+    let mut checked = 0;
+    for walk in 0..WALKS {
+        let mut rng = ChaCha8Rng::seed_from_u64(walk);
+        let mut s = inits[(rng.next_u64() % inits.len() as u64) as usize].clone();
+        let mut actions = Vec::new();
+        for _ in 0..STEPS {
+            actions.clear();
+            world.actions(&s, &mut actions);
+            if actions.is_empty() {
+                break;
+            }
+            let a = actions[(rng.next_u64() % actions.len() as u64) as usize].clone();
+            let Some(t) = world.next_state(&s, a) else {
+                break;
+            };
+            s = t;
+            if s.now >= abs.base {
+                commutes(&world, &abs, &s).map_err(|e| format!("walk {walk}: {e}"))?;
+                checked += 1;
+            }
+        }
+    }
+    Ok(Some(checked))
+}
+
+/// Checks every scenario of [`SCENARIOS`] for the variant `variant` of `M`.
+fn check_model<M: LockModel>(variant: &str) {
+    let mut checked = 0;
+    for scenario in SCENARIOS {
+        let Ok(model) = M::new(variant, &load(scenario).params) else {
+            continue;
+        };
+        match check_cell(model, scenario) {
+            Ok(n) => checked += n.unwrap_or(0),
+            Err(e) => panic!("{variant} under {scenario}: {e}"),
+        }
+    }
+    assert!(checked > 100, "{variant}: only {checked} states checked");
+}
+
+macro_rules! sound {
+    ($($test:ident: $model:ty, $variant:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_model::<$model>($variant);
+            }
+        )*
+    };
+}
+
+sound! {
+    db_lock_seed: DbLockSeed, "db_lock_seed";
+    db_lock_unique: DbLockUnique, "db_lock_unique";
+    db_lock_expiry_client_clock: DbLockExpiring, "db_lock_expiry_client_clock";
+    db_lock_expiry_db_clock: DbLockExpiring, "db_lock_expiry_db_clock";
+    db_lock_expiry_db_clock_fenced: DbLockExpiring, "db_lock_expiry_db_clock_fenced";
+    file_lock_check_then_create: FileLockPlain, "file_lock_check_then_create";
+    file_lock_exclusive: FileLockPlain, "file_lock_exclusive";
+    file_lock_stale_break: FileLockStaleBreak, "file_lock_stale_break";
+    mq_lock_auto_ack: MqAutoAck, "mq_lock_auto_ack";
+    mq_lock_auto_ack_fenced: MqAutoAck, "mq_lock_auto_ack_fenced";
+    mq_lock_visibility_timeout: MqVisibilityTimeout, "mq_lock_visibility_timeout";
+    mq_lock_visibility_timeout_fenced: MqVisibilityTimeout, "mq_lock_visibility_timeout_fenced";
+    mq_lock_message_ttl: MqMessageTtl, "mq_lock_message_ttl";
+}
+
+// A lease server in miniature (as in `tests/clock_jump.rs`), in two
+// variants that differ only in where the lease's expiry is kept: as an
+// `Instant`, which the shift moves, or as a plain integer, which it does
+// not. Both claim `times`; only the first is right to.
+
+struct Lease {
+    plain: bool,
+    ttl_ticks: u32,
+    retry_ticks: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+struct Held {
+    holder: NodeId,
+    /// The expiry, in the sound variant.
+    expires_at: Instant,
+    /// The expiry as a wall-clock reading in ticks, in the broken variant
+    /// (0 in the sound one).
+    expires_at_ticks: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+enum Msg {
+    Acquire,
+    Granted,
+    Busy,
+    Release,
+    Released,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+enum Timer {
+    Retry,
+}
+
+lockcheck::times_fields!(Held {
+    holder,
+    expires_at,
+    expires_at_ticks
+});
+lockcheck::times_nothing!(Msg, Timer);
+
+impl LockModel for Lease {
+    type Server = Option<Held>;
+    type Durable = ();
+    type Client = ();
+    type Msg = Msg;
+    type Timer = Timer;
+
+    const VARIANTS: &'static [Variant] = &[
+        Variant {
+            id: "lease_instant",
+            summary: "a TTL lease whose expiry is an Instant",
+        },
+        Variant {
+            id: "lease_plain_ticks",
+            summary: "a TTL lease whose expiry is a plain i64 (unsound under the shift)",
+        },
+    ];
+
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "ttl_ticks",
+            meaning: "lease length",
+        },
+        Param {
+            name: "retry_ticks",
+            meaning: "sleep before asking again",
+        },
+    ];
+
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
+        Ok(Lease {
+            plain: variant == "lease_plain_ticks",
+            ttl_ticks: params.require("ttl_ticks")?,
+            retry_ticks: params.require("retry_ticks")?,
+        })
+    }
+
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
+    }
+
+    fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> Option<Held> {
+        None
+    }
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        lease: &mut Option<Held>,
+        src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        let expired = lease.as_ref().is_some_and(|l| {
+            if self.plain {
+                ctx.wall_ticks >= l.expires_at_ticks
+            } else {
+                l.expires_at.has_come(ctx.wall())
+            }
+        });
+        if expired {
+            *lease = None;
+        }
+        match msg {
+            Msg::Acquire if lease.is_none() => {
+                *lease = Some(Held {
+                    holder: src,
+                    expires_at: ctx.wall().after(self.ttl_ticks),
+                    expires_at_ticks: if self.plain {
+                        ctx.wall_ticks + self.ttl_ticks as i64
+                    } else {
+                        0
+                    },
+                });
+                out.send(src, Msg::Granted);
+            }
+            Msg::Acquire => out.send(src, Msg::Busy),
+            Msg::Release => {
+                if lease.as_ref().is_some_and(|l| l.holder == src) {
+                    *lease = None;
+                }
+                out.send(src, Msg::Released);
+            }
+            _ => {}
+        }
+    }
+
+    fn client_init(&self, _ctx: &Ctx) {}
+
+    fn client_acquire(&self, ctx: &Ctx, _state: &mut (), out: &mut Out<Self>) {
+        out.send(ctx.server(), Msg::Acquire);
+    }
+
+    fn client_release(&self, ctx: &Ctx, _state: &mut (), out: &mut Out<Self>) {
+        out.send(ctx.server(), Msg::Release);
+    }
+
+    fn client_on_msg(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut (),
+        _src: NodeId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        match msg {
+            Msg::Granted => out.acquired(None),
+            Msg::Busy => out.set_timer(Timer::Retry, self.retry_ticks),
+            Msg::Released => out.released(),
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(&self, ctx: &Ctx, _state: &mut (), _timer: Timer, out: &mut Out<Self>) {
+        out.send(ctx.server(), Msg::Acquire);
+    }
+}
+
+/// A lease long enough to outlive a crashed holder past the point where
+/// the shift starts (tick 13 under holder-crash), so that the waiter meets
+/// its expiry in the shifted part of the run.
+fn long_lease(variant: &str) -> Lease {
+    let mut params = load("holder-crash").params;
+    params.0.insert("ttl_ticks".into(), 20);
+    Lease::new(variant, &params).unwrap()
+}
+
+#[test]
+fn a_lease_kept_as_an_instant_shifts_soundly() {
+    check_model::<Lease>("lease_instant");
+    let checked =
+        check_cell(long_lease("lease_instant"), "holder-crash").unwrap_or_else(|e| panic!("{e}"));
+    assert!(checked.is_some_and(|n| n > 100), "{checked:?}");
+}
+
+/// The check can fail: an expiry kept in a plain integer stays put while
+/// the server's clock moves back, so the canonical state refuses a request
+/// that the real one grants once the lease has expired.
+#[test]
+fn a_lease_kept_in_a_plain_integer_is_caught() {
+    let err = check_cell(long_lease("lease_plain_ticks"), "holder-crash")
+        .expect_err("the broken model is caught");
+    assert!(err.contains("successors differ"), "{err}");
+}
