@@ -38,7 +38,7 @@ pub use symmetry::{Canonical, Reductions};
 
 use stateright::{Model, Property};
 
-use crate::node::{Command, Ctx, LockModel, NodeId, NodeSet, Out};
+use crate::node::{Command, ConnId, Ctx, LockModel, NodeId, NodeSet, Out};
 use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Rounds, Scenario, Targets};
 
 /// The world's fixed configuration, taken from a scenario.
@@ -180,6 +180,7 @@ impl<M: LockModel> World<M> {
             mono_ticks: s.clocks[node.index()].mono(s.now),
             server_count: self.server_count(),
             client_count: self.cfg.clients,
+            conn: None,
         }
     }
 
@@ -384,6 +385,7 @@ impl<M: LockModel> World<M> {
             dst,
             lane: 0,
             payload,
+            conn: 0,
         }
     }
 
@@ -394,10 +396,12 @@ impl<M: LockModel> World<M> {
         s: &mut WorldState<M>,
         si: usize,
         call: impl FnOnce(&M, &Ctx, &mut M::Server, &mut Out<M>),
+        conn: Option<ConnId>,
         sent: &mut Vec<Env<M>>,
     ) {
         let node = NodeId(si as u8);
-        let ctx = self.ctx(s, node);
+        let mut ctx = self.ctx(s, node);
+        ctx.conn = conn;
         let mut out = Out::default();
         let Some(state) = s.servers[si].state.as_mut() else {
             return;
@@ -407,6 +411,17 @@ impl<M: LockModel> World<M> {
             match command {
                 Command::Send(dst, msg) => {
                     sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                }
+                Command::SendOn(dst, conn, msg) => {
+                    // A connection the client has replaced is gone, and so
+                    // is what is written to it.
+                    let current = self
+                        .client_index(dst)
+                        .and_then(|ci| s.clients[ci].conns.get(si))
+                        .is_none_or(|&n| n == conn.0);
+                    if current {
+                        sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                    }
                 }
                 Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
                 Command::CancelTimer(t) => s.servers[si].timers.retain(|(x, _)| *x != t),
@@ -450,7 +465,8 @@ impl<M: LockModel> World<M> {
             let mut follow_ups = Vec::new();
             for command in out.commands {
                 match command {
-                    Command::Send(dst, msg) => {
+                    // A client has one connection to each server.
+                    Command::Send(dst, msg) | Command::SendOn(dst, _, msg) => {
                         sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
                     }
                     Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
@@ -635,12 +651,21 @@ impl<M: LockModel> World<M> {
             (Payload::Lock(msg), Some(ci)) => {
                 self.client_call(s, ci, ClientCall::Msg(env.src, msg), sent)
             }
-            (Payload::Lock(msg), None) if dst.index() < self.server_count() => self.server_call(
-                s,
-                dst.index(),
-                |m, ctx, st, out| m.server_on_msg(ctx, st, env.src, msg, out),
-                sent,
-            ),
+            (Payload::Lock(msg), None) if dst.index() < self.server_count() => {
+                // A client's message on a session travels on its current
+                // connection: a break loses what was in flight on the old one.
+                let conn = self
+                    .client_index(env.src)
+                    .and_then(|ci| s.clients[ci].conns.get(dst.index()))
+                    .map(|&n| ConnId(n));
+                self.server_call(
+                    s,
+                    dst.index(),
+                    |m, ctx, st, out| m.server_on_msg(ctx, st, env.src, msg, out),
+                    conn,
+                    sent,
+                )
+            }
             (Payload::Resource(msg), Some(ci)) => self.client_on_resource(s, ci, msg, sent),
             (Payload::Resource(msg), None) if dst == self.resource_id() => {
                 self.resource_on_msg(s, env.src, msg, sent)
@@ -648,12 +673,17 @@ impl<M: LockModel> World<M> {
             // Sessions: the client's library has connected again.
             (Payload::Closed, Some(ci)) => {
                 s.clients[ci].sessions_down.remove(env.src);
+                // The new connection gets the next number.
+                if let Some(n) = s.clients[ci].conns.get_mut(env.src.index()) {
+                    *n = n.wrapping_add(1);
+                }
                 self.client_call(s, ci, ClientCall::Disconnected(env.src), sent)
             }
             (Payload::Closed, None) if dst.index() < self.server_count() => self.server_call(
                 s,
                 dst.index(),
                 |m, ctx, st, out| m.server_on_disconnect(ctx, st, env.src, out),
+                self.connection_ids().then_some(ConnId(env.conn)),
                 sent,
             ),
             // Misaddressed traffic (a model sent a lock message to the
@@ -667,6 +697,9 @@ impl<M: LockModel> World<M> {
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
         // A restarted client opens new connections.
         s.clients[ci].sessions_down = NodeSet::default();
+        for n in &mut s.clients[ci].conns {
+            *n = n.wrapping_add(1);
+        }
         s.clients[ci].status = Status::Up;
         if self.cfg.rounds.more_after(s.clients[ci].work.rounds_done) {
             s.clients[ci].work.phase = Phase::Acquiring;
@@ -751,6 +784,11 @@ impl<M: LockModel> World<M> {
                         epoch: 0,
                     },
                     sessions_down: NodeSet::default(),
+                    conns: if self.connection_ids() {
+                        vec![0; self.server_count()]
+                    } else {
+                        Vec::new()
+                    },
                 })
                 .collect(),
             resource: Resource::default(),
@@ -926,6 +964,7 @@ impl<M: LockModel> Model for World<M> {
                         &mut s,
                         node.index(),
                         |m, ctx, st, out| m.server_on_timer(ctx, st, timer, out),
+                        None,
                         &mut sent,
                     ),
                 };
