@@ -673,8 +673,12 @@ impl<M: LockModel> World<M> {
             // Sessions: the client's library has connected again.
             (Payload::Closed, Some(ci)) => {
                 s.clients[ci].sessions_down.remove(env.src);
-                // The new connection gets the next number.
-                if let Some(n) = s.clients[ci].conns.get_mut(env.src.index()) {
+                // The new connection gets the next number, unless the
+                // server is down: then it remembers no connection at all.
+                let server_down = s.servers[env.src.index()].status.is_crashed();
+                if let Some(n) = s.clients[ci].conns.get_mut(env.src.index())
+                    && !server_down
+                {
                     *n = n.wrapping_add(1);
                 }
                 self.client_call(s, ci, ClientCall::Disconnected(env.src), sent)
@@ -697,8 +701,10 @@ impl<M: LockModel> World<M> {
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
         // A restarted client opens new connections.
         s.clients[ci].sessions_down = NodeSet::default();
-        for n in &mut s.clients[ci].conns {
-            *n = n.wrapping_add(1);
+        for (si, n) in s.clients[ci].conns.iter_mut().enumerate() {
+            if !s.servers[si].status.is_crashed() {
+                *n = n.wrapping_add(1);
+            }
         }
         s.clients[ci].status = Status::Up;
         if self.cfg.rounds.more_after(s.clients[ci].work.rounds_done) {
@@ -840,6 +846,17 @@ impl<M: LockModel> World<M> {
             self.break_sessions_of(s, node);
         }
         s.network.retain(|e| e.dst != node);
+        // A crashed server remembers no connection and no close notice for
+        // it is left, so its connection numbers start again at 0 (and stay
+        // there while it is down, however often a client reconnects in
+        // vain), which keeps them bounded.
+        if self.client_index(node).is_none() {
+            for c in &mut s.clients {
+                if let Some(n) = c.conns.get_mut(node.index()) {
+                    *n = 0;
+                }
+            }
+        }
     }
 }
 
