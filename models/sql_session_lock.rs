@@ -99,7 +99,40 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
 //! <!-- expectations: generated from sql_session_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `pg_advisory_lock` | `pg_advisory_lock_pooled` | `mysql_get_lock` | `mysql_get_lock_autoreconnect` |
+//! |---|---|---|---|---|
+//! | no-faults | ok | mutex ✗, resource ✗ | ok | ok |
+//! | holder-crash | resource ✗ (live) | mutex ✗, resource ✗ (live) | resource ✗ (live) | resource ✗ (live) |
+//! | gc-pause | ok | mutex ✗, resource ✗ | ok | ok |
+//! | clock-jump | ok | mutex ✗, resource ✗ | ok | ok |
+//! | clock-drift | ok | mutex ✗, resource ✗ | ok | ok |
+//! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok |
+//! | partition | ok | mutex ✗, resource ✗ | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ |
+//! | crowd-atomic | ok | mutex ✗, resource ✗ | ok | ok |
+//! | duplicates | ok | mutex ✗, resource ✗ | ok | ok |
+//! | endless-contention | ok (live) | n/a | ok (live) | ok (live) |
 //! <!-- /expectations -->
+//!
+//! # Verdicts (pinned in `tests/sql_session_lock_models.rs`)
+//! `mysql_get_lock` has the states and verdicts of `pg_advisory_lock` in
+//! every scenario (on one server they are the same lock).
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults, direct | holds | holds | holds | the second client's call blocks until the holder's unlock, which hands the lock on |
+//! | no-faults, pooled | violated (4) | violated (10) | holds | c1's `pg_advisory_lock` runs on backend 0, which goes back to the pool holding the lock; c2's call is the next statement and lands on backend 0 (LIFO), which already holds the lock: granted again, counted, and both clients hold it. The same 4 steps violate every scenario, faults or not |
+//! | holder-crash | holds | violated (12) | holds | the crashed holder's connection closes, the server releases its lock and the other client gets it; the crashed client's write, already in flight, lands after the new holder's read: the lock does not fence. `deadlock_free` and `starvation_free` hold |
+//! | gc-pause | holds | holds | holds | a paused process keeps its TCP connection (its kernel still answers), so the server keeps its lock however long it stalls; nothing here expires a lock by time. (A server-side idle timeout, MySQL's `wait_timeout` or PostgreSQL's `idle_session_timeout`, would end such a session; it is not modelled) |
+//! | message-loss, partition | holds | holds | holds | a connection breaks only when a message in flight is lost or cut, and a holder sends nothing on its connection during its section: a break can only strike a pending lock call (made again on the new connection; the lock it may have been granted is released when the server notices the close) or a release. An idle holder's connection, broken with no traffic (by a keepalive timeout or a middlebox), is outside this world; `mysql_get_lock_autoreconnect` would lose its lock silently there |
+//! | server-restart | violated (7) | violated (13) | holds | advisory and named locks live in memory: the restarted server has forgotten the lock, the other client reconnects and gets it before the holder hears its connection broke. The auto-reconnect client never hears of it at all; with the others the race is enough |
+//! | async-network | holds | holds | violated (14) | a message may take until the horizon |
+//! | endless-contention | holds | holds | holds | blocked calls are served in arrival order, so neither client starves (`deadlock_free`, `starvation_free` hold) |
+//!
+//! The pooled variant's `progress` under message-loss and server-restart is
+//! left undecided by a state limit (200,000) that keeps those cells fast;
+//! its safety verdicts are the 4-step ones above.
 
 use serde::{Deserialize, Serialize};
 
@@ -398,7 +431,10 @@ impl LockModel for SqlSessionLock {
         let mine = |w: &Waiter| w.client == client && w.conn == conn;
         // Through the pooler, the closed backend leaves the pool for good.
         st.line.retain(|w| !mine(w));
-        if st.holder.is_some_and(|(h, _)| h == Holder::Session { client, conn }) {
+        if st
+            .holder
+            .is_some_and(|(h, _)| h == Holder::Session { client, conn })
+        {
             st.holder = None;
         }
         self.hand_on(st, out);
@@ -418,14 +454,7 @@ impl LockModel for SqlSessionLock {
         out.send(ctx.server(), Msg::Unlock);
     }
 
-    fn client_on_msg(
-        &self,
-        _ctx: &Ctx,
-        c: &mut Step,
-        _src: NodeId,
-        msg: Msg,
-        out: &mut Out<Self>,
-    ) {
+    fn client_on_msg(&self, _ctx: &Ctx, c: &mut Step, _src: NodeId, msg: Msg, out: &mut Out<Self>) {
         match (msg, *c) {
             (Msg::Granted, Step::Locking) => {
                 *c = Step::Holding;
@@ -452,13 +481,7 @@ impl LockModel for SqlSessionLock {
     }
 
     /// The library reports the broken connection, and a new one is open.
-    fn client_on_disconnect(
-        &self,
-        _ctx: &Ctx,
-        c: &mut Step,
-        server: NodeId,
-        out: &mut Out<Self>,
-    ) {
+    fn client_on_disconnect(&self, _ctx: &Ctx, c: &mut Step, server: NodeId, out: &mut Out<Self>) {
         match *c {
             // The blocked call failed with the connection: call again.
             Step::Locking => out.send(server, Msg::Lock),

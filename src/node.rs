@@ -336,7 +336,9 @@ pub trait LockModel: Sized + Send + Sync + 'static {
 /// budget bounds the numbers. Compare them only for equality, and only
 /// together with the client's [`NodeId`] (they are per client and per
 /// server); symmetry renames the client and leaves the number as it is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct ConnId(pub u8);
 

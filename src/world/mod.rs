@@ -701,11 +701,6 @@ impl<M: LockModel> World<M> {
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
         // A restarted client opens new connections.
         s.clients[ci].sessions_down = NodeSet::default();
-        for (si, n) in s.clients[ci].conns.iter_mut().enumerate() {
-            if !s.servers[si].status.is_crashed() {
-                *n = n.wrapping_add(1);
-            }
-        }
         s.clients[ci].status = Status::Up;
         if self.cfg.rounds.more_after(s.clients[ci].work.rounds_done) {
             s.clients[ci].work.phase = Phase::Acquiring;
@@ -993,6 +988,13 @@ impl<M: LockModel> Model for World<M> {
             }
             Action::Restart(node) => match self.client_index(node) {
                 Some(ci) => {
+                    // Its new connections get the next numbers (a crashed
+                    // server's stay at 0: it remembers none).
+                    for (si, n) in s.clients[ci].conns.iter_mut().enumerate() {
+                        if !s.servers[si].status.is_crashed() {
+                            *n = n.wrapping_add(1);
+                        }
+                    }
                     let mut sent = Vec::new();
                     self.start_client(&mut s, ci, &mut sent);
                     self.flush(&mut s, &mut sent);
