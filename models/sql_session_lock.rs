@@ -3,8 +3,8 @@
 //! the client library's automatic reconnection.
 //!
 //! Sources:
-//! - PostgreSQL 15 documentation, section 13.3.5 "Advisory Locks" and
-//!   table 9.101 "Advisory Lock Functions": `pg_advisory_lock(key)` "obtains
+//! - PostgreSQL 15 documentation, section 13.3.5 "Advisory Locks" and the
+//!   table "Advisory Lock Functions" (section 9.27): `pg_advisory_lock(key)` "obtains
 //!   an exclusive session-level advisory lock, waiting if necessary";
 //!   "if a session already holds a given advisory lock, additional requests
 //!   by it will always succeed", and it takes as many releases as requests;
@@ -17,7 +17,7 @@
 //!   is assigned to a client only during a transaction") and
 //!   `server_round_robin` ("by default, PgBouncer reuses server connections
 //!   in LIFO (last-in, first-out) manner").
-//! - MySQL 8.0 Reference Manual, 14.14 "Locking Functions": `GET_LOCK(str,
+//! - MySQL 8.0 Reference Manual, "Locking Functions": `GET_LOCK(str,
 //!   timeout)` takes a named lock that is "exclusive"; it "is released
 //!   explicitly by executing RELEASE_LOCK() or implicitly when your session
 //!   terminates (either normally or abnormally)"; a session may take the
@@ -25,8 +25,9 @@
 //!   negative timeout waits forever.
 //! - MySQL 8.0 C API documentation, "Automatic Reconnection Control": with
 //!   `MYSQL_OPT_RECONNECT` the library reconnects when it finds the
-//!   connection gone, and the new session has lost, among the rest, "locks
-//!   acquired with GET_LOCK()"; the application is not told. Connector/J's
+//!   connection gone, and the new session has lost, among the rest of the
+//!   session's state, the locks taken with `GET_LOCK()`; the application is
+//!   not notified. Connector/J's
 //!   `autoReconnect=true` does the same (its documentation advises against
 //!   it for this reason).
 //!
@@ -84,9 +85,12 @@
 //!
 //! # Expected weaknesses
 //! - No fencing: the lock guards the resource only while the holder's
-//!   connection lives. A partition that breaks the holder's connection
-//!   lets the server release the lock and hand it on while the holder,
-//!   which cannot reconnect across the cut, has not yet heard of it.
+//!   connection lives. A server restart, or a crashed holder whose write is
+//!   still in flight, lets the lock go to the next client while the old
+//!   holder's write can still land. A partition that broke an idle
+//!   holder's connection would do the same; in this world a connection
+//!   breaks only with traffic on it, and a holder sends none (see the
+//!   verdicts).
 //! - A process pause breaks nothing: the holder's TCP connection lives on
 //!   in its kernel, and the server waits for it however long it stalls.
 //! - Automatic reconnection loses the lock silently on every break.
