@@ -18,6 +18,7 @@ pub mod redis_py_lock;
 pub mod redis_set_px;
 pub mod redis_setnx;
 pub mod redlock;
+pub mod sql_session_lock;
 pub mod zk_lock;
 
 use crate::node::{LockModel, Param};
@@ -47,6 +48,7 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<redlock::Redlock>();
     visitor.model::<redis_failover::RedisFailover>();
     visitor.model::<zk_lock::ZkLock>();
+    visitor.model::<sql_session_lock::SqlSessionLock>();
 }
 
 /// One model id as users see it.

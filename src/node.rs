@@ -336,6 +336,39 @@ pub trait LockModel: Sized + Send + Sync + 'static {
         _out: &mut Out<Self>,
     ) {
     }
+
+    /// Sessions only: whether the servers need to tell a client's
+    /// connections apart ([`Ctx::conn`]), as a database does, which runs one
+    /// backend per connection. A client whose connection broke may connect
+    /// again, and send on the new connection, before the server notices
+    /// that the old one closed; a lock released "when the connection
+    /// closes" must then be released only if it was taken on the connection
+    /// that closed. `false`, the default: [`Ctx::conn`] is always `None`,
+    /// and the world keeps no connection numbers, so a model that does not
+    /// ask has exactly the states it had without them.
+    fn connection_ids(&self) -> bool {
+        false
+    }
+}
+
+/// Sessions with [`LockModel::connection_ids`]: which of a client's
+/// connections to a server a message or a close notice belongs to. The
+/// world numbers a client's connections to each server from 0, in the
+/// order the client opens them (after a break, or after its own restart),
+/// wrapping at 256. Only a fault opens a new connection, so a bounded fault
+/// budget bounds the numbers. Compare them only for equality, and only
+/// together with the client's [`NodeId`] (they are per client and per
+/// server); symmetry renames the client and leaves the number as it is.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct ConnId(pub u8);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "conn {}", self.0)
+    }
 }
 
 /// How a model's clients and servers exchange messages.
@@ -375,6 +408,15 @@ pub struct Ctx {
     pub server_count: usize,
     /// How many clients there are.
     pub client_count: usize,
+    /// Sessions with [`LockModel::connection_ids`], on a server: the
+    /// client's connection that the message being handled came on
+    /// ([`LockModel::server_on_msg`]), or that closed
+    /// ([`LockModel::server_on_disconnect`]). `None` in every other handler
+    /// and for models that do not ask. What a server sends travels on the
+    /// client's current connection; the client's request ids
+    /// ([`Requests`]) tell an answer to a request from an older connection
+    /// apart, as a socket that has closed would lose it.
+    pub conn: Option<ConnId>,
 }
 
 impl Ctx {
@@ -705,6 +747,7 @@ where
 #[derive(Clone, Debug)]
 pub enum Command<M: LockModel> {
     Send(NodeId, M::Msg),
+    SendOn(NodeId, ConnId, M::Msg),
     SetTimer(M::Timer, u32),
     CancelTimer(M::Timer),
     Acquired(Option<u64>),
@@ -730,6 +773,16 @@ impl<M: LockModel> Out<M> {
     /// Sends `msg` to `dst` through the simulated network.
     pub fn send(&mut self, dst: NodeId, msg: M::Msg) {
         self.commands.push(Command::Send(dst, msg));
+    }
+
+    /// (server, sessions with [`LockModel::connection_ids`]) Sends `msg` to
+    /// `client` on its connection `conn`. If the client has connected again
+    /// since, that connection is gone and the message is lost, as what a
+    /// database backend writes to a closed socket is: an answer to a call
+    /// that blocked on the old connection never reaches the new one.
+    /// ([`Out::send`] writes to the client's current connection.)
+    pub fn send_on(&mut self, client: NodeId, conn: ConnId, msg: M::Msg) {
+        self.commands.push(Command::SendOn(client, conn, msg));
     }
 
     /// Sets (or resets) the timer `timer` to fire when this node's monotonic
@@ -1287,6 +1340,7 @@ macro_rules! rename_variants {
 
 rename_nothing!(
     (),
+    ConnId,
     bool,
     char,
     u8,

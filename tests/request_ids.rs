@@ -404,6 +404,7 @@ fn stale_ids_merge_and_the_outstanding_one_stays_apart() {
             src: db,
             dst: client,
             lane: 0,
+            conn: 0,
             payload: Payload::Lock(db_lock::Msg::Rep {
                 id: RequestId(reply_id),
                 reply: db_lock::Reply::DuplicateKey,

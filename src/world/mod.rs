@@ -39,7 +39,7 @@ pub use symmetry::{Canonical, Reductions};
 
 use stateright::{Model, Property};
 
-use crate::node::{Command, Ctx, LockModel, NodeId, NodeSet, Out};
+use crate::node::{Command, ConnId, Ctx, LockModel, NodeId, NodeSet, Out};
 use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Rounds, Scenario, Targets};
 
 /// The world's fixed configuration, taken from a scenario.
@@ -181,6 +181,7 @@ impl<M: LockModel> World<M> {
             mono_ticks: s.clocks[node.index()].mono(s.now),
             server_count: self.server_count(),
             client_count: self.cfg.clients,
+            conn: None,
         }
     }
 
@@ -385,6 +386,7 @@ impl<M: LockModel> World<M> {
             dst,
             lane: 0,
             payload,
+            conn: 0,
         }
     }
 
@@ -395,10 +397,12 @@ impl<M: LockModel> World<M> {
         s: &mut WorldState<M>,
         si: usize,
         call: impl FnOnce(&M, &Ctx, &mut M::Server, &mut Out<M>),
+        conn: Option<ConnId>,
         sent: &mut Vec<Env<M>>,
     ) {
         let node = NodeId(si as u8);
-        let ctx = self.ctx(s, node);
+        let mut ctx = self.ctx(s, node);
+        ctx.conn = conn;
         let mut out = Out::default();
         let Some(state) = s.servers[si].state.as_mut() else {
             return;
@@ -408,6 +412,17 @@ impl<M: LockModel> World<M> {
             match command {
                 Command::Send(dst, msg) => {
                     sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                }
+                Command::SendOn(dst, conn, msg) => {
+                    // A connection the client has replaced is gone, and so
+                    // is what is written to it.
+                    let current = self
+                        .client_index(dst)
+                        .and_then(|ci| s.clients[ci].conns.get(si))
+                        .is_none_or(|&n| n == conn.0);
+                    if current {
+                        sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
+                    }
                 }
                 Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
                 Command::CancelTimer(t) => s.servers[si].timers.retain(|(x, _)| *x != t),
@@ -451,7 +466,8 @@ impl<M: LockModel> World<M> {
             let mut follow_ups = Vec::new();
             for command in out.commands {
                 match command {
-                    Command::Send(dst, msg) => {
+                    // A client has one connection to each server.
+                    Command::Send(dst, msg) | Command::SendOn(dst, _, msg) => {
                         sent.push(self.envelope(s, node, dst, Payload::Lock(msg)))
                     }
                     Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
@@ -636,12 +652,21 @@ impl<M: LockModel> World<M> {
             (Payload::Lock(msg), Some(ci)) => {
                 self.client_call(s, ci, ClientCall::Msg(env.src, msg), sent)
             }
-            (Payload::Lock(msg), None) if dst.index() < self.server_count() => self.server_call(
-                s,
-                dst.index(),
-                |m, ctx, st, out| m.server_on_msg(ctx, st, env.src, msg, out),
-                sent,
-            ),
+            (Payload::Lock(msg), None) if dst.index() < self.server_count() => {
+                // A client's message on a session travels on its current
+                // connection: a break loses what was in flight on the old one.
+                let conn = self
+                    .client_index(env.src)
+                    .and_then(|ci| s.clients[ci].conns.get(dst.index()))
+                    .map(|&n| ConnId(n));
+                self.server_call(
+                    s,
+                    dst.index(),
+                    |m, ctx, st, out| m.server_on_msg(ctx, st, env.src, msg, out),
+                    conn,
+                    sent,
+                )
+            }
             (Payload::Resource(msg), Some(ci)) => self.client_on_resource(s, ci, msg, sent),
             (Payload::Resource(msg), None) if dst == self.resource_id() => {
                 self.resource_on_msg(s, env.src, msg, sent)
@@ -649,12 +674,21 @@ impl<M: LockModel> World<M> {
             // Sessions: the client's library has connected again.
             (Payload::Closed, Some(ci)) => {
                 s.clients[ci].sessions_down.remove(env.src);
+                // The new connection gets the next number, unless the
+                // server is down: then it remembers no connection at all.
+                let server_down = s.servers[env.src.index()].status.is_crashed();
+                if let Some(n) = s.clients[ci].conns.get_mut(env.src.index())
+                    && !server_down
+                {
+                    *n = n.wrapping_add(1);
+                }
                 self.client_call(s, ci, ClientCall::Disconnected(env.src), sent)
             }
             (Payload::Closed, None) if dst.index() < self.server_count() => self.server_call(
                 s,
                 dst.index(),
                 |m, ctx, st, out| m.server_on_disconnect(ctx, st, env.src, out),
+                self.connection_ids().then_some(ConnId(env.conn)),
                 sent,
             ),
             // Misaddressed traffic (a model sent a lock message to the
@@ -752,6 +786,11 @@ impl<M: LockModel> World<M> {
                         epoch: 0,
                     },
                     sessions_down: NodeSet::default(),
+                    conns: if self.connection_ids() {
+                        vec![0; self.server_count()]
+                    } else {
+                        Vec::new()
+                    },
                 })
                 .collect(),
             resource: Resource::default(),
@@ -803,6 +842,17 @@ impl<M: LockModel> World<M> {
             self.break_sessions_of(s, node);
         }
         s.network.retain(|e| e.dst != node);
+        // A crashed server remembers no connection and no close notice for
+        // it is left, so its connection numbers start again at 0 (and stay
+        // there while it is down, however often a client reconnects in
+        // vain), which keeps them bounded.
+        if self.client_index(node).is_none() {
+            for c in &mut s.clients {
+                if let Some(n) = c.conns.get_mut(node.index()) {
+                    *n = 0;
+                }
+            }
+        }
     }
 }
 
@@ -927,6 +977,7 @@ impl<M: LockModel> Model for World<M> {
                         &mut s,
                         node.index(),
                         |m, ctx, st, out| m.server_on_timer(ctx, st, timer, out),
+                        None,
                         &mut sent,
                     ),
                 };
@@ -938,6 +989,13 @@ impl<M: LockModel> Model for World<M> {
             }
             Action::Restart(node) => match self.client_index(node) {
                 Some(ci) => {
+                    // Its new connections get the next numbers (a crashed
+                    // server's stay at 0: it remembers none).
+                    for (si, n) in s.clients[ci].conns.iter_mut().enumerate() {
+                        if !s.servers[si].status.is_crashed() {
+                            *n = n.wrapping_add(1);
+                        }
+                    }
                     let mut sent = Vec::new();
                     self.start_client(&mut s, ci, &mut sent);
                     self.flush(&mut s, &mut sent);

@@ -37,6 +37,12 @@ impl<M: LockModel> World<M> {
         self.model.transport() == Transport::Session
     }
 
+    /// Whether the world numbers each client's connections for the model
+    /// (`LockModel::connection_ids`, on sessions only).
+    pub(super) fn connection_ids(&self) -> bool {
+        self.uses_sessions() && self.model.connection_ids()
+    }
+
     /// The connection `env` travels on, as (client index, server), if it is
     /// lock-service traffic between a client and a server on sessions.
     pub(super) fn session_of(&self, env: &Env<M>) -> Option<(usize, NodeId)> {
@@ -64,6 +70,12 @@ impl<M: LockModel> World<M> {
         let client = self.client_id(ci);
         s.network
             .retain(|e| !Self::on_connection(e, client, server));
+        // Which connection closed, for a model that tells them apart.
+        let conn = s.clients[ci]
+            .conns
+            .get(server.index())
+            .copied()
+            .unwrap_or(0);
         s.clients[ci].sessions_down.insert(server);
         let notices = [
             (server, client, s.clients[ci].status.is_crashed()),
@@ -81,6 +93,7 @@ impl<M: LockModel> World<M> {
                     dst,
                     lane: 0,
                     payload: Payload::Closed,
+                    conn,
                 };
                 let at = s.network.partition_point(|e| e <= &notice);
                 s.network.insert(at, notice);

@@ -84,6 +84,11 @@ pub struct Envelope<Msg> {
     #[serde(default, skip_serializing_if = "lane_is_zero")]
     pub lane: u8,
     pub payload: Payload<Msg>,
+    /// On a close notice, for a model with `LockModel::connection_ids`: the
+    /// number of the connection that closed (`node::ConnId`). Always 0
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "lane_is_zero")]
+    pub conn: u8,
 }
 
 fn lane_is_zero(n: &u8) -> bool {
@@ -202,6 +207,11 @@ pub struct ClientSlot<C, T> {
     /// and not yet replaced; what either end sends on it is lost. Always
     /// empty for datagrams.
     pub sessions_down: NodeSet,
+    /// On sessions, for a model with `LockModel::connection_ids`: per
+    /// server, the number of this client's current connection to it
+    /// (`node::ConnId`). Empty otherwise, so that models which do not ask
+    /// keep the states they had.
+    pub conns: Vec<u8>,
 }
 
 /// What the fault budget has spent, and the faults in force.

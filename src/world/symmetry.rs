@@ -107,6 +107,14 @@ impl<M: LockModel> World<M> {
         }
         rename_timers(sym, &mut slot.timers, map);
         slot.sessions_down.rename(map);
+        // Connection numbers are kept per server: they move with it.
+        if !slot.conns.is_empty() {
+            let mut conns = slot.conns.clone();
+            for (i, &n) in slot.conns.iter().enumerate() {
+                conns[map.get(NodeId(i as u8)).index()] = n;
+            }
+            slot.conns = conns;
+        }
     }
 
     fn rename_envelope(sym: &Symmetry<M>, env: &mut Envelope<M::Msg>, map: &NodeMap) {
