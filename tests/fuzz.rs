@@ -281,7 +281,6 @@ fn mutated_scenarios_never_panic_and_every_refusal_has_a_position() {
                 prop_assert!(e.message.len() < 1000, "a long message: {e}");
             }
             Ok(scenario) => {
-                let entry = entry.clone();
                 // A scenario that parses may still be refused by the
                 // model (its parameters), but never with a panic.
                 no_panic("check", move || {
@@ -303,25 +302,58 @@ fn mutated_scenarios_never_panic_and_every_refusal_has_a_position() {
 #[test]
 fn mutated_traces_never_panic_in_replay_or_export() {
     quiet_panics();
-    let dir = root().join("reports/traces");
-    // A few traces of each kind: a path found by the search, one found by
-    // simulation, a lasso; datagrams and sessions; one server and three.
-    let names = [
-        "redis_setnx.message-loss.mutual_exclusion.json",
-        "redis_setnx.holder-crash.deadlock_free.json",
-        "zk_lock_ephemeral.client-partition.deadlock_free.json",
-        "redlock.server-restart.mutual_exclusion.json",
-        "file_lock_stale_break.message-loss.mutual_exclusion.seed-1.json",
-        "db_lock_expiry_client_clock.async-network.mutual_exclusion.json",
-    ];
-    let inputs: Vec<String> = names
-        .iter()
-        .filter_map(|n| std::fs::read_to_string(dir.join(n)).ok())
+    // A few traces of each kind, recorded here: paths found by the search
+    // and by simulation, lassos; datagrams and sessions (with connection
+    // ids); one server and three.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-traces");
+    let _ = std::fs::remove_dir_all(&dir);
+    let lockcheck = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+            .args(args)
+            .args(["--report-dir", dir.to_str().unwrap()])
+            .current_dir(root())
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{args:?}: {o:?}");
+    };
+    for (model, scenario, property) in [
+        ("redis_setnx", "message-loss", "mutual_exclusion"),
+        ("redis_setnx", "holder-crash", "deadlock_free"),
+        ("db_lock_unique", "holder-crash", "deadlock_free"),
+        ("zk_lock_ephemeral", "gc-pause", "mutual_exclusion"),
+        ("redlock", "server-restart", "mutual_exclusion"),
+        (
+            "db_lock_expiry_client_clock",
+            "async-network",
+            "mutual_exclusion",
+        ),
+        ("pg_advisory_lock_pooled", "no-faults", "mutual_exclusion"),
+    ] {
+        let scenario = format!("scenarios/{scenario}.json");
+        lockcheck(&[
+            "check",
+            "--model",
+            model,
+            "--scenario",
+            &scenario,
+            "--property",
+            property,
+        ]);
+    }
+    lockcheck(&[
+        "simulate",
+        "--model",
+        "redis_set_px",
+        "--scenario",
+        "scenarios/gc-pause.json",
+        "--runs",
+        "50",
+    ]);
+    let inputs: Vec<String> = json_files(&dir.join("traces"))
+        .into_iter()
+        .map(|(_, text)| text)
         .collect();
-    assert!(
-        inputs.len() >= 4,
-        "the committed traces the fuzzer starts from are missing"
-    );
+    assert!(inputs.len() >= 8, "{} traces recorded", inputs.len());
     let mut runner = TestRunner::new(Config {
         cases: cases(5_000),
         failure_persistence: None,

@@ -35,14 +35,37 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-const SAFETY_TRACE: &str = "reports/traces/redis_setnx.message-loss.mutual_exclusion.json";
-const LASSO_TRACE: &str = "reports/traces/redis_setnx.holder-crash.deadlock_free.json";
+/// A trace `check` records here and now, in a directory of its own.
+fn recorded(model: &str, scenario: &str, property: &str) -> String {
+    let dir = temp_dir("recorded");
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        model,
+        "--scenario",
+        &format!("scenarios/{scenario}.json"),
+        "--property",
+        property,
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let trace = dir.join(format!("traces/{model}.{scenario}.{property}.json"));
+    trace.display().to_string()
+}
 
-/// A copy of a committed trace with `edit` applied, in a directory of its own.
+fn safety_trace() -> String {
+    recorded("redis_setnx", "message-loss", "mutual_exclusion")
+}
+
+fn lasso_trace() -> String {
+    recorded("redis_setnx", "holder-crash", "deadlock_free")
+}
+
+/// A copy of a recorded trace with `edit` applied, in a directory of its own.
 fn edited(trace: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(trace);
     let mut value: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("committed trace"))
+        serde_json::from_str(&std::fs::read_to_string(trace).expect("recorded trace"))
             .expect("JSON");
     edit(&mut value);
     let out = temp_dir("trace").join("edited.json");
@@ -60,8 +83,8 @@ fn assert_bad_input(o: &Output, mentions: &str) {
 
 #[test]
 fn the_unedited_traces_still_reproduce() {
-    for trace in [SAFETY_TRACE, LASSO_TRACE] {
-        let o = lockcheck(&["replay", trace]);
+    for trace in [safety_trace(), lasso_trace()] {
+        let o = lockcheck(&["replay", &trace]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         assert!(text(&o).contains("REPRODUCED"));
     }
@@ -69,7 +92,7 @@ fn the_unedited_traces_still_reproduce() {
 
 #[test]
 fn an_action_naming_a_node_that_does_not_exist_is_bad_input() {
-    let t = edited(SAFETY_TRACE, |v| {
+    let t = edited(&safety_trace(), |v| {
         v["actions"][0]["deliver"]["dst"] = 9.into()
     });
     assert_bad_input(&lockcheck(&["replay", &t]), "`actions[0]`");
@@ -81,7 +104,7 @@ fn an_action_naming_a_node_that_does_not_exist_is_bad_input() {
 
 #[test]
 fn an_edited_last_state_is_bad_input_not_a_reproduction() {
-    let t = edited(SAFETY_TRACE, |v| {
+    let t = edited(&safety_trace(), |v| {
         let steps = v["steps"].as_array_mut().unwrap();
         steps.last_mut().unwrap()["state"]["clients"][1]["holds"] = false.into();
     });
@@ -90,7 +113,7 @@ fn an_edited_last_state_is_bad_input_not_a_reproduction() {
 
 #[test]
 fn a_moved_loop_start_is_bad_input_not_a_fixed_bug() {
-    let t = edited(LASSO_TRACE, |v| v["loop_start"] = 23.into());
+    let t = edited(&lasso_trace(), |v| v["loop_start"] = 23.into());
     let o = lockcheck(&["replay", &t]);
     assert_bad_input(&o, "was it edited?");
     assert!(!text(&o).contains("the bug was fixed"), "{}", text(&o));
@@ -98,22 +121,24 @@ fn a_moved_loop_start_is_bad_input_not_a_fixed_bug() {
 
 #[test]
 fn kind_engine_property_and_loop_start_must_agree_for_every_reader() {
-    let example = edited(SAFETY_TRACE, |v| {
+    let example = edited(&safety_trace(), |v| {
         v["kind"] = "example".into();
         v["engine"] = "dfs".into();
     });
     assert_bad_input(&lockcheck(&["replay", &example]), "`kind`");
-    let engine = edited(SAFETY_TRACE, |v| v["engine"] = "dfs".into());
+    let engine = edited(&safety_trace(), |v| v["engine"] = "dfs".into());
     assert_bad_input(&lockcheck(&["replay", &engine]), "`engine`");
-    let property = edited(SAFETY_TRACE, |v| v["property"] = "starvation_free".into());
+    let property = edited(&safety_trace(), |v| {
+        v["property"] = "starvation_free".into()
+    });
     assert_bad_input(&lockcheck(&["replay", &property]), "lasso");
     assert_bad_input(
         &lockcheck(&["export", &property, "--format", "itf"]),
         "lasso",
     );
-    let looped = edited(SAFETY_TRACE, |v| v["loop_start"] = 3.into());
+    let looped = edited(&safety_trace(), |v| v["loop_start"] = 3.into());
     assert_bad_input(&lockcheck(&["replay", &looped]), "`loop_start`");
-    let unlooped = edited(LASSO_TRACE, |v| {
+    let unlooped = edited(&lasso_trace(), |v| {
         v.as_object_mut().unwrap().remove("loop_start");
     });
     assert_bad_input(&lockcheck(&["replay", &unlooped]), "`loop_start`");
