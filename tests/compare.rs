@@ -651,3 +651,78 @@ fn only_update_reports_writes_into_reports() {
     run(&["--update-reports"]);
     assert!(cwd.join("reports/comparison.md").is_file());
 }
+
+/// A comparison without what differs by where and how it was run: the
+/// command and the trace files' directories.
+fn comparable(file: &Path) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(&read(file)).unwrap();
+    v.as_object_mut().unwrap().remove("command");
+    for cell in v["cells"].as_array_mut().unwrap() {
+        if let Some(properties) = cell["report"]["properties"].as_array_mut() {
+            for p in properties {
+                if let Some(path) = p.get_mut("path").and_then(|x| x.as_object_mut()) {
+                    path.remove("trace_file");
+                }
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn comparisons_split_by_models_or_by_scenarios_merge_into_the_whole() {
+    let d = temp_dir("compare-merge");
+    let run = |name: &str, models: &[&str], scenarios: &[&str]| {
+        let dir = d.join(name);
+        let mut args = vec!["compare", "--report-dir", dir.to_str().unwrap()];
+        for m in models {
+            args.extend(["--model", m]);
+        }
+        for s in scenarios {
+            args.extend(["--scenario", s]);
+        }
+        let o = lockcheck(&args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        dir.join("comparison.json")
+    };
+    let both = ["redis_setnx", "no_lock"];
+    let scenarios = ["scenarios/no-faults.json", "scenarios/gc-pause.json"];
+    let whole = run("whole", &both, &scenarios);
+    let parts = [
+        // By models, given in the other order: rows come out in the registry's.
+        (
+            run("no_lock", &["no_lock"], &scenarios),
+            run("setnx", &["redis_setnx"], &scenarios),
+        ),
+        // By scenarios, given in the other order: columns come out in compare's.
+        (
+            run("pause", &both, &scenarios[1..]),
+            run("baseline", &both, &scenarios[..1]),
+        ),
+    ];
+    for (a, b) in &parts {
+        let merged = d.join("merged.json");
+        let o = lockcheck(
+            &[
+                "merge",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+                "-o",
+                merged.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(comparable(&merged), comparable(&whole));
+    }
+    // The same model twice, or a split by neither: refused.
+    let (no_lock, pause) = (&parts[0].0, &parts[1].0);
+    for (a, b, says) in [
+        (no_lock, no_lock, "in two of the comparisons"),
+        (no_lock, pause, "share neither"),
+    ] {
+        let o = lockcheck(&["merge", a.to_str().unwrap(), b.to_str().unwrap()], &[]);
+        assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}

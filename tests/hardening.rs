@@ -343,3 +343,51 @@ fn a_vacuous_cell_the_model_does_not_declare_is_a_difference() {
     assert_eq!(declared.status.code(), Some(0), "{}", text(&declared));
     assert!(text(&declared).contains("as the model's expectation declares"));
 }
+
+#[test]
+fn ctrl_c_during_compare_still_writes_the_reports() {
+    let dir = temp_dir("interrupt-compare");
+    // Raise Redlock's limit so that its search outlasts the interrupt.
+    let expectations = temp_dir("interrupt-expectations");
+    std::fs::write(
+        expectations.join("redlock.expect.json"),
+        r#"{ "redlock": { "no-faults": { "mutual_exclusion": "holds", "states_max": 100000000 } } }"#,
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args([
+            "compare",
+            "--model",
+            "redlock",
+            "--scenario",
+            "scenarios/no-faults.json",
+            "--threads",
+            "1",
+            "--expectations-dir",
+            expectations.to_str().unwrap(),
+            "--report-dir",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let o = child.wait_with_output().expect("ends");
+    let all = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{all}");
+    let report = std::fs::read_to_string(dir.join("comparison.md")).expect("the report is written");
+    assert!(report.contains("interrupted"), "{report}");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

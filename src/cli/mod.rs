@@ -225,8 +225,12 @@ enum Command {
     /// run the lowest of the shards', with its counterexample. Refuses
     /// reports of different sweeps (model, scenario, seed, runs, faults,
     /// lockcheck version), a shard given twice, or a missing shard (exit 4).
+    ///
+    /// Given `comparison.json` files of `compare` runs over disjoint models
+    /// (the same scenarios) or disjoint scenarios (the same models), it
+    /// merges them into the JSON comparison of the whole matrix.
     Merge {
-        /// The shards' JSON reports.
+        /// The shards' JSON reports, or the comparisons' comparison.json.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
         /// Write here instead of to stdout.

@@ -191,7 +191,16 @@ pub(super) fn merge(files: &[std::path::PathBuf], output: Option<&std::path::Pat
             }
         }
     }
-    let merged = match check::simulate::merge_shards(&reports) {
+    // A comparison has cells; a simulation report has a shard.
+    let comparisons = reports
+        .first()
+        .is_some_and(|(_, r)| r.get("cells").is_some());
+    let merged = if comparisons {
+        lockcheck::compare::merge::merge_comparisons(&reports)
+    } else {
+        check::simulate::merge_shards(&reports)
+    };
+    let merged = match merged {
         Ok(m) => m,
         Err(e) => return bad(e),
     };

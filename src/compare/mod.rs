@@ -14,6 +14,7 @@
 
 mod html;
 mod junit;
+pub mod merge;
 mod spacetime;
 mod text;
 
