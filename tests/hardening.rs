@@ -224,38 +224,43 @@ fn scenario_errors_name_a_position_and_stay_short() {
     );
 }
 
-#[test]
-fn ctrl_c_ends_a_check_with_what_it_decided_and_exit_130() {
-    let dir = temp_dir("interrupt");
+/// `lockcheck args`, sent Ctrl-C (SIGINT) 3 seconds after it starts.
+fn interrupted(args: &[&str]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
-        .args([
-            "check",
-            "--model",
-            "redlock",
-            "--scenario",
-            "scenarios/no-faults.json",
-            "--states-max",
-            "100000000",
-            "--simulation-runs",
-            "0",
-            "--threads",
-            "1",
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ])
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawns");
-    // The search of this cell takes minutes; interrupt it early.
     std::thread::sleep(std::time::Duration::from_secs(3));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let o = child.wait_with_output().expect("ends");
+    child.wait_with_output().expect("ends")
+}
+
+#[test]
+fn ctrl_c_ends_a_check_with_what_it_decided_and_exit_130() {
+    let dir = temp_dir("interrupt");
+    // The search of this cell takes minutes; interrupt it early.
+    let o = interrupted(&[
+        "check",
+        "--model",
+        "redlock",
+        "--scenario",
+        "scenarios/no-faults.json",
+        "--states-max",
+        "100000000",
+        "--simulation-runs",
+        "0",
+        "--threads",
+        "1",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
     let all = text(&o);
     assert_eq!(o.status.code(), Some(130), "{all}");
     assert!(all.contains("the run was interrupted after"), "{all}");
@@ -354,32 +359,19 @@ fn ctrl_c_during_compare_still_writes_the_reports() {
         r#"{ "redlock": { "no-faults": { "mutual_exclusion": "holds", "states_max": 100000000 } } }"#,
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
-        .args([
-            "compare",
-            "--model",
-            "redlock",
-            "--scenario",
-            "scenarios/no-faults.json",
-            "--threads",
-            "1",
-            "--expectations-dir",
-            expectations.to_str().unwrap(),
-            "--report-dir",
-            dir.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let o = child.wait_with_output().expect("ends");
+    let o = interrupted(&[
+        "compare",
+        "--model",
+        "redlock",
+        "--scenario",
+        "scenarios/no-faults.json",
+        "--threads",
+        "1",
+        "--expectations-dir",
+        expectations.to_str().unwrap(),
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
     let all = text(&o);
     assert_eq!(o.status.code(), Some(130), "{all}");
     let report = std::fs::read_to_string(dir.join("comparison.md")).expect("the report is written");
