@@ -134,7 +134,7 @@ pub(crate) fn unless_interrupted(code: u8) -> u8 {
         every behaviour up to the scenario's horizon and reports, per property, holds / VIOLATED (with \
         the shortest counterexample) / inconclusive (a search bound was reached).\n\n\
         Exit codes of `check`: 0 every verdict as expected (or observed, where the model has no \
-        expectation); 1 a verdict differs from the model's expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input. \
+        expectation); 1 a verdict differs from the model's expectation; 2 usage error; 3 a verdict is inconclusive; 4 unreadable or invalid input; 130 interrupted by Ctrl-C (what was decided is still printed and written). \
         `compare`, `frontier`, `replay` and `simulate` give theirs in their own --help."
 )]
 struct Cli {
