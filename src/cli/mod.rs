@@ -220,8 +220,11 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Merges the `--json` reports of `simulate --shard 1/N` to `N/N` into
-    /// the report of the unsharded sweep: counts added, the first violating
+    /// Merges the shards of one simulation, or of one comparison matrix,
+    /// into one report.
+    ///
+    /// Given the `--json` reports of `simulate --shard 1/N` to `N/N`, it
+    /// gives the report of the unsharded sweep: counts added, the first violating
     /// run the lowest of the shards', with its counterexample. Refuses
     /// reports of different sweeps (model, scenario, seed, runs, faults,
     /// lockcheck version), a shard given twice, or a missing shard (exit 4).
