@@ -243,8 +243,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
-    Symmetry, TimeVisitors, Variant,
+    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId, RequestTimeout, Requests,
+    ResendId, Symmetry, TimeVisitors, Variant,
 };
 use crate::{
     rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
@@ -525,7 +525,7 @@ pub struct DbClient {
     /// The owner value of the current acquisition (unique per client and
     /// acquisition, like a UUID).
     pub owner: Value,
-    pub acquisitions: u8,
+    pub acquisitions: Nonces,
     /// The statement awaiting its result, and the request ids.
     pub requests: Requests<Stmt>,
 }
@@ -615,10 +615,7 @@ times_fields!(DbClient {
 /// client `ck` is node k).
 fn owner_name(owner: Value) -> String {
     match owner {
-        Value::Unique {
-            client,
-            acquisition,
-        } => format!("c{}#{acquisition}", client.0),
+        Value::Unique(nonce) => format!("c{}#{}", nonce.owner().0, nonce.serial()),
         Value::Num(n) => n.to_string(),
     }
 }
@@ -851,7 +848,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         DbClient {
             step: Step::Idle,
             owner: Value::Num(0),
-            acquisitions: 0,
+            acquisitions: Nonces::new(),
             requests: Requests::new(),
         }
     }
@@ -859,11 +856,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         // The article's rows are keyed by the node and own nothing else.
         if !matches!(self.scheme, Scheme::Seed { .. }) {
-            c.acquisitions = c.acquisitions.wrapping_add(1);
-            c.owner = Value::Unique {
-                client: ctx.id,
-                acquisition: c.acquisitions,
-            };
+            c.owner = Value::Unique(c.acquisitions.fresh(ctx));
         }
         self.insert(ctx, c, out);
     }

@@ -34,17 +34,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, Variant, VisitIds,
+    Ctx, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId, RequestTimeout,
+    Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants, times_nothing};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// A value in the lock key.
 ///
-/// A client's unique value names the client itself (not a number derived
-/// from its index), so that renaming clients renames it too (client
-/// symmetry). It reads, and is stored in traces, as the number
-/// `node << 8 | acquisition` (`257` for the first client's first
+/// A client's unique value is a [`Nonce`]: it names the client itself (not
+/// a number derived from its index), so that renaming clients renames it
+/// too (client symmetry), and the liveness checker renumbers it, so that
+/// endless rounds stay finite. It reads, and is stored in traces, as the
+/// number `node << 8 | acquisition` (`257` for the first client's first
 /// acquisition, with one server); fencing tokens and `SETNX`'s `1` stay
 /// below 256 in any bounded run, so the two never meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,17 +55,14 @@ pub enum Value {
     /// A plain number: `SETNX`'s `1`, or a fencing token.
     Num(u64),
     /// Unique per client and acquisition.
-    Unique { client: NodeId, acquisition: u8 },
+    Unique(Nonce),
 }
 
 impl Value {
     pub fn number(self) -> u64 {
         match self {
             Value::Num(n) => n,
-            Value::Unique {
-                client,
-                acquisition,
-            } => ((client.0 as u64) << 8) | acquisition as u64,
+            Value::Unique(nonce) => nonce.number(),
         }
     }
 }
@@ -82,38 +82,26 @@ impl Serialize for Value {
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = u64::deserialize(d)?;
-        Ok(if n < 256 {
-            Value::Num(n)
-        } else {
-            Value::Unique {
-                client: NodeId(u8::try_from(n >> 8).map_err(serde::de::Error::custom)?),
-                acquisition: n as u8,
-            }
-        })
-    }
-}
-
-// A value holds no time.
-times_nothing!(Value);
-
-impl Rename for Value {
-    fn rename(&mut self, map: &NodeMap) {
-        if let Value::Unique { client, .. } = self {
-            client.rename(map);
+        if n < 256 {
+            return Ok(Value::Num(n));
         }
+        Nonce::from_number(n)
+            .map(Value::Unique)
+            .ok_or_else(|| serde::de::Error::custom(format!("{n} is no lock value")))
     }
-
-    // An acquisition number is not a request id: the server stores it and
-    // compares it with other clients' values.
-    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
+
+// A fencing token grows with every acquisition and is not renumbered (see
+// `rounds_bounded`); a nonce is.
+times_variants!(Value { Num(n), Unique(nonce) });
+rename_variants!(Value { Num(n), Unique(nonce) });
 
 /// The lock key, if set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Key {
     pub value: Value,
     /// On the server's wall clock; `None` never expires.
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Instant>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -167,12 +155,12 @@ pub enum Timer {
 
 impl RedisServer {
     /// Runs one command atomically at the server's wall-clock time `now`.
-    pub fn execute(&mut self, now: i64, cmd: Cmd) -> Reply {
+    pub fn execute(&mut self, now: Instant, cmd: Cmd) -> Reply {
         // An expired key is gone, whether or not Redis has evicted it yet.
         if self
             .lock
             .as_ref()
-            .is_some_and(|k| k.expires_at.is_some_and(|at| now >= at))
+            .is_some_and(|k| k.expires_at.is_some_and(|at| at.has_come(now)))
         {
             self.lock = None;
         }
@@ -191,7 +179,7 @@ impl RedisServer {
                 if free {
                     self.lock = Some(Key {
                         value,
-                        expires_at: Some(now + ttl_ticks as i64),
+                        expires_at: Some(now.after(ttl_ticks)),
                     });
                 }
                 Reply::Set(free)
@@ -201,7 +189,7 @@ impl RedisServer {
                     self.fence += 1;
                     self.lock = Some(Key {
                         value: Value::Num(self.fence),
-                        expires_at: Some(now + ttl_ticks as i64),
+                        expires_at: Some(now.after(ttl_ticks)),
                     });
                     Reply::Token(Some(self.fence))
                 } else {
@@ -282,7 +270,8 @@ pub struct RedisClient {
     pub step: Step,
     /// The value this client writes into the key: unique per acquisition.
     pub value: Value,
-    pub acquisitions: u8,
+    /// Where its unique values come from: one per acquisition.
+    pub acquisitions: Nonces,
     /// The command awaiting its reply, and the request ids.
     pub requests: Requests<Cmd>,
 }
@@ -365,92 +354,17 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         }
     }
 
-    /// The server compares its clock with key expiries and adds TTLs to it;
-    /// nothing aligns to a period.
-    fn time_shift_period(&self) -> Option<u32> {
-        Some(1)
-    }
-
-    /// Shifts key expiries; an expired key is no key (every command drops
-    /// it first, and a reply depends on nothing else); each live client's
-    /// request ids are renumbered so that the last one it used is 0, in its state and in
-    /// its messages in flight both ways (ids are only compared for
-    /// equality, and `u8` arithmetic wraps as the client's own does).
-    /// Likewise each live client's acquisition count is shifted to 0, and
-    /// every unique value of that client (its own, the key's, those in its
-    /// outstanding command and its commands in flight) by the same amount, modulo 256 as the count
-    /// wraps: values are only compared for equality, with each other and
-    /// with the values of the client's next acquisitions, and a common shift
-    /// keeps every one of those comparisons. So endless rounds keep the
-    /// graph finite (see `normalize_bounds_rounds`).
-    fn normalize(&self, n: &mut Normalize<'_, Self>) {
-        let shift = n.shift_ticks;
-        for (clocks, server, _) in &mut n.servers {
-            let Some(sv) = server else { continue };
-            // Expiries are wall-clock times, judged on the wall clock.
-            if let Some(at) = sv.lock.as_mut().and_then(|k| k.expires_at.as_mut()) {
-                *at -= shift;
-                if clocks.wall_ticks >= *at {
-                    sv.lock = None;
-                }
-            }
-        }
-        for (node, _, client) in &mut n.clients {
-            let Some(c) = client else { continue };
-            // The last id used becomes 0 (so timelines read `0`), the
-            // next one 1.
-            let renumbering = c.requests.renumber();
-            for (src, dst, msg) in &mut n.messages {
-                if src == node || dst == node {
-                    let (Msg::Req { id, .. } | Msg::Rep { id, .. }) = &mut **msg;
-                    renumbering.apply(id);
-                }
-            }
-            let by = c.acquisitions;
-            if by == 0 {
-                continue;
-            }
-            c.acquisitions = 0;
-            let node = *node;
-            let shift = |v: &mut Value| {
-                if let Value::Unique {
-                    client,
-                    acquisition,
-                } = v
-                    && *client == node
-                {
-                    *acquisition = acquisition.wrapping_sub(by);
-                }
-            };
-            shift(&mut c.value);
-            // The command kept for a resend carries the value too.
-            if let Some(
-                Cmd::SetNx { value } | Cmd::SetNxPx { value, .. } | Cmd::DelIfValue { value },
-            ) = c.requests.outstanding_mut()
-            {
-                shift(value);
-            }
-            for (_, server, _) in &mut n.servers {
-                if let Some(k) = server.as_mut().and_then(|sv| sv.lock.as_mut()) {
-                    shift(&mut k.value);
-                }
-            }
-            for (_, _, msg) in &mut n.messages {
-                if let Msg::Req {
-                    cmd:
-                        Cmd::SetNx { value } | Cmd::SetNxPx { value, .. } | Cmd::DelIfValue { value },
-                    ..
-                } = &mut **msg
-                {
-                    shift(value);
-                }
-            }
-        }
+    /// Key expiries are `Instant`s on the server's wall clock; clients
+    /// keep no time. A unique value is a [`Nonce`], which the harness
+    /// renumbers.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     /// The fencing counter grows with every acquisition and is not
-    /// renumbered, so only the unfenced variants keep endless rounds finite.
-    fn normalize_bounds_rounds(&self) -> bool {
+    /// renumbered, so only the unfenced variants keep endless rounds
+    /// finite: their only per-round values are nonces.
+    fn rounds_bounded(&self) -> bool {
         !self.flavor.fenced()
     }
 
@@ -470,7 +384,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         out: &mut Out<Self>,
     ) {
         if let Msg::Req { id, cmd } = msg {
-            let reply = state.execute(ctx.wall_ticks, cmd);
+            let reply = state.execute(ctx.wall(), cmd);
             out.send(src, Msg::Rep { id, reply });
         }
     }
@@ -479,19 +393,15 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         RedisClient {
             step: Step::Idle,
             value: Value::Num(0),
-            acquisitions: 0,
+            acquisitions: Nonces::new(),
             requests: Requests::new(),
         }
     }
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
-        c.acquisitions = c.acquisitions.wrapping_add(1);
         // A token no other client and no other acquisition uses, like the
         // random value redis-py writes.
-        c.value = Value::Unique {
-            client: ctx.id,
-            acquisition: c.acquisitions,
-        };
+        c.value = Value::Unique(c.acquisitions.fresh(ctx));
         c.step = Step::Acquiring;
         let cmd = self.acquire_cmd(c);
         self.call(ctx, c, cmd, out);
@@ -575,6 +485,26 @@ rename_variants!(Msg {
     Rep { id, reply },
 });
 rename_fields!(RedisClient {
+    step,
+    value,
+    acquisitions,
+    requests,
+});
+times_fields!(Key { value, expires_at });
+times_fields!(RedisServer { lock, fence });
+times_variants!(Cmd {
+    SetNx { value },
+    SetNxPx { value, ttl_ticks },
+    SetNxPxFenced { ttl_ticks },
+    Del,
+    DelIfValue { value },
+});
+times_nothing!(Reply, Timer, Step);
+times_variants!(Msg {
+    Req { id, cmd },
+    Rep { id, reply },
+});
+times_fields!(RedisClient {
     step,
     value,
     acquisitions,

@@ -156,10 +156,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Cmd, Key, RedisServer, Reply, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId, RequestTimeout, Requests,
+    ResendId, Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 pub const FAILOVER_TIMEOUT_TICKS: Param = Param {
     name: "failover_timeout_ticks",
@@ -186,7 +188,8 @@ pub enum Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ReplPos {
     pub epoch: u8,
-    pub run_ticks: i64,
+    /// On the monotonic clock of the server whose run it is.
+    pub run: Instant,
     pub offset: u16,
 }
 
@@ -230,7 +233,7 @@ pub enum Msg {
 pub struct ShippedKey {
     pub value: Value,
     /// On the shipping master's clock.
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Instant>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -260,7 +263,8 @@ pub struct FailoverClient {
     /// The key's value: unique per client and acquisition, or the fencing
     /// token once the fenced variant holds the lock.
     pub value: Value,
-    pub acquisitions: u8,
+    /// Where its unique values come from: one per acquisition.
+    pub acquisitions: Nonces,
     /// The server this client believes is the master.
     pub master: NodeId,
     /// The command awaiting its answer, and the request ids.
@@ -282,6 +286,28 @@ rename_variants!(Msg {
 });
 rename_fields!(ShippedKey { value, expires_at });
 rename_fields!(FailoverClient {
+    step,
+    value,
+    acquisitions,
+    master,
+    requests,
+});
+times_nothing!(Role, Timer, Step);
+times_fields!(ReplPos { epoch, run, offset });
+times_fields!(FailoverServer {
+    role,
+    redis,
+    pos,
+    ticking
+});
+times_variants!(Msg {
+    Req { id, cmd },
+    Rep { id, reply },
+    Readonly { id },
+    Replicate { pos, lock, fence },
+});
+times_fields!(ShippedKey { value, expires_at });
+times_fields!(FailoverClient {
     step,
     value,
     acquisitions,
@@ -351,7 +377,7 @@ impl RedisFailover {
             .redis
             .lock
             .as_ref()
-            .is_some_and(|k| k.expires_at.is_some_and(|at| ctx.wall_ticks >= at));
+            .is_some_and(|k| k.expires_at.is_some_and(|at| at.has_come(ctx.wall())));
         if expired {
             s.redis.lock = None;
             Self::advance(s);
@@ -419,6 +445,12 @@ impl LockModel for RedisFailover {
         })
     }
 
+    /// Key expiries (wall clock, shipped with the key) and run numbers
+    /// (monotonic clock) are `Instant`s; a client's value is a nonce.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
+    }
+
     /// Clients run the same code, and a client's value names the client
     /// (`redis::Value::Unique`).
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
@@ -470,7 +502,7 @@ impl LockModel for RedisFailover {
                 };
                 format!(
                     "replicate epoch {} run {} offset {}: {key}, fence {fence}",
-                    pos.epoch, pos.run_ticks, pos.offset
+                    pos.epoch, pos.run, pos.offset
                 )
             }
         }
@@ -486,7 +518,7 @@ impl LockModel for RedisFailover {
             },
             pos: master.then_some(ReplPos {
                 epoch: 0,
-                run_ticks: ctx.mono_ticks,
+                run: ctx.mono(),
                 offset: 0,
             }),
             ticking: false,
@@ -511,7 +543,7 @@ impl LockModel for RedisFailover {
                     out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
                 }
                 let before = s.redis.clone();
-                let reply = s.redis.execute(ctx.wall_ticks, cmd);
+                let reply = s.redis.execute(ctx.wall(), cmd);
                 if s.redis != before {
                     Self::advance(s);
                 }
@@ -559,7 +591,7 @@ impl LockModel for RedisFailover {
                 s.role = Role::Master;
                 s.pos = Some(ReplPos {
                     epoch: s.epoch() + 1,
-                    run_ticks: ctx.mono_ticks,
+                    run: ctx.mono(),
                     offset: 0,
                 });
                 out.set_timer(Timer::Heartbeat, HEARTBEAT_TICKS);
@@ -572,18 +604,14 @@ impl LockModel for RedisFailover {
         FailoverClient {
             step: Step::Idle,
             value: Value::Num(0),
-            acquisitions: 0,
+            acquisitions: Nonces::new(),
             master: NodeId(0),
             requests: Requests::new(),
         }
     }
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut FailoverClient, out: &mut Out<Self>) {
-        c.acquisitions = c.acquisitions.wrapping_add(1);
-        c.value = Value::Unique {
-            client: ctx.id,
-            acquisition: c.acquisitions,
-        };
+        c.value = Value::Unique(c.acquisitions.fresh(ctx));
         c.step = Step::Acquiring;
         let cmd = self.acquire_cmd(c);
         self.call(c, cmd, out);

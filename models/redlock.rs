@@ -173,8 +173,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, NodeSet, Out, Param, RequestId, Symmetry, Variant};
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::node::{
+    Ctx, Instant, LockModel, NodeId, NodeSet, Nonces, Out, Param, RequestId, Symmetry,
+    TimeVisitors, Variant,
+};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 pub const MASTERS: Param = Param {
     name: "masters",
@@ -210,16 +215,16 @@ pub struct Redlock {
 pub struct Master {
     pub redis: RedisServer,
     /// On this master's monotonic clock; `None` once it is available.
-    pub unavailable_until: Option<i64>,
+    pub unavailable_until: Option<Instant>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Step {
     Idle,
-    /// `SET` sent to every master at `started_at_ticks` (wall clock);
+    /// `SET` sent to every master at `started_at` (wall clock);
     /// which masters have answered, and which of them set the key.
     Acquiring {
-        started_at_ticks: i64,
+        started_at: Instant,
         answered: NodeSet,
         granted: NodeSet,
     },
@@ -235,15 +240,17 @@ pub enum Step {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct RedlockClient {
     pub step: Step,
-    /// Attempts so far: the request id of the current one, and part of its
-    /// value.
+    /// Attempts so far: the request id of the current one.
     ///
     /// Not kept in a `node::Requests`, so the checker does not renumber
-    /// these ids (it renumbers only the ids of clients that keep one): the
-    /// same number is the acquisition in the key's value, which the
-    /// masters store and compare, so it is more than an id that only its
-    /// client compares with its outstanding one.
+    /// these ids (it renumbers only the ids of clients that keep one): an
+    /// attempt goes to every master at once.
     pub attempts: u8,
+    /// The value of the current attempt, unique per client and attempt
+    /// (`Value::Num(0)` before the first).
+    pub value: Value,
+    /// Where the values come from: one per attempt.
+    pub values: Nonces,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -260,11 +267,16 @@ rename_fields!(Master {
     redis,
     unavailable_until
 });
-rename_fields!(RedlockClient { step, attempts });
+rename_fields!(RedlockClient {
+    step,
+    attempts,
+    value,
+    values
+});
 rename_variants!(Step {
     Idle,
     Acquiring {
-        started_at_ticks,
+        started_at,
         answered,
         granted
     },
@@ -272,29 +284,44 @@ rename_variants!(Step {
     Holding { keys },
 });
 rename_nothing!(Timer);
+times_fields!(Master {
+    redis,
+    unavailable_until
+});
+times_fields!(RedlockClient {
+    step,
+    attempts,
+    value,
+    values
+});
+times_variants!(Step {
+    Idle,
+    Acquiring {
+        started_at,
+        answered,
+        granted
+    },
+    Sleeping,
+    Holding { keys },
+});
+times_nothing!(Timer);
 
 impl Redlock {
     fn quorum(&self) -> usize {
         self.masters / 2 + 1
     }
 
-    /// The value of the current attempt: unique per client and attempt, like
-    /// the random value the documentation asks for.
-    fn value(ctx: &Ctx, c: &RedlockClient) -> Value {
-        Value::Unique {
-            client: ctx.id,
-            acquisition: c.attempts,
-        }
-    }
-
     fn start_attempt(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
         c.attempts = c.attempts.wrapping_add(1);
+        // Unique per client and attempt, like the random value the
+        // documentation asks for.
+        c.value = Value::Unique(c.values.fresh(ctx));
         c.step = Step::Acquiring {
-            started_at_ticks: ctx.wall_ticks,
+            started_at: ctx.wall(),
             answered: NodeSet::EMPTY,
             granted: NodeSet::EMPTY,
         };
-        let value = Self::value(ctx, c);
+        let value = c.value;
         for m in ctx.servers() {
             let cmd = Cmd::SetNxPx {
                 value,
@@ -312,8 +339,8 @@ impl Redlock {
     }
 
     /// Compare-and-delete of this attempt's value on the masters in `keys`.
-    fn unlock(&self, ctx: &Ctx, c: &RedlockClient, keys: NodeSet, out: &mut Out<Self>) {
-        let value = Self::value(ctx, c);
+    fn unlock(&self, c: &RedlockClient, keys: NodeSet, out: &mut Out<Self>) {
+        let value = c.value;
         for m in keys.iter() {
             out.send(
                 m,
@@ -328,7 +355,7 @@ impl Redlock {
     /// Every master answered, or the deadline passed: decide.
     fn conclude(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
         let Step::Acquiring {
-            started_at_ticks,
+            started_at,
             answered,
             granted,
         } = c.step
@@ -342,21 +369,27 @@ impl Redlock {
         let unanswered = ctx.servers().collect::<NodeSet>().difference(answered);
         let keys = granted.union(unanswered);
         let majority = granted.len() >= self.quorum();
-        // redlock-py's `int(time.time() * 1000) - start_time`: wall clock.
-        let elapsed_ticks = ctx.wall_ticks - started_at_ticks;
-        let validity_ticks = self.ttl_ticks as i64 - elapsed_ticks - self.drift_ticks;
-        match self.flavor {
-            Flavor::NoValidityCheck if majority => {
+        // redlock-py's `ttl - (int(time.time() * 1000) - start_time) -
+        // drift`, on the wall clock: the validity left is the time until
+        // `start_time + ttl - drift`.
+        let window_ticks = self.ttl_ticks as i64 - self.drift_ticks;
+        let valid_until = match u32::try_from(window_ticks) {
+            Ok(ticks) => started_at.after(ticks),
+            Err(_) => started_at.before(window_ticks.unsigned_abs() as u32),
+        };
+        let validity_ticks = valid_until.ticks_until(ctx.wall());
+        match (self.flavor, validity_ticks) {
+            (Flavor::NoValidityCheck, _) if majority => {
                 c.step = Step::Holding { keys };
                 out.acquired(None);
             }
-            Flavor::Documented | Flavor::DelayedRestart if majority && validity_ticks > 0 => {
+            (Flavor::Documented | Flavor::DelayedRestart, Some(validity_ticks)) if majority => {
                 c.step = Step::Holding { keys };
-                out.set_timer(Timer::Validity, validity_ticks as u32);
+                out.set_timer(Timer::Validity, validity_ticks);
                 out.acquired(None);
             }
             _ => {
-                self.unlock(ctx, c, keys, out);
+                self.unlock(c, keys, out);
                 c.step = Step::Sleeping;
                 out.set_timer(Timer::Retry, self.retry_ticks);
             }
@@ -427,6 +460,14 @@ impl LockModel for Redlock {
         })
     }
 
+    /// Key expiries (wall clock), the start of an attempt (wall clock) and
+    /// a restarted master's return (monotonic clock) are `Instant`s; an
+    /// attempt's value is a nonce. The client adds up to `ttl_ticks` to
+    /// the start of an attempt it kept.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times().adding_to_kept(self.ttl_ticks))
+    }
+
     /// Clients run the same code, and a client's value names the client
     /// (`redis::Value::Unique`).
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
@@ -480,7 +521,7 @@ impl LockModel for Redlock {
                 fence: 0,
             },
             unavailable_until: (self.flavor == Flavor::DelayedRestart && restarted)
-                .then(|| ctx.mono_ticks + self.ttl_ticks as i64),
+                .then(|| ctx.mono().after(self.ttl_ticks)),
         }
     }
 
@@ -494,7 +535,7 @@ impl LockModel for Redlock {
     ) {
         let Msg::Req { id, cmd } = msg else { return };
         if let Some(until) = state.unavailable_until {
-            if ctx.mono_ticks < until {
+            if !until.has_come(ctx.mono()) {
                 return; // Not back yet: the request goes unanswered.
             }
             state.unavailable_until = None;
@@ -503,7 +544,7 @@ impl LockModel for Redlock {
             out.save(());
         }
         let unlock = matches!(cmd, Cmd::DelIfValue { .. });
-        let reply = state.redis.execute(ctx.wall_ticks, cmd);
+        let reply = state.redis.execute(ctx.wall(), cmd);
         // The client ignores the answer to an unlock; leaving it out only
         // spares the search its deliveries.
         if !unlock {
@@ -515,6 +556,8 @@ impl LockModel for Redlock {
         RedlockClient {
             step: Step::Idle,
             attempts: 0,
+            value: Value::Num(0),
+            values: Nonces::new(),
         }
     }
 
@@ -522,10 +565,10 @@ impl LockModel for Redlock {
         self.start_attempt(ctx, c, out);
     }
 
-    fn client_release(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
+    fn client_release(&self, _ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
         out.cancel_timer(Timer::Validity);
         if let Step::Holding { keys } = c.step {
-            self.unlock(ctx, c, keys, out);
+            self.unlock(c, keys, out);
         }
         c.step = Step::Idle;
         out.released();

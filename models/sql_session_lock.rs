@@ -141,9 +141,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::node::{
-    ConnId, Ctx, LockModel, LockParams, NodeId, Out, Param, Symmetry, Transport, Variant,
+    ConnId, Ctx, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
+    Variant,
 };
 use crate::{rename_fields, rename_variants};
+
+// The model keeps no time (see `LockModel::times` below).
+crate::times_nothing!(Holder, Waiter, SqlServer, Step, Msg);
 
 /// Which lock, as which client drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -332,15 +336,16 @@ impl LockModel for SqlSessionLock {
         "db".to_string()
     }
 
-    /// The model reads no clock and sets no timer: every behaviour is the
-    /// same under any shift of time.
-    fn time_shift_period(&self) -> Option<u32> {
-        Some(1)
+    /// The model reads no clock and sets no timer, so it keeps no time: the
+    /// harness's shift has nothing of the model's to move, and every
+    /// behaviour is the same under it.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     /// Nothing in the model grows with rounds (the world's connection
     /// numbers grow only with faults, which end).
-    fn normalize_bounds_rounds(&self) -> bool {
+    fn rounds_bounded(&self) -> bool {
         true
     }
 

@@ -1168,7 +1168,7 @@ impl LockModel for ZkLock {
     ///
     /// Without fencing, it also renumbers the counters that grow with every
     /// round, so that endless rounds keep the graph finite (see
-    /// `normalize_bounds_rounds`), everywhere they occur (server data and
+    /// `rounds_bounded`), everywhere they occur (server data and
     /// what it saved, clients, the outstanding request, messages in flight,
     /// the server's session-expiry timers):
     /// - zxids become 0: only the fenced variant reads a node's `czxid`
@@ -1205,7 +1205,7 @@ impl LockModel for ZkLock {
 
     /// Zxids, sequence numbers and session numbers grow with every round;
     /// the fenced variant's tokens are zxids, which it does not renumber.
-    fn normalize_bounds_rounds(&self) -> bool {
+    fn rounds_bounded(&self) -> bool {
         !self.fenced
     }
 

@@ -176,9 +176,11 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// [`TimeVisitors::by_times`]) lets the liveness checker shift time for
     /// this model: it moves every `Instant` of a state (in server, durable
     /// and client states, messages in flight and timer tags) with the
-    /// clocks, merges those that have passed for good, and renumbers
-    /// request ids as the safety search does. [`LockModel::normalize`] and
-    /// [`LockModel::time_shift_period`] then need nothing written by hand.
+    /// clocks, merges those that have passed for good, renumbers its
+    /// values unique per acquisition ([`Nonce`]s, which the same visitor
+    /// reaches), and renumbers request ids as the safety search does.
+    /// [`LockModel::normalize`] and [`LockModel::time_shift_period`] then
+    /// need nothing written by hand.
     ///
     /// Claim it only if every absolute time the model keeps is an
     /// `Instant` (a plain `i64` holding a clock reading is not moved, and
@@ -210,14 +212,18 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
 
     /// Liveness support for clients that never stop (a scenario's
-    /// `"rounds": "endless"`): whether [`LockModel::normalize`] also keeps
-    /// bounded every counter of the model that grows with each round
-    /// (values unique per acquisition, fencing tokens, sequence numbers,
-    /// session numbers), so that the liveness checker's graph stays finite
-    /// however many rounds the clients run. `false`, the default: under
-    /// endless rounds the liveness verdicts are `inconclusive`, never a
-    /// `holds` read off a graph that is not the whole space.
-    fn normalize_bounds_rounds(&self) -> bool {
+    /// `"rounds": "endless"`): whether every counter of the model that
+    /// grows with each round is kept bounded for the liveness checker, so
+    /// that its graph stays finite however many rounds the clients run.
+    /// For a model that hands its times to the harness
+    /// ([`LockModel::times`]): its values unique per acquisition are
+    /// [`Nonce`]s, which the harness renumbers, and it keeps no other such
+    /// counter (a fencing token, a sequence or session number in a plain
+    /// integer). For a model with a hand-written [`LockModel::normalize`]:
+    /// that normalize renumbers every such counter. `false`, the default:
+    /// under endless rounds the liveness verdicts are `inconclusive`,
+    /// never a `holds` read off a graph that is not the whole space.
+    fn rounds_bounded(&self) -> bool {
         false
     }
 
@@ -476,10 +482,23 @@ impl Instant {
         Instant(self.0 + ticks as i64)
     }
 
+    /// The instant `ticks` earlier on the same clock.
+    pub fn before(self, ticks: u32) -> Instant {
+        Instant(self.0 - ticks as i64)
+    }
+
     /// Whether this instant has come on a clock that reads `now` (read
     /// from the same clock): `now >= self`.
     pub fn has_come(self, now: Instant) -> bool {
         now >= self
+    }
+
+    /// How long until this instant comes on a clock that reads `now` (read
+    /// from the same clock), to set a timer for it; `None` if it has come.
+    /// A time that passed for good has come on every clock, merged or not,
+    /// so this behaves the same under the liveness checker's shift.
+    pub fn ticks_until(self, now: Instant) -> Option<u32> {
+        (self.0 > now.0).then(|| u32::try_from(self.0 - now.0).unwrap_or(u32::MAX))
     }
 
     /// For the harness only (the world and the liveness checker): an
@@ -521,10 +540,151 @@ pub trait Times {
     fn visit_times(&mut self, times: &mut dyn VisitTimes);
 }
 
-/// What [`Times::visit_times`] hands instants to: the liveness checker's
-/// time shift, or a probe that collects them.
+/// What [`Times::visit_times`] hands instants and nonces to: the liveness
+/// checker's time shift and nonce renumbering, or a probe that collects
+/// them.
 pub trait VisitTimes {
     fn instant(&mut self, t: &mut Instant);
+
+    /// A [`Nonce`]. The default leaves it alone (the time shift).
+    fn nonce(&mut self, _n: &mut Nonce) {}
+
+    /// A client's [`Nonces`], the source of its nonces. The default leaves
+    /// it alone.
+    fn nonces(&mut self, _n: &mut Nonces) {}
+}
+
+/// A value unique to one acquisition of one client (the random token
+/// redis-py writes into its key, a UUID a client stamps on its row), which
+/// handlers compare only for equality: with each other, and with the
+/// values of the client's later acquisitions.
+///
+/// A client draws its nonces from its one [`Nonces`], which it keeps in its
+/// state, and a nonce names the client that drew it, so that symmetry
+/// renames it with the client ([`Rename`]). Nothing turns one into a
+/// number a handler could compute with: the liveness checker renumbers
+/// them (see `src/world/nonces.rs`), shifting all of a client's nonces and
+/// its `Nonces` by the same amount, so that rounds without end leave a
+/// finite graph. A value unique per acquisition kept as a plain integer
+/// is not renumbered, and grows with every round.
+///
+/// It reads, and is stored in traces, as the number `owner << 8 | serial`
+/// (`257` for the first nonce of node 1), above any plain value below
+/// 256 a model may keep beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Nonce {
+    owner: NodeId,
+    serial: u8,
+}
+
+impl Nonce {
+    /// The number it reads as (see above).
+    pub fn number(self) -> u64 {
+        ((self.owner.0 as u64) << 8) | self.serial as u64
+    }
+
+    /// The nonce that reads as `number`, for reading traces back; `None`
+    /// if it reads as no nonce (below 256, or its node beyond 255).
+    pub fn from_number(number: u64) -> Option<Nonce> {
+        let owner = u8::try_from(number >> 8).ok().filter(|o| *o != 0)?;
+        Some(Nonce {
+            owner: NodeId(owner),
+            serial: number as u8,
+        })
+    }
+
+    /// The client that drew it.
+    pub fn owner(self) -> NodeId {
+        self.owner
+    }
+
+    /// Which of its owner's draws it was (1 for the first), for timelines:
+    /// handlers compare nonces only for equality.
+    pub fn serial(self) -> u8 {
+        self.serial
+    }
+
+    /// For the harness only: moves the serial down by `by`, as the
+    /// owner's [`Nonces`] moves.
+    pub(crate) fn shift_down(&mut self, by: u8) {
+        self.serial = self.serial.wrapping_sub(by);
+    }
+}
+
+impl std::fmt::Display for Nonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+impl Serialize for Nonce {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.number())
+    }
+}
+
+impl<'de> Deserialize<'de> for Nonce {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u64::deserialize(d)?;
+        Nonce::from_number(n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not a nonce")))
+    }
+}
+
+/// Where a client's [`Nonce`]s come from: the serial of the last one it
+/// drew. Serials wrap at 256; the liveness checker shifts them (see
+/// [`Nonce`]), and no bounded run draws 256. A client keeps at most one,
+/// in its own state; servers keep none.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Nonces(u8);
+
+impl Nonces {
+    pub fn new() -> Nonces {
+        Nonces(0)
+    }
+
+    /// A nonce that no other client drew and this one has not drawn
+    /// before (nor will again for 255 draws).
+    pub fn fresh(&mut self, ctx: &Ctx) -> Nonce {
+        self.0 = self.0.wrapping_add(1);
+        Nonce {
+            owner: ctx.id,
+            serial: self.0,
+        }
+    }
+
+    /// For the harness only: the serial of the last nonce drawn.
+    pub(crate) fn last(self) -> u8 {
+        self.0
+    }
+
+    /// For the harness only: moves down by `by` with the owner's nonces.
+    pub(crate) fn shift_down(&mut self, by: u8) {
+        self.0 = self.0.wrapping_sub(by);
+    }
+}
+
+impl Times for Nonce {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        times.nonce(self);
+    }
+}
+
+impl Times for Nonces {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        times.nonces(self);
+    }
+}
+
+impl Rename for Nonce {
+    fn rename(&mut self, map: &NodeMap) {
+        self.owner.rename(map);
+    }
+
+    // A nonce is not a request id: servers store it.
+    fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 }
 
 impl Times for Instant {
@@ -1356,7 +1516,8 @@ rename_nothing!(
     i128,
     isize,
     String,
-    Instant
+    Instant,
+    Nonces
 );
 
 impl<T: Rename> Rename for Option<T> {

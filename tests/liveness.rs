@@ -156,7 +156,11 @@ fn setnx_deadlocks_after_a_holder_crash_and_a_ttl_lock_does_not() {
             .liveness
             .unwrap()
             .unique_states,
-        14858
+        // An expired key stays in the state, its expiry merged with the
+        // times that passed for good, where the hand-written time shift
+        // the model once had dropped it: a few more states, the same
+        // verdicts.
+        14866
     );
 }
 

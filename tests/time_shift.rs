@@ -19,6 +19,12 @@ use lockcheck::check::liveness::{Abstraction, Label, unbounded_world};
 use lockcheck::models::db_lock::{DbLockExpiring, DbLockSeed, DbLockUnique};
 use lockcheck::models::file_lock::{FileLockPlain, FileLockStaleBreak};
 use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
+use lockcheck::models::redis_failover::RedisFailover;
+use lockcheck::models::redis_py_lock::RedisPyLock;
+use lockcheck::models::redis_set_px::RedisSetPx;
+use lockcheck::models::redis_setnx::RedisSetnx;
+use lockcheck::models::redlock::Redlock;
+use lockcheck::models::sql_session_lock::SqlSessionLock;
 use lockcheck::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, TimeVisitors, Variant,
 };
@@ -35,6 +41,8 @@ const SCENARIOS: &[&str] = &[
     "clock-jump",
     "duplicates",
     "client-clock-skew",
+    "failover",
+    "endless-contention",
 ];
 const WALKS: u64 = 12;
 const STEPS: usize = 90;
@@ -175,6 +183,20 @@ sound! {
     mq_lock_visibility_timeout: MqVisibilityTimeout, "mq_lock_visibility_timeout";
     mq_lock_visibility_timeout_fenced: MqVisibilityTimeout, "mq_lock_visibility_timeout_fenced";
     mq_lock_message_ttl: MqMessageTtl, "mq_lock_message_ttl";
+    redis_setnx: RedisSetnx, "redis_setnx";
+    redis_set_px: RedisSetPx, "redis_set_px";
+    redis_set_px_fenced: RedisSetPx, "redis_set_px_fenced";
+    redis_py_lock: RedisPyLock, "redis_py_lock";
+    redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
+    redlock: Redlock, "redlock";
+    redlock_no_validity_check: Redlock, "redlock_no_validity_check";
+    redlock_delayed_restart: Redlock, "redlock_delayed_restart";
+    redis_failover: RedisFailover, "redis_failover";
+    redis_failover_fenced: RedisFailover, "redis_failover_fenced";
+    pg_advisory_lock: SqlSessionLock, "pg_advisory_lock";
+    pg_advisory_lock_pooled: SqlSessionLock, "pg_advisory_lock_pooled";
+    mysql_get_lock: SqlSessionLock, "mysql_get_lock";
+    mysql_get_lock_autoreconnect: SqlSessionLock, "mysql_get_lock_autoreconnect";
 }
 
 // A lease server in miniature (as in `tests/clock_jump.rs`), in two

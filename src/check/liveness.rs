@@ -34,11 +34,15 @@
 //!   `src/world/times.rs`), which then also renumbers request ids as the
 //!   safety search does; or by the model's own [`LockModel::normalize`].
 //!
+//! The harness also renumbers the model's values unique per acquisition
+//! ([`crate::node::Nonce`], see `src/world/nonces.rs`), so that endless
+//! rounds stay finite.
+//!
 //! A model that does neither gets an honest `inconclusive` naming why, as
 //! does clock drift (rates other than 100% would need per-node shifts), a
 //! network without a delivery deadline for a model whose times the harness
-//! shifts (fairness tracks a message by its content, which the shift
-//! rewrites), and any search bound.
+//! shifts once a message in flight carries one (fairness tracks a message
+//! by its content, which the shift rewrites), and any search bound.
 //!
 //! **Soundness.** Every canonical state is bisimilar to the state it stands
 //! for, with the same labels and the same fairness classes enabled, so the
@@ -125,6 +129,11 @@ pub struct Abstraction {
     /// sound (`renumber_ids`), instead of the model's `normalize`.
     harness_times: bool,
     renumber_ids: bool,
+    /// Whether to watch for messages in flight that carry times (a network
+    /// without a delivery deadline, for a model whose times the harness
+    /// shifts), and whether one was seen.
+    message_times_watched: bool,
+    message_times_seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Abstraction {
@@ -139,9 +148,9 @@ impl Abstraction {
             );
         }
         let endless = world.cfg.rounds.is_endless();
-        if endless && !world.model.normalize_bounds_rounds() {
+        if endless && !world.model.rounds_bounded() {
             return Err(
-                "endless rounds: the model's normalize does not declare that it bounds the counters that grow with every round (LockModel::normalize_bounds_rounds: fencing tokens, sequence or session numbers), so its graph would never end".into(),
+                "endless rounds: the model does not declare that the counters that grow with every round stay bounded (LockModel::rounds_bounded: fencing tokens, sequence or session numbers), so its graph would never end".into(),
             );
         }
         if endless && world.model.conditional_writes() {
@@ -151,16 +160,14 @@ impl Abstraction {
         }
         let net = &world.cfg.network;
         let harness_times = world.model.times().is_some();
-        if harness_times && net.mode != NetworkMode::Bounded {
-            // Fairness tells messages apart by their content, and the shift
-            // rewrites the times a message carries at every tick: a message
-            // that may stay in flight forever (no delivery deadline) would
-            // look like a new one at each tick, and a cycle that never
-            // delivers it could pass for fair.
-            return Err(
-                "a network without a delivery deadline: the harness's time shift rewrites the times messages carry, and fairness would no longer recognize a message that stays in flight".into(),
-            );
-        }
+        // Fairness tells messages apart by their content, and the shift
+        // rewrites the times a message carries at every tick: a message
+        // that may stay in flight forever (no delivery deadline) would look
+        // like a new one at each tick, and a cycle that never delivers it
+        // could pass for fair. Without a deadline, the graph is built only
+        // while no message in flight carries a time
+        // ([`Abstraction::message_times_seen`]).
+        let message_times_watched = harness_times && net.mode != NetworkMode::Bounded;
         let renumber_ids = harness_times
             && world
                 .model
@@ -184,6 +191,8 @@ impl Abstraction {
             endless,
             harness_times,
             renumber_ids,
+            message_times_watched,
+            message_times_seen: Default::default(),
         })
     }
 
@@ -264,7 +273,12 @@ impl Abstraction {
         s.network.sort();
         if self.harness_times {
             if let Some(tv) = world.model.times() {
+                if self.message_times_watched && world.message_times(&tv, s) {
+                    self.message_times_seen
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 world.shift_times(&tv, s, d);
+                world.renumber_nonces(&tv, s);
             }
             if self.renumber_ids
                 && let Some(sym) = world.model.client_symmetry()
@@ -273,6 +287,17 @@ impl Abstraction {
             }
         }
         shift
+    }
+
+    /// Why the graph built with this abstraction does not decide liveness,
+    /// if a message in flight carried a time on a network without a
+    /// delivery deadline (see [`Abstraction::new`]).
+    pub fn message_times_seen(&self) -> Option<String> {
+        self.message_times_seen
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| {
+                "a network without a delivery deadline, and messages that carry times: the harness's time shift rewrites them, and fairness would no longer recognize a message that stays in flight".to_string()
+            })
     }
 
     fn cap_pause(&self, status: Status, old_now: u32, now: u32) -> Status {
@@ -303,7 +328,7 @@ impl Abstraction {
 ///
 /// The client's round counter saturates in the world itself
 /// (`Rounds::count`), and fencing tokens are the model's business
-/// (`LockModel::normalize_bounds_rounds`; without fencing, ranks are grant
+/// (`LockModel::rounds_bounded`; without fencing, ranks are grant
 /// numbers).
 fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
     use crate::world::ResourceMsg;

@@ -711,6 +711,18 @@ fn check_liveness<M: LockModel>(
             ));
         }
     };
+    if let Some(why) = abs.message_times_seen() {
+        let stats = LivenessStats {
+            unique_states: explored.labels.len() as u64,
+            transitions: explored.transitions,
+            depth: explored.depth,
+            shift_from_tick: Some(abs.base),
+            shift_period_ticks: Some(abs.period),
+            stop: format!("not used: {why}"),
+            complete: false,
+        };
+        return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
+    }
     let stats = LivenessStats {
         unique_states: explored.labels.len() as u64,
         transitions: explored.transitions,

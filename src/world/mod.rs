@@ -19,6 +19,7 @@
 
 mod describe;
 mod diagram;
+mod nonces;
 mod packed;
 mod request_ids;
 mod sessions;

@@ -88,6 +88,17 @@ fn visit_all<M: LockModel>(tv: &TimeVisitors<M>, s: &mut WorldState<M>, v: &mut 
 }
 
 impl<M: LockModel> World<M> {
+    /// Whether a message in flight in `s` carries an instant.
+    pub fn message_times(&self, tv: &TimeVisitors<M>, s: &WorldState<M>) -> bool {
+        let mut all = Collect(BTreeSet::new());
+        for e in &s.network {
+            if let Payload::Lock(m) = &e.payload {
+                (tv.msg)(&mut m.clone(), &mut all);
+            }
+        }
+        !all.0.is_empty()
+    }
+
     /// Moves every instant of the model's part of `s` back by `shift_ticks`
     /// (the clocks and real time have been moved already), then merges the
     /// instants that have passed for good (see the module documentation).

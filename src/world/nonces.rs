@@ -1,0 +1,124 @@
+//! Nonce renumbering: a model's values unique per acquisition
+//! ([`Nonce`]), moved so that each client's source of them ([`Nonces`])
+//! reads 0, for the liveness checker (`src/check/liveness.rs`), which keeps
+//! rounds without end finite this way.
+//!
+//! A client draws its nonces one after another from its one `Nonces` (a
+//! counter of 256 serials that wraps), and every nonce names the client
+//! that drew it. For each live client, the harness subtracts the serial of
+//! its last draw from its `Nonces` and from the serial of every nonce it
+//! owns, wherever the state holds one (servers and what they saved,
+//! clients, messages in flight, timer tags).
+//!
+//! Why it is sound. Handlers compare nonces only for equality (the node
+//! API gives them nothing else: no number to compute with, no order that a
+//! handler may read), with each other and with the nonces the clients draw
+//! later. The map is, per owner, a bijection of the 256 serials that also
+//! moves the owner's `Nonces`, and so the serials it will draw; nonces of
+//! different owners never meet. So every equality a handler could test,
+//! now or after any number of steps, comes out the same before and after:
+//! the map is a bisimulation that keeps every label. A crashed client's
+//! nonces stay as they are (it draws no more until it restarts, from a new
+//! `Nonces` at 0, which the map then leaves in place too).
+
+use std::collections::BTreeMap;
+
+use crate::node::{Instant, LockModel, NodeId, Nonce, Nonces, TimeVisitors, VisitTimes};
+use crate::world::{Payload, World, WorldState};
+
+/// Counts a client's `Nonces` and remembers the last one's serial.
+#[derive(Default)]
+struct Probe {
+    sources: usize,
+    last: u8,
+}
+
+impl VisitTimes for Probe {
+    fn instant(&mut self, _t: &mut Instant) {}
+
+    fn nonces(&mut self, n: &mut Nonces) {
+        self.sources += 1;
+        self.last = n.last();
+    }
+}
+
+/// Moves each owner's nonces down by its amount; `source` is the amount
+/// for a `Nonces` met (the state being visited is its owner's).
+struct Shift<'a> {
+    by_owner: &'a BTreeMap<NodeId, u8>,
+    source: u8,
+}
+
+impl VisitTimes for Shift<'_> {
+    fn instant(&mut self, _t: &mut Instant) {}
+
+    fn nonce(&mut self, n: &mut Nonce) {
+        if let Some(by) = self.by_owner.get(&n.owner()) {
+            n.shift_down(*by);
+        }
+    }
+
+    fn nonces(&mut self, n: &mut Nonces) {
+        n.shift_down(self.source);
+    }
+}
+
+impl<M: LockModel> World<M> {
+    /// Renumbers the nonces of `s` (see the module documentation).
+    pub fn renumber_nonces(&self, tv: &TimeVisitors<M>, s: &mut WorldState<M>) {
+        let servers = self.server_count();
+        let mut by_owner = BTreeMap::new();
+        for (i, slot) in s.clients.iter_mut().enumerate() {
+            let Some(c) = slot.proto.as_mut() else {
+                continue;
+            };
+            let mut probe = Probe::default();
+            (tv.client)(c, &mut probe);
+            assert!(
+                probe.sources <= 1,
+                "a client keeps {} `Nonces`; renumbering needs at most one",
+                probe.sources
+            );
+            if probe.last != 0 {
+                by_owner.insert(NodeId((servers + i) as u8), probe.last);
+            }
+        }
+        if by_owner.is_empty() {
+            return;
+        }
+        let mut shift = Shift {
+            by_owner: &by_owner,
+            source: 0,
+        };
+        for slot in &mut s.servers {
+            if let Some(x) = slot.state.as_mut() {
+                (tv.server)(x, &mut shift);
+            }
+            if let Some(x) = slot.durable.as_mut() {
+                (tv.durable)(x, &mut shift);
+            }
+            for (t, _) in &mut slot.timers {
+                (tv.timer)(t, &mut shift);
+            }
+            slot.timers.sort();
+        }
+        for (i, slot) in s.clients.iter_mut().enumerate() {
+            let id = NodeId((servers + i) as u8);
+            shift.source = by_owner.get(&id).copied().unwrap_or(0);
+            if let Some(x) = slot.proto.as_mut() {
+                (tv.client)(x, &mut shift);
+            }
+            shift.source = 0;
+            for (t, _) in &mut slot.timers {
+                (tv.timer)(t, &mut shift);
+            }
+            slot.timers.sort();
+        }
+        for e in &mut s.network {
+            if let Payload::Lock(m) = &mut e.payload {
+                (tv.msg)(m, &mut shift);
+            }
+        }
+        s.network.sort();
+    }
+}
