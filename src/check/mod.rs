@@ -55,6 +55,11 @@ pub struct CheckOptions {
     /// model keeps them in `node::Requests`: states that differ only in
     /// id values count once (see `src/world/request_ids.rs`).
     pub request_ids: bool,
+    /// Merge the instants that have passed for good, where the model keeps
+    /// its times as `node::Instant`s (`LockModel::times`): states that
+    /// differ only in how long ago something expired count once (see
+    /// `src/world/times.rs`).
+    pub time_merge: bool,
 }
 
 impl CheckOptions {
@@ -197,6 +202,9 @@ pub struct SearchStats {
     /// Whether the search renumbered request ids (states that differ only
     /// in the values of request ids count once).
     pub request_ids: bool,
+    /// Whether the search merged instants that had passed for good (states
+    /// that differ only in how long ago something expired count once).
+    pub time_merge: bool,
     pub init_states: usize,
     pub unique_states: u64,
     pub transitions: u64,
@@ -489,6 +497,7 @@ pub fn run<M: LockModel>(
             engine: "bfs",
             symmetry: used.symmetry,
             request_ids: used.request_ids,
+            time_merge: used.time_merge,
             init_states: outcome.init_states,
             unique_states: outcome.unique_states,
             transitions: outcome.transitions,
@@ -596,13 +605,15 @@ pub fn search<M: LockModel>(
     let asked = Reductions {
         symmetry: options.symmetry,
         request_ids: options.request_ids,
+        time_merge: options.time_merge,
     };
-    let world = if asked.symmetry || asked.request_ids {
+    let world = if asked.symmetry || asked.request_ids || asked.time_merge {
         match Canonical::new(world, asked) {
             Ok(canonical) => {
                 let used = Reductions {
                     symmetry: canonical.uses_symmetry(),
                     request_ids: canonical.renumbers_ids(),
+                    time_merge: canonical.merges_times(),
                 };
                 let store = PackedStore::new();
                 let o = bfs::search_deciding(
@@ -645,6 +656,7 @@ pub fn search<M: LockModel>(
     let used = Reductions {
         symmetry: false,
         request_ids: false,
+        time_merge: false,
     };
     (world, outcome, used)
 }
