@@ -27,6 +27,12 @@
 //! it the client waits forever, as redis-py does with its default
 //! `socket_timeout=None`.
 //! While the lock is busy it sleeps `params.retry_ticks` and asks again.
+//!
+//! For the liveness checker: a key's expiry is an `Instant`, and a
+//! client's value unique per acquisition a `Nonce` (`LockModel::times`),
+//! which the harness shifts and renumbers. The fencing counter is a plain
+//! number that grows with every acquisition, so the fenced variants'
+//! liveness under endless rounds is `inconclusive`.
 
 use std::marker::PhantomData;
 

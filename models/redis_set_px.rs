@@ -81,8 +81,11 @@
 //!
 //! Measured, not run by default: both hold under every other standard
 //! scenario but clock-drift (`inconclusive`: the time shift needs every
-//! clock at 100%), including gc-pause and message-loss. The expired key is
-//! normalized away (an expired key is no key) so the graph stays finite.
+//! clock at 100%), including gc-pause and message-loss. For the liveness
+//! checker the key's expiry is an `Instant` the harness shifts (an expired
+//! one merged with the other times that passed for good), and the unique
+//! values are nonces it renumbers, so the graph stays finite
+//! (`models/redis.rs`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

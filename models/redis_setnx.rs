@@ -80,8 +80,8 @@
 //! partition and both clients are refused by c1's key forever) and
 //! message-loss (lasso 22+27, the same with a lost reply). Clock-drift is
 //! `inconclusive` (the time shift needs every clock at 100%); the other
-//! standard scenarios hold. For the liveness checker the model declares a
-//! time shift of 1 tick and renumbers request ids (`models/redis.rs`).
+//! standard scenarios hold. The model keeps no time, and the harness
+//! renumbers its request ids for the liveness checker (`models/redis.rs`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

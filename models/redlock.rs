@@ -18,7 +18,7 @@
 //!    deadline passes: `request_timeout_ticks` if the scenario sets it, else
 //!    `ttl_ticks` (past that the validity below cannot be positive, so waiting
 //!    longer is pointless). A master that has not answered by then counts as a
-//!    failure. A reply carries the attempt's number, and the client counts
+//!    failure. A reply names its attempt (by its value), and the client counts
 //!    one answer per master: a reply to an earlier attempt, or a second copy
 //!    of a master's answer (the network duplicates messages), is ignored.
 //!    Nothing is sent again within an attempt.
@@ -171,11 +171,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::redis::{self, Cmd, Msg, RedisServer, Reply, Value};
+use crate::models::redis::{self, Cmd, RedisServer, Reply, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, NodeSet, Nonces, Out, Param, RequestId, Symmetry,
-    TimeVisitors, Variant,
+    Ctx, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, Symmetry, TimeVisitors,
+    Variant,
 };
 use crate::{
     rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
@@ -240,17 +240,23 @@ pub enum Step {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct RedlockClient {
     pub step: Step,
-    /// Attempts so far: the request id of the current one.
-    ///
-    /// Not kept in a `node::Requests`, so the checker does not renumber
-    /// these ids (it renumbers only the ids of clients that keep one): an
-    /// attempt goes to every master at once.
-    pub attempts: u8,
+    /// Where the attempts' values come from: one per attempt.
+    pub attempts: Nonces,
     /// The value of the current attempt, unique per client and attempt
-    /// (`Value::Num(0)` before the first).
+    /// (`Value::Num(0)` before the first). Its nonce also names the
+    /// attempt in the messages.
     pub value: Value,
-    /// Where the values come from: one per attempt.
-    pub values: Nonces,
+}
+
+/// Redis commands and their results, each under the attempt it belongs
+/// to: the nonce of the attempt's value, which the masters echo. (The
+/// single-instance locks number requests with a `node::Requests`; an
+/// attempt goes to every master at once, so its name is the one thing its
+/// requests share.)
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    Req { attempt: Nonce, cmd: Cmd },
+    Rep { attempt: Nonce, reply: Reply },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -270,8 +276,11 @@ rename_fields!(Master {
 rename_fields!(RedlockClient {
     step,
     attempts,
-    value,
-    values
+    value
+});
+rename_variants!(Msg {
+    Req { attempt, cmd },
+    Rep { attempt, reply },
 });
 rename_variants!(Step {
     Idle,
@@ -291,8 +300,11 @@ times_fields!(Master {
 times_fields!(RedlockClient {
     step,
     attempts,
-    value,
-    values
+    value
+});
+times_variants!(Msg {
+    Req { attempt, cmd },
+    Rep { attempt, reply },
 });
 times_variants!(Step {
     Idle,
@@ -312,10 +324,10 @@ impl Redlock {
     }
 
     fn start_attempt(&self, ctx: &Ctx, c: &mut RedlockClient, out: &mut Out<Self>) {
-        c.attempts = c.attempts.wrapping_add(1);
         // Unique per client and attempt, like the random value the
         // documentation asks for.
-        c.value = Value::Unique(c.values.fresh(ctx));
+        let attempt = c.attempts.fresh(ctx);
+        c.value = Value::Unique(attempt);
         c.step = Step::Acquiring {
             started_at: ctx.wall(),
             answered: NodeSet::EMPTY,
@@ -327,13 +339,7 @@ impl Redlock {
                 value,
                 ttl_ticks: self.ttl_ticks,
             };
-            out.send(
-                m,
-                Msg::Req {
-                    id: RequestId(c.attempts),
-                    cmd,
-                },
-            );
+            out.send(m, Msg::Req { attempt, cmd });
         }
         out.set_timer(Timer::Deadline, self.attempt_deadline_ticks);
     }
@@ -341,11 +347,14 @@ impl Redlock {
     /// Compare-and-delete of this attempt's value on the masters in `keys`.
     fn unlock(&self, c: &RedlockClient, keys: NodeSet, out: &mut Out<Self>) {
         let value = c.value;
+        let Value::Unique(attempt) = value else {
+            return; // No attempt yet.
+        };
         for m in keys.iter() {
             out.send(
                 m,
                 Msg::Req {
-                    id: RequestId(c.attempts),
+                    attempt,
                     cmd: Cmd::DelIfValue { value },
                 },
             );
@@ -468,6 +477,12 @@ impl LockModel for Redlock {
         Some(TimeVisitors::by_times().adding_to_kept(self.ttl_ticks))
     }
 
+    /// An attempt's value and name are nonces, and the masters keep no
+    /// counter that grows (their fencing counter stays at 0).
+    fn rounds_bounded(&self) -> bool {
+        true
+    }
+
     /// Clients run the same code, and a client's value names the client
     /// (`redis::Value::Unique`).
     fn client_symmetry(&self) -> Option<Symmetry<Self>> {
@@ -490,7 +505,7 @@ impl LockModel for Redlock {
 
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
-            Msg::Req { id, cmd } => {
+            Msg::Req { attempt, cmd } => {
                 let text = match cmd {
                     Cmd::SetNxPx { value, ttl_ticks } => {
                         format!("SET lock {value} NX PX {ttl_ticks}")
@@ -498,9 +513,9 @@ impl LockModel for Redlock {
                     Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
                     other => format!("{other:?}"),
                 };
-                format!("{text}  [attempt {id}]")
+                format!("{text}  [attempt {}]", attempt.serial())
             }
-            Msg::Rep { id, reply } => {
+            Msg::Rep { attempt, reply } => {
                 let text = match reply {
                     Reply::Set(true) => "OK".to_string(),
                     Reply::Set(false) => "not set: busy".to_string(),
@@ -508,7 +523,7 @@ impl LockModel for Redlock {
                     Reply::Deleted(false) => "not deleted".to_string(),
                     other => format!("{other:?}"),
                 };
-                format!("{text}  [attempt {id}]")
+                format!("{text}  [attempt {}]", attempt.serial())
             }
         }
     }
@@ -533,7 +548,9 @@ impl LockModel for Redlock {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let Msg::Req { id, cmd } = msg else { return };
+        let Msg::Req { attempt, cmd } = msg else {
+            return;
+        };
         if let Some(until) = state.unavailable_until {
             if !until.has_come(ctx.mono()) {
                 return; // Not back yet: the request goes unanswered.
@@ -548,16 +565,15 @@ impl LockModel for Redlock {
         // The client ignores the answer to an unlock; leaving it out only
         // spares the search its deliveries.
         if !unlock {
-            out.send(src, Msg::Rep { id, reply });
+            out.send(src, Msg::Rep { attempt, reply });
         }
     }
 
     fn client_init(&self, _ctx: &Ctx) -> RedlockClient {
         RedlockClient {
             step: Step::Idle,
-            attempts: 0,
+            attempts: Nonces::new(),
             value: Value::Num(0),
-            values: Nonces::new(),
         }
     }
 
@@ -582,8 +598,10 @@ impl LockModel for Redlock {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let Msg::Rep { id, reply } = msg else { return };
-        if id != RequestId(c.attempts) {
+        let Msg::Rep { attempt, reply } = msg else {
+            return;
+        };
+        if Value::Unique(attempt) != c.value {
             return; // An answer to an earlier attempt.
         }
         let Step::Acquiring {
