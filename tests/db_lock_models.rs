@@ -16,7 +16,7 @@ pins! {
     seed_gc_pause: "db_lock_seed", "gc-pause", 33273, "violated:8 violated:14 holds:4 violated:60";
     seed_clock_jump: "db_lock_seed", "clock-jump", 5560, "violated:8 violated:14 holds:4 holds";
     seed_clock_drift: "db_lock_seed", "clock-drift", 16488, "violated:8 violated:14 holds:4 holds";
-    seed_message_loss: "db_lock_seed", "message-loss", 1773297, "violated:8 violated:14 holds:4 violated:71";
+    seed_message_loss: "db_lock_seed", "message-loss", 1747353, "violated:8 violated:14 holds:4 violated:71";
     seed_partition: "db_lock_seed", "partition", 47802, "violated:8 violated:14 holds:4 violated:46";
     seed_server_restart: "db_lock_seed", "server-restart", 21094, "violated:8 violated:14 holds:4 violated:78";
     seed_async_network: "db_lock_seed", "async-network", 6120, "violated:8 violated:14 holds:4 violated:14";
@@ -38,45 +38,45 @@ pins! {
     unique_duplicates: "db_lock_unique", "duplicates", 13703, "holds holds holds:2 violated:66";
 
     client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds";
-    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7469, "holds holds holds:2 holds holds holds";
-    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 57356, "violated:27 violated:33 holds:2 holds";
+    client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7004, "holds holds holds:2 holds holds holds";
+    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 55740, "violated:27 violated:33 holds:2 holds";
     client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds";
     client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 12108, "holds holds holds:2 holds";
-    client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 317923, "violated:33 holds holds:2 violated:112";
-    client_clock_partition: "db_lock_expiry_client_clock", "partition", 75138, "violated:22 violated:28 holds:2 holds";
-    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 23765, "violated:22 violated:28 holds:2 holds";
-    client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 63771, "violated:13 violated:19 holds:2 violated:14";
+    client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 310368, "violated:33 holds holds:2 violated:112";
+    client_clock_partition: "db_lock_expiry_client_clock", "partition", 73010, "violated:22 violated:28 holds:2 holds";
+    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 23632, "violated:22 violated:28 holds:2 holds";
+    client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 56630, "violated:13 violated:19 holds:2 violated:14";
     client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
     client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 50465, "violated:18 violated:22 holds:2 holds";
-    client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 31073, "holds holds holds:2 violated:82";
+    client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 30763, "holds holds holds:2 violated:82";
 
     db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 7566, "holds holds holds:2 holds holds holds";
-    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 53471, "violated:22 violated:28 holds:2 holds";
+    db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
+    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 51514, "violated:22 violated:28 holds:2 holds";
     db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
     db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds";
-    db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 259901, "holds holds holds:2 violated:112";
-    db_clock_partition: "db_lock_expiry_db_clock", "partition", 50610, "holds holds holds:2 holds";
-    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15795, "holds holds holds:2 holds";
-    db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 88170, "violated:13 violated:19 holds:2 violated:14";
+    db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 252506, "holds holds holds:2 violated:112";
+    db_clock_partition: "db_lock_expiry_db_clock", "partition", 48918, "holds holds holds:2 holds";
+    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15687, "holds holds holds:2 holds";
+    db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 57208, "violated:13 violated:19 holds:2 violated:14";
     db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
     db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 47605, "holds holds holds:2 holds";
-    db_clock_duplicates: "db_lock_expiry_db_clock", "duplicates", 32821, "holds holds holds:2 violated:82";
+    db_clock_duplicates: "db_lock_expiry_db_clock", "duplicates", 32154, "holds holds holds:2 violated:82";
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
     db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 7588, "holds holds holds:2 holds holds holds";
-    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 50861, "violated:22 holds holds:2 holds";
+    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 6978, "holds holds holds:2 holds holds holds";
+    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 48904, "violated:22 holds holds:2 holds";
     db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 10571, "violated:7 holds holds:2 holds";
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 10832, "violated:19 holds holds:2 holds";
-    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 302389, "holds holds holds:2 violated:112";
-    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 56141, "holds holds holds:2 holds";
-    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 15795, "holds holds holds:2 holds";
-    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 204186, "violated:13 holds holds:2 violated:14";
+    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 294994, "holds holds holds:2 violated:112";
+    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 54449, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 15687, "holds holds holds:2 holds";
+    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 147346, "violated:13 holds holds:2 violated:14";
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 41234, "violated:38 holds holds:1 holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 47605, "holds holds holds:2 holds";
-    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 33514, "holds holds holds:2 violated:82";
+    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 32847, "holds holds holds:2 violated:82";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts

@@ -38,15 +38,15 @@ pins! {
     exclusive_duplicates: "file_lock_exclusive", "duplicates", 13192, "holds holds holds:2 violated:66";
 
     stale_break_no_faults: "file_lock_stale_break", "no-faults", 1873, "holds holds holds:2 holds";
-    stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 7894, "holds holds holds:2 holds holds holds";
-    stale_break_gc_pause: "file_lock_stale_break", "gc-pause", 50146, "violated:25 violated:31 holds:2 holds";
+    stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 7291, "holds holds holds:2 holds holds holds";
+    stale_break_gc_pause: "file_lock_stale_break", "gc-pause", 48061, "violated:25 violated:31 holds:2 holds";
     stale_break_clock_jump: "file_lock_stale_break", "clock-jump", 5277, "holds holds holds:2 holds";
     stale_break_clock_drift: "file_lock_stale_break", "clock-drift", 11109, "violated:24 holds holds:2 holds";
-    stale_break_message_loss: "file_lock_stale_break", "message-loss", 591937, "violated:18 violated:24 holds:2 violated:115";
-    stale_break_partition: "file_lock_stale_break", "partition", 69286, "violated:31 violated:37 holds:2 violated:83";
-    stale_break_server_restart: "file_lock_stale_break", "server-restart", 17716, "holds holds holds:2 holds";
-    stale_break_async_network: "file_lock_stale_break", "async-network", 132462, "violated:16 violated:22 holds:2 violated:14";
+    stale_break_message_loss: "file_lock_stale_break", "message-loss", 579973, "violated:18 violated:24 holds:2 violated:115";
+    stale_break_partition: "file_lock_stale_break", "partition", 66907, "violated:31 violated:37 holds:2 violated:83";
+    stale_break_server_restart: "file_lock_stale_break", "server-restart", 17523, "holds holds holds:2 holds";
+    stale_break_async_network: "file_lock_stale_break", "async-network", 79031, "violated:16 violated:22 holds:2 violated:14";
     stale_break_crowd_atomic: "file_lock_stale_break", "crowd-atomic", 73773, "violated:35 violated:40 holds:1 holds";
     stale_break_client_clock_skew: "file_lock_stale_break", "client-clock-skew", 55015, "violated:16 violated:20 holds:2 holds";
-    stale_break_duplicates: "file_lock_stale_break", "duplicates", 56868, "violated:37 violated:43 holds:2 violated:89";
+    stale_break_duplicates: "file_lock_stale_break", "duplicates", 56064, "violated:37 violated:43 holds:2 violated:89";
 }

@@ -34,35 +34,35 @@ pins! {
     auto_ack_fenced_crowd_atomic: "mq_lock_auto_ack_fenced", "crowd-atomic", 21693, "holds holds holds:1 holds";
 
     visibility_no_faults: "mq_lock_visibility_timeout", "no-faults", 1395, "holds holds holds:2 holds";
-    visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
-    visibility_gc_pause: "mq_lock_visibility_timeout", "gc-pause", 44037, "violated:20 violated:26 holds:2 holds";
+    visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
+    visibility_gc_pause: "mq_lock_visibility_timeout", "gc-pause", 42666, "violated:20 violated:26 holds:2 holds";
     visibility_clock_jump: "mq_lock_visibility_timeout", "clock-jump", 10513, "violated:5 violated:11 holds:2 holds";
     visibility_clock_drift: "mq_lock_visibility_timeout", "clock-drift", 8860, "violated:13 violated:17 holds:2 holds";
-    visibility_message_loss: "mq_lock_visibility_timeout", "message-loss", 157739, "holds holds holds:2 holds";
-    visibility_partition: "mq_lock_visibility_timeout", "partition", 37571, "holds holds holds:2 holds";
-    visibility_server_restart: "mq_lock_visibility_timeout", "server-restart", 10913, "holds holds holds:2 holds";
-    visibility_async_network: "mq_lock_visibility_timeout", "async-network", 31105, "violated:10 violated:16 holds:2 violated:14";
+    visibility_message_loss: "mq_lock_visibility_timeout", "message-loss", 157480, "holds holds holds:2 holds";
+    visibility_partition: "mq_lock_visibility_timeout", "partition", 37187, "holds holds holds:2 holds";
+    visibility_server_restart: "mq_lock_visibility_timeout", "server-restart", 10871, "holds holds holds:2 holds";
+    visibility_async_network: "mq_lock_visibility_timeout", "async-network", 25655, "violated:10 violated:16 holds:2 violated:14";
     visibility_crowd_atomic: "mq_lock_visibility_timeout", "crowd-atomic", 39267, "violated:27 violated:32 holds:1 holds";
 
     visibility_fenced_no_faults: "mq_lock_visibility_timeout_fenced", "no-faults", 1395, "holds holds holds:2 holds";
-    visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
-    visibility_fenced_gc_pause: "mq_lock_visibility_timeout_fenced", "gc-pause", 40973, "violated:20 holds holds:2 holds";
+    visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
+    visibility_fenced_gc_pause: "mq_lock_visibility_timeout_fenced", "gc-pause", 39602, "violated:20 holds holds:2 holds";
     visibility_fenced_clock_jump: "mq_lock_visibility_timeout_fenced", "clock-jump", 8714, "violated:5 holds holds:2 holds";
     visibility_fenced_clock_drift: "mq_lock_visibility_timeout_fenced", "clock-drift", 8584, "violated:13 holds holds:2 holds";
-    visibility_fenced_message_loss: "mq_lock_visibility_timeout_fenced", "message-loss", 165949, "holds holds holds:2 holds";
-    visibility_fenced_partition: "mq_lock_visibility_timeout_fenced", "partition", 37855, "holds holds holds:2 holds";
-    visibility_fenced_server_restart: "mq_lock_visibility_timeout_fenced", "server-restart", 10913, "holds holds holds:2 holds";
-    visibility_fenced_async_network: "mq_lock_visibility_timeout_fenced", "async-network", 177065, "violated:10 holds holds:2 violated:14";
+    visibility_fenced_message_loss: "mq_lock_visibility_timeout_fenced", "message-loss", 165690, "holds holds holds:2 holds";
+    visibility_fenced_partition: "mq_lock_visibility_timeout_fenced", "partition", 37471, "holds holds holds:2 holds";
+    visibility_fenced_server_restart: "mq_lock_visibility_timeout_fenced", "server-restart", 10871, "holds holds holds:2 holds";
+    visibility_fenced_async_network: "mq_lock_visibility_timeout_fenced", "async-network", 144091, "violated:10 holds holds:2 violated:14";
     visibility_fenced_crowd_atomic: "mq_lock_visibility_timeout_fenced", "crowd-atomic", 31625, "violated:27 holds holds:1 holds";
 
     message_ttl_no_faults: "mq_lock_message_ttl", "no-faults", 3241, "violated:8 violated:14 holds:4 violated:52";
-    message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9379, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
-    message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40494, "violated:8 violated:14 holds:4 violated:60";
+    message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9358, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
+    message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40489, "violated:8 violated:14 holds:4 violated:60";
     message_ttl_clock_jump: "mq_lock_message_ttl", "clock-jump", 8802, "violated:8 violated:14 holds:4 violated:66";
     message_ttl_clock_drift: "mq_lock_message_ttl", "clock-drift", 19306, "violated:8 violated:14 holds:4 violated:52";
     message_ttl_message_loss: "mq_lock_message_ttl", "message-loss", 728801, "violated:8 violated:14 holds:4 violated:100";
-    message_ttl_partition: "mq_lock_message_ttl", "partition", 130313, "violated:8 violated:14 holds:4 violated:71";
+    message_ttl_partition: "mq_lock_message_ttl", "partition", 129861, "violated:8 violated:14 holds:4 violated:71";
     message_ttl_server_restart: "mq_lock_message_ttl", "server-restart", 30731, "violated:8 violated:14 holds:4 violated:78";
-    message_ttl_async_network: "mq_lock_message_ttl", "async-network", 28853, "violated:8 violated:14 holds:4 violated:14";
+    message_ttl_async_network: "mq_lock_message_ttl", "async-network", 25693, "violated:8 violated:14 holds:4 violated:14";
     message_ttl_crowd_atomic: "mq_lock_message_ttl", "crowd-atomic", 468565, "violated:4 violated:8 holds:2 violated:92";
 }

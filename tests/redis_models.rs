@@ -23,48 +23,48 @@ pins! {
     setnx_crowd_atomic: "redis_setnx", "crowd-atomic", 21693, "holds holds holds:1 holds";
 
     set_px_no_faults: "redis_set_px", "no-faults", 1395, "holds holds holds:2 holds";
-    set_px_holder_crash: "redis_set_px", "holder-crash", 5750, "holds holds holds:2 holds holds holds";
-    set_px_gc_pause: "redis_set_px", "gc-pause", 43981, "violated:20 violated:26 holds:2 holds";
+    set_px_holder_crash: "redis_set_px", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
+    set_px_gc_pause: "redis_set_px", "gc-pause", 42610, "violated:20 violated:26 holds:2 holds";
     set_px_clock_jump: "redis_set_px", "clock-jump", 10669, "violated:5 violated:11 holds:2 holds";
     set_px_clock_drift: "redis_set_px", "clock-drift", 8824, "violated:13 violated:17 holds:2 holds";
-    set_px_message_loss: "redis_set_px", "message-loss", 142945, "holds holds holds:2 holds";
-    set_px_partition: "redis_set_px", "partition", 33325, "holds holds holds:2 holds";
+    set_px_message_loss: "redis_set_px", "message-loss", 142543, "holds holds holds:2 holds";
+    set_px_partition: "redis_set_px", "partition", 32936, "holds holds holds:2 holds";
     set_px_server_restart: "redis_set_px", "server-restart", 14543, "violated:10 violated:16 holds:2 holds";
-    set_px_async_network: "redis_set_px", "async-network", 31163, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    set_px_async_network: "redis_set_px", "async-network", 25713, "violated:10 violated:16 holds:2 violated:14 holds holds";
     set_px_crowd_atomic: "redis_set_px", "crowd-atomic", 34489, "violated:27 violated:32 holds:1 holds";
 
     // Fenced: clients can still both believe they hold the lock (mutual_exclusion
     // violated), yet the resource rejects the stale write (resource_safe holds).
     set_px_fenced_no_faults: "redis_set_px_fenced", "no-faults", 1395, "holds holds holds:2 holds";
-    set_px_fenced_holder_crash: "redis_set_px_fenced", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
-    set_px_fenced_gc_pause: "redis_set_px_fenced", "gc-pause", 40989, "violated:20 holds holds:2 holds";
+    set_px_fenced_holder_crash: "redis_set_px_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
+    set_px_fenced_gc_pause: "redis_set_px_fenced", "gc-pause", 39618, "violated:20 holds holds:2 holds";
     set_px_fenced_clock_jump: "redis_set_px_fenced", "clock-jump", 8982, "violated:5 holds holds:2 holds";
     set_px_fenced_clock_drift: "redis_set_px_fenced", "clock-drift", 8548, "violated:13 holds holds:2 holds";
-    set_px_fenced_message_loss: "redis_set_px_fenced", "message-loss", 167636, "holds holds holds:2 holds";
-    set_px_fenced_partition: "redis_set_px_fenced", "partition", 38144, "holds holds holds:2 holds";
+    set_px_fenced_message_loss: "redis_set_px_fenced", "message-loss", 167377, "holds holds holds:2 holds";
+    set_px_fenced_partition: "redis_set_px_fenced", "partition", 37760, "holds holds holds:2 holds";
     set_px_fenced_server_restart: "redis_set_px_fenced", "server-restart", 14703, "violated:10 violated:16 holds:2 holds";
-    set_px_fenced_async_network: "redis_set_px_fenced", "async-network", 180385, "violated:10 holds holds:2 violated:14 holds holds";
+    set_px_fenced_async_network: "redis_set_px_fenced", "async-network", 147376, "violated:10 holds holds:2 violated:14 holds holds";
     set_px_fenced_crowd_atomic: "redis_set_px_fenced", "crowd-atomic", 34166, "violated:27 holds holds:1 holds";
 
     py_lock_no_faults: "redis_py_lock", "no-faults", 1395, "holds holds holds:2 holds";
-    py_lock_holder_crash: "redis_py_lock", "holder-crash", 5750, "holds holds holds:2 holds holds holds";
-    py_lock_gc_pause: "redis_py_lock", "gc-pause", 41198, "violated:20 violated:26 holds:2 holds";
+    py_lock_holder_crash: "redis_py_lock", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
+    py_lock_gc_pause: "redis_py_lock", "gc-pause", 39827, "violated:20 violated:26 holds:2 holds";
     py_lock_clock_jump: "redis_py_lock", "clock-jump", 9000, "violated:5 violated:11 holds:2 holds";
     py_lock_clock_drift: "redis_py_lock", "clock-drift", 9222, "violated:13 violated:17 holds:2 holds";
-    py_lock_message_loss: "redis_py_lock", "message-loss", 213928, "violated:18 violated:24 holds:2 holds";
-    py_lock_partition: "redis_py_lock", "partition", 30986, "holds holds holds:2 holds";
+    py_lock_message_loss: "redis_py_lock", "message-loss", 213526, "violated:18 violated:24 holds:2 holds";
+    py_lock_partition: "redis_py_lock", "partition", 30597, "holds holds holds:2 holds";
     py_lock_server_restart: "redis_py_lock", "server-restart", 13972, "violated:10 violated:16 holds:2 holds";
-    py_lock_async_network: "redis_py_lock", "async-network", 31161, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    py_lock_async_network: "redis_py_lock", "async-network", 25711, "violated:10 violated:16 holds:2 violated:14 holds holds";
     py_lock_crowd_atomic: "redis_py_lock", "crowd-atomic", 37140, "violated:27 violated:32 holds:1 holds";
 
     py_lock_fenced_no_faults: "redis_py_lock_fenced", "no-faults", 1395, "holds holds holds:2 holds";
-    py_lock_fenced_holder_crash: "redis_py_lock_fenced", "holder-crash", 5773, "holds holds holds:2 holds holds holds";
-    py_lock_fenced_gc_pause: "redis_py_lock_fenced", "gc-pause", 40203, "violated:20 holds holds:2 holds";
+    py_lock_fenced_holder_crash: "redis_py_lock_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
+    py_lock_fenced_gc_pause: "redis_py_lock_fenced", "gc-pause", 38832, "violated:20 holds holds:2 holds";
     py_lock_fenced_clock_jump: "redis_py_lock_fenced", "clock-jump", 8574, "violated:5 holds holds:2 holds";
     py_lock_fenced_clock_drift: "redis_py_lock_fenced", "clock-drift", 8908, "violated:13 holds holds:2 holds";
-    py_lock_fenced_message_loss: "redis_py_lock_fenced", "message-loss", 222008, "violated:18 holds holds:2 holds";
-    py_lock_fenced_partition: "redis_py_lock_fenced", "partition", 37260, "holds holds holds:2 holds";
+    py_lock_fenced_message_loss: "redis_py_lock_fenced", "message-loss", 221749, "violated:18 holds holds:2 holds";
+    py_lock_fenced_partition: "redis_py_lock_fenced", "partition", 36876, "holds holds holds:2 holds";
     py_lock_fenced_server_restart: "redis_py_lock_fenced", "server-restart", 14703, "violated:10 violated:16 holds:2 holds";
-    py_lock_fenced_async_network: "redis_py_lock_fenced", "async-network", 172857, "violated:10 holds holds:2 violated:14 holds holds";
+    py_lock_fenced_async_network: "redis_py_lock_fenced", "async-network", 140503, "violated:10 holds holds:2 violated:14 holds holds";
     py_lock_fenced_crowd_atomic: "redis_py_lock_fenced", "crowd-atomic", 40506, "violated:27 holds holds:1 holds";
 }

@@ -20,6 +20,8 @@ use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqVisibilityTimeout;
+use lockcheck::models::redis_set_px::RedisSetPx;
+use lockcheck::models::redlock::Redlock;
 use lockcheck::node::LockModel;
 use lockcheck::registry::{self, ModelEntry};
 use lockcheck::scenario::Scenario;
@@ -155,6 +157,20 @@ cross_checks! {
     mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
     mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
     mq_lock_message_ttl: "mq_lock_message_ttl";
+    redis_setnx: "redis_setnx";
+    redis_set_px: "redis_set_px";
+    redis_set_px_fenced: "redis_set_px_fenced";
+    redis_py_lock: "redis_py_lock";
+    redis_py_lock_fenced: "redis_py_lock_fenced";
+    redlock: "redlock";
+    redlock_no_validity_check: "redlock_no_validity_check";
+    redlock_delayed_restart: "redlock_delayed_restart";
+    redis_failover: "redis_failover";
+    redis_failover_fenced: "redis_failover_fenced";
+    pg_advisory_lock: "pg_advisory_lock";
+    pg_advisory_lock_pooled: "pg_advisory_lock_pooled";
+    mysql_get_lock: "mysql_get_lock";
+    mysql_get_lock_autoreconnect: "mysql_get_lock_autoreconnect";
 }
 
 /// A model that merges its times and is missing from the cross-checks
@@ -275,5 +291,30 @@ fn the_merge_commutes_with_steps_under_jumps_drift_and_pauses() {
     assert!(
         merged_some,
         "the merge merged no states: the test checks nothing"
+    );
+}
+
+/// Nonces renumbered with the merge: Redlock draws one per attempt, and
+/// its attempts repeat within a round; the Redis lock draws one per
+/// acquisition.
+#[test]
+fn nonce_renumbering_commutes_with_steps() {
+    let mut merged_some = false;
+    for scenario in [
+        "scenarios/gc-pause.json",
+        "scenarios/clock-jump.json",
+        "scenarios/message-loss.json",
+    ] {
+        let params = load(scenario).params;
+        let redlock = Redlock::new("redlock", &params).unwrap();
+        let (seen, classes) = check_merge(redlock, scenario, 40_000);
+        merged_some |= classes < seen;
+        let redis = RedisSetPx::new("redis_set_px", &params).unwrap();
+        let (seen, classes) = check_merge(redis, scenario, 40_000);
+        merged_some |= classes < seen;
+    }
+    assert!(
+        merged_some,
+        "nothing was renumbered or merged: the test checks nothing"
     );
 }

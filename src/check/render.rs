@@ -13,7 +13,7 @@ fn reductions_note(s: &SearchStats) -> String {
     let parts: Vec<&str> = [
         (s.symmetry, "one per orbit of interchangeable nodes"),
         (s.request_ids, "request ids renumbered"),
-        (s.time_merge, "passed times merged"),
+        (s.time_merge, "passed times merged, nonces renumbered"),
     ]
     .into_iter()
     .filter_map(|(used, what)| used.then_some(what))

@@ -79,10 +79,12 @@ struct SearchFlags {
     /// same either way, state counts are not).
     #[arg(long)]
     no_renumber_ids: bool,
-    /// Keep every instant the model holds as it is, instead of merging
-    /// those that have passed for good (an expiry long gone), so that
-    /// states differing only in how long ago something expired count
-    /// once (used by default where the model keeps its times as
+    /// Keep every instant and nonce the model holds as it is, instead of
+    /// merging the instants that have passed for good (an expiry long
+    /// gone) and renumbering each client's nonces (values drawn once per
+    /// acquisition), so that states differing only in how long ago
+    /// something expired, or in how many values a client drew before,
+    /// count once (used by default where the model keeps its times as
     /// `node::Instant`s; verdicts and counterexample lengths are the same
     /// either way, state counts are not).
     #[arg(long)]

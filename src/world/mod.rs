@@ -701,6 +701,7 @@ impl<M: LockModel> World<M> {
     fn start_client(&self, s: &mut WorldState<M>, ci: usize, sent: &mut Vec<Env<M>>) {
         let ctx = self.ctx(s, self.client_id(ci));
         s.clients[ci].proto = Some(self.model.client_init(&ctx));
+        self.resume_nonces(s, ci);
         // A restarted client opens new connections.
         s.clients[ci].sessions_down = NodeSet::default();
         s.clients[ci].status = Status::Up;

@@ -17,13 +17,21 @@
 //! moves the owner's `Nonces`, and so the serials it will draw; nonces of
 //! different owners never meet. So every equality a handler could test,
 //! now or after any number of steps, comes out the same before and after:
-//! the map is a bisimulation that keeps every label. A crashed client's
-//! nonces stay as they are (it draws no more until it restarts, from a new
-//! `Nonces` at 0, which the map then leaves in place too).
+//! the map is a bisimulation that keeps every label.
+//!
+//! A crashed client keeps no `Nonces`, but its nonces may live on (a key it
+//! set, a message it sent). They are moved so that the last one it drew
+//! reads 0 too, the same as if it had not crashed, so that a state reads
+//! the same whichever way it was reached: the serials of one owner lie in
+//! a window shorter than half the circle (no bounded run draws 128), so
+//! the last one drawn is the one before the largest gap. A client that
+//! restarts draws on from there ([`World::resume_nonces`]): a fresh
+//! process's random values do not repeat its earlier ones.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::node::{Instant, LockModel, NodeId, Nonce, Nonces, TimeVisitors, VisitTimes};
+use crate::world::times::visit_all;
 use crate::world::{Payload, World, WorldState};
 
 /// Counts a client's `Nonces` and remembers the last one's serial.
@@ -40,6 +48,35 @@ impl VisitTimes for Probe {
         self.sources += 1;
         self.last = n.last();
     }
+}
+
+/// Collects the serials of every nonce, by owner.
+#[derive(Default)]
+struct Present(BTreeMap<NodeId, BTreeSet<u8>>);
+
+impl VisitTimes for Present {
+    fn instant(&mut self, _t: &mut Instant) {}
+
+    fn nonce(&mut self, n: &mut Nonce) {
+        self.0.entry(n.owner()).or_default().insert(n.serial());
+    }
+}
+
+/// The serial of the last nonce drawn among `serials`, all of one owner
+/// and lying within a window shorter than half the circle of 256: the one
+/// just before the largest gap.
+fn last_drawn(serials: &BTreeSet<u8>) -> Option<u8> {
+    let v: Vec<u8> = serials.iter().copied().collect();
+    let (&first, &last) = (v.first()?, v.last()?);
+    // The gap after `last` wraps around to `first`.
+    let mut best = (256 - last as u16 + first as u16, last);
+    for w in v.windows(2) {
+        let gap = (w[1] - w[0]) as u16;
+        if gap > best.0 {
+            best = (gap, w[0]);
+        }
+    }
+    Some(best.1)
 }
 
 /// Moves each owner's nonces down by its amount; `source` is the amount
@@ -83,6 +120,19 @@ impl<M: LockModel> World<M> {
                 by_owner.insert(NodeId((servers + i) as u8), probe.last);
             }
         }
+        if s.clients.iter().any(|c| c.proto.is_none()) {
+            let mut present = Present::default();
+            visit_all(tv, s, &mut present);
+            for (i, slot) in s.clients.iter().enumerate() {
+                let id = NodeId((servers + i) as u8);
+                if slot.proto.is_none()
+                    && let Some(last) = present.0.get(&id).and_then(last_drawn)
+                    && last != 0
+                {
+                    by_owner.insert(id, last);
+                }
+            }
+        }
         if by_owner.is_empty() {
             return;
         }
@@ -120,5 +170,37 @@ impl<M: LockModel> World<M> {
             }
         }
         s.network.sort();
+    }
+}
+
+/// Sets a client's `Nonces` to its last draw.
+struct Resume(u8);
+
+impl VisitTimes for Resume {
+    fn instant(&mut self, _t: &mut Instant) {}
+
+    fn nonces(&mut self, n: &mut Nonces) {
+        n.shift_down(n.last().wrapping_sub(self.0));
+    }
+}
+
+impl<M: LockModel> World<M> {
+    /// Lets the client `ci`, just restarted with a new `Nonces`, draw on
+    /// from the last nonce it drew before it crashed, wherever one is
+    /// still held: a restarted process's random values do not repeat the
+    /// ones of its earlier life.
+    pub(crate) fn resume_nonces(&self, s: &mut WorldState<M>, ci: usize) {
+        let Some(tv) = self.model.times() else {
+            return;
+        };
+        let id = NodeId((self.server_count() + ci) as u8);
+        let mut present = Present::default();
+        visit_all(&tv, s, &mut present);
+        let Some(last) = present.0.get(&id).and_then(last_drawn) else {
+            return;
+        };
+        if let Some(c) = s.clients[ci].proto.as_mut() {
+            (tv.client)(c, &mut Resume(last));
+        }
     }
 }

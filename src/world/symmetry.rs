@@ -789,8 +789,8 @@ impl<M: LockModel> Canonical<M> {
         self.times.is_some()
     }
 
-    /// `s` with its request ids renumbered and its passed instants merged,
-    /// as far as this quotient does either. Both commute with permuting
+    /// `s` with its request ids renumbered, its passed instants merged and
+    /// its nonces renumbered, as far as this quotient does each. Both commute with permuting
     /// nodes (each looks at a client and its own messages, or at every
     /// clock and instant alike), so symmetry is taken after them.
     fn renumbered(&self, mut s: WorldState<M>) -> WorldState<M> {
@@ -798,6 +798,9 @@ impl<M: LockModel> Canonical<M> {
             self.world.renumber_ids(sym, &mut s);
         }
         if let Some(tv) = &self.times {
+            // Per client, like request ids: commutes with permuting
+            // clients (a nonce names its owner, which symmetry renames).
+            self.world.renumber_nonces(tv, &mut s);
             let margin_ticks = self.world.backward_jump_ticks_left(&s);
             self.world.merge_past_times(tv, &mut s, margin_ticks);
         }

@@ -69,7 +69,11 @@ impl<F: FnMut(Instant) -> Instant> VisitTimes for Apply<F> {
 }
 
 /// Visits every instant of the model's part of `s`.
-fn visit_all<M: LockModel>(tv: &TimeVisitors<M>, s: &mut WorldState<M>, v: &mut dyn VisitTimes) {
+pub(super) fn visit_all<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    s: &mut WorldState<M>,
+    v: &mut dyn VisitTimes,
+) {
     for slot in &mut s.servers {
         if let Some(x) = slot.state.as_mut() {
             (tv.server)(x, v);
