@@ -1,0 +1,603 @@
+//! The API a lock algorithm is written against.
+//!
+//! A model (one file in `models/`) implements [`LockModel`]: the lock servers'
+//! handlers and the client's side of the protocol. Handlers never do I/O and
+//! never see the world: they read their own state, their own two clocks
+//! ([`Ctx::wall_ticks`], [`Ctx::mono_ticks`]) and the message or timer that
+//! woke them, and they push commands into [`Out`]. The world decides when
+//! messages arrive, when time passes and which faults strike.
+//!
+//! # Two clocks
+//! A node has a wall clock and a monotonic clock, as a real host does
+//! (`CLOCK_REALTIME` and `CLOCK_MONOTONIC`; `System.currentTimeMillis` and
+//! `System.nanoTime`; Python's `time.time` and `time.monotonic`). Both drift
+//! with the node's oscillator. The wall clock may also start skewed and
+//! jump (an NTP step, an operator, a VM resumed); the monotonic clock never
+//! jumps, and its origin is arbitrary, so its reading means nothing on
+//! another node: never send it. Timers ([`Out::set_timer`]) run on the
+//! monotonic clock, as timerfd, Java's `ScheduledExecutorService` and Go's
+//! `time.Timer` do, so a jump of the wall clock fires no timer early.
+//! Each timeout or expiry a model computes reads the clock its real-world
+//! source reads, and its module doc says which.
+//!
+//! The client's workload (acquire, read the resource, write it back, release,
+//! repeat) belongs to the world, so every model is exercised the same way. A
+//! model only says when its client believes it holds the lock
+//! ([`Out::acquired`]), when a release has finished ([`Out::released`]) and,
+//! for algorithms whose clients can notice it, when the lock was lost
+//! ([`Out::lost`]).
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+mod rename;
+mod requests;
+mod time;
+
+pub use rename::*;
+pub use requests::*;
+pub use time::*;
+
+/// The lock's parameters, as a scenario's `params` sets them (`ttl_ticks`,
+/// `retry_ticks`, ...). Each model declares the names it reads
+/// ([`LockModel::PARAMS`]) and reads them here; a model that needs one the
+/// scenario does not set refuses to run and says which.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LockParams(pub BTreeMap<String, u32>);
+
+impl LockParams {
+    /// The parameter `name`, if the scenario sets it.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.0.get(name).copied()
+    }
+
+    /// The parameter `name`, which must be set and at least 1.
+    pub fn require(&self, name: &str) -> Result<u32, String> {
+        match self.get(name) {
+            Some(v) if v > 0 => Ok(v),
+            Some(_) => Err(format!("`params.{name}` must be at least 1")),
+            None => Err(format!("this model needs `params.{name}`")),
+        }
+    }
+
+    /// The parameter `name` if set, which must then be at least 1.
+    pub fn optional(&self, name: &str) -> Result<Option<u32>, String> {
+        match self.get(name) {
+            Some(0) => Err(format!("`params.{name}` must be at least 1")),
+            v => Ok(v),
+        }
+    }
+}
+
+/// A node of the simulated system: a lock server, a client or the resource.
+///
+/// Servers come first (`0..server_count`), then the clients, then the
+/// protected resource, which belongs to the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u8);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What every piece of model state must offer: cheap cloning, hashing for the
+/// visited set, a total order (the world keeps collections sorted so that
+/// successor order never depends on insertion history) and serialization for
+/// traces.
+pub trait StateData: Clone + Debug + Hash + Eq + Ord + Send + Sync + Serialize + 'static {}
+impl<T: Clone + Debug + Hash + Eq + Ord + Send + Sync + Serialize + 'static> StateData for T {}
+
+/// Messages and timers also appear in actions, which traces store and replay.
+pub trait EventData: StateData + DeserializeOwned {}
+impl<T: StateData + DeserializeOwned> EventData for T {}
+
+/// One registered variant of a model: the id users pass to `--model`.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant {
+    /// The model id, e.g. `redis_set_px_fenced`.
+    pub id: &'static str,
+    /// One line for `lockcheck list`.
+    pub summary: &'static str,
+}
+
+/// A parameter a model reads from the scenario's `params`.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    /// What it means, for `lockcheck list`.
+    pub meaning: &'static str,
+}
+
+/// A lock algorithm, as lock servers plus the client's half of the protocol.
+pub trait LockModel: Sized + Send + Sync + 'static {
+    /// A lock server's state (volatile and durable parts together).
+    type Server: StateData;
+    /// What a server keeps across a crash (see [`Out::save`]). Use `()` for a
+    /// server that persists nothing.
+    type Durable: StateData;
+    /// The client's protocol state. It is volatile: a crash resets it.
+    type Client: StateData;
+    /// Messages between clients and lock servers.
+    type Msg: EventData;
+    /// Timer tags. A node has at most one pending timer per tag.
+    type Timer: EventData;
+
+    /// The variants this type implements, each a separate model id.
+    const VARIANTS: &'static [Variant];
+
+    /// The parameters this model reads from the scenario's `params`.
+    const PARAMS: &'static [Param];
+
+    /// Builds the variant `variant` (one of [`Self::VARIANTS`]) from the
+    /// scenario's parameters. An error names what is missing or wrong.
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String>;
+
+    /// How many lock servers this variant runs.
+    fn server_count(&self) -> usize {
+        1
+    }
+
+    /// The name of server `index` in timelines (`redis`, `zk`, `m1`...).
+    fn server_name(&self, index: usize) -> String {
+        format!("s{}", index + 1)
+    }
+
+    /// Whether the client's write to the resource is a compare-and-set on the
+    /// version it read (optimistic concurrency): a write that finds the
+    /// version changed is refused, and the workload reads again.
+    fn conditional_writes(&self) -> bool {
+        false
+    }
+
+    /// How a message reads in timelines. The default is its `Debug` form.
+    fn describe_msg(&self, msg: &Self::Msg) -> String {
+        format!("{msg:?}")
+    }
+
+    /// How a timer reads in timelines. The default is its `Debug` form.
+    fn describe_timer(&self, timer: &Self::Timer) -> String {
+        format!("{timer:?}")
+    }
+
+    /// Liveness support: the granularity, in ticks, of the time shift under
+    /// which this model's handlers behave the same (1 when they only compare
+    /// and add clock times; a multiple of a period when they align to it, as
+    /// heartbeats on multiples of their period do). The default: 1 for a
+    /// model that hands its times to the harness ([`LockModel::times`]),
+    /// otherwise `None`: the model has not declared its time shift (see
+    /// [`LockModel::normalize`]), and the liveness verdicts are
+    /// `inconclusive`.
+    fn time_shift_period(&self) -> Option<u32> {
+        self.times().map(|_| 1)
+    }
+
+    /// Liveness support: how the harness reaches every absolute time this
+    /// model keeps or sends, each an [`Instant`]. `Some` (build it with
+    /// [`TimeVisitors::by_times`]) lets the liveness checker shift time for
+    /// this model: it moves every `Instant` of a state (in server, durable
+    /// and client states, messages in flight and timer tags) with the
+    /// clocks, merges those that have passed for good, renumbers its
+    /// values unique per acquisition ([`Nonce`]s, which the same visitor
+    /// reaches), and renumbers request ids as the safety search does.
+    /// [`LockModel::normalize`] and [`LockModel::time_shift_period`] then
+    /// need nothing written by hand.
+    ///
+    /// Claim it only if every absolute time the model keeps is an
+    /// `Instant` (a plain `i64` holding a clock reading is not moved, and
+    /// the model behaves differently after the shift), and no handler
+    /// aligns to a period. `tests/time_shift.rs` checks the claim on
+    /// sampled states. `None`, the default.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        None
+    }
+
+    /// Liveness support, written by hand: rewrites the model's part of a
+    /// state into a canonical one that behaves the same from now on, so
+    /// that the liveness checker's graph is finite (see
+    /// `src/check/liveness.rs`). It is called only once faults can no
+    /// longer start, with every clock at rate 100%. A model that keeps its
+    /// times as [`Instant`]s and claims [`LockModel::times`] needs none:
+    /// the harness shifts its times and renumbers its request ids.
+    ///
+    /// It must subtract `n.shift_ticks` from every absolute clock time the
+    /// model keeps, wall or monotonic (in server, durable and client states,
+    /// and in messages in flight), and may (which keeps the graph small)
+    /// forget times that have passed for good on the clock they were read
+    /// from (an expired key is no key) and renumber counters
+    /// that are only compared for equality (request ids), or only for order
+    /// (sequence numbers, by a bijection that keeps their order and keeps
+    /// the next value above the others), consistently across states,
+    /// messages and timers. Anything else would make the liveness verdicts
+    /// unsound. The default changes nothing.
+    fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
+
+    /// Liveness support for clients that never stop (a scenario's
+    /// `"rounds": "endless"`): whether every counter of the model that
+    /// grows with each round is kept bounded for the liveness checker, so
+    /// that its graph stays finite however many rounds the clients run.
+    /// For a model that hands its times to the harness
+    /// ([`LockModel::times`]): its values unique per acquisition are
+    /// [`Nonce`]s, which the harness renumbers, and it keeps no other such
+    /// counter (a fencing token, a sequence or session number in a plain
+    /// integer). For a model with a hand-written [`LockModel::normalize`]:
+    /// that normalize renumbers every such counter. `false`, the default:
+    /// under endless rounds the liveness verdicts are `inconclusive`,
+    /// never a `holds` read off a graph that is not the whole space.
+    fn rounds_bounded(&self) -> bool {
+        false
+    }
+
+    /// Client symmetry: `Some` when this variant's clients are
+    /// interchangeable, so the checker may search one state per orbit under
+    /// permutations of the clients (see `src/world/symmetry.rs`). `None`, the
+    /// default, searches every state.
+    ///
+    /// Claim it only if renaming clients maps every behaviour to a behaviour:
+    /// the handlers must treat clients alike and use a client's identity only
+    /// as a value that [`Rename`] rewrites. A value derived from a client's
+    /// id (`ctx.client_index() * k + n`) is not rewritten; carry the
+    /// [`NodeId`] itself instead (as `redis::Value` does). Servers stay in
+    /// place unless [`LockModel::server_symmetry`] says otherwise.
+    fn client_symmetry(&self) -> Option<Symmetry<Self>> {
+        None
+    }
+
+    /// Server symmetry: whether this variant's servers are interchangeable
+    /// too, so that the checker takes orbits under permutations of servers
+    /// and clients together. It renames through the [`Symmetry`] that
+    /// [`LockModel::client_symmetry`] returns, so it counts only when that
+    /// is `Some`. `false`, the default, keeps every server in place.
+    ///
+    /// Claim it only if every server runs the same code with the same
+    /// configuration, and the handlers use a server's identity only as a
+    /// value that [`Rename`] rewrites: a set of servers is a [`NodeSet`],
+    /// never a bitmask indexed by `server.index()`, and no server has a role
+    /// of its own (`ctx.server()`, "the first server is the master").
+    fn server_symmetry(&self) -> bool {
+        false
+    }
+
+    /// A server's state at start and at restart after a crash, rebuilt from
+    /// whatever it last saved.
+    fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;
+
+    fn server_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Server,
+        src: NodeId,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    );
+
+    fn server_on_timer(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Server,
+        _timer: Self::Timer,
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    /// A client's protocol state at start and after a restart.
+    fn client_init(&self, ctx: &Ctx) -> Self::Client;
+
+    /// The workload asks for the lock. Call [`Out::acquired`] once the client
+    /// believes it holds it (now or from a later handler).
+    fn client_acquire(&self, ctx: &Ctx, state: &mut Self::Client, out: &mut Out<Self>);
+
+    /// The workload is done with its critical section. Call [`Out::released`]
+    /// once the release has finished, so the next round may start.
+    fn client_release(&self, ctx: &Ctx, state: &mut Self::Client, out: &mut Out<Self>);
+
+    fn client_on_msg(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Client,
+        src: NodeId,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    );
+
+    fn client_on_timer(
+        &self,
+        ctx: &Ctx,
+        state: &mut Self::Client,
+        timer: Self::Timer,
+        out: &mut Out<Self>,
+    );
+
+    /// How this variant's clients talk to its servers: independent
+    /// datagrams (the default), or sessions over a connection, as TCP
+    /// gives (see [`Transport`]).
+    fn transport(&self) -> Transport {
+        Transport::Datagram
+    }
+
+    /// Sessions only: the client's connection to `server` broke, and the
+    /// client library has connected again. Whatever the client had in
+    /// flight on the old connection, requests and their answers, is gone,
+    /// and so is every message the server sent on it since; what the client
+    /// sends from now on travels on the new connection. The default does
+    /// nothing.
+    fn client_on_disconnect(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Client,
+        _server: NodeId,
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    /// Sessions only: the server noticed that its connection from `client`
+    /// closed (which a half-open connection makes it notice late). What the
+    /// server sent on it since it broke was lost. A lock bound to the
+    /// connection (a PostgreSQL advisory lock, MySQL `GET_LOCK`) is released
+    /// here. The default does nothing.
+    fn server_on_disconnect(
+        &self,
+        _ctx: &Ctx,
+        _state: &mut Self::Server,
+        _client: NodeId,
+        _out: &mut Out<Self>,
+    ) {
+    }
+
+    /// Sessions only: whether the servers need to tell a client's
+    /// connections apart ([`Ctx::conn`]), as a database does, which runs one
+    /// backend per connection. A client whose connection broke may connect
+    /// again, and send on the new connection, before the server notices
+    /// that the old one closed; a lock released "when the connection
+    /// closes" must then be released only if it was taken on the connection
+    /// that closed. `false`, the default: [`Ctx::conn`] is always `None`,
+    /// and the world keeps no connection numbers, so a model that does not
+    /// ask has exactly the states it had without them.
+    fn connection_ids(&self) -> bool {
+        false
+    }
+}
+
+/// Sessions with [`LockModel::connection_ids`]: which of a client's
+/// connections to a server a message or a close notice belongs to. The
+/// world numbers a client's connections to each server from 0, in the
+/// order the client opens them (after a break, or after its own restart),
+/// wrapping at 256. Only a fault opens a new connection, so a bounded fault
+/// budget bounds the numbers. Compare them only for equality, and only
+/// together with the client's [`NodeId`] (they are per client and per
+/// server); symmetry renames the client and leaves the number as it is.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct ConnId(pub u8);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "conn {}", self.0)
+    }
+}
+
+/// How a model's clients and servers exchange messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Each message travels on its own: it may be lost, duplicated, or
+    /// overtaken by a later one, within the scenario's fault budgets.
+    Datagram,
+    /// Each client holds one connection to each server, as a TCP session:
+    /// messages arrive in the order they were sent and are never
+    /// duplicated. A lost message breaks the connection instead (a
+    /// connection reset, a partition that outlasts the retransmission
+    /// timeout, a crashed peer): what is in flight on it is lost, and so is
+    /// everything either end sends on it until the client hears of the
+    /// break and reconnects ([`LockModel::client_on_disconnect`]). Each end
+    /// hears of the break within the scenario's
+    /// `network.disconnect_detect_ticks_min..=max`; while a partition
+    /// separates them, the client cannot reconnect.
+    Session,
+}
+
+/// What a handler may know about where it runs.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// This node.
+    pub id: NodeId,
+    /// This node's wall clock (time of day), in ticks. It may be skewed,
+    /// drift and jump. Read it where the real system reads the time of day
+    /// (`gettimeofday`, `System.currentTimeMillis`, `time.time()`, SQL
+    /// `NOW()`), and keep what it gives apart from monotonic readings.
+    pub wall_ticks: i64,
+    /// This node's monotonic clock, in ticks. It drifts as the wall clock
+    /// does but never jumps; its origin is arbitrary, so compare it only
+    /// with this node's own earlier readings. Timers run on it.
+    pub mono_ticks: i64,
+    /// How many lock servers there are; their ids are `0..server_count`.
+    pub server_count: usize,
+    /// How many clients there are.
+    pub client_count: usize,
+    /// Sessions with [`LockModel::connection_ids`], on a server: the
+    /// client's connection that the message being handled came on
+    /// ([`LockModel::server_on_msg`]), or that closed
+    /// ([`LockModel::server_on_disconnect`]). `None` in every other handler
+    /// and for models that do not ask. What a server sends travels on the
+    /// client's current connection; the client's request ids
+    /// ([`Requests`]) tell an answer to a request from an older connection
+    /// apart, as a socket that has closed would lose it.
+    pub conn: Option<ConnId>,
+}
+
+impl Ctx {
+    /// The lock servers, in id order.
+    pub fn servers(&self) -> impl Iterator<Item = NodeId> + use<> {
+        (0..self.server_count as u8).map(NodeId)
+    }
+
+    /// The first (or only) lock server.
+    pub fn server(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// This node's wall clock now, as an [`Instant`]: what a model keeps
+    /// or sends when it remembers a time of day (an expiry, a file's
+    /// mtime).
+    pub fn wall(&self) -> Instant {
+        Instant::from_ticks(self.wall_ticks)
+    }
+
+    /// This node's monotonic clock now, as an [`Instant`]. Keep it on this
+    /// node: its origin means nothing elsewhere.
+    pub fn mono(&self) -> Instant {
+        Instant::from_ticks(self.mono_ticks)
+    }
+
+    /// This client's position among the clients, from 0. Meaningless on a
+    /// server. Symmetry does not rename a value derived from it: a model
+    /// that declares client symmetry names a client by its `id` instead.
+    pub fn client_index(&self) -> usize {
+        self.id.index().saturating_sub(self.server_count)
+    }
+}
+
+/// A command a handler returns to the world.
+#[derive(Clone, Debug)]
+pub enum Command<M: LockModel> {
+    Send(NodeId, M::Msg),
+    SendOn(NodeId, ConnId, M::Msg),
+    SetTimer(M::Timer, u32),
+    CancelTimer(M::Timer),
+    Acquired(Option<u64>),
+    Released,
+    Lost,
+    Save(M::Durable),
+}
+
+/// The buffer a handler writes its commands into.
+pub struct Out<M: LockModel> {
+    pub(crate) commands: Vec<Command<M>>,
+}
+
+impl<M: LockModel> Default for Out<M> {
+    fn default() -> Self {
+        Out {
+            commands: Vec::new(),
+        }
+    }
+}
+
+impl<M: LockModel> Out<M> {
+    /// Sends `msg` to `dst` through the simulated network.
+    pub fn send(&mut self, dst: NodeId, msg: M::Msg) {
+        self.commands.push(Command::Send(dst, msg));
+    }
+
+    /// (server, sessions with [`LockModel::connection_ids`]) Sends `msg` to
+    /// `client` on its connection `conn`. If the client has connected again
+    /// since, that connection is gone and the message is lost, as what a
+    /// database backend writes to a closed socket is: an answer to a call
+    /// that blocked on the old connection never reaches the new one.
+    /// ([`Out::send`] writes to the client's current connection.)
+    pub fn send_on(&mut self, client: NodeId, conn: ConnId, msg: M::Msg) {
+        self.commands.push(Command::SendOn(client, conn, msg));
+    }
+
+    /// Sets (or resets) the timer `timer` to fire when this node's monotonic
+    /// clock ([`Ctx::mono_ticks`]) has advanced by `after_ticks`. A jump of
+    /// the wall clock neither hastens nor delays it.
+    pub fn set_timer(&mut self, timer: M::Timer, after_ticks: u32) {
+        self.commands.push(Command::SetTimer(timer, after_ticks));
+    }
+
+    pub fn cancel_timer(&mut self, timer: M::Timer) {
+        self.commands.push(Command::CancelTimer(timer));
+    }
+
+    /// (client) "I have the lock." Call it once the lock algorithm, as the
+    /// client runs it, says the lock is granted: the world then counts the
+    /// client as a holder (this is what `mutual_exclusion` looks at) and its
+    /// workload starts the critical section: read the protected counter,
+    /// write it back plus one, then ask the model to release
+    /// ([`LockModel::client_release`]).
+    ///
+    /// `fencing_token` is the token the lock handed out with the grant, if
+    /// it hands one out (a fenced variant): the workload sends it with every
+    /// resource operation, and the resource refuses a token lower than one it
+    /// has already seen. `None` sends no token: an unfenced variant. There is
+    /// nothing else to declare; a variant is fenced exactly when it passes
+    /// tokens here.
+    ///
+    /// Outside the workload's "acquiring" phase (a late or repeated grant)
+    /// the call is ignored.
+    pub fn acquired(&mut self, fencing_token: Option<u64>) {
+        self.commands.push(Command::Acquired(fencing_token));
+    }
+
+    /// (client) "My release is done." Call it when the release the world
+    /// asked for ([`LockModel::client_release`]) has finished as far as the
+    /// client can tell (the server confirmed it, or the algorithm does not
+    /// wait). The workload then counts the round as done and asks for the
+    /// lock again if it has rounds left ([`LockModel::client_acquire`]).
+    /// Ignored unless the workload is releasing.
+    pub fn released(&mut self) {
+        self.commands.push(Command::Released);
+    }
+
+    /// (client) "I no longer have the lock, and I know it": an expired lease
+    /// noticed, a session lost, a fencing error. The world stops counting the
+    /// client as a holder; its workload abandons the critical section (a
+    /// write still in flight may land: that is the stale write
+    /// `resource_safe` catches) and asks for the lock again. A client that
+    /// does not know it lost the lock must not call this: believing it still
+    /// holds the lock is exactly the bug the checks find. Ignored when the
+    /// client does not hold the lock.
+    pub fn lost(&mut self) {
+        self.commands.push(Command::Lost);
+    }
+
+    /// (server) Persists `durable`; a restart after a crash gets it back.
+    pub fn save(&mut self, durable: M::Durable) {
+        self.commands.push(Command::Save(durable));
+    }
+}
+
+/// A node's two clocks read at one instant (in [`Normalize`], after the
+/// shift).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clocks {
+    pub wall_ticks: i64,
+    pub mono_ticks: i64,
+}
+
+/// A server in [`Normalize`]: its clocks after the shift, its state
+/// (`None` while crashed) and what it saved.
+pub type NormalizeServer<'a, M> = (
+    Clocks,
+    Option<&'a mut <M as LockModel>::Server>,
+    Option<&'a mut <M as LockModel>::Durable>,
+);
+
+/// The model's part of a state, handed to [`LockModel::normalize`].
+pub struct Normalize<'a, M: LockModel> {
+    /// Subtract this from every absolute clock time, wall or monotonic:
+    /// once faults can no longer start, no clock jumps and every clock runs
+    /// at 100%, so both of a node's clocks have moved by exactly this much.
+    pub shift_ticks: i64,
+    /// Per server: its clocks after the shift, its state (`None` while
+    /// crashed) and what it saved.
+    pub servers: Vec<NormalizeServer<'a, M>>,
+    /// Per client: its id, its clocks after the shift and its protocol
+    /// state (`None` while crashed).
+    pub clients: Vec<(NodeId, Clocks, Option<&'a mut M::Client>)>,
+    /// The lock-service messages in flight: source, destination, message.
+    pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
+    /// Per server: its pending timers and their deadlines, for a model whose
+    /// timer tags carry counters it renumbers (the deadlines are shifted
+    /// already). Renumber only in a way that keeps their order.
+    pub server_timers: Vec<&'a mut [(M::Timer, i64)]>,
+}
