@@ -220,6 +220,7 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         symmetry: false,
         only: Vec::new(),
         request_ids: false,
+        time_merge: false,
     };
     let report = registry::lookup(lockcheck::bench::WORLD_MODEL)
         .unwrap()

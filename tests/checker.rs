@@ -774,6 +774,7 @@ fn asking_about_one_property_stops_once_it_is_decided() {
             symmetry: true,
             only,
             request_ids: true,
+            time_merge: true,
         };
         entry
             .run(&scenario, &file, &Entry::default(), &options)

@@ -201,6 +201,7 @@ fn mutual_exclusion(variant: &str) -> check::CheckReport {
         symmetry: false,
         only: vec![PropertyName::MutualExclusion],
         request_ids: false,
+        time_merge: true,
     };
     check::run::<LeaseLock>(variant, &scenario, &file, &Entry::default(), &options)
         .unwrap_or_else(|e| panic!("{e}"))

@@ -238,6 +238,7 @@ fn tiny_check_options() -> CheckOptions {
         symmetry: true,
         only: Vec::new(),
         request_ids: true,
+        time_merge: true,
     }
 }
 

@@ -44,6 +44,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         symmetry: true,
         only: Vec::new(),
         request_ids: true,
+        time_merge: true,
     };
     registry::find(model)
         .expect("registered")

@@ -81,6 +81,7 @@ fn check(
         simulation_runs: Some(0),
         symmetry: reductions.symmetry,
         request_ids: reductions.request_ids,
+        time_merge: false,
         only: Vec::new(),
     };
     // A model may need parameters a scenario does not give.
@@ -95,6 +96,7 @@ fn cross_check(model: &str) -> usize {
     let none = Reductions {
         symmetry: false,
         request_ids: false,
+        time_merge: false,
     };
     let mut compared = 0;
     for (file, scenario) in scenarios() {
@@ -109,6 +111,7 @@ fn cross_check(model: &str) -> usize {
             let reductions = Reductions {
                 symmetry,
                 request_ids: true,
+                time_merge: false,
             };
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
                 .join(format!("request-ids-{model}-{name}-{symmetry}"));
@@ -176,6 +179,7 @@ fn models_without_requests_are_not_renumbered() {
         let reductions = Reductions {
             symmetry: true,
             request_ids: true,
+            time_merge: false,
         };
         let report = check(&entry, &file, &scenario, reductions, None).unwrap();
         assert!(!report.stats.request_ids, "{model}");
@@ -221,6 +225,7 @@ fn renumbering<M: LockModel>(model: M, scenario: &Scenario) -> Canonical<M> {
         Reductions {
             symmetry: false,
             request_ids: true,
+            time_merge: false,
         },
     )
     .unwrap_or_else(|_| panic!("renumbering applies"))

@@ -707,6 +707,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         symmetry: true,
         only: Vec::new(),
         request_ids: true,
+        time_merge: true,
     };
     let model = registry::find("redis_set_px").expect("registered");
     let Err(message) = model.run(

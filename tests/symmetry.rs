@@ -79,6 +79,7 @@ fn check(
         only: Vec::new(),
         // Renumbering has its own cross-check (`tests/request_ids.rs`).
         request_ids: false,
+        time_merge: false,
     };
     // A model may need parameters a scenario does not give.
     entry.run(scenario, file, &Entry::default(), &options).ok()
@@ -173,6 +174,7 @@ fn three_clients_shrink_at_least_five_fold() {
             symmetry,
             only: Vec::new(),
             request_ids: false,
+            time_merge: false,
         };
         entry
             .run(&scenario, &file, &Entry::default(), &options)
@@ -260,6 +262,7 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
         Reductions {
             symmetry: true,
             request_ids: true,
+            time_merge: false,
         },
     )
     .unwrap_or_else(|_| panic!("symmetry applies"));

@@ -3,9 +3,27 @@
 
 use std::fmt::Write;
 
-use super::{CheckReport, PropertyReport, TimelineRow, Verdict};
+use super::{CheckReport, PropertyReport, SearchStats, TimelineRow, Verdict};
 use crate::properties::PropertyKind;
 use crate::scenario::Scenario;
+
+/// How the state count was taken, e.g. " (one per orbit of interchangeable
+/// nodes, request ids renumbered)"; empty for a plain search.
+fn reductions_note(s: &SearchStats) -> String {
+    let parts: Vec<&str> = [
+        (s.symmetry, "one per orbit of interchangeable nodes"),
+        (s.request_ids, "request ids renumbered"),
+        (s.time_merge, "passed times merged"),
+    ]
+    .into_iter()
+    .filter_map(|(used, what)| used.then_some(what))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
 
 /// The verdict table for one (model, scenario), then, when `timelines` is set,
 /// every counterexample as a timeline.
@@ -18,12 +36,7 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
         report.model,
         report.scenario,
         s.unique_states,
-        match (s.symmetry, s.request_ids) {
-            (true, true) => " (one per orbit of interchangeable nodes, request ids renumbered)",
-            (true, false) => " (one per orbit of interchangeable nodes)",
-            (false, true) => " (request ids renumbered)",
-            (false, false) => "",
-        },
+        reductions_note(s),
         s.depth,
         s.stop,
         s.engine,

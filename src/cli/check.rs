@@ -28,6 +28,7 @@ pub(super) struct CheckArgs {
     pub(super) simulation_runs: Option<u64>,
     pub(super) symmetry: bool,
     pub(super) request_ids: bool,
+    pub(super) time_merge: bool,
 }
 
 pub(super) fn run_checks(args: CheckArgs) -> u8 {
@@ -125,6 +126,7 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             symmetry: args.symmetry,
             only: args.property.into_iter().collect(),
             request_ids: args.request_ids,
+            time_merge: args.time_merge,
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &expected, &options) {

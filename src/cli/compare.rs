@@ -80,6 +80,7 @@ pub(super) struct CompareArgs {
     pub(super) memory_max: Option<u64>,
     pub(super) symmetry: bool,
     pub(super) request_ids: bool,
+    pub(super) time_merge: bool,
 }
 
 /// The command a report says produced it: the options that change its
@@ -104,6 +105,9 @@ pub(super) fn compare_command(args: &CompareArgs) -> String {
     }
     if !args.request_ids {
         cmd.push_str(" --no-renumber-ids");
+    }
+    if !args.time_merge {
+        cmd.push_str(" --no-time-merge");
     }
     if let Some((runs, seed)) = &args.estimate {
         cmd.push_str(" --estimate");
@@ -201,6 +205,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
         command: compare_command(&args),
         symmetry: args.symmetry,
         request_ids: args.request_ids,
+        time_merge: args.time_merge,
     };
     let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {

@@ -79,6 +79,14 @@ struct SearchFlags {
     /// same either way, state counts are not).
     #[arg(long)]
     no_renumber_ids: bool,
+    /// Keep every instant the model holds as it is, instead of merging
+    /// those that have passed for good (an expiry long gone), so that
+    /// states differing only in how long ago something expired count
+    /// once (used by default where the model keeps its times as
+    /// `node::Instant`s; verdicts and counterexample lengths are the same
+    /// either way, state counts are not).
+    #[arg(long)]
+    no_time_merge: bool,
     /// Also run the scenarios marked `"tier": "on_demand"` (too large for
     /// the default run).
     #[arg(long)]
@@ -728,6 +736,7 @@ pub fn run() -> u8 {
             memory_max,
             symmetry: !search.no_symmetry,
             request_ids: !search.no_renumber_ids,
+            time_merge: !search.no_time_merge,
         }),
         Command::Check {
             models,
@@ -758,6 +767,9 @@ pub fn run() -> u8 {
             if search.no_renumber_ids {
                 reproduce_flags.push("--no-renumber-ids".to_string());
             }
+            if search.no_time_merge {
+                reproduce_flags.push("--no-time-merge".to_string());
+            }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
             }
@@ -786,6 +798,7 @@ pub fn run() -> u8 {
                 simulation_runs,
                 symmetry: !search.no_symmetry,
                 request_ids: !search.no_renumber_ids,
+                time_merge: !search.no_time_merge,
             })
         }
         Command::Frontier {

@@ -450,6 +450,9 @@ pub struct RunOptions {
     pub symmetry: bool,
     /// Renumber request ids where the model keeps them in `node::Requests`.
     pub request_ids: bool,
+    /// Merge instants that have passed for good where the model keeps its
+    /// times as `node::Instant`s.
+    pub time_merge: bool,
 }
 
 /// Runs the plan. `on_start(model, scenario)` is called before each check
@@ -575,6 +578,7 @@ fn run_cell(
                 symmetry: options.symmetry,
                 only: selection.properties.clone(),
                 request_ids: options.request_ids,
+                time_merge: options.time_merge,
             };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {

@@ -332,6 +332,7 @@ pub fn run(
             .chain([PropertyName::LockAcquired])
             .collect(),
         request_ids: true,
+        time_merge: true,
     };
 
     let total = scenarios.len();

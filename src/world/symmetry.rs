@@ -49,7 +49,7 @@ use stateright::{Model, Property};
 
 use super::{Action, ClientSlot, Clock, Cut, Envelope, Payload, ServerSlot, WorldState};
 use crate::engine::bfs::{Discovery, fingerprint};
-use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, Symmetry};
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, Symmetry, TimeVisitors};
 use crate::world::World;
 
 type Slot<M> =
@@ -715,18 +715,25 @@ pub struct Reductions {
     pub symmetry: bool,
     /// Request ids renumbered per client (see `super::request_ids`).
     pub request_ids: bool,
+    /// The model's instants that have passed for good merged (see
+    /// `super::times`).
+    pub time_merge: bool,
 }
 
-/// The world quotiented by its symmetry and by request-id renumbering:
-/// every state is the representative of its class. Only the breadth-first
+/// The world quotiented by its symmetry, by request-id renumbering and by
+/// merging instants that have passed: every state is the representative of
+/// its class. Only the breadth-first
 /// search uses it; what it finds is turned back into real paths by
 /// [`Canonical::realize`].
 pub struct Canonical<M: LockModel> {
     pub world: World<M>,
-    sym: Symmetry<M>,
-    /// The kinds of node symmetry permutes; `None`: no symmetry applies,
-    /// only renumbering.
+    /// The renaming the model declares with its symmetry, which is also how
+    /// request ids are reached; `None` for a model without symmetry.
+    sym: Option<Symmetry<M>>,
+    /// The kinds of node symmetry permutes; `None`: no symmetry applies.
     kinds: Option<Interchangeable>,
+    /// How the model's instants are reached, when passed ones are merged.
+    times: Option<TimeVisitors<M>>,
     /// Whether request ids are renumbered, before any permutation: a
     /// client's renumbered ids depend on that client alone, so
     /// renumbering commutes with permuting clients, and the node keys are
@@ -739,19 +746,20 @@ pub struct Canonical<M: LockModel> {
 
 impl<M: LockModel> Canonical<M> {
     /// The quotient by the reductions `reductions` allows and the model
-    /// supports. `Err` gives the world back when none applies: the model
-    /// declares no symmetry (the renaming it declares with it is also how
-    /// request ids are reached), or neither can change a state.
+    /// supports. `Err` gives the world back when none applies: symmetry
+    /// and renumbering need the renaming a model declares with its
+    /// symmetry, and merging times needs the model's instants
+    /// (`LockModel::times`).
     pub fn new(world: World<M>, reductions: Reductions) -> Result<Canonical<M>, Box<World<M>>> {
-        let Some(sym) = world.model.client_symmetry() else {
-            return Err(Box::new(world));
-        };
+        let sym = world.model.client_symmetry();
         let kinds = world
             .symmetry()
             .filter(|_| reductions.symmetry)
             .map(|(_, kinds)| kinds);
-        let renumber = reductions.request_ids && world.renumbers_ids(&sym);
-        if kinds.is_none() && !renumber {
+        let renumber =
+            reductions.request_ids && sym.as_ref().is_some_and(|s| world.renumbers_ids(s));
+        let times = world.model.times().filter(|_| reductions.time_merge);
+        if kinds.is_none() && !renumber && times.is_none() {
             return Err(Box::new(world));
         }
         let conditions = world.properties().iter().map(|p| p.condition).collect();
@@ -759,6 +767,7 @@ impl<M: LockModel> Canonical<M> {
             world,
             sym,
             kinds,
+            times,
             renumber,
             id: CANONICAL_IDS.fetch_add(1, Ordering::Relaxed),
             conditions,
@@ -775,17 +784,34 @@ impl<M: LockModel> Canonical<M> {
         self.renumber
     }
 
+    /// Whether instants that have passed for good are merged.
+    pub fn merges_times(&self) -> bool {
+        self.times.is_some()
+    }
+
+    /// `s` with its request ids renumbered and its passed instants merged,
+    /// as far as this quotient does either. Both commute with permuting
+    /// nodes (each looks at a client and its own messages, or at every
+    /// clock and instant alike), so symmetry is taken after them.
     fn renumbered(&self, mut s: WorldState<M>) -> WorldState<M> {
-        if self.renumber {
-            self.world.renumber_ids(&self.sym, &mut s);
+        if let (true, Some(sym)) = (self.renumber, &self.sym) {
+            self.world.renumber_ids(sym, &mut s);
+        }
+        if let Some(tv) = &self.times {
+            let margin_ticks = self.world.backward_jump_ticks_left(&s);
+            self.world.merge_past_times(tv, &mut s, margin_ticks);
         }
         s
     }
 
+    fn symmetry(&self) -> Option<(&Symmetry<M>, Interchangeable)> {
+        Some((self.sym.as_ref()?, self.kinds?))
+    }
+
     pub fn representative(&self, s: &WorldState<M>) -> WorldState<M> {
         let s = self.renumbered(s.clone());
-        match self.kinds {
-            Some(kinds) => self.world.representative(&self.sym, kinds, s, None),
+        match self.symmetry() {
+            Some((sym, kinds)) => self.world.representative(sym, kinds, s, None),
             None => s,
         }
     }
@@ -794,10 +820,8 @@ impl<M: LockModel> Canonical<M> {
     /// (see the module documentation): what the tests check it against.
     pub fn representative_by_definition(&self, s: &WorldState<M>) -> WorldState<M> {
         let s = self.renumbered(s.clone());
-        match self.kinds {
-            Some(kinds) => self
-                .world
-                .representative_by_definition(&self.sym, kinds, &s),
+        match self.symmetry() {
+            Some((sym, kinds)) => self.world.representative_by_definition(sym, kinds, &s),
             None => s,
         }
     }
@@ -865,7 +889,7 @@ impl<M: LockModel> Model for Canonical<M> {
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
         let s = self.renumbered(self.world.next_state(last, action)?);
-        let Some(kinds) = self.kinds else {
+        let Some((sym, kinds)) = self.symmetry() else {
             return Some(s);
         };
         // A search thread asks for one state's successors in a row, and a
@@ -880,7 +904,7 @@ impl<M: LockModel> Model for Canonical<M> {
                 *cell = Some(Box::new(ParentKeys {
                     canonical: self.id,
                     parent: last.clone(),
-                    keys: self.world.node_keys(&self.sym, kinds, last),
+                    keys: self.world.node_keys(sym, kinds, last),
                 }));
             }
             let c = cell
@@ -888,7 +912,7 @@ impl<M: LockModel> Model for Canonical<M> {
                 .and_then(|c| c.downcast_ref::<ParentKeys<M>>())
                 .expect("just cached");
             self.world
-                .representative(&self.sym, kinds, s, Some((&c.parent, &c.keys)))
+                .representative(sym, kinds, s, Some((&c.parent, &c.keys)))
         }))
     }
 

@@ -32,6 +32,15 @@
 //!   must not claim `times` (the time-shift test, `tests/time_shift.rs`,
 //!   looks for it on sampled states).
 //!
+//! The safety search merges passed instants too
+//! ([`World::merge_past_times`], through `super::symmetry::Canonical`),
+//! without shifting, while faults may still strike. Drift keeps every
+//! clock moving forward (a rate above zero), so only a backward jump of a
+//! wall clock can take a reading back; the merge then keeps instants a
+//! further margin below every clock, the total backward jump the budget
+//! has left ([`World::backward_jump_ticks_left`]). `tests/time_merge.rs`
+//! cross-checks that search against the unmerged one.
+//!
 //! What remains is finite: every instant not merged lies between `low` and
 //! the latest clock plus the longest duration the model adds, a window
 //! that no longer moves once the shift keeps real time in place.
@@ -101,13 +110,43 @@ impl<M: LockModel> World<M> {
                 &mut Apply(|t: Instant| Instant::from_ticks(t.ticks() - shift_ticks)),
             );
         }
+        self.merge_past_times(tv, s, 0);
+    }
+
+    /// How far, in total, wall clocks may still be stepped back from `s`
+    /// on: what the jump budget has left times the largest backward jump,
+    /// while jumps may still start; 0 otherwise.
+    pub fn backward_jump_ticks_left(&self, s: &WorldState<M>) -> i64 {
+        let Some(jump) = &self.cfg.faults.clock.jump else {
+            return 0;
+        };
+        if s.now >= self.cfg.faults_until_ticks || s.faults.jumps >= jump.max {
+            return 0;
+        }
+        let back = jump
+            .ticks
+            .iter()
+            .map(|&t| -(t as i64))
+            .max()
+            .unwrap_or(0)
+            .max(0);
+        (jump.max - s.faults.jumps) as i64 * back
+    }
+
+    /// Merges the instants of the model's part of `s` that have passed for
+    /// good (see the module documentation), keeping them a further
+    /// `margin_ticks` below every clock: the safety search passes what
+    /// backward clock jumps may still take back
+    /// ([`World::backward_jump_ticks_left`]). Clocks that drift still only
+    /// move forward, so drift needs no margin.
+    pub fn merge_past_times(&self, tv: &TimeVisitors<M>, s: &mut WorldState<M>, margin_ticks: i64) {
         let now = s.now;
         let Some(low) = s.clocks.iter().map(|c| c.wall(now).min(c.mono(now))).min() else {
             return;
         };
         // Below this, even an instant plus the longest duration the model
-        // adds to a kept one is below every clock.
-        let low = low - tv.kept_plus_ticks_max as i64;
+        // adds to a kept one is below every clock, now and later.
+        let low = low - tv.kept_plus_ticks_max as i64 - margin_ticks;
         let mut all = Collect(BTreeSet::new());
         visit_all(tv, s, &mut all);
         let past: Vec<Instant> = all.0.range(..Instant::from_ticks(low)).copied().collect();

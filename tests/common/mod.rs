@@ -75,6 +75,7 @@ pub fn pinned_within(
         symmetry: true,
         only: Vec::new(),
         request_ids: true,
+        time_merge: true,
     };
     let entry = registry::find(model).expect("registered model");
     let report = entry
