@@ -60,7 +60,12 @@
 //! 5. `Unlock`: release the key; then the renewal loop is stopped and
 //!    destroys the session (not waited for).
 //! 6. When its connection breaks, the client makes the request in flight
-//!    again (`acquire` and `release` are idempotent for their session).
+//!    again (`acquire` and `release` are idempotent for their session). A
+//!    session create whose answer was lost fails `Lock`, and the
+//!    application calls it again with a new session: the model sends the
+//!    create again under the same session id, and the server gives it a
+//!    full TTL, as it would a new session (the lost one holds nothing and
+//!    only expires).
 //!
 //! # Variants
 //! - `consul_lock_fenced`: `api.Lock` used correctly, and the resource
@@ -72,9 +77,72 @@
 //!   minutes by default) and `MonitorRetries` are left out.
 //! - The lock-delay equals the TTL, both scaled from 15 s.
 //!
+//! # Expected weaknesses
+//! - **Slow recovery from a crashed holder**: its session lives up to twice
+//!   the TTL after its last renewal, and then the lock-delay holds the key
+//!   for as long again. With Consul's defaults that is up to 45 s.
+//! - **A pause longer than twice the TTL** breaks mutual exclusion (the
+//!   session expires while its holder stalls, and `monitorLock` cannot run
+//!   in a stalled process); `LockIndex` fences the stale write. The margin of
+//!   twice the TTL absorbs the standard 10-tick pause, so this shows only
+//!   with a shorter TTL (the `long-pause-short-ttl` test fixture).
+//! - **A waiter that stalls** just before a renewal can lose its session
+//!   (the renewal sent when it resumes arrives a tick late): its next
+//!   `acquire` fails, and `Lock` starts over with a new session. Slow, not
+//!   unsafe.
+//! - **Clock faults** change nothing: sessions expire by the server's
+//!   monotonic timers, with a wide margin over the renewal period.
+//!
 //! # Expected verdicts (`models/consul_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//!
 //! <!-- expectations: generated from consul_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `consul_lock_fenced` | `consul_lock` |
+//! |---|---|---|
+//! | no-faults | ok | ok |
+//! | holder-crash | progress ✗ (live) | progress ✗ (live) |
+//! | gc-pause | progress ✗ | progress ✗ |
+//! | clock-jump | ok | ok |
+//! | clock-drift | ok | ok |
+//! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | partition | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | server-restart | ok | ok |
+//! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | ok | ok |
+//! | duplicates | ok | ok |
 //! <!-- /expectations -->
+//!
+//! # Verdicts (pinned in `tests/etcd_consul_models.rs`)
+//! The two variants have the same states wherever nothing is violated.
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the second client's blocking read returns when the key is released |
+//! | holder-crash | holds | holds | violated (61) | the crashed holder's session expires `2 × ttl_ticks` (16) after its last renewal, and the lock-delay keeps the key for 8 more: the waiter cannot finish by tick 30. Slow, not stuck: `deadlock_free` and `starvation_free` hold |
+//! | gc-pause | holds | holds | violated (78) | searched to the end (4.6 million states). A 10-tick pause of the holder is shorter than its session (16 ticks after a renewal at most 4 ticks old), so mutual exclusion holds. A pause of the waiter is not harmless: its session, created at tick 1, is due for its first renewal at tick 6, when the waiter stalls until tick 16; the session expires at tick 17, before the renewal sent on resuming arrives, the next `acquire` finds it gone (`Lock` fails), and the new session takes the lock too late to finish by tick 32. Slow, not stuck |
+//! | clock-jump | holds | holds | holds | nothing reads the wall clock |
+//! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast: a session of 12 server ticks lasts 8 real ticks, against renewals every 3 |
+//! | message-loss | ? | ? | ? | the search stops at its limit (1M states), and the simulation finds nothing. Two rounds, renewals, blocking reads and requests made again after a lost message make the space too large: at 30 million states the search had not ended (depth 63) |
+//! | partition | ? | ? | ? | the search stops at its limit (1M states), and the simulation finds nothing. Searched to the end (7.2 million states, `--states-max 8000000`), all three hold: a partition heals by tick 10, well within a session, and a create whose answer was lost is made again with a full TTL |
+//! | server-restart | holds | holds | holds | searched to the end (2.0 million states): Consul logs every write; the restarted server gives every session a full TTL, and clients make their request again on a new connection |
+//! | async-network | ? | ? | violated (14) | a message may take until the horizon |
+//! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause of up to 10 ticks: shorter than a session, searched to the end |
+//! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | one connection per client never delivers twice |
+//! | long-pause-short-ttl (test fixture: TTL 4) | violated (42) | fenced: ? (search stops at 2M states); unfenced: violated (48) | (not the question) | the holder stalls 10 ticks, longer than its 8-tick session; the session expires, the lock-delay passes, the waiter acquires while the stalled one still believes it holds the lock, and its write lands late |
+//!
+//! The liveness checker decides `deadlock_free` and `starvation_free`
+//! under holder-crash (session expiries and the lock-delay are `Instant`s,
+//! which the harness shifts). Endless rounds are not expected: session ids
+//! and `LockIndex` grow with every round, and the model does not renumber
+//! them.
+//!
+//! # Not modelled
+//! A TTL session under clock drift between client and server is not a
+//! variant of its own: the shipped clock scenarios drift the servers'
+//! clocks, and the client renews every `ttl_ticks / 2` against a server
+//! timeout of `2 × ttl_ticks`, a margin of four times.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -482,11 +550,13 @@ impl LockModel for ConsulLock {
         let mut wrote = self.expire(ctx, st, out);
         match msg {
             Msg::Create { session } => {
-                if st.data.sessions.insert(session) {
-                    st.expires_at
-                        .insert(session, ctx.mono().after(self.session_ticks()));
-                    wrote = true;
-                }
+                // A create made again after a broken connection stands for
+                // the new session the application creates when `Lock`
+                // fails: a full TTL. (The session of the failed attempt
+                // holds nothing; it would only expire.)
+                wrote |= st.data.sessions.insert(session);
+                st.expires_at
+                    .insert(session, ctx.mono().after(self.session_ticks()));
                 out.send(src, Msg::Created { session });
             }
             Msg::Renew { session } => match st.expires_at.get_mut(&session) {

@@ -8,9 +8,9 @@
 //! `mutex.go` (`Mutex.Lock`, `tryAcquire`, `waitDeletes`, `Mutex.Unlock`);
 //! the keep-alive period is the client's `lease.go` (`TTL / 3` after each
 //! answer). The check after the wait (`client.Get(ctx, m.myKey)`, returning
-//! `ErrSessionExpired` when the key is gone) is in later v3.5 releases;
-//! earlier ones, v3.4 among them, return from `Lock` without it. I could not
-//! check which v3.5 patch release brought it.
+//! `ErrSessionExpired` when the key is gone) is in later v3.5 releases
+//! (which patch release brought it is not pinned down here); earlier ones,
+//! v3.4 among them, return from `Lock` without it.
 //!
 //! # The server (`etcd`)
 //! The etcd cluster is modelled as one linearizable server: every request
@@ -58,6 +58,10 @@
 //! 7. When its connection breaks, the client library reconnects and the
 //!    request in flight is made again (the transaction is idempotent by
 //!    design: a key that exists is only read); a waiter sets its watch again.
+//!    A `LeaseGrant` whose answer was lost fails `NewSession`, and the
+//!    application opens a new session: the model sends the grant again
+//!    under the same lease id, and the server gives it a full TTL, as it
+//!    would a new lease (the lost one holds no key and only expires).
 //!
 //! # Variants
 //! - `etcd_mutex_fenced`, the correct use: v3.5's `Lock`, and the resource
@@ -78,9 +82,71 @@
 //! - The unlock retried by key name after a lost reply while one session
 //!   holds two mutexes is not modelled (the workload holds one lock).
 //!
+//! # Expected weaknesses
+//! - **A pause longer than the lease** breaks mutual exclusion: the paused
+//!   holder's keep-alives stop, its lease expires and its key is deleted,
+//!   the waiter's watch fires and it takes the lock while the paused one
+//!   still believes it holds it. Its write, read before the pause, lands
+//!   later; the create-revision fence refuses it.
+//! - **A partition that outlasts the keep-alives** breaks mutual exclusion
+//!   the same way, with no pause: `Lock` does not look at how long its
+//!   lease has left, so a client cut off since its grant can take the lock
+//!   just before the lease expires; the waiter's key then becomes the owner
+//!   before the holder hears that its lease is gone.
+//! - **A crashed holder** is survived: its lease expires and takes its key.
+//! - **A restart** is survived: etcd persists keys, leases and the revision.
+//! - **Clock faults** change nothing: leases expire by the server's
+//!   monotonic clock, and keep-alives every third of the TTL leave room
+//!   for a server clock 50% fast.
+//! - **Without the check after the wait**, a waiter whose lease expired
+//!   while it waited comes out of `Lock` with no key, and nobody who takes
+//!   the lock after it waits for it.
+//!
 //! # Expected verdicts (`models/etcd_lock.expect.json`)
+//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
+//! the properties expected not to hold (`✗` violated, `?` out of the search's
+//! reach), and `(live)` where the liveness properties are expected to hold.
+//!
 //! <!-- expectations: generated from etcd_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! | scenario | `etcd_mutex_fenced` | `etcd_mutex` | `etcd_mutex_no_session_check` |
+//! |---|---|---|---|
+//! | no-faults | ok | ok | ok |
+//! | holder-crash | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-jump | ok | ok | ok |
+//! | clock-drift | ok | ok | ok |
+//! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
+//! | server-restart | ok | ok | ok |
+//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | duplicates | ok | ok | ok |
 //! <!-- /expectations -->
+//!
+//! # Verdicts (pinned in `tests/etcd_consul_models.rs`)
+//! The three variants have the same states wherever nothing is violated:
+//! they differ only in what a holder sends the resource and in what a
+//! waiter does when its key is gone.
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | no-faults | holds | holds | holds | the second key waits for the deletion of the first |
+//! | holder-crash | holds | holds | holds | the crashed holder's keep-alives stop; its lease expires `ttl_ticks` after the last one and its key with it, which fires the waiter's watch. `deadlock_free` and `starvation_free` hold |
+//! | gc-pause | violated (30) | fenced: holds; unfenced: violated (36) | violated (86) | searched to the end for `etcd_mutex_fenced` (3.1 million states); the unfenced variants decide every property within 4.4 million. The holder stalls past its lease (above). The fenced resource refuses the stale create revision. Progress: a holder that stalled hears, when it resumes, that its lease is gone, and starts over with a new session too late to finish by tick 32. Slow, not stuck |
+//! | clock-jump | holds | holds | holds | a jump of the server's wall clock expires nothing: leases run on the monotonic clock |
+//! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so a 6-tick lease ends after 4 real ticks; keep-alives (the first at once after the grant, then every 2 ticks) arrive at least every 3 |
+//! | message-loss | ? | ? | ? | the search stops at its limit (1M states), and the simulation finds nothing. Searched to the end for `etcd_mutex_fenced` (18.5 million states, `--states-max 20000000`), all three hold: a lost message breaks the connection, the request is made again on a new one, and keep-alives resume well within the lease |
+//! | partition | violated (26) | fenced: ? (search stops at 2M states); unfenced: violated (32, found by the seeded simulation) | ? | the holder's keep-alives are lost while the lock service is cut off (ticks 1 to 7). When the partition heals it takes the lock with its lease, granted at tick 0, due to expire at tick 8: `Lock` does not look at the time a lease has left. At tick 8 the lease expires, its key with it, and the waiter's key becomes the owner while the holder has not yet heard that its lease is gone. The unfenced resource then takes the stale holder's write |
+//! | server-restart | holds | holds | holds | etcd logs every write; the restarted server gives each lease a full TTL, and clients make their request again on a new connection |
+//! | async-network | violated (18) | ? | violated (14) | keep-alives may take as long as the lease: it expires while its holder still holds, and the other client's key becomes the owner; progress: a message may take until the horizon |
+//! | crowd-atomic | violated (36) | fenced: ?; unfenced: violated (41) | ? | three clients, two rounds: a holder's pause outlasts its lease |
+//! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | the clients talk over one connection, which never delivers twice |
+//!
+//! The liveness checker decides `deadlock_free` and `starvation_free`
+//! under holder-crash (the model keeps its one time, a lease's expiry, as
+//! an `Instant`, so the harness shifts it). Endless rounds are not
+//! expected: lease ids and revisions grow with every round, and the model
+//! does not renumber them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -412,11 +478,13 @@ impl LockModel for EtcdLock {
         let mut wrote = self.expire(ctx, st, out);
         match msg {
             Msg::Grant { lease } => {
-                if st.data.leases.insert(lease) {
-                    st.expires_at
-                        .insert(lease, ctx.mono().after(self.ttl_ticks));
-                    wrote = true;
-                }
+                // A grant made again after a broken connection stands for
+                // the new session the application opens when `NewSession`
+                // fails: its lease starts a full TTL. (The lease of the
+                // failed attempt holds no key; it would only expire.)
+                wrote |= st.data.leases.insert(lease);
+                st.expires_at
+                    .insert(lease, ctx.mono().after(self.ttl_ticks));
                 out.send(src, Msg::Granted { lease });
             }
             Msg::KeepAlive { lease } => match st.expires_at.get_mut(&lease) {
