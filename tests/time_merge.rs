@@ -155,6 +155,11 @@ cross_checks! {
     mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
     mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
     mq_lock_message_ttl: "mq_lock_message_ttl";
+    etcd_mutex_fenced: "etcd_mutex_fenced";
+    etcd_mutex: "etcd_mutex";
+    etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
+    consul_lock_fenced: "consul_lock_fenced";
+    consul_lock: "consul_lock";
 }
 
 /// A model that merges its times and is missing from the cross-checks
