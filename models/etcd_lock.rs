@@ -124,9 +124,8 @@
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/etcd_consul_models.rs`)
-//! The three variants have the same states wherever nothing is violated:
-//! they differ only in what a holder sends the resource and in what a
-//! waiter does when its key is gone.
+//! The three variants differ only in what a holder sends the resource and
+//! in what a waiter does when its key is gone.
 //!
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
