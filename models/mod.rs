@@ -7,7 +7,9 @@
 //! `models/<name>.expect.json` (see [`crate::expectations`]). Nothing in
 //! `src/` changes.
 
+pub mod consul_lock;
 pub mod db_lock;
+pub mod etcd_lock;
 pub mod file_lock;
 pub mod mq_lock;
 pub mod optimistic;
@@ -49,6 +51,8 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<redis_failover::RedisFailover>();
     visitor.model::<zk_lock::ZkLock>();
     visitor.model::<sql_session_lock::SqlSessionLock>();
+    visitor.model::<etcd_lock::EtcdLock>();
+    visitor.model::<consul_lock::ConsulLock>();
 }
 
 /// One model id as users see it.

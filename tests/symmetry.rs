@@ -149,6 +149,11 @@ cross_checks! {
     zk_lock_ephemeral: "zk_lock_ephemeral";
     zk_lock_sequential: "zk_lock_sequential";
     zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
+    etcd_mutex_fenced: "etcd_mutex_fenced";
+    etcd_mutex: "etcd_mutex";
+    etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
+    consul_lock_fenced: "consul_lock_fenced";
+    consul_lock: "consul_lock";
 }
 
 /// A pinned reduction: three clients under `crowd-atomic`.

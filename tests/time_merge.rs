@@ -171,6 +171,11 @@ cross_checks! {
     pg_advisory_lock_pooled: "pg_advisory_lock_pooled";
     mysql_get_lock: "mysql_get_lock";
     mysql_get_lock_autoreconnect: "mysql_get_lock_autoreconnect";
+    etcd_mutex_fenced: "etcd_mutex_fenced";
+    etcd_mutex: "etcd_mutex";
+    etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
+    consul_lock_fenced: "consul_lock_fenced";
+    consul_lock: "consul_lock";
 }
 
 /// A model that merges its times and is missing from the cross-checks

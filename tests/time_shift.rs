@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use stateright::Model;
 
 use lockcheck::check::liveness::{Abstraction, Label, unbounded_world};
+use lockcheck::models::consul_lock::ConsulLock;
 use lockcheck::models::db_lock::{DbLockExpiring, DbLockSeed, DbLockUnique};
+use lockcheck::models::etcd_lock::EtcdLock;
 use lockcheck::models::file_lock::{FileLockPlain, FileLockStaleBreak};
 use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
@@ -197,6 +199,11 @@ sound! {
     pg_advisory_lock_pooled: SqlSessionLock, "pg_advisory_lock_pooled";
     mysql_get_lock: SqlSessionLock, "mysql_get_lock";
     mysql_get_lock_autoreconnect: SqlSessionLock, "mysql_get_lock_autoreconnect";
+    etcd_mutex_fenced: EtcdLock, "etcd_mutex_fenced";
+    etcd_mutex: EtcdLock, "etcd_mutex";
+    etcd_mutex_no_session_check: EtcdLock, "etcd_mutex_no_session_check";
+    consul_lock_fenced: ConsulLock, "consul_lock_fenced";
+    consul_lock: ConsulLock, "consul_lock";
 }
 
 // A lease server in miniature (as in `tests/clock_jump.rs`), in two

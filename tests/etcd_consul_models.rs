@@ -1,0 +1,83 @@
+//! The etcd and Consul locks' verdicts, pinned: for every (model, scenario)
+//! pair the verdict of each property, the length of the shortest
+//! counterexample (or of the shortest example, for `lock_acquired`) and the
+//! number of unique states as a tripwire. `models/etcd_lock.rs` and
+//! `models/consul_lock.rs` explain each verdict; the notation is described
+//! in `tests/common/mod.rs`. Every pinned counterexample's trace is
+//! replayed. Cells whose search stops at the state limit are pinned within
+//! that limit, with the shortest counterexamples that lie inside it.
+
+mod common;
+
+// As in the binary: the search allocates a state per transition.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+pins! {
+    etcd_fenced_no_faults: "etcd_mutex_fenced", "no-faults", 58078, "holds holds holds:5 holds";
+    etcd_fenced_holder_crash: "etcd_mutex_fenced", "holder-crash", 201648, "holds holds holds:5 holds holds holds";
+    etcd_fenced_clock_drift: "etcd_mutex_fenced", "clock-drift", 297064, "holds holds holds:5 holds";
+    etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds";
+    etcd_fenced_gc_pause: "etcd_mutex_fenced", "gc-pause", 3089443, "violated:30 holds holds:5 violated:86";
+    etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86";
+    etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds";
+    etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds";
+
+    consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds";
+    consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
+    consul_fenced_crowd_atomic: "consul_lock_fenced", "crowd-atomic", 269760, "holds holds holds:3 holds";
+    consul_fenced_server_restart: "consul_lock_fenced", "server-restart", 2007170, "holds holds holds:6 holds";
+    consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78";
+    consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds";
+}
+
+/// The holder's keep-alives are lost while the lock service is cut off; it
+/// takes the lock after the partition heals with a lease about to expire,
+/// and the waiter's key becomes the owner when it does. Searched up to the
+/// state limit the expectations use.
+mod partition {
+    use super::common;
+
+    #[test]
+    fn etcd_fenced() {
+        common::pinned_within(
+            "etcd_mutex_fenced",
+            "partition",
+            2_000_000,
+            2_000_000,
+            "violated:26 inconclusive holds:5 inconclusive",
+        );
+    }
+}
+
+/// Consul enforces twice the TTL, so gc-pause's 10-tick pause never outlasts
+/// a holder's session of 8 ticks' TTL (mutual exclusion holds under
+/// gc-pause, searched to the end). With a 4-tick TTL the paused holder's session
+/// expires: the key is freed (after the lock-delay) and the waiter takes
+/// it while the paused holder still believes it holds it. `LockIndex`
+/// fences the stale write. Searched up to 2 million states.
+mod consul_long_pause {
+    use super::common;
+
+    #[test]
+    fn consul_fenced() {
+        common::pinned_within(
+            "consul_lock_fenced",
+            "long-pause-short-ttl",
+            2_000_000,
+            2_000_000,
+            "violated:42 inconclusive holds:6 inconclusive",
+        );
+    }
+
+    #[test]
+    fn consul_unfenced() {
+        common::pinned_within(
+            "consul_lock",
+            "long-pause-short-ttl",
+            2_000_000,
+            2_000_000,
+            "violated:42 violated:48 holds:6 inconclusive",
+        );
+    }
+}
