@@ -118,7 +118,7 @@
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
 //! | server-restart | ok | ok | ok |
-//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | duplicates | ok | ok | ok |
 //! <!-- /expectations -->
@@ -137,7 +137,7 @@
 //! | message-loss | ? | ? | ? | the search stops at its limit (1M states), and the simulation finds nothing. Searched to the end for `etcd_mutex_fenced` (18.5 million states, `--states-max 20000000`), all three hold: a lost message breaks the connection, the request is made again on a new one, and keep-alives resume well within the lease |
 //! | partition | violated (26) | fenced: ? (search stops at 2M states); unfenced: violated (32, found by the seeded simulation) | ? | the holder's keep-alives are lost while the lock service is cut off (ticks 1 to 7). When the partition heals it takes the lock with its lease, granted at tick 0, due to expire at tick 8: `Lock` does not look at the time a lease has left. At tick 8 the lease expires, its key with it, and the waiter's key becomes the owner while the holder has not yet heard that its lease is gone. The unfenced resource then takes the stale holder's write |
 //! | server-restart | holds | holds | holds | etcd logs every write; the restarted server gives each lease a full TTL, and clients make their request again on a new connection |
-//! | async-network | violated (18) | ? | violated (14) | keep-alives may take as long as the lease: it expires while its holder still holds, and the other client's key becomes the owner; progress: a message may take until the horizon |
+//! | async-network | violated (18) | fenced: ?; unfenced: violated (31) | violated (14) | keep-alives may take as long as the lease: it expires while its holder still holds, and the other client's key becomes the owner, and the unfenced resource takes the stale holder's write; progress: a message may take until the horizon |
 //! | crowd-atomic | violated (36) | fenced: ?; unfenced: violated (41) | ? | three clients, two rounds: a holder's pause outlasts its lease |
 //! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | the clients talk over one connection, which never delivers twice |
 //!

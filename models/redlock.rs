@@ -117,7 +117,7 @@
 //! | clock-drift | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
 //! | partition | mutex ?, resource ?, progress ✗ (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ✗ (search stops at 250k states) |
-//! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
+//! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗ (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
 //! | async-network | mutex ?, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ?, resource ✗, progress ✗ (search stops at 250k states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
 //! | duplicates | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) |
