@@ -1,9 +1,6 @@
-//! Request-id renumbering cross-checked against the full search: for every
-//! (model, scenario) cell small enough to search without it, of every model
-//! whose clients keep their request ids in `node::Requests`, the same
-//! verdict on every property and the same shortest counterexample length
-//! with renumbering (alone, and with symmetry), no more states, and
-//! counterexamples that replay. Then, on a sample of states, what the
+//! Request-id renumbering's own properties (`tests/reductions.rs`
+//! cross-checks its verdicts with the full search's, cell by cell): models
+//! without `node::Requests` are left alone, and, on a sample of states, what the
 //! soundness argument in `src/world/request_ids.rs` rests on: a state and
 //! its renumbered form have the same successors up to renumbering, servers
 //! hold no request ids, and the canonical form is what it says.
@@ -11,12 +8,8 @@
 mod common;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use lockcheck::check::bfs::SearchLimits;
-use lockcheck::check::{CheckOptions, CheckReport};
-use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::{self, DbLockExpiring};
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};
@@ -24,7 +17,7 @@ use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::node::{LockModel, NodeId, Rename, RequestId, VisitIds};
-use lockcheck::registry::{self, ModelEntry};
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{
     Canonical, Envelope, NEXT_ID, OUTSTANDING_ID, Payload, Reductions, STALE_ID, World,
@@ -35,142 +28,9 @@ use stateright::Model;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Cells whose full search passes this many unique states are skipped.
-const STATES_MAX: u64 = 120_000;
-
-/// The shipped scenarios and the cut-down test fixtures.
-fn scenarios() -> Vec<(PathBuf, Scenario)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = ["scenarios", "tests/scenarios"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|f| {
-            // Without the models' expectations, so liveness (which does not
-            // use the quotient) is not checked.
-            let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
-            (f, s)
-        })
-        .collect()
-}
-
-fn check(
-    entry: &ModelEntry,
-    file: &Path,
-    scenario: &Scenario,
-    reductions: Reductions,
-    report_dir: Option<PathBuf>,
-) -> Option<CheckReport> {
-    let options = CheckOptions {
-        limits: SearchLimits {
-            states_max: STATES_MAX,
-            depth_max: None,
-            time_max: Duration::from_secs(600),
-            memory: None,
-        },
-        threads: 1,
-        report_dir,
-        progress: false,
-        reproduce_flags: Vec::new(),
-        liveness: Vec::new(),
-        simulation_runs: Some(0),
-        symmetry: reductions.symmetry,
-        request_ids: reductions.request_ids,
-        time_merge: false,
-        only: Vec::new(),
-    };
-    // A model may need parameters a scenario does not give.
-    entry.run(scenario, file, &Entry::default(), &options).ok()
-}
-
-/// Checks every small cell of `model` without reductions, with
-/// renumbering alone, and with renumbering and symmetry; returns how many
-/// cells it compared.
-fn cross_check(model: &str) -> usize {
-    let entry = registry::find(model).expect("registered model");
-    let none = Reductions {
-        symmetry: false,
-        request_ids: false,
-        time_merge: false,
-    };
-    let mut compared = 0;
-    for (file, scenario) in scenarios() {
-        let name = Scenario::name_of(&file);
-        let Some(full) = check(&entry, &file, &scenario, none, None) else {
-            continue;
-        };
-        if !full.stats.complete {
-            continue;
-        }
-        for symmetry in [false, true] {
-            let reductions = Reductions {
-                symmetry,
-                request_ids: true,
-                time_merge: false,
-            };
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("request-ids-{model}-{name}-{symmetry}"));
-            let _ = std::fs::remove_dir_all(&dir);
-            let reduced =
-                check(&entry, &file, &scenario, reductions, Some(dir)).expect("check runs");
-            let cell = format!("{model} under {name} (symmetry {symmetry})");
-            assert!(reduced.stats.request_ids, "{cell}: ids not renumbered");
-            common::assert_reduction_agrees(&cell, "renumbered", &entry, &reduced, &full);
-        }
-        compared += 1;
-    }
-    compared
-}
-
-macro_rules! cross_checks {
-    ($($test:ident: $model:literal;)*) => {
-        $(
-            #[test]
-            fn $test() {
-                let n = cross_check($model);
-                assert!(n > 0, "no cell of {} was small enough", $model);
-            }
-        )*
-    };
-}
-
-// Every registered model whose clients keep a `Requests`. Redlock keeps
-// its ids outside one (see `models/redlock.rs`), and `occ_cas` and
-// `no_lock` have none.
-cross_checks! {
-    redis_setnx: "redis_setnx";
-    redis_set_px: "redis_set_px";
-    redis_set_px_fenced: "redis_set_px_fenced";
-    redis_py_lock: "redis_py_lock";
-    redis_py_lock_fenced: "redis_py_lock_fenced";
-    redis_failover: "redis_failover";
-    redis_failover_fenced: "redis_failover_fenced";
-    file_lock_check_then_create: "file_lock_check_then_create";
-    file_lock_exclusive: "file_lock_exclusive";
-    file_lock_stale_break: "file_lock_stale_break";
-    db_lock_seed: "db_lock_seed";
-    db_lock_unique: "db_lock_unique";
-    db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
-    db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
-    db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
-    mq_lock_auto_ack: "mq_lock_auto_ack";
-    mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
-    mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
-    mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
-    mq_lock_message_ttl: "mq_lock_message_ttl";
-    zk_lock_ephemeral: "zk_lock_ephemeral";
-    zk_lock_sequential: "zk_lock_sequential";
-    zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
-}
-
 #[test]
 fn models_without_requests_are_not_renumbered() {
-    let (file, scenario) = scenarios()
+    let (file, scenario) = common::all_scenarios()
         .into_iter()
         .find(|(f, _)| f.ends_with("tests/scenarios/no-faults-1tick.json"))
         .unwrap();
@@ -181,7 +41,8 @@ fn models_without_requests_are_not_renumbered() {
             request_ids: true,
             time_merge: false,
         };
-        let report = check(&entry, &file, &scenario, reductions, None).unwrap();
+        let report =
+            common::check_reduced(&entry, &file, &scenario, reductions, 120_000, None).unwrap();
         assert!(!report.stats.request_ids, "{model}");
     }
 }

@@ -1,8 +1,7 @@
-//! Symmetry cross-checked against the full search: for every (model,
-//! scenario) cell small enough to search both ways, the same verdict on
-//! every property, the same shortest counterexample length, no more states
-//! with symmetry than without, and counterexamples that replay. Then, on a
-//! sample of states, what the soundness argument rests on: every
+//! Symmetry's own properties (`tests/reductions.rs` cross-checks its
+//! verdicts with the full search's, cell by cell): it shrinks three
+//! clients, and Redlock's masters, at least five-fold, and, on a sample of
+//! states, what the soundness argument rests on: every
 //! permutation of interchangeable nodes maps a state's successors onto the
 //! permuted state's successors, and all the states of an orbit have one
 //! representative.
@@ -10,11 +9,11 @@
 mod common;
 
 use std::collections::{HashSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use lockcheck::check::CheckOptions;
 use lockcheck::check::bfs::SearchLimits;
-use lockcheck::check::{CheckOptions, CheckReport};
 use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
@@ -23,138 +22,13 @@ use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::zk_lock::ZkLock;
 use lockcheck::node::LockModel;
-use lockcheck::registry::{self, ModelEntry};
+use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
 use stateright::Model;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Cells whose full search passes this many unique states are skipped.
-const STATES_MAX: u64 = 120_000;
-
-/// The shipped scenarios and the cut-down test fixtures.
-fn scenarios() -> Vec<(PathBuf, Scenario)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = ["scenarios", "tests/scenarios"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|f| {
-            // Loaded without the models' expectations, so liveness (which
-            // runs on the full world either way) is not checked.
-            let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
-            (f, s)
-        })
-        .collect()
-}
-
-fn check(
-    entry: &ModelEntry,
-    file: &Path,
-    scenario: &Scenario,
-    symmetry: bool,
-    report_dir: Option<PathBuf>,
-) -> Option<CheckReport> {
-    let options = CheckOptions {
-        limits: SearchLimits {
-            states_max: STATES_MAX,
-            depth_max: None,
-            time_max: Duration::from_secs(600),
-            memory: None,
-        },
-        threads: 1,
-        report_dir,
-        progress: false,
-        reproduce_flags: Vec::new(),
-        liveness: Vec::new(),
-        simulation_runs: Some(0),
-        symmetry,
-        only: Vec::new(),
-        // Renumbering has its own cross-check (`tests/request_ids.rs`).
-        request_ids: false,
-        time_merge: false,
-    };
-    // A model may need parameters a scenario does not give.
-    entry.run(scenario, file, &Entry::default(), &options).ok()
-}
-
-/// Checks every small cell of `model` both ways; returns how many it
-/// compared.
-fn cross_check(model: &str) -> usize {
-    let entry = registry::find(model).expect("registered model");
-    let mut compared = 0;
-    for (file, scenario) in scenarios() {
-        let name = Scenario::name_of(&file);
-        let Some(full) = check(&entry, &file, &scenario, false, None) else {
-            continue;
-        };
-        if !full.stats.complete {
-            continue;
-        }
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("symmetry-{model}-{name}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        let reduced = check(&entry, &file, &scenario, true, Some(dir)).expect("check runs");
-        let cell = format!("{model} under {name}");
-        common::assert_reduction_agrees(&cell, "with symmetry", &entry, &reduced, &full);
-        compared += 1;
-    }
-    compared
-}
-
-macro_rules! cross_checks {
-    ($($test:ident: $model:literal;)*) => {
-        $(
-            #[test]
-            fn $test() {
-                let n = cross_check($model);
-                assert!(n > 0, "no cell of {} was small enough", $model);
-            }
-        )*
-    };
-}
-
-cross_checks! {
-    redis_setnx: "redis_setnx";
-    redis_set_px: "redis_set_px";
-    redis_set_px_fenced: "redis_set_px_fenced";
-    redis_py_lock: "redis_py_lock";
-    redis_py_lock_fenced: "redis_py_lock_fenced";
-    occ_cas: "occ_cas";
-    no_lock: "no_lock";
-    redlock: "redlock";
-    redlock_no_validity_check: "redlock_no_validity_check";
-    redlock_delayed_restart: "redlock_delayed_restart";
-    redis_failover: "redis_failover";
-    redis_failover_fenced: "redis_failover_fenced";
-    file_lock_check_then_create: "file_lock_check_then_create";
-    file_lock_exclusive: "file_lock_exclusive";
-    file_lock_stale_break: "file_lock_stale_break";
-    db_lock_seed: "db_lock_seed";
-    db_lock_unique: "db_lock_unique";
-    db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
-    db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
-    db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
-    mq_lock_auto_ack: "mq_lock_auto_ack";
-    mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
-    mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
-    mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
-    mq_lock_message_ttl: "mq_lock_message_ttl";
-    zk_lock_ephemeral: "zk_lock_ephemeral";
-    zk_lock_sequential: "zk_lock_sequential";
-    zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
-    etcd_mutex_fenced: "etcd_mutex_fenced";
-    etcd_mutex: "etcd_mutex";
-    etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
-    consul_lock_fenced: "consul_lock_fenced";
-    consul_lock: "consul_lock";
-}
 
 /// A pinned reduction: three clients under `crowd-atomic`.
 #[test]
@@ -204,8 +78,16 @@ fn redlock_masters_and_clients_shrink_at_least_five_fold() {
     let entry = registry::find("redlock").unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/gc-pause-1tick.json");
     let scenario = Scenario::load(&file).unwrap();
-    let full = check(&entry, &file, &scenario, false, None).unwrap();
-    let reduced = check(&entry, &file, &scenario, true, None).unwrap();
+    let run = |symmetry| {
+        let reductions = Reductions {
+            symmetry,
+            request_ids: false,
+            time_merge: false,
+        };
+        common::check_reduced(&entry, &file, &scenario, reductions, 120_000, None).unwrap()
+    };
+    let full = run(false);
+    let reduced = run(true);
     assert_eq!(full.stats.unique_states, 64_177);
     assert_eq!(reduced.stats.unique_states, 10_515);
     assert!(full.stats.unique_states >= 5 * reduced.stats.unique_states);

@@ -706,6 +706,9 @@ struct ParentKeys<M: LockModel> {
     canonical: u64,
     parent: WorldState<M>,
     keys: Vec<u128>,
+    /// `actions` was asked for since: the next successors are probably
+    /// another state's.
+    stale: bool,
 }
 
 /// Which reductions a search may use, where the model allows them.
@@ -887,6 +890,17 @@ impl<M: LockModel> Model for Canonical<M> {
     }
 
     fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
+        // The successors asked for next are `s`'s: its keys are computed
+        // again at the first of them (see `next_state`).
+        PARENT_KEYS.with(|cell| {
+            if let Some(c) = cell
+                .borrow_mut()
+                .as_mut()
+                .and_then(|c| c.downcast_mut::<ParentKeys<M>>())
+            {
+                c.stale = true;
+            }
+        });
         self.world.actions(s, actions)
     }
 
@@ -895,19 +909,25 @@ impl<M: LockModel> Model for Canonical<M> {
         let Some((sym, kinds)) = self.symmetry() else {
             return Some(s);
         };
-        // A search thread asks for one state's successors in a row, and a
-        // step changes few nodes: the others keep their keys from `last`.
+        // A search thread asks for one state's actions, then for their
+        // successors in a row, and a step changes few nodes: the others
+        // keep their keys from `last`. The cache is refreshed at the first
+        // successor after `actions`, not by comparing `last` with the
+        // cached parent (a whole-state comparison per successor): even a
+        // cache of another state would be sound, since `representative`
+        // reuses a key only where the node's view is the cached parent's.
         Some(PARENT_KEYS.with(|cell| {
             let mut cell = cell.borrow_mut();
             let cached = cell
                 .as_ref()
                 .and_then(|c| c.downcast_ref::<ParentKeys<M>>())
-                .is_some_and(|c| c.canonical == self.id && c.parent == *last);
+                .is_some_and(|c| c.canonical == self.id && !c.stale);
             if !cached {
                 *cell = Some(Box::new(ParentKeys {
                     canonical: self.id,
                     parent: last.clone(),
                     keys: self.world.node_keys(sym, kinds, last),
+                    stale: false,
                 }));
             }
             let c = cell

@@ -38,7 +38,7 @@
 //! clock moving forward (a rate above zero), so only a backward jump of a
 //! wall clock can take a reading back; the merge then keeps instants a
 //! further margin below every clock, the total backward jump the budget
-//! has left ([`World::backward_jump_ticks_left`]). `tests/time_merge.rs`
+//! has left ([`World::backward_jump_ticks_left`]). `tests/reductions.rs`
 //! cross-checks that search against the unmerged one.
 //!
 //! What remains is finite: every instant not merged lies between `low` and

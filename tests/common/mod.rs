@@ -210,3 +210,62 @@ pub fn assert_reduction_agrees(
         }
     }
 }
+
+/// The shipped scenarios and the cut-down test fixtures, in file order.
+pub fn all_scenarios() -> Vec<(PathBuf, Scenario)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["scenarios", "tests/scenarios"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+            (f, s)
+        })
+        .collect()
+}
+
+/// One search of `entry` under `scenario` with the given reductions, on one
+/// thread, up to `states_max` unique states, with no simulation after it;
+/// `None` when the model cannot run under the scenario (it needs a
+/// parameter the scenario does not give).
+pub fn check_reduced(
+    entry: &registry::ModelEntry,
+    file: &Path,
+    scenario: &Scenario,
+    reductions: lockcheck::world::Reductions,
+    states_max: u64,
+    report_dir: Option<PathBuf>,
+) -> Option<lockcheck::check::CheckReport> {
+    let options = CheckOptions {
+        limits: SearchLimits {
+            states_max,
+            depth_max: None,
+            time_max: std::time::Duration::from_secs(600),
+            memory: None,
+        },
+        threads: 1,
+        report_dir,
+        progress: false,
+        reproduce_flags: Vec::new(),
+        liveness: Vec::new(),
+        simulation_runs: Some(0),
+        symmetry: reductions.symmetry,
+        request_ids: reductions.request_ids,
+        time_merge: reductions.time_merge,
+        only: Vec::new(),
+    };
+    entry
+        .run(
+            scenario,
+            file,
+            &lockcheck::expectations::Entry::default(),
+            &options,
+        )
+        .ok()
+}
