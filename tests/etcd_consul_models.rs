@@ -5,7 +5,9 @@
 //! `models/consul_lock.rs` explain each verdict; the notation is described
 //! in `tests/common/mod.rs`. Every pinned counterexample's trace is
 //! replayed. Cells whose search stops at the state limit are pinned within
-//! that limit, with the shortest counterexamples that lie inside it.
+//! that limit, with the shortest counterexamples that lie inside it. The
+//! standard cells of millions of states run with `--ignored` (see
+//! `pins_long!`).
 
 mod common;
 
@@ -18,17 +20,20 @@ pins! {
     etcd_fenced_holder_crash: "etcd_mutex_fenced", "holder-crash", 201648, "holds holds holds:5 holds holds holds";
     etcd_fenced_clock_drift: "etcd_mutex_fenced", "clock-drift", 297064, "holds holds holds:5 holds";
     etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds";
-    etcd_fenced_gc_pause: "etcd_mutex_fenced", "gc-pause", 3089443, "violated:30 holds holds:5 violated:86";
-    etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86";
     etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds";
     etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds";
 
     consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds";
     consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
     consul_fenced_crowd_atomic: "consul_lock_fenced", "crowd-atomic", 269760, "holds holds holds:3 holds";
+    consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds";
+}
+
+pins_long! {
+    etcd_fenced_gc_pause: "etcd_mutex_fenced", "gc-pause", 3089443, "violated:30 holds holds:5 violated:86";
+    etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86";
     consul_fenced_server_restart: "consul_lock_fenced", "server-restart", 2007170, "holds holds holds:6 holds";
     consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78";
-    consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds";
 }
 
 /// The holder's keep-alives are lost while the lock service is cut off; it
@@ -39,6 +44,7 @@ mod partition {
     use super::common;
 
     #[test]
+    #[ignore = "millions of states: compare --check decides this cell; run with --ignored"]
     fn etcd_fenced() {
         common::pinned_within(
             "etcd_mutex_fenced",

@@ -151,6 +151,26 @@ macro_rules! pins {
     };
 }
 
+/// [`pins!`] for standard cells of millions of states, which
+/// `cargo test --release` leaves out: `compare --check` searches the same
+/// cells and fails on any verdict that differs from the model's
+/// expectations, so a change that breaks them is still caught on every run.
+/// These also pin the state count and the counterexample lengths; run them
+/// with `cargo test --release -- --ignored` after a change to the search or
+/// to the model.
+#[macro_export]
+macro_rules! pins_long {
+    ($($name:ident: $model:literal, $scenario:literal, $states:literal, $verdicts:literal;)*) => {
+        $(
+            #[test]
+            #[ignore = "millions of states: compare --check decides this cell; run with --ignored"]
+            fn $name() {
+                common::pinned($model, $scenario, $states, $verdicts);
+            }
+        )*
+    };
+}
+
 /// A shipped scenario (`scenarios/`), or a cut-down test fixture
 /// (`tests/scenarios/`) that keeps a large model's pins fast.
 pub fn scenario_file(scenario: &str) -> PathBuf {
