@@ -9,8 +9,10 @@
 
 pub mod consul_lock;
 pub mod db_lock;
+pub mod dynamodb_lock;
 pub mod etcd_lock;
 pub mod file_lock;
+pub mod hazelcast_lock;
 pub mod mq_lock;
 pub mod optimistic;
 pub mod params;
@@ -53,6 +55,8 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<sql_session_lock::SqlSessionLock>();
     visitor.model::<etcd_lock::EtcdLock>();
     visitor.model::<consul_lock::ConsulLock>();
+    visitor.model::<dynamodb_lock::DynamoDbLock>();
+    visitor.model::<hazelcast_lock::HazelcastLock>();
 }
 
 /// One model id as users see it.

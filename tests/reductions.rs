@@ -171,6 +171,10 @@ cross_checks! {
     etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
     consul_lock_fenced: "consul_lock_fenced";
     consul_lock: "consul_lock";
+    dynamodb_lock: "dynamodb_lock";
+    dynamodb_lock_fenced: "dynamodb_lock_fenced";
+    hazelcast_fenced_lock_fenced: "hazelcast_fenced_lock_fenced";
+    hazelcast_fenced_lock: "hazelcast_fenced_lock";
 }
 
 /// A model missing from the list would have its reductions unchecked.

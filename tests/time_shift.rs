@@ -18,8 +18,10 @@ use stateright::Model;
 use lockcheck::check::liveness::{Abstraction, Label, unbounded_world};
 use lockcheck::models::consul_lock::ConsulLock;
 use lockcheck::models::db_lock::{DbLockExpiring, DbLockSeed, DbLockUnique};
+use lockcheck::models::dynamodb_lock::DynamoDbLock;
 use lockcheck::models::etcd_lock::EtcdLock;
 use lockcheck::models::file_lock::{FileLockPlain, FileLockStaleBreak};
+use lockcheck::models::hazelcast_lock::HazelcastLock;
 use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_py_lock::RedisPyLock;
@@ -204,6 +206,10 @@ sound! {
     etcd_mutex_no_session_check: EtcdLock, "etcd_mutex_no_session_check";
     consul_lock_fenced: ConsulLock, "consul_lock_fenced";
     consul_lock: ConsulLock, "consul_lock";
+    dynamodb_lock: DynamoDbLock, "dynamodb_lock";
+    dynamodb_lock_fenced: DynamoDbLock, "dynamodb_lock_fenced";
+    hazelcast_fenced_lock_fenced: HazelcastLock, "hazelcast_fenced_lock_fenced";
+    hazelcast_fenced_lock: HazelcastLock, "hazelcast_fenced_lock";
 }
 
 // A lease server in miniature (as in `tests/clock_jump.rs`), in two
