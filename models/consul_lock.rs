@@ -153,7 +153,7 @@ use crate::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
     Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants, times_fields, times_nothing};
+use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
 
 /// A session: the client that created it and which of its sessions it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -189,7 +189,7 @@ pub struct ConsulServer {
     /// Blocking reads of the key: the client, and the holder it last saw.
     pub queries: BTreeSet<(NodeId, Option<SessionId>)>,
 }
-rename_fields!(ConsulServer {
+visit_fields!(ConsulServer {
     data,
     expires_at,
     lock_delay_until,
@@ -318,12 +318,6 @@ rename_fields!(ConsulClient {
 });
 
 times_nothing!(SessionId, ConsulData, Msg, Timer, Step, ConsulClient);
-times_fields!(ConsulServer {
-    data,
-    expires_at,
-    lock_delay_until,
-    queries
-});
 
 #[derive(Clone, Debug)]
 pub struct ConsulLock {

@@ -247,7 +247,7 @@ use crate::node::{
     ResendId, Symmetry, TimeVisitors, Variant,
 };
 use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+    rename_nothing, rename_variants, times_nothing, times_variants, visit_fields, visit_variants,
 };
 
 /// A row's primary key.
@@ -531,13 +531,13 @@ pub struct DbClient {
 }
 
 rename_variants!(RowKey { Node(node), Lock });
-rename_fields!(Row {
+visit_fields!(Row {
     owner,
     expires_at,
     version
 });
-rename_fields!(DbServer { rows, version_seq });
-rename_variants!(Stmt {
+visit_fields!(DbServer { rows, version_seq });
+visit_variants!(Stmt {
     InsertNode { node, expire_time },
     SelectNode { node },
     DeleteNode { node },
@@ -553,11 +553,11 @@ rename_variants!(Stmt {
     },
     Delete { owner },
 });
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { id, stmt },
     Rep { id, reply },
 });
-rename_fields!(DbClient {
+visit_fields!(DbClient {
     step,
     owner,
     acquisitions,
@@ -565,12 +565,6 @@ rename_fields!(DbClient {
 });
 rename_nothing!(Expiry, Reply, Timer, Step);
 times_nothing!(RowKey, Timer, Step);
-times_fields!(Row {
-    owner,
-    expires_at,
-    version
-});
-times_fields!(DbServer { rows, version_seq });
 times_variants!(Expiry {
     Never,
     ClientClock {
@@ -579,36 +573,10 @@ times_variants!(Expiry {
     },
     DbClock { ttl_ticks },
 });
-times_variants!(Stmt {
-    InsertNode { node, expire_time },
-    SelectNode { node },
-    DeleteNode { node },
-    Insert {
-        owner,
-        expiry,
-        fenced
-    },
-    TakeOver {
-        owner,
-        expiry,
-        fenced
-    },
-    Delete { owner },
-});
 times_variants!(Reply {
     Rows { rows, version },
     DuplicateKey,
     Selected(at),
-});
-times_variants!(Msg {
-    Req { id, stmt },
-    Rep { id, reply },
-});
-times_fields!(DbClient {
-    step,
-    owner,
-    acquisitions,
-    requests
 });
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so

@@ -178,9 +178,7 @@ use crate::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out, Param, Symmetry, TimeVisitors,
     Transport, Variant,
 };
-use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
-};
+use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 /// The lock item: its owner and record version number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -188,8 +186,7 @@ pub struct Item {
     pub owner: NodeId,
     pub rvn: Nonce,
 }
-rename_fields!(Item { owner, rvn });
-times_fields!(Item { owner, rvn });
+visit_fields!(Item { owner, rvn });
 
 /// The table, as DynamoDB keeps it (durably).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -199,8 +196,7 @@ pub struct DynamoTable {
     /// The counter a fenced user keeps in the item (0 unfenced).
     pub fence: u32,
 }
-rename_fields!(DynamoTable { item, fence });
-times_fields!(DynamoTable { item, fence });
+visit_fields!(DynamoTable { item, fence });
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
@@ -238,17 +234,7 @@ pub enum Msg {
         ok: bool,
     },
 }
-rename_variants!(Msg {
-    Get,
-    Item { item },
-    Put { expected, rvn },
-    PutResult { ok, fence },
-    Heartbeat { rvn, new_rvn },
-    HeartbeatResult { ok },
-    Delete { rvn },
-    Deleted { ok }
-});
-times_variants!(Msg {
+visit_variants!(Msg {
     Get,
     Item { item },
     Put { expected, rvn },
@@ -275,8 +261,7 @@ pub struct Seen {
     pub rvn: Nonce,
     pub at: Instant,
 }
-rename_fields!(Seen { rvn, at });
-times_fields!(Seen { rvn, at });
+visit_fields!(Seen { rvn, at });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Step {
@@ -300,15 +285,7 @@ pub enum Step {
         sent: bool,
     },
 }
-rename_variants!(Step {
-    Idle,
-    Reading { seen },
-    Sleeping { seen },
-    Putting { expected, rvn },
-    Holding,
-    Releasing { sent }
-});
-times_variants!(Step {
+visit_variants!(Step {
     Idle,
     Reading { seen },
     Sleeping { seen },
@@ -324,8 +301,7 @@ pub struct Held {
     pub rvn: Nonce,
     pub since: Instant,
 }
-rename_fields!(Held { rvn, since });
-times_fields!(Held { rvn, since });
+visit_fields!(Held { rvn, since });
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct DynamoClient {
@@ -339,14 +315,7 @@ pub struct DynamoClient {
     /// Where RVNs come from (a fresh UUID each).
     pub rvns: Nonces,
 }
-rename_fields!(DynamoClient {
-    step,
-    held,
-    heartbeating,
-    heartbeat,
-    rvns
-});
-times_fields!(DynamoClient {
+visit_fields!(DynamoClient {
     step,
     held,
     heartbeating,

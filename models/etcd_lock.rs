@@ -156,7 +156,7 @@ use crate::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
     Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants, times_fields, times_nothing};
+use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
 
 /// A lease, and so a session and its key `prefix/<lease>`: the client that
 /// granted it and which of its sessions it is.
@@ -192,7 +192,7 @@ pub struct EtcdServer {
     /// Watches on the deletion of the key created at a revision, by client.
     pub watches: BTreeSet<(NodeId, u32)>,
 }
-rename_fields!(EtcdServer {
+visit_fields!(EtcdServer {
     data,
     expires_at,
     watches
@@ -306,11 +306,6 @@ rename_fields!(EtcdClient {
 });
 
 times_nothing!(LeaseId, Timer, Step, Msg, EtcdData, EtcdClient);
-times_fields!(EtcdServer {
-    data,
-    expires_at,
-    watches
-});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Use {

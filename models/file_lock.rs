@@ -193,7 +193,7 @@ use crate::node::{
     Symmetry, TimeVisitors, Variant,
 };
 use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+    rename_nothing, times_fields, times_nothing, times_variants, visit_fields, visit_variants,
 };
 
 /// The lock file, if it exists.
@@ -339,16 +339,11 @@ times_variants!(Reply {
     Deleted(b),
     Mtime(at),
 });
-times_variants!(Msg {
+visit_variants!(Msg {
     Req { id, op },
     Rep { id, reply },
 });
-times_fields!(FileClient { step, requests });
-rename_variants!(Msg {
-    Req { id, op },
-    Rep { id, reply },
-});
-rename_fields!(FileClient { step, requests });
+visit_fields!(FileClient { step, requests });
 
 impl<F: FileFlavor> FileLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut FileClient, op: Op, out: &mut Out<Self>) {

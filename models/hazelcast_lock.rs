@@ -169,7 +169,7 @@ use crate::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
     Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants, times_fields, times_nothing};
+use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
 
 /// A CP session: the client that created it and which of its sessions it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -192,13 +192,7 @@ pub struct CpData {
     /// The waiting `LockOp`s, in order.
     pub waiters: Vec<SessionId>,
 }
-rename_fields!(CpData {
-    sessions,
-    owner,
-    fence,
-    waiters
-});
-times_fields!(CpData {
+visit_fields!(CpData {
     sessions,
     owner,
     fence,

@@ -223,7 +223,8 @@ use crate::node::{
     Symmetry, TimeVisitors, Variant,
 };
 use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+    rename_fields, rename_nothing, rename_variants, times_nothing, times_variants, visit_fields,
+    visit_variants,
 };
 
 /// Which way of using the queue as a lock.
@@ -537,7 +538,7 @@ pub struct MqClient {
 }
 
 rename_variants!(Body { Token, Lock { sender } });
-rename_fields!(QueuedMsg {
+visit_fields!(QueuedMsg {
     body,
     seq,
     expires_at,
@@ -545,7 +546,7 @@ rename_fields!(QueuedMsg {
     dequeue_count,
     receipt_live
 });
-rename_fields!(Broker { queue, next_seq });
+visit_fields!(Broker { queue, next_seq });
 rename_variants!(Op {
     Send { body, ttl_ticks },
     ReceiveAndDelete,
@@ -566,11 +567,11 @@ rename_variants!(Reply {
     PopReceiptMismatch,
     Deleted(count),
 });
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { id, op },
     Rep { id, reply },
 });
-rename_fields!(MqClient {
+visit_fields!(MqClient {
     step,
     requests,
     pop_receipt
@@ -578,24 +579,6 @@ rename_fields!(MqClient {
 rename_nothing!(Step, Timer, TtlEnd);
 times_nothing!(Body, Op, Delivery, Reply, Step, Timer);
 times_variants!(TtlEnd { At(t), Passed });
-times_fields!(QueuedMsg {
-    body,
-    seq,
-    expires_at,
-    hidden_until,
-    dequeue_count,
-    receipt_live
-});
-times_fields!(Broker { queue, next_seq });
-times_variants!(Msg {
-    Req { id, op },
-    Rep { id, reply },
-});
-times_fields!(MqClient {
-    step,
-    requests,
-    pop_receipt
-});
 
 impl<K: MqKind> MqLock<K> {
     fn call(&self, ctx: &Ctx, c: &mut MqClient, op: Op, out: &mut Out<Self>) {

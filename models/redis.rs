@@ -43,9 +43,7 @@ use crate::node::{
     Ctx, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId, RequestTimeout,
     Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
-use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
-};
+use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 /// A value in the lock key.
 ///
@@ -99,8 +97,7 @@ impl<'de> Deserialize<'de> for Value {
 
 // A fencing token grows with every acquisition and is not renumbered (see
 // `rounds_bounded`); a nonce is.
-times_variants!(Value { Num(n), Unique(nonce) });
-rename_variants!(Value { Num(n), Unique(nonce) });
+visit_variants!(Value { Num(n), Unique(nonce) });
 
 /// The lock key, if set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -476,9 +473,9 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 }
 
-rename_fields!(Key { value, expires_at });
-rename_fields!(RedisServer { lock, fence });
-rename_variants!(Cmd {
+visit_fields!(Key { value, expires_at });
+visit_fields!(RedisServer { lock, fence });
+visit_variants!(Cmd {
     SetNx { value },
     SetNxPx { value, ttl_ticks },
     SetNxPxFenced { ttl_ticks },
@@ -486,36 +483,17 @@ rename_variants!(Cmd {
     DelIfValue { value },
 });
 rename_nothing!(Reply, Timer, Step);
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { id, cmd },
     Rep { id, reply },
 });
-rename_fields!(RedisClient {
+visit_fields!(RedisClient {
     step,
     value,
     acquisitions,
     requests,
-});
-times_fields!(Key { value, expires_at });
-times_fields!(RedisServer { lock, fence });
-times_variants!(Cmd {
-    SetNx { value },
-    SetNxPx { value, ttl_ticks },
-    SetNxPxFenced { ttl_ticks },
-    Del,
-    DelIfValue { value },
 });
 times_nothing!(Reply, Timer, Step);
-times_variants!(Msg {
-    Req { id, cmd },
-    Rep { id, reply },
-});
-times_fields!(RedisClient {
-    step,
-    value,
-    acquisitions,
-    requests,
-});
 
 // The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
 pub use super::params::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};

@@ -159,9 +159,7 @@ use crate::node::{
     Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId, RequestTimeout, Requests,
     ResendId, Symmetry, TimeVisitors, Variant,
 };
-use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
-};
+use crate::{rename_nothing, times_fields, times_nothing, visit_fields, visit_variants};
 
 pub const FAILOVER_TIMEOUT_TICKS: Param = Param {
     name: "failover_timeout_ticks",
@@ -272,20 +270,20 @@ pub struct FailoverClient {
 }
 
 rename_nothing!(Role, ReplPos, Timer, Step);
-rename_fields!(FailoverServer {
+visit_fields!(FailoverServer {
     role,
     redis,
     pos,
     ticking
 });
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { id, cmd },
     Rep { id, reply },
     Readonly { id },
     Replicate { pos, lock, fence },
 });
-rename_fields!(ShippedKey { value, expires_at });
-rename_fields!(FailoverClient {
+visit_fields!(ShippedKey { value, expires_at });
+visit_fields!(FailoverClient {
     step,
     value,
     acquisitions,
@@ -294,26 +292,6 @@ rename_fields!(FailoverClient {
 });
 times_nothing!(Role, Timer, Step);
 times_fields!(ReplPos { epoch, run, offset });
-times_fields!(FailoverServer {
-    role,
-    redis,
-    pos,
-    ticking
-});
-times_variants!(Msg {
-    Req { id, cmd },
-    Rep { id, reply },
-    Readonly { id },
-    Replicate { pos, lock, fence },
-});
-times_fields!(ShippedKey { value, expires_at });
-times_fields!(FailoverClient {
-    step,
-    value,
-    acquisitions,
-    master,
-    requests,
-});
 
 pub struct RedisFailover {
     fenced: bool,

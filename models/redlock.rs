@@ -180,9 +180,7 @@ use crate::node::{
     Ctx, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, Symmetry, TimeVisitors,
     Variant,
 };
-use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
-};
+use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 pub const MASTERS: Param = Param {
     name: "masters",
@@ -272,20 +270,20 @@ pub enum Timer {
     Validity,
 }
 
-rename_fields!(Master {
+visit_fields!(Master {
     redis,
     unavailable_until
 });
-rename_fields!(RedlockClient {
+visit_fields!(RedlockClient {
     step,
     attempts,
     value
 });
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { attempt, cmd },
     Rep { attempt, reply },
 });
-rename_variants!(Step {
+visit_variants!(Step {
     Idle,
     Acquiring {
         started_at,
@@ -296,29 +294,6 @@ rename_variants!(Step {
     Holding { keys },
 });
 rename_nothing!(Timer);
-times_fields!(Master {
-    redis,
-    unavailable_until
-});
-times_fields!(RedlockClient {
-    step,
-    attempts,
-    value
-});
-times_variants!(Msg {
-    Req { attempt, cmd },
-    Rep { attempt, reply },
-});
-times_variants!(Step {
-    Idle,
-    Acquiring {
-        started_at,
-        answered,
-        granted
-    },
-    Sleeping,
-    Holding { keys },
-});
 times_nothing!(Timer);
 
 impl Redlock {

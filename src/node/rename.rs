@@ -448,3 +448,25 @@ where
         }
     }
 }
+
+/// [`rename_fields!`] and [`times_fields!`](crate::times_fields) at once,
+/// for a struct whose fields hold both node ids and instants (or either,
+/// where the other trait is implemented for every field's type):
+/// `visit_fields!(Item { owner, rvn });`
+#[macro_export]
+macro_rules! visit_fields {
+    ($($body:tt)*) => {
+        $crate::rename_fields!($($body)*);
+        $crate::times_fields!($($body)*);
+    };
+}
+
+/// [`rename_variants!`] and [`times_variants!`](crate::times_variants) at
+/// once: `visit_variants!(Msg { Req { id, cmd }, Rep { id, reply } });`
+#[macro_export]
+macro_rules! visit_variants {
+    ($($body:tt)*) => {
+        $crate::rename_variants!($($body)*);
+        $crate::times_variants!($($body)*);
+    };
+}
