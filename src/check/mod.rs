@@ -437,27 +437,20 @@ fn check_liveness<M: LockModel>(
             ));
         }
     };
-    if let Some(why) = abs.message_times_seen() {
-        let stats = LivenessStats {
-            unique_states: explored.labels.len() as u64,
-            transitions: explored.transitions,
-            depth: explored.depth,
-            shift_from_tick: Some(abs.base),
-            shift_period_ticks: Some(abs.period),
-            stop: format!("not used: {why}"),
-            complete: false,
-        };
-        return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
-    }
-    let stats = LivenessStats {
+    let stats_with = |stop: String, complete: bool| LivenessStats {
         unique_states: explored.labels.len() as u64,
         transitions: explored.transitions,
         depth: explored.depth,
         shift_from_tick: Some(abs.base),
         shift_period_ticks: Some(abs.period),
-        stop: "complete".to_string(),
-        complete: true,
+        stop,
+        complete,
     };
+    if let Some(why) = abs.message_times_seen() {
+        let stats = stats_with(format!("not used: {why}"), false);
+        return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
+    }
+    let stats = stats_with("complete".to_string(), true);
     let g = &explored.graph;
     let labels = &explored.labels;
     let mut verdicts = Vec::new();
