@@ -144,11 +144,23 @@ fn the_node_api_names_nothing_of_the_crate() {
         &mut files,
     );
     assert!(files.len() > 1, "the node API's files: {files:?}");
+    // `#[macro_export]` puts the API's own macros at the crate's root, so
+    // one of them calling another names it as `$crate::name`.
+    let own_macros: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).expect("readable");
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("macro_rules! "))
+                .map(|rest| rest.trim_end_matches(" {").trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable");
         let named: Vec<String> = crate_paths(&text)
             .into_iter()
-            .filter(|(_, p)| !p.starts_with("node"))
+            .filter(|(_, p)| !p.starts_with("node") && !own_macros.contains(p))
             .map(|(line, p)| format!("{}:{line}: crate::{p}", file.display()))
             .collect();
         assert!(named.is_empty(), "{}", named.join("\n"));
