@@ -1,9 +1,10 @@
 //! The single Redis instance that the Redis lock family shares, and the
 //! client side they have in common.
 //!
-//! Not a lock algorithm itself: `redis_setnx`, `redis_set_px` and
-//! `redis_py_lock` each pick the commands their source uses (a [`Flavor`]) and
-//! get a [`RedisLock`] model. The server keeps one lock key, with an optional
+//! Not a lock algorithm itself: `redis_setnx`, `redis_set_px`,
+//! `redis_py_lock`, `redis_setnx_expire` and `redis_get_del_release` each
+//! pick the commands their source uses (a [`Flavor`]) and get a
+//! [`RedisLock`] model. The server keeps one lock key, with an optional
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
 //! It persists nothing (Redis without AOF), so a restart forgets the lock.
 //!
@@ -123,6 +124,11 @@ pub enum Cmd {
     SetNxPx { value: Value, ttl_ticks: u32 },
     /// A script: `if SET key <INCR fence> NX PX ttl then return the counter`.
     SetNxPxFenced { ttl_ticks: u32 },
+    /// `EXPIRE key seconds`: gives an existing key, whoever set it, a
+    /// time to live.
+    Expire { ttl_ticks: u32 },
+    /// `GET key`
+    Get,
     /// `DEL key`
     Del,
     /// The documented compare-and-delete script:
@@ -138,6 +144,10 @@ pub enum Reply {
     Token(Option<u64>),
     /// Whether a key was deleted.
     Deleted(bool),
+    /// `EXPIRE`'s answer: whether the key existed and now has a timeout.
+    TimeoutSet(bool),
+    /// `GET`'s answer: the key's value, if it is set.
+    Got(Option<Value>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -199,6 +209,14 @@ impl RedisServer {
                     Reply::Token(None)
                 }
             }
+            Cmd::Expire { ttl_ticks } => match self.lock.as_mut() {
+                Some(key) => {
+                    key.expires_at = Some(now.after(ttl_ticks));
+                    Reply::TimeoutSet(true)
+                }
+                None => Reply::TimeoutSet(false),
+            },
+            Cmd::Get => Reply::Got(self.lock.as_ref().map(|k| k.value)),
             Cmd::Del => Reply::Deleted(self.lock.take().is_some()),
             Cmd::DelIfValue { value } => {
                 if self.lock.as_ref().is_some_and(|k| k.value == value) {
@@ -225,6 +243,9 @@ pub struct Flavor {
 pub enum Acquire {
     /// `SETNX key 1`
     SetNx,
+    /// `SETNX key <unique token>`, then, once that succeeded, `EXPIRE key
+    /// ttl` as a second command.
+    SetNxThenExpire { ttl_ticks: u32 },
     /// `SET key <unique token> NX PX ttl`
     SetNxPx { ttl_ticks: u32 },
     /// Like `SetNxPx`, the token being a counter that the client sends to the
@@ -238,6 +259,9 @@ pub enum Release {
     Del,
     /// Compare-and-delete on the client's token.
     DelIfValue,
+    /// `GET key`, compared with the client's token in the client, then
+    /// `DEL key` if it matched: two commands.
+    GetThenDel,
 }
 
 impl Flavor {
@@ -263,8 +287,12 @@ pub struct RedisLock<F> {
 pub enum Step {
     Idle,
     Acquiring,
+    /// `SETNX` succeeded; the `EXPIRE` is on its way.
+    Expiring,
     Sleeping,
     Holding,
+    /// The `GET` before a `DEL` is on its way.
+    Checking,
     Releasing,
 }
 
@@ -292,6 +320,7 @@ impl<F: RedisFlavor> RedisLock<F> {
             Acquire::SetNx => Cmd::SetNx {
                 value: Value::Num(1),
             },
+            Acquire::SetNxThenExpire { .. } => Cmd::SetNx { value: c.value },
             Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
                 value: c.value,
                 ttl_ticks,
@@ -339,6 +368,8 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     Cmd::SetNxPxFenced { ttl_ticks } => {
                         format!("SET lock <INCR fence> NX PX {ttl_ticks}")
                     }
+                    Cmd::Expire { ttl_ticks } => format!("EXPIRE lock {ttl_ticks}"),
+                    Cmd::Get => "GET lock".to_string(),
                     Cmd::Del => "DEL lock".to_string(),
                     Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
                 };
@@ -351,6 +382,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     Reply::Token(Some(t)) => format!("set, token {t}"),
                     Reply::Deleted(true) => "deleted".to_string(),
                     Reply::Deleted(false) => "not deleted".to_string(),
+                    Reply::TimeoutSet(true) => "timeout set".to_string(),
+                    Reply::TimeoutSet(false) => "no such key".to_string(),
+                    Reply::Got(Some(v)) => format!("value {v}"),
+                    Reply::Got(None) => "nil".to_string(),
                 };
                 format!("{text}  [req {id}]")
             }
@@ -411,17 +446,18 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 
     fn client_release(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
-        c.step = Step::Releasing;
-        let cmd = match self.flavor.release {
-            Release::Del => Cmd::Del,
-            Release::DelIfValue => Cmd::DelIfValue { value: c.value },
+        let (step, cmd) = match self.flavor.release {
+            Release::Del => (Step::Releasing, Cmd::Del),
+            Release::DelIfValue => (Step::Releasing, Cmd::DelIfValue { value: c.value }),
+            Release::GetThenDel => (Step::Checking, Cmd::Get),
         };
+        c.step = step;
         self.call(ctx, c, cmd, out);
     }
 
     fn client_on_msg(
         &self,
-        _ctx: &Ctx,
+        ctx: &Ctx,
         c: &mut RedisClient,
         _src: NodeId,
         msg: Msg,
@@ -435,6 +471,17 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         }
         match (&c.step, reply) {
             (Step::Acquiring, Reply::Set(true)) => {
+                if let Acquire::SetNxThenExpire { ttl_ticks } = self.flavor.acquire {
+                    // The key is ours but has no timeout yet.
+                    c.step = Step::Expiring;
+                    self.call(ctx, c, Cmd::Expire { ttl_ticks }, out);
+                } else {
+                    c.step = Step::Holding;
+                    out.acquired(None);
+                }
+            }
+            (Step::Expiring, Reply::TimeoutSet(_)) => {
+                // Whatever the answer: `SETNX` said the key is ours.
                 c.step = Step::Holding;
                 out.acquired(None);
             }
@@ -446,6 +493,18 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
                 c.step = Step::Sleeping;
                 out.set_timer(Timer::Retry, self.flavor.retry_ticks);
+            }
+            (Step::Checking, Reply::Got(value)) => {
+                if value == Some(c.value) {
+                    // Still ours when read; by the time the `DEL` runs it
+                    // may not be.
+                    c.step = Step::Releasing;
+                    self.call(ctx, c, Cmd::Del, out);
+                } else {
+                    // Expired (and perhaps taken): nothing of ours to delete.
+                    c.step = Step::Idle;
+                    out.released();
+                }
             }
             (Step::Releasing, Reply::Deleted(_)) => {
                 c.step = Step::Idle;
@@ -479,10 +538,19 @@ visit_variants!(Cmd {
     SetNx { value },
     SetNxPx { value, ttl_ticks },
     SetNxPxFenced { ttl_ticks },
+    Expire { ttl_ticks },
+    Get,
     Del,
     DelIfValue { value },
 });
-rename_nothing!(Reply, Timer, Step);
+visit_variants!(Reply {
+    Set(set),
+    Token(token),
+    Deleted(deleted),
+    TimeoutSet(set),
+    Got(value),
+});
+rename_nothing!(Timer, Step);
 visit_variants!(Msg {
     Req { id, cmd },
     Rep { id, reply },
@@ -493,7 +561,7 @@ visit_fields!(RedisClient {
     acquisitions,
     requests,
 });
-times_nothing!(Reply, Timer, Step);
+times_nothing!(Timer, Step);
 
 // The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
 pub use super::params::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};

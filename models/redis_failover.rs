@@ -465,6 +465,7 @@ impl LockModel for RedisFailover {
                     Reply::Token(Some(t)) => format!("set, token {t}"),
                     Reply::Deleted(true) => "deleted".to_string(),
                     Reply::Deleted(false) => "not deleted".to_string(),
+                    other => format!("{other:?}"),
                 };
                 format!("{text}  [req {id}]")
             }

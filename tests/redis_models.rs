@@ -67,4 +67,28 @@ pins! {
     py_lock_fenced_server_restart: "redis_py_lock_fenced", "server-restart", 14703, "violated:10 violated:16 holds:2 holds";
     py_lock_fenced_async_network: "redis_py_lock_fenced", "async-network", 140503, "violated:10 holds holds:2 violated:14 holds holds";
     py_lock_fenced_crowd_atomic: "redis_py_lock_fenced", "crowd-atomic", 40506, "violated:27 holds holds:1 holds";
+
+    // SETNX then EXPIRE: the key has no timeout until the second command runs.
+    setnx_expire_no_faults: "redis_setnx_expire", "no-faults", 2459, "holds holds holds:4 holds";
+    setnx_expire_holder_crash: "redis_setnx_expire", "holder-crash", 8843, "holds holds holds:4 violated:54 violated:24+7 violated:24+7";
+    setnx_expire_gc_pause: "redis_setnx_expire", "gc-pause", 76052, "violated:24 violated:30 holds:4 violated:62";
+    setnx_expire_clock_jump: "redis_setnx_expire", "clock-jump", 18424, "violated:9 violated:15 holds:4 holds";
+    setnx_expire_clock_drift: "redis_setnx_expire", "clock-drift", 16200, "violated:17 violated:21 holds:4 holds";
+    setnx_expire_message_loss: "redis_setnx_expire", "message-loss", 173238, "holds holds holds:4 violated:101";
+    setnx_expire_partition: "redis_setnx_expire", "partition", 68404, "violated:26 violated:32 holds:4 violated:70";
+    setnx_expire_server_restart: "redis_setnx_expire", "server-restart", 52011, "violated:14 violated:20 holds:4 holds";
+    setnx_expire_async_network: "redis_setnx_expire", "async-network", 52581, "violated:14 violated:20 holds:4 violated:14 holds holds";
+    setnx_expire_crowd_atomic: "redis_setnx_expire", "crowd-atomic", 43750, "violated:29 violated:34 holds:2 holds";
+
+    // GET, compare in the client, then DEL: the key can change hands between them.
+    get_del_no_faults: "redis_get_del_release", "no-faults", 2593, "holds holds holds:2 holds";
+    get_del_holder_crash: "redis_get_del_release", "holder-crash", 9058, "holds holds holds:2 holds holds holds";
+    get_del_gc_pause: "redis_get_del_release", "gc-pause", 84883, "violated:20 violated:26 holds:2 holds";
+    get_del_clock_jump: "redis_get_del_release", "clock-jump", 20023, "violated:5 violated:11 holds:2 holds";
+    get_del_clock_drift: "redis_get_del_release", "clock-drift", 15224, "violated:13 violated:17 holds:2 holds";
+    get_del_message_loss: "redis_get_del_release", "message-loss", 698718, "violated:20 violated:26 holds:2 violated:111";
+    get_del_partition: "redis_get_del_release", "partition", 53238, "holds holds holds:2 holds";
+    get_del_server_restart: "redis_get_del_release", "server-restart", 30659, "violated:10 violated:16 holds:2 holds";
+    get_del_async_network: "redis_get_del_release", "async-network", 27200, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    get_del_crowd_atomic: "redis_get_del_release", "crowd-atomic", 44179, "violated:27 violated:32 holds:1 holds";
 }

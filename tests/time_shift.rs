@@ -24,9 +24,11 @@ use lockcheck::models::file_lock::{FileLockPlain, FileLockStaleBreak};
 use lockcheck::models::hazelcast_lock::HazelcastLock;
 use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
+use lockcheck::models::redis_get_del_release::RedisGetDelRelease;
 use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
+use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
 use lockcheck::node::{
@@ -192,6 +194,8 @@ sound! {
     redis_set_px_fenced: RedisSetPx, "redis_set_px_fenced";
     redis_py_lock: RedisPyLock, "redis_py_lock";
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
+    redis_setnx_expire: RedisSetnxExpire, "redis_setnx_expire";
+    redis_get_del_release: RedisGetDelRelease, "redis_get_del_release";
     redlock: Redlock, "redlock";
     redlock_no_validity_check: Redlock, "redlock_no_validity_check";
     redlock_delayed_restart: Redlock, "redlock_delayed_restart";
