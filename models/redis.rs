@@ -150,6 +150,40 @@ pub enum Reply {
     Got(Option<Value>),
 }
 
+/// As a timeline shows a command (the Redis failover model sends these too).
+impl std::fmt::Display for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cmd::SetNx { value } => write!(f, "SETNX lock {value}"),
+            Cmd::SetNxPx { value, ttl_ticks } => write!(f, "SET lock {value} NX PX {ttl_ticks}"),
+            Cmd::SetNxPxFenced { ttl_ticks } => {
+                write!(f, "SET lock <INCR fence> NX PX {ttl_ticks}")
+            }
+            Cmd::Expire { ttl_ticks } => write!(f, "EXPIRE lock {ttl_ticks}"),
+            Cmd::Get => write!(f, "GET lock"),
+            Cmd::Del => write!(f, "DEL lock"),
+            Cmd::DelIfValue { value } => write!(f, "DEL lock IF value == {value}"),
+        }
+    }
+}
+
+/// As a timeline shows a reply.
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Set(true) => write!(f, "set"),
+            Reply::Set(false) | Reply::Token(None) => write!(f, "not set: busy"),
+            Reply::Token(Some(t)) => write!(f, "set, token {t}"),
+            Reply::Deleted(true) => write!(f, "deleted"),
+            Reply::Deleted(false) => write!(f, "not deleted"),
+            Reply::TimeoutSet(true) => write!(f, "timeout set"),
+            Reply::TimeoutSet(false) => write!(f, "no such key"),
+            Reply::Got(Some(v)) => write!(f, "value {v}"),
+            Reply::Got(None) => write!(f, "nil"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
     /// A command, under the client's request id.
@@ -360,35 +394,9 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { id, cmd } => {
-                let text = match cmd {
-                    Cmd::SetNx { value } => format!("SETNX lock {value}"),
-                    Cmd::SetNxPx { value, ttl_ticks } => {
-                        format!("SET lock {value} NX PX {ttl_ticks}")
-                    }
-                    Cmd::SetNxPxFenced { ttl_ticks } => {
-                        format!("SET lock <INCR fence> NX PX {ttl_ticks}")
-                    }
-                    Cmd::Expire { ttl_ticks } => format!("EXPIRE lock {ttl_ticks}"),
-                    Cmd::Get => "GET lock".to_string(),
-                    Cmd::Del => "DEL lock".to_string(),
-                    Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
-                };
-                format!("{text}  [req {id}]")
+                format!("{cmd}  [req {id}]")
             }
-            Msg::Rep { id, reply } => {
-                let text = match reply {
-                    Reply::Set(true) => "set".to_string(),
-                    Reply::Set(false) | Reply::Token(None) => "not set: busy".to_string(),
-                    Reply::Token(Some(t)) => format!("set, token {t}"),
-                    Reply::Deleted(true) => "deleted".to_string(),
-                    Reply::Deleted(false) => "not deleted".to_string(),
-                    Reply::TimeoutSet(true) => "timeout set".to_string(),
-                    Reply::TimeoutSet(false) => "no such key".to_string(),
-                    Reply::Got(Some(v)) => format!("value {v}"),
-                    Reply::Got(None) => "nil".to_string(),
-                };
-                format!("{text}  [req {id}]")
-            }
+            Msg::Rep { id, reply } => format!("{reply}  [req {id}]"),
         }
     }
 

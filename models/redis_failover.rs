@@ -446,29 +446,9 @@ impl LockModel for RedisFailover {
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
             Msg::Req { id, cmd } => {
-                let text = match cmd {
-                    Cmd::SetNxPx { value, ttl_ticks } => {
-                        format!("SET lock {value} NX PX {ttl_ticks}")
-                    }
-                    Cmd::SetNxPxFenced { ttl_ticks } => {
-                        format!("SET lock <INCR fence> NX PX {ttl_ticks}")
-                    }
-                    Cmd::DelIfValue { value } => format!("DEL lock IF value == {value}"),
-                    other => format!("{other:?}"),
-                };
-                format!("{text}  [req {id}]")
+                format!("{cmd}  [req {id}]")
             }
-            Msg::Rep { id, reply } => {
-                let text = match reply {
-                    Reply::Set(true) => "set".to_string(),
-                    Reply::Set(false) | Reply::Token(None) => "not set: busy".to_string(),
-                    Reply::Token(Some(t)) => format!("set, token {t}"),
-                    Reply::Deleted(true) => "deleted".to_string(),
-                    Reply::Deleted(false) => "not deleted".to_string(),
-                    other => format!("{other:?}"),
-                };
-                format!("{text}  [req {id}]")
-            }
+            Msg::Rep { id, reply } => format!("{reply}  [req {id}]"),
             Msg::Readonly { id } => format!("-READONLY  [req {id}]"),
             Msg::Replicate { pos, lock, fence } => {
                 let key = match lock {
