@@ -190,8 +190,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, Rename, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, Transport, Variant, VisitIds,
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, ReadIds, Rename, RequestId,
+    RequestTimeout, Requests, ResendId, Symmetry, Transport, Variant, VisitIds,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -523,6 +523,20 @@ impl Rename for ZkData {
         sessions.visit_ids(ids);
         nodes.visit_ids(ids);
         watches.visit_ids(ids);
+    }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened: _,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        sessions.read_ids(ids);
+        nodes.read_ids(ids);
+        watches.read_ids(ids);
     }
 }
 

@@ -3,7 +3,8 @@
 //! without `node::Requests` are left alone, and, on a sample of states, what the
 //! soundness argument in `src/world/request_ids.rs` rests on: a state and
 //! its renumbered form have the same successors up to renumbering, servers
-//! hold no request ids, and the canonical form is what it says.
+//! hold no request ids, the canonical form is what it says, and reading a
+//! state's ids finds what visiting them does.
 
 mod common;
 
@@ -16,7 +17,7 @@ use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::zk_lock::ZkLock;
-use lockcheck::node::{LockModel, NodeId, Rename, RequestId, VisitIds};
+use lockcheck::node::{LockModel, NodeId, ReadIds, Rename, RequestId, Symmetry, VisitIds};
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{
@@ -76,6 +77,78 @@ impl VisitIds for Collect {
     }
 }
 
+impl ReadIds for Collect {
+    fn id(&mut self, id: RequestId) {
+        self.ids.push(id);
+    }
+    fn requests(&mut self, outstanding: Option<RequestId>, next_id: RequestId) {
+        self.requests.push((outstanding, next_id));
+    }
+}
+
+/// Whether every part of `s` hands out the same ids, in the same order,
+/// read only (`Rename::read_ids`, which the checker uses to leave a slot
+/// that renumbering would not change shared) as when visited
+/// (`Rename::visit_ids`, which renumbers).
+fn reads_agree<M: LockModel>(sym: &Symmetry<M>, s: &WorldState<M>) {
+    let (mut visited, mut read) = (Collect::default(), Collect::default());
+    let mut copy = s.clone();
+    for slot in &mut copy.servers {
+        let slot = &mut **slot;
+        if let Some(x) = slot.state.as_mut() {
+            (sym.server_ids)(x, &mut visited);
+        }
+        if let Some(x) = slot.durable.as_mut() {
+            (sym.durable_ids)(x, &mut visited);
+        }
+        for (t, _) in &mut slot.timers {
+            (sym.timer_ids)(t, &mut visited);
+        }
+    }
+    for slot in &mut copy.clients {
+        let slot = &mut **slot;
+        if let Some(x) = slot.proto.as_mut() {
+            (sym.client_ids)(x, &mut visited);
+        }
+        for (t, _) in &mut slot.timers {
+            (sym.timer_ids)(t, &mut visited);
+        }
+    }
+    for env in &mut copy.network {
+        if let Payload::Lock(m) = &mut env.payload {
+            (sym.msg_ids)(m, &mut visited);
+        }
+    }
+    for slot in &s.servers {
+        if let Some(x) = &slot.state {
+            (sym.read_server_ids)(x, &mut read);
+        }
+        if let Some(x) = &slot.durable {
+            (sym.read_durable_ids)(x, &mut read);
+        }
+        for (t, _) in &slot.timers {
+            (sym.read_timer_ids)(t, &mut read);
+        }
+    }
+    for slot in &s.clients {
+        if let Some(x) = &slot.proto {
+            (sym.read_client_ids)(x, &mut read);
+        }
+        for (t, _) in &slot.timers {
+            (sym.read_timer_ids)(t, &mut read);
+        }
+    }
+    for env in &s.network {
+        if let Payload::Lock(m) = &env.payload {
+            (sym.read_msg_ids)(m, &mut read);
+        }
+    }
+    assert!(
+        visited.ids == read.ids && visited.requests == read.requests,
+        "read_ids and visit_ids disagree on {s:?}"
+    );
+}
+
 fn renumbering<M: LockModel>(model: M, scenario: &Scenario) -> Canonical<M> {
     Canonical::new(
         World::new(
@@ -124,6 +197,7 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
         if !seen.insert(s.clone()) {
             continue;
         }
+        reads_agree(&sym, &s);
         for slot in &s.servers {
             let mut count = Count::default();
             let mut slot = slot.clone();

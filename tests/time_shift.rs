@@ -4,7 +4,8 @@
 //! point where faults have ended, canonicalizing commutes with stepping
 //! (the successors of the canonical state, canonicalized, are the
 //! canonical forms of the state's successors, as sets) and keeps every
-//! property's value. A deliberately broken model, which keeps its lease
+//! property's value, and reading a state's instants and nonces finds what
+//! visiting them does. A deliberately broken model, which keeps its lease
 //! expiry in a plain integer the shift cannot reach, fails the check.
 
 use std::collections::HashSet;
@@ -32,10 +33,11 @@ use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
 use lockcheck::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, TimeVisitors, Variant,
+    Ctx, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out, Param, ReadTimes,
+    TimeVisitors, Variant, VisitTimes,
 };
 use lockcheck::scenario::Scenario;
-use lockcheck::world::{World, WorldConfig, WorldState};
+use lockcheck::world::{Payload, World, WorldConfig, WorldState};
 
 /// Scenarios whose faults end (so the shift applies) on a bounded network.
 const SCENARIOS: &[&str] = &[
@@ -73,6 +75,104 @@ fn successors<M: LockModel>(
             t
         })
         .collect()
+}
+
+/// An instant, nonce or nonce source, as a visitor is handed it.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Instant(Instant),
+    Nonce(Nonce),
+    Nonces(Nonces),
+}
+
+#[derive(Default)]
+struct Record(Vec<Seen>);
+
+impl VisitTimes for Record {
+    fn instant(&mut self, t: &mut Instant) {
+        self.0.push(Seen::Instant(*t));
+    }
+    fn nonce(&mut self, n: &mut Nonce) {
+        self.0.push(Seen::Nonce(*n));
+    }
+    fn nonces(&mut self, n: &mut Nonces) {
+        self.0.push(Seen::Nonces(*n));
+    }
+}
+
+impl ReadTimes for Record {
+    fn instant(&mut self, t: Instant) {
+        self.0.push(Seen::Instant(t));
+    }
+    fn nonce(&mut self, n: Nonce) {
+        self.0.push(Seen::Nonce(n));
+    }
+    fn nonces(&mut self, n: Nonces) {
+        self.0.push(Seen::Nonces(n));
+    }
+}
+
+/// Whether every part of `s` hands out the same instants and nonces, in
+/// the same order, read only (`Times::read_times`, which the checker uses
+/// to leave a slot that merging or renumbering would not change shared) as
+/// when visited (`Times::visit_times`, which moves them).
+fn reads_agree<M: LockModel>(tv: &TimeVisitors<M>, s: &WorldState<M>) -> Result<(), String> {
+    let (mut visited, mut read) = (Record::default(), Record::default());
+    let mut copy = s.clone();
+    for slot in &mut copy.servers {
+        let slot = &mut **slot;
+        if let Some(x) = slot.state.as_mut() {
+            (tv.server)(x, &mut visited);
+        }
+        if let Some(x) = slot.durable.as_mut() {
+            (tv.durable)(x, &mut visited);
+        }
+        for (t, _) in &mut slot.timers {
+            (tv.timer)(t, &mut visited);
+        }
+    }
+    for slot in &mut copy.clients {
+        let slot = &mut **slot;
+        if let Some(x) = slot.proto.as_mut() {
+            (tv.client)(x, &mut visited);
+        }
+        for (t, _) in &mut slot.timers {
+            (tv.timer)(t, &mut visited);
+        }
+    }
+    for env in &mut copy.network {
+        if let Payload::Lock(m) = &mut env.payload {
+            (tv.msg)(m, &mut visited);
+        }
+    }
+    for slot in &s.servers {
+        if let Some(x) = &slot.state {
+            (tv.read_server)(x, &mut read);
+        }
+        if let Some(x) = &slot.durable {
+            (tv.read_durable)(x, &mut read);
+        }
+        for (t, _) in &slot.timers {
+            (tv.read_timer)(t, &mut read);
+        }
+    }
+    for slot in &s.clients {
+        if let Some(x) = &slot.proto {
+            (tv.read_client)(x, &mut read);
+        }
+        for (t, _) in &slot.timers {
+            (tv.read_timer)(t, &mut read);
+        }
+    }
+    for env in &s.network {
+        if let Payload::Lock(m) = &env.payload {
+            (tv.read_msg)(m, &mut read);
+        }
+    }
+    if visited.0 != read.0 {
+        return Err(format!("read_times and visit_times disagree on {s:?}"));
+    }
+    Ok(())
 }
 
 /// Whether canonicalizing `s` commutes with stepping and keeps every
@@ -140,6 +240,8 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
                 break;
             };
             s = t;
+            reads_agree(&world.model.times().expect("checked above"), &s)
+                .map_err(|e| format!("walk {walk}: {e}"))?;
             if s.now >= abs.base {
                 commutes(&world, &abs, &s).map_err(|e| format!("walk {walk}: {e}"))?;
                 checked += 1;

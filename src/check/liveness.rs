@@ -237,6 +237,7 @@ impl Abstraction {
         let mut server_parts = Vec::with_capacity(servers);
         let mut server_timers = Vec::with_capacity(servers);
         for (i, sv) in s.servers.iter_mut().enumerate() {
+            let sv = &mut **sv;
             server_parts.push((read(&clocks[i]), sv.state.as_mut(), sv.durable.as_mut()));
             server_timers.push(&mut sv.timers[..]);
         }

@@ -100,6 +100,8 @@ impl Rename for NodeSet {
     }
 
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
+
+    fn read_ids(&self, _ids: &mut dyn ReadIds) {}
 }
 
 /// Where each node goes under a renaming of nodes (a permutation of the
@@ -159,6 +161,12 @@ pub trait Rename {
     /// implementation written by hand must say where its ids are, or that
     /// it holds none. Rebuild sorted collections as [`Rename::rename`] does.
     fn visit_ids(&mut self, ids: &mut dyn VisitIds);
+
+    /// Hands `ids` the same ids as [`Rename::visit_ids`], in the same
+    /// order, without changing anything: how the checker learns what
+    /// renumbering would do to a node's state before it copies the state
+    /// (a state shares its nodes' slots with the states it came from).
+    fn read_ids(&self, ids: &mut dyn ReadIds);
 }
 
 /// What [`Rename::visit_ids`] hands request ids to: the checker's
@@ -173,12 +181,21 @@ pub trait VisitIds {
     fn requests(&mut self, outstanding: Option<&mut RequestId>, next_id: &mut RequestId);
 }
 
+/// What [`Rename::read_ids`] hands request ids to: [`VisitIds`], read only.
+pub trait ReadIds {
+    fn id(&mut self, id: RequestId);
+
+    fn requests(&mut self, outstanding: Option<RequestId>, next_id: RequestId);
+}
+
 impl Rename for NodeId {
     fn rename(&mut self, map: &NodeMap) {
         *self = map.get(*self);
     }
 
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
+
+    fn read_ids(&self, _ids: &mut dyn ReadIds) {}
 }
 
 /// Implements [`Rename`] as a no-op for types that hold no [`NodeId`] and
@@ -189,6 +206,7 @@ macro_rules! rename_nothing {
         $(impl $crate::node::Rename for $t {
             fn rename(&mut self, _map: &$crate::node::NodeMap) {}
             fn visit_ids(&mut self, _ids: &mut dyn $crate::node::VisitIds) {}
+            fn read_ids(&self, _ids: &mut dyn $crate::node::ReadIds) {}
         })*
     };
 }
@@ -209,6 +227,12 @@ macro_rules! rename_fields {
             fn visit_ids(&mut self, ids: &mut dyn $crate::node::VisitIds) {
                 let $t { $($f),* } = self;
                 $($crate::node::Rename::visit_ids($f, ids);)*
+                let _ = ids;
+            }
+
+            fn read_ids(&self, ids: &mut dyn $crate::node::ReadIds) {
+                let $t { $($f),* } = self;
+                $($crate::node::Rename::read_ids($f, ids);)*
                 let _ = ids;
             }
         }
@@ -239,6 +263,16 @@ macro_rules! rename_variants {
                     $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
                         $($($crate::node::Rename::visit_ids($f, ids);)*)?
                         $($($crate::node::Rename::visit_ids($p, ids);)*)?
+                    })*
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn read_ids(&self, ids: &mut dyn $crate::node::ReadIds) {
+                match self {
+                    $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
+                        $($($crate::node::Rename::read_ids($f, ids);)*)?
+                        $($($crate::node::Rename::read_ids($p, ids);)*)?
                     })*
                 }
             }
@@ -280,6 +314,12 @@ impl<T: Rename> Rename for Option<T> {
             x.visit_ids(ids);
         }
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        if let Some(x) = self {
+            x.read_ids(ids);
+        }
+    }
 }
 
 impl<T: Rename> Rename for Box<T> {
@@ -289,6 +329,10 @@ impl<T: Rename> Rename for Box<T> {
 
     fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
         (**self).visit_ids(ids);
+    }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        (**self).read_ids(ids);
     }
 }
 
@@ -302,6 +346,12 @@ impl<T: Rename> Rename for Vec<T> {
     fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
         for x in self {
             x.visit_ids(ids);
+        }
+    }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        for x in self {
+            x.read_ids(ids);
         }
     }
 }
@@ -318,6 +368,12 @@ impl<T: Rename> Rename for std::collections::VecDeque<T> {
             x.visit_ids(ids);
         }
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        for x in self {
+            x.read_ids(ids);
+        }
+    }
 }
 
 impl<T: Rename, const N: usize> Rename for [T; N] {
@@ -330,6 +386,12 @@ impl<T: Rename, const N: usize> Rename for [T; N] {
     fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
         for x in self {
             x.visit_ids(ids);
+        }
+    }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        for x in self {
+            x.read_ids(ids);
         }
     }
 }
@@ -356,6 +418,13 @@ impl<K: Rename + Ord, V: Rename> Rename for std::collections::BTreeMap<K, V> {
             })
             .collect();
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        for (k, v) in self {
+            k.read_ids(ids);
+            v.read_ids(ids);
+        }
+    }
 }
 
 impl<T: Rename + Ord> Rename for std::collections::BTreeSet<T> {
@@ -378,6 +447,12 @@ impl<T: Rename + Ord> Rename for std::collections::BTreeSet<T> {
             })
             .collect();
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        for x in self {
+            x.read_ids(ids);
+        }
+    }
 }
 
 macro_rules! rename_tuple {
@@ -389,6 +464,10 @@ macro_rules! rename_tuple {
 
             fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
                 $(self.$n.visit_ids(ids);)*
+            }
+
+            fn read_ids(&self, ids: &mut dyn ReadIds) {
+                $(self.$n.read_ids(ids);)*
             }
         }
     };
@@ -414,6 +493,11 @@ pub struct Symmetry<M: LockModel> {
     pub client_ids: fn(&mut M::Client, &mut dyn VisitIds),
     pub msg_ids: fn(&mut M::Msg, &mut dyn VisitIds),
     pub timer_ids: fn(&mut M::Timer, &mut dyn VisitIds),
+    pub read_server_ids: fn(&M::Server, &mut dyn ReadIds),
+    pub read_durable_ids: fn(&M::Durable, &mut dyn ReadIds),
+    pub read_client_ids: fn(&M::Client, &mut dyn ReadIds),
+    pub read_msg_ids: fn(&M::Msg, &mut dyn ReadIds),
+    pub read_timer_ids: fn(&M::Timer, &mut dyn ReadIds),
 }
 
 impl<M: LockModel> Clone for Symmetry<M> {
@@ -445,6 +529,11 @@ where
             client_ids: |x, v| x.visit_ids(v),
             msg_ids: |x, v| x.visit_ids(v),
             timer_ids: |x, v| x.visit_ids(v),
+            read_server_ids: |x, v| x.read_ids(v),
+            read_durable_ids: |x, v| x.read_ids(v),
+            read_client_ids: |x, v| x.read_ids(v),
+            read_msg_ids: |x, v| x.read_ids(v),
+            read_timer_ids: |x, v| x.read_ids(v),
         }
     }
 }

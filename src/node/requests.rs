@@ -206,6 +206,10 @@ impl Rename for RequestId {
     fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
         ids.id(self);
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        ids.id(*self);
+    }
 }
 
 impl<Q: Rename> Rename for Requests<Q> {
@@ -224,12 +228,28 @@ impl<Q: Rename> Rename for Requests<Q> {
             None => ids.requests(None, &mut self.next_id),
         }
     }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        match &self.outstanding {
+            Some((id, request)) => {
+                request.read_ids(ids);
+                ids.requests(Some(*id), self.next_id);
+            }
+            None => ids.requests(None, self.next_id),
+        }
+    }
 }
 
 impl<Q: Times> Times for Requests<Q> {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         if let Some((_, request)) = &mut self.outstanding {
             request.visit_times(times);
+        }
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        if let Some((_, request)) = &self.outstanding {
+            request.read_times(times);
         }
     }
 }

@@ -89,6 +89,23 @@ impl std::fmt::Display for Instant {
 /// comes out sorted again (`BTreeMap` and `BTreeSet` are rebuilt).
 pub trait Times {
     fn visit_times(&mut self, times: &mut dyn VisitTimes);
+
+    /// Hands `times` the same instants and nonces as
+    /// [`Times::visit_times`], in the same order, without changing
+    /// anything: how the checker learns what merging or renumbering would
+    /// do to a node's state before it copies the state (a state shares its
+    /// nodes' slots with the states it came from).
+    fn read_times(&self, times: &mut dyn ReadTimes);
+}
+
+/// What [`Times::read_times`] hands instants and nonces to:
+/// [`VisitTimes`], read only.
+pub trait ReadTimes {
+    fn instant(&mut self, t: Instant);
+
+    fn nonce(&mut self, _n: Nonce) {}
+
+    fn nonces(&mut self, _n: Nonces) {}
 }
 
 /// What [`Times::visit_times`] hands instants and nonces to: the liveness
@@ -221,11 +238,19 @@ impl Times for Nonce {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         times.nonce(self);
     }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        times.nonce(*self);
+    }
 }
 
 impl Times for Nonces {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         times.nonces(self);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        times.nonces(*self);
     }
 }
 
@@ -236,11 +261,17 @@ impl Rename for Nonce {
 
     // A nonce is not a request id: servers store it.
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
+
+    fn read_ids(&self, _ids: &mut dyn ReadIds) {}
 }
 
 impl Times for Instant {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         times.instant(self);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        times.instant(*self);
     }
 }
 
@@ -250,6 +281,7 @@ macro_rules! times_nothing {
     ($($t:ty),* $(,)?) => {
         $(impl $crate::node::Times for $t {
             fn visit_times(&mut self, _times: &mut dyn $crate::node::VisitTimes) {}
+            fn read_times(&self, _times: &mut dyn $crate::node::ReadTimes) {}
         })*
     };
 }
@@ -264,6 +296,12 @@ macro_rules! times_fields {
             fn visit_times(&mut self, times: &mut dyn $crate::node::VisitTimes) {
                 let $t { $($f),* } = self;
                 $($crate::node::Times::visit_times($f, times);)*
+                let _ = times;
+            }
+
+            fn read_times(&self, times: &mut dyn $crate::node::ReadTimes) {
+                let $t { $($f),* } = self;
+                $($crate::node::Times::read_times($f, times);)*
                 let _ = times;
             }
         }
@@ -283,6 +321,16 @@ macro_rules! times_variants {
                     $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
                         $($($crate::node::Times::visit_times($f, times);)*)?
                         $($($crate::node::Times::visit_times($p, times);)*)?
+                    })*
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn read_times(&self, times: &mut dyn $crate::node::ReadTimes) {
+                match self {
+                    $($t::$v $({ $($f),* })? $(( $($p),* ))? => {
+                        $($($crate::node::Times::read_times($f, times);)*)?
+                        $($($crate::node::Times::read_times($p, times);)*)?
                     })*
                 }
             }
@@ -318,11 +366,21 @@ impl<T: Times> Times for Option<T> {
             x.visit_times(times);
         }
     }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        if let Some(x) = self {
+            x.read_times(times);
+        }
+    }
 }
 
 impl<T: Times> Times for Box<T> {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         (**self).visit_times(times);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        (**self).read_times(times);
     }
 }
 
@@ -330,6 +388,12 @@ impl<T: Times> Times for Vec<T> {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         for x in self {
             x.visit_times(times);
+        }
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        for x in self {
+            x.read_times(times);
         }
     }
 }
@@ -340,12 +404,24 @@ impl<T: Times> Times for std::collections::VecDeque<T> {
             x.visit_times(times);
         }
     }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        for x in self {
+            x.read_times(times);
+        }
+    }
 }
 
 impl<T: Times, const N: usize> Times for [T; N] {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         for x in self {
             x.visit_times(times);
+        }
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        for x in self {
+            x.read_times(times);
         }
     }
 }
@@ -361,6 +437,13 @@ impl<K: Times + Ord, V: Times> Times for std::collections::BTreeMap<K, V> {
             })
             .collect();
     }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        for (k, v) in self {
+            k.read_times(times);
+            v.read_times(times);
+        }
+    }
 }
 
 impl<T: Times + Ord> Times for std::collections::BTreeSet<T> {
@@ -373,6 +456,12 @@ impl<T: Times + Ord> Times for std::collections::BTreeSet<T> {
             })
             .collect();
     }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        for x in self {
+            x.read_times(times);
+        }
+    }
 }
 
 macro_rules! times_tuple {
@@ -380,6 +469,10 @@ macro_rules! times_tuple {
         impl<$($t: Times),*> Times for ($($t,)*) {
             fn visit_times(&mut self, times: &mut dyn VisitTimes) {
                 $(self.$n.visit_times(times);)*
+            }
+
+            fn read_times(&self, times: &mut dyn ReadTimes) {
+                $(self.$n.read_times(times);)*
             }
         }
     };
@@ -400,6 +493,11 @@ pub struct TimeVisitors<M: LockModel> {
     pub client: fn(&mut M::Client, &mut dyn VisitTimes),
     pub msg: fn(&mut M::Msg, &mut dyn VisitTimes),
     pub timer: fn(&mut M::Timer, &mut dyn VisitTimes),
+    pub read_server: fn(&M::Server, &mut dyn ReadTimes),
+    pub read_durable: fn(&M::Durable, &mut dyn ReadTimes),
+    pub read_client: fn(&M::Client, &mut dyn ReadTimes),
+    pub read_msg: fn(&M::Msg, &mut dyn ReadTimes),
+    pub read_timer: fn(&M::Timer, &mut dyn ReadTimes),
     /// The longest duration a handler adds to an instant it kept (a file's
     /// mtime plus the TTL, compared with the clock later), rather than to
     /// a clock reading it just took: an instant further than this below
@@ -432,6 +530,11 @@ where
             client: |x, v| x.visit_times(v),
             msg: |x, v| x.visit_times(v),
             timer: |x, v| x.visit_times(v),
+            read_server: |x, v| x.read_times(v),
+            read_durable: |x, v| x.read_times(v),
+            read_client: |x, v| x.read_times(v),
+            read_msg: |x, v| x.read_times(v),
+            read_timer: |x, v| x.read_times(v),
             kept_plus_ticks_max: 0,
         }
     }

@@ -23,6 +23,7 @@ mod nonces;
 mod packed;
 mod request_ids;
 mod sessions;
+mod shared;
 mod state;
 mod svg;
 mod symmetry;
@@ -768,11 +769,13 @@ impl<M: LockModel> World<M> {
             now: 0,
             clocks,
             servers: (0..self.server_count())
-                .map(|_| ServerSlot {
-                    status: Status::Up,
-                    state: None,
-                    durable: None,
-                    timers: Vec::new(),
+                .map(|_| {
+                    Shared::new(ServerSlot {
+                        status: Status::Up,
+                        state: None,
+                        durable: None,
+                        timers: Vec::new(),
+                    })
                 })
                 .collect(),
             clients: (0..self.cfg.clients)
@@ -794,6 +797,7 @@ impl<M: LockModel> World<M> {
                         Vec::new()
                     },
                 })
+                .map(Shared::new)
                 .collect(),
             resource: Resource::default(),
             network: Vec::new(),

@@ -30,8 +30,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::node::{Instant, LockModel, NodeId, Nonce, Nonces, TimeVisitors, VisitTimes};
-use crate::world::times::visit_all;
+use crate::node::{Instant, LockModel, NodeId, Nonce, Nonces, ReadTimes, TimeVisitors, VisitTimes};
+use crate::world::times::{read_all, read_server, visit_server};
 use crate::world::{Payload, World, WorldState};
 
 /// Counts a client's `Nonces` and remembers the last one's serial.
@@ -41,10 +41,10 @@ struct Probe {
     last: u8,
 }
 
-impl VisitTimes for Probe {
-    fn instant(&mut self, _t: &mut Instant) {}
+impl ReadTimes for Probe {
+    fn instant(&mut self, _t: Instant) {}
 
-    fn nonces(&mut self, n: &mut Nonces) {
+    fn nonces(&mut self, n: Nonces) {
         self.sources += 1;
         self.last = n.last();
     }
@@ -54,10 +54,10 @@ impl VisitTimes for Probe {
 #[derive(Default)]
 struct Present(BTreeMap<NodeId, BTreeSet<u8>>);
 
-impl VisitTimes for Present {
-    fn instant(&mut self, _t: &mut Instant) {}
+impl ReadTimes for Present {
+    fn instant(&mut self, _t: Instant) {}
 
-    fn nonce(&mut self, n: &mut Nonce) {
+    fn nonce(&mut self, n: Nonce) {
         self.0.entry(n.owner()).or_default().insert(n.serial());
     }
 }
@@ -100,17 +100,39 @@ impl VisitTimes for Shift<'_> {
     }
 }
 
+/// Whether a [`Shift`] would move any nonce it is handed.
+struct ShiftMoves<'a> {
+    shift: Shift<'a>,
+    moved: bool,
+}
+
+impl ReadTimes for ShiftMoves<'_> {
+    fn instant(&mut self, _t: Instant) {}
+
+    fn nonce(&mut self, n: Nonce) {
+        self.moved |= self
+            .shift
+            .by_owner
+            .get(&n.owner())
+            .is_some_and(|by| *by != 0);
+    }
+
+    fn nonces(&mut self, _n: Nonces) {
+        self.moved |= self.shift.source != 0;
+    }
+}
+
 impl<M: LockModel> World<M> {
     /// Renumbers the nonces of `s` (see the module documentation).
     pub fn renumber_nonces(&self, tv: &TimeVisitors<M>, s: &mut WorldState<M>) {
         let servers = self.server_count();
         let mut by_owner = BTreeMap::new();
-        for (i, slot) in s.clients.iter_mut().enumerate() {
-            let Some(c) = slot.proto.as_mut() else {
+        for (i, slot) in s.clients.iter().enumerate() {
+            let Some(c) = &slot.proto else {
                 continue;
             };
             let mut probe = Probe::default();
-            (tv.client)(c, &mut probe);
+            (tv.read_client)(c, &mut probe);
             assert!(
                 probe.sources <= 1,
                 "a client keeps {} `Nonces`; renumbering needs at most one",
@@ -122,7 +144,7 @@ impl<M: LockModel> World<M> {
         }
         if s.clients.iter().any(|c| c.proto.is_none()) {
             let mut present = Present::default();
-            visit_all(tv, s, &mut present);
+            read_all(tv, s, &mut present);
             for (i, slot) in s.clients.iter().enumerate() {
                 let id = NodeId((servers + i) as u8);
                 if slot.proto.is_none()
@@ -136,25 +158,48 @@ impl<M: LockModel> World<M> {
         if by_owner.is_empty() {
             return;
         }
-        let mut shift = Shift {
-            by_owner: &by_owner,
-            source: 0,
-        };
+        // Only the slots that hold a moved nonce are written to (and so
+        // copied, when shared with the state they came from).
         for slot in &mut s.servers {
-            if let Some(x) = slot.state.as_mut() {
-                (tv.server)(x, &mut shift);
+            let mut check = ShiftMoves {
+                shift: Shift {
+                    by_owner: &by_owner,
+                    source: 0,
+                },
+                moved: false,
+            };
+            read_server(tv, slot, &mut check);
+            if check.moved {
+                let slot = &mut **slot;
+                visit_server(tv, slot, &mut check.shift);
+                slot.timers.sort();
             }
-            if let Some(x) = slot.durable.as_mut() {
-                (tv.durable)(x, &mut shift);
-            }
-            for (t, _) in &mut slot.timers {
-                (tv.timer)(t, &mut shift);
-            }
-            slot.timers.sort();
         }
         for (i, slot) in s.clients.iter_mut().enumerate() {
             let id = NodeId((servers + i) as u8);
-            shift.source = by_owner.get(&id).copied().unwrap_or(0);
+            let source = by_owner.get(&id).copied().unwrap_or(0);
+            let mut check = ShiftMoves {
+                shift: Shift {
+                    by_owner: &by_owner,
+                    source,
+                },
+                moved: false,
+            };
+            if let Some(x) = &slot.proto {
+                (tv.read_client)(x, &mut check);
+            }
+            check.shift.source = 0;
+            for (t, _) in &slot.timers {
+                (tv.read_timer)(t, &mut check);
+            }
+            if !check.moved {
+                continue;
+            }
+            let mut shift = Shift {
+                by_owner: &by_owner,
+                source,
+            };
+            let slot = &mut **slot;
             if let Some(x) = slot.proto.as_mut() {
                 (tv.client)(x, &mut shift);
             }
@@ -164,6 +209,10 @@ impl<M: LockModel> World<M> {
             }
             slot.timers.sort();
         }
+        let mut shift = Shift {
+            by_owner: &by_owner,
+            source: 0,
+        };
         for e in &mut s.network {
             if let Payload::Lock(m) = &mut e.payload {
                 (tv.msg)(m, &mut shift);
@@ -195,7 +244,7 @@ impl<M: LockModel> World<M> {
         };
         let id = NodeId((self.server_count() + ci) as u8);
         let mut present = Present::default();
-        visit_all(&tv, s, &mut present);
+        read_all(&tv, s, &mut present);
         let Some(last) = present.0.get(&id).and_then(last_drawn) else {
             return;
         };

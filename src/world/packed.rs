@@ -25,7 +25,9 @@ use std::sync::{RwLock, RwLockReadGuard};
 
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::{ClientSlot, Clock, Envelope, FaultState, Resource, ServerSlot, WorldState};
+use super::{
+    ClientSlotOf, Clock, Envelope, FaultState, Resource, ServerSlotOf, Shared, WorldState,
+};
 use crate::engine::bfs::StateStore;
 use crate::node::LockModel;
 
@@ -155,9 +157,8 @@ pub struct PackedLevel {
     starts: Vec<u64>,
 }
 
-type Slot<M> =
-    ServerSlot<<M as LockModel>::Server, <M as LockModel>::Durable, <M as LockModel>::Timer>;
-type Client<M> = ClientSlot<<M as LockModel>::Client, <M as LockModel>::Timer>;
+type Slot<M> = Shared<ServerSlotOf<M>>;
+type Client<M> = Shared<ClientSlotOf<M>>;
 
 /// Keeps world states packed (see the module documentation). One store
 /// serves one search: its tables grow with the distinct parts it meets.

@@ -47,7 +47,7 @@
 //! own messages, so it commutes with permuting clients: symmetry
 //! ([`super::symmetry`]) computes its node keys on renumbered states.
 
-use crate::node::{LockModel, RequestId, Symmetry, VisitIds};
+use crate::node::{LockModel, ReadIds, RequestId, Symmetry, VisitIds};
 use crate::world::{Payload, World, WorldState};
 
 /// What a client's ids other than its outstanding one (its stale ids)
@@ -68,15 +68,15 @@ struct Probe {
     next_id: RequestId,
 }
 
-impl VisitIds for Probe {
-    fn id(&mut self, _id: &mut RequestId) {
+impl ReadIds for Probe {
+    fn id(&mut self, _id: RequestId) {
         self.ids += 1;
     }
 
-    fn requests(&mut self, outstanding: Option<&mut RequestId>, next_id: &mut RequestId) {
+    fn requests(&mut self, outstanding: Option<RequestId>, next_id: RequestId) {
         self.requests += 1;
-        self.outstanding = outstanding.map(|id| *id);
-        self.next_id = *next_id;
+        self.outstanding = outstanding;
+        self.next_id = next_id;
     }
 }
 
@@ -117,6 +117,23 @@ impl Renumber {
     }
 }
 
+/// Whether [`Renumber`] would change any of the ids it is handed.
+struct WouldChange {
+    renumber: Renumber,
+    changed: bool,
+}
+
+impl ReadIds for WouldChange {
+    fn id(&mut self, id: RequestId) {
+        self.changed |= self.renumber.map(id) != id;
+    }
+
+    fn requests(&mut self, outstanding: Option<RequestId>, next_id: RequestId) {
+        self.changed |=
+            outstanding.map(|id| self.renumber.map(id)) != outstanding || next_id != NEXT_ID;
+    }
+}
+
 impl VisitIds for Renumber {
     fn id(&mut self, id: &mut RequestId) {
         *id = self.map(*id);
@@ -148,9 +165,9 @@ impl<M: LockModel> World<M> {
         }
         self.init_states().iter().all(|s| {
             s.clients.iter().all(|slot| {
-                slot.proto.clone().is_some_and(|mut c| {
+                slot.proto.as_ref().is_some_and(|c| {
                     let mut probe = Probe::default();
-                    (sym.client_ids)(&mut c, &mut probe);
+                    (sym.read_client_ids)(c, &mut probe);
                     probe.requests == 1
                 })
             })
@@ -161,10 +178,10 @@ impl<M: LockModel> World<M> {
     pub fn renumber_ids(&self, sym: &Symmetry<M>, s: &mut WorldState<M>) {
         let mut owners = Vec::with_capacity(s.clients.len());
         for slot in &mut s.clients {
-            let owner = match slot.proto.as_mut() {
+            let owner = match &slot.proto {
                 Some(c) => {
                     let mut probe = Probe::default();
-                    (sym.client_ids)(c, &mut probe);
+                    (sym.read_client_ids)(c, &mut probe);
                     assert!(
                         probe.requests == 1,
                         "a client keeps {} `Requests`; renumbering needs exactly one",
@@ -177,6 +194,23 @@ impl<M: LockModel> World<M> {
                 }
                 None => Owner::Gone,
             };
+            owners.push(owner);
+            // A slot already in the canonical form (most are: a step
+            // changes few nodes) stays shared with the state it came from.
+            let mut check = WouldChange {
+                renumber: Renumber(owner),
+                changed: false,
+            };
+            if let Some(c) = &slot.proto {
+                (sym.read_client_ids)(c, &mut check);
+            }
+            for (t, _) in &slot.timers {
+                (sym.read_timer_ids)(t, &mut check);
+            }
+            if !check.changed {
+                continue;
+            }
+            let slot = &mut **slot;
             let mut renumber = Renumber(owner);
             if let Some(c) = slot.proto.as_mut() {
                 (sym.client_ids)(c, &mut renumber);
@@ -185,7 +219,6 @@ impl<M: LockModel> World<M> {
                 (sym.timer_ids)(t, &mut renumber);
             }
             slot.timers.sort();
-            owners.push(owner);
         }
         for env in &mut s.network {
             let Payload::Lock(m) = &mut env.payload else {
@@ -195,7 +228,7 @@ impl<M: LockModel> World<M> {
                 (Some(c), None) | (None, Some(c)) => (sym.msg_ids)(m, &mut Renumber(owners[c])),
                 _ => {
                     let mut probe = Probe::default();
-                    (sym.msg_ids)(m, &mut probe);
+                    (sym.read_msg_ids)(m, &mut probe);
                     assert!(
                         probe.ids == 0 && probe.requests == 0,
                         "a message from {:?} to {:?} carries request ids, but it is not \
@@ -224,15 +257,14 @@ fn server_ids<M: LockModel>(
     slot: &super::ServerSlot<M::Server, M::Durable, M::Timer>,
 ) -> usize {
     let mut probe = Probe::default();
-    let mut slot = slot.clone();
-    if let Some(x) = slot.state.as_mut() {
-        (sym.server_ids)(x, &mut probe);
+    if let Some(x) = &slot.state {
+        (sym.read_server_ids)(x, &mut probe);
     }
-    if let Some(x) = slot.durable.as_mut() {
-        (sym.durable_ids)(x, &mut probe);
+    if let Some(x) = &slot.durable {
+        (sym.read_durable_ids)(x, &mut probe);
     }
-    for (t, _) in &mut slot.timers {
-        (sym.timer_ids)(t, &mut probe);
+    for (t, _) in &slot.timers {
+        (sym.read_timer_ids)(t, &mut probe);
     }
     probe.ids + probe.requests
 }

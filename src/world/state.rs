@@ -7,7 +7,8 @@
 use derive_where::derive_where;
 use serde::{Deserialize, Serialize};
 
-use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, VisitIds};
+pub use super::shared::Shared;
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, ReadIds, Rename, VisitIds};
 
 /// One node's two clocks.
 ///
@@ -252,6 +253,8 @@ impl Rename for Cut {
 
     // A partition names nodes, never a request.
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
+
+    fn read_ids(&self, _ids: &mut dyn ReadIds) {}
 }
 
 /// A split: the lock-service nodes in two sides, every lock-service link
@@ -309,6 +312,8 @@ impl Rename for Partition {
     }
 
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
+
+    fn read_ids(&self, _ids: &mut dyn ReadIds) {}
 }
 
 impl From<Partition> for [Vec<NodeId>; 2] {
@@ -331,6 +336,12 @@ impl TryFrom<[Vec<NodeId>; 2]> for Partition {
     }
 }
 
+/// A server's slot in a world of model `M`.
+pub type ServerSlotOf<M> =
+    ServerSlot<<M as LockModel>::Server, <M as LockModel>::Durable, <M as LockModel>::Timer>;
+/// A client's slot in a world of model `M`.
+pub type ClientSlotOf<M> = ClientSlot<<M as LockModel>::Client, <M as LockModel>::Timer>;
+
 /// The whole simulated world at one instant of real time.
 #[derive_where(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct WorldState<M: LockModel> {
@@ -338,8 +349,10 @@ pub struct WorldState<M: LockModel> {
     pub now: u32,
     /// One clock per lock-service node (servers, then clients).
     pub clocks: Vec<Clock>,
-    pub servers: Vec<ServerSlot<M::Server, M::Durable, M::Timer>>,
-    pub clients: Vec<ClientSlot<M::Client, M::Timer>>,
+    /// Shared with the states it came from until a step writes to it (see
+    /// [`Shared`]).
+    pub servers: Vec<Shared<ServerSlotOf<M>>>,
+    pub clients: Vec<Shared<ClientSlotOf<M>>>,
     pub resource: Resource,
     /// In-flight messages, sorted; equal messages may appear more than once.
     pub network: Vec<Envelope<M::Msg>>,

@@ -47,14 +47,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use stateright::{Model, Property};
 
-use super::{Action, ClientSlot, Clock, Cut, Envelope, Payload, ServerSlot, WorldState};
+use super::{Action, Clock, Cut, Envelope, Payload, WorldState};
 use crate::engine::bfs::{Discovery, fingerprint};
 use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Rename, Symmetry, TimeVisitors};
 use crate::world::World;
 
-type Slot<M> =
-    ServerSlot<<M as LockModel>::Server, <M as LockModel>::Durable, <M as LockModel>::Timer>;
-type Client<M> = ClientSlot<<M as LockModel>::Client, <M as LockModel>::Timer>;
+type Slot<M> = super::ServerSlotOf<M>;
+type Client<M> = super::ClientSlotOf<M>;
 
 /// Which kinds of node a symmetry may permute.
 #[derive(Clone, Copy, Debug)]
@@ -499,13 +498,13 @@ impl<M: LockModel> World<M> {
         scratch.clocks.extend(order.iter().map(|&n| s.clocks[n]));
         scratch.servers.clear();
         for &n in &order[..sc] {
-            let mut x = s.servers[n].clone();
+            let mut x = (*s.servers[n]).clone();
             Self::rename_server(sym, &mut x, map);
             scratch.servers.push(x);
         }
         scratch.clients.clear();
         for &n in &order[sc..] {
-            let mut x = s.clients[n - sc].clone();
+            let mut x = (*s.clients[n - sc]).clone();
             Self::rename_client(sym, &mut x, map);
             scratch.clients.push(x);
         }

@@ -47,15 +47,27 @@
 
 use std::collections::BTreeSet;
 
-use crate::node::{Instant, LockModel, TimeVisitors, VisitTimes};
-use crate::world::{Payload, World, WorldState};
+use crate::node::{Instant, LockModel, ReadTimes, TimeVisitors, VisitTimes};
+use crate::world::{ClientSlotOf, Payload, ServerSlotOf, World, WorldState};
 
 /// Collects instants.
 struct Collect(BTreeSet<Instant>);
 
-impl VisitTimes for Collect {
-    fn instant(&mut self, t: &mut Instant) {
-        self.0.insert(*t);
+impl ReadTimes for Collect {
+    fn instant(&mut self, t: Instant) {
+        self.0.insert(t);
+    }
+}
+
+/// Whether a map moves any of the instants it is handed.
+struct Moves<F: Fn(Instant) -> Instant> {
+    map: F,
+    moved: bool,
+}
+
+impl<F: Fn(Instant) -> Instant> ReadTimes for Moves<F> {
+    fn instant(&mut self, t: Instant) {
+        self.moved |= (self.map)(t) != t;
     }
 }
 
@@ -75,28 +87,92 @@ pub(super) fn visit_all<M: LockModel>(
     v: &mut dyn VisitTimes,
 ) {
     for slot in &mut s.servers {
-        if let Some(x) = slot.state.as_mut() {
-            (tv.server)(x, v);
-        }
-        if let Some(x) = slot.durable.as_mut() {
-            (tv.durable)(x, v);
-        }
-        for (t, _) in &mut slot.timers {
-            (tv.timer)(t, v);
-        }
+        visit_server(tv, slot, v);
     }
     for slot in &mut s.clients {
-        if let Some(x) = slot.proto.as_mut() {
-            (tv.client)(x, v);
-        }
-        for (t, _) in &mut slot.timers {
-            (tv.timer)(t, v);
-        }
+        visit_client(tv, slot, v);
     }
     for e in &mut s.network {
         if let Payload::Lock(m) = &mut e.payload {
             (tv.msg)(m, v);
         }
+    }
+}
+
+/// [`visit_all`], read only.
+pub(super) fn read_all<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    s: &WorldState<M>,
+    v: &mut dyn ReadTimes,
+) {
+    for slot in &s.servers {
+        read_server(tv, slot, v);
+    }
+    for slot in &s.clients {
+        read_client(tv, slot, v);
+    }
+    for e in &s.network {
+        if let Payload::Lock(m) = &e.payload {
+            (tv.read_msg)(m, v);
+        }
+    }
+}
+
+pub(super) fn visit_server<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    slot: &mut ServerSlotOf<M>,
+    v: &mut dyn VisitTimes,
+) {
+    if let Some(x) = slot.state.as_mut() {
+        (tv.server)(x, v);
+    }
+    if let Some(x) = slot.durable.as_mut() {
+        (tv.durable)(x, v);
+    }
+    for (t, _) in &mut slot.timers {
+        (tv.timer)(t, v);
+    }
+}
+
+pub(super) fn read_server<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    slot: &ServerSlotOf<M>,
+    v: &mut dyn ReadTimes,
+) {
+    if let Some(x) = &slot.state {
+        (tv.read_server)(x, v);
+    }
+    if let Some(x) = &slot.durable {
+        (tv.read_durable)(x, v);
+    }
+    for (t, _) in &slot.timers {
+        (tv.read_timer)(t, v);
+    }
+}
+
+pub(super) fn visit_client<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    slot: &mut ClientSlotOf<M>,
+    v: &mut dyn VisitTimes,
+) {
+    if let Some(x) = slot.proto.as_mut() {
+        (tv.client)(x, v);
+    }
+    for (t, _) in &mut slot.timers {
+        (tv.timer)(t, v);
+    }
+}
+
+pub(super) fn read_client<M: LockModel>(
+    tv: &TimeVisitors<M>,
+    slot: &ClientSlotOf<M>,
+    v: &mut dyn ReadTimes,
+) {
+    if let Some(x) = &slot.proto {
+        (tv.read_client)(x, v);
+    }
+    for (t, _) in &slot.timers {
+        (tv.read_timer)(t, v);
     }
 }
 
@@ -106,7 +182,7 @@ impl<M: LockModel> World<M> {
         let mut all = Collect(BTreeSet::new());
         for e in &s.network {
             if let Payload::Lock(m) = &e.payload {
-                (tv.msg)(&mut m.clone(), &mut all);
+                (tv.read_msg)(m, &mut all);
             }
         }
         !all.0.is_empty()
@@ -163,7 +239,7 @@ impl<M: LockModel> World<M> {
         // adds to a kept one is below every clock, now and later.
         let low = low - tv.kept_plus_ticks_max as i64 - margin_ticks;
         let mut all = Collect(BTreeSet::new());
-        visit_all(tv, s, &mut all);
+        read_all(tv, s, &mut all);
         let past: Vec<Instant> = all.0.range(..Instant::from_ticks(low)).copied().collect();
         let k = past.len() as i64;
         if past
@@ -173,20 +249,35 @@ impl<M: LockModel> World<M> {
         {
             return;
         }
-        visit_all(
-            tv,
-            s,
-            &mut Apply(|t: Instant| match past.binary_search(&t) {
-                Ok(i) => Instant::from_ticks(low - k + i as i64),
-                Err(_) => t,
-            }),
-        );
-        // Timer tags and messages are kept sorted.
+        let map = |t: Instant| match past.binary_search(&t) {
+            Ok(i) => Instant::from_ticks(low - k + i as i64),
+            Err(_) => t,
+        };
+        // Only the slots that hold a moved instant are written to (and so
+        // copied, when shared with the state they came from). Timer tags
+        // and messages are kept sorted.
         for slot in &mut s.servers {
-            slot.timers.sort();
+            let mut moves = Moves { map, moved: false };
+            read_server(tv, slot, &mut moves);
+            if moves.moved {
+                let slot = &mut **slot;
+                visit_server(tv, slot, &mut Apply(map));
+                slot.timers.sort();
+            }
         }
         for slot in &mut s.clients {
-            slot.timers.sort();
+            let mut moves = Moves { map, moved: false };
+            read_client(tv, slot, &mut moves);
+            if moves.moved {
+                let slot = &mut **slot;
+                visit_client(tv, slot, &mut Apply(map));
+                slot.timers.sort();
+            }
+        }
+        for e in &mut s.network {
+            if let Payload::Lock(m) = &mut e.payload {
+                (tv.msg)(m, &mut Apply(map));
+            }
         }
         s.network.sort();
     }
