@@ -2,7 +2,8 @@
 //! client side they have in common.
 //!
 //! Not a lock algorithm itself: `redis_setnx`, `redis_set_px`,
-//! `redis_py_lock`, `redis_setnx_expire` and `redis_get_del_release` each
+//! `redis_py_lock`, `redis_py_lock_no_timeout`, `redis_setnx_expire` and
+//! `redis_get_del_release` each
 //! pick the commands their source uses (a [`Flavor`]) and get a
 //! [`RedisLock`] model. The server keeps one lock key, with an optional
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
@@ -277,6 +278,9 @@ pub struct Flavor {
 pub enum Acquire {
     /// `SETNX key 1`
     SetNx,
+    /// `SET key <unique token> NX`, with no timeout: the same command as
+    /// `SETNX key <token>`.
+    SetNxToken,
     /// `SETNX key <unique token>`, then, once that succeeded, `EXPIRE key
     /// ttl` as a second command.
     SetNxThenExpire { ttl_ticks: u32 },
@@ -354,7 +358,7 @@ impl<F: RedisFlavor> RedisLock<F> {
             Acquire::SetNx => Cmd::SetNx {
                 value: Value::Num(1),
             },
-            Acquire::SetNxThenExpire { .. } => Cmd::SetNx { value: c.value },
+            Acquire::SetNxToken | Acquire::SetNxThenExpire { .. } => Cmd::SetNx { value: c.value },
             Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
                 value: c.value,
                 ttl_ticks,

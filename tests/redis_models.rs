@@ -68,6 +68,20 @@ pins! {
     py_lock_fenced_async_network: "redis_py_lock_fenced", "async-network", 140503, "violated:10 holds holds:2 violated:14 holds holds";
     py_lock_fenced_crowd_atomic: "redis_py_lock_fenced", "crowd-atomic", 40506, "violated:27 holds holds:1 holds";
 
+    // No timeout: no pause or clock fault can free the key, and no crash or
+    // lost answer can either.
+    py_lock_no_timeout_no_faults: "redis_py_lock_no_timeout", "no-faults", 885, "holds holds holds:2 holds";
+    py_lock_no_timeout_holder_crash: "redis_py_lock_no_timeout", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
+    py_lock_no_timeout_gc_pause: "redis_py_lock_no_timeout", "gc-pause", 16835, "holds holds holds:2 holds";
+    py_lock_no_timeout_clock_jump: "redis_py_lock_no_timeout", "clock-jump", 1786, "holds holds holds:2 holds";
+    py_lock_no_timeout_clock_drift: "redis_py_lock_no_timeout", "clock-drift", 5310, "holds holds holds:2 holds";
+    py_lock_no_timeout_message_loss: "redis_py_lock_no_timeout", "message-loss", 71489, "holds holds holds:2 violated:97 violated:22+27 violated:22+27";
+    py_lock_no_timeout_partition: "redis_py_lock_no_timeout", "partition", 18642, "holds holds holds:2 violated:68 violated:22+10 violated:22+10";
+    py_lock_no_timeout_server_restart: "redis_py_lock_no_timeout", "server-restart", 10280, "violated:10 violated:16 holds:2 holds";
+    py_lock_no_timeout_async_network: "redis_py_lock_no_timeout", "async-network", 22741, "holds holds holds:2 violated:14 holds holds";
+    py_lock_no_timeout_crowd_atomic: "redis_py_lock_no_timeout", "crowd-atomic", 21693, "holds holds holds:1 holds";
+    py_lock_no_timeout_duplicates: "redis_py_lock_no_timeout", "duplicates", 13820, "holds holds holds:2 violated:66 violated:24+10 violated:24+10";
+
     // SETNX then EXPIRE: the key has no timeout until the second command runs.
     setnx_expire_no_faults: "redis_setnx_expire", "no-faults", 2459, "holds holds holds:4 holds";
     setnx_expire_holder_crash: "redis_setnx_expire", "holder-crash", 8843, "holds holds holds:4 violated:54 violated:24+7 violated:24+7";

@@ -147,6 +147,7 @@ cross_checks! {
     redis_set_px_fenced: "redis_set_px_fenced";
     redis_py_lock: "redis_py_lock";
     redis_py_lock_fenced: "redis_py_lock_fenced";
+    redis_py_lock_no_timeout: "redis_py_lock_no_timeout";
     redis_setnx_expire: "redis_setnx_expire";
     redis_get_del_release: "redis_get_del_release";
     occ_cas: "occ_cas";

@@ -27,6 +27,7 @@ use lockcheck::models::mq_lock::{MqAutoAck, MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_get_del_release::RedisGetDelRelease;
 use lockcheck::models::redis_py_lock::RedisPyLock;
+use lockcheck::models::redis_py_lock_no_timeout::RedisPyLockNoTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
@@ -296,6 +297,7 @@ sound! {
     redis_set_px_fenced: RedisSetPx, "redis_set_px_fenced";
     redis_py_lock: RedisPyLock, "redis_py_lock";
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
+    redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
     redis_setnx_expire: RedisSetnxExpire, "redis_setnx_expire";
     redis_get_del_release: RedisGetDelRelease, "redis_get_del_release";
     redlock: Redlock, "redlock";
