@@ -195,10 +195,8 @@ impl<M: LockModel> World<M> {
             if !check.moved {
                 continue;
             }
-            let mut shift = Shift {
-                by_owner: &by_owner,
-                source,
-            };
+            let mut shift = check.shift;
+            shift.source = source;
             let slot = &mut **slot;
             if let Some(x) = slot.proto.as_mut() {
                 (tv.client)(x, &mut shift);

@@ -20,8 +20,29 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// A value shared by the states that hold it until one writes to it.
-#[derive(Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shared<T>(Arc<T>);
+
+/// Two values at one address are equal without a look inside: what makes
+/// comparing a successor's untouched slot with its parent's cheap.
+impl<T: Eq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl<T: Eq> Eq for Shared<T> {}
+
+impl<T: Ord> PartialOrd for Shared<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Ord> Ord for Shared<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self.0).cmp(&*other.0)
+    }
+}
 
 impl<T> Shared<T> {
     pub fn new(value: T) -> Shared<T> {
@@ -57,11 +78,5 @@ impl<T: Hash> Hash for Shared<T> {
 impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         (*self.0).fmt(f)
-    }
-}
-
-impl<T> From<T> for Shared<T> {
-    fn from(value: T) -> Self {
-        Shared::new(value)
     }
 }
