@@ -112,6 +112,7 @@
 //! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | ok | ok |
 //! | duplicates | ok | ok |
+//! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/etcd_consul_models.rs`)

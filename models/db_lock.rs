@@ -147,6 +147,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok |
+//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/db_lock_models.rs`)

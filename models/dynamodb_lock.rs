@@ -142,6 +142,7 @@
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ?, progress ✗ (search stops at 20k states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
+//! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/lease_service_models.rs`)

@@ -121,6 +121,7 @@
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | duplicates | ok | ok | ok |
+//! | long-work | ok | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/etcd_consul_models.rs`)

@@ -112,6 +112,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/file_lock_models.rs`)

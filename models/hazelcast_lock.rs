@@ -132,6 +132,7 @@
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ (search stops at 20k states) |
 //! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
 //! | duplicates | ok | ok |
+//! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/lease_service_models.rs`)

@@ -24,6 +24,7 @@ pub mod redis_py_lock_no_timeout;
 pub mod redis_set_px;
 pub mod redis_setnx;
 pub mod redis_setnx_expire;
+pub mod redisson_lock;
 pub mod redlock;
 pub mod sql_session_lock;
 pub mod zk_lock;
@@ -46,6 +47,7 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<redis_py_lock_no_timeout::RedisPyLockNoTimeout>();
     visitor.model::<redis_setnx_expire::RedisSetnxExpire>();
     visitor.model::<redis_get_del_release::RedisGetDelRelease>();
+    visitor.model::<redisson_lock::RedissonLock>();
     visitor.model::<optimistic::Optimistic>();
     visitor.model::<file_lock::FileLockPlain>();
     visitor.model::<file_lock::FileLockStaleBreak>();

@@ -149,6 +149,7 @@
 //! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | duplicates | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/mq_models.rs`)

@@ -47,6 +47,7 @@
 //! | async-network | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
 //! | duplicates | mutex ✗ | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/optimistic_models.rs`)

@@ -2,10 +2,10 @@
 //! client side they have in common.
 //!
 //! Not a lock algorithm itself: `redis_setnx`, `redis_set_px`,
-//! `redis_py_lock`, `redis_py_lock_no_timeout`, `redis_setnx_expire` and
-//! `redis_get_del_release` each
-//! pick the commands their source uses (a [`Flavor`]) and get a
-//! [`RedisLock`] model. The server keeps one lock key, with an optional
+//! `redis_py_lock`, `redis_py_lock_no_timeout`, `redis_setnx_expire`,
+//! `redis_get_del_release` and `redisson_lock` each pick the commands their
+//! source uses (a [`Flavor`], with Redisson's watchdog where it has one) and
+//! get a [`RedisLock`] model. The server keeps one lock key, with an optional
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
 //! It persists nothing (Redis without AOF), so a restart forgets the lock.
 //!
@@ -128,6 +128,10 @@ pub enum Cmd {
     /// `EXPIRE key seconds`: gives an existing key, whoever set it, a
     /// time to live.
     Expire { ttl_ticks: u32 },
+    /// Redisson's renewal script: `if HEXISTS key <holder> then PEXPIRE
+    /// key ttl`, that is, give the key a new time to live if it still holds
+    /// `value`.
+    ExpireIfValue { value: Value, ttl_ticks: u32 },
     /// `GET key`
     Get,
     /// `DEL key`
@@ -161,6 +165,9 @@ impl std::fmt::Display for Cmd {
                 write!(f, "SET lock <INCR fence> NX PX {ttl_ticks}")
             }
             Cmd::Expire { ttl_ticks } => write!(f, "EXPIRE lock {ttl_ticks}"),
+            Cmd::ExpireIfValue { value, ttl_ticks } => {
+                write!(f, "PEXPIRE lock {ttl_ticks} IF value == {value}")
+            }
             Cmd::Get => write!(f, "GET lock"),
             Cmd::Del => write!(f, "DEL lock"),
             Cmd::DelIfValue { value } => write!(f, "DEL lock IF value == {value}"),
@@ -199,6 +206,8 @@ pub enum Timer {
     Retry,
     /// No reply in time; send the command again.
     Timeout,
+    /// The watchdog's period is over: renew the key's time to live.
+    Renew,
 }
 
 impl RedisServer {
@@ -251,6 +260,13 @@ impl RedisServer {
                 }
                 None => Reply::TimeoutSet(false),
             },
+            Cmd::ExpireIfValue { value, ttl_ticks } => match self.lock.as_mut() {
+                Some(key) if key.value == value => {
+                    key.expires_at = Some(now.after(ttl_ticks));
+                    Reply::TimeoutSet(true)
+                }
+                _ => Reply::TimeoutSet(false),
+            },
             Cmd::Get => Reply::Got(self.lock.as_ref().map(|k| k.value)),
             Cmd::Del => Reply::Deleted(self.lock.take().is_some()),
             Cmd::DelIfValue { value } => {
@@ -272,6 +288,19 @@ pub struct Flavor {
     pub release: Release,
     pub retry_ticks: u32,
     pub timeout: RequestTimeout<Timer>,
+    /// A watchdog that renews the key every so many ticks while the client
+    /// holds it (Redisson's), with the TTL of the acquisition.
+    pub watchdog: Option<Watchdog>,
+}
+
+/// Redisson's lock watchdog: while the lock is held, every `every_ticks`
+/// after the previous renewal was answered, `PEXPIRE` the key to
+/// `ttl_ticks` if it still holds the client's value. A refused renewal (the
+/// key is gone or someone else's) stops it, and so does the release.
+#[derive(Clone, Copy, Debug)]
+pub struct Watchdog {
+    pub every_ticks: u32,
+    pub ttl_ticks: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -351,6 +380,16 @@ impl<F: RedisFlavor> RedisLock<F> {
             .send(out, ctx.server(), cmd, &self.flavor.timeout, |id, cmd| {
                 Msg::Req { id, cmd }
             });
+    }
+
+    /// The lock is the client's: it holds it, and its watchdog, if it has
+    /// one, starts.
+    fn hold(&self, c: &mut RedisClient, token: Option<u64>, out: &mut Out<Self>) {
+        c.step = Step::Holding;
+        out.acquired(token);
+        if let Some(watchdog) = self.flavor.watchdog {
+            out.set_timer(Timer::Renew, watchdog.every_ticks);
+        }
     }
 
     fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
@@ -464,6 +503,12 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             Release::GetThenDel => (Step::Checking, Cmd::Get),
         };
         c.step = step;
+        if self.flavor.watchdog.is_some() {
+            // Unlocking cancels the renewal task; a renewal still on its
+            // way is replaced as the outstanding request, so its answer is
+            // ignored.
+            out.cancel_timer(Timer::Renew);
+        }
         self.call(ctx, c, cmd, out);
     }
 
@@ -488,19 +533,24 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     c.step = Step::Expiring;
                     self.call(ctx, c, Cmd::Expire { ttl_ticks }, out);
                 } else {
-                    c.step = Step::Holding;
-                    out.acquired(None);
+                    self.hold(c, None, out);
                 }
             }
             (Step::Expiring, Reply::TimeoutSet(_)) => {
                 // Whatever the answer: `SETNX` said the key is ours.
-                c.step = Step::Holding;
-                out.acquired(None);
+                self.hold(c, None, out);
             }
             (Step::Acquiring, Reply::Token(Some(token))) => {
-                c.step = Step::Holding;
                 c.value = Value::Num(token);
-                out.acquired(Some(token));
+                self.hold(c, Some(token), out);
+            }
+            (Step::Holding, Reply::TimeoutSet(renewed)) => {
+                // The watchdog's renewal: the next one a period after this
+                // answer. Refused (the key expired, perhaps taken since),
+                // the watchdog stops; the client is not told.
+                if let (true, Some(watchdog)) = (renewed, self.flavor.watchdog) {
+                    out.set_timer(Timer::Renew, watchdog.every_ticks);
+                }
             }
             (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
                 c.step = Step::Sleeping;
@@ -533,6 +583,15 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                 let cmd = self.acquire_cmd(c);
                 self.call(ctx, c, cmd, out);
             }
+            Timer::Renew if c.step == Step::Holding => {
+                if let Some(watchdog) = self.flavor.watchdog {
+                    let cmd = Cmd::ExpireIfValue {
+                        value: c.value,
+                        ttl_ticks: watchdog.ttl_ticks,
+                    };
+                    self.call(ctx, c, cmd, out);
+                }
+            }
             Timer::Timeout => {
                 c.requests
                     .resend(out, ctx.server(), &self.flavor.timeout, |id, cmd| {
@@ -551,6 +610,7 @@ visit_variants!(Cmd {
     SetNxPx { value, ttl_ticks },
     SetNxPxFenced { ttl_ticks },
     Expire { ttl_ticks },
+    ExpireIfValue { value, ttl_ticks },
     Get,
     Del,
     DelIfValue { value },
@@ -589,5 +649,6 @@ pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result
             after_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
             resend: ResendId::New,
         },
+        watchdog: None,
     })
 }

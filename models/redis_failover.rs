@@ -117,6 +117,7 @@
 //! | duplicates | ok | ok |
 //! | split-partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redlock_failover_models.rs`, and gated by

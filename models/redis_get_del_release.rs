@@ -62,6 +62,7 @@
 //! | duplicates | progress ✗ |
 //! | crowd-8 | mutex ✗, resource ✗ |
 //! | endless-contention | mutex ✗, resource ✗, progress ✗, deadlock ?, starvation ? (search stops at 1M states) |
+//! | long-work | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)

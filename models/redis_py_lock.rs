@@ -50,6 +50,7 @@
 //! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
+//! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)

@@ -52,6 +52,7 @@
 //! | crowd-atomic | ok |
 //! | duplicates | progress ✗ |
 //! | endless-contention | progress ✗, starvation ✗ |
+//! | long-work | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)

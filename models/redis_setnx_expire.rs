@@ -60,6 +60,7 @@
 //! | duplicates | progress ✗ |
 //! | crowd-8 | mutex ✗, resource ✗, progress ✗ |
 //! | endless-contention | progress ✗, starvation ✗ |
+//! | long-work | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/redis_models.rs`)

@@ -117,6 +117,7 @@
 //! | crowd-atomic | ok | mutex ✗, resource ✗ | ok | ok |
 //! | duplicates | ok | mutex ✗, resource ✗ | ok | ok |
 //! | endless-contention | ok (live) | n/a | ok (live) | ok (live) |
+//! | long-work | ok | mutex ✗, resource ✗ | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/sql_session_lock_models.rs`)

@@ -37,6 +37,11 @@ pub struct Scenario {
     /// bounded `progress` property asks every correct client to be done by
     /// `horizon_ticks`.
     pub faults_until_ticks: u32,
+    /// How long a holder works between reading the protected resource and
+    /// writing it back, in ticks of real time while it runs (a paused
+    /// process does no work): a slow critical section, as opposed to a
+    /// stalled one. 0, the default: it writes as soon as the read returns.
+    pub work_ticks: u32,
     pub network: NetworkSpec,
     #[serde(default)]
     pub faults: FaultSpec,
@@ -201,6 +206,8 @@ struct RawScenario {
     rounds: Rounds,
     horizon_ticks: u32,
     faults_until_ticks: u32,
+    #[serde(default)]
+    work_ticks: u32,
     network: NetworkSpec,
     #[serde(default)]
     faults: FaultSpec,
@@ -239,6 +246,12 @@ impl TryFrom<RawScenario> for Scenario {
                 raw.faults_until_ticks, raw.horizon_ticks
             ));
         }
+        if raw.work_ticks >= raw.horizon_ticks {
+            return Err(format!(
+                "`work_ticks` ({}) is not below `horizon_ticks` ({}): no critical section could end before the horizon",
+                raw.work_ticks, raw.horizon_ticks
+            ));
+        }
         if raw.rounds.is_endless()
             && (raw.network.mode == NetworkMode::Atomic || raw.network.delay_ticks_min == 0)
         {
@@ -268,6 +281,7 @@ impl TryFrom<RawScenario> for Scenario {
             rounds: raw.rounds,
             horizon_ticks: raw.horizon_ticks,
             faults_until_ticks: raw.faults_until_ticks,
+            work_ticks: raw.work_ticks,
             network: raw.network,
             faults: raw.faults,
             params: raw.params,

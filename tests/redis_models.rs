@@ -82,6 +82,29 @@ pins! {
     py_lock_no_timeout_crowd_atomic: "redis_py_lock_no_timeout", "crowd-atomic", 21693, "holds holds holds:1 holds";
     py_lock_no_timeout_duplicates: "redis_py_lock_no_timeout", "duplicates", 13820, "holds holds holds:2 violated:66 violated:24+10 violated:24+10";
 
+    // Redisson's watchdog renews the key while its holder runs: it carries a
+    // slow critical section (long-work) that breaks every unrenewed lease,
+    // and nothing else: a pause stops the watchdog with the process.
+    redisson_no_faults: "redisson_lock", "no-faults", 5434, "holds holds holds:2 holds";
+    redisson_holder_crash: "redisson_lock", "holder-crash", 16895, "holds holds holds:2 holds holds holds";
+    redisson_gc_pause: "redisson_lock", "gc-pause", 353709, "violated:20 violated:26 holds:2 holds";
+    redisson_clock_jump: "redisson_lock", "clock-jump", 84207, "violated:5 violated:11 holds:2 holds";
+    redisson_clock_drift: "redisson_lock", "clock-drift", 36212, "violated:14 violated:18 holds:2 holds";
+    redisson_partition: "redisson_lock", "partition", 80131, "holds holds holds:2 holds";
+    redisson_server_restart: "redisson_lock", "server-restart", 73489, "violated:10 violated:16 holds:2 holds";
+    redisson_async_network: "redisson_lock", "async-network", 114399, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    redisson_crowd_atomic: "redisson_lock", "crowd-atomic", 54289, "violated:27 violated:32 holds:1 holds";
+    redisson_duplicates: "redisson_lock", "duplicates", 75716, "holds holds holds:2 holds";
+    redisson_long_work: "redisson_lock", "long-work", 12567, "holds holds holds:2 holds";
+    redisson_fenced_holder_crash: "redisson_fenced_lock", "holder-crash", 16918, "holds holds holds:2 holds holds holds";
+    redisson_fenced_clock_drift: "redisson_fenced_lock", "clock-drift", 35664, "violated:14 holds holds:2 holds";
+    redisson_fenced_server_restart: "redisson_fenced_lock", "server-restart", 79542, "violated:10 violated:16 holds:2 holds";
+    redisson_fenced_long_work: "redisson_fenced_lock", "long-work", 12567, "holds holds holds:2 holds";
+    // The same slow critical section without a watchdog: the lease runs out
+    // under a running holder, with no fault at all.
+    set_px_long_work: "redis_set_px", "long-work", 3081, "violated:20 violated:39 holds:2 holds";
+    set_px_fenced_long_work: "redis_set_px_fenced", "long-work", 3081, "violated:20 holds holds:2 holds";
+
     // SETNX then EXPIRE: the key has no timeout until the second command runs.
     setnx_expire_no_faults: "redis_setnx_expire", "no-faults", 2459, "holds holds holds:4 holds";
     setnx_expire_holder_crash: "redis_setnx_expire", "holder-crash", 8843, "holds holds holds:4 violated:54 violated:24+7 violated:24+7";

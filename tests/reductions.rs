@@ -150,6 +150,8 @@ cross_checks! {
     redis_py_lock_no_timeout: "redis_py_lock_no_timeout";
     redis_setnx_expire: "redis_setnx_expire";
     redis_get_del_release: "redis_get_del_release";
+    redisson_lock: "redisson_lock";
+    redisson_fenced_lock: "redisson_fenced_lock";
     occ_cas: "occ_cas";
     no_lock: "no_lock";
     file_lock_check_then_create: "file_lock_check_then_create";

@@ -448,6 +448,43 @@ fn faults_after_the_horizon_are_rejected() {
 }
 
 #[test]
+fn work_that_outlasts_the_horizon_is_rejected() {
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "work_ticks": 24,
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    assert_rejected(text, 11, 1, &["`work_ticks` (24)", "`horizon_ticks` (24)"]);
+}
+
+#[test]
+fn textual_work_ticks_names_key_and_value() {
+    let text = r#"{
+  "description": "d",
+  "clients": 2,
+  "rounds": 1,
+  "horizon_ticks": 24,
+  "faults_until_ticks": 0,
+  "work_ticks": "long",
+  "network": { "mode": "bounded", "delay_ticks_max": 1 },
+  "params": { "ttl_ticks": 8, "retry_ticks": 2 },
+  "tier": "extra"
+}"#;
+    assert_rejected(
+        text,
+        7,
+        22,
+        &["`work_ticks`", "string \"long\", expected u32"],
+    );
+}
+
+#[test]
 fn zero_clients_are_rejected() {
     let text = r#"{
   "description": "d",

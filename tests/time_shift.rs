@@ -31,6 +31,7 @@ use lockcheck::models::redis_py_lock_no_timeout::RedisPyLockNoTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
+use lockcheck::models::redisson_lock::RedissonLock;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
 use lockcheck::node::{
@@ -300,6 +301,8 @@ sound! {
     redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
     redis_setnx_expire: RedisSetnxExpire, "redis_setnx_expire";
     redis_get_del_release: RedisGetDelRelease, "redis_get_del_release";
+    redisson_lock: RedissonLock, "redisson_lock";
+    redisson_fenced_lock: RedissonLock, "redisson_fenced_lock";
     redlock: Redlock, "redlock";
     redlock_no_validity_check: Redlock, "redlock_no_validity_check";
     redlock_delayed_restart: Redlock, "redlock_delayed_restart";

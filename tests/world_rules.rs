@@ -46,7 +46,10 @@
 //! - crash: a crashed node has no state, no timers and nothing addressed to it
 //!   in flight, stays crashed until `Restart`, and a crashed client does not
 //!   hold the lock; `Crash` loses exactly the traffic addressed to the node.
-//! - ghost: a client that holds the lock is reading or writing;
+//! - work: a running holder's work (`work_ticks`) counts down one per `Tick`
+//!   and never while it is paused; `WorkDone` is offered exactly when a
+//!   running client's work is done, sends its write, and `Tick` waits for it.
+//! - ghost: a client that holds the lock is reading, working or writing;
 //!   `writes_accepted <= grants`; the resource's highest token never decreases.
 //! - clocks: initial clocks are exactly the scenario's combinations of skew and
 //!   drift; only `ClockJump` changes a clock, by exactly its ticks, and only
@@ -169,6 +172,7 @@ prop_compose! {
         network in network(),
         faults in faults(),
         params in params(),
+        work in 0u32..=3,
     ) -> String {
         format!(
             r#"{{
@@ -177,6 +181,7 @@ prop_compose! {
   "rounds": {rounds},
   "horizon_ticks": {horizon},
   "faults_until_ticks": {faults_until},
+  "work_ticks": {work},
   "network": {network},
   {faults}
   "params": {params}
@@ -485,7 +490,11 @@ fn check_state<M: LockModel>(w: &World<M>, s: &WorldState<M>) -> Result<(), Stri
     // Ghost state.
     for (ci, c) in s.clients.iter().enumerate() {
         rule!(
-            !c.work.holds || matches!(c.work.phase, Phase::Reading | Phase::Writing),
+            !c.work.holds
+                || matches!(
+                    c.work.phase,
+                    Phase::Reading | Phase::Working { .. } | Phase::Writing
+                ),
             "ghost: holder's phase",
             "client {ci} holds the lock in phase {:?}",
             c.work.phase
@@ -576,6 +585,18 @@ fn check_offered<M: LockModel>(
         );
         match a {
             Action::Tick => {}
+            Action::WorkDone(n) => {
+                let c = &s.clients[n.index() - w.model.server_count()];
+                rule!(
+                    c.status.is_up()
+                        && matches!(c.work.phase, Phase::Working { ticks_left: 0, .. }),
+                    "work: done when its ticks ran",
+                    "WorkDone({}) offered while it is {:?} in phase {:?}",
+                    n.0,
+                    c.status,
+                    c.work.phase
+                );
+            }
             Action::Deliver(e) => {
                 rule!(
                     s.network.contains(e),
@@ -820,6 +841,14 @@ fn check_offered<M: LockModel>(
             }
             NetworkMode::Asynchronous => {}
         }
+        for c in s.clients.iter() {
+            rule!(
+                !c.status.is_up() || !matches!(c.work.phase, Phase::Working { ticks_left: 0, .. }),
+                "work: done when its ticks ran",
+                "Tick offered while a running client's work is done ({:?})",
+                c.work.phase
+            );
+        }
         for n in nodes(w) {
             let st = status(w, s, n);
             rule!(
@@ -943,6 +972,38 @@ fn check_step<M: LockModel>(
             "node {}'s clocks moved apart on {a:?}",
             n.0
         );
+    }
+
+    // Work: a running holder works one tick per tick, and writes when done.
+    for (ci, (c, c_next)) in s.clients.iter().zip(next.clients.iter()).enumerate() {
+        if let Phase::Working {
+            ticks_left,
+            value,
+            version,
+        } = c.work.phase
+        {
+            let expected = match a {
+                Action::Tick if c.status.is_up() => Some(Phase::Working {
+                    ticks_left: ticks_left - 1,
+                    value,
+                    version,
+                }),
+                Action::WorkDone(n) if n.index() == ci + w.model.server_count() => {
+                    Some(Phase::Writing)
+                }
+                Action::Crash(_) | Action::Restart(_) => None,
+                _ => Some(c.work.phase),
+            };
+            // A client told it lost the lock abandons its work.
+            let abandoned = !c_next.work.holds && c_next.work.phase == Phase::Acquiring;
+            rule!(
+                expected.is_none_or(|p| c_next.work.phase == p || abandoned),
+                "work: done when its ticks ran",
+                "client {ci} went from {:?} to {:?} on {a:?}",
+                c.work.phase,
+                c_next.work.phase
+            );
+        }
     }
 
     // Fault budgets: each fault spends one unit of its own budget.

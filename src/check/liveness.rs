@@ -420,6 +420,8 @@ pub fn class_of<Msg: Hash, Timer: Hash>(action: &Action<Msg, Timer>) -> Class {
         Action::Restart(n) => keyed(3, &|h| n.hash(h)),
         Action::Resume(n) => keyed(4, &|h| n.hash(h)),
         Action::Heal => keyed(5, &|_| {}),
+        // A running holder's finished work, due as a timer is.
+        Action::WorkDone(n) => keyed(6, &|h| n.hash(h)),
         Action::Duplicate(_)
         | Action::Crash(_)
         | Action::Pause(_)

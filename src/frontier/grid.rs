@@ -31,6 +31,10 @@ pub const WORLD_AXES: &[(&str, &str)] = &[
         "delay_ticks_max",
         "network.delay_ticks_max: the longest a message takes, in ticks (bounded networks only)",
     ),
+    (
+        "work_ticks",
+        "work_ticks: how long a holder works between its read and its write, in real ticks while it runs",
+    ),
 ];
 
 /// The default base scenarios, used when no `--scenario` is given. They are
@@ -282,6 +286,7 @@ pub fn point_scenario(
             }
             "drift_percent_max" => s.faults.clock.drift_percent_max = v,
             "skew_ticks_max" => s.faults.clock.skew_ticks_max = v,
+            "work_ticks" => s.work_ticks = v,
             "delay_ticks_max" => {
                 if s.network.mode != NetworkMode::Bounded {
                     return Err(format!(

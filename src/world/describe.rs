@@ -101,7 +101,7 @@ impl ClientView {
             },
             _ => match self.phase {
                 Phase::Acquiring => "acquiring",
-                Phase::Reading | Phase::Writing => "aborting",
+                Phase::Reading | Phase::Working { .. } | Phase::Writing => "aborting",
                 Phase::Releasing => "releasing",
                 Phase::Done => "done",
             }
@@ -179,6 +179,7 @@ pub fn describe_action<M: LockModel>(
         ),
         Action::Crash(n) => (name(*n), "CRASHES (volatile state lost)".into()),
         Action::Restart(n) => (name(*n), "restarts".into()),
+        Action::WorkDone(n) => (name(*n), "done working: writes its result".into()),
         Action::Pause(n) => (name(*n), "PAUSES (process stalls; clocks run on)".into()),
         Action::Resume(n) => (
             name(*n),

@@ -163,7 +163,9 @@ pub fn diagram<M: LockModel>(
             Action::Deliver(env) => message(env, Fate::Delivered),
             Action::Drop(env) => message(env, Fate::Lost),
             Action::Duplicate(env) => message(env, Fate::Duplicated),
-            Action::Fire { node, .. } => (EventKind::Timer { node: node.index() }, text.clone()),
+            Action::Fire { node, .. } | Action::WorkDone(node) => {
+                (EventKind::Timer { node: node.index() }, text.clone())
+            }
             Action::Crash(n) => fault(Some(n.index()), FaultEvent::Crash),
             Action::Restart(n) => fault(Some(n.index()), FaultEvent::Restart),
             Action::Pause(n) => fault(Some(n.index()), FaultEvent::Pause),

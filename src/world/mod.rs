@@ -51,6 +51,8 @@ pub struct WorldConfig {
     pub rounds: Rounds,
     pub horizon_ticks: u32,
     pub faults_until_ticks: u32,
+    /// A holder's work between its read and its write (`Scenario::work_ticks`).
+    pub work_ticks: u32,
     pub network: NetworkSpec,
     pub faults: FaultSpec,
 }
@@ -62,6 +64,7 @@ impl WorldConfig {
             rounds: scenario.rounds,
             horizon_ticks: scenario.horizon_ticks,
             faults_until_ticks: scenario.faults_until_ticks,
+            work_ticks: scenario.work_ticks,
             network: scenario.network.clone(),
             faults: scenario.faults.clone(),
         }
@@ -307,6 +310,10 @@ impl<M: LockModel> World<M> {
         {
             return false;
         }
+        // Finished work is written at once, as a due timer fires.
+        if self.work_done(s).next().is_some() {
+            return false;
+        }
         let pause_ticks_max = self.cfg.faults.pause.as_ref().map_or(0, |p| p.ticks_max);
         let must_resume = |status: Status| match status {
             Status::Paused { since } => since + pause_ticks_max <= s.now,
@@ -545,14 +552,15 @@ impl<M: LockModel> World<M> {
                 version,
                 epoch,
             } if epoch == work.epoch && work.phase == Phase::Reading => {
-                let write = ResourceMsg::Write {
-                    value: value + 1,
-                    token: work.token,
-                    if_version: version,
-                    epoch,
-                };
-                s.clients[ci].work.phase = Phase::Writing;
-                sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
+                if self.cfg.work_ticks > 0 {
+                    s.clients[ci].work.phase = Phase::Working {
+                        ticks_left: self.cfg.work_ticks,
+                        value,
+                        version,
+                    };
+                } else {
+                    self.write_back(s, ci, value, version, sent)
+                }
             }
             ResourceMsg::WriteOk { epoch }
                 if epoch == work.epoch && work.phase == Phase::Writing =>
@@ -578,6 +586,36 @@ impl<M: LockModel> World<M> {
             // A reply for a section this client has abandoned.
             _ => {}
         }
+    }
+
+    /// The holder writes back what it computed from the `value` it read
+    /// (at `version`).
+    fn write_back(
+        &self,
+        s: &mut WorldState<M>,
+        ci: usize,
+        value: u32,
+        version: Option<u32>,
+        sent: &mut Vec<Env<M>>,
+    ) {
+        let node = self.client_id(ci);
+        let work = &mut s.clients[ci].work;
+        let write = ResourceMsg::Write {
+            value: value + 1,
+            token: work.token,
+            if_version: version,
+            epoch: work.epoch,
+        };
+        work.phase = Phase::Writing;
+        sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
+    }
+
+    /// Clients whose work is done, and which run, so that they write now.
+    fn work_done(&self, s: &WorldState<M>) -> impl Iterator<Item = usize> {
+        s.clients.iter().enumerate().filter_map(|(ci, c)| {
+            (matches!(c.work.phase, Phase::Working { ticks_left: 0, .. }) && c.status == Status::Up)
+                .then_some(ci)
+        })
     }
 
     fn begin_release(&self, s: &mut WorldState<M>, ci: usize, sent: &mut Vec<Env<M>>) {
@@ -896,6 +934,9 @@ impl<M: LockModel> Model for World<M> {
                 });
             }
         }
+        for ci in self.work_done(s) {
+            actions.push(Action::WorkDone(self.client_id(ci)));
+        }
         if self.can_tick(s) {
             actions.push(Action::Tick);
         }
@@ -918,7 +959,29 @@ impl<M: LockModel> Model for World<M> {
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
         let mut s = last.clone();
         match action {
-            Action::Tick => s.now += 1,
+            Action::Tick => {
+                s.now += 1;
+                // Running holders work on; a paused one does not.
+                for ci in 0..s.clients.len() {
+                    let c = &s.clients[ci];
+                    if c.status == Status::Up
+                        && matches!(c.work.phase, Phase::Working { ticks_left, .. } if ticks_left > 0)
+                        // Only now is the slot copied, if it is shared.
+                        && let Phase::Working { ticks_left, .. } = &mut s.clients[ci].work.phase
+                    {
+                        *ticks_left -= 1;
+                    }
+                }
+            }
+            Action::WorkDone(node) => {
+                let ci = self.client_index(node)?;
+                let Phase::Working { value, version, .. } = s.clients[ci].work.phase else {
+                    return None;
+                };
+                let mut sent = Vec::new();
+                self.write_back(&mut s, ci, value, version, &mut sent);
+                self.flush(&mut s, &mut sent);
+            }
             Action::Deliver(env) => {
                 if !Self::remove_envelope(&mut s, &env) {
                     return None;
@@ -1062,6 +1125,7 @@ impl<M: LockModel> Model for World<M> {
             }
             Action::Crash(n) => format!("{} CRASHES", name(*n)),
             Action::Restart(n) => format!("{} restarts", name(*n)),
+            Action::WorkDone(n) => format!("{} is done working", name(*n)),
             Action::Pause(n) => format!("{} PAUSES", name(*n)),
             Action::Resume(n) => format!("{} resumes", name(*n)),
             Action::Isolate(n) => format!("{} is PARTITIONED", name(*n)),

@@ -169,6 +169,13 @@ pub enum Phase {
     Acquiring,
     /// Holds the lock; the read is in flight.
     Reading,
+    /// Holds the lock and has read `value` (at `version`); works
+    /// `ticks_left` more ticks of running time before it writes.
+    Working {
+        ticks_left: u32,
+        value: u32,
+        version: Option<u32>,
+    },
     /// Holds the lock; the write is in flight.
     Writing,
     Releasing,
@@ -379,6 +386,8 @@ pub enum Action<Msg, Timer> {
     },
     Crash(NodeId),
     Restart(NodeId),
+    /// A holder's work is done: it writes what it computed.
+    WorkDone(NodeId),
     Pause(NodeId),
     Resume(NodeId),
     /// Cuts one node off from every other lock-service node.
