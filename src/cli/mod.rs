@@ -514,7 +514,8 @@ enum Command {
     ///
     /// Axes: any parameter the model reads (ttl_ticks, retry_ticks, ...; see
     /// `lockcheck list`) and the world's knobs pause_ticks_max (0: no pause),
-    /// drift_percent_max, skew_ticks_max, delay_ticks_max. Without --axis:
+    /// drift_percent_max, skew_ticks_max, delay_ticks_max, work_ticks (a
+    /// holder's work in its critical section). Without --axis:
     /// ttl_ticks=2..12 × pause_ticks_max=0..12 (pause_ticks_max=0..12 alone
     /// for a model without a TTL). Without --scenario the base is
     /// scenarios/gc-pause.json, or scenarios/clock-drift.json when a clock

@@ -962,12 +962,11 @@ impl<M: LockModel> Model for World<M> {
             Action::Tick => {
                 s.now += 1;
                 // Running holders work on; a paused one does not.
-                for ci in 0..s.clients.len() {
-                    let c = &s.clients[ci];
-                    if c.status == Status::Up
-                        && matches!(c.work.phase, Phase::Working { ticks_left, .. } if ticks_left > 0)
-                        // Only now is the slot copied, if it is shared.
-                        && let Phase::Working { ticks_left, .. } = &mut s.clients[ci].work.phase
+                for slot in s.clients.iter_mut() {
+                    // Read first: writing through the slot copies it if shared.
+                    if slot.status == Status::Up
+                        && matches!(slot.work.phase, Phase::Working { ticks_left, .. } if ticks_left > 0)
+                        && let Phase::Working { ticks_left, .. } = &mut slot.work.phase
                     {
                         *ticks_left -= 1;
                     }
