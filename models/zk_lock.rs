@@ -106,6 +106,21 @@
 //! `zk_lock_sequential_fenced`: the recipe, the fencing token being the
 //! holder's node's `czxid` (read with `exists` when step 5 found the node).
 //!
+//! Two slips one line away from the recipe, each breaking one of its steps
+//! (the recipe as ZooKeeper's "Recipes and Solutions" page gives it: "if
+//! `exists()` returns null, go to step 2", and after the watch fires, "go
+//! to step 2", that is, list the children again):
+//! - `zk_lock_sequential_ignore_null_exists`: step 3 treats `exists`
+//!   answering "no such node" as a watch set, and waits for its event.
+//!   `exists` does leave a watch on a missing path, but for its creation,
+//!   and a sequential name is never created again.
+//! - `zk_lock_sequential_no_relist`: a waiter takes the deletion of the
+//!   node just below its own (the watch event, or `exists` finding it gone)
+//!   as the lock, without step 2. The node below is not always the
+//!   holder's: it may be a waiter's that left, its session expired. Curator's
+//!   `LockInternals` lists the children again on every wake-up for this
+//!   reason.
+//!
 //! # Expected weaknesses
 //! - **Holder crash is survived**: the dead holder's pings stop and its
 //!   session, and with it the lock node, expires.
@@ -123,6 +138,17 @@
 //!   sent again after its answer was lost deletes the next holder's node.
 //!   A `create` sent again after its answer was lost meets its own node
 //!   (`NodeExists`) and waits for itself until its session ends.
+//! - **Ignoring a null `exists`** deadlocks with no fault at all: the holder
+//!   releases between the waiter's `get_children` and its `exists`, and the
+//!   waiter waits for a watch that never fires, pinging its session alive
+//!   forever. `progress` is violated under every scenario, and
+//!   `deadlock_free` and `starvation_free` with it.
+//! - **Not listing again** is safe while the node below is the holder's.
+//!   Under partition a client whose first `create` went unanswered opens a
+//!   second session and queues behind its own first node; when that
+//!   session expires, the deletion wakes it while the other client holds
+//!   the lock (found by simulation, 37 steps; the recipe's search finds no
+//!   violation there).
 //! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
 //!   node when the lost answer was a success (`NodeExists`): the snippet
 //!   then sleeps and retries behind itself for as long as it keeps its
@@ -136,21 +162,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
-//! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` |
-//! |---|---|---|---|
-//! | no-faults | ok | ok | ok |
-//! | holder-crash | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
-//! | clock-jump | ok | ok | ok |
-//! | clock-drift | ok | ok | ok |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | server-restart | progress ✗ | ok | ok |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
-//! | duplicates | ok | ok | ok |
-//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? |
+//! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
+//! |---|---|---|---|---|---|
+//! | no-faults | ok | ok | ok | progress ✗, deadlock ✗, starvation ✗ | ok |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | clock-jump | ok | ok | ok | progress ✗ | ok |
+//! | clock-drift | ok | ok | ok | progress ✗ | ok |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | server-restart | progress ✗ | ok | ok | progress ✗ | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | duplicates | ok | ok | ok | progress ✗ | ok |
+//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | ok |
+//! | endless-contention | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/zk_models.rs`)
@@ -170,14 +196,28 @@
 //! | crowd-atomic | violated (simulation) | violated (simulation); fenced: ? | ? | three clients, two rounds: a holder's session expires while it waits for the resource; found by the seeded simulation after the search stopped at its state limit |
 //! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | ZooKeeper's clients talk over one TCP connection, which never delivers a message twice: the fault cannot strike, and the check says the verdict is vacuous |
 //!
+//! The two slips, where they differ from `zk_lock_sequential`:
+//!
+//! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|---|
+//! | `ignore_null_exists` | no-faults, clock-jump, clock-drift, server-restart, duplicates | holds | holds | violated (61 under no-faults) | c1 holds, c2 lists the children, c1 deletes its node, c2's `exists` finds it gone and c2 waits for a watch that never fires |
+//! | `ignore_null_exists` | holder-crash | holds | holds | violated (73) | as under no-faults, with the crash's extra branches |
+//! | `ignore_null_exists` | gc-pause, message-loss, partition, crowd-atomic | as the recipe | as the recipe | violated (simulation) | the same wait, found by the seeded simulation after the search stopped at its state limit |
+//! | `no_relist` | gc-pause | violated (30) | violated (36) | ? | the pause breaks it as it breaks the recipe, two steps sooner: the waiter skips the second listing |
+//! | `no_relist` | partition | violated (simulation, 37) | violated (simulation) | ? | c2's first `create` goes unanswered before the cut, it opens a second session after the heal and queues behind its first node; that session expires, the deletion wakes c2 and it takes the lock while c1 holds it |
+//! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |
+//! | `no_relist` | client-partition | holds | holds | holds | the recipe's slow path (listing again behind the other client after the heal) is skipped; the search finds no violation |
+//!
 //! ## Liveness under fairness (pinned in `tests/zk_models.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
-//! | holder-crash | holds | holds | all three variants: the crashed holder's session expires and its node with it |
+//! | holder-crash | holds | holds | `zk_lock_ephemeral`, `zk_lock_sequential`, `zk_lock_sequential_fenced`: the crashed holder's session expires and its node with it |
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
 //! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
+//! | no-faults, holder-crash, endless-contention, `zk_lock_sequential_ignore_null_exists` | violated (no-faults: lasso 35+4) | violated (35+4) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
+//! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
 //!
 //! For the liveness checker the model shifts
 //! time by whole heartbeat periods (pings and session expiry align to them)
@@ -673,9 +713,22 @@ enum Recipe {
     Sequential,
 }
 
+/// A recipe as engineers often write it, one step away from the documented
+/// one (see the module documentation's "Protocol").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slip {
+    /// `exists` on the predecessor answering "no such node" is taken as a
+    /// watch set, and the client waits for its event.
+    IgnoreNullExists,
+    /// The predecessor's deletion (its watch event, or `exists` finding it
+    /// gone) is taken as the lock, without listing the children again.
+    NoRelist,
+}
+
 pub struct ZkLock {
     recipe: Recipe,
     fenced: bool,
+    slip: Option<Slip>,
     ttl_ticks: u32,
     heartbeat_ticks: u32,
     retry_ticks: u32,
@@ -806,8 +859,16 @@ impl ZkLock {
                     c.step = Step::Waiting(pred);
                 }
             }
+            // The slip: "no such node" read as a watch set. The watch
+            // `exists` left waits for the node's creation, and a sequential
+            // name is never created again.
+            (Step::Watching(pred), OpResult::Stat(None))
+                if self.slip == Some(Slip::IgnoreNullExists) && !c.fired =>
+            {
+                c.step = Step::Waiting(pred);
+            }
             // The predecessor is gone already (or went while we asked).
-            (Step::Watching(_), OpResult::Stat(_)) => self.list(c, out),
+            (Step::Watching(_), OpResult::Stat(_)) => self.predecessor_gone(c, out),
             (Step::Statting, OpResult::Stat(Some(czxid))) => {
                 c.czxid = Some(czxid);
                 self.hold(c, out);
@@ -815,6 +876,17 @@ impl ZkLock {
             (Step::Statting, OpResult::Stat(None)) => self.create(c, out),
             (Step::Releasing, OpResult::Deleted | OpResult::NoNode) => self.finish_release(c, out),
             _ => {}
+        }
+    }
+
+    /// The node this client waited behind is gone: the recipe lists the
+    /// children again, since a waiter ahead may have left (its session
+    /// expired) while the holder still holds. The slip takes the lock.
+    fn predecessor_gone(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+        if self.slip == Some(Slip::NoRelist) {
+            self.hold(c, out);
+        } else {
+            self.list(c, out);
         }
     }
 
@@ -1131,16 +1203,28 @@ impl LockModel for ZkLock {
             id: "zk_lock_sequential_fenced",
             summary: "zk_lock_sequential with the node's creation zxid as the fencing token",
         },
+        Variant {
+            id: "zk_lock_sequential_ignore_null_exists",
+            summary: "zk_lock_sequential that waits for a watch when exists() finds its predecessor already gone",
+        },
+        Variant {
+            id: "zk_lock_sequential_no_relist",
+            summary: "zk_lock_sequential that takes its predecessor's deletion as the lock, without listing the children again",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[TTL_TICKS, RETRY_TICKS, REQUEST_TIMEOUT_TICKS];
 
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         let ttl_ticks = params.require(TTL_TICKS.name)?;
-        let (recipe, fenced) = match variant {
-            "zk_lock_ephemeral" => (Recipe::Ephemeral, false),
-            "zk_lock_sequential" => (Recipe::Sequential, false),
-            "zk_lock_sequential_fenced" => (Recipe::Sequential, true),
+        let (recipe, fenced, slip) = match variant {
+            "zk_lock_ephemeral" => (Recipe::Ephemeral, false, None),
+            "zk_lock_sequential" => (Recipe::Sequential, false, None),
+            "zk_lock_sequential_fenced" => (Recipe::Sequential, true, None),
+            "zk_lock_sequential_ignore_null_exists" => {
+                (Recipe::Sequential, false, Some(Slip::IgnoreNullExists))
+            }
+            "zk_lock_sequential_no_relist" => (Recipe::Sequential, false, Some(Slip::NoRelist)),
             other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
         };
         // Only the seed's snippet sleeps on a busy lock; the recipe waits on
@@ -1156,6 +1240,7 @@ impl LockModel for ZkLock {
         Ok(ZkLock {
             recipe,
             fenced,
+            slip,
             ttl_ticks,
             heartbeat_ticks,
             retry_ticks,
@@ -1450,7 +1535,7 @@ impl LockModel for ZkLock {
                 kind: EventType::NodeDeleted,
                 on: WatchOn::Node(path),
             } if c.session == Some(session) => match c.step {
-                Step::Waiting(pred) if pred == path => self.list(c, out),
+                Step::Waiting(pred) if pred == path => self.predecessor_gone(c, out),
                 Step::Watching(pred) if pred == path => c.fired = true,
                 _ => {}
             },

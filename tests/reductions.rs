@@ -175,6 +175,8 @@ cross_checks! {
     zk_lock_ephemeral: "zk_lock_ephemeral";
     zk_lock_sequential: "zk_lock_sequential";
     zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
+    zk_lock_sequential_ignore_null_exists: "zk_lock_sequential_ignore_null_exists";
+    zk_lock_sequential_no_relist: "zk_lock_sequential_no_relist";
     pg_advisory_lock: "pg_advisory_lock";
     pg_advisory_lock_pooled: "pg_advisory_lock_pooled";
     mysql_get_lock: "mysql_get_lock";

@@ -40,4 +40,19 @@ pins! {
     sequential_fenced_server_restart: "zk_lock_sequential_fenced", "server-restart", 666526, "holds holds holds:4 holds";
     sequential_fenced_long_pause: "zk_lock_sequential_fenced", "long-pause", 529607, "violated:32 holds holds:4 violated:55";
     sequential_fenced_client_partition: "zk_lock_sequential_fenced", "client-partition", 807268, "holds holds holds:4 violated:89";
+
+    // `exists` finding the predecessor gone, taken as a watch set: the
+    // waiter waits for a creation that never comes, with no fault at all.
+    ignore_null_exists_no_faults: "zk_lock_sequential_ignore_null_exists", "no-faults", 13981, "holds holds holds:4 violated:61 violated:35+4 violated:35+4";
+    ignore_null_exists_holder_crash: "zk_lock_sequential_ignore_null_exists", "holder-crash", 51527, "holds holds holds:4 violated:73 violated:39+4 violated:39+4";
+    ignore_null_exists_clock_jump: "zk_lock_sequential_ignore_null_exists", "clock-jump", 28030, "holds holds holds:4 violated:77";
+    ignore_null_exists_long_pause: "zk_lock_sequential_ignore_null_exists", "long-pause", 411608, "violated:32 violated:38 holds:4 violated:53";
+
+    // The predecessor's deletion taken as the lock: safe while the node
+    // ahead is the holder's, broken when it is a waiter's that left
+    // (partition, crowd-atomic; found there by simulation or at the state
+    // limit). Shorter than the recipe under a pause: no second listing.
+    no_relist_no_faults: "zk_lock_sequential_no_relist", "no-faults", 15006, "holds holds holds:4 holds";
+    no_relist_holder_crash: "zk_lock_sequential_no_relist", "holder-crash", 57058, "holds holds holds:4 holds holds holds";
+    no_relist_long_pause: "zk_lock_sequential_no_relist", "long-pause", 496164, "violated:30 violated:36 holds:4 violated:55";
 }
