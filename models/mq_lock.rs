@@ -81,6 +81,23 @@
 //! stale holder's writes are rejected. (SQS's `ApproximateReceiveCount` is,
 //! by its name, approximate, and no fencing token.)
 //!
+//! `mq_lock_visibility_timeout_delete_send`: the release done the way the
+//! paragraph above warns against, as acknowledge-then-publish code does it
+//! (the token consumed as a finished job, then a fresh one queued):
+//! `Delete Message` with the message id and the pop receipt, then `Put
+//! Message` of a new token, two calls. The broker deletes only the
+//! message the id names, and only with its current receipt; otherwise it
+//! refuses (a stale receipt, or a message already deleted: Azure answers
+//! 404). The client takes a refusal as the end of its release, with no new
+//! token: the delete raised, and nothing after it ran. Its send of the new
+//! token, like every request, is sent again when unanswered.
+//!
+//! Expected: everything the base variant does wrong, and three ways to lose
+//! or double the token that it cannot: a crash between the two calls (the
+//! token is gone for good: a deadlock), a delete sent again after its
+//! answer was lost (refused, so no new token is sent), and a send sent
+//! again after its confirm was lost (two tokens, two holders).
+//!
 //! # `mq_lock_message_ttl`: article A section 3.3, read literally
 //! The section's six steps, how each is read, and where the text is
 //! ambiguous:
@@ -136,20 +153,20 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from mq_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
-//! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_message_ttl` |
-//! |---|---|---|---|---|---|
-//! | no-faults | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
-//! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | partition | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | server-restart | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | duplicates | progress ✗ | progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ |
+//! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_visibility_timeout_delete_send` | `mq_lock_message_ttl` |
+//! |---|---|---|---|---|---|---|
+//! | no-faults | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | partition | progress ✗ | progress ✗ | ok | ok | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | server-restart | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | duplicates | progress ✗ | progress ✗ | ok | ok | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/mq_models.rs`)
@@ -185,6 +202,17 @@
 //! | server-restart | holds | holds | holds | the token, its hiding deadline and its dequeue count are durable |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease; without a bound on delay a lease proves nothing, but fencing still protects the resource |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
+//!
+//! `mq_lock_visibility_timeout_delete_send`, where it differs from
+//! `mq_lock_visibility_timeout`:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | holder-crash | holds | holds | violated (60) | c1 deletes the token and crashes before its new one is sent: the queue is empty for good (`deadlock_free` and `starvation_free` violated, a lasso of 30+7) |
+//! | gc-pause | violated (20) | violated (26) | violated (62) | safety as the base variant. Progress: slow, not stuck: the two-call release and a 10-tick pause of the waiter leave c2 sending its new token at the horizon |
+//! | message-loss | violated (20) | violated (26) | violated (101) | the confirm of c1's new token is lost; c2 receives it, c1 sends another and receives that one: two tokens, two holders. Progress: the answer to c1's delete is lost, the resent delete finds no token and is refused, so c1 sends none, and c2 polls an empty queue |
+//! | partition | holds | holds | violated (71) | the broker is cut off with the answer to c1's delete in flight; after the heal the resent delete is refused and no token is sent |
+//! | duplicates | holds | holds | violated (66) | c1's delete is delivered twice; the refusal of the second copy reaches c1 first, and c1 ends its release without a new token |
 //!
 //! `mq_lock_message_ttl`:
 //!
@@ -280,6 +308,10 @@ impl MqKind for VisibilityTimeout {
             id: "mq_lock_visibility_timeout_fenced",
             summary: "mq_lock_visibility_timeout fenced by the token's dequeue count (Azure DequeueCount)",
         },
+        Variant {
+            id: "mq_lock_visibility_timeout_delete_send",
+            summary: "mq_lock_visibility_timeout released in two steps: delete the token, then send a new one",
+        },
     ];
     const PARAMS: &'static [Param] = &[
         redis::TTL_TICKS,
@@ -308,6 +340,9 @@ pub type MqMessageTtl = MqLock<MessageTtl>;
 pub struct MqLock<K> {
     kind: Kind,
     fenced: bool,
+    /// `VisibilityTimeout`: release by deleting the token and sending a new
+    /// one, two calls, instead of making it visible again.
+    delete_send: bool,
     /// The visibility timeout (`VisibilityTimeout`) or the message's time to
     /// live (`MessageTtl`); unused by `AutoAck`.
     ttl_ticks: u32,
@@ -332,8 +367,10 @@ pub struct QueuedMsg {
     pub body: Body,
     /// The sequence number the broker stamped on it when it accepted it
     /// (Azure Service Bus `SequenceNumber`: increasing, gap-free). Kept only
-    /// where a client reads it, the fenced auto-ack variant; elsewhere 0, as
-    /// a number nobody reads would only split states.
+    /// where a client reads it: the fenced auto-ack variant, and the
+    /// delete-then-send variant, whose delete names the message by it (as
+    /// Azure's by its message id); elsewhere 0, as a number nobody reads
+    /// would only split states.
     pub seq: u32,
     /// The end of the message's time to live on the broker's clock
     /// (`MessageTtl` only). Once it has passed, the broker forgets when:
@@ -390,6 +427,11 @@ pub enum Op {
     /// Make the token visible at once if `pop_receipt` is still current
     /// (Azure Queue Storage `Update Message` with `visibilitytimeout=0`).
     MakeVisible { pop_receipt: u32 },
+    /// Delete message `message` (its sequence number, standing for Azure's
+    /// message id) if `pop_receipt` is still current (Azure Queue Storage
+    /// `Delete Message`, which takes both). A stale receipt is refused, and
+    /// so is a message already gone (Azure answers 404).
+    Delete { message: u32, pop_receipt: u32 },
     /// Delete every lock message whose body names `sender` (the seed's
     /// step 6; ActiveMQ's `removeMatchingMessages(selector)` does this).
     DeleteFrom { sender: NodeId },
@@ -507,6 +549,16 @@ impl Broker {
                 }
                 _ => Reply::PopReceiptMismatch,
             },
+            Op::Delete {
+                message,
+                pop_receipt,
+            } => match self.queue.first() {
+                Some(m) if m.seq == message && m.receipt_live && m.dequeue_count == pop_receipt => {
+                    self.queue.remove(0);
+                    Reply::Deleted(1)
+                }
+                _ => Reply::PopReceiptMismatch,
+            },
             Op::DeleteFrom { sender } => {
                 let before = self.queue.len();
                 self.queue.retain(|m| m.body != Body::Lock { sender });
@@ -526,6 +578,8 @@ pub enum Step {
     Sleeping,
     Holding,
     Releasing,
+    /// `delete_send`: the token is deleted; sending its replacement.
+    Republishing,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -536,6 +590,9 @@ pub struct MqClient {
     /// `VisibilityTimeout`: the pop receipt this client received the token
     /// with, while it holds or releases the lock.
     pub pop_receipt: Option<u32>,
+    /// `delete_send`: the sequence number of the token message it holds,
+    /// for the delete (a replacement token is a new message).
+    pub message: Option<u32>,
 }
 
 rename_variants!(Body { Token, Lock { sender } });
@@ -553,6 +610,10 @@ rename_variants!(Op {
     ReceiveAndDelete,
     Receive { visibility_ticks },
     MakeVisible { pop_receipt },
+    Delete {
+        message,
+        pop_receipt
+    },
     DeleteFrom { sender },
 });
 rename_fields!(Delivery {
@@ -575,7 +636,8 @@ visit_variants!(Msg {
 visit_fields!(MqClient {
     step,
     requests,
-    pop_receipt
+    pop_receipt,
+    message
 });
 rename_nothing!(Step, Timer, TtlEnd);
 times_nothing!(Body, Op, Delivery, Reply, Step, Timer);
@@ -604,7 +666,7 @@ impl<K: MqKind> MqLock<K> {
     /// Whether the broker stamps sequence numbers: only where a client reads
     /// them.
     fn numbered(&self) -> bool {
-        self.fenced && self.kind == Kind::AutoAck
+        (self.fenced && self.kind == Kind::AutoAck) || self.delete_send
     }
 
     /// The fencing token a delivery carries, in the fenced variants.
@@ -642,6 +704,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
         Ok(MqLock {
             kind: K::KIND,
             fenced: variant.ends_with("_fenced"),
+            delete_send: variant.ends_with("_delete_send"),
             ttl_ticks,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
@@ -691,6 +754,13 @@ impl<K: MqKind> LockModel for MqLock<K> {
                     Op::MakeVisible { pop_receipt } => {
                         format!("UPDATE token popreceipt={pop_receipt} visibilitytimeout=0")
                     }
+                    Op::Delete {
+                        message,
+                        pop_receipt,
+                    } => format!(
+                        "DELETE {} popreceipt={pop_receipt}",
+                        body(&Body::Token, *message)
+                    ),
                     Op::DeleteFrom { sender } => {
                         format!("DELETE {}", body(&Body::Lock { sender: *sender }, 0))
                     }
@@ -713,7 +783,8 @@ impl<K: MqKind> LockModel for MqLock<K> {
                         }
                         Kind::MessageTtl => format!("{}, still valid", body(&d.body, 0)),
                         Kind::VisibilityTimeout => format!(
-                            "token, dequeuecount={n} popreceipt={n}",
+                            "{}, dequeuecount={n} popreceipt={n}",
+                            body(&d.body, d.seq),
                             n = d.dequeue_count
                         ),
                     },
@@ -767,6 +838,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
             step: Step::Idle,
             requests: Requests::new(),
             pop_receipt: None,
+            message: None,
         }
     }
 
@@ -792,6 +864,10 @@ impl<K: MqKind> LockModel for MqLock<K> {
             Kind::AutoAck => Op::Send {
                 body: Body::Token,
                 ttl_ticks: None,
+            },
+            Kind::VisibilityTimeout if self.delete_send => Op::Delete {
+                message: c.message.unwrap_or_default(),
+                pop_receipt: c.pop_receipt.unwrap_or_default(),
             },
             Kind::VisibilityTimeout => Op::MakeVisible {
                 pop_receipt: c.pop_receipt.unwrap_or_default(),
@@ -826,6 +902,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
                 c.step = Step::Holding;
                 if self.kind == Kind::VisibilityTimeout {
                     c.pop_receipt = Some(d.dequeue_count);
+                    c.message = self.delete_send.then_some(d.seq);
                 }
                 out.acquired(self.token(&d));
             }
@@ -836,6 +913,22 @@ impl<K: MqKind> LockModel for MqLock<K> {
                 c.step = Step::Sleeping;
                 out.set_timer(Timer::Retry, self.retry_ticks);
             }
+            (Step::Releasing, Reply::Deleted(_)) if self.delete_send => {
+                // The token is gone; a crash from here to the broker's
+                // confirm of the new one takes the lock with it.
+                c.step = Step::Republishing;
+                c.pop_receipt = None;
+                c.message = None;
+                let op = Op::Send {
+                    body: Body::Token,
+                    ttl_ticks: None,
+                };
+                self.call(ctx, c, op, out);
+            }
+            (Step::Republishing, Reply::Sent) => {
+                c.step = Step::Idle;
+                out.released();
+            }
             (
                 Step::Releasing,
                 Reply::Sent | Reply::MadeVisible | Reply::PopReceiptMismatch | Reply::Deleted(_),
@@ -844,6 +937,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
                 // there is nothing left to give back.
                 c.step = Step::Idle;
                 c.pop_receipt = None;
+                c.message = None;
                 out.released();
             }
             _ => {}

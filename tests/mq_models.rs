@@ -55,6 +55,19 @@ pins! {
     visibility_fenced_async_network: "mq_lock_visibility_timeout_fenced", "async-network", 144091, "violated:10 holds holds:2 violated:14";
     visibility_fenced_crowd_atomic: "mq_lock_visibility_timeout_fenced", "crowd-atomic", 31625, "violated:27 holds holds:1 holds";
 
+    // Released by delete, then a new token sent: two calls where the base
+    // variant makes one. A crash between them, a delete retried after its
+    // answer was lost (refused: the token is gone) and a send retried after
+    // its confirm was lost (two tokens) are each visible.
+    delete_send_no_faults: "mq_lock_visibility_timeout_delete_send", "no-faults", 1943, "holds holds holds:2 holds";
+    delete_send_holder_crash: "mq_lock_visibility_timeout_delete_send", "holder-crash", 6871, "holds holds holds:2 violated:60 violated:30+7 violated:30+7";
+    delete_send_gc_pause: "mq_lock_visibility_timeout_delete_send", "gc-pause", 56993, "violated:20 violated:26 holds:2 violated:62";
+    delete_send_clock_jump: "mq_lock_visibility_timeout_delete_send", "clock-jump", 13884, "violated:5 violated:11 holds:2 holds";
+    delete_send_message_loss: "mq_lock_visibility_timeout_delete_send", "message-loss", 828192, "violated:20 violated:26 holds:2 violated:101";
+    delete_send_partition: "mq_lock_visibility_timeout_delete_send", "partition", 58930, "holds holds holds:2 violated:71";
+    delete_send_server_restart: "mq_lock_visibility_timeout_delete_send", "server-restart", 15232, "holds holds holds:2 holds";
+    delete_send_duplicates: "mq_lock_visibility_timeout_delete_send", "duplicates", 32160, "holds holds holds:2 violated:66";
+
     message_ttl_no_faults: "mq_lock_message_ttl", "no-faults", 3241, "violated:8 violated:14 holds:4 violated:52";
     message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9358, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
     message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40489, "violated:8 violated:14 holds:4 violated:60";
