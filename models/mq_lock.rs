@@ -552,13 +552,20 @@ impl Broker {
             Op::Delete {
                 message,
                 pop_receipt,
-            } => match self.queue.first() {
-                Some(m) if m.seq == message && m.receipt_live && m.dequeue_count == pop_receipt => {
-                    self.queue.remove(0);
-                    Reply::Deleted(1)
+            } => {
+                // By id, wherever it is: a send retried after a lost confirm
+                // leaves two tokens in the queue.
+                let at = self.queue.iter().position(|m| {
+                    m.seq == message && m.receipt_live && m.dequeue_count == pop_receipt
+                });
+                match at {
+                    Some(at) => {
+                        self.queue.remove(at);
+                        Reply::Deleted(1)
+                    }
+                    None => Reply::PopReceiptMismatch,
                 }
-                _ => Reply::PopReceiptMismatch,
-            },
+            }
             Op::DeleteFrom { sender } => {
                 let before = self.queue.len();
                 self.queue.retain(|m| m.body != Body::Lock { sender });

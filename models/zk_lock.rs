@@ -202,7 +202,7 @@
 //! |---|---|---|---|---|---|
 //! | `ignore_null_exists` | no-faults, clock-jump, clock-drift, server-restart, duplicates | holds | holds | violated (61 under no-faults) | c1 holds, c2 lists the children, c1 deletes its node, c2's `exists` finds it gone and c2 waits for a watch that never fires |
 //! | `ignore_null_exists` | holder-crash | holds | holds | violated (73) | as under no-faults, with the crash's extra branches |
-//! | `ignore_null_exists` | gc-pause, message-loss, partition, crowd-atomic | as the recipe | as the recipe | violated (simulation) | the same wait, found by the seeded simulation after the search stopped at its state limit |
+//! | `ignore_null_exists` | gc-pause, message-loss, partition, crowd-atomic | as the recipe (crowd-atomic: 38) | as the recipe (crowd-atomic: 43, where the recipe's was found by simulation) | violated (simulation) | the same wait, found by the seeded simulation after the search stopped at its state limit |
 //! | `no_relist` | gc-pause | violated (30) | violated (36) | ? | the pause breaks it as it breaks the recipe, two steps sooner: the waiter skips the second listing |
 //! | `no_relist` | partition | violated (simulation, 37) | violated (simulation) | ? | c2's first `create` goes unanswered before the cut, it opens a second session after the heal and queues behind its first node; that session expires, the deletion wakes c2 and it takes the lock while c1 holds it |
 //! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |

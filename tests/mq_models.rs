@@ -63,8 +63,8 @@ pins! {
     delete_send_holder_crash: "mq_lock_visibility_timeout_delete_send", "holder-crash", 6871, "holds holds holds:2 violated:60 violated:30+7 violated:30+7";
     delete_send_gc_pause: "mq_lock_visibility_timeout_delete_send", "gc-pause", 56993, "violated:20 violated:26 holds:2 violated:62";
     delete_send_clock_jump: "mq_lock_visibility_timeout_delete_send", "clock-jump", 13884, "violated:5 violated:11 holds:2 holds";
-    delete_send_message_loss: "mq_lock_visibility_timeout_delete_send", "message-loss", 828192, "violated:20 violated:26 holds:2 violated:101";
-    delete_send_partition: "mq_lock_visibility_timeout_delete_send", "partition", 58930, "holds holds holds:2 violated:71";
+    delete_send_message_loss: "mq_lock_visibility_timeout_delete_send", "message-loss", 708985, "violated:20 violated:26 holds:2 violated:101";
+    delete_send_partition: "mq_lock_visibility_timeout_delete_send", "partition", 58863, "holds holds holds:2 violated:71";
     delete_send_server_restart: "mq_lock_visibility_timeout_delete_send", "server-restart", 15232, "holds holds holds:2 holds";
     delete_send_duplicates: "mq_lock_visibility_timeout_delete_send", "duplicates", 32160, "holds holds holds:2 violated:66";
 
