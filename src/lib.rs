@@ -18,6 +18,7 @@ pub mod frontier;
 pub mod models;
 pub mod node;
 pub mod properties;
+pub mod real;
 pub mod registry;
 pub mod scenario;
 pub mod trace;

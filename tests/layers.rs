@@ -30,6 +30,8 @@ const FLOORS: &[(&str, &str, u32)] = &[
     ("src/trace/changes.rs", "trace::changes", 7),
     ("src/trace/export.rs", "trace::export", 7),
     ("src/bench/", "bench", 7),
+    // Real servers: the models' servers and traces run on them.
+    ("src/real/", "real", 7),
     // Every model instantiated for every command.
     ("src/registry.rs", "registry", 8),
     // Reports over many checks.

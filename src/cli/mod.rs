@@ -171,6 +171,17 @@ enum Command {
         /// sent or gone (delivered or lost).
         #[arg(long)]
         step: bool,
+        /// Also replay it on a real server: `redis-server` starts one (the
+        /// Debian package's, or `LOCKCHECK_REDIS_SERVER`) on a loopback
+        /// port with a fake wall clock, and sends it every command the
+        /// trace delivers, at the step and clock reading that delivers it.
+        /// Exit codes: 0 the server answered every command as the model
+        /// does, so the violation happens on it; 1 it answered one
+        /// differently (the model and the server disagree); 3 the server
+        /// could not be started; 4 bad input, or a trace of a model the
+        /// server does not run.
+        #[arg(long, value_name = "SERVER", value_parser = ["redis-server"])]
+        against: Option<String>,
     },
     /// Runs seeded random walks through the world: for configurations too
     /// large to search exhaustively, and to estimate how often a fault
@@ -659,7 +670,11 @@ pub fn run() -> u8 {
             scenarios_dir,
             expectations,
         } => list(&scenarios_dir.scenarios_dir, &expectations.expectations_dir),
-        Command::Replay { trace, step } => replay(&trace, step),
+        Command::Replay {
+            trace,
+            step,
+            against,
+        } => replay(&trace, step, against.is_some()),
         Command::Explore {
             model,
             scenario,

@@ -120,7 +120,7 @@ pub(super) fn load_trace(
     }
 }
 
-pub(super) fn replay(path: &Path, detail: bool) -> u8 {
+pub(super) fn replay(path: &Path, detail: bool, on_redis: bool) -> u8 {
     let (trace, entry) = match load_trace(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -151,6 +151,9 @@ pub(super) fn replay(path: &Path, detail: bool) -> u8 {
                 "REPRODUCED: {} is violated after step {}, as recorded.",
                 report.property, report.steps
             );
+            if on_redis {
+                return replay_on_redis(&trace, report.property);
+            }
             exit::OK
         }
         ReplayOutcome::NoLongerViolated { difference } => {
@@ -161,6 +164,93 @@ pub(super) fn replay(path: &Path, detail: bool) -> u8 {
             if let Some(d) = difference {
                 println!("  the last step now differs from the recording: {d}");
             }
+            exit::UNEXPECTED
+        }
+    }
+}
+
+/// `replay --against redis-server`, once the trace replayed through the
+/// model: the same schedule on a real server.
+fn replay_on_redis(
+    trace: &lockcheck::trace::TraceFile,
+    property: lockcheck::properties::PropertyName,
+) -> u8 {
+    use lockcheck::real::redis::{CannotReplay, replay_trace};
+    let run = match replay_trace(trace) {
+        Ok(run) => run,
+        Err(CannotReplay::NotRedis(why)) => {
+            eprintln!("error: cannot replay on redis-server: {why}");
+            return exit::BAD_INPUT;
+        }
+        Err(CannotReplay::Unavailable(why)) => {
+            eprintln!(
+                "error: cannot replay on redis-server: {why} (Debian: apt-get install redis-server gcc)"
+            );
+            return exit::INCONCLUSIVE;
+        }
+    };
+    println!();
+    println!(
+        "on redis-server {} (started for this replay, its wall clock set to the trace's):",
+        run.server_version
+    );
+    println!(
+        "{:>5}  {:>4}  {:<8} {:<36} {:<18} redis-server",
+        "step", "wall", "client", "command", "model"
+    );
+    let mut events = run.server_events.iter().peekable();
+    for c in &run.commands {
+        while let Some((step, what)) = events.next_if(|(step, _)| *step < c.step) {
+            println!("{step:>5}  {:>4}  {what}", "");
+        }
+        let real = match &c.real {
+            Ok(reply) => reply.to_string(),
+            Err(why) => why.clone(),
+        };
+        let mark = if c.real.as_ref() == Ok(&c.model) {
+            ""
+        } else {
+            "   <- differs"
+        };
+        println!(
+            "{:>5}  {:>4}  {:<8} {:<36} {:<18} {real}{mark}",
+            c.step,
+            c.wall,
+            c.client,
+            c.cmd.to_string(),
+            c.model.to_string()
+        );
+    }
+    if run.disagreement().is_none() {
+        for (step, what) in events {
+            println!("{step:>5}  {:>4}  {what}", "");
+        }
+    }
+    match run.disagreement() {
+        None if run.commands.is_empty() => {
+            println!(
+                "REPRODUCED on redis-server {}: the trace delivers no command to the server, \
+                 so the violation does not depend on its answers.",
+                run.server_version
+            );
+            exit::OK
+        }
+        None => {
+            println!(
+                "REPRODUCED on redis-server {}: it answered all {} commands as the model does, so \
+                 real clients following the trace do what it shows: {property} is violated.",
+                run.server_version,
+                run.commands.len()
+            );
+            exit::OK
+        }
+        Some(c) => {
+            println!(
+                "NOT REPRODUCED on redis-server {}: at step {} it answered `{}` with something \
+                 other than the model's reply; from there real clients would not follow the trace. \
+                 The model and the server disagree.",
+                run.server_version, c.step, c.cmd
+            );
             exit::UNEXPECTED
         }
     }

@@ -1,0 +1,248 @@
+//! Real servers: the models' servers checked against the programs they
+//! model.
+//!
+//! A model's server is a state machine (`models::redis::RedisServer` runs
+//! one Redis command atomically at a wall-clock time). [`redis`] runs
+//! seeded random sequences of the model's commands against that state
+//! machine and against a real `redis-server`, and compares every reply
+//! (a conformance test), shrinking a disagreement to the shortest sequence
+//! that still shows it.
+//!
+//! Time is the hard part: a model's expiry is exact to the tick, a real
+//! server's to the millisecond of its wall clock. [`LocalServer`] starts
+//! the server on a loopback port in a throwaway directory with a fake wall
+//! clock ([`FakeClock`], `fake_clock.c` preloaded): the clock stands still
+//! at the time the test writes, so a sequence runs in milliseconds of real
+//! time and gives the same replies on every run, however loaded the
+//! machine.
+
+pub mod redis;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Why a real server could not be started: the program or a C compiler is
+/// missing, or it did not come up.
+#[derive(Debug)]
+pub struct Unavailable(pub String);
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A file that a preloaded `fake_clock.c` reads as the wall clock.
+pub struct FakeClock {
+    path: PathBuf,
+}
+
+impl FakeClock {
+    /// Sets the wall clock to `unix_ms` milliseconds since the epoch. The
+    /// file is replaced in one rename, so the server never reads half of it.
+    pub fn set_ms(&self, unix_ms: u64) -> std::io::Result<()> {
+        let next = self.path.with_extension("next");
+        std::fs::write(&next, format!("{unix_ms}\n"))?;
+        std::fs::rename(&next, &self.path)
+    }
+}
+
+/// A server process started for a test, on `127.0.0.1:port`, in its own
+/// directory, under a fake wall clock. Dropping it kills the process and
+/// removes the directory.
+pub struct LocalServer {
+    child: Child,
+    dir: PathBuf,
+    pub port: u16,
+    pub clock: FakeClock,
+}
+
+/// The fake clock's source, compiled with the system's C compiler (`cc`,
+/// or `CC`).
+const FAKE_CLOCK_C: &str = include_str!("fake_clock.c");
+
+/// Where a fresh fake clock starts: 2026-01-01T00:00:00Z.
+pub const CLOCK_START_UNIX_MS: u64 = 1_767_225_600_000;
+
+impl LocalServer {
+    /// Starts `redis-server` (from `PATH`, or `LOCKCHECK_REDIS_SERVER`),
+    /// without persistence, its wall clock standing at
+    /// [`CLOCK_START_UNIX_MS`].
+    pub fn redis() -> Result<LocalServer, Unavailable> {
+        let program =
+            std::env::var("LOCKCHECK_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let dir = scratch_dir("redis")?;
+        let port = free_port(&dir)?;
+        let args: Vec<String> = [
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            &dir.display().to_string(),
+            "--logfile",
+            "redis.log",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        LocalServer::start(&program, &args, dir, port)
+    }
+
+    fn start(
+        program: &str,
+        args: &[String],
+        dir: PathBuf,
+        port: u16,
+    ) -> Result<LocalServer, Unavailable> {
+        let fail = |dir: &Path, why: String| {
+            let _ = std::fs::remove_dir_all(dir);
+            Unavailable(why)
+        };
+        let shim = match compile_fake_clock() {
+            Ok(shim) => shim,
+            Err(why) => return Err(fail(&dir, why)),
+        };
+        let clock = FakeClock {
+            path: dir.join("clock"),
+        };
+        if let Err(e) = clock.set_ms(CLOCK_START_UNIX_MS) {
+            return Err(fail(
+                &dir,
+                format!("cannot write {}: {e}", clock.path.display()),
+            ));
+        }
+        let child = Command::new(program)
+            .args(args)
+            .current_dir(&dir)
+            .env("LD_PRELOAD", &shim)
+            .env("LOCKCHECK_FAKE_CLOCK", &clock.path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(e) => return Err(fail(&dir, format!("cannot run {program}: {e}"))),
+        };
+        let mut server = LocalServer {
+            child,
+            dir,
+            port,
+            clock,
+        };
+        // Up in well under a second here; allow a loaded machine ten.
+        for _ in 0..1000 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                // The directory goes with the server: keep the log's end.
+                let log = std::fs::read_to_string(server.dir.join("redis.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                return Err(Unavailable(format!(
+                    "{program} exited ({status}) before it listened on port {port}: {}",
+                    tail.join(" / ")
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err(Unavailable(format!(
+            "{program} did not listen on port {port} within 10 s"
+        )))
+    }
+
+    /// The directory the server runs in (its log is there).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn scratch_dir(what: &str) -> Result<PathBuf, Unavailable> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static SERIAL: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "lockcheck-{what}-{}-{}",
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// A loopback port nobody listens on now. Another process may take it
+/// before the server does; the server then fails to start and says so.
+fn free_port(dir: &Path) -> Result<u16, Unavailable> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| {
+            let _ = std::fs::remove_dir_all(dir);
+            Unavailable(format!("no free loopback port: {e}"))
+        })
+}
+
+/// The fake clock's shared library, compiled once per source: under a
+/// name that hashes the source, in the temporary directory, where later
+/// servers (and later runs) find it.
+fn compile_fake_clock() -> Result<PathBuf, String> {
+    static SHIM: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    SHIM.get_or_init(|| {
+        let hash = xxhash_rust::xxh3::xxh3_64(FAKE_CLOCK_C.as_bytes());
+        let shim = std::env::temp_dir().join(format!("lockcheck-fake-clock-{hash:016x}.so"));
+        if shim.exists() {
+            return Ok(shim);
+        }
+        let dir = scratch_dir("fake-clock").map_err(|e| e.0)?;
+        let built = build_fake_clock(&dir).and_then(|built| {
+            // Another process may have put it there meanwhile: the same bytes.
+            std::fs::rename(&built, &shim)
+                .map_err(|e| format!("cannot move the fake clock to {}: {e}", shim.display()))
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        built.map(|()| shim)
+    })
+    .clone()
+}
+
+fn build_fake_clock(dir: &Path) -> Result<PathBuf, String> {
+    let source = dir.join("fake_clock.c");
+    let shim = dir.join("fake_clock.so");
+    std::fs::File::create(&source)
+        .and_then(|mut f| f.write_all(FAKE_CLOCK_C.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let out = Command::new(&cc)
+        .args(["-O2", "-shared", "-fPIC", "-o"])
+        .arg(&shim)
+        .arg(&source)
+        .output()
+        .map_err(|e| format!("the fake clock needs a C compiler ({cc}): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cc} could not compile the fake clock: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(shim)
+}

@@ -1,0 +1,616 @@
+//! The Redis model's server against a real `redis-server`.
+//!
+//! [`real_command`] is what a model's [`Cmd`] is on a real server: the
+//! command, or the Lua script, that a client of the modelled library sends,
+//! with the lock in the key `lock` and the fencing counter in `lock:fence`.
+//! [`real_reply`] reads the answer back as the model's [`Reply`].
+//!
+//! [`conformance`] runs seeded random sequences of commands, with time
+//! passing between them, against the model's `RedisServer` and against a
+//! [`LocalServer`], and compares every reply. A disagreement is shrunk to
+//! the shortest sequence that still shows it.
+//!
+//! **Time.** Tick `t` of a sequence is the fake wall-clock second `t`
+//! (past [`CLOCK_START_UNIX_MS`](super::CLOCK_START_UNIX_MS)), so `EXPIRE
+//! key ticks` and `PX ticks·1000` mean what the model means. Within a
+//! tick, the `i`-th command of the sequence runs at millisecond `i` of
+//! its second. The model has no time within a tick; it takes the commands
+//! of one tick in the order they run, and so does the real server.
+//! Redis keeps a key through the millisecond of its expiry (`now > when`
+//! expires it), while the model drops it on the tick of its expiry
+//! (`now >= at`); with a key set by the `i`-th command and read by the
+//! `j`-th, `j > i`, both say the same at every tick. A sequence is
+//! therefore at most 999 commands long.
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+
+use super::{LocalServer, Unavailable};
+use crate::models::redis::{Cmd, RedisServer, Reply, Value};
+use crate::node::{Instant, Nonce};
+
+/// The key that holds the lock, and the fencing counter's.
+pub const LOCK_KEY: &str = "lock";
+pub const FENCE_KEY: &str = "lock:fence";
+
+/// The documented compare-and-delete (the Redis `SET` page's "Patterns",
+/// redis-py's `Lock.do_release`).
+const DEL_IF_VALUE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/// Redisson's renewal (`RedissonBaseLock.renewExpirationAsync`) on a string
+/// key: give the key a new time to live if it still holds the value.
+const EXPIRE_IF_VALUE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+/// `SET key <INCR fence> NX PX ttl`, returning the token, as one script.
+const SET_NX_PX_FENCED: &str = "if redis.call('exists', KEYS[1]) == 0 then \
+     local token = redis.call('incr', KEYS[2]) \
+     redis.call('set', KEYS[1], token, 'px', ARGV[1]) \
+     return token \
+     else return false end";
+
+/// The command a model's `cmd` is on a real server, one tick being
+/// `tick_ms` milliseconds. `EXPIRE` takes seconds: where a tick is not a
+/// whole number of seconds it is sent as the same `PEXPIRE`.
+pub fn real_command(cmd: &Cmd, tick_ms: u64) -> redis::Cmd {
+    let ms = |ticks: u32| ticks as u64 * tick_ms;
+    match cmd {
+        Cmd::SetNx { value } => {
+            let mut c = redis::cmd("SETNX");
+            c.arg(LOCK_KEY).arg(value.number());
+            c
+        }
+        Cmd::SetNxPx { value, ttl_ticks } => {
+            let mut c = redis::cmd("SET");
+            c.arg(LOCK_KEY)
+                .arg(value.number())
+                .arg("NX")
+                .arg("PX")
+                .arg(ms(*ttl_ticks));
+            c
+        }
+        Cmd::SetNxPxFenced { ttl_ticks } => {
+            let mut c = script(SET_NX_PX_FENCED, &[LOCK_KEY, FENCE_KEY]);
+            c.arg(ms(*ttl_ticks));
+            c
+        }
+        Cmd::Expire { ttl_ticks } if tick_ms.is_multiple_of(1000) => {
+            let mut c = redis::cmd("EXPIRE");
+            c.arg(LOCK_KEY).arg(ms(*ttl_ticks) / 1000);
+            c
+        }
+        Cmd::Expire { ttl_ticks } => {
+            let mut c = redis::cmd("PEXPIRE");
+            c.arg(LOCK_KEY).arg(ms(*ttl_ticks));
+            c
+        }
+        Cmd::ExpireIfValue { value, ttl_ticks } => {
+            let mut c = script(EXPIRE_IF_VALUE, &[LOCK_KEY]);
+            c.arg(value.number()).arg(ms(*ttl_ticks));
+            c
+        }
+        Cmd::Get => {
+            let mut c = redis::cmd("GET");
+            c.arg(LOCK_KEY);
+            c
+        }
+        Cmd::Del => {
+            let mut c = redis::cmd("DEL");
+            c.arg(LOCK_KEY);
+            c
+        }
+        Cmd::DelIfValue { value } => {
+            let mut c = script(DEL_IF_VALUE, &[LOCK_KEY]);
+            c.arg(value.number());
+            c
+        }
+    }
+}
+
+fn script(source: &str, keys: &[&str]) -> redis::Cmd {
+    let mut c = redis::cmd("EVAL");
+    c.arg(source).arg(keys.len());
+    for key in keys {
+        c.arg(*key);
+    }
+    c
+}
+
+/// A real server's answer to `cmd`, read as the model's reply, or why it
+/// cannot be read as one.
+pub fn real_reply(cmd: &Cmd, answer: &redis::Value) -> Result<Reply, String> {
+    use redis::Value as V;
+    let bad = || format!("unexpected answer {answer:?} to {cmd}");
+    let flag = || match answer {
+        V::Int(0) => Ok(false),
+        V::Int(1) => Ok(true),
+        _ => Err(bad()),
+    };
+    match cmd {
+        Cmd::SetNx { .. } => flag().map(Reply::Set),
+        Cmd::SetNxPx { .. } => match answer {
+            V::Okay => Ok(Reply::Set(true)),
+            V::Nil => Ok(Reply::Set(false)),
+            _ => Err(bad()),
+        },
+        Cmd::SetNxPxFenced { .. } => match answer {
+            V::Int(token) if *token > 0 => Ok(Reply::Token(Some(*token as u64))),
+            V::Nil => Ok(Reply::Token(None)),
+            _ => Err(bad()),
+        },
+        Cmd::Expire { .. } | Cmd::ExpireIfValue { .. } => flag().map(Reply::TimeoutSet),
+        Cmd::Get => match answer {
+            V::Nil => Ok(Reply::Got(None)),
+            V::BulkString(bytes) => std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .and_then(value_of)
+                .map(|v| Reply::Got(Some(v)))
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        },
+        Cmd::Del | Cmd::DelIfValue { .. } => flag().map(Reply::Deleted),
+    }
+}
+
+/// The lock value that reads as `n` (see [`Value`]).
+fn value_of(n: u64) -> Option<Value> {
+    if n < 256 {
+        Some(Value::Num(n))
+    } else {
+        Nonce::from_number(n).map(Value::Unique)
+    }
+}
+
+/// A server state machine that runs one command at a wall-clock time: the
+/// model's [`RedisServer`], or, in a test, one broken on purpose.
+pub trait Execute {
+    fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply;
+}
+
+impl Execute for RedisServer {
+    fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply {
+        RedisServer::execute(self, now, cmd.clone())
+    }
+}
+
+/// One step of a sequence: let `wait_ticks` pass, then run `cmd`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub wait_ticks: u32,
+    pub cmd: Cmd,
+}
+
+/// The longest sequence: its `i`-th command runs at millisecond `i` of
+/// its tick.
+pub const SEQUENCE_LEN_MAX: usize = 999;
+
+/// A random sequence of `len` commands of the family, on a few values, with
+/// TTLs of 1 to 4 ticks (`EXPIRE` also 0, which deletes the key) and
+/// waits of 0 to 3 ticks (none half of the time).
+pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op> {
+    // Two clients' values for two acquisitions each, and SETNX's `1`.
+    let values: Vec<Value> = [1u64, 257, 258, 513, 514]
+        .into_iter()
+        .map(|n| value_of(n).expect("a lock value"))
+        .collect();
+    let pick = |rng: &mut ChaCha8Rng, n: u64| (rng.next_u64() % n) as u32;
+    (0..len)
+        .map(|_| {
+            let wait_ticks = if pick(rng, 2) == 0 {
+                0
+            } else {
+                pick(rng, 3) + 1
+            };
+            let value = values[pick(rng, values.len() as u64) as usize];
+            let ttl_ticks = pick(rng, 4) + 1;
+            let cmd = match pick(rng, 8) {
+                0 => Cmd::SetNx { value },
+                1 => Cmd::SetNxPx { value, ttl_ticks },
+                2 => Cmd::SetNxPxFenced { ttl_ticks },
+                3 => Cmd::Expire {
+                    ttl_ticks: pick(rng, 5),
+                },
+                4 => Cmd::ExpireIfValue { value, ttl_ticks },
+                5 => Cmd::Get,
+                6 => Cmd::Del,
+                _ => Cmd::DelIfValue { value },
+            };
+            Op { wait_ticks, cmd }
+        })
+        .collect()
+}
+
+/// The first command of a sequence on which the model and the server
+/// answer differently.
+#[derive(Clone, Debug)]
+pub struct Disagreement {
+    /// The sequence, shrunk: no command can be left out, and no wait made
+    /// shorter, without the disagreement going away.
+    pub ops: Vec<Op>,
+    /// The command (an index into `ops`) answered differently.
+    pub at: usize,
+    pub model: Reply,
+    /// The server's answer, or why it could not be read as a reply.
+    pub real: Result<Reply, String>,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "the model and redis-server disagree after {} command(s):",
+            self.at + 1
+        )?;
+        let mut tick = 0;
+        for (i, op) in self.ops.iter().enumerate().take(self.at + 1) {
+            tick += op.wait_ticks;
+            write!(f, "  tick {tick:>3}  {:<40}", op.cmd.to_string())?;
+            if i == self.at {
+                let real = match &self.real {
+                    Ok(reply) => reply.to_string(),
+                    Err(why) => why.clone(),
+                };
+                writeln!(f, " model: {}   redis-server: {real}", self.model)?;
+            } else {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a conformance run did when every reply agreed.
+#[derive(Clone, Debug)]
+pub struct Agreement {
+    pub server_version: String,
+    pub sequences: usize,
+    pub commands: usize,
+}
+
+/// Runs `sequences` random sequences of `len` commands each (seeded by
+/// `seed`) against a fresh copy of `model` and against `server`. Every
+/// reply agrees, or the first disagreement comes back shrunk. A failure to
+/// talk to the server is an error.
+pub fn conformance<M: Execute + Clone>(
+    server: &LocalServer,
+    model: &M,
+    seed: u64,
+    sequences: usize,
+    len: usize,
+) -> Result<Result<Agreement, Disagreement>, Unavailable> {
+    assert!(
+        len <= SEQUENCE_LEN_MAX,
+        "a sequence is at most 999 commands"
+    );
+    let mut session = Session::open(server)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..sequences {
+        let ops = random_ops(&mut rng, len);
+        if let Some(first) = session.run(model, &ops)? {
+            return Ok(Err(session.shrink(model, ops, first)?));
+        }
+    }
+    Ok(Ok(Agreement {
+        server_version: server_version(&mut session.connection)?,
+        sequences,
+        commands: sequences * len,
+    }))
+}
+
+/// A new connection to a local server.
+fn connect(server: &LocalServer) -> Result<redis::Connection, Unavailable> {
+    redis::Client::open(format!("redis://127.0.0.1:{}/", server.port))
+        .and_then(|c| c.get_connection())
+        .map_err(|e| Unavailable(format!("cannot connect to redis-server: {e}")))
+}
+
+/// The server's version, as `INFO server` gives it.
+fn server_version(connection: &mut redis::Connection) -> Result<String, Unavailable> {
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query(connection)
+        .map_err(|e| Unavailable(format!("INFO failed: {e}")))?;
+    Ok(info
+        .lines()
+        .find_map(|l| l.strip_prefix("redis_version:"))
+        .unwrap_or("unknown")
+        .trim()
+        .to_string())
+}
+
+/// A connection to a local server, and where its fake clock stands.
+struct Session<'a> {
+    server: &'a LocalServer,
+    connection: redis::Connection,
+    /// The fake clock's tick 0 for the next sequence, in Unix ms.
+    next_start_ms: u64,
+}
+
+impl<'a> Session<'a> {
+    fn open(server: &'a LocalServer) -> Result<Session<'a>, Unavailable> {
+        Ok(Session {
+            server,
+            connection: connect(server)?,
+            next_start_ms: super::CLOCK_START_UNIX_MS,
+        })
+    }
+
+    /// Runs `ops` from an empty server and a fresh model; the first
+    /// disagreement, if any.
+    fn run<M: Execute + Clone>(
+        &mut self,
+        model: &M,
+        ops: &[Op],
+    ) -> Result<Option<Disagreement>, Unavailable> {
+        let mut model = model.clone();
+        let io = |e: std::io::Error| Unavailable(format!("cannot set the fake clock: {e}"));
+        let start_ms = self.next_start_ms;
+        self.server.clock.set_ms(start_ms).map_err(io)?;
+        redis::cmd("FLUSHALL")
+            .query::<()>(&mut self.connection)
+            .map_err(|e| Unavailable(format!("FLUSHALL failed: {e}")))?;
+        let mut tick = 0u64;
+        let mut result = None;
+        for (i, op) in ops.iter().enumerate() {
+            tick += op.wait_ticks as u64;
+            self.server
+                .clock
+                .set_ms(start_ms + tick * 1000 + i as u64)
+                .map_err(io)?;
+            let expected = model.execute(Instant::from_ticks(tick as i64), &op.cmd);
+            let real = match real_command(&op.cmd, 1000).query::<redis::Value>(&mut self.connection)
+            {
+                Ok(answer) => real_reply(&op.cmd, &answer),
+                Err(e) => Err(format!("error: {e}")),
+            };
+            if real.as_ref() != Ok(&expected) {
+                result = Some(Disagreement {
+                    ops: ops.to_vec(),
+                    at: i,
+                    model: expected,
+                    real,
+                });
+                break;
+            }
+        }
+        // The next sequence starts well after this one's last tick, so its
+        // clock never goes back.
+        self.next_start_ms = start_ms + (tick + 10) * 1000;
+        Ok(result)
+    }
+
+    /// The shortest sequence found from `ops` that still disagrees: commands
+    /// after the disagreement dropped, then single commands left out (a
+    /// left-out command's wait goes to the next one, so the others keep
+    /// their ticks), then waits shortened, until nothing more goes.
+    fn shrink<M: Execute + Clone>(
+        &mut self,
+        model: &M,
+        ops: Vec<Op>,
+        first: Disagreement,
+    ) -> Result<Disagreement, Unavailable> {
+        let mut best = first;
+        best.ops = ops[..=best.at].to_vec();
+        loop {
+            let mut shorter = None;
+            for i in 0..best.ops.len() {
+                let mut candidate = best.ops.clone();
+                let removed = candidate.remove(i);
+                if let Some(next) = candidate.get_mut(i) {
+                    next.wait_ticks += removed.wait_ticks;
+                }
+                if let Some(found) = self.run(model, &candidate)? {
+                    shorter = Some(found);
+                    break;
+                }
+            }
+            if shorter.is_none() {
+                for i in 0..best.ops.len() {
+                    if best.ops[i].wait_ticks == 0 {
+                        continue;
+                    }
+                    let mut candidate = best.ops.clone();
+                    candidate[i].wait_ticks -= 1;
+                    if let Some(found) = self.run(model, &candidate)? {
+                        shorter = Some(found);
+                        break;
+                    }
+                }
+            }
+            match shorter {
+                Some(mut found) => {
+                    found.ops.truncate(found.at + 1);
+                    best = found;
+                }
+                None => return Ok(best),
+            }
+        }
+    }
+}
+
+/// A command of a trace, as the model and the real server answered it.
+#[derive(Clone, Debug)]
+pub struct TraceCommand {
+    /// The trace's step that delivers it (from 1).
+    pub step: usize,
+    /// The server's wall clock at that step, in ticks.
+    pub wall: i64,
+    pub client: String,
+    pub cmd: Cmd,
+    pub model: Reply,
+    pub real: Result<Reply, String>,
+}
+
+/// What a trace did on a real server: every command the trace delivers to
+/// the server up to the first the server answered differently, if any.
+#[derive(Clone, Debug)]
+pub struct TraceOnServer {
+    pub server_version: String,
+    pub commands: Vec<TraceCommand>,
+    /// The trace's server crashes and restarts, by step: the process was
+    /// killed, and an empty one started.
+    pub server_events: Vec<(usize, &'static str)>,
+}
+
+impl TraceOnServer {
+    /// The first command the server answered differently from the model.
+    pub fn disagreement(&self) -> Option<&TraceCommand> {
+        self.commands
+            .iter()
+            .find(|c| c.real.as_ref() != Ok(&c.model))
+    }
+}
+
+/// Why a trace cannot be replayed on a real Redis.
+#[derive(Debug)]
+pub enum CannotReplay {
+    /// The trace is not of a single-instance Redis model (bad input).
+    NotRedis(String),
+    /// The server could not be started or talked to.
+    Unavailable(Unavailable),
+}
+
+/// Replays `trace`'s schedule on a `redis-server` started for it under a
+/// fake wall clock: every command the trace delivers to the Redis node is
+/// sent, at the step that delivers it, over its client's own connection,
+/// with the server's wall clock set to its reading at that step (tick `t`
+/// is second `t`; the `i`-th command runs at millisecond `i` of its second,
+/// as in [`conformance`]). A lost request is never sent; a crash of the
+/// server kills the process and a restart starts an empty one (the model
+/// persists nothing). Everything else the trace does (ticks, pauses, lost
+/// replies, partitions, the clients' own clocks) happens in the clients,
+/// whose logic is the model's: when every reply is the model's, the real
+/// clients would do exactly what the trace shows.
+///
+/// The trace must already have replayed through the model.
+pub fn replay_trace(trace: &crate::trace::TraceFile) -> Result<TraceOnServer, CannotReplay> {
+    use crate::models::redis::Msg;
+    let not_redis = |why: String| CannotReplay::NotRedis(why);
+    if trace.nodes.first().map(String::as_str) != Some("redis")
+        || trace
+            .nodes
+            .iter()
+            .filter(|n| n.starts_with("redis"))
+            .count()
+            != 1
+    {
+        return Err(not_redis(format!(
+            "model `{}` is not a single-instance Redis lock (its nodes are {:?}); \
+             a real Redis replays the models whose one server is `redis`",
+            trace.model, trace.nodes
+        )));
+    }
+    if trace.loop_start.is_some() {
+        return Err(not_redis(
+            "a lasso's states are shifted in time; a real server replays counterexamples of safety and bounded progress".into(),
+        ));
+    }
+    let mut server = Some(LocalServer::redis().map_err(CannotReplay::Unavailable)?);
+    let mut connections: std::collections::BTreeMap<u64, redis::Connection> = Default::default();
+    let unavailable = CannotReplay::Unavailable;
+    let server_version = {
+        let live = server.as_ref().expect("started");
+        server_version(&mut connect(live).map_err(unavailable)?).map_err(unavailable)?
+    };
+    let mut model = RedisServer {
+        lock: None,
+        fence: 0,
+    };
+    let mut commands = Vec::new();
+    let mut server_events = Vec::new();
+    // Tick 0 far enough past the clock's start that a clock skewed or
+    // jumped back stays after 1970.
+    let start_ms = super::CLOCK_START_UNIX_MS + 1_000_000_000;
+    for (i, action) in trace.actions.iter().enumerate() {
+        let step = i + 1;
+        let field = |key: &str| action.get(key);
+        if let Some(node) = field("crash").and_then(|n| n.as_u64()) {
+            if node == 0 {
+                // Killed: its connections die with it.
+                server = None;
+                connections.clear();
+                server_events.push((step, "redis-server killed (the server crashes)"));
+            }
+            continue;
+        }
+        if let Some(node) = field("restart").and_then(|n| n.as_u64()) {
+            if node == 0 {
+                server = Some(LocalServer::redis().map_err(CannotReplay::Unavailable)?);
+                server_events.push((step, "redis-server started again, empty (no persistence)"));
+                model = RedisServer {
+                    lock: None,
+                    fence: 0,
+                };
+            }
+            continue;
+        }
+        let Some(deliver) = field("deliver") else {
+            continue;
+        };
+        if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0) {
+            continue;
+        }
+        let Some(msg) = deliver.get("payload").and_then(|p| p.get("lock")) else {
+            continue;
+        };
+        let msg: Msg = serde_json::from_value(msg.clone()).map_err(|e| {
+            not_redis(format!(
+                "`actions[{i}]`: a message to `redis` that is no Redis command: {e}"
+            ))
+        })?;
+        let Msg::Req { cmd, .. } = msg else {
+            continue;
+        };
+        let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
+        let client = trace
+            .nodes
+            .get(src as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("node {src}"));
+        // `steps[i]` is the state the action is taken in.
+        let wall = trace.steps[i].state.clocks[0].wall;
+        if commands.len() >= SEQUENCE_LEN_MAX {
+            return Err(not_redis(format!(
+                "the trace sends more than {SEQUENCE_LEN_MAX} commands to the server"
+            )));
+        }
+        let Some(live) = server.as_ref() else {
+            return Err(not_redis(format!(
+                "step {step} delivers a command to a crashed server"
+            )));
+        };
+        live.clock
+            .set_ms((start_ms as i64 + wall * 1000 + commands.len() as i64) as u64)
+            .map_err(|e| {
+                CannotReplay::Unavailable(Unavailable(format!("cannot set the fake clock: {e}")))
+            })?;
+        let connection = match connections.entry(src) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(connect(live).map_err(CannotReplay::Unavailable)?)
+            }
+        };
+        let expected = Execute::execute(&mut model, Instant::from_ticks(wall), &cmd);
+        let real = match real_command(&cmd, 1000).query::<redis::Value>(connection) {
+            Ok(answer) => real_reply(&cmd, &answer),
+            Err(e) => Err(format!("error: {e}")),
+        };
+        let differs = real.as_ref() != Ok(&expected);
+        commands.push(TraceCommand {
+            step,
+            wall,
+            client,
+            cmd,
+            model: expected,
+            real,
+        });
+        if differs {
+            break;
+        }
+    }
+    Ok(TraceOnServer {
+        server_version,
+        commands,
+        server_events,
+    })
+}

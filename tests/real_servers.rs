@@ -1,0 +1,307 @@
+//! The server models against the real servers they model: seeded random
+//! command sequences give the same replies from the model's state machine
+//! and from a real server started for the test (under a fake wall clock),
+//! and a model broken on purpose is caught with a shrunk sequence.
+//!
+//! The servers come from Debian packages (`apt-get install redis-server
+//! gcc`; `gcc` builds the fake clock). Where one is missing the tests say
+//! so and pass, unless `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run`
+//! sets), which makes a missing server a failure.
+
+use lockcheck::models::redis::{Cmd, RedisServer, Reply};
+use lockcheck::node::Instant;
+use lockcheck::real::LocalServer;
+use lockcheck::real::redis::{Disagreement, Execute, conformance};
+
+fn redis_or_skip(test: &str) -> Option<LocalServer> {
+    match LocalServer::redis() {
+        Ok(server) => Some(server),
+        Err(why) if std::env::var("LOCKCHECK_REAL_SERVERS").as_deref() == Ok("required") => {
+            panic!("{test}: a real redis-server is required and could not be started: {why}")
+        }
+        Err(why) => {
+            println!("note: {test} skipped: {why} (apt-get install redis-server gcc)");
+            None
+        }
+    }
+}
+
+fn model() -> RedisServer {
+    RedisServer {
+        lock: None,
+        fence: 0,
+    }
+}
+
+#[test]
+fn redis_model_answers_as_redis_server_does_on_two_thousand_random_commands() {
+    let Some(server) = redis_or_skip("redis conformance") else {
+        return;
+    };
+    for seed in [1, 2] {
+        match conformance(&server, &model(), seed, 25, 40).expect("redis-server answers") {
+            Ok(agreement) => {
+                assert_eq!(agreement.commands, 1_000);
+                assert!(
+                    agreement.server_version.starts_with(char::is_numeric),
+                    "{agreement:?}"
+                );
+                println!(
+                    "seed {seed}: redis-server {} answered {} commands in {} sequences as the model does",
+                    agreement.server_version, agreement.commands, agreement.sequences
+                );
+            }
+            Err(disagreement) => panic!("seed {seed}: {disagreement}"),
+        }
+    }
+}
+
+/// The model with the release bug the documented script exists to avoid:
+/// compare-and-delete deletes whoever holds the key.
+#[derive(Clone)]
+struct DeletesAnyValue(RedisServer);
+
+impl Execute for DeletesAnyValue {
+    fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply {
+        let cmd = match cmd {
+            Cmd::DelIfValue { .. } => Cmd::Del,
+            other => other.clone(),
+        };
+        Execute::execute(&mut self.0, now, &cmd)
+    }
+}
+
+/// The model with a key that never expires for `GET`.
+#[derive(Clone)]
+struct GetIgnoresExpiry(RedisServer);
+
+impl Execute for GetIgnoresExpiry {
+    fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply {
+        match cmd {
+            Cmd::Get => Reply::Got(self.0.lock.as_ref().map(|key| key.value)),
+            other => Execute::execute(&mut self.0, now, other),
+        }
+    }
+}
+
+fn caught<M: Execute + Clone>(server: &LocalServer, broken: &M) -> Disagreement {
+    match conformance(server, broken, 1, 25, 40).expect("redis-server answers") {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    }
+}
+
+#[test]
+fn a_compare_and_delete_that_deletes_any_value_is_caught_in_two_commands() {
+    let Some(server) = redis_or_skip("redis broken-model check") else {
+        return;
+    };
+    let found = caught(&server, &DeletesAnyValue(model()));
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: someone sets the key; a compare-and-delete with another
+    // value deletes it in the model and not in Redis.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert!(matches!(found.ops[1].cmd, Cmd::DelIfValue { .. }), "{text}");
+    assert_eq!(found.model, Reply::Deleted(true), "{text}");
+    assert_eq!(found.real, Ok(Reply::Deleted(false)), "{text}");
+    assert!(text.contains("redis-server: not deleted"), "{text}");
+}
+
+#[test]
+fn a_get_that_ignores_expiry_is_caught_at_the_tick_the_key_expires() {
+    let Some(server) = redis_or_skip("redis broken-model check") else {
+        return;
+    };
+    let found = caught(&server, &GetIgnoresExpiry(model()));
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to a key set with a time to live and read exactly when it
+    // runs out: no wait can be shorter and still show it.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert!(matches!(found.ops[1].cmd, Cmd::Get), "{text}");
+    assert!(matches!(found.model, Reply::Got(Some(_))), "{text}");
+    assert_eq!(found.real, Ok(Reply::Got(None)), "{text}");
+    let ttl = match found.ops[0].cmd {
+        Cmd::SetNxPx { ttl_ticks, .. } | Cmd::SetNxPxFenced { ttl_ticks } => ttl_ticks,
+        Cmd::Expire { ttl_ticks } | Cmd::ExpireIfValue { ttl_ticks, .. } => ttl_ticks,
+        ref other => panic!("no time to live set by {other}: {text}"),
+    };
+    assert_eq!(found.ops[1].wait_ticks, ttl, "{text}");
+}
+
+fn lockcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .expect("lockcheck runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The committed counterexamples of the single-instance Redis locks that
+/// a real server can replay (not lassos, whose times are shifted).
+fn redis_traces() -> Vec<(std::path::PathBuf, lockcheck::trace::TraceFile)> {
+    let mut paths: Vec<_> = std::fs::read_dir("reports/traces")
+        .expect("reports/traces")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let trace = lockcheck::trace::read(&path).expect("a committed trace reads");
+            let redis = trace.nodes.first().map(String::as_str) == Some("redis")
+                && trace
+                    .nodes
+                    .iter()
+                    .filter(|n| n.starts_with("redis"))
+                    .count()
+                    == 1;
+            (redis && trace.loop_start.is_none()).then_some((path, trace))
+        })
+        .collect()
+}
+
+#[test]
+fn every_committed_redis_counterexample_happens_on_redis_server() {
+    let traces = redis_traces();
+    assert!(traces.len() >= 100, "{} traces", traces.len());
+    // What a real Redis must show: a lock lost to message loss, to a
+    // pause, to a restart without persistence and to a clock jump, and a
+    // crashed holder's lock never freed.
+    for named in [
+        "redis_py_lock.message-loss.mutual_exclusion.json",
+        "redis_set_px.gc-pause.mutual_exclusion.json",
+        "redis_set_px.server-restart.mutual_exclusion.json",
+        "redis_set_px.clock-jump.mutual_exclusion.json",
+        "redis_setnx.holder-crash.progress.json",
+    ] {
+        assert!(
+            traces.iter().any(|(p, _)| p.ends_with(named)),
+            "{named} is not among the traces"
+        );
+    }
+    if redis_or_skip("replays on redis-server").is_none() {
+        return;
+    }
+    let mut restarts = 0;
+    let mut served = 0;
+    for (path, trace) in &traces {
+        let entry = lockcheck::registry::find(&trace.model).expect("a known model");
+        let report = (entry.replay)(path, trace, false).expect("the trace fits its model");
+        assert_eq!(
+            report.outcome,
+            lockcheck::trace::replay::ReplayOutcome::Reproduced,
+            "{}",
+            path.display()
+        );
+        let run = lockcheck::real::redis::replay_trace(trace)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        served += usize::from(!run.commands.is_empty());
+        if let Some(c) = run.disagreement() {
+            panic!(
+                "{}: step {}: `{}` got {:?} from redis-server {}, the model answers {}",
+                path.display(),
+                c.step,
+                c.cmd,
+                c.real,
+                run.server_version,
+                c.model
+            );
+        }
+        restarts += run.server_events.len();
+    }
+    println!(
+        "{} traces reproduced on redis-server, {served} of them sending it commands",
+        traces.len()
+    );
+    assert!(served >= 100, "{served} traces sent redis-server commands");
+    assert!(restarts > 0, "no trace restarted the server");
+}
+
+#[test]
+fn replay_against_redis_server_shows_each_command_and_both_answers() {
+    if redis_or_skip("replay --against redis-server").is_none() {
+        return;
+    }
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            "reports/traces/redis_set_px.clock-jump.mutual_exclusion.json",
+            "--against",
+            "redis-server",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    // The second SET comes after the server's wall clock jumped 10 ticks:
+    // the first key has expired on the real server too.
+    assert!(
+        text.contains(
+            "    4    10  c2       SET lock 513 NX PX 8                 set                set"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("REPRODUCED on redis-server 7.")
+            && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_server_that_answers_differently_is_not_reproduced() {
+    if redis_or_skip("replay --against a different server").is_none() {
+        return;
+    }
+    // A redis-server without SETNX: the model's `SETNX lock 1` gets an
+    // error, and the trace stops there.
+    let dir = std::env::temp_dir().join(format!("lockcheck-no-setnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrapper = dir.join("redis-server-without-setnx");
+    std::fs::write(
+        &wrapper,
+        "#!/bin/sh\nexec redis-server \"$@\" --rename-command SETNX \"\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            "reports/traces/redis_setnx.holder-crash.progress.json",
+            "--against",
+            "redis-server",
+        ],
+        &[("LOCKCHECK_REDIS_SERVER", wrapper.to_str().unwrap())],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("<- differs"), "{text}");
+    assert!(text.contains("NOT REPRODUCED on redis-server"), "{text}");
+}
+
+#[test]
+fn replay_against_redis_server_refuses_other_models_and_lassos() {
+    for (trace, says) in [
+        (
+            "reports/traces/zk_lock_sequential.gc-pause.mutual_exclusion.json",
+            "is not a single-instance Redis lock",
+        ),
+        (
+            "reports/traces/redis_setnx.holder-crash.deadlock_free.json",
+            "a lasso's states are shifted in time",
+        ),
+    ] {
+        let (code, text) = lockcheck(&["replay", trace, "--against", "redis-server"], &[]);
+        assert_eq!(code, 4, "{trace}: {text}");
+        assert!(text.contains(says), "{trace}: {text}");
+    }
+}
