@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Replays every committed counterexample of a single-instance Redis lock on a
-real redis-server and tabulates what happened.
+"""Replays every committed counterexample of the locks on plain Redis servers
+(the single-instance locks and Redlock) on real redis-servers and tabulates
+what happened.
 
 Runs `target/release/lockcheck replay TRACE --against redis-server` (build it
 first: `cargo build --release`; it needs `redis-server` and `gcc`) on each
-trace under reports/traces/ whose one server is `redis`, lassos left out. Prints
+such trace under reports/traces/, lassos left out (and restarts of a master
+that `redlock_delayed_restart` keeps away). Prints
 a Markdown table per model and one per trace; `--write` replaces them between
 the `<!-- real-servers -->` markers in README.md and docs/real-servers.md.
 """
@@ -14,15 +16,19 @@ lockcheck = sys.argv[sys.argv.index("--bin") + 1] if "--bin" in sys.argv else "t
 rows, per_model, version = [], {}, None
 for path in sorted(glob.glob("reports/traces/*.json")):
     trace = json.load(open(path, encoding="utf-8"))
-    nodes = trace["nodes"]
-    if nodes[0] != "redis" or sum(n.startswith("redis") for n in nodes) != 1 or "loop_start" in trace:
+    model = trace["model"]
+    # As lockcheck::real::redis::runs_on_plain_redis: the single-instance locks and Redlock.
+    plain = (model.startswith("redis_") and not model.startswith("redis_failover")) \
+        or model.startswith("redisson_") or model.startswith("redlock")
+    kept_away = model == "redlock_delayed_restart" and any("restart" in a for a in trace["actions"])
+    if not plain or kept_away or "loop_start" in trace:
         continue
     run = subprocess.run([lockcheck, "replay", path, "--against", "redis-server"],
                          capture_output=True, text=True)
     out = run.stdout + run.stderr
     m = re.search(r"redis-server (\d+\.\d+\.\d+)", out)
     version = version or (m and m.group(1))
-    commands = len(re.findall(r"^\s+\d+\s+-?\d+\s+c\d+\s", out.split("on redis-server", 1)[-1], re.M))
+    commands = len(re.findall(r"^\s+\d+\s+\S+\s+-?\d+\s+c\d+\s", out.split("on redis-server", 1)[-1], re.M))
     if run.returncode == 0 and commands:
         result = f"reproduced ({commands} commands)"
     elif run.returncode == 0:

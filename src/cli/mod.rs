@@ -171,15 +171,17 @@ enum Command {
         /// sent or gone (delivered or lost).
         #[arg(long)]
         step: bool,
-        /// Also replay it on a real server: `redis-server` starts one (the
-        /// Debian package's, or `LOCKCHECK_REDIS_SERVER`) on a loopback
-        /// port with a fake wall clock, and sends it every command the
-        /// trace delivers, at the step and clock reading that delivers it.
+        /// Also replay it on real servers: `redis-server` starts one per
+        /// server of the trace (the Debian package's, or
+        /// `LOCKCHECK_REDIS_SERVER`) on a loopback port with a fake wall
+        /// clock, and sends it every command the trace delivers to that
+        /// server, at the step and clock reading that delivers it. For the
+        /// single-instance Redis locks and Redlock.
         /// Exit codes: 0 the server answered every command as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
-        /// could not be started; 4 bad input, or a trace of a model the
-        /// server does not run.
+        /// could not be started; 4 bad input, or a trace of a model whose
+        /// servers are not plain Redis.
         #[arg(long, value_name = "SERVER", value_parser = ["redis-server"])]
         against: Option<String>,
     },

@@ -191,17 +191,17 @@ fn replay_on_redis(
     };
     println!();
     println!(
-        "on redis-server {} (started for this replay, its wall clock set to the trace's):",
+        "on redis-server {} (one process per server of the trace, each on the trace's wall clock):",
         run.server_version
     );
     println!(
-        "{:>5}  {:>4}  {:<8} {:<36} {:<18} redis-server",
-        "step", "wall", "client", "command", "model"
+        "{:>5}  {:<6} {:>4}  {:<6} {:<36} {:<18} redis-server",
+        "step", "server", "wall", "client", "command", "model"
     );
     let mut events = run.server_events.iter().peekable();
     for c in &run.commands {
         while let Some((step, what)) = events.next_if(|(step, _)| *step < c.step) {
-            println!("{step:>5}  {:>4}  {what}", "");
+            println!("{step:>5}  {what}");
         }
         let real = match &c.real {
             Ok(reply) => reply.to_string(),
@@ -213,8 +213,9 @@ fn replay_on_redis(
             "   <- differs"
         };
         println!(
-            "{:>5}  {:>4}  {:<8} {:<36} {:<18} {real}{mark}",
+            "{:>5}  {:<6} {:>4}  {:<6} {:<36} {:<18} {real}{mark}",
             c.step,
+            c.server,
             c.wall,
             c.client,
             c.cmd.to_string(),
@@ -223,7 +224,7 @@ fn replay_on_redis(
     }
     if run.disagreement().is_none() {
         for (step, what) in events {
-            println!("{step:>5}  {:>4}  {what}", "");
+            println!("{step:>5}  {what}");
         }
     }
     match run.disagreement() {
