@@ -16,6 +16,7 @@
 //! time and gives the same replies on every run, however loaded the
 //! machine.
 
+pub mod conformance;
 pub mod redis;
 
 use std::io::Write;

@@ -23,8 +23,11 @@
 //! therefore at most 999 commands long.
 
 use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::rand_core::Rng;
 
+use super::conformance::{
+    self, Agreement, Disagreement, Execute, Op, RealServer, SEQUENCE_LEN_MAX,
+};
 use super::{LocalServer, Unavailable};
 use crate::models::redis::{Cmd, RedisServer, Reply, Value};
 use crate::node::{Instant, Nonce};
@@ -161,33 +164,16 @@ fn value_of(n: u64) -> Option<Value> {
     }
 }
 
-/// A server state machine that runs one command at a wall-clock time: the
-/// model's [`RedisServer`], or, in a test, one broken on purpose.
-pub trait Execute {
-    fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply;
-}
-
-impl Execute for RedisServer {
+impl Execute<Cmd, Reply> for RedisServer {
     fn execute(&mut self, now: Instant, cmd: &Cmd) -> Reply {
         RedisServer::execute(self, now, cmd.clone())
     }
 }
 
-/// One step of a sequence: let `wait_ticks` pass, then run `cmd`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Op {
-    pub wait_ticks: u32,
-    pub cmd: Cmd,
-}
-
-/// The longest sequence: its `i`-th command runs at millisecond `i` of
-/// its tick.
-pub const SEQUENCE_LEN_MAX: usize = 999;
-
 /// A random sequence of `len` commands of the family, on a few values, with
 /// TTLs of 1 to 4 ticks (`EXPIRE` also 0, which deletes the key) and
 /// waits of 0 to 3 ticks (none half of the time).
-pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op> {
+pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op<Cmd>> {
     // Two clients' values for two acquisitions each, and SETNX's `1`.
     let values: Vec<Value> = [1u64, 257, 258, 513, 514]
         .into_iter()
@@ -220,81 +206,61 @@ pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op> {
         .collect()
 }
 
-/// The first command of a sequence on which the model and the server
-/// answer differently.
-#[derive(Clone, Debug)]
-pub struct Disagreement {
-    /// The sequence, shrunk: no command can be left out, and no wait made
-    /// shorter, without the disagreement going away.
-    pub ops: Vec<Op>,
-    /// The command (an index into `ops`) answered differently.
-    pub at: usize,
-    pub model: Reply,
-    /// The server's answer, or why it could not be read as a reply.
-    pub real: Result<Reply, String>,
-}
-
-impl std::fmt::Display for Disagreement {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "the model and redis-server disagree after {} command(s):",
-            self.at + 1
-        )?;
-        let mut tick = 0;
-        for (i, op) in self.ops.iter().enumerate().take(self.at + 1) {
-            tick += op.wait_ticks;
-            write!(f, "  tick {tick:>3}  {:<40}", op.cmd.to_string())?;
-            if i == self.at {
-                let real = match &self.real {
-                    Ok(reply) => reply.to_string(),
-                    Err(why) => why.clone(),
-                };
-                writeln!(f, " model: {}   redis-server: {real}", self.model)?;
-            } else {
-                writeln!(f)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What a conformance run did when every reply agreed.
-#[derive(Clone, Debug)]
-pub struct Agreement {
-    pub server_version: String,
-    pub sequences: usize,
-    pub commands: usize,
-}
-
 /// Runs `sequences` random sequences of `len` commands each (seeded by
-/// `seed`) against a fresh copy of `model` and against `server`. Every
-/// reply agrees, or the first disagreement comes back shrunk. A failure to
-/// talk to the server is an error.
-pub fn conformance<M: Execute + Clone>(
+/// `seed`) against a fresh copy of `model` and against `server` (see
+/// [`conformance::run`]).
+pub fn conformance<M: Execute<Cmd, Reply>>(
     server: &LocalServer,
     model: &M,
     seed: u64,
     sequences: usize,
     len: usize,
-) -> Result<Result<Agreement, Disagreement>, Unavailable> {
-    assert!(
-        len <= SEQUENCE_LEN_MAX,
-        "a sequence is at most 999 commands"
-    );
-    let mut session = Session::open(server)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for _ in 0..sequences {
-        let ops = random_ops(&mut rng, len);
-        if let Some(first) = session.run(model, &ops)? {
-            return Ok(Err(session.shrink(model, ops, first)?));
+) -> Result<Result<Agreement, Disagreement<Cmd, Reply>>, Unavailable> {
+    let mut target = Redis {
+        server,
+        connection: connect(server)?,
+        version: None,
+    };
+    conformance::run(&mut target, model, seed, sequences, |rng| {
+        random_ops(rng, len)
+    })
+}
+
+/// A local `redis-server` through one connection.
+struct Redis<'a> {
+    server: &'a LocalServer,
+    connection: redis::Connection,
+    version: Option<String>,
+}
+
+impl RealServer for Redis<'_> {
+    type Cmd = Cmd;
+    type Reply = Reply;
+
+    fn clear(&mut self) -> Result<(), Unavailable> {
+        redis::cmd("FLUSHALL")
+            .query::<()>(&mut self.connection)
+            .map_err(|e| Unavailable(format!("FLUSHALL failed: {e}")))
+    }
+
+    fn clock(&self) -> &super::FakeClock {
+        &self.server.clock
+    }
+
+    fn run(&mut self, cmd: &Cmd) -> Result<Reply, String> {
+        match real_command(cmd, 1000).query::<redis::Value>(&mut self.connection) {
+            Ok(answer) => real_reply(cmd, &answer),
+            Err(e) => Err(format!("error: {e}")),
         }
     }
-    Ok(Ok(Agreement {
-        server_version: server_version(&mut session.connection)?,
-        sequences,
-        commands: sequences * len,
-    }))
+
+    fn version(&mut self) -> Result<String, Unavailable> {
+        if self.version.is_none() {
+            let v = server_version(&mut self.connection)?;
+            self.version = Some(format!("redis-server {v}"));
+        }
+        Ok(self.version.clone().expect("just set"))
+    }
 }
 
 /// A new connection to a local server.
@@ -316,116 +282,6 @@ fn server_version(connection: &mut redis::Connection) -> Result<String, Unavaila
         .unwrap_or("unknown")
         .trim()
         .to_string())
-}
-
-/// A connection to a local server, and where its fake clock stands.
-struct Session<'a> {
-    server: &'a LocalServer,
-    connection: redis::Connection,
-    /// The fake clock's tick 0 for the next sequence, in Unix ms.
-    next_start_ms: u64,
-}
-
-impl<'a> Session<'a> {
-    fn open(server: &'a LocalServer) -> Result<Session<'a>, Unavailable> {
-        Ok(Session {
-            server,
-            connection: connect(server)?,
-            next_start_ms: super::CLOCK_START_UNIX_MS,
-        })
-    }
-
-    /// Runs `ops` from an empty server and a fresh model; the first
-    /// disagreement, if any.
-    fn run<M: Execute + Clone>(
-        &mut self,
-        model: &M,
-        ops: &[Op],
-    ) -> Result<Option<Disagreement>, Unavailable> {
-        let mut model = model.clone();
-        let io = |e: std::io::Error| Unavailable(format!("cannot set the fake clock: {e}"));
-        let start_ms = self.next_start_ms;
-        self.server.clock.set_ms(start_ms).map_err(io)?;
-        redis::cmd("FLUSHALL")
-            .query::<()>(&mut self.connection)
-            .map_err(|e| Unavailable(format!("FLUSHALL failed: {e}")))?;
-        let mut tick = 0u64;
-        let mut result = None;
-        for (i, op) in ops.iter().enumerate() {
-            tick += op.wait_ticks as u64;
-            self.server
-                .clock
-                .set_ms(start_ms + tick * 1000 + i as u64)
-                .map_err(io)?;
-            let expected = model.execute(Instant::from_ticks(tick as i64), &op.cmd);
-            let real = match real_command(&op.cmd, 1000).query::<redis::Value>(&mut self.connection)
-            {
-                Ok(answer) => real_reply(&op.cmd, &answer),
-                Err(e) => Err(format!("error: {e}")),
-            };
-            if real.as_ref() != Ok(&expected) {
-                result = Some(Disagreement {
-                    ops: ops.to_vec(),
-                    at: i,
-                    model: expected,
-                    real,
-                });
-                break;
-            }
-        }
-        // The next sequence starts well after this one's last tick, so its
-        // clock never goes back.
-        self.next_start_ms = start_ms + (tick + 10) * 1000;
-        Ok(result)
-    }
-
-    /// The shortest sequence found from `ops` that still disagrees: commands
-    /// after the disagreement dropped, then single commands left out (a
-    /// left-out command's wait goes to the next one, so the others keep
-    /// their ticks), then waits shortened, until nothing more goes.
-    fn shrink<M: Execute + Clone>(
-        &mut self,
-        model: &M,
-        ops: Vec<Op>,
-        first: Disagreement,
-    ) -> Result<Disagreement, Unavailable> {
-        let mut best = first;
-        best.ops = ops[..=best.at].to_vec();
-        loop {
-            let mut shorter = None;
-            for i in 0..best.ops.len() {
-                let mut candidate = best.ops.clone();
-                let removed = candidate.remove(i);
-                if let Some(next) = candidate.get_mut(i) {
-                    next.wait_ticks += removed.wait_ticks;
-                }
-                if let Some(found) = self.run(model, &candidate)? {
-                    shorter = Some(found);
-                    break;
-                }
-            }
-            if shorter.is_none() {
-                for i in 0..best.ops.len() {
-                    if best.ops[i].wait_ticks == 0 {
-                        continue;
-                    }
-                    let mut candidate = best.ops.clone();
-                    candidate[i].wait_ticks -= 1;
-                    if let Some(found) = self.run(model, &candidate)? {
-                        shorter = Some(found);
-                        break;
-                    }
-                }
-            }
-            match shorter {
-                Some(mut found) => {
-                    found.ops.truncate(found.at + 1);
-                    best = found;
-                }
-                None => return Ok(best),
-            }
-        }
-    }
 }
 
 /// A command of a trace, as the model and the real server answered it.
