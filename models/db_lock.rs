@@ -310,6 +310,7 @@ pub enum Stmt {
     DeleteNode { node: NodeId },
     /// `INSERT INTO lock (name, owner, expires_at[, version]) VALUES ('lock',
     /// :owner, <expiry>[, nextval('lock_version')]) [RETURNING version]`.
+    /// A refused insert still takes its version from the sequence.
     Insert {
         owner: Value,
         expiry: Expiry,
@@ -336,6 +337,81 @@ pub enum Reply {
     DuplicateKey,
     /// The article's `SELECT`: the row's `expire_time`, if there is a row.
     Selected(Option<Instant>),
+}
+
+/// The statement as SQL, for timelines.
+impl std::fmt::Display for Stmt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stmt = self;
+        let text = match stmt {
+            Stmt::InsertNode { node, expire_time } => format!(
+                "INSERT INTO lock (node, expire_time) VALUES ({}, {expire_time})",
+                node.0
+            ),
+            Stmt::SelectNode { node } => {
+                format!("SELECT * FROM lock WHERE node = {}", node.0)
+            }
+            Stmt::DeleteNode { node } => {
+                format!("DELETE FROM lock WHERE node = {}", node.0)
+            }
+            Stmt::Insert {
+                owner,
+                expiry,
+                fenced,
+            } => {
+                let owner = owner_name(*owner);
+                let (at, _) = describe_expiry(expiry);
+                match (expiry, fenced) {
+                    (Expiry::Never, _) => {
+                        format!("INSERT INTO lock (name, owner) VALUES ('lock', '{owner}')")
+                    }
+                    (_, false) => format!(
+                        "INSERT INTO lock (name, owner, expires_at) VALUES ('lock', '{owner}', {at})"
+                    ),
+                    (_, true) => format!(
+                        "INSERT INTO lock (name, owner, expires_at, version) VALUES ('lock', '{owner}', {at}, nextval) RETURNING version"
+                    ),
+                }
+            }
+            Stmt::TakeOver {
+                owner,
+                expiry,
+                fenced,
+            } => {
+                let owner = owner_name(*owner);
+                let (at, now) = describe_expiry(expiry);
+                let version = if *fenced { ", version = nextval" } else { "" };
+                let returning = if *fenced { " RETURNING version" } else { "" };
+                format!(
+                    "UPDATE lock SET owner = '{owner}', expires_at = {at}{version} WHERE name = 'lock' AND expires_at < {now}{returning}"
+                )
+            }
+            Stmt::Delete { owner } => format!(
+                "DELETE FROM lock WHERE name = 'lock' AND owner = '{}'",
+                owner_name(*owner)
+            ),
+        };
+        f.write_str(&text)
+    }
+}
+
+/// The reply as a client library reports it, for timelines.
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reply = self;
+        let text = match reply {
+            Reply::Rows {
+                rows,
+                version: Some(v),
+            } => format!("{rows} row, version {v}"),
+            Reply::Rows { rows: 1, .. } => "1 row".to_string(),
+            Reply::Rows { rows, .. } => format!("{rows} rows"),
+            Reply::DuplicateKey => "IntegrityError: duplicate key".to_string(),
+            Reply::Selected(Some(at)) => format!("row expire_time={at}"),
+            Reply::Selected(None) => "no row".to_string(),
+        };
+        f.write_str(&text)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -385,10 +461,13 @@ impl DbServer {
                 expiry,
                 fenced,
             } => {
+                // `nextval` runs before the key is checked, and a sequence
+                // is not rolled back: a refused insert burns a version, as
+                // PostgreSQL's does (`tests/real_servers.rs` compares them).
+                let version = self.next_version(fenced);
                 if self.rows.contains_key(&RowKey::Lock) {
                     return Reply::DuplicateKey;
                 }
-                let version = self.next_version(fenced);
                 self.insert(
                     RowKey::Lock,
                     Row {
@@ -719,71 +798,8 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
 
     fn describe_msg(&self, msg: &Msg) -> String {
         match msg {
-            Msg::Req { id, stmt } => {
-                let text = match stmt {
-                    Stmt::InsertNode { node, expire_time } => format!(
-                        "INSERT INTO lock (node, expire_time) VALUES ({}, {expire_time})",
-                        node.0
-                    ),
-                    Stmt::SelectNode { node } => {
-                        format!("SELECT * FROM lock WHERE node = {}", node.0)
-                    }
-                    Stmt::DeleteNode { node } => {
-                        format!("DELETE FROM lock WHERE node = {}", node.0)
-                    }
-                    Stmt::Insert {
-                        owner,
-                        expiry,
-                        fenced,
-                    } => {
-                        let owner = owner_name(*owner);
-                        let (at, _) = describe_expiry(expiry);
-                        match (expiry, fenced) {
-                            (Expiry::Never, _) => {
-                                format!("INSERT INTO lock (name, owner) VALUES ('lock', '{owner}')")
-                            }
-                            (_, false) => format!(
-                                "INSERT INTO lock (name, owner, expires_at) VALUES ('lock', '{owner}', {at})"
-                            ),
-                            (_, true) => format!(
-                                "INSERT INTO lock (name, owner, expires_at, version) VALUES ('lock', '{owner}', {at}, nextval) RETURNING version"
-                            ),
-                        }
-                    }
-                    Stmt::TakeOver {
-                        owner,
-                        expiry,
-                        fenced,
-                    } => {
-                        let owner = owner_name(*owner);
-                        let (at, now) = describe_expiry(expiry);
-                        let version = if *fenced { ", version = nextval" } else { "" };
-                        let returning = if *fenced { " RETURNING version" } else { "" };
-                        format!(
-                            "UPDATE lock SET owner = '{owner}', expires_at = {at}{version} WHERE name = 'lock' AND expires_at < {now}{returning}"
-                        )
-                    }
-                    Stmt::Delete { owner } => format!(
-                        "DELETE FROM lock WHERE name = 'lock' AND owner = '{}'",
-                        owner_name(*owner)
-                    ),
-                };
-                format!("{text}  [req {id}]")
-            }
-            Msg::Rep { id, reply } => {
-                let text = match reply {
-                    Reply::Rows {
-                        rows,
-                        version: Some(v),
-                    } => format!("{rows} row, version {v}"),
-                    Reply::Rows { rows: 1, .. } => "1 row".to_string(),
-                    Reply::Rows { rows, .. } => format!("{rows} rows"),
-                    Reply::DuplicateKey => "IntegrityError: duplicate key".to_string(),
-                    Reply::Selected(Some(at)) => format!("row expire_time={at}"),
-                    Reply::Selected(None) => "no row".to_string(),
-                };
-                format!("{text}  [req {id}]")
-            }
+            Msg::Req { id, stmt } => format!("{stmt}  [req {id}]"),
+            Msg::Rep { id, reply } => format!("{reply}  [req {id}]"),
         }
     }
 

@@ -65,18 +65,18 @@ pins! {
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
-    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 1905, "holds holds holds:2 holds";
-    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 6978, "holds holds holds:2 holds holds holds";
-    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 48904, "violated:22 holds holds:2 holds";
-    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 10571, "violated:7 holds holds:2 holds";
-    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 10832, "violated:19 holds holds:2 holds";
-    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 294994, "holds holds holds:2 violated:112";
-    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 54449, "holds holds holds:2 holds";
-    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 15687, "holds holds holds:2 holds";
-    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 147346, "violated:13 holds holds:2 violated:14";
-    db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 41234, "violated:38 holds holds:1 holds";
-    db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 47605, "holds holds holds:2 holds";
-    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 32847, "holds holds holds:2 violated:82";
+    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 3545, "holds holds holds:2 holds";
+    db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 16572, "holds holds holds:2 holds holds holds";
+    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 127426, "violated:22 holds holds:2 holds";
+    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17215, "violated:7 holds holds:2 holds";
+    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds";
+    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112";
+    db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 242513, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 35925, "holds holds holds:2 holds";
+    db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 525441, "violated:13 holds holds:2 violated:14";
+    db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 108997, "violated:38 holds holds:1 holds";
+    db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";
+    db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 157380, "holds holds holds:2 violated:82";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts

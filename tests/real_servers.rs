@@ -8,10 +8,13 @@
 //! so and pass, unless `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run`
 //! sets), which makes a missing server a failure.
 
+use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
 use lockcheck::node::Instant;
 use lockcheck::real::LocalServer;
+use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
+use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::redis::{conformance, runs_on_plain_redis};
 
 fn redis_or_skip(test: &str) -> Option<LocalServer> {
@@ -306,5 +309,165 @@ fn replay_against_redis_server_refuses_other_models_and_lassos() {
         let (code, text) = lockcheck(&["replay", trace, "--against", "redis-server"], &[]);
         assert_eq!(code, 4, "{trace}: {text}");
         assert!(text.contains(says), "{trace}: {text}");
+    }
+}
+
+fn postgres_or_skip(test: &str) -> Option<LocalServer> {
+    match LocalServer::postgres() {
+        Ok(server) => Some(server),
+        Err(why) if std::env::var("LOCKCHECK_REAL_SERVERS").as_deref() == Ok("required") => {
+            panic!("{test}: a real PostgreSQL is required and could not be started: {why}")
+        }
+        Err(why) => {
+            println!("note: {test} skipped: {why} (apt-get install postgresql gcc)");
+            None
+        }
+    }
+}
+
+fn database() -> DbServer {
+    DbServer {
+        rows: Default::default(),
+        version_seq: 0,
+    }
+}
+
+#[test]
+fn database_models_answer_as_postgresql_does_on_five_thousand_random_statements() {
+    let Some(server) = postgres_or_skip("postgres conformance") else {
+        return;
+    };
+    // The expiry on the database's clock runs with a tick's statements at
+    // one instant: see the next test for why.
+    for (family, timing) in [
+        (Family::Seed, Timing::InOrder),
+        (Family::Unique, Timing::InOrder),
+        (Family::ClientClock, Timing::InOrder),
+        (Family::DbClock { fenced: false }, Timing::SameInstant),
+        (Family::DbClock { fenced: true }, Timing::SameInstant),
+    ] {
+        match pg_conformance(&server, &database(), family, timing, 1, 25, 40)
+            .expect("PostgreSQL answers")
+        {
+            Ok(agreement) => {
+                assert_eq!(agreement.commands, 1_000);
+                assert!(
+                    agreement.server.starts_with("PostgreSQL 1"),
+                    "{agreement:?}"
+                );
+                println!(
+                    "{family:?}: {} answered {} statements as the model does",
+                    agreement.server, agreement.commands
+                );
+            }
+            Err(disagreement) => panic!("{family:?}: {disagreement}"),
+        }
+    }
+}
+
+/// A known simplification, pinned: PostgreSQL, running each statement a
+/// millisecond after the one before, finds a row expired on the tick its
+/// `expires_at` names, for a statement after the one that wrote it; the
+/// model judges `expires_at < NOW()` on whole ticks and keeps the row one
+/// tick longer.
+#[test]
+fn postgresql_expires_a_row_on_its_expiry_tick_where_the_model_waits_one_more() {
+    let Some(server) = postgres_or_skip("postgres expiry tick") else {
+        return;
+    };
+    let found = match pg_conformance(
+        &server,
+        &database(),
+        Family::DbClock { fenced: false },
+        Timing::InOrder,
+        1,
+        25,
+        40,
+    )
+    .expect("PostgreSQL answers")
+    {
+        Ok(agreement) => panic!("no difference at the expiry tick: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    assert_eq!(found.ops.len(), 2, "{text}");
+    let ttl = match &found.ops[0].cmd {
+        Stmt::Insert {
+            expiry: Expiry::DbClock { ttl_ticks },
+            ..
+        } => *ttl_ticks,
+        other => panic!("not an insert: {other}: {text}"),
+    };
+    assert!(matches!(found.ops[1].cmd, Stmt::TakeOver { .. }), "{text}");
+    assert_eq!(found.ops[1].wait_ticks, ttl, "{text}");
+    assert_eq!(
+        found.model,
+        DbReply::Rows {
+            rows: 0,
+            version: None
+        },
+        "{text}"
+    );
+    assert_eq!(
+        found.real,
+        Ok(DbReply::Rows {
+            rows: 1,
+            version: None
+        }),
+        "{text}"
+    );
+}
+
+/// The database model as it was before PostgreSQL showed otherwise: a
+/// refused fenced insert took no version from the sequence.
+#[derive(Clone)]
+struct InsertBurnsNoVersion(DbServer);
+
+impl Execute<Stmt, DbReply> for InsertBurnsNoVersion {
+    fn execute(&mut self, now: Instant, stmt: &Stmt) -> DbReply {
+        if matches!(stmt, Stmt::Insert { fenced: true, .. }) && !self.0.rows.is_empty() {
+            return DbReply::DuplicateKey;
+        }
+        Execute::execute(&mut self.0, now, stmt)
+    }
+}
+
+#[test]
+fn a_refused_insert_that_burns_no_version_is_caught() {
+    let Some(server) = postgres_or_skip("postgres broken-model check") else {
+        return;
+    };
+    let found = match pg_conformance(
+        &server,
+        &InsertBurnsNoVersion(database()),
+        Family::DbClock { fenced: true },
+        Timing::SameInstant,
+        1,
+        25,
+        40,
+    )
+    .expect("PostgreSQL answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // An insert, a refused insert, and a later acquisition whose version
+    // PostgreSQL gives one higher than the broken model.
+    assert!(found.ops.len() <= 4, "{text}");
+    match (&found.model, &found.real) {
+        (
+            DbReply::Rows {
+                version: Some(model),
+                ..
+            },
+            Ok(DbReply::Rows {
+                version: Some(real),
+                ..
+            }),
+        ) => assert_eq!(*real, model + 1, "{text}"),
+        _ => panic!("not a version difference: {text}"),
     }
 }

@@ -3,10 +3,12 @@
 //! conformance test that is the same for every server.
 //!
 //! **Time.** Tick `t` of a sequence is the fake wall-clock second `t` past
-//! the sequence's start, and the `i`-th command runs at millisecond `i` of
-//! its second. The model has no time within a tick; it runs a tick's
-//! commands in order, and so, a millisecond apart, does the real server. A
-//! sequence is therefore at most [`SEQUENCE_LEN_MAX`] commands long.
+//! the sequence's start. The model has no time within a tick; it runs a
+//! tick's commands in order. Under [`Timing::InOrder`] so does the real
+//! server, a millisecond apart: the `i`-th command runs at millisecond `i`
+//! of its second, so a sequence is at most [`SEQUENCE_LEN_MAX`] commands
+//! long. Under [`Timing::SameInstant`] a tick's commands all run at its
+//! first millisecond.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -18,6 +20,18 @@ use crate::node::Instant;
 /// its tick.
 pub const SEQUENCE_LEN_MAX: usize = 999;
 
+/// Where a tick's commands fall within its second on the real server's
+/// clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// The `i`-th command of a sequence at millisecond `i`: each command of
+    /// a tick runs later than the ones before it, as in a real run.
+    InOrder,
+    /// Every command of tick `t` at millisecond 0 of second `t`, at one
+    /// instant.
+    SameInstant,
+}
+
 /// A server state machine that runs one command at a wall-clock time: a
 /// model's server, or, in a test, one broken on purpose.
 pub trait Execute<C, R>: Clone {
@@ -28,8 +42,10 @@ pub trait Execute<C, R>: Clone {
 pub trait RealServer {
     type Cmd: Clone + std::fmt::Display;
     type Reply: Clone + PartialEq + std::fmt::Display;
-    /// Empties the server: no lock, counters back at their start.
-    fn clear(&mut self) -> Result<(), Unavailable>;
+    /// Empties the server (no lock, counters back at their start) for a
+    /// sequence whose tick 0 is the Unix millisecond `start_ms`: the
+    /// model's instants in commands are ticks past it.
+    fn clear(&mut self, start_ms: u64) -> Result<(), Unavailable>;
     fn clock(&self) -> &FakeClock;
     /// Runs one command; its answer as the model's reply, or why it cannot
     /// be read as one.
@@ -110,6 +126,7 @@ pub struct Agreement {
 pub fn run<S: RealServer, M: Execute<S::Cmd, S::Reply>>(
     server: &mut S,
     model: &M,
+    timing: Timing,
     seed: u64,
     sequences: usize,
     mut generate: impl FnMut(&mut ChaCha8Rng) -> Vec<Op<S::Cmd>>,
@@ -117,6 +134,7 @@ pub fn run<S: RealServer, M: Execute<S::Cmd, S::Reply>>(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut session = Session {
         server,
+        timing,
         next_start_ms: super::CLOCK_START_UNIX_MS,
     };
     let mut commands = 0;
@@ -142,11 +160,20 @@ pub fn run<S: RealServer, M: Execute<S::Cmd, S::Reply>>(
 /// A server, and where its fake clock stands.
 struct Session<'a, S> {
     server: &'a mut S,
+    timing: Timing,
     /// The fake clock's tick 0 for the next sequence, in Unix ms.
     next_start_ms: u64,
 }
 
 impl<S: RealServer> Session<'_, S> {
+    /// Where the `i`-th command falls within its second.
+    fn offset_ms(&self, i: usize) -> u64 {
+        match self.timing {
+            Timing::InOrder => i as u64,
+            Timing::SameInstant => 0,
+        }
+    }
+
     /// Runs `ops` from an empty server and a fresh model; the first
     /// disagreement, if any.
     fn run<M: Execute<S::Cmd, S::Reply>>(
@@ -158,14 +185,14 @@ impl<S: RealServer> Session<'_, S> {
         let io = |e: std::io::Error| Unavailable(format!("cannot set the fake clock: {e}"));
         let start_ms = self.next_start_ms;
         self.server.clock().set_ms(start_ms).map_err(io)?;
-        self.server.clear()?;
+        self.server.clear(start_ms)?;
         let mut tick = 0u64;
         let mut result = None;
         for (i, op) in ops.iter().enumerate() {
             tick += op.wait_ticks as u64;
             self.server
                 .clock()
-                .set_ms(start_ms + tick * 1000 + i as u64)
+                .set_ms(start_ms + tick * 1000 + self.offset_ms(i))
                 .map_err(io)?;
             let expected = model.execute(Instant::from_ticks(tick as i64), &op.cmd);
             let real = self.server.run(&op.cmd);

@@ -17,6 +17,7 @@
 //! machine.
 
 pub mod conformance;
+pub mod postgres;
 pub mod redis;
 
 use std::io::Write;
@@ -96,15 +97,124 @@ impl LocalServer {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        LocalServer::start(&program, &args, dir, port)
+        let mut command = Command::new(&program);
+        command
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        LocalServer::start(command, "redis.log", dir, port)
+    }
+
+    /// Starts PostgreSQL (Debian's newest under `/usr/lib/postgresql`, or
+    /// the `bin` directory `LOCKCHECK_POSTGRES_BIN` names) in a fresh
+    /// cluster: one superuser `postgres`, trusted on loopback, no fsync.
+    /// PostgreSQL refuses to run as root, so as root it runs as the
+    /// `postgres` user the Debian package creates.
+    pub fn postgres() -> Result<LocalServer, Unavailable> {
+        use std::os::unix::process::CommandExt;
+        let bin = match std::env::var("LOCKCHECK_POSTGRES_BIN") {
+            Ok(bin) => PathBuf::from(bin),
+            Err(_) => newest_postgres_bin().ok_or_else(|| {
+                Unavailable("no PostgreSQL under /usr/lib/postgresql/*/bin".into())
+            })?,
+        };
+        let dir = scratch_dir("postgres")?;
+        let port = free_port(&dir)?;
+        let fail = |dir: &Path, why: String| {
+            let _ = std::fs::remove_dir_all(dir);
+            Unavailable(why)
+        };
+        let user = if unsafe { libc::geteuid() } == 0 {
+            match postgres_user() {
+                Some((uid, gid)) => {
+                    if let Err(e) = std::os::unix::fs::chown(&dir, Some(uid), Some(gid)) {
+                        return Err(fail(
+                            &dir,
+                            format!("cannot give {} to postgres: {e}", dir.display()),
+                        ));
+                    }
+                    Some((uid, gid))
+                }
+                None => {
+                    return Err(fail(
+                        &dir,
+                        "running as root, and there is no `postgres` user".into(),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        let as_user = |command: &mut Command| {
+            if let Some((uid, gid)) = user {
+                command.uid(uid).gid(gid);
+            }
+        };
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb
+            .args([
+                "-D",
+                "data",
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ])
+            .current_dir(&dir)
+            .stdin(Stdio::null());
+        as_user(&mut initdb);
+        match initdb.output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                return Err(fail(
+                    &dir,
+                    format!(
+                        "initdb failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(fail(
+                    &dir,
+                    format!("cannot run {}: {e}", bin.join("initdb").display()),
+                ));
+            }
+        }
+        let log = match std::fs::File::create(dir.join("postgres.log")) {
+            Ok(log) => log,
+            Err(e) => return Err(fail(&dir, format!("cannot create the log: {e}"))),
+        };
+        let mut command = Command::new(bin.join("postgres"));
+        command
+            .args(["-D", "data", "-p", &port.to_string()])
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", &format!("unix_socket_directories={}", dir.display())])
+            .args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
+            .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
+            .stdout(Stdio::null())
+            .stderr(log);
+        as_user(&mut command);
+        LocalServer::start(command, "postgres.log", dir, port)
     }
 
     fn start(
-        program: &str,
-        args: &[String],
+        mut command: Command,
+        log_file: &str,
         dir: PathBuf,
         port: u16,
     ) -> Result<LocalServer, Unavailable> {
+        let program = command.get_program().to_string_lossy().into_owned();
         let fail = |dir: &Path, why: String| {
             let _ = std::fs::remove_dir_all(dir);
             Unavailable(why)
@@ -122,14 +232,11 @@ impl LocalServer {
                 format!("cannot write {}: {e}", clock.path.display()),
             ));
         }
-        let child = Command::new(program)
-            .args(args)
+        let child = command
             .current_dir(&dir)
             .env("LD_PRELOAD", &shim)
             .env("LOCKCHECK_FAKE_CLOCK", &clock.path)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn();
         let child = match child {
             Ok(child) => child,
@@ -148,7 +255,7 @@ impl LocalServer {
             }
             if let Ok(Some(status)) = server.child.try_wait() {
                 // The directory goes with the server: keep the log's end.
-                let log = std::fs::read_to_string(server.dir.join("redis.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(server.dir.join(log_file)).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(5).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 return Err(Unavailable(format!(
@@ -175,6 +282,32 @@ impl Drop for LocalServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The `bin` directory of the newest PostgreSQL Debian installed.
+fn newest_postgres_bin() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("postgres").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+/// The `postgres` user's uid and gid, from `/etc/passwd`.
+fn postgres_user() -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&"postgres") && fields.len() > 3)
+            .then(|| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
+            .flatten()
+    })
 }
 
 fn scratch_dir(what: &str) -> Result<PathBuf, Unavailable> {

@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
 
 use super::conformance::{
-    self, Agreement, Disagreement, Execute, Op, RealServer, SEQUENCE_LEN_MAX,
+    self, Agreement, Disagreement, Execute, Op, RealServer, SEQUENCE_LEN_MAX, Timing,
 };
 use super::{LocalServer, Unavailable};
 use crate::models::redis::{Cmd, RedisServer, Reply, Value};
@@ -221,9 +221,14 @@ pub fn conformance<M: Execute<Cmd, Reply>>(
         connection: connect(server)?,
         version: None,
     };
-    conformance::run(&mut target, model, seed, sequences, |rng| {
-        random_ops(rng, len)
-    })
+    conformance::run(
+        &mut target,
+        model,
+        Timing::InOrder,
+        seed,
+        sequences,
+        |rng| random_ops(rng, len),
+    )
 }
 
 /// A local `redis-server` through one connection.
@@ -237,7 +242,7 @@ impl RealServer for Redis<'_> {
     type Cmd = Cmd;
     type Reply = Reply;
 
-    fn clear(&mut self) -> Result<(), Unavailable> {
+    fn clear(&mut self, _start_ms: u64) -> Result<(), Unavailable> {
         redis::cmd("FLUSHALL")
             .query::<()>(&mut self.connection)
             .map_err(|e| Unavailable(format!("FLUSHALL failed: {e}")))

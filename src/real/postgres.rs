@@ -1,0 +1,316 @@
+//! The database locks' server against a real PostgreSQL.
+//!
+//! [`Postgres`] runs a model's [`Stmt`] as the SQL the model's doc gives,
+//! on two tables: `lock_node` (the article's table, one row per node) and
+//! `lock` (one row per lock name), and the sequence `lock_version`. A time
+//! the client computed (an `expires_at` or a `now` on the client's clock)
+//! is sent as a timestamp: tick `t` is the second `t` past the sequence's
+//! start, on the same scale as the server's fake wall clock, which `NOW()`
+//! reads.
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::Rng;
+
+use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
+use super::{FakeClock, LocalServer, Unavailable};
+use crate::models::db_lock::{DbServer, Expiry, Reply, Stmt};
+use crate::models::redis::Value;
+use crate::node::{Instant, NodeId, Nonce};
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS lock_node (node integer PRIMARY KEY, expire_time timestamptz NOT NULL);
+    CREATE TABLE IF NOT EXISTS lock (name text PRIMARY KEY, owner bigint NOT NULL,
+                       expires_at timestamptz, version bigint NOT NULL);
+    CREATE SEQUENCE IF NOT EXISTS lock_version;";
+
+impl Execute<Stmt, Reply> for DbServer {
+    fn execute(&mut self, now: Instant, stmt: &Stmt) -> Reply {
+        DbServer::execute(self, now, stmt.clone())
+    }
+}
+
+/// A local PostgreSQL through one connection.
+pub struct Postgres<'a> {
+    server: &'a LocalServer,
+    client: postgres::Client,
+    /// The Unix second of the current sequence's tick 0.
+    start_s: f64,
+    version: Option<String>,
+}
+
+impl<'a> Postgres<'a> {
+    /// Connects as `postgres` and creates the tables.
+    pub fn connect(server: &'a LocalServer) -> Result<Postgres<'a>, Unavailable> {
+        // The port opens before the database accepts sessions ("the
+        // database system is starting up"): retry for ten seconds.
+        let params = format!(
+            "host=127.0.0.1 port={} user=postgres dbname=postgres",
+            server.port
+        );
+        let mut tries = 0;
+        let mut client = loop {
+            match postgres::Client::connect(&params, postgres::NoTls) {
+                Ok(client) => break client,
+                Err(_) if tries < 1000 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => {
+                    return Err(Unavailable(format!(
+                        "cannot connect to PostgreSQL: {}",
+                        message(&e)
+                    )));
+                }
+            }
+        };
+        client
+            .batch_execute(SCHEMA)
+            .map_err(|e| Unavailable(format!("cannot create the tables: {}", message(&e))))?;
+        Ok(Postgres {
+            server,
+            client,
+            start_s: 0.0,
+            version: None,
+        })
+    }
+
+    /// A client-side instant as the timestamp a client sends.
+    fn seconds(&self, at: Instant) -> f64 {
+        self.start_s + at.ticks() as f64
+    }
+
+    fn execute(&mut self, stmt: &Stmt) -> Result<Reply, postgres::Error> {
+        let owner = |v: &Value| v.number() as i64;
+        let expiry = |e: &Expiry| match e {
+            Expiry::Never => ("NULL".to_string(), None),
+            Expiry::ClientClock { expires_at, .. } => (
+                "to_timestamp($2)".to_string(),
+                Some(self.seconds(*expires_at)),
+            ),
+            Expiry::DbClock { ttl_ticks } => (
+                "now() + make_interval(secs => $2)".to_string(),
+                Some(*ttl_ticks as f64),
+            ),
+        };
+        let version = |fenced: bool| {
+            if fenced {
+                "nextval('lock_version')"
+            } else {
+                "0"
+            }
+        };
+        let rows = |rows: u64, version: Option<i64>| Reply::Rows {
+            rows: rows as u8,
+            version: version.map(|v| v as u64),
+        };
+        match stmt {
+            Stmt::InsertNode { node, expire_time } => {
+                let n = self.client.execute(
+                    "INSERT INTO lock_node (node, expire_time) VALUES ($1, to_timestamp($2))",
+                    &[&(node.0 as i32), &self.seconds(*expire_time)],
+                )?;
+                Ok(rows(n, None))
+            }
+            Stmt::SelectNode { node } => {
+                let found = self.client.query_opt(
+                    "SELECT extract(epoch FROM expire_time)::float8 FROM lock_node WHERE node = $1",
+                    &[&(node.0 as i32)],
+                )?;
+                Ok(Reply::Selected(found.map(|row| {
+                    let s: f64 = row.get(0);
+                    Instant::from_ticks((s - self.start_s).round() as i64)
+                })))
+            }
+            Stmt::DeleteNode { node } => {
+                let n = self
+                    .client
+                    .execute("DELETE FROM lock_node WHERE node = $1", &[&(node.0 as i32)])?;
+                Ok(rows(n, None))
+            }
+            Stmt::Insert {
+                owner: who,
+                expiry: e,
+                fenced,
+            } => {
+                let (at, arg) = expiry(e);
+                let sql = format!(
+                    "INSERT INTO lock (name, owner, expires_at, version) VALUES ('lock', $1, {at}, {}) RETURNING version",
+                    version(*fenced)
+                );
+                let found = match arg {
+                    Some(arg) => self.client.query(&sql, &[&owner(who), &arg])?,
+                    None => self.client.query(&sql, &[&owner(who)])?,
+                };
+                let v: i64 = found.first().map_or(0, |r| r.get(0));
+                Ok(rows(found.len() as u64, (*fenced).then_some(v)))
+            }
+            Stmt::TakeOver {
+                owner: who,
+                expiry: e,
+                fenced,
+            } => {
+                let (at, arg) = expiry(e);
+                let (now, now_arg) = match e {
+                    Expiry::ClientClock { client_now, .. } => {
+                        ("to_timestamp($3)", Some(self.seconds(*client_now)))
+                    }
+                    _ => ("now()", None),
+                };
+                let sql = format!(
+                    "UPDATE lock SET owner = $1, expires_at = {at}, version = {} \
+                     WHERE name = 'lock' AND expires_at < {now} RETURNING version",
+                    version(*fenced)
+                );
+                let arg = arg.unwrap_or(0.0);
+                let found = match now_arg {
+                    Some(now_arg) => self.client.query(&sql, &[&owner(who), &arg, &now_arg])?,
+                    None => self.client.query(&sql, &[&owner(who), &arg])?,
+                };
+                let v: i64 = found.first().map_or(0, |r| r.get(0));
+                let n = found.len() as u64;
+                Ok(rows(n, (*fenced && n > 0).then_some(v)))
+            }
+            Stmt::Delete { owner: who } => {
+                let n = self.client.execute(
+                    "DELETE FROM lock WHERE name = 'lock' AND owner = $1",
+                    &[&owner(who)],
+                )?;
+                Ok(rows(n, None))
+            }
+        }
+    }
+}
+
+impl RealServer for Postgres<'_> {
+    type Cmd = Stmt;
+    type Reply = Reply;
+
+    fn clear(&mut self, start_ms: u64) -> Result<(), Unavailable> {
+        self.start_s = start_ms as f64 / 1000.0;
+        self.client
+            .batch_execute("TRUNCATE lock, lock_node; ALTER SEQUENCE lock_version RESTART")
+            .map_err(|e| Unavailable(format!("cannot empty the tables: {}", message(&e))))
+    }
+
+    fn clock(&self) -> &FakeClock {
+        &self.server.clock
+    }
+
+    fn run(&mut self, stmt: &Stmt) -> Result<Reply, String> {
+        match self.execute(stmt) {
+            Ok(reply) => Ok(reply),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                Ok(Reply::DuplicateKey)
+            }
+            Err(e) => Err(format!("error: {}", message(&e))),
+        }
+    }
+
+    fn version(&mut self) -> Result<String, Unavailable> {
+        if self.version.is_none() {
+            let row = self
+                .client
+                .query_one("SHOW server_version", &[])
+                .map_err(|e| Unavailable(format!("SHOW server_version failed: {}", message(&e))))?;
+            let v: String = row.get(0);
+            let v = v.split_whitespace().next().unwrap_or("unknown").to_string();
+            self.version = Some(format!("PostgreSQL {v}"));
+        }
+        Ok(self.version.clone().expect("just set"))
+    }
+}
+
+/// The server's message for a database error (the driver's own says only
+/// "db error").
+fn message(e: &postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// How a sequence's statements judge expiry: as one database lock variant
+/// does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// The article's table: insert, select and delete one's own row.
+    Seed,
+    /// The lock row with no expiry.
+    Unique,
+    /// The lock row expiring on the client's clock.
+    ClientClock,
+    /// The lock row expiring on the database's clock, fenced or not.
+    DbClock { fenced: bool },
+}
+
+/// A random sequence of `len` statements of one variant's kind, for two
+/// clients (two acquisitions each), with TTLs of 1 to 4 ticks and waits of
+/// 0 to 3 ticks (none half of the time). A client's `now` is the tick, give
+/// or take a tick of skew.
+pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<Stmt>> {
+    let pick = |rng: &mut ChaCha8Rng, n: u64| (rng.next_u64() % n) as u32;
+    let owners: Vec<Value> = [257u64, 258, 513, 514]
+        .into_iter()
+        .map(|n| Value::Unique(Nonce::from_number(n).expect("a nonce")))
+        .collect();
+    let mut tick = 0i64;
+    (0..len)
+        .map(|_| {
+            let wait_ticks = if pick(rng, 2) == 0 {
+                0
+            } else {
+                pick(rng, 3) + 1
+            };
+            tick += wait_ticks as i64;
+            let ttl_ticks = pick(rng, 4) + 1;
+            let owner = owners[pick(rng, owners.len() as u64) as usize];
+            let client_now = Instant::from_ticks(tick + pick(rng, 3) as i64 - 1);
+            let expiry = match family {
+                Family::Seed | Family::Unique => Expiry::Never,
+                Family::ClientClock => Expiry::ClientClock {
+                    expires_at: client_now.after(ttl_ticks),
+                    client_now,
+                },
+                Family::DbClock { .. } => Expiry::DbClock { ttl_ticks },
+            };
+            let fenced = matches!(family, Family::DbClock { fenced: true });
+            let node = NodeId(pick(rng, 2) as u8 + 1);
+            let cmd = match (family, pick(rng, 3)) {
+                (Family::Seed, 0) => Stmt::InsertNode {
+                    node,
+                    expire_time: client_now.after(ttl_ticks),
+                },
+                (Family::Seed, 1) => Stmt::SelectNode { node },
+                (Family::Seed, _) => Stmt::DeleteNode { node },
+                (_, 0) => Stmt::Insert {
+                    owner,
+                    expiry,
+                    fenced,
+                },
+                (Family::Unique, 1) | (_, 2) => Stmt::Delete { owner },
+                (_, _) => Stmt::TakeOver {
+                    owner,
+                    expiry,
+                    fenced,
+                },
+            };
+            Op { wait_ticks, cmd }
+        })
+        .collect()
+}
+
+/// Runs `sequences` random sequences of `len` statements of `family`'s
+/// kind (seeded by `seed`) against a fresh copy of `model` and against the
+/// PostgreSQL `server` (see [`conformance::run`]).
+pub fn conformance<M: Execute<Stmt, Reply>>(
+    server: &LocalServer,
+    model: &M,
+    family: Family,
+    timing: Timing,
+    seed: u64,
+    sequences: usize,
+    len: usize,
+) -> Result<Result<Agreement, Disagreement<Stmt, Reply>>, Unavailable> {
+    let mut target = Postgres::connect(server)?;
+    conformance::run(&mut target, model, timing, seed, sequences, |rng| {
+        random_stmts(rng, family, len)
+    })
+}
