@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Replays every committed counterexample of the locks on plain Redis servers
-(the single-instance locks and Redlock) on real redis-servers and tabulates
-what happened.
+"""Replays every counterexample of the locks on plain Redis servers (the
+single-instance locks and Redlock) that `compare` wrote, on real
+redis-servers, and tabulates what happened.
 
 Runs `target/release/lockcheck replay TRACE --against redis-server` (build it
-first: `cargo build --release`; it needs `redis-server` and `gcc`) on each
-such trace under reports/traces/, lassos left out (and restarts of a master
-that `redlock_delayed_restart` keeps away). Prints
-a Markdown table per model and one per trace; `--write` replaces them between
-the `<!-- real-servers -->` markers in README.md and docs/real-servers.md.
+first: `cargo build --release`; it needs `redis-server` and `gcc`; `--bin`
+names another binary) on each such trace under reports/traces/ (written by
+`compare --update-reports`; `--traces DIR` reads another directory), lassos
+left out (and restarts of a master that `redlock_delayed_restart` keeps
+away). Prints a Markdown table per model and one per trace; `--write`
+replaces them between the `<!-- real-servers -->` markers in README.md and
+docs/real-servers.md. `--check` exits 1 if any trace did not reproduce (CI).
 """
 import glob, json, re, subprocess, sys
 
 lockcheck = sys.argv[sys.argv.index("--bin") + 1] if "--bin" in sys.argv else "target/release/lockcheck"
 rows, per_model, version = [], {}, None
-for path in sorted(glob.glob("reports/traces/*.json")):
+traces = sys.argv[sys.argv.index("--traces") + 1] if "--traces" in sys.argv else "reports/traces"
+failed = []
+for path in sorted(glob.glob(f"{traces}/*.json")):
     trace = json.load(open(path, encoding="utf-8"))
     model = trace["model"]
     # As lockcheck::real::redis::runs_on_plain_redis: the single-instance locks and Redlock.
@@ -35,6 +39,7 @@ for path in sorted(glob.glob("reports/traces/*.json")):
         result = "reproduced (no command reaches the server)"
     elif run.returncode == 1:
         result = "**not reproduced**"
+        failed.append(path)
     else:
         sys.exit(f"{path}: exit {run.returncode}\n{out}")
     scenario = path.split("/")[-1].split(".")[1]
@@ -51,7 +56,13 @@ summary += [f"| `{model}` | {n} | {ok} | {cmds} |" for model, (n, ok, cmds) in p
 detail = ["| model | scenario | property | on redis-server " + str(version) + " |", "|---|---|---|---|"] + rows
 summary, detail = "\n".join(summary), "\n".join(detail)
 
-if "--write" in sys.argv:
+if "--check" in sys.argv:
+    print(f"{len(rows)} counterexamples replayed on redis-server {version}: "
+          f"{len(rows) - len(failed)} reproduced, {len(failed)} not")
+    for path in failed:
+        print(f"  not reproduced: {path}")
+    sys.exit(1 if failed or not rows else 0)
+elif "--write" in sys.argv:
     for file, table in [("README.md", summary), ("docs/real-servers.md", detail)]:
         text = open(file, encoding="utf-8").read()
         head, rest = text.split("<!-- real-servers -->\n", 1)
