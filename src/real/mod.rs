@@ -202,6 +202,9 @@ impl LocalServer {
                 "full_page_writes=off",
             ])
             .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
+            // Shared memory in files of the data directory, which goes with
+            // it, rather than in /dev/shm.
+            .args(["-c", "dynamic_shared_memory_type=mmap"])
             .stdout(Stdio::null())
             .stderr(log);
         as_user(&mut command);
@@ -277,7 +280,19 @@ impl LocalServer {
 }
 
 impl Drop for LocalServer {
+    /// Asks the server to shut down (SIGINT: PostgreSQL's fast shutdown,
+    /// which frees its shared memory; Redis saves nothing, having no
+    /// persistence), then kills it if it is still there after ten seconds.
     fn drop(&mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: a signal to our own child, which has not been waited for.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        for _ in 0..1000 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
