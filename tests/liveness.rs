@@ -484,7 +484,7 @@ fn a_lock_with_no_expiry_deadlocks_after_a_holder_crash_and_an_expiring_one_does
     for (model, states) in [
         ("db_lock_expiry_client_clock", 21282),
         ("db_lock_expiry_db_clock", 21726),
-        ("db_lock_expiry_db_clock_fenced", 21728),
+        ("db_lock_expiry_db_clock_fenced", 24788),
         ("mq_lock_visibility_timeout", 14868),
         ("mq_lock_visibility_timeout_fenced", 14868),
         ("file_lock_stale_break", 26078),
