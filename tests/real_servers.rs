@@ -358,6 +358,19 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     }
 }
 
+/// The shrunk disagreement of `model` with PostgreSQL, which must come.
+fn pg_caught<M: Execute<Stmt, DbReply>>(
+    server: &LocalServer,
+    model: &M,
+    family: Family,
+    timing: Timing,
+) -> Disagreement<Stmt, DbReply> {
+    match pg_conformance(server, model, family, timing, 1, 25, 40).expect("PostgreSQL answers") {
+        Ok(agreement) => panic!("{family:?}: no disagreement: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    }
+}
+
 fn database() -> DbServer {
     DbServer {
         rows: Default::default(),
@@ -408,20 +421,12 @@ fn postgresql_expires_a_row_on_its_expiry_tick_where_the_model_waits_one_more() 
     let Some(server) = postgres_or_skip("postgres expiry tick") else {
         return;
     };
-    let found = match pg_conformance(
+    let found = pg_caught(
         &server,
         &database(),
         Family::DbClock { fenced: false },
         Timing::InOrder,
-        1,
-        25,
-        40,
-    )
-    .expect("PostgreSQL answers")
-    {
-        Ok(agreement) => panic!("no difference at the expiry tick: {agreement:?}"),
-        Err(disagreement) => disagreement,
-    };
+    );
     let text = found.to_string();
     println!("{text}");
     assert_eq!(found.ops.len(), 2, "{text}");
@@ -471,20 +476,12 @@ fn a_refused_insert_that_burns_no_version_is_caught() {
     let Some(server) = postgres_or_skip("postgres broken-model check") else {
         return;
     };
-    let found = match pg_conformance(
+    let found = pg_caught(
         &server,
         &InsertBurnsNoVersion(database()),
         Family::DbClock { fenced: true },
         Timing::SameInstant,
-        1,
-        25,
-        40,
-    )
-    .expect("PostgreSQL answers")
-    {
-        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
-        Err(disagreement) => disagreement,
-    };
+    );
     let text = found.to_string();
     println!("{text}");
     // An insert, a refused insert, and a later acquisition whose version

@@ -180,8 +180,9 @@ enum Command {
         /// Exit codes: 0 the server answered every command as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
-        /// could not be started; 4 bad input, or a trace of a model whose
-        /// servers are not plain Redis.
+        /// could not be started; 4 bad input, a trace of a model whose
+        /// servers are not plain Redis, a lasso, or a `redlock_delayed_restart`
+        /// trace that restarts a master.
         #[arg(long, value_name = "SERVER", value_parser = ["redis-server"])]
         against: Option<String>,
     },

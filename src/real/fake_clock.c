@@ -8,7 +8,7 @@
  *
  * libfaketime does this too, but not for Debian's redis-server: jemalloc
  * calls clock_gettime while libfaketime initializes itself, and the process
- * aborts (libfaketime issues 130 and 327). This file uses no libc state,
+ * aborts (a known clash between libfaketime and jemalloc). This file uses no libc state,
  * only raw system calls, so it needs no initialization.
  */
 #define _GNU_SOURCE

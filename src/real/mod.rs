@@ -272,11 +272,6 @@ impl LocalServer {
             "{program} did not listen on port {port} within 10 s"
         )))
     }
-
-    /// The directory the server runs in (its log is there).
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 impl Drop for LocalServer {

@@ -51,11 +51,11 @@ const SET_NX_PX_FENCED: &str = "if redis.call('exists', KEYS[1]) == 0 then \
      return token \
      else return false end";
 
-/// The command a model's `cmd` is on a real server, one tick being
-/// `tick_ms` milliseconds. `EXPIRE` takes seconds: where a tick is not a
-/// whole number of seconds it is sent as the same `PEXPIRE`.
-pub fn real_command(cmd: &Cmd, tick_ms: u64) -> redis::Cmd {
-    let ms = |ticks: u32| ticks as u64 * tick_ms;
+/// The command a model's `cmd` is on a real server, one tick being a
+/// second of the server's (fake) wall clock, so that `EXPIRE key ticks`
+/// means what the model means.
+pub fn real_command(cmd: &Cmd) -> redis::Cmd {
+    let ms = |ticks: u32| ticks as u64 * 1000;
     match cmd {
         Cmd::SetNx { value } => {
             let mut c = redis::cmd("SETNX");
@@ -76,14 +76,9 @@ pub fn real_command(cmd: &Cmd, tick_ms: u64) -> redis::Cmd {
             c.arg(ms(*ttl_ticks));
             c
         }
-        Cmd::Expire { ttl_ticks } if tick_ms.is_multiple_of(1000) => {
-            let mut c = redis::cmd("EXPIRE");
-            c.arg(LOCK_KEY).arg(ms(*ttl_ticks) / 1000);
-            c
-        }
         Cmd::Expire { ttl_ticks } => {
-            let mut c = redis::cmd("PEXPIRE");
-            c.arg(LOCK_KEY).arg(ms(*ttl_ticks));
+            let mut c = redis::cmd("EXPIRE");
+            c.arg(LOCK_KEY).arg(*ttl_ticks);
             c
         }
         Cmd::ExpireIfValue { value, ttl_ticks } => {
@@ -253,7 +248,7 @@ impl RealServer for Redis<'_> {
     }
 
     fn run(&mut self, cmd: &Cmd) -> Result<Reply, String> {
-        match real_command(cmd, 1000).query::<redis::Value>(&mut self.connection) {
+        match real_command(cmd).query::<redis::Value>(&mut self.connection) {
             Ok(answer) => real_reply(cmd, &answer),
             Err(e) => Err(format!("error: {e}")),
         }
@@ -495,7 +490,7 @@ pub fn replay_trace(trace: &crate::trace::TraceFile) -> Result<TraceOnServer, Ca
             }
         };
         let expected = Execute::execute(&mut models[n], Instant::from_ticks(wall), &cmd);
-        let real = match real_command(&cmd, 1000).query::<redis::Value>(connection) {
+        let real = match real_command(&cmd).query::<redis::Value>(connection) {
             Ok(answer) => real_reply(&cmd, &answer),
             Err(e) => Err(format!("error: {e}")),
         };
