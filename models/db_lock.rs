@@ -244,8 +244,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId, RequestTimeout, Requests,
-    ResendId, Symmetry, TimeVisitors, Variant,
+    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout,
+    Requests, ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
 };
 use crate::{
     rename_nothing, rename_variants, times_nothing, times_variants, visit_fields, visit_variants,
@@ -780,6 +780,13 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
 
     fn server_name(&self, _index: usize) -> String {
         "db".to_string()
+    }
+
+    fn real_server(_variant: &str) -> Option<RealServer> {
+        Some(RealServer {
+            program: ServerProgram::Postgres,
+            restart_is_real: true,
+        })
     }
 
     /// Clients run the same code, and whatever names a client (the article's

@@ -29,7 +29,7 @@ pub mod redlock;
 pub mod sql_session_lock;
 pub mod zk_lock;
 
-use crate::node::{LockModel, Param};
+use crate::node::{LockModel, Param, RealServer};
 
 /// Something to do with every model type: [`each`] calls it once per type,
 /// so that code above the models (the checker, the command line) can
@@ -77,6 +77,8 @@ pub struct ModelInfo {
     pub summary: &'static str,
     /// The scenario parameters it reads.
     pub params: &'static [Param],
+    /// The real program its servers model, if its traces replay on it.
+    pub real_server: Option<RealServer>,
 }
 
 /// The module that defines model type `M`: `lockcheck::models::<module>::<Type>`.
@@ -94,6 +96,7 @@ pub fn infos_of<M: LockModel>() -> impl Iterator<Item = ModelInfo> {
         module: module_of::<M>(),
         summary: v.summary,
         params: M::PARAMS,
+        real_server: M::real_server(v.id),
     })
 }
 

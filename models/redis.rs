@@ -45,6 +45,7 @@ use crate::node::{
     Ctx, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId, RequestTimeout,
     Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
+use crate::node::{RealServer, ServerProgram};
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 /// A value in the lock key.
@@ -426,6 +427,13 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 
     fn server_name(&self, _index: usize) -> String {
         "redis".to_string()
+    }
+
+    fn real_server(_variant: &str) -> Option<RealServer> {
+        Some(RealServer {
+            program: ServerProgram::Redis,
+            restart_is_real: true,
+        })
     }
 
     /// Clients run the same code; a client's value names the client

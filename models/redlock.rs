@@ -178,8 +178,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Cmd, RedisServer, Reply, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, Symmetry, TimeVisitors,
-    Variant,
+    Ctx, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, RealServer, ServerProgram,
+    Symmetry, TimeVisitors, Variant,
 };
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
@@ -472,6 +472,16 @@ impl LockModel for Redlock {
     /// and a client keeps the masters it counts as [`NodeSet`]s.
     fn server_symmetry(&self) -> bool {
         true
+    }
+
+    /// Each master is a plain Redis, except that `redlock_delayed_restart`'s
+    /// restarted master ignores requests for a while, which a real one does
+    /// not do by itself.
+    fn real_server(variant: &str) -> Option<RealServer> {
+        Some(RealServer {
+            program: ServerProgram::Redis,
+            restart_is_real: variant != "redlock_delayed_restart",
+        })
     }
 
     fn server_count(&self) -> usize {

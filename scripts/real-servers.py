@@ -1,42 +1,55 @@
 #!/usr/bin/env python3
-"""Replays every counterexample of the locks on plain Redis servers (the
-single-instance locks and Redlock) that `compare` wrote, on real
-redis-servers, and tabulates what happened.
+"""Replays every counterexample that `compare` wrote of a model whose servers
+are a real program (`lockcheck list` names them: redis-server for the
+single-instance Redis locks and Redlock, postgres for the database locks) on
+that program, and tabulates what happened.
 
-Runs `target/release/lockcheck replay TRACE --against redis-server` (build it
-first: `cargo build --release`; it needs `redis-server` and `gcc`; `--bin`
-names another binary) on each such trace under reports/traces/ (written by
-`compare --update-reports`; `--traces DIR` reads another directory), lassos
-left out (and restarts of a master that `redlock_delayed_restart` keeps
-away). Prints a Markdown table per model and one per trace; `--write`
-replaces them between the `<!-- real-servers -->` markers in README.md and
-docs/real-servers.md. `--check` exits 1 if any trace did not reproduce (CI).
+Runs `target/release/lockcheck replay TRACE --against SERVER` (build it
+first: `cargo build --release`; it needs `redis-server`, PostgreSQL and
+`gcc`; `--bin` names another binary) on each such trace under
+reports/traces/ (written by `compare --update-reports`; `--traces DIR` reads
+another directory), lassos left out, and the traces the binary refuses
+because a restarted server there does what the real one does not (a
+`redlock_delayed_restart` master). Prints a Markdown table per model and one
+per trace; `--write` replaces them between the `<!-- real-servers -->`
+markers in README.md and docs/real-servers.md. `--check` exits 1 if any
+trace did not reproduce (CI).
 """
 import glob, json, re, subprocess, sys
 
 lockcheck = sys.argv[sys.argv.index("--bin") + 1] if "--bin" in sys.argv else "target/release/lockcheck"
-rows, per_model, version = [], {}, None
 traces = sys.argv[sys.argv.index("--traces") + 1] if "--traces" in sys.argv else "reports/traces"
-failed = []
+
+# The model's own word on its servers, from `lockcheck list`'s "Real servers" section.
+listing = subprocess.run([lockcheck, "list"], capture_output=True, text=True, check=True).stdout
+section = listing.split("Real servers", 1)[1].split("\n\n", 1)[0]
+program_of = {}
+for line in section.splitlines()[1:]:
+    program, models = line.split("models:")
+    for model in models.split(","):
+        program_of[model.strip()] = program.strip()
+
+rows, per_model, versions, failed, refused = [], {}, {}, [], 0
 for path in sorted(glob.glob(f"{traces}/*.json")):
     trace = json.load(open(path, encoding="utf-8"))
     model = trace["model"]
-    # As lockcheck::real::redis::runs_on_plain_redis: the single-instance locks and Redlock.
-    plain = (model.startswith("redis_") and not model.startswith("redis_failover")) \
-        or model.startswith("redisson_") or model.startswith("redlock")
-    kept_away = model == "redlock_delayed_restart" and any("restart" in a for a in trace["actions"])
-    if not plain or kept_away or "loop_start" in trace:
+    program = program_of.get(model)
+    if program is None or "loop_start" in trace:
         continue
-    run = subprocess.run([lockcheck, "replay", path, "--against", "redis-server"],
+    run = subprocess.run([lockcheck, "replay", path, "--against", program],
                          capture_output=True, text=True)
     out = run.stdout + run.stderr
-    m = re.search(r"redis-server (\d+\.\d+\.\d+)", out)
-    version = version or (m and m.group(1))
-    commands = len(re.findall(r"^\s+\d+\s+\S+\s+-?\d+\s+c\d+\s", out.split("on redis-server", 1)[-1], re.M))
+    if run.returncode == 4 and "does what a real one does not do" in out:
+        refused += 1
+        continue
+    m = re.search(r"^on (.+?) \(one process", out, re.M)
+    version = m.group(1) if m else program
+    versions[program] = version
+    commands = len(re.findall(r"^\s+\d+\s+\S+\s+-?\d+\s+c\d+\s", out.split(f"on {version}", 1)[-1], re.M))
     if run.returncode == 0 and commands:
-        result = f"reproduced ({commands} commands)"
+        result = f"reproduced ({commands} requests)"
     elif run.returncode == 0:
-        result = "reproduced (no command reaches the server)"
+        result = "reproduced (no request reaches the server)"
     elif run.returncode == 1:
         result = "**not reproduced**"
         failed.append(path)
@@ -44,21 +57,23 @@ for path in sorted(glob.glob(f"{traces}/*.json")):
         sys.exit(f"{path}: exit {run.returncode}\n{out}")
     scenario = path.split("/")[-1].split(".")[1]
     found = " (by simulation)" if trace.get("simulation") else ""
-    rows.append(f"| `{trace['model']}` | {scenario} | {trace['property']}{found} | {result} |")
-    m = per_model.setdefault(trace["model"], [0, 0, 0])
-    m[0] += 1
-    m[1] += run.returncode == 0
-    m[2] += commands
+    rows.append(f"| `{model}` | {scenario} | {trace['property']}{found} | {version} | {result} |")
+    m = per_model.setdefault(model, [version, 0, 0, 0])
+    m[1] += 1
+    m[2] += run.returncode == 0
+    m[3] += commands
 
-summary = [f"| model | counterexamples replayed | reproduced on redis-server {version} | commands sent |",
-           "|---|---|---|---|"]
-summary += [f"| `{model}` | {n} | {ok} | {cmds} |" for model, (n, ok, cmds) in per_model.items()]
-detail = ["| model | scenario | property | on redis-server " + str(version) + " |", "|---|---|---|---|"] + rows
+summary = ["| model | server | counterexamples replayed | reproduced | requests sent |",
+           "|---|---|---|---|---|"]
+summary += [f"| `{model}` | {version} | {n} | {ok} | {cmds} |"
+            for model, (version, n, ok, cmds) in per_model.items()]
+detail = ["| model | scenario | property | server | result |", "|---|---|---|---|---|"] + rows
 summary, detail = "\n".join(summary), "\n".join(detail)
 
 if "--check" in sys.argv:
-    print(f"{len(rows)} counterexamples replayed on redis-server {version}: "
-          f"{len(rows) - len(failed)} reproduced, {len(failed)} not")
+    print(f"{len(rows)} counterexamples replayed on {', '.join(sorted(versions.values()))}: "
+          f"{len(rows) - len(failed)} reproduced, {len(failed)} not"
+          + (f"; {refused} left out (a restarted server the real one is not)" if refused else ""))
     for path in failed:
         print(f"  not reproduced: {path}")
     sys.exit(1 if failed or not rows else 0)

@@ -8,7 +8,7 @@ use crate::check::simulate::{self, SimOptions, SimReport};
 use crate::check::{self, CheckOptions, CheckReport};
 use crate::expectations::Entry;
 use crate::models::{EachModel, ModelInfo};
-use crate::node::{LockModel, Param};
+use crate::node::{LockModel, Param, RealServer};
 use crate::scenario::Scenario;
 use crate::trace::export::{self, ExportFormat};
 use crate::trace::replay::{self, ReplayReport};
@@ -24,6 +24,8 @@ pub struct ModelEntry {
     pub summary: &'static str,
     /// The scenario parameters it reads.
     pub params: &'static [Param],
+    /// The real program its servers model, if its traces replay on it.
+    pub real_server: Option<RealServer>,
     /// Checks this model under a scenario, against what it is expected to do
     /// there (`Entry::default()`: nothing; every verdict is observed).
     pub check: fn(&str, &Scenario, &Path, &Entry, &CheckOptions) -> Result<CheckReport, String>,
@@ -56,6 +58,7 @@ impl ModelEntry {
             module: self.module,
             summary: self.summary,
             params: self.params,
+            real_server: self.real_server,
         }
     }
 }
@@ -71,6 +74,7 @@ pub fn all() -> Vec<ModelEntry> {
                     module: info.module,
                     summary: info.summary,
                     params: info.params,
+                    real_server: info.real_server,
                     check: check::run::<M>,
                     simulate: simulate::run::<M>,
                     replay: replay::run::<M>,

@@ -15,7 +15,9 @@ use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
 use lockcheck::real::postgres::{Family, conformance as pg_conformance};
-use lockcheck::real::redis::{conformance, runs_on_plain_redis};
+use lockcheck::real::postgres::{PostgresProgram, Session};
+use lockcheck::real::redis::{RedisProgram, conformance};
+use lockcheck::real::replay::{self, Program};
 
 /// A server `start` starts, or `None` with a note where it cannot be
 /// started and real servers are not required.
@@ -185,11 +187,37 @@ impl Traces {
         ("db_lock_seed", "clock-jump", "mutual_exclusion"),
     ];
 
-    fn write() -> Traces {
-        let dir =
-            std::env::temp_dir().join(format!("lockcheck-real-traces-{}", std::process::id()));
+    /// The database locks': a lease on a skewed client clock, a restart of
+    /// the database (which keeps what it committed), and the fenced lock
+    /// when the database's own clock jumps.
+    const DB_CHECKS: &[(&str, &str, &str)] = &[
+        (
+            "db_lock_expiry_client_clock",
+            "client-clock-skew",
+            "mutual_exclusion",
+        ),
+        (
+            "db_lock_expiry_client_clock",
+            "server-restart",
+            "mutual_exclusion",
+        ),
+        (
+            "db_lock_expiry_db_clock_fenced",
+            "clock-jump",
+            "mutual_exclusion",
+        ),
+        ("redis_set_px", "gc-pause", "mutual_exclusion"),
+    ];
+
+    /// `checks`' traces, and with `redlock_drift` Redlock's under clock
+    /// drift found by simulation, in a directory of their own (`label`).
+    fn write(label: &str, checks: &[(&str, &str, &str)], redlock_drift: bool) -> Traces {
+        let dir = std::env::temp_dir().join(format!(
+            "lockcheck-real-traces-{}-{label}",
+            std::process::id()
+        ));
         let report_dir = dir.to_str().expect("a UTF-8 path");
-        for (model, scenario, property) in Traces::CHECKS {
+        for (model, scenario, property) in checks {
             let scenario = format!("scenarios/{scenario}.json");
             let (code, text) = lockcheck(
                 &[
@@ -211,24 +239,26 @@ impl Traces {
             // either way.
             assert!(code <= 1, "{model} under {scenario}: {text}");
         }
-        // Run 1333 of seed 1 breaks Redlock under drift (26 steps).
-        let (code, text) = lockcheck(
-            &[
-                "simulate",
-                "--model",
-                "redlock",
-                "--scenario",
-                "scenarios/clock-drift.json",
-                "--seed",
-                "1",
-                "--runs",
-                "1400",
-                "--report-dir",
-                report_dir,
-            ],
-            &[],
-        );
-        assert!(code <= 1, "{text}");
+        if redlock_drift {
+            // Run 1333 of seed 1 breaks Redlock under drift (26 steps).
+            let (code, text) = lockcheck(
+                &[
+                    "simulate",
+                    "--model",
+                    "redlock",
+                    "--scenario",
+                    "scenarios/clock-drift.json",
+                    "--seed",
+                    "1",
+                    "--runs",
+                    "1400",
+                    "--report-dir",
+                    report_dir,
+                ],
+                &[],
+            );
+            assert!(code <= 1, "{text}");
+        }
         Traces { dir }
     }
 
@@ -250,7 +280,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     if redis_or_skip("replays on redis-server").is_none() {
         return;
     }
-    let traces = Traces::write();
+    let traces = Traces::write("redis", Traces::CHECKS, true);
     let mut restarts = 0;
     let mut replayed = 0;
     for name in [
@@ -264,16 +294,20 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     ] {
         let path = std::path::PathBuf::from(traces.path(name));
         let trace = lockcheck::trace::read(&path).expect("the trace reads");
-        assert!(runs_on_plain_redis(&trace.model), "{name}");
         let entry = lockcheck::registry::find(&trace.model).expect("a known model");
+        assert_eq!(
+            replay::refusal(&trace, entry.real_server, "redis-server"),
+            None,
+            "{name}"
+        );
         let report = (entry.replay)(&path, &trace, false).expect("the trace fits its model");
         assert_eq!(
             report.outcome,
             lockcheck::trace::replay::ReplayOutcome::Reproduced,
             "{name}"
         );
-        let run = lockcheck::real::redis::replay_trace(&trace)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let run =
+            replay::replay::<RedisProgram>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(
             !run.commands.is_empty(),
             "{name}: no command reached a server"
@@ -304,9 +338,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     );
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains(
-            "    4  redis    10  c2     SET lock 513 NX PX 8                 set                set"
-        ),
+        text.contains("    4  redis    10  c2     SET lock 513 NX PX 8  set    set"),
         "{text}"
     );
     assert!(
@@ -342,7 +374,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     for (name, says) in [
         (
             "db_lock_seed.clock-jump.mutual_exclusion.json",
-            "does not run on plain Redis servers",
+            "model `db_lock_seed`'s servers model postgres, not redis-server",
         ),
         (
             "redis_setnx.holder-crash.deadlock_free.json",
@@ -499,5 +531,132 @@ fn a_refused_insert_that_burns_no_version_is_caught() {
             }),
         ) => assert_eq!(*real, model + 1, "{text}"),
         _ => panic!("not a version difference: {text}"),
+    }
+}
+
+#[test]
+fn counterexamples_of_the_database_locks_happen_on_postgresql() {
+    if postgres_or_skip("replays on postgres").is_none() {
+        return;
+    }
+    let traces = Traces::write("postgres", Traces::DB_CHECKS, false);
+    let mut restarts = 0;
+    for name in [
+        "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
+        "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
+        "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
+    ] {
+        let path = std::path::PathBuf::from(traces.path(name));
+        let trace = lockcheck::trace::read(&path).expect("the trace reads");
+        let entry = lockcheck::registry::find(&trace.model).expect("a known model");
+        assert_eq!(
+            replay::refusal(&trace, entry.real_server, "postgres"),
+            None,
+            "{name}"
+        );
+        let report = (entry.replay)(&path, &trace, false).expect("the trace fits its model");
+        assert_eq!(
+            report.outcome,
+            lockcheck::trace::replay::ReplayOutcome::Reproduced,
+            "{name}"
+        );
+        let run =
+            replay::replay::<PostgresProgram>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(
+            !run.commands.is_empty(),
+            "{name}: no statement reached the database"
+        );
+        if let Some(c) = run.disagreement() {
+            panic!(
+                "{name}: step {}: `{}` got {:?} from {}, the model answers {}",
+                c.step, c.cmd, c.real, run.server_version, c.model
+            );
+        }
+        restarts += run.server_events.len();
+    }
+    assert!(restarts > 0, "no trace restarted the database");
+
+    // The command line, on the skewed clock: c2's clock runs ahead, so the
+    // `now` it sends finds c1's row expired while c1 still holds it.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json"),
+            "--against",
+            "postgres",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(SKEWED_TAKEOVER), "{text}");
+    assert!(
+        text.contains("REPRODUCED on PostgreSQL 1")
+            && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+
+    // A Redis lock's trace is not for PostgreSQL.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_set_px.gc-pause.mutual_exclusion.json"),
+            "--against",
+            "postgres",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("model `redis_set_px`'s servers model redis-server, not postgres"),
+        "{text}"
+    );
+}
+
+/// The takeover in the skewed-clock trace, as `replay --against postgres`
+/// prints it.
+const SKEWED_TAKEOVER: &str = "   17  db        5  c2     UPDATE lock SET owner = 'c2#1', expires_at = 17 \
+     WHERE name = 'lock' AND expires_at < 9  1 row                          1 row";
+
+/// What a crash does to each server: a database keeps what it committed, a
+/// Redis without persistence comes back empty. The trace replays rely on it.
+#[test]
+fn a_crashed_database_keeps_its_rows_and_a_crashed_redis_comes_back_empty() {
+    if let Some(mut server) = postgres_or_skip("postgres crash") {
+        let unique = |owner: u64| Stmt::Insert {
+            owner: lockcheck::models::redis::Value::Num(owner),
+            expiry: Expiry::Never,
+            fenced: false,
+        };
+        let mut session = Session::connect(&server, 0).expect("connects");
+        assert_eq!(
+            session.run(&unique(1)),
+            Ok(DbReply::Rows {
+                rows: 1,
+                version: None
+            })
+        );
+        drop(session);
+        server.crash();
+        let server = server.restart().expect("starts again");
+        let mut session = Session::connect(&server, 0).expect("connects");
+        assert_eq!(session.run(&unique(2)), Ok(DbReply::DuplicateKey));
+    }
+    if let Some(mut server) = redis_or_skip("redis crash") {
+        let set = Cmd::SetNx {
+            value: lockcheck::models::redis::Value::Num(1),
+        };
+        let mut connection = RedisProgram::connect(&server, 0).expect("connects");
+        assert_eq!(
+            RedisProgram::run(&mut connection, &set),
+            Ok(Reply::Set(true))
+        );
+        drop(connection);
+        server.crash();
+        let server = server.restart().expect("starts again");
+        let mut connection = RedisProgram::connect(&server, 0).expect("connects");
+        assert_eq!(
+            RedisProgram::run(&mut connection, &set),
+            Ok(Reply::Set(true))
+        );
     }
 }

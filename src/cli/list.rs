@@ -21,6 +21,19 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
     for m in &entries {
         println!("  {:<width$}  {}", m.id, m.summary);
     }
+    println!("\nReal servers (`replay TRACE --against SERVER`):");
+    let mut by_program = std::collections::BTreeMap::new();
+    for m in &entries {
+        if let Some(real) = m.real_server {
+            by_program
+                .entry(real.program.name())
+                .or_insert_with(Vec::new)
+                .push(m.id);
+        }
+    }
+    for (program, ids) in &by_program {
+        println!("  {program:<16}  models: {}", ids.join(", "));
+    }
     println!("\nParameters (the scenario's `params`):");
     let mut seen = std::collections::BTreeMap::new();
     for m in &entries {

@@ -171,19 +171,22 @@ enum Command {
         /// sent or gone (delivered or lost).
         #[arg(long)]
         step: bool,
-        /// Also replay it on real servers: `redis-server` starts one per
-        /// server of the trace (the Debian package's, or
-        /// `LOCKCHECK_REDIS_SERVER`) on a loopback port with a fake wall
-        /// clock, and sends it every command the trace delivers to that
-        /// server, at the step and clock reading that delivers it. For the
-        /// single-instance Redis locks and Redlock.
-        /// Exit codes: 0 the server answered every command as the model
+        /// Also replay it on real servers, one process per server of the
+        /// trace on a loopback port with a fake wall clock: each gets every
+        /// request the trace delivers to it, over its client's own
+        /// connection, at the step and clock reading that delivers it; a
+        /// crash kills the process and a restart starts it again.
+        /// `redis-server` (the Debian package's, or `LOCKCHECK_REDIS_SERVER`)
+        /// for the single-instance Redis locks and Redlock; `postgres`
+        /// (Debian's newest, or `LOCKCHECK_POSTGRES_BIN`) for the database
+        /// locks. `lockcheck list` names each model's server.
+        /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
         /// could not be started; 4 bad input, a trace of a model whose
-        /// servers are not plain Redis, a lasso, or a `redlock_delayed_restart`
-        /// trace that restarts a master.
-        #[arg(long, value_name = "SERVER", value_parser = ["redis-server"])]
+        /// servers are not that program, a lasso, or a
+        /// `redlock_delayed_restart` trace that restarts a master.
+        #[arg(long, value_name = "SERVER", value_parser = ["redis-server", "postgres"])]
         against: Option<String>,
     },
     /// Runs seeded random walks through the world: for configurations too
@@ -677,7 +680,7 @@ pub fn run() -> u8 {
             trace,
             step,
             against,
-        } => replay(&trace, step, against.is_some()),
+        } => replay(&trace, step, against.as_deref()),
         Command::Explore {
             model,
             scenario,

@@ -120,7 +120,7 @@ pub(super) fn load_trace(
     }
 }
 
-pub(super) fn replay(path: &Path, detail: bool, on_redis: bool) -> u8 {
+pub(super) fn replay(path: &Path, detail: bool, against: Option<&str>) -> u8 {
     let (trace, entry) = match load_trace(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -151,8 +151,8 @@ pub(super) fn replay(path: &Path, detail: bool, on_redis: bool) -> u8 {
                 "REPRODUCED: {} is violated after step {}, as recorded.",
                 report.property, report.steps
             );
-            if on_redis {
-                return replay_on_redis(&trace, report.property);
+            if let Some(program) = against {
+                return replay_on_server(&trace, &entry, report.property, program);
             }
             exit::OK
         }
@@ -169,34 +169,54 @@ pub(super) fn replay(path: &Path, detail: bool, on_redis: bool) -> u8 {
     }
 }
 
-/// `replay --against redis-server`, once the trace replayed through the
-/// model: the same schedule on a real server.
-fn replay_on_redis(
+/// `replay --against SERVER`, once the trace replayed through the model:
+/// the same schedule on real servers.
+fn replay_on_server(
     trace: &lockcheck::trace::TraceFile,
+    entry: &registry::ModelEntry,
     property: lockcheck::properties::PropertyName,
+    program: &str,
 ) -> u8 {
-    use lockcheck::real::redis::{CannotReplay, replay_trace};
-    let run = match replay_trace(trace) {
+    use lockcheck::real::postgres::PostgresProgram;
+    use lockcheck::real::redis::RedisProgram;
+    use lockcheck::real::replay::{self, CannotReplay};
+    if let Some(why) = replay::refusal(trace, entry.real_server, program) {
+        eprintln!("error: cannot replay on {program}: {why}");
+        return exit::BAD_INPUT;
+    }
+    let (run, install) = match program {
+        "postgres" => (replay::replay::<PostgresProgram>(trace), "postgresql gcc"),
+        _ => (replay::replay::<RedisProgram>(trace), "redis-server gcc"),
+    };
+    let run = match run {
         Ok(run) => run,
-        Err(CannotReplay::NotRedis(why)) => {
-            eprintln!("error: cannot replay on redis-server: {why}");
+        Err(CannotReplay::Refused(why)) => {
+            eprintln!("error: cannot replay on {program}: {why}");
             return exit::BAD_INPUT;
         }
         Err(CannotReplay::Unavailable(why)) => {
             eprintln!(
-                "error: cannot replay on redis-server: {why} (Debian: apt-get install redis-server gcc)"
+                "error: cannot replay on {program}: {why} (Debian: apt-get install {install})"
             );
             return exit::INCONCLUSIVE;
         }
     };
+    let version = &run.server_version;
     println!();
+    println!("on {version} (one process per server of the trace, each on the trace's wall clock):");
+    let width = |header: &str, of: fn(&replay::TraceCommand) -> &String| {
+        run.commands
+            .iter()
+            .map(|c| of(c).len())
+            .chain([header.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let request_width = width("request", |c| &c.cmd);
+    let model_width = width("model", |c| &c.model);
     println!(
-        "on redis-server {} (one process per server of the trace, each on the trace's wall clock):",
-        run.server_version
-    );
-    println!(
-        "{:>5}  {:<6} {:>4}  {:<6} {:<36} {:<18} redis-server",
-        "step", "server", "wall", "client", "command", "model"
+        "{:>5}  {:<6} {:>4}  {:<6} {:<request_width$}  {:<model_width$}  {program}",
+        "step", "server", "wall", "client", "request", "model"
     );
     let mut events = run.server_events.iter().peekable();
     for c in &run.commands {
@@ -204,22 +224,13 @@ fn replay_on_redis(
             println!("{step:>5}  {what}");
         }
         let real = match &c.real {
-            Ok(reply) => reply.to_string(),
+            Ok(reply) => reply.clone(),
             Err(why) => why.clone(),
         };
-        let mark = if c.real.as_ref() == Ok(&c.model) {
-            ""
-        } else {
-            "   <- differs"
-        };
+        let mark = if c.agrees { "" } else { "   <- differs" };
         println!(
-            "{:>5}  {:<6} {:>4}  {:<6} {:<36} {:<18} {real}{mark}",
-            c.step,
-            c.server,
-            c.wall,
-            c.client,
-            c.cmd.to_string(),
-            c.model.to_string()
+            "{:>5}  {:<6} {:>4}  {:<6} {:<request_width$}  {:<model_width$}  {real}{mark}",
+            c.step, c.server, c.wall, c.client, c.cmd, c.model
         );
     }
     if run.disagreement().is_none() {
@@ -230,27 +241,25 @@ fn replay_on_redis(
     match run.disagreement() {
         None if run.commands.is_empty() => {
             println!(
-                "REPRODUCED on redis-server {}: the trace delivers no command to the server, \
-                 so the violation does not depend on its answers.",
-                run.server_version
+                "REPRODUCED on {version}: the trace delivers no request to the server, \
+                 so the violation does not depend on its answers."
             );
             exit::OK
         }
         None => {
             println!(
-                "REPRODUCED on redis-server {}: it answered all {} commands as the model does, so \
+                "REPRODUCED on {version}: it answered all {} requests as the model does, so \
                  real clients following the trace do what it shows: {property} is violated.",
-                run.server_version,
                 run.commands.len()
             );
             exit::OK
         }
         Some(c) => {
             println!(
-                "NOT REPRODUCED on redis-server {}: at step {} it answered `{}` with something \
+                "NOT REPRODUCED on {version}: at step {} it answered `{}` with something \
                  other than the model's reply; from there real clients would not follow the trace. \
                  The model and the server disagree.",
-                run.server_version, c.step, c.cmd
+                c.step, c.cmd
             );
             exit::UNEXPECTED
         }

@@ -108,6 +108,40 @@ pub struct Variant {
     pub summary: &'static str,
 }
 
+/// The program a model's servers model, where its traces can be replayed
+/// on that program itself (`replay --against`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RealServer {
+    pub program: ServerProgram,
+    /// Whether restarting the program is what a restart does to the model's
+    /// server. Not where the model's restarted server does something the
+    /// program would not do by itself (Redlock's delayed restart ignores
+    /// requests for a while): its traces replay only while no server
+    /// restarts.
+    pub restart_is_real: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerProgram {
+    /// Each server is a plain `redis-server`, running one command of
+    /// `models::redis::Cmd` at a time.
+    Redis,
+    /// The server is one PostgreSQL database, running one statement of
+    /// `models::db_lock::Stmt` at a time; it keeps what it committed over a
+    /// crash.
+    Postgres,
+}
+
+impl ServerProgram {
+    /// As `replay --against` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerProgram::Redis => "redis-server",
+            ServerProgram::Postgres => "postgres",
+        }
+    }
+}
+
 /// A parameter a model reads from the scenario's `params`.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
@@ -148,6 +182,12 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// The name of server `index` in timelines (`redis`, `zk`, `m1`...).
     fn server_name(&self, index: usize) -> String {
         format!("s{}", index + 1)
+    }
+
+    /// The real program variant `variant`'s servers model, if its traces can
+    /// be replayed on it.
+    fn real_server(_variant: &str) -> Option<RealServer> {
+        None
     }
 
     /// Whether the client's write to the resource is a compare-and-set on the

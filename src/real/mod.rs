@@ -19,6 +19,7 @@
 pub mod conformance;
 pub mod postgres;
 pub mod redis;
+pub mod replay;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -60,6 +61,11 @@ pub struct LocalServer {
     dir: PathBuf,
     pub port: u16,
     pub clock: FakeClock,
+    /// The command that starts it (again, after [`LocalServer::crash`]).
+    command: Box<dyn Fn() -> Command>,
+    log_file: &'static str,
+    /// What kills it as a crash would.
+    crash_signal: libc::c_int,
 }
 
 /// The fake clock's source, compiled with the system's C compiler (`cc`,
@@ -97,12 +103,16 @@ impl LocalServer {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let mut command = Command::new(&program);
-        command
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        LocalServer::start(command, "redis.log", dir, port)
+        let command = move || {
+            let mut command = Command::new(&program);
+            command
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            command
+        };
+        // No persistence: a killed server comes back empty.
+        LocalServer::start(Box::new(command), "redis.log", libc::SIGKILL, dir, port)
     }
 
     /// Starts PostgreSQL (Debian's newest under `/usr/lib/postgresql`, or
@@ -184,47 +194,53 @@ impl LocalServer {
                 ));
             }
         }
-        let log = match std::fs::File::create(dir.join("postgres.log")) {
-            Ok(log) => log,
-            Err(e) => return Err(fail(&dir, format!("cannot create the log: {e}"))),
+        let socket_dir = dir.display().to_string();
+        let log_path = dir.join("postgres.log");
+        let command = move || {
+            let mut command = Command::new(bin.join("postgres"));
+            command
+                .args(["-D", "data", "-p", &port.to_string()])
+                .args(["-c", "listen_addresses=127.0.0.1"])
+                .args(["-c", &format!("unix_socket_directories={socket_dir}")])
+                // No fsync: a committed row is written to the operating
+                // system before the commit returns (synchronous commit), so
+                // it survives the server's crash, though not the machine's.
+                .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+                .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
+                // Shared memory in files of the data directory, which goes
+                // with it, rather than in /dev/shm.
+                .args(["-c", "dynamic_shared_memory_type=mmap"])
+                .stdout(Stdio::null());
+            if let Ok(log) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+            {
+                command.stderr(log);
+            } else {
+                command.stderr(Stdio::null());
+            }
+            if let Some((uid, gid)) = user {
+                command.uid(uid).gid(gid);
+            }
+            command
         };
-        let mut command = Command::new(bin.join("postgres"));
-        command
-            .args(["-D", "data", "-p", &port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", &format!("unix_socket_directories={}", dir.display())])
-            .args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ])
-            .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
-            // Shared memory in files of the data directory, which goes with
-            // it, rather than in /dev/shm.
-            .args(["-c", "dynamic_shared_memory_type=mmap"])
-            .stdout(Stdio::null())
-            .stderr(log);
-        as_user(&mut command);
-        LocalServer::start(command, "postgres.log", dir, port)
+        // SIGQUIT is PostgreSQL's immediate shutdown: every process exits
+        // at once, nothing is checkpointed, and the next start recovers from
+        // the write-ahead log, as after a crash.
+        LocalServer::start(Box::new(command), "postgres.log", libc::SIGQUIT, dir, port)
     }
 
     fn start(
-        mut command: Command,
-        log_file: &str,
+        command: Box<dyn Fn() -> Command>,
+        log_file: &'static str,
+        crash_signal: libc::c_int,
         dir: PathBuf,
         port: u16,
     ) -> Result<LocalServer, Unavailable> {
-        let program = command.get_program().to_string_lossy().into_owned();
         let fail = |dir: &Path, why: String| {
             let _ = std::fs::remove_dir_all(dir);
             Unavailable(why)
-        };
-        let shim = match compile_fake_clock() {
-            Ok(shim) => shim,
-            Err(why) => return Err(fail(&dir, why)),
         };
         let clock = FakeClock {
             path: dir.join("clock"),
@@ -235,30 +251,37 @@ impl LocalServer {
                 format!("cannot write {}: {e}", clock.path.display()),
             ));
         }
-        let child = command
-            .current_dir(&dir)
-            .env("LD_PRELOAD", &shim)
-            .env("LOCKCHECK_FAKE_CLOCK", &clock.path)
-            .stdin(Stdio::null())
-            .spawn();
-        let child = match child {
+        let child = match spawn(&command, &dir, &clock) {
             Ok(child) => child,
-            Err(e) => return Err(fail(&dir, format!("cannot run {program}: {e}"))),
+            Err(why) => return Err(fail(&dir, why)),
         };
-        let mut server = LocalServer {
+        let server = LocalServer {
             child,
             dir,
             port,
             clock,
+            command,
+            log_file,
+            crash_signal,
         };
+        server.listening()
+    }
+
+    /// Waits until the server listens on its port.
+    fn listening(mut self) -> Result<LocalServer, Unavailable> {
+        let program = (self.command)()
+            .get_program()
+            .to_string_lossy()
+            .into_owned();
+        let port = self.port;
         // Up in well under a second here; allow a loaded machine ten.
         for _ in 0..1000 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(server);
+                return Ok(self);
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
+            if let Ok(Some(status)) = self.child.try_wait() {
                 // The directory goes with the server: keep the log's end.
-                let log = std::fs::read_to_string(server.dir.join(log_file)).unwrap_or_default();
+                let log = std::fs::read_to_string(self.dir.join(self.log_file)).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(5).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 return Err(Unavailable(format!(
@@ -272,6 +295,37 @@ impl LocalServer {
             "{program} did not listen on port {port} within 10 s"
         )))
     }
+
+    /// Kills the server as a crash would (Redis: SIGKILL; PostgreSQL: an
+    /// immediate shutdown), and waits until it is gone. Its connections
+    /// die with it; its directory and clock stay.
+    pub fn crash(&mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: a signal to our own child, which has not been waited for.
+        unsafe { libc::kill(pid, self.crash_signal) };
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again after [`LocalServer::crash`], in the same
+    /// directory, on the same port and clock: what it persisted, it has.
+    pub fn restart(mut self) -> Result<LocalServer, Unavailable> {
+        self.child = spawn(&self.command, &self.dir, &self.clock).map_err(Unavailable)?;
+        self.listening()
+    }
+}
+
+/// Runs `command` in `dir` under the fake clock.
+fn spawn(command: &dyn Fn() -> Command, dir: &Path, clock: &FakeClock) -> Result<Child, String> {
+    let shim = compile_fake_clock()?;
+    let mut command = command();
+    let program = command.get_program().to_string_lossy().into_owned();
+    command
+        .current_dir(dir)
+        .env("LD_PRELOAD", &shim)
+        .env("LOCKCHECK_FAKE_CLOCK", &clock.path)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))
 }
 
 impl Drop for LocalServer {

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
 
 use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
-use super::{FakeClock, LocalServer, Unavailable};
+use super::{FakeClock, LocalServer, Unavailable, replay};
 use crate::models::db_lock::{DbServer, Expiry, Reply, Stmt};
 use crate::models::redis::Value;
 use crate::node::{Instant, NodeId, Nonce};
@@ -32,15 +32,32 @@ impl Execute<Stmt, Reply> for DbServer {
 /// A local PostgreSQL through one connection.
 pub struct Postgres<'a> {
     server: &'a LocalServer,
-    client: postgres::Client,
-    /// The Unix second of the current sequence's tick 0.
-    start_s: f64,
+    session: Session,
     version: Option<String>,
 }
 
 impl<'a> Postgres<'a> {
-    /// Connects as `postgres` and creates the tables.
     pub fn connect(server: &'a LocalServer) -> Result<Postgres<'a>, Unavailable> {
+        Ok(Postgres {
+            server,
+            session: Session::connect(server, 0)?,
+            version: None,
+        })
+    }
+}
+
+/// One connection to a local PostgreSQL, for a sequence or a trace whose
+/// tick 0 is a given Unix second.
+pub struct Session {
+    client: postgres::Client,
+    /// The Unix second of tick 0.
+    start_s: f64,
+}
+
+impl Session {
+    /// Connects as `postgres` and creates the tables (if they are not there
+    /// yet), for a sequence whose tick 0 is the Unix millisecond `start_ms`.
+    pub fn connect(server: &LocalServer, start_ms: u64) -> Result<Session, Unavailable> {
         // The port opens before the database accepts sessions ("the
         // database system is starting up"): retry for ten seconds.
         let params = format!(
@@ -66,17 +83,38 @@ impl<'a> Postgres<'a> {
         client
             .batch_execute(SCHEMA)
             .map_err(|e| Unavailable(format!("cannot create the tables: {}", message(&e))))?;
-        Ok(Postgres {
-            server,
+        Ok(Session {
             client,
-            start_s: 0.0,
-            version: None,
+            start_s: start_ms as f64 / 1000.0,
         })
     }
 
     /// A client-side instant as the timestamp a client sends.
     fn seconds(&self, at: Instant) -> f64 {
         self.start_s + at.ticks() as f64
+    }
+
+    /// Runs `stmt`: its result as the model's reply (a duplicate key is
+    /// [`Reply::DuplicateKey`]), or the server's error.
+    pub fn run(&mut self, stmt: &Stmt) -> Result<Reply, String> {
+        match self.execute(stmt) {
+            Ok(reply) => Ok(reply),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                Ok(Reply::DuplicateKey)
+            }
+            Err(e) => Err(format!("error: {}", message(&e))),
+        }
+    }
+
+    /// `PostgreSQL 15.x`.
+    pub fn version(&mut self) -> Result<String, Unavailable> {
+        let row = self
+            .client
+            .query_one("SHOW server_version", &[])
+            .map_err(|e| Unavailable(format!("SHOW server_version failed: {}", message(&e))))?;
+        let v: String = row.get(0);
+        let v = v.split_whitespace().next().unwrap_or("unknown").to_string();
+        Ok(format!("PostgreSQL {v}"))
     }
 
     fn execute(&mut self, stmt: &Stmt) -> Result<Reply, postgres::Error> {
@@ -186,8 +224,9 @@ impl RealServer for Postgres<'_> {
     type Reply = Reply;
 
     fn clear(&mut self, start_ms: u64) -> Result<(), Unavailable> {
-        self.start_s = start_ms as f64 / 1000.0;
-        self.client
+        self.session.start_s = start_ms as f64 / 1000.0;
+        self.session
+            .client
             .batch_execute("TRUNCATE lock, lock_node; ALTER SEQUENCE lock_version RESTART")
             .map_err(|e| Unavailable(format!("cannot empty the tables: {}", message(&e))))
     }
@@ -197,26 +236,52 @@ impl RealServer for Postgres<'_> {
     }
 
     fn run(&mut self, stmt: &Stmt) -> Result<Reply, String> {
-        match self.execute(stmt) {
-            Ok(reply) => Ok(reply),
-            Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
-                Ok(Reply::DuplicateKey)
-            }
-            Err(e) => Err(format!("error: {}", message(&e))),
-        }
+        self.session.run(stmt)
     }
 
     fn version(&mut self) -> Result<String, Unavailable> {
         if self.version.is_none() {
-            let row = self
-                .client
-                .query_one("SHOW server_version", &[])
-                .map_err(|e| Unavailable(format!("SHOW server_version failed: {}", message(&e))))?;
-            let v: String = row.get(0);
-            let v = v.split_whitespace().next().unwrap_or("unknown").to_string();
-            self.version = Some(format!("PostgreSQL {v}"));
+            self.version = Some(self.session.version()?);
         }
         Ok(self.version.clone().expect("just set"))
+    }
+}
+
+/// PostgreSQL, for trace replays of the database locks. Every statement of
+/// a tick runs at the tick's first millisecond ([`Timing::SameInstant`]):
+/// the model judges `NOW()` to the tick (see `docs/real-servers.md`).
+pub struct PostgresProgram;
+
+impl replay::Program for PostgresProgram {
+    type Cmd = Stmt;
+    type Reply = Reply;
+    type Model = DbServer;
+    type Connection = Session;
+    const REQUEST: &'static str = "/payload/lock/Req/stmt";
+    const TIMING: Timing = Timing::SameInstant;
+    const DURABLE: bool = true;
+
+    fn model() -> DbServer {
+        DbServer {
+            rows: Default::default(),
+            version_seq: 0,
+        }
+    }
+
+    fn start() -> Result<LocalServer, Unavailable> {
+        LocalServer::postgres()
+    }
+
+    fn connect(server: &LocalServer, start_ms: u64) -> Result<Session, Unavailable> {
+        Session::connect(server, start_ms)
+    }
+
+    fn run(session: &mut Session, stmt: &Stmt) -> Result<Reply, String> {
+        session.run(stmt)
+    }
+
+    fn version(session: &mut Session) -> Result<String, Unavailable> {
+        session.version()
     }
 }
 

@@ -25,10 +25,8 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
 
-use super::conformance::{
-    self, Agreement, Disagreement, Execute, Op, RealServer, SEQUENCE_LEN_MAX, Timing,
-};
-use super::{LocalServer, Unavailable};
+use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
+use super::{LocalServer, Unavailable, replay};
 use crate::models::redis::{Cmd, RedisServer, Reply, Value};
 use crate::node::{Instant, Nonce};
 
@@ -284,233 +282,41 @@ fn server_version(connection: &mut redis::Connection) -> Result<String, Unavaila
         .to_string())
 }
 
-/// A command of a trace, as the model and the real server answered it.
-#[derive(Clone, Debug)]
-pub struct TraceCommand {
-    /// The trace's step that delivers it (from 1).
-    pub step: usize,
-    /// The server it goes to (`redis`, or a Redlock master `m1`, ...).
-    pub server: String,
-    /// That server's wall clock at that step, in ticks.
-    pub wall: i64,
-    pub client: String,
-    pub cmd: Cmd,
-    pub model: Reply,
-    pub real: Result<Reply, String>,
-}
+/// Plain `redis-server`s, for trace replays: one per server of the trace.
+pub struct RedisProgram;
 
-/// What a trace did on real servers: every command the trace delivers to
-/// a server, up to the first one answered differently, if any.
-#[derive(Clone, Debug)]
-pub struct TraceOnServer {
-    pub server_version: String,
-    pub commands: Vec<TraceCommand>,
-    /// The trace's server crashes and restarts, by step: the process was
-    /// killed, and an empty one started.
-    pub server_events: Vec<(usize, String)>,
-}
+impl replay::Program for RedisProgram {
+    type Cmd = Cmd;
+    type Reply = Reply;
+    type Model = RedisServer;
+    type Connection = redis::Connection;
+    const REQUEST: &'static str = "/payload/lock/Req/cmd";
+    const TIMING: Timing = Timing::InOrder;
+    const DURABLE: bool = false;
 
-impl TraceOnServer {
-    /// The first command a server answered differently from the model.
-    pub fn disagreement(&self) -> Option<&TraceCommand> {
-        self.commands
-            .iter()
-            .find(|c| c.real.as_ref() != Ok(&c.model))
-    }
-}
-
-/// Why a trace cannot be replayed on real Redis servers.
-#[derive(Debug)]
-pub enum CannotReplay {
-    /// The trace is not of a model whose servers are plain Redis instances
-    /// (bad input).
-    NotRedis(String),
-    /// A server could not be started or talked to.
-    Unavailable(Unavailable),
-}
-
-/// Whether model `id`'s servers are plain Redis instances, each running
-/// `RedisServer::execute` on every command it gets: the single-instance
-/// locks and Redlock. Redis failover's servers also replicate.
-/// (`redlock_delayed_restart`'s restarted master ignores requests for a
-/// while, which a real server does not do by itself: its traces replay
-/// while no master restarts.)
-pub fn runs_on_plain_redis(id: &str) -> bool {
-    (id.starts_with("redis_") && !id.starts_with("redis_failover"))
-        || id.starts_with("redisson_")
-        || id.starts_with("redlock")
-}
-
-/// Replays `trace`'s schedule on `redis-server`s started for it, one per
-/// server of the trace, each under its own fake wall clock: every command
-/// the trace delivers to a server is sent, at the step that delivers it,
-/// over its client's own connection to that server, with the server's
-/// wall clock set to its reading at that step (tick `t` is second `t`; the
-/// `i`-th command runs at millisecond `i` of its second, as in
-/// [`conformance`]). A lost request is never sent; a crash of a server
-/// kills its process and a restart starts an empty one (the models persist
-/// nothing). Everything else the trace does (ticks, pauses, lost replies,
-/// partitions, the clients' own clocks) happens in the clients, whose
-/// logic is the model's: when every reply is the model's, real clients
-/// would do exactly what the trace shows.
-///
-/// The trace must already have replayed through the model.
-pub fn replay_trace(trace: &crate::trace::TraceFile) -> Result<TraceOnServer, CannotReplay> {
-    let not_redis = CannotReplay::NotRedis;
-    let unavailable = CannotReplay::Unavailable;
-    if !runs_on_plain_redis(&trace.model) {
-        return Err(not_redis(format!(
-            "model `{}` does not run on plain Redis servers; the single-instance Redis \
-             locks and Redlock do",
-            trace.model
-        )));
-    }
-    if trace.loop_start.is_some() {
-        return Err(not_redis(
-            "a lasso's states are shifted in time; real servers replay counterexamples of safety and bounded progress".into(),
-        ));
-    }
-    // Nodes are the servers, the clients, then the resource.
-    let server_count = trace
-        .nodes
-        .len()
-        .checked_sub(trace.scenario.clients as usize + 1)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            not_redis(format!(
-                "the trace's nodes {:?} hold no server",
-                trace.nodes
-            ))
-        })?;
-    let fresh = || RedisServer {
-        lock: None,
-        fence: 0,
-    };
-    let mut servers = Vec::new();
-    for _ in 0..server_count {
-        servers.push(Some(LocalServer::redis().map_err(unavailable)?));
-    }
-    let mut models = vec![fresh(); server_count];
-    let server_version = {
-        let first = servers[0].as_ref().expect("started");
-        server_version(&mut connect(first).map_err(unavailable)?).map_err(unavailable)?
-    };
-    // One connection per (server, client), as each client has its own.
-    let mut connections: std::collections::BTreeMap<(usize, u64), redis::Connection> =
-        Default::default();
-    let mut commands = Vec::new();
-    let mut server_events = Vec::new();
-    // Tick 0 far enough past the clock's start that a clock skewed or
-    // jumped back stays after 1970.
-    let start_ms = super::CLOCK_START_UNIX_MS as i64 + 1_000_000_000;
-    let node_name = |n: usize| {
-        trace
-            .nodes
-            .get(n)
-            .cloned()
-            .unwrap_or_else(|| format!("node {n}"))
-    };
-    for (i, action) in trace.actions.iter().enumerate() {
-        let step = i + 1;
-        let node_of = |key: &str| {
-            action
-                .get(key)
-                .and_then(|n| n.as_u64())
-                .map(|n| n as usize)
-                .filter(|n| *n < server_count)
-        };
-        if let Some(n) = node_of("crash") {
-            // Killed: its connections die with it.
-            servers[n] = None;
-            connections.retain(|(server, _), _| *server != n);
-            server_events.push((
-                step,
-                format!("{} killed (the server crashes)", node_name(n)),
-            ));
-            continue;
+    fn model() -> RedisServer {
+        RedisServer {
+            lock: None,
+            fence: 0,
         }
-        if let Some(n) = node_of("restart") {
-            if trace.model == "redlock_delayed_restart" {
-                return Err(not_redis(format!(
-                    "step {step} restarts {}, and a restarted master of `redlock_delayed_restart` \
-                     ignores requests for a while, which a real redis-server does not do",
-                    node_name(n)
-                )));
-            }
-            servers[n] = Some(LocalServer::redis().map_err(unavailable)?);
-            models[n] = fresh();
-            server_events.push((
-                step,
-                format!("{} started again, empty (no persistence)", node_name(n)),
-            ));
-            continue;
-        }
-        let Some(deliver) = action.get("deliver") else {
-            continue;
-        };
-        let Some(n) = deliver
-            .get("dst")
-            .and_then(|d| d.as_u64())
-            .map(|d| d as usize)
-            .filter(|d| *d < server_count)
-        else {
-            continue;
-        };
-        // A request carries its command as `cmd`, whatever else it holds
-        // (a request id, or a Redlock attempt).
-        let Some(cmd) = deliver.pointer("/payload/lock/Req/cmd") else {
-            continue;
-        };
-        let cmd: Cmd = serde_json::from_value(cmd.clone()).map_err(|e| {
-            not_redis(format!(
-                "`actions[{i}]`: a request that is no Redis command: {e}"
-            ))
-        })?;
-        let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
-        // `steps[i]` is the state the action is taken in.
-        let wall = trace.steps[i].state.clocks[n].wall;
-        if commands.len() >= SEQUENCE_LEN_MAX {
-            return Err(not_redis(format!(
-                "the trace sends more than {SEQUENCE_LEN_MAX} commands to its servers"
-            )));
-        }
-        let Some(live) = servers[n].as_ref() else {
-            return Err(not_redis(format!(
-                "step {step} delivers a command to {}, which has crashed",
-                node_name(n)
-            )));
-        };
-        live.clock
-            .set_ms((start_ms + wall * 1000 + commands.len() as i64) as u64)
-            .map_err(|e| unavailable(Unavailable(format!("cannot set the fake clock: {e}"))))?;
-        let connection = match connections.entry((n, src)) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(connect(live).map_err(unavailable)?)
-            }
-        };
-        let expected = Execute::execute(&mut models[n], Instant::from_ticks(wall), &cmd);
-        let real = match real_command(&cmd).query::<redis::Value>(connection) {
-            Ok(answer) => real_reply(&cmd, &answer),
+    }
+
+    fn start() -> Result<LocalServer, Unavailable> {
+        LocalServer::redis()
+    }
+
+    fn connect(server: &LocalServer, _start_ms: u64) -> Result<redis::Connection, Unavailable> {
+        connect(server)
+    }
+
+    fn run(connection: &mut redis::Connection, cmd: &Cmd) -> Result<Reply, String> {
+        match real_command(cmd).query::<redis::Value>(connection) {
+            Ok(answer) => real_reply(cmd, &answer),
             Err(e) => Err(format!("error: {e}")),
-        };
-        let differs = real.as_ref() != Ok(&expected);
-        commands.push(TraceCommand {
-            step,
-            server: node_name(n),
-            wall,
-            client: node_name(src as usize),
-            cmd,
-            model: expected,
-            real,
-        });
-        if differs {
-            break;
         }
     }
-    Ok(TraceOnServer {
-        server_version,
-        commands,
-        server_events,
-    })
+
+    fn version(connection: &mut redis::Connection) -> Result<String, Unavailable> {
+        Ok(format!("redis-server {}", server_version(connection)?))
+    }
 }

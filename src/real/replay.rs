@@ -1,0 +1,303 @@
+//! A trace's schedule on real servers: `replay TRACE --against SERVER`.
+//!
+//! The servers of a trace are started for it, one process per server node,
+//! each under its own fake wall clock. Every request the trace delivers to a
+//! server is sent, at the step that delivers it, over its client's own
+//! connection to that server, with the server's wall clock at its reading
+//! in the trace at that step (tick `t` is second `t`). A request the trace
+//! loses is never sent. A server crash kills the process as a crash would,
+//! and a restart starts it again in the same directory: a server without
+//! persistence comes back empty, a database with what it committed.
+//! Everything else the trace does (ticks, pauses, lost replies, partitions,
+//! the clients' own clocks) happens in the clients, whose logic is the
+//! model's: when every reply is the model's, real clients would do exactly
+//! what the trace shows.
+//!
+//! What is the same for every server is here; [`Program`] is what differs:
+//! how a request is found in a message, what it is on the real server and
+//! how its answer reads as the model's reply.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+
+use serde::de::DeserializeOwned;
+
+use super::conformance::{Execute, SEQUENCE_LEN_MAX, Timing};
+use super::{CLOCK_START_UNIX_MS, LocalServer, Unavailable};
+use crate::node::{Instant, RealServer};
+use crate::trace::TraceFile;
+
+/// A real server program that traces replay on.
+pub trait Program {
+    /// A request as the model's server takes it.
+    type Cmd: DeserializeOwned + Display;
+    type Reply: PartialEq + Display;
+    /// The model's server, as a state machine.
+    type Model: Execute<Self::Cmd, Self::Reply>;
+    /// One client's connection.
+    type Connection;
+    /// Where a delivered request's command is in its action (a JSON
+    /// pointer): the command alone, whatever else the request carries (a
+    /// request id, a Redlock attempt).
+    const REQUEST: &'static str;
+    /// Where a tick's requests fall within its second on the server's clock.
+    const TIMING: Timing;
+    /// Whether the server keeps what it has over a crash.
+    const DURABLE: bool;
+    /// The model's server as it starts.
+    fn model() -> Self::Model;
+    fn start() -> Result<LocalServer, Unavailable>;
+    /// A new connection, for a trace whose tick 0 is the Unix millisecond
+    /// `start_ms`.
+    fn connect(server: &LocalServer, start_ms: u64) -> Result<Self::Connection, Unavailable>;
+    /// Runs one request; its answer as the model's reply, or why it cannot
+    /// be read as one.
+    fn run(connection: &mut Self::Connection, cmd: &Self::Cmd) -> Result<Self::Reply, String>;
+    /// The server's name and version, e.g. `redis-server 7.0.15`.
+    fn version(connection: &mut Self::Connection) -> Result<String, Unavailable>;
+}
+
+/// A request of a trace, as the model and the real server answered it.
+#[derive(Clone, Debug)]
+pub struct TraceCommand {
+    /// The trace's step that delivers it (from 1).
+    pub step: usize,
+    /// The server it goes to (`redis`, a Redlock master `m1`, `db`).
+    pub server: String,
+    /// That server's wall clock at that step, in ticks.
+    pub wall: i64,
+    pub client: String,
+    pub cmd: String,
+    pub model: String,
+    /// The real server's answer, or why it could not be read.
+    pub real: Result<String, String>,
+    /// Whether the real server answered as the model does.
+    pub agrees: bool,
+}
+
+/// What a trace did on real servers: every request the trace delivers to a
+/// server, up to the first one answered differently, if any.
+#[derive(Clone, Debug)]
+pub struct TraceOnServer {
+    /// `redis-server 7.0.15`, `PostgreSQL 15.14`.
+    pub server_version: String,
+    pub commands: Vec<TraceCommand>,
+    /// The trace's server crashes and restarts, by step.
+    pub server_events: Vec<(usize, String)>,
+}
+
+impl TraceOnServer {
+    /// The first request a server answered differently from the model.
+    pub fn disagreement(&self) -> Option<&TraceCommand> {
+        self.commands.iter().find(|c| !c.agrees)
+    }
+}
+
+/// Why a trace cannot be replayed on real servers.
+#[derive(Debug)]
+pub enum CannotReplay {
+    /// Bad input: the trace is of a model whose servers are not this
+    /// program, a lasso, or does what the program cannot.
+    Refused(String),
+    /// A server could not be started or talked to.
+    Unavailable(Unavailable),
+}
+
+/// Why `trace`, whose model's servers are `declared` (the model's own
+/// word), cannot replay on the program named `program`, if it cannot.
+pub fn refusal(trace: &TraceFile, declared: Option<RealServer>, program: &str) -> Option<String> {
+    match declared {
+        Some(real) if real.program.name() == program => {}
+        Some(real) => {
+            return Some(format!(
+                "model `{}`'s servers model {}, not {program}",
+                trace.model,
+                real.program.name()
+            ));
+        }
+        None => {
+            return Some(format!(
+                "model `{}`'s servers are not a program lockcheck runs; the single-instance \
+                 Redis locks and Redlock replay on redis-server, the database locks on postgres",
+                trace.model
+            ));
+        }
+    }
+    if trace.loop_start.is_some() {
+        return Some(
+            "a lasso's states are shifted in time; real servers replay counterexamples of \
+             safety and bounded progress"
+                .into(),
+        );
+    }
+    let restarts = trace
+        .actions
+        .iter()
+        .position(|a| a.get("restart").is_some());
+    if let (Some(i), Some(real)) = (restarts, declared)
+        && !real.restart_is_real
+    {
+        return Some(format!(
+            "step {} restarts a server, and a restarted server of `{}` does what a real one \
+             does not do by itself (see its model's documentation)",
+            i + 1,
+            trace.model
+        ));
+    }
+    None
+}
+
+/// Replays `trace`'s schedule on `P`'s servers started for it (see the
+/// module's documentation). The trace must already have replayed through
+/// the model, and [`refusal`] must have had nothing to say.
+pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotReplay> {
+    let refused = CannotReplay::Refused;
+    let unavailable = CannotReplay::Unavailable;
+    // Nodes are the servers, the clients, then the resource.
+    let server_count = trace
+        .nodes
+        .len()
+        .checked_sub(trace.scenario.clients as usize + 1)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            refused(format!(
+                "the trace's nodes {:?} hold no server",
+                trace.nodes
+            ))
+        })?;
+    // Tick 0 far enough past the clock's start that a clock skewed or
+    // jumped back stays after 1970.
+    let start_ms = CLOCK_START_UNIX_MS + 1_000_000_000;
+    let mut servers = Vec::new();
+    for _ in 0..server_count {
+        servers.push(Some(P::start().map_err(unavailable)?));
+    }
+    let mut models: Vec<P::Model> = (0..server_count).map(|_| P::model()).collect();
+    let server_version = {
+        let first = servers[0].as_ref().expect("started");
+        P::version(&mut P::connect(first, start_ms).map_err(unavailable)?).map_err(unavailable)?
+    };
+    // One connection per (server, client), as each client has its own.
+    let mut connections: BTreeMap<(usize, u64), P::Connection> = BTreeMap::new();
+    let mut commands: Vec<TraceCommand> = Vec::new();
+    let mut server_events = Vec::new();
+    // Crashed servers, waiting for their restart.
+    let mut crashed: Vec<Option<LocalServer>> = (0..server_count).map(|_| None).collect();
+    let node_name = |n: usize| {
+        trace
+            .nodes
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| format!("node {n}"))
+    };
+    for (i, action) in trace.actions.iter().enumerate() {
+        let step = i + 1;
+        let server_of = |key: &str| {
+            action
+                .get(key)
+                .and_then(|n| n.as_u64())
+                .map(|n| n as usize)
+                .filter(|n| *n < server_count)
+        };
+        if let Some(n) = server_of("crash") {
+            // Killed: its connections die with it.
+            if let Some(mut server) = servers[n].take() {
+                server.crash();
+                crashed[n] = Some(server);
+            }
+            connections.retain(|(server, _), _| *server != n);
+            let what = if P::DURABLE {
+                "(the server crashes)"
+            } else {
+                "(the server crashes; it persists nothing)"
+            };
+            server_events.push((step, format!("{} killed {what}", node_name(n))));
+            continue;
+        }
+        if let Some(n) = server_of("restart") {
+            let Some(server) = crashed[n].take() else {
+                return Err(refused(format!(
+                    "step {step} restarts {}, which has not crashed",
+                    node_name(n)
+                )));
+            };
+            servers[n] = Some(server.restart().map_err(unavailable)?);
+            let what = if P::DURABLE {
+                "with what it committed"
+            } else {
+                models[n] = P::model();
+                "empty"
+            };
+            server_events.push((step, format!("{} started again, {what}", node_name(n))));
+            continue;
+        }
+        let Some(deliver) = action.get("deliver") else {
+            continue;
+        };
+        let Some(n) = deliver
+            .get("dst")
+            .and_then(|d| d.as_u64())
+            .map(|d| d as usize)
+            .filter(|d| *d < server_count)
+        else {
+            continue;
+        };
+        let Some(cmd) = deliver.pointer(P::REQUEST) else {
+            continue;
+        };
+        let cmd: P::Cmd = serde_json::from_value(cmd.clone()).map_err(|e| {
+            refused(format!(
+                "`actions[{i}]`: a request that is not one of the server's commands: {e}"
+            ))
+        })?;
+        let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
+        // `steps[i]` is the state the action is taken in.
+        let wall = trace.steps[i].state.clocks[n].wall;
+        if commands.len() >= SEQUENCE_LEN_MAX {
+            return Err(refused(format!(
+                "the trace sends more than {SEQUENCE_LEN_MAX} requests to its servers"
+            )));
+        }
+        let Some(live) = servers[n].as_ref() else {
+            return Err(refused(format!(
+                "step {step} delivers a request to {}, which has crashed",
+                node_name(n)
+            )));
+        };
+        let within_tick_ms = match P::TIMING {
+            Timing::InOrder => commands.len() as i64,
+            Timing::SameInstant => 0,
+        };
+        let at_ms = start_ms as i64 + wall * 1000 + within_tick_ms;
+        live.clock
+            .set_ms(at_ms as u64)
+            .map_err(|e| unavailable(Unavailable(format!("cannot set the fake clock: {e}"))))?;
+        let connection = match connections.entry((n, src)) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(P::connect(live, start_ms).map_err(unavailable)?)
+            }
+        };
+        let expected = models[n].execute(Instant::from_ticks(wall), &cmd);
+        let real = P::run(connection, &cmd);
+        let agrees = real.as_ref() == Ok(&expected);
+        commands.push(TraceCommand {
+            step,
+            server: node_name(n),
+            wall,
+            client: node_name(src as usize),
+            cmd: cmd.to_string(),
+            model: expected.to_string(),
+            real: real.map(|r| r.to_string()),
+            agrees,
+        });
+        if !agrees {
+            break;
+        }
+    }
+    Ok(TraceOnServer {
+        server_version,
+        commands,
+        server_events,
+    })
+}
