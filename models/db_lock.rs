@@ -281,6 +281,42 @@ pub struct DbServer {
     /// The `lock_version` sequence: it lives outside the row, so it keeps
     /// counting when a release deletes the row.
     pub version_seq: u64,
+    /// The value the sequence last wrote ahead to its log. PostgreSQL logs
+    /// a sequence [`SEQUENCE_LOG_AHEAD`] values ahead of the one it hands
+    /// out, and after a crash goes on from the logged value: versions skip,
+    /// though never go back (`tests/real_servers.rs` checks it on a real
+    /// PostgreSQL).
+    pub version_logged: u64,
+}
+
+/// How far ahead of `nextval` PostgreSQL logs a sequence (`SEQ_LOG_VALS`).
+pub const SEQUENCE_LOG_AHEAD: u64 = 32;
+
+impl DbServer {
+    /// An empty database with a fresh sequence.
+    pub fn new() -> DbServer {
+        DbServer {
+            rows: BTreeMap::new(),
+            version_seq: 0,
+            version_logged: 0,
+        }
+    }
+
+    /// The database as it starts again after a crash: its committed rows,
+    /// and its sequence at the value it had logged.
+    pub fn recovered(&self) -> DbServer {
+        DbServer {
+            rows: self.rows.clone(),
+            version_seq: self.version_logged,
+            version_logged: self.version_logged,
+        }
+    }
+}
+
+impl Default for DbServer {
+    fn default() -> Self {
+        DbServer::new()
+    }
 }
 
 /// Where an expiry comes from and which clock judges it.
@@ -537,6 +573,9 @@ impl DbServer {
     fn next_version(&mut self, fenced: bool) -> u64 {
         if fenced {
             self.version_seq += 1;
+            if self.version_seq > self.version_logged {
+                self.version_logged = self.version_seq + SEQUENCE_LOG_AHEAD;
+            }
             self.version_seq
         } else {
             0
@@ -616,7 +655,11 @@ visit_fields!(Row {
     expires_at,
     version
 });
-visit_fields!(DbServer { rows, version_seq });
+visit_fields!(DbServer {
+    rows,
+    version_seq,
+    version_logged
+});
 visit_variants!(Stmt {
     InsertNode { node, expire_time },
     SelectNode { node },
@@ -811,10 +854,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     }
 
     fn server_init(&self, _ctx: &Ctx, durable: Option<&DbServer>) -> DbServer {
-        durable.cloned().unwrap_or(DbServer {
-            rows: BTreeMap::new(),
-            version_seq: 0,
-        })
+        durable.map_or_else(DbServer::new, DbServer::recovered)
     }
 
     fn server_on_msg(

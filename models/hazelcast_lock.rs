@@ -123,36 +123,37 @@
 //! |---|---|---|
 //! | no-faults | ok | ok |
 //! | holder-crash | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ?, progress ? (search stops at 20k states) | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
-//! | clock-jump | mutex ✗, resource ?, progress ? (search stops at 20k states) | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
+//! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-drift | ok | ok |
-//! | message-loss | mutex ?, resource ?, progress ? (search stops at 20k states) | mutex ?, resource ?, progress ? (search stops at 20k states) |
-//! | partition | mutex ✗, resource ?, progress ? (search stops at 20k states) | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
-//! | server-restart | mutex ✗, resource ?, progress ? (search stops at 20k states) | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
-//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ (search stops at 20k states) |
-//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗, progress ? (search stops at 20k states) |
+//! | message-loss | mutex ✗, resource ?, progress ? (search stops at 3500k states) | mutex ✗, resource ✗, progress ? (search stops at 3500k states) |
+//! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
+//! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
 //! | duplicates | ok | ok |
 //! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/lease_service_models.rs`)
 //! The two variants have the same states wherever nothing is violated, and
-//! differ only in what the resource checks. Cells marked "(20k)" stop at
-//! the 20,000 states their expectations allow, to keep the comparison
-//! fast; a `?` there says only that the search stopped.
+//! differ only in what the resource checks. Cells marked with a number of
+//! states stop at the limit their expectations give: searched on to 6
+//! million states, they stay undecided; a `?` there says only that the
+//! search stopped.
 //!
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | searched to the end (39,535 states): the second `LockOp` waits in line and is granted at the unlock |
 //! | holder-crash | holds | holds | holds | searched to the end (144,429 states): the crashed holder's heartbeats stop, its session expires `ttl_ticks` after the last one, and the lock goes to the waiter with the next fence. `deadlock_free` and `starvation_free` hold |
-//! | gc-pause | violated (24 at 300k states; within the 20k of the comparison, found by the simulation) | fenced: ? (20k); unfenced: violated (30 at 300k; the simulation within 20k) | ? (20k) | the holder stalls 10 ticks, longer than its 8-tick session; the session expires, the group grants the lock to the waiter, and the stalled holder, which nothing has told, writes late. The fence refuses the write (not decided within the limit) |
-//! | clock-jump | violated (9) | fenced: ? (20k); unfenced: violated (15) | ? (20k) | the leader's wall clock jumps 10 ticks while a client holds the lock: every session's time of day has come, the holder's session closes the next time the group handles a message, and the lock goes to the other client while the holder, which nothing has told, still holds it. The fence refuses its write (not decided within the limit) |
+//! | gc-pause | violated (24) | fenced: holds; unfenced: violated (30) | holds | searched to the end (1,429,298 states fenced, 1,661,608 unfenced). The holder stalls 10 ticks, longer than its 8-tick session; the session expires, the group grants the lock to the waiter, and the stalled holder, which nothing has told, writes late. The fence refuses the write |
+//! | clock-jump | violated (9) | fenced: holds; unfenced: violated (15) | holds | searched to the end (1,352,943 states fenced, 1,658,784 unfenced). The leader's wall clock jumps 10 ticks while a client holds the lock: every session's time of day has come, the holder's session closes the next time the group handles a message, and the lock goes to the other client while the holder, which nothing has told, still holds it. The fence refuses its write |
 //! | clock-drift | holds | holds | holds | searched to the end (287,549 states): the group's clock runs up to 50% fast, so a 6-tick session ends after 4 real ticks, against heartbeats every tick (`ttl_ticks / 4`, at least 1) |
-//! | message-loss | ? (20k) | ? (20k) | ? (20k) | the search stops at its limit and the simulation finds nothing: a lost message breaks the connection, the operation in flight is sent again, and the heartbeats resume well within the session |
-//! | partition | violated (found by the simulation) | fenced: ? (20k); unfenced: violated (found by the simulation) | ? (20k) | the group is cut off from both clients while their `LockOp`s wait to be sent; when the partition heals the first client's `LockOp` is granted on a session whose heartbeats were lost, which expires a tick later, and the lock goes to the other client while the first one holds it: `lock()` does not look at how long its session has left. The unfenced resource takes the stale holder's write |
-//! | server-restart | violated (found by the simulation) | fenced: ? (20k); unfenced: violated (found by the simulation) | ? (20k) | the group is down for up to 5 ticks; the new leader keeps the sessions' expiries and adds only the heartbeat interval, so a session whose heartbeats went to the dead leader expires just after the restart, and the lock is granted to the other client while its holder holds it (the holder learns of it only at `unlock()`) |
-//! | async-network | violated (found by the simulation) | fenced: ? (20k); unfenced: violated (found by the simulation) | violated (found by the simulation) | heartbeats may take as long as the session: it expires while its holder holds, and the lock goes to the other client. Progress: a message may take until the horizon |
-//! | crowd-atomic | violated (30) | fenced: holds (searched to the end, 246,580 states); unfenced: violated (found by the simulation; its search stops at 20k) | fenced: holds; unfenced: ? (20k) | three clients, two rounds: a holder's pause outlasts its session, and the fence refuses its late write |
+//! | message-loss | violated (35) | fenced: ? (3.5M); unfenced: violated (41) | ? (3.5M) | c1's heartbeat is lost and its connection closed while its `LockOp` waits in line, and c1 sends the `LockOp` again on a new connection; when c2 unlocks, c1 is granted the lock (fence 2), and c2's next `LockOp` is granted at once (fence 3) while c1 still holds it. The search stops at 3.5 million states, past the shortest violations |
+//! | partition | violated (25) | fenced: ? (2M); unfenced: violated (31) | ? (2M) | the group is cut off from both clients while their `LockOp`s wait to be sent; when the partition heals the first client's `LockOp` is granted on a session whose heartbeats were lost, which expires a tick later, and the lock goes to the other client while the first one holds it: `lock()` does not look at how long its session has left. The unfenced resource takes the stale holder's write. The search stops at 2 million states, past the shortest violations |
+//! | server-restart | violated (35) | fenced: holds; unfenced: violated (41) | holds | searched to the end (4,187,508 states fenced, 4,600,895 unfenced). The group is down for up to 5 ticks; the new leader keeps the sessions' expiries and adds only the heartbeat interval, so a session whose heartbeats went to the dead leader expires just after the restart, and the lock is granted to the other client while its holder holds it (the holder learns of it only at `unlock()`) |
+//! | async-network | violated (14) | fenced: ? (20k); unfenced: violated (20) | violated (14) | heartbeats may take as long as the session: it expires while its holder holds, and the lock goes to the other client. Progress: a message may take until the horizon. Unfenced searched until every property was decided (1.6 million states); the fenced resource is not decided within 6 million, so the comparison stops it at 20,000 |
+//! | crowd-atomic | violated (30) | fenced: holds; unfenced: violated (35) | holds | three clients, two rounds, searched to the end (246,580 states fenced, 425,614 unfenced): a holder's pause outlasts its session, and the fence refuses its late write |
 //! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | one connection per client never delivers twice |
 //!
 //! The liveness checker decides `deadlock_free` and `starvation_free`

@@ -72,7 +72,7 @@ pins! {
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds";
     db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112";
     db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 242513, "holds holds holds:2 holds";
-    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 35925, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 39916, "holds holds holds:2 holds";
     db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 525441, "violated:13 holds holds:2 violated:14";
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 108997, "violated:38 holds holds:1 holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";

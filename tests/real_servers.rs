@@ -404,10 +404,7 @@ fn pg_caught<M: Execute<Stmt, DbReply>>(
 }
 
 fn database() -> DbServer {
-    DbServer {
-        rows: Default::default(),
-        version_seq: 0,
-    }
+    DbServer::new()
 }
 
 #[test]
@@ -617,29 +614,55 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
 const SKEWED_TAKEOVER: &str = "   17  db        5  c2     UPDATE lock SET owner = 'c2#1', expires_at = 17 \
      WHERE name = 'lock' AND expires_at < 9  1 row                          1 row";
 
-/// What a crash does to each server: a database keeps what it committed, a
-/// Redis without persistence comes back empty. The trace replays rely on it.
+/// What a crash does to each server: a database keeps what it committed,
+/// and its sequence goes on from the value it had logged ahead, as the model
+/// says; a Redis without persistence comes back empty. The trace replays
+/// rely on it.
 #[test]
-fn a_crashed_database_keeps_its_rows_and_a_crashed_redis_comes_back_empty() {
+fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_comes_back_empty() {
     if let Some(mut server) = postgres_or_skip("postgres crash") {
-        let unique = |owner: u64| Stmt::Insert {
-            owner: lockcheck::models::redis::Value::Num(owner),
+        let owner = |n: u64| lockcheck::models::redis::Value::Num(n);
+        let insert = |n: u64| Stmt::Insert {
+            owner: owner(n),
             expiry: Expiry::Never,
-            fenced: false,
+            fenced: true,
+        };
+        let mut model = database();
+        // No statement here reads a clock.
+        let tick_0: Instant = serde_json::from_str("0").expect("an instant");
+        let both = |session: &mut Session, model: &mut DbServer, stmt: Stmt| {
+            let expected = Execute::execute(model, tick_0, &stmt);
+            assert_eq!(session.run(&stmt), Ok(expected.clone()), "{stmt}");
+            expected
         };
         let mut session = Session::connect(&server, 0).expect("connects");
+        let first = both(&mut session, &mut model, insert(1));
         assert_eq!(
-            session.run(&unique(1)),
-            Ok(DbReply::Rows {
+            first,
+            DbReply::Rows {
                 rows: 1,
-                version: None
-            })
+                version: Some(1)
+            }
         );
         drop(session);
         server.crash();
         let server = server.restart().expect("starts again");
+        let mut model = model.recovered();
         let mut session = Session::connect(&server, 0).expect("connects");
-        assert_eq!(session.run(&unique(2)), Ok(DbReply::DuplicateKey));
+        // The row survived; the refused insert burns a version, the first
+        // after the crash: the one after the 32 logged ahead.
+        assert_eq!(
+            both(&mut session, &mut model, insert(2)),
+            DbReply::DuplicateKey
+        );
+        both(&mut session, &mut model, Stmt::Delete { owner: owner(1) });
+        assert_eq!(
+            both(&mut session, &mut model, insert(2)),
+            DbReply::Rows {
+                rows: 1,
+                version: Some(35)
+            }
+        );
     }
     if let Some(mut server) = redis_or_skip("redis crash") {
         let set = Cmd::SetNx {

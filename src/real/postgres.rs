@@ -262,10 +262,11 @@ impl replay::Program for PostgresProgram {
     const DURABLE: bool = true;
 
     fn model() -> DbServer {
-        DbServer {
-            rows: Default::default(),
-            version_seq: 0,
-        }
+        DbServer::new()
+    }
+
+    fn recovered(model: &DbServer) -> DbServer {
+        model.recovered()
     }
 
     fn start() -> Result<LocalServer, Unavailable> {

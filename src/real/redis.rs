@@ -301,6 +301,10 @@ impl replay::Program for RedisProgram {
         }
     }
 
+    fn recovered(_model: &RedisServer) -> RedisServer {
+        Self::model()
+    }
+
     fn start() -> Result<LocalServer, Unavailable> {
         LocalServer::redis()
     }

@@ -46,6 +46,8 @@ pub trait Program {
     const DURABLE: bool;
     /// The model's server as it starts.
     fn model() -> Self::Model;
+    /// The model's server as it starts again after a crash.
+    fn recovered(model: &Self::Model) -> Self::Model;
     fn start() -> Result<LocalServer, Unavailable>;
     /// A new connection, for a trace whose tick 0 is the Unix millisecond
     /// `start_ms`.
@@ -222,10 +224,10 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
                 )));
             };
             servers[n] = Some(server.restart().map_err(unavailable)?);
+            models[n] = P::recovered(&models[n]);
             let what = if P::DURABLE {
                 "with what it committed"
             } else {
-                models[n] = P::model();
                 "empty"
             };
             server_events.push((step, format!("{} started again, {what}", node_name(n))));
