@@ -10,12 +10,14 @@
 
 use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
+use lockcheck::models::zk_lock::{Op, OpResult, ZPath};
 use lockcheck::node::Instant;
 use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
 use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::redis::{conformance, runs_on_plain_redis};
+use lockcheck::real::zookeeper::{ZkCmd, ZkModel, ZkReply, conformance as zk_conformance};
 
 /// A server `start` starts, or `None` with a note where it cannot be
 /// started and real servers are not required.
@@ -42,6 +44,10 @@ fn redis_or_skip(test: &str) -> Option<LocalServer> {
 
 fn postgres_or_skip(test: &str) -> Option<LocalServer> {
     server_or_skip(test, LocalServer::postgres, "postgresql gcc")
+}
+
+fn zookeeper_or_skip(test: &str) -> Option<LocalServer> {
+    server_or_skip(test, LocalServer::zookeeper, "zookeeper gcc")
 }
 
 fn model() -> RedisServer {
@@ -500,4 +506,233 @@ fn a_refused_insert_that_burns_no_version_is_caught() {
         ) => assert_eq!(*real, model + 1, "{text}"),
         _ => panic!("not a version difference: {text}"),
     }
+}
+
+/// Sessions that are not meant to expire: far longer than a sequence.
+const ZK_LONG_SESSION: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Sessions meant to expire: long enough that a client on a loaded
+/// machine keeps its session alive by pinging (every third of it), short
+/// enough that waiting for an expiry costs about a second.
+const ZK_SHORT_SESSION: std::time::Duration = std::time::Duration::from_millis(1000);
+
+#[test]
+fn zookeeper_model_answers_as_zookeeper_does_on_a_thousand_random_requests() {
+    let Some(server) = zookeeper_or_skip("zookeeper conformance") else {
+        return;
+    };
+    for seed in [1, 2] {
+        match zk_conformance(
+            &server,
+            &ZkModel::new(),
+            ZK_LONG_SESSION,
+            false,
+            seed,
+            20,
+            25,
+        )
+        .expect("ZooKeeper answers")
+        {
+            Ok(agreement) => {
+                assert_eq!(agreement.commands, 500);
+                assert!(
+                    agreement.server.starts_with("ZooKeeper 3."),
+                    "{agreement:?}"
+                );
+                println!(
+                    "seed {seed}: {} answered {} requests in {} sequences as the model does",
+                    agreement.server, agreement.commands, agreement.sequences
+                );
+            }
+            Err(disagreement) => panic!("seed {seed}: {disagreement}"),
+        }
+    }
+}
+
+#[test]
+fn zookeeper_model_expires_sessions_as_zookeeper_does() {
+    let Some(server) = zookeeper_or_skip("zookeeper expiry conformance") else {
+        return;
+    };
+    match zk_conformance(&server, &ZkModel::new(), ZK_SHORT_SESSION, true, 3, 8, 40)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => {
+            assert_eq!(agreement.commands, 320);
+            println!(
+                "{} answered {} commands in {} sequences, with expiries, as the model does",
+                agreement.server, agreement.commands, agreement.sequences
+            );
+        }
+        Err(disagreement) => panic!("{disagreement}"),
+    }
+}
+
+/// The model with a `create` that takes its own session's node for a
+/// success, as if a retried `create` were idempotent.
+#[derive(Clone)]
+struct CreateOwnNodeSucceeds(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for CreateOwnNodeSucceeds {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        if let ZkCmd::Request {
+            client,
+            op: Op::Create { path },
+        } = cmd
+        {
+            let session = self.0.session(*client);
+            if let Some(node) = self.0.data.nodes.iter().find(|n| n.path == *path)
+                && node.owner == session
+            {
+                // Its czxid renumbered: the first node's is 1, and so on.
+                let mut fresh = self.0.clone();
+                let reply = fresh.execute(
+                    now,
+                    &ZkCmd::Request {
+                        client: *client,
+                        op: Op::Exists {
+                            path: *path,
+                            watch: false,
+                        },
+                    },
+                );
+                let Some(OpResult::Stat(Some(czxid))) = reply.result else {
+                    unreachable!("the node is there")
+                };
+                return ZkReply {
+                    result: Some(OpResult::Created { path: *path, czxid }),
+                    events: Vec::new(),
+                };
+            }
+        }
+        self.0.execute(now, cmd)
+    }
+}
+
+/// The model with a session expiry that leaves the session's ephemeral
+/// nodes behind.
+#[derive(Clone)]
+struct ExpiryKeepsNodes(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for ExpiryKeepsNodes {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        let nodes = self.0.data.nodes.clone();
+        let reply = self.0.execute(now, cmd);
+        if let ZkCmd::Expire { .. } = cmd {
+            self.0.data.nodes = nodes;
+            return ZkReply {
+                result: None,
+                events: Vec::new(),
+            };
+        }
+        reply
+    }
+}
+
+#[test]
+fn a_create_that_takes_its_own_node_for_a_success_is_caught_in_two_requests() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = CreateOwnNodeSucceeds(ZkModel::new());
+    let found = match zk_conformance(&server, &broken, ZK_LONG_SESSION, false, 1, 20, 30)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a session creates /my_lock, and creates it again.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert_eq!(found.ops[0].cmd, found.ops[1].cmd, "{text}");
+    assert!(
+        matches!(
+            found.ops[1].cmd,
+            ZkCmd::Request {
+                op: Op::Create {
+                    path: ZPath::MyLock
+                },
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        matches!(found.model.result, Some(OpResult::Created { .. })),
+        "{text}"
+    );
+    assert_eq!(
+        found.real.as_ref().map(|r| r.result.clone()),
+        Ok(Some(OpResult::NodeExists)),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_expiry_that_keeps_ephemeral_nodes_is_caught_in_three_commands() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = ExpiryKeepsNodes(ZkModel::new());
+    let found = match zk_conformance(&server, &broken, ZK_SHORT_SESSION, true, 3, 8, 40)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a session creates a node, falls silent until it expires,
+    // and a request finds the node still there in the model only (or a
+    // watch on it fires in ZooKeeper only).
+    assert!(found.ops.len() <= 3, "{text}");
+    assert!(
+        found
+            .ops
+            .iter()
+            .any(|op| matches!(op.cmd, ZkCmd::Expire { .. })),
+        "{text}"
+    );
+}
+
+/// The model with watches that never fire.
+#[derive(Clone)]
+struct WatchesNeverFire(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for WatchesNeverFire {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        let mut reply = self.0.execute(now, cmd);
+        reply.events.clear();
+        reply
+    }
+}
+
+#[test]
+fn a_model_whose_watches_never_fire_is_caught() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = WatchesNeverFire(ZkModel::new());
+    let found = match zk_conformance(&server, &broken, ZK_LONG_SESSION, false, 1, 20, 25)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a watch is set, and a write fires it.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert_eq!(
+        found.model.result,
+        found.real.as_ref().expect("an answer").result,
+        "{text}"
+    );
+    assert!(found.model.events.is_empty(), "{text}");
+    assert_eq!(
+        found.real.as_ref().expect("an answer").events.len(),
+        1,
+        "{text}"
+    );
 }
