@@ -17,7 +17,11 @@ use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
 use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::redis::{conformance, runs_on_plain_redis};
-use lockcheck::real::zookeeper::{ZkCmd, ZkModel, ZkReply, conformance as zk_conformance};
+use lockcheck::real::zookeeper::{
+    ZkCmd, ZkModel, ZkReply, conformance as zk_conformance, random_cmds,
+};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
 
 /// A server `start` starts, or `None` with a note where it cannot be
 /// started and real servers are not required.
@@ -554,13 +558,24 @@ fn zookeeper_model_expires_sessions_as_zookeeper_does() {
     let Some(server) = zookeeper_or_skip("zookeeper expiry conformance") else {
         return;
     };
-    match zk_conformance(&server, &ZkModel::new(), ZK_SHORT_SESSION, true, 3, 8, 40)
+    // The sequences the run draws, to count their expiries.
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let expiries: usize = (0..6)
+        .map(|_| {
+            let cmds = random_cmds(&mut rng, 30, true);
+            cmds.iter()
+                .filter(|op| matches!(op.cmd, ZkCmd::Expire { .. }))
+                .count()
+        })
+        .sum();
+    assert!(expiries >= 10, "only {expiries} expiries");
+    match zk_conformance(&server, &ZkModel::new(), ZK_SHORT_SESSION, true, 3, 6, 30)
         .expect("ZooKeeper answers")
     {
         Ok(agreement) => {
-            assert_eq!(agreement.commands, 320);
+            assert_eq!(agreement.commands, 180);
             println!(
-                "{} answered {} commands in {} sequences, with expiries, as the model does",
+                "{} answered {} commands in {} sequences, {expiries} of them expiries, as the model does",
                 agreement.server, agreement.commands, agreement.sequences
             );
         }
@@ -675,7 +690,7 @@ fn an_expiry_that_keeps_ephemeral_nodes_is_caught_in_three_commands() {
         return;
     };
     let broken = ExpiryKeepsNodes(ZkModel::new());
-    let found = match zk_conformance(&server, &broken, ZK_SHORT_SESSION, true, 3, 8, 40)
+    let found = match zk_conformance(&server, &broken, ZK_SHORT_SESSION, true, 3, 8, 12)
         .expect("ZooKeeper answers")
     {
         Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
@@ -734,5 +749,87 @@ fn a_model_whose_watches_never_fire_is_caught() {
         found.real.as_ref().expect("an answer").events.len(),
         1,
         "{text}"
+    );
+}
+
+/// Why the comparison renumbers: ZooKeeper spends a zxid on a write that
+/// fails (an error transaction) and numbers the first sequential child 0;
+/// the model spends none and starts at 1. Neither matters to a lock: a
+/// later node's czxid and number are still the larger.
+#[test]
+fn zookeeper_spends_zxids_on_failed_writes_and_numbers_children_from_zero_unlike_the_model() {
+    use zookeeper_client as zk;
+    let Some(server) = zookeeper_or_skip("zookeeper numbering") else {
+        return;
+    };
+    // Waits until the server serves, and creates /lock.
+    drop(
+        lockcheck::real::zookeeper::ZooKeeper::connect(&server, ZK_LONG_SESSION)
+            .expect("ZooKeeper"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = rt
+        .block_on(
+            zk::Client::connector()
+                .with_session_timeout(ZK_LONG_SESSION)
+                .connect(&format!("127.0.0.1:{}", server.port)),
+        )
+        .expect("a session");
+    let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+    let sequential = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+    let (first, _) = rt
+        .block_on(client.create("/my_lock", b"", &ephemeral))
+        .expect("created");
+    assert!(matches!(
+        rt.block_on(client.create("/my_lock", b"", &ephemeral)),
+        Err(zk::Error::NodeExists)
+    ));
+    assert!(matches!(
+        rt.block_on(client.delete("/nope", None)),
+        Err(zk::Error::NoNode)
+    ));
+    let (second, seq) = rt
+        .block_on(client.create("/lock/x-", b"", &sequential))
+        .expect("created");
+    assert_eq!(second.czxid - first.czxid, 3, "two failed writes between");
+    assert_eq!(seq.into_i64(), 0);
+
+    let mut model = ZkModel::new();
+    let request = |op| ZkCmd::Request { client: 1, op };
+    let never = ZPath::Child {
+        seq: 99,
+        prefix: model.session(1),
+    };
+    for op in [
+        Op::Create {
+            path: ZPath::MyLock,
+        },
+        Op::Create {
+            path: ZPath::MyLock,
+        },
+        Op::Delete { path: never },
+        Op::CreateSequential,
+    ] {
+        model.run(&request(op));
+    }
+    let czxid = |pick: fn(&ZPath) -> bool| {
+        let node = model.data.nodes.iter().find(|n| pick(&n.path));
+        node.expect("the node").czxid
+    };
+    let first = czxid(|p| *p == ZPath::MyLock);
+    let second = czxid(|p| matches!(p, ZPath::Child { .. }));
+    assert_eq!(second - first, 1, "no zxid for a failed write");
+    assert!(
+        model
+            .data
+            .nodes
+            .iter()
+            .any(|n| matches!(n.path, ZPath::Child { seq: 1, .. })),
+        "{:?}",
+        model.data.nodes
     );
 }

@@ -264,6 +264,13 @@ impl LocalServer {
                 return Err(Unavailable(format!("cannot create the log: {e}")));
             }
         };
+        let log_too = match log.try_clone() {
+            Ok(log_too) => log_too,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(Unavailable(format!("cannot share the log: {e}")));
+            }
+        };
         let mut command = Command::new(&java);
         command
             // A small, quickly started JVM: ZooKeeper needs little here.
@@ -271,7 +278,7 @@ impl LocalServer {
             .arg("-cp")
             .arg(&classpath)
             .args(["org.apache.zookeeper.server.ZooKeeperServerMain", "zoo.cfg"])
-            .stdout(log.try_clone().map_err(|e| Unavailable(e.to_string()))?)
+            .stdout(log_too)
             .stderr(log);
         LocalServer::start(command, "zookeeper.log", dir, port)
     }

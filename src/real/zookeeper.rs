@@ -17,15 +17,18 @@
 //! ways the locks do not rely on, so both sides' numbers are renumbered
 //! before they are compared:
 //! - A sequential child's number is, in ZooKeeper, the parent's `cversion`
-//!   (which every create and delete of a child of `/lock` advances, from
-//!   0); in the model, a counter of sequential creates (from 1). Both
+//!   (which every create of a child of `/lock` advances, sequential or
+//!   not, from 0; a delete does not); in the model, a counter of
+//!   sequential creates (from 1). Both
 //!   sides name the `k`-th sequential child a sequence created
 //!   `/lock/x-<session>-k` (from 1), and a side whose numbers do not grow
 //!   with every create answers an error. A listing of `/lock` comes sorted
 //!   by each side's own numbers, so a different order still shows.
-//! - A `czxid` is, in ZooKeeper, the zxid of a transaction log that also
-//!   logs failed writes, session opens and closes, with the epoch in its
-//!   high bits; in the model, a counter of the writes it models. Both
+//! - A `czxid` is, in ZooKeeper, a zxid, which every write takes, a failed
+//!   one too (a `create` answered `NodeExists` or a `delete` answered
+//!   `NoNode` is logged as an error transaction), and every session open
+//!   and close, with the epoch in its high 32 bits; in the model, a
+//!   counter of the successful writes and session opens and closes. Both
 //!   sides number the nodes' `czxid`s in the order they are first seen
 //!   (from 1), and a side whose new node's `czxid` is not above every
 //!   earlier one answers an error. What a fencing token needs (a later
@@ -328,6 +331,13 @@ fn self_czxid(numbering: &mut Numbering<ZPath>, z: u64) -> u64 {
 
 impl Execute<ZkCmd, ZkReply> for ZkModel {
     fn execute(&mut self, _now: Instant, cmd: &ZkCmd) -> ZkReply {
+        self.run(cmd)
+    }
+}
+
+impl ZkModel {
+    /// Runs `cmd` (the server's requests read no clock).
+    pub fn run(&mut self, cmd: &ZkCmd) -> ZkReply {
         let mut out = Out::<ZkLock>::default();
         let result = match cmd {
             ZkCmd::Request { client, op } => {
@@ -747,8 +757,8 @@ impl RealServer for ZooKeeper<'_> {
 /// A random sequence of `len` commands on [`SESSIONS`] sessions: creates
 /// of `/my_lock` and sequential children, deletes, `exists` (with and
 /// without a watch) of `/my_lock` and of children created so far (now and
-/// then of one not created yet), listings of `/lock`; with `expiries`, now
-/// and then a session that falls silent until it expires.
+/// then of one not created yet), listings of `/lock`; with `expiries`, one
+/// command in eleven a session that falls silent until it expires.
 pub fn random_cmds(
     rng: &mut ChaCha8Rng,
     len: usize,
@@ -774,7 +784,7 @@ pub fn random_cmds(
                 }
             };
             let watch = pick(rng, 2) == 0;
-            let cmd = match pick(rng, if expiries { 41 } else { 40 }) {
+            let cmd = match pick(rng, if expiries { 44 } else { 40 }) {
                 0..=7 => ZkCmd::Request {
                     client,
                     op: Op::Create {
