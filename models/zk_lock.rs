@@ -1093,7 +1093,7 @@ impl ZkData {
 
     /// Ends a session (expiry): one transaction that deletes its
     /// ephemeral nodes, firing the other sessions' watches on them.
-    fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
+    pub(crate) fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
         let Ok(at) = self.sessions.binary_search(&s) else {
             return;
         };
@@ -1118,7 +1118,12 @@ impl ZkData {
         }
     }
 
-    fn execute(&mut self, session: SessionId, op: Op, out: &mut Out<ZkLock>) -> OpResult {
+    pub(crate) fn execute(
+        &mut self,
+        session: SessionId,
+        op: Op,
+        out: &mut Out<ZkLock>,
+    ) -> OpResult {
         match op {
             Op::Create { path } => {
                 if self.nodes.iter().any(|n| n.path == path) {

@@ -4,12 +4,14 @@
 //! and a model broken on purpose is caught with a shrunk sequence.
 //!
 //! The servers come from Debian packages (`apt-get install redis-server
-//! gcc`; `gcc` builds the fake clock). Where one is missing the tests say
-//! so and pass, unless `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run`
-//! sets), which makes a missing server a failure.
+//! postgresql zookeeper gcc`; `gcc` builds the fake clock). Where one is
+//! missing the tests say so and pass, unless
+//! `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run` sets), which makes a
+//! missing server a failure.
 
 use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
+use lockcheck::models::zk_lock::{Op, OpResult, ZPath};
 use lockcheck::node::Instant;
 use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;
@@ -18,6 +20,11 @@ use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::postgres::{PostgresProgram, Session};
 use lockcheck::real::redis::{RedisProgram, conformance};
 use lockcheck::real::replay::{self, Program};
+use lockcheck::real::zookeeper::{
+    ZkCmd, ZkModel, ZkReply, conformance as zk_conformance, random_cmds,
+};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
 
 /// A server `start` starts, or `None` with a note where it cannot be
 /// started and real servers are not required.
@@ -44,6 +51,10 @@ fn redis_or_skip(test: &str) -> Option<LocalServer> {
 
 fn postgres_or_skip(test: &str) -> Option<LocalServer> {
     server_or_skip(test, LocalServer::postgres, "postgresql gcc")
+}
+
+fn zookeeper_or_skip(test: &str) -> Option<LocalServer> {
+    server_or_skip(test, LocalServer::zookeeper, "zookeeper gcc")
 }
 
 fn model() -> RedisServer {
@@ -682,4 +693,327 @@ fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_come
             Ok(Reply::Set(true))
         );
     }
+}
+
+/// Sessions that are not meant to expire: far longer than a sequence.
+const ZK_LONG_SESSION: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Sessions meant to expire: long enough that a client on a loaded
+/// machine keeps its session alive by pinging (every third of it), short
+/// enough that waiting for an expiry costs about a second.
+const ZK_SHORT_SESSION: std::time::Duration = std::time::Duration::from_millis(1000);
+
+#[test]
+fn zookeeper_model_answers_as_zookeeper_does_on_a_thousand_random_requests() {
+    let Some(server) = zookeeper_or_skip("zookeeper conformance") else {
+        return;
+    };
+    for seed in [1, 2] {
+        match zk_conformance(
+            &server,
+            &ZkModel::new(),
+            ZK_LONG_SESSION,
+            false,
+            seed,
+            20,
+            25,
+        )
+        .expect("ZooKeeper answers")
+        {
+            Ok(agreement) => {
+                assert_eq!(agreement.commands, 500);
+                assert!(
+                    agreement.server.starts_with("ZooKeeper 3."),
+                    "{agreement:?}"
+                );
+                println!(
+                    "seed {seed}: {} answered {} requests in {} sequences as the model does",
+                    agreement.server, agreement.commands, agreement.sequences
+                );
+            }
+            Err(disagreement) => panic!("seed {seed}: {disagreement}"),
+        }
+    }
+}
+
+#[test]
+fn zookeeper_model_expires_sessions_as_zookeeper_does() {
+    let Some(server) = zookeeper_or_skip("zookeeper expiry conformance") else {
+        return;
+    };
+    // The sequences the run draws, to count their expiries.
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let expiries: usize = (0..6)
+        .map(|_| {
+            let cmds = random_cmds(&mut rng, 30, true);
+            cmds.iter()
+                .filter(|op| matches!(op.cmd, ZkCmd::Expire { .. }))
+                .count()
+        })
+        .sum();
+    assert!(expiries >= 10, "only {expiries} expiries");
+    match zk_conformance(&server, &ZkModel::new(), ZK_SHORT_SESSION, true, 3, 6, 30)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => {
+            assert_eq!(agreement.commands, 180);
+            println!(
+                "{} answered {} commands in {} sequences, {expiries} of them expiries, as the model does",
+                agreement.server, agreement.commands, agreement.sequences
+            );
+        }
+        Err(disagreement) => panic!("{disagreement}"),
+    }
+}
+
+/// The model with a `create` that takes its own session's node for a
+/// success, as if a retried `create` were idempotent.
+#[derive(Clone)]
+struct CreateOwnNodeSucceeds(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for CreateOwnNodeSucceeds {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        if let ZkCmd::Request {
+            client,
+            op: Op::Create { path },
+        } = cmd
+        {
+            let session = self.0.session(*client);
+            if let Some(node) = self.0.data.nodes.iter().find(|n| n.path == *path)
+                && node.owner == session
+            {
+                // Its czxid renumbered: the first node's is 1, and so on.
+                let mut fresh = self.0.clone();
+                let reply = fresh.execute(
+                    now,
+                    &ZkCmd::Request {
+                        client: *client,
+                        op: Op::Exists {
+                            path: *path,
+                            watch: false,
+                        },
+                    },
+                );
+                let Some(OpResult::Stat(Some(czxid))) = reply.result else {
+                    unreachable!("the node is there")
+                };
+                return ZkReply {
+                    result: Some(OpResult::Created { path: *path, czxid }),
+                    events: Vec::new(),
+                };
+            }
+        }
+        self.0.execute(now, cmd)
+    }
+}
+
+/// The model with a session expiry that leaves the session's ephemeral
+/// nodes behind.
+#[derive(Clone)]
+struct ExpiryKeepsNodes(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for ExpiryKeepsNodes {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        let nodes = self.0.data.nodes.clone();
+        let reply = self.0.execute(now, cmd);
+        if let ZkCmd::Expire { .. } = cmd {
+            self.0.data.nodes = nodes;
+            return ZkReply {
+                result: None,
+                events: Vec::new(),
+            };
+        }
+        reply
+    }
+}
+
+#[test]
+fn a_create_that_takes_its_own_node_for_a_success_is_caught_in_two_requests() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = CreateOwnNodeSucceeds(ZkModel::new());
+    let found = match zk_conformance(&server, &broken, ZK_LONG_SESSION, false, 1, 20, 30)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a session creates /my_lock, and creates it again.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert_eq!(found.ops[0].cmd, found.ops[1].cmd, "{text}");
+    assert!(
+        matches!(
+            found.ops[1].cmd,
+            ZkCmd::Request {
+                op: Op::Create {
+                    path: ZPath::MyLock
+                },
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        matches!(found.model.result, Some(OpResult::Created { .. })),
+        "{text}"
+    );
+    assert_eq!(
+        found.real.as_ref().map(|r| r.result.clone()),
+        Ok(Some(OpResult::NodeExists)),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_expiry_that_keeps_ephemeral_nodes_is_caught_in_three_commands() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = ExpiryKeepsNodes(ZkModel::new());
+    // Shrinking runs the expiries again and again: half a second each.
+    let brief = std::time::Duration::from_millis(500);
+    let found =
+        match zk_conformance(&server, &broken, brief, true, 3, 8, 12).expect("ZooKeeper answers") {
+            Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+            Err(disagreement) => disagreement,
+        };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a session creates a node, falls silent until it expires,
+    // and a request finds the node still there in the model only (or a
+    // watch on it fires in ZooKeeper only).
+    assert!(found.ops.len() <= 3, "{text}");
+    assert!(
+        found
+            .ops
+            .iter()
+            .any(|op| matches!(op.cmd, ZkCmd::Expire { .. })),
+        "{text}"
+    );
+}
+
+/// The model with watches that never fire.
+#[derive(Clone)]
+struct WatchesNeverFire(ZkModel);
+
+impl Execute<ZkCmd, ZkReply> for WatchesNeverFire {
+    fn execute(&mut self, now: Instant, cmd: &ZkCmd) -> ZkReply {
+        let mut reply = self.0.execute(now, cmd);
+        reply.events.clear();
+        reply
+    }
+}
+
+#[test]
+fn a_model_whose_watches_never_fire_is_caught() {
+    let Some(server) = zookeeper_or_skip("zookeeper broken-model check") else {
+        return;
+    };
+    let broken = WatchesNeverFire(ZkModel::new());
+    let found = match zk_conformance(&server, &broken, ZK_LONG_SESSION, false, 1, 20, 25)
+        .expect("ZooKeeper answers")
+    {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a watch is set, and a write fires it.
+    assert_eq!(found.ops.len(), 2, "{text}");
+    assert_eq!(
+        found.model.result,
+        found.real.as_ref().expect("an answer").result,
+        "{text}"
+    );
+    assert!(found.model.events.is_empty(), "{text}");
+    assert_eq!(
+        found.real.as_ref().expect("an answer").events.len(),
+        1,
+        "{text}"
+    );
+}
+
+/// Why the comparison renumbers: ZooKeeper spends a zxid on a write that
+/// fails (an error transaction) and numbers the first sequential child 0;
+/// the model spends none and starts at 1. Neither matters to a lock: a
+/// later node's czxid and number are still the larger.
+#[test]
+fn zookeeper_spends_zxids_on_failed_writes_and_numbers_children_from_zero_unlike_the_model() {
+    use zookeeper_client as zk;
+    let Some(server) = zookeeper_or_skip("zookeeper numbering") else {
+        return;
+    };
+    // Waits until the server serves, and creates /lock.
+    drop(
+        lockcheck::real::zookeeper::ZooKeeper::connect(&server, ZK_LONG_SESSION)
+            .expect("ZooKeeper"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = rt
+        .block_on(
+            zk::Client::connector()
+                .with_session_timeout(ZK_LONG_SESSION)
+                .connect(&format!("127.0.0.1:{}", server.port)),
+        )
+        .expect("a session");
+    let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+    let sequential = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+    let (first, _) = rt
+        .block_on(client.create("/my_lock", b"", &ephemeral))
+        .expect("created");
+    assert!(matches!(
+        rt.block_on(client.create("/my_lock", b"", &ephemeral)),
+        Err(zk::Error::NodeExists)
+    ));
+    assert!(matches!(
+        rt.block_on(client.delete("/nope", None)),
+        Err(zk::Error::NoNode)
+    ));
+    let (second, seq) = rt
+        .block_on(client.create("/lock/x-", b"", &sequential))
+        .expect("created");
+    assert_eq!(second.czxid - first.czxid, 3, "two failed writes between");
+    assert_eq!(seq.into_i64(), 0);
+
+    let mut model = ZkModel::new();
+    let request = |op| ZkCmd::Request { client: 1, op };
+    let never = ZPath::Child {
+        seq: 99,
+        prefix: model.session(1),
+    };
+    for op in [
+        Op::Create {
+            path: ZPath::MyLock,
+        },
+        Op::Create {
+            path: ZPath::MyLock,
+        },
+        Op::Delete { path: never },
+        Op::CreateSequential,
+    ] {
+        model.run(&request(op));
+    }
+    let czxid = |pick: fn(&ZPath) -> bool| {
+        let node = model.data.nodes.iter().find(|n| pick(&n.path));
+        node.expect("the node").czxid
+    };
+    let first = czxid(|p| *p == ZPath::MyLock);
+    let second = czxid(|p| matches!(p, ZPath::Child { .. }));
+    assert_eq!(second - first, 1, "no zxid for a failed write");
+    assert!(
+        model
+            .data
+            .nodes
+            .iter()
+            .any(|n| matches!(n.path, ZPath::Child { seq: 1, .. })),
+        "{:?}",
+        model.data.nodes
+    );
 }

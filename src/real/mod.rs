@@ -20,6 +20,7 @@ pub mod conformance;
 pub mod postgres;
 pub mod redis;
 pub mod replay;
+pub mod zookeeper;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -71,6 +72,10 @@ pub struct LocalServer {
 /// The fake clock's source, compiled with the system's C compiler (`cc`,
 /// or `CC`).
 const FAKE_CLOCK_C: &str = include_str!("fake_clock.c");
+
+/// The length of a local ZooKeeper's tick (`tickTime`), in milliseconds:
+/// its session tracker expires sessions on tick boundaries.
+pub const ZOOKEEPER_TICK_MS: u64 = 100;
 
 /// Where a fresh fake clock starts: 2026-01-01T00:00:00Z.
 pub const CLOCK_START_UNIX_MS: u64 = 1_767_225_600_000;
@@ -229,6 +234,70 @@ impl LocalServer {
         // at once, nothing is checkpointed, and the next start recovers from
         // the write-ahead log, as after a crash.
         LocalServer::start(Box::new(command), "postgres.log", libc::SIGQUIT, dir, port)
+    }
+
+    /// Starts a standalone ZooKeeper (`ZooKeeperServerMain`, run by `java`
+    /// from `PATH` or `LOCKCHECK_JAVA`, from the classpath
+    /// `LOCKCHECK_ZOOKEEPER_CLASSPATH` or else Debian's
+    /// `/usr/share/java/zookeeper.jar`, whose manifest names the jars it
+    /// needs). Its data directory is in the scratch directory; ticks are
+    /// [`ZOOKEEPER_TICK_MS`] long, so a session may time out after two
+    /// ticks; the admin server is off; the four-letter words `srvr` and
+    /// `dump` are on. The fake wall clock is preloaded into the JVM as into
+    /// any server, and the JVM runs under it (`System.currentTimeMillis()`
+    /// reads it); ZooKeeper's session expiry reads the monotonic clock
+    /// (`System.nanoTime()`), which stays real.
+    pub fn zookeeper() -> Result<LocalServer, Unavailable> {
+        let java = std::env::var("LOCKCHECK_JAVA").unwrap_or_else(|_| "java".into());
+        let classpath = std::env::var("LOCKCHECK_ZOOKEEPER_CLASSPATH")
+            .unwrap_or_else(|_| "/usr/share/java/zookeeper.jar".into());
+        if let Some(missing) = std::env::split_paths(&classpath).find(|p| !p.exists()) {
+            return Err(Unavailable(format!(
+                "no {} (the ZooKeeper server's classpath)",
+                missing.display()
+            )));
+        }
+        let dir = scratch_dir("zookeeper")?;
+        let port = free_port(&dir)?;
+        let config = format!(
+            "tickTime={ZOOKEEPER_TICK_MS}\n\
+             dataDir={}\n\
+             clientPort={port}\n\
+             clientPortAddress=127.0.0.1\n\
+             maxClientCnxns=0\n\
+             minSessionTimeout={}\n\
+             maxSessionTimeout=60000\n\
+             admin.enableServer=false\n\
+             4lw.commands.whitelist=srvr,dump\n\
+             forceSync=no\n",
+            dir.join("data").display(),
+            2 * ZOOKEEPER_TICK_MS,
+        );
+        if let Err(e) = std::fs::write(dir.join("zoo.cfg"), config) {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(Unavailable(format!("cannot write zoo.cfg: {e}")));
+        }
+        let log_path = dir.join("zookeeper.log");
+        let command = move || {
+            let mut command = Command::new(&java);
+            command
+                // A small, quickly started JVM: ZooKeeper needs little here.
+                .args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
+                .arg("-cp")
+                .arg(&classpath)
+                .args(["org.apache.zookeeper.server.ZooKeeperServerMain", "zoo.cfg"]);
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path);
+            match log.and_then(|log| Ok((log.try_clone()?, log))) {
+                Ok((out, err)) => command.stdout(out).stderr(err),
+                Err(_) => command.stdout(Stdio::null()).stderr(Stdio::null()),
+            };
+            command
+        };
+        // A crash loses what was not synced (`forceSync=no`).
+        LocalServer::start(Box::new(command), "zookeeper.log", libc::SIGKILL, dir, port)
     }
 
     fn start(

@@ -1,0 +1,850 @@
+//! The ZooKeeper locks' server against a real ZooKeeper.
+//!
+//! [`ZooKeeper`] runs the requests of `models::zk_lock` ([`Op`]) on a
+//! standalone ZooKeeper, each on one of up to [`SESSIONS`] sessions (one
+//! client connection each, `zookeeper-client`), and reads the answers as
+//! the model's [`OpResult`]s. [`ZkModel`] runs the same requests on the
+//! model's server data ([`ZkData`]), with one session per slot opened
+//! before the sequence starts.
+//!
+//! **What is compared.** Every request's result, and the watch events the
+//! request fires, on any session (who gets which event about which node).
+//! After each request every session makes one round trip to the server,
+//! which delivers the events the request fired before its answer, so the
+//! events a request fires are known before the next request runs.
+//!
+//! **Numbers renumbered.** The model and ZooKeeper number differently, in
+//! ways the locks do not rely on, so both sides' numbers are renumbered
+//! before they are compared:
+//! - A sequential child's number is, in ZooKeeper, the parent's `cversion`
+//!   (which every create of a child of `/lock` advances, sequential or
+//!   not, from 0; a delete does not); in the model, a counter of
+//!   sequential creates (from 1). Both
+//!   sides name the `k`-th sequential child a sequence created
+//!   `/lock/x-<session>-k` (from 1), and a side whose numbers do not grow
+//!   with every create answers an error. A listing of `/lock` comes sorted
+//!   by each side's own numbers, so a different order still shows.
+//! - A `czxid` is, in ZooKeeper, a zxid, which every write takes, a failed
+//!   one too (a `create` answered `NodeExists` or a `delete` answered
+//!   `NoNode` is logged as an error transaction), and every session open
+//!   and close, with the epoch in its high 32 bits; in the model, a
+//!   counter of the successful writes and session opens and closes. Both
+//!   sides number the nodes' `czxid`s in the order they are first seen
+//!   (from 1), and a side whose new node's `czxid` is not above every
+//!   earlier one answers an error. What a fencing token needs (a later
+//!   holder's is larger) is checked; the values are not.
+//!
+//! A command names a sequential child by that renumbering: the `k`-th the
+//! sequence created (a child not created yet, or any more after
+//! shrinking, names a node that exists on neither side).
+//!
+//! **Time.** A request does not read the clock; only session expiry does,
+//! on ZooKeeper's monotonic clock, which the fake clock does not fake.
+//! [`ZkCmd::Expire`] therefore waits in real time: the session's client
+//! goes silent (its connection closed, its session not), and the command
+//! returns once the server has expired the session (its four-letter word
+//! `dump` no longer lists it), about a session timeout later; a fresh
+//! session takes its slot.
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures::FutureExt;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::Rng;
+use zookeeper_client as zk;
+
+use super::conformance::{self, Agreement, Disagreement, Execute, RealServer, Timing};
+use super::{FakeClock, LocalServer, Unavailable};
+use crate::models::zk_lock::{
+    EventType, Msg, Op, OpResult, SessionId, WatchOn, ZPath, ZkData, ZkLock,
+};
+use crate::node::{Command, Instant, NodeId, Out};
+
+/// The sessions a sequence has at a time: slots 0, 1, 2, named by the
+/// model's client nodes 1, 2, 3 (`c1`, `c2`, `c3`).
+pub const SESSIONS: u8 = 3;
+
+/// One step of a sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZkCmd {
+    /// The request `op` on the session in slot `client - 1`.
+    Request { client: u8, op: Op },
+    /// The session in slot `client - 1` falls silent (its client goes
+    /// away without closing it) until the server expires it; a fresh
+    /// session takes the slot.
+    Expire { client: u8 },
+}
+
+impl std::fmt::Display for ZkCmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ZkCmd::Request { client, op } => {
+                write!(f, "c{client}: ")?;
+                match op {
+                    Op::Create { path } => write!(f, "create {path} EPHEMERAL"),
+                    Op::CreateSequential => write!(f, "create /lock/x-c{client}#n- EPH_SEQ"),
+                    Op::Delete { path } => write!(f, "delete {path}"),
+                    Op::Exists { path, watch } => {
+                        write!(f, "exists {path}{}", if *watch { " watch" } else { "" })
+                    }
+                    Op::GetChildren { watch } => {
+                        write!(
+                            f,
+                            "get_children /lock{}",
+                            if *watch { " watch" } else { "" }
+                        )
+                    }
+                }
+            }
+            ZkCmd::Expire { client } => write!(f, "c{client}: silent until its session expires"),
+        }
+    }
+}
+
+/// A watch event, as the model names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Event {
+    pub session: SessionId,
+    pub kind: EventType,
+    pub on: WatchOn,
+}
+
+/// A command's answer (none for [`ZkCmd::Expire`]) and the watch events it
+/// fired, sorted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkReply {
+    pub result: Option<OpResult>,
+    pub events: Vec<Event>,
+}
+
+impl std::fmt::Display for ZkReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.result {
+            None => write!(f, "expired")?,
+            Some(OpResult::Created { path, czxid }) => write!(f, "created {path} czxid#{czxid}")?,
+            Some(OpResult::Stat(Some(czxid))) => write!(f, "stat czxid#{czxid}")?,
+            Some(OpResult::Stat(None)) => write!(f, "no stat")?,
+            Some(OpResult::Children(children)) => {
+                let names: Vec<String> = children.iter().map(|c| c.to_string()).collect();
+                write!(f, "[{}]", names.join(", "))?
+            }
+            Some(other) => write!(f, "{other:?}")?,
+        }
+        for e in &self.events {
+            let on = match e.on {
+                WatchOn::Node(path) => path.to_string(),
+                WatchOn::LockChildren => "/lock children".into(),
+            };
+            write!(f, "; {} gets {:?} {on}", e.session, e.kind)?;
+        }
+        Ok(())
+    }
+}
+
+/// One side's renumbering: its sequential children (its own name for each,
+/// and its creator) and its `czxid`s, in the order first seen.
+#[derive(Clone, Debug)]
+struct Numbering<P> {
+    children: Vec<(P, SessionId)>,
+    czxids: Vec<i64>,
+}
+
+impl<P: PartialEq> Numbering<P> {
+    fn new() -> Self {
+        Numbering {
+            children: Vec::new(),
+            czxids: Vec::new(),
+        }
+    }
+
+    /// The `k`-th child (from 1), by this side's name.
+    fn child(&self, k: u32) -> Option<&P> {
+        let i = (k as usize).checked_sub(1)?;
+        self.children.get(i).map(|(p, _)| p)
+    }
+
+    /// A new child's renumbered path.
+    fn add_child(&mut self, own: P, creator: SessionId) -> ZPath {
+        self.children.push((own, creator));
+        ZPath::Child {
+            seq: self.children.len() as u32,
+            prefix: creator,
+        }
+    }
+
+    /// A known child's renumbered path.
+    fn renumbered(&self, own: &P) -> Option<ZPath> {
+        let i = self.children.iter().position(|(p, _)| p == own)?;
+        Some(ZPath::Child {
+            seq: i as u32 + 1,
+            prefix: self.children[i].1,
+        })
+    }
+
+    /// A `czxid`'s renumbering: its place among the `czxid`s seen, a new
+    /// one above all of them.
+    fn czxid(&mut self, raw: i64) -> Result<u64, String> {
+        if let Some(i) = self.czxids.iter().position(|&z| z == raw) {
+            return Ok(i as u64 + 1);
+        }
+        if let Some(&last) = self.czxids.last()
+            && raw <= last
+        {
+            return Err(format!(
+                "czxid {raw:#x} of a new node is not above an earlier node's ({last:#x})"
+            ));
+        }
+        self.czxids.push(raw);
+        Ok(self.czxids.len() as u64)
+    }
+}
+
+/// The session a fresh sequence's slot `slot` has, or its next one.
+fn session_id(slot: u8, n: u8) -> SessionId {
+    SessionId {
+        client: NodeId(slot + 1),
+        n,
+    }
+}
+
+/// The model's server: [`ZkData`], [`SESSIONS`] sessions open, each
+/// request run as the model's server runs a request on a live session.
+#[derive(Clone, Debug)]
+pub struct ZkModel {
+    pub data: ZkData,
+    numbering: Numbering<ZPath>,
+}
+
+impl Default for ZkModel {
+    fn default() -> Self {
+        ZkModel::new()
+    }
+}
+
+impl ZkModel {
+    /// A fresh server (as `server_init` makes one) on which each slot's
+    /// client has opened its first session.
+    pub fn new() -> ZkModel {
+        let sessions: Vec<SessionId> = (0..SESSIONS).map(|slot| session_id(slot, 1)).collect();
+        ZkModel {
+            data: ZkData {
+                // One write per session opened.
+                zxid: SESSIONS as u64,
+                seq_next: 1,
+                sessions_opened: vec![1; SESSIONS as usize],
+                sessions,
+                nodes: Vec::new(),
+                watches: Vec::new(),
+            },
+            numbering: Numbering::new(),
+        }
+    }
+
+    /// The live session of `client`'s slot.
+    pub fn session(&self, client: u8) -> SessionId {
+        session_id(client - 1, self.data.sessions_opened[client as usize - 1])
+    }
+
+    /// A command's path as the model names it.
+    fn own_path(&self, path: ZPath) -> ZPath {
+        match path {
+            ZPath::MyLock => ZPath::MyLock,
+            ZPath::Child { seq, prefix } => match self.numbering.child(seq) {
+                Some(own) => *own,
+                // No sequence gets near this number.
+                None => ZPath::Child {
+                    seq: u32::MAX - seq,
+                    prefix,
+                },
+            },
+        }
+    }
+
+    /// A model path renumbered.
+    fn renumbered(&self, own: ZPath) -> ZPath {
+        match own {
+            ZPath::MyLock => ZPath::MyLock,
+            ZPath::Child { seq, prefix } => {
+                self.numbering.renumbered(&own).unwrap_or(ZPath::Child {
+                    seq: u32::MAX - seq,
+                    prefix,
+                })
+            }
+        }
+    }
+
+    fn renumber(&mut self, result: OpResult, session: SessionId) -> OpResult {
+        match result {
+            OpResult::Created { path, czxid } => {
+                let czxid = self_czxid(&mut self.numbering, czxid);
+                let path = match path {
+                    ZPath::MyLock => ZPath::MyLock,
+                    own => self.numbering.add_child(own, session),
+                };
+                OpResult::Created { path, czxid }
+            }
+            OpResult::Stat(Some(z)) => OpResult::Stat(Some(self_czxid(&mut self.numbering, z))),
+            OpResult::Children(children) => {
+                OpResult::Children(children.into_iter().map(|p| self.renumbered(p)).collect())
+            }
+            other => other,
+        }
+    }
+
+    fn events(&self, out: Out<ZkLock>) -> Vec<Event> {
+        let mut events: Vec<Event> = out
+            .commands
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Send(
+                    _,
+                    Msg::Event {
+                        session, kind, on, ..
+                    },
+                ) => Some(Event {
+                    session,
+                    kind,
+                    on: match on {
+                        WatchOn::Node(path) => WatchOn::Node(self.renumbered(path)),
+                        WatchOn::LockChildren => WatchOn::LockChildren,
+                    },
+                }),
+                _ => None,
+            })
+            .collect();
+        events.sort();
+        events.dedup();
+        events
+    }
+}
+
+/// The model's `czxid`s grow with every node, so the renumbering cannot
+/// fail.
+fn self_czxid(numbering: &mut Numbering<ZPath>, z: u64) -> u64 {
+    numbering
+        .czxid(z as i64)
+        .expect("the model's czxids grow with every node")
+}
+
+impl Execute<ZkCmd, ZkReply> for ZkModel {
+    fn execute(&mut self, _now: Instant, cmd: &ZkCmd) -> ZkReply {
+        self.run(cmd)
+    }
+}
+
+impl ZkModel {
+    /// Runs `cmd` (the server's requests read no clock).
+    pub fn run(&mut self, cmd: &ZkCmd) -> ZkReply {
+        let mut out = Out::<ZkLock>::default();
+        let result = match cmd {
+            ZkCmd::Request { client, op } => {
+                let session = self.session(*client);
+                let op = match op {
+                    Op::Create { path } => Op::Create {
+                        path: self.own_path(*path),
+                    },
+                    Op::Delete { path } => Op::Delete {
+                        path: self.own_path(*path),
+                    },
+                    Op::Exists { path, watch } => Op::Exists {
+                        path: self.own_path(*path),
+                        watch: *watch,
+                    },
+                    other => other.clone(),
+                };
+                let result = self.data.execute(session, op, &mut out);
+                Some(self.renumber(result, session))
+            }
+            ZkCmd::Expire { client } => {
+                let session = self.session(*client);
+                self.data.close_session(session, &mut out);
+                // A fresh session in the slot: opening it is a write.
+                let slot = *client as usize - 1;
+                self.data.sessions_opened[slot] += 1;
+                self.data.zxid += 1;
+                let fresh = self.session(*client);
+                let at = self.data.sessions.partition_point(|s| *s < fresh);
+                self.data.sessions.insert(at, fresh);
+                None
+            }
+        };
+        ZkReply {
+            result,
+            events: self.events(out),
+        }
+    }
+}
+
+type Watcher = Pin<Box<dyn Future<Output = zk::WatchedEvent> + Send>>;
+
+/// One session on the real server: its client, and the watches it set
+/// that have not fired (what each is on, renumbered).
+struct RealSession {
+    id: SessionId,
+    client: zk::Client,
+    watches: Vec<(WatchOn, Watcher)>,
+}
+
+/// A local ZooKeeper through [`SESSIONS`] sessions.
+pub struct ZooKeeper<'a> {
+    server: &'a LocalServer,
+    runtime: tokio::runtime::Runtime,
+    session_timeout: Duration,
+    /// The session that empties the server between sequences.
+    admin: zk::Client,
+    sessions: Vec<RealSession>,
+    numbering: Numbering<String>,
+    version: Option<String>,
+}
+
+impl<'a> ZooKeeper<'a> {
+    /// Waits until the server serves (its port opens earlier), then
+    /// connects and creates `/lock`. Sessions ask for `session_timeout`.
+    pub fn connect(
+        server: &'a LocalServer,
+        session_timeout: Duration,
+    ) -> Result<ZooKeeper<'a>, Unavailable> {
+        let mut tries = 0;
+        loop {
+            match four_letter_word(server.port, "srvr") {
+                Ok(text) if text.starts_with("Zookeeper version") => break,
+                _ if tries < 1000 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Ok(text) => {
+                    return Err(Unavailable(format!(
+                        "ZooKeeper does not serve within 10 s: {}",
+                        text.trim()
+                    )));
+                }
+                Err(e) => return Err(Unavailable(format!("ZooKeeper does not answer: {e}"))),
+            }
+        }
+        // The clients' connections are served on one worker thread, which
+        // also sends their pings while the test thread waits between
+        // requests.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| Unavailable(format!("cannot start a tokio runtime: {e}")))?;
+        let cluster = format!("127.0.0.1:{}", server.port);
+        let admin = runtime
+            .block_on(
+                zk::Client::connector()
+                    .with_session_timeout(session_timeout)
+                    .connect(&cluster),
+            )
+            .map_err(|e| Unavailable(format!("cannot connect to ZooKeeper: {e}")))?;
+        match runtime.block_on(admin.create(
+            "/lock",
+            b"",
+            &zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all()),
+        )) {
+            Ok(_) | Err(zk::Error::NodeExists) => {}
+            Err(e) => return Err(Unavailable(format!("cannot create /lock: {e}"))),
+        }
+        Ok(ZooKeeper {
+            server,
+            runtime,
+            session_timeout,
+            admin,
+            sessions: Vec::new(),
+            numbering: Numbering::new(),
+            version: None,
+        })
+    }
+
+    /// Opens session `id`. Its client does not close it when dropped: a
+    /// session whose client goes away expires, as a crashed client's does.
+    fn open(&self, id: SessionId) -> Result<RealSession, String> {
+        let cluster = format!("127.0.0.1:{}", self.server.port);
+        let client = self
+            .runtime
+            .block_on(
+                zk::Client::connector()
+                    .with_session_timeout(self.session_timeout)
+                    .with_detached()
+                    .connect(&cluster),
+            )
+            .map_err(|e| format!("cannot open a session: {e}"))?;
+        Ok(RealSession {
+            id,
+            client,
+            watches: Vec::new(),
+        })
+    }
+
+    /// A command's path as this server names it.
+    fn own_path(&self, path: ZPath) -> String {
+        match path {
+            ZPath::MyLock => "/my_lock".into(),
+            ZPath::Child { seq, prefix } => match self.numbering.child(seq) {
+                Some(own) => own.clone(),
+                None => format!("/lock/x-{prefix}-never-{seq}"),
+            },
+        }
+    }
+
+    /// A child's renumbered path from its name under `/lock`.
+    fn renumbered_child(&self, name: &str) -> Result<ZPath, String> {
+        self.numbering
+            .renumbered(&format!("/lock/{name}"))
+            .ok_or_else(|| format!("a child /lock/{name} no request created"))
+    }
+
+    fn request(&mut self, slot: usize, op: &Op) -> Result<OpResult, String> {
+        let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+        let sequential = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+        let session = &self.sessions[slot];
+        let id = session.id;
+        let client = session.client.clone();
+        let rt = &self.runtime;
+        let fail = |what: &str, e: zk::Error| format!("{what}: {e}");
+        match op {
+            Op::Create { path } => {
+                let own = self.own_path(*path);
+                match rt.block_on(client.create(&own, b"", &ephemeral)) {
+                    Ok((stat, _)) => {
+                        let czxid = self.numbering.czxid(stat.czxid)?;
+                        let path = match path {
+                            ZPath::MyLock => ZPath::MyLock,
+                            _ => self.numbering.add_child(own, id),
+                        };
+                        Ok(OpResult::Created { path, czxid })
+                    }
+                    Err(zk::Error::NodeExists) => Ok(OpResult::NodeExists),
+                    Err(e) => Err(fail("create", e)),
+                }
+            }
+            Op::CreateSequential => {
+                let prefix = format!("/lock/x-{id}-");
+                match rt.block_on(client.create(&prefix, b"", &sequential)) {
+                    Ok((stat, seq)) => {
+                        let seq = seq.into_i64();
+                        if let Some((last, _)) = self.numbering.children.last() {
+                            let last_seq = sequence_number(last).unwrap_or(-1);
+                            if seq <= last_seq {
+                                return Err(format!(
+                                    "sequence number {seq} is not above the last one ({last_seq})"
+                                ));
+                            }
+                        }
+                        let czxid = self.numbering.czxid(stat.czxid)?;
+                        let own = format!("{prefix}{}", format_sequence(seq));
+                        let path = self.numbering.add_child(own, id);
+                        Ok(OpResult::Created { path, czxid })
+                    }
+                    Err(e) => Err(fail("create sequential", e)),
+                }
+            }
+            Op::Delete { path } => {
+                let own = self.own_path(*path);
+                match rt.block_on(client.delete(&own, None)) {
+                    Ok(()) => Ok(OpResult::Deleted),
+                    Err(zk::Error::NoNode) => Ok(OpResult::NoNode),
+                    Err(e) => Err(fail("delete", e)),
+                }
+            }
+            Op::Exists { path, watch } => {
+                let own = self.own_path(*path);
+                let stat = if *watch {
+                    let (stat, watcher) = rt
+                        .block_on(client.check_and_watch_stat(&own))
+                        .map_err(|e| fail("exists", e))?;
+                    self.sessions[slot]
+                        .watches
+                        .push((WatchOn::Node(*path), Box::pin(watcher.changed())));
+                    stat
+                } else {
+                    rt.block_on(client.check_stat(&own))
+                        .map_err(|e| fail("exists", e))?
+                };
+                match stat {
+                    Some(stat) => Ok(OpResult::Stat(Some(self.numbering.czxid(stat.czxid)?))),
+                    None => Ok(OpResult::Stat(None)),
+                }
+            }
+            Op::GetChildren { watch } => {
+                let mut names = if *watch {
+                    let (names, watcher) = rt
+                        .block_on(client.list_and_watch_children("/lock"))
+                        .map_err(|e| fail("get_children", e))?;
+                    self.sessions[slot]
+                        .watches
+                        .push((WatchOn::LockChildren, Box::pin(watcher.changed())));
+                    names
+                } else {
+                    rt.block_on(client.list_children("/lock"))
+                        .map_err(|e| fail("get_children", e))?
+                };
+                // In line: by sequence number, as the recipe sorts them.
+                names.sort_by_key(|name| (sequence_number(name), name.clone()));
+                let children = names
+                    .iter()
+                    .map(|name| self.renumbered_child(name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(OpResult::Children(children))
+            }
+        }
+    }
+
+    /// The events the last command fired: each session makes a round trip
+    /// (its events come before the answer), then its fired watches are
+    /// taken.
+    fn events(&mut self) -> Result<Vec<Event>, String> {
+        let mut events = Vec::new();
+        for session in &mut self.sessions {
+            self.runtime
+                .block_on(session.client.check_stat("/"))
+                .map_err(|e| format!("a round trip on {}: {e}", session.id))?;
+            let mut kept = Vec::new();
+            for (on, mut watcher) in session.watches.drain(..) {
+                match (&mut watcher).now_or_never() {
+                    None => kept.push((on, watcher)),
+                    Some(event) => {
+                        let kind = match event.event_type {
+                            zk::EventType::NodeCreated => EventType::NodeCreated,
+                            zk::EventType::NodeDeleted => EventType::NodeDeleted,
+                            zk::EventType::NodeChildrenChanged => EventType::NodeChildrenChanged,
+                            other => {
+                                return Err(format!(
+                                    "{} got {other:?} ({:?}) on {:?}",
+                                    session.id, event.session_state, on
+                                ));
+                            }
+                        };
+                        events.push(Event {
+                            session: session.id,
+                            kind,
+                            on,
+                        });
+                    }
+                }
+            }
+            session.watches = kept;
+        }
+        events.sort();
+        events.dedup();
+        Ok(events)
+    }
+
+    /// Lets the session in `slot` go silent and waits until the server has
+    /// expired it; a fresh session takes the slot.
+    fn expire(&mut self, slot: usize) -> Result<(), String> {
+        let old = &self.sessions[slot];
+        let hex = format!("{:#x}", old.client.session_id().0);
+        let next = SessionId {
+            client: old.id.client,
+            n: old.id.n + 1,
+        };
+        // Dropping the client and its watchers closes the connection and
+        // leaves the session open (the clients are detached).
+        let fresh = self.open(next)?;
+        drop(std::mem::replace(&mut self.sessions[slot], fresh));
+        let deadline =
+            std::time::Instant::now() + 3 * self.session_timeout + Duration::from_secs(5);
+        loop {
+            let dump =
+                four_letter_word(self.server.port, "dump").map_err(|e| format!("dump: {e}"))?;
+            if !dump.lines().any(|l| l.trim().trim_end_matches(':') == hex) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("session {hex} did not expire: {}", dump.trim()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The number a sequential node's name ends in.
+fn sequence_number(name: &str) -> Option<i64> {
+    let digits = name.rsplit('-').next()?;
+    digits.parse().ok()
+}
+
+fn format_sequence(seq: i64) -> String {
+    if seq <= i32::MAX as i64 {
+        format!("{seq:010}")
+    } else {
+        format!("{seq:019}")
+    }
+}
+
+/// A four-letter word's answer (`srvr`, `dump`).
+fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(word.as_bytes())?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+impl RealServer for ZooKeeper<'_> {
+    type Cmd = ZkCmd;
+    type Reply = ZkReply;
+
+    /// Drops the sessions (each expires in its own time; their nodes are
+    /// deleted here at once), deletes what is left under `/my_lock` and
+    /// `/lock`, and opens a session per slot.
+    fn clear(&mut self, _start_ms: u64) -> Result<(), Unavailable> {
+        self.sessions.clear();
+        self.numbering = Numbering::new();
+        let fail =
+            |what: &str, e: zk::Error| Unavailable(format!("cannot empty ZooKeeper: {what}: {e}"));
+        let rt = &self.runtime;
+        match rt.block_on(self.admin.delete("/my_lock", None)) {
+            Ok(()) | Err(zk::Error::NoNode) => {}
+            Err(e) => return Err(fail("delete /my_lock", e)),
+        }
+        let children = rt
+            .block_on(self.admin.list_children("/lock"))
+            .map_err(|e| fail("list /lock", e))?;
+        for name in children {
+            match rt.block_on(self.admin.delete(&format!("/lock/{name}"), None)) {
+                Ok(()) | Err(zk::Error::NoNode) => {}
+                Err(e) => return Err(fail("delete a child of /lock", e)),
+            }
+        }
+        for slot in 0..SESSIONS {
+            let session = self.open(session_id(slot, 1)).map_err(Unavailable)?;
+            self.sessions.push(session);
+        }
+        Ok(())
+    }
+
+    fn clock(&self) -> &FakeClock {
+        &self.server.clock
+    }
+
+    fn run(&mut self, cmd: &ZkCmd) -> Result<ZkReply, String> {
+        let result = match cmd {
+            ZkCmd::Request { client, op } => Some(self.request(*client as usize - 1, op)?),
+            ZkCmd::Expire { client } => {
+                self.expire(*client as usize - 1)?;
+                None
+            }
+        };
+        Ok(ZkReply {
+            result,
+            events: self.events()?,
+        })
+    }
+
+    fn version(&mut self) -> Result<String, Unavailable> {
+        if self.version.is_none() {
+            let text = four_letter_word(self.server.port, "srvr")
+                .map_err(|e| Unavailable(format!("srvr: {e}")))?;
+            // "Zookeeper version: 3.8.0-<commit>, built on ..."
+            let v = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("Zookeeper version: "))
+                .and_then(|v| v.split(['-', ',']).next())
+                .unwrap_or("unknown");
+            self.version = Some(format!("ZooKeeper {v}"));
+        }
+        Ok(self.version.clone().expect("just set"))
+    }
+}
+
+/// A random sequence of `len` commands on [`SESSIONS`] sessions: creates
+/// of `/my_lock` and sequential children, deletes, `exists` (with and
+/// without a watch) of `/my_lock` and of children created so far (now and
+/// then of one not created yet), listings of `/lock`; with `expiries`, one
+/// command in eleven a session that falls silent until it expires.
+pub fn random_cmds(
+    rng: &mut ChaCha8Rng,
+    len: usize,
+    expiries: bool,
+) -> Vec<conformance::Op<ZkCmd>> {
+    let pick = |rng: &mut ChaCha8Rng, n: u64| rng.next_u64() % n;
+    let mut generation = [1u8; SESSIONS as usize];
+    let mut created: Vec<SessionId> = Vec::new();
+    (0..len)
+        .map(|_| {
+            let slot = pick(rng, SESSIONS as u64) as u8;
+            let client = slot + 1;
+            let me = session_id(slot, generation[slot as usize]);
+            let target = |rng: &mut ChaCha8Rng, created: &[SessionId]| {
+                let k = pick(rng, created.len() as u64 + 2);
+                if k == 0 {
+                    ZPath::MyLock
+                } else {
+                    ZPath::Child {
+                        seq: k as u32,
+                        prefix: created.get(k as usize - 1).copied().unwrap_or(me),
+                    }
+                }
+            };
+            let watch = pick(rng, 2) == 0;
+            let cmd = match pick(rng, if expiries { 44 } else { 40 }) {
+                0..=7 => ZkCmd::Request {
+                    client,
+                    op: Op::Create {
+                        path: ZPath::MyLock,
+                    },
+                },
+                8..=15 => {
+                    created.push(me);
+                    ZkCmd::Request {
+                        client,
+                        op: Op::CreateSequential,
+                    }
+                }
+                16..=23 => ZkCmd::Request {
+                    client,
+                    op: Op::Delete {
+                        path: target(rng, &created),
+                    },
+                },
+                24..=33 => ZkCmd::Request {
+                    client,
+                    op: Op::Exists {
+                        path: target(rng, &created),
+                        watch,
+                    },
+                },
+                34..=39 => ZkCmd::Request {
+                    client,
+                    op: Op::GetChildren { watch },
+                },
+                _ => {
+                    generation[slot as usize] += 1;
+                    ZkCmd::Expire { client }
+                }
+            };
+            conformance::Op { wait_ticks: 0, cmd }
+        })
+        .collect()
+}
+
+/// Runs `sequences` random sequences of `len` commands (seeded by `seed`;
+/// with `expiries`, some sessions expire) against a fresh copy of `model`
+/// and against the ZooKeeper `server`, sessions asking for
+/// `session_timeout` (see [`conformance::run`]).
+pub fn conformance<M: Execute<ZkCmd, ZkReply>>(
+    server: &LocalServer,
+    model: &M,
+    session_timeout: Duration,
+    expiries: bool,
+    seed: u64,
+    sequences: usize,
+    len: usize,
+) -> Result<Result<Agreement, Disagreement<ZkCmd, ZkReply>>, Unavailable> {
+    let mut target = ZooKeeper::connect(server, session_timeout)?;
+    conformance::run(
+        &mut target,
+        model,
+        Timing::InOrder,
+        seed,
+        sequences,
+        |rng| random_cmds(rng, len, expiries),
+    )
+}
