@@ -286,28 +286,17 @@ impl Drop for Traces {
     }
 }
 
-#[test]
-fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
-    if redis_or_skip("replays on redis-server").is_none() {
-        return;
-    }
-    let traces = Traces::write("redis", Traces::CHECKS, true);
+/// Replays each of `names` through its model and then on `program`'s real
+/// servers, and requires every request answered as the model does; the
+/// number of server crashes and restarts they went through.
+fn replay_on<P: Program>(traces: &Traces, program: &str, names: &[&str]) -> usize {
     let mut restarts = 0;
-    let mut replayed = 0;
-    for name in [
-        "redis_py_lock.message-loss.mutual_exclusion.json",
-        "redis_set_px.gc-pause.mutual_exclusion.json",
-        "redis_set_px.server-restart.mutual_exclusion.json",
-        "redis_set_px.clock-jump.mutual_exclusion.json",
-        "redis_setnx.holder-crash.progress.json",
-        "redlock.clock-jump.mutual_exclusion.json",
-        "redlock.clock-drift.mutual_exclusion.seed-1.json",
-    ] {
+    for name in names {
         let path = std::path::PathBuf::from(traces.path(name));
         let trace = lockcheck::trace::read(&path).expect("the trace reads");
         let entry = lockcheck::registry::find(&trace.model).expect("a known model");
         assert_eq!(
-            replay::refusal(&trace, entry.real_server, "redis-server"),
+            replay::refusal(&trace, entry.real_server, program),
             None,
             "{name}"
         );
@@ -317,22 +306,41 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
             lockcheck::trace::replay::ReplayOutcome::Reproduced,
             "{name}"
         );
-        let run =
-            replay::replay::<RedisProgram>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let run = replay::replay::<P>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(
             !run.commands.is_empty(),
-            "{name}: no command reached a server"
+            "{name}: no request reached a server"
         );
         if let Some(c) = run.disagreement() {
             panic!(
-                "{name}: step {}: `{}` got {:?} from redis-server {}, the model answers {}",
+                "{name}: step {}: `{}` got {:?} from {}, the model answers {}",
                 c.step, c.cmd, c.real, run.server_version, c.model
             );
         }
         restarts += run.server_events.len();
-        replayed += 1;
     }
-    assert_eq!(replayed, 7);
+    restarts
+}
+
+#[test]
+fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
+    if redis_or_skip("replays on redis-server").is_none() {
+        return;
+    }
+    let traces = Traces::write("redis", Traces::CHECKS, true);
+    let restarts = replay_on::<RedisProgram>(
+        &traces,
+        "redis-server",
+        &[
+            "redis_py_lock.message-loss.mutual_exclusion.json",
+            "redis_set_px.gc-pause.mutual_exclusion.json",
+            "redis_set_px.server-restart.mutual_exclusion.json",
+            "redis_set_px.clock-jump.mutual_exclusion.json",
+            "redis_setnx.holder-crash.progress.json",
+            "redlock.clock-jump.mutual_exclusion.json",
+            "redlock.clock-drift.mutual_exclusion.seed-1.json",
+        ],
+    );
     assert!(restarts > 0, "no trace restarted the server");
 
     // The command line, on the clock jump: the second SET comes after the
@@ -548,40 +556,15 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
         return;
     }
     let traces = Traces::write("postgres", Traces::DB_CHECKS, false);
-    let mut restarts = 0;
-    for name in [
-        "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
-        "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
-        "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
-    ] {
-        let path = std::path::PathBuf::from(traces.path(name));
-        let trace = lockcheck::trace::read(&path).expect("the trace reads");
-        let entry = lockcheck::registry::find(&trace.model).expect("a known model");
-        assert_eq!(
-            replay::refusal(&trace, entry.real_server, "postgres"),
-            None,
-            "{name}"
-        );
-        let report = (entry.replay)(&path, &trace, false).expect("the trace fits its model");
-        assert_eq!(
-            report.outcome,
-            lockcheck::trace::replay::ReplayOutcome::Reproduced,
-            "{name}"
-        );
-        let run =
-            replay::replay::<PostgresProgram>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        assert!(
-            !run.commands.is_empty(),
-            "{name}: no statement reached the database"
-        );
-        if let Some(c) = run.disagreement() {
-            panic!(
-                "{name}: step {}: `{}` got {:?} from {}, the model answers {}",
-                c.step, c.cmd, c.real, run.server_version, c.model
-            );
-        }
-        restarts += run.server_events.len();
-    }
+    let restarts = replay_on::<PostgresProgram>(
+        &traces,
+        "postgres",
+        &[
+            "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
+            "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
+            "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
+        ],
+    );
     assert!(restarts > 0, "no trace restarted the database");
 
     // The command line, on the skewed clock: c2's clock runs ahead, so the
