@@ -126,7 +126,7 @@
 //! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-drift | ok | ok |
-//! | message-loss | mutex ✗, resource ?, progress ? (search stops at 3500k states) | mutex ✗, resource ✗, progress ? (search stops at 3500k states) |
+//! | message-loss | mutex ✗, resource ?, progress ? (search stops at 3.5M states) | mutex ✗, resource ✗, progress ? (search stops at 3.5M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
 //! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ |

@@ -413,6 +413,9 @@ fn expectation_cell(entry: &Entry) -> String {
     if let Some(n) = entry.states_max {
         let n = match n {
             n if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+            n if n % 100_000 == 0 && n > 1_000_000 => {
+                format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000)
+            }
             n if n % 1_000 == 0 => format!("{}k", n / 1_000),
             n => n.to_string(),
         };
