@@ -12,7 +12,7 @@
 use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
 use lockcheck::models::zk_lock::{Op, OpResult, ZPath};
-use lockcheck::node::Instant;
+use lockcheck::node::{Instant, ServerProgram};
 use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
@@ -289,7 +289,7 @@ impl Drop for Traces {
 /// Replays each of `names` through its model and then on `program`'s real
 /// servers, and requires every request answered as the model does; the
 /// number of server crashes and restarts they went through.
-fn replay_on<P: Program>(traces: &Traces, program: &str, names: &[&str]) -> usize {
+fn replay_on<P: Program>(traces: &Traces, program: ServerProgram, names: &[&str]) -> usize {
     let mut restarts = 0;
     for name in names {
         let path = std::path::PathBuf::from(traces.path(name));
@@ -330,7 +330,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     let traces = Traces::write("redis", Traces::CHECKS, true);
     let restarts = replay_on::<RedisProgram>(
         &traces,
-        "redis-server",
+        ServerProgram::Redis,
         &[
             "redis_py_lock.message-loss.mutual_exclusion.json",
             "redis_set_px.gc-pause.mutual_exclusion.json",
@@ -558,7 +558,7 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
     let traces = Traces::write("postgres", Traces::DB_CHECKS, false);
     let restarts = replay_on::<PostgresProgram>(
         &traces,
-        "postgres",
+        ServerProgram::Postgres,
         &[
             "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
             "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",

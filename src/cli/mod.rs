@@ -186,7 +186,13 @@ enum Command {
         /// could not be started; 4 bad input, a trace of a model whose
         /// servers are not that program, a lasso, or a
         /// `redlock_delayed_restart` trace that restarts a master.
-        #[arg(long, value_name = "SERVER", value_parser = ["redis-server", "postgres"])]
+        #[arg(
+            long,
+            value_name = "SERVER",
+            value_parser = clap::builder::PossibleValuesParser::new(
+                lockcheck::node::ServerProgram::ALL.map(|p| p.name())
+            )
+        )]
         against: Option<String>,
     },
     /// Runs seeded random walks through the world: for configurations too
@@ -680,7 +686,13 @@ pub fn run() -> u8 {
             trace,
             step,
             against,
-        } => replay(&trace, step, against.as_deref()),
+        } => replay(
+            &trace,
+            step,
+            against
+                .as_deref()
+                .and_then(lockcheck::node::ServerProgram::named),
+        ),
         Command::Explore {
             model,
             scenario,

@@ -120,7 +120,11 @@ pub(super) fn load_trace(
     }
 }
 
-pub(super) fn replay(path: &Path, detail: bool, against: Option<&str>) -> u8 {
+pub(super) fn replay(
+    path: &Path,
+    detail: bool,
+    against: Option<lockcheck::node::ServerProgram>,
+) -> u8 {
     let (trace, entry) = match load_trace(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -175,18 +179,20 @@ fn replay_on_server(
     trace: &lockcheck::trace::TraceFile,
     entry: &registry::ModelEntry,
     property: lockcheck::properties::PropertyName,
-    program: &str,
+    server: lockcheck::node::ServerProgram,
 ) -> u8 {
+    use lockcheck::node::ServerProgram;
     use lockcheck::real::postgres::PostgresProgram;
     use lockcheck::real::redis::RedisProgram;
     use lockcheck::real::replay::{self, CannotReplay};
-    if let Some(why) = replay::refusal(trace, entry.real_server, program) {
+    let program = server.name();
+    if let Some(why) = replay::refusal(trace, entry.real_server, server) {
         eprintln!("error: cannot replay on {program}: {why}");
         return exit::BAD_INPUT;
     }
-    let (run, install) = match program {
-        "postgres" => (replay::replay::<PostgresProgram>(trace), "postgresql gcc"),
-        _ => (replay::replay::<RedisProgram>(trace), "redis-server gcc"),
+    let (run, install) = match server {
+        ServerProgram::Postgres => (replay::replay::<PostgresProgram>(trace), "postgresql gcc"),
+        ServerProgram::Redis => (replay::replay::<RedisProgram>(trace), "redis-server gcc"),
     };
     let run = match run {
         Ok(run) => run,

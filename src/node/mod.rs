@@ -133,6 +133,13 @@ pub enum ServerProgram {
 }
 
 impl ServerProgram {
+    pub const ALL: [ServerProgram; 2] = [ServerProgram::Redis, ServerProgram::Postgres];
+
+    /// The program `replay --against` calls `name`.
+    pub fn named(name: &str) -> Option<ServerProgram> {
+        ServerProgram::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     /// As `replay --against` names it.
     pub fn name(self) -> &'static str {
         match self {

@@ -32,6 +32,17 @@ pub enum Timing {
     SameInstant,
 }
 
+impl Timing {
+    /// Where the `i`-th command of a sequence falls within its tick's
+    /// second, in milliseconds.
+    pub fn offset_ms(self, i: usize) -> u64 {
+        match self {
+            Timing::InOrder => i as u64,
+            Timing::SameInstant => 0,
+        }
+    }
+}
+
 /// A server state machine that runs one command at a wall-clock time: a
 /// model's server, or, in a test, one broken on purpose.
 pub trait Execute<C, R>: Clone {
@@ -166,14 +177,6 @@ struct Session<'a, S> {
 }
 
 impl<S: RealServer> Session<'_, S> {
-    /// Where the `i`-th command falls within its second.
-    fn offset_ms(&self, i: usize) -> u64 {
-        match self.timing {
-            Timing::InOrder => i as u64,
-            Timing::SameInstant => 0,
-        }
-    }
-
     /// Runs `ops` from an empty server and a fresh model; the first
     /// disagreement, if any.
     fn run<M: Execute<S::Cmd, S::Reply>>(
@@ -192,7 +195,7 @@ impl<S: RealServer> Session<'_, S> {
             tick += op.wait_ticks as u64;
             self.server
                 .clock()
-                .set_ms(start_ms + tick * 1000 + self.offset_ms(i))
+                .set_ms(start_ms + tick * 1000 + self.timing.offset_ms(i))
                 .map_err(io)?;
             let expected = model.execute(Instant::from_ticks(tick as i64), &op.cmd);
             let real = self.server.run(&op.cmd);

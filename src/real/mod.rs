@@ -369,10 +369,19 @@ impl LocalServer {
     /// immediate shutdown), and waits until it is gone. Its connections
     /// die with it; its directory and clock stay.
     pub fn crash(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: a signal to our own child, which has not been waited for.
-        unsafe { libc::kill(pid, self.crash_signal) };
+        self.signal(self.crash_signal);
         let _ = self.child.wait();
+    }
+
+    /// Sends `signal` to the server, unless it has already exited and been
+    /// waited for (its pid may then belong to another process).
+    fn signal(&mut self, signal: libc::c_int) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let pid = self.child.id() as libc::pid_t;
+            // SAFETY: a signal to our own child, which has not been waited
+            // for, so its pid is still its own.
+            unsafe { libc::kill(pid, signal) };
+        }
     }
 
     /// Starts the server again after [`LocalServer::crash`], in the same
@@ -402,9 +411,7 @@ impl Drop for LocalServer {
     /// which frees its shared memory; Redis saves nothing, having no
     /// persistence), then kills it if it is still there after ten seconds.
     fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: a signal to our own child, which has not been waited for.
-        unsafe { libc::kill(pid, libc::SIGINT) };
+        self.signal(libc::SIGINT);
         for _ in 0..1000 {
             if !matches!(self.child.try_wait(), Ok(None)) {
                 break;

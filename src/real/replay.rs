@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 
 use super::conformance::{Execute, SEQUENCE_LEN_MAX, Timing};
 use super::{CLOCK_START_UNIX_MS, LocalServer, Unavailable};
-use crate::node::{Instant, RealServer};
+use crate::node::{Instant, RealServer, ServerProgram};
 use crate::trace::TraceFile;
 
 /// A real server program that traces replay on.
@@ -106,15 +106,20 @@ pub enum CannotReplay {
 }
 
 /// Why `trace`, whose model's servers are `declared` (the model's own
-/// word), cannot replay on the program named `program`, if it cannot.
-pub fn refusal(trace: &TraceFile, declared: Option<RealServer>, program: &str) -> Option<String> {
+/// word), cannot replay on `program`, if it cannot.
+pub fn refusal(
+    trace: &TraceFile,
+    declared: Option<RealServer>,
+    program: ServerProgram,
+) -> Option<String> {
     match declared {
-        Some(real) if real.program.name() == program => {}
+        Some(real) if real.program == program => {}
         Some(real) => {
             return Some(format!(
-                "model `{}`'s servers model {}, not {program}",
+                "model `{}`'s servers model {}, not {}",
                 trace.model,
-                real.program.name()
+                real.program.name(),
+                program.name()
             ));
         }
         None => {
@@ -266,11 +271,7 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
                 node_name(n)
             )));
         };
-        let within_tick_ms = match P::TIMING {
-            Timing::InOrder => commands.len() as i64,
-            Timing::SameInstant => 0,
-        };
-        let at_ms = start_ms as i64 + wall * 1000 + within_tick_ms;
+        let at_ms = start_ms as i64 + wall * 1000 + P::TIMING.offset_ms(commands.len()) as i64;
         live.clock
             .set_ms(at_ms as u64)
             .map_err(|e| unavailable(Unavailable(format!("cannot set the fake clock: {e}"))))?;
