@@ -230,8 +230,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, ReadIds, Rename, RequestId,
-    RequestTimeout, Requests, ResendId, Symmetry, Transport, Variant, VisitIds,
+    Ctx, LockModel, NodeId, NodeMap, Normalize, Out, Param, ReadIds, RealServer, Rename, RequestId,
+    RequestTimeout, Requests, ResendId, ServerProgram, Symmetry, Transport, Variant, VisitIds,
 };
 use crate::{rename_fields, rename_nothing, rename_variants};
 
@@ -1311,6 +1311,15 @@ impl LockModel for ZkLock {
     /// the fenced variant's tokens are zxids, which it does not renumber.
     fn rounds_bounded(&self) -> bool {
         !self.fenced
+    }
+
+    /// A ZooKeeper restart is not replayed (the replay refuses a trace with
+    /// one); everything else is.
+    fn real_server(_variant: &str) -> Option<RealServer> {
+        Some(RealServer {
+            program: ServerProgram::ZooKeeper,
+            restart_is_real: true,
+        })
     }
 
     fn server_name(&self, _index: usize) -> String {

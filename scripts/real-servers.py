@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Replays every counterexample that `compare` wrote of a model whose servers
 are a real program (`lockcheck list` names them: redis-server for the
-single-instance Redis locks and Redlock, postgres for the database locks) on
-that program, and tabulates what happened.
+single-instance Redis locks and Redlock, postgres for the database locks,
+zookeeper for the ZooKeeper locks) on that program, and tabulates what
+happened.
 
 Runs `target/release/lockcheck replay TRACE --against SERVER` (build it
-first: `cargo build --release`; it needs `redis-server`, PostgreSQL and
-`gcc`; `--bin` names another binary) on each such trace under
+first: `cargo build --release`; it needs `redis-server`, PostgreSQL,
+ZooKeeper and `gcc`; `--bin` names another binary) on each such trace under
 reports/traces/ (written by `compare --update-reports`; `--traces DIR` reads
-another directory), lassos left out, and the traces the binary refuses
-because a restarted server there does what the real one does not (a
-`redlock_delayed_restart` master). Prints a Markdown table per model and one
+another directory), lassos left out, and the traces the binary refuses for
+what a replay does not do (a restarted server that does what the real one
+does not, a `redlock_delayed_restart` master; a ZooKeeper restart; a
+ZooKeeper client with two sessions at once), each counted. Prints a Markdown table per model and one
 per trace; `--write` replaces them between the `<!-- real-servers -->`
 markers in README.md and docs/real-servers.md. `--check` exits 1 if any
 trace did not reproduce (CI).
@@ -29,7 +31,14 @@ for line in section.splitlines()[1:]:
     for model in models.split(","):
         program_of[model.strip()] = program.strip()
 
-rows, per_model, versions, failed, refused = [], {}, {}, [], 0
+# What `replay --against` refuses to do, by the words of its refusal.
+REFUSALS = {
+    "does what a real one does not do": "a restarted server the real one is not",
+    "a replay keeps its server running": "a ZooKeeper restart",
+    "a replay keeps one session per client": "a ZooKeeper client with two sessions",
+}
+
+rows, per_model, versions, failed, refused = [], {}, {}, [], {}
 for path in sorted(glob.glob(f"{traces}/*.json")):
     trace = json.load(open(path, encoding="utf-8"))
     model = trace["model"]
@@ -39,10 +48,11 @@ for path in sorted(glob.glob(f"{traces}/*.json")):
     run = subprocess.run([lockcheck, "replay", path, "--against", program],
                          capture_output=True, text=True)
     out = run.stdout + run.stderr
-    if run.returncode == 4 and "does what a real one does not do" in out:
-        refused += 1
+    why = [what for words, what in REFUSALS.items() if words in out]
+    if run.returncode == 4 and why:
+        refused[why[0]] = refused.get(why[0], 0) + 1
         continue
-    m = re.search(r"^on (.+?) \(one process", out, re.M)
+    m = re.search(r"^on (.+?) \((?:one process|one session)", out, re.M)
     version = m.group(1) if m else program
     versions[program] = version
     commands = len(re.findall(r"^\s+\d+\s+\S+\s+-?\d+\s+c\d+\s", out.split(f"on {version}", 1)[-1], re.M))
@@ -73,7 +83,7 @@ summary, detail = "\n".join(summary), "\n".join(detail)
 if "--check" in sys.argv:
     print(f"{len(rows)} counterexamples replayed on {', '.join(sorted(versions.values()))}: "
           f"{len(rows) - len(failed)} reproduced, {len(failed)} not"
-          + (f"; {refused} left out (a restarted server the real one is not)" if refused else ""))
+          + "".join(f"; {n} left out ({what})" for what, n in refused.items()))
     for path in failed:
         print(f"  not reproduced: {path}")
     sys.exit(1 if failed or not rows else 0)

@@ -19,10 +19,11 @@ use lockcheck::real::conformance::{Disagreement, Execute};
 use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::postgres::{PostgresProgram, Session};
 use lockcheck::real::redis::{RedisProgram, conformance};
-use lockcheck::real::replay::{self, Program};
+use lockcheck::real::replay::{self, Program, TraceOnServer};
 use lockcheck::real::zookeeper::{
     ZkCmd, ZkModel, ZkReply, conformance as zk_conformance, random_cmds,
 };
+use lockcheck::trace::TraceFile;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -220,6 +221,16 @@ impl Traces {
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
+    /// The ZooKeeper locks' under a long pause, and one with a restart of
+    /// ZooKeeper, which a replay refuses.
+    const ZK_CHECKS: &[(&str, &str, &str)] = &[
+        ("zk_lock_ephemeral", "gc-pause", "mutual_exclusion"),
+        ("zk_lock_sequential", "gc-pause", "mutual_exclusion"),
+        ("zk_lock_sequential_fenced", "gc-pause", "mutual_exclusion"),
+        ("zk_lock_ephemeral", "server-restart", "progress"),
+        ("redis_set_px", "gc-pause", "mutual_exclusion"),
+    ];
+
     /// `checks`' traces, and with `redlock_drift` Redlock's under clock
     /// drift found by simulation, in a directory of their own (`label`).
     fn write(label: &str, checks: &[(&str, &str, &str)], redlock_drift: bool) -> Traces {
@@ -286,11 +297,19 @@ impl Drop for Traces {
     }
 }
 
-/// Replays each of `names` through its model and then on `program`'s real
-/// servers, and requires every request answered as the model does; the
-/// number of server crashes and restarts they went through.
-fn replay_on<P: Program>(traces: &Traces, program: ServerProgram, names: &[&str]) -> usize {
-    let mut restarts = 0;
+/// A replay on real servers, e.g. `replay::replay::<RedisProgram>`.
+type ReplayOnServer = fn(&TraceFile) -> Result<TraceOnServer, replay::CannotReplay>;
+
+/// Replays each of `names` through its model and then (`run`) on
+/// `program`'s real servers, and requires every request answered as the
+/// model does; what each trace did on them.
+fn replay_on(
+    traces: &Traces,
+    program: ServerProgram,
+    run: ReplayOnServer,
+    names: &[&str],
+) -> Vec<TraceOnServer> {
+    let mut runs = Vec::new();
     for name in names {
         let path = std::path::PathBuf::from(traces.path(name));
         let trace = lockcheck::trace::read(&path).expect("the trace reads");
@@ -306,7 +325,7 @@ fn replay_on<P: Program>(traces: &Traces, program: ServerProgram, names: &[&str]
             lockcheck::trace::replay::ReplayOutcome::Reproduced,
             "{name}"
         );
-        let run = replay::replay::<P>(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let run = run(&trace).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(
             !run.commands.is_empty(),
             "{name}: no request reached a server"
@@ -317,9 +336,14 @@ fn replay_on<P: Program>(traces: &Traces, program: ServerProgram, names: &[&str]
                 c.step, c.cmd, c.real, run.server_version, c.model
             );
         }
-        restarts += run.server_events.len();
+        runs.push(run);
     }
-    restarts
+    runs
+}
+
+/// How many server crashes and restarts `runs` went through.
+fn restarts(runs: &[TraceOnServer]) -> usize {
+    runs.iter().map(|r| r.server_events.len()).sum()
 }
 
 #[test]
@@ -328,9 +352,10 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
         return;
     }
     let traces = Traces::write("redis", Traces::CHECKS, true);
-    let restarts = replay_on::<RedisProgram>(
+    let runs = replay_on(
         &traces,
         ServerProgram::Redis,
+        replay::replay::<RedisProgram>,
         &[
             "redis_py_lock.message-loss.mutual_exclusion.json",
             "redis_set_px.gc-pause.mutual_exclusion.json",
@@ -341,7 +366,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
             "redlock.clock-drift.mutual_exclusion.seed-1.json",
         ],
     );
-    assert!(restarts > 0, "no trace restarted the server");
+    assert!(restarts(&runs) > 0, "no trace restarted the server");
 
     // The command line, on the clock jump: the second SET comes after the
     // server's wall clock jumped 10 ticks, and the first key has expired
@@ -556,16 +581,17 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
         return;
     }
     let traces = Traces::write("postgres", Traces::DB_CHECKS, false);
-    let restarts = replay_on::<PostgresProgram>(
+    let runs = replay_on(
         &traces,
         ServerProgram::Postgres,
+        replay::replay::<PostgresProgram>,
         &[
             "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
             "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
             "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
         ],
     );
-    assert!(restarts > 0, "no trace restarted the database");
+    assert!(restarts(&runs) > 0, "no trace restarted the database");
 
     // The command line, on the skewed clock: c2's clock runs ahead, so the
     // `now` it sends finds c1's row expired while c1 still holds it.
@@ -602,6 +628,86 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
         "{text}"
     );
 }
+
+/// A ZooKeeper lock under a long pause: the holder's session expires while
+/// it is paused, its node goes with it, and the next client takes the lock
+/// that the paused one still believes it holds; on a real ZooKeeper, whose
+/// session the replay lets expire as the trace's server does. Article A's
+/// single node, the recipe, and the recipe fenced by `czxid` (mutual
+/// exclusion, a statement about beliefs, breaks in all three).
+#[test]
+fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
+    if zookeeper_or_skip("replays on zookeeper").is_none() {
+        return;
+    }
+    let traces = Traces::write("zookeeper", Traces::ZK_CHECKS, false);
+    let runs = replay_on(
+        &traces,
+        ServerProgram::ZooKeeper,
+        lockcheck::real::zookeeper::replay_trace,
+        &[
+            "zk_lock_ephemeral.gc-pause.mutual_exclusion.json",
+            "zk_lock_sequential.gc-pause.mutual_exclusion.json",
+            "zk_lock_sequential_fenced.gc-pause.mutual_exclusion.json",
+        ],
+    );
+    for run in &runs {
+        let expiries = run
+            .commands
+            .iter()
+            .filter(|c| c.cmd.ends_with("silent until its session expires"))
+            .count();
+        assert!(expiries > 0, "no session expired: {:?}", run.commands);
+    }
+
+    // The command line, on article A's node: the paused holder's session
+    // expires, and its node with it, on ZooKeeper too; then c2 creates it.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("zk_lock_ephemeral.gc-pause.mutual_exclusion.json"),
+            "--against",
+            "zookeeper",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    for line in ZK_PAUSED_HOLDER_EXPIRES {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("REPRODUCED on ZooKeeper 3.")
+            && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+
+    // A replay keeps its ZooKeeper running: a trace that restarts it is
+    // refused, as is a Redis lock's trace.
+    for (name, says) in [
+        (
+            "zk_lock_ephemeral.server-restart.progress.json",
+            "a replay keeps its server running",
+        ),
+        (
+            "redis_set_px.gc-pause.mutual_exclusion.json",
+            "model `redis_set_px`'s servers model redis-server, not zookeeper",
+        ),
+    ] {
+        let (code, text) = lockcheck(
+            &["replay", &traces.path(name), "--against", "zookeeper"],
+            &[],
+        );
+        assert_eq!(code, 4, "{name}: {text}");
+        assert!(text.contains(says), "{name}: {text}");
+    }
+}
+
+/// The expiry in article A's lock's long-pause trace, and the takeover,
+/// as `replay --against zookeeper` prints them.
+const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
+    "   30  zk       10  c1     c1#1: silent until its session expires  expired                   expired",
+    "   31  zk       10  c2     c2#1: create /my_lock EPHEMERAL         created /my_lock czxid#2  created /my_lock czxid#2",
+];
 
 /// The takeover in the skewed-clock trace, as `replay --against postgres`
 /// prints it.

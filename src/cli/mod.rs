@@ -179,13 +179,17 @@ enum Command {
         /// `redis-server` (the Debian package's, or `LOCKCHECK_REDIS_SERVER`)
         /// for the single-instance Redis locks and Redlock; `postgres`
         /// (Debian's newest, or `LOCKCHECK_POSTGRES_BIN`) for the database
-        /// locks. `lockcheck list` names each model's server.
+        /// locks; `zookeeper` (Debian's, on `java`) for the ZooKeeper locks,
+        /// one session per client, which the replay lets expire where the
+        /// trace's server expires it. `lockcheck list` names each model's
+        /// server.
         /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
         /// could not be started; 4 bad input, a trace of a model whose
-        /// servers are not that program, a lasso, or a
-        /// `redlock_delayed_restart` trace that restarts a master.
+        /// servers are not that program, a lasso, a
+        /// `redlock_delayed_restart` trace that restarts a master, or a
+        /// ZooKeeper trace that restarts ZooKeeper.
         #[arg(
             long,
             value_name = "SERVER",

@@ -193,6 +193,10 @@ fn replay_on_server(
     let (run, install) = match server {
         ServerProgram::Postgres => (replay::replay::<PostgresProgram>(trace), "postgresql gcc"),
         ServerProgram::Redis => (replay::replay::<RedisProgram>(trace), "redis-server gcc"),
+        ServerProgram::ZooKeeper => (
+            lockcheck::real::zookeeper::replay_trace(trace),
+            "zookeeper gcc",
+        ),
     };
     let run = match run {
         Ok(run) => run,
@@ -209,7 +213,16 @@ fn replay_on_server(
     };
     let version = &run.server_version;
     println!();
-    println!("on {version} (one process per server of the trace, each on the trace's wall clock):");
+    let how = match server {
+        ServerProgram::ZooKeeper => {
+            "one session per client of the trace; an expiry silences its client until the \
+             server has expired the session"
+        }
+        ServerProgram::Redis | ServerProgram::Postgres => {
+            "one process per server of the trace, each on the trace's wall clock"
+        }
+    };
+    println!("on {version} ({how}):");
     let width = |header: &str, of: fn(&replay::TraceCommand) -> &String| {
         run.commands
             .iter()

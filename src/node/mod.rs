@@ -130,10 +130,17 @@ pub enum ServerProgram {
     /// `models::db_lock::Stmt` at a time; it keeps what it committed over a
     /// crash.
     Postgres,
+    /// The server is one standalone ZooKeeper, running the requests of
+    /// `models::zk_lock::Op` on sessions that expire.
+    ZooKeeper,
 }
 
 impl ServerProgram {
-    pub const ALL: [ServerProgram; 2] = [ServerProgram::Redis, ServerProgram::Postgres];
+    pub const ALL: [ServerProgram; 3] = [
+        ServerProgram::Redis,
+        ServerProgram::Postgres,
+        ServerProgram::ZooKeeper,
+    ];
 
     /// The program `replay --against` calls `name`.
     pub fn named(name: &str) -> Option<ServerProgram> {
@@ -145,6 +152,7 @@ impl ServerProgram {
         match self {
             ServerProgram::Redis => "redis-server",
             ServerProgram::Postgres => "postgres",
+            ServerProgram::ZooKeeper => "zookeeper",
         }
     }
 }

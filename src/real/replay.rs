@@ -125,7 +125,8 @@ pub fn refusal(
         None => {
             return Some(format!(
                 "model `{}`'s servers are not a program lockcheck runs; the single-instance \
-                 Redis locks and Redlock replay on redis-server, the database locks on postgres",
+                 Redis locks and Redlock replay on redis-server, the database locks on \
+                 postgres, the ZooKeeper locks on zookeeper",
                 trace.model
             ));
         }

@@ -276,6 +276,25 @@ impl ZkModel {
         }
     }
 
+    /// A request of the model's own (a trace's, whose sessions and
+    /// sequence numbers are this model's when it runs the same requests)
+    /// as a command names it.
+    fn renumbered_op(&self, op: Op) -> Op {
+        match op {
+            Op::Create { path } => Op::Create {
+                path: self.renumbered(path),
+            },
+            Op::Delete { path } => Op::Delete {
+                path: self.renumbered(path),
+            },
+            Op::Exists { path, watch } => Op::Exists {
+                path: self.renumbered(path),
+                watch,
+            },
+            other => other,
+        }
+    }
+
     fn renumber(&mut self, result: OpResult, session: SessionId) -> OpResult {
         match result {
             OpResult::Created { path, czxid } => {
@@ -847,4 +866,186 @@ pub fn conformance<M: Execute<ZkCmd, ZkReply>>(
         sequences,
         |rng| random_cmds(rng, len, expiries),
     )
+}
+
+/// The session timeout the real sessions of a replayed trace ask for: long
+/// enough that a live session's pings keep it alive on a loaded machine,
+/// short enough that waiting for an expiry costs about a second. The
+/// trace's own `ttl_ticks` does not matter: the trace decides when a
+/// session expires, and the replay makes its client silent until the
+/// server has expired it.
+pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// `replay TRACE --against zookeeper`: the requests of a ZooKeeper lock's
+/// trace on a ZooKeeper started for it.
+///
+/// Each client of the trace has one real session at a time, in the slot of
+/// its node (`c1` in slot 0): its `k`-th session in the trace is the
+/// slot's `k`-th. Every request the trace delivers on a live session runs
+/// on that client's real session at the step that delivers it, and every
+/// answer and watch event is compared with the model's server's (through
+/// [`ZkModel`], numbers renumbered as the conformance test renumbers
+/// them). When the trace's server expires a session (its client having
+/// been silent for a session timeout: paused, cut off, or gone), the
+/// replay makes the real session's client silent and waits until the real
+/// ZooKeeper has expired it, and compares the watch events the expiry
+/// fires. Pings are left to the real client library, which keeps a
+/// session alive until the trace lets it expire. A request on a session
+/// the trace's server no longer has is answered `SessionExpired` there
+/// and is not sent: its real session has expired too.
+///
+/// Refused: more clients than [`SESSIONS`], a client that opens a session
+/// while its last one lives, and a server crash.
+pub fn replay_trace(
+    trace: &crate::trace::TraceFile,
+) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
+    use super::replay::{CannotReplay, TraceCommand, TraceOnServer};
+    use crate::models::zk_lock::Timer;
+    use std::collections::BTreeSet;
+    let refused = CannotReplay::Refused;
+    let unavailable = CannotReplay::Unavailable;
+    let clients = trace.scenario.clients as usize;
+    if clients > SESSIONS as usize {
+        return Err(refused(format!(
+            "the trace has {clients} clients; a ZooKeeper replay keeps one session each for at \
+             most {SESSIONS}"
+        )));
+    }
+    if trace.nodes.len() != clients + 2 {
+        return Err(refused(format!(
+            "the trace's nodes {:?} are not one ZooKeeper server, the clients and the resource",
+            trace.nodes
+        )));
+    }
+    let server = LocalServer::zookeeper().map_err(unavailable)?;
+    let mut real = ZooKeeper::connect(&server, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?;
+    real.clear(0).map_err(unavailable)?;
+    let server_version = real.version().map_err(unavailable)?;
+    let mut model = ZkModel::new();
+    let node_name = |n: usize| {
+        trace
+            .nodes
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| format!("node {n}"))
+    };
+    // The trace's sessions: how many each client has opened, and which
+    // the trace's server still has.
+    let mut opened = vec![0u8; clients + 1];
+    let mut live: BTreeSet<SessionId> = BTreeSet::new();
+    let mut commands: Vec<TraceCommand> = Vec::new();
+    for (i, action) in trace.actions.iter().enumerate() {
+        let step = i + 1;
+        let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+        if on_server("crash") || on_server("restart") {
+            return Err(refused(format!(
+                "step {step} crashes or restarts ZooKeeper; a replay keeps its server running \
+                 (the real clients' sessions would have to outlive a real restart)"
+            )));
+        }
+        let (client, session, op) = if let Some(fire) = action.get("fire") {
+            if fire.get("node").and_then(|n| n.as_u64()) != Some(0) {
+                continue;
+            }
+            let timer: Timer = serde_json::from_value(fire["timer"].clone()).map_err(|e| {
+                refused(format!(
+                    "`actions[{i}].fire.timer`: not one of the server's timers: {e}"
+                ))
+            })?;
+            let Timer::Expire(session) = timer else {
+                continue;
+            };
+            if !live.remove(&session) {
+                continue;
+            }
+            (session.client.0, session, None)
+        } else if let Some(deliver) = action.get("deliver") {
+            if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0) {
+                continue;
+            }
+            let Some(msg) = deliver.pointer("/payload/lock") else {
+                continue;
+            };
+            let msg: Msg = serde_json::from_value(msg.clone()).map_err(|e| {
+                refused(format!(
+                    "`actions[{i}].deliver.payload.lock`: not one of the server's messages: {e}"
+                ))
+            })?;
+            let Msg::Req { session, op, .. } = msg else {
+                // Pings: the real client library sends its own.
+                continue;
+            };
+            let client = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
+            let client = u8::try_from(client)
+                .ok()
+                .filter(|c| (1..=clients as u8).contains(c))
+                .ok_or_else(|| refused(format!("step {step}: a request from node {client}")))?;
+            let session = match session {
+                Some(session) => session,
+                None => {
+                    // The server opens the client's next session for it.
+                    opened[client as usize] += 1;
+                    let session = SessionId {
+                        client: NodeId(client),
+                        n: opened[client as usize],
+                    };
+                    live.insert(session);
+                    session
+                }
+            };
+            if !live.contains(&session) {
+                // Answered `SessionExpired`; the real session is gone.
+                continue;
+            }
+            (client, session, Some(op))
+        } else {
+            continue;
+        };
+        if model.session(client) != session {
+            return Err(refused(format!(
+                "step {step}: session {session} is not the last one {} opened (a replay keeps \
+                 one session per client)",
+                node_name(client as usize)
+            )));
+        }
+        let cmd = match op {
+            Some(op) => ZkCmd::Request {
+                client,
+                op: model.renumbered_op(op),
+            },
+            None => ZkCmd::Expire { client },
+        };
+        if commands.len() >= conformance::SEQUENCE_LEN_MAX {
+            return Err(refused(format!(
+                "the trace sends more than {} requests to its server",
+                conformance::SEQUENCE_LEN_MAX
+            )));
+        }
+        let expected = model.run(&cmd);
+        let answer = real.run(&cmd);
+        let agrees = answer.as_ref() == Ok(&expected);
+        let shown = cmd.to_string();
+        let shown = match shown.strip_prefix(&format!("c{client}: ")) {
+            Some(rest) => format!("{session}: {rest}"),
+            None => shown,
+        };
+        commands.push(TraceCommand {
+            step,
+            server: node_name(0),
+            wall: trace.steps[i].state.clocks[0].wall,
+            client: node_name(client as usize),
+            cmd: shown,
+            model: expected.to_string(),
+            real: answer.map(|r| r.to_string()),
+            agrees,
+        });
+        if !agrees {
+            break;
+        }
+    }
+    Ok(TraceOnServer {
+        server_version,
+        commands,
+        server_events: Vec::new(),
+    })
 }
