@@ -56,8 +56,10 @@ for path in sorted(glob.glob(f"{traces}/*.json")):
     version = m.group(1) if m else program
     versions[program] = version
     commands = len(re.findall(r"^\s+\d+\s+\S+\s+-?\d+\s+c\d+\s", out.split(f"on {version}", 1)[-1], re.M))
+    lost = re.search(r"^the counter on .*, (\d+) updates? lost$", out, re.M)
+    lost = f"; the counter lost {lost.group(1)}" if lost else ""
     if run.returncode == 0 and commands:
-        result = f"reproduced ({commands} requests)"
+        result = f"reproduced ({commands} requests{lost})"
     elif run.returncode == 0:
         result = "reproduced (no request reaches the server)"
     elif run.returncode == 1:

@@ -191,6 +191,7 @@ impl Traces {
     const CHECKS: &[(&str, &str, &str)] = &[
         ("redis_py_lock", "message-loss", "mutual_exclusion"),
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
+        ("redis_set_px", "gc-pause", "resource_safe"),
         ("redis_set_px", "server-restart", "mutual_exclusion"),
         ("redis_set_px", "clock-jump", "mutual_exclusion"),
         ("redis_setnx", "holder-crash", "progress"),
@@ -212,6 +213,11 @@ impl Traces {
             "db_lock_expiry_client_clock",
             "server-restart",
             "mutual_exclusion",
+        ),
+        (
+            "db_lock_expiry_client_clock",
+            "server-restart",
+            "resource_safe",
         ),
         (
             "db_lock_expiry_db_clock_fenced",
@@ -336,9 +342,25 @@ fn replay_on(
                 c.step, c.cmd, c.real, run.server_version, c.model
             );
         }
+        // The real counter ends where the trace's resource does.
+        if let Some(c) = run.counter {
+            assert_eq!(
+                (c.value, c.writes),
+                (c.model_value, c.model_writes),
+                "{name}"
+            );
+        }
         runs.push(run);
     }
     runs
+}
+
+/// How many updates the real counter lost in `runs[i]`.
+fn lost_updates(runs: &[TraceOnServer], i: usize) -> u32 {
+    runs[i]
+        .counter
+        .expect("the trace reaches the counter")
+        .lost_updates()
 }
 
 /// How many server crashes and restarts `runs` went through.
@@ -360,6 +382,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
             "redis_py_lock.message-loss.mutual_exclusion.json",
             "redis_set_px.gc-pause.mutual_exclusion.json",
             "redis_set_px.server-restart.mutual_exclusion.json",
+            "redis_set_px.gc-pause.resource_safe.json",
             "redis_set_px.clock-jump.mutual_exclusion.json",
             "redis_setnx.holder-crash.progress.json",
             "redlock.clock-jump.mutual_exclusion.json",
@@ -367,6 +390,9 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
         ],
     );
     assert!(restarts(&runs) > 0, "no trace restarted the server");
+    // The paused holder's write lands after the next holder's on the real
+    // counter too.
+    assert_eq!(lost_updates(&runs, 3), 1);
 
     // The command line, on the clock jump: the second SET comes after the
     // server's wall clock jumped 10 ticks, and the first key has expired
@@ -589,8 +615,10 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
             "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
             "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
             "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
+            "db_lock_expiry_client_clock.server-restart.resource_safe.json",
         ],
     );
+    assert_eq!(lost_updates(&runs, 3), 1);
     assert!(restarts(&runs) > 0, "no trace restarted the database");
 
     // The command line, on the skewed clock: c2's clock runs ahead, so the
@@ -708,6 +736,86 @@ const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
     "   30  zk       10  c1     c1#1: silent until its session expires  expired                   expired",
     "   31  zk       10  c2     c2#1: create /my_lock EPHEMERAL         created /my_lock czxid#2  created /my_lock czxid#2",
 ];
+
+/// The protected counter that replays run on each server fences as the
+/// world's resource does: a token below the highest seen is rejected, a
+/// read raises the highest, an operation without a token is never fenced.
+#[test]
+fn the_counter_on_each_server_fences_as_the_world_resource_does() {
+    use lockcheck::real::replay::{CounterOp, CounterReply};
+    use lockcheck::world::{Resource, ResourceMsg};
+    fn check<P: Program>(server: &LocalServer) {
+        let mut connection = P::connect(server, 0).expect("connects");
+        P::counter_setup(&mut connection).expect("the counter is made");
+        let mut world = Resource::default();
+        let ops = [
+            CounterOp::Read { token: Some(2) },
+            CounterOp::Write {
+                value: 1,
+                token: Some(1),
+            },
+            CounterOp::Write {
+                value: 1,
+                token: Some(2),
+            },
+            CounterOp::Read { token: Some(5) },
+            CounterOp::Write {
+                value: 2,
+                token: Some(3),
+            },
+            CounterOp::Read { token: None },
+            CounterOp::Write {
+                value: 7,
+                token: None,
+            },
+            CounterOp::Read { token: Some(4) },
+            CounterOp::Read { token: None },
+        ];
+        let mut replies = Vec::new();
+        for op in ops {
+            let msg = match op {
+                CounterOp::Read { token } => ResourceMsg::Read { token, epoch: 0 },
+                CounterOp::Write { value, token } => ResourceMsg::Write {
+                    value,
+                    token,
+                    if_version: None,
+                    epoch: 0,
+                },
+            };
+            let expected = match world.handle(msg, false) {
+                Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
+                Some(ResourceMsg::WriteOk { .. }) => CounterReply::Written,
+                Some(ResourceMsg::Rejected { .. }) => CounterReply::Rejected,
+                other => panic!("{other:?}"),
+            };
+            let real = P::counter(&mut connection, &op).expect("the server answers");
+            assert_eq!(real, expected, "{op}");
+            replies.push(real);
+        }
+        // Fenced out twice, and an unfenced write accepted after a fence.
+        use CounterReply::{Rejected, Value, Written};
+        assert_eq!(
+            replies,
+            [
+                Value(0),
+                Rejected,
+                Written,
+                Value(1),
+                Rejected,
+                Value(1),
+                Written,
+                Rejected,
+                Value(7)
+            ]
+        );
+    }
+    if let Some(server) = redis_or_skip("redis counter") {
+        check::<RedisProgram>(&server);
+    }
+    if let Some(server) = postgres_or_skip("postgres counter") {
+        check::<PostgresProgram>(&server);
+    }
+}
 
 /// The takeover in the skewed-clock trace, as `replay --against postgres`
 /// prints it.

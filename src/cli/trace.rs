@@ -257,6 +257,25 @@ fn replay_on_server(
             println!("{step:>5}  {what}");
         }
     }
+    if let Some(counter) = run.counter {
+        let lost = match counter.lost_updates() {
+            0 => "no update lost".to_string(),
+            1 => "1 update lost".to_string(),
+            n => format!("{n} updates lost"),
+        };
+        println!(
+            "the counter on {version}: {} after {} accepted writes, {lost}",
+            counter.value, counter.writes
+        );
+        if (counter.value, counter.writes) != (counter.model_value, counter.model_writes) {
+            println!(
+                "NOT REPRODUCED on {version}: the trace's counter ends at {} after {} writes. \
+                 The model and the server disagree.",
+                counter.model_value, counter.model_writes
+            );
+            return exit::UNEXPECTED;
+        }
+    }
     match run.disagreement() {
         None if run.commands.is_empty() => {
             println!(

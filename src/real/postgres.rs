@@ -284,6 +284,61 @@ impl replay::Program for PostgresProgram {
     fn version(session: &mut Session) -> Result<String, Unavailable> {
         session.version()
     }
+
+    fn counter_setup(session: &mut Session) -> Result<(), Unavailable> {
+        session
+            .client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS counter (id int PRIMARY KEY, value bigint NOT NULL, \
+                 highest bigint NOT NULL, writes bigint NOT NULL); \
+                 INSERT INTO counter VALUES (1, 0, 0, 0) ON CONFLICT (id) DO NOTHING",
+            )
+            .map_err(|e| Unavailable(format!("cannot make the counter: {}", message(&e))))
+    }
+
+    /// A conditional `UPDATE`: the fence is its `WHERE`, so a rejected
+    /// operation changes no row.
+    fn counter(
+        session: &mut Session,
+        op: &replay::CounterOp,
+    ) -> Result<replay::CounterReply, String> {
+        use replay::{CounterOp, CounterReply};
+        let fail = |e: postgres::Error| format!("error: {}", message(&e));
+        let (token, write) = match *op {
+            CounterOp::Read { token } => (token, None),
+            CounterOp::Write { value, token } => (token, Some(value)),
+        };
+        let token = token.map(|t| t as i64);
+        let rows = match write {
+            None => session
+                .client
+                .query(
+                    "UPDATE counter SET highest = GREATEST(highest, COALESCE($1, 0)) \
+                     WHERE id = 1 AND ($1::bigint IS NULL OR highest <= $1) RETURNING value",
+                    &[&token],
+                )
+                .map_err(fail)?,
+            Some(value) => session
+                .client
+                .query(
+                    "UPDATE counter SET value = $2, writes = writes + 1, \
+                     highest = GREATEST(highest, COALESCE($1, 0)) \
+                     WHERE id = 1 AND ($1::bigint IS NULL OR highest <= $1) RETURNING value",
+                    &[&token, &(value as i64)],
+                )
+                .map_err(fail)?,
+        };
+        match (rows.first(), write) {
+            (None, _) => Ok(CounterReply::Rejected),
+            (Some(_), Some(_)) => Ok(CounterReply::Written),
+            (Some(row), None) => {
+                let value: i64 = row.get(0);
+                u32::try_from(value)
+                    .map(CounterReply::Value)
+                    .map_err(|_| format!("the counter reads {value}"))
+            }
+        }
+    }
 }
 
 /// The server's message for a database error (the driver's own says only

@@ -323,4 +323,58 @@ impl replay::Program for RedisProgram {
     fn version(connection: &mut redis::Connection) -> Result<String, Unavailable> {
         Ok(format!("redis-server {}", server_version(connection)?))
     }
+
+    fn counter_setup(connection: &mut redis::Connection) -> Result<(), Unavailable> {
+        redis::cmd("HSET")
+            .arg(COUNTER_KEY)
+            .arg(&["value", "0", "highest", "0", "writes", "0"][..])
+            .query::<()>(connection)
+            .map_err(|e| Unavailable(format!("cannot make the counter: {e}")))
+    }
+
+    fn counter(
+        connection: &mut redis::Connection,
+        op: &replay::CounterOp,
+    ) -> Result<replay::CounterReply, String> {
+        use replay::{CounterOp, CounterReply};
+        let (kind, token, value) = match *op {
+            CounterOp::Read { token } => ("read", token, 0),
+            CounterOp::Write { value, token } => ("write", token, value),
+        };
+        let token = token.map_or(String::new(), |t| t.to_string());
+        let answer: i64 = redis::cmd("EVAL")
+            .arg(COUNTER_SCRIPT)
+            .arg(1)
+            .arg(COUNTER_KEY)
+            .arg(kind)
+            .arg(token)
+            .arg(value)
+            .query(connection)
+            .map_err(|e| format!("error: {e}"))?;
+        match answer {
+            -1 => Ok(CounterReply::Rejected),
+            -2 => Ok(CounterReply::Written),
+            v => u32::try_from(v)
+                .map(CounterReply::Value)
+                .map_err(|_| format!("the counter script answered {v}")),
+        }
+    }
 }
+
+/// The protected counter's key: a hash of its `value`, the `highest`
+/// fencing token seen, and how many `writes` it accepted.
+const COUNTER_KEY: &str = "lockcheck:counter";
+
+/// One operation on the counter, atomically, fenced as the world's
+/// resource is. `ARGV`: `read` or `write`, the token (empty for none), the
+/// value to write. Answers the value read, -1 rejected, -2 written.
+const COUNTER_SCRIPT: &str = r#"
+local highest = tonumber(redis.call('HGET', KEYS[1], 'highest') or '0')
+local token = tonumber(ARGV[2])
+if token ~= nil and token < highest then return -1 end
+if token ~= nil and token > highest then redis.call('HSET', KEYS[1], 'highest', token) end
+if ARGV[1] == 'read' then return tonumber(redis.call('HGET', KEYS[1], 'value') or '0') end
+redis.call('HSET', KEYS[1], 'value', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'writes', 1)
+return -2
+"#;

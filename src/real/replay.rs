@@ -26,6 +26,7 @@ use super::conformance::{Execute, SEQUENCE_LEN_MAX, Timing};
 use super::{CLOCK_START_UNIX_MS, LocalServer, Unavailable};
 use crate::node::{Instant, RealServer, ServerProgram};
 use crate::trace::TraceFile;
+use crate::world::{Resource, ResourceMsg};
 
 /// A real server program that traces replay on.
 pub trait Program {
@@ -57,6 +58,70 @@ pub trait Program {
     fn run(connection: &mut Self::Connection, cmd: &Self::Cmd) -> Result<Self::Reply, String>;
     /// The server's name and version, e.g. `redis-server 7.0.15`.
     fn version(connection: &mut Self::Connection) -> Result<String, Unavailable>;
+    /// Makes the protected counter, at 0, on the server `connection` is to.
+    fn counter_setup(connection: &mut Self::Connection) -> Result<(), Unavailable>;
+    /// Runs one operation on the protected counter, fenced as the world's
+    /// resource is: an operation with a token below the highest seen is
+    /// rejected, and any other raises the highest to its token.
+    fn counter(connection: &mut Self::Connection, op: &CounterOp) -> Result<CounterReply, String>;
+}
+
+/// An operation on the protected counter (the world's resource): a
+/// holder's read, and its write of what it computed from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterOp {
+    Read { token: Option<u64> },
+    Write { value: u32, token: Option<u64> },
+}
+
+impl Display for CounterOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, token) = match self {
+            CounterOp::Read { token } => ("read counter".to_string(), token),
+            CounterOp::Write { value, token } => (format!("write counter = {value}"), token),
+        };
+        match token {
+            Some(t) => write!(f, "{what}, token {t}"),
+            None => f.write_str(&what),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterReply {
+    Value(u32),
+    Written,
+    /// Fenced out: a higher token has been seen.
+    Rejected,
+}
+
+impl Display for CounterReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CounterReply::Value(v) => write!(f, "{v}"),
+            CounterReply::Written => f.write_str("written"),
+            CounterReply::Rejected => f.write_str("rejected (token too low)"),
+        }
+    }
+}
+
+/// The protected counter at the end of a replay, on the real server and
+/// in the trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CounterOutcome {
+    pub value: u32,
+    pub writes: u32,
+    pub model_value: u32,
+    pub model_writes: u32,
+}
+
+impl CounterOutcome {
+    /// How many accepted writes left no trace in the value: each holder
+    /// writes one more than it read, so a write based on a stale read
+    /// loses the update it overwrites.
+    pub fn lost_updates(&self) -> u32 {
+        self.writes.saturating_sub(self.value)
+    }
 }
 
 /// A request of a trace, as the model and the real server answered it.
@@ -86,6 +151,9 @@ pub struct TraceOnServer {
     pub commands: Vec<TraceCommand>,
     /// The trace's server crashes and restarts, by step.
     pub server_events: Vec<(usize, String)>,
+    /// The protected counter at the end, where the replay ran it on the
+    /// real server and the trace reached it.
+    pub counter: Option<CounterOutcome>,
 }
 
 impl TraceOnServer {
@@ -191,6 +259,12 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
     let mut server_events = Vec::new();
     // Crashed servers, waiting for their restart.
     let mut crashed: Vec<Option<LocalServer>> = (0..server_count).map(|_| None).collect();
+    // The protected counter: on a server of its own where one of the
+    // trace's servers crashes (the world's resource never does), else on
+    // the first; made at the first operation on it.
+    let resource = trace.nodes.len() - 1;
+    let crashes = trace.actions.iter().any(|a| a.get("crash").is_some());
+    let mut counter: Option<Counter<P>> = None;
     let node_name = |n: usize| {
         trace
             .nodes
@@ -242,6 +316,66 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
         let Some(deliver) = action.get("deliver") else {
             continue;
         };
+        if deliver.get("dst").and_then(|d| d.as_u64()) == Some(resource as u64)
+            && let Some(msg) = deliver.pointer("/payload/resource")
+        {
+            let msg: ResourceMsg = serde_json::from_value(msg.clone()).map_err(|e| {
+                refused(format!(
+                    "`actions[{i}].deliver.payload.resource`: not an operation on the resource: {e}"
+                ))
+            })?;
+            let op = match msg {
+                ResourceMsg::Read { token, .. } => CounterOp::Read { token },
+                ResourceMsg::Write {
+                    value,
+                    token,
+                    if_version: None,
+                    ..
+                } => CounterOp::Write { value, token },
+                ResourceMsg::Write { .. } => {
+                    return Err(refused(format!(
+                        "step {step} writes the resource conditionally (optimistic \
+                         concurrency), which a replay does not do"
+                    )));
+                }
+                // Replies never travel to the resource.
+                _ => continue,
+            };
+            if counter.is_none() {
+                counter = Some(Counter::new(crashes, &servers, start_ms)?);
+            }
+            let counter = counter.as_mut().expect("just made");
+            let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
+            let expected = match counter.model.handle(msg, false) {
+                Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
+                Some(ResourceMsg::WriteOk { .. }) => CounterReply::Written,
+                Some(ResourceMsg::Rejected { .. }) => CounterReply::Rejected,
+                other => {
+                    return Err(refused(format!(
+                        "step {step}: the resource answers {other:?}, which a replay does not do"
+                    )));
+                }
+            };
+            let real = P::counter(&mut counter.connection, &op);
+            if real == Ok(CounterReply::Written) {
+                counter.writes += 1;
+            }
+            let agrees = real.as_ref() == Ok(&expected);
+            commands.push(TraceCommand {
+                step,
+                server: node_name(resource),
+                wall: trace.steps[i].state.tick as i64,
+                client: node_name(src as usize),
+                cmd: op.to_string(),
+                model: expected.to_string(),
+                real: real.map(|r| r.to_string()),
+                agrees,
+            });
+            if !agrees {
+                break;
+            }
+            continue;
+        }
         let Some(n) = deliver
             .get("dst")
             .and_then(|d| d.as_u64())
@@ -299,9 +433,73 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
             break;
         }
     }
+    let counter = match counter {
+        Some(mut counter) if commands.iter().all(|c| c.agrees) => {
+            let value = match P::counter(&mut counter.connection, &CounterOp::Read { token: None })
+            {
+                Ok(CounterReply::Value(v)) => v,
+                other => {
+                    return Err(unavailable(Unavailable(format!(
+                        "cannot read the counter at the end: {other:?}"
+                    ))));
+                }
+            };
+            Some(CounterOutcome {
+                value,
+                writes: counter.writes,
+                model_value: counter.model.value,
+                model_writes: counter.model.writes_accepted,
+            })
+        }
+        _ => None,
+    };
     Ok(TraceOnServer {
         server_version,
         commands,
         server_events,
+        counter,
     })
+}
+
+/// The protected counter of a replay on real servers, and the world's
+/// resource it stands for.
+struct Counter<P: Program> {
+    /// Its own server, when it has one.
+    _server: Option<LocalServer>,
+    connection: P::Connection,
+    model: Resource,
+    /// How many writes the real counter accepted.
+    writes: u32,
+}
+
+impl<P: Program> Counter<P> {
+    fn new(
+        own_server: bool,
+        servers: &[Option<LocalServer>],
+        start_ms: u64,
+    ) -> Result<Counter<P>, CannotReplay> {
+        let unavailable = CannotReplay::Unavailable;
+        let server = if own_server {
+            Some(P::start().map_err(unavailable)?)
+        } else {
+            None
+        };
+        let host = match (&server, servers.first()) {
+            (Some(own), _) => own,
+            (None, Some(Some(first))) => first,
+            (None, _) => {
+                return Err(CannotReplay::Refused(
+                    "the resource is used while the first server is down".into(),
+                ));
+            }
+        };
+        let mut connection = P::connect(host, start_ms).map_err(unavailable)?;
+        P::counter_setup(&mut connection).map_err(unavailable)?;
+        Ok(Counter {
+            _server: server,
+            connection,
+            model: Resource::default(),
+            writes: 0,
+        })
+    }
 }

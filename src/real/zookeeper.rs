@@ -1047,5 +1047,7 @@ pub fn replay_trace(
         server_version,
         commands,
         server_events: Vec::new(),
+        // The protected resource stays the world's.
+        counter: None,
     })
 }

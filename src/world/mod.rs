@@ -634,52 +634,8 @@ impl<M: LockModel> World<M> {
         msg: ResourceMsg,
         sent: &mut Vec<Env<M>>,
     ) {
-        let r = &mut s.resource;
-        let fenced_out = |token: Option<u64>, highest: u64| token.is_some_and(|t| t < highest);
-        let reply = match msg {
-            ResourceMsg::Read { token, epoch } => {
-                if fenced_out(token, r.highest_token) {
-                    ResourceMsg::Rejected { epoch }
-                } else {
-                    r.highest_token = r.highest_token.max(token.unwrap_or(0));
-                    ResourceMsg::ReadOk {
-                        value: r.value,
-                        version: self.model.conditional_writes().then_some(r.writes_accepted),
-                        epoch,
-                    }
-                }
-            }
-            ResourceMsg::Write {
-                value,
-                token,
-                if_version,
-                epoch,
-            } => {
-                if fenced_out(token, r.highest_token) {
-                    ResourceMsg::Rejected { epoch }
-                } else if if_version.is_some_and(|v| v != r.writes_accepted) {
-                    ResourceMsg::Conflict { epoch }
-                } else {
-                    r.highest_token = r.highest_token.max(token.unwrap_or(0));
-                    r.value = value;
-                    r.writes_accepted += 1;
-                    // Which holder is newer: the lock's own order (its
-                    // fencing token) when it has one; for a conditional
-                    // write, the version it was based on (its place in the
-                    // record's history); else the order in which clients came
-                    // to believe they held the lock.
-                    let rank = token
-                        .or(if_version.map(|v| v as u64 + 1))
-                        .unwrap_or(epoch as u64);
-                    if rank < r.last_write_rank {
-                        r.stale_write_accepted = true;
-                    }
-                    r.last_write_rank = r.last_write_rank.max(rank);
-                    ResourceMsg::WriteOk { epoch }
-                }
-            }
-            // Replies never travel to the resource.
-            _ => return,
+        let Some(reply) = s.resource.handle(msg, self.model.conditional_writes()) else {
+            return;
         };
         sent.push(self.envelope(s, self.resource_id(), src, Payload::Resource(reply)))
     }
