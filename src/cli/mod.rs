@@ -180,8 +180,8 @@ enum Command {
         /// for the single-instance Redis locks and Redlock; `postgres`
         /// (Debian's newest, or `LOCKCHECK_POSTGRES_BIN`) for the database
         /// locks; `zookeeper` (Debian's, on `java`) for the ZooKeeper locks,
-        /// one session per client, which the replay lets expire where the
-        /// trace's server expires it. `lockcheck list` names each model's
+        /// each session of the trace a real one, which the replay lets
+        /// expire where the trace's server expires it. `lockcheck list` names each model's
         /// server.
         /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one

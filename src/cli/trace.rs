@@ -215,7 +215,7 @@ fn replay_on_server(
     println!();
     let how = match server {
         ServerProgram::ZooKeeper => {
-            "one session per client of the trace; an expiry silences its client until the \
+            "every session of the trace a real one; an expiry silences its client until the \
              server has expired the session"
         }
         ServerProgram::Redis | ServerProgram::Postgres => {

@@ -357,43 +357,61 @@ impl Execute<ZkCmd, ZkReply> for ZkModel {
 impl ZkModel {
     /// Runs `cmd` (the server's requests read no clock).
     pub fn run(&mut self, cmd: &ZkCmd) -> ZkReply {
-        let mut out = Out::<ZkLock>::default();
-        let result = match cmd {
-            ZkCmd::Request { client, op } => {
-                let session = self.session(*client);
-                let op = match op {
-                    Op::Create { path } => Op::Create {
-                        path: self.own_path(*path),
-                    },
-                    Op::Delete { path } => Op::Delete {
-                        path: self.own_path(*path),
-                    },
-                    Op::Exists { path, watch } => Op::Exists {
-                        path: self.own_path(*path),
-                        watch: *watch,
-                    },
-                    other => other.clone(),
-                };
-                let result = self.data.execute(session, op, &mut out);
-                Some(self.renumber(result, session))
-            }
+        match cmd {
+            ZkCmd::Request { client, op } => self.request_on(self.session(*client), op),
             ZkCmd::Expire { client } => {
-                let session = self.session(*client);
-                self.data.close_session(session, &mut out);
-                // A fresh session in the slot: opening it is a write.
-                let slot = *client as usize - 1;
-                self.data.sessions_opened[slot] += 1;
-                self.data.zxid += 1;
-                let fresh = self.session(*client);
-                let at = self.data.sessions.partition_point(|s| *s < fresh);
-                self.data.sessions.insert(at, fresh);
-                None
+                let reply = self.expire(self.session(*client));
+                self.open(*client);
+                reply
             }
+        }
+    }
+
+    /// Runs request `op` (paths as a command names them) on `session`.
+    fn request_on(&mut self, session: SessionId, op: &Op) -> ZkReply {
+        let mut out = Out::<ZkLock>::default();
+        let result = {
+            let op = match op {
+                Op::Create { path } => Op::Create {
+                    path: self.own_path(*path),
+                },
+                Op::Delete { path } => Op::Delete {
+                    path: self.own_path(*path),
+                },
+                Op::Exists { path, watch } => Op::Exists {
+                    path: self.own_path(*path),
+                    watch: *watch,
+                },
+                other => other.clone(),
+            };
+            let result = self.data.execute(session, op, &mut out);
+            Some(self.renumber(result, session))
         };
         ZkReply {
             result,
             events: self.events(out),
         }
+    }
+
+    /// Expires `session`: its ephemeral nodes go, and the watches on them
+    /// fire.
+    fn expire(&mut self, session: SessionId) -> ZkReply {
+        let mut out = Out::<ZkLock>::default();
+        self.data.close_session(session, &mut out);
+        ZkReply {
+            result: None,
+            events: self.events(out),
+        }
+    }
+
+    /// Opens `client`'s next session (a write), which becomes its slot's.
+    fn open(&mut self, client: u8) {
+        let slot = client as usize - 1;
+        self.data.sessions_opened[slot] += 1;
+        self.data.zxid += 1;
+        let fresh = self.session(client);
+        let at = self.data.sessions.partition_point(|s| *s < fresh);
+        self.data.sessions.insert(at, fresh);
     }
 }
 
@@ -516,9 +534,28 @@ impl<'a> ZooKeeper<'a> {
             .ok_or_else(|| format!("a child /lock/{name} no request created"))
     }
 
-    fn request(&mut self, slot: usize, op: &Op) -> Result<OpResult, String> {
+    /// Where session `id` is in `sessions`.
+    fn index(&self, id: SessionId) -> Result<usize, String> {
+        self.sessions
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or_else(|| format!("no session {id}"))
+    }
+
+    /// The last session `client` opened.
+    fn current(&self, client: u8) -> Result<SessionId, String> {
+        self.sessions
+            .iter()
+            .filter(|s| s.id.client == NodeId(client))
+            .map(|s| s.id)
+            .max()
+            .ok_or_else(|| format!("c{client} has no session"))
+    }
+
+    fn request(&mut self, id: SessionId, op: &Op) -> Result<OpResult, String> {
         let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
         let sequential = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+        let slot = self.index(id)?;
         let session = &self.sessions[slot];
         let id = session.id;
         let client = session.client.clone();
@@ -652,19 +689,29 @@ impl<'a> ZooKeeper<'a> {
         Ok(events)
     }
 
-    /// Lets the session in `slot` go silent and waits until the server has
-    /// expired it; a fresh session takes the slot.
-    fn expire(&mut self, slot: usize) -> Result<(), String> {
-        let old = &self.sessions[slot];
+    /// A request's result with the watch events it fired.
+    fn reply(&mut self, result: Option<OpResult>) -> Result<ZkReply, String> {
+        Ok(ZkReply {
+            result,
+            events: self.events()?,
+        })
+    }
+
+    /// Opens session `id` beside the others.
+    fn open_beside(&mut self, id: SessionId) -> Result<(), String> {
+        let fresh = self.open(id)?;
+        self.sessions.push(fresh);
+        Ok(())
+    }
+
+    /// Lets session `id` go silent and waits until the server has expired
+    /// it.
+    fn expire(&mut self, id: SessionId) -> Result<(), String> {
+        let old = self.sessions.remove(self.index(id)?);
         let hex = format!("{:#x}", old.client.session_id().0);
-        let next = SessionId {
-            client: old.id.client,
-            n: old.id.n + 1,
-        };
         // Dropping the client and its watchers closes the connection and
         // leaves the session open (the clients are detached).
-        let fresh = self.open(next)?;
-        drop(std::mem::replace(&mut self.sessions[slot], fresh));
+        drop(old);
         let deadline =
             std::time::Instant::now() + 3 * self.session_timeout + Duration::from_secs(5);
         loop {
@@ -744,16 +791,19 @@ impl RealServer for ZooKeeper<'_> {
 
     fn run(&mut self, cmd: &ZkCmd) -> Result<ZkReply, String> {
         let result = match cmd {
-            ZkCmd::Request { client, op } => Some(self.request(*client as usize - 1, op)?),
+            ZkCmd::Request { client, op } => Some(self.request(self.current(*client)?, op)?),
             ZkCmd::Expire { client } => {
-                self.expire(*client as usize - 1)?;
+                // A fresh session takes the slot.
+                let old = self.current(*client)?;
+                self.open_beside(SessionId {
+                    n: old.n + 1,
+                    ..old
+                })?;
+                self.expire(old)?;
                 None
             }
         };
-        Ok(ZkReply {
-            result,
-            events: self.events()?,
-        })
+        self.reply(result)
     }
 
     fn version(&mut self) -> Result<String, Unavailable> {
@@ -879,9 +929,9 @@ pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 /// `replay TRACE --against zookeeper`: the requests of a ZooKeeper lock's
 /// trace on a ZooKeeper started for it.
 ///
-/// Each client of the trace has one real session at a time, in the slot of
-/// its node (`c1` in slot 0): its `k`-th session in the trace is the
-/// slot's `k`-th. Every request the trace delivers on a live session runs
+/// Each session of the trace is a real session: a client's `k`-th in the
+/// trace is its `k`-th on the real server, and one it has left behind
+/// lives on (its client library pinging) until the trace expires it. Every request the trace delivers on a live session runs
 /// on that client's real session at the step that delivers it, and every
 /// answer and watch event is compared with the model's server's (through
 /// [`ZkModel`], numbers renumbered as the conformance test renumbers
@@ -894,8 +944,7 @@ pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 /// the trace's server no longer has is answered `SessionExpired` there
 /// and is not sent: its real session has expired too.
 ///
-/// Refused: more clients than [`SESSIONS`], a client that opens a session
-/// while its last one lives, and a server crash.
+/// Refused: more clients than [`SESSIONS`], and a server crash.
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
@@ -907,8 +956,8 @@ pub fn replay_trace(
     let clients = trace.scenario.clients as usize;
     if clients > SESSIONS as usize {
         return Err(refused(format!(
-            "the trace has {clients} clients; a ZooKeeper replay keeps one session each for at \
-             most {SESSIONS}"
+            "the trace has {clients} clients; a ZooKeeper replay runs at \
+             most {SESSIONS} clients"
         )));
     }
     if trace.nodes.len() != clients + 2 {
@@ -983,12 +1032,24 @@ pub fn replay_trace(
             let session = match session {
                 Some(session) => session,
                 None => {
-                    // The server opens the client's next session for it.
+                    // The server opens the client's next session for it:
+                    // on both sides, unless it is the first, which they
+                    // opened before the trace began.
                     opened[client as usize] += 1;
                     let session = SessionId {
                         client: NodeId(client),
                         n: opened[client as usize],
                     };
+                    if model.session(client) != session {
+                        model.open(client);
+                        real.open_beside(model.session(client))
+                            .map_err(|e| unavailable(Unavailable(e)))?;
+                    }
+                    if model.session(client) != session {
+                        return Err(refused(format!(
+                            "step {step} opens session {session}, out of order"
+                        )));
+                    }
                     live.insert(session);
                     session
                 }
@@ -1001,30 +1062,34 @@ pub fn replay_trace(
         } else {
             continue;
         };
-        if model.session(client) != session {
-            return Err(refused(format!(
-                "step {step}: session {session} is not the last one {} opened (a replay keeps \
-                 one session per client)",
-                node_name(client as usize)
-            )));
-        }
-        let cmd = match op {
-            Some(op) => ZkCmd::Request {
-                client,
-                op: model.renumbered_op(op),
-            },
-            None => ZkCmd::Expire { client },
-        };
         if commands.len() >= conformance::SEQUENCE_LEN_MAX {
             return Err(refused(format!(
                 "the trace sends more than {} requests to its server",
                 conformance::SEQUENCE_LEN_MAX
             )));
         }
-        let expected = model.run(&cmd);
-        let answer = real.run(&cmd);
+        let (shown, expected, answer) = match op {
+            Some(op) => {
+                let op = model.renumbered_op(op);
+                let shown = ZkCmd::Request {
+                    client,
+                    op: op.clone(),
+                }
+                .to_string();
+                let expected = model.request_on(session, &op);
+                let answer = real
+                    .request(session, &op)
+                    .and_then(|result| real.reply(Some(result)));
+                (shown, expected, answer)
+            }
+            None => {
+                let shown = ZkCmd::Expire { client }.to_string();
+                let expected = model.expire(session);
+                let answer = real.expire(session).and_then(|()| real.reply(None));
+                (shown, expected, answer)
+            }
+        };
         let agrees = answer.as_ref() == Ok(&expected);
-        let shown = cmd.to_string();
         let shown = match shown.strip_prefix(&format!("c{client}: ")) {
             Some(rest) => format!("{session}: {rest}"),
             None => shown,
