@@ -181,8 +181,10 @@ enum Command {
         /// (Debian's newest, or `LOCKCHECK_POSTGRES_BIN`) for the database
         /// locks; `zookeeper` (Debian's, on `java`) for the ZooKeeper locks,
         /// each session of the trace a real one, which the replay lets
-        /// expire where the trace's server expires it. `lockcheck list` names each model's
-        /// server.
+        /// expire where the trace's server expires it. On Redis and
+        /// PostgreSQL the protected counter is real too, fenced as the
+        /// world's, and the replay says how many updates it lost.
+        /// `lockcheck list` names each model's server.
         /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
