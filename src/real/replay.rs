@@ -142,6 +142,37 @@ pub struct TraceCommand {
     pub agrees: bool,
 }
 
+impl TraceCommand {
+    /// A request the model answered `expected` and the real server `real`.
+    pub fn compared<R: PartialEq + Display>(
+        step: usize,
+        (server, wall, client): (String, i64, String),
+        cmd: String,
+        expected: &R,
+        real: Result<R, String>,
+    ) -> TraceCommand {
+        TraceCommand {
+            step,
+            server,
+            wall,
+            client,
+            cmd,
+            model: expected.to_string(),
+            agrees: real.as_ref() == Ok(expected),
+            real: real.map(|r| r.to_string()),
+        }
+    }
+}
+
+/// Node `n`'s name in `trace`.
+pub fn node_name(trace: &TraceFile, n: usize) -> String {
+    trace
+        .nodes
+        .get(n)
+        .cloned()
+        .unwrap_or_else(|| format!("node {n}"))
+}
+
 /// What a trace did on real servers: every request the trace delivers to a
 /// server, up to the first one answered differently, if any.
 #[derive(Clone, Debug)]
@@ -265,13 +296,7 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
     let resource = trace.nodes.len() - 1;
     let crashes = trace.actions.iter().any(|a| a.get("crash").is_some());
     let mut counter: Option<Counter<P>> = None;
-    let node_name = |n: usize| {
-        trace
-            .nodes
-            .get(n)
-            .cloned()
-            .unwrap_or_else(|| format!("node {n}"))
-    };
+    let node_name = |n: usize| node_name(trace, n);
     for (i, action) in trace.actions.iter().enumerate() {
         let step = i + 1;
         let server_of = |key: &str| {
@@ -360,18 +385,19 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
             if real == Ok(CounterReply::Written) {
                 counter.writes += 1;
             }
-            let agrees = real.as_ref() == Ok(&expected);
-            commands.push(TraceCommand {
+            let at = (
+                node_name(resource),
+                trace.steps[i].state.tick as i64,
+                node_name(src as usize),
+            );
+            commands.push(TraceCommand::compared(
                 step,
-                server: node_name(resource),
-                wall: trace.steps[i].state.tick as i64,
-                client: node_name(src as usize),
-                cmd: op.to_string(),
-                model: expected.to_string(),
-                real: real.map(|r| r.to_string()),
-                agrees,
-            });
-            if !agrees {
+                at,
+                op.to_string(),
+                &expected,
+                real,
+            ));
+            if !commands.last().expect("just pushed").agrees {
                 break;
             }
             continue;
@@ -418,18 +444,15 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
         };
         let expected = models[n].execute(Instant::from_ticks(wall), &cmd);
         let real = P::run(connection, &cmd);
-        let agrees = real.as_ref() == Ok(&expected);
-        commands.push(TraceCommand {
+        let at = (node_name(n), wall, node_name(src as usize));
+        commands.push(TraceCommand::compared(
             step,
-            server: node_name(n),
-            wall,
-            client: node_name(src as usize),
-            cmd: cmd.to_string(),
-            model: expected.to_string(),
-            real: real.map(|r| r.to_string()),
-            agrees,
-        });
-        if !agrees {
+            at,
+            cmd.to_string(),
+            &expected,
+            real,
+        ));
+        if !commands.last().expect("just pushed").agrees {
             break;
         }
     }

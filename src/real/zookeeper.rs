@@ -971,13 +971,7 @@ pub fn replay_trace(
     real.clear(0).map_err(unavailable)?;
     let server_version = real.version().map_err(unavailable)?;
     let mut model = ZkModel::new();
-    let node_name = |n: usize| {
-        trace
-            .nodes
-            .get(n)
-            .cloned()
-            .unwrap_or_else(|| format!("node {n}"))
-    };
+    let node_name = |n: usize| super::replay::node_name(trace, n);
     // The trace's sessions: how many each client has opened, and which
     // the trace's server still has.
     let mut opened = vec![0u8; clients + 1];
@@ -1089,22 +1083,17 @@ pub fn replay_trace(
                 (shown, expected, answer)
             }
         };
-        let agrees = answer.as_ref() == Ok(&expected);
         let shown = match shown.strip_prefix(&format!("c{client}: ")) {
             Some(rest) => format!("{session}: {rest}"),
             None => shown,
         };
-        commands.push(TraceCommand {
-            step,
-            server: node_name(0),
-            wall: trace.steps[i].state.clocks[0].wall,
-            client: node_name(client as usize),
-            cmd: shown,
-            model: expected.to_string(),
-            real: answer.map(|r| r.to_string()),
-            agrees,
-        });
-        if !agrees {
+        let at = (
+            node_name(0),
+            trace.steps[i].state.clocks[0].wall,
+            node_name(client as usize),
+        );
+        commands.push(TraceCommand::compared(step, at, shown, &expected, answer));
+        if !commands.last().expect("just pushed").agrees {
             break;
         }
     }
