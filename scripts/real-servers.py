@@ -17,7 +17,7 @@ per trace; `--write` replaces them between the `<!-- real-servers -->`
 markers in README.md and docs/real-servers.md. `--check` exits 1 if any
 trace did not reproduce (CI).
 """
-import glob, json, re, subprocess, sys
+import concurrent.futures, glob, json, re, subprocess, sys
 
 lockcheck = sys.argv[sys.argv.index("--bin") + 1] if "--bin" in sys.argv else "target/release/lockcheck"
 traces = sys.argv[sys.argv.index("--traces") + 1] if "--traces" in sys.argv else "reports/traces"
@@ -37,15 +37,33 @@ REFUSALS = {
     "a replay keeps its server running": "a ZooKeeper restart",
 }
 
-rows, per_model, versions, failed, refused = [], {}, {}, [], {}
+def replay(job):
+    """One trace's replay; a replay whose servers did not start (exit 3, e.g.
+    a port taken meanwhile by a neighbour's server) is tried once more."""
+    path, program = job
+    for _ in range(2):
+        run = subprocess.run([lockcheck, "replay", path, "--against", program],
+                             capture_output=True, text=True)
+        if run.returncode != 3:
+            break
+    return run
+
+jobs = []
 for path in sorted(glob.glob(f"{traces}/*.json")):
     trace = json.load(open(path, encoding="utf-8"))
+    program = program_of.get(trace["model"])
+    if program is not None and "loop_start" not in trace:
+        jobs.append((path, program, trace))
+
+# Four replays at a time: each starts its own servers, and most of their
+# time is waiting (a server starting, a ZooKeeper session expiring).
+# Results are taken in the traces' order, so the tables do not depend on it.
+with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+    runs = list(pool.map(replay, [(path, program) for path, program, _ in jobs]))
+
+rows, per_model, versions, failed, refused = [], {}, {}, [], {}
+for (path, program, trace), run in zip(jobs, runs):
     model = trace["model"]
-    program = program_of.get(model)
-    if program is None or "loop_start" in trace:
-        continue
-    run = subprocess.run([lockcheck, "replay", path, "--against", program],
-                         capture_output=True, text=True)
     out = run.stdout + run.stderr
     why = [what for words, what in REFUSALS.items() if words in out]
     if run.returncode == 4 and why:
