@@ -752,7 +752,7 @@ const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
 #[test]
 fn the_counter_on_each_server_fences_as_the_world_resource_does() {
     use lockcheck::real::replay::{CounterOp, CounterReply};
-    use lockcheck::world::{Resource, ResourceMsg};
+    use lockcheck::world::Resource;
     fn check<P: Program>(server: &LocalServer) {
         let mut connection = P::connect(server, 0).expect("connects");
         P::counter_setup(&mut connection).expect("the counter is made");
@@ -782,21 +782,7 @@ fn the_counter_on_each_server_fences_as_the_world_resource_does() {
         ];
         let mut replies = Vec::new();
         for op in ops {
-            let msg = match op {
-                CounterOp::Read { token } => ResourceMsg::Read { token, epoch: 0 },
-                CounterOp::Write { value, token } => ResourceMsg::Write {
-                    value,
-                    token,
-                    if_version: None,
-                    epoch: 0,
-                },
-            };
-            let expected = match world.handle(msg, false) {
-                Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
-                Some(ResourceMsg::WriteOk { .. }) => CounterReply::Written,
-                Some(ResourceMsg::Rejected { .. }) => CounterReply::Rejected,
-                other => panic!("{other:?}"),
-            };
+            let expected = op.on_world(&mut world);
             let real = P::counter(&mut connection, &op).expect("the server answers");
             assert_eq!(real, expected, "{op}");
             replies.push(real);
