@@ -4,18 +4,20 @@
 //! and a model broken on purpose is caught with a shrunk sequence.
 //!
 //! The servers come from Debian packages (`apt-get install redis-server
-//! postgresql zookeeper gcc`; `gcc` builds the fake clock). Where one is
+//! postgresql zookeeper etcd-server gcc`; `gcc` builds the fake clock). Where one is
 //! missing the tests say so and pass, unless
 //! `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run` sets), which makes a
 //! missing server a failure.
 
 use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
+use lockcheck::models::etcd_lock::Msg as EtcdMsg;
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
 use lockcheck::models::zk_lock::{Op, OpResult, ZPath};
 use lockcheck::node::{Instant, ServerProgram};
 use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;
 use lockcheck::real::conformance::{Disagreement, Execute};
+use lockcheck::real::etcd::{EtcdCmd, EtcdModel, EtcdReply, conformance as etcd_conformance};
 use lockcheck::real::postgres::{Family, conformance as pg_conformance};
 use lockcheck::real::postgres::{PostgresProgram, Session};
 use lockcheck::real::redis::{RedisProgram, conformance};
@@ -56,6 +58,10 @@ fn postgres_or_skip(test: &str) -> Option<LocalServer> {
 
 fn zookeeper_or_skip(test: &str) -> Option<LocalServer> {
     server_or_skip(test, LocalServer::zookeeper, "zookeeper gcc")
+}
+
+fn etcd_or_skip(test: &str) -> Option<LocalServer> {
+    server_or_skip(test, LocalServer::etcd, "etcd-server gcc")
 }
 
 fn model() -> RedisServer {
@@ -235,6 +241,13 @@ impl Traces {
         ("zk_lock_sequential_fenced", "gc-pause", "mutual_exclusion"),
         ("zk_lock_ephemeral", "message-loss", "mutual_exclusion"),
         ("zk_lock_ephemeral", "server-restart", "progress"),
+        ("redis_set_px", "gc-pause", "mutual_exclusion"),
+    ];
+
+    const ETCD_CHECKS: &[(&str, &str, &str)] = &[
+        ("etcd_mutex", "gc-pause", "mutual_exclusion"),
+        ("etcd_mutex_fenced", "gc-pause", "mutual_exclusion"),
+        ("etcd_mutex_no_session_check", "gc-pause", "resource_safe"),
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
@@ -739,6 +752,88 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
     }
 }
 
+/// Counterexamples of the etcd locks on a real etcd, whose leases the
+/// replay lets expire as the trace's server expires them: the holder of
+/// `concurrency.Mutex` is paused past its lease, its key goes with the
+/// lease, and the waiter's watch fires on etcd as in the model; the
+/// fenced variant's mutual exclusion breaks the same way, and the variant
+/// without the check after the wait loses an update.
+#[test]
+fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
+    if etcd_or_skip("replays on etcd").is_none() {
+        return;
+    }
+    let traces = Traces::write("etcd", Traces::ETCD_CHECKS, false);
+    let runs = replay_on(
+        &traces,
+        ServerProgram::Etcd,
+        lockcheck::real::etcd::replay_trace,
+        &[
+            "etcd_mutex.gc-pause.mutual_exclusion.json",
+            "etcd_mutex_fenced.gc-pause.mutual_exclusion.json",
+            "etcd_mutex_no_session_check.gc-pause.resource_safe.json",
+        ],
+    );
+    for run in &runs {
+        let expiries = run
+            .commands
+            .iter()
+            .filter(|c| c.cmd.contains(" expires; "))
+            .count();
+        assert!(expiries > 0, "no lease expired: {:?}", run.commands);
+    }
+
+    // The command line: the paused holder's lease expires on etcd too,
+    // and the waiter hears that the holder's key is gone.
+    let gc_pause = traces.path("etcd_mutex.gc-pause.mutual_exclusion.json");
+    let (code, text) = lockcheck(&["replay", &gc_pause, "--against", "etcd"], &[]);
+    assert_eq!(code, 0, "{text}");
+    for line in ETCD_PAUSED_HOLDER_EXPIRES {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("REPRODUCED on etcd 3.") && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+
+    // A Redis lock's trace is refused, and so is one that restarts etcd.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_set_px.gc-pause.mutual_exclusion.json"),
+            "--against",
+            "etcd",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("model `redis_set_px`'s servers model redis-server, not etcd"),
+        "{text}"
+    );
+    let mut restarted =
+        lockcheck::trace::read(std::path::Path::new(&gc_pause)).expect("the trace reads");
+    restarted
+        .actions
+        .insert(0, serde_json::json!({ "restart": 0 }));
+    match lockcheck::real::etcd::replay_trace(&restarted) {
+        Err(replay::CannotReplay::Refused(why)) => {
+            assert!(why.contains("a replay keeps its server running"), "{why}")
+        }
+        other => panic!(
+            "a restart of etcd replayed: {:?}",
+            other.map(|r| r.commands)
+        ),
+    }
+}
+
+/// The paused holder's lease expiring in `etcd_mutex`'s gc-pause trace, as
+/// `replay --against etcd` prints it.
+const ETCD_PAUSED_HOLDER_EXPIRES: &[&str] = &[
+    "lease c1.0 expires; c2: LeaseKeepAlive c2.0  no answer; c2 told rev#1 is deleted",
+    "c2: WaitDeletes with c2.0 below rev#2        none before; mine is there",
+];
+
 /// The expiry in article A's lock's long-pause trace, and the takeover,
 /// as `replay --against zookeeper` prints them.
 const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
@@ -1207,5 +1302,118 @@ fn zookeeper_spends_zxids_on_failed_writes_and_numbers_children_from_zero_unlike
             .any(|n| matches!(n.path, ZPath::Child { seq: 1, .. })),
         "{:?}",
         model.data.nodes
+    );
+}
+
+#[test]
+fn etcd_model_answers_as_etcd_does_on_a_thousand_random_requests() {
+    let Some(server) = etcd_or_skip("etcd conformance") else {
+        return;
+    };
+    // The sequences the run draws, to count their expiries.
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let expiries: usize = (0..40)
+        .map(|_| {
+            let cmds = lockcheck::real::etcd::random_cmds(&mut rng, 25, true);
+            cmds.iter()
+                .filter(|op| matches!(op.cmd, EtcdCmd::Expire { .. }))
+                .count()
+        })
+        .sum();
+    assert!(expiries >= 10, "only {expiries} expiries");
+    match etcd_conformance(&server, &EtcdModel::new(), true, 1, 40, 25).expect("etcd answers") {
+        Ok(agreement) => {
+            assert_eq!(agreement.commands, 1000);
+            assert!(agreement.server.starts_with("etcd 3."), "{agreement:?}");
+            println!(
+                "{} answered {} commands in {} sequences, {expiries} of them expiries, as the model does",
+                agreement.server, agreement.commands, agreement.sequences
+            );
+        }
+        Err(disagreement) => panic!("{disagreement}"),
+    }
+}
+
+/// The etcd model with watches that never fire.
+#[derive(Clone)]
+struct EtcdWatchesNeverFire(EtcdModel);
+
+impl Execute<EtcdCmd, EtcdReply> for EtcdWatchesNeverFire {
+    fn execute(&mut self, now: Instant, cmd: &EtcdCmd) -> EtcdReply {
+        let mut reply = self.0.execute(now, cmd);
+        reply.events.clear();
+        reply
+    }
+}
+
+/// The etcd model with leases that never expire.
+#[derive(Clone)]
+struct EtcdLeasesNeverExpire(EtcdModel);
+
+impl Execute<EtcdCmd, EtcdReply> for EtcdLeasesNeverExpire {
+    fn execute(&mut self, now: Instant, cmd: &EtcdCmd) -> EtcdReply {
+        match cmd {
+            EtcdCmd::Expire { .. } => EtcdReply {
+                answer: None,
+                events: Vec::new(),
+            },
+            _ => self.0.execute(now, cmd),
+        }
+    }
+}
+
+#[test]
+fn an_etcd_model_whose_watches_never_fire_is_caught() {
+    let Some(server) = etcd_or_skip("etcd broken-model check") else {
+        return;
+    };
+    let broken = EtcdWatchesNeverFire(EtcdModel::new());
+    let found = match etcd_conformance(&server, &broken, false, 1, 20, 25).expect("etcd answers") {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: two clients take keys, the second watches the first's,
+    // and the first's key goes.
+    assert!(found.ops.len() <= 6, "{text}");
+    assert!(found.model.events.is_empty(), "{text}");
+    assert!(
+        found.real.as_ref().is_ok_and(|r| !r.events.is_empty()),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_etcd_model_whose_leases_never_expire_is_caught_in_four_commands() {
+    let Some(server) = etcd_or_skip("etcd broken-model check") else {
+        return;
+    };
+    let broken = EtcdLeasesNeverExpire(EtcdModel::new());
+    let found = match etcd_conformance(&server, &broken, true, 1, 40, 25).expect("etcd answers") {
+        Ok(agreement) => panic!("a broken model passed: {agreement:?}"),
+        Err(disagreement) => disagreement,
+    };
+    let text = found.to_string();
+    println!("{text}");
+    // Shrunk to: a client is granted a lease (and takes a key with it),
+    // lets it lapse, and a request finds it alive in the model only.
+    assert!(found.ops.len() <= 4, "{text}");
+    assert!(
+        found
+            .ops
+            .iter()
+            .any(|op| matches!(op.cmd, EtcdCmd::Expire { .. })),
+        "{text}"
+    );
+    assert!(
+        matches!(
+            found.ops[0].cmd,
+            EtcdCmd::Request {
+                msg: EtcdMsg::Grant { .. },
+                ..
+            }
+        ),
+        "{text}"
     );
 }

@@ -181,7 +181,9 @@ enum Command {
         /// (Debian's newest, or `LOCKCHECK_POSTGRES_BIN`) for the database
         /// locks; `zookeeper` (Debian's, on `java`) for the ZooKeeper locks,
         /// each session of the trace a real one, which the replay lets
-        /// expire where the trace's server expires it. On Redis and
+        /// expire where the trace's server expires it; `etcd` (Debian's
+        /// `etcd-server`, or `LOCKCHECK_ETCD`) for the etcd locks, each
+        /// lease a real one, let expire likewise. On Redis and
         /// PostgreSQL the protected counter is real too, fenced as the
         /// world's, and the replay says how many updates it lost.
         /// `lockcheck list` names each model's server.
@@ -191,7 +193,7 @@ enum Command {
         /// could not be started; 4 bad input, a trace of a model whose
         /// servers are not that program, a lasso, a
         /// `redlock_delayed_restart` trace that restarts a master, or a
-        /// ZooKeeper trace that restarts ZooKeeper.
+        /// ZooKeeper or etcd trace that restarts its server.
         #[arg(
             long,
             value_name = "SERVER",

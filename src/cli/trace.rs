@@ -197,6 +197,10 @@ fn replay_on_server(
             lockcheck::real::zookeeper::replay_trace(trace),
             "zookeeper gcc",
         ),
+        ServerProgram::Etcd => (
+            lockcheck::real::etcd::replay_trace(trace),
+            "etcd-server gcc",
+        ),
     };
     let run = match run {
         Ok(run) => run,
@@ -217,6 +221,10 @@ fn replay_on_server(
         ServerProgram::ZooKeeper => {
             "every session of the trace a real one; an expiry silences its client until the \
              server has expired the session"
+        }
+        ServerProgram::Etcd => {
+            "every lease of the trace a real one, kept alive until the trace's server finds it \
+             expired; then it lapses until etcd has revoked it"
         }
         ServerProgram::Redis | ServerProgram::Postgres => {
             "one process per server of the trace, each on the trace's wall clock"

@@ -133,13 +133,17 @@ pub enum ServerProgram {
     /// The server is one standalone ZooKeeper, running the requests of
     /// `models::zk_lock::Op` on sessions that expire.
     ZooKeeper,
+    /// The server is a single-member etcd, running the requests of
+    /// `models::etcd_lock::Msg` on leases that expire.
+    Etcd,
 }
 
 impl ServerProgram {
-    pub const ALL: [ServerProgram; 3] = [
+    pub const ALL: [ServerProgram; 4] = [
         ServerProgram::Redis,
         ServerProgram::Postgres,
         ServerProgram::ZooKeeper,
+        ServerProgram::Etcd,
     ];
 
     /// The program `replay --against` calls `name`.
@@ -153,6 +157,7 @@ impl ServerProgram {
             ServerProgram::Redis => "redis-server",
             ServerProgram::Postgres => "postgres",
             ServerProgram::ZooKeeper => "zookeeper",
+            ServerProgram::Etcd => "etcd",
         }
     }
 }

@@ -17,6 +17,7 @@
 //! machine.
 
 pub mod conformance;
+pub mod etcd;
 pub mod postgres;
 pub mod redis;
 pub mod replay;
@@ -298,6 +299,66 @@ impl LocalServer {
         };
         // A crash loses what was not synced (`forceSync=no`).
         LocalServer::start(Box::new(command), "zookeeper.log", libc::SIGKILL, dir, port)
+    }
+
+    /// Starts a single-member etcd (`etcd` from `PATH`, or
+    /// `LOCKCHECK_ETCD`) on loopback, its data directory in the scratch
+    /// directory. Heartbeats every 10 ms and an election timeout of 100 ms
+    /// make it the leader within a fraction of a second and let a lease
+    /// live as short as a second. Its JSON gateway (`/v3/...`) is on the
+    /// client port. Leases expire on Go's monotonic clock, which the fake
+    /// wall clock does not fake, so expiry runs in real time.
+    pub fn etcd() -> Result<LocalServer, Unavailable> {
+        let program = std::env::var("LOCKCHECK_ETCD").unwrap_or_else(|_| "etcd".into());
+        let dir = scratch_dir("etcd")?;
+        let port = free_port(&dir)?;
+        let peer_port = free_port(&dir)?;
+        let client_url = format!("http://127.0.0.1:{port}");
+        let peer_url = format!("http://127.0.0.1:{peer_port}");
+        let args: Vec<String> = [
+            "--name",
+            "lockcheck",
+            "--data-dir",
+            &dir.join("data").display().to_string(),
+            "--listen-client-urls",
+            &client_url,
+            "--advertise-client-urls",
+            &client_url,
+            "--listen-peer-urls",
+            &peer_url,
+            "--initial-advertise-peer-urls",
+            &peer_url,
+            "--initial-cluster",
+            &format!("lockcheck={peer_url}"),
+            "--heartbeat-interval",
+            "10",
+            "--election-timeout",
+            "100",
+            "--logger",
+            "zap",
+            "--log-level",
+            "warn",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let log_path = dir.join("etcd.log");
+        let command = move || {
+            let mut command = Command::new(&program);
+            command.args(&args).stdout(Stdio::null());
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+            {
+                Ok(log) => command.stderr(log),
+                Err(_) => command.stderr(Stdio::null()),
+            };
+            command
+        };
+        // etcd logs every write before it answers: a killed etcd comes
+        // back with its keys, leases and revision.
+        LocalServer::start(Box::new(command), "etcd.log", libc::SIGKILL, dir, port)
     }
 
     fn start(

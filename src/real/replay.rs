@@ -247,7 +247,7 @@ pub fn refusal(
             return Some(format!(
                 "model `{}`'s servers are not a program lockcheck runs; the single-instance \
                  Redis locks and Redlock replay on redis-server, the database locks on \
-                 postgres, the ZooKeeper locks on zookeeper",
+                 postgres, the ZooKeeper locks on zookeeper, the etcd locks on etcd",
                 trace.model
             ));
         }
