@@ -910,56 +910,24 @@ pub fn conformance<M: Execute<EtcdCmd, EtcdReply>>(
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
-    use super::replay::{CannotReplay, TraceCommand, TraceOnServer};
+    use super::replay::{self, CannotReplay, TraceCommand, TraceOnServer};
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
-    let clients = trace.scenario.clients as usize;
-    if clients > CLIENTS as usize {
-        return Err(refused(format!(
-            "the trace has {clients} clients; an etcd replay runs at most {CLIENTS} clients"
-        )));
-    }
-    if trace.nodes.len() != clients + 2 {
-        return Err(refused(format!(
-            "the trace's nodes {:?} are not one etcd server, the clients and the resource",
-            trace.nodes
-        )));
-    }
+    let clients = replay::one_server_clients(trace, "etcd", CLIENTS)?;
     let lock = EtcdLock::new(&trace.model, &trace.scenario.params).map_err(refused)?;
     let server = LocalServer::etcd().map_err(unavailable)?;
     let mut real = Etcd::connect(&server, REPLAY_LEASE_TTL_S).map_err(unavailable)?;
     real.clear(0).map_err(unavailable)?;
     let server_version = real.version().map_err(unavailable)?;
     let mut model = EtcdModel::of(lock);
-    let node_name = |n: usize| super::replay::node_name(trace, n);
+    let node_name = |n: usize| replay::node_name(trace, n);
     let mut commands: Vec<TraceCommand> = Vec::new();
     for (i, action) in trace.actions.iter().enumerate() {
-        let step = i + 1;
-        let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
-        if on_server("crash") || on_server("restart") {
-            return Err(refused(format!(
-                "step {step} crashes or restarts etcd; a replay keeps its server running"
-            )));
-        }
-        let Some(deliver) = action.get("deliver") else {
+        replay::refuse_server_restart(action, i, "etcd")?;
+        let Some((client, msg)) = replay::delivered_to_server::<Msg>(action, i, clients, "etcd")?
+        else {
             continue;
         };
-        if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0) {
-            continue;
-        }
-        let Some(msg) = deliver.pointer("/payload/lock") else {
-            continue;
-        };
-        let msg: Msg = serde_json::from_value(msg.clone()).map_err(|e| {
-            refused(format!(
-                "`actions[{i}].deliver.payload.lock`: not one of etcd's requests: {e}"
-            ))
-        })?;
-        let client = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
-        let client = u8::try_from(client)
-            .ok()
-            .filter(|c| (1..=clients as u8).contains(c))
-            .ok_or_else(|| refused(format!("step {step}: a request from node {client}")))?;
         let clock = trace.steps[i].state.clocks[0];
         model.mono_ticks = clock.mono;
         // Leases the trace's server finds expired as it takes this request.
@@ -979,7 +947,7 @@ pub fn replay_trace(
         }
         let answer = answer.and_then(|()| real.run(&cmd));
         let at = (node_name(0), clock.wall, node_name(client as usize));
-        commands.push(TraceCommand::compared(step, at, shown, &expected, answer));
+        commands.push(TraceCommand::compared(i + 1, at, shown, &expected, answer));
         if !commands.last().expect("just pushed").agrees {
             break;
         }

@@ -186,6 +186,73 @@ impl TraceCommand {
     }
 }
 
+/// The number of clients of a trace whose lock service is one server of
+/// `program`'s (node 0), refused where there are more than `max`.
+pub fn one_server_clients(trace: &TraceFile, program: &str, max: u8) -> Result<u8, CannotReplay> {
+    let clients = trace.scenario.clients as usize;
+    if clients > max as usize {
+        return Err(CannotReplay::Refused(format!(
+            "the trace has {clients} clients; a {program} replay runs at most {max} clients"
+        )));
+    }
+    if trace.nodes.len() != clients + 2 {
+        return Err(CannotReplay::Refused(format!(
+            "the trace's nodes {:?} are not one {program} server, the clients and the resource",
+            trace.nodes
+        )));
+    }
+    Ok(clients as u8)
+}
+
+/// Refuses action `i` of a one-server trace if it crashes or restarts the
+/// server: the replay keeps it running.
+pub fn refuse_server_restart(
+    action: &serde_json::Value,
+    i: usize,
+    program: &str,
+) -> Result<(), CannotReplay> {
+    let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+    if on_server("crash") || on_server("restart") {
+        return Err(CannotReplay::Refused(format!(
+            "step {} crashes or restarts {program}; a replay keeps its server running",
+            i + 1
+        )));
+    }
+    Ok(())
+}
+
+/// The client and the message that action `i` of a one-server trace
+/// delivers to the server (node 0), if it delivers one.
+pub fn delivered_to_server<M: DeserializeOwned>(
+    action: &serde_json::Value,
+    i: usize,
+    clients: u8,
+    program: &str,
+) -> Result<Option<(u8, M)>, CannotReplay> {
+    let Some(deliver) = action.get("deliver") else {
+        return Ok(None);
+    };
+    if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0) {
+        return Ok(None);
+    }
+    let Some(msg) = deliver.pointer("/payload/lock") else {
+        return Ok(None);
+    };
+    let msg: M = serde_json::from_value(msg.clone()).map_err(|e| {
+        CannotReplay::Refused(format!(
+            "`actions[{i}].deliver.payload.lock`: not one of {program}'s messages: {e}"
+        ))
+    })?;
+    let client = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
+    let client = u8::try_from(client)
+        .ok()
+        .filter(|c| (1..=clients).contains(c))
+        .ok_or_else(|| {
+            CannotReplay::Refused(format!("step {}: a request from node {client}", i + 1))
+        })?;
+    Ok(Some((client, msg)))
+}
+
 /// Node `n`'s name in `trace`.
 pub fn node_name(trace: &TraceFile, n: usize) -> String {
     trace

@@ -948,30 +948,18 @@ pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
-    use super::replay::{CannotReplay, TraceCommand, TraceOnServer};
+    use super::replay::{self, CannotReplay, TraceCommand, TraceOnServer};
     use crate::models::zk_lock::Timer;
     use std::collections::BTreeSet;
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
-    let clients = trace.scenario.clients as usize;
-    if clients > SESSIONS as usize {
-        return Err(refused(format!(
-            "the trace has {clients} clients; a ZooKeeper replay runs at \
-             most {SESSIONS} clients"
-        )));
-    }
-    if trace.nodes.len() != clients + 2 {
-        return Err(refused(format!(
-            "the trace's nodes {:?} are not one ZooKeeper server, the clients and the resource",
-            trace.nodes
-        )));
-    }
+    let clients = replay::one_server_clients(trace, "ZooKeeper", SESSIONS)? as usize;
     let server = LocalServer::zookeeper().map_err(unavailable)?;
     let mut real = ZooKeeper::connect(&server, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?;
     real.clear(0).map_err(unavailable)?;
     let server_version = real.version().map_err(unavailable)?;
     let mut model = ZkModel::new();
-    let node_name = |n: usize| super::replay::node_name(trace, n);
+    let node_name = |n: usize| replay::node_name(trace, n);
     // The trace's sessions: how many each client has opened, and which
     // the trace's server still has.
     let mut opened = vec![0u8; clients + 1];
@@ -979,13 +967,8 @@ pub fn replay_trace(
     let mut commands: Vec<TraceCommand> = Vec::new();
     for (i, action) in trace.actions.iter().enumerate() {
         let step = i + 1;
-        let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
-        if on_server("crash") || on_server("restart") {
-            return Err(refused(format!(
-                "step {step} crashes or restarts ZooKeeper; a replay keeps its server running \
-                 (the real clients' sessions would have to outlive a real restart)"
-            )));
-        }
+        // The real clients' sessions would have to outlive a real restart.
+        replay::refuse_server_restart(action, i, "ZooKeeper")?;
         let (client, session, op) = if let Some(fire) = action.get("fire") {
             if fire.get("node").and_then(|n| n.as_u64()) != Some(0) {
                 continue;
@@ -1002,27 +985,13 @@ pub fn replay_trace(
                 continue;
             }
             (session.client.0, session, None)
-        } else if let Some(deliver) = action.get("deliver") {
-            if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0) {
-                continue;
-            }
-            let Some(msg) = deliver.pointer("/payload/lock") else {
-                continue;
-            };
-            let msg: Msg = serde_json::from_value(msg.clone()).map_err(|e| {
-                refused(format!(
-                    "`actions[{i}].deliver.payload.lock`: not one of the server's messages: {e}"
-                ))
-            })?;
+        } else if let Some((client, msg)) =
+            replay::delivered_to_server::<Msg>(action, i, clients as u8, "ZooKeeper")?
+        {
             let Msg::Req { session, op, .. } = msg else {
                 // Pings: the real client library sends its own.
                 continue;
             };
-            let client = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
-            let client = u8::try_from(client)
-                .ok()
-                .filter(|c| (1..=clients as u8).contains(c))
-                .ok_or_else(|| refused(format!("step {step}: a request from node {client}")))?;
             let session = match session {
                 Some(session) => session,
                 None => {
