@@ -521,7 +521,10 @@ impl<'a> Etcd<'a> {
         self.revisions.number(rev)
     }
 
-    /// The keys under the prefix, as `get(prefix, ...)` with `options`.
+    /// A range request for one key under the prefix: the first by create
+    /// revision in `order` (`ASCEND`: `WithFirstCreate`, `DESCEND`:
+    /// `WithLastCreate`), among those created at or below
+    /// `max_create_rev`.
     fn first_under_prefix(&self, order: &str, max_create_rev: Option<i64>) -> Value {
         let mut range = json!({
             "key": base64(PREFIX),
