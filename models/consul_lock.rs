@@ -98,7 +98,7 @@
 //! the properties expected not to hold (`✗` violated, `?` out of the search's
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
-//! <!-- expectations: generated from consul_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from consul_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `consul_lock_fenced` | `consul_lock` |
 //! |---|---|---|
 //! | no-faults | ok | ok |
@@ -115,7 +115,7 @@
 //! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/etcd_consul_models.rs`)
+//! # Verdicts (pinned in `tests/suite/etcd_consul_models.rs`)
 //! The two variants have the same states wherever nothing is violated.
 //!
 //! | scenario | mutual_exclusion | resource_safe | progress | why |

@@ -132,7 +132,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` |
 //! |---|---|---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok |
@@ -150,7 +150,7 @@
 //! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/db_lock_models.rs`)
+//! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
 //! Lengths are the steps of the shortest counterexample; `client-clock-skew`
 //! is this family's own scenario.
 //!
@@ -222,7 +222,7 @@
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
 //! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
 //!
-//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/db_lock_models.rs` and `tests/liveness.rs`)
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/suite/db_lock_models.rs` and `tests/suite/liveness.rs`)
 //! Every time this model keeps or sends (a row's `expires_at`, the seed's
 //! `expire_time`, a statement's `client_now`) is a `node::Instant`, and
 //! durations are added only to a clock just read, so the liveness checker

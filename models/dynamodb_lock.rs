@@ -128,7 +128,7 @@
 //! the properties expected not to hold (`✗` violated, `?` out of the search's
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
-//! <!-- expectations: generated from dynamodb_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from dynamodb_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `dynamodb_lock` | `dynamodb_lock_fenced` |
 //! |---|---|---|
 //! | no-faults | progress ✗ | progress ✗ |
@@ -145,7 +145,7 @@
 //! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/lease_service_models.rs`)
+//! # Verdicts (pinned in `tests/suite/lease_service_models.rs`)
 //! The two variants have the same states until an acquisition (the fenced
 //! one counts acquisitions in the item), and differ only in what the
 //! resource checks. The one cell marked "(20k)" stops at the 20,000 states

@@ -113,7 +113,7 @@
 //! the properties expected not to hold (`✗` violated, `?` out of the search's
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
-//! <!-- expectations: generated from etcd_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from etcd_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `etcd_mutex_fenced` | `etcd_mutex` | `etcd_mutex_no_session_check` |
 //! |---|---|---|---|
 //! | no-faults | ok | ok | ok |
@@ -130,7 +130,7 @@
 //! | long-work | ok | ok | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/etcd_consul_models.rs`)
+//! # Verdicts (pinned in `tests/suite/etcd_consul_models.rs`)
 //! The three variants differ only in what a holder sends the resource and
 //! in what a waiter does when its key is gone.
 //!

@@ -97,7 +97,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from file_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from file_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
 //! |---|---|---|---|
 //! | no-faults | mutex ✗, resource ✗ | ok | ok |
@@ -115,7 +115,7 @@
 //! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/file_lock_models.rs`)
+//! # Verdicts (pinned in `tests/suite/file_lock_models.rs`)
 //! Lengths are the steps of the shortest counterexample; `client-clock-skew`
 //! is this family's own scenario.
 //!
@@ -170,7 +170,7 @@
 //! | client-clock-skew | violated (16) | violated (20) | holds | c2's clock is 4 ticks ahead: c1's file (mtime 0) looks 8 ticks old to c2 at real tick 4, while c1 is still reading; c2 breaks it and reads 0 before c1's write lands |
 //! | duplicates | violated (37) | violated (43) | violated (89) | c1's exclusive create is duplicated and the second copy's `EEXIST` arrives first: the file is nobody's. At tick 8 both clients judge it stale and the break-delete race follows, as under partition. Progress: slow, not stuck: at the horizon (32) c1 is still releasing |
 //!
-//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/file_lock_models.rs` and `tests/liveness.rs`)
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/suite/file_lock_models.rs` and `tests/suite/liveness.rs`)
 //! The file's mtime is a `node::Instant`, so the liveness checker shifts
 //! it itself (`LockModel::times`); the stale-breaking client adds its TTL
 //! to an mtime it was sent, which it declares

@@ -118,7 +118,7 @@
 //! the properties expected not to hold (`✗` violated, `?` out of the search's
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
-//! <!-- expectations: generated from hazelcast_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from hazelcast_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `hazelcast_fenced_lock_fenced` | `hazelcast_fenced_lock` |
 //! |---|---|---|
 //! | no-faults | ok | ok |
@@ -135,7 +135,7 @@
 //! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/lease_service_models.rs`)
+//! # Verdicts (pinned in `tests/suite/lease_service_models.rs`)
 //! The two variants have the same states wherever nothing is violated, and
 //! differ only in what the resource checks. Cells marked with a number of
 //! states stop at the limit their expectations give: searched on to 6

@@ -152,7 +152,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from mq_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from mq_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_visibility_timeout_delete_send` | `mq_lock_message_ttl` |
 //! |---|---|---|---|---|---|---|
 //! | no-faults | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
@@ -169,7 +169,7 @@
 //! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/mq_models.rs`)
+//! # Verdicts (pinned in `tests/suite/mq_models.rs`)
 //! Lengths in steps are of the shortest counterexample; `lock_acquired` holds
 //! everywhere.
 //!
@@ -229,7 +229,7 @@
 //! | async-network | violated (8) | violated (14) | violated (14) | safety as no-faults; progress as every model: messages may take until the horizon |
 //! | crowd-atomic | violated (4) | violated (8) | violated (92) | as no-faults, with three clients: c2 takes c3's message and deletes its own |
 //!
-//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/mq_models.rs` and `tests/liveness.rs`)
+//! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/suite/mq_models.rs` and `tests/suite/liveness.rs`)
 //! A message's time-to-live end and its visibility timeout are
 //! `node::Instant`s on the broker's clock, so the liveness checker shifts
 //! them itself (`LockModel::times`). Under holder-crash, with fairness and

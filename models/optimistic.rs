@@ -33,7 +33,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from optimistic.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from optimistic.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `occ_cas` | `no_lock` |
 //! |---|---|---|
 //! | no-faults | mutex ✗ | mutex ✗, resource ✗ |
@@ -50,7 +50,7 @@
 //! | long-work | mutex ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/optimistic_models.rs`)
+//! # Verdicts (pinned in `tests/suite/optimistic_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |

@@ -101,7 +101,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_failover.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_failover.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_failover` | `redis_failover_fenced` |
 //! |---|---|---|
 //! | no-faults | ok | ok |
@@ -120,7 +120,7 @@
 //! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redlock_failover_models.rs`, and gated by
+//! # Verdicts (pinned in `tests/suite/redlock_failover_models.rs`, and gated by
 //! `compare --check` on the standard scenarios)
 //! `failover_timeout_ticks` is 4 everywhere; "1tick" marks a cut-down fixture.
 //!
@@ -147,7 +147,7 @@
 //! | clock-jump 1tick | violated (7) | violated (19); fenced: holds | holds | a jump on `m` expires the key; a jump on `r` moves no timer. One and two steps shorter than when timers ran on the wall clock: the jump no longer makes `m`'s heartbeat due at once, a firing the world had to take before time could pass |
 //! | no-faults, holder-crash 1tick | holds | holds | holds | as above |
 //!
-//! Tokens going backwards, strictly: `tests/redlock_failover_models.rs` finds
+//! Tokens going backwards, strictly: `tests/suite/redlock_failover_models.rs` finds
 //! a run of `failover.json` where `m` hands out tokens 1 and 2, both reach the
 //! resource, `m` crashes before shipping the counter, and the promoted `r`
 //! holds a counter of 0, so its next token is 1.

@@ -34,7 +34,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_py_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_py_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_py_lock` | `redis_py_lock_fenced` |
 //! |---|---|---|
 //! | no-faults | ok | ok |
@@ -53,7 +53,7 @@
 //! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! # Verdicts (pinned in `tests/suite/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |

@@ -37,7 +37,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_py_lock_no_timeout.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_py_lock_no_timeout.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_py_lock_no_timeout` |
 //! |---|---|
 //! | no-faults | ok |
@@ -55,7 +55,7 @@
 //! | long-work | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! # Verdicts (pinned in `tests/suite/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |

@@ -40,7 +40,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_set_px` | `redis_set_px_fenced` |
 //! |---|---|---|
 //! | no-faults | ok | ok |
@@ -59,7 +59,7 @@
 //! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! # Verdicts (pinned in `tests/suite/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | the TTL (8) outlasts a critical section |
@@ -73,7 +73,7 @@
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease: without a bound on delay a lease proves nothing; fencing still protects the resource |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
 //!
-//! ## Liveness under fairness (pinned in `tests/redis_models.rs` and `tests/liveness.rs`)
+//! ## Liveness under fairness (pinned in `tests/suite/redis_models.rs` and `tests/suite/liveness.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | the crashed holder's key expires on the server's clock and the other client gets the lock: unlike `redis_setnx`, no fair run waits forever |

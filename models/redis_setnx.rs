@@ -37,7 +37,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_setnx.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_setnx.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_setnx` |
 //! |---|---|
 //! | no-faults | ok |
@@ -55,7 +55,7 @@
 //! | long-work | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! # Verdicts (pinned in `tests/suite/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |
@@ -69,7 +69,7 @@
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon: no lock makes progress over a network that promises nothing |
 //! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause: a paused holder keeps the lock |
 //!
-//! ## Liveness under fairness (pinned in `tests/redis_models.rs` and `tests/liveness.rs`)
+//! ## Liveness under fairness (pinned in `tests/suite/redis_models.rs` and `tests/suite/liveness.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
 //! | holder-crash | violated (lasso 24+7) | violated (lasso 24+7) | c1's `SETNX` sets the key and c1 crashes before the answer arrives; from step 24 on, forever, c2 sends `SETNX`, is refused, sleeps `retry_ticks` and asks again. The bounded `progress` violation is real |

@@ -44,7 +44,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from redis_setnx_expire.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redis_setnx_expire.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_setnx_expire` |
 //! |---|---|
 //! | no-faults | ok |
@@ -63,7 +63,7 @@
 //! | long-work | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/redis_models.rs`)
+//! # Verdicts (pinned in `tests/suite/redis_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | the shortest acquisition takes 4 steps (`SETNX`, its answer, `EXPIRE`, its answer) |

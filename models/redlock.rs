@@ -107,7 +107,7 @@
 //! matrix: real and replayable, not necessarily the shortest). What neither
 //! finds stays inconclusive (`?`), never `ok`:
 //!
-//! <!-- expectations: generated from redlock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from redlock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redlock` | `redlock_no_validity_check` | `redlock_delayed_restart` |
 //! |---|---|---|---|
 //! | no-faults | progress ✗ (search stops at 3M states) | ok (search stops at 250k states) | progress ✗ (search stops at 3M states) |
@@ -152,7 +152,7 @@
 //! shortest lengths and state counts. They never stand in for a standard
 //! scenario in the matrix.
 //!
-//! # Verdicts on the cut-down fixtures (pinned in `tests/redlock_failover_models.rs`)
+//! # Verdicts on the cut-down fixtures (pinned in `tests/suite/redlock_failover_models.rs`)
 //! Every row is the `-1tick` fixture of the standard scenario; `masters` is 3,
 //! `drift` 2 ticks, so a holder's validity is 10 - 2 - 2 = 6 ticks.
 //!

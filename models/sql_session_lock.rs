@@ -102,7 +102,7 @@
 //! the properties expected not to hold (`✗` violated, `?` out of the search's
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
-//! <!-- expectations: generated from sql_session_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from sql_session_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `pg_advisory_lock` | `pg_advisory_lock_pooled` | `mysql_get_lock` | `mysql_get_lock_autoreconnect` |
 //! |---|---|---|---|---|
 //! | no-faults | ok | mutex ✗, resource ✗ | ok | ok |
@@ -120,7 +120,7 @@
 //! | long-work | ok | mutex ✗, resource ✗ | ok | ok |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/sql_session_lock_models.rs`)
+//! # Verdicts (pinned in `tests/suite/sql_session_lock_models.rs`)
 //! `mysql_get_lock` has the states and verdicts of `pg_advisory_lock` in
 //! every scenario (on one server they are the same lock).
 //!

@@ -161,7 +161,7 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //! The shortest counterexamples, and why, follow.
 //!
-//! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->
+//! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
 //! |---|---|---|---|---|---|
 //! | no-faults | ok | ok | ok | progress ✗, deadlock ✗, starvation ✗ | ok |
@@ -179,7 +179,7 @@
 //! | endless-contention | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! <!-- /expectations -->
 //!
-//! # Verdicts (pinned in `tests/zk_models.rs`)
+//! # Verdicts (pinned in `tests/suite/zk_models.rs`)
 //! | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |
@@ -208,13 +208,13 @@
 //! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |
 //! | `no_relist` | client-partition | holds | holds | holds | the recipe's slow path (listing again behind the other client after the heal) is skipped; the search finds no violation |
 //!
-//! ## Liveness under fairness (pinned in `tests/zk_models.rs`)
+//! ## Liveness under fairness (pinned in `tests/suite/zk_models.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | `zk_lock_ephemeral`, `zk_lock_sequential`, `zk_lock_sequential_fenced`: the crashed holder's session expires and its node with it |
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
-//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/liveness.rs`) |
+//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/suite/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
 //! | no-faults, holder-crash, endless-contention, `zk_lock_sequential_ignore_null_exists` | violated (no-faults: lasso 35+4) | violated (35+4) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
 //! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |

@@ -53,7 +53,7 @@
 //! fair run violates the property. This rests on the shift being exact: for
 //! a hand-written `normalize`, as its docs argue; for the harness's shift,
 //! on the model using its `Instant`s only as the node API allows, which
-//! `tests/time_shift.rs` checks on sampled states.
+//! `tests/suite/time_shift.rs` checks on sampled states.
 //!
 //! # Fairness
 //! A run is fair when:

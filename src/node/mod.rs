@@ -253,7 +253,7 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// Claim it only if every absolute time the model keeps is an
     /// `Instant` (a plain `i64` holding a clock reading is not moved, and
     /// the model behaves differently after the shift), and no handler
-    /// aligns to a period. `tests/time_shift.rs` checks the claim on
+    /// aligns to a period. `tests/suite/time_shift.rs` checks the claim on
     /// sampled states. `None`, the default.
     fn times(&self) -> Option<TimeVisitors<Self>> {
         None

@@ -82,7 +82,7 @@ impl std::fmt::Display for Instant {
 ///
 /// Implementations must reach every `Instant` the value holds. A time kept
 /// as a plain integer is not reached and makes the liveness verdicts
-/// unsound; `tests/time_shift.rs` catches it on the states it samples.
+/// unsound; `tests/suite/time_shift.rs` catches it on the states it samples.
 /// [`times_fields!`](crate::times_fields), [`times_variants!`](crate::times_variants)
 /// and [`times_nothing!`](crate::times_nothing) write the usual
 /// implementations in one line per type. A collection sorted by value

@@ -29,7 +29,7 @@
 //!   a merged instant plus any duration up to `h` is still below every
 //!   clock. What this does not cover is such a sum compared with another
 //!   kept time rather than with a clock: a model whose handlers do that
-//!   must not claim `times` (the time-shift test, `tests/time_shift.rs`,
+//!   must not claim `times` (the time-shift test, `tests/suite/time_shift.rs`,
 //!   looks for it on sampled states).
 //!
 //! The safety search merges passed instants too
@@ -38,7 +38,7 @@
 //! clock moving forward (a rate above zero), so only a backward jump of a
 //! wall clock can take a reading back; the merge then keeps instants a
 //! further margin below every clock, the total backward jump the budget
-//! has left ([`World::backward_jump_ticks_left`]). `tests/reductions.rs`
+//! has left ([`World::backward_jump_ticks_left`]). `tests/suite/reductions.rs`
 //! cross-checks that search against the unmerged one.
 //!
 //! What remains is finite: every instant not merged lies between `low` and

@@ -1,4 +1,4 @@
-//! Symmetry's own properties (`tests/reductions.rs` cross-checks its
+//! Symmetry's own properties (`tests/suite/reductions.rs` cross-checks its
 //! verdicts with the full search's, cell by cell): it shrinks three
 //! clients, and Redlock's masters, at least five-fold, and, on a sample of
 //! states, what the soundness argument rests on: every
@@ -6,7 +6,7 @@
 //! permuted state's successors, and all the states of an orbit have one
 //! representative.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
@@ -26,9 +26,6 @@ use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
 use stateright::Model;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A pinned reduction: three clients under `crowd-atomic`.
 #[test]

@@ -2,13 +2,7 @@
 //! pair the verdict of each property, the length of the shortest
 //! counterexample (or of the shortest example, for `lock_acquired`) and the
 //! number of unique states as a tripwire. `models/mq_lock.rs` explains each
-//! verdict; the notation is described in `tests/common/mod.rs`.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+//! verdict; the notation is described in `tests/suite/common.rs`.
 
 pins! {
     auto_ack_no_faults: "mq_lock_auto_ack", "no-faults", 885, "holds holds holds:2 holds";

@@ -4,7 +4,7 @@
 //! scenario's limits, the expectation says `inconclusive`, and the cell shows
 //! it with what a seeded simulation found.)
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

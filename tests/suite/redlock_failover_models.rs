@@ -2,7 +2,7 @@
 //! scenario) pair the verdict of each property, the length of the shortest
 //! counterexample (or of the shortest example, for `lock_acquired`) and the
 //! number of unique states as a tripwire. The models' module docs explain
-//! each verdict; the notation is described in `tests/common/mod.rs`.
+//! each verdict; the notation is described in `tests/suite/common.rs`.
 //!
 //! Three-master Redlock runs only on the `*-1tick` scenarios: with delays of
 //! 0 or 1 tick its search takes 21.4 million states (orbits under client and
@@ -11,7 +11,7 @@
 //! versions of the others; under split-partition also within its
 //! expectation's limit of one million states, for the split brain.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
@@ -21,10 +21,6 @@ use lockcheck::node::LockModel;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{World, WorldConfig};
 use stateright::Model;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     redlock_no_faults_1tick: "redlock", "no-faults-1tick", 172, "holds holds holds:11 holds";

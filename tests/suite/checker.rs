@@ -95,7 +95,7 @@ fn world<M: LockModel>(id: &str, scenario: &Scenario) -> World<M> {
 /// while the lease is 2 ticks long. (Every property gets decided, so the
 /// search also exercises `Stop::AllDecided`.)
 const PAUSE_SCENARIO: &str = r#"{
-  "description": "tests/checker.rs: a client may stall once for up to 4 ticks; the lock's TTL is 2.",
+  "description": "tests/suite/checker.rs: a client may stall once for up to 4 ticks; the lock's TTL is 2.",
   "clients": 2,
   "rounds": 1,
   "horizon_ticks": 12,
@@ -107,8 +107,11 @@ const PAUSE_SCENARIO: &str = r#"{
 "#;
 
 fn pause_scenario() -> Scenario {
-    Scenario::parse(Path::new("tests/checker.rs:PAUSE_SCENARIO"), PAUSE_SCENARIO)
-        .unwrap_or_else(|e| panic!("{e}"))
+    Scenario::parse(
+        Path::new("tests/suite/checker.rs:PAUSE_SCENARIO"),
+        PAUSE_SCENARIO,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 // ---------------------------------------------------------------------------

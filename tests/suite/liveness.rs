@@ -11,9 +11,6 @@ use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::trace::replay::ReplayOutcome;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize) -> CheckReport {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
@@ -330,7 +327,7 @@ fn itf_export_of_a_lasso_sets_loop() {
 /// crash: the dead holder's session expires, its node goes, the watch on it
 /// fires and the waiter gets the lock; no fair run starves. (The
 /// single-node lock's lasso under `client-partition` is pinned in
-/// `tests/zk_models.rs`.)
+/// `tests/suite/zk_models.rs`.)
 #[test]
 fn the_zookeeper_recipe_does_not_starve_after_a_holder_crash() {
     let report = check("zk_lock_sequential", "holder-crash", &[], 1);

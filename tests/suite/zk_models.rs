@@ -5,13 +5,7 @@
 //! gc-pause, message-loss, partition and crowd-atomic (and
 //! async-network for the recipe) are too large to pin (long-pause and
 //! client-partition are cut-down versions of two of them); the notation is
-//! described in `tests/common/mod.rs`.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+//! described in `tests/suite/common.rs`.
 
 pins! {
     ephemeral_no_faults: "zk_lock_ephemeral", "no-faults", 9296, "holds holds holds:2 holds";

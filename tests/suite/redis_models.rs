@@ -2,13 +2,7 @@
 //! verdict of each property, the length of the shortest counterexample (or of
 //! the shortest example, for `lock_acquired`) and the number of unique states
 //! as a tripwire. The models' module docs explain each verdict; the notation
-//! is described in `tests/common/mod.rs`.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+//! is described in `tests/suite/common.rs`.
 
 pins! {
     setnx_no_faults: "redis_setnx", "no-faults", 885, "holds holds holds:2 holds";

@@ -1,11 +1,6 @@
 //! Optimistic concurrency and the no-lock baseline, pinned (notation in
-//! `tests/common/mod.rs`). `mutual_exclusion` is violated by design (there is
+//! `tests/suite/common.rs`). `mutual_exclusion` is violated by design (there is
 //! no lock); the comparison that matters is `resource_safe`.
-
-mod common;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     occ_no_faults: "occ_cas", "no-faults", 355, "violated:0 holds holds:0 holds";

@@ -1,11 +1,9 @@
-//! The merge of passed times' own properties (`tests/reductions.rs`
+//! The merge of passed times' own properties (`tests/suite/reductions.rs`
 //! cross-checks its verdicts with the full search's, cell by cell): on a
 //! sample of states under clock jumps, drift and pauses, what the
 //! soundness argument in
 //! `src/world/times.rs` rests on: a state and its merged form have the same
 //! successors up to the merge, and the merge is idempotent.
-
-mod common;
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
@@ -19,9 +17,6 @@ use lockcheck::node::LockModel;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
 use stateright::Model;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NONE: Reductions = Reductions {
     symmetry: false,

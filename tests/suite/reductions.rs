@@ -10,19 +10,16 @@
 //! per cell and each reduced search is compared with it. The searches'
 //! reports say which reductions applied; the reductions' own properties
 //! (that they commute with the steps, that symmetry shrinks a 3-client
-//! cell at least five-fold) are tested in `tests/symmetry.rs`,
-//! `tests/request_ids.rs` and `tests/time_merge.rs`.
+//! cell at least five-fold) are tested in `tests/suite/symmetry.rs`,
+//! `tests/suite/request_ids.rs` and `tests/suite/time_merge.rs`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::Reductions;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Cells whose full search passes this many unique states are skipped.
 const STATES_MAX: u64 = 80_000;

@@ -323,7 +323,7 @@ sound! {
     hazelcast_fenced_lock: HazelcastLock, "hazelcast_fenced_lock";
 }
 
-// A lease server in miniature (as in `tests/clock_jump.rs`), in two
+// A lease server in miniature (as in `tests/suite/clock_jump.rs`), in two
 // variants that differ only in where the lease's expiry is kept: as an
 // `Instant`, which the shift moves, or as a plain integer, which it does
 // not. Both claim `times`; only the first is right to.

@@ -3,17 +3,13 @@
 //! counterexample (or of the shortest example, for `lock_acquired`) and the
 //! number of unique states as a tripwire. `models/etcd_lock.rs` and
 //! `models/consul_lock.rs` explain each verdict; the notation is described
-//! in `tests/common/mod.rs`. Every pinned counterexample's trace is
+//! in `tests/suite/common.rs`. Every pinned counterexample's trace is
 //! replayed. Cells whose search stops at the state limit are pinned within
 //! that limit, with the shortest counterexamples that lie inside it. The
 //! standard cells of millions of states run with `--ignored` (see
 //! `pins_long!`).
 
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use crate::common;
 
 pins! {
     etcd_fenced_no_faults: "etcd_mutex_fenced", "no-faults", 58078, "holds holds holds:5 holds";

@@ -3,9 +3,9 @@
 //! told where it went, and each model file's doc table is generated from its
 //! expectations, so the two never disagree.
 //!
-//! `LOCKCHECK_BLESS=1 cargo test --test expectations` rewrites the doc tables.
+//! `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` rewrites the doc tables.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -140,7 +140,7 @@ fn every_model_doc_shows_its_expectations() {
             continue;
         };
         let mut block = format!(
-            "{BEGIN}{module}.expect.json by `LOCKCHECK_BLESS=1 cargo test --test expectations` -->\n"
+            "{BEGIN}{module}.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->\n"
         );
         for line in table.lines() {
             block.push_str(&format!("//! {line}\n"));
@@ -170,7 +170,7 @@ fn every_model_doc_shows_its_expectations() {
     }
     assert!(
         stale.is_empty(),
-        "{}\n(LOCKCHECK_BLESS=1 cargo test --test expectations rewrites the tables)",
+        "{}\n(LOCKCHECK_BLESS=1 cargo test --test suite expectations:: rewrites the tables)",
         stale.join("\n")
     );
 }

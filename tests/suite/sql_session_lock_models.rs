@@ -2,14 +2,8 @@
 //! the verdict of each property, the length of the shortest counterexample (or
 //! of the shortest example, for `lock_acquired`) and the number of unique
 //! states as a tripwire. `models/sql_session_lock.rs` explains each verdict;
-//! the notation is described in `tests/common/mod.rs`. Every pinned
+//! the notation is described in `tests/suite/common.rs`. Every pinned
 //! counterexample's trace is replayed.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     pg_no_faults: "pg_advisory_lock", "no-faults", 435, "holds holds holds:2 holds";

@@ -1,4 +1,4 @@
-//! Request-id renumbering's own properties (`tests/reductions.rs`
+//! Request-id renumbering's own properties (`tests/suite/reductions.rs`
 //! cross-checks its verdicts with the full search's, cell by cell): models
 //! without `node::Requests` are left alone, and, on a sample of states, what the
 //! soundness argument in `src/world/request_ids.rs` rests on: a state and
@@ -6,7 +6,7 @@
 //! hold no request ids, the canonical form is what it says, and reading a
 //! state's ids finds what visiting them does.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::Path;
@@ -25,9 +25,6 @@ use lockcheck::world::{
     WorldConfig, WorldState,
 };
 use stateright::Model;
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[test]
 fn models_without_requests_are_not_renumbered() {

@@ -5,7 +5,7 @@
 //! of a scenario names a position.
 //!
 //! Bounded for the test suite; `LOCKCHECK_FUZZ_CASES=1000000 cargo test
-//! --release --test fuzz -- --nocapture` runs a million inputs of each kind.
+//! --release --test suite fuzz:: -- --nocapture` runs a million inputs of each kind.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -273,7 +273,7 @@ fn mutated_scenarios_never_panic_and_every_refusal_has_a_position() {
         let bytes = mutate(text, &mutation);
         let Ok(text) = std::str::from_utf8(&bytes) else {
             // `Scenario::load` refuses it with a position; see
-            // tests/scenario_errors.rs.
+            // tests/suite/scenario_errors.rs.
             return Ok(());
         };
         match no_panic("Scenario::parse", || Scenario::parse(path, text))? {

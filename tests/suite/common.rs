@@ -139,13 +139,12 @@ pub fn pinned_within(
     }
 }
 
-#[macro_export]
 macro_rules! pins {
     ($($name:ident: $model:literal, $scenario:literal, $states:literal, $verdicts:literal;)*) => {
         $(
             #[test]
             fn $name() {
-                common::pinned($model, $scenario, $states, $verdicts);
+                $crate::common::pinned($model, $scenario, $states, $verdicts);
             }
         )*
     };
@@ -158,14 +157,13 @@ macro_rules! pins {
 /// These also pin the state count and the counterexample lengths; run them
 /// with `cargo test --release -- --ignored` after a change to the search or
 /// to the model.
-#[macro_export]
 macro_rules! pins_long {
     ($($name:ident: $model:literal, $scenario:literal, $states:literal, $verdicts:literal;)*) => {
         $(
             #[test]
             #[ignore = "millions of states: compare --check decides this cell; run with --ignored"]
             fn $name() {
-                common::pinned($model, $scenario, $states, $verdicts);
+                $crate::common::pinned($model, $scenario, $states, $verdicts);
             }
         )*
     };

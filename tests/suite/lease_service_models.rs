@@ -3,14 +3,8 @@
 //! counterexample (or of the shortest example, for `lock_acquired`) and the
 //! number of unique states as a tripwire. `models/dynamodb_lock.rs` and
 //! `models/hazelcast_lock.rs` explain each verdict; the notation is
-//! described in `tests/common/mod.rs`. Every pinned counterexample's trace
+//! described in `tests/suite/common.rs`. Every pinned counterexample's trace
 //! is replayed.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pins! {
     dynamodb_no_faults: "dynamodb_lock", "no-faults", 17535, "holds holds holds:4 violated:65";

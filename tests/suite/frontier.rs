@@ -15,10 +15,6 @@ use lockcheck::properties::PropertyName;
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn axis(text: &str) -> Axis {
     parse_axis(text).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -2,13 +2,7 @@
 //! verdict of each property, the length of the shortest counterexample (or of
 //! the shortest example, for `lock_acquired`) and the number of unique states
 //! as a tripwire. `models/file_lock.rs` explains each verdict; the notation is
-//! described in `tests/common/mod.rs`.
-
-mod common;
-
-// As in the binary: the search allocates a state per transition.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+//! described in `tests/suite/common.rs`.
 
 pins! {
     check_then_create_no_faults: "file_lock_check_then_create", "no-faults", 3861, "violated:8 violated:14 holds:4 holds";
