@@ -1,7 +1,7 @@
-//! The integration tests, in one crate: each module was a test crate of its
-//! own (`tests/<name>.rs`), and each of those linked its own copy of the
-//! library, and cargo ran them one after another. As one crate the library
-//! is linked once and all the tests share the threads of one harness.
+//! The integration tests, in one crate, a module per subject: the library
+//! is linked into one test binary rather than one per file, and all the
+//! tests share the threads of one harness rather than running file after
+//! file.
 //!
 //! `cargo test --release --test suite <module>::` runs one module's tests.
 //! `tests/real_servers.rs` stays a crate of its own: it starts real servers
