@@ -736,21 +736,26 @@ impl<'a> Etcd<'a> {
                 .call("/v3/kv/range", json!({ "key": base64(&watch.key) }))?
                 .map_err(|(code, message)| format!("Range: error {code}: {message}"))?;
             let there = int(&answer["kvs"][0]["create_revision"]) == watch.create_rev;
-            if there && watch.deleted.try_recv().is_err() {
+            // An event heard while the key is there is compared too.
+            let heard = watch.deleted.try_recv().is_ok();
+            if there && !heard {
                 self.watches.push(watch);
                 continue;
             }
-            match watch.deleted.recv_timeout(EVENT_WAIT) {
-                Ok(()) => events.push((watch.client, self.number(watch.create_rev)?)),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                    return Err(format!(
-                        "c{}'s watch on {} heard no deletion within {} s",
-                        watch.client,
-                        watch.key,
-                        EVENT_WAIT.as_secs()
-                    ));
+            if !heard {
+                match watch.deleted.recv_timeout(EVENT_WAIT) {
+                    Ok(()) => {}
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                        return Err(format!(
+                            "c{}'s watch on {} heard no deletion within {} s",
+                            watch.client,
+                            watch.key,
+                            EVENT_WAIT.as_secs()
+                        ));
+                    }
                 }
             }
+            events.push((watch.client, self.number(watch.create_rev)?));
         }
         events.sort_unstable();
         Ok(events)
