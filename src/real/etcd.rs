@@ -203,14 +203,14 @@ fn server_ctx(mono_ticks: i64) -> Ctx {
 
 /// The model's server: `EtcdLock::server_on_msg` on an [`EtcdServer`].
 ///
-/// Its clock stands at `mono_ticks`: at 0 for good in a conformance
-/// sequence, where a lease expires only by [`EtcdCmd::Expire`]; at the
-/// trace's reading in a replay, where leases expire as in the trace.
+/// Its clock reads the instant each command runs at: 0 for good in a
+/// conformance sequence (whose commands do not wait), where a lease
+/// expires only by [`EtcdCmd::Expire`]; the trace's reading in a replay,
+/// where leases expire as in the trace.
 #[derive(Clone, Debug)]
 pub struct EtcdModel {
     pub lock: EtcdLock,
     pub server: EtcdServer,
-    pub mono_ticks: i64,
     revisions: Revisions,
 }
 
@@ -236,15 +236,13 @@ impl EtcdModel {
         EtcdModel {
             lock,
             server,
-            mono_ticks: 0,
             revisions: Revisions::default(),
         }
     }
 
-    /// The leases whose time has come: the server revokes them when it
-    /// next handles a request.
-    pub fn due(&self) -> Vec<LeaseId> {
-        let now = server_ctx(self.mono_ticks).mono();
+    /// The leases whose time has come at `now`: the server revokes them
+    /// when it next handles a request.
+    pub fn due(&self, now: Instant) -> Vec<LeaseId> {
         self.server
             .expires_at
             .iter()
@@ -311,9 +309,9 @@ impl EtcdModel {
 }
 
 impl Execute<EtcdCmd, EtcdReply> for EtcdModel {
-    fn execute(&mut self, _now: Instant, cmd: &EtcdCmd) -> EtcdReply {
+    fn execute(&mut self, now: Instant, cmd: &EtcdCmd) -> EtcdReply {
         let mut out = Out::default();
-        let ctx = server_ctx(self.mono_ticks);
+        let ctx = server_ctx(now.ticks());
         let requester = match cmd {
             EtcdCmd::Request { client, msg } => {
                 let msg = self.own_msg(msg);
@@ -937,9 +935,9 @@ pub fn replay_trace(
             continue;
         };
         let clock = trace.steps[i].state.clocks[0];
-        model.mono_ticks = clock.mono;
+        let now = Instant::from_ticks(clock.mono);
         // Leases the trace's server finds expired as it takes this request.
-        let due = model.due();
+        let due = model.due(now);
         let cmd = EtcdCmd::Request {
             client,
             msg: model.numbered(msg),
@@ -948,7 +946,7 @@ pub fn replay_trace(
         for lease in due.iter().rev() {
             shown = format!("lease {} expires; {shown}", lease_name(*lease));
         }
-        let expected = model.execute(Instant::from_ticks(clock.mono), &cmd);
+        let expected = model.execute(now, &cmd);
         let mut answer = Ok(());
         for lease in &due {
             answer = answer.and_then(|()| real.expire(*lease));
