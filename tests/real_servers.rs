@@ -244,6 +244,17 @@ impl Traces {
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
+    /// For a replay on a Redis the user runs: a lost update under a pause
+    /// and a lock lost to a server clock that runs fast, which replay; a
+    /// restart of the server, and Redlock's three masters, which do not.
+    const REMOTE_CHECKS: &[(&str, &str, &str)] = &[
+        ("redis_set_px", "gc-pause", "resource_safe"),
+        ("redis_set_px", "clock-drift", "resource_safe"),
+        ("redis_set_px", "server-restart", "mutual_exclusion"),
+        ("redis_setnx", "holder-crash", "progress"),
+        ("redlock", "clock-jump", "mutual_exclusion"),
+    ];
+
     const ETCD_CHECKS: &[(&str, &str, &str)] = &[
         ("etcd_mutex", "gc-pause", "mutual_exclusion"),
         ("etcd_mutex_fenced", "gc-pause", "mutual_exclusion"),
@@ -472,6 +483,156 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
         assert_eq!(code, 4, "{name}: {text}");
         assert!(text.contains(says), "{name}: {text}");
     }
+}
+
+/// A Redis the user runs, played here by a local `redis-server` on the
+/// machine's own wall clock: `--against redis://...` sends the trace's
+/// requests in real time, on keys under its prefix, and a key the trace
+/// lets expire has expired on it when the next request comes.
+#[test]
+fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
+    let Some(server) = redis_or_skip("replays on a Redis you run") else {
+        return;
+    };
+    server.clock.release().expect("the fake clock's file goes");
+    let url = format!("redis://127.0.0.1:{}", server.port);
+    let mut admin = redis::Client::open(url.as_str())
+        .and_then(|c| c.get_connection())
+        .expect("connects");
+    // The user's own data, which a replay leaves alone.
+    redis::cmd("SET")
+        .arg("lock")
+        .arg("the user's")
+        .query::<()>(&mut admin)
+        .unwrap();
+    let traces = Traces::write("remote", Traces::REMOTE_CHECKS, false);
+    let replay = |name: &str, url: &str| {
+        lockcheck(
+            &[
+                "replay",
+                &traces.path(name),
+                "--against",
+                url,
+                "--tick-ms",
+                "200",
+                "--key-prefix",
+                "test:",
+            ],
+            &[],
+        )
+    };
+
+    // The server's clock runs fast: at its tick 6 the first holder's key,
+    // set at its tick 0 for 6 ticks, has expired, so the second SET takes
+    // the lock. Sent without waiting for the key's expiry, it would not.
+    let (code, text) = replay("redis_set_px.clock-drift.resource_safe.json", &url);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("a tick lasts 200 ms, and the requests run in the trace's order 50 ms apart"),
+        "{text}"
+    );
+    assert!(
+        text.contains("   12  redis     6  c2     SET lock 513 NX PX 6  set            set"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 after 2 accepted writes, 1 update lost")
+            && text.contains("REPRODUCED on redis-server 7.")
+            && text.contains(&format!("at {url}")),
+        "{text}"
+    );
+    let (code, text) = replay("redis_set_px.gc-pause.resource_safe.json", &url);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 update lost"), "{text}");
+    // Its keys are under the prefix; the user's `lock` is as it was.
+    let lock: String = redis::cmd("GET").arg("lock").query(&mut admin).unwrap();
+    assert_eq!(lock, "the user's");
+    let writes: u32 = redis::cmd("HGET")
+        .arg("test:counter")
+        .arg("writes")
+        .query(&mut admin)
+        .unwrap();
+    assert_eq!(writes, 2);
+
+    // A server that refuses SETNX to the replay's user: the model's
+    // `SETNX lock 1` gets an error, and the replay stops there.
+    redis::cmd("ACL")
+        .arg(
+            &[
+                "SETUSER", "nosetnx", "on", ">pw", "~*", "&*", "+@all", "-setnx",
+            ][..],
+        )
+        .query::<()>(&mut admin)
+        .unwrap();
+    let limited = format!("redis://nosetnx:pw@127.0.0.1:{}", server.port);
+    let (code, text) = replay("redis_setnx.holder-crash.progress.json", &limited);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("<- differs") && text.contains("NOT REPRODUCED on redis-server"),
+        "{text}"
+    );
+
+    // What a server the user runs cannot do: crash and restart, or be
+    // three masters.
+    for (name, says) in [
+        (
+            "redis_set_px.server-restart.mutual_exclusion.json",
+            "crashes or restarts the server, which a replay cannot do to a server you run",
+        ),
+        (
+            "redlock.clock-jump.mutual_exclusion.json",
+            "the trace has 3 servers; a replay on a server you run takes a trace of one server",
+        ),
+    ] {
+        let (code, text) = replay(name, &url);
+        assert_eq!(code, 4, "{name}: {text}");
+        assert!(text.contains(says), "{name}: {text}");
+    }
+    // A tick too short for the trace's requests to run 5 ms apart.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_set_px.gc-pause.resource_safe.json"),
+            "--against",
+            &url,
+            "--tick-ms",
+            "10",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("--tick-ms 10 leaves"), "{text}");
+    // Nothing listens there: inconclusive.
+    let (code, text) = replay(
+        "redis_set_px.gc-pause.resource_safe.json",
+        "redis://127.0.0.1:1",
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("cannot connect to redis://127.0.0.1:1"),
+        "{text}"
+    );
+    // --tick-ms without a URL, and a server lockcheck cannot run on.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_set_px.gc-pause.resource_safe.json"),
+            "--tick-ms",
+            "100",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("--tick-ms and --key-prefix are for a replay on a server you run"),
+        "{text}"
+    );
+    let (code, text) = replay("redis_set_px.gc-pause.resource_safe.json", "mysql://db");
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("`mysql://` is not a server a replay can run on"),
+        "{text}"
+    );
 }
 
 /// The shrunk disagreement of `model` with PostgreSQL, which must come.

@@ -34,6 +34,10 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
     for (program, ids) in &by_program {
         println!("  {program:<16}  models: {}", ids.join(", "));
     }
+    println!(
+        "  {:<16}  a Redis you run, in real time: the redis-server models of one server",
+        "redis://HOST:PORT"
+    );
     println!("\nParameters (the scenario's `params`):");
     let mut seen = std::collections::BTreeMap::new();
     for m in &entries {

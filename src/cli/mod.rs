@@ -194,14 +194,30 @@ enum Command {
         /// servers are not that program, a lasso, a
         /// `redlock_delayed_restart` trace that restarts a master, or a
         /// ZooKeeper or etcd trace that restarts its server.
-        #[arg(
-            long,
-            value_name = "SERVER",
-            value_parser = clap::builder::PossibleValuesParser::new(
-                lockcheck::node::ServerProgram::ALL.map(|p| p.name())
-            )
-        )]
-        against: Option<String>,
+        ///
+        /// Or a Redis you run: `--against redis://HOST:PORT[/DB]` sends the
+        /// trace's requests to it in real time, paced by the trace's
+        /// reading of its server's clock (see --tick-ms), on keys under
+        /// --key-prefix, which the replay deletes first. A server you run
+        /// cannot be crashed or have its clock set, so a trace whose server
+        /// crashes, restarts or has its clock go back is refused (exit 4),
+        /// as is one of more than one server; a replay that falls behind
+        /// its schedule ends inconclusive (exit 3).
+        #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
+        against: Option<trace::Against>,
+        /// With `--against URL`: how long a tick of the trace lasts on the
+        /// server, in milliseconds. The durations in the requests (a TTL
+        /// of 6 ticks) are scaled to match, and the requests of one tick
+        /// run in the trace's order, evenly apart within the tick. Default:
+        /// 1000.
+        #[arg(long, value_name = "MS",
+              value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+        tick_ms: Option<u64>,
+        /// With `--against URL`: the prefix of the keys the replay uses
+        /// (the lock, its fencing counter and the protected counter).
+        /// Default: `lockcheck:`.
+        #[arg(long, value_name = "PREFIX")]
+        key_prefix: Option<String>,
     },
     /// Runs seeded random walks through the world: for configurations too
     /// large to search exhaustively, and to estimate how often a fault
@@ -694,13 +710,9 @@ pub fn run() -> u8 {
             trace,
             step,
             against,
-        } => replay(
-            &trace,
-            step,
-            against
-                .as_deref()
-                .and_then(lockcheck::node::ServerProgram::named),
-        ),
+            tick_ms,
+            key_prefix,
+        } => replay(&trace, step, against, tick_ms, key_prefix),
         Command::Explore {
             model,
             scenario,

@@ -120,11 +120,72 @@ pub(super) fn load_trace(
     }
 }
 
+/// Where `replay --against` sends a trace's requests: servers of a program
+/// that lockcheck starts, or a server the user runs, at a URL.
+#[derive(Clone, Debug)]
+pub(super) enum Against {
+    Program(lockcheck::node::ServerProgram),
+    Url(lockcheck::node::ServerProgram, String),
+}
+
+/// The URL schemes of the servers a user may run, and their programs.
+const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 1] =
+    [("redis", lockcheck::node::ServerProgram::Redis)];
+
+/// `--against`'s value: a program's name, or a server's URL.
+pub(super) fn parse_against(value: &str) -> Result<Against, String> {
+    use lockcheck::node::ServerProgram;
+    if let Some((scheme, rest)) = value.split_once("://") {
+        let schemes: Vec<String> = URL_SCHEMES.iter().map(|(s, _)| format!("{s}://")).collect();
+        return match URL_SCHEMES.iter().find(|(s, _)| *s == scheme) {
+            Some(_) if rest.is_empty() => Err(format!("`{value}` names no host")),
+            Some((_, program)) => Ok(Against::Url(*program, value.to_string())),
+            None => Err(format!(
+                "`{scheme}://` is not a server a replay can run on; a server you run is \
+                 given as {}",
+                schemes.join(", ")
+            )),
+        };
+    }
+    ServerProgram::named(value)
+        .map(Against::Program)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ServerProgram::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "expected one of {} (servers lockcheck starts), or a URL such as \
+                 redis://127.0.0.1:6379 (a server you run)",
+                names.join(", ")
+            )
+        })
+}
+
 pub(super) fn replay(
     path: &Path,
     detail: bool,
-    against: Option<lockcheck::node::ServerProgram>,
+    against: Option<Against>,
+    tick_ms: Option<u64>,
+    key_prefix: Option<String>,
 ) -> u8 {
+    use lockcheck::real::replay::Remote;
+    let (program, remote) = match against {
+        None => (None, None),
+        Some(Against::Program(program)) => (Some(program), None),
+        Some(Against::Url(program, url)) => (
+            Some(program),
+            Some(Remote {
+                url,
+                tick_ms: tick_ms.unwrap_or(1000),
+                key_prefix: key_prefix.clone().unwrap_or_else(|| "lockcheck:".into()),
+            }),
+        ),
+    };
+    if remote.is_none() && (tick_ms.is_some() || key_prefix.is_some()) {
+        eprintln!(
+            "error: --tick-ms and --key-prefix are for a replay on a server you run \
+             (--against redis://HOST:PORT)"
+        );
+        return exit::BAD_INPUT;
+    }
     let (trace, entry) = match load_trace(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -155,8 +216,8 @@ pub(super) fn replay(
                 "REPRODUCED: {} is violated after step {}, as recorded.",
                 report.property, report.steps
             );
-            if let Some(program) = against {
-                return replay_on_server(&trace, &entry, report.property, program);
+            if let Some(program) = program {
+                return replay_on_server(&trace, &entry, report.property, program, remote.as_ref());
             }
             exit::OK
         }
@@ -180,6 +241,7 @@ fn replay_on_server(
     entry: &registry::ModelEntry,
     property: lockcheck::properties::PropertyName,
     server: lockcheck::node::ServerProgram,
+    remote: Option<&lockcheck::real::replay::Remote>,
 ) -> u8 {
     use lockcheck::node::ServerProgram;
     use lockcheck::real::postgres::PostgresProgram;
@@ -189,6 +251,35 @@ fn replay_on_server(
     if let Some(why) = replay::refusal(trace, entry.real_server, server) {
         eprintln!("error: cannot replay on {program}: {why}");
         return exit::BAD_INPUT;
+    }
+    if let Some(remote) = remote {
+        if server != ServerProgram::Redis {
+            eprintln!(
+                "error: cannot replay on {}: only Redis is supported there",
+                remote.url
+            );
+            return exit::BAD_INPUT;
+        }
+        return match replay::replay_on::<RedisProgram>(trace, Some(remote)) {
+            Ok(run) => {
+                let how = format!(
+                    "a server you run, in real time: a tick lasts {} ms, and the requests run \
+                     in the trace's order {} ms apart; keys under `{}`",
+                    remote.tick_ms,
+                    run.gap_ms.unwrap_or(0),
+                    remote.key_prefix
+                );
+                print_run(&run, program, property, &how)
+            }
+            Err(CannotReplay::Refused(why)) => {
+                eprintln!("error: cannot replay on {}: {why}", remote.url);
+                exit::BAD_INPUT
+            }
+            Err(CannotReplay::Unavailable(why)) => {
+                eprintln!("error: cannot replay on {}: {why}", remote.url);
+                exit::INCONCLUSIVE
+            }
+        };
     }
     let (run, install) = match server {
         ServerProgram::Postgres => (replay::replay::<PostgresProgram>(trace), "postgresql gcc"),
@@ -215,8 +306,6 @@ fn replay_on_server(
             return exit::INCONCLUSIVE;
         }
     };
-    let version = &run.server_version;
-    println!();
     let how = match server {
         ServerProgram::ZooKeeper => {
             "every session of the trace a real one; an expiry silences its client until the \
@@ -230,6 +319,19 @@ fn replay_on_server(
             "one process per server of the trace, each on the trace's wall clock"
         }
     };
+    print_run(&run, program, property, how)
+}
+
+/// What a replay on real servers did, request by request, and its verdict.
+fn print_run(
+    run: &lockcheck::real::replay::TraceOnServer,
+    program: &str,
+    property: lockcheck::properties::PropertyName,
+    how: &str,
+) -> u8 {
+    use lockcheck::real::replay;
+    let version = &run.server_version;
+    println!();
     println!("on {version} ({how}):");
     let width = |header: &str, of: fn(&replay::TraceCommand) -> &String| {
         run.commands
@@ -265,7 +367,7 @@ fn replay_on_server(
             println!("{step:>5}  {what}");
         }
     }
-    if let Some(counter) = run.counter {
+    if let Some(counter) = &run.counter {
         let lost = match counter.lost_updates() {
             0 => "no update lost".to_string(),
             1 => "1 update lost".to_string(),

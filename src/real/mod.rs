@@ -53,6 +53,13 @@ impl FakeClock {
         std::fs::write(&next, format!("{unix_ms}\n"))?;
         std::fs::rename(&next, &self.path)
     }
+
+    /// Gives the server the machine's wall clock back: the shim reads the
+    /// real clock while the file is absent (a server under test that plays
+    /// one the user runs).
+    pub fn release(&self) -> std::io::Result<()> {
+        std::fs::remove_file(&self.path)
+    }
 }
 
 /// A server process started for a test, on `127.0.0.1:port`, in its own

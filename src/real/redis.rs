@@ -53,16 +53,55 @@ const SET_NX_PX_FENCED: &str = "if redis.call('exists', KEYS[1]) == 0 then \
 /// second of the server's (fake) wall clock, so that `EXPIRE key ticks`
 /// means what the model means.
 pub fn real_command(cmd: &Cmd) -> redis::Cmd {
-    let ms = |ticks: u32| ticks as u64 * 1000;
+    real_command_in(cmd, &Keys::local(), 1000)
+}
+
+/// The keys a replay's commands use.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub lock: String,
+    pub fence: String,
+    /// The protected counter's hash.
+    pub counter: String,
+}
+
+impl Keys {
+    /// On a server lockcheck starts: [`LOCK_KEY`], [`FENCE_KEY`] and
+    /// `lockcheck:counter`.
+    pub fn local() -> Keys {
+        Keys {
+            lock: LOCK_KEY.into(),
+            fence: FENCE_KEY.into(),
+            counter: "lockcheck:counter".into(),
+        }
+    }
+
+    /// On a server the user runs: `lock`, `lock:fence` and `counter`, each
+    /// after `prefix`.
+    pub fn under(prefix: &str) -> Keys {
+        Keys {
+            lock: format!("{prefix}{LOCK_KEY}"),
+            fence: format!("{prefix}{FENCE_KEY}"),
+            counter: format!("{prefix}counter"),
+        }
+    }
+}
+
+/// [`real_command`] on `keys`, a tick lasting `ms_per_tick` milliseconds:
+/// `EXPIRE key ticks` is `PEXPIRE key ticks·ms_per_tick` where a tick is
+/// not a second.
+pub fn real_command_in(cmd: &Cmd, keys: &Keys, ms_per_tick: u64) -> redis::Cmd {
+    let ms = |ticks: u32| ticks as u64 * ms_per_tick;
+    let (lock, fence) = (keys.lock.as_str(), keys.fence.as_str());
     match cmd {
         Cmd::SetNx { value } => {
             let mut c = redis::cmd("SETNX");
-            c.arg(LOCK_KEY).arg(value.number());
+            c.arg(lock).arg(value.number());
             c
         }
         Cmd::SetNxPx { value, ttl_ticks } => {
             let mut c = redis::cmd("SET");
-            c.arg(LOCK_KEY)
+            c.arg(lock)
                 .arg(value.number())
                 .arg("NX")
                 .arg("PX")
@@ -70,32 +109,37 @@ pub fn real_command(cmd: &Cmd) -> redis::Cmd {
             c
         }
         Cmd::SetNxPxFenced { ttl_ticks } => {
-            let mut c = script(SET_NX_PX_FENCED, &[LOCK_KEY, FENCE_KEY]);
+            let mut c = script(SET_NX_PX_FENCED, &[lock, fence]);
             c.arg(ms(*ttl_ticks));
             c
         }
-        Cmd::Expire { ttl_ticks } => {
+        Cmd::Expire { ttl_ticks } if ms_per_tick == 1000 => {
             let mut c = redis::cmd("EXPIRE");
-            c.arg(LOCK_KEY).arg(*ttl_ticks);
+            c.arg(lock).arg(*ttl_ticks);
+            c
+        }
+        Cmd::Expire { ttl_ticks } => {
+            let mut c = redis::cmd("PEXPIRE");
+            c.arg(lock).arg(ms(*ttl_ticks));
             c
         }
         Cmd::ExpireIfValue { value, ttl_ticks } => {
-            let mut c = script(EXPIRE_IF_VALUE, &[LOCK_KEY]);
+            let mut c = script(EXPIRE_IF_VALUE, &[lock]);
             c.arg(value.number()).arg(ms(*ttl_ticks));
             c
         }
         Cmd::Get => {
             let mut c = redis::cmd("GET");
-            c.arg(LOCK_KEY);
+            c.arg(lock);
             c
         }
         Cmd::Del => {
             let mut c = redis::cmd("DEL");
-            c.arg(LOCK_KEY);
+            c.arg(lock);
             c
         }
         Cmd::DelIfValue { value } => {
-            let mut c = script(DEL_IF_VALUE, &[LOCK_KEY]);
+            let mut c = script(DEL_IF_VALUE, &[lock]);
             c.arg(value.number());
             c
         }
@@ -285,11 +329,19 @@ fn server_version(connection: &mut redis::Connection) -> Result<String, Unavaila
 /// Plain `redis-server`s, for trace replays: one per server of the trace.
 pub struct RedisProgram;
 
+/// One client's connection of a replay: the keys it uses and how long a
+/// tick lasts on the server's clock.
+pub struct RedisConnection {
+    connection: redis::Connection,
+    keys: Keys,
+    ms_per_tick: u64,
+}
+
 impl replay::Program for RedisProgram {
     type Cmd = Cmd;
     type Reply = Reply;
     type Model = RedisServer;
-    type Connection = redis::Connection;
+    type Connection = RedisConnection;
     const REQUEST: &'static str = "/payload/lock/Req/cmd";
     const TIMING: Timing = Timing::InOrder;
     const DURABLE: bool = false;
@@ -309,31 +361,39 @@ impl replay::Program for RedisProgram {
         LocalServer::redis()
     }
 
-    fn connect(server: &LocalServer, _start_ms: u64) -> Result<redis::Connection, Unavailable> {
-        connect(server)
+    fn connect(server: &LocalServer, _start_ms: u64) -> Result<RedisConnection, Unavailable> {
+        Ok(RedisConnection {
+            connection: connect(server)?,
+            keys: Keys::local(),
+            ms_per_tick: 1000,
+        })
     }
 
-    fn run(connection: &mut redis::Connection, cmd: &Cmd) -> Result<Reply, String> {
-        match real_command(cmd).query::<redis::Value>(connection) {
+    fn run(connection: &mut RedisConnection, cmd: &Cmd) -> Result<Reply, String> {
+        let real = real_command_in(cmd, &connection.keys, connection.ms_per_tick);
+        match real.query::<redis::Value>(&mut connection.connection) {
             Ok(answer) => real_reply(cmd, &answer),
             Err(e) => Err(format!("error: {e}")),
         }
     }
 
-    fn version(connection: &mut redis::Connection) -> Result<String, Unavailable> {
-        Ok(format!("redis-server {}", server_version(connection)?))
+    fn version(connection: &mut RedisConnection) -> Result<String, Unavailable> {
+        Ok(format!(
+            "redis-server {}",
+            server_version(&mut connection.connection)?
+        ))
     }
 
-    fn counter_setup(connection: &mut redis::Connection) -> Result<(), Unavailable> {
+    fn counter_setup(connection: &mut RedisConnection) -> Result<(), Unavailable> {
         redis::cmd("HSET")
-            .arg(COUNTER_KEY)
+            .arg(&connection.keys.counter)
             .arg(&["value", "0", "highest", "0", "writes", "0"][..])
-            .query::<()>(connection)
+            .query::<()>(&mut connection.connection)
             .map_err(|e| Unavailable(format!("cannot make the counter: {e}")))
     }
 
     fn counter(
-        connection: &mut redis::Connection,
+        connection: &mut RedisConnection,
         op: &replay::CounterOp,
     ) -> Result<replay::CounterReply, String> {
         use replay::{CounterOp, CounterReply};
@@ -345,11 +405,11 @@ impl replay::Program for RedisProgram {
         let answer: i64 = redis::cmd("EVAL")
             .arg(COUNTER_SCRIPT)
             .arg(1)
-            .arg(COUNTER_KEY)
+            .arg(&connection.keys.counter)
             .arg(kind)
             .arg(token)
             .arg(value)
-            .query(connection)
+            .query(&mut connection.connection)
             .map_err(|e| format!("error: {e}"))?;
         match answer {
             -1 => Ok(CounterReply::Rejected),
@@ -359,11 +419,28 @@ impl replay::Program for RedisProgram {
                 .map_err(|_| format!("the counter script answered {v}")),
         }
     }
-}
 
-/// The protected counter's key: a hash of its `value`, the `highest`
-/// fencing token seen, and how many `writes` it accepted.
-const COUNTER_KEY: &str = "lockcheck:counter";
+    fn connect_remote(remote: &replay::Remote) -> Result<RedisConnection, Unavailable> {
+        let connection = redis::Client::open(remote.url.as_str())
+            .and_then(|c| c.get_connection())
+            .map_err(|e| Unavailable(format!("cannot connect to {}: {e}", remote.url)))?;
+        Ok(RedisConnection {
+            connection,
+            keys: Keys::under(&remote.key_prefix),
+            ms_per_tick: remote.tick_ms,
+        })
+    }
+
+    fn clear_remote(connection: &mut RedisConnection) -> Result<(), Unavailable> {
+        let keys = &connection.keys;
+        redis::cmd("DEL")
+            .arg(&keys.lock)
+            .arg(&keys.fence)
+            .arg(&keys.counter)
+            .query::<()>(&mut connection.connection)
+            .map_err(|e| Unavailable(format!("DEL of the replay's keys failed: {e}")))
+    }
+}
 
 /// One operation on the counter, atomically, fenced as the world's
 /// resource is. `ARGV`: `read` or `write`, the token (empty for none), the

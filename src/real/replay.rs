@@ -64,6 +64,115 @@ pub trait Program {
     /// resource is: an operation with a token below the highest seen is
     /// rejected, and any other raises the highest to its token.
     fn counter(connection: &mut Self::Connection, op: &CounterOp) -> Result<CounterReply, String>;
+    /// A connection to a server the user runs (see [`Remote`]), or why
+    /// this program's traces replay only on servers lockcheck starts.
+    fn connect_remote(remote: &Remote) -> Result<Self::Connection, Unavailable> {
+        Err(Unavailable(format!(
+            "a replay on a server you run ({}) is not supported for this program yet",
+            remote.url
+        )))
+    }
+    /// Removes what an earlier replay left on a server the user runs: the
+    /// replay's own keys, never anything else.
+    fn clear_remote(connection: &mut Self::Connection) -> Result<(), Unavailable> {
+        let _ = connection;
+        Ok(())
+    }
+}
+
+/// A server the user runs, which a replay cannot crash, restart or set the
+/// clock of: the trace's requests go to it in real time instead, paced by
+/// the trace's reading of its server's wall clock, one tick lasting
+/// `tick_ms` milliseconds (durations in the requests scaled to match), and
+/// the replay's data lives under keys that start with `key_prefix`.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    /// `redis://host:port[/db]`.
+    pub url: String,
+    pub tick_ms: u64,
+    pub key_prefix: String,
+}
+
+/// The least time between two requests of a replay on a server the user
+/// runs, in milliseconds: the requests of one tick run that far apart, in
+/// the trace's order, so that the network's jitter cannot reorder them
+/// against an expiry.
+pub const REMOTE_GAP_MS_MIN: u64 = 5;
+
+/// When each request of a one-server trace is sent to a server the user
+/// runs: request `i` (in the trace's order) at `(wall - first wall) *
+/// tick_ms + i * gap_ms` milliseconds after the start, `wall` being the
+/// server's clock in the trace as it takes the request. Request `i` of a
+/// tick thus runs `i * gap_ms` into it, as the `i`-th request runs at
+/// millisecond `i` of its second on a server lockcheck starts: a key that
+/// request `i` set to expire `k` ticks later is gone for request `j > i` in
+/// the tick of its expiry and there for every request before it, on the
+/// server as in the model.
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteSchedule {
+    first_wall: i64,
+    tick_ms: u64,
+    pub gap_ms: u64,
+}
+
+impl RemoteSchedule {
+    /// The schedule of `trace`'s requests to its server (node 0), or why
+    /// a server the user runs cannot take them.
+    pub fn of(trace: &TraceFile, remote: &Remote, request: &str) -> Result<RemoteSchedule, String> {
+        let mut walls = Vec::new();
+        for (i, action) in trace.actions.iter().enumerate() {
+            let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+            if on_server("crash") || on_server("restart") {
+                return Err(format!(
+                    "step {} crashes or restarts the server, which a replay cannot do to a \
+                     server you run (without a URL, lockcheck starts a server it can crash)",
+                    i + 1
+                ));
+            }
+            let Some(deliver) = action.get("deliver") else {
+                continue;
+            };
+            if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0)
+                || deliver.pointer(request).is_none()
+            {
+                continue;
+            }
+            let wall = trace.steps[i].state.clocks[0].wall;
+            if let Some(&last) = walls.last()
+                && wall < last
+            {
+                return Err(format!(
+                    "the server's wall clock goes back at step {} (from tick {last} to {wall}), \
+                     and a server you run keeps its own clock (without a URL, lockcheck starts \
+                     a server on a clock it sets)",
+                    i + 1
+                ));
+            }
+            walls.push(wall);
+        }
+        let gap_ms = remote.tick_ms / (walls.len() as u64 + 1);
+        if gap_ms < REMOTE_GAP_MS_MIN {
+            return Err(format!(
+                "--tick-ms {} leaves {gap_ms} ms between the trace's {} requests; give at \
+                 least {} so that they run {REMOTE_GAP_MS_MIN} ms apart",
+                remote.tick_ms,
+                walls.len(),
+                (walls.len() as u64 + 1) * REMOTE_GAP_MS_MIN
+            ));
+        }
+        Ok(RemoteSchedule {
+            first_wall: walls.first().copied().unwrap_or(0),
+            tick_ms: remote.tick_ms,
+            gap_ms,
+        })
+    }
+
+    /// When request `i`, taken at the server's `wall`, is sent: this long
+    /// after the start.
+    pub fn at(&self, i: usize, wall: i64) -> std::time::Duration {
+        let ms = (wall - self.first_wall) as u64 * self.tick_ms + i as u64 * self.gap_ms;
+        std::time::Duration::from_millis(ms)
+    }
 }
 
 /// An operation on the protected counter (the world's resource): a
@@ -274,6 +383,8 @@ pub struct TraceOnServer {
     /// The protected counter at the end, where the replay ran it on the
     /// real server and the trace reached it.
     pub counter: Option<CounterOutcome>,
+    /// On a server the user runs: the milliseconds between two requests.
+    pub gap_ms: Option<u64>,
 }
 
 impl TraceOnServer {
@@ -347,6 +458,16 @@ pub fn refusal(
 /// module's documentation). The trace must already have replayed through
 /// the model, and [`refusal`] must have had nothing to say.
 pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotReplay> {
+    replay_on::<P>(trace, None)
+}
+
+/// Replays `trace`'s schedule on `P`'s servers: started for it, or, with
+/// `remote`, on the one server the user runs there, in real time (see
+/// [`Remote`] and [`RemoteSchedule`]).
+pub fn replay_on<P: Program>(
+    trace: &TraceFile,
+    remote: Option<&Remote>,
+) -> Result<TraceOnServer, CannotReplay> {
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
     // Nodes are the servers, the clients, then the resource.
@@ -364,17 +485,52 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
     // Tick 0 far enough past the clock's start that a clock skewed or
     // jumped back stays after 1970.
     let start_ms = CLOCK_START_UNIX_MS + 1_000_000_000;
+    let schedule = match remote {
+        Some(_) if server_count != 1 => {
+            return Err(refused(format!(
+                "the trace has {server_count} servers; a replay on a server you run takes a \
+                 trace of one server"
+            )));
+        }
+        Some(remote) => Some(RemoteSchedule::of(trace, remote, P::REQUEST).map_err(refused)?),
+        None => None,
+    };
     let mut servers = Vec::new();
-    for _ in 0..server_count {
-        servers.push(Some(P::start().map_err(unavailable)?));
+    if remote.is_none() {
+        for _ in 0..server_count {
+            servers.push(Some(P::start().map_err(unavailable)?));
+        }
     }
     let mut models: Vec<P::Model> = (0..server_count).map(|_| P::model()).collect();
-    let server_version = {
-        let first = servers[0].as_ref().expect("started");
-        P::version(&mut P::connect(first, start_ms).map_err(unavailable)?).map_err(unavailable)?
+    let server_version = match remote {
+        Some(remote) => {
+            let mut connection = P::connect_remote(remote).map_err(unavailable)?;
+            P::clear_remote(&mut connection).map_err(unavailable)?;
+            format!(
+                "{} at {}",
+                P::version(&mut connection).map_err(unavailable)?,
+                remote.url
+            )
+        }
+        None => {
+            let first = servers[0].as_ref().expect("started");
+            P::version(&mut P::connect(first, start_ms).map_err(unavailable)?)
+                .map_err(unavailable)?
+        }
     };
-    // One connection per (server, client), as each client has its own.
+    // Where the real-time schedule of a replay on a server the user runs
+    // starts: after every connection is made (each client's is made ahead
+    // of time, so that none delays a request).
     let mut connections: BTreeMap<(usize, u64), P::Connection> = BTreeMap::new();
+    if let Some(remote) = remote {
+        for client in 1..=trace.scenario.clients as u64 {
+            connections.insert((0, client), P::connect_remote(remote).map_err(unavailable)?);
+        }
+    }
+    let started = std::time::Instant::now() + std::time::Duration::from_millis(100);
+    // Requests sent to the server so far (not the counter's operations).
+    let mut requests_sent = 0;
+    // One connection per (server, client), as each client has its own.
     let mut commands: Vec<TraceCommand> = Vec::new();
     let mut server_events = Vec::new();
     // Crashed servers, waiting for their restart.
@@ -456,7 +612,7 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
                 _ => continue,
             };
             if counter.is_none() {
-                counter = Some(Counter::new(crashes, &servers, start_ms)?);
+                counter = Some(Counter::new(crashes, &servers, start_ms, remote)?);
             }
             let counter = counter.as_mut().expect("just made");
             let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
@@ -506,24 +662,53 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
                 "the trace sends more than {SEQUENCE_LEN_MAX} requests to its servers"
             )));
         }
-        let Some(live) = servers[n].as_ref() else {
-            return Err(refused(format!(
-                "step {step} delivers a request to {}, which has crashed",
-                node_name(n)
-            )));
+        // The request's moment: on a server lockcheck started, its clock
+        // is set to it; on one the user runs, the request waits for it.
+        let due = match &schedule {
+            Some(schedule) => {
+                let due = started + schedule.at(requests_sent, wall);
+                requests_sent += 1;
+                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                Some((due, schedule.gap_ms))
+            }
+            None => {
+                let Some(live) = servers[n].as_ref() else {
+                    return Err(refused(format!(
+                        "step {step} delivers a request to {}, which has crashed",
+                        node_name(n)
+                    )));
+                };
+                let at_ms =
+                    start_ms as i64 + wall * 1000 + P::TIMING.offset_ms(commands.len()) as i64;
+                live.clock.set_ms(at_ms as u64).map_err(|e| {
+                    unavailable(Unavailable(format!("cannot set the fake clock: {e}")))
+                })?;
+                None
+            }
         };
-        let at_ms = start_ms as i64 + wall * 1000 + P::TIMING.offset_ms(commands.len()) as i64;
-        live.clock
-            .set_ms(at_ms as u64)
-            .map_err(|e| unavailable(Unavailable(format!("cannot set the fake clock: {e}"))))?;
         let connection = match connections.entry((n, src)) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
+                let live = servers[n].as_ref().expect("a server lockcheck started");
                 e.insert(P::connect(live, start_ms).map_err(unavailable)?)
             }
         };
         let expected = models[n].execute(Instant::from_ticks(wall), &cmd);
         let real = P::run(connection, &cmd);
+        // A request answered later than half the gap to the next may have
+        // run after it, or after an expiry the schedule put after it: the
+        // replay no longer says what the trace does.
+        if let Some((due, gap_ms)) = due {
+            let late = std::time::Instant::now().saturating_duration_since(due);
+            if late.as_millis() as u64 > gap_ms / 2 {
+                return Err(unavailable(Unavailable(format!(
+                    "step {step}'s request was answered {} ms after its moment, more than \
+                     half of the {gap_ms} ms between requests, so the server may not have taken \
+                     it where the trace does; give a larger --tick-ms",
+                    late.as_millis()
+                ))));
+            }
+        }
         let at = (node_name(n), wall, node_name(src as usize));
         commands.push(TraceCommand::compared(
             step,
@@ -564,6 +749,7 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
         commands,
         server_events,
         counter,
+        gap_ms: schedule.map(|s| s.gap_ms),
     })
 }
 
@@ -583,8 +769,19 @@ impl<P: Program> Counter<P> {
         own_server: bool,
         servers: &[Option<LocalServer>],
         start_ms: u64,
+        remote: Option<&Remote>,
     ) -> Result<Counter<P>, CannotReplay> {
         let unavailable = CannotReplay::Unavailable;
+        if let Some(remote) = remote {
+            let mut connection = P::connect_remote(remote).map_err(unavailable)?;
+            P::counter_setup(&mut connection).map_err(unavailable)?;
+            return Ok(Counter {
+                _server: None,
+                connection,
+                model: Resource::default(),
+                writes: 0,
+            });
+        }
         let server = if own_server {
             Some(P::start().map_err(unavailable)?)
         } else {

@@ -1072,5 +1072,6 @@ pub fn replay_trace(
         server_events: Vec::new(),
         // The protected resource stays the world's.
         counter: None,
+        gap_ms: None,
     })
 }
