@@ -20,6 +20,7 @@ pub mod conformance;
 pub mod etcd;
 pub mod postgres;
 pub mod redis;
+pub mod remote;
 pub mod replay;
 pub mod zookeeper;
 
