@@ -28,6 +28,8 @@ listing = subprocess.run([lockcheck, "list"], capture_output=True, text=True, ch
 section = listing.split("Real servers", 1)[1].split("\n\n", 1)[0]
 program_of = {}
 for line in section.splitlines()[1:]:
+    if "models:" not in line:
+        continue  # e.g. the line on a Redis you run, which names no program
     program, models = line.split("models:")
     for model in models.split(","):
         program_of[model.strip()] = program.strip()
