@@ -244,9 +244,10 @@ impl Traces {
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
-    /// For a replay on a Redis the user runs: a lost update under a pause
-    /// and a lock lost to a server clock that runs fast, which replay; a
-    /// restart of the server, and Redlock's three masters, which do not.
+    /// For a replay on Redis servers the user runs: a lost update under a
+    /// pause, a lock lost to a server clock that runs fast, and Redlock's
+    /// three masters when one's clock jumps, which replay; a restart of the
+    /// server, which does not.
     const REMOTE_CHECKS: &[(&str, &str, &str)] = &[
         ("redis_set_px", "gc-pause", "resource_safe"),
         ("redis_set_px", "clock-drift", "resource_safe"),
@@ -572,16 +573,35 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
         "{text}"
     );
 
-    // What a server the user runs cannot do: crash and restart, or be
-    // three masters.
+    // Redlock on three masters you run: c1's SET to m3 comes after m3's
+    // clock jumped 10 ticks, when c2's key, set for 8, has expired there.
+    let masters: Vec<LocalServer> = (0..2)
+        .map(|_| LocalServer::redis().expect("a second and third redis-server start"))
+        .collect();
+    let mut urls = vec![url.clone()];
+    for master in &masters {
+        master.clock.release().expect("the fake clock's file goes");
+        urls.push(format!("redis://127.0.0.1:{}", master.port));
+    }
+    let (code, text) = replay("redlock.clock-jump.mutual_exclusion.json", &urls.join(","));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("(servers you run, in real time: a tick lasts 200 ms")
+            && text.contains("REPRODUCED on redis-server 7.")
+            && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+
+    // What servers the user runs cannot do: crash and restart, or stand
+    // for three masters with one URL.
     for (name, says) in [
         (
             "redis_set_px.server-restart.mutual_exclusion.json",
-            "crashes or restarts the server, which a replay cannot do to a server you run",
+            "crashes or restarts a server, which a replay cannot do to a server you run",
         ),
         (
             "redlock.clock-jump.mutual_exclusion.json",
-            "the trace has 3 servers; a replay on a server you run takes a trace of one server",
+            "the trace has 3 server(s) (m1, m2, m3), and 1 URL(s) were given",
         ),
     ] {
         let (code, text) = replay(name, &url);

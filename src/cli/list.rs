@@ -35,7 +35,7 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
         println!("  {program:<16}  models: {}", ids.join(", "));
     }
     println!(
-        "  {:<16}  a Redis you run, in real time: the redis-server models of one server",
+        "  {:<16}  Redis you run, in real time (Redlock: a URL per master, comma-separated)",
         "redis://HOST:PORT"
     );
     println!("\nParameters (the scenario's `params`):");

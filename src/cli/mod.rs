@@ -195,14 +195,16 @@ enum Command {
         /// `redlock_delayed_restart` trace that restarts a master, or a
         /// ZooKeeper or etcd trace that restarts its server.
         ///
-        /// Or a Redis you run: `--against redis://HOST:PORT[/DB]` sends the
-        /// trace's requests to it in real time, paced by the trace's
-        /// reading of its server's clock (see --tick-ms), on keys under
-        /// --key-prefix, which the replay deletes first. A server you run
-        /// cannot be crashed or have its clock set, so a trace whose server
-        /// crashes, restarts or has its clock go back is refused (exit 4),
-        /// as is one of more than one server; a replay that falls behind
-        /// its schedule ends inconclusive (exit 3).
+        /// Or Redis servers you run: `--against redis://HOST:PORT[/DB]`
+        /// (Redlock: one URL per master, comma-separated, in the trace's
+        /// order) sends the trace's requests to them in real time, paced by
+        /// the trace's readings of its servers' clocks (see --tick-ms), on
+        /// keys under --key-prefix, which the replay deletes first. A server
+        /// you run cannot be crashed or have its clock set, so a trace whose
+        /// server crashes, restarts or has its clock go back, or whose
+        /// servers' clocks drift apart in a way real clocks cannot follow,
+        /// is refused (exit 4); a replay that falls behind its schedule ends
+        /// inconclusive (exit 3).
         #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
         against: Option<trace::Against>,
         /// With `--against URL`: how long a tick of the trace lasts on the

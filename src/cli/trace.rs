@@ -121,31 +121,52 @@ pub(super) fn load_trace(
 }
 
 /// Where `replay --against` sends a trace's requests: servers of a program
-/// that lockcheck starts, or a server the user runs, at a URL.
+/// that lockcheck starts, or servers the user runs, at URLs (one per server
+/// of the trace).
 #[derive(Clone, Debug)]
 pub(super) enum Against {
     Program(lockcheck::node::ServerProgram),
-    Url(lockcheck::node::ServerProgram, String),
+    Urls(lockcheck::node::ServerProgram, Vec<String>),
 }
 
 /// The URL schemes of the servers a user may run, and their programs.
 const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 1] =
     [("redis", lockcheck::node::ServerProgram::Redis)];
 
-/// `--against`'s value: a program's name, or a server's URL.
+/// `--against`'s value: a program's name, or servers' URLs separated by
+/// commas.
 pub(super) fn parse_against(value: &str) -> Result<Against, String> {
     use lockcheck::node::ServerProgram;
-    if let Some((scheme, rest)) = value.split_once("://") {
+    if value.contains("://") {
         let schemes: Vec<String> = URL_SCHEMES.iter().map(|(s, _)| format!("{s}://")).collect();
-        return match URL_SCHEMES.iter().find(|(s, _)| *s == scheme) {
-            Some(_) if rest.is_empty() => Err(format!("`{value}` names no host")),
-            Some((_, program)) => Ok(Against::Url(*program, value.to_string())),
-            None => Err(format!(
-                "`{scheme}://` is not a server a replay can run on; a server you run is \
-                 given as {}",
-                schemes.join(", ")
-            )),
-        };
+        let mut program = None;
+        let mut urls = Vec::new();
+        for url in value.split(',') {
+            let Some((scheme, rest)) = url.split_once("://") else {
+                return Err(format!(
+                    "`{url}` is not a URL such as redis://127.0.0.1:6379"
+                ));
+            };
+            match URL_SCHEMES.iter().find(|(s, _)| *s == scheme) {
+                Some(_) if rest.is_empty() => return Err(format!("`{url}` names no host")),
+                Some((_, p)) if program.is_some_and(|q| q != *p) => {
+                    return Err(format!(
+                        "`{url}` is not a server of the same kind as the first"
+                    ));
+                }
+                Some((_, p)) => program = Some(*p),
+                None => {
+                    return Err(format!(
+                        "`{scheme}://` is not a server a replay can run on; a server you run \
+                         is given as {}",
+                        schemes.join(", ")
+                    ));
+                }
+            }
+            urls.push(url.to_string());
+        }
+        let program = program.expect("at least one URL");
+        return Ok(Against::Urls(program, urls));
     }
     ServerProgram::named(value)
         .map(Against::Program)
@@ -170,10 +191,10 @@ pub(super) fn replay(
     let (program, remote) = match against {
         None => (None, None),
         Some(Against::Program(program)) => (Some(program), None),
-        Some(Against::Url(program, url)) => (
+        Some(Against::Urls(program, urls)) => (
             Some(program),
             Some(Remote {
-                url,
+                urls,
                 tick_ms: tick_ms.unwrap_or(1000),
                 key_prefix: key_prefix.clone().unwrap_or_else(|| "lockcheck:".into()),
             }),
@@ -256,15 +277,20 @@ fn replay_on_server(
         if server != ServerProgram::Redis {
             eprintln!(
                 "error: cannot replay on {}: only Redis is supported there",
-                remote.url
+                remote.shown()
             );
             return exit::BAD_INPUT;
         }
         return match replay::replay_on::<RedisProgram>(trace, Some(remote)) {
             Ok(run) => {
+                let whose = if remote.urls.len() == 1 {
+                    "a server you run"
+                } else {
+                    "servers you run"
+                };
                 let how = format!(
-                    "a server you run, in real time: a tick lasts {} ms, and the requests run \
-                     in the trace's order {} ms apart; keys under `{}`",
+                    "{whose}, in real time: a tick lasts {} ms, and the requests run in the \
+                     trace's order {} ms apart; keys under `{}`",
                     remote.tick_ms,
                     run.gap_ms.unwrap_or(0),
                     remote.key_prefix
@@ -272,11 +298,11 @@ fn replay_on_server(
                 print_run(&run, program, property, &how)
             }
             Err(CannotReplay::Refused(why)) => {
-                eprintln!("error: cannot replay on {}: {why}", remote.url);
+                eprintln!("error: cannot replay on {}: {why}", remote.shown());
                 exit::BAD_INPUT
             }
             Err(CannotReplay::Unavailable(why)) => {
-                eprintln!("error: cannot replay on {}: {why}", remote.url);
+                eprintln!("error: cannot replay on {}: {why}", remote.shown());
                 exit::INCONCLUSIVE
             }
         };

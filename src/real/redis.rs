@@ -420,10 +420,11 @@ impl replay::Program for RedisProgram {
         }
     }
 
-    fn connect_remote(remote: &replay::Remote) -> Result<RedisConnection, Unavailable> {
-        let connection = redis::Client::open(remote.url.as_str())
+    fn connect_remote(remote: &replay::Remote, n: usize) -> Result<RedisConnection, Unavailable> {
+        let url = &remote.urls[n];
+        let connection = redis::Client::open(url.as_str())
             .and_then(|c| c.get_connection())
-            .map_err(|e| Unavailable(format!("cannot connect to {}: {e}", remote.url)))?;
+            .map_err(|e| Unavailable(format!("cannot connect to {url}: {e}")))?;
         Ok(RedisConnection {
             connection,
             keys: Keys::under(&remote.key_prefix),

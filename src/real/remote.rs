@@ -1,99 +1,144 @@
-//! A server the user runs, for `replay TRACE --against redis://HOST:PORT`:
+//! Servers the user runs, for `replay TRACE --against redis://HOST:PORT,...`:
 //! what a replay may ask of it, and when it sends each request.
 
 use crate::trace::TraceFile;
 
-/// A server the user runs, which a replay cannot crash, restart or set the
-/// clock of: the trace's requests go to it in real time instead, paced by
-/// the trace's reading of its server's wall clock, one tick lasting
+/// Servers the user runs, which a replay cannot crash, restart or set the
+/// clocks of: the trace's requests go to them in real time instead, paced
+/// by the trace's readings of its servers' wall clocks, one tick lasting
 /// `tick_ms` milliseconds (durations in the requests scaled to match), and
 /// the replay's data lives under keys that start with `key_prefix`.
 #[derive(Clone, Debug)]
 pub struct Remote {
-    /// `redis://host:port[/db]`.
-    pub url: String,
+    /// One per server of the trace, in its order: `redis://host:port[/db]`.
+    pub urls: Vec<String>,
     pub tick_ms: u64,
     pub key_prefix: String,
 }
 
-/// The least time between two requests of a replay on a server the user
+impl Remote {
+    /// The URLs as given, comma-separated.
+    pub fn shown(&self) -> String {
+        self.urls.join(",")
+    }
+}
+
+/// The least time between two requests of a replay on servers the user
 /// runs, in milliseconds: the requests of one tick run that far apart, in
 /// the trace's order, so that the network's jitter cannot reorder them
 /// against an expiry.
 pub const REMOTE_GAP_MS_MIN: u64 = 5;
 
-/// When each request of a one-server trace is sent to a server the user
-/// runs: request `i` (in the trace's order) at `(wall - first wall) *
-/// tick_ms + i * gap_ms` milliseconds after the start, `wall` being the
-/// server's clock in the trace as it takes the request. Request `i` of a
-/// tick thus runs `i * gap_ms` into it, as the `i`-th request runs at
-/// millisecond `i` of its second on a server lockcheck starts: a key that
-/// request `i` set to expire `k` ticks later is gone for request `j > i` in
-/// the tick of its expiry and there for every request before it, on the
-/// server as in the model.
-#[derive(Clone, Copy, Debug)]
+/// When each request of a trace is sent to the servers the user runs:
+/// request `i` (in the trace's order), which server `n` takes at its wall
+/// clock reading `wall` in the trace, at `(wall - w0[n]) * tick_ms + i *
+/// gap_ms` milliseconds after the start, `w0[n]` being server `n`'s reading
+/// in the trace's first state. Request `i` of a tick thus runs `i * gap_ms` into
+/// it, as the `i`-th request runs at millisecond `i` of its second on a
+/// server lockcheck starts: a key that request `i` set to expire `k` ticks
+/// later is gone for request `j > i` in the tick of its expiry and there for
+/// every request before it, on the server as in the model. Each server
+/// keeps time only against itself, so the servers' clocks may be skewed
+/// against one another in the trace, as long as the times this gives are
+/// in the trace's order.
+#[derive(Clone, Debug)]
 pub struct RemoteSchedule {
-    first_wall: i64,
+    /// Per server, its wall clock reading in the trace's first state.
+    first_walls: Vec<i64>,
     tick_ms: u64,
     pub gap_ms: u64,
 }
 
 impl RemoteSchedule {
-    /// The schedule of `trace`'s requests to its server (node 0), or why
-    /// a server the user runs cannot take them.
-    pub fn of(trace: &TraceFile, remote: &Remote, request: &str) -> Result<RemoteSchedule, String> {
-        let mut walls = Vec::new();
+    /// The schedule of `trace`'s requests to its `servers` servers (nodes
+    /// `0..servers`), or why servers the user runs cannot take them.
+    pub fn of(
+        trace: &TraceFile,
+        servers: usize,
+        remote: &Remote,
+        request: &str,
+    ) -> Result<RemoteSchedule, String> {
+        let mut requests = Vec::new();
         for (i, action) in trace.actions.iter().enumerate() {
-            let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+            let on_server = |key: &str| {
+                action
+                    .get(key)
+                    .and_then(|n| n.as_u64())
+                    .is_some_and(|n| (n as usize) < servers)
+            };
             if on_server("crash") || on_server("restart") {
                 return Err(format!(
-                    "step {} crashes or restarts the server, which a replay cannot do to a \
-                     server you run (without a URL, lockcheck starts a server it can crash)",
+                    "step {} crashes or restarts a server, which a replay cannot do to a \
+                     server you run (without a URL, lockcheck starts servers it can crash)",
                     i + 1
                 ));
             }
             let Some(deliver) = action.get("deliver") else {
                 continue;
             };
-            if deliver.get("dst").and_then(|d| d.as_u64()) != Some(0)
-                || deliver.pointer(request).is_none()
-            {
+            let Some(n) = deliver
+                .get("dst")
+                .and_then(|d| d.as_u64())
+                .map(|d| d as usize)
+                .filter(|d| *d < servers)
+            else {
+                continue;
+            };
+            if deliver.pointer(request).is_none() {
                 continue;
             }
-            let wall = trace.steps[i].state.clocks[0].wall;
-            if let Some(&last) = walls.last()
-                && wall < last
-            {
-                return Err(format!(
-                    "the server's wall clock goes back at step {} (from tick {last} to {wall}), \
-                     and a server you run keeps its own clock (without a URL, lockcheck starts \
-                     a server on a clock it sets)",
-                    i + 1
-                ));
-            }
-            walls.push(wall);
+            requests.push((i, n, trace.steps[i].state.clocks[n].wall));
         }
-        let gap_ms = remote.tick_ms / (walls.len() as u64 + 1);
+        let gap_ms = remote.tick_ms / (requests.len() as u64 + 1);
         if gap_ms < REMOTE_GAP_MS_MIN {
             return Err(format!(
                 "--tick-ms {} leaves {gap_ms} ms between the trace's {} requests; give at \
                  least {} so that they run {REMOTE_GAP_MS_MIN} ms apart",
                 remote.tick_ms,
-                walls.len(),
-                (walls.len() as u64 + 1) * REMOTE_GAP_MS_MIN
+                requests.len(),
+                (requests.len() as u64 + 1) * REMOTE_GAP_MS_MIN
             ));
         }
-        Ok(RemoteSchedule {
-            first_wall: walls.first().copied().unwrap_or(0),
+        let first = &trace.steps[0].state.clocks;
+        let schedule = RemoteSchedule {
+            first_walls: (0..servers).map(|n| first[n].wall).collect(),
             tick_ms: remote.tick_ms,
             gap_ms,
-        })
+        };
+        let mut last: Option<(usize, std::time::Duration)> = None;
+        let mut last_walls = schedule.first_walls.clone();
+        for (k, &(i, n, wall)) in requests.iter().enumerate() {
+            let before = std::mem::replace(&mut last_walls[n], wall);
+            if wall < before {
+                return Err(format!(
+                    "the wall clock of {} goes back at step {} (to tick {wall} from {before}), \
+                     and a server you run keeps its own clock (without a URL, lockcheck starts \
+                     servers on clocks it sets)",
+                    trace.nodes.get(n).map_or("a server", |s| s.as_str()),
+                    i + 1
+                ));
+            }
+            let at = schedule.at(k, n, wall);
+            if let Some((j, before)) = last
+                && at < before
+            {
+                return Err(format!(
+                    "step {}'s request would go before step {}'s: the servers' clocks in the \
+                     trace disagree in a way that servers you run, whose clocks run alike, \
+                     cannot show (without a URL, lockcheck starts servers on clocks it sets)",
+                    i + 1,
+                    j + 1
+                ));
+            }
+            last = Some((i, at));
+        }
+        Ok(schedule)
     }
 
-    /// When request `i`, taken at the server's `wall`, is sent: this long
-    /// after the start.
-    pub fn at(&self, i: usize, wall: i64) -> std::time::Duration {
-        let ms = (wall - self.first_wall) as u64 * self.tick_ms + i as u64 * self.gap_ms;
+    /// When request `k` (counting requests only), taken by server `n` at
+    /// its `wall`, is sent: this long after the start.
+    pub fn at(&self, k: usize, n: usize, wall: i64) -> std::time::Duration {
+        let ms = (wall - self.first_walls[n]).max(0) as u64 * self.tick_ms + k as u64 * self.gap_ms;
         std::time::Duration::from_millis(ms)
     }
 }

@@ -65,12 +65,13 @@ pub trait Program {
     /// resource is: an operation with a token below the highest seen is
     /// rejected, and any other raises the highest to its token.
     fn counter(connection: &mut Self::Connection, op: &CounterOp) -> Result<CounterReply, String>;
-    /// A connection to a server the user runs (see [`Remote`]), or why
-    /// this program's traces replay only on servers lockcheck starts.
-    fn connect_remote(remote: &Remote) -> Result<Self::Connection, Unavailable> {
+    /// A connection to server `n` of those the user runs (see
+    /// [`Remote`]), or why this program's traces replay only on servers
+    /// lockcheck starts.
+    fn connect_remote(remote: &Remote, n: usize) -> Result<Self::Connection, Unavailable> {
         Err(Unavailable(format!(
             "a replay on a server you run ({}) is not supported for this program yet",
-            remote.url
+            remote.urls[n]
         )))
     }
     /// Removes what an earlier replay left on a server the user runs: the
@@ -392,13 +393,17 @@ pub fn replay_on<P: Program>(
     // jumped back stays after 1970.
     let start_ms = CLOCK_START_UNIX_MS + 1_000_000_000;
     let schedule = match remote {
-        Some(_) if server_count != 1 => {
+        Some(remote) if remote.urls.len() != server_count => {
             return Err(refused(format!(
-                "the trace has {server_count} servers; a replay on a server you run takes a \
-                 trace of one server"
+                "the trace has {server_count} server(s) ({}), and {} URL(s) were given; give \
+                 one per server, in that order, separated by commas",
+                trace.nodes[..server_count].join(", "),
+                remote.urls.len()
             )));
         }
-        Some(remote) => Some(RemoteSchedule::of(trace, remote, P::REQUEST).map_err(refused)?),
+        Some(remote) => {
+            Some(RemoteSchedule::of(trace, server_count, remote, P::REQUEST).map_err(refused)?)
+        }
         None => None,
     };
     let mut servers = Vec::new();
@@ -410,13 +415,14 @@ pub fn replay_on<P: Program>(
     let mut models: Vec<P::Model> = (0..server_count).map(|_| P::model()).collect();
     let server_version = match remote {
         Some(remote) => {
-            let mut connection = P::connect_remote(remote).map_err(unavailable)?;
-            P::clear_remote(&mut connection).map_err(unavailable)?;
-            format!(
-                "{} at {}",
-                P::version(&mut connection).map_err(unavailable)?,
-                remote.url
-            )
+            let mut versions = Vec::new();
+            for n in 0..server_count {
+                let mut connection = P::connect_remote(remote, n).map_err(unavailable)?;
+                P::clear_remote(&mut connection).map_err(unavailable)?;
+                versions.push(P::version(&mut connection).map_err(unavailable)?);
+            }
+            versions.dedup();
+            format!("{} at {}", versions.join(", "), remote.shown())
         }
         None => {
             let first = servers[0].as_ref().expect("started");
@@ -429,8 +435,12 @@ pub fn replay_on<P: Program>(
     // of time, so that none delays a request).
     let mut connections: BTreeMap<(usize, u64), P::Connection> = BTreeMap::new();
     if let Some(remote) = remote {
-        for client in 1..=trace.scenario.clients as u64 {
-            connections.insert((0, client), P::connect_remote(remote).map_err(unavailable)?);
+        for n in 0..server_count {
+            for client in 0..trace.scenario.clients as u64 {
+                let client = (server_count as u64) + client;
+                let connection = P::connect_remote(remote, n).map_err(unavailable)?;
+                connections.insert((n, client), connection);
+            }
         }
     }
     let started = std::time::Instant::now() + std::time::Duration::from_millis(100);
@@ -572,7 +582,7 @@ pub fn replay_on<P: Program>(
         // is set to it; on one the user runs, the request waits for it.
         let due = match &schedule {
             Some(schedule) => {
-                let due = started + schedule.at(requests_sent, wall);
+                let due = started + schedule.at(requests_sent, n, wall);
                 requests_sent += 1;
                 std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
                 Some((due, schedule.gap_ms))
@@ -679,7 +689,7 @@ impl<P: Program> Counter<P> {
     ) -> Result<Counter<P>, CannotReplay> {
         let unavailable = CannotReplay::Unavailable;
         if let Some(remote) = remote {
-            let mut connection = P::connect_remote(remote).map_err(unavailable)?;
+            let mut connection = P::connect_remote(remote, 0).map_err(unavailable)?;
             P::counter_setup(&mut connection).map_err(unavailable)?;
             return Ok(Counter {
                 _server: None,
