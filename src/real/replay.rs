@@ -605,7 +605,15 @@ pub fn replay_on<P: Program>(
         let connection = match connections.entry((n, src)) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
-                let live = servers[n].as_ref().expect("a server lockcheck started");
+                // Servers the user runs have every client's connection
+                // already; a request from another node has none.
+                let Some(Some(live)) = servers.get(n) else {
+                    return Err(refused(format!(
+                        "step {step} sends {} a request from {}, which is not a client",
+                        node_name(n),
+                        node_name(src as usize)
+                    )));
+                };
                 e.insert(P::connect(live, start_ms).map_err(unavailable)?)
             }
         };
