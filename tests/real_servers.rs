@@ -572,6 +572,11 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
         text.contains("<- differs") && text.contains("NOT REPRODUCED on redis-server"),
         "{text}"
     );
+    // The password is not printed.
+    assert!(
+        text.contains("redis://nosetnx:***@127.0.0.1") && !text.contains(":pw@"),
+        "{text}"
+    );
 
     // Redlock on three masters you run: c1's SET to m3 comes after m3's
     // clock jumped 10 ticks, when c2's key, set for 8, has expired there.

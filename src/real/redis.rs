@@ -424,7 +424,10 @@ impl replay::Program for RedisProgram {
         let url = &remote.urls[n];
         let connection = redis::Client::open(url.as_str())
             .and_then(|c| c.get_connection())
-            .map_err(|e| Unavailable(format!("cannot connect to {url}: {e}")))?;
+            .map_err(|e| {
+                let url = replay::redacted(url);
+                Unavailable(format!("cannot connect to {url}: {e}"))
+            })?;
         Ok(RedisConnection {
             connection,
             keys: Keys::under(&remote.key_prefix),

@@ -17,9 +17,50 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// The URLs as given, comma-separated.
+    /// The URLs as given, comma-separated, each password masked.
     pub fn shown(&self) -> String {
-        self.urls.join(",")
+        let shown: Vec<String> = self.urls.iter().map(|u| redacted(u)).collect();
+        shown.join(",")
+    }
+}
+
+/// `url` with its password, if it has one, as `***`: what a replay prints
+/// of a server's URL (its output ends up in CI logs).
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!("{scheme}://{masked}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_password_is_masked_and_nothing_else() {
+        assert_eq!(
+            redacted("redis://alice:s3cret@db.example:6379/2"),
+            "redis://alice:***@db.example:6379/2"
+        );
+        assert_eq!(
+            redacted("redis://:s3cret@db.example:6379"),
+            "redis://:***@db.example:6379"
+        );
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(redacted("redis://alice@h:1"), "redis://alice@h:1");
     }
 }
 

@@ -13,6 +13,11 @@
 //! model's: when every reply is the model's, real clients would do exactly
 //! what the trace shows.
 //!
+//! On servers the user runs ([`Remote`]), which a replay can neither crash
+//! nor set the clock of, the requests go out in real time instead, each
+//! when the trace's reading of its server's clock says ([`RemoteSchedule`]),
+//! and a trace that needs a crash or a clock set back is refused.
+//!
 //! What is the same for every server is here; [`Program`] is what differs:
 //! how a request is found in a message, what it is on the real server and
 //! how its answer reads as the model's reply.
@@ -23,7 +28,7 @@ use std::fmt::Display;
 use serde::de::DeserializeOwned;
 
 use super::conformance::{Execute, SEQUENCE_LEN_MAX, Timing};
-pub use super::remote::{Remote, RemoteSchedule};
+pub use super::remote::{Remote, RemoteSchedule, redacted};
 use super::{CLOCK_START_UNIX_MS, LocalServer, Unavailable};
 use crate::node::{Instant, RealServer, ServerProgram};
 use crate::trace::TraceFile;
@@ -71,7 +76,7 @@ pub trait Program {
     fn connect_remote(remote: &Remote, n: usize) -> Result<Self::Connection, Unavailable> {
         Err(Unavailable(format!(
             "a replay on a server you run ({}) is not supported for this program yet",
-            remote.urls[n]
+            redacted(&remote.urls[n])
         )))
     }
     /// Removes what an earlier replay left on a server the user runs: the
@@ -290,7 +295,7 @@ pub struct TraceOnServer {
     /// The protected counter at the end, where the replay ran it on the
     /// real server and the trace reached it.
     pub counter: Option<CounterOutcome>,
-    /// On a server the user runs: the milliseconds between two requests.
+    /// On servers the user runs: the milliseconds between two requests.
     pub gap_ms: Option<u64>,
 }
 
@@ -369,7 +374,7 @@ pub fn replay<P: Program>(trace: &TraceFile) -> Result<TraceOnServer, CannotRepl
 }
 
 /// Replays `trace`'s schedule on `P`'s servers: started for it, or, with
-/// `remote`, on the one server the user runs there, in real time (see
+/// `remote`, on the servers the user runs there, in real time (see
 /// [`Remote`] and [`RemoteSchedule`]).
 pub fn replay_on<P: Program>(
     trace: &TraceFile,
@@ -430,9 +435,9 @@ pub fn replay_on<P: Program>(
                 .map_err(unavailable)?
         }
     };
-    // Where the real-time schedule of a replay on a server the user runs
-    // starts: after every connection is made (each client's is made ahead
-    // of time, so that none delays a request).
+    // One connection per (server, client), as each client has its own. On
+    // servers the user runs, every one (and the counter's) is made before
+    // the real-time schedule starts, so that none delays a request.
     let mut connections: BTreeMap<(usize, u64), P::Connection> = BTreeMap::new();
     if let Some(remote) = remote {
         for n in 0..server_count {
@@ -443,10 +448,13 @@ pub fn replay_on<P: Program>(
             }
         }
     }
+    let mut remote_counter = match remote {
+        Some(remote) => Some(P::connect_remote(remote, 0).map_err(unavailable)?),
+        None => None,
+    };
     let started = std::time::Instant::now() + std::time::Duration::from_millis(100);
-    // Requests sent to the server so far (not the counter's operations).
+    // Requests sent to the servers so far (not the counter's operations).
     let mut requests_sent = 0;
-    // One connection per (server, client), as each client has its own.
     let mut commands: Vec<TraceCommand> = Vec::new();
     let mut server_events = Vec::new();
     // Crashed servers, waiting for their restart.
@@ -528,7 +536,12 @@ pub fn replay_on<P: Program>(
                 _ => continue,
             };
             if counter.is_none() {
-                counter = Some(Counter::new(crashes, &servers, start_ms, remote)?);
+                counter = Some(Counter::new(
+                    crashes,
+                    &servers,
+                    start_ms,
+                    remote_counter.take(),
+                )?);
             }
             let counter = counter.as_mut().expect("just made");
             let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
@@ -693,11 +706,12 @@ impl<P: Program> Counter<P> {
         own_server: bool,
         servers: &[Option<LocalServer>],
         start_ms: u64,
-        remote: Option<&Remote>,
+        remote_connection: Option<P::Connection>,
     ) -> Result<Counter<P>, CannotReplay> {
         let unavailable = CannotReplay::Unavailable;
-        if let Some(remote) = remote {
-            let mut connection = P::connect_remote(remote, 0).map_err(unavailable)?;
+        // On the first of the servers the user runs, through a connection
+        // made before the schedule started.
+        if let Some(mut connection) = remote_connection {
             P::counter_setup(&mut connection).map_err(unavailable)?;
             return Ok(Counter {
                 _server: None,
