@@ -515,7 +515,7 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
                 "--against",
                 url,
                 "--tick-ms",
-                "200",
+                "400",
                 "--key-prefix",
                 "test:",
             ],
@@ -529,7 +529,9 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
     let (code, text) = replay("redis_set_px.clock-drift.resource_safe.json", &url);
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains("a tick lasts 200 ms, and the requests run in the trace's order 50 ms apart"),
+        text.contains(
+            "a tick lasts 400 ms, and the requests run in the trace's order 100 ms apart"
+        ),
         "{text}"
     );
     assert!(
@@ -591,7 +593,7 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
     let (code, text) = replay("redlock.clock-jump.mutual_exclusion.json", &urls.join(","));
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains("(servers you run, in real time: a tick lasts 200 ms")
+        text.contains("(servers you run, in real time: a tick lasts 400 ms")
             && text.contains("REPRODUCED on redis-server 7.")
             && text.contains("mutual_exclusion is violated"),
         "{text}"
