@@ -948,9 +948,9 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
 /// without the check after the wait loses an update.
 #[test]
 fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
-    if etcd_or_skip("replays on etcd").is_none() {
+    let Some(yours) = etcd_or_skip("replays on etcd") else {
         return;
-    }
+    };
     let traces = Traces::write("etcd", Traces::ETCD_CHECKS, false);
     let runs = replay_on(
         &traces,
@@ -981,6 +981,44 @@ fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
     }
     assert!(
         text.contains("REPRODUCED on etcd 3.") && text.contains("mutual_exclusion is violated"),
+        "{text}"
+    );
+
+    // The same on an etcd you run (played by one started here), which
+    // keeps what is not under /lockcheck/lock/.
+    let base = format!("http://127.0.0.1:{}", yours.port);
+    let agent = ureq::agent();
+    let put = serde_json::json!({ "key": "L2FwcC9jb25maWc=", "value": "dXNlcg==" });
+    agent
+        .post(format!("{base}/v3/kv/put"))
+        .send_json(&put)
+        .expect("a key of the user's");
+    let url = format!("etcd://127.0.0.1:{}", yours.port);
+    let (code, text) = lockcheck(&["replay", &gc_pause, "--against", &url], &[]);
+    assert_eq!(code, 0, "{text}");
+    for line in ETCD_PAUSED_HOLDER_EXPIRES {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("REPRODUCED on etcd 3.")
+            && text.contains(&format!(" at {url}: it answered all"))
+            && text.contains("(an etcd you run: "),
+        "{text}"
+    );
+    let mut kept = agent
+        .post(format!("{base}/v3/kv/range"))
+        .send_json(serde_json::json!({ "key": "L2FwcC9jb25maWc=" }))
+        .expect("the user's key reads");
+    let kept: serde_json::Value = kept.body_mut().read_json().unwrap();
+    assert_eq!(kept["count"], "1", "{kept}");
+    // Pacing is Redis's: etcd times its leases itself.
+    let (code, text) = lockcheck(
+        &["replay", &gc_pause, "--against", &url, "--tick-ms", "200"],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("--tick-ms and --key-prefix are for a replay on a Redis you run"),
         "{text}"
     );
 

@@ -38,6 +38,10 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
         "  {:<16}  Redis you run, in real time (Redlock: a URL per master, comma-separated)",
         "redis://HOST:PORT"
     );
+    println!(
+        "  {:<16}  an etcd you run (its client URL; etcd:// also works)",
+        "http://HOST:PORT"
+    );
     println!("\nParameters (the scenario's `params`):");
     let mut seen = std::collections::BTreeMap::new();
     for m in &entries {

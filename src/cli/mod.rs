@@ -204,7 +204,10 @@ enum Command {
         /// server crashes, restarts or has its clock go back, or whose
         /// servers' clocks drift apart in a way real clocks cannot follow,
         /// is refused (exit 4); a replay that falls behind its schedule ends
-        /// inconclusive (exit 3).
+        /// inconclusive (exit 3). Or an etcd you run:
+        /// `--against http://HOST:PORT` (or `etcd://HOST:PORT`), its client
+        /// URL, where the replay is as on an etcd lockcheck starts (etcd
+        /// times the leases itself), on keys under `/lockcheck/lock/`.
         #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
         against: Option<trace::Against>,
         /// With `--against URL`: how long a tick of the trace lasts on the

@@ -129,9 +129,13 @@ pub(super) enum Against {
     Urls(lockcheck::node::ServerProgram, Vec<String>),
 }
 
-/// The URL schemes of the servers a user may run, and their programs.
-const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 1] =
-    [("redis", lockcheck::node::ServerProgram::Redis)];
+/// The URL schemes of the servers a user may run, and their programs
+/// (etcd's client URL is plain HTTP: `http://` or `etcd://`).
+const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 3] = [
+    ("redis", lockcheck::node::ServerProgram::Redis),
+    ("etcd", lockcheck::node::ServerProgram::Etcd),
+    ("http", lockcheck::node::ServerProgram::Etcd),
+];
 
 /// `--against`'s value: a program's name, or servers' URLs separated by
 /// commas.
@@ -187,8 +191,9 @@ pub(super) fn replay(
     tick_ms: Option<u64>,
     key_prefix: Option<String>,
 ) -> u8 {
+    use lockcheck::node::ServerProgram;
     use lockcheck::real::replay::Remote;
-    let (program, remote) = match against {
+    let (program, remote) = match against.clone() {
         None => (None, None),
         Some(Against::Program(program)) => (Some(program), None),
         Some(Against::Urls(program, urls)) => (
@@ -200,9 +205,10 @@ pub(super) fn replay(
             }),
         ),
     };
-    if remote.is_none() && (tick_ms.is_some() || key_prefix.is_some()) {
+    let on_redis = matches!(against, Some(Against::Urls(ServerProgram::Redis, _)));
+    if !on_redis && (tick_ms.is_some() || key_prefix.is_some()) {
         eprintln!(
-            "error: --tick-ms and --key-prefix are for a replay on a server you run \
+            "error: --tick-ms and --key-prefix are for a replay on a Redis you run \
              (--against redis://HOST:PORT)"
         );
         return exit::BAD_INPUT;
@@ -273,14 +279,38 @@ fn replay_on_server(
         eprintln!("error: cannot replay on {program}: {why}");
         return exit::BAD_INPUT;
     }
-    if let Some(remote) = remote {
-        if server != ServerProgram::Redis {
+    if let Some(remote) = remote
+        && server == ServerProgram::Etcd
+    {
+        // etcd times the leases itself: the replay is the same as on an
+        // etcd lockcheck starts, with no pacing.
+        let [url] = &remote.urls[..] else {
             eprintln!(
-                "error: cannot replay on {}: only Redis is supported there",
+                "error: cannot replay on {}: an etcd trace has one server; give one URL",
                 remote.shown()
             );
             return exit::BAD_INPUT;
-        }
+        };
+        return match lockcheck::real::etcd::replay_trace_on(trace, Some(url)) {
+            Ok(run) => print_run(
+                &run,
+                program,
+                property,
+                "an etcd you run: every lease of the trace a real one, kept alive until the \
+                 trace's server finds it expired; then it lapses until etcd has revoked it; \
+                 keys under /lockcheck/lock/",
+            ),
+            Err(CannotReplay::Refused(why)) => {
+                eprintln!("error: cannot replay on {}: {why}", remote.shown());
+                exit::BAD_INPUT
+            }
+            Err(CannotReplay::Unavailable(why)) => {
+                eprintln!("error: cannot replay on {}: {why}", remote.shown());
+                exit::INCONCLUSIVE
+            }
+        };
+    }
+    if let Some(remote) = remote {
         return match replay::replay_on::<RedisProgram>(trace, Some(remote)) {
             Ok(run) => {
                 let whose = if remote.urls.len() == 1 {

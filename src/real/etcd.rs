@@ -434,7 +434,8 @@ struct Watch {
 
 /// A real etcd, with one client per model client.
 pub struct Etcd<'a> {
-    server: &'a LocalServer,
+    /// The etcd lockcheck started, or none for one the user runs.
+    server: Option<&'a LocalServer>,
     base: String,
     agent: ureq::Agent,
     revisions: Revisions,
@@ -457,6 +458,31 @@ impl<'a> Etcd<'a> {
     /// for `lease_ttl_s` seconds.
     pub fn connect(server: &'a LocalServer, lease_ttl_s: u64) -> Result<Etcd<'a>, Unavailable> {
         let base = format!("http://127.0.0.1:{}", server.port);
+        Etcd::connect_to(Some(server), base, lease_ttl_s)
+    }
+
+    /// [`Etcd::connect`] to an etcd the user runs, whose client URL is
+    /// `base` (`http://host:port`).
+    ///
+    /// Its lease ids start from a serial taken from the machine's clock,
+    /// so that they do not meet those of an earlier replay on the same
+    /// etcd, which may still be alive (a lease outlives its client by its
+    /// TTL). They never show: a replay names leases as the model does.
+    pub fn connect_url(base: &str, lease_ttl_s: u64) -> Result<Etcd<'static>, Unavailable> {
+        let mut etcd = Etcd::connect_to(None, base.trim_end_matches('/').to_string(), lease_ttl_s)?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        // 40 bits of milliseconds, shifted by 20 in an id: below 2^60.
+        etcd.sequence = (now_ms & ((1 << 40) - 1)) as i64;
+        Ok(etcd)
+    }
+
+    fn connect_to(
+        server: Option<&'a LocalServer>,
+        base: String,
+        lease_ttl_s: u64,
+    ) -> Result<Etcd<'a>, Unavailable> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(10)))
             .http_status_as_error(false)
@@ -490,7 +516,8 @@ impl<'a> Etcd<'a> {
             std::thread::sleep(Duration::from_millis(50));
         }
         Err(Unavailable(format!(
-            "etcd did not become healthy within 10 s: {last}"
+            "etcd at {} did not become healthy within 10 s: {last}",
+            super::remote::redacted(&base)
         )))
     }
 
@@ -793,7 +820,10 @@ impl RealServer for Etcd<'_> {
     }
 
     fn clock(&self) -> &FakeClock {
-        &self.server.clock
+        &self
+            .server
+            .expect("conformance runs on an etcd lockcheck started")
+            .clock
     }
 
     fn run(&mut self, cmd: &EtcdCmd) -> Result<EtcdReply, String> {
@@ -916,15 +946,46 @@ pub fn conformance<M: Execute<EtcdCmd, EtcdReply>>(
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
+    replay_trace_on(trace, None)
+}
+
+/// [`replay_trace`] on the etcd the user runs at `url` (`http://host:port`
+/// or `etcd://host:port`), or on one started for it. Nothing in it depends
+/// on the trace's clocks but the leases' expiry, which the real etcd times
+/// itself, so the replay is the same; it uses only keys under
+/// `/lockcheck/lock/`, which it deletes first, and the leases it grants.
+pub fn replay_trace_on(
+    trace: &crate::trace::TraceFile,
+    url: Option<&str>,
+) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
     use super::replay::{self, CannotReplay, TraceCommand, TraceOnServer};
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
     let clients = replay::one_server_clients(trace, "etcd", CLIENTS)?;
     let lock = EtcdLock::new(&trace.model, &trace.scenario.params).map_err(refused)?;
-    let server = LocalServer::etcd().map_err(unavailable)?;
-    let mut real = Etcd::connect(&server, REPLAY_LEASE_TTL_S).map_err(unavailable)?;
+    let server;
+    let mut real = match url {
+        Some(url) => {
+            let base = match url.split_once("://") {
+                Some(("etcd", rest)) => format!("http://{rest}"),
+                _ => url.to_string(),
+            };
+            Etcd::connect_url(&base, REPLAY_LEASE_TTL_S).map_err(unavailable)?
+        }
+        None => {
+            server = LocalServer::etcd().map_err(unavailable)?;
+            Etcd::connect(&server, REPLAY_LEASE_TTL_S).map_err(unavailable)?
+        }
+    };
     real.clear(0).map_err(unavailable)?;
-    let server_version = real.version().map_err(unavailable)?;
+    let server_version = match url {
+        Some(url) => format!(
+            "{} at {}",
+            real.version().map_err(unavailable)?,
+            super::remote::redacted(url)
+        ),
+        None => real.version().map_err(unavailable)?,
+    };
     let mut model = EtcdModel::of(lock);
     let node_name = |n: usize| replay::node_name(trace, n);
     let mut commands: Vec<TraceCommand> = Vec::new();
@@ -957,6 +1018,11 @@ pub fn replay_trace(
         if !commands.last().expect("just pushed").agrees {
             break;
         }
+    }
+    if url.is_some() {
+        // Leave the user's etcd as it was: the replay's leases revoked and
+        // its keys deleted. The verdict stands whatever this answers.
+        let _ = real.clear(0);
     }
     Ok(TraceOnServer {
         server_version,
