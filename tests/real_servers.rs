@@ -651,7 +651,7 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
     );
     assert_eq!(code, 4, "{text}");
     assert!(
-        text.contains("--tick-ms and --key-prefix are for a replay on a server you run"),
+        text.contains("--tick-ms and --key-prefix are for a replay on a Redis you run"),
         "{text}"
     );
     let (code, text) = replay("redis_set_px.gc-pause.resource_safe.json", "mysql://db");

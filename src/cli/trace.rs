@@ -279,40 +279,25 @@ fn replay_on_server(
         eprintln!("error: cannot replay on {program}: {why}");
         return exit::BAD_INPUT;
     }
-    if let Some(remote) = remote
-        && server == ServerProgram::Etcd
-    {
-        // etcd times the leases itself: the replay is the same as on an
-        // etcd lockcheck starts, with no pacing.
-        let [url] = &remote.urls[..] else {
-            eprintln!(
-                "error: cannot replay on {}: an etcd trace has one server; give one URL",
-                remote.shown()
-            );
-            return exit::BAD_INPUT;
-        };
-        return match lockcheck::real::etcd::replay_trace_on(trace, Some(url)) {
-            Ok(run) => print_run(
-                &run,
-                program,
-                property,
-                "an etcd you run: every lease of the trace a real one, kept alive until the \
-                 trace's server finds it expired; then it lapses until etcd has revoked it; \
-                 keys under /lockcheck/lock/",
-            ),
-            Err(CannotReplay::Refused(why)) => {
-                eprintln!("error: cannot replay on {}: {why}", remote.shown());
-                exit::BAD_INPUT
-            }
-            Err(CannotReplay::Unavailable(why)) => {
-                eprintln!("error: cannot replay on {}: {why}", remote.shown());
-                exit::INCONCLUSIVE
-            }
-        };
-    }
     if let Some(remote) = remote {
-        return match replay::replay_on::<RedisProgram>(trace, Some(remote)) {
-            Ok(run) => {
+        let run = if server == ServerProgram::Etcd {
+            // etcd times the leases itself: the replay is the same as on an
+            // etcd lockcheck starts, with no pacing.
+            let [url] = &remote.urls[..] else {
+                eprintln!(
+                    "error: cannot replay on {}: an etcd trace has one server; give one URL",
+                    remote.shown()
+                );
+                return exit::BAD_INPUT;
+            };
+            lockcheck::real::etcd::replay_trace_on(trace, Some(url)).map(|run| {
+                let how = "an etcd you run: every lease of the trace a real one, kept alive \
+                           until the trace's server finds it expired; then it lapses until etcd \
+                           has revoked it; keys under /lockcheck/lock/";
+                (run, how.to_string())
+            })
+        } else {
+            replay::replay_on::<RedisProgram>(trace, Some(remote)).map(|run| {
                 let whose = if remote.urls.len() == 1 {
                     "a server you run"
                 } else {
@@ -325,8 +310,11 @@ fn replay_on_server(
                     run.gap_ms.unwrap_or(0),
                     remote.key_prefix
                 );
-                print_run(&run, program, property, &how)
-            }
+                (run, how)
+            })
+        };
+        return match run {
+            Ok((run, how)) => print_run(&run, program, property, &how),
             Err(CannotReplay::Refused(why)) => {
                 eprintln!("error: cannot replay on {}: {why}", remote.shown());
                 exit::BAD_INPUT
