@@ -114,20 +114,9 @@ impl RemoteSchedule {
                     i + 1
                 ));
             }
-            let Some(deliver) = action.get("deliver") else {
+            let Some((n, _)) = super::replay::server_request(action, servers, request) else {
                 continue;
             };
-            let Some(n) = deliver
-                .get("dst")
-                .and_then(|d| d.as_u64())
-                .map(|d| d as usize)
-                .filter(|d| *d < servers)
-            else {
-                continue;
-            };
-            if deliver.pointer(request).is_none() {
-                continue;
-            }
             requests.push((i, n, trace.steps[i].state.clocks[n].wall));
         }
         let gap_ms = remote.tick_ms / (requests.len() as u64 + 1);

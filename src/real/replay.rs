@@ -274,6 +274,23 @@ pub fn delivered_to_server<M: DeserializeOwned>(
     Ok(Some((client, msg)))
 }
 
+/// The server (a node below `servers`) and the request (at the JSON
+/// pointer `request`) that action `action` of a trace delivers, if it
+/// delivers one to a server.
+pub fn server_request<'a>(
+    action: &'a serde_json::Value,
+    servers: usize,
+    request: &str,
+) -> Option<(usize, &'a serde_json::Value)> {
+    let deliver = action.get("deliver")?;
+    let n = deliver
+        .get("dst")
+        .and_then(|d| d.as_u64())
+        .map(|d| d as usize)
+        .filter(|d| *d < servers)?;
+    Some((n, deliver.pointer(request)?))
+}
+
 /// Node `n`'s name in `trace`.
 pub fn node_name(trace: &TraceFile, n: usize) -> String {
     trace
@@ -567,15 +584,7 @@ pub fn replay_on<P: Program>(
             }
             continue;
         }
-        let Some(n) = deliver
-            .get("dst")
-            .and_then(|d| d.as_u64())
-            .map(|d| d as usize)
-            .filter(|d| *d < server_count)
-        else {
-            continue;
-        };
-        let Some(cmd) = deliver.pointer(P::REQUEST) else {
+        let Some((n, cmd)) = server_request(action, server_count, P::REQUEST) else {
             continue;
         };
         let cmd: P::Cmd = serde_json::from_value(cmd.clone()).map_err(|e| {
