@@ -190,7 +190,7 @@ enum Command {
         /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
-        /// could not be started; 4 bad input, a trace of a model whose
+        /// could not be started (or, given by URL, reached); 4 bad input, a trace of a model whose
         /// servers are not that program, a lasso, a
         /// `redlock_delayed_restart` trace that restarts a master, or a
         /// ZooKeeper or etcd trace that restarts its server.
@@ -210,15 +210,15 @@ enum Command {
         /// times the leases itself), on keys under `/lockcheck/lock/`.
         #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
         against: Option<trace::Against>,
-        /// With `--against URL`: how long a tick of the trace lasts on the
-        /// server, in milliseconds. The durations in the requests (a TTL
+        /// With `--against redis://...`: how long a tick of the trace lasts
+        /// on the server, in milliseconds. The durations in the requests (a TTL
         /// of 6 ticks) are scaled to match, and the requests of one tick
         /// run in the trace's order, evenly apart within the tick. Default:
         /// 1000.
         #[arg(long, value_name = "MS",
               value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
         tick_ms: Option<u64>,
-        /// With `--against URL`: the prefix of the keys the replay uses
+        /// With `--against redis://...`: the prefix of the keys the replay uses
         /// (the lock, its fencing counter and the protected counter).
         /// Default: `lockcheck:`.
         #[arg(long, value_name = "PREFIX")]
