@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId, RequestTimeout,
-    Requests, ResendId, Symmetry, TimeVisitors, Variant,
+    Ctx, FenceCheck, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId,
+    RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
 use crate::node::{RealServer, ServerProgram};
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
@@ -292,6 +292,8 @@ pub struct Flavor {
     /// A watchdog that renews the key every so many ticks while the client
     /// holds it (Redisson's), with the TTL of the acquisition.
     pub watchdog: Option<Watchdog>,
+    /// How the resource checks the fencing token (fenced variants only).
+    pub fence: FenceCheck,
 }
 
 /// Redisson's lock watchdog: while the lock is held, every `every_ticks`
@@ -427,6 +429,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 
     fn server_name(&self, _index: usize) -> String {
         "redis".to_string()
+    }
+
+    fn fence_check(&self) -> FenceCheck {
+        self.flavor.fence
     }
 
     fn real_server(_variant: &str) -> Option<RealServer> {
@@ -658,5 +664,6 @@ pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result
             resend: ResendId::New,
         },
         watchdog: None,
+        fence: FenceCheck::EveryOperation,
     })
 }

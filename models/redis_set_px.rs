@@ -22,6 +22,26 @@
 //! sends the token with every resource operation, and the resource rejects
 //! tokens below the highest it has seen.
 //!
+//! Two more fenced variants keep the lock and change only how the resource
+//! checks the token (`node::FenceCheck`, written once in the world for
+//! every model). The fence comes from Martin Kleppmann, "How to do
+//! distributed locking" (2016), and *Designing Data-Intensive
+//! Applications*, chapter 8, "Fencing tokens": the storage service checks
+//! the token and rejects an older one. The holder here reads the counter,
+//! then writes it back plus one, and two ways of building that check fall
+//! short for it:
+//! - `redis_set_px_fenced_writes_only`: only writes carry the token and are
+//!   checked. A newer holder's read does not raise the highest token, so
+//!   an older holder's write that lands between that read and the newer
+//!   holder's write is accepted, and one of the two increments is lost.
+//! - `redis_set_px_fenced_check_then_write`: every operation is checked,
+//!   but a write is checked first and made as a second step (read the
+//!   highest token, compare, then write, with no transaction or script
+//!   around them). The older holder's check passes, the newer holder reads,
+//!   and the older write then lands unchecked. The world makes the second
+//!   step before time passes, so the window is only the other operations
+//!   of the same instant.
+//!
 //! # Expected weaknesses
 //! - **Process pause past the TTL** (the GC pause): the key expires while the
 //!   holder is stalled between acquiring and writing, a second client takes
@@ -33,6 +53,10 @@
 //!   outcome as a pause.
 //! - **Holder crash** is survived: the key expires and the others proceed.
 //! - Compare-and-delete means a late release cannot delete someone else's key.
+//! - A fence checked on writes only, or apart from the write, lets a stale
+//!   holder's write in wherever the fence was needed: every cell where
+//!   `redis_set_px_fenced` keeps `resource_safe` and `redis_set_px` breaks
+//!   it, the two broken fences break it too.
 //!
 //! # Expected verdicts (`models/redis_set_px.expect.json`)
 //! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
@@ -41,22 +65,22 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `redis_set_px` | `redis_set_px_fenced` |
-//! |---|---|---|
-//! | no-faults | ok | ok |
-//! | holder-crash | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-drift | mutex ✗, resource ✗ | mutex ✗ |
-//! | message-loss | ok | ok |
-//! | partition | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | ok | ok |
-//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
-//! | long-work | mutex ✗, resource ✗ | mutex ✗ |
+//! | scenario | `redis_set_px` | `redis_set_px_fenced` | `redis_set_px_fenced_writes_only` | `redis_set_px_fenced_check_then_write` |
+//! |---|---|---|---|---|
+//! | no-faults | ok | ok | ok | ok |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | message-loss | ok | ok | ok | ok |
+//! | partition | ok | ok | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | duplicates | ok | ok | ok | ok |
+//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? | progress ✗, deadlock ?, starvation ? | progress ✗, deadlock ?, starvation ? |
+//! | long-work | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)
@@ -72,6 +96,25 @@
 //! | server-restart | violated (10) | violated (16), fenced too | holds | the restarted server forgot the key; the fencing counter restarts too, so a second holder gets an old token again and the fenced resource accepts both writes (a fencing counter must be persisted) |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease: without a bound on delay a lease proves nothing; fencing still protects the resource |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
+//!
+//! The two broken fences (`_writes_only` / `_check_then_write`) have the
+//! same mutual-exclusion and progress verdicts as `redis_set_px_fenced`
+//! everywhere: the lock is the same. Their `resource_safe`:
+//!
+//! | scenario | `_writes_only` | `_check_then_write` | why |
+//! |---|---|---|---|
+//! | gc-pause | violated (26) | violated (28) | writes only: both holders read 0, the stalled one writes 1 with token 1, and the new holder's write of 1 with token 2 is accepted too. Check then write: the stalled holder's check passes (highest token 1), the new holder reads 0 with token 2, the stalled write of 1 lands unchecked, and the new holder writes 1 again |
+//! | clock-jump | violated (11) | violated (13) | the same race, after the key expired early |
+//! | clock-drift | violated (17) | violated (19) | the same race, after the lease ran out in 4 real ticks |
+//! | async-network | violated (16) | violated (18) | the same race, with a delayed grant instead of a pause |
+//! | crowd-atomic | violated (32) | violated (34) | the pause race at three clients |
+//! | long-work | violated (39) | violated (43) | the lease runs out during the holder's work, with no fault |
+//! | server-restart | violated (16) | violated (18) | as `redis_set_px_fenced`: the restarted counter hands out token 1 again |
+//! | every other | holds | holds | no second holder while the first one works |
+//!
+//! Each step of `_check_then_write` replays on a real Redis with the
+//! counter's check and write as two scripts (`replay --against
+//! redis-server`).
 //!
 //! ## Liveness under fairness (pinned in `tests/suite/redis_models.rs` and `tests/suite/liveness.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
@@ -89,7 +132,7 @@
 //! (`models/redis.rs`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
-use crate::node::LockParams;
+use crate::node::{FenceCheck, LockParams};
 use crate::node::{Param, Variant};
 
 pub struct SetPx;
@@ -104,6 +147,14 @@ impl RedisFlavor for SetPx {
             id: "redis_set_px_fenced",
             summary: "redis_set_px whose token is a counter the resource fences on",
         },
+        Variant {
+            id: "redis_set_px_fenced_writes_only",
+            summary: "redis_set_px_fenced whose resource checks the token on writes only: reads carry none",
+        },
+        Variant {
+            id: "redis_set_px_fenced_check_then_write",
+            summary: "redis_set_px_fenced whose resource checks the token, then writes as a second step",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[
@@ -114,11 +165,24 @@ impl RedisFlavor for SetPx {
 
     fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String> {
         let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
-        let acquire = match variant {
-            "redis_set_px_fenced" => Acquire::SetNxPxFenced { ttl_ticks },
-            _ => Acquire::SetNxPx { ttl_ticks },
+        let (acquire, fence) = match variant {
+            "redis_set_px" => (Acquire::SetNxPx { ttl_ticks }, FenceCheck::EveryOperation),
+            "redis_set_px_fenced_writes_only" => {
+                (Acquire::SetNxPxFenced { ttl_ticks }, FenceCheck::WritesOnly)
+            }
+            "redis_set_px_fenced_check_then_write" => (
+                Acquire::SetNxPxFenced { ttl_ticks },
+                FenceCheck::CheckThenWrite,
+            ),
+            _ => (
+                Acquire::SetNxPxFenced { ttl_ticks },
+                FenceCheck::EveryOperation,
+            ),
         };
-        redis::common(params, acquire, Release::DelIfValue)
+        Ok(Flavor {
+            fence,
+            ..redis::common(params, acquire, Release::DelIfValue)?
+        })
     }
 }
 

@@ -341,7 +341,9 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
         if let Payload::Resource(m) = &e.payload {
             match m {
                 ResourceMsg::ReadOk { value, epoch, .. }
-                | ResourceMsg::Write { value, epoch, .. } => {
+                | ResourceMsg::Write { value, epoch, .. }
+                | ResourceMsg::WriteCheckFirst { value, epoch, .. }
+                | ResourceMsg::WriteChecked { value, epoch, .. } => {
                     low = low.min(*value);
                     epochs.push(*epoch as u64);
                 }
@@ -372,6 +374,12 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
                     value, epoch: e, ..
                 }
                 | ResourceMsg::Write {
+                    value, epoch: e, ..
+                }
+                | ResourceMsg::WriteCheckFirst {
+                    value, epoch: e, ..
+                }
+                | ResourceMsg::WriteChecked {
                     value, epoch: e, ..
                 } => {
                     *value -= low;

@@ -162,6 +162,25 @@ impl ServerProgram {
     }
 }
 
+/// How the protected resource checks fencing tokens: the correct way, or
+/// one of the ways resources that "support fencing" get it wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FenceCheck {
+    /// Every read and every write is checked against the highest token the
+    /// resource has seen, and raises it, in the same atomic step as the
+    /// operation: what fencing needs.
+    EveryOperation,
+    /// Only writes carry the token and are checked. A newer holder's read
+    /// does not raise the highest token, so an older holder's write that
+    /// lands after it is still accepted, and one of the two updates is lost.
+    WritesOnly,
+    /// A write's token is checked, and the write is made as a second step
+    /// (a storage service that reads the highest token, compares, then
+    /// writes, without a transaction around the three): another holder's
+    /// operations can come between the check and the write.
+    CheckThenWrite,
+}
+
 /// A parameter a model reads from the scenario's `params`.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
@@ -215,6 +234,12 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// version changed is refused, and the workload reads again.
     fn conditional_writes(&self) -> bool {
         false
+    }
+
+    /// How the protected resource checks the fencing tokens this variant
+    /// hands out ([`Out::acquired`]). It matters only to a fenced variant.
+    fn fence_check(&self) -> FenceCheck {
+        FenceCheck::EveryOperation
     }
 
     /// How a message reads in timelines. The default is its `Debug` form.

@@ -307,6 +307,33 @@ impl replay::Program for PostgresProgram {
         let (token, write) = match *op {
             CounterOp::Read { token } => (token, None),
             CounterOp::Write { value, token } => (token, Some(value)),
+            CounterOp::Check { token } => {
+                let token = token.map(|t| t as i64);
+                let rows = session
+                    .client
+                    .query(
+                        "SELECT value FROM counter \
+                         WHERE id = 1 AND ($1::bigint IS NULL OR highest <= $1)",
+                        &[&token],
+                    )
+                    .map_err(fail)?;
+                return Ok(match rows.first() {
+                    Some(_) => CounterReply::Passed,
+                    None => CounterReply::Rejected,
+                });
+            }
+            CounterOp::WriteChecked { value, token } => {
+                let token = token.map(|t| t as i64);
+                session
+                    .client
+                    .execute(
+                        "UPDATE counter SET value = $2, writes = writes + 1, \
+                         highest = GREATEST(highest, COALESCE($1, 0)) WHERE id = 1",
+                        &[&token, &(value as i64)],
+                    )
+                    .map_err(fail)?;
+                return Ok(CounterReply::Written);
+            }
         };
         let token = token.map(|t| t as i64);
         let rows = match write {

@@ -400,6 +400,8 @@ impl replay::Program for RedisProgram {
         let (kind, token, value) = match *op {
             CounterOp::Read { token } => ("read", token, 0),
             CounterOp::Write { value, token } => ("write", token, value),
+            CounterOp::Check { token } => ("check", token, 0),
+            CounterOp::WriteChecked { value, token } => ("apply", token, value),
         };
         let token = token.map_or(String::new(), |t| t.to_string());
         let answer: i64 = redis::cmd("EVAL")
@@ -414,6 +416,7 @@ impl replay::Program for RedisProgram {
         match answer {
             -1 => Ok(CounterReply::Rejected),
             -2 => Ok(CounterReply::Written),
+            -3 => Ok(CounterReply::Passed),
             v => u32::try_from(v)
                 .map(CounterReply::Value)
                 .map_err(|_| format!("the counter script answered {v}")),
@@ -447,12 +450,15 @@ impl replay::Program for RedisProgram {
 }
 
 /// One operation on the counter, atomically, fenced as the world's
-/// resource is. `ARGV`: `read` or `write`, the token (empty for none), the
-/// value to write. Answers the value read, -1 rejected, -2 written.
+/// resource is. `ARGV`: `read`, `write`, `check` (the token only) or
+/// `apply` (a checked write: no comparison), the token (empty for none),
+/// the value to write. Answers the value read, -1 rejected, -2 written,
+/// -3 passed the check.
 const COUNTER_SCRIPT: &str = r#"
 local highest = tonumber(redis.call('HGET', KEYS[1], 'highest') or '0')
 local token = tonumber(ARGV[2])
-if token ~= nil and token < highest then return -1 end
+if ARGV[1] ~= 'apply' and token ~= nil and token < highest then return -1 end
+if ARGV[1] == 'check' then return -3 end
 if token ~= nil and token > highest then redis.call('HSET', KEYS[1], 'highest', token) end
 if ARGV[1] == 'read' then return tonumber(redis.call('HGET', KEYS[1], 'value') or '0') end
 redis.call('HSET', KEYS[1], 'value', ARGV[3])

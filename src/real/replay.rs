@@ -88,11 +88,29 @@ pub trait Program {
 }
 
 /// An operation on the protected counter (the world's resource): a
-/// holder's read, and its write of what it computed from it.
+/// holder's read, and its write of what it computed from it. A resource
+/// that checks a write's token and then writes in a second step
+/// (`FenceCheck::CheckThenWrite`) does the two as `Check` and
+/// `WriteChecked`, separate commands on the real server too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CounterOp {
-    Read { token: Option<u64> },
-    Write { value: u32, token: Option<u64> },
+    Read {
+        token: Option<u64>,
+    },
+    Write {
+        value: u32,
+        token: Option<u64>,
+    },
+    /// Is `token` at least the highest seen? Changes nothing.
+    Check {
+        token: Option<u64>,
+    },
+    /// Write `value` and raise the highest token to `token`, without
+    /// comparing.
+    WriteChecked {
+        value: u32,
+        token: Option<u64>,
+    },
 }
 
 impl CounterOp {
@@ -106,10 +124,21 @@ impl CounterOp {
                 if_version: None,
                 epoch: 0,
             },
+            CounterOp::Check { token } => ResourceMsg::WriteCheckFirst {
+                value: 0,
+                token,
+                epoch: 0,
+            },
+            CounterOp::WriteChecked { value, token } => ResourceMsg::WriteChecked {
+                value,
+                token,
+                epoch: 0,
+            },
         };
         match resource.handle(msg, false) {
             Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
             Some(ResourceMsg::WriteOk { .. }) => CounterReply::Written,
+            Some(ResourceMsg::WriteChecked { .. }) => CounterReply::Passed,
             // Without a version to compare, an operation is answered,
             // applied or fenced out.
             _ => CounterReply::Rejected,
@@ -122,6 +151,10 @@ impl Display for CounterOp {
         let (what, token) = match self {
             CounterOp::Read { token } => ("read counter".to_string(), token),
             CounterOp::Write { value, token } => (format!("write counter = {value}"), token),
+            CounterOp::Check { token } => ("check the counter's token".to_string(), token),
+            CounterOp::WriteChecked { value, token } => {
+                (format!("write counter = {value} without checking"), token)
+            }
         };
         match token {
             Some(t) => write!(f, "{what}, token {t}"),
@@ -134,6 +167,8 @@ impl Display for CounterOp {
 pub enum CounterReply {
     Value(u32),
     Written,
+    /// A `Check` found the token high enough.
+    Passed,
     /// Fenced out: a higher token has been seen.
     Rejected,
 }
@@ -143,6 +178,7 @@ impl Display for CounterReply {
         match self {
             CounterReply::Value(v) => write!(f, "{v}"),
             CounterReply::Written => f.write_str("written"),
+            CounterReply::Passed => f.write_str("token accepted"),
             CounterReply::Rejected => f.write_str("rejected (token too low)"),
         }
     }
@@ -543,6 +579,10 @@ pub fn replay_on<P: Program>(
                     if_version: None,
                     ..
                 } => CounterOp::Write { value, token },
+                ResourceMsg::WriteCheckFirst { token, .. } => CounterOp::Check { token },
+                ResourceMsg::WriteChecked { value, token, .. } => {
+                    CounterOp::WriteChecked { value, token }
+                }
                 ResourceMsg::Write { .. } => {
                     return Err(refused(format!(
                         "step {step} writes the resource conditionally (optimistic \

@@ -205,6 +205,8 @@ fn resource_text(r: &ResourceMsg) -> String {
         ResourceMsg::Read { .. } => "read".into(),
         ResourceMsg::ReadOk { value, .. } => format!("read -> {value}"),
         ResourceMsg::Write { value, .. } => format!("write {value}"),
+        ResourceMsg::WriteCheckFirst { value, .. } => format!("write {value} (check first)"),
+        ResourceMsg::WriteChecked { value, .. } => format!("write {value} (checked; now written)"),
         ResourceMsg::WriteOk { .. } => "write ok".into(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".into(),
         ResourceMsg::Conflict { .. } => "conflict".into(),
@@ -255,9 +257,12 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
                         ResourceMsg::ReadOk { value, .. } => {
                             push(t, process(env.dst), "ok", "read", json!(value))
                         }
-                        ResourceMsg::Write { value, .. } => {
+                        ResourceMsg::Write { value, .. }
+                        | ResourceMsg::WriteCheckFirst { value, .. } => {
                             push(t, process(env.src), "invoke", "write", json!(value))
                         }
+                        // The resource's own second step of a write.
+                        ResourceMsg::WriteChecked { .. } => {}
                         ResourceMsg::WriteOk { .. } => {
                             push(t, process(env.dst), "ok", "write", Value::Null)
                         }

@@ -139,6 +139,12 @@ fn resource_text(msg: &ResourceMsg) -> String {
             Some(v) => format!("write {value}{} if version is still {v}", token(t)),
             None => format!("write {value}{}", token(t)),
         },
+        ResourceMsg::WriteCheckFirst {
+            value, token: t, ..
+        } => format!("write {value}{} (check first)", token(t)),
+        ResourceMsg::WriteChecked {
+            value, token: t, ..
+        } => format!("write {value}{} (checked; now written)", token(t)),
         ResourceMsg::WriteOk { .. } => "write ok".to_string(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".to_string(),
         ResourceMsg::Conflict { .. } => "conflict: the version changed; read again".to_string(),

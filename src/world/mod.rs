@@ -12,7 +12,9 @@
 //!   are lost (when they are sent, or when the fault strikes). A partition
 //!   cuts one node off from the rest of the lock service or, in a scenario
 //!   with `split`, the lock-service nodes into two sides. The link to the
-//!   resource is reliable but delayed like any other.
+//!   resource is reliable but delayed like any other. A resource that
+//!   checks a write's fencing token before making the write makes it as a
+//!   step of its own, before time passes (`FenceCheck::CheckThenWrite`).
 //! - Faults start only before `faults_until_ticks`. By then partitions must
 //!   have healed and, if the scenario restarts crashed nodes, they must be up.
 //! - States at the horizon have no successors.
@@ -41,7 +43,7 @@ pub use symmetry::{Canonical, Reductions};
 
 use stateright::{Model, Property};
 
-use crate::node::{Command, ConnId, Ctx, LockModel, NodeId, NodeSet, Out};
+use crate::node::{Command, ConnId, Ctx, FenceCheck, LockModel, NodeId, NodeSet, Out};
 use crate::scenario::{FaultSpec, NetworkMode, NetworkSpec, Rounds, Scenario, Targets};
 
 /// The world's fixed configuration, taken from a scenario.
@@ -258,9 +260,22 @@ impl<M: LockModel> World<M> {
         })
     }
 
+    /// The second step of a write the resource checked first: not a
+    /// message but the resource's own next step, taken at once or after
+    /// other operations of the same instant, before time passes.
+    fn is_resource_step(env: &Env<M>) -> bool {
+        matches!(
+            env.payload,
+            Payload::Resource(ResourceMsg::WriteChecked { .. })
+        )
+    }
+
     fn deliverable(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
         if env.payload == Payload::Closed {
             return self.notice_deliverable(s, env);
+        }
+        if Self::is_resource_step(env) {
+            return true;
         }
         // A session message waits for those ahead of it (`lane`).
         env.lane == 0
@@ -271,6 +286,9 @@ impl<M: LockModel> World<M> {
     fn overdue(&self, s: &WorldState<M>, env: &Env<M>) -> bool {
         if env.payload == Payload::Closed {
             return self.notice_overdue(s, env);
+        }
+        if Self::is_resource_step(env) {
+            return true;
         }
         self.delay_ticks_max()
             .is_some_and(|max| env.sent_at + max <= s.now)
@@ -494,7 +512,7 @@ impl<M: LockModel> World<M> {
                             work.epoch = s.grants;
                             work.phase = Phase::Reading;
                             let read = ResourceMsg::Read {
-                                token,
+                                token: self.read_token(token),
                                 epoch: s.grants,
                             };
                             sent.push(self.envelope(
@@ -577,7 +595,7 @@ impl<M: LockModel> World<M> {
                 if epoch == work.epoch && work.phase == Phase::Writing =>
             {
                 let read = ResourceMsg::Read {
-                    token: work.token,
+                    token: self.read_token(work.token),
                     epoch,
                 };
                 s.clients[ci].work.phase = Phase::Reading;
@@ -600,14 +618,30 @@ impl<M: LockModel> World<M> {
     ) {
         let node = self.client_id(ci);
         let work = &mut s.clients[ci].work;
-        let write = ResourceMsg::Write {
-            value: value + 1,
-            token: work.token,
-            if_version: version,
-            epoch: work.epoch,
+        let write = match self.model.fence_check() {
+            FenceCheck::CheckThenWrite => ResourceMsg::WriteCheckFirst {
+                value: value + 1,
+                token: work.token,
+                epoch: work.epoch,
+            },
+            FenceCheck::EveryOperation | FenceCheck::WritesOnly => ResourceMsg::Write {
+                value: value + 1,
+                token: work.token,
+                if_version: version,
+                epoch: work.epoch,
+            },
         };
         work.phase = Phase::Writing;
         sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
+    }
+
+    /// The token a holder sends with its read: none where the resource
+    /// fences writes only.
+    fn read_token(&self, token: Option<u64>) -> Option<u64> {
+        match self.model.fence_check() {
+            FenceCheck::WritesOnly => None,
+            FenceCheck::EveryOperation | FenceCheck::CheckThenWrite => token,
+        }
     }
 
     /// Clients whose work is done, and which run, so that they write now.
@@ -637,7 +671,14 @@ impl<M: LockModel> World<M> {
         let Some(reply) = s.resource.handle(msg, self.model.conditional_writes()) else {
             return;
         };
-        sent.push(self.envelope(s, self.resource_id(), src, Payload::Resource(reply)))
+        // A write whose check passed is made as a later step of its own,
+        // which other operations may overtake: it is in flight from the
+        // writer to the resource, like the write it completes.
+        let (from, to) = match reply {
+            ResourceMsg::WriteChecked { .. } => (src, self.resource_id()),
+            _ => (self.resource_id(), src),
+        };
+        sent.push(self.envelope(s, from, to, Payload::Resource(reply)))
     }
 
     /// Delivers one message to its destination; appends what the handler

@@ -143,6 +143,25 @@ pub enum ResourceMsg {
     Conflict {
         epoch: u16,
     },
+    // New variants go last: the derived order of messages decides which
+    // state of an orbit stands for it, so reordering changes state counts.
+    /// A write to a resource that checks the token first and makes the
+    /// write as a second step (`FenceCheck::CheckThenWrite`). If the check
+    /// passes, the resource sends itself `WriteChecked`.
+    WriteCheckFirst {
+        value: u32,
+        token: Option<u64>,
+        epoch: u16,
+    },
+    /// The second step of `WriteCheckFirst`: the write itself, made without
+    /// looking at the token again. It travels from the writer to the
+    /// resource (sent by the resource on the writer's behalf), so that the
+    /// answer goes back to the writer.
+    WriteChecked {
+        value: u32,
+        token: Option<u64>,
+        epoch: u16,
+    },
 }
 
 /// The protected resource: a counter behind a server that the world owns.
@@ -165,7 +184,8 @@ pub struct Resource {
 impl Resource {
     /// Handles one operation and gives the answer (none to a reply, which
     /// never travels to the resource). With `conditional_writes` a read
-    /// also gives the record's version.
+    /// also gives the record's version. A `WriteCheckFirst` whose check
+    /// passed gives the `WriteChecked` the resource then sends itself.
     pub fn handle(&mut self, msg: ResourceMsg, conditional_writes: bool) -> Option<ResourceMsg> {
         let r = self;
         let fenced_out = |token: Option<u64>, highest: u64| token.is_some_and(|t| t < highest);
@@ -193,28 +213,58 @@ impl Resource {
                 } else if if_version.is_some_and(|v| v != r.writes_accepted) {
                     ResourceMsg::Conflict { epoch }
                 } else {
-                    r.highest_token = r.highest_token.max(token.unwrap_or(0));
-                    r.value = value;
-                    r.writes_accepted += 1;
-                    // Which holder is newer: the lock's own order (its
-                    // fencing token) when it has one; for a conditional
-                    // write, the version it was based on (its place in the
-                    // record's history); else the order in which clients came
-                    // to believe they held the lock.
-                    let rank = token
-                        .or(if_version.map(|v| v as u64 + 1))
-                        .unwrap_or(epoch as u64);
-                    if rank < r.last_write_rank {
-                        r.stale_write_accepted = true;
-                    }
-                    r.last_write_rank = r.last_write_rank.max(rank);
-                    ResourceMsg::WriteOk { epoch }
+                    r.write(value, token, if_version, epoch)
                 }
             }
+            ResourceMsg::WriteCheckFirst {
+                value,
+                token,
+                epoch,
+            } => {
+                if fenced_out(token, r.highest_token) {
+                    ResourceMsg::Rejected { epoch }
+                } else {
+                    ResourceMsg::WriteChecked {
+                        value,
+                        token,
+                        epoch,
+                    }
+                }
+            }
+            ResourceMsg::WriteChecked {
+                value,
+                token,
+                epoch,
+            } => r.write(value, token, None, epoch),
             // Replies never travel to the resource.
             _ => return None,
         };
         Some(reply)
+    }
+
+    /// Makes a write that passed its checks.
+    fn write(
+        &mut self,
+        value: u32,
+        token: Option<u64>,
+        if_version: Option<u32>,
+        epoch: u16,
+    ) -> ResourceMsg {
+        self.highest_token = self.highest_token.max(token.unwrap_or(0));
+        self.value = value;
+        self.writes_accepted += 1;
+        // Which holder is newer: the lock's own order (its fencing token)
+        // when it has one; for a conditional write, the version it was
+        // based on (its place in the record's history); else the order in
+        // which clients came to believe they held the lock.
+        let rank = token
+            .or(if_version.map(|v| v as u64 + 1))
+            .unwrap_or(epoch as u64);
+        if rank < self.last_write_rank {
+            self.stale_write_accepted = true;
+        }
+        self.last_write_rank = self.last_write_rank.max(rank);
+        ResourceMsg::WriteOk { epoch }
     }
 }
 

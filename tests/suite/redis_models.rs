@@ -40,6 +40,40 @@ pins! {
     set_px_fenced_async_network: "redis_set_px_fenced", "async-network", 147376, "violated:10 holds holds:2 violated:14 holds holds";
     set_px_fenced_crowd_atomic: "redis_set_px_fenced", "crowd-atomic", 34166, "violated:27 holds holds:1 holds";
 
+    // The fence checked on writes only: a newer holder's read does not
+    // raise the highest token, so an older holder's write that follows it
+    // is accepted and one of the two updates is lost.
+    set_px_writes_only_no_faults: "redis_set_px_fenced_writes_only", "no-faults", 1395, "holds holds holds:2 holds";
+    set_px_writes_only_holder_crash: "redis_set_px_fenced_writes_only", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
+    set_px_writes_only_gc_pause: "redis_set_px_fenced_writes_only", "gc-pause", 41423, "violated:20 violated:26 holds:2 holds";
+    set_px_writes_only_clock_jump: "redis_set_px_fenced_writes_only", "clock-jump", 10121, "violated:5 violated:11 holds:2 holds";
+    set_px_writes_only_clock_drift: "redis_set_px_fenced_writes_only", "clock-drift", 8824, "violated:13 violated:17 holds:2 holds";
+    set_px_writes_only_message_loss: "redis_set_px_fenced_writes_only", "message-loss", 167377, "holds holds holds:2 holds";
+    set_px_writes_only_partition: "redis_set_px_fenced_writes_only", "partition", 37760, "holds holds holds:2 holds";
+    set_px_writes_only_server_restart: "redis_set_px_fenced_writes_only", "server-restart", 14703, "violated:10 violated:16 holds:2 holds";
+    set_px_writes_only_async_network: "redis_set_px_fenced_writes_only", "async-network", 25711, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    set_px_writes_only_crowd_atomic: "redis_set_px_fenced_writes_only", "crowd-atomic", 38376, "violated:27 violated:32 holds:1 holds";
+    set_px_writes_only_duplicates: "redis_set_px_fenced_writes_only", "duplicates", 18692, "holds holds holds:2 holds";
+    set_px_writes_only_endless_contention: "redis_set_px_fenced_writes_only", "endless-contention", 117584, "holds holds holds:4 violated:78 inconclusive inconclusive";
+    set_px_writes_only_long_work: "redis_set_px_fenced_writes_only", "long-work", 3081, "violated:20 violated:39 holds:2 holds";
+
+    // The fence checked, then the write made as a second step: a newer
+    // holder's read can come between an older holder's check and its
+    // write, and the older write is accepted after it.
+    set_px_check_then_write_no_faults: "redis_set_px_fenced_check_then_write", "no-faults", 1532, "holds holds holds:2 holds";
+    set_px_check_then_write_holder_crash: "redis_set_px_fenced_check_then_write", "holder-crash", 5719, "holds holds holds:2 holds holds holds";
+    set_px_check_then_write_gc_pause: "redis_set_px_fenced_check_then_write", "gc-pause", 46697, "violated:20 violated:28 holds:2 holds";
+    set_px_check_then_write_clock_jump: "redis_set_px_fenced_check_then_write", "clock-jump", 12771, "violated:5 violated:13 holds:2 holds";
+    set_px_check_then_write_clock_drift: "redis_set_px_fenced_check_then_write", "clock-drift", 10250, "violated:13 violated:19 holds:2 holds";
+    set_px_check_then_write_message_loss: "redis_set_px_fenced_check_then_write", "message-loss", 182566, "holds holds holds:2 holds";
+    set_px_check_then_write_partition: "redis_set_px_fenced_check_then_write", "partition", 40224, "holds holds holds:2 holds";
+    set_px_check_then_write_server_restart: "redis_set_px_fenced_check_then_write", "server-restart", 16014, "violated:10 violated:18 holds:2 holds";
+    set_px_check_then_write_async_network: "redis_set_px_fenced_check_then_write", "async-network", 44146, "violated:10 violated:18 holds:2 violated:14 holds holds";
+    set_px_check_then_write_crowd_atomic: "redis_set_px_fenced_check_then_write", "crowd-atomic", 48620, "violated:27 violated:34 holds:1 holds";
+    set_px_check_then_write_duplicates: "redis_set_px_fenced_check_then_write", "duplicates", 20078, "holds holds holds:2 holds";
+    set_px_check_then_write_endless_contention: "redis_set_px_fenced_check_then_write", "endless-contention", 125970, "holds holds holds:4 violated:80 inconclusive inconclusive";
+    set_px_check_then_write_long_work: "redis_set_px_fenced_check_then_write", "long-work", 3748, "violated:20 violated:43 holds:2 holds";
+
     py_lock_no_faults: "redis_py_lock", "no-faults", 1395, "holds holds holds:2 holds";
     py_lock_holder_crash: "redis_py_lock", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
     py_lock_gc_pause: "redis_py_lock", "gc-pause", 39827, "violated:20 violated:26 holds:2 holds";

@@ -1298,3 +1298,114 @@ proptest! {
         run_case(&json, model, init, &choices)?;
     }
 }
+
+/// The resource's three ways of checking fencing tokens, operation by
+/// operation: the correct one refuses an older holder's write once a newer
+/// holder has read; checking writes only, or checking before a separate
+/// write, lets it through and loses an update.
+#[test]
+fn only_a_fence_checked_on_every_operation_and_with_the_write_refuses_a_stale_write() {
+    use lockcheck::world::{Resource, ResourceMsg as R};
+    let write = |token: u64| R::Write {
+        value: 1,
+        token: Some(token),
+        if_version: None,
+        epoch: token as u16,
+    };
+
+    // Every operation: holder 2's read raises the highest token to 2.
+    let mut r = Resource::default();
+    r.handle(
+        R::Read {
+            token: Some(1),
+            epoch: 1,
+        },
+        false,
+    );
+    r.handle(
+        R::Read {
+            token: Some(2),
+            epoch: 2,
+        },
+        false,
+    );
+    assert_eq!(r.handle(write(1), false), Some(R::Rejected { epoch: 1 }));
+    assert_eq!(r.handle(write(2), false), Some(R::WriteOk { epoch: 2 }));
+    assert_eq!((r.value, r.writes_accepted), (1, 1));
+
+    // Writes only: the reads carry no token, so both writes are accepted,
+    // each computed from the same value read.
+    let mut r = Resource::default();
+    r.handle(
+        R::Read {
+            token: None,
+            epoch: 1,
+        },
+        false,
+    );
+    r.handle(
+        R::Read {
+            token: None,
+            epoch: 2,
+        },
+        false,
+    );
+    assert_eq!(r.handle(write(1), false), Some(R::WriteOk { epoch: 1 }));
+    assert_eq!(r.handle(write(2), false), Some(R::WriteOk { epoch: 2 }));
+    assert_eq!((r.value, r.writes_accepted), (1, 2), "one update lost");
+
+    // Check, then write: holder 1's check passes before holder 2's read,
+    // and its write, made after that read, is not checked again.
+    let mut r = Resource::default();
+    r.handle(
+        R::Read {
+            token: Some(1),
+            epoch: 1,
+        },
+        false,
+    );
+    let checked = r.handle(
+        R::WriteCheckFirst {
+            value: 1,
+            token: Some(1),
+            epoch: 1,
+        },
+        false,
+    );
+    let applied = R::WriteChecked {
+        value: 1,
+        token: Some(1),
+        epoch: 1,
+    };
+    assert_eq!(checked, Some(applied.clone()));
+    assert_eq!(
+        (r.value, r.writes_accepted),
+        (0, 0),
+        "the check writes nothing"
+    );
+    r.handle(
+        R::Read {
+            token: Some(2),
+            epoch: 2,
+        },
+        false,
+    );
+    assert_eq!(r.handle(applied, false), Some(R::WriteOk { epoch: 1 }));
+    // Holder 1's next check, after the highest token rose, is refused.
+    let late = R::WriteCheckFirst {
+        value: 2,
+        token: Some(1),
+        epoch: 1,
+    };
+    assert_eq!(r.handle(late, false), Some(R::Rejected { epoch: 1 }));
+    let second = r.handle(
+        R::WriteCheckFirst {
+            value: 1,
+            token: Some(2),
+            epoch: 2,
+        },
+        false,
+    );
+    r.handle(second.expect("the check passes"), false);
+    assert_eq!((r.value, r.writes_accepted), (1, 2), "one update lost");
+}
