@@ -98,6 +98,22 @@
 //! place because the release deletes the row, and a counter kept in the
 //! row would start again from 1 with the next `INSERT`.
 //!
+//! `db_lock_expiry_db_clock_select_then_update`: `db_lock_expiry_db_clock`
+//! whose waiter, on `IntegrityError`, first asks `SELECT expires_at < NOW()
+//! FROM lock WHERE name = 'lock'` and, if the row has expired, takes it with
+//! `UPDATE lock SET owner = :me, expires_at = NOW() + ttl_ticks WHERE name
+//! = 'lock'`: the check and the write as two statements, the `WHERE` of the
+//! write no longer repeating the check. (No row: it inserts again at once;
+//! not expired: it sleeps.) ShedLock's JDBC provider, for one, takes an
+//! expired lock in a single conditional statement, `UPDATE shedlock SET
+//! lock_until = ?, ... WHERE name = ? AND lock_until <= ?`, as
+//! `db_lock_expiry_db_clock` does.
+//!
+//! `db_lock_expiry_db_clock_delete_any`: `db_lock_expiry_db_clock` released
+//! by `DELETE FROM lock WHERE name = 'lock'`, without `AND owner = :me`:
+//! section 3.2's step 4 ("delete the lock record to release the lock") read
+//! literally, the database form of `redis_py_lock`'s plain `DEL`.
+//!
 //! # Expected weaknesses
 //! - **The article's snippet excludes nobody**: each node inserts and polls its own row,
 //!   so every client proceeds at once: `mutual_exclusion` is violated with no
@@ -121,6 +137,14 @@
 //!   is partly or almost wholly spent.
 //! - **The database's clock** (`db_lock_expiry_db_clock`) is immune to both,
 //!   but a jump or a fast drift of that one clock expires every lease early.
+//! - **A takeover in two statements**
+//!   (`db_lock_expiry_db_clock_select_then_update`): two waiters that both
+//!   found the row expired both update it, and each holds the lock.
+//! - **A release without the owner condition**
+//!   (`db_lock_expiry_db_clock_delete_any`) deletes whatever row is there.
+//!   A `DELETE` whose answer is lost is sent again, and if another client
+//!   inserted its row in between, the second copy deletes it, and the first
+//!   client's next round takes the lock beside it.
 //! - **Fencing** (`db_lock_expiry_db_clock_fenced`): clients may still both
 //!   believe they hold the lock, but the resource rejects the older token, so
 //!   no update is lost. The sequence is durable, so a database restart
@@ -133,21 +157,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` |
-//! |---|---|---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ |
-//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok |
-//! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ |
-//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok |
-//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ |
+//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` |
+//! |---|---|---|---|---|---|---|---|
+//! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok | ok | ok |
+//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗ | mutex ✗ | mutex ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok |
+//! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ |
+//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
@@ -221,6 +245,28 @@
 //! | crowd-atomic | violated (38) | violated (43); fenced: holds | holds | c2 pauses holding the lock and c3 takes its row over |
 //! | client-clock-skew | holds | holds | holds | expiry never reads a client's clock |
 //! | duplicates | holds | holds | violated (82) | as `db_lock_expiry_client_clock` |
+//!
+//! `db_lock_expiry_db_clock_select_then_update` has the verdicts of
+//! `db_lock_expiry_db_clock`, each counterexample up to two steps longer
+//! (the extra `SELECT`), and three more:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | partition | violated (28) | violated (34) | holds | the database is cut off just after c1's first `INSERT` committed; both clients resend their `INSERT`s after it heals, both get `IntegrityError` from c1's first row, both `SELECT` it at tick 9, when it has expired, and both `UPDATE` it: each holds |
+//! | message-loss | violated (32) | violated (38) | violated (114) | the same race, from a lost answer to c1's first `INSERT` |
+//! | duplicates | violated (39) | violated (45) | violated (84) | the same race, from a duplicated `INSERT` whose second copy's `IntegrityError` c1 takes |
+//!
+//! `db_lock_expiry_db_clock_delete_any` has the verdicts of
+//! `db_lock_expiry_db_clock` everywhere but one:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | message-loss | violated (18) | violated (24) | violated (112) | the answer to c1's `DELETE` is lost; c2 inserts its row; c1's timeout sends the `DELETE` again, which deletes c2's row; c1's second round inserts, and both hold. `resource_safe`: both read the same value |
+//!
+//! Under partition, server-restart and duplicates (a `DELETE` delivered
+//! twice) the same stray `DELETE` can happen, but each client does only one
+//! round there: nobody asks for the lock again, so deleting the holder's
+//! row harms no one.
 //!
 //! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/suite/db_lock_models.rs` and `tests/suite/liveness.rs`)
 //! Every time this model keeps or sends (a row's `expires_at`, the seed's
@@ -362,6 +408,14 @@ pub enum Stmt {
     },
     /// `DELETE FROM lock WHERE name = 'lock' AND owner = :owner`.
     Delete { owner: Value },
+    /// `DELETE FROM lock WHERE name = 'lock'`: whoever owns the row.
+    DeleteAny,
+    /// `SELECT expires_at < <now> FROM lock WHERE name = 'lock'`: whether
+    /// the row has expired.
+    SelectExpired { expiry: Expiry },
+    /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
+    /// 'lock'`: whatever the row holds now.
+    Update { owner: Value, expiry: Expiry },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -373,6 +427,8 @@ pub enum Reply {
     DuplicateKey,
     /// The article's `SELECT`: the row's `expire_time`, if there is a row.
     Selected(Option<Instant>),
+    /// `SelectExpired`: whether the row has expired, if there is a row.
+    Expired(Option<bool>),
 }
 
 /// The statement as SQL, for timelines.
@@ -426,6 +482,18 @@ impl std::fmt::Display for Stmt {
                 "DELETE FROM lock WHERE name = 'lock' AND owner = '{}'",
                 owner_name(*owner)
             ),
+            Stmt::DeleteAny => "DELETE FROM lock WHERE name = 'lock'".to_string(),
+            Stmt::SelectExpired { expiry } => {
+                let (_, now) = describe_expiry(expiry);
+                format!("SELECT expires_at < {now} FROM lock WHERE name = 'lock'")
+            }
+            Stmt::Update { owner, expiry } => {
+                let (at, _) = describe_expiry(expiry);
+                format!(
+                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock'",
+                    owner_name(*owner)
+                )
+            }
         };
         f.write_str(&text)
     }
@@ -445,6 +513,9 @@ impl std::fmt::Display for Reply {
             Reply::DuplicateKey => "IntegrityError: duplicate key".to_string(),
             Reply::Selected(Some(at)) => format!("row expire_time={at}"),
             Reply::Selected(None) => "no row".to_string(),
+            Reply::Expired(Some(true)) => "expired: true".to_string(),
+            Reply::Expired(Some(false)) => "expired: false".to_string(),
+            Reply::Expired(None) => "no row".to_string(),
         };
         f.write_str(&text)
     }
@@ -518,23 +589,7 @@ impl DbServer {
                 expiry,
                 fenced,
             } => {
-                let judge_now = match expiry {
-                    Expiry::Never => {
-                        return Reply::Rows {
-                            rows: 0,
-                            version: None,
-                        };
-                    }
-                    Expiry::ClientClock { client_now, .. } => client_now,
-                    Expiry::DbClock { .. } => now,
-                };
-                // `expires_at < <now>`: the row is still valid at its expiry
-                // instant and expired one tick later.
-                let expired = self
-                    .rows
-                    .get(&RowKey::Lock)
-                    .is_some_and(|r| r.expires_at.is_some_and(|at| at < judge_now));
-                if !expired {
+                if self.expired(now, &expiry) != Some(true) {
                     return Reply::Rows {
                         rows: 0,
                         version: None,
@@ -567,7 +622,42 @@ impl DbServer {
                     version: None,
                 }
             }
+            Stmt::DeleteAny => Reply::Rows {
+                rows: self.rows.remove(&RowKey::Lock).is_some() as u8,
+                version: None,
+            },
+            Stmt::SelectExpired { expiry } => Reply::Expired(self.expired(now, &expiry)),
+            Stmt::Update { owner, expiry } => {
+                let expires_at = expires_at(expiry);
+                let row = self.rows.get_mut(&RowKey::Lock);
+                let found = row.is_some();
+                if let Some(row) = row {
+                    row.owner = owner;
+                    row.expires_at = expires_at;
+                }
+                Reply::Rows {
+                    rows: found as u8,
+                    version: None,
+                }
+            }
         }
+    }
+
+    /// Whether the lock row has expired at `now` (the database's clock) or
+    /// at the client's time the expiry carries; `None` without a row.
+    /// `expires_at < <now>`: the row is still valid at its expiry instant
+    /// and expired one tick later. A row without expiry never expires.
+    fn expired(&self, now: Instant, expiry: &Expiry) -> Option<bool> {
+        let judge_now = match *expiry {
+            Expiry::Never => None,
+            Expiry::ClientClock { client_now, .. } => Some(client_now),
+            Expiry::DbClock { .. } => Some(now),
+        };
+        let row = self.rows.get(&RowKey::Lock)?;
+        Some(match (judge_now, row.expires_at) {
+            (Some(judge_now), Some(at)) => at < judge_now,
+            _ => false,
+        })
     }
 
     fn next_version(&mut self, fenced: bool) -> u64 {
@@ -616,6 +706,11 @@ pub trait DbFlavor: Send + Sync + 'static {
 
 pub struct DbLock<F> {
     scheme: Scheme,
+    /// The release deletes the row only if it is still the client's.
+    release_checks_owner: bool,
+    /// An expired row is taken over by one conditional `UPDATE`, not by a
+    /// `SELECT` and then an unconditional `UPDATE`.
+    takeover_is_atomic: bool,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
@@ -636,6 +731,8 @@ pub enum Step {
     /// The article's `INSERT` raised `IntegrityError`, which `acquire_lock` does
     /// not catch: this client never gets anywhere.
     Failed,
+    /// The `SELECT` that asks whether the row has expired is in flight.
+    CheckingExpiry,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -675,6 +772,9 @@ visit_variants!(Stmt {
         fenced
     },
     Delete { owner },
+    DeleteAny,
+    SelectExpired { expiry },
+    Update { owner, expiry },
 });
 visit_variants!(Msg {
     Req { id, stmt },
@@ -700,6 +800,7 @@ times_variants!(Reply {
     Rows { rows, version },
     DuplicateKey,
     Selected(at),
+    Expired(expired),
 });
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
@@ -811,6 +912,8 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         Ok(DbLock {
             scheme: F::scheme(variant, params)?,
+            release_checks_owner: variant != "db_lock_expiry_db_clock_delete_any",
+            takeover_is_atomic: variant != "db_lock_expiry_db_clock_select_then_update",
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
                 timer: Timer::Timeout,
@@ -899,7 +1002,8 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             Scheme::Seed { .. } => Stmt::DeleteNode {
                 node: Self::node(ctx),
             },
-            _ => Stmt::Delete { owner: c.owner },
+            _ if self.release_checks_owner => Stmt::Delete { owner: c.owner },
+            _ => Stmt::DeleteAny,
         };
         self.call(ctx, c, stmt, out);
     }
@@ -939,7 +1043,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             }
             (Step::Inserting, Reply::DuplicateKey) => match self.scheme {
                 Scheme::Unique | Scheme::Seed { .. } => self.sleep(c, out),
-                _ => {
+                _ if self.takeover_is_atomic => {
                     // Busy; take it over if it has expired.
                     c.step = Step::TakingOver;
                     let stmt = Stmt::TakeOver {
@@ -949,6 +1053,28 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                     };
                     self.call(ctx, c, stmt, out);
                 }
+                _ => {
+                    // Busy; ask whether it has expired.
+                    c.step = Step::CheckingExpiry;
+                    let stmt = Stmt::SelectExpired {
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
+            },
+            (Step::CheckingExpiry, Reply::Expired(expired)) => match expired {
+                // Expired: take it, whatever happened since the `SELECT`.
+                Some(true) => {
+                    c.step = Step::TakingOver;
+                    let stmt = Stmt::Update {
+                        owner: c.owner,
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
+                // Released meanwhile: insert again at once.
+                None => self.insert(ctx, c, out),
+                Some(false) => self.sleep(c, out),
             },
             (Step::TakingOver, Reply::Rows { .. }) => self.sleep(c, out),
             (Step::Releasing, Reply::Rows { .. }) => {
@@ -1029,6 +1155,14 @@ impl DbFlavor for Expiring {
             id: "db_lock_expiry_db_clock_fenced",
             summary: "db_lock_expiry_db_clock whose row version (a sequence) is the fencing token",
         },
+        Variant {
+            id: "db_lock_expiry_db_clock_select_then_update",
+            summary: "db_lock_expiry_db_clock taking over an expired row by SELECT, then an UPDATE without the expiry condition",
+        },
+        Variant {
+            id: "db_lock_expiry_db_clock_delete_any",
+            summary: "db_lock_expiry_db_clock released by DELETE WHERE name = 'lock', without the owner condition",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[
@@ -1041,7 +1175,9 @@ impl DbFlavor for Expiring {
         let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
         Ok(match variant {
             "db_lock_expiry_client_clock" => Scheme::ExpiryClientClock { ttl_ticks },
-            "db_lock_expiry_db_clock" => Scheme::ExpiryDbClock {
+            "db_lock_expiry_db_clock"
+            | "db_lock_expiry_db_clock_delete_any"
+            | "db_lock_expiry_db_clock_select_then_update" => Scheme::ExpiryDbClock {
                 ttl_ticks,
                 fenced: false,
             },

@@ -215,6 +215,39 @@ impl Session {
                 )?;
                 Ok(rows(n, None))
             }
+            Stmt::DeleteAny => {
+                let n = self
+                    .client
+                    .execute("DELETE FROM lock WHERE name = 'lock'", &[])?;
+                Ok(rows(n, None))
+            }
+            Stmt::SelectExpired { expiry: e } => {
+                let found = match e {
+                    Expiry::ClientClock { client_now, .. } => self.client.query_opt(
+                        "SELECT COALESCE(expires_at < to_timestamp($1), false) FROM lock \
+                         WHERE name = 'lock'",
+                        &[&self.seconds(*client_now)],
+                    )?,
+                    _ => self.client.query_opt(
+                        "SELECT COALESCE(expires_at < now(), false) FROM lock WHERE name = 'lock'",
+                        &[],
+                    )?,
+                };
+                Ok(Reply::Expired(found.map(|row| row.get(0))))
+            }
+            Stmt::Update {
+                owner: who,
+                expiry: e,
+            } => {
+                let (at, arg) = expiry(e);
+                let sql =
+                    format!("UPDATE lock SET owner = $1, expires_at = {at} WHERE name = 'lock'");
+                let n = match arg {
+                    Some(arg) => self.client.execute(&sql, &[&owner(who), &arg])?,
+                    None => self.client.execute(&sql, &[&owner(who)])?,
+                };
+                Ok(rows(n, None))
+            }
         }
     }
 }
@@ -421,7 +454,7 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
             };
             let fenced = matches!(family, Family::DbClock { fenced: true });
             let node = NodeId(pick(rng, 2) as u8 + 1);
-            let cmd = match (family, pick(rng, 3)) {
+            let cmd = match (family, pick(rng, 6)) {
                 (Family::Seed, 0) => Stmt::InsertNode {
                     node,
                     expire_time: client_now.after(ttl_ticks),
@@ -434,6 +467,9 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                     fenced,
                 },
                 (Family::Unique, 1) | (_, 2) => Stmt::Delete { owner },
+                (_, 3) => Stmt::DeleteAny,
+                (_, 4) => Stmt::SelectExpired { expiry },
+                (_, 5) => Stmt::Update { owner, expiry },
                 (_, _) => Stmt::TakeOver {
                     owner,
                     expiry,

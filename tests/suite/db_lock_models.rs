@@ -71,6 +71,38 @@ pins! {
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 108997, "violated:38 holds holds:1 holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";
     db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 157380, "holds holds holds:2 violated:82";
+
+    // An expired row taken over by SELECT, then an UPDATE without the
+    // expiry condition: two waiters that both saw it expired both take it.
+    db_clock_select_update_no_faults: "db_lock_expiry_db_clock_select_then_update", "no-faults", 1844, "holds holds holds:2 holds";
+    db_clock_select_update_holder_crash: "db_lock_expiry_db_clock_select_then_update", "holder-crash", 7083, "holds holds holds:2 holds holds holds";
+    db_clock_select_update_gc_pause: "db_lock_expiry_db_clock_select_then_update", "gc-pause", 49011, "violated:24 violated:30 holds:2 holds";
+    db_clock_select_update_clock_jump: "db_lock_expiry_db_clock_select_then_update", "clock-jump", 13007, "violated:9 violated:15 holds:2 holds";
+    db_clock_select_update_clock_drift: "db_lock_expiry_db_clock_select_then_update", "clock-drift", 10850, "violated:21 holds holds:2 holds";
+    db_clock_select_update_message_loss: "db_lock_expiry_db_clock_select_then_update", "message-loss", 659545, "violated:32 violated:38 holds:2 violated:114";
+    db_clock_select_update_partition: "db_lock_expiry_db_clock_select_then_update", "partition", 76488, "violated:28 violated:34 holds:2 holds";
+    db_clock_select_update_server_restart: "db_lock_expiry_db_clock_select_then_update", "server-restart", 16098, "holds holds holds:2 holds";
+    db_clock_select_update_async_network: "db_lock_expiry_db_clock_select_then_update", "async-network", 72792, "violated:15 violated:21 holds:2 violated:14";
+    db_clock_select_update_crowd_atomic: "db_lock_expiry_db_clock_select_then_update", "crowd-atomic", 69994, "violated:39 violated:44 holds:1 holds";
+    db_clock_select_update_duplicates: "db_lock_expiry_db_clock_select_then_update", "duplicates", 62536, "violated:39 violated:45 holds:2 violated:84";
+    db_clock_select_update_client_clock_skew: "db_lock_expiry_db_clock_select_then_update", "client-clock-skew", 46080, "holds holds holds:2 holds";
+    db_clock_select_update_long_work: "db_lock_expiry_db_clock_select_then_update", "long-work", 4937, "violated:24 violated:43 holds:2 holds";
+
+    // Released by DELETE without the owner condition: a release sent again
+    // after its answer was lost deletes the next holder's row.
+    db_clock_delete_any_no_faults: "db_lock_expiry_db_clock_delete_any", "no-faults", 1905, "holds holds holds:2 holds";
+    db_clock_delete_any_holder_crash: "db_lock_expiry_db_clock_delete_any", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
+    db_clock_delete_any_gc_pause: "db_lock_expiry_db_clock_delete_any", "gc-pause", 48848, "violated:22 violated:28 holds:2 holds";
+    db_clock_delete_any_clock_jump: "db_lock_expiry_db_clock_delete_any", "clock-jump", 10525, "violated:7 violated:13 holds:2 holds";
+    db_clock_delete_any_clock_drift: "db_lock_expiry_db_clock_delete_any", "clock-drift", 10944, "violated:19 holds holds:2 holds";
+    db_clock_delete_any_message_loss: "db_lock_expiry_db_clock_delete_any", "message-loss", 323277, "violated:18 violated:24 holds:2 violated:112";
+    db_clock_delete_any_partition: "db_lock_expiry_db_clock_delete_any", "partition", 45120, "holds holds holds:2 holds";
+    db_clock_delete_any_server_restart: "db_lock_expiry_db_clock_delete_any", "server-restart", 15687, "holds holds holds:2 holds";
+    db_clock_delete_any_async_network: "db_lock_expiry_db_clock_delete_any", "async-network", 57192, "violated:13 violated:19 holds:2 violated:14";
+    db_clock_delete_any_crowd_atomic: "db_lock_expiry_db_clock_delete_any", "crowd-atomic", 48720, "violated:38 violated:43 holds:1 holds";
+    db_clock_delete_any_duplicates: "db_lock_expiry_db_clock_delete_any", "duplicates", 32793, "holds holds holds:2 violated:82";
+    db_clock_delete_any_client_clock_skew: "db_lock_expiry_db_clock_delete_any", "client-clock-skew", 47605, "holds holds holds:2 holds";
+    db_clock_delete_any_long_work: "db_lock_expiry_db_clock_delete_any", "long-work", 4049, "violated:22 violated:41 holds:2 holds";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts

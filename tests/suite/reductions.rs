@@ -142,6 +142,8 @@ cross_checks! {
     redis_setnx: "redis_setnx";
     redis_set_px: "redis_set_px";
     redis_set_px_fenced: "redis_set_px_fenced";
+    redis_set_px_fenced_writes_only: "redis_set_px_fenced_writes_only";
+    redis_set_px_fenced_check_then_write: "redis_set_px_fenced_check_then_write";
     redis_py_lock: "redis_py_lock";
     redis_py_lock_fenced: "redis_py_lock_fenced";
     redis_py_lock_no_timeout: "redis_py_lock_no_timeout";
@@ -159,6 +161,8 @@ cross_checks! {
     db_lock_expiry_client_clock: "db_lock_expiry_client_clock";
     db_lock_expiry_db_clock: "db_lock_expiry_db_clock";
     db_lock_expiry_db_clock_fenced: "db_lock_expiry_db_clock_fenced";
+    db_lock_expiry_db_clock_select_then_update: "db_lock_expiry_db_clock_select_then_update";
+    db_lock_expiry_db_clock_delete_any: "db_lock_expiry_db_clock_delete_any";
     mq_lock_auto_ack: "mq_lock_auto_ack";
     mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";
     mq_lock_visibility_timeout: "mq_lock_visibility_timeout";

@@ -285,6 +285,8 @@ sound! {
     db_lock_expiry_client_clock: DbLockExpiring, "db_lock_expiry_client_clock";
     db_lock_expiry_db_clock: DbLockExpiring, "db_lock_expiry_db_clock";
     db_lock_expiry_db_clock_fenced: DbLockExpiring, "db_lock_expiry_db_clock_fenced";
+    db_lock_expiry_db_clock_select_then_update: DbLockExpiring, "db_lock_expiry_db_clock_select_then_update";
+    db_lock_expiry_db_clock_delete_any: DbLockExpiring, "db_lock_expiry_db_clock_delete_any";
     file_lock_check_then_create: FileLockPlain, "file_lock_check_then_create";
     file_lock_exclusive: FileLockPlain, "file_lock_exclusive";
     file_lock_stale_break: FileLockStaleBreak, "file_lock_stale_break";
@@ -296,6 +298,8 @@ sound! {
     redis_setnx: RedisSetnx, "redis_setnx";
     redis_set_px: RedisSetPx, "redis_set_px";
     redis_set_px_fenced: RedisSetPx, "redis_set_px_fenced";
+    redis_set_px_fenced_writes_only: RedisSetPx, "redis_set_px_fenced_writes_only";
+    redis_set_px_fenced_check_then_write: RedisSetPx, "redis_set_px_fenced_check_then_write";
     redis_py_lock: RedisPyLock, "redis_py_lock";
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
     redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
