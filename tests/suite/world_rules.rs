@@ -1312,23 +1312,12 @@ fn only_a_fence_checked_on_every_operation_and_with_the_write_refuses_a_stale_wr
         if_version: None,
         epoch: token as u16,
     };
+    let read = |token: Option<u64>, epoch: u16| R::Read { token, epoch };
 
     // Every operation: holder 2's read raises the highest token to 2.
     let mut r = Resource::default();
-    r.handle(
-        R::Read {
-            token: Some(1),
-            epoch: 1,
-        },
-        false,
-    );
-    r.handle(
-        R::Read {
-            token: Some(2),
-            epoch: 2,
-        },
-        false,
-    );
+    r.handle(read(Some(1), 1), false);
+    r.handle(read(Some(2), 2), false);
     assert_eq!(r.handle(write(1), false), Some(R::Rejected { epoch: 1 }));
     assert_eq!(r.handle(write(2), false), Some(R::WriteOk { epoch: 2 }));
     assert_eq!((r.value, r.writes_accepted), (1, 1));
@@ -1336,20 +1325,8 @@ fn only_a_fence_checked_on_every_operation_and_with_the_write_refuses_a_stale_wr
     // Writes only: the reads carry no token, so both writes are accepted,
     // each computed from the same value read.
     let mut r = Resource::default();
-    r.handle(
-        R::Read {
-            token: None,
-            epoch: 1,
-        },
-        false,
-    );
-    r.handle(
-        R::Read {
-            token: None,
-            epoch: 2,
-        },
-        false,
-    );
+    r.handle(read(None, 1), false);
+    r.handle(read(None, 2), false);
     assert_eq!(r.handle(write(1), false), Some(R::WriteOk { epoch: 1 }));
     assert_eq!(r.handle(write(2), false), Some(R::WriteOk { epoch: 2 }));
     assert_eq!((r.value, r.writes_accepted), (1, 2), "one update lost");
@@ -1357,13 +1334,7 @@ fn only_a_fence_checked_on_every_operation_and_with_the_write_refuses_a_stale_wr
     // Check, then write: holder 1's check passes before holder 2's read,
     // and its write, made after that read, is not checked again.
     let mut r = Resource::default();
-    r.handle(
-        R::Read {
-            token: Some(1),
-            epoch: 1,
-        },
-        false,
-    );
+    r.handle(read(Some(1), 1), false);
     let checked = r.handle(
         R::WriteCheckFirst {
             value: 1,
@@ -1383,13 +1354,7 @@ fn only_a_fence_checked_on_every_operation_and_with_the_write_refuses_a_stale_wr
         (0, 0),
         "the check writes nothing"
     );
-    r.handle(
-        R::Read {
-            token: Some(2),
-            epoch: 2,
-        },
-        false,
-    );
+    r.handle(read(Some(2), 2), false);
     assert_eq!(r.handle(applied, false), Some(R::WriteOk { epoch: 1 }));
     // Holder 1's next check, after the highest token rose, is refused.
     let late = R::WriteCheckFirst {
