@@ -177,7 +177,9 @@ pub enum FenceCheck {
     /// A write's token is checked, and the write is made as a second step
     /// (a storage service that reads the highest token, compares, then
     /// writes, without a transaction around the three): another holder's
-    /// operations can come between the check and the write.
+    /// operations can come between the check and the write. (Not for a
+    /// model with `conditional_writes`: the second step compares no
+    /// version.)
     CheckThenWrite,
 }
 

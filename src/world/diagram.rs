@@ -57,7 +57,8 @@ pub enum EventKind {
         sent_step: usize,
         fate: Fate,
     },
-    /// A timer fires on `node`.
+    /// A timer fires on `node`, or `node` takes a step of its own (a
+    /// holder's work ends, the resource makes a write it checked before).
     Timer { node: usize },
     /// A fault (or its end) on `node`; `heal` ends every partition and has
     /// no node.
@@ -160,6 +161,26 @@ pub fn diagram<M: LockModel>(
         };
         let (kind, label) = match action {
             Action::Tick => (EventKind::Tick, text.clone()),
+            // The second step of a write the resource checked first is the
+            // resource's own, not a message from the writer.
+            Action::Deliver(env)
+                if matches!(
+                    env.payload,
+                    Payload::Resource(super::ResourceMsg::WriteChecked { .. })
+                ) =>
+            {
+                // `c1 -> res: write 1 ...` reads `c1's write 1 ...`.
+                let label = text.split_once(": ").map_or(text.clone(), |(route, what)| {
+                    let writer = route.split(" -> ").next().unwrap_or(route);
+                    format!("{writer}'s {what}")
+                });
+                (
+                    EventKind::Timer {
+                        node: env.dst.index(),
+                    },
+                    label,
+                )
+            }
             Action::Deliver(env) => message(env, Fate::Delivered),
             Action::Drop(env) => message(env, Fate::Lost),
             Action::Duplicate(env) => message(env, Fate::Duplicated),

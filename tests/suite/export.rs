@@ -192,6 +192,28 @@ fn mermaid_export_is_a_sequence_diagram_with_balanced_activations() {
     assert_eq!(active.get("c2"), Some(&1));
 }
 
+/// A resource that checks a write's token before making the write takes
+/// the write as a step of its own: a note over the resource, not a second
+/// message from the writer.
+#[test]
+fn mermaid_draws_a_checked_write_as_the_resource_s_own_step() {
+    let t = trace(
+        "redis_set_px_fenced_check_then_write",
+        "gc-pause",
+        "resource_safe",
+    );
+    let text = export(&t, "mermaid");
+    assert!(
+        text.contains("c1->>res: 23 t=8 write 1 token=1 (check first)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Note over res: 25 t=8 c1's write 1 token=1 (checked#59; now written)"),
+        "{text}"
+    );
+    assert!(!text.contains("->>res: 25"), "{text}");
+}
+
 #[test]
 fn history_exports_have_jepsen_op_shape() {
     let t = trace("redis_set_px", "gc-pause", "resource_safe");
