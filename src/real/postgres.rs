@@ -361,7 +361,7 @@ impl replay::Program for PostgresProgram {
                     .client
                     .execute(
                         "UPDATE counter SET value = $2, writes = writes + 1, \
-                         highest = GREATEST(highest, COALESCE($1, 0)) WHERE id = 1",
+                         highest = GREATEST(highest, COALESCE($1::bigint, 0)) WHERE id = 1",
                         &[&token, &(value as i64)],
                     )
                     .map_err(fail)?;
