@@ -163,12 +163,7 @@ pub fn diagram<M: LockModel>(
             Action::Tick => (EventKind::Tick, text.clone()),
             // The second step of a write the resource checked first is the
             // resource's own, not a message from the writer.
-            Action::Deliver(env)
-                if matches!(
-                    env.payload,
-                    Payload::Resource(super::ResourceMsg::WriteChecked { .. })
-                ) =>
-            {
+            Action::Deliver(env) if World::<M>::is_resource_step(env) => {
                 // `c1 -> res: write 1 ...` reads `c1's write 1 ...`.
                 let label = text.split_once(": ").map_or(text.clone(), |(route, what)| {
                     let writer = route.split(" -> ").next().unwrap_or(route);

@@ -263,7 +263,7 @@ impl<M: LockModel> World<M> {
     /// The second step of a write the resource checked first: not a
     /// message but the resource's own next step, taken at once or after
     /// other operations of the same instant, before time passes.
-    fn is_resource_step(env: &Env<M>) -> bool {
+    pub(super) fn is_resource_step(env: &Env<M>) -> bool {
         matches!(
             env.payload,
             Payload::Resource(ResourceMsg::WriteChecked { .. })
