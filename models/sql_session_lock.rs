@@ -1,6 +1,8 @@
 //! Session-bound SQL locks: PostgreSQL advisory locks, directly and through
-//! a transaction-pooling PgBouncer, and MySQL `GET_LOCK`, with and without
-//! the client library's automatic reconnection.
+//! a transaction-pooling PgBouncer, MySQL `GET_LOCK`, with and without
+//! the client library's automatic reconnection, and PostgreSQL's row lock
+//! (`SELECT ... FOR UPDATE`) held by an open transaction, with the
+//! protected write in that transaction or outside the database.
 //!
 //! Sources:
 //! - PostgreSQL 15 documentation, section 13.3.5 "Advisory Locks" and the
@@ -30,6 +32,15 @@
 //!   not notified. Connector/J's
 //!   `autoReconnect=true` does the same (its documentation advises against
 //!   it for this reason).
+//! - PostgreSQL 15 documentation, section 13.3.2 "Row-Level Locks": `FOR
+//!   UPDATE` locks the rows a `SELECT` returns "as though for update",
+//!   blocking other transactions that try to lock them "until the current
+//!   transaction ends"; and section 20.11, `idle_in_transaction_session_timeout`:
+//!   "terminate any session that has been idle (that is, waiting for a
+//!   client query) within an open transaction for longer than the specified
+//!   amount of time" (0, the default, disables it; operators and managed
+//!   services set it so that a forgotten transaction does not hold its
+//!   locks and block vacuum forever).
 //!
 //! # The server (`db`)
 //! One database server, no standby. Every client talks to it over one
@@ -47,6 +58,20 @@
 //!   connection's lock is released (whatever its count) and its blocked call
 //!   is dropped. An answer for a connection that has closed is lost with it
 //!   (`Out::send_on`).
+//!
+//! - **`FOR UPDATE`** (the two `pg_select_for_update` variants): the lock
+//!   is the row lock of the transaction the call opened (`BEGIN; SELECT *
+//!   FROM locks WHERE name = 'lock' FOR UPDATE`), released by `COMMIT`, and,
+//!   like an advisory lock, when the connection closes (its transaction
+//!   aborts). The server also runs `idle_in_transaction_session_timeout`,
+//!   set to the scenario's `ttl_ticks` on its monotonic clock, from the
+//!   grant: the holder sends no statement until its `COMMIT`, so its
+//!   transaction is idle all along its critical section. When the timeout
+//!   runs out the server terminates the session, and the row lock goes to
+//!   the next in line. The holder is not reading its connection while it
+//!   works, so it hears of this only when its `COMMIT` fails (the model
+//!   answers it `held: false`): until then it believes it holds the lock.
+//!   Without the timeout the row lock behaves as `pg_advisory_lock` does.
 //!
 //! MySQL's `GET_LOCK` is called with timeout `-1`, so it blocks as
 //! `pg_advisory_lock` does and the two behave alike on one server; `mysql_get_lock` is
@@ -83,6 +108,28 @@
 //!    (`mysql_get_lock_autoreconnect`), where the library hides the break
 //!    and the application goes on as if it held the lock.
 //!
+//! # The transaction as the fence (`pg_select_for_update`)
+//! With the protected write in the holder's transaction (an `UPDATE` of a
+//! table in the same database), a transaction the server terminated or
+//! that aborted takes its write with it: PostgreSQL never commits a write
+//! of a transaction that no longer holds the row lock. The world's
+//! resource is not a table of the server, so the model gives the write
+//! that fate by the mechanism the world has: each grant hands the holder
+//! its transaction's id (counted by the server, saved across a restart, as
+//! PostgreSQL's transaction ids are), the workload sends it with every
+//! read and write, and the resource refuses a write from a transaction
+//! older than one that has touched it. This refuses less than PostgreSQL
+//! does: a terminated transaction's write is refused only once the next
+//! holder has read the resource, where PostgreSQL refuses it at once. The
+//! write it lets through comes before the next holder's read, so the next
+//! holder builds on it and no update is lost either way: `resource_safe`
+//! has the same verdict. The transaction ids grow with every grant, so
+//! under endless rounds the liveness verdicts are `inconclusive`.
+//!
+//! `pg_select_for_update_external` is the same row lock guarding a
+//! resource outside the database (a file, a call to another service): its
+//! writes carry nothing the resource could check.
+//!
 //! # Expected weaknesses
 //! - No fencing: the lock guards the resource only while the holder's
 //!   connection lives. A server restart, or a crashed holder whose write is
@@ -96,6 +143,12 @@
 //! - Automatic reconnection loses the lock silently on every break.
 //! - Transaction pooling hands the lock to whoever's statement lands on
 //!   the holding backend, with no fault at all.
+//! - `FOR UPDATE` under `idle_in_transaction_session_timeout` is a lease
+//!   with no renewal: a holder that pauses, works longer than the timeout,
+//!   or hears of its grant late (async network), or a server clock that
+//!   runs fast, ends the transaction while its client still believes it
+//!   holds the lock. With the write in the transaction that costs no
+//!   update; with an external resource it loses one.
 //!
 //! # Expected verdicts (`models/sql_session_lock.expect.json`)
 //! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
@@ -103,21 +156,21 @@
 //! reach), and `(live)` where the liveness properties are expected to hold.
 //!
 //! <!-- expectations: generated from sql_session_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `pg_advisory_lock` | `pg_advisory_lock_pooled` | `mysql_get_lock` | `mysql_get_lock_autoreconnect` |
-//! |---|---|---|---|---|
-//! | no-faults | ok | mutex ✗, resource ✗ | ok | ok |
-//! | holder-crash | resource ✗ (live) | mutex ✗, resource ✗ (live) | resource ✗ (live) | resource ✗ (live) |
-//! | gc-pause | ok | mutex ✗, resource ✗ | ok | ok |
-//! | clock-jump | ok | mutex ✗, resource ✗ | ok | ok |
-//! | clock-drift | ok | mutex ✗, resource ✗ | ok | ok |
-//! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok |
-//! | partition | ok | mutex ✗, resource ✗ | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | async-network | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ |
-//! | crowd-atomic | ok | mutex ✗, resource ✗ | ok | ok |
-//! | duplicates | ok | mutex ✗, resource ✗ | ok | ok |
-//! | endless-contention | ok (live) | n/a | ok (live) | ok (live) |
-//! | long-work | ok | mutex ✗, resource ✗ | ok | ok |
+//! | scenario | `pg_advisory_lock` | `pg_advisory_lock_pooled` | `mysql_get_lock` | `mysql_get_lock_autoreconnect` | `pg_select_for_update` | `pg_select_for_update_external` |
+//! |---|---|---|---|---|---|---|
+//! | no-faults | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | holder-crash | resource ✗ (live) | mutex ✗, resource ✗ (live) | resource ✗ (live) | resource ✗ (live) | ok (live) | resource ✗ (live) |
+//! | gc-pause | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
+//! | clock-jump | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | clock-drift | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
+//! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok | ok | ok |
+//! | partition | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ |
+//! | async-network | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
+//! | duplicates | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | endless-contention | ok (live) | n/a | ok (live) | ok (live) | deadlock ?, starvation ? | ok (live) |
+//! | long-work | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/sql_session_lock_models.rs`)
@@ -138,6 +191,25 @@
 //! The pooled variant's `progress` under message-loss and server-restart is
 //! left undecided by a state limit (200,000) that keeps those cells fast;
 //! its safety verdicts are the 4-step ones above.
+//!
+//! The two `FOR UPDATE` variants, where they differ from `pg_advisory_lock`
+//! (`tx`: `pg_select_for_update`, the write in the transaction; `ext`:
+//! `pg_select_for_update_external`):
+//!
+//! | scenario | mutual_exclusion | resource_safe | why |
+//! |---|---|---|---|
+//! | holder-crash | holds | tx holds, ext violated (12) | the crashed holder's write still in flight lands after the next holder's read, as with the advisory lock; in the transaction, its id is older than the one the next holder's read showed the resource, and it is refused (PostgreSQL would have rolled it back with the aborted transaction) |
+//! | gc-pause, crowd-atomic | violated (15) | tx holds, ext violated (21; 20) | the holder stalls in its critical section, the timeout ends its idle transaction after the TTL, the next client is granted the row and writes, and the holder wakes still believing it holds the lock; its external write is a stale one, its write in the old transaction is refused |
+//! | long-work | violated (15) | tx holds, ext violated (35) | the same with no fault: a 10-tick critical section outlasts the 8-tick timeout |
+//! | clock-drift | violated (11) | tx holds, ext violated (15) | the server's clock runs 50% fast, and the 6-tick timeout ends a transaction after 4 real ticks, inside an ordinary critical section |
+//! | async-network | violated (11) | tx holds, ext violated (17) | the timeout starts when the server grants the row, and the grant may take longer than that to arrive: the holder starts its critical section in a transaction that has already ended |
+//! | server-restart | violated (7) | tx holds, ext violated (13) | row locks live in memory, as advisory locks do; the transaction ids do not go back after the restart, so the old holder's write is refused once the new holder has read |
+//! | endless-contention | holds | holds | blocked calls are served in order; `ext` is live (`deadlock_free`, `starvation_free` hold), while `tx`'s transaction ids grow with every round, so its liveness is `inconclusive` |
+//!
+//! The other standard scenarios (clock-jump: the timeout runs on the
+//! monotonic clock; message-loss, partition: a connection breaks only with
+//! traffic on it, and an idle holder sends none; duplicates) break neither
+//! variant.
 
 use serde::{Deserialize, Serialize};
 
@@ -161,12 +233,19 @@ pub enum Flavour {
     Mysql,
     /// MySQL `GET_LOCK` with a client library that reconnects by itself.
     MysqlAutoReconnect,
+    /// `SELECT ... FOR UPDATE` in an open transaction, under
+    /// `idle_in_transaction_session_timeout`; `write_in_transaction`: the
+    /// protected write is in that transaction, so its fate is the lock's.
+    ForUpdate { write_in_transaction: bool },
 }
 
-/// The model: one type, four flavours.
+/// The model: one type, six flavours.
 #[derive(Clone, Debug)]
 pub struct SqlSessionLock {
     pub flavour: Flavour,
+    /// `idle_in_transaction_session_timeout`, for the `FOR UPDATE`
+    /// flavours (the scenario's `ttl_ticks`); 0 for the others.
+    pub idle_timeout_ticks: u32,
 }
 
 /// Who holds the lock: a connection's backend (`client`'s connection
@@ -206,12 +285,18 @@ pub struct SqlServer {
     /// not reused, so a new id stands for a fresh backend. Only faults
     /// close backends, so the count is bounded by the fault budget.
     pub opened: u8,
+    /// `pg_select_for_update`: the id of the last transaction granted the
+    /// row lock (0 before the first), handed to its holder as the token of
+    /// its writes. Saved on every grant: PostgreSQL's transaction ids
+    /// survive a restart. 0 for the other flavours.
+    pub last_txid: u64,
 }
 rename_fields!(SqlServer {
     holder,
     line,
     idle,
-    opened
+    opened,
+    last_txid
 });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -233,12 +318,16 @@ pub enum Msg {
     Granted,
     /// The unlock returned: whether this session (or backend) held the lock.
     Unlocked { held: bool },
+    /// `pg_select_for_update`: the row lock is granted to the transaction
+    /// `txid`, whose writes carry it.
+    GrantedTx { txid: u64 },
 }
 rename_variants!(Msg {
     Lock,
     Unlock,
     Granted,
-    Unlocked { held }
+    Unlocked { held },
+    GrantedTx { txid }
 });
 
 impl SqlSessionLock {
@@ -248,6 +337,41 @@ impl SqlSessionLock {
 
     fn mysql(&self) -> bool {
         matches!(self.flavour, Flavour::Mysql | Flavour::MysqlAutoReconnect)
+    }
+
+    fn for_update(&self) -> bool {
+        matches!(self.flavour, Flavour::ForUpdate { .. })
+    }
+
+    /// The grant `holder`'s call is answered with: the transaction's id as
+    /// a token where the write is in that transaction.
+    fn grant(&self, st: &mut SqlServer, out: &mut Out<Self>) -> Msg {
+        if self.flavour
+            == (Flavour::ForUpdate {
+                write_in_transaction: true,
+            })
+        {
+            st.last_txid += 1;
+            out.save(st.last_txid);
+            Msg::GrantedTx { txid: st.last_txid }
+        } else {
+            Msg::Granted
+        }
+    }
+
+    /// `idle_in_transaction_session_timeout`: the server's one timer runs
+    /// from the moment a transaction is granted the row lock (it is then
+    /// idle: its holder sends nothing until `COMMIT`) until it gives the
+    /// lock up. Called after every server step with the holder it started
+    /// with.
+    fn time_holder(&self, before: Option<(Holder, u8)>, st: &SqlServer, out: &mut Out<Self>) {
+        if !self.for_update() || st.holder == before {
+            return;
+        }
+        match st.holder {
+            Some(_) => out.set_timer((), self.idle_timeout_ticks),
+            None => out.cancel_timer(()),
+        }
     }
 
     /// The backend a statement from `client` on `conn` runs on, taken from
@@ -272,12 +396,62 @@ impl SqlSessionLock {
         }
     }
 
+    /// A statement from `src` on its connection `conn`.
+    fn on_statement(
+        &self,
+        st: &mut SqlServer,
+        src: NodeId,
+        conn: ConnId,
+        msg: Msg,
+        out: &mut Out<Self>,
+    ) {
+        match msg {
+            Msg::Lock => {
+                let (who, backend) = self.assign(st, src, conn);
+                match st.holder {
+                    None => st.holder = Some((who, 1)),
+                    // Re-entrant: the same session (or backend) again.
+                    Some((h, count)) if h == who => {
+                        st.holder = Some((h, count.saturating_add(1)));
+                    }
+                    Some(_) => {
+                        st.line.push(Waiter {
+                            client: src,
+                            conn,
+                            backend,
+                        });
+                        return;
+                    }
+                }
+                self.give_back(st, backend);
+                let granted = self.grant(st, out);
+                out.send_on(src, conn, granted);
+            }
+            Msg::Unlock => {
+                let (who, backend) = self.assign(st, src, conn);
+                let held = match st.holder {
+                    Some((h, count)) if h == who => {
+                        st.holder = (count > 1).then_some((h, count - 1));
+                        true
+                    }
+                    _ => false,
+                };
+                self.give_back(st, backend);
+                out.send_on(src, conn, Msg::Unlocked { held });
+                self.hand_on(st, out);
+            }
+            // Only the server sends the others.
+            Msg::Granted | Msg::Unlocked { .. } | Msg::GrantedTx { .. } => {}
+        }
+    }
+
     /// The lock is free: the first blocked call gets it.
     fn hand_on(&self, st: &mut SqlServer, out: &mut Out<Self>) {
         if st.holder.is_some() || st.line.is_empty() {
             return;
         }
         let w = st.line.remove(0);
+        let granted = self.grant(st, out);
         st.holder = Some((
             if self.pooled() {
                 Holder::Backend(w.backend)
@@ -290,13 +464,14 @@ impl SqlSessionLock {
             1,
         ));
         self.give_back(st, w.backend);
-        out.send_on(w.client, w.conn, Msg::Granted);
+        out.send_on(w.client, w.conn, granted);
     }
 }
 
 impl LockModel for SqlSessionLock {
     type Server = SqlServer;
-    type Durable = ();
+    /// `pg_select_for_update`'s last transaction id.
+    type Durable = u64;
     type Client = Step;
     type Msg = Msg;
     type Timer = ();
@@ -318,19 +493,42 @@ impl LockModel for SqlSessionLock {
             id: "mysql_get_lock_autoreconnect",
             summary: "mysql_get_lock with a client library that reconnects by itself and goes on as if it still held the lock",
         },
+        Variant {
+            id: "pg_select_for_update",
+            summary: "PostgreSQL SELECT ... FOR UPDATE with the protected write in the same transaction: a transaction the server ends takes its write with it",
+        },
+        Variant {
+            id: "pg_select_for_update_external",
+            summary: "the same row lock guarding a resource outside the database: the server's idle-in-transaction timeout ends the lock while the holder works on",
+        },
     ];
 
-    const PARAMS: &'static [Param] = &[];
+    /// `ttl_ticks`: `idle_in_transaction_session_timeout`, for the
+    /// `FOR UPDATE` variants only.
+    const PARAMS: &'static [Param] = &[crate::models::params::TTL_TICKS];
 
-    fn new(variant: &str, _params: &LockParams) -> Result<Self, String> {
+    fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         let flavour = match variant {
             "pg_advisory_lock" => Flavour::Postgres,
             "pg_advisory_lock_pooled" => Flavour::PostgresPooled,
             "mysql_get_lock" => Flavour::Mysql,
             "mysql_get_lock_autoreconnect" => Flavour::MysqlAutoReconnect,
+            "pg_select_for_update" => Flavour::ForUpdate {
+                write_in_transaction: true,
+            },
+            "pg_select_for_update_external" => Flavour::ForUpdate {
+                write_in_transaction: false,
+            },
             other => return Err(format!("unknown SQL session lock variant `{other}`")),
         };
-        Ok(SqlSessionLock { flavour })
+        let idle_timeout_ticks = match flavour {
+            Flavour::ForUpdate { .. } => params.require(crate::models::params::TTL_TICKS.name)?,
+            _ => 0,
+        };
+        Ok(SqlSessionLock {
+            flavour,
+            idle_timeout_ticks,
+        })
     }
 
     fn server_name(&self, _index: usize) -> String {
@@ -345,9 +543,13 @@ impl LockModel for SqlSessionLock {
     }
 
     /// Nothing in the model grows with rounds (the world's connection
-    /// numbers grow only with faults, which end).
+    /// numbers grow only with faults, which end), except the transaction
+    /// ids of `pg_select_for_update`, its tokens.
     fn rounds_bounded(&self) -> bool {
-        true
+        self.flavour
+            != (Flavour::ForUpdate {
+                write_in_transaction: true,
+            })
     }
 
     /// Clients run the same code; the server names them only by node id,
@@ -357,6 +559,20 @@ impl LockModel for SqlSessionLock {
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
+        if self.for_update() {
+            return match msg {
+                Msg::Lock => {
+                    "BEGIN; SELECT * FROM locks WHERE name = 'lock' FOR UPDATE".to_string()
+                }
+                Msg::Unlock => "COMMIT".to_string(),
+                Msg::Granted => "row locked".to_string(),
+                Msg::GrantedTx { txid } => format!("row locked by transaction {txid}"),
+                Msg::Unlocked { held: true } => "COMMIT ok".to_string(),
+                Msg::Unlocked { held: false } => {
+                    "COMMIT failed: the session was terminated (idle in transaction)".to_string()
+                }
+            };
+        }
         match (msg, self.mysql()) {
             (Msg::Lock, false) => "SELECT pg_advisory_lock(42)".to_string(),
             (Msg::Lock, true) => "SELECT GET_LOCK('lock', -1)".to_string(),
@@ -366,15 +582,21 @@ impl LockModel for SqlSessionLock {
             (Msg::Unlocked { held }, false) => format!("unlock returned {held}"),
             (Msg::Unlocked { held: true }, true) => "RELEASE_LOCK returned 1".to_string(),
             (Msg::Unlocked { held: false }, true) => "RELEASE_LOCK returned 0/NULL".to_string(),
+            (Msg::GrantedTx { txid }, _) => format!("lock granted ({txid})"),
         }
     }
 
-    fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> SqlServer {
+    fn describe_timer(&self, _timer: &()) -> String {
+        "idle_in_transaction_session_timeout: the holder's session is terminated".to_string()
+    }
+
+    fn server_init(&self, _ctx: &Ctx, durable: Option<&u64>) -> SqlServer {
         SqlServer {
             holder: None,
             line: Vec::new(),
             idle: Vec::new(),
             opened: 0,
+            last_txid: durable.copied().unwrap_or(0),
         }
     }
 
@@ -387,43 +609,20 @@ impl LockModel for SqlSessionLock {
         out: &mut Out<Self>,
     ) {
         let conn = ctx.conn.unwrap_or_default();
-        match msg {
-            Msg::Lock => {
-                let (who, backend) = self.assign(st, src, conn);
-                match st.holder {
-                    None => st.holder = Some((who, 1)),
-                    // Re-entrant: the same session (or backend) again.
-                    Some((h, count)) if h == who => {
-                        st.holder = Some((h, count.saturating_add(1)));
-                    }
-                    Some(_) => {
-                        st.line.push(Waiter {
-                            client: src,
-                            conn,
-                            backend,
-                        });
-                        return;
-                    }
-                }
-                self.give_back(st, backend);
-                out.send_on(src, conn, Msg::Granted);
-            }
-            Msg::Unlock => {
-                let (who, backend) = self.assign(st, src, conn);
-                let held = match st.holder {
-                    Some((h, count)) if h == who => {
-                        st.holder = (count > 1).then_some((h, count - 1));
-                        true
-                    }
-                    _ => false,
-                };
-                self.give_back(st, backend);
-                out.send_on(src, conn, Msg::Unlocked { held });
-                self.hand_on(st, out);
-            }
-            // Only the server sends the others.
-            Msg::Granted | Msg::Unlocked { .. } => {}
-        }
+        let before = st.holder;
+        self.on_statement(st, src, conn, msg, out);
+        self.time_holder(before, st, out);
+    }
+
+    /// `idle_in_transaction_session_timeout` ran out for the holder's
+    /// transaction: the server terminates its session, and the row lock
+    /// goes to the next in line. The holder hears of it only when its
+    /// `COMMIT` fails: it is not reading its connection while it works.
+    fn server_on_timer(&self, _ctx: &Ctx, st: &mut SqlServer, _timer: (), out: &mut Out<Self>) {
+        let before = st.holder;
+        st.holder = None;
+        self.hand_on(st, out);
+        self.time_holder(before, st, out);
     }
 
     /// The server noticed that `client`'s connection `ctx.conn` closed: its
@@ -438,6 +637,7 @@ impl LockModel for SqlSessionLock {
         out: &mut Out<Self>,
     ) {
         let conn = ctx.conn.unwrap_or_default();
+        let before = st.holder;
         let mine = |w: &Waiter| w.client == client && w.conn == conn;
         // Through the pooler, the closed backend leaves the pool for good.
         st.line.retain(|w| !mine(w));
@@ -448,6 +648,7 @@ impl LockModel for SqlSessionLock {
             st.holder = None;
         }
         self.hand_on(st, out);
+        self.time_holder(before, st, out);
     }
 
     fn client_init(&self, _ctx: &Ctx) -> Step {
@@ -469,6 +670,13 @@ impl LockModel for SqlSessionLock {
             (Msg::Granted, Step::Locking) => {
                 *c = Step::Holding;
                 out.acquired(None);
+            }
+            // The protected write is in the transaction that holds the row
+            // lock: the resource refuses it once a later transaction has
+            // touched it (see the module documentation).
+            (Msg::GrantedTx { txid }, Step::Locking) => {
+                *c = Step::Holding;
+                out.acquired(Some(txid));
             }
             (Msg::Unlocked { .. }, Step::Unlocking) => {
                 *c = Step::Idle;

@@ -183,6 +183,8 @@ cross_checks! {
     pg_advisory_lock_pooled: "pg_advisory_lock_pooled";
     mysql_get_lock: "mysql_get_lock";
     mysql_get_lock_autoreconnect: "mysql_get_lock_autoreconnect";
+    pg_select_for_update: "pg_select_for_update";
+    pg_select_for_update_external: "pg_select_for_update_external";
     etcd_mutex_fenced: "etcd_mutex_fenced";
     etcd_mutex: "etcd_mutex";
     etcd_mutex_no_session_check: "etcd_mutex_no_session_check";

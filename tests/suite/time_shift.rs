@@ -316,6 +316,8 @@ sound! {
     pg_advisory_lock_pooled: SqlSessionLock, "pg_advisory_lock_pooled";
     mysql_get_lock: SqlSessionLock, "mysql_get_lock";
     mysql_get_lock_autoreconnect: SqlSessionLock, "mysql_get_lock_autoreconnect";
+    pg_select_for_update: SqlSessionLock, "pg_select_for_update";
+    pg_select_for_update_external: SqlSessionLock, "pg_select_for_update_external";
     etcd_mutex_fenced: EtcdLock, "etcd_mutex_fenced";
     etcd_mutex: EtcdLock, "etcd_mutex";
     etcd_mutex_no_session_check: EtcdLock, "etcd_mutex_no_session_check";
