@@ -64,10 +64,10 @@
 //! where delete-then-send loses the token to a crash between the two (as
 //! `mq_lock_auto_ack` does) and duplicates it when the send is retried. Azure
 //! rather than SQS because Azure documents the stale-receipt case exactly
-//! (`PopReceiptMismatch`); SQS only says an old receipt handle "might not"
-//! work for `DeleteMessage`, and leaves `ChangeMessageVisibility` with one
-//! unsaid. If a stale release were honoured, a late release would expose a
-//! token someone else holds.
+//! (`PopReceiptMismatch`); SQS leaves `ChangeMessageVisibility` with an old
+//! receipt handle unsaid. If a stale release were honoured, a late release
+//! would expose a token someone else holds. (For `DeleteMessage` SQS does
+//! say what a stale handle does: see `mq_lock_visibility_timeout_sqs_delete_send`.)
 //!
 //! Expected: a holder crash is survived (the token comes back after the
 //! timeout), and so is a lost delivery; but it is a lease, so a holder paused
@@ -91,6 +91,18 @@
 //! 404). The client takes a refusal as the end of its release, with no new
 //! token: the delete raised, and nothing after it ran. Its send of the new
 //! token, like every request, is sent again when unanswered.
+//!
+//! `mq_lock_visibility_timeout_sqs_delete_send`: the same two calls on SQS,
+//! whose `DeleteMessage` takes only a receipt handle. The SQS API reference
+//! (`DeleteMessage`): "Amazon SQS can delete a message from a queue even if
+//! a visibility timeout setting causes the message to be locked by another
+//! consumer", and "if you use an old ReceiptHandle, the request will
+//! succeed, but the message might not be deleted". The model takes the
+//! documented worst case: the delete always succeeds and deletes the
+//! message its handle names, held by someone else or not; a message
+//! already gone is answered as deleted too (the broker's timeline says how
+//! many it deleted; the client cannot tell). The client then sends its new
+//! token.
 //!
 //! Expected: everything the base variant does wrong, and three ways to lose
 //! or double the token that it cannot: a crash between the two calls (the
@@ -153,20 +165,20 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from mq_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_visibility_timeout_delete_send` | `mq_lock_message_ttl` |
-//! |---|---|---|---|---|---|---|
-//! | no-faults | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
-//! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | partition | progress ✗ | progress ✗ | ok | ok | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | server-restart | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
-//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | duplicates | progress ✗ | progress ✗ | ok | ok | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | scenario | `mq_lock_auto_ack` | `mq_lock_auto_ack_fenced` | `mq_lock_visibility_timeout` | `mq_lock_visibility_timeout_fenced` | `mq_lock_visibility_timeout_delete_send` | `mq_lock_visibility_timeout_sqs_delete_send` | `mq_lock_message_ttl` |
+//! |---|---|---|---|---|---|---|---|
+//! | no-faults | ok | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | gc-pause | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-jump | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | clock-drift | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | partition | progress ✗ | progress ✗ | ok | ok | progress ✗ | ok | mutex ✗, resource ✗, progress ✗ |
+//! | server-restart | ok | ok | ok | ok | ok | ok | mutex ✗, resource ✗, progress ✗ |
+//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | duplicates | progress ✗ | progress ✗ | ok | ok | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/mq_models.rs`)
@@ -213,6 +225,21 @@
 //! | message-loss | violated (20) | violated (26) | violated (101) | the confirm of c1's new token is lost; c2 receives it, c1 sends another and receives that one: two tokens, two holders. Progress: the answer to c1's delete is lost, the resent delete finds no token and is refused, so c1 sends none, and c2 polls an empty queue |
 //! | partition | holds | holds | violated (71) | the broker is cut off with the answer to c1's delete in flight; after the heal the resent delete is refused and no token is sent |
 //! | duplicates | holds | holds | violated (66) | c1's delete is delivered twice; the refusal of the second copy reaches c1 first, and c1 ends its release without a new token |
+//!
+//! `mq_lock_visibility_timeout_sqs_delete_send`, where it differs from
+//! `mq_lock_visibility_timeout_delete_send`: the honoured stale delete
+//! changes no safety verdict of the standard scenarios. It strikes only
+//! after a holder's visibility timeout ran out while the token was in its
+//! hands, and under every scenario where that happens (gc-pause,
+//! clock-jump, clock-drift, async-network, crowd-atomic, long-work) mutual
+//! exclusion is already violated by the lease itself, in as few steps. The
+//! refusals it removes were what stranded the Azure release:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | partition | holds | holds | holds | the delete resent after the heal finds the token gone, is answered as done, and c1 sends the new token |
+//! | message-loss | violated (20) | violated (26) | violated (110) | safety as the Azure release (the lost confirm of a new token). Progress: no longer stranded by a refused delete; a lost delivery of the token hides it until its timeout, and the second client's last round runs past the horizon |
+//! | duplicates | holds | holds | violated (80) | a duplicated receive hides the token for its timeout: slow, not stranded |
 //!
 //! `mq_lock_message_ttl`:
 //!
@@ -312,6 +339,10 @@ impl MqKind for VisibilityTimeout {
             id: "mq_lock_visibility_timeout_delete_send",
             summary: "mq_lock_visibility_timeout released in two steps: delete the token, then send a new one",
         },
+        Variant {
+            id: "mq_lock_visibility_timeout_sqs_delete_send",
+            summary: "the two-step release on SQS, whose DeleteMessage succeeds with a stale receipt handle and may delete a token another consumer holds",
+        },
     ];
     const PARAMS: &'static [Param] = &[
         redis::TTL_TICKS,
@@ -343,6 +374,9 @@ pub struct MqLock<K> {
     /// `VisibilityTimeout`: release by deleting the token and sending a new
     /// one, two calls, instead of making it visible again.
     delete_send: bool,
+    /// `delete_send` on SQS: the delete names the message by a receipt
+    /// handle, and a stale handle is honoured.
+    sqs: bool,
     /// The visibility timeout (`VisibilityTimeout`) or the message's time to
     /// live (`MessageTtl`); unused by `AutoAck`.
     ttl_ticks: u32,
@@ -435,6 +469,13 @@ pub enum Op {
     /// Delete every lock message whose body names `sender` (the seed's
     /// step 6; ActiveMQ's `removeMatchingMessages(selector)` does this).
     DeleteFrom { sender: NodeId },
+    /// SQS `DeleteMessage` with a receipt handle of message `message`: it
+    /// succeeds whether or not the handle is the latest one, and deletes
+    /// the message "even if a visibility timeout setting causes the message
+    /// to be locked by another consumer"; a message already gone is
+    /// answered as deleted too. (Declared last: the derived order of
+    /// messages decides which state of an orbit symmetry keeps.)
+    DeleteByHandle { message: u32 },
 }
 
 /// A received message as the receiver sees it.
@@ -571,6 +612,11 @@ impl Broker {
                 self.queue.retain(|m| m.body != Body::Lock { sender });
                 Reply::Deleted((before - self.queue.len()) as u8)
             }
+            Op::DeleteByHandle { message } => {
+                let before = self.queue.len();
+                self.queue.retain(|m| m.seq != message);
+                Reply::Deleted((before - self.queue.len()) as u8)
+            }
         }
     }
 }
@@ -622,6 +668,7 @@ rename_variants!(Op {
         pop_receipt
     },
     DeleteFrom { sender },
+    DeleteByHandle { message },
 });
 rename_fields!(Delivery {
     body,
@@ -712,6 +759,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
             kind: K::KIND,
             fenced: variant.ends_with("_fenced"),
             delete_send: variant.ends_with("_delete_send"),
+            sqs: variant.ends_with("_sqs_delete_send"),
             ttl_ticks,
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
@@ -771,6 +819,10 @@ impl<K: MqKind> LockModel for MqLock<K> {
                     Op::DeleteFrom { sender } => {
                         format!("DELETE {}", body(&Body::Lock { sender: *sender }, 0))
                     }
+                    Op::DeleteByHandle { message } => format!(
+                        "DeleteMessage {} (a receipt handle of it, the latest or not)",
+                        body(&Body::Token, *message)
+                    ),
                 };
                 format!("{text}  [req {id}]")
             }
@@ -871,6 +923,9 @@ impl<K: MqKind> LockModel for MqLock<K> {
             Kind::AutoAck => Op::Send {
                 body: Body::Token,
                 ttl_ticks: None,
+            },
+            Kind::VisibilityTimeout if self.sqs => Op::DeleteByHandle {
+                message: c.message.unwrap_or_default(),
             },
             Kind::VisibilityTimeout if self.delete_send => Op::Delete {
                 message: c.message.unwrap_or_default(),

@@ -62,6 +62,14 @@ pins! {
     delete_send_server_restart: "mq_lock_visibility_timeout_delete_send", "server-restart", 15232, "holds holds holds:2 holds";
     delete_send_duplicates: "mq_lock_visibility_timeout_delete_send", "duplicates", 32160, "holds holds holds:2 violated:66";
 
+    // The same on SQS: a delete with a stale receipt handle is honoured,
+    // and so is one of a message already gone. The retried delete after a
+    // partition then succeeds and a new token is sent: progress holds.
+    sqs_delete_send_gc_pause: "mq_lock_visibility_timeout_sqs_delete_send", "gc-pause", 59150, "violated:20 violated:26 holds:2 violated:62";
+    sqs_delete_send_message_loss: "mq_lock_visibility_timeout_sqs_delete_send", "message-loss", 849414, "violated:20 violated:26 holds:2 violated:110";
+    sqs_delete_send_partition: "mq_lock_visibility_timeout_sqs_delete_send", "partition", 59154, "holds holds holds:2 holds";
+    sqs_delete_send_duplicates: "mq_lock_visibility_timeout_sqs_delete_send", "duplicates", 31648, "holds holds holds:2 violated:80";
+
     message_ttl_no_faults: "mq_lock_message_ttl", "no-faults", 3241, "violated:8 violated:14 holds:4 violated:52";
     message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9358, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
     message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40489, "violated:8 violated:14 holds:4 violated:60";

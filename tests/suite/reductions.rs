@@ -168,6 +168,7 @@ cross_checks! {
     mq_lock_visibility_timeout: "mq_lock_visibility_timeout";
     mq_lock_visibility_timeout_fenced: "mq_lock_visibility_timeout_fenced";
     mq_lock_visibility_timeout_delete_send: "mq_lock_visibility_timeout_delete_send";
+    mq_lock_visibility_timeout_sqs_delete_send: "mq_lock_visibility_timeout_sqs_delete_send";
     mq_lock_message_ttl: "mq_lock_message_ttl";
     redlock: "redlock";
     redlock_no_validity_check: "redlock_no_validity_check";
