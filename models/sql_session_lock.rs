@@ -343,20 +343,22 @@ impl SqlSessionLock {
         matches!(self.flavour, Flavour::ForUpdate { .. })
     }
 
-    /// The grant `holder`'s call is answered with: the transaction's id as
-    /// a token where the write is in that transaction.
-    fn grant(&self, st: &mut SqlServer, out: &mut Out<Self>) -> Msg {
+    /// The answer to a lock call that is granted: where the write is in
+    /// the holder's transaction, that transaction's id as its token, a new
+    /// one unless the transaction already held the row (`again`).
+    fn grant(&self, st: &mut SqlServer, again: bool, out: &mut Out<Self>) -> Msg {
         if self.flavour
-            == (Flavour::ForUpdate {
+            != (Flavour::ForUpdate {
                 write_in_transaction: true,
             })
         {
+            return Msg::Granted;
+        }
+        if !again {
             st.last_txid += 1;
             out.save(st.last_txid);
-            Msg::GrantedTx { txid: st.last_txid }
-        } else {
-            Msg::Granted
         }
+        Msg::GrantedTx { txid: st.last_txid }
     }
 
     /// `idle_in_transaction_session_timeout`: the server's one timer runs
@@ -408,6 +410,7 @@ impl SqlSessionLock {
         match msg {
             Msg::Lock => {
                 let (who, backend) = self.assign(st, src, conn);
+                let again = st.holder.is_some_and(|(h, _)| h == who);
                 match st.holder {
                     None => st.holder = Some((who, 1)),
                     // Re-entrant: the same session (or backend) again.
@@ -424,7 +427,7 @@ impl SqlSessionLock {
                     }
                 }
                 self.give_back(st, backend);
-                let granted = self.grant(st, out);
+                let granted = self.grant(st, again, out);
                 out.send_on(src, conn, granted);
             }
             Msg::Unlock => {
@@ -451,7 +454,7 @@ impl SqlSessionLock {
             return;
         }
         let w = st.line.remove(0);
-        let granted = self.grant(st, out);
+        let granted = self.grant(st, false, out);
         st.holder = Some((
             if self.pooled() {
                 Holder::Backend(w.backend)
