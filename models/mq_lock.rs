@@ -521,6 +521,13 @@ pub enum Timer {
 }
 
 impl Broker {
+    /// Deletes every message `gone` picks, and says how many.
+    fn delete_where(&mut self, gone: impl Fn(&QueuedMsg) -> bool) -> Reply {
+        let before = self.queue.len();
+        self.queue.retain(|m| !gone(m));
+        Reply::Deleted((before - self.queue.len()) as u8)
+    }
+
     fn accept(&mut self, body: Body, expires_at: Option<TtlEnd>, numbered: bool) {
         let seq = if numbered {
             self.next_seq += 1;
@@ -607,16 +614,8 @@ impl Broker {
                     None => Reply::PopReceiptMismatch,
                 }
             }
-            Op::DeleteFrom { sender } => {
-                let before = self.queue.len();
-                self.queue.retain(|m| m.body != Body::Lock { sender });
-                Reply::Deleted((before - self.queue.len()) as u8)
-            }
-            Op::DeleteByHandle { message } => {
-                let before = self.queue.len();
-                self.queue.retain(|m| m.seq != message);
-                Reply::Deleted((before - self.queue.len()) as u8)
-            }
+            Op::DeleteFrom { sender } => self.delete_where(|m| m.body == Body::Lock { sender }),
+            Op::DeleteByHandle { message } => self.delete_where(|m| m.seq == message),
         }
     }
 }

@@ -343,15 +343,22 @@ impl SqlSessionLock {
         matches!(self.flavour, Flavour::ForUpdate { .. })
     }
 
+    /// `pg_select_for_update`: the protected write is in the transaction
+    /// that holds the row, whose id is its token.
+    fn write_in_transaction(&self) -> bool {
+        matches!(
+            self.flavour,
+            Flavour::ForUpdate {
+                write_in_transaction: true
+            }
+        )
+    }
+
     /// The answer to a lock call that is granted: where the write is in
     /// the holder's transaction, that transaction's id as its token, a new
     /// one unless the transaction already held the row (`again`).
     fn grant(&self, st: &mut SqlServer, again: bool, out: &mut Out<Self>) -> Msg {
-        if self.flavour
-            != (Flavour::ForUpdate {
-                write_in_transaction: true,
-            })
-        {
+        if !self.write_in_transaction() {
             return Msg::Granted;
         }
         if !again {
@@ -549,10 +556,7 @@ impl LockModel for SqlSessionLock {
     /// numbers grow only with faults, which end), except the transaction
     /// ids of `pg_select_for_update`, its tokens.
     fn rounds_bounded(&self) -> bool {
-        self.flavour
-            != (Flavour::ForUpdate {
-                write_in_transaction: true,
-            })
+        !self.write_in_transaction()
     }
 
     /// Clients run the same code; the server names them only by node id,
