@@ -105,7 +105,7 @@
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
 //! | gc-pause | progress ✗ | progress ✗ |
 //! | clock-jump | ok | ok |
-//! | clock-drift | ok | ok |
+//! | clock-drift | ok (live) | ok (live) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | server-restart | ok | ok |

@@ -135,7 +135,7 @@
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
 //! | clock-jump | ok | ok |
-//! | clock-drift | progress ✗ | progress ✗ |
+//! | clock-drift | progress ✗ (live) | progress ✗ (live) |
 //! | message-loss | progress ✗ | progress ✗ |
 //! | partition | progress ✗ | progress ✗ |
 //! | server-restart | progress ✗ | progress ✗ |

@@ -120,7 +120,7 @@
 //! | holder-crash | ok (live) | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | clock-jump | ok | ok | ok |
-//! | clock-drift | ok | ok | ok |
+//! | clock-drift | ok (live) | ok (live) | ok (live) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
 //! | server-restart | ok | ok | ok |

@@ -104,7 +104,7 @@
 //! | holder-crash | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | ok | ok |
-//! | clock-drift | mutex ✗, resource ✗ | ok | mutex ✗ |
+//! | clock-drift | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗ |
 //! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | partition | mutex ✗, resource ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | server-restart | mutex ✗, resource ✗ | ok | ok |

@@ -125,7 +125,7 @@
 //! | holder-crash | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |
-//! | clock-drift | ok | ok |
+//! | clock-drift | ok (live) | ok (live) |
 //! | message-loss | mutex ✗, resource ?, progress ? (search stops at 3.5M states) | mutex ✗, resource ✗, progress ? (search stops at 3.5M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
 //! | server-restart | mutex ✗ | mutex ✗, resource ✗ |

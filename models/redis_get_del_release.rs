@@ -53,7 +53,7 @@
 //! | holder-crash | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗, resource ✗ |
-//! | clock-drift | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗, resource ✗ (live) |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ |
 //! | partition | ok |
 //! | server-restart | mutex ✗, resource ✗ |

@@ -44,7 +44,7 @@
 //! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
 //! | gc-pause | ok |
 //! | clock-jump | ok |
-//! | clock-drift | ok |
+//! | clock-drift | ok (live) |
 //! | message-loss | progress ✗, deadlock ✗, starvation ✗ |
 //! | partition | progress ✗, deadlock ✗, starvation ✗ |
 //! | server-restart | mutex ✗, resource ✗ |

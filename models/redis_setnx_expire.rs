@@ -51,7 +51,7 @@
 //! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ |
 //! | clock-jump | mutex ✗, resource ✗ |
-//! | clock-drift | mutex ✗, resource ✗ |
+//! | clock-drift | mutex ✗, resource ✗ (live) |
 //! | message-loss | progress ✗ |
 //! | partition | mutex ✗, resource ✗, progress ✗ |
 //! | server-restart | mutex ✗, resource ✗ |

@@ -75,7 +75,7 @@
 //! | holder-crash | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
 //! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-drift | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | message-loss | ok | ok |
 //! | partition | ok | ok |
 //! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |

@@ -162,7 +162,7 @@
 //! | holder-crash | resource ✗ (live) | mutex ✗, resource ✗ (live) | resource ✗ (live) | resource ✗ (live) | ok (live) | resource ✗ (live) |
 //! | gc-pause | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-jump | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | clock-drift | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
+//! | clock-drift | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok | ok | ok |
 //! | partition | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
 //! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ |

@@ -12,7 +12,8 @@
 //!
 //! # Making time finite: the time-shift abstraction
 //! Real time only grows, so the raw graph has no cycles. Once no fault can
-//! start any more (`now >= faults_until_ticks`) and every clock runs at 100%,
+//! start any more (`now >= faults_until_ticks`) and every clock runs at 100%
+//! (see "Clock drift" below for the other rates),
 //! the world's rules do not depend on the absolute value of `now`: shifting
 //! real time, every clock reading (wall and monotonic alike: neither jumps
 //! any more), every timer deadline and every absolute time a model keeps,
@@ -39,10 +40,26 @@
 //! rounds stay finite.
 //!
 //! A model that does neither gets an honest `inconclusive` naming why, as
-//! does clock drift (rates other than 100% would need per-node shifts), a
-//! network without a delivery deadline for a model whose times the harness
-//! shifts once a message in flight carries one (fairness tracks a message
-//! by its content, which the shift rewrites), and any search bound.
+//! does a network without a delivery deadline for a model whose times the
+//! harness shifts once a message in flight carries one (fairness tracks a
+//! message by its content, which the shift rewrites), and any search bound.
+//!
+//! # Clock drift
+//! A clock at `rate`% moves `d * rate / 100` ticks while real time moves
+//! `d`. The period is then the smallest multiple of the model's that makes
+//! this a whole number at every rate the scenario allows (2 for 50%), and
+//! each node's clocks, timers (on its monotonic clock) and instants move
+//! by that node's own amount; passed instants are merged per node, below
+//! that node's clocks ([`World::shift_times_per_node`]). Every comparison
+//! a node makes, of its instants with its clocks or with each other, comes
+//! out as before, provided every instant it holds was read from its own
+//! clock. One could come from elsewhere only inside a message, so under
+//! drift every state is watched, from the first, and once a message in
+//! flight carries an instant the graph is abandoned and the verdicts are
+//! `inconclusive`: two drifting clocks part without bound, and no shift
+//! keeps a time read on one in step with the other. A model with a
+//! hand-written `normalize`, which has one shift for every clock, is
+//! refused under drift.
 //!
 //! **Soundness.** Every canonical state is bisimilar to the state it stands
 //! for, with the same labels and the same fairness classes enabled, so the
@@ -134,6 +151,9 @@ pub struct Abstraction {
     /// shifts), and whether one was seen.
     message_times_watched: bool,
     message_times_seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Clocks may run at rates other than 100%: each node's clock, timers
+    /// and instants move by its own amount ([`Abstraction::canonicalize`]).
+    drift: bool,
 }
 
 impl Abstraction {
@@ -142,9 +162,16 @@ impl Abstraction {
         let period = world.model.time_shift_period().ok_or_else(|| {
             "the model declares no time shift (LockModel::time_shift_period and normalize), so the liveness checker cannot make time finite".to_string()
         })?;
-        if world.cfg.faults.clock.drift_percent_max != 0 {
+        let drift_percent = world.cfg.faults.clock.drift_percent_max;
+        let harness_times = world.model.times().is_some();
+        if drift_percent != 0 && !harness_times {
             return Err(
-                "clock drift: the time-shift abstraction needs every clock at rate 100%".into(),
+                "clock drift: the model shifts its own times (LockModel::normalize) by one amount for every clock, and drifting clocks move by different amounts".into(),
+            );
+        }
+        if drift_percent != 0 && period != 1 {
+            return Err(
+                "clock drift: the model aligns its times to a period (LockModel::time_shift_period), which drifting clocks do not keep".into(),
             );
         }
         let endless = world.cfg.rounds.is_endless();
@@ -159,7 +186,6 @@ impl Abstraction {
             );
         }
         let net = &world.cfg.network;
-        let harness_times = world.model.times().is_some();
         // Fairness tells messages apart by their content, and the shift
         // rewrites the times a message carries at every tick: a message
         // that may stay in flight forever (no delivery deadline) would look
@@ -167,7 +193,14 @@ impl Abstraction {
         // could pass for fair. Without a deadline, the graph is built only
         // while no message in flight carries a time
         // ([`Abstraction::message_times_seen`]).
-        let message_times_watched = harness_times && net.mode != NetworkMode::Bounded;
+        //
+        // Under drift, the harness moves each node's instants with that
+        // node's clock, which is exact only while every instant stays on
+        // the node whose clock it was read from: there, the graph is used
+        // only if no message in flight ever carries one (see
+        // [`Abstraction::canonicalize`]).
+        let message_times_watched =
+            harness_times && (net.mode != NetworkMode::Bounded || drift_percent != 0);
         let renumber_ids = harness_times
             && world
                 .model
@@ -183,9 +216,18 @@ impl Abstraction {
             .pause
             .as_ref()
             .map_or(1, |p| p.ticks_max.max(1));
+        // Drifting clocks move by `period * rate / 100` ticks while real
+        // time moves by `period`: the shift is a whole number of ticks on
+        // every clock only for periods that make it one at every rate.
+        let rates = [100 - drift_percent, 100, 100 + drift_percent];
+        let period = (1..=100)
+            .map(|k| k * period.max(1))
+            .find(|p| rates.iter().all(|r| p * r % 100 == 0))
+            .expect("100 periods is a whole number of ticks at any rate");
         Ok(Abstraction {
             base: world.cfg.faults_until_ticks + age_max.max(pause_max),
-            period: period.max(1),
+            period,
+            drift: drift_percent != 0,
             age_max,
             pause_max,
             endless,
@@ -202,6 +244,17 @@ impl Abstraction {
         if self.endless {
             forget_round_counters(s);
         }
+        // Under drift, an instant that ever travels could end up compared
+        // with another node's clock, so every state is watched, not only
+        // those past `base`.
+        if self.drift
+            && self.message_times_watched
+            && let Some(tv) = world.model.times()
+            && world.message_times(&tv, s)
+        {
+            self.message_times_seen
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         if s.now < self.base {
             return 0;
         }
@@ -210,15 +263,23 @@ impl Abstraction {
         let now = old_now - shift;
         s.now = now;
         let d = shift as i64;
-        for sv in &mut s.servers {
+        // How far each node's clocks moved: `d` at 100%, and under drift
+        // `d * rate / 100`, a whole number since `period` makes it one.
+        let node_shifts: Vec<i64> = s
+            .clocks
+            .iter()
+            .map(|c| d * c.rate_percent as i64 / 100)
+            .collect();
+        let servers = s.servers.len();
+        for (i, sv) in s.servers.iter_mut().enumerate() {
             for (_, at) in &mut sv.timers {
-                *at -= d;
+                *at -= node_shifts[i];
             }
             sv.status = self.cap_pause(sv.status, old_now, now);
         }
-        for c in &mut s.clients {
+        for (i, c) in s.clients.iter_mut().enumerate() {
             for (_, at) in &mut c.timers {
-                *at -= d;
+                *at -= node_shifts[servers + i];
             }
             c.status = self.cap_pause(c.status, old_now, now);
         }
@@ -233,7 +294,6 @@ impl Abstraction {
             wall_ticks: c.wall(now),
             mono_ticks: c.mono(now),
         };
-        let servers = s.servers.len();
         let mut server_parts = Vec::with_capacity(servers);
         let mut server_timers = Vec::with_capacity(servers);
         for (i, sv) in s.servers.iter_mut().enumerate() {
@@ -274,11 +334,15 @@ impl Abstraction {
         s.network.sort();
         if self.harness_times {
             if let Some(tv) = world.model.times() {
-                if self.message_times_watched && world.message_times(&tv, s) {
-                    self.message_times_seen
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                if self.drift {
+                    world.shift_times_per_node(&tv, s, &node_shifts);
+                } else {
+                    if self.message_times_watched && world.message_times(&tv, s) {
+                        self.message_times_seen
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    world.shift_times(&tv, s, d);
                 }
-                world.shift_times(&tv, s, d);
                 world.renumber_nonces(&tv, s);
             }
             if self.renumber_ids
@@ -297,7 +361,11 @@ impl Abstraction {
         self.message_times_seen
             .load(std::sync::atomic::Ordering::Relaxed)
             .then(|| {
-                "a network without a delivery deadline, and messages that carry times: the harness's time shift rewrites them, and fairness would no longer recognize a message that stays in flight".to_string()
+                if self.drift {
+                    "clock drift, and a message carried a time from one node to another: drifting clocks part without bound, so a time compared with another node's clock cannot be shifted with either".to_string()
+                } else {
+                    "a network without a delivery deadline, and messages that carry times: the harness's time shift rewrites them, and fairness would no longer recognize a message that stays in flight".to_string()
+                }
             })
     }
 
@@ -580,6 +648,12 @@ pub fn explore<M: LockModel>(
         state: S,
     }
     while !frontier.is_empty() {
+        // Under drift, a time that left its node makes the graph unusable
+        // (see [`Abstraction::message_times_seen`]), and possibly endless:
+        // stop building it.
+        if abs.drift && abs.message_times_seen().is_some() {
+            break;
+        }
         if started.elapsed() > limits.time_max {
             return Err(Bound::Time(limits.time_max));
         }
@@ -1040,6 +1114,52 @@ pub fn why_not_a_lasso<M: LockModel>(
     }
     if always.is_some_and(|a| a.iter().any(|c| !taken.contains(c))) {
         return Some("the loop is unfair: it never takes an action enabled throughout".into());
+    }
+    None
+}
+
+/// Whether a lasso found through the time shift is a run of the world
+/// without it: from the concrete initial state `init`, takes for each step
+/// of the stem, and then of the loop `repeats` times over, a concrete
+/// successor whose canonical form is the recorded (canonical) state
+/// `states[i + 1]`. Real time and every clock then run on unshifted
+/// through the repetitions, so this checks the abstraction itself on the
+/// lasso: a shift that did not commute with the model's steps would leave
+/// some step without a counterpart. `None` if it unrolls; else which step
+/// does not.
+pub fn why_not_unrolled<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    init: WorldState<M>,
+    states: &[WorldState<M>],
+    loop_start: usize,
+    repeats: usize,
+) -> Option<String> {
+    let n = states.len() - 1;
+    let targets = (0..n).chain((0..repeats).flat_map(|_| loop_start..n));
+    let mut current = init;
+    let mut offered = Vec::new();
+    for (taken, i) in targets.enumerate() {
+        let want = fingerprint(&states[i + 1]);
+        offered.clear();
+        world.actions(&current, &mut offered);
+        let next = offered.drain(..).find_map(|a| {
+            let next = world.next_state(&current, a)?;
+            let mut canonical = next.clone();
+            abs.canonicalize(world, &mut canonical);
+            (fingerprint(&canonical) == want).then_some(next)
+        });
+        match next {
+            Some(next) => current = next,
+            None => {
+                return Some(format!(
+                    "the loop does not repeat in real time: step {} (the {} step of the run unrolled without the time shift, at real tick {}) has no counterpart",
+                    i + 1,
+                    taken + 1,
+                    current.now
+                ));
+            }
+        }
     }
     None
 }

@@ -519,7 +519,10 @@ fn check_liveness<M: LockModel>(
             Some(PathReport {
                 diagram: {
                     let mut d = crate::world::diagram(&world, &lasso.states, &lasso.actions);
-                    d.shift_ticks(&lasso.shifts);
+                    d.shift_ticks(
+                        &lasso.shifts,
+                        &crate::world::clock_shifts(&lasso.states, &lasso.actions, &lasso.shifts),
+                    );
                     d.loop_start = Some(lasso.loop_start);
                     d
                 },

@@ -19,14 +19,15 @@ pub fn real_time_rows<M: LockModel>(
     shifts: &[u64],
     actions: &[crate::world::Action<M::Msg, M::Timer>],
 ) {
+    let clock_shifts = crate::world::clock_shifts(states, actions, shifts);
     for (i, row) in rows.iter_mut().enumerate() {
         let real = states[i].now as u64 + shifts[i];
         row.tick = real as u32;
         if i > 0 && matches!(actions[i - 1], crate::world::Action::Tick) {
             row.event = format!("time passes to t={real}");
         }
-        // Every clock runs at 100% where states are shifted, so a monotonic
-        // clock reading moves by the same shift as real time.
+        // A monotonic clock reading moves with real time, by the clock's
+        // share of the shift where it drifts.
         if i > 0
             && let Some((head, clock)) = row
                 .event
@@ -34,7 +35,7 @@ pub fn real_time_rows<M: LockModel>(
                 .and_then(|e| e.rsplit_once("(mono clock "))
             && let Ok(local) = clock.parse::<i64>()
         {
-            let before = shifts[i - 1] as i64;
+            let before = clock_shifts[i - 1];
             row.event = format!("{head}(mono clock {})", local + before);
         }
     }

@@ -223,7 +223,10 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
 
 fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
     let mut d = crate::world::diagram(&r.world, &r.states, &r.actions);
-    d.shift_ticks(&r.shifts);
+    d.shift_ticks(
+        &r.shifts,
+        &crate::world::clock_shifts(&r.states, &r.actions, &r.shifts),
+    );
     d.loop_start = trace.loop_start;
     d.mermaid(&format!("{} VIOLATED", trace.property))
 }

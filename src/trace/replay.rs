@@ -262,9 +262,15 @@ fn step_details<M: LockModel>(world: &World<M>, states: &[WorldState<M>]) -> Vec
         .collect()
 }
 
+/// How many more times replay runs a lasso's loop in the world without
+/// the time shift.
+const LOOP_REPEATS: usize = 3;
+
 /// A lasso reproduces when its loop closes (the last state is the loop
 /// start's, under the time shift), every state of the loop is bad for the
-/// property, and repeating the loop is a fair run.
+/// property, repeating the loop is a fair run, and the run, its loop
+/// repeated [`LOOP_REPEATS`] more times, is one of the world without the
+/// shift too.
 fn replay_lasso<M: LockModel>(
     path: &Path,
     trace: &TraceFile,
@@ -295,7 +301,13 @@ fn replay_lasso<M: LockModel>(
             actions.len()
         )));
     }
-    let why_not = liveness::why_not_a_lasso(&world, trace.property, &states[k..], &actions[k..]);
+    let why_not = liveness::why_not_a_lasso(&world, trace.property, &states[k..], &actions[k..])
+        .or_else(|| {
+            // The loop, repeated in the world without the time shift.
+            let abs = liveness::Abstraction::new(&world).ok()?;
+            let init = world.init_states().swap_remove(trace.init_index);
+            liveness::why_not_unrolled(&world, &abs, init, &states, k, LOOP_REPEATS)
+        });
     // When the last step changed too, say why the loop fails as well.
     let difference = last_difference.map(|d| match &why_not {
         Some(why) => format!("{d}; {why}"),

@@ -225,21 +225,48 @@ pub fn mermaid_text(text: &str) -> String {
     out
 }
 
+/// For each step of a path whose states were shifted back in time
+/// (`shifts[i]` real ticks for state `i`), how far the clock of the node
+/// whose timer the step fires was shifted before it: the real shift at
+/// 100%, and its share at the rate of a drifting clock (the liveness
+/// checker moves each clock by `shift * rate / 100`). Steps that fire no
+/// timer get the real shift.
+pub fn clock_shifts<M: LockModel>(
+    states: &[WorldState<M>],
+    actions: &[Action<M::Msg, M::Timer>],
+    shifts: &[u64],
+) -> Vec<i64> {
+    actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let real = shifts.get(i).copied().unwrap_or(0) as i64;
+            match (a, states.get(i)) {
+                (Action::Fire { node, .. }, Some(s)) => {
+                    real * s.clocks[node.index()].rate_percent as i64 / 100
+                }
+                _ => real,
+            }
+        })
+        .collect()
+}
+
 impl Diagram {
     /// Puts real time back into a path whose states were shifted back in time
     /// (the liveness checker's canonical states): `shifts[i]` is how far
     /// state `i` was shifted. Event `i` follows state `i`, so its tick moves
     /// by `shifts[i + 1]`, and a timer's monotonic-clock reading, taken before
     /// the step, by `shifts[i]` (every clock runs at 100% where states are
-    /// shifted).
-    pub fn shift_ticks(&mut self, shifts: &[u64]) {
+    /// shifted; under drift, by its node's share of it: see
+    /// [`clock_shifts`], whose values `clock_shifts` holds).
+    pub fn shift_ticks(&mut self, shifts: &[u64], clock_shifts: &[i64]) {
         for (i, e) in self.events.iter_mut().enumerate() {
             let after = shifts.get(i + 1).copied().unwrap_or(0);
             e.tick = (e.tick as u64 + after) as u32;
             if let EventKind::Tick = e.kind {
                 e.label = format!("time passes to t={}", e.tick);
             }
-            let before = shifts.get(i).copied().unwrap_or(0) as i64;
+            let before = clock_shifts.get(i).copied().unwrap_or(0);
             if before != 0
                 && let Some((head, clock)) = e
                     .label

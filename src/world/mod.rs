@@ -35,7 +35,9 @@ pub use describe::{
     CLOSED_TEXT, ClientView, ClockView, ResourceView, StepView, describe_action, state_detail,
     step_view,
 };
-pub use diagram::{Diagram, DiagramEvent, EventKind, Fate, FaultEvent, diagram, mermaid_text};
+pub use diagram::{
+    Diagram, DiagramEvent, EventKind, Fate, FaultEvent, clock_shifts, diagram, mermaid_text,
+};
 pub use packed::PackedStore;
 pub use request_ids::{NEXT_ID, OUTSTANDING_ID, STALE_ID};
 pub use state::*;

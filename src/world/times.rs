@@ -41,6 +41,12 @@
 //! has left ([`World::backward_jump_ticks_left`]). `tests/suite/reductions.rs`
 //! cross-checks that search against the unmerged one.
 //!
+//! Under clock drift the liveness checker moves each node's instants by
+//! its own clock's amount and merges them per node
+//! ([`World::shift_times_per_node`]), which is exact while no instant
+//! leaves the node whose clock it was read from (`src/check/liveness.rs`
+//! checks that no message carries one).
+//!
 //! What remains is finite: every instant not merged lies between `low` and
 //! the latest clock plus the longest duration the model adds, a window
 //! that no longer moves once the shift keeps real time in place.
@@ -204,6 +210,50 @@ impl<M: LockModel> World<M> {
         self.merge_past_times(tv, s, 0);
     }
 
+    /// [`World::shift_times`] for clocks that drift: moves node `i`'s
+    /// instants (in its state, durable state and timer tags) back by
+    /// `shifts[i]`, how far its own clocks moved, then merges, per node,
+    /// those that have passed for good on that node's clocks.
+    ///
+    /// Exact only while every instant stays on the node whose clock it was
+    /// read from, so that a node compares its instants only with its own
+    /// clocks and with each other: the liveness checker uses it only where
+    /// no message in flight carries an instant, which is the only way one
+    /// could leave its node. Messages are left alone.
+    pub fn shift_times_per_node(
+        &self,
+        tv: &TimeVisitors<M>,
+        s: &mut WorldState<M>,
+        shifts: &[i64],
+    ) {
+        let now = s.now;
+        let servers = s.servers.len();
+        for (i, slot) in s.servers.iter_mut().enumerate() {
+            let clock = &s.clocks[i];
+            let low = clock.wall(now).min(clock.mono(now)) - tv.kept_plus_ticks_max as i64;
+            let shift = shifts[i];
+            let mut all = Collect(BTreeSet::new());
+            read_server(tv, slot, &mut all);
+            if let Some(map) = shift_and_merge(&all.0, shift, low) {
+                let slot = &mut **slot;
+                visit_server(tv, slot, &mut Apply(map));
+                slot.timers.sort();
+            }
+        }
+        for (i, slot) in s.clients.iter_mut().enumerate() {
+            let clock = &s.clocks[servers + i];
+            let low = clock.wall(now).min(clock.mono(now)) - tv.kept_plus_ticks_max as i64;
+            let shift = shifts[servers + i];
+            let mut all = Collect(BTreeSet::new());
+            read_client(tv, slot, &mut all);
+            if let Some(map) = shift_and_merge(&all.0, shift, low) {
+                let slot = &mut **slot;
+                visit_client(tv, slot, &mut Apply(map));
+                slot.timers.sort();
+            }
+        }
+    }
+
     /// How far, in total, wall clocks may still be stepped back from `s`
     /// on: what the jump budget has left times the largest backward jump,
     /// while jumps may still start; 0 otherwise.
@@ -281,4 +331,35 @@ impl<M: LockModel> World<M> {
         }
         s.network.sort();
     }
+}
+
+/// The map that moves one node's instants back by `shift` and renumbers
+/// those then below `low` (its clocks' lowest reading, less the longest
+/// duration the model adds to a kept instant) to the ticks just below it,
+/// in their order; `None` if it moves none of `instants`.
+fn shift_and_merge(
+    instants: &BTreeSet<Instant>,
+    shift: i64,
+    low: i64,
+) -> Option<impl Fn(Instant) -> Instant> {
+    let past: Vec<i64> = instants
+        .iter()
+        .map(|t| t.ticks() - shift)
+        .take_while(|&t| t < low)
+        .collect();
+    let k = past.len() as i64;
+    let merged_in_place = past
+        .iter()
+        .enumerate()
+        .all(|(i, &t)| t == low - k + i as i64);
+    if shift == 0 && merged_in_place {
+        return None;
+    }
+    Some(move |t: Instant| {
+        let moved = t.ticks() - shift;
+        match past.binary_search(&moved) {
+            Ok(i) => Instant::from_ticks(low - k + i as i64),
+            Err(_) => Instant::from_ticks(moved),
+        }
+    })
 }

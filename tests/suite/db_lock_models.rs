@@ -22,7 +22,7 @@ pins! {
     unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     unique_gc_pause: "db_lock_unique", "gc-pause", 16835, "holds holds holds:2 holds";
     unique_clock_jump: "db_lock_unique", "clock-jump", 1786, "holds holds holds:2 holds";
-    unique_clock_drift: "db_lock_unique", "clock-drift", 5310, "holds holds holds:2 holds";
+    unique_clock_drift: "db_lock_unique", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
     unique_message_loss: "db_lock_unique", "message-loss", 71489, "holds holds holds:2 violated:97";
     unique_partition: "db_lock_unique", "partition", 18642, "holds holds holds:2 violated:68";
     unique_server_restart: "db_lock_unique", "server-restart", 6392, "holds holds holds:2 holds";
@@ -48,7 +48,7 @@ pins! {
     db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
     db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 51514, "violated:22 violated:28 holds:2 holds";
     db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
-    db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds";
+    db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds holds holds";
     db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 252506, "holds holds holds:2 violated:112";
     db_clock_partition: "db_lock_expiry_db_clock", "partition", 48918, "holds holds holds:2 holds";
     db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15687, "holds holds holds:2 holds";
@@ -63,7 +63,7 @@ pins! {
     db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 16572, "holds holds holds:2 holds holds holds";
     db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 127426, "violated:22 holds holds:2 holds";
     db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17215, "violated:7 holds holds:2 holds";
-    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds";
+    db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds holds holds";
     db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112";
     db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 242513, "holds holds holds:2 holds";
     db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 39916, "holds holds holds:2 holds";
@@ -78,7 +78,7 @@ pins! {
     db_clock_select_update_holder_crash: "db_lock_expiry_db_clock_select_then_update", "holder-crash", 7083, "holds holds holds:2 holds holds holds";
     db_clock_select_update_gc_pause: "db_lock_expiry_db_clock_select_then_update", "gc-pause", 49011, "violated:24 violated:30 holds:2 holds";
     db_clock_select_update_clock_jump: "db_lock_expiry_db_clock_select_then_update", "clock-jump", 13007, "violated:9 violated:15 holds:2 holds";
-    db_clock_select_update_clock_drift: "db_lock_expiry_db_clock_select_then_update", "clock-drift", 10850, "violated:21 holds holds:2 holds";
+    db_clock_select_update_clock_drift: "db_lock_expiry_db_clock_select_then_update", "clock-drift", 10850, "violated:21 holds holds:2 holds holds holds";
     db_clock_select_update_message_loss: "db_lock_expiry_db_clock_select_then_update", "message-loss", 659545, "violated:32 violated:38 holds:2 violated:114";
     db_clock_select_update_partition: "db_lock_expiry_db_clock_select_then_update", "partition", 76488, "violated:28 violated:34 holds:2 holds";
     db_clock_select_update_server_restart: "db_lock_expiry_db_clock_select_then_update", "server-restart", 16098, "holds holds holds:2 holds";
@@ -94,7 +94,7 @@ pins! {
     db_clock_delete_any_holder_crash: "db_lock_expiry_db_clock_delete_any", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
     db_clock_delete_any_gc_pause: "db_lock_expiry_db_clock_delete_any", "gc-pause", 48848, "violated:22 violated:28 holds:2 holds";
     db_clock_delete_any_clock_jump: "db_lock_expiry_db_clock_delete_any", "clock-jump", 10525, "violated:7 violated:13 holds:2 holds";
-    db_clock_delete_any_clock_drift: "db_lock_expiry_db_clock_delete_any", "clock-drift", 10944, "violated:19 holds holds:2 holds";
+    db_clock_delete_any_clock_drift: "db_lock_expiry_db_clock_delete_any", "clock-drift", 10944, "violated:19 holds holds:2 holds holds holds";
     db_clock_delete_any_message_loss: "db_lock_expiry_db_clock_delete_any", "message-loss", 323277, "violated:18 violated:24 holds:2 violated:112";
     db_clock_delete_any_partition: "db_lock_expiry_db_clock_delete_any", "partition", 45120, "holds holds holds:2 holds";
     db_clock_delete_any_server_restart: "db_lock_expiry_db_clock_delete_any", "server-restart", 15687, "holds holds holds:2 holds";

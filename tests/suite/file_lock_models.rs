@@ -9,7 +9,7 @@ pins! {
     check_then_create_holder_crash: "file_lock_check_then_create", "holder-crash", 10804, "violated:8 violated:14 holds:4 violated:56 violated:26+7 violated:26+7";
     check_then_create_gc_pause: "file_lock_check_then_create", "gc-pause", 54600, "violated:8 violated:14 holds:4 holds";
     check_then_create_clock_jump: "file_lock_check_then_create", "clock-jump", 7786, "violated:8 violated:14 holds:4 holds";
-    check_then_create_clock_drift: "file_lock_check_then_create", "clock-drift", 23166, "violated:8 violated:14 holds:4 holds";
+    check_then_create_clock_drift: "file_lock_check_then_create", "clock-drift", 23166, "violated:8 violated:14 holds:4 holds holds holds";
     check_then_create_message_loss: "file_lock_check_then_create", "message-loss", 475879, "violated:8 violated:14 holds:4 holds";
     check_then_create_partition: "file_lock_check_then_create", "partition", 52823, "violated:8 violated:14 holds:4 holds";
     check_then_create_server_restart: "file_lock_check_then_create", "server-restart", 30741, "violated:8 violated:14 holds:4 holds";
@@ -22,7 +22,7 @@ pins! {
     exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     exclusive_gc_pause: "file_lock_exclusive", "gc-pause", 16835, "holds holds holds:2 holds";
     exclusive_clock_jump: "file_lock_exclusive", "clock-jump", 1786, "holds holds holds:2 holds";
-    exclusive_clock_drift: "file_lock_exclusive", "clock-drift", 5310, "holds holds holds:2 holds";
+    exclusive_clock_drift: "file_lock_exclusive", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
     exclusive_message_loss: "file_lock_exclusive", "message-loss", 110115, "violated:18 violated:24 holds:2 violated:97";
     exclusive_partition: "file_lock_exclusive", "partition", 17024, "holds holds holds:2 violated:68";
     exclusive_server_restart: "file_lock_exclusive", "server-restart", 6392, "holds holds holds:2 holds";

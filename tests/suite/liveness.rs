@@ -204,7 +204,8 @@ fn setnx_starves_its_waiter() {
 }
 
 /// A model that declares no time shift gets an honest `inconclusive` naming
-/// why, and so does clock drift.
+/// why, and so does, under clock drift, a model that shifts its own times
+/// or sends a time read from its clock to another node.
 #[test]
 fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
     let report = check("occ_cas", "no-faults", &PropertyName::LIVENESS, 1);
@@ -216,16 +217,73 @@ fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
             other => panic!("{name}: {other:?}"),
         }
     }
-    let report = check(
-        "redis_setnx",
-        "clock-drift",
-        &[PropertyName::DeadlockFree],
-        1,
-    );
-    match &property(&report, PropertyName::DeadlockFree).verdict {
-        Verdict::Inconclusive { reason } => assert!(reason.contains("clock drift"), "{reason}"),
-        other => panic!("{other:?}"),
+    for (model, why) in [
+        ("zk_lock_ephemeral", "shifts its own times"),
+        // The client writes its own clock's expiry into the row, and the
+        // other client compares it with its clock.
+        ("db_lock_expiry_client_clock", "a message carried a time"),
+    ] {
+        let report = check(model, "clock-drift", &[PropertyName::DeadlockFree], 1);
+        match &property(&report, PropertyName::DeadlockFree).verdict {
+            Verdict::Inconclusive { reason } => {
+                assert!(
+                    reason.contains("clock drift") && reason.contains(why),
+                    "{model}: {reason}"
+                )
+            }
+            other => panic!("{model}: {other:?}"),
+        }
     }
+}
+
+/// Under clock drift each node's clock, timers and times move by its own
+/// share of the shift (2 real ticks: 1, 2 or 3 ticks at 50%, 100% or
+/// 150%), so liveness is decided: the Redis lock with a TTL and the lock
+/// row that expires by the database's clock are live whatever the
+/// server's rate, and the queue lock read literally from the article
+/// deadlocks as it does with no fault (c2 takes c1's message, and its
+/// release deletes its own).
+#[test]
+fn liveness_is_decided_under_clock_drift() {
+    for (model, states, deadlock, starvation) in [
+        ("redis_set_px", 9924, None, None),
+        ("redis_setnx", 3600, None, None),
+        ("db_lock_expiry_db_clock", 11340, None, None),
+        ("mq_lock_message_ttl", 15824, Some(25), Some(25)),
+    ] {
+        let report = check(model, "clock-drift", &[], 1);
+        let live = report
+            .liveness
+            .as_ref()
+            .expect("expected under clock-drift");
+        assert!(live.complete, "{model}: {}", live.stop);
+        assert_eq!(live.shift_period_ticks, Some(2), "{model}");
+        assert_eq!(live.unique_states, states, "{model}");
+        for (name, steps) in [
+            (PropertyName::DeadlockFree, deadlock),
+            (PropertyName::StarvationFree, starvation),
+        ] {
+            let p = property(&report, name);
+            let want = match steps {
+                None => Verdict::Holds { steps: None },
+                Some(n) => Verdict::Violated { steps: Some(n) },
+            };
+            assert_eq!(p.verdict, want, "{model} {name}");
+            assert!(p.as_expected(), "{model} {name}");
+        }
+    }
+    // The lasso replays through the shifted world.
+    let report = check("mq_lock_message_ttl", "clock-drift", &[], 1);
+    let p = property(&report, PropertyName::DeadlockFree);
+    let file = p
+        .path
+        .as_ref()
+        .and_then(|p| p.trace_file.as_ref())
+        .expect("a trace");
+    let trace = lockcheck::trace::read(file).unwrap_or_else(|e| panic!("{e}"));
+    let replay = registry::find("mq_lock_message_ttl").unwrap().replay;
+    let replayed = replay(file, &trace, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(replayed.outcome, ReplayOutcome::Reproduced);
 }
 
 /// The lasso, the graph and every byte of output are the same for any

@@ -9,7 +9,7 @@ pins! {
     auto_ack_holder_crash: "mq_lock_auto_ack", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     auto_ack_gc_pause: "mq_lock_auto_ack", "gc-pause", 16835, "holds holds holds:2 holds";
     auto_ack_clock_jump: "mq_lock_auto_ack", "clock-jump", 1786, "holds holds holds:2 holds";
-    auto_ack_clock_drift: "mq_lock_auto_ack", "clock-drift", 5310, "holds holds holds:2 holds";
+    auto_ack_clock_drift: "mq_lock_auto_ack", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
     auto_ack_message_loss: "mq_lock_auto_ack", "message-loss", 98932, "violated:18 violated:24 holds:2 violated:97";
     auto_ack_partition: "mq_lock_auto_ack", "partition", 16825, "holds holds holds:2 violated:68";
     auto_ack_server_restart: "mq_lock_auto_ack", "server-restart", 6392, "holds holds holds:2 holds";
@@ -20,7 +20,7 @@ pins! {
     auto_ack_fenced_holder_crash: "mq_lock_auto_ack_fenced", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
     auto_ack_fenced_gc_pause: "mq_lock_auto_ack_fenced", "gc-pause", 16835, "holds holds holds:2 holds";
     auto_ack_fenced_clock_jump: "mq_lock_auto_ack_fenced", "clock-jump", 1786, "holds holds holds:2 holds";
-    auto_ack_fenced_clock_drift: "mq_lock_auto_ack_fenced", "clock-drift", 5310, "holds holds holds:2 holds";
+    auto_ack_fenced_clock_drift: "mq_lock_auto_ack_fenced", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
     auto_ack_fenced_message_loss: "mq_lock_auto_ack_fenced", "message-loss", 104870, "violated:18 holds holds:2 violated:97";
     auto_ack_fenced_partition: "mq_lock_auto_ack_fenced", "partition", 19052, "holds holds holds:2 violated:68";
     auto_ack_fenced_server_restart: "mq_lock_auto_ack_fenced", "server-restart", 6392, "holds holds holds:2 holds";
@@ -31,7 +31,7 @@ pins! {
     visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
     visibility_gc_pause: "mq_lock_visibility_timeout", "gc-pause", 42666, "violated:20 violated:26 holds:2 holds";
     visibility_clock_jump: "mq_lock_visibility_timeout", "clock-jump", 10513, "violated:5 violated:11 holds:2 holds";
-    visibility_clock_drift: "mq_lock_visibility_timeout", "clock-drift", 8860, "violated:13 violated:17 holds:2 holds";
+    visibility_clock_drift: "mq_lock_visibility_timeout", "clock-drift", 8860, "violated:13 violated:17 holds:2 holds holds holds";
     visibility_message_loss: "mq_lock_visibility_timeout", "message-loss", 157480, "holds holds holds:2 holds";
     visibility_partition: "mq_lock_visibility_timeout", "partition", 37187, "holds holds holds:2 holds";
     visibility_server_restart: "mq_lock_visibility_timeout", "server-restart", 10871, "holds holds holds:2 holds";
@@ -42,7 +42,7 @@ pins! {
     visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
     visibility_fenced_gc_pause: "mq_lock_visibility_timeout_fenced", "gc-pause", 39602, "violated:20 holds holds:2 holds";
     visibility_fenced_clock_jump: "mq_lock_visibility_timeout_fenced", "clock-jump", 8714, "violated:5 holds holds:2 holds";
-    visibility_fenced_clock_drift: "mq_lock_visibility_timeout_fenced", "clock-drift", 8584, "violated:13 holds holds:2 holds";
+    visibility_fenced_clock_drift: "mq_lock_visibility_timeout_fenced", "clock-drift", 8584, "violated:13 holds holds:2 holds holds holds";
     visibility_fenced_message_loss: "mq_lock_visibility_timeout_fenced", "message-loss", 165690, "holds holds holds:2 holds";
     visibility_fenced_partition: "mq_lock_visibility_timeout_fenced", "partition", 37471, "holds holds holds:2 holds";
     visibility_fenced_server_restart: "mq_lock_visibility_timeout_fenced", "server-restart", 10871, "holds holds holds:2 holds";
@@ -74,7 +74,7 @@ pins! {
     message_ttl_holder_crash: "mq_lock_message_ttl", "holder-crash", 9358, "violated:8 violated:14 holds:4 violated:62 violated:33+5 violated:33+5";
     message_ttl_gc_pause: "mq_lock_message_ttl", "gc-pause", 40489, "violated:8 violated:14 holds:4 violated:60";
     message_ttl_clock_jump: "mq_lock_message_ttl", "clock-jump", 8802, "violated:8 violated:14 holds:4 violated:66";
-    message_ttl_clock_drift: "mq_lock_message_ttl", "clock-drift", 19306, "violated:8 violated:14 holds:4 violated:52";
+    message_ttl_clock_drift: "mq_lock_message_ttl", "clock-drift", 19306, "violated:8 violated:14 holds:4 violated:52 violated:13+12 violated:13+12";
     message_ttl_message_loss: "mq_lock_message_ttl", "message-loss", 728801, "violated:8 violated:14 holds:4 violated:100";
     message_ttl_partition: "mq_lock_message_ttl", "partition", 129861, "violated:8 violated:14 holds:4 violated:71";
     message_ttl_server_restart: "mq_lock_message_ttl", "server-restart", 30731, "violated:8 violated:14 holds:4 violated:78";

@@ -41,7 +41,7 @@ pins! {
     tx_long_work: "pg_select_for_update", "long-work", 1059, "violated:15 holds holds:2 holds";
     external_holder_crash: "pg_select_for_update_external", "holder-crash", 5416, "holds violated:12 holds:2 holds holds holds";
     external_gc_pause: "pg_select_for_update_external", "gc-pause", 18244, "violated:15 violated:21 holds:2 holds";
-    external_clock_drift: "pg_select_for_update_external", "clock-drift", 5132, "violated:11 violated:15 holds:2 holds";
+    external_clock_drift: "pg_select_for_update_external", "clock-drift", 5132, "violated:11 violated:15 holds:2 holds holds holds";
     external_server_restart: "pg_select_for_update_external", "server-restart", 48960, "violated:7 violated:13 holds:2 holds";
     external_endless_contention: "pg_select_for_update_external", "endless-contention", 5251, "holds holds holds:4 holds holds holds";
     external_long_work: "pg_select_for_update_external", "long-work", 1059, "violated:15 violated:35 holds:2 holds";

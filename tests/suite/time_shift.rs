@@ -53,6 +53,7 @@ const SCENARIOS: &[&str] = &[
     "client-clock-skew",
     "failover",
     "endless-contention",
+    "clock-drift",
 ];
 const WALKS: u64 = 12;
 const STEPS: usize = 90;
@@ -226,6 +227,13 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
         return Ok(None);
     };
     let inits = world.init_states();
+    // Under drift the checker shifts each node's instants with its own
+    // clock, and uses the graph only where no message carries an instant
+    // (`Abstraction::message_times_seen`); a cell whose walks meet one is
+    // one the checker leaves inconclusive.
+    if world.cfg.faults.clock.drift_percent_max != 0 && walks_send_times(&world, &inits) {
+        return Ok(None);
+    }
     let mut checked = 0;
     for walk in 0..WALKS {
         let mut rng = ChaCha8Rng::seed_from_u64(walk);
@@ -251,6 +259,33 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
         }
     }
     Ok(Some(checked))
+}
+
+/// Whether a message in flight carries an instant on any state of the
+/// walks [`check_cell`] takes.
+fn walks_send_times<M: LockModel>(world: &World<M>, inits: &[WorldState<M>]) -> bool {
+    let tv = world.model.times().expect("checked by the caller");
+    for walk in 0..WALKS {
+        let mut rng = ChaCha8Rng::seed_from_u64(walk);
+        let mut s = inits[(rng.next_u64() % inits.len() as u64) as usize].clone();
+        let mut actions = Vec::new();
+        for _ in 0..STEPS {
+            if world.message_times(&tv, &s) {
+                return true;
+            }
+            actions.clear();
+            world.actions(&s, &mut actions);
+            if actions.is_empty() {
+                break;
+            }
+            let a = actions[(rng.next_u64() % actions.len() as u64) as usize].clone();
+            let Some(t) = world.next_state(&s, a) else {
+                break;
+            };
+            s = t;
+        }
+    }
+    false
 }
 
 /// Checks every scenario of [`SCENARIOS`] for the variant `variant` of `M`.
@@ -514,4 +549,54 @@ fn a_lease_kept_in_a_plain_integer_is_caught() {
     let err = check_cell(long_lease("lease_plain_ticks"), "holder-crash")
         .expect_err("the broken model is caught");
     assert!(err.contains("successors differ"), "{err}");
+}
+
+/// Under drift too: the server's clock runs at 50% or 150%, so the shift
+/// moves its clock by 1 or 3 ticks per 2 real ticks, and an expiry kept in
+/// a plain integer does not follow.
+#[test]
+fn a_lease_kept_in_a_plain_integer_is_caught_under_drift() {
+    let lease = Lease::new("lease_plain_ticks", &load("clock-drift").params).unwrap();
+    let err = check_cell(lease, "clock-drift").expect_err("the broken model is caught");
+    assert!(err.contains("successors differ"), "{err}");
+}
+
+/// The liveness checker's own guard against a shift that does not
+/// commute: a lasso must also unroll in the world without the shift. With
+/// the lease in a plain integer, the shift keeps moving the server's clock
+/// back while the expiry stays put, so in the shifted graph the crashed
+/// holder's lease never ends and the waiter seems to wait forever: a
+/// deadlock lasso that is not a real run. Unrolled without the shift, the
+/// lease expires and the loop cannot repeat; with the lease as an
+/// `Instant` there is no lasso at all.
+#[test]
+fn a_lasso_the_shift_made_up_does_not_unroll() {
+    use lockcheck::check::bfs::SearchLimits;
+    use lockcheck::check::liveness::{
+        Label, explore, first_fair_component, lasso, why_not_unrolled,
+    };
+    let limits = SearchLimits {
+        states_max: 1_000_000,
+        depth_max: None,
+        time_max: std::time::Duration::from_secs(300),
+        memory: None,
+    };
+    let cfg = WorldConfig::from_scenario(&load("holder-crash"));
+    let deadlock = |l: Label| l.waiting != 0 && !l.live_holder;
+    for (variant, spurious) in [("lease_plain_ticks", true), ("lease_instant", false)] {
+        let world = unbounded_world(long_lease(variant), &cfg);
+        let abs = Abstraction::new(&world).expect("the shift applies");
+        let explored = explore(&world, &abs, &limits, 1).expect("the graph is built");
+        let comp = first_fair_component(&explored.graph, &|v| {
+            deadlock(explored.labels[v as usize])
+        });
+        assert_eq!(comp.is_some(), spurious, "{variant}");
+        if let Some(comp) = comp {
+            let l = lasso(&world, &abs, &explored.graph, &comp);
+            let init = world.init_states().swap_remove(l.init_index);
+            let why = why_not_unrolled(&world, &abs, init, &l.states, l.loop_start, 3)
+                .expect("the made-up lasso does not unroll");
+            assert!(why.contains("does not repeat in real time"), "{why}");
+        }
+    }
 }
