@@ -101,10 +101,10 @@
 //! <!-- expectations: generated from consul_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `consul_lock_fenced` | `consul_lock` |
 //! |---|---|---|
-//! | no-faults | ok | ok |
+//! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
 //! | gc-pause | progress ✗ | progress ✗ |
-//! | clock-jump | ok | ok |
+//! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | ok (live) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |

@@ -159,14 +159,14 @@
 //! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` |
 //! |---|---|---|---|---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ | ok | ok | ok | ok | ok | ok |
+//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok |
-//! | server-restart | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ |
@@ -281,6 +281,14 @@
 //! | `db_lock_unique` | violated (lasso 24+7) | 7,960 | c1's `INSERT` commits and c1 crashes. The loop: c2's `INSERT`, its `IntegrityError`, the retry sleep, time passing, forever. The bounded `progress` violation is a real deadlock, not a horizon that came too soon |
 //! | `db_lock_expiry_client_clock` | hold | 21,282 | the dead holder's row expires and the waiter's conditional `UPDATE` takes it over |
 //! | `db_lock_expiry_db_clock` (and `_fenced`) | hold | 21,726 (21,728) | the same, judged on the database's clock |
+//!
+//! Under no-faults, gc-pause, clock-jump and server-restart every variant
+//! is live but `db_lock_seed`, which deadlocks whenever a client's own row
+//! expires before it reads it back: under gc-pause (lasso 43+6) c2 pauses
+//! between its `INSERT` and the answer to its `SELECT`, and under
+//! server-restart (19+9) the database's restart holds both answers that
+//! long. The article's loop then polls the expired row forever (the
+//! bounded `progress` violations of those columns are this deadlock).
 //!
 //! Under clock-drift (the database's clock at 50%, 100% or 150%), the
 //! variants whose times are all the database's own are live:

@@ -131,10 +131,10 @@
 //! <!-- expectations: generated from dynamodb_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `dynamodb_lock` | `dynamodb_lock_fenced` |
 //! |---|---|---|
-//! | no-faults | progress ✗ | progress ✗ |
+//! | no-faults | progress ✗ (live) | progress ✗ (live) |
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
-//! | clock-jump | ok | ok |
+//! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | progress ✗ (live) | progress ✗ (live) |
 //! | message-loss | progress ✗ | progress ✗ |
 //! | partition | progress ✗ | progress ✗ |

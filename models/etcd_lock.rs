@@ -116,10 +116,10 @@
 //! <!-- expectations: generated from etcd_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `etcd_mutex_fenced` | `etcd_mutex` | `etcd_mutex_no_session_check` |
 //! |---|---|---|---|
-//! | no-faults | ok | ok | ok |
+//! | no-faults | ok (live) | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | clock-jump | ok | ok | ok |
+//! | clock-jump | ok (live) | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | ok (live) | ok (live) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |

@@ -100,14 +100,14 @@
 //! <!-- expectations: generated from file_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
 //! |---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ | ok | ok |
+//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
 //! | holder-crash | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | ok | ok |
+//! | gc-pause | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗ |
 //! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | partition | mutex ✗, resource ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | server-restart | mutex ✗, resource ✗ | ok | ok |
+//! | server-restart | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
 //! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |

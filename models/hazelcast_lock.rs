@@ -121,7 +121,7 @@
 //! <!-- expectations: generated from hazelcast_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `hazelcast_fenced_lock_fenced` | `hazelcast_fenced_lock` |
 //! |---|---|---|
-//! | no-faults | ok | ok |
+//! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
 //! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |

@@ -104,10 +104,10 @@
 //! <!-- expectations: generated from redis_failover.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_failover` | `redis_failover_fenced` |
 //! |---|---|---|
-//! | no-faults | ok | ok |
+//! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok | ok |
 //! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |

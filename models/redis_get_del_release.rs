@@ -49,14 +49,14 @@
 //! <!-- expectations: generated from redis_get_del_release.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_get_del_release` |
 //! |---|---|
-//! | no-faults | ok |
+//! | no-faults | ok (live) |
 //! | holder-crash | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ |
-//! | clock-jump | mutex ✗, resource ✗ |
+//! | gc-pause | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ |
 //! | partition | ok |
-//! | server-restart | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ |
 //! | duplicates | progress ✗ |

@@ -37,14 +37,14 @@
 //! <!-- expectations: generated from redis_py_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_py_lock` | `redis_py_lock_fenced` |
 //! |---|---|---|
-//! | no-faults | ok | ok |
+//! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
+//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | message-loss | mutex ✗, resource ✗ | mutex ✗ |
 //! | partition | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |

@@ -40,14 +40,14 @@
 //! <!-- expectations: generated from redis_py_lock_no_timeout.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_py_lock_no_timeout` |
 //! |---|---|
-//! | no-faults | ok |
+//! | no-faults | ok (live) |
 //! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
-//! | gc-pause | ok |
-//! | clock-jump | ok |
+//! | gc-pause | ok (live) |
+//! | clock-jump | ok (live) |
 //! | clock-drift | ok (live) |
 //! | message-loss | progress ✗, deadlock ✗, starvation ✗ |
 //! | partition | progress ✗, deadlock ✗, starvation ✗ |
-//! | server-restart | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | progress ✗ (live) |
 //! | crowd-atomic | ok |
 //! | duplicates | progress ✗, deadlock ✗, starvation ✗ |

@@ -67,14 +67,14 @@
 //! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_set_px` | `redis_set_px_fenced` | `redis_set_px_fenced_writes_only` | `redis_set_px_fenced_check_then_write` |
 //! |---|---|---|---|---|
-//! | no-faults | ok | ok | ok | ok |
+//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | message-loss | ok | ok | ok | ok |
 //! | partition | ok | ok | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | duplicates | ok | ok | ok | ok |

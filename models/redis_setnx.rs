@@ -40,14 +40,14 @@
 //! <!-- expectations: generated from redis_setnx.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_setnx` |
 //! |---|---|
-//! | no-faults | ok |
+//! | no-faults | ok (live) |
 //! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
-//! | gc-pause | ok |
-//! | clock-jump | ok |
+//! | gc-pause | ok (live) |
+//! | clock-jump | ok (live) |
 //! | clock-drift | ok (live) |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ |
 //! | partition | progress ✗ |
-//! | server-restart | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | progress ✗ (live) |
 //! | crowd-atomic | ok |
 //! | duplicates | progress ✗ |

@@ -47,14 +47,14 @@
 //! <!-- expectations: generated from redis_setnx_expire.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redis_setnx_expire` |
 //! |---|---|
-//! | no-faults | ok |
+//! | no-faults | ok (live) |
 //! | holder-crash | progress ✗, deadlock ✗, starvation ✗ |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ |
-//! | clock-jump | mutex ✗, resource ✗ |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) |
 //! | message-loss | progress ✗ |
 //! | partition | mutex ✗, resource ✗, progress ✗ |
-//! | server-restart | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ |
 //! | duplicates | progress ✗ |

@@ -71,14 +71,14 @@
 //! <!-- expectations: generated from redisson_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redisson_lock` | `redisson_fenced_lock` |
 //! |---|---|---|
-//! | no-faults | ok | ok |
+//! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
-//! | clock-jump | mutex ✗, resource ✗ | mutex ✗ |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | message-loss | ok | ok |
 //! | partition | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ?, progress ✗ (live) (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |

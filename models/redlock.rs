@@ -110,7 +110,7 @@
 //! <!-- expectations: generated from redlock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redlock` | `redlock_no_validity_check` | `redlock_delayed_restart` |
 //! |---|---|---|---|
-//! | no-faults | progress ✗ (search stops at 3M states) | ok (search stops at 250k states) | progress ✗ (search stops at 3M states) |
+//! | no-faults | progress ✗ (search stops at 3M states) | ok (live) (search stops at 250k states) | progress ✗ (search stops at 3M states) |
 //! | holder-crash | mutex ?, resource ?, progress ? (search stops at 250k states) | ok (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) |
 //! | clock-jump | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |

@@ -158,10 +158,10 @@
 //! <!-- expectations: generated from sql_session_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `pg_advisory_lock` | `pg_advisory_lock_pooled` | `mysql_get_lock` | `mysql_get_lock_autoreconnect` | `pg_select_for_update` | `pg_select_for_update_external` |
 //! |---|---|---|---|---|---|---|
-//! | no-faults | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | no-faults | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | holder-crash | resource ✗ (live) | mutex ✗, resource ✗ (live) | resource ✗ (live) | resource ✗ (live) | ok (live) | resource ✗ (live) |
-//! | gc-pause | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
-//! | clock-jump | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | gc-pause | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok | ok | ok |
 //! | partition | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |

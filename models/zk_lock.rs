@@ -164,10 +164,10 @@
 //! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
 //! |---|---|---|---|---|---|
-//! | no-faults | ok | ok | ok | progress ✗, deadlock ✗, starvation ✗ | ok |
+//! | no-faults | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | holder-crash | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | clock-jump | ok | ok | ok | progress ✗ | ok |
+//! | clock-jump | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | clock-drift | ok | ok | ok | progress ✗ | ok |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |

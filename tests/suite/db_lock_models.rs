@@ -5,53 +5,53 @@
 //! described in `tests/suite/common.rs`.
 
 pins! {
-    seed_no_faults: "db_lock_seed", "no-faults", 2748, "violated:8 violated:14 holds:4 holds";
+    seed_no_faults: "db_lock_seed", "no-faults", 2748, "violated:8 violated:14 holds:4 holds holds holds";
     seed_holder_crash: "db_lock_seed", "holder-crash", 7585, "violated:8 violated:14 holds:4 holds holds holds";
-    seed_gc_pause: "db_lock_seed", "gc-pause", 33273, "violated:8 violated:14 holds:4 violated:60";
-    seed_clock_jump: "db_lock_seed", "clock-jump", 5560, "violated:8 violated:14 holds:4 holds";
+    seed_gc_pause: "db_lock_seed", "gc-pause", 33273, "violated:8 violated:14 holds:4 violated:60 violated:43+6 violated:43+6";
+    seed_clock_jump: "db_lock_seed", "clock-jump", 5560, "violated:8 violated:14 holds:4 holds holds holds";
     seed_clock_drift: "db_lock_seed", "clock-drift", 16488, "violated:8 violated:14 holds:4 holds";
     seed_message_loss: "db_lock_seed", "message-loss", 1747353, "violated:8 violated:14 holds:4 violated:71";
     seed_partition: "db_lock_seed", "partition", 47802, "violated:8 violated:14 holds:4 violated:46";
-    seed_server_restart: "db_lock_seed", "server-restart", 21094, "violated:8 violated:14 holds:4 violated:78";
+    seed_server_restart: "db_lock_seed", "server-restart", 21094, "violated:8 violated:14 holds:4 violated:78 violated:19+9 violated:19+9";
     seed_async_network: "db_lock_seed", "async-network", 6120, "violated:8 violated:14 holds:4 violated:14";
     seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 191366, "violated:4 violated:8 holds:2 violated:93";
     seed_client_clock_skew: "db_lock_seed", "client-clock-skew", 68500, "violated:8 violated:14 holds:4 holds";
     seed_duplicates: "db_lock_seed", "duplicates", 42759, "violated:8 violated:14 holds:4 violated:47";
 
-    unique_no_faults: "db_lock_unique", "no-faults", 885, "holds holds holds:2 holds";
+    unique_no_faults: "db_lock_unique", "no-faults", 885, "holds holds holds:2 holds holds holds";
     unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
-    unique_gc_pause: "db_lock_unique", "gc-pause", 16835, "holds holds holds:2 holds";
-    unique_clock_jump: "db_lock_unique", "clock-jump", 1786, "holds holds holds:2 holds";
+    unique_gc_pause: "db_lock_unique", "gc-pause", 16835, "holds holds holds:2 holds holds holds";
+    unique_clock_jump: "db_lock_unique", "clock-jump", 1786, "holds holds holds:2 holds holds holds";
     unique_clock_drift: "db_lock_unique", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
     unique_message_loss: "db_lock_unique", "message-loss", 71489, "holds holds holds:2 violated:97";
     unique_partition: "db_lock_unique", "partition", 18642, "holds holds holds:2 violated:68";
-    unique_server_restart: "db_lock_unique", "server-restart", 6392, "holds holds holds:2 holds";
+    unique_server_restart: "db_lock_unique", "server-restart", 6392, "holds holds holds:2 holds holds holds";
     unique_async_network: "db_lock_unique", "async-network", 22741, "holds holds holds:2 violated:14";
     unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 21693, "holds holds holds:1 holds";
     unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 22105, "holds holds holds:2 holds";
     unique_duplicates: "db_lock_unique", "duplicates", 13703, "holds holds holds:2 violated:66";
 
-    client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds";
+    client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds holds holds";
     client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7004, "holds holds holds:2 holds holds holds";
-    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 55740, "violated:27 violated:33 holds:2 holds";
-    client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds";
+    client_clock_gc_pause: "db_lock_expiry_client_clock", "gc-pause", 55740, "violated:27 violated:33 holds:2 holds holds holds";
+    client_clock_clock_jump: "db_lock_expiry_client_clock", "clock-jump", 3990, "holds holds holds:2 holds holds holds";
     client_clock_clock_drift: "db_lock_expiry_client_clock", "clock-drift", 12108, "holds holds holds:2 holds";
     client_clock_message_loss: "db_lock_expiry_client_clock", "message-loss", 310368, "violated:33 holds holds:2 violated:112";
     client_clock_partition: "db_lock_expiry_client_clock", "partition", 73010, "violated:22 violated:28 holds:2 holds";
-    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 23632, "violated:22 violated:28 holds:2 holds";
+    client_clock_server_restart: "db_lock_expiry_client_clock", "server-restart", 23632, "violated:22 violated:28 holds:2 holds holds holds";
     client_clock_async_network: "db_lock_expiry_client_clock", "async-network", 56630, "violated:13 violated:19 holds:2 violated:14";
     client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
     client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 50465, "violated:18 violated:22 holds:2 holds";
     client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 30763, "holds holds holds:2 violated:82";
 
-    db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds";
+    db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds holds holds";
     db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
-    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 51514, "violated:22 violated:28 holds:2 holds";
-    db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds";
+    db_clock_gc_pause: "db_lock_expiry_db_clock", "gc-pause", 51514, "violated:22 violated:28 holds:2 holds holds holds";
+    db_clock_clock_jump: "db_lock_expiry_db_clock", "clock-jump", 12587, "violated:7 violated:13 holds:2 holds holds holds";
     db_clock_clock_drift: "db_lock_expiry_db_clock", "clock-drift", 10832, "violated:19 holds holds:2 holds holds holds";
     db_clock_message_loss: "db_lock_expiry_db_clock", "message-loss", 252506, "holds holds holds:2 violated:112";
     db_clock_partition: "db_lock_expiry_db_clock", "partition", 48918, "holds holds holds:2 holds";
-    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15687, "holds holds holds:2 holds";
+    db_clock_server_restart: "db_lock_expiry_db_clock", "server-restart", 15687, "holds holds holds:2 holds holds holds";
     db_clock_async_network: "db_lock_expiry_db_clock", "async-network", 57208, "violated:13 violated:19 holds:2 violated:14";
     db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds";
     db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 47605, "holds holds holds:2 holds";
@@ -59,14 +59,14 @@ pins! {
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
-    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 3545, "holds holds holds:2 holds";
+    db_clock_fenced_no_faults: "db_lock_expiry_db_clock_fenced", "no-faults", 3545, "holds holds holds:2 holds holds holds";
     db_clock_fenced_holder_crash: "db_lock_expiry_db_clock_fenced", "holder-crash", 16572, "holds holds holds:2 holds holds holds";
-    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 127426, "violated:22 holds holds:2 holds";
-    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17215, "violated:7 holds holds:2 holds";
+    db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 127426, "violated:22 holds holds:2 holds holds holds";
+    db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17215, "violated:7 holds holds:2 holds holds holds";
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds holds holds";
     db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112";
     db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 242513, "holds holds holds:2 holds";
-    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 39916, "holds holds holds:2 holds";
+    db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 39916, "holds holds holds:2 holds holds holds";
     db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 525441, "violated:13 holds holds:2 violated:14";
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 108997, "violated:38 holds holds:1 holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds";
@@ -74,14 +74,14 @@ pins! {
 
     // An expired row taken over by SELECT, then an UPDATE without the
     // expiry condition: two waiters that both saw it expired both take it.
-    db_clock_select_update_no_faults: "db_lock_expiry_db_clock_select_then_update", "no-faults", 1844, "holds holds holds:2 holds";
+    db_clock_select_update_no_faults: "db_lock_expiry_db_clock_select_then_update", "no-faults", 1844, "holds holds holds:2 holds holds holds";
     db_clock_select_update_holder_crash: "db_lock_expiry_db_clock_select_then_update", "holder-crash", 7083, "holds holds holds:2 holds holds holds";
-    db_clock_select_update_gc_pause: "db_lock_expiry_db_clock_select_then_update", "gc-pause", 49011, "violated:24 violated:30 holds:2 holds";
-    db_clock_select_update_clock_jump: "db_lock_expiry_db_clock_select_then_update", "clock-jump", 13007, "violated:9 violated:15 holds:2 holds";
+    db_clock_select_update_gc_pause: "db_lock_expiry_db_clock_select_then_update", "gc-pause", 49011, "violated:24 violated:30 holds:2 holds holds holds";
+    db_clock_select_update_clock_jump: "db_lock_expiry_db_clock_select_then_update", "clock-jump", 13007, "violated:9 violated:15 holds:2 holds holds holds";
     db_clock_select_update_clock_drift: "db_lock_expiry_db_clock_select_then_update", "clock-drift", 10850, "violated:21 holds holds:2 holds holds holds";
     db_clock_select_update_message_loss: "db_lock_expiry_db_clock_select_then_update", "message-loss", 659545, "violated:32 violated:38 holds:2 violated:114";
     db_clock_select_update_partition: "db_lock_expiry_db_clock_select_then_update", "partition", 76488, "violated:28 violated:34 holds:2 holds";
-    db_clock_select_update_server_restart: "db_lock_expiry_db_clock_select_then_update", "server-restart", 16098, "holds holds holds:2 holds";
+    db_clock_select_update_server_restart: "db_lock_expiry_db_clock_select_then_update", "server-restart", 16098, "holds holds holds:2 holds holds holds";
     db_clock_select_update_async_network: "db_lock_expiry_db_clock_select_then_update", "async-network", 72792, "violated:15 violated:21 holds:2 violated:14";
     db_clock_select_update_crowd_atomic: "db_lock_expiry_db_clock_select_then_update", "crowd-atomic", 69994, "violated:39 violated:44 holds:1 holds";
     db_clock_select_update_duplicates: "db_lock_expiry_db_clock_select_then_update", "duplicates", 62536, "violated:39 violated:45 holds:2 violated:84";
@@ -90,14 +90,14 @@ pins! {
 
     // Released by DELETE without the owner condition: a release sent again
     // after its answer was lost deletes the next holder's row.
-    db_clock_delete_any_no_faults: "db_lock_expiry_db_clock_delete_any", "no-faults", 1905, "holds holds holds:2 holds";
+    db_clock_delete_any_no_faults: "db_lock_expiry_db_clock_delete_any", "no-faults", 1905, "holds holds holds:2 holds holds holds";
     db_clock_delete_any_holder_crash: "db_lock_expiry_db_clock_delete_any", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
-    db_clock_delete_any_gc_pause: "db_lock_expiry_db_clock_delete_any", "gc-pause", 48848, "violated:22 violated:28 holds:2 holds";
-    db_clock_delete_any_clock_jump: "db_lock_expiry_db_clock_delete_any", "clock-jump", 10525, "violated:7 violated:13 holds:2 holds";
+    db_clock_delete_any_gc_pause: "db_lock_expiry_db_clock_delete_any", "gc-pause", 48848, "violated:22 violated:28 holds:2 holds holds holds";
+    db_clock_delete_any_clock_jump: "db_lock_expiry_db_clock_delete_any", "clock-jump", 10525, "violated:7 violated:13 holds:2 holds holds holds";
     db_clock_delete_any_clock_drift: "db_lock_expiry_db_clock_delete_any", "clock-drift", 10944, "violated:19 holds holds:2 holds holds holds";
     db_clock_delete_any_message_loss: "db_lock_expiry_db_clock_delete_any", "message-loss", 323277, "violated:18 violated:24 holds:2 violated:112";
     db_clock_delete_any_partition: "db_lock_expiry_db_clock_delete_any", "partition", 45120, "holds holds holds:2 holds";
-    db_clock_delete_any_server_restart: "db_lock_expiry_db_clock_delete_any", "server-restart", 15687, "holds holds holds:2 holds";
+    db_clock_delete_any_server_restart: "db_lock_expiry_db_clock_delete_any", "server-restart", 15687, "holds holds holds:2 holds holds holds";
     db_clock_delete_any_async_network: "db_lock_expiry_db_clock_delete_any", "async-network", 57192, "violated:13 violated:19 holds:2 violated:14";
     db_clock_delete_any_crowd_atomic: "db_lock_expiry_db_clock_delete_any", "crowd-atomic", 48720, "violated:38 violated:43 holds:1 holds";
     db_clock_delete_any_duplicates: "db_lock_expiry_db_clock_delete_any", "duplicates", 32793, "holds holds holds:2 violated:82";

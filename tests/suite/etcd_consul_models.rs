@@ -12,17 +12,17 @@
 use crate::common;
 
 pins! {
-    etcd_fenced_no_faults: "etcd_mutex_fenced", "no-faults", 58078, "holds holds holds:5 holds";
+    etcd_fenced_no_faults: "etcd_mutex_fenced", "no-faults", 58078, "holds holds holds:5 holds holds holds";
     etcd_fenced_holder_crash: "etcd_mutex_fenced", "holder-crash", 201648, "holds holds holds:5 holds holds holds";
     etcd_fenced_clock_drift: "etcd_mutex_fenced", "clock-drift", 297064, "holds holds holds:5 holds holds holds";
     etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds";
-    etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds";
-    etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds";
+    etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds holds holds";
+    etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds holds holds";
 
-    consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds";
+    consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds holds holds";
     consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
     consul_fenced_crowd_atomic: "consul_lock_fenced", "crowd-atomic", 269760, "holds holds holds:3 holds";
-    consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds";
+    consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds holds holds";
 }
 
 pins_long! {

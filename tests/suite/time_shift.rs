@@ -587,9 +587,8 @@ fn a_lasso_the_shift_made_up_does_not_unroll() {
         let world = unbounded_world(long_lease(variant), &cfg);
         let abs = Abstraction::new(&world).expect("the shift applies");
         let explored = explore(&world, &abs, &limits, 1).expect("the graph is built");
-        let comp = first_fair_component(&explored.graph, &|v| {
-            deadlock(explored.labels[v as usize])
-        });
+        let comp =
+            first_fair_component(&explored.graph, &|v| deadlock(explored.labels[v as usize]));
         assert_eq!(comp.is_some(), spurious, "{variant}");
         if let Some(comp) = comp {
             let l = lasso(&world, &abs, &explored.graph, &comp);
