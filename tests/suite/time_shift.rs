@@ -234,7 +234,26 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
     if world.cfg.faults.clock.drift_percent_max != 0 && walks_send_times(&world, &inits) {
         return Ok(None);
     }
+    let tv = world.model.times().expect("checked above");
     let mut checked = 0;
+    walk_states(&world, &inits, |walk, s| {
+        reads_agree(&tv, s).map_err(|e| format!("walk {walk}: {e}"))?;
+        if s.now >= abs.base {
+            commutes(&world, &abs, s).map_err(|e| format!("walk {walk}: {e}"))?;
+            checked += 1;
+        }
+        Ok(())
+    })?;
+    Ok(Some(checked))
+}
+
+/// Takes `WALKS` seeded random runs of up to `STEPS` steps through
+/// `world` and hands `visit` every state they reach after a step.
+fn walk_states<M: LockModel>(
+    world: &World<M>,
+    inits: &[WorldState<M>],
+    mut visit: impl FnMut(u64, &WorldState<M>) -> Result<(), String>,
+) -> Result<(), String> {
     for walk in 0..WALKS {
         let mut rng = ChaCha8Rng::seed_from_u64(walk);
         let mut s = inits[(rng.next_u64() % inits.len() as u64) as usize].clone();
@@ -250,42 +269,23 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
                 break;
             };
             s = t;
-            reads_agree(&world.model.times().expect("checked above"), &s)
-                .map_err(|e| format!("walk {walk}: {e}"))?;
-            if s.now >= abs.base {
-                commutes(&world, &abs, &s).map_err(|e| format!("walk {walk}: {e}"))?;
-                checked += 1;
-            }
+            visit(walk, &s)?;
         }
     }
-    Ok(Some(checked))
+    Ok(())
 }
 
 /// Whether a message in flight carries an instant on any state of the
 /// walks [`check_cell`] takes.
 fn walks_send_times<M: LockModel>(world: &World<M>, inits: &[WorldState<M>]) -> bool {
     let tv = world.model.times().expect("checked by the caller");
-    for walk in 0..WALKS {
-        let mut rng = ChaCha8Rng::seed_from_u64(walk);
-        let mut s = inits[(rng.next_u64() % inits.len() as u64) as usize].clone();
-        let mut actions = Vec::new();
-        for _ in 0..STEPS {
-            if world.message_times(&tv, &s) {
-                return true;
-            }
-            actions.clear();
-            world.actions(&s, &mut actions);
-            if actions.is_empty() {
-                break;
-            }
-            let a = actions[(rng.next_u64() % actions.len() as u64) as usize].clone();
-            let Some(t) = world.next_state(&s, a) else {
-                break;
-            };
-            s = t;
-        }
-    }
-    false
+    let mut sent = false;
+    walk_states(world, inits, |_, s| {
+        sent |= world.message_times(&tv, s);
+        Ok(())
+    })
+    .expect("the visit never fails");
+    sent
 }
 
 /// Checks every scenario of [`SCENARIOS`] for the variant `variant` of `M`.
