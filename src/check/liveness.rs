@@ -247,13 +247,8 @@ impl Abstraction {
         // Under drift, an instant that ever travels could end up compared
         // with another node's clock, so every state is watched, not only
         // those past `base`.
-        if self.drift
-            && self.message_times_watched
-            && let Some(tv) = world.model.times()
-            && world.message_times(&tv, s)
-        {
-            self.message_times_seen
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+        if self.drift {
+            self.watch_message_times(world, s);
         }
         if s.now < self.base {
             return 0;
@@ -337,10 +332,7 @@ impl Abstraction {
                 if self.drift {
                     world.shift_times_per_node(&tv, s, &node_shifts);
                 } else {
-                    if self.message_times_watched && world.message_times(&tv, s) {
-                        self.message_times_seen
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
+                    self.watch_message_times(world, s);
                     world.shift_times(&tv, s, d);
                 }
                 world.renumber_nonces(&tv, s);
@@ -352,6 +344,18 @@ impl Abstraction {
             }
         }
         shift
+    }
+
+    /// Notes whether a message in flight in `s` carries an instant, where
+    /// that is watched (see [`Abstraction::new`]).
+    fn watch_message_times<M: LockModel>(&self, world: &World<M>, s: &WorldState<M>) {
+        if self.message_times_watched
+            && let Some(tv) = world.model.times()
+            && world.message_times(&tv, s)
+        {
+            self.message_times_seen
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Why the graph built with this abstraction does not decide liveness,

@@ -290,43 +290,39 @@ impl<M: LockModel> World<M> {
         let low = low - tv.kept_plus_ticks_max as i64 - margin_ticks;
         let mut all = Collect(BTreeSet::new());
         read_all(tv, s, &mut all);
-        let past: Vec<Instant> = all.0.range(..Instant::from_ticks(low)).copied().collect();
-        let k = past.len() as i64;
-        if past
-            .iter()
-            .enumerate()
-            .all(|(i, t)| t.ticks() == low - k + i as i64)
-        {
+        let Some(map) = shift_and_merge(&all.0, 0, low) else {
             return;
-        }
-        let map = |t: Instant| match past.binary_search(&t) {
-            Ok(i) => Instant::from_ticks(low - k + i as i64),
-            Err(_) => t,
         };
         // Only the slots that hold a moved instant are written to (and so
         // copied, when shared with the state they came from). Timer tags
         // and messages are kept sorted.
         for slot in &mut s.servers {
-            let mut moves = Moves { map, moved: false };
+            let mut moves = Moves {
+                map: &map,
+                moved: false,
+            };
             read_server(tv, slot, &mut moves);
             if moves.moved {
                 let slot = &mut **slot;
-                visit_server(tv, slot, &mut Apply(map));
+                visit_server(tv, slot, &mut Apply(&map));
                 slot.timers.sort();
             }
         }
         for slot in &mut s.clients {
-            let mut moves = Moves { map, moved: false };
+            let mut moves = Moves {
+                map: &map,
+                moved: false,
+            };
             read_client(tv, slot, &mut moves);
             if moves.moved {
                 let slot = &mut **slot;
-                visit_client(tv, slot, &mut Apply(map));
+                visit_client(tv, slot, &mut Apply(&map));
                 slot.timers.sort();
             }
         }
         for e in &mut s.network {
             if let Payload::Lock(m) = &mut e.payload {
-                (tv.msg)(m, &mut Apply(map));
+                (tv.msg)(m, &mut Apply(&map));
             }
         }
         s.network.sort();
