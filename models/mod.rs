@@ -7,6 +7,7 @@
 //! `models/<name>.expect.json` (see [`crate::expectations`]). Nothing in
 //! `src/` changes.
 
+pub mod chubby_lock;
 pub mod consul_lock;
 pub mod db_lock;
 pub mod dynamodb_lock;
@@ -65,6 +66,7 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<consul_lock::ConsulLock>();
     visitor.model::<dynamodb_lock::DynamoDbLock>();
     visitor.model::<hazelcast_lock::HazelcastLock>();
+    visitor.model::<chubby_lock::ChubbyLock>();
 }
 
 /// One model id as users see it.

@@ -195,6 +195,8 @@ cross_checks! {
     dynamodb_lock_fenced: "dynamodb_lock_fenced";
     hazelcast_fenced_lock_fenced: "hazelcast_fenced_lock_fenced";
     hazelcast_fenced_lock: "hazelcast_fenced_lock";
+    chubby_lock_sequencer: "chubby_lock_sequencer";
+    chubby_lock_delay: "chubby_lock_delay";
 }
 
 /// A model missing from the list would have its reductions unchecked.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use stateright::Model;
 
 use lockcheck::check::liveness::{Abstraction, Label, unbounded_world};
+use lockcheck::models::chubby_lock::ChubbyLock;
 use lockcheck::models::consul_lock::ConsulLock;
 use lockcheck::models::db_lock::{DbLockExpiring, DbLockSeed, DbLockUnique};
 use lockcheck::models::dynamodb_lock::DynamoDbLock;
@@ -362,6 +363,8 @@ sound! {
     dynamodb_lock_fenced: DynamoDbLock, "dynamodb_lock_fenced";
     hazelcast_fenced_lock_fenced: HazelcastLock, "hazelcast_fenced_lock_fenced";
     hazelcast_fenced_lock: HazelcastLock, "hazelcast_fenced_lock";
+    chubby_lock_sequencer: ChubbyLock, "chubby_lock_sequencer";
+    chubby_lock_delay: ChubbyLock, "chubby_lock_delay";
 }
 
 // A lease server in miniature (as in `tests/suite/clock_jump.rs`), in two
