@@ -227,6 +227,8 @@ impl EtcdModel {
             usage: Use::Fenced,
             ttl_ticks: 6,
             keep_alive_ticks: 2,
+            unlock_deadline_ticks: None,
+            retry_ticks: 0,
         })
     }
 

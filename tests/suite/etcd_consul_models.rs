@@ -18,6 +18,8 @@ pins! {
     etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds";
     etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds holds holds";
     etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds holds holds";
+    etcd_unlock_retry_no_faults: "etcd_mutex_unlock_retry", "no-faults", 54123, "holds holds holds:5 holds holds holds";
+    etcd_unlock_retry_holder_crash: "etcd_mutex_unlock_retry", "holder-crash", 185589, "holds holds holds:5 holds holds holds";
 
     consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds holds holds";
     consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
@@ -30,6 +32,7 @@ pins_long! {
     etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86";
     consul_fenced_server_restart: "consul_lock_fenced", "server-restart", 2007170, "holds holds holds:6 holds";
     consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78";
+    etcd_unlock_retry_server_restart: "etcd_mutex_unlock_retry", "server-restart", 1951288, "holds holds holds:5 holds";
 }
 
 /// The holder's keep-alives are lost while the lock service is cut off; it
@@ -80,6 +83,76 @@ mod consul_long_pause {
             2_000_000,
             2_000_000,
             "violated:42 violated:48 holds:6 inconclusive",
+        );
+    }
+}
+
+/// An `Unlock` that missed its deadline, retried by key name after the same
+/// session took the lock again, deletes the new key (etcd issue #22082):
+/// under message-loss the search stops at its limit before the
+/// counterexample's depth, and the bug is rare in random runs (a lost
+/// message must break the unlock's connection and the retry must land
+/// between the next `Lock` and its wait). A seeded simulation of 50,000
+/// runs finds it, and its shrunk trace replays; `etcd_mutex`, whose
+/// session ends with each lock, never shows it under the same runs.
+mod unlock_retry {
+    use std::path::Path;
+    use std::process::Command;
+
+    fn simulate(model: &str, dir: &Path) -> std::process::Output {
+        let _ = std::fs::remove_dir_all(dir);
+        Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+            .args([
+                "simulate",
+                "--model",
+                model,
+                "--scenario",
+                "scenarios/message-loss.json",
+            ])
+            .args(["--seed", "1", "--runs", "50000", "--json", "--report-dir"])
+            .arg(dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("the binary runs")
+    }
+
+    fn mutex_hits(out: &std::process::Output) -> u64 {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let property = v["properties"]
+            .as_array()
+            .expect("properties")
+            .iter()
+            .find(|p| p["property"] == "mutual_exclusion")
+            .expect("mutual_exclusion reported");
+        property["runs_hit"].as_u64().expect("runs_hit")
+    }
+
+    #[test]
+    fn a_stale_unlock_deletes_the_sessions_next_lock() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("etcd-unlock-retry");
+        let out = simulate("etcd_mutex_unlock_retry", &dir);
+        assert!(mutex_hits(&out) > 0, "no run violated mutual exclusion");
+        let trace =
+            dir.join("traces/etcd_mutex_unlock_retry.message-loss.mutual_exclusion.seed-1.json");
+        let replay = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+            .arg("replay")
+            .arg(&trace)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("the binary runs");
+        assert_eq!(
+            replay.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&replay.stdout)
+        );
+
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("etcd-unlock-once");
+        let out = simulate("etcd_mutex", &dir);
+        assert_eq!(
+            mutex_hits(&out),
+            0,
+            "a session per lock has no stale key to delete"
         );
     }
 }

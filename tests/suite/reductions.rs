@@ -189,6 +189,7 @@ cross_checks! {
     etcd_mutex_fenced: "etcd_mutex_fenced";
     etcd_mutex: "etcd_mutex";
     etcd_mutex_no_session_check: "etcd_mutex_no_session_check";
+    etcd_mutex_unlock_retry: "etcd_mutex_unlock_retry";
     consul_lock_fenced: "consul_lock_fenced";
     consul_lock: "consul_lock";
     dynamodb_lock: "dynamodb_lock";

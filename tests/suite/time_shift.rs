@@ -357,6 +357,7 @@ sound! {
     etcd_mutex_fenced: EtcdLock, "etcd_mutex_fenced";
     etcd_mutex: EtcdLock, "etcd_mutex";
     etcd_mutex_no_session_check: EtcdLock, "etcd_mutex_no_session_check";
+    etcd_mutex_unlock_retry: EtcdLock, "etcd_mutex_unlock_retry";
     consul_lock_fenced: ConsulLock, "consul_lock_fenced";
     consul_lock: ConsulLock, "consul_lock";
     dynamodb_lock: DynamoDbLock, "dynamodb_lock";
