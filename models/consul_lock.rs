@@ -76,6 +76,12 @@
 //! - One server for the cluster (above); the blocking queries' wait time (5
 //!   minutes by default) and `MonitorRetries` are left out.
 //! - The lock-delay equals the TTL, both scaled from 15 s.
+//! - Health checks are left out: a session here has its TTL only. The
+//!   session API gives a session the node's `serfHealth` check when it
+//!   names none, as `api.Lock` does, so a real session also ends when
+//!   gossip finds the client's agent dead or unreachable: a crashed
+//!   holder's lock is freed sooner than its TTL allows here, and a cut-off
+//!   holder may lose its session while its renewals would still arrive.
 //!
 //! # Expected weaknesses
 //! - **Slow recovery from a crashed holder**: its session lives up to twice
