@@ -149,7 +149,7 @@ use crate::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
     Variant,
 };
-use crate::{rename_fields, rename_variants, times_nothing, visit_fields};
+use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
 
 /// A session: the client that opened it and which of its sessions it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -290,7 +290,7 @@ visit_fields!(ChubbyClient {
 });
 
 times_nothing!(SessionId, ChubbyData, ChubbyMaster, Msg, Timer, Step);
-crate::rename_nothing!(Step);
+rename_nothing!(Step);
 
 #[derive(Clone, Debug)]
 pub struct ChubbyLock {

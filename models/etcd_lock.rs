@@ -78,9 +78,10 @@
 //!   the deadline passes, `Unlock` returns `DeadlineExceeded`, the
 //!   application goes on and retries the old mutex's `Unlock` after
 //!   `retry_ticks`. `Unlock` deletes `prefix/<lease>` by name, and the next
-//!   lock of the same session has the same key: the retry deletes it (etcd
-//!   issue #22082, "stale Mutex.Unlock retry can delete a newer
-//!   same-session lock"; the fix, PR #22115, makes the delete conditional
+//!   lock of the same session has the same key: the retry deletes it
+//!   (reported upstream as etcd-io/etcd#22082, "stale Mutex.Unlock retry
+//!   can delete a newer same-session lock"; the proposed fix,
+//!   etcd-io/etcd#22115, makes the delete conditional
 //!   on the create revision the mutex took).
 //!
 //! # Simplified

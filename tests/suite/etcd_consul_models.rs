@@ -88,7 +88,7 @@ mod consul_long_pause {
 }
 
 /// An `Unlock` that missed its deadline, retried by key name after the same
-/// session took the lock again, deletes the new key (etcd issue #22082):
+/// session took the lock again, deletes the new key (etcd-io/etcd#22082 upstream):
 /// under message-loss the search stops at its limit before the
 /// counterexample's depth, and the bug is rare in random runs (a lost
 /// message must break the unlock's connection and the retry must land
