@@ -826,6 +826,7 @@ fn owner_name(owner: Value) -> String {
     match owner {
         Value::Unique(nonce) => format!("c{}#{}", nonce.owner().0, nonce.serial()),
         Value::Num(n) => n.to_string(),
+        Value::Stamp(at) => format!("@{at}"),
     }
 }
 

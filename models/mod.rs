@@ -25,6 +25,7 @@ pub mod redis_py_lock_no_timeout;
 pub mod redis_set_px;
 pub mod redis_setnx;
 pub mod redis_setnx_expire;
+pub mod redis_setnx_getset;
 pub mod redisson_lock;
 pub mod redlock;
 pub mod sql_session_lock;
@@ -47,6 +48,7 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<redis_py_lock::RedisPyLock>();
     visitor.model::<redis_py_lock_no_timeout::RedisPyLockNoTimeout>();
     visitor.model::<redis_setnx_expire::RedisSetnxExpire>();
+    visitor.model::<redis_setnx_getset::RedisSetnxGetset>();
     visitor.model::<redis_get_del_release::RedisGetDelRelease>();
     visitor.model::<redisson_lock::RedissonLock>();
     visitor.model::<optimistic::Optimistic>();

@@ -3,7 +3,7 @@
 //!
 //! Not a lock algorithm itself: `redis_setnx`, `redis_set_px`,
 //! `redis_py_lock`, `redis_py_lock_no_timeout`, `redis_setnx_expire`,
-//! `redis_get_del_release` and `redisson_lock` each pick the commands their
+//! `redis_setnx_getset`, `redis_get_del_release` and `redisson_lock` each pick the commands their
 //! source uses (a [`Flavor`], with Redisson's watchdog where it has one) and
 //! get a [`RedisLock`] model. The server keeps one lock key, with an optional
 //! expiry judged by the server's own clock, and a counter for fencing tokens.
@@ -16,8 +16,9 @@
 //! `commandTimeSnapshot()`, taken from the same clock). The EXPIRE
 //! documentation's section on expires and persistence warns of exactly
 //! this: a running server checks the computer clock, so setting it forward
-//! expires keys at once. Clients read no clock;
-//! their retries and request timeouts are timers, on the monotonic clock.
+//! expires keys at once. Clients read no clock, except to write and judge
+//! `redis_setnx_getset`'s expiry stamps (their wall clocks); their retries
+//! and request timeouts are timers, on the monotonic clock.
 //!
 //! The client sends one command at a time, under a request id its reply
 //! carries (`node::Requests`); it takes only the reply to its outstanding
@@ -57,26 +58,63 @@ use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 /// number `node << 8 | acquisition` (`257` for the first client's first
 /// acquisition, with one server); fencing tokens and `SETNX`'s `1` stay
 /// below 256 in any bounded run, so the two never meet.
+///
+/// An expiry stamp (the old `SETNX lock <expiry time>` pattern) is an
+/// [`Instant`] on the client's wall clock, which the liveness checker
+/// shifts with every other time. It is stored, as the pattern stores a Unix
+/// time, as the number [`STAMP_EPOCH`] plus its ticks, far above any
+/// nonce, and a timeline shows it as `@ticks`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
     /// A plain number: `SETNX`'s `1`, or a fencing token.
     Num(u64),
     /// Unique per client and acquisition.
     Unique(Nonce),
+    /// The time at which the lock expires, read from the client's wall
+    /// clock when it wrote it.
+    Stamp(Instant),
 }
 
+/// The number an expiry stamp of tick 0 reads as: a Unix time (Nov 2023),
+/// so that the value on a real server looks like the pattern's.
+pub const STAMP_EPOCH: u64 = 1_700_000_000;
+
+/// Stamps read as numbers from `STAMP_EPOCH - STAMP_SPAN` up: a clock set
+/// back by a scenario reads below tick 0.
+const STAMP_SPAN: u64 = 1 << 20;
+
 impl Value {
+    /// The number it reads as, in traces and on a real server.
     pub fn number(self) -> u64 {
         match self {
             Value::Num(n) => n,
             Value::Unique(nonce) => nonce.number(),
+            // Serialization only: handlers compare stamps as instants.
+            Value::Stamp(at) => STAMP_EPOCH.saturating_add_signed(at.ticks()),
+        }
+    }
+
+    /// The value that reads as `n`, for reading traces and real servers
+    /// back; `None` if none does.
+    pub fn from_number(n: u64) -> Option<Value> {
+        if n < 256 {
+            Some(Value::Num(n))
+        } else if n >= STAMP_EPOCH - STAMP_SPAN {
+            Some(Value::Stamp(Instant::from_ticks(
+                n as i64 - STAMP_EPOCH as i64,
+            )))
+        } else {
+            Nonce::from_number(n).map(Value::Unique)
         }
     }
 }
 
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.number())
+        match self {
+            Value::Stamp(at) => write!(f, "@{at}"),
+            _ => write!(f, "{}", self.number()),
+        }
     }
 }
 
@@ -89,18 +127,14 @@ impl Serialize for Value {
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let n = u64::deserialize(d)?;
-        if n < 256 {
-            return Ok(Value::Num(n));
-        }
-        Nonce::from_number(n)
-            .map(Value::Unique)
+        Value::from_number(n)
             .ok_or_else(|| serde::de::Error::custom(format!("{n} is no lock value")))
     }
 }
 
 // A fencing token grows with every acquisition and is not renumbered (see
 // `rounds_bounded`); a nonce is.
-visit_variants!(Value { Num(n), Unique(nonce) });
+visit_variants!(Value { Num(n), Unique(nonce), Stamp(at) });
 
 /// The lock key, if set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -140,6 +174,9 @@ pub enum Cmd {
     /// The documented compare-and-delete script:
     /// `if GET key == value then DEL key`.
     DelIfValue { value: Value },
+    /// `GETSET key value`: sets the key, with no timeout, and answers the
+    /// value it held before (`Got`).
+    GetSet { value: Value },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -152,7 +189,8 @@ pub enum Reply {
     Deleted(bool),
     /// `EXPIRE`'s answer: whether the key existed and now has a timeout.
     TimeoutSet(bool),
-    /// `GET`'s answer: the key's value, if it is set.
+    /// `GET`'s answer: the key's value, if it is set; `GETSET`'s: the value
+    /// it held before.
     Got(Option<Value>),
 }
 
@@ -172,6 +210,7 @@ impl std::fmt::Display for Cmd {
             Cmd::Get => write!(f, "GET lock"),
             Cmd::Del => write!(f, "DEL lock"),
             Cmd::DelIfValue { value } => write!(f, "DEL lock IF value == {value}"),
+            Cmd::GetSet { value } => write!(f, "GETSET lock {value}"),
         }
     }
 }
@@ -278,8 +317,23 @@ impl RedisServer {
                     Reply::Deleted(false)
                 }
             }
+            Cmd::GetSet { value } => {
+                // A plain `SET`: whatever timeout the key had is gone.
+                let old = self.lock.replace(Key {
+                    value,
+                    expires_at: None,
+                });
+                Reply::Got(old.map(|k| k.value))
+            }
         }
     }
+}
+
+/// An expiry stamp as the `SETNX` page writes it: "current Unix time +
+/// lock timeout + 1", on the client's wall clock. The `+ 1` rounds up the
+/// part of a second that the Unix time drops.
+fn stamp(ctx: &Ctx, ttl_ticks: u32) -> Instant {
+    ctx.wall().after(ttl_ticks + 1)
 }
 
 /// How a lock of the family acquires and releases.
@@ -321,6 +375,12 @@ pub enum Acquire {
     /// Like `SetNxPx`, the token being a counter that the client sends to the
     /// resource.
     SetNxPxFenced { ttl_ticks: u32 },
+    /// `SETNX key <expiry stamp>`, the stamp being the client's wall clock
+    /// plus `ttl_ticks`, with no timeout on the key. On a busy key, `GET`
+    /// it; if its stamp has passed on the client's clock, `GETSET key <new
+    /// stamp>`, and the lock is the client's if the old value it answers
+    /// had passed too (or the key was gone).
+    SetNxStamp { ttl_ticks: u32 },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -332,6 +392,9 @@ pub enum Release {
     /// `GET key`, compared with the client's token in the client, then
     /// `DEL key` if it matched: two commands.
     GetThenDel,
+    /// `DEL key` if the client's own stamp has not passed on its clock;
+    /// past it, nothing (the key may be someone else's by now).
+    DelBeforeOwnStamp,
 }
 
 impl Flavor {
@@ -364,6 +427,11 @@ pub enum Step {
     /// The `GET` before a `DEL` is on its way.
     Checking,
     Releasing,
+    /// The lock was busy: the `GET` that reads its stamp is on its way.
+    Inspecting,
+    /// The stamp had passed: the `GETSET` that takes the lock over is on
+    /// its way.
+    TakingOver,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -395,12 +463,31 @@ impl<F: RedisFlavor> RedisLock<F> {
         }
     }
 
+    /// Sends the acquiring command, with a new stamp if the flavor writes
+    /// one.
+    fn ask(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
+        c.step = Step::Acquiring;
+        if let Acquire::SetNxStamp { ttl_ticks } = self.flavor.acquire {
+            c.value = Value::Stamp(stamp(ctx, ttl_ticks));
+        }
+        let cmd = self.acquire_cmd(c);
+        self.call(ctx, c, cmd, out);
+    }
+
+    /// The lock is busy: sleep, then ask again.
+    fn sleep(&self, c: &mut RedisClient, out: &mut Out<Self>) {
+        c.step = Step::Sleeping;
+        out.set_timer(Timer::Retry, self.flavor.retry_ticks);
+    }
+
     fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
         match self.flavor.acquire {
             Acquire::SetNx => Cmd::SetNx {
                 value: Value::Num(1),
             },
-            Acquire::SetNxToken | Acquire::SetNxThenExpire { .. } => Cmd::SetNx { value: c.value },
+            Acquire::SetNxToken | Acquire::SetNxThenExpire { .. } | Acquire::SetNxStamp { .. } => {
+                Cmd::SetNx { value: c.value }
+            }
             Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
                 value: c.value,
                 ttl_ticks,
@@ -502,12 +589,12 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
-        // A token no other client and no other acquisition uses, like the
-        // random value redis-py writes.
-        c.value = Value::Unique(c.acquisitions.fresh(ctx));
-        c.step = Step::Acquiring;
-        let cmd = self.acquire_cmd(c);
-        self.call(ctx, c, cmd, out);
+        if !matches!(self.flavor.acquire, Acquire::SetNxStamp { .. }) {
+            // A token no other client and no other acquisition uses, like
+            // the random value redis-py writes.
+            c.value = Value::Unique(c.acquisitions.fresh(ctx));
+        }
+        self.ask(ctx, c, out);
     }
 
     fn client_release(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
@@ -515,6 +602,16 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             Release::Del => (Step::Releasing, Cmd::Del),
             Release::DelIfValue => (Step::Releasing, Cmd::DelIfValue { value: c.value }),
             Release::GetThenDel => (Step::Checking, Cmd::Get),
+            Release::DelBeforeOwnStamp => match c.value {
+                Value::Stamp(at) if !at.has_come(ctx.wall()) => (Step::Releasing, Cmd::Del),
+                _ => {
+                    // Past its own stamp the key may be another client's:
+                    // leave it to expire.
+                    c.step = Step::Idle;
+                    out.released();
+                    return;
+                }
+            },
         };
         c.step = step;
         if self.flavor.watchdog.is_some() {
@@ -566,10 +663,35 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
                     out.set_timer(Timer::Renew, watchdog.every_ticks);
                 }
             }
-            (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
-                c.step = Step::Sleeping;
-                out.set_timer(Timer::Retry, self.flavor.retry_ticks);
+            (Step::Acquiring, Reply::Set(false))
+                if matches!(self.flavor.acquire, Acquire::SetNxStamp { .. }) =>
+            {
+                // Busy: read the holder's stamp to see whether it expired.
+                c.step = Step::Inspecting;
+                self.call(ctx, c, Cmd::Get, out);
             }
+            (Step::Inspecting, Reply::Got(value)) => match value {
+                // Deleted since the `SETNX`: ask again at once.
+                None => self.ask(ctx, c, out),
+                Some(Value::Stamp(at)) if at.has_come(ctx.wall()) => {
+                    if let Acquire::SetNxStamp { ttl_ticks } = self.flavor.acquire {
+                        c.value = Value::Stamp(stamp(ctx, ttl_ticks));
+                    }
+                    c.step = Step::TakingOver;
+                    self.call(ctx, c, Cmd::GetSet { value: c.value }, out);
+                }
+                Some(_) => self.sleep(c, out),
+            },
+            (Step::TakingOver, Reply::Got(old)) => match old {
+                // The old value had expired too (or was gone): no other
+                // client's `GETSET` came first.
+                None => self.hold(c, None, out),
+                Some(Value::Stamp(at)) if at.has_come(ctx.wall()) => self.hold(c, None, out),
+                // Another client took it over first; this `GETSET` only
+                // moved its stamp a little later.
+                Some(_) => self.sleep(c, out),
+            },
+            (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => self.sleep(c, out),
             (Step::Checking, Reply::Got(value)) => {
                 if value == Some(c.value) {
                     // Still ours when read; by the time the `DEL` runs it
@@ -592,11 +714,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
 
     fn client_on_timer(&self, ctx: &Ctx, c: &mut RedisClient, timer: Timer, out: &mut Out<Self>) {
         match timer {
-            Timer::Retry if c.step == Step::Sleeping => {
-                c.step = Step::Acquiring;
-                let cmd = self.acquire_cmd(c);
-                self.call(ctx, c, cmd, out);
-            }
+            Timer::Retry if c.step == Step::Sleeping => self.ask(ctx, c, out),
             Timer::Renew if c.step == Step::Holding => {
                 if let Some(watchdog) = self.flavor.watchdog {
                     let cmd = Cmd::ExpireIfValue {
@@ -628,6 +746,7 @@ visit_variants!(Cmd {
     Get,
     Del,
     DelIfValue { value },
+    GetSet { value },
 });
 visit_variants!(Reply {
     Set(set),

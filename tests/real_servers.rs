@@ -201,6 +201,9 @@ impl Traces {
         ("redis_set_px", "server-restart", "mutual_exclusion"),
         ("redis_set_px", "clock-jump", "mutual_exclusion"),
         ("redis_setnx", "holder-crash", "progress"),
+        // Stamps written by SETNX and swapped by GETSET, judged on the
+        // clients' skewed clocks.
+        ("redis_setnx_getset", "client-clock-skew", "mutual_exclusion"),
         ("redlock", "clock-jump", "mutual_exclusion"),
         ("redis_setnx", "holder-crash", "deadlock_free"),
         ("db_lock_seed", "clock-jump", "mutual_exclusion"),
@@ -411,6 +414,7 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
             "redis_set_px.gc-pause.resource_safe.json",
             "redis_set_px.clock-jump.mutual_exclusion.json",
             "redis_setnx.holder-crash.progress.json",
+            "redis_setnx_getset.client-clock-skew.mutual_exclusion.json",
             "redlock.clock-jump.mutual_exclusion.json",
             "redlock.clock-drift.mutual_exclusion.seed-1.json",
         ],

@@ -27,8 +27,8 @@ use rand_chacha::rand_core::Rng;
 
 use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
 use super::{LocalServer, Unavailable, replay};
-use crate::models::redis::{Cmd, RedisServer, Reply, Value};
-use crate::node::{Instant, Nonce};
+use crate::models::redis::{Cmd, RedisServer, Reply, STAMP_EPOCH, Value};
+use crate::node::Instant;
 
 /// The key that holds the lock, and the fencing counter's.
 pub const LOCK_KEY: &str = "lock";
@@ -143,6 +143,11 @@ pub fn real_command_in(cmd: &Cmd, keys: &Keys, ms_per_tick: u64) -> redis::Cmd {
             c.arg(value.number());
             c
         }
+        Cmd::GetSet { value } => {
+            let mut c = redis::cmd("GETSET");
+            c.arg(lock).arg(value.number());
+            c
+        }
     }
 }
 
@@ -178,26 +183,17 @@ pub fn real_reply(cmd: &Cmd, answer: &redis::Value) -> Result<Reply, String> {
             _ => Err(bad()),
         },
         Cmd::Expire { .. } | Cmd::ExpireIfValue { .. } => flag().map(Reply::TimeoutSet),
-        Cmd::Get => match answer {
+        Cmd::Get | Cmd::GetSet { .. } => match answer {
             V::Nil => Ok(Reply::Got(None)),
             V::BulkString(bytes) => std::str::from_utf8(bytes)
                 .ok()
                 .and_then(|s| s.parse::<u64>().ok())
-                .and_then(value_of)
+                .and_then(Value::from_number)
                 .map(|v| Reply::Got(Some(v)))
                 .ok_or_else(bad),
             _ => Err(bad()),
         },
         Cmd::Del | Cmd::DelIfValue { .. } => flag().map(Reply::Deleted),
-    }
-}
-
-/// The lock value that reads as `n` (see [`Value`]).
-fn value_of(n: u64) -> Option<Value> {
-    if n < 256 {
-        Some(Value::Num(n))
-    } else {
-        Nonce::from_number(n).map(Value::Unique)
     }
 }
 
@@ -211,10 +207,11 @@ impl Execute<Cmd, Reply> for RedisServer {
 /// TTLs of 1 to 4 ticks (`EXPIRE` also 0, which deletes the key) and
 /// waits of 0 to 3 ticks (none half of the time).
 pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op<Cmd>> {
-    // Two clients' values for two acquisitions each, and SETNX's `1`.
-    let values: Vec<Value> = [1u64, 257, 258, 513, 514]
+    // Two clients' values for two acquisitions each, SETNX's `1`, and an
+    // expiry stamp (which the server only stores).
+    let values: Vec<Value> = [1u64, 257, 258, 513, 514, STAMP_EPOCH + 3]
         .into_iter()
-        .map(|n| value_of(n).expect("a lock value"))
+        .map(|n| Value::from_number(n).expect("a lock value"))
         .collect();
     let pick = |rng: &mut ChaCha8Rng, n: u64| (rng.next_u64() % n) as u32;
     (0..len)
@@ -226,7 +223,7 @@ pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op<Cmd>> {
             };
             let value = values[pick(rng, values.len() as u64) as usize];
             let ttl_ticks = pick(rng, 4) + 1;
-            let cmd = match pick(rng, 8) {
+            let cmd = match pick(rng, 9) {
                 0 => Cmd::SetNx { value },
                 1 => Cmd::SetNxPx { value, ttl_ticks },
                 2 => Cmd::SetNxPxFenced { ttl_ticks },
@@ -236,7 +233,8 @@ pub fn random_ops(rng: &mut ChaCha8Rng, len: usize) -> Vec<Op<Cmd>> {
                 4 => Cmd::ExpireIfValue { value, ttl_ticks },
                 5 => Cmd::Get,
                 6 => Cmd::Del,
-                _ => Cmd::DelIfValue { value },
+                7 => Cmd::DelIfValue { value },
+                _ => Cmd::GetSet { value },
             };
             Op { wait_ticks, cmd }
         })

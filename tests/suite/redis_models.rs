@@ -145,6 +145,24 @@ pins! {
     setnx_expire_async_network: "redis_setnx_expire", "async-network", 52581, "violated:14 violated:20 holds:4 violated:14 holds holds";
     setnx_expire_crowd_atomic: "redis_setnx_expire", "crowd-atomic", 43750, "violated:29 violated:34 holds:2 holds";
 
+    // SETNX with an expiry stamp as the value, GETSET to take over a lapsed
+    // stamp: no key is ever left without a way out, but the stamps are read
+    // on the clients' clocks.
+    setnx_getset_no_faults: "redis_setnx_getset", "no-faults", 2797, "holds holds holds:2 holds holds holds";
+    setnx_getset_holder_crash: "redis_setnx_getset", "holder-crash", 9504, "holds holds holds:2 holds holds holds";
+    setnx_getset_gc_pause: "redis_setnx_getset", "gc-pause", 69006, "violated:24 violated:30 holds:2 holds holds holds";
+    setnx_getset_clock_jump: "redis_setnx_getset", "clock-jump", 5626, "holds holds holds:2 holds holds holds";
+    setnx_getset_clock_drift: "redis_setnx_getset", "clock-drift", 17207, "holds holds holds:2 holds";
+    setnx_getset_message_loss: "redis_setnx_getset", "message-loss", 2014747, "violated:18 violated:24 holds:2 violated:116";
+    setnx_getset_partition: "redis_setnx_getset", "partition", 162707, "violated:23 violated:29 holds:2 holds holds holds";
+    setnx_getset_server_restart: "redis_setnx_getset", "server-restart", 53763, "violated:10 violated:16 holds:2 holds holds holds";
+    setnx_getset_async_network: "redis_setnx_getset", "async-network", 73870, "violated:15 violated:21 holds:2 violated:14";
+    setnx_getset_crowd_atomic: "redis_setnx_getset", "crowd-atomic", 72687, "violated:39 violated:44 holds:1 holds";
+    setnx_getset_duplicates: "redis_setnx_getset", "duplicates", 81852, "holds holds holds:2 violated:86 holds holds";
+    setnx_getset_endless_contention: "redis_setnx_getset", "endless-contention", 644764, "holds holds holds:4 violated:78 holds violated:19+64";
+    setnx_getset_long_work: "redis_setnx_getset", "long-work", 3689, "violated:24 violated:41 holds:2 holds holds holds";
+    setnx_getset_client_clock_skew: "redis_setnx_getset", "client-clock-skew", 71520, "violated:20 violated:24 holds:2 holds holds holds";
+
     // GET, compare in the client, then DEL: the key can change hands between them.
     get_del_no_faults: "redis_get_del_release", "no-faults", 2593, "holds holds holds:2 holds holds holds";
     get_del_holder_crash: "redis_get_del_release", "holder-crash", 9058, "holds holds holds:2 holds holds holds";

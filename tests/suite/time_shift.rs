@@ -32,6 +32,7 @@ use lockcheck::models::redis_py_lock_no_timeout::RedisPyLockNoTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
+use lockcheck::models::redis_setnx_getset::RedisSetnxGetset;
 use lockcheck::models::redisson_lock::RedissonLock;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
@@ -340,6 +341,7 @@ sound! {
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
     redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
     redis_setnx_expire: RedisSetnxExpire, "redis_setnx_expire";
+    redis_setnx_getset: RedisSetnxGetset, "redis_setnx_getset";
     redis_get_del_release: RedisGetDelRelease, "redis_get_del_release";
     redisson_lock: RedissonLock, "redisson_lock";
     redisson_fenced_lock: RedissonLock, "redisson_fenced_lock";
