@@ -203,7 +203,11 @@ impl Traces {
         ("redis_setnx", "holder-crash", "progress"),
         // Stamps written by SETNX and swapped by GETSET, judged on the
         // clients' skewed clocks.
-        ("redis_setnx_getset", "client-clock-skew", "mutual_exclusion"),
+        (
+            "redis_setnx_getset",
+            "client-clock-skew",
+            "mutual_exclusion",
+        ),
         ("redlock", "clock-jump", "mutual_exclusion"),
         ("redis_setnx", "holder-crash", "deadlock_free"),
         ("db_lock_seed", "clock-jump", "mutual_exclusion"),
