@@ -1,6 +1,7 @@
 //! A lock row in a relational database: the article's own-row snippet, a row
 //! keyed by the lock's name, and expiring rows judged on the client's or on
-//! the database's clock, with a fenced variant.
+//! the database's clock, with a fenced variant and the one-line slips people
+//! ship (a takeover, a release or an acquisition in two statements).
 //!
 //! Source: article A, section 3.2 (insert a unique lock record; if the insert
 //! fails, wait and try again; delete the record to release) and section 4.2:
@@ -114,6 +115,28 @@
 //! section 3.2's step 4 ("delete the lock record to release the lock") read
 //! literally, the database form of `redis_py_lock`'s plain `DEL`.
 //!
+//! `db_lock_expiry_db_clock_check_then_insert`: a lock whose table has no
+//! unique key on the lock's name, `lock_claim (id bigserial PRIMARY KEY,
+//! owner, name, expires_at)`, so the client asks first whether the lock is
+//! taken:
+//! 1. `SELECT EXISTS (SELECT 1 FROM lock_claim WHERE name = 'lock' AND
+//!    expires_at >= NOW())`. True: busy; sleep and ask again.
+//! 2. False: `INSERT INTO lock_claim (owner, name, expires_at) VALUES
+//!    (:me, 'lock', NOW() + ttl_ticks)`. Inserted (it always is): the client
+//!    holds the lock.
+//! 3. Release: `DELETE FROM lock_claim WHERE owner = :me`.
+//!
+//! This is the check-then-act that Kleppmann's *Designing Data-Intensive
+//! Applications* (chapter 7, "Write Skew and Phantoms") shows with its
+//! meeting-room booking: `SELECT COUNT(*)` of the overlapping bookings, and
+//! an `INSERT` if there are none. The model runs the two statements as two
+//! autocommitted statements. Wrapping them in one transaction changes
+//! nothing under PostgreSQL's `READ COMMITTED` or `REPEATABLE READ`: the
+//! `SELECT` locks no row that does not exist yet, and the two inserts write
+//! different rows. Only `SERIALIZABLE`, which aborts one of the two, or a
+//! constraint on the name (`db_lock_expiry_db_clock`'s primary key) closes
+//! the gap.
+//!
 //! # Expected weaknesses
 //! - **The article's snippet excludes nobody**: each node inserts and polls its own row,
 //!   so every client proceeds at once: `mutual_exclusion` is violated with no
@@ -145,6 +168,10 @@
 //!   A `DELETE` whose answer is lost is sent again, and if another client
 //!   inserted its row in between, the second copy deletes it, and the first
 //!   client's next round takes the lock beside it.
+//! - **An acquisition in two statements**
+//!   (`db_lock_expiry_db_clock_check_then_insert`): two clients that both
+//!   found no live claim both insert one, and each holds the lock. It takes
+//!   no fault, only two clients asking at once.
 //! - **Fencing** (`db_lock_expiry_db_clock_fenced`): clients may still both
 //!   believe they hold the lock, but the resource rejects the older token, so
 //!   no update is lost. The sequence is durable, so a database restart
@@ -157,21 +184,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` |
-//! |---|---|---|---|---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok |
-//! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ |
-//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` | `db_lock_expiry_db_clock_check_then_insert` |
+//! |---|---|---|---|---|---|---|---|---|
+//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗ |
+//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ |
+//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
@@ -268,6 +295,21 @@
 //! round there: nobody asks for the lock again, so deleting the holder's
 //! row harms no one.
 //!
+//! `db_lock_expiry_db_clock_check_then_insert`:
+//!
+//! | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|
+//! | every scenario but crowd-atomic | violated (8) | violated (14; long-work: 26) | holds (async-network: violated (14)) | at tick 0 c1 and c2 each ask whether a live claim exists, each is told no, and each inserts one: both hold with no fault at all; both read 0 and write 1 (under long-work the first write comes later). `tests/real_servers.rs` replays the no-faults counterexample on PostgreSQL, which answers as the model does and loses the update |
+//! | crowd-atomic | violated (4) | violated (8) | holds | the same race among three clients, in this scenario's one-step requests |
+//!
+//! Progress holds where `db_lock_expiry_db_clock`'s is violated
+//! (message-loss, partition, duplicates): with no key on the name, an
+//! `INSERT` sent again after a lost answer adds a second claim instead of
+//! failing on the first, so the client holds the lock at once rather than
+//! waiting for its own row to expire; its release deletes both. What makes
+//! it unsafe makes it quick. Under async-network a message may take until
+//! the horizon.
+//!
 //! # Liveness (`deadlock_free`, `starvation_free`; pinned in `tests/suite/db_lock_models.rs` and `tests/suite/liveness.rs`)
 //! Every time this model keeps or sends (a row's `expires_at`, the seed's
 //! `expire_time`, a statement's `client_now`) is a `node::Instant`, and
@@ -281,6 +323,7 @@
 //! | `db_lock_unique` | violated (lasso 24+7) | 7,960 | c1's `INSERT` commits and c1 crashes. The loop: c2's `INSERT`, its `IntegrityError`, the retry sleep, time passing, forever. The bounded `progress` violation is a real deadlock, not a horizon that came too soon |
 //! | `db_lock_expiry_client_clock` | hold | 21,282 | the dead holder's row expires and the waiter's conditional `UPDATE` takes it over |
 //! | `db_lock_expiry_db_clock` (and `_fenced`) | hold | 21,726 (21,728) | the same, judged on the database's clock |
+//! | `db_lock_expiry_db_clock_check_then_insert` | hold | 64,472 | the dead holder's claim expires, and the next check finds none live; no statement ever fails |
 //!
 //! Under no-faults, gc-pause, clock-jump and server-restart every variant
 //! is live but `db_lock_seed`, which deadlocks whenever a client's own row
@@ -293,7 +336,8 @@
 //! Under clock-drift (the database's clock at 50%, 100% or 150%), the
 //! variants whose times are all the database's own are live:
 //! `db_lock_unique` (no time at all, no crash) and every
-//! `db_lock_expiry_db_clock*` (graph 11,340 states for the plain one). The
+//! `db_lock_expiry_db_clock*` (graph 11,340 states for the plain one),
+//! `_check_then_insert` included. The
 //! seed and `db_lock_expiry_client_clock` are `inconclusive` and carry no
 //! expectation there: their statements carry a client's clock reading to
 //! the database, and the checker cannot shift a time that two drifting
@@ -321,6 +365,10 @@ pub enum RowKey {
     Node(NodeId),
     /// The corrected tables: one row, keyed by the lock's name.
     Lock,
+    /// The check-then-insert table, which has no key on the lock's name:
+    /// a claim by its owner, and how many rows of that owner were there
+    /// when it was inserted (a resent `INSERT` adds a second row).
+    Claim(Value, u8),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -433,6 +481,15 @@ pub enum Stmt {
     /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
     /// 'lock'`: whatever the row holds now.
     Update { owner: Value, expiry: Expiry },
+    /// `SELECT EXISTS (SELECT 1 FROM lock_claim WHERE name = 'lock' AND
+    /// expires_at >= NOW())`: whether any claim is live.
+    AnyLive,
+    /// `INSERT INTO lock_claim (owner, name, expires_at) VALUES (:owner,
+    /// 'lock', NOW() + ttl)`: the key is a serial id, so nothing stops a
+    /// second claim on the same lock.
+    InsertClaim { owner: Value, ttl_ticks: u32 },
+    /// `DELETE FROM lock_claim WHERE owner = :owner`: every row of the owner.
+    DeleteClaim { owner: Value },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -446,6 +503,8 @@ pub enum Reply {
     Selected(Option<Instant>),
     /// `SelectExpired`: whether the row has expired, if there is a row.
     Expired(Option<bool>),
+    /// `AnyLive`: whether a live claim exists.
+    AnyLive(bool),
 }
 
 /// The statement as SQL, for timelines.
@@ -511,6 +570,16 @@ impl std::fmt::Display for Stmt {
                     owner_name(*owner)
                 )
             }
+            Stmt::AnyLive => "SELECT EXISTS (SELECT 1 FROM lock_claim WHERE name = 'lock' AND expires_at >= NOW())"
+                .to_string(),
+            Stmt::InsertClaim { owner, ttl_ticks } => format!(
+                "INSERT INTO lock_claim (owner, name, expires_at) VALUES ('{}', 'lock', NOW()+{ttl_ticks})",
+                owner_name(*owner)
+            ),
+            Stmt::DeleteClaim { owner } => format!(
+                "DELETE FROM lock_claim WHERE owner = '{}'",
+                owner_name(*owner)
+            ),
         };
         f.write_str(&text)
     }
@@ -533,6 +602,7 @@ impl std::fmt::Display for Reply {
             Reply::Expired(Some(true)) => "expired: true".to_string(),
             Reply::Expired(Some(false)) => "expired: false".to_string(),
             Reply::Expired(None) => "no row".to_string(),
+            Reply::AnyLive(any) => format!("exists: {any}"),
         };
         f.write_str(&text)
     }
@@ -657,6 +727,29 @@ impl DbServer {
                     version: None,
                 }
             }
+            Stmt::AnyLive => Reply::AnyLive(self.rows.iter().any(|(key, row)| {
+                matches!(key, RowKey::Claim(..)) && row.expires_at.is_some_and(|at| at >= now)
+            })),
+            Stmt::InsertClaim { owner, ttl_ticks } => {
+                let mine = self.claims_of(owner);
+                self.insert(
+                    RowKey::Claim(owner, mine),
+                    Row {
+                        owner,
+                        expires_at: Some(now.after(ttl_ticks)),
+                        version: 0,
+                    },
+                )
+            }
+            Stmt::DeleteClaim { owner } => {
+                let mine = self.claims_of(owner);
+                self.rows
+                    .retain(|key, _| !matches!(key, RowKey::Claim(o, _) if *o == owner));
+                Reply::Rows {
+                    rows: mine,
+                    version: None,
+                }
+            }
         }
     }
 
@@ -675,6 +768,14 @@ impl DbServer {
             (Some(judge_now), Some(at)) => at < judge_now,
             _ => false,
         })
+    }
+
+    /// How many claim rows `owner` has.
+    fn claims_of(&self, owner: Value) -> u8 {
+        self.rows
+            .keys()
+            .filter(|key| matches!(key, RowKey::Claim(o, _) if *o == owner))
+            .count() as u8
     }
 
     fn next_version(&mut self, fenced: bool) -> u64 {
@@ -728,6 +829,9 @@ pub struct DbLock<F> {
     /// An expired row is taken over by one conditional `UPDATE`, not by a
     /// `SELECT` and then an unconditional `UPDATE`.
     takeover_is_atomic: bool,
+    /// The lock is a claim row inserted after asking whether any live claim
+    /// exists, with no key on the lock's name.
+    check_then_insert: bool,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
@@ -750,6 +854,8 @@ pub enum Step {
     Failed,
     /// The `SELECT` that asks whether the row has expired is in flight.
     CheckingExpiry,
+    /// The `SELECT` that asks whether any claim is live is in flight.
+    CheckingLive,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -763,7 +869,11 @@ pub struct DbClient {
     pub requests: Requests<Stmt>,
 }
 
-rename_variants!(RowKey { Node(node), Lock });
+rename_variants!(RowKey {
+    Node(node),
+    Lock,
+    Claim(owner, count)
+});
 visit_fields!(Row {
     owner,
     expires_at,
@@ -792,6 +902,9 @@ visit_variants!(Stmt {
     DeleteAny,
     SelectExpired { expiry },
     Update { owner, expiry },
+    AnyLive,
+    InsertClaim { owner, ttl_ticks },
+    DeleteClaim { owner },
 });
 visit_variants!(Msg {
     Req { id, stmt },
@@ -804,7 +917,13 @@ visit_fields!(DbClient {
     requests
 });
 rename_nothing!(Expiry, Reply, Timer, Step);
-times_nothing!(RowKey, Timer, Step);
+times_nothing!(Timer, Step);
+// A claim's key is its owner's nonce, renumbered with the row's owner.
+times_variants!(RowKey {
+    Node(node),
+    Lock,
+    Claim(owner, count)
+});
 times_variants!(Expiry {
     Never,
     ClientClock {
@@ -818,6 +937,7 @@ times_variants!(Reply {
     DuplicateKey,
     Selected(at),
     Expired(expired),
+    AnyLive(any),
 });
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
@@ -876,6 +996,16 @@ impl<F: DbFlavor> DbLock<F> {
         matches!(self.scheme, Scheme::ExpiryDbClock { fenced: true, .. })
     }
 
+    /// An attempt: the insert, or first the check for a live claim.
+    fn try_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        if self.check_then_insert {
+            c.step = Step::CheckingLive;
+            self.call(ctx, c, Stmt::AnyLive, out);
+        } else {
+            self.insert(ctx, c, out);
+        }
+    }
+
     fn insert(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         c.step = Step::Inserting;
         let stmt = match self.scheme {
@@ -883,6 +1013,12 @@ impl<F: DbFlavor> DbLock<F> {
                 node: Self::node(ctx),
                 expire_time: ctx.wall().after(ttl_ticks),
             },
+            Scheme::ExpiryDbClock { ttl_ticks, .. } if self.check_then_insert => {
+                Stmt::InsertClaim {
+                    owner: c.owner,
+                    ttl_ticks,
+                }
+            }
             _ => Stmt::Insert {
                 owner: c.owner,
                 expiry: self.expiry(ctx),
@@ -932,6 +1068,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             scheme: F::scheme(variant, params)?,
             release_checks_owner: variant != "db_lock_expiry_db_clock_delete_any",
             takeover_is_atomic: variant != "db_lock_expiry_db_clock_select_then_update",
+            check_then_insert: variant == "db_lock_expiry_db_clock_check_then_insert",
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
                 timer: Timer::Timeout,
@@ -1011,7 +1148,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         if !matches!(self.scheme, Scheme::Seed { .. }) {
             c.owner = Value::Unique(c.acquisitions.fresh(ctx));
         }
-        self.insert(ctx, c, out);
+        self.try_acquire(ctx, c, out);
     }
 
     fn client_release(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
@@ -1020,6 +1157,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             Scheme::Seed { .. } => Stmt::DeleteNode {
                 node: Self::node(ctx),
             },
+            _ if self.check_then_insert => Stmt::DeleteClaim { owner: c.owner },
             _ if self.release_checks_owner => Stmt::Delete { owner: c.owner },
             _ => Stmt::DeleteAny,
         };
@@ -1095,6 +1233,9 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 Some(false) => self.sleep(c, out),
             },
             (Step::TakingOver, Reply::Rows { .. }) => self.sleep(c, out),
+            // No live claim: insert one, whatever happened since the check.
+            (Step::CheckingLive, Reply::AnyLive(false)) => self.insert(ctx, c, out),
+            (Step::CheckingLive, Reply::AnyLive(true)) => self.sleep(c, out),
             (Step::Releasing, Reply::Rows { .. }) => {
                 c.step = Step::Idle;
                 out.released();
@@ -1109,7 +1250,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 if matches!(self.scheme, Scheme::Seed { .. }) {
                     self.poll(ctx, c, out);
                 } else {
-                    self.insert(ctx, c, out);
+                    self.try_acquire(ctx, c, out);
                 }
             }
             Timer::Timeout => self.resend(ctx, c, out),
@@ -1181,6 +1322,10 @@ impl DbFlavor for Expiring {
             id: "db_lock_expiry_db_clock_delete_any",
             summary: "db_lock_expiry_db_clock released by DELETE WHERE name = 'lock', without the owner condition",
         },
+        Variant {
+            id: "db_lock_expiry_db_clock_check_then_insert",
+            summary: "expiring claims with no key on the lock's name: SELECT whether any claim is live, INSERT one if none",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[
@@ -1195,7 +1340,8 @@ impl DbFlavor for Expiring {
             "db_lock_expiry_client_clock" => Scheme::ExpiryClientClock { ttl_ticks },
             "db_lock_expiry_db_clock"
             | "db_lock_expiry_db_clock_delete_any"
-            | "db_lock_expiry_db_clock_select_then_update" => Scheme::ExpiryDbClock {
+            | "db_lock_expiry_db_clock_select_then_update"
+            | "db_lock_expiry_db_clock_check_then_insert" => Scheme::ExpiryDbClock {
                 ttl_ticks,
                 fenced: false,
             },

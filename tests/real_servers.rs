@@ -214,8 +214,9 @@ impl Traces {
     ];
 
     /// The database locks': a lease on a skewed client clock, a restart of
-    /// the database (which keeps what it committed), and the fenced lock
-    /// when the database's own clock jumps.
+    /// the database (which keeps what it committed), the fenced lock when
+    /// the database's own clock jumps, and two clients that both found no
+    /// live claim before they inserted one.
     const DB_CHECKS: &[(&str, &str, &str)] = &[
         (
             "db_lock_expiry_client_clock",
@@ -236,6 +237,11 @@ impl Traces {
             "db_lock_expiry_db_clock_fenced",
             "clock-jump",
             "mutual_exclusion",
+        ),
+        (
+            "db_lock_expiry_db_clock_check_then_insert",
+            "no-faults",
+            "resource_safe",
         ),
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
@@ -688,7 +694,7 @@ fn database() -> DbServer {
 }
 
 #[test]
-fn database_models_answer_as_postgresql_does_on_five_thousand_random_statements() {
+fn database_models_answer_as_postgresql_does_on_six_thousand_random_statements() {
     let Some(server) = postgres_or_skip("postgres conformance") else {
         return;
     };
@@ -700,6 +706,7 @@ fn database_models_answer_as_postgresql_does_on_five_thousand_random_statements(
         (Family::ClientClock, Timing::InOrder),
         (Family::DbClock { fenced: false }, Timing::SameInstant),
         (Family::DbClock { fenced: true }, Timing::SameInstant),
+        (Family::CheckThenInsert, Timing::SameInstant),
     ] {
         match pg_conformance(&server, &database(), family, timing, 1, 25, 40)
             .expect("PostgreSQL answers")
@@ -827,9 +834,12 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
             "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
             "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
             "db_lock_expiry_client_clock.server-restart.resource_safe.json",
+            "db_lock_expiry_db_clock_check_then_insert.no-faults.resource_safe.json",
         ],
     );
     assert_eq!(lost_updates(&runs, 3), 1);
+    // Both found no live claim, both inserted one, both wrote 1.
+    assert_eq!(lost_updates(&runs, 4), 1);
     assert!(restarts(&runs) > 0, "no trace restarted the database");
 
     // The command line, on the skewed clock: c2's clock runs ahead, so the

@@ -1,8 +1,9 @@
 //! The database locks' server against a real PostgreSQL.
 //!
 //! [`Postgres`] runs a model's [`Stmt`] as the SQL the model's doc gives,
-//! on two tables: `lock_node` (the article's table, one row per node) and
-//! `lock` (one row per lock name), and the sequence `lock_version`. A time
+//! on three tables: `lock_node` (the article's table, one row per node),
+//! `lock` (one row per lock name) and `lock_claim` (claims keyed by a
+//! serial id, nothing unique about them), and the sequence `lock_version`. A time
 //! the client computed (an `expires_at` or a `now` on the client's clock)
 //! is sent as a timestamp: tick `t` is the second `t` past the sequence's
 //! start, on the same scale as the server's fake wall clock, which `NOW()`
@@ -21,6 +22,8 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS lock_node (node integer PRIMARY KEY, expire_time timestamptz NOT NULL);
     CREATE TABLE IF NOT EXISTS lock (name text PRIMARY KEY, owner bigint NOT NULL,
                        expires_at timestamptz, version bigint NOT NULL);
+    CREATE TABLE IF NOT EXISTS lock_claim (id bigserial PRIMARY KEY, owner bigint NOT NULL,
+                       name text NOT NULL, expires_at timestamptz NOT NULL);
     CREATE SEQUENCE IF NOT EXISTS lock_version;";
 
 impl Execute<Stmt, Reply> for DbServer {
@@ -248,6 +251,31 @@ impl Session {
                 };
                 Ok(rows(n, None))
             }
+            Stmt::AnyLive => {
+                let row = self.client.query_one(
+                    "SELECT EXISTS (SELECT 1 FROM lock_claim \
+                     WHERE name = 'lock' AND expires_at >= now())",
+                    &[],
+                )?;
+                Ok(Reply::AnyLive(row.get(0)))
+            }
+            Stmt::InsertClaim {
+                owner: who,
+                ttl_ticks,
+            } => {
+                let n = self.client.execute(
+                    "INSERT INTO lock_claim (owner, name, expires_at) \
+                     VALUES ($1, 'lock', now() + make_interval(secs => $2))",
+                    &[&owner(who), &(*ttl_ticks as f64)],
+                )?;
+                Ok(rows(n, None))
+            }
+            Stmt::DeleteClaim { owner: who } => {
+                let n = self
+                    .client
+                    .execute("DELETE FROM lock_claim WHERE owner = $1", &[&owner(who)])?;
+                Ok(rows(n, None))
+            }
         }
     }
 }
@@ -260,7 +288,9 @@ impl RealServer for Postgres<'_> {
         self.session.start_s = start_ms as f64 / 1000.0;
         self.session
             .client
-            .batch_execute("TRUNCATE lock, lock_node; ALTER SEQUENCE lock_version RESTART")
+            .batch_execute(
+                "TRUNCATE lock, lock_node, lock_claim; ALTER SEQUENCE lock_version RESTART",
+            )
             .map_err(|e| Unavailable(format!("cannot empty the tables: {}", message(&e))))
     }
 
@@ -420,6 +450,8 @@ pub enum Family {
     ClientClock,
     /// The lock row expiring on the database's clock, fenced or not.
     DbClock { fenced: bool },
+    /// Claims expiring on the database's clock, counted before an insert.
+    CheckThenInsert,
 }
 
 /// A random sequence of `len` statements of one variant's kind, for two
@@ -450,7 +482,7 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                     expires_at: client_now.after(ttl_ticks),
                     client_now,
                 },
-                Family::DbClock { .. } => Expiry::DbClock { ttl_ticks },
+                Family::DbClock { .. } | Family::CheckThenInsert => Expiry::DbClock { ttl_ticks },
             };
             let fenced = matches!(family, Family::DbClock { fenced: true });
             let node = NodeId(pick(rng, 2) as u8 + 1);
@@ -461,6 +493,9 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                 },
                 (Family::Seed, 1) => Stmt::SelectNode { node },
                 (Family::Seed, _) => Stmt::DeleteNode { node },
+                (Family::CheckThenInsert, 0 | 1) => Stmt::InsertClaim { owner, ttl_ticks },
+                (Family::CheckThenInsert, 2 | 3) => Stmt::AnyLive,
+                (Family::CheckThenInsert, _) => Stmt::DeleteClaim { owner },
                 (_, 0) => Stmt::Insert {
                     owner,
                     expiry,

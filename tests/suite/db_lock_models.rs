@@ -103,6 +103,22 @@ pins! {
     db_clock_delete_any_duplicates: "db_lock_expiry_db_clock_delete_any", "duplicates", 32793, "holds holds holds:2 violated:82";
     db_clock_delete_any_client_clock_skew: "db_lock_expiry_db_clock_delete_any", "client-clock-skew", 47605, "holds holds holds:2 holds";
     db_clock_delete_any_long_work: "db_lock_expiry_db_clock_delete_any", "long-work", 4049, "violated:22 violated:41 holds:2 holds";
+
+    // No key on the lock's name: the check for a live claim and the insert
+    // are two statements, and two clients that both found none both insert.
+    db_clock_check_insert_no_faults: "db_lock_expiry_db_clock_check_then_insert", "no-faults", 9762, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_holder_crash: "db_lock_expiry_db_clock_check_then_insert", "holder-crash", 29113, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_gc_pause: "db_lock_expiry_db_clock_check_then_insert", "gc-pause", 131011, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_clock_jump: "db_lock_expiry_db_clock_check_then_insert", "clock-jump", 37288, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_clock_drift: "db_lock_expiry_db_clock_check_then_insert", "clock-drift", 49884, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_message_loss: "db_lock_expiry_db_clock_check_then_insert", "message-loss", 1447552, "violated:8 violated:14 holds:4 holds";
+    db_clock_check_insert_partition: "db_lock_expiry_db_clock_check_then_insert", "partition", 481044, "violated:8 violated:14 holds:4 holds";
+    db_clock_check_insert_server_restart: "db_lock_expiry_db_clock_check_then_insert", "server-restart", 97695, "violated:8 violated:14 holds:4 holds holds holds";
+    db_clock_check_insert_async_network: "db_lock_expiry_db_clock_check_then_insert", "async-network", 18795, "violated:8 violated:14 holds:4 violated:14";
+    db_clock_check_insert_crowd_atomic: "db_lock_expiry_db_clock_check_then_insert", "crowd-atomic", 366811, "violated:4 violated:8 holds:2 holds";
+    db_clock_check_insert_client_clock_skew: "db_lock_expiry_db_clock_check_then_insert", "client-clock-skew", 243850, "violated:8 violated:14 holds:4 holds";
+    db_clock_check_insert_duplicates: "db_lock_expiry_db_clock_check_then_insert", "duplicates", 138573, "violated:8 violated:14 holds:4 holds";
+    db_clock_check_insert_long_work: "db_lock_expiry_db_clock_check_then_insert", "long-work", 8310, "violated:8 violated:26 holds:4 holds";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts
