@@ -137,6 +137,24 @@
 //! constraint on the name (`db_lock_expiry_db_clock`'s primary key) closes
 //! the gap.
 //!
+//! `db_lock_expiry_db_clock_cas_owner`: `db_lock_expiry_db_clock` whose
+//! owner is the client's own name (a host or worker id, the same every
+//! round, shown as the client's first `c1#1`), and whose waiter, on
+//! `IntegrityError`, takes an expired row over by an optimistic
+//! compare-and-set on the value it read rather than on a version:
+//! 1. `SELECT owner, expires_at < NOW() FROM lock WHERE name = 'lock'`.
+//!    Expired: go to 2. Not expired: sleep. No row: insert again at once.
+//! 2. `UPDATE lock SET owner = :me, expires_at = NOW() + ttl_ticks WHERE
+//!    name = 'lock' AND owner = :seen`. One row: the client holds the lock.
+//!    None: sleep.
+//!
+//! The condition is the optimistic-locking idiom with the row's value as
+//! the thing compared; the ABA problem it runs into is the textbook one
+//! (the value read is back, or was never gone, when the write compares
+//! it). A version column bumped by every write, `... AND version =
+//! :seen_version`, or the one conditional `UPDATE ... WHERE expires_at <
+//! NOW()` of `db_lock_expiry_db_clock`, does not.
+//!
 //! # Expected weaknesses
 //! - **The article's snippet excludes nobody**: each node inserts and polls its own row,
 //!   so every client proceeds at once: `mutual_exclusion` is violated with no
@@ -172,6 +190,10 @@
 //!   (`db_lock_expiry_db_clock_check_then_insert`): two clients that both
 //!   found no live claim both insert one, and each holds the lock. It takes
 //!   no fault, only two clients asking at once.
+//! - **A compare-and-set on the value** (`db_lock_expiry_db_clock_cas_owner`):
+//!   two waiters both read the expired row under owner A; the first takes
+//!   it over, and when what it writes leaves the owner A (it was its own
+//!   row, or its name is A), the second's `WHERE owner = A` matches too.
 //! - **Fencing** (`db_lock_expiry_db_clock_fenced`): clients may still both
 //!   believe they hold the lock, but the resource rejects the older token, so
 //!   no update is lost. The sequence is durable, so a database restart
@@ -184,21 +206,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from db_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` | `db_lock_expiry_db_clock_check_then_insert` |
-//! |---|---|---|---|---|---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗ |
-//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
-//! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ |
-//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok | mutex ✗, resource ✗ |
-//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | scenario | `db_lock_seed` | `db_lock_unique` | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` | `db_lock_expiry_db_clock_check_then_insert` | `db_lock_expiry_db_clock_cas_owner` |
+//! |---|---|---|---|---|---|---|---|---|---|
+//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | holder-crash | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok | mutex ✗, resource ✗ | ok |
+//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
@@ -301,6 +323,19 @@
 //! |---|---|---|---|---|
 //! | every scenario but crowd-atomic | violated (8) | violated (14; long-work: 26) | holds (async-network: violated (14)) | at tick 0 c1 and c2 each ask whether a live claim exists, each is told no, and each inserts one: both hold with no fault at all; both read 0 and write 1 (under long-work the first write comes later). `tests/real_servers.rs` replays the no-faults counterexample on PostgreSQL, which answers as the model does and loses the update |
 //! | crowd-atomic | violated (4) | violated (8) | holds | the same race among three clients, in this scenario's one-step requests |
+//!
+//! `db_lock_expiry_db_clock_cas_owner` has every verdict and every
+//! shortest counterexample of `db_lock_expiry_db_clock_select_then_update`:
+//! each of that variant's races is an ABA here. Under partition (28
+//! steps): c1's first `INSERT` commits as the database is cut off, so both
+//! clients' resends get `IntegrityError` from c1's row; at tick 9 both read
+//! it as `owner c1#1, expired`; c1 takes it over with `... WHERE owner =
+//! 'c1#1'`, writing its own name again, and c2's `... WHERE owner = 'c1#1'`
+//! then matches the row c1 has just renewed: each holds. Message-loss (32)
+//! and duplicates (39) give the same race from a lost or a repeated answer
+//! to c1's first `INSERT`. The condition does turn away a waiter whose row
+//! another client has taken over in between, but that was never the
+//! shortest way in. The partition counterexample replays on PostgreSQL.
 //!
 //! Progress holds where `db_lock_expiry_db_clock`'s is violated
 //! (message-loss, partition, duplicates): with no key on the name, an
@@ -490,6 +525,16 @@ pub enum Stmt {
     InsertClaim { owner: Value, ttl_ticks: u32 },
     /// `DELETE FROM lock_claim WHERE owner = :owner`: every row of the owner.
     DeleteClaim { owner: Value },
+    /// `SELECT owner, expires_at < <now> FROM lock WHERE name = 'lock'`:
+    /// who holds the row, and whether it has expired.
+    SelectOwner { expiry: Expiry },
+    /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
+    /// 'lock' AND owner = :expected`: a compare-and-set on the owner seen.
+    UpdateIfOwner {
+        expected: Value,
+        owner: Value,
+        expiry: Expiry,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -505,6 +550,9 @@ pub enum Reply {
     Expired(Option<bool>),
     /// `AnyLive`: whether a live claim exists.
     AnyLive(bool),
+    /// `SelectOwner`: the row's owner and whether it has expired, if there
+    /// is a row.
+    Owner { owner: Option<Value>, expired: bool },
 }
 
 /// The statement as SQL, for timelines.
@@ -580,6 +628,22 @@ impl std::fmt::Display for Stmt {
                 "DELETE FROM lock_claim WHERE owner = '{}'",
                 owner_name(*owner)
             ),
+            Stmt::SelectOwner { expiry } => {
+                let (_, now) = describe_expiry(expiry);
+                format!("SELECT owner, expires_at < {now} FROM lock WHERE name = 'lock'")
+            }
+            Stmt::UpdateIfOwner {
+                expected,
+                owner,
+                expiry,
+            } => {
+                let (at, _) = describe_expiry(expiry);
+                format!(
+                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock' AND owner = '{}'",
+                    owner_name(*owner),
+                    owner_name(*expected)
+                )
+            }
         };
         f.write_str(&text)
     }
@@ -603,6 +667,11 @@ impl std::fmt::Display for Reply {
             Reply::Expired(Some(false)) => "expired: false".to_string(),
             Reply::Expired(None) => "no row".to_string(),
             Reply::AnyLive(any) => format!("exists: {any}"),
+            Reply::Owner {
+                owner: Some(owner),
+                expired,
+            } => format!("owner {}, expired: {expired}", owner_name(*owner)),
+            Reply::Owner { owner: None, .. } => "no row".to_string(),
         };
         f.write_str(&text)
     }
@@ -741,6 +810,30 @@ impl DbServer {
                     },
                 )
             }
+            Stmt::SelectOwner { expiry } => Reply::Owner {
+                owner: self.rows.get(&RowKey::Lock).map(|r| r.owner),
+                expired: self.expired(now, &expiry) == Some(true),
+            },
+            Stmt::UpdateIfOwner {
+                expected,
+                owner,
+                expiry,
+            } => {
+                let expires_at = expires_at(expiry);
+                let row = self
+                    .rows
+                    .get_mut(&RowKey::Lock)
+                    .filter(|r| r.owner == expected);
+                let found = row.is_some();
+                if let Some(row) = row {
+                    row.owner = owner;
+                    row.expires_at = expires_at;
+                }
+                Reply::Rows {
+                    rows: found as u8,
+                    version: None,
+                }
+            }
             Stmt::DeleteClaim { owner } => {
                 let mine = self.claims_of(owner);
                 self.rows
@@ -832,6 +925,10 @@ pub struct DbLock<F> {
     /// The lock is a claim row inserted after asking whether any live claim
     /// exists, with no key on the lock's name.
     check_then_insert: bool,
+    /// The owner is the client's own name, the same every round, and an
+    /// expired row is taken over by a `SELECT` of its owner and then an
+    /// `UPDATE` conditional on that owner.
+    cas_on_owner: bool,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
@@ -905,6 +1002,12 @@ visit_variants!(Stmt {
     AnyLive,
     InsertClaim { owner, ttl_ticks },
     DeleteClaim { owner },
+    SelectOwner { expiry },
+    UpdateIfOwner {
+        expected,
+        owner,
+        expiry
+    },
 });
 visit_variants!(Msg {
     Req { id, stmt },
@@ -916,7 +1019,15 @@ visit_fields!(DbClient {
     acquisitions,
     requests
 });
-rename_nothing!(Expiry, Reply, Timer, Step);
+rename_nothing!(Expiry, Timer, Step);
+rename_variants!(Reply {
+    Rows { rows, version },
+    DuplicateKey,
+    Selected(at),
+    Expired(expired),
+    AnyLive(any),
+    Owner { owner, expired },
+});
 times_nothing!(Timer, Step);
 // A claim's key is its owner's nonce, renumbered with the row's owner.
 times_variants!(RowKey {
@@ -938,6 +1049,7 @@ times_variants!(Reply {
     Selected(at),
     Expired(expired),
     AnyLive(any),
+    Owner { owner, expired },
 });
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
@@ -1069,6 +1181,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             release_checks_owner: variant != "db_lock_expiry_db_clock_delete_any",
             takeover_is_atomic: variant != "db_lock_expiry_db_clock_select_then_update",
             check_then_insert: variant == "db_lock_expiry_db_clock_check_then_insert",
+            cas_on_owner: variant == "db_lock_expiry_db_clock_cas_owner",
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
                 timer: Timer::Timeout,
@@ -1145,7 +1258,9 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
 
     fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         // The article's rows are keyed by the node and own nothing else.
-        if !matches!(self.scheme, Scheme::Seed { .. }) {
+        // A client that names itself keeps its name from the first round.
+        let named = self.cas_on_owner && c.owner != Value::Num(0);
+        if !matches!(self.scheme, Scheme::Seed { .. }) && !named {
             c.owner = Value::Unique(c.acquisitions.fresh(ctx));
         }
         self.try_acquire(ctx, c, out);
@@ -1199,6 +1314,14 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             }
             (Step::Inserting, Reply::DuplicateKey) => match self.scheme {
                 Scheme::Unique | Scheme::Seed { .. } => self.sleep(c, out),
+                _ if self.cas_on_owner => {
+                    // Busy; see who holds it and whether it has expired.
+                    c.step = Step::CheckingExpiry;
+                    let stmt = Stmt::SelectOwner {
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
                 _ if self.takeover_is_atomic => {
                     // Busy; take it over if it has expired.
                     c.step = Step::TakingOver;
@@ -1231,6 +1354,20 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 // Released meanwhile: insert again at once.
                 None => self.insert(ctx, c, out),
                 Some(false) => self.sleep(c, out),
+            },
+            (Step::CheckingExpiry, Reply::Owner { owner, expired }) => match owner {
+                // Expired: take it if its owner is still the one seen.
+                Some(expected) if expired => {
+                    c.step = Step::TakingOver;
+                    let stmt = Stmt::UpdateIfOwner {
+                        expected,
+                        owner: c.owner,
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
+                Some(_) => self.sleep(c, out),
+                None => self.insert(ctx, c, out),
             },
             (Step::TakingOver, Reply::Rows { .. }) => self.sleep(c, out),
             // No live claim: insert one, whatever happened since the check.
@@ -1326,6 +1463,10 @@ impl DbFlavor for Expiring {
             id: "db_lock_expiry_db_clock_check_then_insert",
             summary: "expiring claims with no key on the lock's name: SELECT whether any claim is live, INSERT one if none",
         },
+        Variant {
+            id: "db_lock_expiry_db_clock_cas_owner",
+            summary: "db_lock_expiry_db_clock whose owner is the client's name, taking over an expired row by UPDATE ... WHERE owner = the owner it saw",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[
@@ -1341,7 +1482,8 @@ impl DbFlavor for Expiring {
             "db_lock_expiry_db_clock"
             | "db_lock_expiry_db_clock_delete_any"
             | "db_lock_expiry_db_clock_select_then_update"
-            | "db_lock_expiry_db_clock_check_then_insert" => Scheme::ExpiryDbClock {
+            | "db_lock_expiry_db_clock_check_then_insert"
+            | "db_lock_expiry_db_clock_cas_owner" => Scheme::ExpiryDbClock {
                 ttl_ticks,
                 fenced: false,
             },

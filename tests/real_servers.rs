@@ -215,8 +215,9 @@ impl Traces {
 
     /// The database locks': a lease on a skewed client clock, a restart of
     /// the database (which keeps what it committed), the fenced lock when
-    /// the database's own clock jumps, and two clients that both found no
-    /// live claim before they inserted one.
+    /// the database's own clock jumps, two clients that both found no live
+    /// claim before they inserted one, and two that both took over the
+    /// same expired row by a compare-and-set on its owner.
     const DB_CHECKS: &[(&str, &str, &str)] = &[
         (
             "db_lock_expiry_client_clock",
@@ -242,6 +243,11 @@ impl Traces {
             "db_lock_expiry_db_clock_check_then_insert",
             "no-faults",
             "resource_safe",
+        ),
+        (
+            "db_lock_expiry_db_clock_cas_owner",
+            "partition",
+            "mutual_exclusion",
         ),
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
@@ -694,7 +700,7 @@ fn database() -> DbServer {
 }
 
 #[test]
-fn database_models_answer_as_postgresql_does_on_six_thousand_random_statements() {
+fn database_models_answer_as_postgresql_does_on_seven_thousand_random_statements() {
     let Some(server) = postgres_or_skip("postgres conformance") else {
         return;
     };
@@ -707,6 +713,7 @@ fn database_models_answer_as_postgresql_does_on_six_thousand_random_statements()
         (Family::DbClock { fenced: false }, Timing::SameInstant),
         (Family::DbClock { fenced: true }, Timing::SameInstant),
         (Family::CheckThenInsert, Timing::SameInstant),
+        (Family::CasOwner, Timing::SameInstant),
     ] {
         match pg_conformance(&server, &database(), family, timing, 1, 25, 40)
             .expect("PostgreSQL answers")
@@ -835,6 +842,7 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
             "db_lock_expiry_db_clock_fenced.clock-jump.mutual_exclusion.json",
             "db_lock_expiry_client_clock.server-restart.resource_safe.json",
             "db_lock_expiry_db_clock_check_then_insert.no-faults.resource_safe.json",
+            "db_lock_expiry_db_clock_cas_owner.partition.mutual_exclusion.json",
         ],
     );
     assert_eq!(lost_updates(&runs, 3), 1);

@@ -270,6 +270,56 @@ impl Session {
                 )?;
                 Ok(rows(n, None))
             }
+            Stmt::SelectOwner { expiry: e } => {
+                let found = match e {
+                    Expiry::ClientClock { client_now, .. } => self.client.query_opt(
+                        "SELECT owner, COALESCE(expires_at < to_timestamp($1), false) FROM lock \
+                         WHERE name = 'lock'",
+                        &[&self.seconds(*client_now)],
+                    )?,
+                    _ => self.client.query_opt(
+                        "SELECT owner, COALESCE(expires_at < now(), false) FROM lock \
+                         WHERE name = 'lock'",
+                        &[],
+                    )?,
+                };
+                Ok(match found {
+                    Some(row) => {
+                        let n = row.get::<_, i64>(0) as u64;
+                        Reply::Owner {
+                            // A number no model value reads as stays a
+                            // number, and disagrees with any model's reply.
+                            owner: Some(Value::from_number(n).unwrap_or(Value::Num(n))),
+                            expired: row.get(1),
+                        }
+                    }
+                    None => Reply::Owner {
+                        owner: None,
+                        expired: false,
+                    },
+                })
+            }
+            Stmt::UpdateIfOwner {
+                expected,
+                owner: who,
+                expiry: e,
+            } => {
+                let (at, arg) = expiry(e);
+                let sql = format!(
+                    "UPDATE lock SET owner = $1, expires_at = {at} \
+                     WHERE name = 'lock' AND owner = ${}",
+                    if arg.is_some() { 3 } else { 2 }
+                );
+                let n = match arg {
+                    Some(arg) => self
+                        .client
+                        .execute(&sql, &[&owner(who), &arg, &owner(expected)])?,
+                    None => self
+                        .client
+                        .execute(&sql, &[&owner(who), &owner(expected)])?,
+                };
+                Ok(rows(n, None))
+            }
             Stmt::DeleteClaim { owner: who } => {
                 let n = self
                     .client
@@ -452,6 +502,9 @@ pub enum Family {
     DbClock { fenced: bool },
     /// Claims expiring on the database's clock, counted before an insert.
     CheckThenInsert,
+    /// The lock row expiring on the database's clock, taken over by a
+    /// compare-and-set on the owner seen.
+    CasOwner,
 }
 
 /// A random sequence of `len` statements of one variant's kind, for two
@@ -482,7 +535,9 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                     expires_at: client_now.after(ttl_ticks),
                     client_now,
                 },
-                Family::DbClock { .. } | Family::CheckThenInsert => Expiry::DbClock { ttl_ticks },
+                Family::DbClock { .. } | Family::CheckThenInsert | Family::CasOwner => {
+                    Expiry::DbClock { ttl_ticks }
+                }
             };
             let fenced = matches!(family, Family::DbClock { fenced: true });
             let node = NodeId(pick(rng, 2) as u8 + 1);
@@ -496,6 +551,18 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                 (Family::CheckThenInsert, 0 | 1) => Stmt::InsertClaim { owner, ttl_ticks },
                 (Family::CheckThenInsert, 2 | 3) => Stmt::AnyLive,
                 (Family::CheckThenInsert, _) => Stmt::DeleteClaim { owner },
+                (Family::CasOwner, 0 | 1) => Stmt::Insert {
+                    owner,
+                    expiry,
+                    fenced,
+                },
+                (Family::CasOwner, 2) => Stmt::Delete { owner },
+                (Family::CasOwner, 3) => Stmt::SelectOwner { expiry },
+                (Family::CasOwner, _) => Stmt::UpdateIfOwner {
+                    expected: owners[pick(rng, owners.len() as u64) as usize],
+                    owner,
+                    expiry,
+                },
                 (_, 0) => Stmt::Insert {
                     owner,
                     expiry,

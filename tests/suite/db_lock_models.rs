@@ -119,6 +119,23 @@ pins! {
     db_clock_check_insert_client_clock_skew: "db_lock_expiry_db_clock_check_then_insert", "client-clock-skew", 243850, "violated:8 violated:14 holds:4 holds";
     db_clock_check_insert_duplicates: "db_lock_expiry_db_clock_check_then_insert", "duplicates", 138573, "violated:8 violated:14 holds:4 holds";
     db_clock_check_insert_long_work: "db_lock_expiry_db_clock_check_then_insert", "long-work", 8310, "violated:8 violated:26 holds:4 holds";
+
+    // A compare-and-set on the owner seen: two waiters both see the row
+    // expired under one owner; the first takes it over, and if the owner it
+    // writes is the one the second expects, the second's update matches too.
+    db_clock_cas_owner_no_faults: "db_lock_expiry_db_clock_cas_owner", "no-faults", 1844, "holds holds holds:2 holds holds holds";
+    db_clock_cas_owner_holder_crash: "db_lock_expiry_db_clock_cas_owner", "holder-crash", 7083, "holds holds holds:2 holds holds holds";
+    db_clock_cas_owner_gc_pause: "db_lock_expiry_db_clock_cas_owner", "gc-pause", 49011, "violated:24 violated:30 holds:2 holds holds holds";
+    db_clock_cas_owner_clock_jump: "db_lock_expiry_db_clock_cas_owner", "clock-jump", 13007, "violated:9 violated:15 holds:2 holds holds holds";
+    db_clock_cas_owner_clock_drift: "db_lock_expiry_db_clock_cas_owner", "clock-drift", 10850, "violated:21 holds holds:2 holds holds holds";
+    db_clock_cas_owner_message_loss: "db_lock_expiry_db_clock_cas_owner", "message-loss", 685419, "violated:32 violated:38 holds:2 violated:114";
+    db_clock_cas_owner_partition: "db_lock_expiry_db_clock_cas_owner", "partition", 79134, "violated:28 violated:34 holds:2 holds";
+    db_clock_cas_owner_server_restart: "db_lock_expiry_db_clock_cas_owner", "server-restart", 16098, "holds holds holds:2 holds holds holds";
+    db_clock_cas_owner_async_network: "db_lock_expiry_db_clock_cas_owner", "async-network", 72792, "violated:15 violated:21 holds:2 violated:14";
+    db_clock_cas_owner_crowd_atomic: "db_lock_expiry_db_clock_cas_owner", "crowd-atomic", 51867, "violated:39 violated:44 holds:1 holds";
+    db_clock_cas_owner_client_clock_skew: "db_lock_expiry_db_clock_cas_owner", "client-clock-skew", 46080, "holds holds holds:2 holds";
+    db_clock_cas_owner_duplicates: "db_lock_expiry_db_clock_cas_owner", "duplicates", 66242, "violated:39 violated:45 holds:2 violated:84";
+    db_clock_cas_owner_long_work: "db_lock_expiry_db_clock_cas_owner", "long-work", 4937, "violated:24 violated:43 holds:2 holds";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts
