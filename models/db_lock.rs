@@ -783,19 +783,7 @@ impl DbServer {
                 version: None,
             },
             Stmt::SelectExpired { expiry } => Reply::Expired(self.expired(now, &expiry)),
-            Stmt::Update { owner, expiry } => {
-                let expires_at = expires_at(expiry);
-                let row = self.rows.get_mut(&RowKey::Lock);
-                let found = row.is_some();
-                if let Some(row) = row {
-                    row.owner = owner;
-                    row.expires_at = expires_at;
-                }
-                Reply::Rows {
-                    rows: found as u8,
-                    version: None,
-                }
-            }
+            Stmt::Update { owner, expiry } => self.update(None, owner, expires_at(expiry)),
             Stmt::AnyLive => Reply::AnyLive(self.rows.iter().any(|(key, row)| {
                 matches!(key, RowKey::Claim(..)) && row.expires_at.is_some_and(|at| at >= now)
             })),
@@ -818,22 +806,7 @@ impl DbServer {
                 expected,
                 owner,
                 expiry,
-            } => {
-                let expires_at = expires_at(expiry);
-                let row = self
-                    .rows
-                    .get_mut(&RowKey::Lock)
-                    .filter(|r| r.owner == expected);
-                let found = row.is_some();
-                if let Some(row) = row {
-                    row.owner = owner;
-                    row.expires_at = expires_at;
-                }
-                Reply::Rows {
-                    rows: found as u8,
-                    version: None,
-                }
-            }
+            } => self.update(Some(expected), owner, expires_at(expiry)),
             Stmt::DeleteClaim { owner } => {
                 let mine = self.claims_of(owner);
                 self.rows
@@ -861,6 +834,29 @@ impl DbServer {
             (Some(judge_now), Some(at)) => at < judge_now,
             _ => false,
         })
+    }
+
+    /// `UPDATE lock SET owner, expires_at WHERE name = 'lock' [AND owner =
+    /// :expected]`, without the expiry condition.
+    fn update(
+        &mut self,
+        expected: Option<Value>,
+        owner: Value,
+        expires_at: Option<Instant>,
+    ) -> Reply {
+        let row = self
+            .rows
+            .get_mut(&RowKey::Lock)
+            .filter(|r| expected.is_none_or(|e| r.owner == e));
+        let found = row.is_some();
+        if let Some(row) = row {
+            row.owner = owner;
+            row.expires_at = expires_at;
+        }
+        Reply::Rows {
+            rows: found as u8,
+            version: None,
+        }
     }
 
     /// How many claim rows `owner` has.
