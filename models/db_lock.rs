@@ -389,9 +389,7 @@ use crate::node::{
     Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout,
     Requests, ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
 };
-use crate::{
-    rename_nothing, rename_variants, times_nothing, times_variants, visit_fields, visit_variants,
-};
+use crate::{rename_nothing, times_nothing, times_variants, visit_fields, visit_variants};
 
 /// A row's primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -962,7 +960,9 @@ pub struct DbClient {
     pub requests: Requests<Stmt>,
 }
 
-rename_variants!(RowKey {
+// A claim's key holds its owner's nonce, renamed and renumbered with the
+// row's owner.
+visit_variants!(RowKey {
     Node(node),
     Lock,
     Claim(owner, count)
@@ -1016,21 +1016,7 @@ visit_fields!(DbClient {
     requests
 });
 rename_nothing!(Expiry, Timer, Step);
-rename_variants!(Reply {
-    Rows { rows, version },
-    DuplicateKey,
-    Selected(at),
-    Expired(expired),
-    AnyLive(any),
-    Owner { owner, expired },
-});
 times_nothing!(Timer, Step);
-// A claim's key is its owner's nonce, renumbered with the row's owner.
-times_variants!(RowKey {
-    Node(node),
-    Lock,
-    Claim(owner, count)
-});
 times_variants!(Expiry {
     Never,
     ClientClock {
@@ -1039,7 +1025,7 @@ times_variants!(Expiry {
     },
     DbClock { ttl_ticks },
 });
-times_variants!(Reply {
+visit_variants!(Reply {
     Rows { rows, version },
     DuplicateKey,
     Selected(at),
