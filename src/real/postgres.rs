@@ -500,7 +500,8 @@ pub enum Family {
     ClientClock,
     /// The lock row expiring on the database's clock, fenced or not.
     DbClock { fenced: bool },
-    /// Claims expiring on the database's clock, counted before an insert.
+    /// Claims expiring on the database's clock, and the question whether
+    /// any is live that comes before an insert.
     CheckThenInsert,
     /// The lock row expiring on the database's clock, taken over by a
     /// compare-and-set on the owner seen.
