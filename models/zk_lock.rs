@@ -103,8 +103,31 @@
 //!    session in the name before creating another (the recipe's GUID rule;
 //!    another node would wait forever behind the first).
 //!
+//! `zk_lock_ephemeral_watch`: the snippet as section 3.4 says it ("wait
+//! for the release"), written with ZooKeeper's watches rather than a sleep:
+//! 2. `NodeExists`: `exists(/my_lock, watch)`. No such node (released
+//!    meanwhile): go to 1. Otherwise wait for the `NodeDeleted` event, then
+//!    go to 1. (After a reconnect it asks `exists` again, which stands for
+//!    the client library's `SetWatches`.)
+//!
+//! This is the lock ZooKeeper's "Recipes and Solutions" page steers away
+//! from: every waiter watches the one node, so each release wakes them all
+//! (the herd effect), and all but one go back to waiting.
+//!
 //! `zk_lock_sequential_fenced`: the recipe, the fencing token being the
 //! holder's node's `czxid` (read with `exists` when step 5 found the node).
+//!
+//! `zk_lock_sequential_fenced_data_version`: the recipe, the fencing token
+//! being the holder's node's `dataVersion` (`Stat.version`), as Martin
+//! Kleppmann's "How to do distributed locking" (2016) allows: "you can use
+//! the zxid or the znode version number as fencing token". A znode's version
+//! counts the `setData` calls on that node since it was created; the lock's
+//! nodes are created fresh for every holder and never written, so every
+//! holder's token is 0. The token is not monotonic across holders, and the
+//! resource (which refuses only a token lower than one it has seen)
+//! refuses nothing: the fence is a no-op. The version of one long-lived node
+//! would grow, but a lock node that lives across holders is not an
+//! ephemeral one.
 //!
 //! Two slips one line away from the recipe, each breaking one of its steps
 //! (the recipe as ZooKeeper's "Recipes and Solutions" page gives it: "if
@@ -154,6 +177,16 @@
 //!   then sleeps and retries behind itself for as long as it keeps its
 //!   session alive (server-restart, client-partition). The recipe's prefix
 //!   rule finds its own node instead.
+//! - **Waiting on a watch instead of sleeping** (`zk_lock_ephemeral_watch`)
+//!   changes when a waiter tries again, not what can go wrong: the same
+//!   pause, loss and latency counterexamples as the snippet, a few steps
+//!   shorter where the deletion wakes the waiter at once. It meets its own
+//!   node as the snippet does, and then waits for that node's deletion
+//!   rather than retrying against it: the same deadlock, whose cycle is the
+//!   pings alone.
+//! - **A `dataVersion` token fences nothing**: every holder's is 0, the
+//!   resource refuses only a lower one, and the stalled holder's write lands
+//!   as it does with no token at all, where the `czxid` fence rejects it.
 //!
 //! # Expected verdicts (`models/zk_lock.expect.json`)
 //! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
@@ -162,21 +195,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `zk_lock_ephemeral` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
-//! |---|---|---|---|---|---|
-//! | no-faults | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | holder-crash | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | clock-jump | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | clock-drift | ok | ok | ok | progress ✗ | ok |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | server-restart | progress ✗ | ok | ok | progress ✗ | ok |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | duplicates | ok | ok | ok | progress ✗ | ok |
-//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | ok |
-//! | endless-contention | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | scenario | `zk_lock_ephemeral` | `zk_lock_ephemeral_watch` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_fenced_data_version` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
+//! |---|---|---|---|---|---|---|---|
+//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | clock-drift | ok | ok | ok | ok | ok | progress ✗ | ok |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | partition | progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | duplicates | ok | ok | ok | ok | ok | progress ✗ | ok |
+//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | ok |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/zk_models.rs`)
@@ -208,6 +241,21 @@
 //! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |
 //! | `no_relist` | client-partition | holds | holds | holds | the recipe's slow path (listing again behind the other client after the heal) is skipped; the search finds no violation |
 //!
+//! The two variants that change one line of the snippet or the fenced
+//! recipe, where they differ from it (`zk_lock_ephemeral_watch` from
+//! `zk_lock_ephemeral`, `zk_lock_sequential_fenced_data_version` from
+//! `zk_lock_sequential_fenced`):
+//!
+//! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
+//! |---|---|---|---|---|---|
+//! | `ephemeral_watch` | gc-pause, long-pause | violated (28) | violated (32) | violated (78; long-pause 54) | as the snippet's, four steps sooner: the expiry of the paused holder's session deletes `/my_lock` and the `NodeDeleted` event wakes the waiter at once, where the snippet's waiter sleeps out its retry |
+//! | `ephemeral_watch` | partition | ? | ? | violated (simulation) | the snippet's search ends within the state limit and finds no safety violation; this one's stops at the limit (one million states) undecided, and its simulation finds no violation either; progress: stuck behind its own node, as under server-restart |
+//! | `ephemeral_watch` | server-restart | holds | holds | violated (96) | the restart breaks the connection after ZooKeeper logged c2's `create`; the retried `create` meets c2's own node, and `exists(watch)` on it waits for a deletion that only the end of c2's own session would bring |
+//! | `ephemeral_watch` | crowd-atomic | violated (34) | violated (37) | ? | as the snippet's (41, 37), the waiters woken by the expiry rather than their retries |
+//! | `fenced_data_version` | gc-pause, long-pause | violated (32) | violated (38) | ? (long-pause 55) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
+//! | `fenced_data_version` | async-network, crowd-atomic | violated (20; 38) | ? ; violated (43) | as the recipe | the recipe's verdicts: the fence refuses nothing. Under crowd-atomic its search reaches the lost update the recipe's only simulation found: with every token 0 the resource's states do not differ by which holder wrote last |
+//! | `fenced_data_version` | endless-contention | holds | holds | holds | unlike the `czxid` variant, its token does not grow with every round, so the liveness checker renumbers its counters and decides it: both liveness properties hold, as the recipe's do |
+//!
 //! ## Liveness under fairness (pinned in `tests/suite/zk_models.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
 //! |---|---|---|---|
@@ -216,6 +264,9 @@
 //! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/suite/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
+//! | no-faults, holder-crash, clock-jump, endless-contention, `zk_lock_sequential_fenced_data_version` | holds | holds | as the recipe: its token is a constant, so its counters are renumbered as the recipe's are |
+//! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 38+4) | violated (38+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
+//! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 26+138) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
 //! | no-faults, holder-crash, endless-contention, `zk_lock_sequential_ignore_null_exists` | violated (no-faults: lasso 35+4) | violated (35+4) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
 //! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
 //!
@@ -417,7 +468,8 @@ pub enum Step {
     Creating,
     /// Waiting for the children of `/lock`.
     Listing,
-    /// Waiting for `exists(pred, watch)`; `pred` is the next-lower node.
+    /// Waiting for `exists(pred, watch)`; `pred` is the next-lower node
+    /// (the recipe) or `/my_lock` (`zk_lock_ephemeral_watch`).
     Watching(ZPath),
     /// The watch on `pred` is set; waiting for it to fire.
     Waiting(ZPath),
@@ -713,6 +765,28 @@ enum Recipe {
     Sequential,
 }
 
+/// What the single-node lock does when `/my_lock` is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OnBusy {
+    /// Sleep `retry_ticks`, then `create` again (the seed's snippet).
+    Sleep,
+    /// `exists(/my_lock, watch)`, and `create` again when it is deleted.
+    Watch,
+}
+
+/// The fencing token a holder hands the resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    /// None: the resource is not fenced.
+    Unfenced,
+    /// Its node's creation zxid, which grows with every write.
+    Czxid,
+    /// Its node's `dataVersion` (`Stat.version`): the number of `setData`
+    /// calls on the node since its creation. Nobody writes the lock node, so
+    /// every holder's is 0.
+    DataVersion,
+}
+
 /// A recipe as engineers often write it, one step away from the documented
 /// one (see the module documentation's "Protocol").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -727,7 +801,8 @@ enum Slip {
 
 pub struct ZkLock {
     recipe: Recipe,
-    fenced: bool,
+    on_busy: OnBusy,
+    token: Token,
     slip: Option<Slip>,
     ttl_ticks: u32,
     heartbeat_ticks: u32,
@@ -772,7 +847,11 @@ impl ZkLock {
         // server; if a session timeout passes without another, the session
         // must be presumed expired.
         out.set_timer(Timer::SessionTimeout, self.ttl_ticks);
-        out.acquired(if self.fenced { c.czxid } else { None });
+        out.acquired(match self.token {
+            Token::Unfenced => None,
+            Token::Czxid => c.czxid,
+            Token::DataVersion => Some(0),
+        });
     }
 
     /// (server) Ticks from now to when the session expires if nothing more
@@ -849,10 +928,13 @@ impl ZkLock {
                     Recipe::Sequential => self.list(c, out),
                 }
             }
-            (Step::Creating, OpResult::NodeExists) => {
-                c.step = Step::Sleeping;
-                out.set_timer(Timer::Retry, self.retry_ticks);
-            }
+            (Step::Creating, OpResult::NodeExists) => match self.on_busy {
+                OnBusy::Sleep => {
+                    c.step = Step::Sleeping;
+                    out.set_timer(Timer::Retry, self.retry_ticks);
+                }
+                OnBusy::Watch => self.watch(c, ZPath::MyLock, out),
+            },
             (Step::Listing, OpResult::Children(children)) => self.check_line(c, &children, out),
             (Step::Watching(_), OpResult::Stat(Some(_))) if !c.fired => {
                 if let Step::Watching(pred) = c.step {
@@ -879,15 +961,30 @@ impl ZkLock {
         }
     }
 
-    /// The node this client waited behind is gone: the recipe lists the
-    /// children again, since a waiter ahead may have left (its session
-    /// expired) while the holder still holds. The slip takes the lock.
+    /// The node this client waited behind is gone. The single-node lock
+    /// tries `create` again. The recipe lists the children again, since a
+    /// waiter ahead may have left (its session expired) while the holder
+    /// still holds. The slip takes the lock.
     fn predecessor_gone(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        if self.slip == Some(Slip::NoRelist) {
-            self.hold(c, out);
-        } else {
-            self.list(c, out);
+        match (self.recipe, self.slip) {
+            (Recipe::Ephemeral, _) => self.create(c, out),
+            (Recipe::Sequential, Some(Slip::NoRelist)) => self.hold(c, out),
+            (Recipe::Sequential, _) => self.list(c, out),
         }
+    }
+
+    /// `exists(pred, watch)`: wait for `pred`'s deletion.
+    fn watch(&self, c: &mut ZkClient, pred: ZPath, out: &mut Out<Self>) {
+        c.step = Step::Watching(pred);
+        c.fired = false;
+        self.request(
+            c,
+            Op::Exists {
+                path: pred,
+                watch: true,
+            },
+            out,
+        );
     }
 
     /// The outstanding request got no answer (its timeout ran out, or the
@@ -931,7 +1028,7 @@ impl ZkLock {
             return;
         };
         match children.iter().filter(|p| **p < mine).max() {
-            None if self.fenced && c.czxid.is_none() => {
+            None if self.token == Token::Czxid && c.czxid.is_none() => {
                 c.step = Step::Statting;
                 self.request(
                     c,
@@ -943,18 +1040,7 @@ impl ZkLock {
                 );
             }
             None => self.hold(c, out),
-            Some(&pred) => {
-                c.step = Step::Watching(pred);
-                c.fired = false;
-                self.request(
-                    c,
-                    Op::Exists {
-                        path: pred,
-                        watch: true,
-                    },
-                    out,
-                );
-            }
+            Some(&pred) => self.watch(c, pred, out),
         }
     }
 }
@@ -1201,12 +1287,20 @@ impl LockModel for ZkLock {
             summary: "ZooKeeper create(/my_lock, EPHEMERAL), retry on NodeExists, release by delete (article A §4.4)",
         },
         Variant {
+            id: "zk_lock_ephemeral_watch",
+            summary: "zk_lock_ephemeral that waits on exists(/my_lock, watch) for the node's deletion instead of sleeping",
+        },
+        Variant {
             id: "zk_lock_sequential",
             summary: "ZooKeeper lock recipe: ephemeral sequential nodes in line, watch the next-lower node",
         },
         Variant {
             id: "zk_lock_sequential_fenced",
             summary: "zk_lock_sequential with the node's creation zxid as the fencing token",
+        },
+        Variant {
+            id: "zk_lock_sequential_fenced_data_version",
+            summary: "zk_lock_sequential with the node's dataVersion as the fencing token, which is 0 for every holder",
         },
         Variant {
             id: "zk_lock_sequential_ignore_null_exists",
@@ -1222,21 +1316,33 @@ impl LockModel for ZkLock {
 
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         let ttl_ticks = params.require(TTL_TICKS.name)?;
-        let (recipe, fenced, slip) = match variant {
-            "zk_lock_ephemeral" => (Recipe::Ephemeral, false, None),
-            "zk_lock_sequential" => (Recipe::Sequential, false, None),
-            "zk_lock_sequential_fenced" => (Recipe::Sequential, true, None),
-            "zk_lock_sequential_ignore_null_exists" => {
-                (Recipe::Sequential, false, Some(Slip::IgnoreNullExists))
+        let (recipe, on_busy, token, slip) = match variant {
+            "zk_lock_ephemeral" => (Recipe::Ephemeral, OnBusy::Sleep, Token::Unfenced, None),
+            "zk_lock_ephemeral_watch" => (Recipe::Ephemeral, OnBusy::Watch, Token::Unfenced, None),
+            "zk_lock_sequential" => (Recipe::Sequential, OnBusy::Watch, Token::Unfenced, None),
+            "zk_lock_sequential_fenced" => (Recipe::Sequential, OnBusy::Watch, Token::Czxid, None),
+            "zk_lock_sequential_fenced_data_version" => {
+                (Recipe::Sequential, OnBusy::Watch, Token::DataVersion, None)
             }
-            "zk_lock_sequential_no_relist" => (Recipe::Sequential, false, Some(Slip::NoRelist)),
+            "zk_lock_sequential_ignore_null_exists" => (
+                Recipe::Sequential,
+                OnBusy::Watch,
+                Token::Unfenced,
+                Some(Slip::IgnoreNullExists),
+            ),
+            "zk_lock_sequential_no_relist" => (
+                Recipe::Sequential,
+                OnBusy::Watch,
+                Token::Unfenced,
+                Some(Slip::NoRelist),
+            ),
             other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
         };
-        // Only the seed's snippet sleeps on a busy lock; the recipe waits on
+        // Only the seed's snippet sleeps on a busy lock; the others wait on
         // a watch.
-        let retry_ticks = match recipe {
-            Recipe::Ephemeral => params.require(RETRY_TICKS.name)?,
-            Recipe::Sequential => 0,
+        let retry_ticks = match on_busy {
+            OnBusy::Sleep => params.require(RETRY_TICKS.name)?,
+            OnBusy::Watch => 0,
         };
         // The ZooKeeper client pings after a third of the session timeout
         // without traffic; it pings on that period regardless, which is no
@@ -1244,7 +1350,8 @@ impl LockModel for ZkLock {
         let heartbeat_ticks = (ttl_ticks / 3).max(1);
         Ok(ZkLock {
             recipe,
-            fenced,
+            on_busy,
+            token,
             slip,
             ttl_ticks,
             heartbeat_ticks,
@@ -1302,7 +1409,7 @@ impl LockModel for ZkLock {
                 }
             }
         }
-        if !self.fenced {
+        if self.token != Token::Czxid {
             self.renumber_counters(n);
         }
     }
@@ -1310,7 +1417,7 @@ impl LockModel for ZkLock {
     /// Zxids, sequence numbers and session numbers grow with every round;
     /// the fenced variant's tokens are zxids, which it does not renumber.
     fn rounds_bounded(&self) -> bool {
-        !self.fenced
+        self.token != Token::Czxid
     }
 
     /// A ZooKeeper restart is not replayed (the replay refuses a trace with
@@ -1603,8 +1710,14 @@ impl LockModel for ZkLock {
     ) {
         if c.requests.outstanding().is_some() {
             self.retry_outstanding(c, out);
-        } else if matches!(c.step, Step::Waiting(_)) {
-            self.list(c, out);
+        } else if let Step::Waiting(pred) = c.step {
+            match self.recipe {
+                // `SetWatches` re-registers the watch on `/my_lock` and
+                // fires it if the node went meanwhile: asking again stands
+                // for that.
+                Recipe::Ephemeral => self.watch(c, pred, out),
+                Recipe::Sequential => self.list(c, out),
+            }
         }
     }
 }

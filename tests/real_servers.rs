@@ -252,7 +252,8 @@ impl Traces {
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
-    /// The ZooKeeper locks' under a long pause, and one with a restart of
+    /// The ZooKeeper locks' under a long pause (the dataVersion-fenced
+    /// recipe's lost update among them), and one with a restart of
     /// ZooKeeper, which a replay refuses.
     const ZK_CHECKS: &[(&str, &str, &str)] = &[
         ("zk_lock_ephemeral", "gc-pause", "mutual_exclusion"),
@@ -260,6 +261,12 @@ impl Traces {
         ("zk_lock_sequential_fenced", "gc-pause", "mutual_exclusion"),
         ("zk_lock_ephemeral", "message-loss", "mutual_exclusion"),
         ("zk_lock_ephemeral", "server-restart", "progress"),
+        ("zk_lock_ephemeral_watch", "gc-pause", "mutual_exclusion"),
+        (
+            "zk_lock_sequential_fenced_data_version",
+            "gc-pause",
+            "resource_safe",
+        ),
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
@@ -907,6 +914,12 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
             "zk_lock_sequential.gc-pause.mutual_exclusion.json",
             "zk_lock_sequential_fenced.gc-pause.mutual_exclusion.json",
             "zk_lock_ephemeral.message-loss.mutual_exclusion.json",
+            // Woken by its watch on `/my_lock` after the paused holder's
+            // session expired.
+            "zk_lock_ephemeral_watch.gc-pause.mutual_exclusion.json",
+            // Every holder's token is its node's dataVersion, 0: the
+            // stalled holder's write is not refused.
+            "zk_lock_sequential_fenced_data_version.gc-pause.resource_safe.json",
         ],
     );
     // Under message loss a client opens a second session while its first

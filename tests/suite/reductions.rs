@@ -179,8 +179,10 @@ cross_checks! {
     redis_failover: "redis_failover";
     redis_failover_fenced: "redis_failover_fenced";
     zk_lock_ephemeral: "zk_lock_ephemeral";
+    zk_lock_ephemeral_watch: "zk_lock_ephemeral_watch";
     zk_lock_sequential: "zk_lock_sequential";
     zk_lock_sequential_fenced: "zk_lock_sequential_fenced";
+    zk_lock_sequential_fenced_data_version: "zk_lock_sequential_fenced_data_version";
     zk_lock_sequential_ignore_null_exists: "zk_lock_sequential_ignore_null_exists";
     zk_lock_sequential_no_relist: "zk_lock_sequential_no_relist";
     pg_advisory_lock: "pg_advisory_lock";

@@ -17,6 +17,18 @@ pins! {
     ephemeral_client_partition: "zk_lock_ephemeral", "client-partition", 407557, "holds holds holds:2 violated:73 violated:34+29 violated:34+29";
     ephemeral_async_network: "zk_lock_ephemeral", "async-network", 524380, "violated:13 violated:19 holds:2 violated:14";
 
+    // Woken by a watch on `/my_lock` instead of a sleep: safe where the
+    // snippet is, and stuck behind its own node where the snippet is, with
+    // no sleep between tries.
+    ephemeral_watch_no_faults: "zk_lock_ephemeral_watch", "no-faults", 7236, "holds holds holds:2 holds holds holds";
+    ephemeral_watch_holder_crash: "zk_lock_ephemeral_watch", "holder-crash", 32347, "holds holds holds:2 holds holds holds";
+    ephemeral_watch_clock_jump: "zk_lock_ephemeral_watch", "clock-jump", 14492, "holds holds holds:2 holds holds holds";
+    ephemeral_watch_clock_drift: "zk_lock_ephemeral_watch", "clock-drift", 48366, "holds holds holds:2 holds";
+    ephemeral_watch_server_restart: "zk_lock_ephemeral_watch", "server-restart", 466105, "holds holds holds:2 violated:96";
+    ephemeral_watch_long_pause: "zk_lock_ephemeral_watch", "long-pause", 351857, "violated:28 violated:32 holds:2 violated:54";
+    ephemeral_watch_client_partition: "zk_lock_ephemeral_watch", "client-partition", 379473, "holds holds holds:2 violated:67 violated:38+4 violated:38+4";
+    ephemeral_watch_async_network: "zk_lock_ephemeral_watch", "async-network", 567581, "violated:13 violated:19 holds:2 violated:14";
+
     sequential_no_faults: "zk_lock_sequential", "no-faults", 17700, "holds holds holds:4 holds holds holds";
     sequential_holder_crash: "zk_lock_sequential", "holder-crash", 67900, "holds holds holds:4 holds holds holds";
     sequential_clock_jump: "zk_lock_sequential", "clock-jump", 35428, "holds holds holds:4 holds holds holds";
@@ -34,6 +46,13 @@ pins! {
     sequential_fenced_server_restart: "zk_lock_sequential_fenced", "server-restart", 666526, "holds holds holds:4 holds";
     sequential_fenced_long_pause: "zk_lock_sequential_fenced", "long-pause", 529607, "violated:32 holds holds:4 violated:55";
     sequential_fenced_client_partition: "zk_lock_sequential_fenced", "client-partition", 807268, "holds holds holds:4 violated:89";
+
+    // Fenced by the node's dataVersion, 0 for every holder: the resource
+    // refuses nothing, and the stalled holder's write lands as in the
+    // unfenced recipe.
+    sequential_data_version_no_faults: "zk_lock_sequential_fenced_data_version", "no-faults", 17700, "holds holds holds:4 holds holds holds";
+    sequential_data_version_holder_crash: "zk_lock_sequential_fenced_data_version", "holder-crash", 67900, "holds holds holds:4 holds holds holds";
+    sequential_data_version_long_pause: "zk_lock_sequential_fenced_data_version", "long-pause", 451325, "violated:32 violated:38 holds:4 violated:55";
 
     // `exists` finding the predecessor gone, taken as a watch set: the
     // waiter waits for a creation that never comes, with no fault at all.
