@@ -378,7 +378,6 @@
 //! the database, and the checker cannot shift a time that two drifting
 //! clocks compare.
 
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
@@ -386,294 +385,12 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout,
-    Requests, ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
+    Ctx, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout, Requests,
+    ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
 };
-use crate::{rename_nothing, times_nothing, times_variants, visit_fields, visit_variants};
+use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
-/// A row's primary key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum RowKey {
-    /// The article's table: one row per node, keyed by the node's id.
-    Node(NodeId),
-    /// The corrected tables: one row, keyed by the lock's name.
-    Lock,
-    /// The check-then-insert table, which has no key on the lock's name:
-    /// a claim by its owner, and how many rows of that owner were there
-    /// when it was inserted (a resent `INSERT` adds a second row).
-    Claim(Value, u8),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Row {
-    /// Who holds it: a value unique to one client's acquisition, naming the
-    /// client (so that renaming clients renames it). The article's rows are
-    /// owned by the node their key names and leave it `0`.
-    pub owner: Value,
-    /// `expire_time` / `expires_at`, on whichever clock wrote it; `None` for
-    /// a row that never expires.
-    pub expires_at: Option<Instant>,
-    /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
-    pub version: u64,
-}
-
-/// The database. Committed rows and the sequence survive a crash (a write is
-/// acknowledged only once it is durable), so the whole state is durable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct DbServer {
-    pub rows: BTreeMap<RowKey, Row>,
-    /// The `lock_version` sequence: it lives outside the row, so it keeps
-    /// counting when a release deletes the row.
-    pub version_seq: u64,
-    /// The value the sequence last wrote ahead to its log. PostgreSQL logs
-    /// a sequence [`SEQUENCE_LOG_AHEAD`] values ahead of the one it hands
-    /// out, and after a crash goes on from the logged value: versions skip,
-    /// though never go back (`tests/real_servers.rs` checks it on a real
-    /// PostgreSQL).
-    pub version_logged: u64,
-}
-
-/// How far ahead of `nextval` PostgreSQL logs a sequence (`SEQ_LOG_VALS`).
-pub const SEQUENCE_LOG_AHEAD: u64 = 32;
-
-impl DbServer {
-    /// An empty database with a fresh sequence.
-    pub fn new() -> DbServer {
-        DbServer {
-            rows: BTreeMap::new(),
-            version_seq: 0,
-            version_logged: 0,
-        }
-    }
-
-    /// The database as it starts again after a crash: its committed rows,
-    /// and its sequence at the value it had logged.
-    pub fn recovered(&self) -> DbServer {
-        DbServer {
-            rows: self.rows.clone(),
-            version_seq: self.version_logged,
-            version_logged: self.version_logged,
-        }
-    }
-}
-
-impl Default for DbServer {
-    fn default() -> Self {
-        DbServer::new()
-    }
-}
-
-/// Where an expiry comes from and which clock judges it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Expiry {
-    /// No expiry column.
-    Never,
-    /// `expires_at = :expires_at`, and a row is expired if
-    /// `expires_at < :client_now`, both computed on the client's clock.
-    ClientClock {
-        expires_at: Instant,
-        client_now: Instant,
-    },
-    /// `expires_at = NOW() + ttl`, expired if `expires_at < NOW()`, on the
-    /// database's clock.
-    DbClock { ttl_ticks: u32 },
-}
-
-/// The statements the family uses; each runs atomically.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Stmt {
-    /// The seed: `INSERT INTO lock (node, expire_time) VALUES (:node, :expire_time)`.
-    InsertNode { node: NodeId, expire_time: Instant },
-    /// The seed: `SELECT * FROM lock WHERE node = :node`.
-    SelectNode { node: NodeId },
-    /// The seed: `DELETE FROM lock WHERE node = :node`.
-    DeleteNode { node: NodeId },
-    /// `INSERT INTO lock (name, owner, expires_at[, version]) VALUES ('lock',
-    /// :owner, <expiry>[, nextval('lock_version')]) [RETURNING version]`.
-    /// A refused insert still takes its version from the sequence.
-    Insert {
-        owner: Value,
-        expiry: Expiry,
-        fenced: bool,
-    },
-    /// `UPDATE lock SET owner = :owner, expires_at = <expiry>[, version =
-    /// nextval('lock_version')] WHERE name = 'lock' AND expires_at < <now>
-    /// [RETURNING version]`.
-    TakeOver {
-        owner: Value,
-        expiry: Expiry,
-        fenced: bool,
-    },
-    /// `DELETE FROM lock WHERE name = 'lock' AND owner = :owner`.
-    Delete { owner: Value },
-    /// `DELETE FROM lock WHERE name = 'lock'`: whoever owns the row.
-    DeleteAny,
-    /// `SELECT expires_at < <now> FROM lock WHERE name = 'lock'`: whether
-    /// the row has expired.
-    SelectExpired { expiry: Expiry },
-    /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
-    /// 'lock'`: whatever the row holds now.
-    Update { owner: Value, expiry: Expiry },
-    /// `SELECT EXISTS (SELECT 1 FROM lock_claim WHERE name = 'lock' AND
-    /// expires_at >= NOW())`: whether any claim is live.
-    AnyLive,
-    /// `INSERT INTO lock_claim (owner, name, expires_at) VALUES (:owner,
-    /// 'lock', NOW() + ttl)`: the key is a serial id, so nothing stops a
-    /// second claim on the same lock.
-    InsertClaim { owner: Value, ttl_ticks: u32 },
-    /// `DELETE FROM lock_claim WHERE owner = :owner`: every row of the owner.
-    DeleteClaim { owner: Value },
-    /// `SELECT owner, expires_at < <now> FROM lock WHERE name = 'lock'`:
-    /// who holds the row, and whether it has expired.
-    SelectOwner { expiry: Expiry },
-    /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
-    /// 'lock' AND owner = :expected`: a compare-and-set on the owner seen.
-    UpdateIfOwner {
-        expected: Value,
-        owner: Value,
-        expiry: Expiry,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Reply {
-    /// The statement changed `rows` rows; an `INSERT`/`UPDATE ... RETURNING
-    /// version` also returns the row's version.
-    Rows { rows: u8, version: Option<u64> },
-    /// `IntegrityError`: the primary key is taken.
-    DuplicateKey,
-    /// The article's `SELECT`: the row's `expire_time`, if there is a row.
-    Selected(Option<Instant>),
-    /// `SelectExpired`: whether the row has expired, if there is a row.
-    Expired(Option<bool>),
-    /// `AnyLive`: whether a live claim exists.
-    AnyLive(bool),
-    /// `SelectOwner`: the row's owner and whether it has expired, if there
-    /// is a row.
-    Owner { owner: Option<Value>, expired: bool },
-}
-
-/// The statement as SQL, for timelines.
-impl std::fmt::Display for Stmt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let stmt = self;
-        let text = match stmt {
-            Stmt::InsertNode { node, expire_time } => format!(
-                "INSERT INTO lock (node, expire_time) VALUES ({}, {expire_time})",
-                node.0
-            ),
-            Stmt::SelectNode { node } => {
-                format!("SELECT * FROM lock WHERE node = {}", node.0)
-            }
-            Stmt::DeleteNode { node } => {
-                format!("DELETE FROM lock WHERE node = {}", node.0)
-            }
-            Stmt::Insert {
-                owner,
-                expiry,
-                fenced,
-            } => {
-                let owner = owner_name(*owner);
-                let (at, _) = describe_expiry(expiry);
-                match (expiry, fenced) {
-                    (Expiry::Never, _) => {
-                        format!("INSERT INTO lock (name, owner) VALUES ('lock', '{owner}')")
-                    }
-                    (_, false) => format!(
-                        "INSERT INTO lock (name, owner, expires_at) VALUES ('lock', '{owner}', {at})"
-                    ),
-                    (_, true) => format!(
-                        "INSERT INTO lock (name, owner, expires_at, version) VALUES ('lock', '{owner}', {at}, nextval) RETURNING version"
-                    ),
-                }
-            }
-            Stmt::TakeOver {
-                owner,
-                expiry,
-                fenced,
-            } => {
-                let owner = owner_name(*owner);
-                let (at, now) = describe_expiry(expiry);
-                let version = if *fenced { ", version = nextval" } else { "" };
-                let returning = if *fenced { " RETURNING version" } else { "" };
-                format!(
-                    "UPDATE lock SET owner = '{owner}', expires_at = {at}{version} WHERE name = 'lock' AND expires_at < {now}{returning}"
-                )
-            }
-            Stmt::Delete { owner } => format!(
-                "DELETE FROM lock WHERE name = 'lock' AND owner = '{}'",
-                owner_name(*owner)
-            ),
-            Stmt::DeleteAny => "DELETE FROM lock WHERE name = 'lock'".to_string(),
-            Stmt::SelectExpired { expiry } => {
-                let (_, now) = describe_expiry(expiry);
-                format!("SELECT expires_at < {now} FROM lock WHERE name = 'lock'")
-            }
-            Stmt::Update { owner, expiry } => {
-                let (at, _) = describe_expiry(expiry);
-                format!(
-                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock'",
-                    owner_name(*owner)
-                )
-            }
-            Stmt::AnyLive => "SELECT EXISTS (SELECT 1 FROM lock_claim WHERE name = 'lock' AND expires_at >= NOW())"
-                .to_string(),
-            Stmt::InsertClaim { owner, ttl_ticks } => format!(
-                "INSERT INTO lock_claim (owner, name, expires_at) VALUES ('{}', 'lock', NOW()+{ttl_ticks})",
-                owner_name(*owner)
-            ),
-            Stmt::DeleteClaim { owner } => format!(
-                "DELETE FROM lock_claim WHERE owner = '{}'",
-                owner_name(*owner)
-            ),
-            Stmt::SelectOwner { expiry } => {
-                let (_, now) = describe_expiry(expiry);
-                format!("SELECT owner, expires_at < {now} FROM lock WHERE name = 'lock'")
-            }
-            Stmt::UpdateIfOwner {
-                expected,
-                owner,
-                expiry,
-            } => {
-                let (at, _) = describe_expiry(expiry);
-                format!(
-                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock' AND owner = '{}'",
-                    owner_name(*owner),
-                    owner_name(*expected)
-                )
-            }
-        };
-        f.write_str(&text)
-    }
-}
-
-/// The reply as a client library reports it, for timelines.
-impl std::fmt::Display for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let reply = self;
-        let text = match reply {
-            Reply::Rows {
-                rows,
-                version: Some(v),
-            } => format!("{rows} row, version {v}"),
-            Reply::Rows { rows: 1, .. } => "1 row".to_string(),
-            Reply::Rows { rows, .. } => format!("{rows} rows"),
-            Reply::DuplicateKey => "IntegrityError: duplicate key".to_string(),
-            Reply::Selected(Some(at)) => format!("row expire_time={at}"),
-            Reply::Selected(None) => "no row".to_string(),
-            Reply::Expired(Some(true)) => "expired: true".to_string(),
-            Reply::Expired(Some(false)) => "expired: false".to_string(),
-            Reply::Expired(None) => "no row".to_string(),
-            Reply::AnyLive(any) => format!("exists: {any}"),
-            Reply::Owner {
-                owner: Some(owner),
-                expired,
-            } => format!("owner {}, expired: {expired}", owner_name(*owner)),
-            Reply::Owner { owner: None, .. } => "no row".to_string(),
-        };
-        f.write_str(&text)
-    }
-}
+use crate::models::db_server::{DbServer, Expiry, Reply, Stmt};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
@@ -689,202 +406,6 @@ pub enum Timer {
     Retry,
     /// No reply in time; send the statement again.
     Timeout,
-}
-
-impl DbServer {
-    /// Runs one statement at the database's wall-clock time `now`.
-    pub fn execute(&mut self, now: Instant, stmt: Stmt) -> Reply {
-        let expires_at = |expiry: Expiry| match expiry {
-            Expiry::Never => None,
-            Expiry::ClientClock { expires_at, .. } => Some(expires_at),
-            Expiry::DbClock { ttl_ticks } => Some(now.after(ttl_ticks)),
-        };
-        match stmt {
-            Stmt::InsertNode { node, expire_time } => self.insert(
-                RowKey::Node(node),
-                Row {
-                    owner: Value::Num(0),
-                    expires_at: Some(expire_time),
-                    version: 0,
-                },
-            ),
-            Stmt::SelectNode { node } => Reply::Selected(
-                self.rows
-                    .get(&RowKey::Node(node))
-                    .and_then(|r| r.expires_at),
-            ),
-            Stmt::DeleteNode { node } => Reply::Rows {
-                rows: self.rows.remove(&RowKey::Node(node)).is_some() as u8,
-                version: None,
-            },
-            Stmt::Insert {
-                owner,
-                expiry,
-                fenced,
-            } => {
-                // `nextval` runs before the key is checked, and a sequence
-                // is not rolled back: a refused insert burns a version, as
-                // PostgreSQL's does (`tests/real_servers.rs` compares them).
-                let version = self.next_version(fenced);
-                if self.rows.contains_key(&RowKey::Lock) {
-                    return Reply::DuplicateKey;
-                }
-                self.insert(
-                    RowKey::Lock,
-                    Row {
-                        owner,
-                        expires_at: expires_at(expiry),
-                        version,
-                    },
-                )
-            }
-            Stmt::TakeOver {
-                owner,
-                expiry,
-                fenced,
-            } => {
-                if self.expired(now, &expiry) != Some(true) {
-                    return Reply::Rows {
-                        rows: 0,
-                        version: None,
-                    };
-                }
-                let version = self.next_version(fenced);
-                self.rows.insert(
-                    RowKey::Lock,
-                    Row {
-                        owner,
-                        expires_at: expires_at(expiry),
-                        version,
-                    },
-                );
-                Reply::Rows {
-                    rows: 1,
-                    version: fenced.then_some(version),
-                }
-            }
-            Stmt::Delete { owner } => {
-                let mine = self
-                    .rows
-                    .get(&RowKey::Lock)
-                    .is_some_and(|r| r.owner == owner);
-                if mine {
-                    self.rows.remove(&RowKey::Lock);
-                }
-                Reply::Rows {
-                    rows: mine as u8,
-                    version: None,
-                }
-            }
-            Stmt::DeleteAny => Reply::Rows {
-                rows: self.rows.remove(&RowKey::Lock).is_some() as u8,
-                version: None,
-            },
-            Stmt::SelectExpired { expiry } => Reply::Expired(self.expired(now, &expiry)),
-            Stmt::Update { owner, expiry } => self.update(None, owner, expires_at(expiry)),
-            Stmt::AnyLive => Reply::AnyLive(self.rows.iter().any(|(key, row)| {
-                matches!(key, RowKey::Claim(..)) && row.expires_at.is_some_and(|at| at >= now)
-            })),
-            Stmt::InsertClaim { owner, ttl_ticks } => {
-                let mine = self.claims_of(owner);
-                self.insert(
-                    RowKey::Claim(owner, mine),
-                    Row {
-                        owner,
-                        expires_at: Some(now.after(ttl_ticks)),
-                        version: 0,
-                    },
-                )
-            }
-            Stmt::SelectOwner { expiry } => Reply::Owner {
-                owner: self.rows.get(&RowKey::Lock).map(|r| r.owner),
-                expired: self.expired(now, &expiry) == Some(true),
-            },
-            Stmt::UpdateIfOwner {
-                expected,
-                owner,
-                expiry,
-            } => self.update(Some(expected), owner, expires_at(expiry)),
-            Stmt::DeleteClaim { owner } => {
-                let mine = self.claims_of(owner);
-                self.rows
-                    .retain(|key, _| !matches!(key, RowKey::Claim(o, _) if *o == owner));
-                Reply::Rows {
-                    rows: mine,
-                    version: None,
-                }
-            }
-        }
-    }
-
-    /// Whether the lock row has expired at `now` (the database's clock) or
-    /// at the client's time the expiry carries; `None` without a row.
-    /// `expires_at < <now>`: the row is still valid at its expiry instant
-    /// and expired one tick later. A row without expiry never expires.
-    fn expired(&self, now: Instant, expiry: &Expiry) -> Option<bool> {
-        let judge_now = match *expiry {
-            Expiry::Never => None,
-            Expiry::ClientClock { client_now, .. } => Some(client_now),
-            Expiry::DbClock { .. } => Some(now),
-        };
-        let row = self.rows.get(&RowKey::Lock)?;
-        Some(match (judge_now, row.expires_at) {
-            (Some(judge_now), Some(at)) => at < judge_now,
-            _ => false,
-        })
-    }
-
-    /// `UPDATE lock SET owner, expires_at WHERE name = 'lock' [AND owner =
-    /// :expected]`, without the expiry condition.
-    fn update(
-        &mut self,
-        expected: Option<Value>,
-        owner: Value,
-        expires_at: Option<Instant>,
-    ) -> Reply {
-        let row = self
-            .rows
-            .get_mut(&RowKey::Lock)
-            .filter(|r| expected.is_none_or(|e| r.owner == e));
-        let found = row.is_some();
-        if let Some(row) = row {
-            row.owner = owner;
-            row.expires_at = expires_at;
-        }
-        Reply::Rows {
-            rows: found as u8,
-            version: None,
-        }
-    }
-
-    /// How many claim rows `owner` has.
-    fn claims_of(&self, owner: Value) -> u8 {
-        self.rows
-            .keys()
-            .filter(|key| matches!(key, RowKey::Claim(o, _) if *o == owner))
-            .count() as u8
-    }
-
-    fn next_version(&mut self, fenced: bool) -> u64 {
-        if fenced {
-            self.version_seq += 1;
-            if self.version_seq > self.version_logged {
-                self.version_logged = self.version_seq + SEQUENCE_LOG_AHEAD;
-            }
-            self.version_seq
-        } else {
-            0
-        }
-    }
-
-    fn insert(&mut self, key: RowKey, row: Row) -> Reply {
-        if self.rows.contains_key(&key) {
-            return Reply::DuplicateKey;
-        }
-        let version = (row.version > 0).then_some(row.version);
-        self.rows.insert(key, row);
-        Reply::Rows { rows: 1, version }
-    }
 }
 
 /// How a variant takes the lock.
@@ -907,22 +428,34 @@ pub trait DbFlavor: Send + Sync + 'static {
     const VARIANTS: &'static [Variant];
     const PARAMS: &'static [Param];
     fn scheme(variant: &str, params: &LockParams) -> Result<Scheme, String>;
+    /// The statement `variant` gets wrong, if it is one of the slips.
+    fn slip(_variant: &str) -> Option<Slip> {
+        None
+    }
+}
+
+/// A slip one statement away from the expiring lock (see the module
+/// documentation's "Protocol").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slip {
+    /// The release deletes the row whoever owns it (`DELETE WHERE name =
+    /// 'lock'`).
+    DeleteAny,
+    /// An expired row is taken over by a `SELECT` and then an unconditional
+    /// `UPDATE`, not by one conditional `UPDATE`.
+    SelectThenUpdate,
+    /// The lock is a claim row inserted after asking whether any live claim
+    /// exists, with no key on the lock's name.
+    CheckThenInsert,
+    /// The owner is the client's own name, the same every round, and an
+    /// expired row is taken over by a `SELECT` of its owner and then an
+    /// `UPDATE` conditional on that owner.
+    CasOwner,
 }
 
 pub struct DbLock<F> {
     scheme: Scheme,
-    /// The release deletes the row only if it is still the client's.
-    release_checks_owner: bool,
-    /// An expired row is taken over by one conditional `UPDATE`, not by a
-    /// `SELECT` and then an unconditional `UPDATE`.
-    takeover_is_atomic: bool,
-    /// The lock is a claim row inserted after asking whether any live claim
-    /// exists, with no key on the lock's name.
-    check_then_insert: bool,
-    /// The owner is the client's own name, the same every round, and an
-    /// expired row is taken over by a `SELECT` of its owner and then an
-    /// `UPDATE` conditional on that owner.
-    cas_on_owner: bool,
+    slip: Option<Slip>,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
@@ -960,51 +493,6 @@ pub struct DbClient {
     pub requests: Requests<Stmt>,
 }
 
-// A claim's key holds its owner's nonce, renamed and renumbered with the
-// row's owner.
-visit_variants!(RowKey {
-    Node(node),
-    Lock,
-    Claim(owner, count)
-});
-visit_fields!(Row {
-    owner,
-    expires_at,
-    version
-});
-visit_fields!(DbServer {
-    rows,
-    version_seq,
-    version_logged
-});
-visit_variants!(Stmt {
-    InsertNode { node, expire_time },
-    SelectNode { node },
-    DeleteNode { node },
-    Insert {
-        owner,
-        expiry,
-        fenced
-    },
-    TakeOver {
-        owner,
-        expiry,
-        fenced
-    },
-    Delete { owner },
-    DeleteAny,
-    SelectExpired { expiry },
-    Update { owner, expiry },
-    AnyLive,
-    InsertClaim { owner, ttl_ticks },
-    DeleteClaim { owner },
-    SelectOwner { expiry },
-    UpdateIfOwner {
-        expected,
-        owner,
-        expiry
-    },
-});
 visit_variants!(Msg {
     Req { id, stmt },
     Rep { id, reply },
@@ -1015,34 +503,8 @@ visit_fields!(DbClient {
     acquisitions,
     requests
 });
-rename_nothing!(Expiry, Timer, Step);
+rename_nothing!(Timer, Step);
 times_nothing!(Timer, Step);
-times_variants!(Expiry {
-    Never,
-    ClientClock {
-        expires_at,
-        client_now
-    },
-    DbClock { ttl_ticks },
-});
-visit_variants!(Reply {
-    Rows { rows, version },
-    DuplicateKey,
-    Selected(at),
-    Expired(expired),
-    AnyLive(any),
-    Owner { owner, expired },
-});
-
-/// `c1#2`: client 1's second acquisition (the database is node 0, so
-/// client `ck` is node k).
-fn owner_name(owner: Value) -> String {
-    match owner {
-        Value::Unique(nonce) => format!("c{}#{}", nonce.owner().0, nonce.serial()),
-        Value::Num(n) => n.to_string(),
-        Value::Stamp(at) => format!("@{at}"),
-    }
-}
 
 impl<F: DbFlavor> DbLock<F> {
     fn call(&self, ctx: &Ctx, c: &mut DbClient, stmt: Stmt, out: &mut Out<Self>) {
@@ -1092,7 +554,7 @@ impl<F: DbFlavor> DbLock<F> {
 
     /// An attempt: the insert, or first the check for a live claim.
     fn try_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        if self.check_then_insert {
+        if self.slip == Some(Slip::CheckThenInsert) {
             c.step = Step::CheckingLive;
             self.call(ctx, c, Stmt::AnyLive, out);
         } else {
@@ -1107,7 +569,7 @@ impl<F: DbFlavor> DbLock<F> {
                 node: Self::node(ctx),
                 expire_time: ctx.wall().after(ttl_ticks),
             },
-            Scheme::ExpiryDbClock { ttl_ticks, .. } if self.check_then_insert => {
+            Scheme::ExpiryDbClock { ttl_ticks, .. } if self.slip == Some(Slip::CheckThenInsert) => {
                 Stmt::InsertClaim {
                     owner: c.owner,
                     ttl_ticks,
@@ -1136,17 +598,6 @@ impl<F: DbFlavor> DbLock<F> {
     }
 }
 
-fn describe_expiry(expiry: &Expiry) -> (String, String) {
-    match expiry {
-        Expiry::Never => (String::new(), String::new()),
-        Expiry::ClientClock {
-            expires_at,
-            client_now,
-        } => (format!("{expires_at}"), format!("{client_now}")),
-        Expiry::DbClock { ttl_ticks } => (format!("NOW()+{ttl_ticks}"), "NOW()".to_string()),
-    }
-}
-
 impl<F: DbFlavor> LockModel for DbLock<F> {
     type Server = DbServer;
     type Durable = DbServer;
@@ -1160,10 +611,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         Ok(DbLock {
             scheme: F::scheme(variant, params)?,
-            release_checks_owner: variant != "db_lock_expiry_db_clock_delete_any",
-            takeover_is_atomic: variant != "db_lock_expiry_db_clock_select_then_update",
-            check_then_insert: variant == "db_lock_expiry_db_clock_check_then_insert",
-            cas_on_owner: variant == "db_lock_expiry_db_clock_cas_owner",
+            slip: F::slip(variant),
             retry_ticks: params.require(redis::RETRY_TICKS.name)?,
             timeout: RequestTimeout {
                 timer: Timer::Timeout,
@@ -1241,7 +689,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         // The article's rows are keyed by the node and own nothing else.
         // A client that names itself keeps its name from the first round.
-        let named = self.cas_on_owner && c.owner != Value::Num(0);
+        let named = self.slip == Some(Slip::CasOwner) && c.owner != Value::Num(0);
         if !matches!(self.scheme, Scheme::Seed { .. }) && !named {
             c.owner = Value::Unique(c.acquisitions.fresh(ctx));
         }
@@ -1254,8 +702,8 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             Scheme::Seed { .. } => Stmt::DeleteNode {
                 node: Self::node(ctx),
             },
-            _ if self.check_then_insert => Stmt::DeleteClaim { owner: c.owner },
-            _ if self.release_checks_owner => Stmt::Delete { owner: c.owner },
+            _ if self.slip == Some(Slip::CheckThenInsert) => Stmt::DeleteClaim { owner: c.owner },
+            _ if self.slip != Some(Slip::DeleteAny) => Stmt::Delete { owner: c.owner },
             _ => Stmt::DeleteAny,
         };
         self.call(ctx, c, stmt, out);
@@ -1296,7 +744,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             }
             (Step::Inserting, Reply::DuplicateKey) => match self.scheme {
                 Scheme::Unique | Scheme::Seed { .. } => self.sleep(c, out),
-                _ if self.cas_on_owner => {
+                _ if self.slip == Some(Slip::CasOwner) => {
                     // Busy; see who holds it and whether it has expired.
                     c.step = Step::CheckingExpiry;
                     let stmt = Stmt::SelectOwner {
@@ -1304,7 +752,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                     };
                     self.call(ctx, c, stmt, out);
                 }
-                _ if self.takeover_is_atomic => {
+                _ if self.slip != Some(Slip::SelectThenUpdate) => {
                     // Busy; take it over if it has expired.
                     c.step = Step::TakingOver;
                     let stmt = Stmt::TakeOver {
@@ -1461,19 +909,21 @@ impl DbFlavor for Expiring {
         let ttl_ticks = params.require(redis::TTL_TICKS.name)?;
         Ok(match variant {
             "db_lock_expiry_client_clock" => Scheme::ExpiryClientClock { ttl_ticks },
-            "db_lock_expiry_db_clock"
-            | "db_lock_expiry_db_clock_delete_any"
-            | "db_lock_expiry_db_clock_select_then_update"
-            | "db_lock_expiry_db_clock_check_then_insert"
-            | "db_lock_expiry_db_clock_cas_owner" => Scheme::ExpiryDbClock {
-                ttl_ticks,
-                fenced: false,
-            },
             _ => Scheme::ExpiryDbClock {
                 ttl_ticks,
-                fenced: true,
+                fenced: variant == "db_lock_expiry_db_clock_fenced",
             },
         })
+    }
+
+    fn slip(variant: &str) -> Option<Slip> {
+        match variant {
+            "db_lock_expiry_db_clock_delete_any" => Some(Slip::DeleteAny),
+            "db_lock_expiry_db_clock_select_then_update" => Some(Slip::SelectThenUpdate),
+            "db_lock_expiry_db_clock_check_then_insert" => Some(Slip::CheckThenInsert),
+            "db_lock_expiry_db_clock_cas_owner" => Some(Slip::CasOwner),
+            _ => None,
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod chubby_lock;
 pub mod consul_lock;
 pub mod db_lock;
+pub mod db_server;
 pub mod dynamodb_lock;
 pub mod etcd_lock;
 pub mod file_lock;

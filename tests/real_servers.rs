@@ -9,7 +9,7 @@
 //! `LOCKCHECK_REAL_SERVERS=required` (as `.ci/run` sets), which makes a
 //! missing server a failure.
 
-use lockcheck::models::db_lock::{DbServer, Expiry, Reply as DbReply, Stmt};
+use lockcheck::models::db_server::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::etcd_lock::Msg as EtcdMsg;
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
 use lockcheck::models::zk_lock::{Op, OpResult, ZPath};

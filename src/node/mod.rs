@@ -127,7 +127,7 @@ pub enum ServerProgram {
     /// `models::redis::Cmd` at a time.
     Redis,
     /// The server is one PostgreSQL database, running one statement of
-    /// `models::db_lock::Stmt` at a time; it keeps what it committed over a
+    /// `models::db_server::Stmt` at a time; it keeps what it committed over a
     /// crash.
     Postgres,
     /// The server is one standalone ZooKeeper, running the requests of

@@ -14,7 +14,7 @@ use rand_chacha::rand_core::Rng;
 
 use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
 use super::{FakeClock, LocalServer, Unavailable, replay};
-use crate::models::db_lock::{DbServer, Expiry, Reply, Stmt};
+use crate::models::db_server::{DbServer, Expiry, Reply, Stmt};
 use crate::models::redis::Value;
 use crate::node::{Instant, NodeId, Nonce};
 

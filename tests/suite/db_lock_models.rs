@@ -146,7 +146,8 @@ pins! {
 /// `DELETE`'s result).
 #[test]
 fn a_stale_or_repeated_reply_is_ignored() {
-    use lockcheck::models::db_lock::{DbLockUnique, Msg, Stmt, Timer};
+    use lockcheck::models::db_lock::{DbLockUnique, Msg, Timer};
+    use lockcheck::models::db_server::Stmt;
     use lockcheck::models::redis::Value;
     use lockcheck::node::{NodeId, Out, RequestId, RequestTimeout, Requests, ResendId};
 

@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::Path;
 
 use lockcheck::models::db_lock::{self, DbLockExpiring};
+use lockcheck::models::db_server;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
@@ -346,7 +347,7 @@ fn stale_ids_merge_and_the_outstanding_one_stays_apart() {
             conn: 0,
             payload: Payload::Lock(db_lock::Msg::Rep {
                 id: RequestId(reply_id),
-                reply: db_lock::Reply::DuplicateKey,
+                reply: db_server::Reply::DuplicateKey,
             }),
         });
         s.network.sort();
