@@ -146,18 +146,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::params::TTL_TICKS;
 use crate::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
-    Variant,
+    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, SessionId, Symmetry, TimeVisitors,
+    Transport, Variant,
 };
 use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
-
-/// A session: the client that opened it and which of its sessions it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SessionId {
-    pub client: NodeId,
-    pub n: u8,
-}
-rename_fields!(SessionId { client, n });
 
 /// What the master writes to its replicated database, and so keeps across
 /// a fail-over.
@@ -289,7 +281,7 @@ visit_fields!(ChubbyClient {
     sessions_opened
 });
 
-times_nothing!(SessionId, ChubbyData, ChubbyMaster, Msg, Timer, Step);
+times_nothing!(ChubbyData, ChubbyMaster, Msg, Timer, Step);
 rename_nothing!(Step);
 
 #[derive(Clone, Debug)]
@@ -453,7 +445,7 @@ impl LockModel for ChubbyLock {
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
-        let s = |s: &SessionId| format!("session c{}#{}", s.client.0, s.n);
+        let s = |s: &SessionId| format!("session {s}");
         match msg {
             Msg::CreateSession { session } => format!("CreateSession {}", s(session)),
             Msg::SessionCreated { session } => format!("created {}", s(session)),

@@ -157,18 +157,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::params::{RETRY_TICKS, TTL_TICKS};
 use crate::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
-    Variant,
+    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, SessionId, Symmetry, TimeVisitors,
+    Transport, Variant,
 };
 use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
-
-/// A session: the client that created it and which of its sessions it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SessionId {
-    pub client: NodeId,
-    pub n: u8,
-}
-rename_fields!(SessionId { client, n });
 
 /// What Consul logs, and so keeps across a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -324,7 +316,7 @@ rename_fields!(ConsulClient {
     sessions_opened
 });
 
-times_nothing!(SessionId, ConsulData, Msg, Timer, Step, ConsulClient);
+times_nothing!(ConsulData, Msg, Timer, Step, ConsulClient);
 
 #[derive(Clone, Debug)]
 pub struct ConsulLock {
@@ -503,6 +495,40 @@ impl LockModel for ConsulLock {
 
     fn server_name(&self, _index: usize) -> String {
         "consul".to_string()
+    }
+
+    /// The HTTP calls Consul's `api.Lock` makes.
+    fn describe_msg(&self, msg: &Msg) -> String {
+        let holder = |h: &Option<SessionId>| match h {
+            Some(s) => format!("held by {s}"),
+            None => "free".to_string(),
+        };
+        match msg {
+            Msg::Create { session } => format!("PUT /v1/session/create  [{session}]"),
+            Msg::Created { session } => format!("session {session} created"),
+            Msg::Renew { session } => format!("PUT /v1/session/renew/{session}"),
+            Msg::SessionGone { session } => format!("404: no session {session}"),
+            Msg::Destroy { session } => format!("PUT /v1/session/destroy/{session}"),
+            Msg::Get { block: false, .. } => "GET /v1/kv/lock".to_string(),
+            Msg::Get { block: true, seen } => {
+                format!("GET /v1/kv/lock, blocking while {}", holder(seen))
+            }
+            Msg::Value {
+                holder: h,
+                lock_index,
+            } => {
+                format!("lock {}, LockIndex {lock_index}", holder(h))
+            }
+            Msg::Acquire { session } => format!("PUT /v1/kv/lock?acquire={session}"),
+            Msg::AcquireResult {
+                ok,
+                holder: h,
+                lock_index,
+            } => format!("{ok}: lock {}, LockIndex {lock_index}", holder(h)),
+            Msg::InvalidSession => "500: invalid session".to_string(),
+            Msg::Release { session } => format!("PUT /v1/kv/lock?release={session}"),
+            Msg::Released => "true".to_string(),
+        }
     }
 
     fn transport(&self) -> Transport {

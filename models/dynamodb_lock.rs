@@ -447,6 +447,42 @@ impl LockModel for DynamoDbLock {
         "dynamodb".to_string()
     }
 
+    /// The DynamoDB calls the lock client makes; `rvn` is the record
+    /// version number.
+    fn describe_msg(&self, msg: &Msg) -> String {
+        // An RVN is a UUID the client draws: `c1#2` is client 1's second.
+        let rvn_name = |n: &Nonce| format!("c{}#{}", n.owner().0, n.serial());
+        match msg {
+            Msg::Get => "GetItem lock (ConsistentRead)".to_string(),
+            Msg::Item { item: None } => "no item".to_string(),
+            Msg::Item {
+                item: Some(Item { owner, rvn }),
+            } => format!("item: owner c{}, rvn {}", owner.0, rvn_name(rvn)),
+            Msg::Put {
+                expected: None,
+                rvn,
+            } => format!("PutItem rvn {} if no item", rvn_name(rvn)),
+            Msg::Put {
+                expected: Some(seen),
+                rvn,
+            } => format!("PutItem rvn {} if rvn = {}", rvn_name(rvn), rvn_name(seen)),
+            Msg::PutResult { ok: true, fence } => format!("put, fence {fence}"),
+            Msg::PutResult { ok: false, .. } => "ConditionalCheckFailed".to_string(),
+            Msg::Heartbeat { rvn, new_rvn } => {
+                format!(
+                    "UpdateItem rvn = {} if mine and rvn = {}",
+                    rvn_name(new_rvn),
+                    rvn_name(rvn)
+                )
+            }
+            Msg::HeartbeatResult { ok: true } => "updated".to_string(),
+            Msg::HeartbeatResult { ok: false } => "ConditionalCheckFailed".to_string(),
+            Msg::Delete { rvn } => format!("DeleteItem if mine and rvn = {}", rvn_name(rvn)),
+            Msg::Deleted { ok: true } => "deleted".to_string(),
+            Msg::Deleted { ok: false } => "ConditionalCheckFailed".to_string(),
+        }
+    }
+
     fn transport(&self) -> Transport {
         Transport::Session
     }

@@ -189,12 +189,7 @@ use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit
 
 /// A lease, and so a session and its key `prefix/<lease>`: the client that
 /// granted it and which of its sessions it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LeaseId {
-    pub client: NodeId,
-    pub n: u8,
-}
-rename_fields!(LeaseId { client, n });
+pub type LeaseId = crate::node::SessionId;
 
 /// What etcd logs, and so keeps across a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -343,7 +338,7 @@ rename_fields!(EtcdClient {
     unlock_retrying
 });
 
-times_nothing!(LeaseId, Timer, Step, Msg, EtcdData, EtcdClient);
+times_nothing!(Timer, Step, Msg, EtcdData, EtcdClient);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Use {
@@ -487,6 +482,34 @@ impl LockModel for EtcdLock {
 
     fn server_name(&self, _index: usize) -> String {
         "etcd".to_string()
+    }
+
+    /// The etcd calls `concurrency.Session` and `concurrency.Mutex` make,
+    /// with the lock's key `prefix/<lease>`.
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::Grant { lease } => format!("LeaseGrant {lease} TTL {}", self.ttl_ticks),
+            Msg::Granted { lease } => format!("lease {lease} granted"),
+            Msg::KeepAlive { lease } => format!("LeaseKeepAlive {lease}"),
+            Msg::LeaseGone { lease } => format!("lease {lease} not found"),
+            Msg::Lock { lease } => {
+                format!("txn: put prefix/{lease} if absent; get the first key under prefix")
+            }
+            Msg::Locked { my_rev, owner_rev } => {
+                format!("my key created at rev {my_rev}, the first at rev {owner_rev}")
+            }
+            Msg::WaitDeletes { lease, my_rev } => format!(
+                "get the last key under prefix before rev {my_rev}, watch its delete  [{lease}]"
+            ),
+            Msg::NoneBefore { mine } => format!(
+                "no key before mine; my key {}",
+                if *mine { "exists" } else { "is gone" }
+            ),
+            Msg::Deleted { rev } => format!("watch: the key of rev {rev} is deleted"),
+            Msg::Unlock { lease } => format!("delete prefix/{lease}"),
+            Msg::Unlocked => "deleted".to_string(),
+            Msg::Revoke { lease } => format!("LeaseRevoke {lease}"),
+        }
     }
 
     /// An etcd restart is not replayed (the replay refuses a trace with

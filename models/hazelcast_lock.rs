@@ -168,18 +168,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::params::TTL_TICKS;
 use crate::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, Symmetry, TimeVisitors, Transport,
-    Variant,
+    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, SessionId, Symmetry, TimeVisitors,
+    Transport, Variant,
 };
 use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
-
-/// A CP session: the client that created it and which of its sessions it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SessionId {
-    pub client: NodeId,
-    pub n: u8,
-}
-rename_fields!(SessionId { client, n });
 
 /// What the CP group replicates, and so keeps across a change of leader.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -285,7 +277,7 @@ rename_fields!(HzClient {
     sessions_opened
 });
 
-times_nothing!(SessionId, Msg, Timer, Step, HzClient);
+times_nothing!(Msg, Timer, Step, HzClient);
 
 #[derive(Clone, Debug)]
 pub struct HazelcastLock {
@@ -418,6 +410,20 @@ impl LockModel for HazelcastLock {
 
     fn server_name(&self, _index: usize) -> String {
         "cp".to_string()
+    }
+
+    /// The CP subsystem operations `FencedLock` sends.
+    fn describe_msg(&self, msg: &Msg) -> String {
+        match msg {
+            Msg::CreateSession { session } => format!("CreateSessionOp  [{session}]"),
+            Msg::SessionCreated { session } => format!("session {session} created"),
+            Msg::Heartbeat { session } => format!("HeartbeatSessionOp {session}"),
+            Msg::SessionExpired { session } => format!("SessionExpiredException {session}"),
+            Msg::Lock { session } => format!("LockOp  [{session}]"),
+            Msg::Locked { session, fence } => format!("locked, fence {fence}  [{session}]"),
+            Msg::Unlock { session } => format!("UnlockOp  [{session}]"),
+            Msg::Unlocked => "unlocked".to_string(),
+        }
     }
 
     fn transport(&self) -> Transport {

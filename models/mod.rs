@@ -31,6 +31,7 @@ pub mod redisson_lock;
 pub mod redlock;
 pub mod sql_session_lock;
 pub mod zk_lock;
+pub mod zk_server;
 
 use crate::node::{LockModel, Param, RealServer};
 

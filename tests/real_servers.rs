@@ -12,7 +12,7 @@
 use lockcheck::models::db_server::{DbServer, Expiry, Reply as DbReply, Stmt};
 use lockcheck::models::etcd_lock::Msg as EtcdMsg;
 use lockcheck::models::redis::{Cmd, RedisServer, Reply};
-use lockcheck::models::zk_lock::{Op, OpResult, ZPath};
+use lockcheck::models::zk_server::{Op, OpResult, ZPath};
 use lockcheck::node::{Instant, ServerProgram};
 use lockcheck::real::LocalServer;
 use lockcheck::real::conformance::Timing;

@@ -88,6 +88,27 @@ impl NodeId {
     }
 }
 
+/// A client's session with a lock service (a ZooKeeper or Consul session,
+/// an etcd lease, a Hazelcast CP session, a Chubby session): the client
+/// that opened it and which of that client's sessions it is. Real session
+/// ids are opaque numbers; naming the client keeps timelines readable
+/// (`c1#2`), lets client symmetry rename a session with its client, and,
+/// numbered per client rather than server-wide, keeps two clients that
+/// connect in either order from making two states out of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SessionId {
+    pub client: NodeId,
+    pub n: u8,
+}
+crate::rename_fields!(SessionId { client, n });
+crate::times_nothing!(SessionId);
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "c{}#{}", self.client.0, self.n)
+    }
+}
+
 /// What every piece of model state must offer: cheap cloning, hashing for the
 /// visited set, a total order (the world keeps collections sorted so that
 /// successor order never depends on insertion history) and serialization for
@@ -131,7 +152,7 @@ pub enum ServerProgram {
     /// crash.
     Postgres,
     /// The server is one standalone ZooKeeper, running the requests of
-    /// `models::zk_lock::Op` on sessions that expire.
+    /// `models::zk_server::Op` on sessions that expire.
     ZooKeeper,
     /// The server is a single-member etcd, running the requests of
     /// `models::etcd_lock::Msg` on leases that expire.

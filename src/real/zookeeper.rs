@@ -58,10 +58,9 @@ use zookeeper_client as zk;
 
 use super::conformance::{self, Agreement, Disagreement, Execute, RealServer, Timing};
 use super::{FakeClock, LocalServer, Unavailable};
-use crate::models::zk_lock::{
-    EventType, Msg, Op, OpResult, SessionId, WatchOn, ZPath, ZkData, ZkLock,
-};
-use crate::node::{Command, Instant, NodeId, Out};
+use crate::models::zk_lock::ZkLock;
+use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData};
+use crate::node::{Command, Instant, NodeId, Out, SessionId};
 
 /// The sessions a sequence has at a time: slots 0, 1, 2, named by the
 /// model's client nodes 1, 2, 3 (`c1`, `c2`, `c3`).

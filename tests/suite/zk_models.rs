@@ -27,6 +27,7 @@ pins! {
     ephemeral_watch_server_restart: "zk_lock_ephemeral_watch", "server-restart", 466105, "holds holds holds:2 violated:96";
     ephemeral_watch_long_pause: "zk_lock_ephemeral_watch", "long-pause", 351857, "violated:28 violated:32 holds:2 violated:54";
     ephemeral_watch_client_partition: "zk_lock_ephemeral_watch", "client-partition", 379473, "holds holds holds:2 violated:67 violated:38+4 violated:38+4";
+    ephemeral_watch_partition: "zk_lock_ephemeral_watch", "partition", 1167189, "holds holds holds:2 violated:87";
     ephemeral_watch_async_network: "zk_lock_ephemeral_watch", "async-network", 567581, "violated:13 violated:19 holds:2 violated:14";
 
     sequential_no_faults: "zk_lock_sequential", "no-faults", 17700, "holds holds holds:4 holds holds holds";

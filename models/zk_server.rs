@@ -1,0 +1,508 @@
+//! The ZooKeeper server the ZooKeeper locks (`models/zk_lock.rs`) talk
+//! to: its sessions, znodes and one-shot watches, the requests the locks
+//! send it and its answers, and how it runs each request. Not a lock
+//! algorithm itself. `src/real/zookeeper.rs` checks it against a real
+//! ZooKeeper request by request (see `docs/real-servers.md`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::zk_lock::ZkLock;
+use crate::node::{Ctx, NodeId, NodeMap, Out, ReadIds, Rename, RequestId, SessionId, VisitIds};
+use crate::{rename_fields, rename_nothing, rename_variants};
+
+/// A znode this model uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ZPath {
+    /// `/my_lock`, the seed's lock node.
+    MyLock,
+    /// `/lock/x-<session>-<seq>`: the recipe's sequential child. The prefix is
+    /// the creator's session id, as in ZooKeeper's own `WriteLock` recipe,
+    /// so that a client whose `create` went unanswered can find its node.
+    /// Ordered by `seq` first, which is the order of the lock's line.
+    Child { seq: u32, prefix: SessionId },
+}
+
+impl std::fmt::Display for ZPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ZPath::MyLock => write!(f, "/my_lock"),
+            ZPath::Child { seq, prefix } => write!(f, "/lock/x-{prefix}-{seq:010}"),
+        }
+    }
+}
+
+/// An ephemeral znode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Znode {
+    pub path: ZPath,
+    /// The session whose end deletes it (`ephemeralOwner`).
+    pub owner: SessionId,
+    /// The zxid of the write that created it.
+    pub czxid: u64,
+}
+
+/// What a one-shot watch is set on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum WatchOn {
+    /// `exists(path, watch)`: fires when the node is created or deleted.
+    Node(ZPath),
+    /// `get_children("/lock", watch)`: fires when a child is added or removed.
+    LockChildren,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Watch {
+    pub on: WatchOn,
+    pub session: SessionId,
+}
+
+/// Everything the server keeps; ZooKeeper logs every write to disk before it
+/// answers, so all of it survives a restart.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ZkData {
+    /// The last zxid handed out; every write (session open and expiry,
+    /// create, delete) takes the next one.
+    pub zxid: u64,
+    /// The sequence number the next sequential child of `/lock` gets.
+    pub seq_next: u32,
+    /// Per client (by client index), how many sessions it has opened.
+    pub sessions_opened: Vec<u8>,
+    /// Live sessions, sorted.
+    pub sessions: Vec<SessionId>,
+    /// Sorted by path.
+    pub nodes: Vec<Znode>,
+    /// Registered watches, sorted, no repeats. Kept with the data, which
+    /// stands for the client library re-registering its watches
+    /// (`SetWatches`) when it reconnects after a server restart.
+    pub watches: Vec<Watch>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ZkServer {
+    pub data: ZkData,
+    /// Whether every live session has its expiry timer. A restarted server
+    /// gets its sessions back from disk, but `server_init` cannot set timers,
+    /// so it arms them (each with a full session timeout, as ZooKeeper does
+    /// after a restart) on the first message it handles.
+    pub expiry_armed: bool,
+}
+
+/// The requests the lock uses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Op {
+    /// `create(path, EPHEMERAL)`.
+    Create { path: ZPath },
+    /// `create("/lock/x-<session>-", EPHEMERAL_SEQUENTIAL)`: the server
+    /// appends the next sequence number.
+    CreateSequential,
+    /// `delete(path, version=-1)`: whoever's node it is.
+    Delete { path: ZPath },
+    /// `exists(path, watch)`.
+    Exists { path: ZPath, watch: bool },
+    /// `get_children("/lock", watch)`.
+    GetChildren { watch: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OpResult {
+    Created {
+        path: ZPath,
+        czxid: u64,
+    },
+    NodeExists,
+    Deleted,
+    NoNode,
+    /// `exists`: the node's creation zxid if it exists.
+    Stat(Option<u64>),
+    /// The children of `/lock`, sorted by sequence number.
+    Children(Vec<ZPath>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventType {
+    NodeCreated,
+    NodeDeleted,
+    NodeChildrenChanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// A request on a session; `None` opens a new one (with the session
+    /// timeout `ttl_ticks`) to run it in.
+    Req {
+        session: Option<SessionId>,
+        xid: RequestId,
+        op: Op,
+    },
+    Rep {
+        session: SessionId,
+        xid: RequestId,
+        result: OpResult,
+    },
+    /// A heartbeat. The server answers only if the session is gone.
+    Ping { session: SessionId },
+    /// The answer to anything sent on a session the server no longer has.
+    Expired { session: SessionId },
+    /// A one-shot watch fired.
+    Event {
+        session: SessionId,
+        kind: EventType,
+        on: WatchOn,
+    },
+}
+
+rename_variants!(ZPath {
+    MyLock,
+    Child { seq, prefix },
+});
+rename_fields!(Znode { path, owner, czxid });
+rename_variants!(WatchOn {
+    Node(path),
+    LockChildren,
+});
+rename_fields!(Watch { on, session });
+rename_fields!(ZkServer { data, expiry_armed });
+rename_variants!(Op {
+    Create { path },
+    CreateSequential,
+    Delete { path },
+    Exists { path, watch },
+    GetChildren { watch },
+});
+rename_variants!(OpResult {
+    Created { path, czxid },
+    NodeExists,
+    Deleted,
+    NoNode,
+    Stat(czxid),
+    Children(children),
+});
+rename_variants!(Msg {
+    Req { session, xid, op },
+    Rep {
+        session,
+        xid,
+        result
+    },
+    Ping { session },
+    Expired { session },
+    Event { session, kind, on },
+});
+
+rename_nothing!(EventType);
+
+/// By hand: `sessions_opened` is indexed by client, and the lists the
+/// server searches by binary search must be sorted again (a session sorts
+/// by its client first). Children of `/lock` sort by their unique sequence
+/// numbers first, so `OpResult::Children` keeps its order.
+impl Rename for ZkData {
+    fn rename(&mut self, map: &NodeMap) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        // The server is node 0, so client index `ci` is node `ci + 1`.
+        // Where several clients land on one (the symmetry's anonymized
+        // keys), the largest count stands for them, whatever their order.
+        let mut opened = vec![0; sessions_opened.len()];
+        for (ci, &count) in sessions_opened.iter().enumerate() {
+            let to = map.get(NodeId(ci as u8 + 1)).index().wrapping_sub(1);
+            if let Some(slot) = opened.get_mut(to) {
+                *slot = (*slot).max(count);
+            }
+        }
+        *sessions_opened = opened;
+        sessions.rename(map);
+        sessions.sort();
+        sessions.dedup();
+        nodes.rename(map);
+        nodes.sort();
+        watches.rename(map);
+        watches.sort();
+        watches.dedup();
+    }
+
+    fn visit_ids(&mut self, ids: &mut dyn VisitIds) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened: _,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        sessions.visit_ids(ids);
+        nodes.visit_ids(ids);
+        watches.visit_ids(ids);
+    }
+
+    fn read_ids(&self, ids: &mut dyn ReadIds) {
+        let ZkData {
+            zxid: _,
+            seq_next: _,
+            sessions_opened: _,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        sessions.read_ids(ids);
+        nodes.read_ids(ids);
+        watches.read_ids(ids);
+    }
+}
+
+/// A counter of the ZooKeeper model that grows with every round: a
+/// session's number, a sequential child's sequence number, a zxid.
+pub(crate) enum Counter<'a> {
+    Session(&'a mut SessionId),
+    Seq(&'a mut u32),
+    Zxid(&'a mut u64),
+}
+
+/// Visits every counter a value holds (for [`LockModel::normalize`]).
+pub(crate) trait Counters {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>));
+}
+
+impl Counters for SessionId {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        f(Counter::Session(self));
+    }
+}
+
+impl Counters for ZPath {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let ZPath::Child { seq, prefix } = self {
+            f(Counter::Seq(seq));
+            f(Counter::Session(prefix));
+        }
+    }
+}
+
+impl Counters for WatchOn {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        if let WatchOn::Node(path) = self {
+            path.counters(f);
+        }
+    }
+}
+
+impl Counters for ZkData {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        // `seq_next` and `sessions_opened` are the counters' next values,
+        // which the renumbering sets itself.
+        f(Counter::Zxid(&mut self.zxid));
+        for s in &mut self.sessions {
+            s.counters(f);
+        }
+        for n in &mut self.nodes {
+            n.path.counters(f);
+            n.owner.counters(f);
+            f(Counter::Zxid(&mut n.czxid));
+        }
+        for w in &mut self.watches {
+            w.on.counters(f);
+            w.session.counters(f);
+        }
+    }
+}
+
+impl Counters for Msg {
+    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+        match self {
+            Msg::Req { session, op, .. } => {
+                if let Some(s) = session {
+                    s.counters(f);
+                }
+                match op {
+                    Op::Create { path } | Op::Delete { path } | Op::Exists { path, .. } => {
+                        path.counters(f)
+                    }
+                    Op::CreateSequential | Op::GetChildren { .. } => {}
+                }
+            }
+            Msg::Rep {
+                session, result, ..
+            } => {
+                session.counters(f);
+                match result {
+                    OpResult::Created { path, czxid } => {
+                        path.counters(f);
+                        f(Counter::Zxid(czxid));
+                    }
+                    OpResult::Stat(Some(czxid)) => f(Counter::Zxid(czxid)),
+                    OpResult::Children(children) => {
+                        for p in children {
+                            p.counters(f);
+                        }
+                    }
+                    OpResult::NodeExists
+                    | OpResult::Deleted
+                    | OpResult::NoNode
+                    | OpResult::Stat(None) => {}
+                }
+            }
+            Msg::Ping { session } | Msg::Expired { session } => session.counters(f),
+            Msg::Event { session, on, .. } => {
+                session.counters(f);
+                on.counters(f);
+            }
+        }
+    }
+}
+
+impl ZkData {
+    /// Opens a session for client `client` (a transaction: it takes a zxid).
+    pub(crate) fn open_session(&mut self, ctx: &Ctx, client: NodeId) -> SessionId {
+        let ci = client.index() - ctx.server_count;
+        self.sessions_opened[ci] += 1;
+        let session = SessionId {
+            client,
+            n: self.sessions_opened[ci],
+        };
+        self.zxid += 1;
+        let at = self.sessions.partition_point(|s| *s < session);
+        self.sessions.insert(at, session);
+        session
+    }
+
+    fn fire(&mut self, on: WatchOn, kind: EventType, out: &mut Out<ZkLock>) {
+        let (fired, kept): (Vec<Watch>, Vec<Watch>) =
+            self.watches.drain(..).partition(|w| w.on == on);
+        self.watches = kept;
+        for w in fired {
+            out.send(
+                w.session.client,
+                Msg::Event {
+                    session: w.session,
+                    kind,
+                    on,
+                },
+            );
+        }
+    }
+
+    fn insert_node(&mut self, node: Znode, out: &mut Out<ZkLock>) -> u64 {
+        let path = node.path;
+        let czxid = node.czxid;
+        let at = self.nodes.partition_point(|n| n.path < path);
+        self.nodes.insert(at, node);
+        self.fire(WatchOn::Node(path), EventType::NodeCreated, out);
+        if matches!(path, ZPath::Child { .. }) {
+            self.fire(WatchOn::LockChildren, EventType::NodeChildrenChanged, out);
+        }
+        czxid
+    }
+
+    fn remove_node(&mut self, path: ZPath, out: &mut Out<ZkLock>) -> bool {
+        let Some(at) = self.nodes.iter().position(|n| n.path == path) else {
+            return false;
+        };
+        self.nodes.remove(at);
+        self.fire(WatchOn::Node(path), EventType::NodeDeleted, out);
+        if matches!(path, ZPath::Child { .. }) {
+            self.fire(WatchOn::LockChildren, EventType::NodeChildrenChanged, out);
+        }
+        true
+    }
+
+    /// Ends a session (expiry): one transaction that deletes its
+    /// ephemeral nodes, firing the other sessions' watches on them.
+    pub(crate) fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
+        let Ok(at) = self.sessions.binary_search(&s) else {
+            return;
+        };
+        self.sessions.remove(at);
+        self.watches.retain(|w| w.session != s);
+        self.zxid += 1;
+        let owned: Vec<ZPath> = self
+            .nodes
+            .iter()
+            .filter(|n| n.owner == s)
+            .map(|n| n.path)
+            .collect();
+        for path in owned {
+            self.remove_node(path, out);
+        }
+    }
+
+    fn add_watch(&mut self, on: WatchOn, session: SessionId) {
+        let w = Watch { on, session };
+        if let Err(at) = self.watches.binary_search(&w) {
+            self.watches.insert(at, w);
+        }
+    }
+
+    pub(crate) fn execute(
+        &mut self,
+        session: SessionId,
+        op: Op,
+        out: &mut Out<ZkLock>,
+    ) -> OpResult {
+        match op {
+            Op::Create { path } => {
+                if self.nodes.iter().any(|n| n.path == path) {
+                    return OpResult::NodeExists;
+                }
+                self.zxid += 1;
+                let czxid = self.insert_node(
+                    Znode {
+                        path,
+                        owner: session,
+                        czxid: self.zxid,
+                    },
+                    out,
+                );
+                OpResult::Created { path, czxid }
+            }
+            Op::CreateSequential => {
+                let path = ZPath::Child {
+                    seq: self.seq_next,
+                    prefix: session,
+                };
+                self.seq_next += 1;
+                self.zxid += 1;
+                let czxid = self.insert_node(
+                    Znode {
+                        path,
+                        owner: session,
+                        czxid: self.zxid,
+                    },
+                    out,
+                );
+                OpResult::Created { path, czxid }
+            }
+            Op::Delete { path } => {
+                if self.nodes.iter().any(|n| n.path == path) {
+                    self.zxid += 1;
+                    self.remove_node(path, out);
+                    OpResult::Deleted
+                } else {
+                    OpResult::NoNode
+                }
+            }
+            Op::Exists { path, watch } => {
+                if watch {
+                    self.add_watch(WatchOn::Node(path), session);
+                }
+                OpResult::Stat(self.nodes.iter().find(|n| n.path == path).map(|n| n.czxid))
+            }
+            Op::GetChildren { watch } => {
+                if watch {
+                    self.add_watch(WatchOn::LockChildren, session);
+                }
+                OpResult::Children(
+                    self.nodes
+                        .iter()
+                        .map(|n| n.path)
+                        .filter(|p| matches!(p, ZPath::Child { .. }))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
