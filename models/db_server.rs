@@ -4,7 +4,8 @@
 //! one statement by statement (see `docs/real-servers.md`).
 //!
 //! The tables:
-//! - the seed's `lock (node PRIMARY KEY, expire_time)`, a row per node;
+//! - the seed's `lock (node PRIMARY KEY, expire_time)`, a row per node
+//!   (`lock_node` on the real server);
 //! - `lock (name PRIMARY KEY, owner, expires_at, version)`, one row per lock,
 //!   `version` from the sequence `lock_version` for the fenced variant;
 //! - `lock_claim (id bigserial PRIMARY KEY, owner, name, expires_at)`, with

@@ -401,8 +401,9 @@ impl Counters for Timer {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Recipe {
-    /// The seed's snippet: one ephemeral node, `/my_lock`.
-    Ephemeral,
+    /// The seed's snippet: one ephemeral node, `/my_lock`, and what a client
+    /// does while another holds it.
+    Ephemeral(OnBusy),
     /// Ephemeral sequential nodes in line under `/lock`.
     Sequential,
 }
@@ -443,7 +444,6 @@ enum Slip {
 
 pub struct ZkLock {
     recipe: Recipe,
-    on_busy: OnBusy,
     token: Token,
     slip: Option<Slip>,
     ttl_ticks: u32,
@@ -470,7 +470,7 @@ impl ZkLock {
     fn create(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         c.step = Step::Creating;
         let op = match self.recipe {
-            Recipe::Ephemeral => Op::Create {
+            Recipe::Ephemeral(_) => Op::Create {
                 path: ZPath::MyLock,
             },
             Recipe::Sequential => Op::CreateSequential,
@@ -566,16 +566,18 @@ impl ZkLock {
                 c.node = Some(path);
                 c.czxid = Some(czxid);
                 match self.recipe {
-                    Recipe::Ephemeral => self.hold(c, out),
+                    Recipe::Ephemeral(_) => self.hold(c, out),
                     Recipe::Sequential => self.list(c, out),
                 }
             }
-            (Step::Creating, OpResult::NodeExists) => match self.on_busy {
-                OnBusy::Sleep => {
+            (Step::Creating, OpResult::NodeExists) => match self.recipe {
+                Recipe::Ephemeral(OnBusy::Sleep) => {
                     c.step = Step::Sleeping;
                     out.set_timer(Timer::Retry, self.retry_ticks);
                 }
-                OnBusy::Watch => self.watch(c, ZPath::MyLock, out),
+                Recipe::Ephemeral(OnBusy::Watch) => self.watch(c, ZPath::MyLock, out),
+                // The recipe's `create` is sequential and never meets a node.
+                Recipe::Sequential => {}
             },
             (Step::Listing, OpResult::Children(children)) => self.check_line(c, &children, out),
             (Step::Watching(_), OpResult::Stat(Some(_))) if !c.fired => {
@@ -609,7 +611,7 @@ impl ZkLock {
     /// still holds. The slip takes the lock.
     fn predecessor_gone(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         match (self.recipe, self.slip) {
-            (Recipe::Ephemeral, _) => self.create(c, out),
+            (Recipe::Ephemeral(_), _) => self.create(c, out),
             (Recipe::Sequential, Some(Slip::NoRelist)) => self.hold(c, out),
             (Recipe::Sequential, _) => self.list(c, out),
         }
@@ -806,33 +808,29 @@ impl LockModel for ZkLock {
 
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         let ttl_ticks = params.require(TTL_TICKS.name)?;
-        let (recipe, on_busy, token, slip) = match variant {
-            "zk_lock_ephemeral" => (Recipe::Ephemeral, OnBusy::Sleep, Token::Unfenced, None),
-            "zk_lock_ephemeral_watch" => (Recipe::Ephemeral, OnBusy::Watch, Token::Unfenced, None),
-            "zk_lock_sequential" => (Recipe::Sequential, OnBusy::Watch, Token::Unfenced, None),
-            "zk_lock_sequential_fenced" => (Recipe::Sequential, OnBusy::Watch, Token::Czxid, None),
+        let (recipe, token, slip) = match variant {
+            "zk_lock_ephemeral" => (Recipe::Ephemeral(OnBusy::Sleep), Token::Unfenced, None),
+            "zk_lock_ephemeral_watch" => (Recipe::Ephemeral(OnBusy::Watch), Token::Unfenced, None),
+            "zk_lock_sequential" => (Recipe::Sequential, Token::Unfenced, None),
+            "zk_lock_sequential_fenced" => (Recipe::Sequential, Token::Czxid, None),
             "zk_lock_sequential_fenced_data_version" => {
-                (Recipe::Sequential, OnBusy::Watch, Token::DataVersion, None)
+                (Recipe::Sequential, Token::DataVersion, None)
             }
             "zk_lock_sequential_ignore_null_exists" => (
                 Recipe::Sequential,
-                OnBusy::Watch,
                 Token::Unfenced,
                 Some(Slip::IgnoreNullExists),
             ),
-            "zk_lock_sequential_no_relist" => (
-                Recipe::Sequential,
-                OnBusy::Watch,
-                Token::Unfenced,
-                Some(Slip::NoRelist),
-            ),
+            "zk_lock_sequential_no_relist" => {
+                (Recipe::Sequential, Token::Unfenced, Some(Slip::NoRelist))
+            }
             other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
         };
         // Only the seed's snippet sleeps on a busy lock; the others wait on
         // a watch.
-        let retry_ticks = match on_busy {
-            OnBusy::Sleep => params.require(RETRY_TICKS.name)?,
-            OnBusy::Watch => 0,
+        let retry_ticks = match recipe {
+            Recipe::Ephemeral(OnBusy::Sleep) => params.require(RETRY_TICKS.name)?,
+            _ => 0,
         };
         // The ZooKeeper client pings after a third of the session timeout
         // without traffic; it pings on that period regardless, which is no
@@ -840,7 +838,6 @@ impl LockModel for ZkLock {
         let heartbeat_ticks = (ttl_ticks / 3).max(1);
         Ok(ZkLock {
             recipe,
-            on_busy,
             token,
             slip,
             ttl_ticks,
@@ -1100,7 +1097,7 @@ impl LockModel for ZkLock {
         // release early.
         out.cancel_timer(Timer::SessionTimeout);
         let path = match self.recipe {
-            Recipe::Ephemeral => Some(ZPath::MyLock),
+            Recipe::Ephemeral(_) => Some(ZPath::MyLock),
             Recipe::Sequential => c.node,
         };
         match (c.session, path) {
@@ -1205,7 +1202,7 @@ impl LockModel for ZkLock {
                 // `SetWatches` re-registers the watch on `/my_lock` and
                 // fires it if the node went meanwhile: asking again stands
                 // for that.
-                Recipe::Ephemeral => self.watch(c, pred, out),
+                Recipe::Ephemeral(_) => self.watch(c, pred, out),
                 Recipe::Sequential => self.list(c, out),
             }
         }

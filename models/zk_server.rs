@@ -386,16 +386,18 @@ impl ZkData {
         }
     }
 
-    fn insert_node(&mut self, node: Znode, out: &mut Out<ZkLock>) -> u64 {
-        let path = node.path;
-        let czxid = node.czxid;
+    /// Creates the ephemeral node `path` of `owner` (a write: it takes the
+    /// next zxid) and fires the watches on it.
+    fn create_node(&mut self, path: ZPath, owner: SessionId, out: &mut Out<ZkLock>) -> OpResult {
+        self.zxid += 1;
+        let czxid = self.zxid;
         let at = self.nodes.partition_point(|n| n.path < path);
-        self.nodes.insert(at, node);
+        self.nodes.insert(at, Znode { path, owner, czxid });
         self.fire(WatchOn::Node(path), EventType::NodeCreated, out);
         if matches!(path, ZPath::Child { .. }) {
             self.fire(WatchOn::LockChildren, EventType::NodeChildrenChanged, out);
         }
-        czxid
+        OpResult::Created { path, czxid }
     }
 
     fn remove_node(&mut self, path: ZPath, out: &mut Out<ZkLock>) -> bool {
@@ -448,16 +450,7 @@ impl ZkData {
                 if self.nodes.iter().any(|n| n.path == path) {
                     return OpResult::NodeExists;
                 }
-                self.zxid += 1;
-                let czxid = self.insert_node(
-                    Znode {
-                        path,
-                        owner: session,
-                        czxid: self.zxid,
-                    },
-                    out,
-                );
-                OpResult::Created { path, czxid }
+                self.create_node(path, session, out)
             }
             Op::CreateSequential => {
                 let path = ZPath::Child {
@@ -465,16 +458,7 @@ impl ZkData {
                     prefix: session,
                 };
                 self.seq_next += 1;
-                self.zxid += 1;
-                let czxid = self.insert_node(
-                    Znode {
-                        path,
-                        owner: session,
-                        czxid: self.zxid,
-                    },
-                    out,
-                );
-                OpResult::Created { path, czxid }
+                self.create_node(path, session, out)
             }
             Op::Delete { path } => {
                 if self.nodes.iter().any(|n| n.path == path) {
