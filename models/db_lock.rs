@@ -385,8 +385,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout, Requests,
-    ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
+    Ctx, FenceToken, LockModel, NodeId, Nonces, Out, Param, RealServer, RequestId, RequestTimeout,
+    Requests, ResendId, ServerProgram, Symmetry, TimeVisitors, Variant,
 };
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
@@ -680,7 +680,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn client_init(&self, _ctx: &Ctx) -> DbClient {
         DbClient {
             step: Step::Idle,
-            owner: Value::Num(0),
+            owner: Value::Num(FenceToken::ZERO),
             acquisitions: Nonces::new(),
             requests: Requests::new(),
         }
@@ -689,7 +689,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     fn client_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         // The article's rows are keyed by the node and own nothing else.
         // A client that names itself keeps its name from the first round.
-        let named = self.slip == Some(Slip::CasOwner) && c.owner != Value::Num(0);
+        let named = self.slip == Some(Slip::CasOwner) && c.owner != Value::Num(FenceToken::ZERO);
         if !matches!(self.scheme, Scheme::Seed { .. }) && !named {
             c.owner = Value::Unique(c.acquisitions.fresh(ctx));
         }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::Value;
-use crate::node::{Instant, NodeId};
+use crate::node::{FenceToken, Instant, NodeId};
 use crate::{rename_nothing, times_variants, visit_fields, visit_variants};
 
 /// A row's primary key.
@@ -315,7 +315,7 @@ impl DbServer {
             Stmt::InsertNode { node, expire_time } => self.insert(
                 RowKey::Node(node),
                 Row {
-                    owner: Value::Num(0),
+                    owner: Value::Num(FenceToken::ZERO),
                     expires_at: Some(expire_time),
                     version: 0,
                 },

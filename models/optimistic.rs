@@ -36,18 +36,18 @@
 //! <!-- expectations: generated from optimistic.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `occ_cas` | `no_lock` |
 //! |---|---|---|
-//! | no-faults | mutex ✗ | mutex ✗, resource ✗ |
-//! | holder-crash | mutex ✗ | mutex ✗, resource ✗ |
-//! | gc-pause | mutex ✗ | mutex ✗, resource ✗ |
-//! | clock-jump | mutex ✗ | mutex ✗, resource ✗ |
-//! | clock-drift | mutex ✗ | mutex ✗, resource ✗ |
-//! | message-loss | mutex ✗ | mutex ✗, resource ✗ |
-//! | partition | mutex ✗ | mutex ✗, resource ✗ |
-//! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
-//! | async-network | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗ | mutex ✗, resource ✗ |
-//! | long-work | mutex ✗ | mutex ✗, resource ✗ |
+//! | no-faults | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | holder-crash | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | gc-pause | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-drift | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | message-loss | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | partition | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | server-restart | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | async-network | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | duplicates | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | long-work | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/optimistic_models.rs`)
@@ -55,9 +55,19 @@
 //! |---|---|---|---|---|
 //! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |
 //! | async-network | violated (0) | as above | violated (14) | a message may be delayed up to the horizon: nothing finishes in bounded time over a network that promises nothing |
+//!
+//! Liveness under fairness (pinned): `deadlock_free` and `starvation_free`
+//! hold under every scenario, for both. No client ever waits for another:
+//! `no_lock` never waits at all, and an `occ_cas` client whose write is
+//! refused reads again at once; a refusal means another client's write was
+//! accepted, and the others' rounds are bounded, so it cannot be refused
+//! forever. Where the bounded `progress` is violated (async-network), the
+//! cause is the network's unbounded delay, not a cycle. The model keeps no
+//! state and no times, so the time shift has nothing to move
+//! (`LockModel::times`).
 
 use crate::node::LockParams;
-use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, Variant};
+use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, TimeVisitors, Variant};
 
 pub struct Optimistic {
     conditional: bool,
@@ -94,6 +104,11 @@ impl LockModel for Optimistic {
 
     fn conditional_writes(&self) -> bool {
         self.conditional
+    }
+
+    /// There are no times to shift: the model keeps no state at all.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     /// Clients hold no state and are told apart by nothing.

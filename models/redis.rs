@@ -33,9 +33,10 @@
 //!
 //! For the liveness checker: a key's expiry is an `Instant`, and a
 //! client's value unique per acquisition a `Nonce` (`LockModel::times`),
-//! which the harness shifts and renumbers. The fencing counter is a plain
-//! number that grows with every acquisition, so the fenced variants'
-//! liveness under endless rounds is `inconclusive`.
+//! which the harness shifts and renumbers. The fencing counter is a
+//! `FenceCounter` and its tokens `FenceToken`s, which the harness renumbers
+//! in order under endless rounds, so the fenced variants' liveness is
+//! decided there too.
 
 use std::marker::PhantomData;
 
@@ -43,8 +44,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, FenceCheck, Instant, LockModel, NodeId, Nonce, Nonces, Out, Param, RequestId,
-    RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors, Variant,
+    Ctx, FenceCheck, FenceCounter, FenceToken, Instant, LockModel, NodeId, Nonce, Nonces, Out,
+    Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
 use crate::node::{RealServer, ServerProgram};
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
@@ -66,8 +67,9 @@ use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 /// nonce, and a timeline shows it as `@ticks`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
-    /// A plain number: `SETNX`'s `1`, or a fencing token.
-    Num(u64),
+    /// A plain number: `SETNX`'s `1`, or a fencing token (renumbered with
+    /// the tokens under endless rounds, which keeps 0 and 1 as they are).
+    Num(FenceToken),
     /// Unique per client and acquisition.
     Unique(Nonce),
     /// The time at which the lock expires, read from the client's wall
@@ -87,7 +89,7 @@ impl Value {
     /// The number it reads as, in traces and on a real server.
     pub fn number(self) -> u64 {
         match self {
-            Value::Num(n) => n,
+            Value::Num(n) => n.number(),
             Value::Unique(nonce) => nonce.number(),
             // Serialization only: handlers compare stamps as instants.
             Value::Stamp(at) => STAMP_EPOCH.saturating_add_signed(at.ticks()),
@@ -98,7 +100,7 @@ impl Value {
     /// back; `None` if none does.
     pub fn from_number(n: u64) -> Option<Value> {
         if n < 256 {
-            Some(Value::Num(n))
+            Some(Value::Num(FenceToken::from_number(n)))
         } else if n >= STAMP_EPOCH - STAMP_SPAN {
             Some(Value::Stamp(Instant::from_ticks(
                 n as i64 - STAMP_EPOCH as i64,
@@ -132,8 +134,8 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-// A fencing token grows with every acquisition and is not renumbered (see
-// `rounds_bounded`); a nonce is.
+// Under endless rounds the liveness checker renumbers fencing tokens (in
+// order) and nonces (per owner).
 visit_variants!(Value { Num(n), Unique(nonce), Stamp(at) });
 
 /// The lock key, if set.
@@ -148,7 +150,7 @@ pub struct Key {
 pub struct RedisServer {
     pub lock: Option<Key>,
     /// The counter behind fencing tokens (`INCR lock:fence`).
-    pub fence: u64,
+    pub fence: FenceCounter,
 }
 
 /// The Redis commands the family uses.
@@ -184,7 +186,7 @@ pub enum Reply {
     /// Whether the key was set.
     Set(bool),
     /// The fencing token if the key was set.
-    Token(Option<u64>),
+    Token(Option<FenceToken>),
     /// Whether a key was deleted.
     Deleted(bool),
     /// `EXPIRE`'s answer: whether the key existed and now has a timeout.
@@ -283,12 +285,12 @@ impl RedisServer {
             }
             Cmd::SetNxPxFenced { ttl_ticks } => {
                 if free {
-                    self.fence += 1;
+                    let token = self.fence.hand_out();
                     self.lock = Some(Key {
-                        value: Value::Num(self.fence),
+                        value: Value::Num(token),
                         expires_at: Some(now.after(ttl_ticks)),
                     });
-                    Reply::Token(Some(self.fence))
+                    Reply::Token(Some(token))
                 } else {
                     Reply::Token(None)
                 }
@@ -483,7 +485,7 @@ impl<F: RedisFlavor> RedisLock<F> {
     fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
         match self.flavor.acquire {
             Acquire::SetNx => Cmd::SetNx {
-                value: Value::Num(1),
+                value: Value::Num(FenceToken::from_number(1)),
             },
             Acquire::SetNxToken | Acquire::SetNxThenExpire { .. } | Acquire::SetNxStamp { .. } => {
                 Cmd::SetNx { value: c.value }
@@ -551,17 +553,17 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         Some(TimeVisitors::by_times())
     }
 
-    /// The fencing counter grows with every acquisition and is not
-    /// renumbered, so only the unfenced variants keep endless rounds
-    /// finite: their only per-round values are nonces.
+    /// What grows with every round is a nonce or a fencing token (a
+    /// [`FenceToken`] from the server's [`FenceCounter`]), both renumbered
+    /// by the harness.
     fn rounds_bounded(&self) -> bool {
-        !self.flavor.fenced()
+        true
     }
 
     fn server_init(&self, _ctx: &Ctx, _durable: Option<&()>) -> RedisServer {
         RedisServer {
             lock: None,
-            fence: 0,
+            fence: FenceCounter::new(),
         }
     }
 
@@ -582,7 +584,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     fn client_init(&self, _ctx: &Ctx) -> RedisClient {
         RedisClient {
             step: Step::Idle,
-            value: Value::Num(0),
+            value: Value::Num(FenceToken::ZERO),
             acquisitions: Nonces::new(),
             requests: Requests::new(),
         }
@@ -653,7 +655,7 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
             }
             (Step::Acquiring, Reply::Token(Some(token))) => {
                 c.value = Value::Num(token);
-                self.hold(c, Some(token), out);
+                self.hold(c, Some(token.number()), out);
             }
             (Step::Holding, Reply::TimeoutSet(renewed)) => {
                 // The watchdog's renewal: the next one a period after this

@@ -157,8 +157,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Cmd, Key, RedisServer, Reply, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId, RequestTimeout, Requests,
-    ResendId, Symmetry, TimeVisitors, Variant,
+    Ctx, FenceCounter, FenceToken, Instant, LockModel, NodeId, Nonces, Out, Param, RequestId,
+    RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors, Variant,
 };
 use crate::{rename_nothing, times_fields, times_nothing, visit_fields, visit_variants};
 
@@ -222,7 +222,7 @@ pub enum Msg {
     Replicate {
         pos: ReplPos,
         lock: Option<ShippedKey>,
-        fence: u64,
+        fence: FenceCounter,
     },
 }
 
@@ -375,7 +375,7 @@ impl RedisFailover {
         out.set_timer(Timer::MasterSilent, self.failover_timeout_ticks);
     }
 
-    fn apply(s: &mut FailoverServer, pos: ReplPos, lock: Option<ShippedKey>, fence: u64) {
+    fn apply(s: &mut FailoverServer, pos: ReplPos, lock: Option<ShippedKey>, fence: FenceCounter) {
         s.pos = Some(pos);
         let lock = lock.map(|k| Key {
             value: k.value,
@@ -461,8 +461,11 @@ impl LockModel for RedisFailover {
                     None => "no lock".to_string(),
                 };
                 format!(
-                    "replicate epoch {} run {} offset {}: {key}, fence {fence}",
-                    pos.epoch, pos.run, pos.offset
+                    "replicate epoch {} run {} offset {}: {key}, fence {}",
+                    pos.epoch,
+                    pos.run,
+                    pos.offset,
+                    fence.last()
                 )
             }
         }
@@ -474,7 +477,7 @@ impl LockModel for RedisFailover {
             role: if master { Role::Master } else { Role::Replica },
             redis: RedisServer {
                 lock: None,
-                fence: 0,
+                fence: FenceCounter::new(),
             },
             pos: master.then_some(ReplPos {
                 epoch: 0,
@@ -563,7 +566,7 @@ impl LockModel for RedisFailover {
     fn client_init(&self, _ctx: &Ctx) -> FailoverClient {
         FailoverClient {
             step: Step::Idle,
-            value: Value::Num(0),
+            value: Value::Num(FenceToken::ZERO),
             acquisitions: Nonces::new(),
             master: NodeId(0),
             requests: Requests::new(),
@@ -616,7 +619,7 @@ impl LockModel for RedisFailover {
             (Step::Acquiring, Reply::Token(Some(token))) => {
                 c.step = Step::Holding;
                 c.value = Value::Num(token);
-                out.acquired(Some(token));
+                out.acquired(Some(token.number()));
             }
             (Step::Acquiring, Reply::Set(false) | Reply::Token(None)) => {
                 c.step = Step::Sleeping;

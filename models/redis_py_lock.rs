@@ -49,7 +49,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
 //! | long-work | mutex ✗, resource ✗ | mutex ✗ |
 //! <!-- /expectations -->
 //!
@@ -72,8 +72,8 @@
 //! (the bounded `progress` violation there is a horizon artifact), fenced or
 //! not. Under endless-contention (endless rounds, no fault) `deadlock_free`
 //! holds and `starvation_free` is violated (lasso 20+46), as for
-//! `redis_set_px`; the fenced variant's are `inconclusive` (its fencing
-//! counter grows with every round).
+//! `redis_set_px`; the fenced variant's too (lasso 32+48, entered at the
+//! second grant, see `redis_set_px`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

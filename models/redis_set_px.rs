@@ -79,7 +79,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | duplicates | ok | ok | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? | progress ✗, deadlock ?, starvation ? | progress ✗, deadlock ?, starvation ? |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
 //! | long-work | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! <!-- /expectations -->
 //!
@@ -121,7 +121,7 @@
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | the crashed holder's key expires on the server's clock and the other client gets the lock: unlike `redis_setnx`, no fair run waits forever |
 //! | async-network | holds | holds | the bounded `progress` violation (14) is a horizon artifact: under fairness every message arrives. (Mutual exclusion is still violated there: liveness says nothing about safety) |
-//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2's `SET` is refused while c1 holds the key, and by the time c2 asks again c1 has released and taken it again, forever; the lock keeps being handed out, so no deadlock. `redis_set_px_fenced`: both `inconclusive` (its fencing counter grows with every round) |
+//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2's `SET` is refused while c1 holds the key, and by the time c2 asks again c1 has released and taken it again, forever; the lock keeps being handed out, so no deadlock. The fenced variants (`_fenced`, `_writes_only`: lasso 32+48; `_check_then_write`: 34+50, its resource takes one step more per write): the same cycle, entered at `c1`'s second grant rather than its first, since the renumbering of tokens keeps 0 and 1 as they are and so cannot take the first token, 1, for a later one |
 //! | clock-drift | holds | holds | the server's clock at 50% or 150% only stretches or shortens the key's life, which the server alone judges: the key still expires, and the waiter gets the lock (graph 9,924 states, shifted 2 real ticks at a time: 1 or 3 on the server's clock) |
 //!
 //! Measured, not run by default: both hold under every other standard

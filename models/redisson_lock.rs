@@ -83,7 +83,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok | ok |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, deadlock ?, starvation ? |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
 //! | long-work | ok | ok |
 //! <!-- /expectations -->
 //!
@@ -107,8 +107,8 @@
 //! `starvation_free` hold under holder-crash and async-network, fenced or
 //! not. Under endless-contention (endless rounds, no fault; not pinned, the
 //! matrix checks it) `progress` is violated (84) and `starvation_free`
-//! too, as for `redis_set_px`; the fenced variant's liveness is
-//! `inconclusive` (its fencing counter grows with every round).
+//! too, as for `redis_set_px`, and so for the fenced variant (lasso
+//! 32+48, entered at the second grant, see `redis_set_px`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release, Watchdog};
 use crate::node::LockParams;

@@ -178,8 +178,8 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis::{self, Cmd, RedisServer, Reply, Value};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, RealServer, ServerProgram,
-    Symmetry, TimeVisitors, Variant,
+    Ctx, FenceToken, Instant, LockModel, NodeId, NodeSet, Nonce, Nonces, Out, Param, RealServer,
+    ServerProgram, Symmetry, TimeVisitors, Variant,
 };
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
@@ -245,7 +245,7 @@ pub struct RedlockClient {
     /// Where the attempts' values come from: one per attempt.
     pub attempts: Nonces,
     /// The value of the current attempt, unique per client and attempt
-    /// (`Value::Num(0)` before the first). Its nonce also names the
+    /// (`Value::Num(FenceToken::ZERO)` before the first). Its nonce also names the
     /// attempt in the messages.
     pub value: Value,
 }
@@ -522,7 +522,7 @@ impl LockModel for Redlock {
         Master {
             redis: RedisServer {
                 lock: None,
-                fence: 0,
+                fence: crate::node::FenceCounter::new(),
             },
             unavailable_until: (self.flavor == Flavor::DelayedRestart && restarted)
                 .then(|| ctx.mono().after(self.ttl_ticks)),
@@ -562,7 +562,7 @@ impl LockModel for Redlock {
         RedlockClient {
             step: Step::Idle,
             attempts: Nonces::new(),
-            value: Value::Num(0),
+            value: Value::Num(FenceToken::ZERO),
         }
     }
 

@@ -209,7 +209,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | duplicates | ok | ok | ok | ok | ok | progress ✗ | ok |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | ok |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | deadlock ?, starvation ? | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/zk_models.rs`)
@@ -254,7 +254,7 @@
 //! | `ephemeral_watch` | crowd-atomic | violated (34) | violated (37) | ? | as the snippet's (41, 37), the waiters woken by the expiry rather than their retries |
 //! | `fenced_data_version` | gc-pause, long-pause | violated (32) | violated (38) | ? (long-pause 55) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
 //! | `fenced_data_version` | async-network, crowd-atomic | violated (20; 38) | ? ; violated (43) | as the recipe | the recipe's verdicts: the fence refuses nothing. Under crowd-atomic its search reaches the lost update the recipe's only simulation found: with every token 0 the resource's states do not differ by which holder wrote last |
-//! | `fenced_data_version` | endless-contention | holds | holds | holds | unlike the `czxid` variant, its token does not grow with every round, so the liveness checker renumbers its counters and decides it: both liveness properties hold, as the recipe's do |
+//! | `fenced_data_version` | endless-contention | holds | holds | holds | its token does not grow with every round: both liveness properties hold, as the recipe's (and the `czxid` variant's) do |
 //!
 //! ## Liveness under fairness (pinned in `tests/suite/zk_models.rs`)
 //! | scenario | deadlock_free | starvation_free | why |
@@ -263,7 +263,7 @@
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
 //! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
 //! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/suite/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential_fenced` | inconclusive | inconclusive | its token is the node's zxid, which grows with every round and is not renumbered |
+//! | endless-contention, `zk_lock_sequential_fenced` | holds | holds | as the recipe; its token is the node's creation zxid, which grows with every round and is renumbered in order with the world's copies (1,040,009 graph states) |
 //! | no-faults, holder-crash, clock-jump, endless-contention, `zk_lock_sequential_fenced_data_version` | holds | holds | as the recipe: its token is a constant, so its counters are renumbered as the recipe's are |
 //! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 38+4) | violated (38+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
 //! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 26+138) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
@@ -272,7 +272,8 @@
 //!
 //! For the liveness checker the model shifts
 //! time by whole heartbeat periods (pings and session expiry align to them)
-//! and renumbers request ids; without fencing it also renumbers zxids,
+//! and renumbers request ids; it also renumbers zxids (in the fenced
+//! variant, in their order and with the world's copies of its tokens),
 //! sequence numbers and session numbers, which grow with every round, so
 //! that endless rounds keep the graph finite.
 
@@ -282,7 +283,7 @@ use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
     Ctx, LockModel, NodeId, Normalize, Out, Param, RealServer, RequestTimeout, Requests, ResendId,
-    ServerProgram, SessionId, Symmetry, Transport, Variant,
+    ServerProgram, SessionId, Symmetry, TokenRenumbering, Transport, Variant,
 };
 use crate::{rename_fields, rename_variants};
 
@@ -373,6 +374,16 @@ rename_fields!(ZkClient {
     requests,
     fired
 });
+
+/// What [`ZkLock::renumber_counters`] does with zxids.
+enum ZxidMap {
+    /// Nothing reads them but whether a node exists: 0.
+    Zero,
+    /// Tokens, with no counter to renumber them from.
+    Keep,
+    /// Tokens, renumbered in their order.
+    Renumber(TokenRenumbering),
+}
 
 impl Counters for ZkClient {
     fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
@@ -724,11 +735,46 @@ impl ZkLock {
     fn renumber_counters(&self, n: &mut Normalize<'_, Self>) {
         let mut seqs: Vec<u32> = Vec::new();
         let mut sessions: Vec<SessionId> = Vec::new();
+        let mut zxids: Vec<u64> = Vec::new();
         Self::each_counter(n, &mut |c| match c {
             Counter::Seq(s) => seqs.push(*s),
             Counter::Session(s) => sessions.push(*s),
-            Counter::Zxid(_) => {}
+            Counter::Zxid(z) => zxids.push(*z),
         });
+        // The fenced variant's tokens are zxids: renumbered in their order
+        // with the world's copies, from the servers' last zxids (the
+        // counters). A server that has neither state nor saved data leaves
+        // them as they are. The others' zxids become 0.
+        let zxid_map = if self.token == Token::Czxid {
+            let counters: Vec<u64> = n
+                .servers
+                .iter()
+                .flat_map(|(_, sv, d)| {
+                    [sv.as_ref().map(|s| s.data.zxid), d.as_ref().map(|d| d.zxid)]
+                })
+                .flatten()
+                .collect();
+            let values = zxids
+                .iter()
+                .copied()
+                .chain(n.world_tokens.iter().map(|t| **t));
+            match TokenRenumbering::new(values, counters) {
+                Some(map) => ZxidMap::Renumber(map),
+                None => ZxidMap::Keep,
+            }
+        } else {
+            ZxidMap::Zero
+        };
+        let zxid = |z: u64| match &zxid_map {
+            ZxidMap::Zero => 0,
+            ZxidMap::Keep => z,
+            ZxidMap::Renumber(map) => map.apply(z),
+        };
+        for t in &mut n.world_tokens {
+            if let ZxidMap::Renumber(map) = &zxid_map {
+                **t = map.apply(**t);
+            }
+        }
         seqs.sort_unstable();
         seqs.dedup();
         sessions.sort_unstable();
@@ -742,7 +788,7 @@ impl ZkLock {
         Self::each_counter(n, &mut |c| match c {
             Counter::Seq(s) => *s = seqs.binary_search(s).expect("collected above") as u32 + 1,
             Counter::Session(s) => s.n = session_number(*s),
-            Counter::Zxid(z) => *z = 0,
+            Counter::Zxid(z) => *z = zxid(*z),
         });
         let seq_next = seqs.len() as u32 + 1;
         let opened = |ci: usize| -> u8 {
@@ -864,13 +910,18 @@ impl LockModel for ZkLock {
     /// flight: the client only compares them for equality, and the server
     /// only echoes them.
     ///
-    /// Without fencing, it also renumbers the counters that grow with every
-    /// round, so that endless rounds keep the graph finite (see
-    /// `rounds_bounded`), everywhere they occur (server data and
-    /// what it saved, clients, the outstanding request, messages in flight,
-    /// the server's session-expiry timers):
-    /// - zxids become 0: only the fenced variant reads a node's `czxid`
-    ///   (as its token); the others only ask whether a node exists;
+    /// It also renumbers the counters that grow with every round, so that
+    /// endless rounds keep the graph finite (see `rounds_bounded`),
+    /// everywhere they occur (server data and what it saved, clients, the
+    /// outstanding request, messages in flight, the server's session-expiry
+    /// timers):
+    /// - zxids become 0, except in the fenced variant: the others only ask
+    ///   whether a node exists. The fenced variant's tokens are creation
+    ///   zxids, which the client and the resource compare for order:
+    ///   renumbered in their order with the world's copies of the tokens,
+    ///   by the harness's [`TokenRenumbering`] from the server's last zxid
+    ///   (sound here: `normalize` runs only once faults have stopped, so no
+    ///   server restarts with a zxid that went back);
     /// - sequence numbers become 1, 2, ... in their order, and the next one
     ///   the server hands out the largest plus one: the line is ordered by
     ///   them and nothing else reads them;
@@ -879,9 +930,7 @@ impl LockModel for ZkLock {
     ///   sorted.
     ///
     /// Each is a bijection that keeps order, so every comparison, sorted
-    /// list and next value behaves as before. The fenced variant keeps its
-    /// zxids, which grow with every acquisition (and it is refused under
-    /// endless rounds).
+    /// list and next value behaves as before.
     fn normalize(&self, n: &mut Normalize<'_, Self>) {
         for (node, _, client) in &mut n.clients {
             let Some(c) = client else { continue };
@@ -896,15 +945,13 @@ impl LockModel for ZkLock {
                 }
             }
         }
-        if self.token != Token::Czxid {
-            self.renumber_counters(n);
-        }
+        self.renumber_counters(n);
     }
 
-    /// Zxids, sequence numbers and session numbers grow with every round;
-    /// the fenced variant's tokens are zxids, which it does not renumber.
+    /// Zxids, sequence numbers and session numbers grow with every round,
+    /// and `normalize` renumbers all of them.
     fn rounds_bounded(&self) -> bool {
-        self.token != Token::Czxid
+        true
     }
 
     /// A ZooKeeper restart is not replayed (the replay refuses a trace with

@@ -67,7 +67,7 @@ fn etcd_or_skip(test: &str) -> Option<LocalServer> {
 fn model() -> RedisServer {
     RedisServer {
         lock: None,
-        fence: 0,
+        fence: lockcheck::node::FenceCounter::new(),
     }
 }
 
@@ -1199,7 +1199,9 @@ const SKEWED_TAKEOVER: &str = "   17  db        5  c2     UPDATE lock SET owner 
 #[test]
 fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_comes_back_empty() {
     if let Some(mut server) = postgres_or_skip("postgres crash") {
-        let owner = |n: u64| lockcheck::models::redis::Value::Num(n);
+        let owner = |n: u64| {
+            lockcheck::models::redis::Value::Num(lockcheck::node::FenceToken::from_number(n))
+        };
         let insert = |n: u64| Stmt::Insert {
             owner: owner(n),
             expiry: Expiry::Never,
@@ -1244,7 +1246,9 @@ fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_come
     }
     if let Some(mut server) = redis_or_skip("redis crash") {
         let set = Cmd::SetNx {
-            value: lockcheck::models::redis::Value::Num(1),
+            value: lockcheck::models::redis::Value::Num(lockcheck::node::FenceToken::from_number(
+                1,
+            )),
         };
         let mut connection = RedisProgram::connect(&server, 0).expect("connects");
         assert_eq!(

@@ -296,27 +296,31 @@ impl Abstraction {
             server_parts.push((read(&clocks[i]), sv.state.as_mut(), sv.durable.as_mut()));
             server_timers.push(&mut sv.timers[..]);
         }
+        let mut world_tokens: Vec<&mut u64> = Vec::new();
+        let mut clients = Vec::with_capacity(s.clients.len());
+        for (i, c) in s.clients.iter_mut().enumerate() {
+            let c = &mut **c;
+            let id = NodeId((servers + i) as u8);
+            clients.push((id, read(&clocks[servers + i]), c.proto.as_mut()));
+            world_tokens.extend(c.work.token.as_mut());
+        }
+        let mut messages = Vec::new();
+        for e in &mut s.network {
+            match &mut e.payload {
+                Payload::Lock(m) => messages.push((e.src, e.dst, m)),
+                Payload::Resource(m) => world_tokens.extend(m.token_mut()),
+                Payload::Closed => {}
+            }
+        }
+        world_tokens.push(&mut s.resource.highest_token);
+        world_tokens.push(&mut s.resource.last_write_token);
         let mut n = Normalize {
             shift_ticks: d,
             servers: server_parts,
             server_timers,
-            clients: s
-                .clients
-                .iter_mut()
-                .enumerate()
-                .map(|(i, c)| {
-                    let id = NodeId((servers + i) as u8);
-                    (id, read(&clocks[servers + i]), c.proto.as_mut())
-                })
-                .collect(),
-            messages: s
-                .network
-                .iter_mut()
-                .filter_map(|e| match &mut e.payload {
-                    Payload::Lock(m) => Some((e.src, e.dst, m)),
-                    Payload::Resource(_) | Payload::Closed => None,
-                })
-                .collect(),
+            clients,
+            messages,
+            world_tokens,
         };
         // A model with a hand-written `normalize` shifts its own times and
         // renumbers its own request ids there. For a model that hands its
@@ -336,6 +340,9 @@ impl Abstraction {
                     world.shift_times(&tv, s, d);
                 }
                 world.renumber_nonces(&tv, s);
+                if self.endless {
+                    world.renumber_tokens(&tv, s);
+                }
             }
             if self.renumber_ids
                 && let Some(sym) = world.model.client_symmetry()
@@ -400,9 +407,9 @@ impl Abstraction {
 ///   next grant is still the newest; 0 (no grant yet) stays 0.
 ///
 /// The client's round counter saturates in the world itself
-/// (`Rounds::count`), and fencing tokens are the model's business
-/// (`LockModel::rounds_bounded`; without fencing, ranks are grant
-/// numbers).
+/// (`Rounds::count`), and fencing tokens (the resource's highest, and the
+/// ghost of the highest it accepted a write with) are renumbered with the
+/// model's `FenceToken`s (`src/world/tokens.rs`).
 fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
     use crate::world::ResourceMsg;
     let r = &s.resource;

@@ -15,7 +15,7 @@ use super::exit;
 pub(super) struct CheckArgs {
     pub(super) models: Vec<String>,
     pub(super) scenarios: Vec<PathBuf>,
-    pub(super) property: Option<PropertyName>,
+    pub(super) properties: Vec<PropertyName>,
     pub(super) overrides: (Option<u64>, Option<u32>, Option<u64>, Option<u64>),
     pub(super) threads: usize,
     pub(super) report_dir: Option<PathBuf>,
@@ -118,13 +118,14 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             progress: !args.json,
             reproduce_flags: args.reproduce_flags.clone(),
             liveness: args
-                .property
+                .properties
+                .iter()
+                .copied()
                 .filter(|p| p.kind() == lockcheck::properties::PropertyKind::Liveness)
-                .into_iter()
                 .collect(),
             simulation_runs: args.simulation_runs,
             symmetry: args.symmetry,
-            only: args.property.into_iter().collect(),
+            only: args.properties.clone(),
             request_ids: args.request_ids,
             time_merge: args.time_merge,
         };
@@ -136,8 +137,10 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
                 return exit::BAD_INPUT;
             }
         };
-        if let Some(p) = args.property {
-            report.properties.retain(|r| r.property == p);
+        if !args.properties.is_empty() {
+            report
+                .properties
+                .retain(|r| args.properties.contains(&r.property));
         }
         // Timing goes to stderr so that stdout is the same on every run.
         eprintln!(

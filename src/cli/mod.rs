@@ -502,11 +502,12 @@ enum Command {
         scenarios: Vec<PathBuf>,
         /// Decide and report only this property (mutual_exclusion,
         /// resource_safe, lock_acquired, progress, deadlock_free,
-        /// starvation_free); the search stops as soon as it is decided. The
-        /// liveness properties (deadlock_free, starvation_free) are checked
-        /// when the model expects a verdict on them or when named here.
-        #[arg(long, value_parser = parse_property)]
-        property: Option<PropertyName>,
+        /// starvation_free; repeatable); the search stops as soon as the
+        /// properties named are decided. The liveness properties
+        /// (deadlock_free, starvation_free) are checked when the model
+        /// expects a verdict on them or when named here.
+        #[arg(long = "property", value_parser = parse_property)]
+        properties: Vec<PropertyName>,
         /// Stop after this many unique states (overrides limits.states_max).
         #[arg(long)]
         states_max: Option<u64>,
@@ -802,7 +803,7 @@ pub fn run() -> u8 {
         Command::Check {
             models,
             scenarios,
-            property,
+            properties,
             states_max,
             depth_max,
             seconds_max,
@@ -846,7 +847,7 @@ pub fn run() -> u8 {
             run_checks(CheckArgs {
                 models,
                 scenarios,
-                property,
+                properties,
                 overrides: (states_max, depth_max, seconds_max, memory_max),
                 threads: threads.max(1),
                 report_dir: (!no_traces).then_some(report_dir),

@@ -333,9 +333,10 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// that its graph stays finite however many rounds the clients run.
     /// For a model that hands its times to the harness
     /// ([`LockModel::times`]): its values unique per acquisition are
-    /// [`Nonce`]s, which the harness renumbers, and it keeps no other such
-    /// counter (a fencing token, a sequence or session number in a plain
-    /// integer). For a model with a hand-written [`LockModel::normalize`]:
+    /// [`Nonce`]s, which the harness renumbers, its fencing tokens are
+    /// [`FenceToken`]s from a [`FenceCounter`], which the harness renumbers
+    /// in order, and it keeps no other such counter (a token, a sequence
+    /// or session number in a plain integer). For a model with a hand-written [`LockModel::normalize`]:
     /// that normalize renumbers every such counter. `false`, the default:
     /// under endless rounds the liveness verdicts are `inconclusive`,
     /// never a `holds` read off a graph that is not the whole space.
@@ -708,4 +709,10 @@ pub struct Normalize<'a, M: LockModel> {
     /// timer tags carry counters it renumbers (the deadlines are shifted
     /// already). Renumber only in a way that keeps their order.
     pub server_timers: Vec<&'a mut [(M::Timer, i64)]>,
+    /// The world's copies of the fencing tokens the model handed to
+    /// [`Out::acquired`]: each holder's, those in the resource's operations
+    /// in flight, the highest the resource has seen and the highest it
+    /// accepted a write with. A model that renumbers its tokens renumbers
+    /// these with the same map ([`TokenRenumbering`]).
+    pub world_tokens: Vec<&'a mut u64>,
 }

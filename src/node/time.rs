@@ -1,6 +1,7 @@
-//! Time and values unique per acquisition as models keep them: [`Instant`],
-//! [`Nonce`] and [`Nonces`], and the [`Times`] visitor through which the
-//! harness reaches them (to merge passed times and renumber nonces).
+//! Time, values unique per acquisition and fencing tokens as models keep
+//! them: [`Instant`], [`Nonce`] and [`Nonces`], [`FenceToken`] and
+//! [`FenceCounter`], and the [`Times`] visitor through which the harness
+//! reaches them (to merge passed times and renumber nonces and tokens).
 
 use std::fmt::Debug;
 
@@ -106,6 +107,10 @@ pub trait ReadTimes {
     fn nonce(&mut self, _n: Nonce) {}
 
     fn nonces(&mut self, _n: Nonces) {}
+
+    fn token(&mut self, _t: FenceToken) {}
+
+    fn fence_counter(&mut self, _c: FenceCounter) {}
 }
 
 /// What [`Times::visit_times`] hands instants and nonces to: the liveness
@@ -120,6 +125,12 @@ pub trait VisitTimes {
     /// A client's [`Nonces`], the source of its nonces. The default leaves
     /// it alone.
     fn nonces(&mut self, _n: &mut Nonces) {}
+
+    /// A [`FenceToken`]. The default leaves it alone.
+    fn token(&mut self, _t: &mut FenceToken) {}
+
+    /// A server's [`FenceCounter`]. The default leaves it alone.
+    fn fence_counter(&mut self, _c: &mut FenceCounter) {}
 }
 
 /// A value unique to one acquisition of one client (the random token
@@ -263,6 +274,162 @@ impl Rename for Nonce {
     fn visit_ids(&mut self, _ids: &mut dyn VisitIds) {}
 
     fn read_ids(&self, _ids: &mut dyn ReadIds) {}
+}
+
+/// A number that grows with every grant (a fencing token a lock server
+/// hands out, `INCR lock:fence`), which handlers compare only for order
+/// and equality: with each other, with the constants 0 and 1, and with the
+/// tokens the server hands out later, which come only from its
+/// [`FenceCounter`].
+///
+/// Nothing computes with one: under rounds without end, the liveness
+/// checker renumbers every token a state holds, in order, so that the
+/// graph stays finite (see `src/world/tokens.rs`). A token kept as a plain
+/// integer is not renumbered, and grows with every round.
+///
+/// It reads, and is stored in traces and on real servers, as its number.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct FenceToken(u64);
+
+impl FenceToken {
+    /// Before any grant.
+    pub const ZERO: FenceToken = FenceToken(0);
+
+    /// The token that reads as `number`: a constant (0 before any grant,
+    /// `SETNX`'s 1), a token read back from a trace or a real server, or
+    /// one a server derives from a counter it replicates.
+    pub const fn from_number(number: u64) -> FenceToken {
+        FenceToken(number)
+    }
+
+    /// The number it reads as: for timelines, real servers and
+    /// [`Out::acquired`].
+    pub fn number(self) -> u64 {
+        self.0
+    }
+
+    /// For the harness only: the renumbering's new value.
+    pub(crate) fn set_number(&mut self, number: u64) {
+        self.0 = number;
+    }
+}
+
+impl std::fmt::Display for FenceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Where a server's [`FenceToken`]s come from: the last one it handed out
+/// (0 before the first). The liveness checker renumbers it with the tokens,
+/// so the next one stays above every token handed out before.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct FenceCounter(u64);
+
+impl FenceCounter {
+    pub fn new() -> FenceCounter {
+        FenceCounter(0)
+    }
+
+    /// The next token: above every one this counter handed out before.
+    pub fn hand_out(&mut self) -> FenceToken {
+        self.0 += 1;
+        FenceToken(self.0)
+    }
+
+    /// The last token handed out (0 before the first).
+    pub fn last(self) -> FenceToken {
+        FenceToken(self.0)
+    }
+
+    /// For the harness only: the renumbering's new value.
+    pub(crate) fn set_number(&mut self, number: u64) {
+        self.0 = number;
+    }
+}
+
+impl Times for FenceToken {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        times.token(self);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        times.token(*self);
+    }
+}
+
+impl Times for FenceCounter {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        times.fence_counter(self);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        times.fence_counter(*self);
+    }
+}
+
+crate::rename_nothing!(FenceToken, FenceCounter);
+
+/// The order-preserving renumbering of fencing tokens that the liveness
+/// checker applies under endless rounds (see `src/world/tokens.rs`, which
+/// argues it): every value below the lowest counter goes to its rank among
+/// them (0 and 1 always counted, so they stay 0 and 1), and every value from
+/// the lowest counter up moves down by the same amount. A model with a
+/// hand-written [`LockModel::normalize`] that keeps its tokens in plain
+/// integers applies it itself, to its own values and to the world's copies
+/// ([`Normalize::world_tokens`]), and only once no server can restart with
+/// a counter that went back.
+pub struct TokenRenumbering {
+    /// The values below the lowest counter, in order.
+    below: Vec<u64>,
+    lowest_counter: u64,
+}
+
+impl TokenRenumbering {
+    /// The renumbering of `values` (every token the state holds, the
+    /// counters' values among them or not) for `counters` (the value of each
+    /// counter tokens come from: the last one handed out); `None` without
+    /// any counter.
+    pub fn new(
+        values: impl IntoIterator<Item = u64>,
+        counters: impl IntoIterator<Item = u64>,
+    ) -> Option<TokenRenumbering> {
+        let lowest_counter = counters.into_iter().min()?;
+        let mut below: Vec<u64> = values
+            .into_iter()
+            .chain([0, 1])
+            .filter(|v| *v < lowest_counter)
+            .collect();
+        below.sort_unstable();
+        below.dedup();
+        Some(TokenRenumbering {
+            below,
+            lowest_counter,
+        })
+    }
+
+    /// Where `v` goes; `v` must be one of the values given, or at least the
+    /// lowest counter.
+    pub fn apply(&self, v: u64) -> u64 {
+        if v < self.lowest_counter {
+            self.below
+                .binary_search(&v)
+                .expect("every value below the counter was given") as u64
+        } else {
+            v - self.lowest_counter + self.below.len() as u64
+        }
+    }
+
+    /// Whether it moves nothing.
+    pub fn is_identity(&self) -> bool {
+        self.below.len() as u64 == self.lowest_counter
+    }
 }
 
 impl Times for Instant {

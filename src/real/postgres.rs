@@ -16,7 +16,7 @@ use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer,
 use super::{FakeClock, LocalServer, Unavailable, replay};
 use crate::models::db_server::{DbServer, Expiry, Reply, Stmt};
 use crate::models::redis::Value;
-use crate::node::{Instant, NodeId, Nonce};
+use crate::node::{FenceToken, Instant, NodeId, Nonce};
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS lock_node (node integer PRIMARY KEY, expire_time timestamptz NOT NULL);
@@ -289,7 +289,10 @@ impl Session {
                         Reply::Owner {
                             // A number no model value reads as stays a
                             // number, and disagrees with any model's reply.
-                            owner: Some(Value::from_number(n).unwrap_or(Value::Num(n))),
+                            owner: Some(
+                                Value::from_number(n)
+                                    .unwrap_or(Value::Num(FenceToken::from_number(n))),
+                            ),
                             expired: row.get(1),
                         }
                     }

@@ -28,7 +28,7 @@ use rand_chacha::rand_core::Rng;
 use super::conformance::{self, Agreement, Disagreement, Execute, Op, RealServer, Timing};
 use super::{LocalServer, Unavailable, replay};
 use crate::models::redis::{Cmd, RedisServer, Reply, STAMP_EPOCH, Value};
-use crate::node::Instant;
+use crate::node::{FenceToken, Instant};
 
 /// The key that holds the lock, and the fencing counter's.
 pub const LOCK_KEY: &str = "lock";
@@ -178,7 +178,9 @@ pub fn real_reply(cmd: &Cmd, answer: &redis::Value) -> Result<Reply, String> {
             _ => Err(bad()),
         },
         Cmd::SetNxPxFenced { .. } => match answer {
-            V::Int(token) if *token > 0 => Ok(Reply::Token(Some(*token as u64))),
+            V::Int(token) if *token > 0 => {
+                Ok(Reply::Token(Some(FenceToken::from_number(*token as u64))))
+            }
             V::Nil => Ok(Reply::Token(None)),
             _ => Err(bad()),
         },
@@ -347,7 +349,7 @@ impl replay::Program for RedisProgram {
     fn model() -> RedisServer {
         RedisServer {
             lock: None,
-            fence: 0,
+            fence: crate::node::FenceCounter::new(),
         }
     }
 

@@ -30,6 +30,7 @@ mod state;
 mod svg;
 mod symmetry;
 mod times;
+mod tokens;
 
 pub use describe::{
     CLOSED_TEXT, ClientView, ClockView, ResourceView, StepView, describe_action, state_detail,

@@ -164,6 +164,36 @@ pub enum ResourceMsg {
     },
 }
 
+impl ResourceMsg {
+    /// The fencing token an operation carries, if any.
+    pub fn token(&self) -> Option<u64> {
+        match self {
+            ResourceMsg::Read { token, .. }
+            | ResourceMsg::Write { token, .. }
+            | ResourceMsg::WriteCheckFirst { token, .. }
+            | ResourceMsg::WriteChecked { token, .. } => *token,
+            ResourceMsg::ReadOk { .. }
+            | ResourceMsg::WriteOk { .. }
+            | ResourceMsg::Rejected { .. }
+            | ResourceMsg::Conflict { .. } => None,
+        }
+    }
+
+    /// [`ResourceMsg::token`], to be rewritten.
+    pub fn token_mut(&mut self) -> Option<&mut u64> {
+        match self {
+            ResourceMsg::Read { token, .. }
+            | ResourceMsg::Write { token, .. }
+            | ResourceMsg::WriteCheckFirst { token, .. }
+            | ResourceMsg::WriteChecked { token, .. } => token.as_mut(),
+            ResourceMsg::ReadOk { .. }
+            | ResourceMsg::WriteOk { .. }
+            | ResourceMsg::Rejected { .. }
+            | ResourceMsg::Conflict { .. } => None,
+        }
+    }
+}
+
 /// The protected resource: a counter behind a server that the world owns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Resource {
@@ -174,9 +204,15 @@ pub struct Resource {
     /// conditional writes compare against.
     pub writes_accepted: u32,
     // Ghost fields, for the properties only.
-    /// The rank of the newest holder whose write was accepted: its fencing
-    /// token, or without one its grant number (`Workload::epoch`).
+    /// The rank of the newest holder whose write without a fencing token
+    /// was accepted: for a conditional write the version it was based on,
+    /// else its grant number (`Workload::epoch`).
     pub last_write_rank: u64,
+    /// The highest fencing token of an accepted write: with tokens, the
+    /// lock's own order says which holder is newer. (Kept apart from
+    /// `last_write_rank` because the liveness checker renumbers grant
+    /// numbers and tokens each on their own.)
+    pub last_write_token: u64,
     /// Set once a write from an older grant is accepted after a newer one's.
     pub stale_write_accepted: bool,
 }
@@ -257,13 +293,17 @@ impl Resource {
         // when it has one; for a conditional write, the version it was
         // based on (its place in the record's history); else the order in
         // which clients came to believe they held the lock.
-        let rank = token
-            .or(if_version.map(|v| v as u64 + 1))
-            .unwrap_or(epoch as u64);
-        if rank < self.last_write_rank {
+        let (rank, last) = match token {
+            Some(t) => (t, &mut self.last_write_token),
+            None => (
+                if_version.map_or(epoch as u64, |v| v as u64 + 1),
+                &mut self.last_write_rank,
+            ),
+        };
+        if rank < *last {
             self.stale_write_accepted = true;
         }
-        self.last_write_rank = self.last_write_rank.max(rank);
+        *last = (*last).max(rank);
         ResourceMsg::WriteOk { epoch }
     }
 }

@@ -186,6 +186,35 @@ fn list_shows_models_properties_and_scenarios() {
     }
 }
 
+/// `--property` names several properties at once: exactly those are
+/// reported, in the usual order, a liveness one among them with its graph,
+/// and the others are left out.
+#[test]
+fn property_is_repeatable() {
+    let o = lockcheck(&[
+        "check",
+        "--model",
+        "redis_setnx",
+        "--scenario",
+        "scenarios/holder-crash.json",
+        "--property",
+        "starvation_free",
+        "--property",
+        "mutual_exclusion",
+        "--json",
+        "--no-traces",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let names: Vec<&str> = v[0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["property"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mutual_exclusion", "starvation_free"]);
+    assert!(v[0]["liveness"].is_object(), "{}", v[0]);
+}
+
 #[test]
 fn json_output_is_one_parseable_array() {
     let o = lockcheck(&[

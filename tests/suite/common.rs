@@ -287,3 +287,33 @@ pub fn check_reduced(
         )
         .ok()
 }
+
+/// The successors of `s` in `world`, each mapped by `map` (an abstraction
+/// under test), as a set.
+pub fn mapped_successors<M: lockcheck::node::LockModel>(
+    world: &lockcheck::world::World<M>,
+    s: &lockcheck::world::WorldState<M>,
+    map: &dyn Fn(&lockcheck::world::WorldState<M>) -> lockcheck::world::WorldState<M>,
+) -> std::collections::HashSet<lockcheck::world::WorldState<M>> {
+    use stateright::Model;
+    let mut actions = Vec::new();
+    world.actions(s, &mut actions);
+    actions
+        .into_iter()
+        .filter_map(|a| world.next_state(s, a))
+        .map(|t| map(&t))
+        .collect()
+}
+
+/// How every property of `world` reads `s`.
+pub fn labels<M: lockcheck::node::LockModel>(
+    world: &lockcheck::world::World<M>,
+    s: &lockcheck::world::WorldState<M>,
+) -> Vec<bool> {
+    use stateright::Model;
+    world
+        .properties()
+        .iter()
+        .map(|p| (p.condition)(world, s))
+        .collect()
+}

@@ -152,7 +152,7 @@ fn a_stale_or_repeated_reply_is_ignored() {
     use lockcheck::node::{NodeId, Out, RequestId, RequestTimeout, Requests, ResendId};
 
     let stmt = Stmt::Delete {
-        owner: Value::Num(1),
+        owner: Value::Num(lockcheck::node::FenceToken::from_number(1)),
     };
     for resend in [ResendId::New, ResendId::Same] {
         let timeout = RequestTimeout {

@@ -54,7 +54,7 @@ pins! {
     set_px_writes_only_async_network: "redis_set_px_fenced_writes_only", "async-network", 25711, "violated:10 violated:16 holds:2 violated:14 holds holds";
     set_px_writes_only_crowd_atomic: "redis_set_px_fenced_writes_only", "crowd-atomic", 38376, "violated:27 violated:32 holds:1 holds";
     set_px_writes_only_duplicates: "redis_set_px_fenced_writes_only", "duplicates", 18692, "holds holds holds:2 holds";
-    set_px_writes_only_endless_contention: "redis_set_px_fenced_writes_only", "endless-contention", 117584, "holds holds holds:4 violated:78 inconclusive inconclusive";
+    set_px_writes_only_endless_contention: "redis_set_px_fenced_writes_only", "endless-contention", 117584, "holds holds holds:4 violated:78 holds violated:32+48";
     set_px_writes_only_long_work: "redis_set_px_fenced_writes_only", "long-work", 3081, "violated:20 violated:39 holds:2 holds";
 
     // The fence checked, then the write made as a second step: a newer
@@ -71,7 +71,7 @@ pins! {
     set_px_check_then_write_async_network: "redis_set_px_fenced_check_then_write", "async-network", 44146, "violated:10 violated:18 holds:2 violated:14 holds holds";
     set_px_check_then_write_crowd_atomic: "redis_set_px_fenced_check_then_write", "crowd-atomic", 48620, "violated:27 violated:34 holds:1 holds";
     set_px_check_then_write_duplicates: "redis_set_px_fenced_check_then_write", "duplicates", 20078, "holds holds holds:2 holds";
-    set_px_check_then_write_endless_contention: "redis_set_px_fenced_check_then_write", "endless-contention", 125970, "holds holds holds:4 violated:80 inconclusive inconclusive";
+    set_px_check_then_write_endless_contention: "redis_set_px_fenced_check_then_write", "endless-contention", 125970, "holds holds holds:4 violated:80 holds violated:34+50";
     set_px_check_then_write_long_work: "redis_set_px_fenced_check_then_write", "long-work", 3748, "violated:20 violated:43 holds:2 holds";
 
     py_lock_no_faults: "redis_py_lock", "no-faults", 1395, "holds holds holds:2 holds holds holds";

@@ -125,7 +125,8 @@ fn failover_fenced_counter_goes_backwards() {
     let mut actions = Vec::new();
     while let Some(state) = queue.pop_front() {
         let promoted = state.servers[1].state.as_ref().is_some_and(|r| {
-            r.role == Role::Master && r.redis.fence + 1 < state.resource.highest_token
+            r.role == Role::Master
+                && r.redis.fence.last().number() + 1 < state.resource.highest_token
         });
         if promoted {
             return;

@@ -228,11 +228,11 @@ fn reports_say_which_reductions_applied() {
                 ..ALL
             },
         ),
+        // It keeps no state, and so no times: the merge applies, trivially.
         (
             "occ_cas",
             Reductions {
                 request_ids: false,
-                time_merge: false,
                 ..ALL
             },
         ),

@@ -37,7 +37,7 @@ pins! {
     tx_holder_crash: "pg_select_for_update", "holder-crash", 5493, "holds holds holds:2 holds holds holds";
     tx_gc_pause: "pg_select_for_update", "gc-pause", 16584, "violated:15 holds holds:2 holds holds holds";
     tx_server_restart: "pg_select_for_update", "server-restart", 40933, "violated:7 holds holds:2 holds";
-    tx_endless_contention: "pg_select_for_update", "endless-contention", 5251, "holds holds holds:4 holds inconclusive inconclusive";
+    tx_endless_contention: "pg_select_for_update", "endless-contention", 5251, "holds holds holds:4 holds holds holds";
     tx_long_work: "pg_select_for_update", "long-work", 1059, "violated:15 holds holds:2 holds";
     external_holder_crash: "pg_select_for_update_external", "holder-crash", 5416, "holds violated:12 holds:2 holds holds holds";
     external_gc_pause: "pg_select_for_update_external", "gc-pause", 18244, "violated:15 violated:21 holds:2 holds holds holds";

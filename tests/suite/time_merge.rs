@@ -13,6 +13,7 @@ use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqVisibilityTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redlock::Redlock;
+use lockcheck::models::sql_session_lock::SqlSessionLock;
 use lockcheck::node::LockModel;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
@@ -140,5 +141,99 @@ fn nonce_renumbering_commutes_with_steps() {
     assert!(
         merged_some,
         "nothing was renumbered or merged: the test checks nothing"
+    );
+}
+
+/// The liveness checker's renumbering of fencing tokens under endless
+/// rounds (`src/world/tokens.rs`), on the first `states_max` states of the
+/// unreduced search of `model` under `scenario` with endless rounds: the
+/// renumbered state's successors, renumbered, are the state's successors,
+/// renumbered; renumbering twice changes nothing; and every property reads
+/// the same on a state and its renumbered form. Returns how many states it
+/// looked at and how many it changed.
+fn check_token_renumbering<M: LockModel>(
+    model: M,
+    scenario: &str,
+    states_max: usize,
+) -> (usize, usize) {
+    let mut scenario = load(scenario);
+    scenario.rounds = lockcheck::scenario::Rounds::Endless;
+    let world = World::new(
+        model,
+        WorldConfig::from_scenario(&scenario),
+        lockcheck::properties::properties::<M>,
+    );
+    let tv = world.model.times().expect("the model hands its times over");
+    let renumbered = |s: &WorldState<M>| {
+        let mut r = s.clone();
+        world.renumber_tokens(&tv, &mut r);
+        r
+    };
+    let successors = |s: &WorldState<M>| crate::common::mapped_successors(&world, s, &renumbered);
+    let labels = |s: &WorldState<M>| crate::common::labels(&world, s);
+    let mut seen = HashSet::new();
+    let mut changed = 0;
+    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
+    while let Some(s) = queue.pop_front() {
+        if seen.len() >= states_max {
+            break;
+        }
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        let r = renumbered(&s);
+        if r != s {
+            changed += 1;
+        }
+        assert!(
+            renumbered(&r) == r,
+            "renumbering is not idempotent on {s:?}"
+        );
+        assert!(
+            labels(&r) == labels(&s),
+            "renumbering changes a property's reading of {s:?}"
+        );
+        assert!(
+            successors(&r) == successors(&s),
+            "renumbering does not commute with the steps from {s:?}"
+        );
+        let mut actions = Vec::new();
+        world.actions(&s, &mut actions);
+        queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
+    }
+    (seen.len(), changed)
+}
+
+/// Fencing tokens from the Redis counter, with the resource fenced
+/// correctly and in two steps (which keeps a token in flight between the
+/// check and the write), and PostgreSQL transaction ids, under endless
+/// rounds; and under server restarts, where Redis without persistence
+/// starts its counter again from 0 and nothing may be renumbered while a
+/// restart may still come.
+#[test]
+fn fencing_token_renumbering_commutes_with_steps() {
+    let mut changed_some = false;
+    for (scenario, states_max) in [
+        ("scenarios/endless-contention.json", 60_000),
+        ("scenarios/message-loss.json", 40_000),
+        ("scenarios/server-restart.json", 40_000),
+    ] {
+        let params = load(scenario).params;
+        for variant in [
+            "redis_set_px_fenced",
+            "redis_set_px_fenced_check_then_write",
+        ] {
+            let redis = RedisSetPx::new(variant, &params).unwrap();
+            let (_, changed) = check_token_renumbering(redis, scenario, states_max);
+            changed_some |= changed > 0;
+        }
+        // Transaction ids, which a server saves and restarts with.
+        let pg = SqlSessionLock::new("pg_select_for_update", &params).unwrap();
+        let (_, changed) = check_token_renumbering(pg, scenario, states_max);
+        changed_some |= changed > 0;
+    }
+    assert!(
+        changed_some,
+        "no token was renumbered: the test checks nothing"
     );
 }

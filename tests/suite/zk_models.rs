@@ -47,6 +47,7 @@ pins! {
     sequential_fenced_server_restart: "zk_lock_sequential_fenced", "server-restart", 666526, "holds holds holds:4 holds";
     sequential_fenced_long_pause: "zk_lock_sequential_fenced", "long-pause", 529607, "violated:32 holds holds:4 violated:55";
     sequential_fenced_client_partition: "zk_lock_sequential_fenced", "client-partition", 807268, "holds holds holds:4 violated:89";
+    sequential_fenced_endless_contention: "zk_lock_sequential_fenced", "endless-contention", 963455, "holds holds holds:9 holds holds holds";
 
     // Fenced by the node's dataVersion, 0 for every holder: the resource
     // refuses nothing, and the stalled holder's write lands as in the
