@@ -36,7 +36,10 @@
 //!   (Older releases read `System.currentTimeMillis()`, the wall clock.)
 //! - **zxid.** Every write (open or expire a session, create, delete) takes
 //!   the next zxid; a node records the zxid that created it (`czxid`).
-//!   Sequential children of `/lock` get the next value of a counter.
+//!   Only the fenced variant reads a zxid: the others' server counts none
+//!   and answers every `czxid` as 0, so that two states that differ only in
+//!   numbers nobody reads are one. Sequential children of `/lock` get the
+//!   next value of a counter.
 //! - **Watches** (`exists` and `get_children`) are one-shot: the server sends
 //!   an event when the watched node is created or deleted, or a child of
 //!   `/lock` comes or goes.
@@ -201,7 +204,7 @@
 //! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | clock-drift | ok | ok | ok | ok | ok | progress ✗ | ok |
+//! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | progress ✗ (search stops at 1M states) | progress ✗ (search stops at 1.5M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok |
@@ -222,7 +225,7 @@
 //! | clock-jump | holds | holds | holds | a 10-tick jump of the server's wall clock changes nothing: sessions expire by the monotonic clock (`Time.currentElapsedTime()`), which does not jump, and nothing else in the model reads the wall clock. (With session expiry on the wall clock, as in ZooKeeper releases that read `System.currentTimeMillis()`, the jump expired every session at once while the holder still believed it held the lock: mutual_exclusion was violated in 6 steps, 10 for the recipe.) Searched to the end |
 //! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
 //! | message-loss | ephemeral: violated (15); recipe: ? | ephemeral: violated (21); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
-//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (101); recipe: ? | the ephemeral lock's search ends within its limit (977,146 states) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
+//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (101); recipe: ? | the ephemeral lock's search ends within its limit (872,890 states) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
 //! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (89; ephemeral 73) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the recipe is slow, not stuck: a client cut off while its first `create` was in flight reconnects after the heal with its session expired and queues behind the other, too late for the horizon; the snippet's `create` succeeds but the partition breaks the connection before the answer arrives, the retried `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
 //! | server-restart | holds | holds | ephemeral: violated (115); recipe: holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety. But the crash breaks the connection after the server logged the snippet's `create` and before its answer arrived: the retried `create` meets the client's own node and it waits behind itself |
 //! | async-network | violated (13; recipe 20) | ephemeral: violated (19); recipe: ? | violated (14) | the answer that grants the lock (or the holder's pings) takes as long as the session timeout, so the session expires at the server before the holder's own session timer runs out, and the next client gets the lock; progress: a message may take until the horizon. The recipe variants stop at the state limit with resource safety undecided |
@@ -249,7 +252,7 @@
 //! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|---|
 //! | `ephemeral_watch` | gc-pause, long-pause | violated (28) | violated (32) | violated (78; long-pause 54) | as the snippet's, four steps sooner: the expiry of the paused holder's session deletes `/my_lock` and the `NodeDeleted` event wakes the waiter at once, where the snippet's waiter sleeps out its retry |
-//! | `ephemeral_watch` | partition | holds | holds | violated (87) | its search ends at 1,167,189 states (its limit is raised to 1.5 million, `"states_max"` in `zk_lock.expect.json`; the snippet's ends at 977,146) and finds no safety violation, as the snippet's; progress: stuck behind its own node, as under server-restart |
+//! | `ephemeral_watch` | partition | holds | holds | violated (87) | its search ends at 1,028,064 states (its limit is raised to 1.5 million, `"states_max"` in `zk_lock.expect.json`; the snippet's ends at 872,890) and finds no safety violation, as the snippet's; progress: stuck behind its own node, as under server-restart |
 //! | `ephemeral_watch` | server-restart | holds | holds | violated (96) | the restart breaks the connection after ZooKeeper logged c2's `create`; the retried `create` meets c2's own node, and `exists(watch)` on it waits for a deletion that only the end of c2's own session would bring |
 //! | `ephemeral_watch` | crowd-atomic | violated (34) | violated (37) | ? | as the snippet's (41, 37), the waiters woken by the expiry rather than their retries |
 //! | `fenced_data_version` | gc-pause, long-pause | violated (32) | violated (38) | ? (long-pause 55) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
@@ -269,27 +272,30 @@
 //! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 26+138) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
 //! | no-faults, holder-crash, endless-contention, `zk_lock_sequential_ignore_null_exists` | violated (no-faults: lasso 35+4) | violated (35+4) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
 //! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
+//! | clock-drift, every variant but `_ignore_null_exists` | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; liveness is decided on graphs of 62,892 (`_ephemeral_watch`) to 167,010 (`_fenced`) states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
+//! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 25+16) | violated (25+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |
 //!
-//! For the liveness checker the model shifts
-//! time by whole heartbeat periods (pings and session expiry align to them)
-//! and renumbers request ids; it also renumbers zxids (in the fenced
-//! variant, in their order and with the world's copies of its tokens),
-//! sequence numbers and session numbers, which grow with every round, so
-//! that endless rounds keep the graph finite.
+//! For the liveness checker the model keeps no absolute time of its own
+//! (session expiry and every client deadline are world timers) and asks
+//! for shifts by whole heartbeat periods (pings and session expiry align to
+//! them). The harness renumbers its request ids and what grows with every
+//! round, so that endless rounds keep the graph finite: zxids are
+//! `FenceToken`s from the server's `FenceCounter` (the fenced variant's
+//! tokens, renumbered in their order with the world's copies), sequence
+//! numbers and each client's session numbers numbers of their own
+//! `TokenFamily`, whose counters the server's data hands over.
 
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, LockModel, NodeId, Normalize, Out, Param, RealServer, RequestTimeout, Requests, ResendId,
-    ServerProgram, SessionId, Symmetry, TokenRenumbering, Transport, Variant,
+    Ctx, FenceCounter, FenceToken, LockModel, NodeId, Out, Param, RealServer, RequestTimeout,
+    Requests, ResendId, ServerProgram, SessionId, Symmetry, TimeVisitors, Transport, Variant,
 };
-use crate::{rename_fields, rename_variants};
+use crate::{rename_fields, rename_variants, times_fields, times_variants};
 
-use crate::models::zk_server::{
-    Counter, Counters, EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData, ZkServer,
-};
+use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData, ZkServer};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
@@ -337,7 +343,7 @@ pub struct ZkClient {
     /// (recipe) Its node in the line, once known.
     pub node: Option<ZPath>,
     /// Its node's creation zxid, once known: the fencing token.
-    pub czxid: Option<u64>,
+    pub czxid: Option<FenceToken>,
     /// The request awaiting its answer, and the request ids (`xid`). Ids
     /// never repeat (across sessions too), so a late answer to an abandoned
     /// request, or a second copy of one taken, is recognised.
@@ -375,40 +381,32 @@ rename_fields!(ZkClient {
     fired
 });
 
-/// What [`ZkLock::renumber_counters`] does with zxids.
-enum ZxidMap {
-    /// Nothing reads them but whether a node exists: 0.
-    Zero,
-    /// Tokens, with no counter to renumber them from.
-    Keep,
-    /// Tokens, renumbered in their order.
-    Renumber(TokenRenumbering),
-}
-
-impl Counters for ZkClient {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        if let Some(s) = &mut self.session {
-            s.counters(f);
-        }
-        if let Some(p) = &mut self.node {
-            p.counters(f);
-        }
-        if let Some(z) = &mut self.czxid {
-            f(Counter::Zxid(z));
-        }
-        if let Step::Watching(p) | Step::Waiting(p) = &mut self.step {
-            p.counters(f);
-        }
-    }
-}
-
-impl Counters for Timer {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        if let Timer::Expire(s) = self {
-            s.counters(f);
-        }
-    }
-}
+times_variants!(Timer {
+    Ping,
+    SessionTimeout,
+    RequestTimeout,
+    Retry,
+    Expire(session),
+});
+times_variants!(Step {
+    Idle,
+    Creating,
+    Listing,
+    Watching(pred),
+    Waiting(pred),
+    Sleeping,
+    Statting,
+    Holding,
+    Releasing,
+});
+times_fields!(ZkClient {
+    step,
+    session,
+    node,
+    czxid,
+    requests,
+    fired
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Recipe {
@@ -502,7 +500,7 @@ impl ZkLock {
         out.set_timer(Timer::SessionTimeout, self.ttl_ticks);
         out.acquired(match self.token {
             Token::Unfenced => None,
-            Token::Czxid => c.czxid,
+            Token::Czxid => c.czxid.map(FenceToken::number),
             Token::DataVersion => Some(0),
         });
     }
@@ -575,7 +573,10 @@ impl ZkLock {
         match (c.step, result) {
             (Step::Creating, OpResult::Created { path, czxid }) => {
                 c.node = Some(path);
-                c.czxid = Some(czxid);
+                // Only the fenced variant has a use for it.
+                if self.token == Token::Czxid {
+                    c.czxid = Some(czxid);
+                }
                 match self.recipe {
                     Recipe::Ephemeral(_) => self.hold(c, out),
                     Recipe::Sequential => self.list(c, out),
@@ -700,118 +701,6 @@ impl ZkLock {
     }
 }
 
-impl ZkLock {
-    /// Visits every counter of the model's part of a state.
-    fn each_counter(n: &mut Normalize<'_, Self>, f: &mut dyn FnMut(Counter<'_>)) {
-        for (_, server, durable) in &mut n.servers {
-            if let Some(sv) = server {
-                sv.data.counters(f);
-            }
-            if let Some(d) = durable {
-                d.counters(f);
-            }
-        }
-        for timers in &mut n.server_timers {
-            for (t, _) in timers.iter_mut() {
-                t.counters(f);
-            }
-        }
-        for (_, _, client) in &mut n.clients {
-            if let Some(c) = client {
-                c.counters(f);
-                if let Some(Op::Create { path } | Op::Delete { path } | Op::Exists { path, .. }) =
-                    c.requests.outstanding_mut()
-                {
-                    path.counters(f);
-                }
-            }
-        }
-        for (_, _, msg) in &mut n.messages {
-            msg.counters(f);
-        }
-    }
-
-    /// See [`LockModel::normalize`].
-    fn renumber_counters(&self, n: &mut Normalize<'_, Self>) {
-        let mut seqs: Vec<u32> = Vec::new();
-        let mut sessions: Vec<SessionId> = Vec::new();
-        let mut zxids: Vec<u64> = Vec::new();
-        Self::each_counter(n, &mut |c| match c {
-            Counter::Seq(s) => seqs.push(*s),
-            Counter::Session(s) => sessions.push(*s),
-            Counter::Zxid(z) => zxids.push(*z),
-        });
-        // The fenced variant's tokens are zxids: renumbered in their order
-        // with the world's copies, from the servers' last zxids (the
-        // counters). A server that has neither state nor saved data leaves
-        // them as they are. The others' zxids become 0.
-        let zxid_map = if self.token == Token::Czxid {
-            let counters: Vec<u64> = n
-                .servers
-                .iter()
-                .flat_map(|(_, sv, d)| {
-                    [sv.as_ref().map(|s| s.data.zxid), d.as_ref().map(|d| d.zxid)]
-                })
-                .flatten()
-                .collect();
-            let values = zxids
-                .iter()
-                .copied()
-                .chain(n.world_tokens.iter().map(|t| **t));
-            match TokenRenumbering::new(values, counters) {
-                Some(map) => ZxidMap::Renumber(map),
-                None => ZxidMap::Keep,
-            }
-        } else {
-            ZxidMap::Zero
-        };
-        let zxid = |z: u64| match &zxid_map {
-            ZxidMap::Zero => 0,
-            ZxidMap::Keep => z,
-            ZxidMap::Renumber(map) => map.apply(z),
-        };
-        for t in &mut n.world_tokens {
-            if let ZxidMap::Renumber(map) = &zxid_map {
-                **t = map.apply(**t);
-            }
-        }
-        seqs.sort_unstable();
-        seqs.dedup();
-        sessions.sort_unstable();
-        sessions.dedup();
-        // A session's new number: its place among its client's sessions.
-        let session_number = |s: SessionId| -> u8 {
-            let first = sessions.partition_point(|x| x.client < s.client);
-            let at = sessions.binary_search(&s).expect("collected above");
-            (at - first + 1) as u8
-        };
-        Self::each_counter(n, &mut |c| match c {
-            Counter::Seq(s) => *s = seqs.binary_search(s).expect("collected above") as u32 + 1,
-            Counter::Session(s) => s.n = session_number(*s),
-            Counter::Zxid(z) => *z = zxid(*z),
-        });
-        let seq_next = seqs.len() as u32 + 1;
-        let opened = |ci: usize| -> u8 {
-            sessions
-                .iter()
-                .filter(|s| s.client.index() == ci + 1)
-                .count() as u8
-        };
-        for (_, server, durable) in &mut n.servers {
-            let datas = [
-                server.as_mut().map(|sv| &mut sv.data),
-                durable.as_mut().map(|d| &mut **d),
-            ];
-            for data in datas.into_iter().flatten() {
-                data.seq_next = seq_next;
-                for (ci, count) in data.sessions_opened.iter_mut().enumerate() {
-                    *count = opened(ci);
-                }
-            }
-        }
-    }
-}
-
 impl LockModel for ZkLock {
     type Server = ZkServer;
     type Durable = ZkData;
@@ -905,51 +794,17 @@ impl LockModel for ZkLock {
         Some(self.heartbeat_ticks)
     }
 
-    /// Renumbers each live client's request ids (`xid`) so that the last
-    /// one it used is 0, in its state and its requests and answers in
-    /// flight: the client only compares them for equality, and the server
-    /// only echoes them.
-    ///
-    /// It also renumbers the counters that grow with every round, so that
-    /// endless rounds keep the graph finite (see `rounds_bounded`),
-    /// everywhere they occur (server data and what it saved, clients, the
-    /// outstanding request, messages in flight, the server's session-expiry
-    /// timers):
-    /// - zxids become 0, except in the fenced variant: the others only ask
-    ///   whether a node exists. The fenced variant's tokens are creation
-    ///   zxids, which the client and the resource compare for order:
-    ///   renumbered in their order with the world's copies of the tokens,
-    ///   by the harness's [`TokenRenumbering`] from the server's last zxid
-    ///   (sound here: `normalize` runs only once faults have stopped, so no
-    ///   server restarts with a zxid that went back);
-    /// - sequence numbers become 1, 2, ... in their order, and the next one
-    ///   the server hands out the largest plus one: the line is ordered by
-    ///   them and nothing else reads them;
-    /// - each client's session numbers likewise, with its count of opened
-    ///   sessions the largest: they are only compared for equality and
-    ///   sorted.
-    ///
-    /// Each is a bijection that keeps order, so every comparison, sorted
-    /// list and next value behaves as before.
-    fn normalize(&self, n: &mut Normalize<'_, Self>) {
-        for (node, _, client) in &mut n.clients {
-            let Some(c) = client else { continue };
-            // The last id used becomes 0 (so timelines read `0`), the
-            // next one 1.
-            let renumbering = c.requests.renumber();
-            for (src, dst, msg) in &mut n.messages {
-                if (src == node || dst == node)
-                    && let Msg::Req { xid, .. } | Msg::Rep { xid, .. } = &mut **msg
-                {
-                    renumbering.apply(xid);
-                }
-            }
-        }
-        self.renumber_counters(n);
+    /// The model keeps no absolute time itself (see `time_shift_period`).
+    /// What the harness renumbers: request ids (`xid`), and what grows
+    /// with every round (see `models/zk_server.rs`): zxids, the fenced
+    /// variant's tokens, in their order with the world's copies; sequence
+    /// numbers, which order the line; each client's session numbers.
+    fn times(&self) -> Option<TimeVisitors<Self>> {
+        Some(TimeVisitors::by_times())
     }
 
     /// Zxids, sequence numbers and session numbers grow with every round,
-    /// and `normalize` renumbers all of them.
+    /// and the harness renumbers all of them.
     fn rounds_bounded(&self) -> bool {
         true
     }
@@ -1051,7 +906,7 @@ impl LockModel for ZkLock {
             },
             None => ZkServer {
                 data: ZkData {
-                    zxid: 0,
+                    zxid: (self.token == Token::Czxid).then(FenceCounter::new),
                     seq_next: 1,
                     sessions_opened: vec![0; ctx.client_count],
                     sessions: Vec::new(),

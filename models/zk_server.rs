@@ -7,8 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::models::zk_lock::ZkLock;
-use crate::node::{Ctx, NodeId, NodeMap, Out, ReadIds, Rename, RequestId, SessionId, VisitIds};
-use crate::{rename_fields, rename_nothing, rename_variants};
+use crate::node::{
+    Ctx, FenceCounter, FenceToken, NodeId, NodeMap, Out, ReadIds, ReadTimes, Rename, RequestId,
+    SessionId, Times, TokenFamily, VisitIds, VisitTimes,
+};
+use crate::{
+    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
+};
 
 /// A znode this model uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,7 +43,7 @@ pub struct Znode {
     /// The session whose end deletes it (`ephemeralOwner`).
     pub owner: SessionId,
     /// The zxid of the write that created it.
-    pub czxid: u64,
+    pub czxid: FenceToken,
 }
 
 /// What a one-shot watch is set on.
@@ -61,8 +66,12 @@ pub struct Watch {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ZkData {
     /// The last zxid handed out; every write (session open and expiry,
-    /// create, delete) takes the next one.
-    pub zxid: u64,
+    /// create, delete) takes the next one. A creation zxid is the fenced
+    /// recipe's token. `None` for a lock that never reads a zxid (every
+    /// variant but the fenced one): its server numbers nothing, and every
+    /// `czxid` is 0, which keeps states apart only where something could
+    /// tell them apart.
+    pub zxid: Option<FenceCounter>,
     /// The sequence number the next sequential child of `/lock` gets.
     pub seq_next: u32,
     /// Per client (by client index), how many sessions it has opened.
@@ -107,13 +116,13 @@ pub enum Op {
 pub enum OpResult {
     Created {
         path: ZPath,
-        czxid: u64,
+        czxid: FenceToken,
     },
     NodeExists,
     Deleted,
     NoNode,
     /// `exists`: the node's creation zxid if it exists.
-    Stat(Option<u64>),
+    Stat(Option<FenceToken>),
     /// The children of `/lock`, sorted by sequence number.
     Children(Vec<ZPath>),
 }
@@ -255,107 +264,120 @@ impl Rename for ZkData {
     }
 }
 
-/// A counter of the ZooKeeper model that grows with every round: a
-/// session's number, a sequential child's sequence number, a zxid.
-pub(crate) enum Counter<'a> {
-    Session(&'a mut SessionId),
-    Seq(&'a mut u32),
-    Zxid(&'a mut u64),
-}
-
-/// Visits every counter a value holds (for [`LockModel::normalize`]).
-pub(crate) trait Counters {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>));
-}
-
-impl Counters for SessionId {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        f(Counter::Session(self));
-    }
-}
-
-impl Counters for ZPath {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
+/// What grows with every round, for the liveness checker to renumber (see
+/// `src/world/tokens.rs`): zxids are fencing tokens ([`FenceCounter`],
+/// [`FenceToken`]), sequence numbers the [`TokenFamily::Sequence`] family,
+/// and each client's session numbers its own [`TokenFamily::Sessions`]
+/// family, counted by `sessions_opened`. Every list the server keeps
+/// sorted stays sorted: each renumbering keeps the order within its family.
+impl Times for ZPath {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         if let ZPath::Child { seq, prefix } = self {
-            f(Counter::Seq(seq));
-            f(Counter::Session(prefix));
+            TokenFamily::Sequence.visit(seq, times);
+            prefix.visit_times(times);
+        }
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        if let ZPath::Child { seq, prefix } = self {
+            TokenFamily::Sequence.read(*seq, times);
+            prefix.read_times(times);
         }
     }
 }
 
-impl Counters for WatchOn {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        if let WatchOn::Node(path) = self {
-            path.counters(f);
+/// By hand: `seq_next` is one past the sequence counter, and
+/// `sessions_opened` holds each client's session counter by client index.
+impl Times for ZkData {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        let ZkData {
+            zxid,
+            seq_next,
+            sessions_opened,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        zxid.visit_times(times);
+        let mut seq_last = *seq_next - 1;
+        TokenFamily::Sequence.visit_counter(&mut seq_last, times);
+        *seq_next = seq_last + 1;
+        for (ci, opened) in sessions_opened.iter_mut().enumerate() {
+            TokenFamily::Sessions(client_node(ci)).visit_counter(opened, times);
         }
+        sessions.visit_times(times);
+        nodes.visit_times(times);
+        watches.visit_times(times);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        let ZkData {
+            zxid,
+            seq_next,
+            sessions_opened,
+            sessions,
+            nodes,
+            watches,
+        } = self;
+        zxid.read_times(times);
+        TokenFamily::Sequence.read_counter(*seq_next - 1, times);
+        for (ci, opened) in sessions_opened.iter().enumerate() {
+            TokenFamily::Sessions(client_node(ci)).read_counter(*opened, times);
+        }
+        sessions.read_times(times);
+        nodes.read_times(times);
+        watches.read_times(times);
     }
 }
 
-impl Counters for ZkData {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        // `seq_next` and `sessions_opened` are the counters' next values,
-        // which the renumbering sets itself.
-        f(Counter::Zxid(&mut self.zxid));
-        for s in &mut self.sessions {
-            s.counters(f);
-        }
-        for n in &mut self.nodes {
-            n.path.counters(f);
-            n.owner.counters(f);
-            f(Counter::Zxid(&mut n.czxid));
-        }
-        for w in &mut self.watches {
-            w.on.counters(f);
-            w.session.counters(f);
-        }
-    }
+/// Client index `ci`'s node: the server is node 0.
+fn client_node(ci: usize) -> NodeId {
+    NodeId(ci as u8 + 1)
 }
 
-impl Counters for Msg {
-    fn counters(&mut self, f: &mut dyn FnMut(Counter<'_>)) {
-        match self {
-            Msg::Req { session, op, .. } => {
-                if let Some(s) = session {
-                    s.counters(f);
-                }
-                match op {
-                    Op::Create { path } | Op::Delete { path } | Op::Exists { path, .. } => {
-                        path.counters(f)
-                    }
-                    Op::CreateSequential | Op::GetChildren { .. } => {}
-                }
-            }
-            Msg::Rep {
-                session, result, ..
-            } => {
-                session.counters(f);
-                match result {
-                    OpResult::Created { path, czxid } => {
-                        path.counters(f);
-                        f(Counter::Zxid(czxid));
-                    }
-                    OpResult::Stat(Some(czxid)) => f(Counter::Zxid(czxid)),
-                    OpResult::Children(children) => {
-                        for p in children {
-                            p.counters(f);
-                        }
-                    }
-                    OpResult::NodeExists
-                    | OpResult::Deleted
-                    | OpResult::NoNode
-                    | OpResult::Stat(None) => {}
-                }
-            }
-            Msg::Ping { session } | Msg::Expired { session } => session.counters(f),
-            Msg::Event { session, on, .. } => {
-                session.counters(f);
-                on.counters(f);
-            }
-        }
-    }
-}
+times_fields!(Znode { path, owner, czxid });
+times_variants!(WatchOn {
+    Node(path),
+    LockChildren,
+});
+times_fields!(Watch { on, session });
+times_fields!(ZkServer { data, expiry_armed });
+times_variants!(Op {
+    Create { path },
+    CreateSequential,
+    Delete { path },
+    Exists { path, watch },
+    GetChildren { watch },
+});
+times_variants!(OpResult {
+    Created { path, czxid },
+    NodeExists,
+    Deleted,
+    NoNode,
+    Stat(czxid),
+    Children(children),
+});
+times_nothing!(EventType);
+times_variants!(Msg {
+    Req { session, xid, op },
+    Rep {
+        session,
+        xid,
+        result
+    },
+    Ping { session },
+    Expired { session },
+    Event { session, kind, on },
+});
 
 impl ZkData {
+    /// The zxid of a write (0 where zxids are not counted).
+    fn next_zxid(&mut self) -> FenceToken {
+        self.zxid
+            .as_mut()
+            .map_or(FenceToken::ZERO, FenceCounter::hand_out)
+    }
+
     /// Opens a session for client `client` (a transaction: it takes a zxid).
     pub(crate) fn open_session(&mut self, ctx: &Ctx, client: NodeId) -> SessionId {
         let ci = client.index() - ctx.server_count;
@@ -364,7 +386,7 @@ impl ZkData {
             client,
             n: self.sessions_opened[ci],
         };
-        self.zxid += 1;
+        self.next_zxid();
         let at = self.sessions.partition_point(|s| *s < session);
         self.sessions.insert(at, session);
         session
@@ -389,8 +411,7 @@ impl ZkData {
     /// Creates the ephemeral node `path` of `owner` (a write: it takes the
     /// next zxid) and fires the watches on it.
     fn create_node(&mut self, path: ZPath, owner: SessionId, out: &mut Out<ZkLock>) -> OpResult {
-        self.zxid += 1;
-        let czxid = self.zxid;
+        let czxid = self.next_zxid();
         let at = self.nodes.partition_point(|n| n.path < path);
         self.nodes.insert(at, Znode { path, owner, czxid });
         self.fire(WatchOn::Node(path), EventType::NodeCreated, out);
@@ -420,7 +441,7 @@ impl ZkData {
         };
         self.sessions.remove(at);
         self.watches.retain(|w| w.session != s);
-        self.zxid += 1;
+        self.next_zxid();
         let owned: Vec<ZPath> = self
             .nodes
             .iter()
@@ -462,7 +483,7 @@ impl ZkData {
             }
             Op::Delete { path } => {
                 if self.nodes.iter().any(|n| n.path == path) {
-                    self.zxid += 1;
+                    self.next_zxid();
                     self.remove_node(path, out);
                     OpResult::Deleted
                 } else {

@@ -30,24 +30,28 @@
 //!   window is overdue either way; asynchronous messages older than
 //!   `delay_ticks_min` are deliverable either way);
 //! - every absolute time the model keeps moves with the clocks, and those
-//!   that have passed for good are merged: by the harness, for a model that
-//!   keeps its times as `Instant`s ([`LockModel::times`], see
-//!   `src/world/times.rs`), which then also renumbers request ids as the
-//!   safety search does; or by the model's own [`LockModel::normalize`].
+//!   that have passed for good are merged, by the harness: the model keeps
+//!   its times as `Instant`s and hands them over ([`LockModel::times`], see
+//!   `src/world/times.rs`); request ids are renumbered as the safety search
+//!   does.
 //!
 //! The harness also renumbers the model's values unique per acquisition
-//! ([`crate::node::Nonce`], see `src/world/nonces.rs`), so that endless
-//! rounds stay finite.
+//! ([`crate::node::Nonce`], see `src/world/nonces.rs`) and its numbers that
+//! grow with every grant (fencing tokens, sequence and session numbers,
+//! each family in order from its counter, see `src/world/tokens.rs`), so
+//! that endless rounds stay finite. No model writes any of this by hand.
 //!
-//! A model that does neither gets an honest `inconclusive` naming why, as
-//! does a network without a delivery deadline for a model whose times the
-//! harness shifts once a message in flight carries one (fairness tracks a
-//! message by its content, which the shift rewrites), and any search bound.
+//! A model that hands over no times gets an honest `inconclusive` naming
+//! why, as does a network without a delivery deadline once a message in
+//! flight carries a time (fairness tracks a message by its content, which
+//! the shift rewrites), and any search bound.
 //!
 //! # Clock drift
 //! A clock at `rate`% moves `d * rate / 100` ticks while real time moves
 //! `d`. The period is then the smallest multiple of the model's that makes
-//! this a whole number at every rate the scenario allows (2 for 50%), and
+//! this a whole number of the model's periods at every rate the scenario
+//! allows (2 for 50% and a period of 1; 4 for ZooKeeper's heartbeat period
+//! of 2, so that each clock moves by whole heartbeats and stays aligned), and
 //! each node's clocks, timers (on its monotonic clock) and instants move
 //! by that node's own amount; passed instants are merged per node, below
 //! that node's clocks ([`World::shift_times_per_node`]). Every comparison
@@ -57,9 +61,7 @@
 //! drift every state is watched, from the first, and once a message in
 //! flight carries an instant the graph is abandoned and the verdicts are
 //! `inconclusive`: two drifting clocks part without bound, and no shift
-//! keeps a time read on one in step with the other. A model with a
-//! hand-written `normalize`, which has one shift for every clock, is
-//! refused under drift.
+//! keeps a time read on one in step with the other.
 //!
 //! **Soundness.** Every canonical state is bisimilar to the state it stands
 //! for, with the same labels and the same fairness classes enabled, so the
@@ -67,10 +69,10 @@
 //! system has an infinite fair run that stays bad from some point on. A
 //! reported lasso therefore corresponds to a real infinite fair run, and
 //! `holds` (given only when the whole quotient graph was built) means that no
-//! fair run violates the property. This rests on the shift being exact: for
-//! a hand-written `normalize`, as its docs argue; for the harness's shift,
-//! on the model using its `Instant`s only as the node API allows, which
-//! `tests/suite/time_shift.rs` checks on sampled states.
+//! fair run violates the property. This rests on the shift being exact: on
+//! the model using its `Instant`s and tokens only as the node API allows,
+//! which `tests/suite/time_shift.rs`, `tests/suite/time_merge.rs` and
+//! `tests/suite/liveness.rs` check on sampled states.
 //!
 //! # Fairness
 //! A run is fair when:
@@ -119,7 +121,7 @@ use std::time::Instant;
 use stateright::Model;
 
 use super::bfs::{Bound, SearchLimits, fingerprint};
-use crate::node::{Clocks, LockModel, NodeId, Normalize};
+use crate::node::LockModel;
 use crate::scenario::NetworkMode;
 use crate::world::{Action, Payload, Status, World, WorldConfig, WorldState};
 
@@ -141,10 +143,8 @@ pub struct Abstraction {
     /// Endless rounds: the world's own per-round counters are renumbered
     /// too (see [`forget_round_counters`]).
     endless: bool,
-    /// The model hands its times to the harness ([`LockModel::times`]):
-    /// the harness shifts them, and renumbers request ids where that is
-    /// sound (`renumber_ids`), instead of the model's `normalize`.
-    harness_times: bool,
+    /// Request ids are renumbered as the safety search does, where that is
+    /// sound.
     renumber_ids: bool,
     /// Whether to watch for messages in flight that carry times (a network
     /// without a delivery deadline, for a model whose times the harness
@@ -159,21 +159,15 @@ pub struct Abstraction {
 impl Abstraction {
     /// The abstraction for `world`, or why liveness cannot be checked.
     pub fn new<M: LockModel>(world: &World<M>) -> Result<Abstraction, String> {
-        let period = world.model.time_shift_period().ok_or_else(|| {
-            "the model declares no time shift (LockModel::time_shift_period and normalize), so the liveness checker cannot make time finite".to_string()
-        })?;
+        let times = world.model.times().is_some();
+        let period = world
+            .model
+            .time_shift_period()
+            .filter(|_| times)
+            .ok_or_else(|| {
+                "the model hands the harness none of its times (LockModel::times), so the liveness checker cannot make time finite".to_string()
+            })?;
         let drift_percent = world.cfg.faults.clock.drift_percent_max;
-        let harness_times = world.model.times().is_some();
-        if drift_percent != 0 && !harness_times {
-            return Err(
-                "clock drift: the model shifts its own times (LockModel::normalize) by one amount for every clock, and drifting clocks move by different amounts".into(),
-            );
-        }
-        if drift_percent != 0 && period != 1 {
-            return Err(
-                "clock drift: the model aligns its times to a period (LockModel::time_shift_period), which drifting clocks do not keep".into(),
-            );
-        }
         let endless = world.cfg.rounds.is_endless();
         if endless && !world.model.rounds_bounded() {
             return Err(
@@ -199,13 +193,11 @@ impl Abstraction {
         // the node whose clock it was read from: there, the graph is used
         // only if no message in flight ever carries one (see
         // [`Abstraction::canonicalize`]).
-        let message_times_watched =
-            harness_times && (net.mode != NetworkMode::Bounded || drift_percent != 0);
-        let renumber_ids = harness_times
-            && world
-                .model
-                .client_symmetry()
-                .is_some_and(|sym| world.renumbers_ids(&sym));
+        let message_times_watched = net.mode != NetworkMode::Bounded || drift_percent != 0;
+        let renumber_ids = world
+            .model
+            .client_symmetry()
+            .is_some_and(|sym| world.renumbers_ids(&sym));
         let age_max = match net.mode {
             NetworkMode::Bounded => net.delay_ticks_max.unwrap_or(0).max(net.delay_ticks_min),
             NetworkMode::Asynchronous | NetworkMode::Atomic => net.delay_ticks_min,
@@ -216,13 +208,20 @@ impl Abstraction {
             .pause
             .as_ref()
             .map_or(1, |p| p.ticks_max.max(1));
-        // Drifting clocks move by `period * rate / 100` ticks while real
-        // time moves by `period`: the shift is a whole number of ticks on
-        // every clock only for periods that make it one at every rate.
+        // Drifting clocks move by `p * rate / 100` ticks while real time
+        // moves by `p`: the shift is a whole number of the model's periods
+        // on every clock (which keeps a model that aligns to its period,
+        // on its own clock, aligned) only for shifts that make it one at
+        // every rate. `p = 100 * period` always does.
+        let model_period = period.max(1);
         let rates = [100 - drift_percent, 100, 100 + drift_percent];
         let period = (1..=100)
-            .map(|k| k * period.max(1))
-            .find(|p| rates.iter().all(|r| p * r % 100 == 0))
+            .map(|k| k * model_period)
+            .find(|p| {
+                rates
+                    .iter()
+                    .all(|r| p * r % 100 == 0 && (p * r / 100) % model_period == 0)
+            })
             .expect("100 periods is a whole number of ticks at any rate");
         Ok(Abstraction {
             base: world.cfg.faults_until_ticks + age_max.max(pause_max),
@@ -231,7 +230,6 @@ impl Abstraction {
             age_max,
             pause_max,
             endless,
-            harness_times,
             renumber_ids,
             message_times_watched,
             message_times_seen: Default::default(),
@@ -282,73 +280,20 @@ impl Abstraction {
             let age = (old_now - e.sent_at).min(self.age_max);
             e.sent_at = now - age;
         }
-        // Both of a node's clocks run at 100% here and no longer jump, so
-        // the wall and the monotonic clock have both moved by `d`.
-        let clocks = s.clocks.clone();
-        let read = |c: &crate::world::Clock| Clocks {
-            wall_ticks: c.wall(now),
-            mono_ticks: c.mono(now),
-        };
-        let mut server_parts = Vec::with_capacity(servers);
-        let mut server_timers = Vec::with_capacity(servers);
-        for (i, sv) in s.servers.iter_mut().enumerate() {
-            let sv = &mut **sv;
-            server_parts.push((read(&clocks[i]), sv.state.as_mut(), sv.durable.as_mut()));
-            server_timers.push(&mut sv.timers[..]);
-        }
-        let mut world_tokens: Vec<&mut u64> = Vec::new();
-        let mut clients = Vec::with_capacity(s.clients.len());
-        for (i, c) in s.clients.iter_mut().enumerate() {
-            let c = &mut **c;
-            let id = NodeId((servers + i) as u8);
-            clients.push((id, read(&clocks[servers + i]), c.proto.as_mut()));
-            world_tokens.extend(c.work.token.as_mut());
-        }
-        let mut messages = Vec::new();
-        for e in &mut s.network {
-            match &mut e.payload {
-                Payload::Lock(m) => messages.push((e.src, e.dst, m)),
-                Payload::Resource(m) => world_tokens.extend(m.token_mut()),
-                Payload::Closed => {}
+        if let Some(tv) = world.model.times() {
+            if self.drift {
+                world.shift_times_per_node(&tv, s, &node_shifts);
+            } else {
+                self.watch_message_times(world, s);
+                world.shift_times(&tv, s, d);
             }
+            world.renumber_nonces(&tv, s);
+            world.renumber_tokens(&tv, s);
         }
-        world_tokens.push(&mut s.resource.highest_token);
-        world_tokens.push(&mut s.resource.last_write_token);
-        let mut n = Normalize {
-            shift_ticks: d,
-            servers: server_parts,
-            server_timers,
-            clients,
-            messages,
-            world_tokens,
-        };
-        // A model with a hand-written `normalize` shifts its own times and
-        // renumbers its own request ids there. For a model that hands its
-        // times to the harness (`LockModel::times`), the harness does both
-        // below: the time shift (`src/world/times.rs`) and the request-id
-        // renumbering of the safety search (`src/world/request_ids.rs`, a
-        // bisimulation that keeps every label, so sound here too).
-        world.model.normalize(&mut n);
-        drop(n);
-        s.network.sort();
-        if self.harness_times {
-            if let Some(tv) = world.model.times() {
-                if self.drift {
-                    world.shift_times_per_node(&tv, s, &node_shifts);
-                } else {
-                    self.watch_message_times(world, s);
-                    world.shift_times(&tv, s, d);
-                }
-                world.renumber_nonces(&tv, s);
-                if self.endless {
-                    world.renumber_tokens(&tv, s);
-                }
-            }
-            if self.renumber_ids
-                && let Some(sym) = world.model.client_symmetry()
-            {
-                world.renumber_ids(&sym, s);
-            }
+        if self.renumber_ids
+            && let Some(sym) = world.model.client_symmetry()
+        {
+            world.renumber_ids(&sym, s);
         }
         shift
     }

@@ -101,7 +101,20 @@ pub struct SessionId {
     pub n: u8,
 }
 crate::rename_fields!(SessionId { client, n });
-crate::times_nothing!(SessionId);
+
+/// `n` is a number of its client's [`TokenFamily::Sessions`], which the
+/// liveness checker renumbers in order where the server's count of that
+/// client's sessions is handed over as its counter (ZooKeeper's); a model
+/// that hands over no such counter keeps its numbers as they are.
+impl Times for SessionId {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        TokenFamily::Sessions(self.client).visit(&mut self.n, times);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        TokenFamily::Sessions(self.client).read(self.n, times);
+    }
+}
 
 impl std::fmt::Display for SessionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -280,9 +293,10 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// and add clock times; a multiple of a period when they align to it, as
     /// heartbeats on multiples of their period do). The default: 1 for a
     /// model that hands its times to the harness ([`LockModel::times`]),
-    /// otherwise `None`: the model has not declared its time shift (see
-    /// [`LockModel::normalize`]), and the liveness verdicts are
-    /// `inconclusive`.
+    /// otherwise `None`: the harness cannot shift the model's times, and
+    /// the liveness verdicts are `inconclusive`. A model that aligns to a
+    /// period overrides it with that period (and still hands over its
+    /// times).
     fn time_shift_period(&self) -> Option<u32> {
         self.times().map(|_| 1)
     }
@@ -294,38 +308,21 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// and client states, messages in flight and timer tags) with the
     /// clocks, merges those that have passed for good, renumbers its
     /// values unique per acquisition ([`Nonce`]s, which the same visitor
-    /// reaches), and renumbers request ids as the safety search does.
-    /// [`LockModel::normalize`] and [`LockModel::time_shift_period`] then
-    /// need nothing written by hand.
+    /// reaches) and the numbers that grow with every grant (fencing tokens,
+    /// sequence and session numbers: [`TokenFamily`]), and renumbers
+    /// request ids as the safety search does. Nothing is written by hand
+    /// but the visitors, which [`times_fields!`](crate::times_fields) and
+    /// its siblings write in a line per type.
     ///
     /// Claim it only if every absolute time the model keeps is an
     /// `Instant` (a plain `i64` holding a clock reading is not moved, and
-    /// the model behaves differently after the shift), and no handler
-    /// aligns to a period. `tests/suite/time_shift.rs` checks the claim on
-    /// sampled states. `None`, the default.
+    /// the model behaves differently after the shift), and a handler that
+    /// aligns to a period says so in [`LockModel::time_shift_period`].
+    /// `tests/suite/time_shift.rs` checks the claim on sampled states.
+    /// `None`, the default.
     fn times(&self) -> Option<TimeVisitors<Self>> {
         None
     }
-
-    /// Liveness support, written by hand: rewrites the model's part of a
-    /// state into a canonical one that behaves the same from now on, so
-    /// that the liveness checker's graph is finite (see
-    /// `src/check/liveness.rs`). It is called only once faults can no
-    /// longer start, with every clock at rate 100%. A model that keeps its
-    /// times as [`Instant`]s and claims [`LockModel::times`] needs none:
-    /// the harness shifts its times and renumbers its request ids.
-    ///
-    /// It must subtract `n.shift_ticks` from every absolute clock time the
-    /// model keeps, wall or monotonic (in server, durable and client states,
-    /// and in messages in flight), and may (which keeps the graph small)
-    /// forget times that have passed for good on the clock they were read
-    /// from (an expired key is no key) and renumber counters
-    /// that are only compared for equality (request ids), or only for order
-    /// (sequence numbers, by a bijection that keeps their order and keeps
-    /// the next value above the others), consistently across states,
-    /// messages and timers. Anything else would make the liveness verdicts
-    /// unsound. The default changes nothing.
-    fn normalize(&self, _n: &mut Normalize<'_, Self>) {}
 
     /// Liveness support for clients that never stop (a scenario's
     /// `"rounds": "endless"`): whether every counter of the model that
@@ -335,9 +332,10 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// ([`LockModel::times`]): its values unique per acquisition are
     /// [`Nonce`]s, which the harness renumbers, its fencing tokens are
     /// [`FenceToken`]s from a [`FenceCounter`], which the harness renumbers
-    /// in order, and it keeps no other such counter (a token, a sequence
-    /// or session number in a plain integer). For a model with a hand-written [`LockModel::normalize`]:
-    /// that normalize renumbers every such counter. `false`, the default:
+    /// in order, as are its sequence and session numbers where it hands
+    /// over their counters ([`TokenFamily`]), and it keeps no other such
+    /// counter (a token, a sequence or session number in a plain integer
+    /// that no visitor reaches). `false`, the default:
     /// under endless rounds the liveness verdicts are `inconclusive`,
     /// never a `holds` read off a graph that is not the whole space.
     fn rounds_bounded(&self) -> bool {
@@ -673,46 +671,4 @@ impl<M: LockModel> Out<M> {
     pub fn save(&mut self, durable: M::Durable) {
         self.commands.push(Command::Save(durable));
     }
-}
-
-/// A node's two clocks read at one instant (in [`Normalize`], after the
-/// shift).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Clocks {
-    pub wall_ticks: i64,
-    pub mono_ticks: i64,
-}
-
-/// A server in [`Normalize`]: its clocks after the shift, its state
-/// (`None` while crashed) and what it saved.
-pub type NormalizeServer<'a, M> = (
-    Clocks,
-    Option<&'a mut <M as LockModel>::Server>,
-    Option<&'a mut <M as LockModel>::Durable>,
-);
-
-/// The model's part of a state, handed to [`LockModel::normalize`].
-pub struct Normalize<'a, M: LockModel> {
-    /// Subtract this from every absolute clock time, wall or monotonic:
-    /// once faults can no longer start, no clock jumps and every clock runs
-    /// at 100%, so both of a node's clocks have moved by exactly this much.
-    pub shift_ticks: i64,
-    /// Per server: its clocks after the shift, its state (`None` while
-    /// crashed) and what it saved.
-    pub servers: Vec<NormalizeServer<'a, M>>,
-    /// Per client: its id, its clocks after the shift and its protocol
-    /// state (`None` while crashed).
-    pub clients: Vec<(NodeId, Clocks, Option<&'a mut M::Client>)>,
-    /// The lock-service messages in flight: source, destination, message.
-    pub messages: Vec<(NodeId, NodeId, &'a mut M::Msg)>,
-    /// Per server: its pending timers and their deadlines, for a model whose
-    /// timer tags carry counters it renumbers (the deadlines are shifted
-    /// already). Renumber only in a way that keeps their order.
-    pub server_timers: Vec<&'a mut [(M::Timer, i64)]>,
-    /// The world's copies of the fencing tokens the model handed to
-    /// [`Out::acquired`]: each holder's, those in the resource's operations
-    /// in flight, the highest the resource has seen and the highest it
-    /// accepted a write with. A model that renumbers its tokens renumbers
-    /// these with the same map ([`TokenRenumbering`]).
-    pub world_tokens: Vec<&'a mut u64>,
 }

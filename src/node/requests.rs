@@ -164,39 +164,10 @@ impl<Q: Clone> Requests<Q> {
         self.outstanding.as_ref().map(|(_, request)| request)
     }
 
-    /// The request awaiting its answer, for [`LockModel::normalize`] to
-    /// renumber what it holds.
-    pub fn outstanding_mut(&mut self) -> Option<&mut Q> {
-        self.outstanding.as_mut().map(|(_, request)| request)
-    }
-
     /// Gives up on the outstanding request (its session is gone, say): any
     /// answer to it is ignored. The caller cancels the timeout.
     pub fn abandon(&mut self) {
         self.outstanding = None;
-    }
-
-    /// For [`LockModel::normalize`]: renumbers this client's ids so that the
-    /// last one it used is 0 and the next one 1. Apply the returned
-    /// [`Renumbering`] to every id of this client's in messages in flight.
-    pub fn renumber(&mut self) -> Renumbering {
-        let by = Renumbering(self.next_id.0.wrapping_sub(1));
-        self.next_id = RequestId(1);
-        if let Some((id, _)) = &mut self.outstanding {
-            by.apply(id);
-        }
-        by
-    }
-}
-
-/// How [`Requests::renumber`] moved a client's request ids (they wrap as
-/// the client's own counter does).
-#[derive(Clone, Copy, Debug)]
-pub struct Renumbering(u8);
-
-impl Renumbering {
-    pub fn apply(self, id: &mut RequestId) {
-        id.0 = id.0.wrapping_sub(self.0);
     }
 }
 

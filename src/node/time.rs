@@ -108,9 +108,13 @@ pub trait ReadTimes {
 
     fn nonces(&mut self, _n: Nonces) {}
 
-    fn token(&mut self, _t: FenceToken) {}
+    /// A number of `family` ([`TokenFamily`]): a [`FenceToken`], a
+    /// sequence or session number.
+    fn token(&mut self, _family: TokenFamily, _number: u64) {}
 
-    fn fence_counter(&mut self, _c: FenceCounter) {}
+    /// The last number a counter of `family` handed out: a
+    /// [`FenceCounter`], a server's count of sequence or sessions numbers.
+    fn counter(&mut self, _family: TokenFamily, _last: u64) {}
 }
 
 /// What [`Times::visit_times`] hands instants and nonces to: the liveness
@@ -126,11 +130,94 @@ pub trait VisitTimes {
     /// it alone.
     fn nonces(&mut self, _n: &mut Nonces) {}
 
-    /// A [`FenceToken`]. The default leaves it alone.
-    fn token(&mut self, _t: &mut FenceToken) {}
+    /// A number of `family` ([`TokenFamily`]): a [`FenceToken`], a
+    /// sequence or session number. The default leaves it alone.
+    fn token(&mut self, _family: TokenFamily, _number: &mut u64) {}
 
-    /// A server's [`FenceCounter`]. The default leaves it alone.
-    fn fence_counter(&mut self, _c: &mut FenceCounter) {}
+    /// The last number a counter of `family` handed out: a server's
+    /// [`FenceCounter`], its count of sequence or session numbers. The
+    /// default leaves it alone.
+    fn counter(&mut self, _family: TokenFamily, _last: &mut u64) {}
+}
+
+/// Which counter a number that grows with every grant comes from. The
+/// liveness checker renumbers each family on its own, in order, from its
+/// own counters (see `src/world/tokens.rs`): numbers of two families are
+/// never compared with each other, and two counters that grow at
+/// different rates in one family would keep their distance growing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenFamily {
+    /// Fencing tokens ([`FenceToken`] from a [`FenceCounter`]), the ones a
+    /// model hands to [`Out::acquired`] and the resource compares.
+    Fence,
+    /// A server's sequence numbers (a ZooKeeper sequential node's), which
+    /// order a line.
+    Sequence,
+    /// One client's session numbers ([`SessionId::n`]), counted per client
+    /// by the server that opens them.
+    Sessions(NodeId),
+}
+
+impl TokenFamily {
+    /// Whether a handler may read this family's counter as a number
+    /// ([`FenceCounter::last`]) rather than only hand out the next one. A
+    /// sequence or session count is only handed out from, which lets the
+    /// renumbering forget whether the last number handed out is still
+    /// held (see `src/world/tokens.rs`).
+    pub fn counter_read(self) -> bool {
+        matches!(self, TokenFamily::Fence)
+    }
+
+    /// The constants a handler may compare this family's numbers with,
+    /// which the renumbering keeps: 0 (none yet) and, for fencing tokens,
+    /// 1 (`SETNX`'s value). Sequence and session numbers start from 1 and
+    /// are compared only with each other.
+    pub fn constants(self) -> &'static [u64] {
+        match self {
+            TokenFamily::Fence => &[0, 1],
+            TokenFamily::Sequence | TokenFamily::Sessions(_) => &[0],
+        }
+    }
+
+    /// Hands `number`, a number of this family kept in any unsigned
+    /// integer, to `times`. The renumbering only ever lowers a number.
+    pub fn visit<T: Copy + Into<u64> + TryFrom<u64>>(
+        self,
+        number: &mut T,
+        times: &mut dyn VisitTimes,
+    ) {
+        let mut n: u64 = (*number).into();
+        times.token(self, &mut n);
+        *number = lowered(n);
+    }
+
+    /// [`TokenFamily::visit`], read only.
+    pub fn read<T: Copy + Into<u64>>(self, number: T, times: &mut dyn ReadTimes) {
+        times.token(self, number.into());
+    }
+
+    /// Hands `last`, the last number a counter of this family handed out,
+    /// to `times`.
+    pub fn visit_counter<T: Copy + Into<u64> + TryFrom<u64>>(
+        self,
+        last: &mut T,
+        times: &mut dyn VisitTimes,
+    ) {
+        let mut n: u64 = (*last).into();
+        times.counter(self, &mut n);
+        *last = lowered(n);
+    }
+
+    /// [`TokenFamily::visit_counter`], read only.
+    pub fn read_counter<T: Copy + Into<u64>>(self, last: T, times: &mut dyn ReadTimes) {
+        times.counter(self, last.into());
+    }
+}
+
+/// A renumbered value back in its own type: the renumbering maps every
+/// value to one no larger, so it fits.
+fn lowered<T: TryFrom<u64>>(n: u64) -> T {
+    T::try_from(n).unwrap_or_else(|_| unreachable!("a renumbered value is no larger than before"))
 }
 
 /// A value unique to one acquisition of one client (the random token
@@ -310,11 +397,6 @@ impl FenceToken {
     pub fn number(self) -> u64 {
         self.0
     }
-
-    /// For the harness only: the renumbering's new value.
-    pub(crate) fn set_number(&mut self, number: u64) {
-        self.0 = number;
-    }
 }
 
 impl std::fmt::Display for FenceToken {
@@ -337,6 +419,12 @@ impl FenceCounter {
         FenceCounter(0)
     }
 
+    /// The counter whose last token was `last`: one a server restores, or
+    /// a fixture that starts mid-history.
+    pub const fn from_last(last: u64) -> FenceCounter {
+        FenceCounter(last)
+    }
+
     /// The next token: above every one this counter handed out before.
     pub fn hand_out(&mut self) -> FenceToken {
         self.0 += 1;
@@ -347,90 +435,29 @@ impl FenceCounter {
     pub fn last(self) -> FenceToken {
         FenceToken(self.0)
     }
-
-    /// For the harness only: the renumbering's new value.
-    pub(crate) fn set_number(&mut self, number: u64) {
-        self.0 = number;
-    }
 }
 
 impl Times for FenceToken {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
-        times.token(self);
+        TokenFamily::Fence.visit(&mut self.0, times);
     }
 
     fn read_times(&self, times: &mut dyn ReadTimes) {
-        times.token(*self);
+        TokenFamily::Fence.read(self.0, times);
     }
 }
 
 impl Times for FenceCounter {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
-        times.fence_counter(self);
+        TokenFamily::Fence.visit_counter(&mut self.0, times);
     }
 
     fn read_times(&self, times: &mut dyn ReadTimes) {
-        times.fence_counter(*self);
+        TokenFamily::Fence.read_counter(self.0, times);
     }
 }
 
 crate::rename_nothing!(FenceToken, FenceCounter);
-
-/// The order-preserving renumbering of fencing tokens that the liveness
-/// checker applies under endless rounds (see `src/world/tokens.rs`, which
-/// argues it): every value below the lowest counter goes to its rank among
-/// them (0 and 1 always counted, so they stay 0 and 1), and every value from
-/// the lowest counter up moves down by the same amount. A model with a
-/// hand-written [`LockModel::normalize`] that keeps its tokens in plain
-/// integers applies it itself, to its own values and to the world's copies
-/// ([`Normalize::world_tokens`]), and only once no server can restart with
-/// a counter that went back.
-pub struct TokenRenumbering {
-    /// The values below the lowest counter, in order.
-    below: Vec<u64>,
-    lowest_counter: u64,
-}
-
-impl TokenRenumbering {
-    /// The renumbering of `values` (every token the state holds, the
-    /// counters' values among them or not) for `counters` (the value of each
-    /// counter tokens come from: the last one handed out); `None` without
-    /// any counter.
-    pub fn new(
-        values: impl IntoIterator<Item = u64>,
-        counters: impl IntoIterator<Item = u64>,
-    ) -> Option<TokenRenumbering> {
-        let lowest_counter = counters.into_iter().min()?;
-        let mut below: Vec<u64> = values
-            .into_iter()
-            .chain([0, 1])
-            .filter(|v| *v < lowest_counter)
-            .collect();
-        below.sort_unstable();
-        below.dedup();
-        Some(TokenRenumbering {
-            below,
-            lowest_counter,
-        })
-    }
-
-    /// Where `v` goes; `v` must be one of the values given, or at least the
-    /// lowest counter.
-    pub fn apply(&self, v: u64) -> u64 {
-        if v < self.lowest_counter {
-            self.below
-                .binary_search(&v)
-                .expect("every value below the counter was given") as u64
-        } else {
-            v - self.lowest_counter + self.below.len() as u64
-        }
-    }
-
-    /// Whether it moves nothing.
-    pub fn is_identity(&self) -> bool {
-        self.below.len() as u64 == self.lowest_counter
-    }
-}
 
 impl Times for Instant {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {

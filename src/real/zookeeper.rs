@@ -60,7 +60,7 @@ use super::conformance::{self, Agreement, Disagreement, Execute, RealServer, Tim
 use super::{FakeClock, LocalServer, Unavailable};
 use crate::models::zk_lock::ZkLock;
 use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData};
-use crate::node::{Command, Instant, NodeId, Out, SessionId};
+use crate::node::{Command, FenceCounter, FenceToken, Instant, NodeId, Out, SessionId};
 
 /// The sessions a sequence has at a time: slots 0, 1, 2, named by the
 /// model's client nodes 1, 2, 3 (`c1`, `c2`, `c3`).
@@ -185,9 +185,9 @@ impl<P: PartialEq> Numbering<P> {
 
     /// A `czxid`'s renumbering: its place among the `czxid`s seen, a new
     /// one above all of them.
-    fn czxid(&mut self, raw: i64) -> Result<u64, String> {
+    fn czxid(&mut self, raw: i64) -> Result<FenceToken, String> {
         if let Some(i) = self.czxids.iter().position(|&z| z == raw) {
-            return Ok(i as u64 + 1);
+            return Ok(FenceToken::from_number(i as u64 + 1));
         }
         if let Some(&last) = self.czxids.last()
             && raw <= last
@@ -197,7 +197,7 @@ impl<P: PartialEq> Numbering<P> {
             ));
         }
         self.czxids.push(raw);
-        Ok(self.czxids.len() as u64)
+        Ok(FenceToken::from_number(self.czxids.len() as u64))
     }
 }
 
@@ -231,7 +231,7 @@ impl ZkModel {
         ZkModel {
             data: ZkData {
                 // One write per session opened.
-                zxid: SESSIONS as u64,
+                zxid: Some(FenceCounter::from_last(SESSIONS as u64)),
                 seq_next: 1,
                 sessions_opened: vec![1; SESSIONS as usize],
                 sessions,
@@ -341,9 +341,9 @@ impl ZkModel {
 
 /// The model's `czxid`s grow with every node, so the renumbering cannot
 /// fail.
-fn self_czxid(numbering: &mut Numbering<ZPath>, z: u64) -> u64 {
+fn self_czxid(numbering: &mut Numbering<ZPath>, z: FenceToken) -> FenceToken {
     numbering
-        .czxid(z as i64)
+        .czxid(z.number() as i64)
         .expect("the model's czxids grow with every node")
 }
 
@@ -407,7 +407,9 @@ impl ZkModel {
     fn open(&mut self, client: u8) {
         let slot = client as usize - 1;
         self.data.sessions_opened[slot] += 1;
-        self.data.zxid += 1;
+        if let Some(z) = &mut self.data.zxid {
+            z.hand_out();
+        }
         let fresh = self.session(client);
         let at = self.data.sessions.partition_point(|s| *s < fresh);
         self.data.sessions.insert(at, fresh);
