@@ -293,7 +293,7 @@ use crate::node::{
     Ctx, FenceCounter, FenceToken, LockModel, NodeId, Out, Param, RealServer, RequestTimeout,
     Requests, ResendId, ServerProgram, SessionId, Symmetry, TimeVisitors, Transport, Variant,
 };
-use crate::{rename_fields, rename_variants, times_fields, times_variants};
+use crate::{visit_fields, visit_variants};
 
 use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData, ZkServer};
 
@@ -354,14 +354,14 @@ pub struct ZkClient {
     pub fired: bool,
 }
 
-rename_variants!(Timer {
+visit_variants!(Timer {
     Ping,
     SessionTimeout,
     RequestTimeout,
     Retry,
     Expire(session),
 });
-rename_variants!(Step {
+visit_variants!(Step {
     Idle,
     Creating,
     Listing,
@@ -372,34 +372,7 @@ rename_variants!(Step {
     Holding,
     Releasing,
 });
-rename_fields!(ZkClient {
-    step,
-    session,
-    node,
-    czxid,
-    requests,
-    fired
-});
-
-times_variants!(Timer {
-    Ping,
-    SessionTimeout,
-    RequestTimeout,
-    Retry,
-    Expire(session),
-});
-times_variants!(Step {
-    Idle,
-    Creating,
-    Listing,
-    Watching(pred),
-    Waiting(pred),
-    Sleeping,
-    Statting,
-    Holding,
-    Releasing,
-});
-times_fields!(ZkClient {
+visit_fields!(ZkClient {
     step,
     session,
     node,

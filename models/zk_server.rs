@@ -11,9 +11,7 @@ use crate::node::{
     Ctx, FenceCounter, FenceToken, NodeId, NodeMap, Out, ReadIds, ReadTimes, Rename, RequestId,
     SessionId, Times, TokenFamily, VisitIds, VisitTimes,
 };
-use crate::{
-    rename_fields, rename_nothing, rename_variants, times_fields, times_nothing, times_variants,
-};
+use crate::{rename_nothing, rename_variants, times_nothing, visit_fields, visit_variants};
 
 /// A znode this model uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -164,21 +162,21 @@ rename_variants!(ZPath {
     MyLock,
     Child { seq, prefix },
 });
-rename_fields!(Znode { path, owner, czxid });
-rename_variants!(WatchOn {
+visit_fields!(Znode { path, owner, czxid });
+visit_variants!(WatchOn {
     Node(path),
     LockChildren,
 });
-rename_fields!(Watch { on, session });
-rename_fields!(ZkServer { data, expiry_armed });
-rename_variants!(Op {
+visit_fields!(Watch { on, session });
+visit_fields!(ZkServer { data, expiry_armed });
+visit_variants!(Op {
     Create { path },
     CreateSequential,
     Delete { path },
     Exists { path, watch },
     GetChildren { watch },
 });
-rename_variants!(OpResult {
+visit_variants!(OpResult {
     Created { path, czxid },
     NodeExists,
     Deleted,
@@ -186,7 +184,7 @@ rename_variants!(OpResult {
     Stat(czxid),
     Children(children),
 });
-rename_variants!(Msg {
+visit_variants!(Msg {
     Req { session, xid, op },
     Rep {
         session,
@@ -199,6 +197,7 @@ rename_variants!(Msg {
 });
 
 rename_nothing!(EventType);
+times_nothing!(EventType);
 
 /// By hand: `sessions_opened` is indexed by client, and the lists the
 /// server searches by binary search must be sorted again (a session sorts
@@ -219,7 +218,7 @@ impl Rename for ZkData {
         // keys), the largest count stands for them, whatever their order.
         let mut opened = vec![0; sessions_opened.len()];
         for (ci, &count) in sessions_opened.iter().enumerate() {
-            let to = map.get(NodeId(ci as u8 + 1)).index().wrapping_sub(1);
+            let to = map.get(client_node(ci)).index().wrapping_sub(1);
             if let Some(slot) = opened.get_mut(to) {
                 *slot = (*slot).max(count);
             }
@@ -334,41 +333,6 @@ impl Times for ZkData {
 fn client_node(ci: usize) -> NodeId {
     NodeId(ci as u8 + 1)
 }
-
-times_fields!(Znode { path, owner, czxid });
-times_variants!(WatchOn {
-    Node(path),
-    LockChildren,
-});
-times_fields!(Watch { on, session });
-times_fields!(ZkServer { data, expiry_armed });
-times_variants!(Op {
-    Create { path },
-    CreateSequential,
-    Delete { path },
-    Exists { path, watch },
-    GetChildren { watch },
-});
-times_variants!(OpResult {
-    Created { path, czxid },
-    NodeExists,
-    Deleted,
-    NoNode,
-    Stat(czxid),
-    Children(children),
-});
-times_nothing!(EventType);
-times_variants!(Msg {
-    Req { session, xid, op },
-    Rep {
-        session,
-        xid,
-        result
-    },
-    Ping { session },
-    Expired { session },
-    Event { session, kind, on },
-});
 
 impl ZkData {
     /// The zxid of a write (0 where zxids are not counted).

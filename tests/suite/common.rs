@@ -317,3 +317,40 @@ pub fn labels<M: lockcheck::node::LockModel>(
         .map(|p| (p.condition)(world, s))
         .collect()
 }
+
+/// The successors of `s` in `world`, in the order of its actions.
+pub fn successors<M: lockcheck::node::LockModel>(
+    world: &lockcheck::world::World<M>,
+    s: &lockcheck::world::WorldState<M>,
+) -> Vec<lockcheck::world::WorldState<M>> {
+    use stateright::Model;
+    let mut actions = Vec::new();
+    world.actions(s, &mut actions);
+    actions
+        .into_iter()
+        .filter_map(|a| world.next_state(s, a))
+        .collect()
+}
+
+/// A breadth-first walk from `starts` over the first `states_max` distinct
+/// states, in order: `visit` checks each state and returns the states to
+/// go on to. The reductions' cross-checks walk the full search this way.
+/// Returns how many states it visited.
+pub fn breadth_first<S: Clone + Eq + std::hash::Hash>(
+    starts: impl IntoIterator<Item = S>,
+    states_max: usize,
+    mut visit: impl FnMut(&S) -> Vec<S>,
+) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: std::collections::VecDeque<S> = starts.into_iter().collect();
+    while let Some(s) = queue.pop_front() {
+        if seen.len() >= states_max {
+            break;
+        }
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        queue.extend(visit(&s));
+    }
+    seen.len()
+}

@@ -579,7 +579,6 @@ fn check_abstraction<M: lockcheck::node::LockModel>(
     use lockcheck::check::liveness::{Abstraction, unbounded_world};
     use lockcheck::world::{WorldConfig, WorldState};
     use stateright::Model;
-    use std::collections::{HashSet, VecDeque};
 
     let scenario = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -590,45 +589,30 @@ fn check_abstraction<M: lockcheck::node::LockModel>(
         abstraction.canonicalize(&world, &mut c);
         c
     };
-    let raw_successors = |s: &WorldState<M>| {
-        let mut actions = Vec::new();
-        world.actions(s, &mut actions);
-        actions
-            .into_iter()
-            .filter_map(|a| world.next_state(s, a))
-            .collect::<Vec<_>>()
-    };
     let successors = |s: &WorldState<M>| crate::common::mapped_successors(&world, s, &canonical);
     let labels = |s: &WorldState<M>| crate::common::labels(&world, s);
-    let mut seen = HashSet::new();
     let mut changed = 0;
-    let mut queue: VecDeque<_> = world.init_states().iter().map(&canonical).collect();
-    while let Some(s) = queue.pop_front() {
-        if seen.len() >= states_max {
-            break;
-        }
-        if !seen.insert(s.clone()) {
-            continue;
-        }
-        for t in raw_successors(&s) {
+    let starts: Vec<_> = world.init_states().iter().map(&canonical).collect();
+    crate::common::breadth_first(starts, states_max, |s| {
+        let mut next = Vec::new();
+        for t in crate::common::successors(&world, s) {
             let c = canonical(&t);
-            if c == t {
-                queue.push_back(c);
-                continue;
+            if c != t {
+                changed += 1;
+                assert!(canonical(&c) == c, "not idempotent on {t:?}");
+                assert!(
+                    labels(&c) == labels(&t),
+                    "a property reads {t:?} differently"
+                );
+                assert!(
+                    successors(&c) == successors(&t),
+                    "the abstraction does not commute with the steps from {t:?}"
+                );
             }
-            changed += 1;
-            assert!(canonical(&c) == c, "not idempotent on {t:?}");
-            assert!(
-                labels(&c) == labels(&t),
-                "a property reads {t:?} differently"
-            );
-            assert!(
-                successors(&c) == successors(&t),
-                "the abstraction does not commute with the steps from {t:?}"
-            );
-            queue.push_back(c);
+            next.push(c);
         }
-    }
+        next
+    });
     changed
 }
 

@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use lockcheck::models::db_lock::{self, DbLockExpiring};
@@ -185,17 +185,9 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
     let sym = model.client_symmetry().expect("the model's renaming");
     let c = renumbering(model, &scenario);
     let world = &c.world;
-    let mut seen = HashSet::new();
     let mut classes = HashSet::new();
-    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
-    while let Some(s) = queue.pop_front() {
-        if seen.len() >= states_max {
-            break;
-        }
-        if !seen.insert(s.clone()) {
-            continue;
-        }
-        reads_agree(&sym, &s);
+    let seen = crate::common::breadth_first(world.init_states(), states_max, |s| {
+        reads_agree(&sym, s);
         for slot in &s.servers {
             let mut count = Count::default();
             let mut slot = slot.clone();
@@ -210,7 +202,7 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
             }
             assert_eq!(count.0, 0, "a server holds request ids in {s:?}");
         }
-        let r = c.representative(&s);
+        let r = c.representative(s);
         classes.insert(r.clone());
         assert!(
             c.representative(&r) == r,
@@ -241,14 +233,12 @@ fn check_renumbering<M: LockModel>(model: M, scenario: &str, states_max: usize) 
             "{r:?}"
         );
         assert!(
-            successor_classes(&c, &r) == successor_classes(&c, &s),
+            successor_classes(&c, &r) == successor_classes(&c, s),
             "renumbering does not commute with the steps from {s:?}"
         );
-        let mut actions = Vec::new();
-        world.actions(&s, &mut actions);
-        queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
-    }
-    (seen.len(), classes.len())
+        crate::common::successors(world, s)
+    });
+    (seen, classes.len())
 }
 
 /// [`check_renumbering`] on `states_max` states; where lost messages

@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -151,29 +151,20 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
     )
     .unwrap_or_else(|_| panic!("symmetry applies"));
     let world = &canonical.world;
-    let mut seen = HashSet::new();
-    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
-    while let Some(s) = queue.pop_front() {
-        if seen.len() >= states_max {
-            break;
-        }
-        if !seen.insert(s.clone()) {
-            continue;
-        }
-        let next = successors(world, &s);
+    crate::common::breadth_first(world.init_states(), states_max, |s| {
+        let next = successors(world, s);
         let mut actions = Vec::new();
-        world.actions(&s, &mut actions);
+        world.actions(s, &mut actions);
         for a in actions {
-            let t = world.next_state(&s, a.clone());
+            let t = world.next_state(s, a.clone());
             assert!(
-                canonical.next_state(&s, a)
-                    == t.map(|t| canonical.representative_by_definition(&t)),
+                canonical.next_state(s, a) == t.map(|t| canonical.representative_by_definition(&t)),
                 "a successor's representative is not the one the definition gives"
             );
         }
-        let rep = canonical.representative(&s);
+        let rep = canonical.representative(s);
         assert!(
-            rep == canonical.representative_by_definition(&s),
+            rep == canonical.representative_by_definition(s),
             "the representative of {s:?} is not the one the definition gives"
         );
         for sp in &server_perms {
@@ -183,7 +174,7 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
                     .copied()
                     .chain(cp.iter().map(|&c| servers + c))
                     .collect();
-                let moved = world.permute(&sym, &s, &perm);
+                let moved = world.permute(&sym, s, &perm);
                 assert!(
                     canonical.representative_by_definition(&moved) == rep,
                     "{perm:?} changes the representative by definition of {s:?}"
@@ -204,9 +195,8 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
                 }
             }
         }
-        queue.extend(next);
-    }
-    seen.len()
+        crate::common::successors(world, s)
+    })
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! `src/world/times.rs` rests on: a state and its merged form have the same
 //! successors up to the merge, and the merge is idempotent.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::Path;
 
 use lockcheck::models::db_lock::DbLockExpiring;
@@ -65,31 +65,21 @@ fn check_merge<M: LockModel>(model: M, scenario: &str, states_max: usize) -> (us
     let scenario = load(scenario);
     let c = merging(model, &scenario);
     let world = &c.world;
-    let mut seen = HashSet::new();
     let mut classes = HashSet::new();
-    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
-    while let Some(s) = queue.pop_front() {
-        if seen.len() >= states_max {
-            break;
-        }
-        if !seen.insert(s.clone()) {
-            continue;
-        }
-        let r = c.representative(&s);
+    let seen = crate::common::breadth_first(world.init_states(), states_max, |s| {
+        let r = c.representative(s);
         classes.insert(r.clone());
         assert!(
             c.representative(&r) == r,
             "the merge is not idempotent on {s:?}"
         );
         assert!(
-            successor_classes(&c, &r) == successor_classes(&c, &s),
+            successor_classes(&c, &r) == successor_classes(&c, s),
             "the merge does not commute with the steps from {s:?}"
         );
-        let mut actions = Vec::new();
-        world.actions(&s, &mut actions);
-        queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
-    }
-    (seen.len(), classes.len())
+        crate::common::successors(world, s)
+    });
+    (seen, classes.len())
 }
 
 #[test]
@@ -171,18 +161,10 @@ fn check_token_renumbering<M: LockModel>(
     };
     let successors = |s: &WorldState<M>| crate::common::mapped_successors(&world, s, &renumbered);
     let labels = |s: &WorldState<M>| crate::common::labels(&world, s);
-    let mut seen = HashSet::new();
     let mut changed = 0;
-    let mut queue: VecDeque<_> = world.init_states().into_iter().collect();
-    while let Some(s) = queue.pop_front() {
-        if seen.len() >= states_max {
-            break;
-        }
-        if !seen.insert(s.clone()) {
-            continue;
-        }
-        let r = renumbered(&s);
-        if r != s {
+    let seen = crate::common::breadth_first(world.init_states(), states_max, |s| {
+        let r = renumbered(s);
+        if r != *s {
             changed += 1;
         }
         assert!(
@@ -190,18 +172,16 @@ fn check_token_renumbering<M: LockModel>(
             "renumbering is not idempotent on {s:?}"
         );
         assert!(
-            labels(&r) == labels(&s),
+            labels(&r) == labels(s),
             "renumbering changes a property's reading of {s:?}"
         );
         assert!(
-            successors(&r) == successors(&s),
+            successors(&r) == successors(s),
             "renumbering does not commute with the steps from {s:?}"
         );
-        let mut actions = Vec::new();
-        world.actions(&s, &mut actions);
-        queue.extend(actions.into_iter().filter_map(|a| world.next_state(&s, a)));
-    }
-    (seen.len(), changed)
+        crate::common::successors(&world, s)
+    });
+    (seen, changed)
 }
 
 /// Fencing tokens from the Redis counter, with the resource fenced
