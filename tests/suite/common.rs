@@ -295,14 +295,7 @@ pub fn mapped_successors<M: lockcheck::node::LockModel>(
     s: &lockcheck::world::WorldState<M>,
     map: &dyn Fn(&lockcheck::world::WorldState<M>) -> lockcheck::world::WorldState<M>,
 ) -> std::collections::HashSet<lockcheck::world::WorldState<M>> {
-    use stateright::Model;
-    let mut actions = Vec::new();
-    world.actions(s, &mut actions);
-    actions
-        .into_iter()
-        .filter_map(|a| world.next_state(s, a))
-        .map(|t| map(&t))
-        .collect()
+    successors(world, s).iter().map(map).collect()
 }
 
 /// How every property of `world` reads `s`.

@@ -110,12 +110,7 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 }
 
 fn successors<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> HashSet<WorldState<M>> {
-    let mut actions = Vec::new();
-    world.actions(s, &mut actions);
-    actions
-        .into_iter()
-        .filter_map(|a| world.next_state(s, a))
-        .collect()
+    crate::common::successors(world, s).into_iter().collect()
 }
 
 /// On the first `states_max` states of `model`'s full search under the
