@@ -72,7 +72,11 @@
 //! fair run violates the property. This rests on the shift being exact: on
 //! the model using its `Instant`s and tokens only as the node API allows,
 //! which `tests/suite/time_shift.rs`, `tests/suite/time_merge.rs` and
-//! `tests/suite/liveness.rs` check on sampled states.
+//! `tests/suite/liveness.rs` check on sampled states, and
+//! `tests/suite/liveness_brute_force.rs` on every small cell as a whole:
+//! the real world explored without the shift up to a horizon, grouped by
+//! canonical form, is this graph, and has a fair bad cycle exactly where
+//! this checker reports a lasso.
 //!
 //! # Fairness
 //! A run is fair when:

@@ -182,6 +182,11 @@ pub fn scenario_file(scenario: &str) -> PathBuf {
     }
 }
 
+/// A scenario by name, as [`scenario_file`] finds it, loaded.
+pub fn load_scenario(scenario: &str) -> lockcheck::scenario::Scenario {
+    lockcheck::scenario::Scenario::load(&scenario_file(scenario)).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A fresh directory for one pinned run's traces, its own even when two
 /// tests running in parallel pin the same cell.
 fn trace_dir(model: &str, scenario: &str) -> PathBuf {

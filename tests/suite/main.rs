@@ -37,6 +37,7 @@ mod hardening;
 mod layers;
 mod lease_service_models;
 mod liveness;
+mod liveness_brute_force;
 mod mq_models;
 mod optimistic_models;
 mod redis_models;

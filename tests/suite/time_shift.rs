@@ -9,7 +9,6 @@
 //! expiry in a plain integer the shift cannot reach, fails the check.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -41,7 +40,6 @@ use lockcheck::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out, Param, ReadTimes,
     TimeVisitors, Variant, VisitTimes,
 };
-use lockcheck::scenario::Scenario;
 use lockcheck::world::{Payload, World, WorldConfig, WorldState};
 
 /// Scenarios whose faults end (so the shift applies) on a bounded network.
@@ -60,11 +58,6 @@ const SCENARIOS: &[&str] = &[
 ];
 const WALKS: u64 = 12;
 const STEPS: usize = 90;
-
-fn load(name: &str) -> Scenario {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.json"));
-    Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"))
-}
 
 fn successors<M: LockModel>(
     world: &World<M>,
@@ -222,7 +215,10 @@ fn commutes<M: LockModel>(
 /// base. Returns how many states it checked, or `None` when the shift does
 /// not apply to this cell, or the first difference it found.
 fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, String> {
-    let world = unbounded_world(model, &WorldConfig::from_scenario(&load(scenario)));
+    let world = unbounded_world(
+        model,
+        &WorldConfig::from_scenario(&crate::common::load_scenario(scenario)),
+    );
     if world.model.times().is_none() {
         return Err("the model does not hand its times to the harness".into());
     }
@@ -295,7 +291,7 @@ fn walks_send_times<M: LockModel>(world: &World<M>, inits: &[WorldState<M>]) -> 
 fn check_model<M: LockModel>(variant: &str) {
     let mut checked = 0;
     for scenario in SCENARIOS {
-        let Ok(model) = M::new(variant, &load(scenario).params) else {
+        let Ok(model) = M::new(variant, &crate::common::load_scenario(scenario).params) else {
             continue;
         };
         match check_cell(model, scenario) {
@@ -385,14 +381,14 @@ sound! {
 // `Instant`, which the shift moves, or as a plain integer, which it does
 // not. Both claim `times`; only the first is right to.
 
-struct Lease {
+pub(crate) struct Lease {
     plain: bool,
     ttl_ticks: u32,
     retry_ticks: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-struct Held {
+pub(crate) struct Held {
     holder: NodeId,
     /// The expiry, in the sound variant.
     expires_at: Instant,
@@ -402,7 +398,7 @@ struct Held {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-enum Msg {
+pub(crate) enum Msg {
     Acquire,
     Granted,
     Busy,
@@ -411,7 +407,7 @@ enum Msg {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-enum Timer {
+pub(crate) enum Timer {
     Retry,
 }
 
@@ -543,8 +539,8 @@ impl LockModel for Lease {
 /// A lease long enough to outlive a crashed holder past the point where
 /// the shift starts (tick 13 under holder-crash), so that the waiter meets
 /// its expiry in the shifted part of the run.
-fn long_lease(variant: &str) -> Lease {
-    let mut params = load("holder-crash").params;
+pub(crate) fn long_lease(variant: &str) -> Lease {
+    let mut params = crate::common::load_scenario("holder-crash").params;
     params.0.insert("ttl_ticks".into(), 20);
     Lease::new(variant, &params).unwrap()
 }
@@ -572,7 +568,11 @@ fn a_lease_kept_in_a_plain_integer_is_caught() {
 /// a plain integer does not follow.
 #[test]
 fn a_lease_kept_in_a_plain_integer_is_caught_under_drift() {
-    let lease = Lease::new("lease_plain_ticks", &load("clock-drift").params).unwrap();
+    let lease = Lease::new(
+        "lease_plain_ticks",
+        &crate::common::load_scenario("clock-drift").params,
+    )
+    .unwrap();
     let err = check_cell(lease, "clock-drift").expect_err("the broken model is caught");
     assert!(err.contains("successors differ"), "{err}");
 }
@@ -597,7 +597,7 @@ fn a_lasso_the_shift_made_up_does_not_unroll() {
         time_max: std::time::Duration::from_secs(300),
         memory: None,
     };
-    let cfg = WorldConfig::from_scenario(&load("holder-crash"));
+    let cfg = WorldConfig::from_scenario(&crate::common::load_scenario("holder-crash"));
     let deadlock = |l: Label| l.waiting != 0 && !l.live_holder;
     for (variant, spurious) in [("lease_plain_ticks", true), ("lease_instant", false)] {
         let world = unbounded_world(long_lease(variant), &cfg);
