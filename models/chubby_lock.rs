@@ -100,7 +100,7 @@
 //! |---|---|---|
 //! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
-//! | gc-pause | progress ✗ | progress ✗ |
+//! | gc-pause | progress ✗ (live) | progress ✗ (live) |
 //! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
@@ -108,8 +108,8 @@
 //! | server-restart | progress ✗ | progress ✗ |
 //! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | ok | ok |
-//! | duplicates | ok | ok |
-//! | long-work | ok | ok |
+//! | duplicates | ok (live) | ok (live) |
+//! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/lease_service_models.rs`)

@@ -117,8 +117,8 @@
 //! | server-restart | ok | ok |
 //! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | ok | ok |
-//! | duplicates | ok | ok |
-//! | long-work | ok | ok |
+//! | duplicates | ok (live) | ok (live) |
+//! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/etcd_consul_models.rs`)

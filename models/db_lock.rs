@@ -213,14 +213,14 @@
 //! | gc-pause | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ | ok (live) | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | partition | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | ok | ok | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, progress ✗ (live) | progress ✗ (live) | progress ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ (live) |
+//! | partition | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | server-restart | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | ok | ok | ok | ok | mutex ✗, resource ✗ | ok |
-//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ (live) | progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | client-clock-skew | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | long-work | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
@@ -377,6 +377,19 @@
 //! expectation there: their statements carry a client's clock reading to
 //! the database, and the checker cannot shift a time that two drifting
 //! clocks compare.
+//!
+//! Without a crash, `db_lock_unique` deadlocks wherever the answer to a
+//! committed `INSERT` can go astray: under partition (lasso 22+10) and
+//! message-loss (22+27) it is lost, and under duplicates (24+10) the
+//! duplicate's `IntegrityError` overtakes it; the client's own row then
+//! refuses it and the other client forever (the bounded `progress`
+//! violations of those columns are this deadlock). `db_lock_seed`
+//! deadlocks under partition (21+1), message-loss (34+1), duplicates (24+1)
+//! and crowd-atomic (57+4): `acquire_lock` raises on the `IntegrityError`
+//! of a resent or duplicated `INSERT` (or polls a row that expired while
+//! it paused), and the client waits, doing nothing, forever. The
+//! expiring variants are live under every scenario they are asked:
+//! a stranded row expires and is taken over.
 
 use std::marker::PhantomData;
 

@@ -133,16 +133,16 @@
 //! |---|---|---|
 //! | no-faults | progress ✗ (live) | progress ✗ (live) |
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ (live) |
 //! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | progress ✗ (live) | progress ✗ (live) |
 //! | message-loss | progress ✗ | progress ✗ |
 //! | partition | progress ✗ | progress ✗ |
-//! | server-restart | progress ✗ | progress ✗ |
+//! | server-restart | progress ✗ (live) | progress ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 20k states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | ok | ok |
-//! | long-work | ok | ok |
+//! | duplicates | ok (live) | ok (live) |
+//! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/lease_service_models.rs`)

@@ -136,11 +136,11 @@
 //! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
-//! | server-restart | ok | ok | ok | ok |
+//! | server-restart | ok (live) | ok (live) | ok (live) | ok |
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | duplicates | ok | ok | ok | ok |
-//! | long-work | ok | ok | ok | ok |
+//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | long-work | ok (live) | ok (live) | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/etcd_consul_models.rs`)

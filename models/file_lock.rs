@@ -105,14 +105,14 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | partition | mutex ✗, resource ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
+//! | partition | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | client-clock-skew | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
-//! | long-work | mutex ✗, resource ✗ | ok | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ | ok (live) | mutex ✗, resource ✗ |
+//! | duplicates | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
+//! | client-clock-skew | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | long-work | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/file_lock_models.rs`)
@@ -182,6 +182,17 @@
 //! | `file_lock_check_then_create` | violated (lasso 26+7) | 23,758 | c1's create lands and c1 crashes; the loop is c2's `exists`, its answer and the retry sleep, forever |
 //! | `file_lock_exclusive` | violated (lasso 24+7) | 7,960 | c1's exclusive create lands and c1 crashes; the loop is c2's create, `EEXIST` and the retry sleep, forever |
 //! | `file_lock_stale_break` | hold | 26,078 | the dead holder's file turns stale and c2 breaks it |
+//!
+//! Without a crash, `file_lock_exclusive` deadlocks too wherever an answer
+//! to its exclusive create can go astray: under partition (lasso 22+10)
+//! and message-loss (22+27) the answer to c1's create is lost, and its
+//! resent create meets its own file (`EEXIST`) forever, with c2's; under
+//! duplicates (24+10) the duplicate's `EEXIST` overtakes the answer.
+//! `file_lock_check_then_create` deadlocks under duplicates (lasso 28+7):
+//! c1's `open(lock, "w")` is duplicated, and the copy lands after c1's
+//! release removed the file, leaving a lock file nobody holds; c2's
+//! `exists` finds it forever. `file_lock_stale_break` is live everywhere it
+//! is asked: every stranded file turns stale.
 
 use std::marker::PhantomData;
 

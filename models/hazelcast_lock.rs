@@ -130,9 +130,9 @@
 //! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
 //! | server-restart | mutex ✗ | mutex ✗, resource ✗ |
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ |
-//! | duplicates | ok | ok |
-//! | long-work | ok | ok |
+//! | crowd-atomic | mutex ✗ (live) | mutex ✗, resource ✗ |
+//! | duplicates | ok (live) | ok (live) |
+//! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/lease_service_models.rs`)

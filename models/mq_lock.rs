@@ -172,13 +172,13 @@
 //! | gc-pause | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | clock-jump | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | clock-drift | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | ok | ok | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | partition | progress ✗ | progress ✗ | ok | ok | progress ✗ | ok | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | server-restart | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
-//! | async-network | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | duplicates | progress ✗ | progress ✗ | ok | ok | progress ✗ | progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | long-work | ok | ok | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | crowd-atomic | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | duplicates | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | long-work | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/mq_models.rs`)
@@ -276,6 +276,26 @@
 //! bounded `progress` violations are these deadlocks. Under clock-drift (the
 //! broker's clock at 50%, 100% or 150%) drift only moves when a token
 //! reappears or a message expires, and every such time is the broker's own.
+//!
+//! Lost and repeated messages deadlock the variants that have nothing to
+//! bring a token back:
+//! - `mq_lock_auto_ack` (and `_fenced`): under partition (lasso 22+10) and
+//!   message-loss (22+27) the reply carrying the token is lost, and the
+//!   receive already deleted it; under duplicates (24+10) the duplicated
+//!   receive's "queue empty" overtakes the reply that carried the token.
+//!   Either way the queue is empty forever.
+//! - `mq_lock_visibility_timeout_delete_send`: c1's `DELETE` lands but its
+//!   answer is lost (partition, lasso 28+7; message-loss, 26+19), or its
+//!   duplicate answers first (duplicates, 26+7); the resent `DELETE` gets
+//!   `PopReceiptMismatch`, which c1 takes as the end of its release, and
+//!   the new token is never sent.
+//! - `mq_lock_message_ttl` deadlocks under every one of them, as with no
+//!   fault (partition 25+9, message-loss 31+9, duplicates 26+5,
+//!   async-network 13+6, crowd-atomic 56+4).
+//!
+//! The visibility-timeout variants that send the new token before they
+//! delete the old one are live under all three: a token left behind
+//! reappears after its timeout.
 
 use std::marker::PhantomData;
 

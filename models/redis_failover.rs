@@ -105,8 +105,8 @@
 //! | scenario | `redis_failover` | `redis_failover_fenced` |
 //! |---|---|---|
 //! | no-faults | ok (live) | ok (live) |
-//! | holder-crash | ok | ok |
-//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
+//! | holder-crash | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
@@ -114,10 +114,10 @@
 //! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | ok | ok |
+//! | duplicates | ok (live) | ok (live) |
 //! | split-partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | failover | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | long-work | mutex ✗, resource ✗ | mutex ✗ |
+//! | failover | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redlock_failover_models.rs`, and gated by

@@ -54,15 +54,15 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ |
-//! | partition | ok |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (live) |
+//! | partition | ok (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ |
-//! | duplicates | progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) |
+//! | duplicates | progress ✗ (live) |
 //! | crowd-8 | mutex ✗, resource ✗ |
 //! | endless-contention | mutex ✗, resource ✗, progress ✗, deadlock ?, starvation ? (search stops at 1M states) |
-//! | long-work | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)

@@ -42,15 +42,15 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
-//! | message-loss | mutex ✗, resource ✗ | mutex ✗ |
-//! | partition | ok | ok |
+//! | message-loss | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
+//! | partition | ok (live) | ok (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | ok | ok |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
+//! | duplicates | ok (live) | ok (live) |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ | mutex ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)

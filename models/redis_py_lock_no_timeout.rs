@@ -49,10 +49,10 @@
 //! | partition | progress ✗, deadlock ✗, starvation ✗ |
 //! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | progress ✗ (live) |
-//! | crowd-atomic | ok |
+//! | crowd-atomic | ok (live) |
 //! | duplicates | progress ✗, deadlock ✗, starvation ✗ |
 //! | endless-contention | progress ✗, starvation ✗ |
-//! | long-work | ok |
+//! | long-work | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)

@@ -72,15 +72,15 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | message-loss | ok | ok | ok | ok |
-//! | partition | ok | ok | ok | ok |
+//! | message-loss | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | partition | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | duplicates | ok | ok | ok | ok |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)

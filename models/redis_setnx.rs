@@ -45,14 +45,14 @@
 //! | gc-pause | ok (live) |
 //! | clock-jump | ok (live) |
 //! | clock-drift | ok (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ |
-//! | partition | progress ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | partition | progress ✗, deadlock ✗, starvation ✗ |
 //! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | progress ✗ (live) |
-//! | crowd-atomic | ok |
-//! | duplicates | progress ✗ |
+//! | crowd-atomic | ok (live) |
+//! | duplicates | progress ✗, deadlock ✗, starvation ✗ |
 //! | endless-contention | progress ✗, starvation ✗ |
-//! | long-work | ok |
+//! | long-work | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)
@@ -76,13 +76,13 @@
 //! | async-network | holds | holds | the bounded `progress` violation (14) is a horizon artifact: under fairness every message is eventually delivered, and with no fault the holder always releases |
 //! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2 asks while c1 holds the key, sleeps, and asks again just after c1 took it again, forever; someone always acquires, so no deadlock |
 //!
-//! Not run by default (`--property deadlock_free` runs them): partition
-//! (lasso 22+10: the answer to c1's successful `SETNX` is lost to the
-//! partition and both clients are refused by c1's key forever) and
-//! message-loss (lasso 22+27, the same with a lost reply). Clock-drift is
-//! `inconclusive` (the time shift needs every clock at 100%); the other
-//! standard scenarios hold. The model keeps no time, and the harness
-//! renumbers its request ids for the liveness checker (`models/redis.rs`).
+//! | partition | violated (lasso 22+10) | violated (22+10) | no crash needed: the answer to c1's successful `SETNX` is lost to the partition; c1 times out, and from then on both clients are refused by c1's key forever (c1 does not know the key is its own). The bounded `progress` violation is this deadlock |
+//! | message-loss | violated (lasso 22+27) | violated (22+27) | the same, with the reply lost |
+//! | duplicates | violated (lasso 24+10) | violated (24+10) | c1's `SETNX` is duplicated; the copy's refusal (the key is set, by the first copy) arrives first, and c1 takes it for its answer: both clients are refused by c1's key forever |
+//!
+//! Every other scenario the model runs under is live. The model keeps no
+//! time, and the harness renumbers its request ids for the liveness
+//! checker (`models/redis.rs`).
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

@@ -52,15 +52,15 @@
 //! | gc-pause | mutex ✗, resource ✗, progress ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) |
-//! | message-loss | progress ✗ |
-//! | partition | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | progress ✗, deadlock ✗, starvation ✗ |
+//! | partition | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ |
-//! | duplicates | progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) |
+//! | duplicates | progress ✗, deadlock ✗, starvation ✗ |
 //! | crowd-8 | mutex ✗, resource ✗, progress ✗ |
 //! | endless-contention | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)
@@ -91,7 +91,11 @@
 //! `starvation_free` are violated (lasso 24+7): c1 crashes between `SETNX`
 //! and `EXPIRE`, and from step 24 on, forever, c2 asks and is refused.
 //! Under async-network both hold (the bounded `progress` violation is a
-//! horizon artifact).
+//! horizon artifact). Under partition (lasso 22+10), message-loss (22+27)
+//! and duplicates (24+10) both are violated without a crash, as for
+//! `redis_setnx`: the answer to c1's `SETNX` is lost (or overtaken by its
+//! duplicate's refusal), so c1 never sends its `EXPIRE`, and the key it
+//! does not know it owns refuses both clients forever.
 
 use crate::models::redis::{self, Acquire, Flavor, RedisFlavor, RedisLock, Release};
 use crate::node::LockParams;

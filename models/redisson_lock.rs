@@ -73,18 +73,18 @@
 //! |---|---|---|
 //! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ |
+//! | gc-pause | mutex ✗, resource ✗ | mutex ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | message-loss | ok | ok |
-//! | partition | ok | ok |
+//! | partition | ok (live) | ok (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ?, progress ✗ (live) (search stops at 1M states) |
-//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
-//! | duplicates | ok | ok |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
+//! | duplicates | ok (live) | ok (live) |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | ok | ok |
+//! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)

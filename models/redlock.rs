@@ -122,7 +122,7 @@
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
 //! | duplicates | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) |
 //! | split-partition | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
-//! | long-work | mutex ?, resource ?, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗ | mutex ?, resource ?, progress ✗ (search stops at 250k states) |
+//! | long-work | mutex ?, resource ?, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗ (live) | mutex ?, resource ?, progress ✗ (search stops at 250k states) |
 //! <!-- /expectations -->
 //!
 //! The shortest counterexamples the search finds: under clock-jump, 13 steps

@@ -165,14 +165,14 @@
 //! | gc-pause | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | message-loss | ok | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok | ok | ok | ok |
-//! | partition | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
-//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ |
-//! | async-network | progress ✗ | mutex ✗, resource ✗, progress ✗ | progress ✗ | progress ✗ | mutex ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
-//! | duplicates | ok | mutex ✗, resource ✗ | ok | ok | ok | ok |
+//! | message-loss | ok (live) | mutex ✗, resource ✗, progress ? (search stops at 200k states) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | partition | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ? (search stops at 200k states) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | async-network | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | crowd-atomic | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | duplicates | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | endless-contention | ok (live) | n/a | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | long-work | ok | mutex ✗, resource ✗ | ok | ok | mutex ✗ | mutex ✗, resource ✗ |
+//! | long-work | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/sql_session_lock_models.rs`)

@@ -210,8 +210,8 @@
 //! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | duplicates | ok | ok | ok | ok | ok | progress ✗ | ok |
-//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗ | ok |
+//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
 //! <!-- /expectations -->
 //!
@@ -270,7 +270,7 @@
 //! | no-faults, holder-crash, clock-jump, endless-contention, `zk_lock_sequential_fenced_data_version` | holds | holds | as the recipe: its token is a constant, so its counters are renumbered as the recipe's are |
 //! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 38+4) | violated (38+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
 //! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 26+138) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
-//! | no-faults, holder-crash, endless-contention, `zk_lock_sequential_ignore_null_exists` | violated (no-faults: lasso 35+4) | violated (35+4) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
+//! | no-faults, holder-crash, endless-contention, duplicates, client-partition, `zk_lock_sequential_ignore_null_exists` | violated (no-faults and duplicates: lasso 35+4; client-partition: 36+4) | violated (the same) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
 //! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
 //! | clock-drift, every variant but `_ignore_null_exists` | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; liveness is decided on graphs of 62,892 (`_ephemeral_watch`) to 167,010 (`_fenced`) states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
 //! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 25+16) | violated (25+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |

@@ -15,7 +15,7 @@ pins! {
     etcd_fenced_no_faults: "etcd_mutex_fenced", "no-faults", 58078, "holds holds holds:5 holds holds holds";
     etcd_fenced_holder_crash: "etcd_mutex_fenced", "holder-crash", 201648, "holds holds holds:5 holds holds holds";
     etcd_fenced_clock_drift: "etcd_mutex_fenced", "clock-drift", 297064, "holds holds holds:5 holds holds holds";
-    etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds";
+    etcd_fenced_server_restart: "etcd_mutex_fenced", "server-restart", 590592, "holds holds holds:5 holds holds holds";
     etcd_no_faults: "etcd_mutex", "no-faults", 56270, "holds holds holds:5 holds holds holds";
     etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds holds holds";
     etcd_unlock_retry_no_faults: "etcd_mutex_unlock_retry", "no-faults", 54123, "holds holds holds:5 holds holds holds";

@@ -10,22 +10,22 @@ pins! {
     setnx_gc_pause: "redis_setnx", "gc-pause", 16835, "holds holds holds:2 holds holds holds";
     setnx_clock_jump: "redis_setnx", "clock-jump", 1786, "holds holds holds:2 holds holds holds";
     setnx_clock_drift: "redis_setnx", "clock-drift", 5310, "holds holds holds:2 holds holds holds";
-    setnx_message_loss: "redis_setnx", "message-loss", 110115, "violated:18 violated:24 holds:2 violated:97";
-    setnx_partition: "redis_setnx", "partition", 17024, "holds holds holds:2 violated:68";
+    setnx_message_loss: "redis_setnx", "message-loss", 110115, "violated:18 violated:24 holds:2 violated:97 violated:22+27 violated:22+27";
+    setnx_partition: "redis_setnx", "partition", 17024, "holds holds holds:2 violated:68 violated:22+10 violated:22+10";
     setnx_server_restart: "redis_setnx", "server-restart", 10838, "violated:10 violated:16 holds:2 holds holds holds";
     setnx_async_network: "redis_setnx", "async-network", 22741, "holds holds holds:2 violated:14 holds holds";
-    setnx_crowd_atomic: "redis_setnx", "crowd-atomic", 21693, "holds holds holds:1 holds";
+    setnx_crowd_atomic: "redis_setnx", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
 
     set_px_no_faults: "redis_set_px", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     set_px_holder_crash: "redis_set_px", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
     set_px_gc_pause: "redis_set_px", "gc-pause", 42610, "violated:20 violated:26 holds:2 holds holds holds";
     set_px_clock_jump: "redis_set_px", "clock-jump", 10669, "violated:5 violated:11 holds:2 holds holds holds";
     set_px_clock_drift: "redis_set_px", "clock-drift", 8824, "violated:13 violated:17 holds:2 holds holds holds";
-    set_px_message_loss: "redis_set_px", "message-loss", 142543, "holds holds holds:2 holds";
-    set_px_partition: "redis_set_px", "partition", 32936, "holds holds holds:2 holds";
+    set_px_message_loss: "redis_set_px", "message-loss", 142543, "holds holds holds:2 holds holds holds";
+    set_px_partition: "redis_set_px", "partition", 32936, "holds holds holds:2 holds holds holds";
     set_px_server_restart: "redis_set_px", "server-restart", 14543, "violated:10 violated:16 holds:2 holds holds holds";
     set_px_async_network: "redis_set_px", "async-network", 25713, "violated:10 violated:16 holds:2 violated:14 holds holds";
-    set_px_crowd_atomic: "redis_set_px", "crowd-atomic", 34489, "violated:27 violated:32 holds:1 holds";
+    set_px_crowd_atomic: "redis_set_px", "crowd-atomic", 34489, "violated:27 violated:32 holds:1 holds holds holds";
 
     // Fenced: clients can still both believe they hold the lock (mutual_exclusion
     // violated), yet the resource rejects the stale write (resource_safe holds).
@@ -34,11 +34,11 @@ pins! {
     set_px_fenced_gc_pause: "redis_set_px_fenced", "gc-pause", 39618, "violated:20 holds holds:2 holds holds holds";
     set_px_fenced_clock_jump: "redis_set_px_fenced", "clock-jump", 8982, "violated:5 holds holds:2 holds holds holds";
     set_px_fenced_clock_drift: "redis_set_px_fenced", "clock-drift", 8548, "violated:13 holds holds:2 holds holds holds";
-    set_px_fenced_message_loss: "redis_set_px_fenced", "message-loss", 167377, "holds holds holds:2 holds";
-    set_px_fenced_partition: "redis_set_px_fenced", "partition", 37760, "holds holds holds:2 holds";
+    set_px_fenced_message_loss: "redis_set_px_fenced", "message-loss", 167377, "holds holds holds:2 holds holds holds";
+    set_px_fenced_partition: "redis_set_px_fenced", "partition", 37760, "holds holds holds:2 holds holds holds";
     set_px_fenced_server_restart: "redis_set_px_fenced", "server-restart", 14703, "violated:10 violated:16 holds:2 holds holds holds";
     set_px_fenced_async_network: "redis_set_px_fenced", "async-network", 147376, "violated:10 holds holds:2 violated:14 holds holds";
-    set_px_fenced_crowd_atomic: "redis_set_px_fenced", "crowd-atomic", 34166, "violated:27 holds holds:1 holds";
+    set_px_fenced_crowd_atomic: "redis_set_px_fenced", "crowd-atomic", 34166, "violated:27 holds holds:1 holds holds holds";
 
     // The fence checked on writes only: a newer holder's read does not
     // raise the highest token, so an older holder's write that follows it
@@ -48,14 +48,14 @@ pins! {
     set_px_writes_only_gc_pause: "redis_set_px_fenced_writes_only", "gc-pause", 41423, "violated:20 violated:26 holds:2 holds holds holds";
     set_px_writes_only_clock_jump: "redis_set_px_fenced_writes_only", "clock-jump", 10121, "violated:5 violated:11 holds:2 holds holds holds";
     set_px_writes_only_clock_drift: "redis_set_px_fenced_writes_only", "clock-drift", 8824, "violated:13 violated:17 holds:2 holds holds holds";
-    set_px_writes_only_message_loss: "redis_set_px_fenced_writes_only", "message-loss", 167377, "holds holds holds:2 holds";
-    set_px_writes_only_partition: "redis_set_px_fenced_writes_only", "partition", 37760, "holds holds holds:2 holds";
+    set_px_writes_only_message_loss: "redis_set_px_fenced_writes_only", "message-loss", 167377, "holds holds holds:2 holds holds holds";
+    set_px_writes_only_partition: "redis_set_px_fenced_writes_only", "partition", 37760, "holds holds holds:2 holds holds holds";
     set_px_writes_only_server_restart: "redis_set_px_fenced_writes_only", "server-restart", 14703, "violated:10 violated:16 holds:2 holds holds holds";
     set_px_writes_only_async_network: "redis_set_px_fenced_writes_only", "async-network", 25711, "violated:10 violated:16 holds:2 violated:14 holds holds";
-    set_px_writes_only_crowd_atomic: "redis_set_px_fenced_writes_only", "crowd-atomic", 38376, "violated:27 violated:32 holds:1 holds";
-    set_px_writes_only_duplicates: "redis_set_px_fenced_writes_only", "duplicates", 18692, "holds holds holds:2 holds";
+    set_px_writes_only_crowd_atomic: "redis_set_px_fenced_writes_only", "crowd-atomic", 38376, "violated:27 violated:32 holds:1 holds holds holds";
+    set_px_writes_only_duplicates: "redis_set_px_fenced_writes_only", "duplicates", 18692, "holds holds holds:2 holds holds holds";
     set_px_writes_only_endless_contention: "redis_set_px_fenced_writes_only", "endless-contention", 117584, "holds holds holds:4 violated:78 holds violated:32+48";
-    set_px_writes_only_long_work: "redis_set_px_fenced_writes_only", "long-work", 3081, "violated:20 violated:39 holds:2 holds";
+    set_px_writes_only_long_work: "redis_set_px_fenced_writes_only", "long-work", 3081, "violated:20 violated:39 holds:2 holds holds holds";
 
     // The fence checked, then the write made as a second step: a newer
     // holder's read can come between an older holder's check and its
@@ -65,36 +65,36 @@ pins! {
     set_px_check_then_write_gc_pause: "redis_set_px_fenced_check_then_write", "gc-pause", 46697, "violated:20 violated:28 holds:2 holds holds holds";
     set_px_check_then_write_clock_jump: "redis_set_px_fenced_check_then_write", "clock-jump", 12771, "violated:5 violated:13 holds:2 holds holds holds";
     set_px_check_then_write_clock_drift: "redis_set_px_fenced_check_then_write", "clock-drift", 10250, "violated:13 violated:19 holds:2 holds holds holds";
-    set_px_check_then_write_message_loss: "redis_set_px_fenced_check_then_write", "message-loss", 182566, "holds holds holds:2 holds";
-    set_px_check_then_write_partition: "redis_set_px_fenced_check_then_write", "partition", 40224, "holds holds holds:2 holds";
+    set_px_check_then_write_message_loss: "redis_set_px_fenced_check_then_write", "message-loss", 182566, "holds holds holds:2 holds holds holds";
+    set_px_check_then_write_partition: "redis_set_px_fenced_check_then_write", "partition", 40224, "holds holds holds:2 holds holds holds";
     set_px_check_then_write_server_restart: "redis_set_px_fenced_check_then_write", "server-restart", 16014, "violated:10 violated:18 holds:2 holds holds holds";
     set_px_check_then_write_async_network: "redis_set_px_fenced_check_then_write", "async-network", 44146, "violated:10 violated:18 holds:2 violated:14 holds holds";
-    set_px_check_then_write_crowd_atomic: "redis_set_px_fenced_check_then_write", "crowd-atomic", 48620, "violated:27 violated:34 holds:1 holds";
-    set_px_check_then_write_duplicates: "redis_set_px_fenced_check_then_write", "duplicates", 20078, "holds holds holds:2 holds";
+    set_px_check_then_write_crowd_atomic: "redis_set_px_fenced_check_then_write", "crowd-atomic", 48620, "violated:27 violated:34 holds:1 holds holds holds";
+    set_px_check_then_write_duplicates: "redis_set_px_fenced_check_then_write", "duplicates", 20078, "holds holds holds:2 holds holds holds";
     set_px_check_then_write_endless_contention: "redis_set_px_fenced_check_then_write", "endless-contention", 125970, "holds holds holds:4 violated:80 holds violated:34+50";
-    set_px_check_then_write_long_work: "redis_set_px_fenced_check_then_write", "long-work", 3748, "violated:20 violated:43 holds:2 holds";
+    set_px_check_then_write_long_work: "redis_set_px_fenced_check_then_write", "long-work", 3748, "violated:20 violated:43 holds:2 holds holds holds";
 
     py_lock_no_faults: "redis_py_lock", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     py_lock_holder_crash: "redis_py_lock", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
     py_lock_gc_pause: "redis_py_lock", "gc-pause", 39827, "violated:20 violated:26 holds:2 holds holds holds";
     py_lock_clock_jump: "redis_py_lock", "clock-jump", 9000, "violated:5 violated:11 holds:2 holds holds holds";
     py_lock_clock_drift: "redis_py_lock", "clock-drift", 9222, "violated:13 violated:17 holds:2 holds holds holds";
-    py_lock_message_loss: "redis_py_lock", "message-loss", 213526, "violated:18 violated:24 holds:2 holds";
-    py_lock_partition: "redis_py_lock", "partition", 30597, "holds holds holds:2 holds";
+    py_lock_message_loss: "redis_py_lock", "message-loss", 213526, "violated:18 violated:24 holds:2 holds holds holds";
+    py_lock_partition: "redis_py_lock", "partition", 30597, "holds holds holds:2 holds holds holds";
     py_lock_server_restart: "redis_py_lock", "server-restart", 13972, "violated:10 violated:16 holds:2 holds holds holds";
     py_lock_async_network: "redis_py_lock", "async-network", 25711, "violated:10 violated:16 holds:2 violated:14 holds holds";
-    py_lock_crowd_atomic: "redis_py_lock", "crowd-atomic", 37140, "violated:27 violated:32 holds:1 holds";
+    py_lock_crowd_atomic: "redis_py_lock", "crowd-atomic", 37140, "violated:27 violated:32 holds:1 holds holds holds";
 
     py_lock_fenced_no_faults: "redis_py_lock_fenced", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     py_lock_fenced_holder_crash: "redis_py_lock_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
     py_lock_fenced_gc_pause: "redis_py_lock_fenced", "gc-pause", 38832, "violated:20 holds holds:2 holds holds holds";
     py_lock_fenced_clock_jump: "redis_py_lock_fenced", "clock-jump", 8574, "violated:5 holds holds:2 holds holds holds";
     py_lock_fenced_clock_drift: "redis_py_lock_fenced", "clock-drift", 8908, "violated:13 holds holds:2 holds holds holds";
-    py_lock_fenced_message_loss: "redis_py_lock_fenced", "message-loss", 221749, "violated:18 holds holds:2 holds";
-    py_lock_fenced_partition: "redis_py_lock_fenced", "partition", 36876, "holds holds holds:2 holds";
+    py_lock_fenced_message_loss: "redis_py_lock_fenced", "message-loss", 221749, "violated:18 holds holds:2 holds holds holds";
+    py_lock_fenced_partition: "redis_py_lock_fenced", "partition", 36876, "holds holds holds:2 holds holds holds";
     py_lock_fenced_server_restart: "redis_py_lock_fenced", "server-restart", 14703, "violated:10 violated:16 holds:2 holds holds holds";
     py_lock_fenced_async_network: "redis_py_lock_fenced", "async-network", 140503, "violated:10 holds holds:2 violated:14 holds holds";
-    py_lock_fenced_crowd_atomic: "redis_py_lock_fenced", "crowd-atomic", 40506, "violated:27 holds holds:1 holds";
+    py_lock_fenced_crowd_atomic: "redis_py_lock_fenced", "crowd-atomic", 40506, "violated:27 holds holds:1 holds holds holds";
 
     // No timeout: no pause or clock fault can free the key, and no crash or
     // lost answer can either.
@@ -107,7 +107,7 @@ pins! {
     py_lock_no_timeout_partition: "redis_py_lock_no_timeout", "partition", 18642, "holds holds holds:2 violated:68 violated:22+10 violated:22+10";
     py_lock_no_timeout_server_restart: "redis_py_lock_no_timeout", "server-restart", 10280, "violated:10 violated:16 holds:2 holds holds holds";
     py_lock_no_timeout_async_network: "redis_py_lock_no_timeout", "async-network", 22741, "holds holds holds:2 violated:14 holds holds";
-    py_lock_no_timeout_crowd_atomic: "redis_py_lock_no_timeout", "crowd-atomic", 21693, "holds holds holds:1 holds";
+    py_lock_no_timeout_crowd_atomic: "redis_py_lock_no_timeout", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
     py_lock_no_timeout_duplicates: "redis_py_lock_no_timeout", "duplicates", 13820, "holds holds holds:2 violated:66 violated:24+10 violated:24+10";
 
     // Redisson's watchdog renews the key while its holder runs: it carries a
@@ -118,20 +118,20 @@ pins! {
     redisson_gc_pause: "redisson_lock", "gc-pause", 353709, "violated:20 violated:26 holds:2 holds";
     redisson_clock_jump: "redisson_lock", "clock-jump", 84207, "violated:5 violated:11 holds:2 holds holds holds";
     redisson_clock_drift: "redisson_lock", "clock-drift", 36212, "violated:14 violated:18 holds:2 holds holds holds";
-    redisson_partition: "redisson_lock", "partition", 80131, "holds holds holds:2 holds";
+    redisson_partition: "redisson_lock", "partition", 80131, "holds holds holds:2 holds holds holds";
     redisson_server_restart: "redisson_lock", "server-restart", 73489, "violated:10 violated:16 holds:2 holds holds holds";
     redisson_async_network: "redisson_lock", "async-network", 114399, "violated:10 violated:16 holds:2 violated:14 holds holds";
-    redisson_crowd_atomic: "redisson_lock", "crowd-atomic", 54289, "violated:27 violated:32 holds:1 holds";
-    redisson_duplicates: "redisson_lock", "duplicates", 75716, "holds holds holds:2 holds";
-    redisson_long_work: "redisson_lock", "long-work", 12567, "holds holds holds:2 holds";
+    redisson_crowd_atomic: "redisson_lock", "crowd-atomic", 54289, "violated:27 violated:32 holds:1 holds holds holds";
+    redisson_duplicates: "redisson_lock", "duplicates", 75716, "holds holds holds:2 holds holds holds";
+    redisson_long_work: "redisson_lock", "long-work", 12567, "holds holds holds:2 holds holds holds";
     redisson_fenced_holder_crash: "redisson_fenced_lock", "holder-crash", 16918, "holds holds holds:2 holds holds holds";
     redisson_fenced_clock_drift: "redisson_fenced_lock", "clock-drift", 35664, "violated:14 holds holds:2 holds holds holds";
     redisson_fenced_server_restart: "redisson_fenced_lock", "server-restart", 79542, "violated:10 violated:16 holds:2 holds holds holds";
-    redisson_fenced_long_work: "redisson_fenced_lock", "long-work", 12567, "holds holds holds:2 holds";
+    redisson_fenced_long_work: "redisson_fenced_lock", "long-work", 12567, "holds holds holds:2 holds holds holds";
     // The same slow critical section without a watchdog: the lease runs out
     // under a running holder, with no fault at all.
-    set_px_long_work: "redis_set_px", "long-work", 3081, "violated:20 violated:39 holds:2 holds";
-    set_px_fenced_long_work: "redis_set_px_fenced", "long-work", 3081, "violated:20 holds holds:2 holds";
+    set_px_long_work: "redis_set_px", "long-work", 3081, "violated:20 violated:39 holds:2 holds holds holds";
+    set_px_fenced_long_work: "redis_set_px_fenced", "long-work", 3081, "violated:20 holds holds:2 holds holds holds";
 
     // SETNX then EXPIRE: the key has no timeout until the second command runs.
     setnx_expire_no_faults: "redis_setnx_expire", "no-faults", 2459, "holds holds holds:4 holds holds holds";
@@ -139,11 +139,11 @@ pins! {
     setnx_expire_gc_pause: "redis_setnx_expire", "gc-pause", 76052, "violated:24 violated:30 holds:4 violated:62 holds holds";
     setnx_expire_clock_jump: "redis_setnx_expire", "clock-jump", 18424, "violated:9 violated:15 holds:4 holds holds holds";
     setnx_expire_clock_drift: "redis_setnx_expire", "clock-drift", 16200, "violated:17 violated:21 holds:4 holds holds holds";
-    setnx_expire_message_loss: "redis_setnx_expire", "message-loss", 173238, "holds holds holds:4 violated:101";
-    setnx_expire_partition: "redis_setnx_expire", "partition", 68404, "violated:26 violated:32 holds:4 violated:70";
+    setnx_expire_message_loss: "redis_setnx_expire", "message-loss", 173238, "holds holds holds:4 violated:101 violated:22+27 violated:22+27";
+    setnx_expire_partition: "redis_setnx_expire", "partition", 68404, "violated:26 violated:32 holds:4 violated:70 violated:22+10 violated:22+10";
     setnx_expire_server_restart: "redis_setnx_expire", "server-restart", 52011, "violated:14 violated:20 holds:4 holds holds holds";
     setnx_expire_async_network: "redis_setnx_expire", "async-network", 52581, "violated:14 violated:20 holds:4 violated:14 holds holds";
-    setnx_expire_crowd_atomic: "redis_setnx_expire", "crowd-atomic", 43750, "violated:29 violated:34 holds:2 holds";
+    setnx_expire_crowd_atomic: "redis_setnx_expire", "crowd-atomic", 43750, "violated:29 violated:34 holds:2 holds holds holds";
 
     // SETNX with an expiry stamp as the value, GETSET to take over a lapsed
     // stamp: no key is ever left without a way out, but the stamps are read
@@ -169,9 +169,9 @@ pins! {
     get_del_gc_pause: "redis_get_del_release", "gc-pause", 84883, "violated:20 violated:26 holds:2 holds holds holds";
     get_del_clock_jump: "redis_get_del_release", "clock-jump", 20023, "violated:5 violated:11 holds:2 holds holds holds";
     get_del_clock_drift: "redis_get_del_release", "clock-drift", 15224, "violated:13 violated:17 holds:2 holds holds holds";
-    get_del_message_loss: "redis_get_del_release", "message-loss", 698718, "violated:20 violated:26 holds:2 violated:111";
-    get_del_partition: "redis_get_del_release", "partition", 53238, "holds holds holds:2 holds";
+    get_del_message_loss: "redis_get_del_release", "message-loss", 698718, "violated:20 violated:26 holds:2 violated:111 holds holds";
+    get_del_partition: "redis_get_del_release", "partition", 53238, "holds holds holds:2 holds holds holds";
     get_del_server_restart: "redis_get_del_release", "server-restart", 30659, "violated:10 violated:16 holds:2 holds holds holds";
     get_del_async_network: "redis_get_del_release", "async-network", 27200, "violated:10 violated:16 holds:2 violated:14 holds holds";
-    get_del_crowd_atomic: "redis_get_del_release", "crowd-atomic", 44179, "violated:27 violated:32 holds:1 holds";
+    get_del_crowd_atomic: "redis_get_del_release", "crowd-atomic", 44179, "violated:27 violated:32 holds:1 holds holds holds";
 }

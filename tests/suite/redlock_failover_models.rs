@@ -54,11 +54,11 @@ pins! {
     redlock_delayed_split_partition_1tick: "redlock_delayed_restart", "split-partition-1tick", 16644, "holds holds holds:9 holds";
 
     failover_no_faults: "redis_failover", "no-faults", 16762, "holds holds holds:2 holds holds holds";
-    failover_holder_crash: "redis_failover", "holder-crash", 67582, "holds holds holds:2 holds";
-    failover_gc_pause: "redis_failover", "gc-pause", 532017, "violated:27 violated:33 holds:2 holds";
+    failover_holder_crash: "redis_failover", "holder-crash", 67582, "holds holds holds:2 holds holds holds";
+    failover_gc_pause: "redis_failover", "gc-pause", 532017, "violated:27 violated:33 holds:2 holds holds holds";
     failover_clock_jump: "redis_failover", "clock-jump", 168235, "violated:5 violated:11 holds:2 holds holds holds";
     failover_crowd_atomic: "redis_failover", "crowd-atomic", 421721, "violated:34 violated:39 holds:1 holds";
-    failover_failover: "redis_failover", "failover", 99219, "violated:14 violated:18 holds:2 holds";
+    failover_failover: "redis_failover", "failover", 99219, "violated:14 violated:18 holds:2 holds holds holds";
     failover_no_faults_1tick: "redis_failover", "no-faults-1tick", 136, "holds holds holds:5 holds";
     failover_holder_crash_1tick: "redis_failover", "holder-crash-1tick", 862, "holds holds holds:5 holds";
     failover_gc_pause_1tick: "redis_failover", "gc-pause-1tick", 3783, "violated:41 violated:54 holds:5 holds";
@@ -70,11 +70,11 @@ pins! {
     failover_split_partition_1tick: "redis_failover", "split-partition-1tick", 13788, "violated:47 holds holds:5 holds";
 
     failover_fenced_no_faults: "redis_failover_fenced", "no-faults", 16762, "holds holds holds:2 holds holds holds";
-    failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 67751, "holds holds holds:2 holds";
-    failover_fenced_gc_pause: "redis_failover_fenced", "gc-pause", 476841, "violated:27 holds holds:2 holds";
+    failover_fenced_holder_crash: "redis_failover_fenced", "holder-crash", 67751, "holds holds holds:2 holds holds holds";
+    failover_fenced_gc_pause: "redis_failover_fenced", "gc-pause", 476841, "violated:27 holds holds:2 holds holds holds";
     failover_fenced_clock_jump: "redis_failover_fenced", "clock-jump", 143177, "violated:5 holds holds:2 holds holds holds";
     failover_fenced_crowd_atomic: "redis_failover_fenced", "crowd-atomic", 280810, "violated:34 holds holds:1 holds";
-    failover_fenced_failover: "redis_failover_fenced", "failover", 103197, "violated:14 violated:18 holds:2 holds";
+    failover_fenced_failover: "redis_failover_fenced", "failover", 103197, "violated:14 violated:18 holds:2 holds holds holds";
     failover_fenced_no_faults_1tick: "redis_failover_fenced", "no-faults-1tick", 136, "holds holds holds:5 holds";
     failover_fenced_holder_crash_1tick: "redis_failover_fenced", "holder-crash-1tick", 882, "holds holds holds:5 holds";
     failover_fenced_gc_pause_1tick: "redis_failover_fenced", "gc-pause-1tick", 3783, "violated:41 holds holds:5 holds";

@@ -9,25 +9,25 @@ pins! {
     pg_no_faults: "pg_advisory_lock", "no-faults", 435, "holds holds holds:2 holds holds holds";
     pg_holder_crash: "pg_advisory_lock", "holder-crash", 3177, "holds violated:12 holds:2 holds holds holds";
     pg_gc_pause: "pg_advisory_lock", "gc-pause", 7180, "holds holds holds:2 holds holds holds";
-    pg_message_loss: "pg_advisory_lock", "message-loss", 27907, "holds holds holds:2 holds";
-    pg_partition: "pg_advisory_lock", "partition", 13391, "holds holds holds:2 holds";
-    pg_server_restart: "pg_advisory_lock", "server-restart", 35024, "violated:7 violated:13 holds:2 holds";
-    pg_async_network: "pg_advisory_lock", "async-network", 7199, "holds holds holds:2 violated:14";
+    pg_message_loss: "pg_advisory_lock", "message-loss", 27907, "holds holds holds:2 holds holds holds";
+    pg_partition: "pg_advisory_lock", "partition", 13391, "holds holds holds:2 holds holds holds";
+    pg_server_restart: "pg_advisory_lock", "server-restart", 35024, "violated:7 violated:13 holds:2 holds holds holds";
+    pg_async_network: "pg_advisory_lock", "async-network", 7199, "holds holds holds:2 violated:14 holds holds";
     pg_endless_contention: "pg_advisory_lock", "endless-contention", 2799, "holds holds holds:4 holds holds holds";
 
     // Through PgBouncer in transaction pooling: the second client's lock call
     // lands on the backend that holds the lock and is granted re-entrantly.
     pooled_no_faults: "pg_advisory_lock_pooled", "no-faults", 1848, "violated:4 violated:10 holds:2 holds holds holds";
     pooled_holder_crash: "pg_advisory_lock_pooled", "holder-crash", 9898, "violated:4 violated:10 holds:2 holds holds holds";
-    pooled_partition: "pg_advisory_lock_pooled", "partition", 78149, "violated:4 violated:10 holds:2 holds";
+    pooled_partition: "pg_advisory_lock_pooled", "partition", 78149, "violated:4 violated:10 holds:2 holds holds holds";
 
     mysql_no_faults: "mysql_get_lock", "no-faults", 435, "holds holds holds:2 holds holds holds";
-    mysql_message_loss: "mysql_get_lock", "message-loss", 27907, "holds holds holds:2 holds";
-    mysql_server_restart: "mysql_get_lock", "server-restart", 35024, "violated:7 violated:13 holds:2 holds";
+    mysql_message_loss: "mysql_get_lock", "message-loss", 27907, "holds holds holds:2 holds holds holds";
+    mysql_server_restart: "mysql_get_lock", "server-restart", 35024, "violated:7 violated:13 holds:2 holds holds holds";
 
     autoreconnect_no_faults: "mysql_get_lock_autoreconnect", "no-faults", 435, "holds holds holds:2 holds holds holds";
-    autoreconnect_message_loss: "mysql_get_lock_autoreconnect", "message-loss", 27907, "holds holds holds:2 holds";
-    autoreconnect_server_restart: "mysql_get_lock_autoreconnect", "server-restart", 11851, "violated:7 violated:13 holds:2 holds";
+    autoreconnect_message_loss: "mysql_get_lock_autoreconnect", "message-loss", 27907, "holds holds holds:2 holds holds holds";
+    autoreconnect_server_restart: "mysql_get_lock_autoreconnect", "server-restart", 11851, "violated:7 violated:13 holds:2 holds holds holds";
 
     // `SELECT ... FOR UPDATE` under `idle_in_transaction_session_timeout`:
     // the server ends a holder's transaction that stays idle for the TTL.
@@ -36,15 +36,15 @@ pins! {
     tx_no_faults: "pg_select_for_update", "no-faults", 685, "holds holds holds:2 holds holds holds";
     tx_holder_crash: "pg_select_for_update", "holder-crash", 5493, "holds holds holds:2 holds holds holds";
     tx_gc_pause: "pg_select_for_update", "gc-pause", 16584, "violated:15 holds holds:2 holds holds holds";
-    tx_server_restart: "pg_select_for_update", "server-restart", 40933, "violated:7 holds holds:2 holds";
+    tx_server_restart: "pg_select_for_update", "server-restart", 40933, "violated:7 holds holds:2 holds holds holds";
     tx_endless_contention: "pg_select_for_update", "endless-contention", 5251, "holds holds holds:4 holds holds holds";
-    tx_long_work: "pg_select_for_update", "long-work", 1059, "violated:15 holds holds:2 holds";
+    tx_long_work: "pg_select_for_update", "long-work", 1059, "violated:15 holds holds:2 holds holds holds";
     external_holder_crash: "pg_select_for_update_external", "holder-crash", 5416, "holds violated:12 holds:2 holds holds holds";
     external_gc_pause: "pg_select_for_update_external", "gc-pause", 18244, "violated:15 violated:21 holds:2 holds holds holds";
     external_clock_drift: "pg_select_for_update_external", "clock-drift", 5132, "violated:11 violated:15 holds:2 holds holds holds";
-    external_server_restart: "pg_select_for_update_external", "server-restart", 48960, "violated:7 violated:13 holds:2 holds";
+    external_server_restart: "pg_select_for_update_external", "server-restart", 48960, "violated:7 violated:13 holds:2 holds holds holds";
     external_endless_contention: "pg_select_for_update_external", "endless-contention", 5251, "holds holds holds:4 holds holds holds";
-    external_long_work: "pg_select_for_update_external", "long-work", 1059, "violated:15 violated:35 holds:2 holds";
+    external_long_work: "pg_select_for_update_external", "long-work", 1059, "violated:15 violated:35 holds:2 holds holds holds";
 }
 
 mod connection_ids {
