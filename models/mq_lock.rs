@@ -295,7 +295,9 @@
 //!
 //! The visibility-timeout variants that send the new token before they
 //! delete the old one are live under all three: a token left behind
-//! reappears after its timeout.
+//! reappears after its timeout. So is
+//! `mq_lock_visibility_timeout_sqs_delete_send`: SQS answers the resent
+//! delete with success, and the new token is sent.
 
 use std::marker::PhantomData;
 

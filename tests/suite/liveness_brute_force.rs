@@ -41,21 +41,6 @@ use lockcheck::node::LockModel;
 use lockcheck::properties::PropertyName;
 use lockcheck::world::{Action, World, WorldConfig, WorldState};
 
-/// Every scenario whose faults end, so that the checker's shift applies.
-const SCENARIOS: &[&str] = &[
-    "holder-crash",
-    "gc-pause",
-    "message-loss",
-    "partition",
-    "server-restart",
-    "clock-jump",
-    "duplicates",
-    "client-clock-skew",
-    "failover",
-    "endless-contention",
-    "clock-drift",
-    "long-work",
-];
 const ABSTRACT_STATES_MAX: u64 = 20_000;
 const CONCRETE_STATES_MAX: usize = 150_000;
 /// How often the checker's loop is repeated in real time.
@@ -416,7 +401,8 @@ fn the_liveness_checker_agrees_with_a_brute_force_search_of_the_real_world() {
     impl EachModel for Cells {
         fn model<M: LockModel>(&mut self) {
             for v in M::VARIANTS {
-                for scenario in SCENARIOS {
+                // The time-shift check's scenarios, and `long-work`.
+                for scenario in crate::time_shift::SCENARIOS.iter().chain(&["long-work"]) {
                     match cross_check::<M>(v.id, scenario) {
                         Ok(Some(line)) => self.lines.push(line),
                         Ok(None) => {}

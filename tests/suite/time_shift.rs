@@ -43,7 +43,7 @@ use lockcheck::node::{
 use lockcheck::world::{Payload, World, WorldConfig, WorldState};
 
 /// Scenarios whose faults end (so the shift applies) on a bounded network.
-const SCENARIOS: &[&str] = &[
+pub(crate) const SCENARIOS: &[&str] = &[
     "holder-crash",
     "gc-pause",
     "message-loss",
