@@ -20,7 +20,19 @@
 //! One ZooKeeper server with sessions and the znodes under the lock path.
 //! - **Sessions.** A client's first request opens its session (ZooKeeper
 //!   connects first; folding that into the first request saves a round trip
-//!   per session and changes nothing the lock relies on). Every message on a
+//!   per session). The fold changes one thing: a client learns its session
+//!   from the answer to that first request, so when that answer is lost it
+//!   does not know the session it opened and starts another, where a real
+//!   client, which learnt its session when it connected, would go on in it.
+//!   The recipe's `create` is always its session's first request (a client
+//!   opens a new session for every round and after every lost one), so the
+//!   recipe's rule for a `create` with no answer (step 5 below) never comes
+//!   into play here: the node the lost answer named belongs to a session
+//!   nobody pings, which expires 9 to 10 ticks later and takes the node
+//!   with it. A recipe without that rule (no GUID in the node name, as
+//!   Curator without `withProtection()`) would wait behind its own node
+//!   for as long as it keeps its session alive; the model cannot show that
+//!   until it connects before its first request. Every message on a
 //!   session (a request or a ping) restarts its timeout. The server expires a
 //!   session it has heard nothing on for `ttl_ticks` on its own monotonic
 //!   clock,
@@ -104,7 +116,8 @@
 //! 4. Release: delete its own node.
 //! 5. A `create` with no answer: `get_children` and look for a child with its
 //!    session in the name before creating another (the recipe's GUID rule;
-//!    another node would wait forever behind the first).
+//!    another node would wait forever behind the first). Written as the
+//!    recipe says, but never taken in this model: see "Sessions" above.
 //!
 //! `zk_lock_ephemeral_watch`: the snippet as section 3.4 says it ("wait
 //! for the release"), written with ZooKeeper's watches rather than a sleep:
@@ -178,8 +191,9 @@
 //! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
 //!   node when the lost answer was a success (`NodeExists`): the snippet
 //!   then sleeps and retries behind itself for as long as it keeps its
-//!   session alive (server-restart, client-partition). The recipe's prefix
-//!   rule finds its own node instead.
+//!   session alive (server-restart, client-partition). The recipe's
+//!   `create` opens its session, so a lost answer to it leaves a node whose
+//!   session expires (see "Sessions"): the recipe is delayed, not stuck.
 //! - **Waiting on a watch instead of sleeping** (`zk_lock_ephemeral_watch`)
 //!   changes when a waiter tries again, not what can go wrong: the same
 //!   pause, loss and latency counterexamples as the snippet, a few steps

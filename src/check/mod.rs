@@ -338,20 +338,40 @@ pub fn search<M: LockModel>(
                     options.wanted_bits(),
                     on_level,
                 );
-                let discoveries = o
+                let discoveries: Option<Vec<_>> = o
                     .discoveries
                     .iter()
-                    .map(|d| d.as_ref().map(|d| canonical.realize(d)))
+                    .map(|d| match d {
+                        Some(d) => canonical.realize(d).map(Some),
+                        None => Some(None),
+                    })
                     .collect();
-                let outcome = bfs::SearchOutcome {
-                    unique_states: o.unique_states,
-                    transitions: o.transitions,
-                    depth: o.depth,
-                    init_states: o.init_states,
-                    stop: o.stop,
-                    discoveries,
-                };
-                return (canonical.world, outcome, used);
+                match discoveries {
+                    Some(discoveries) => {
+                        let outcome = bfs::SearchOutcome {
+                            unique_states: o.unique_states,
+                            transitions: o.transitions,
+                            depth: o.depth,
+                            init_states: o.init_states,
+                            stop: o.stop,
+                            discoveries,
+                        };
+                        return (canonical.world, outcome, used);
+                    }
+                    None => {
+                        // A path of the quotient with no real path behind
+                        // it: the model breaks a premise of the reductions,
+                        // so none of their verdicts can be trusted. Search
+                        // the real world instead, and say why.
+                        eprintln!(
+                            "warning: a counterexample found in the reduced state space does \
+                             not map back to a real run (the model is not symmetric in its \
+                             clients, or reads its request ids, times or tokens as more than \
+                             the reductions allow); searching again without reductions"
+                        );
+                        canonical.world
+                    }
+                }
             }
             Err(world) => *world,
         }

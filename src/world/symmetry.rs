@@ -837,38 +837,39 @@ impl<M: LockModel> Canonical<M> {
     /// successor has the next recorded representative. One exists because
     /// the real state and the representative differ by a permutation and
     /// a renumbering that map actions to actions.
-    pub fn realize(&self, d: &Discovery<Canonical<M>>) -> Discovery<World<M>> {
+    /// The real path a path of the quotient stands for: from the real
+    /// initial state, at each step a real step whose representative is the
+    /// quotient's next state. `None` when some step has no such real step,
+    /// which only a model that breaks the reductions' premises can cause
+    /// (it is not symmetric in its clients, or reads its request ids as
+    /// more than labels compared for equality); the caller then searches
+    /// again without the reductions rather than report a path it cannot
+    /// replay.
+    pub fn realize(&self, d: &Discovery<Canonical<M>>) -> Option<Discovery<World<M>>> {
         let world = &self.world;
         let mut state = world.init_states().swap_remove(d.init_index);
-        assert!(
-            self.representative(&state) == d.states[0],
-            "the initial state's representative"
-        );
+        if self.representative(&state) != d.states[0] {
+            return None;
+        }
         let mut states = vec![state.clone()];
         let mut actions_taken = Vec::new();
         let mut actions = Vec::new();
         for next_rep in &d.states[1..] {
             actions.clear();
             world.actions(&state, &mut actions);
-            let (action, next) = actions
-                .iter()
-                .find_map(|a| {
-                    let next = world.next_state(&state, a.clone())?;
-                    (self.representative(&next) == *next_rep).then(|| (a.clone(), next))
-                })
-                .expect(
-                    "a step of the quotient maps back to a real step: the model is not \
-                     symmetric, or its request ids are not only compared for equality",
-                );
+            let (action, next) = actions.iter().find_map(|a| {
+                let next = world.next_state(&state, a.clone())?;
+                (self.representative(&next) == *next_rep).then(|| (a.clone(), next))
+            })?;
             actions_taken.push(action);
             states.push(next.clone());
             state = next;
         }
-        Discovery {
+        Some(Discovery {
             init_index: d.init_index,
             actions: actions_taken,
             states,
-        }
+        })
     }
 }
 

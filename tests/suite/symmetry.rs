@@ -251,3 +251,60 @@ fn load(scenario: &str) -> Scenario {
     Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// A path of the quotient is turned back into a real path step by step; a
+/// path with a step no real step stands for (what a model that is not
+/// symmetric, or reads its request ids, would produce) gives `None`, so
+/// that the search falls back to the real world instead of panicking or
+/// reporting a path that does not replay.
+#[test]
+fn a_quotient_path_with_no_real_path_behind_it_is_refused() {
+    use lockcheck::engine::bfs::Discovery;
+    use lockcheck::models::redis_set_px::RedisSetPx as RedisLock;
+    let scenario = load("scenarios/no-faults.json");
+    let model = RedisLock::new("redis_set_px", &scenario.params).unwrap();
+    let canonical = Canonical::new(
+        World::new(
+            model,
+            WorldConfig::from_scenario(&scenario),
+            lockcheck::properties::properties::<RedisLock>,
+        ),
+        Reductions {
+            symmetry: true,
+            request_ids: true,
+            time_merge: true,
+        },
+    )
+    .unwrap_or_else(|_| panic!("the reductions apply"));
+    // A real path of three steps, taken in the quotient.
+    let mut states = canonical.init_states();
+    let mut actions = Vec::new();
+    for _ in 0..3 {
+        let s = states.last().unwrap().clone();
+        let mut offered = Vec::new();
+        canonical.actions(&s, &mut offered);
+        let (a, t) = offered
+            .into_iter()
+            .find_map(|a| canonical.next_state(&s, a.clone()).map(|t| (a, t)))
+            .expect("a step");
+        actions.push(a);
+        states.push(t);
+    }
+    let path = Discovery {
+        init_index: 0,
+        actions: actions.clone(),
+        states: states.clone(),
+    };
+    let real = canonical
+        .realize(&path)
+        .expect("a real path stands behind it");
+    assert_eq!(real.states.len(), 4);
+    // The same path with its second step left out: the first state cannot
+    // reach the third in one step.
+    let broken = Discovery {
+        init_index: 0,
+        actions: vec![actions[0].clone(), actions[2].clone()],
+        states: vec![states[0].clone(), states[1].clone(), states[3].clone()],
+    };
+    assert!(canonical.realize(&broken).is_none());
+}
