@@ -436,6 +436,9 @@ enum Slip {
     /// The predecessor's deletion (its watch event, or `exists` finding it
     /// gone) is taken as the lock, without listing the children again.
     NoRelist,
+    /// A `create` that got no answer is sent again, without first looking
+    /// for the node it may have made.
+    NoGuid,
 }
 
 pub struct ZkLock {
@@ -635,7 +638,8 @@ impl ZkLock {
     /// Curator retry).
     fn retry_outstanding(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         if let Some(op) = c.requests.outstanding().cloned() {
-            if op == Op::CreateSequential && c.session.is_some() {
+            if op == Op::CreateSequential && c.session.is_some() && self.slip != Some(Slip::NoGuid)
+            {
                 // The recipe's rule for a `create` that got no answer:
                 // look for a child with our prefix before creating
                 // another, which would wait behind the first forever.
@@ -724,6 +728,10 @@ impl LockModel for ZkLock {
             id: "zk_lock_sequential_no_relist",
             summary: "zk_lock_sequential that takes its predecessor's deletion as the lock, without listing the children again",
         },
+        Variant {
+            id: "zk_lock_sequential_no_guid",
+            summary: "zk_lock_sequential without the GUID in the node name (Curator without protection mode): a create with no answer is sent again",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[TTL_TICKS, RETRY_TICKS, REQUEST_TIMEOUT_TICKS];
@@ -745,6 +753,9 @@ impl LockModel for ZkLock {
             ),
             "zk_lock_sequential_no_relist" => {
                 (Recipe::Sequential, Token::Unfenced, Some(Slip::NoRelist))
+            }
+            "zk_lock_sequential_no_guid" => {
+                (Recipe::Sequential, Token::Unfenced, Some(Slip::NoGuid))
             }
             other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
         };
@@ -868,6 +879,7 @@ impl LockModel for ZkLock {
             }
             Msg::Ping { session } => format!("ping  [{session}]"),
             Msg::Expired { session } => format!("SessionExpired  [{session}]"),
+            Msg::Connected { session } => format!("connected  [{session}]"),
             Msg::Event { session, kind, on } => {
                 let path = match on {
                     WatchOn::Node(p) => p.to_string(),
@@ -930,7 +942,11 @@ impl LockModel for ZkLock {
             }
             Msg::Req { session, xid, op } => {
                 // The first request of a client opens its session.
-                let session = session.unwrap_or_else(|| st.data.open_session(ctx, src));
+                let session = session.unwrap_or_else(|| {
+                    let opened = st.data.open_session(ctx, src);
+                    out.send(src, Msg::Connected { session: opened });
+                    opened
+                });
                 if st.data.sessions.binary_search(&session).is_ok() {
                     out.set_timer(Timer::Expire(session), self.expire_after(ctx));
                     let result = st.data.execute(session, op, out);
@@ -1009,6 +1025,10 @@ impl LockModel for ZkLock {
     ) {
         match msg {
             Msg::Expired { session } if c.session == Some(session) => self.session_lost(c, out),
+            Msg::Connected { session } if c.session.is_none() && c.step != Step::Idle => {
+                c.session = Some(session);
+                out.set_timer(Timer::Ping, self.next_beat_after(ctx));
+            }
             Msg::Rep {
                 session,
                 xid,
