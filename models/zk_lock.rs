@@ -18,21 +18,18 @@
 //!
 //! # The server (`zk`)
 //! One ZooKeeper server with sessions and the znodes under the lock path.
-//! - **Sessions.** A client's first request opens its session (ZooKeeper
-//!   connects first; folding that into the first request saves a round trip
-//!   per session). The fold changes one thing: a client learns its session
-//!   from the answer to that first request, so when that answer is lost it
-//!   does not know the session it opened and starts another, where a real
-//!   client, which learnt its session when it connected, would go on in it.
-//!   The recipe's `create` is always its session's first request (a client
-//!   opens a new session for every round and after every lost one), so the
-//!   recipe's rule for a `create` with no answer (step 5 below) never comes
-//!   into play here: the node the lost answer named belongs to a session
-//!   nobody pings, which expires 9 to 10 ticks later and takes the node
-//!   with it. A recipe without that rule (no GUID in the node name, as
-//!   Curator without `withProtection()`) would wait behind its own node
-//!   for as long as it keeps its session alive; the model cannot show that
-//!   until it connects before its first request. Every message on a
+//! - **Sessions.** A client's first request opens its session, and the
+//!   server sends the new session's id (ZooKeeper's `ConnectResponse`)
+//!   ahead of that request's answer on the same connection. This is how
+//!   ZooKeeper's Java client starts a connection (`primeConnection` puts
+//!   the `ConnectRequest` first and the requests queued meanwhile behind
+//!   it), and it saves a round trip per session. A client whose first
+//!   answer is lost therefore still knows its session and goes on in it:
+//!   the recipe looks for the node its lost `create` may have made (step
+//!   5 below), and a recipe without that rule creates a second node and
+//!   waits behind its first. (If the `ConnectResponse` itself is lost, the
+//!   connection breaks before the answer too, and the client opens another
+//!   session; the first, which nobody pings, expires.) Every message on a
 //!   session (a request or a ping) restarts its timeout. The server expires a
 //!   session it has heard nothing on for `ttl_ticks` on its own monotonic
 //!   clock,
@@ -116,8 +113,7 @@
 //! 4. Release: delete its own node.
 //! 5. A `create` with no answer: `get_children` and look for a child with its
 //!    session in the name before creating another (the recipe's GUID rule;
-//!    another node would wait forever behind the first). Written as the
-//!    recipe says, but never taken in this model: see "Sessions" above.
+//!    another node would wait forever behind the first).
 //!
 //! `zk_lock_ephemeral_watch`: the snippet as section 3.4 says it ("wait
 //! for the release"), written with ZooKeeper's watches rather than a sleep:
@@ -160,6 +156,19 @@
 //!   `LockInternals` lists the children again on every wake-up for this
 //!   reason.
 //!
+//! One slip in the names the recipe gives its nodes:
+//! - `zk_lock_sequential_no_guid`: the node's name carries nothing the
+//!   client could know it by, so a `create` with no answer (its
+//!   `ConnectionLoss`) is simply sent again. When the lost answer was a
+//!   success the client now has two nodes; it watches the first, which is
+//!   its own and lives as long as its session, and waits behind itself.
+//!   The recipe's page: "if a recoverable error occurs calling `create()`
+//!   the client should call `getChildren()` and check for a node
+//!   containing the guid used in the path name"; Curator's
+//!   `CreateBuilder.withProtection()` exists for this, and its
+//!   `InterProcessMutex` always creates its nodes that way, so
+//!   `zk_lock_sequential` is also Curator's mutex.
+//!
 //! # Expected weaknesses
 //! - **Holder crash is survived**: the dead holder's pings stop and its
 //!   session, and with it the lock node, expires.
@@ -191,9 +200,10 @@
 //! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
 //!   node when the lost answer was a success (`NodeExists`): the snippet
 //!   then sleeps and retries behind itself for as long as it keeps its
-//!   session alive (server-restart, client-partition). The recipe's
-//!   `create` opens its session, so a lost answer to it leaves a node whose
-//!   session expires (see "Sessions"): the recipe is delayed, not stuck.
+//!   session alive (server-restart, client-partition). The recipe's prefix
+//!   rule finds its own node instead; without it
+//!   (`zk_lock_sequential_no_guid`) the client queues behind its own node,
+//!   as long as it keeps its session alive.
 //! - **Waiting on a watch instead of sleeping** (`zk_lock_ephemeral_watch`)
 //!   changes when a waiter tries again, not what can go wrong: the same
 //!   pause, loss and latency counterexamples as the snippet, a few steps
