@@ -71,4 +71,11 @@ pins! {
     no_relist_no_faults: "zk_lock_sequential_no_relist", "no-faults", 15408, "holds holds holds:5 holds holds holds";
     no_relist_holder_crash: "zk_lock_sequential_no_relist", "holder-crash", 54182, "holds holds holds:5 holds holds holds";
     no_relist_long_pause: "zk_lock_sequential_no_relist", "long-pause", 467688, "violated:32 violated:38 holds:5 violated:58";
+
+    // No GUID in the node's name: a create whose answer was lost is sent
+    // again, and the client queues behind its own first node for as long
+    // as it keeps its session alive.
+    no_guid_no_faults: "zk_lock_sequential_no_guid", "no-faults", 18048, "holds holds holds:5 holds holds holds";
+    no_guid_client_partition: "zk_lock_sequential_no_guid", "client-partition", 831784, "holds holds holds:5 violated:71 violated:41+4 violated:41+4";
+    no_guid_server_restart: "zk_lock_sequential_no_guid", "server-restart", 1067219, "holds holds holds:5 violated:100";
 }
