@@ -28,7 +28,7 @@
 //!   opens a new session for every round and after every lost one), so the
 //!   recipe's rule for a `create` with no answer (step 5 below) never comes
 //!   into play here: the node the lost answer named belongs to a session
-//!   nobody pings, which expires 9 to 10 ticks later and takes the node
+//!   nobody pings, which expires a session timeout later and takes the node
 //!   with it. A recipe without that rule (no GUID in the node name, as
 //!   Curator without `withProtection()`) would wait behind its own node
 //!   for as long as it keeps its session alive; the model cannot show that
