@@ -834,17 +834,14 @@ impl<M: LockModel> Canonical<M> {
     /// A real path of the world whose states have, step by step, the
     /// representatives of `d`: from the initial state `d` started from,
     /// each step takes the first action (in `actions()` order) whose
-    /// successor has the next recorded representative. One exists because
-    /// the real state and the representative differ by a permutation and
-    /// a renumbering that map actions to actions.
-    /// The real path a path of the quotient stands for: from the real
-    /// initial state, at each step a real step whose representative is the
-    /// quotient's next state. `None` when some step has no such real step,
-    /// which only a model that breaks the reductions' premises can cause
-    /// (it is not symmetric in its clients, or reads its request ids as
-    /// more than labels compared for equality); the caller then searches
-    /// again without the reductions rather than report a path it cannot
-    /// replay.
+    /// successor has the next recorded representative. One exists when the
+    /// model keeps the reductions' premises: the real state and the
+    /// representative then differ by a permutation and a renumbering that
+    /// map actions to actions. `None` when some step has no such real step,
+    /// which only a model that breaks them can cause (not symmetric in its
+    /// clients, or reading its request ids, times or tokens as more than
+    /// the reductions allow); the caller then searches again without the
+    /// reductions rather than report a path that does not replay.
     pub fn realize(&self, d: &Discovery<Canonical<M>>) -> Option<Discovery<World<M>>> {
         let world = &self.world;
         let mut state = world.init_states().swap_remove(d.init_index);

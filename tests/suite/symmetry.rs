@@ -260,14 +260,14 @@ fn load(scenario: &str) -> Scenario {
 #[test]
 fn a_quotient_path_with_no_real_path_behind_it_is_refused() {
     use lockcheck::engine::bfs::Discovery;
-    use lockcheck::models::redis_set_px::RedisSetPx as RedisLock;
+    use lockcheck::models::redis_set_px::RedisSetPx;
     let scenario = load("scenarios/no-faults.json");
-    let model = RedisLock::new("redis_set_px", &scenario.params).unwrap();
+    let model = RedisSetPx::new("redis_set_px", &scenario.params).unwrap();
     let canonical = Canonical::new(
         World::new(
             model,
             WorldConfig::from_scenario(&scenario),
-            lockcheck::properties::properties::<RedisLock>,
+            lockcheck::properties::properties::<RedisSetPx>,
         ),
         Reductions {
             symmetry: true,
@@ -276,8 +276,9 @@ fn a_quotient_path_with_no_real_path_behind_it_is_refused() {
         },
     )
     .unwrap_or_else(|_| panic!("the reductions apply"));
-    // A real path of three steps, taken in the quotient.
-    let mut states = canonical.init_states();
+    // A real path of three steps, taken in the quotient from its first
+    // initial state.
+    let mut states = vec![canonical.init_states().swap_remove(0)];
     let mut actions = Vec::new();
     for _ in 0..3 {
         let s = states.last().unwrap().clone();
@@ -299,8 +300,8 @@ fn a_quotient_path_with_no_real_path_behind_it_is_refused() {
         .realize(&path)
         .expect("a real path stands behind it");
     assert_eq!(real.states.len(), 4);
-    // The same path with its second step left out: the first state cannot
-    // reach the third in one step.
+    // The same path with its third state left out: the second state cannot
+    // reach the fourth in one step.
     let broken = Discovery {
         init_index: 0,
         actions: vec![actions[0].clone(), actions[2].clone()],
