@@ -18,21 +18,18 @@
 //!
 //! # The server (`zk`)
 //! One ZooKeeper server with sessions and the znodes under the lock path.
-//! - **Sessions.** A client's first request opens its session (ZooKeeper
-//!   connects first; folding that into the first request saves a round trip
-//!   per session). The fold changes one thing: a client learns its session
-//!   from the answer to that first request, so when that answer is lost it
-//!   does not know the session it opened and starts another, where a real
-//!   client, which learnt its session when it connected, would go on in it.
-//!   The recipe's `create` is always its session's first request (a client
-//!   opens a new session for every round and after every lost one), so the
-//!   recipe's rule for a `create` with no answer (step 5 below) never comes
-//!   into play here: the node the lost answer named belongs to a session
-//!   nobody pings, which expires a session timeout later and takes the node
-//!   with it. A recipe without that rule (no GUID in the node name, as
-//!   Curator without `withProtection()`) would wait behind its own node
-//!   for as long as it keeps its session alive; the model cannot show that
-//!   until it connects before its first request. Every message on a
+//! - **Sessions.** A client's first request opens its session, and the
+//!   server sends the new session's id (ZooKeeper's `ConnectResponse`)
+//!   ahead of that request's answer on the same connection. This is how
+//!   ZooKeeper's Java client starts a connection (`primeConnection` puts
+//!   the `ConnectRequest` first and the requests queued meanwhile behind
+//!   it), and it saves a round trip per session. A client whose first
+//!   answer is lost therefore still knows its session and goes on in it:
+//!   the recipe looks for the node its lost `create` may have made (step
+//!   5 below), and a recipe without that rule creates a second node and
+//!   waits behind its first. (If the `ConnectResponse` itself is lost, the
+//!   connection breaks before the answer too, and the client opens another
+//!   session; the first, which nobody pings, expires.) Every message on a
 //!   session (a request or a ping) restarts its timeout. The server expires a
 //!   session it has heard nothing on for `ttl_ticks` on its own monotonic
 //!   clock,
@@ -116,8 +113,7 @@
 //! 4. Release: delete its own node.
 //! 5. A `create` with no answer: `get_children` and look for a child with its
 //!    session in the name before creating another (the recipe's GUID rule;
-//!    another node would wait forever behind the first). Written as the
-//!    recipe says, but never taken in this model: see "Sessions" above.
+//!    another node would wait forever behind the first).
 //!
 //! `zk_lock_ephemeral_watch`: the snippet as section 3.4 says it ("wait
 //! for the release"), written with ZooKeeper's watches rather than a sleep:
@@ -160,6 +156,19 @@
 //!   `LockInternals` lists the children again on every wake-up for this
 //!   reason.
 //!
+//! One slip in the names the recipe gives its nodes:
+//! - `zk_lock_sequential_no_guid`: the node's name carries nothing the
+//!   client could know it by, so a `create` with no answer (its
+//!   `ConnectionLoss`) is simply sent again. When the lost answer was a
+//!   success the client now has two nodes; it watches the first, which is
+//!   its own and lives as long as its session, and waits behind itself.
+//!   The recipe's page: "if a recoverable error occurs calling `create()`
+//!   the client should call `getChildren()` and check for a node
+//!   containing the guid used in the path name"; Curator's
+//!   `CreateBuilder.withProtection()` exists for this, and its
+//!   `InterProcessMutex` always creates its nodes that way, so
+//!   `zk_lock_sequential` is also Curator's mutex.
+//!
 //! # Expected weaknesses
 //! - **Holder crash is survived**: the dead holder's pings stop and its
 //!   session, and with it the lock node, expires.
@@ -186,14 +195,15 @@
 //!   Under partition a client whose first `create` went unanswered opens a
 //!   second session and queues behind its own first node; when that
 //!   session expires, the deletion wakes it while the other client holds
-//!   the lock (found by simulation, 37 steps; the recipe's search finds no
+//!   the lock (found by simulation, 43 steps; the recipe's search finds no
 //!   violation there).
 //! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
 //!   node when the lost answer was a success (`NodeExists`): the snippet
 //!   then sleeps and retries behind itself for as long as it keeps its
-//!   session alive (server-restart, client-partition). The recipe's
-//!   `create` opens its session, so a lost answer to it leaves a node whose
-//!   session expires (see "Sessions"): the recipe is delayed, not stuck.
+//!   session alive (server-restart, client-partition). The recipe's prefix
+//!   rule finds its own node instead; without it
+//!   (`zk_lock_sequential_no_guid`) the client queues behind its own node,
+//!   as long as it keeps its session alive.
 //! - **Waiting on a watch instead of sleeping** (`zk_lock_ephemeral_watch`)
 //!   changes when a waiter tries again, not what can go wrong: the same
 //!   pause, loss and latency counterexamples as the snippet, a few steps
@@ -212,21 +222,21 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `zk_lock_ephemeral` | `zk_lock_ephemeral_watch` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_fenced_data_version` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` |
-//! |---|---|---|---|---|---|---|---|
-//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | partition | progress ✗ (search stops at 1M states) | progress ✗ (search stops at 1.5M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | scenario | `zk_lock_ephemeral` | `zk_lock_ephemeral_watch` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_fenced_data_version` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` | `zk_lock_sequential_no_guid` |
+//! |---|---|---|---|---|---|---|---|---|
+//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1.5M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
+//! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | partition | progress ✗ (search stops at 1.5M states) | progress ✗ (search stops at 1.5M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok | progress ✗ |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
+//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | progress ✗, deadlock ✗, starvation ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/zk_models.rs`)
@@ -234,29 +244,32 @@
 //! |---|---|---|---|---|
 //! | no-faults | holds | holds | holds | |
 //! | holder-crash | holds | holds | holds | the crashed client's session expires 9 to 10 ticks after its last ping and takes its node with it; the other client is done well before tick 30 |
-//! | gc-pause | violated (32) | violated (32; recipe 38); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `"states_max"` in `zk_lock.expect.json`) before it decides the rest |
-//! | long-pause (a cut-down test fixture, searched to the end) | violated (32) | violated (32; recipe 38); fenced: holds | violated (53; recipe 55) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
+//! | gc-pause | violated (34) | violated (35; recipe 40); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `"states_max"` in `zk_lock.expect.json`) before it decides the rest |
+//! | long-pause (a cut-down test fixture, searched to the end) | violated (34) | violated (35; recipe 40); fenced: holds | violated (56; recipe 58) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
 //! | clock-jump | holds | holds | holds | a 10-tick jump of the server's wall clock changes nothing: sessions expire by the monotonic clock (`Time.currentElapsedTime()`), which does not jump, and nothing else in the model reads the wall clock. (With session expiry on the wall clock, as in ZooKeeper releases that read `System.currentTimeMillis()`, the jump expired every session at once while the holder still believed it held the lock: mutual_exclusion was violated in 6 steps, 10 for the recipe.) Searched to the end |
 //! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
-//! | message-loss | ephemeral: violated (15); recipe: ? | ephemeral: violated (21); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
-//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (101); recipe: ? | the ephemeral lock's search ends within its limit (872,890 states) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
-//! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (89; ephemeral 73) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the recipe is slow, not stuck: a client cut off while its first `create` was in flight reconnects after the heal with its session expired and queues behind the other, too late for the horizon; the snippet's `create` succeeds but the partition breaks the connection before the answer arrives, the retried `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
-//! | server-restart | holds | holds | ephemeral: violated (115); recipe: holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety. But the crash breaks the connection after the server logged the snippet's `create` and before its answer arrived: the retried `create` meets the client's own node and it waits behind itself |
-//! | async-network | violated (13; recipe 20) | ephemeral: violated (19); recipe: ? | violated (14) | the answer that grants the lock (or the holder's pings) takes as long as the session timeout, so the session expires at the server before the holder's own session timer runs out, and the next client gets the lock; progress: a message may take until the horizon. The recipe variants stop at the state limit with resource safety undecided |
+//! | message-loss | ephemeral: violated (18); recipe: ? | ephemeral: violated (24); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
+//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (103); recipe: ? | the ephemeral lock's search ends within its limit (1,064,028 states; the limit is raised to 1.5 million) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
+//! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (91; ephemeral 75) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the recipe is slow, not stuck: a client cut off while its first `create` was in flight reconnects after the heal with its session expired and queues behind the other, too late for the horizon; the snippet's `create` succeeds but the partition breaks the connection before the answer arrives, the retried `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
+//! | server-restart | holds | holds | ephemeral: violated (117); recipe: holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety. But the crash breaks the connection after the server logged the snippet's `create` and before its answer arrived: the retried `create` meets the client's own node and it waits behind itself |
+//! | async-network | violated (15; recipe 22) | ephemeral: violated (21); recipe: ? | violated (14) | the answer that grants the lock (or the holder's pings) takes as long as the session timeout, so the session expires at the server before the holder's own session timer runs out, and the next client gets the lock; progress: a message may take until the horizon. The recipe variants stop at their state limit (raised to 3 million: the recipe's shortest counterexample lies past 2.7 million states) with resource safety undecided |
 //! | crowd-atomic | violated (ephemeral 41; recipe 38) | violated (ephemeral 37; recipe 43); fenced: ? | ? | three clients, two rounds: a holder's session expires while it waits for the resource. The searches find these before they stop at their state limit (1M); the recipe's lost update, once found only by the seeded simulation, came within the search's reach when the unfenced server stopped counting zxids |
 //! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | ZooKeeper's clients talk over one TCP connection, which never delivers a message twice: the fault cannot strike, and the check says the verdict is vacuous |
 //!
-//! The two slips, where they differ from `zk_lock_sequential`:
+//! The three slips, where they differ from `zk_lock_sequential`:
 //!
 //! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|---|
-//! | `ignore_null_exists` | no-faults, clock-jump, clock-drift, server-restart, duplicates | holds | holds | violated (61 under no-faults) | c1 holds, c2 lists the children, c1 deletes its node, c2's `exists` finds it gone and c2 waits for a watch that never fires |
-//! | `ignore_null_exists` | holder-crash | holds | holds | violated (73) | as under no-faults, with the crash's extra branches |
+//! | `ignore_null_exists` | no-faults, clock-jump, clock-drift, server-restart, duplicates | holds | holds | violated (63 under no-faults) | c1 holds, c2 lists the children, c1 deletes its node, c2's `exists` finds it gone and c2 waits for a watch that never fires |
+//! | `ignore_null_exists` | holder-crash | holds | holds | violated (75) | as under no-faults, with the crash's extra branches |
 //! | `ignore_null_exists` | gc-pause, message-loss, partition, crowd-atomic | as the recipe (crowd-atomic: 38) | as the recipe (crowd-atomic: 43) | violated (simulation) | the same wait, found by the seeded simulation after the search stopped at its state limit |
-//! | `no_relist` | gc-pause | violated (30) | violated (36) | ? | the pause breaks it as it breaks the recipe, two steps sooner: the waiter skips the second listing |
-//! | `no_relist` | partition | violated (simulation, 37) | violated (simulation) | ? | c2's first `create` goes unanswered before the cut, it opens a second session after the heal and queues behind its first node; that session expires, the deletion wakes c2 and it takes the lock while c1 holds it |
+//! | `no_relist` | gc-pause | violated (32) | violated (38) | ? | the pause breaks it as it breaks the recipe, two steps sooner: the waiter skips the second listing |
+//! | `no_relist` | partition | violated (simulation, 43) | violated (simulation) | ? | c2's first `create` goes unanswered before the cut, it opens a second session after the heal and queues behind its first node; that session expires, the deletion wakes c2 and it takes the lock while c1 holds it |
 //! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |
 //! | `no_relist` | client-partition | holds | holds | holds | the recipe's slow path (listing again behind the other client after the heal) is skipped; the search finds no violation |
+//! | `no_guid` | server-restart | holds | holds | violated (100) | the restart breaks the connection after ZooKeeper logged c2's `create` and before its answer arrived; c2 knows its session, sends the `create` again, gets a second node and watches its first, which its own pings keep alive (the recipe lists the children and finds its node) |
+//! | `no_guid` | client-partition | holds | holds | violated (71) | the same, with the partition breaking the connection: c2 waits behind itself until the horizon (the recipe is only slow here, 91) |
+//! | `no_guid` | message-loss, partition | as the recipe | as the recipe | violated (simulation: 144; 122) | a lost answer to the `create`, as under server-restart, found by the seeded simulation after the search stopped at its state limit |
 //!
 //! The two variants that change one line of the snippet or the fenced
 //! recipe, where they differ from it (`zk_lock_ephemeral_watch` from
@@ -265,12 +278,12 @@
 //!
 //! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
 //! |---|---|---|---|---|---|
-//! | `ephemeral_watch` | gc-pause, long-pause | violated (28) | violated (32) | violated (78; long-pause 54) | as the snippet's, four steps sooner: the expiry of the paused holder's session deletes `/my_lock` and the `NodeDeleted` event wakes the waiter at once, where the snippet's waiter sleeps out its retry |
-//! | `ephemeral_watch` | partition | holds | holds | violated (87) | its search ends at 1,028,064 states (its limit is raised to 1.5 million, `"states_max"` in `zk_lock.expect.json`; the snippet's ends at 872,890) and finds no safety violation, as the snippet's; progress: stuck behind its own node, as under server-restart |
+//! | `ephemeral_watch` | gc-pause, long-pause | violated (30) | violated (35) | violated (81; long-pause 57) | as the snippet's, four steps sooner: the expiry of the paused holder's session deletes `/my_lock` and the `NodeDeleted` event wakes the waiter at once, where the snippet's waiter sleeps out its retry |
+//! | `ephemeral_watch` | partition | holds | holds | violated (87) | its search ends at 1,258,020 states (its limit is raised to 1.5 million, `"states_max"` in `zk_lock.expect.json`; the snippet's at 1,064,028) and finds no safety violation, as the snippet's; progress: stuck behind its own node, as under server-restart |
 //! | `ephemeral_watch` | server-restart | holds | holds | violated (96) | the restart breaks the connection after ZooKeeper logged c2's `create`; the retried `create` meets c2's own node, and `exists(watch)` on it waits for a deletion that only the end of c2's own session would bring |
 //! | `ephemeral_watch` | crowd-atomic | violated (34) | violated (37) | ? | as the snippet's (41, 37), the waiters woken by the expiry rather than their retries |
-//! | `fenced_data_version` | gc-pause, long-pause | violated (32) | violated (38) | ? (long-pause 55) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
-//! | `fenced_data_version` | async-network, crowd-atomic | violated (20; 38) | ? ; violated (43) | as the recipe | the recipe's verdicts: the fence refuses nothing. Under crowd-atomic its search reaches the lost update the recipe's only simulation found: with every token 0 the resource's states do not differ by which holder wrote last |
+//! | `fenced_data_version` | gc-pause, long-pause | violated (34) | violated (40) | ? (long-pause 58) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
+//! | `fenced_data_version` | async-network, crowd-atomic | violated (22; 38) | ? ; violated (43) | as the recipe | the recipe's verdicts: the fence refuses nothing. Under crowd-atomic its search reaches the lost update the recipe's only simulation found: with every token 0 the resource's states do not differ by which holder wrote last |
 //! | `fenced_data_version` | endless-contention | holds | holds | holds | its token does not grow with every round: both liveness properties hold, as the recipe's (and the `czxid` variant's) do |
 //!
 //! ## Liveness under fairness (pinned in `tests/suite/zk_models.rs`)
@@ -278,16 +291,17 @@
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | `zk_lock_ephemeral`, `zk_lock_sequential`, `zk_lock_sequential_fenced`: the crashed holder's session expires and its node with it |
 //! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
-//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 26+86) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (733,211 graph states; pinned in `tests/suite/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential_fenced` | holds | holds | as the recipe; its token is the node's creation zxid, which grows with every round and is renumbered in order with the world's copies (1,040,009 graph states) |
+//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 28+88) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (819,547 graph states; pinned in `tests/suite/liveness.rs`) |
+//! | endless-contention, `zk_lock_sequential_fenced` | holds | holds | as the recipe; its token is the node's creation zxid, which grows with every round and is renumbered in order with the world's copies (1,156,111 graph states) |
 //! | no-faults, holder-crash, clock-jump, endless-contention, `zk_lock_sequential_fenced_data_version` | holds | holds | as the recipe: its token is a constant, so its counters are renumbered as the recipe's are |
-//! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 38+4) | violated (38+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
-//! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 26+138) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
-//! | no-faults, holder-crash, endless-contention, duplicates, client-partition, `zk_lock_sequential_ignore_null_exists` | violated (no-faults and duplicates: lasso 35+4; client-partition: 36+4) | violated (the same) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
+//! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 37+4) | violated (37+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
+//! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 28+142) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
+//! | no-faults, holder-crash, endless-contention, duplicates, client-partition, `zk_lock_sequential_ignore_null_exists` | violated (no-faults and duplicates: lasso 37+4; client-partition: 38+4) | violated (the same) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
 //! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
-//! | clock-drift, every variant but `_ignore_null_exists` | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; liveness is decided on graphs of 62,892 (`_ephemeral_watch`) to 167,010 (`_fenced`) states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
-//! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 25+16) | violated (25+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |
+//! | clock-drift, every variant but `_ignore_null_exists` | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; liveness is decided on graphs of 78,534 (`_ephemeral_watch`) to 185,188 (`_fenced`) states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
+//! | client-partition, `zk_lock_sequential_no_guid` | violated (lasso 41+4) | violated (41+4) | c2 waits behind its own first node; the cycle is its pings, which keep its session and both its nodes alive |
+//! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 27+16) | violated (27+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |
 //!
 //! For the liveness checker the model keeps no absolute time of its own
 //! (session expiry and every client deadline are world timers) and asks
@@ -436,6 +450,9 @@ enum Slip {
     /// The predecessor's deletion (its watch event, or `exists` finding it
     /// gone) is taken as the lock, without listing the children again.
     NoRelist,
+    /// A `create` that got no answer is sent again, without first looking
+    /// for the node it may have made.
+    NoGuid,
 }
 
 pub struct ZkLock {
@@ -635,7 +652,8 @@ impl ZkLock {
     /// Curator retry).
     fn retry_outstanding(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         if let Some(op) = c.requests.outstanding().cloned() {
-            if op == Op::CreateSequential && c.session.is_some() {
+            if op == Op::CreateSequential && c.session.is_some() && self.slip != Some(Slip::NoGuid)
+            {
                 // The recipe's rule for a `create` that got no answer:
                 // look for a child with our prefix before creating
                 // another, which would wait behind the first forever.
@@ -724,6 +742,10 @@ impl LockModel for ZkLock {
             id: "zk_lock_sequential_no_relist",
             summary: "zk_lock_sequential that takes its predecessor's deletion as the lock, without listing the children again",
         },
+        Variant {
+            id: "zk_lock_sequential_no_guid",
+            summary: "zk_lock_sequential without the GUID in the node name (Curator without protection mode): a create with no answer is sent again",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[TTL_TICKS, RETRY_TICKS, REQUEST_TIMEOUT_TICKS];
@@ -745,6 +767,9 @@ impl LockModel for ZkLock {
             ),
             "zk_lock_sequential_no_relist" => {
                 (Recipe::Sequential, Token::Unfenced, Some(Slip::NoRelist))
+            }
+            "zk_lock_sequential_no_guid" => {
+                (Recipe::Sequential, Token::Unfenced, Some(Slip::NoGuid))
             }
             other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
         };
@@ -846,12 +871,20 @@ impl LockModel for ZkLock {
                 xid,
                 result,
             } => {
+                // Only the fenced variant's server counts zxids; elsewhere
+                // every czxid is a placeholder 0, which a timeline would
+                // show as if it were one.
+                let counts_zxids = self.token == Token::Czxid;
                 let text = match result {
-                    OpResult::Created { path, czxid } => format!("created {path}, czxid {czxid}"),
+                    OpResult::Created { path, czxid } if counts_zxids => {
+                        format!("created {path}, czxid {czxid}")
+                    }
+                    OpResult::Created { path, .. } => format!("created {path}"),
                     OpResult::NodeExists => "NodeExists".to_string(),
                     OpResult::Deleted => "deleted".to_string(),
                     OpResult::NoNode => "NoNode".to_string(),
-                    OpResult::Stat(Some(czxid)) => format!("exists, czxid {czxid}"),
+                    OpResult::Stat(Some(czxid)) if counts_zxids => format!("exists, czxid {czxid}"),
+                    OpResult::Stat(Some(_)) => "exists".to_string(),
                     OpResult::Stat(None) => "does not exist".to_string(),
                     OpResult::Children(children) => {
                         let names: Vec<String> = children
@@ -868,6 +901,7 @@ impl LockModel for ZkLock {
             }
             Msg::Ping { session } => format!("ping  [{session}]"),
             Msg::Expired { session } => format!("SessionExpired  [{session}]"),
+            Msg::Connected { session } => format!("connected  [{session}]"),
             Msg::Event { session, kind, on } => {
                 let path = match on {
                     WatchOn::Node(p) => p.to_string(),
@@ -930,7 +964,11 @@ impl LockModel for ZkLock {
             }
             Msg::Req { session, xid, op } => {
                 // The first request of a client opens its session.
-                let session = session.unwrap_or_else(|| st.data.open_session(ctx, src));
+                let session = session.unwrap_or_else(|| {
+                    let opened = st.data.open_session(ctx, src);
+                    out.send(src, Msg::Connected { session: opened });
+                    opened
+                });
                 if st.data.sessions.binary_search(&session).is_ok() {
                     out.set_timer(Timer::Expire(session), self.expire_after(ctx));
                     let result = st.data.execute(session, op, out);
@@ -1009,6 +1047,10 @@ impl LockModel for ZkLock {
     ) {
         match msg {
             Msg::Expired { session } if c.session == Some(session) => self.session_lost(c, out),
+            Msg::Connected { session } if c.session.is_none() && c.step != Step::Idle => {
+                c.session = Some(session);
+                out.set_timer(Timer::Ping, self.next_beat_after(ctx));
+            }
             Msg::Rep {
                 session,
                 xid,

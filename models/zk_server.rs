@@ -150,6 +150,9 @@ pub enum Msg {
     Ping { session: SessionId },
     /// The answer to anything sent on a session the server no longer has.
     Expired { session: SessionId },
+    /// The session a request without one opened (ZooKeeper's
+    /// `ConnectResponse`), sent ahead of that request's answer.
+    Connected { session: SessionId },
     /// A one-shot watch fired.
     Event {
         session: SessionId,
@@ -193,6 +196,7 @@ visit_variants!(Msg {
     },
     Ping { session },
     Expired { session },
+    Connected { session },
     Event { session, kind, on },
 });
 

@@ -1100,11 +1100,11 @@ const ETCD_PAUSED_HOLDER_EXPIRES: &[&str] = &[
     "c2: WaitDeletes with c2.0 below rev#2        none before; mine is there",
 ];
 
-/// The expiry in article A's lock's long-pause trace, and the takeover,
-/// as `replay --against zookeeper` prints them.
+/// The expiry in article A's lock's gc-pause trace, and the takeover, as
+/// `replay --against zookeeper` prints them.
 const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
-    "   30  zk       10  c1     c1#1: silent until its session expires  expired                   expired",
-    "   31  zk       10  c2     c2#1: create /my_lock EPHEMERAL         created /my_lock czxid#2  created /my_lock czxid#2",
+    "   32  zk       10  c1     c1#1: silent until its session expires  expired                   expired",
+    "   33  zk       10  c2     c2#1: create /my_lock EPHEMERAL         created /my_lock czxid#2  created /my_lock czxid#2",
 ];
 
 /// The protected counter that replays run on each server fences as the

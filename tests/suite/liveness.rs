@@ -394,7 +394,7 @@ fn the_zookeeper_recipe_does_not_starve_after_a_holder_crash() {
     let live = report.liveness.as_ref().unwrap();
     assert!(live.complete);
     assert_eq!(live.shift_period_ticks, Some(2), "whole heartbeat periods");
-    assert_eq!(live.unique_states, 130322);
+    assert_eq!(live.unique_states, 134918);
     for name in PropertyName::LIVENESS {
         assert_eq!(
             property(&report, name).verdict,
@@ -486,7 +486,7 @@ fn endless_rounds_tell_starvation_from_deadlock() {
     let report = check("zk_lock_sequential", "endless-contention", &[], 2);
     let live = report.liveness.as_ref().unwrap();
     assert!(live.complete);
-    assert_eq!(live.unique_states, 733211);
+    assert_eq!(live.unique_states, 819547);
     for name in PropertyName::LIVENESS {
         let p = property(&report, name);
         assert_eq!(p.verdict, Verdict::Holds { steps: None }, "{name}");

@@ -185,6 +185,7 @@ cross_checks! {
     zk_lock_sequential_fenced_data_version: "zk_lock_sequential_fenced_data_version";
     zk_lock_sequential_ignore_null_exists: "zk_lock_sequential_ignore_null_exists";
     zk_lock_sequential_no_relist: "zk_lock_sequential_no_relist";
+    zk_lock_sequential_no_guid: "zk_lock_sequential_no_guid";
     pg_advisory_lock: "pg_advisory_lock";
     pg_advisory_lock_pooled: "pg_advisory_lock_pooled";
     mysql_get_lock: "mysql_get_lock";

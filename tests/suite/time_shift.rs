@@ -374,6 +374,7 @@ sound! {
     zk_lock_sequential_fenced_data_version: ZkLock, "zk_lock_sequential_fenced_data_version";
     zk_lock_sequential_ignore_null_exists: ZkLock, "zk_lock_sequential_ignore_null_exists";
     zk_lock_sequential_no_relist: ZkLock, "zk_lock_sequential_no_relist";
+    zk_lock_sequential_no_guid: ZkLock, "zk_lock_sequential_no_guid";
 }
 
 // A lease server in miniature (as in `tests/suite/clock_jump.rs`), in two
