@@ -464,6 +464,9 @@ pub enum Slip {
     /// expired row is taken over by a `SELECT` of its owner and then an
     /// `UPDATE` conditional on that owner.
     CasOwner,
+    /// The `SELECT` and the unconditional `UPDATE` of `SelectThenUpdate`
+    /// in one PostgreSQL `REPEATABLE READ` transaction.
+    RepeatableRead,
 }
 
 pub struct DbLock<F> {
@@ -668,7 +671,12 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     }
 
     fn server_init(&self, _ctx: &Ctx, durable: Option<&DbServer>) -> DbServer {
-        durable.map_or_else(DbServer::new, DbServer::recovered)
+        match durable {
+            Some(durable) => durable.recovered(),
+            // Only the `REPEATABLE READ` variant reads a row's `xmin`.
+            None if self.slip == Some(Slip::RepeatableRead) => DbServer::with_row_versions(),
+            None => DbServer::new(),
+        }
     }
 
     fn server_on_msg(
@@ -765,6 +773,15 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                     };
                     self.call(ctx, c, stmt, out);
                 }
+                _ if self.slip == Some(Slip::RepeatableRead) => {
+                    // Busy; open a transaction and see whether it has
+                    // expired in its snapshot.
+                    c.step = Step::CheckingExpiry;
+                    let stmt = Stmt::SelectSnapshot {
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
                 _ if self.slip != Some(Slip::SelectThenUpdate) => {
                     // Busy; take it over if it has expired.
                     c.step = Step::TakingOver;
@@ -812,7 +829,25 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 Some(_) => self.sleep(c, out),
                 None => self.insert(ctx, c, out),
             },
-            (Step::TakingOver, Reply::Rows { .. }) => self.sleep(c, out),
+            (Step::CheckingExpiry, Reply::Snapshot { xmin, expired }) => match xmin {
+                // Expired in the snapshot: update it in the same
+                // transaction, which fails if the row changed since.
+                Some(seen) if expired => {
+                    c.step = Step::TakingOver;
+                    let stmt = Stmt::UpdateSnapshot {
+                        seen,
+                        owner: c.owner,
+                        expiry: self.expiry(ctx),
+                    };
+                    self.call(ctx, c, stmt, out);
+                }
+                Some(_) => self.sleep(c, out),
+                None => self.insert(ctx, c, out),
+            },
+            // Rolled back: somebody else wrote the row first.
+            (Step::TakingOver, Reply::Rows { .. } | Reply::SerializationFailure) => {
+                self.sleep(c, out)
+            }
             // No live claim: insert one, whatever happened since the check.
             (Step::CheckingLive, Reply::AnyLive(false)) => self.insert(ctx, c, out),
             (Step::CheckingLive, Reply::AnyLive(true)) => self.sleep(c, out),
@@ -907,6 +942,10 @@ impl DbFlavor for Expiring {
             summary: "expiring claims with no key on the lock's name: SELECT whether any claim is live, INSERT one if none",
         },
         Variant {
+            id: "db_lock_expiry_db_clock_repeatable_read",
+            summary: "db_lock_expiry_db_clock_select_then_update with the SELECT and the UPDATE in one PostgreSQL REPEATABLE READ transaction: the second updater's transaction fails",
+        },
+        Variant {
             id: "db_lock_expiry_db_clock_cas_owner",
             summary: "db_lock_expiry_db_clock whose owner is the client's name, taking over an expired row by UPDATE ... WHERE owner = the owner it saw",
         },
@@ -935,6 +974,7 @@ impl DbFlavor for Expiring {
             "db_lock_expiry_db_clock_select_then_update" => Some(Slip::SelectThenUpdate),
             "db_lock_expiry_db_clock_check_then_insert" => Some(Slip::CheckThenInsert),
             "db_lock_expiry_db_clock_cas_owner" => Some(Slip::CasOwner),
+            "db_lock_expiry_db_clock_repeatable_read" => Some(Slip::RepeatableRead),
             _ => None,
         }
     }

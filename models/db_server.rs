@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis::Value;
-use crate::node::{FenceToken, Instant, NodeId};
+use crate::node::{FenceCounter, FenceToken, Instant, NodeId};
 use crate::{rename_nothing, times_variants, visit_fields, visit_variants};
 
 /// A row's primary key.
@@ -43,6 +43,11 @@ pub struct Row {
     pub expires_at: Option<Instant>,
     /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
     pub version: u64,
+    /// PostgreSQL's `xmin`: the transaction that wrote this version of the
+    /// row, for the one variant that reads it (a `REPEATABLE READ`
+    /// transaction fails to update a row written since its snapshot); 0
+    /// where the server counts no transactions.
+    pub xmin: FenceToken,
 }
 
 /// The database. Committed rows and the sequence survive a crash (a write is
@@ -59,6 +64,12 @@ pub struct DbServer {
     /// though never go back (`tests/real_servers.rs` checks it on a real
     /// PostgreSQL).
     pub version_logged: u64,
+    /// The last transaction id handed to a write of a row, for the
+    /// `REPEATABLE READ` variant; `None` for the others, whose server
+    /// numbers nothing (every `xmin` is 0, which keeps states apart only
+    /// where something could tell them apart). Transaction ids survive a
+    /// crash, as PostgreSQL's do.
+    pub xid: Option<FenceCounter>,
 }
 
 /// How far ahead of `nextval` PostgreSQL logs a sequence (`SEQ_LOG_VALS`).
@@ -71,6 +82,17 @@ impl DbServer {
             rows: BTreeMap::new(),
             version_seq: 0,
             version_logged: 0,
+            xid: None,
+        }
+    }
+
+    /// An empty database that stamps every row it writes with the id of
+    /// the writing transaction (`xmin`), which a `REPEATABLE READ`
+    /// transaction compares with the one it saw.
+    pub fn with_row_versions() -> DbServer {
+        DbServer {
+            xid: Some(FenceCounter::new()),
+            ..DbServer::new()
         }
     }
 
@@ -81,6 +103,7 @@ impl DbServer {
             rows: self.rows.clone(),
             version_seq: self.version_logged,
             version_logged: self.version_logged,
+            xid: self.xid,
         }
     }
 }
@@ -161,6 +184,20 @@ pub enum Stmt {
         owner: Value,
         expiry: Expiry,
     },
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT xmin, expires_at <
+    /// <now> FROM lock WHERE name = 'lock'`: the transaction's snapshot is
+    /// taken here, and the transaction stays open for the `UPDATE`.
+    SelectSnapshot { expiry: Expiry },
+    /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
+    /// 'lock'; COMMIT`, in the transaction whose snapshot saw the row's
+    /// version `seen`: PostgreSQL refuses to update a row that another
+    /// transaction wrote or deleted since (`could not serialize access due
+    /// to concurrent update`), and the transaction rolls back.
+    UpdateSnapshot {
+        seen: FenceToken,
+        owner: Value,
+        expiry: Expiry,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -179,6 +216,15 @@ pub enum Reply {
     /// `SelectOwner`: the row's owner and whether it has expired, if there
     /// is a row.
     Owner { owner: Option<Value>, expired: bool },
+    /// `SelectSnapshot`: the row's version (`xmin`) and whether it has
+    /// expired, if there is a row.
+    Snapshot {
+        xmin: Option<FenceToken>,
+        expired: bool,
+    },
+    /// SQLSTATE 40001: the row changed since the transaction's snapshot;
+    /// the transaction is rolled back.
+    SerializationFailure,
 }
 
 /// The statement as SQL, for timelines.
@@ -270,6 +316,23 @@ impl std::fmt::Display for Stmt {
                     owner_name(*expected)
                 )
             }
+            Stmt::SelectSnapshot { expiry } => {
+                let (_, now) = describe_expiry(expiry);
+                format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT xmin, expires_at < {now} FROM lock WHERE name = 'lock'"
+                )
+            }
+            Stmt::UpdateSnapshot {
+                seen,
+                owner,
+                expiry,
+            } => {
+                let (at, _) = describe_expiry(expiry);
+                format!(
+                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock'; COMMIT  (snapshot saw xmin {seen})",
+                    owner_name(*owner)
+                )
+            }
         };
         f.write_str(&text)
     }
@@ -298,6 +361,14 @@ impl std::fmt::Display for Reply {
                 expired,
             } => format!("owner {}, expired: {expired}", owner_name(*owner)),
             Reply::Owner { owner: None, .. } => "no row".to_string(),
+            Reply::Snapshot {
+                xmin: Some(xmin),
+                expired,
+            } => format!("xmin {xmin}, expired: {expired}"),
+            Reply::Snapshot { xmin: None, .. } => "no row".to_string(),
+            Reply::SerializationFailure => {
+                "could not serialize access due to concurrent update".to_string()
+            }
         };
         f.write_str(&text)
     }
@@ -312,14 +383,18 @@ impl DbServer {
             Expiry::DbClock { ttl_ticks } => Some(now.after(ttl_ticks)),
         };
         match stmt {
-            Stmt::InsertNode { node, expire_time } => self.insert(
-                RowKey::Node(node),
-                Row {
-                    owner: Value::Num(FenceToken::ZERO),
-                    expires_at: Some(expire_time),
-                    version: 0,
-                },
-            ),
+            Stmt::InsertNode { node, expire_time } => {
+                let xmin = self.next_xmin();
+                self.insert(
+                    RowKey::Node(node),
+                    Row {
+                        owner: Value::Num(FenceToken::ZERO),
+                        expires_at: Some(expire_time),
+                        version: 0,
+                        xmin,
+                    },
+                )
+            }
             Stmt::SelectNode { node } => Reply::Selected(
                 self.rows
                     .get(&RowKey::Node(node))
@@ -341,12 +416,14 @@ impl DbServer {
                 if self.rows.contains_key(&RowKey::Lock) {
                     return Reply::DuplicateKey;
                 }
+                let xmin = self.next_xmin();
                 self.insert(
                     RowKey::Lock,
                     Row {
                         owner,
                         expires_at: expires_at(expiry),
                         version,
+                        xmin,
                     },
                 )
             }
@@ -362,12 +439,14 @@ impl DbServer {
                     };
                 }
                 let version = self.next_version(fenced);
+                let xmin = self.next_xmin();
                 self.rows.insert(
                     RowKey::Lock,
                     Row {
                         owner,
                         expires_at: expires_at(expiry),
                         version,
+                        xmin,
                     },
                 );
                 Reply::Rows {
@@ -399,12 +478,14 @@ impl DbServer {
             })),
             Stmt::InsertClaim { owner, ttl_ticks } => {
                 let mine = self.claims_of(owner);
+                let xmin = self.next_xmin();
                 self.insert(
                     RowKey::Claim(owner, mine),
                     Row {
                         owner,
                         expires_at: Some(now.after(ttl_ticks)),
                         version: 0,
+                        xmin,
                     },
                 )
             }
@@ -417,6 +498,22 @@ impl DbServer {
                 owner,
                 expiry,
             } => self.update(Some(expected), owner, expires_at(expiry)),
+            Stmt::SelectSnapshot { expiry } => Reply::Snapshot {
+                xmin: self.rows.get(&RowKey::Lock).map(|r| r.xmin),
+                expired: self.expired(now, &expiry) == Some(true),
+            },
+            Stmt::UpdateSnapshot {
+                seen,
+                owner,
+                expiry,
+            } => {
+                // First updater wins: a row written (or deleted) since the
+                // snapshot cannot be updated in it.
+                if self.rows.get(&RowKey::Lock).map(|r| r.xmin) != Some(seen) {
+                    return Reply::SerializationFailure;
+                }
+                self.update(None, owner, expires_at(expiry))
+            }
             Stmt::DeleteClaim { owner } => {
                 let mine = self.claims_of(owner);
                 self.rows
@@ -454,15 +551,19 @@ impl DbServer {
         owner: Value,
         expires_at: Option<Instant>,
     ) -> Reply {
-        let row = self
+        let matches = self
             .rows
-            .get_mut(&RowKey::Lock)
-            .filter(|r| expected.is_none_or(|e| r.owner == e));
-        let found = row.is_some();
-        if let Some(row) = row {
-            row.owner = owner;
-            row.expires_at = expires_at;
+            .get(&RowKey::Lock)
+            .is_some_and(|r| expected.is_none_or(|e| r.owner == e));
+        if matches {
+            let xmin = self.next_xmin();
+            if let Some(row) = self.rows.get_mut(&RowKey::Lock) {
+                row.owner = owner;
+                row.expires_at = expires_at;
+                row.xmin = xmin;
+            }
         }
+        let found = matches;
         Reply::Rows {
             rows: found as u8,
             version: None,
@@ -475,6 +576,14 @@ impl DbServer {
             .keys()
             .filter(|key| matches!(key, RowKey::Claim(o, _) if *o == owner))
             .count() as u8
+    }
+
+    /// The id of the transaction writing a row now, if the server counts
+    /// them.
+    fn next_xmin(&mut self) -> FenceToken {
+        self.xid
+            .as_mut()
+            .map_or(FenceToken::ZERO, FenceCounter::hand_out)
     }
 
     fn next_version(&mut self, fenced: bool) -> u64 {
@@ -509,12 +618,14 @@ visit_variants!(RowKey {
 visit_fields!(Row {
     owner,
     expires_at,
-    version
+    version,
+    xmin
 });
 visit_fields!(DbServer {
     rows,
     version_seq,
-    version_logged
+    version_logged,
+    xid
 });
 visit_variants!(Stmt {
     InsertNode { node, expire_time },
@@ -543,6 +654,12 @@ visit_variants!(Stmt {
         owner,
         expiry
     },
+    SelectSnapshot { expiry },
+    UpdateSnapshot {
+        seen,
+        owner,
+        expiry
+    },
 });
 rename_nothing!(Expiry);
 times_variants!(Expiry {
@@ -560,6 +677,8 @@ visit_variants!(Reply {
     Expired(expired),
     AnyLive(any),
     Owner { owner, expired },
+    Snapshot { xmin, expired },
+    SerializationFailure,
 });
 
 /// `c1#2`: client 1's second acquisition (the database is node 0, so
