@@ -542,6 +542,17 @@ impl<F: DbFlavor> DbLock<F> {
             });
     }
 
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT ...`: is the row
+    /// there, and has it expired, in a new snapshot?
+    fn select_snapshot(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+        c.step = Step::CheckingExpiry;
+        let stmt = Stmt::SelectSnapshot {
+            client: Self::node(ctx),
+            expiry: self.expiry(ctx),
+        };
+        self.call(ctx, c, stmt, out);
+    }
+
     fn sleep(&self, c: &mut DbClient, out: &mut Out<Self>) {
         c.step = Step::Sleeping;
         out.set_timer(Timer::Retry, self.retry_ticks);
@@ -658,9 +669,17 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
     /// Every time the database keeps or a statement carries is an
     /// [`Instant`]; durations are added only to a clock read at that moment
     /// (`NOW() + ttl`, `client_now + ttl`), and kept times are only
-    /// compared, with a clock or with each other.
+    /// compared, with a clock or with each other. Except in a `REPEATABLE
+    /// READ` transaction, whose `NOW()` is its start: its `UPDATE` adds the
+    /// TTL to the instant the transaction kept.
     fn times(&self) -> Option<TimeVisitors<Self>> {
-        Some(TimeVisitors::by_times())
+        let visitors = TimeVisitors::by_times();
+        Some(match self.scheme {
+            Scheme::ExpiryDbClock { ttl_ticks, .. } if self.slip == Some(Slip::RepeatableRead) => {
+                visitors.adding_to_kept(ttl_ticks)
+            }
+            _ => visitors,
+        })
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
@@ -773,15 +792,9 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                     };
                     self.call(ctx, c, stmt, out);
                 }
-                _ if self.slip == Some(Slip::RepeatableRead) => {
-                    // Busy; open a transaction and see whether it has
-                    // expired in its snapshot.
-                    c.step = Step::CheckingExpiry;
-                    let stmt = Stmt::SelectSnapshot {
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
+                // Busy; open a transaction and see whether the row has
+                // expired in its snapshot.
+                _ if self.slip == Some(Slip::RepeatableRead) => self.select_snapshot(ctx, c, out),
                 _ if self.slip != Some(Slip::SelectThenUpdate) => {
                     // Busy; take it over if it has expired.
                     c.step = Step::TakingOver;
@@ -829,13 +842,13 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 Some(_) => self.sleep(c, out),
                 None => self.insert(ctx, c, out),
             },
-            (Step::CheckingExpiry, Reply::Snapshot { xmin, expired }) => match xmin {
+            (Step::CheckingExpiry, Reply::Snapshot { owner, expired }) => match owner {
                 // Expired in the snapshot: update it in the same
                 // transaction, which fails if the row changed since.
-                Some(seen) if expired => {
+                Some(_) if expired => {
                     c.step = Step::TakingOver;
                     let stmt = Stmt::UpdateSnapshot {
-                        seen,
+                        client: Self::node(ctx),
                         owner: c.owner,
                         expiry: self.expiry(ctx),
                     };
@@ -867,6 +880,14 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
                 } else {
                     self.try_acquire(ctx, c, out);
                 }
+            }
+            // A timed-out transaction is gone with its connection: start
+            // it again from its `SELECT` rather than send its `UPDATE`
+            // outside it.
+            Timer::Timeout
+                if self.slip == Some(Slip::RepeatableRead) && c.step == Step::TakingOver =>
+            {
+                self.select_snapshot(ctx, c, out)
             }
             Timer::Timeout => self.resend(ctx, c, out),
             _ => {}

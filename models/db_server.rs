@@ -70,6 +70,20 @@ pub struct DbServer {
     /// where something could tell them apart). Transaction ids survive a
     /// crash, as PostgreSQL's do.
     pub xid: Option<FenceCounter>,
+    /// The open `REPEATABLE READ` transactions, by client. The server
+    /// keeps the snapshot, as PostgreSQL does, so no version travels in a
+    /// message. Lost in a crash, which aborts every open transaction.
+    pub snapshots: BTreeMap<NodeId, OpenTransaction>,
+}
+
+/// A `REPEATABLE READ` transaction waiting for its `UPDATE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OpenTransaction {
+    /// The `xmin` of the row version its snapshot saw.
+    pub seen: FenceToken,
+    /// When it started, on the database's clock: its `NOW()` for every
+    /// statement in it (PostgreSQL's `now()` is the transaction's start).
+    pub started: Instant,
 }
 
 /// How far ahead of `nextval` PostgreSQL logs a sequence (`SEQ_LOG_VALS`).
@@ -83,6 +97,7 @@ impl DbServer {
             version_seq: 0,
             version_logged: 0,
             xid: None,
+            snapshots: BTreeMap::new(),
         }
     }
 
@@ -104,6 +119,7 @@ impl DbServer {
             version_seq: self.version_logged,
             version_logged: self.version_logged,
             xid: self.xid,
+            snapshots: BTreeMap::new(),
         }
     }
 }
@@ -184,17 +200,19 @@ pub enum Stmt {
         owner: Value,
         expiry: Expiry,
     },
-    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT xmin, expires_at <
-    /// <now> FROM lock WHERE name = 'lock'`: the transaction's snapshot is
-    /// taken here, and the transaction stays open for the `UPDATE`.
-    SelectSnapshot { expiry: Expiry },
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT owner, expires_at <
+    /// <now> FROM lock WHERE name = 'lock'`, on `client`'s connection: the
+    /// transaction's snapshot is taken here. It stays open for the
+    /// `UPDATE` when the row has expired; otherwise the client rolls it
+    /// back at once, which changes nothing and is not a step of its own.
+    SelectSnapshot { client: NodeId, expiry: Expiry },
     /// `UPDATE lock SET owner = :owner, expires_at = <expiry> WHERE name =
-    /// 'lock'; COMMIT`, in the transaction whose snapshot saw the row's
-    /// version `seen`: PostgreSQL refuses to update a row that another
-    /// transaction wrote or deleted since (`could not serialize access due
-    /// to concurrent update`), and the transaction rolls back.
+    /// 'lock'; COMMIT`, in `client`'s open transaction: PostgreSQL refuses
+    /// to update a row that another transaction wrote or deleted since the
+    /// snapshot (`could not serialize access due to concurrent update`),
+    /// and the transaction rolls back.
     UpdateSnapshot {
-        seen: FenceToken,
+        client: NodeId,
         owner: Value,
         expiry: Expiry,
     },
@@ -216,14 +234,12 @@ pub enum Reply {
     /// `SelectOwner`: the row's owner and whether it has expired, if there
     /// is a row.
     Owner { owner: Option<Value>, expired: bool },
-    /// `SelectSnapshot`: the row's version (`xmin`) and whether it has
-    /// expired, if there is a row.
-    Snapshot {
-        xmin: Option<FenceToken>,
-        expired: bool,
-    },
+    /// `SelectSnapshot`: the row's owner and whether it has expired, if
+    /// there is a row.
+    Snapshot { owner: Option<Value>, expired: bool },
     /// SQLSTATE 40001: the row changed since the transaction's snapshot;
-    /// the transaction is rolled back.
+    /// the transaction is rolled back. (Also the answer to an `UPDATE` with
+    /// no transaction open for it, which the client takes the same way.)
     SerializationFailure,
 }
 
@@ -316,20 +332,16 @@ impl std::fmt::Display for Stmt {
                     owner_name(*expected)
                 )
             }
-            Stmt::SelectSnapshot { expiry } => {
+            Stmt::SelectSnapshot { expiry, .. } => {
                 let (_, now) = describe_expiry(expiry);
                 format!(
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT xmin, expires_at < {now} FROM lock WHERE name = 'lock'"
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT owner, expires_at < {now} FROM lock WHERE name = 'lock'"
                 )
             }
-            Stmt::UpdateSnapshot {
-                seen,
-                owner,
-                expiry,
-            } => {
+            Stmt::UpdateSnapshot { owner, expiry, .. } => {
                 let (at, _) = describe_expiry(expiry);
                 format!(
-                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock'; COMMIT  (snapshot saw xmin {seen})",
+                    "UPDATE lock SET owner = '{}', expires_at = {at} WHERE name = 'lock'; COMMIT",
                     owner_name(*owner)
                 )
             }
@@ -362,10 +374,10 @@ impl std::fmt::Display for Reply {
             } => format!("owner {}, expired: {expired}", owner_name(*owner)),
             Reply::Owner { owner: None, .. } => "no row".to_string(),
             Reply::Snapshot {
-                xmin: Some(xmin),
+                owner: Some(owner),
                 expired,
-            } => format!("xmin {xmin}, expired: {expired}"),
-            Reply::Snapshot { xmin: None, .. } => "no row".to_string(),
+            } => format!("owner {}, expired: {expired}", owner_name(*owner)),
+            Reply::Snapshot { owner: None, .. } => "no row".to_string(),
             Reply::SerializationFailure => {
                 "could not serialize access due to concurrent update".to_string()
             }
@@ -498,21 +510,40 @@ impl DbServer {
                 owner,
                 expiry,
             } => self.update(Some(expected), owner, expires_at(expiry)),
-            Stmt::SelectSnapshot { expiry } => Reply::Snapshot {
-                xmin: self.rows.get(&RowKey::Lock).map(|r| r.xmin),
-                expired: self.expired(now, &expiry) == Some(true),
-            },
+            Stmt::SelectSnapshot { client, expiry } => {
+                let row = self.rows.get(&RowKey::Lock);
+                let owner = row.map(|r| r.owner);
+                let expired = self.expired(now, &expiry) == Some(true);
+                // A new transaction ends the client's earlier one.
+                self.snapshots.remove(&client);
+                if let (Some(row), true) = (row, expired) {
+                    let open = OpenTransaction {
+                        seen: row.xmin,
+                        started: now,
+                    };
+                    self.snapshots.insert(client, open);
+                }
+                Reply::Snapshot { owner, expired }
+            }
             Stmt::UpdateSnapshot {
-                seen,
+                client,
                 owner,
                 expiry,
             } => {
                 // First updater wins: a row written (or deleted) since the
                 // snapshot cannot be updated in it.
-                if self.rows.get(&RowKey::Lock).map(|r| r.xmin) != Some(seen) {
+                let Some(open) = self.snapshots.remove(&client) else {
+                    return Reply::SerializationFailure;
+                };
+                if self.rows.get(&RowKey::Lock).map(|r| r.xmin) != Some(open.seen) {
                     return Reply::SerializationFailure;
                 }
-                self.update(None, owner, expires_at(expiry))
+                // `NOW() + ttl` in the transaction: from its start.
+                let expires_at = match expiry {
+                    Expiry::DbClock { ttl_ticks } => Some(open.started.after(ttl_ticks)),
+                    other => expires_at(other),
+                };
+                self.update(None, owner, expires_at)
             }
             Stmt::DeleteClaim { owner } => {
                 let mine = self.claims_of(owner);
@@ -615,6 +646,7 @@ visit_variants!(RowKey {
     Lock,
     Claim(owner, count)
 });
+visit_fields!(OpenTransaction { seen, started });
 visit_fields!(Row {
     owner,
     expires_at,
@@ -625,7 +657,8 @@ visit_fields!(DbServer {
     rows,
     version_seq,
     version_logged,
-    xid
+    xid,
+    snapshots
 });
 visit_variants!(Stmt {
     InsertNode { node, expire_time },
@@ -654,9 +687,9 @@ visit_variants!(Stmt {
         owner,
         expiry
     },
-    SelectSnapshot { expiry },
+    SelectSnapshot { client, expiry },
     UpdateSnapshot {
-        seen,
+        client,
         owner,
         expiry
     },
@@ -677,7 +710,7 @@ visit_variants!(Reply {
     Expired(expired),
     AnyLive(any),
     Owner { owner, expired },
-    Snapshot { xmin, expired },
+    Snapshot { owner, expired },
     SerializationFailure,
 });
 

@@ -55,6 +55,11 @@ pub struct Session {
     client: postgres::Client,
     /// The Unix second of tick 0.
     start_s: f64,
+    /// How to connect again, for a transaction of its own.
+    params: String,
+    /// The client's open `REPEATABLE READ` transaction, on a connection of
+    /// its own, between its `SELECT` and its `UPDATE`.
+    snapshot: Option<postgres::Client>,
 }
 
 impl Session {
@@ -89,6 +94,8 @@ impl Session {
         Ok(Session {
             client,
             start_s: start_ms as f64 / 1000.0,
+            params,
+            snapshot: None,
         })
     }
 
@@ -100,19 +107,76 @@ impl Session {
     /// Runs `stmt`: its result as the model's reply (a duplicate key is
     /// [`Reply::DuplicateKey`]), or the server's error.
     pub fn run(&mut self, stmt: &Stmt) -> Result<Reply, String> {
-        // WIP: a REPEATABLE READ transaction needs a connection of its own
-        // from its SELECT to its UPDATE, and its xmin renumbered by first
-        // appearance on both sides; not replayed yet.
-        if matches!(
-            stmt,
-            Stmt::SelectSnapshot { .. } | Stmt::UpdateSnapshot { .. }
-        ) {
-            return Err("a REPEATABLE READ transaction is not replayed yet".to_string());
+        match stmt {
+            Stmt::SelectSnapshot { .. } => {
+                return self
+                    .select_snapshot()
+                    .map_err(|e| format!("error: {}", message(&e)));
+            }
+            Stmt::UpdateSnapshot {
+                owner: who, expiry, ..
+            } => return self.update_snapshot(who, expiry),
+            _ => {}
         }
         match self.execute(stmt) {
             Ok(reply) => Ok(reply),
             Err(e) if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
                 Ok(Reply::DuplicateKey)
+            }
+            Err(e) => Err(format!("error: {}", message(&e))),
+        }
+    }
+
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT owner, expires_at <
+    /// now() ...` on a connection of its own, which stays open in the
+    /// transaction when the row has expired (the client's earlier
+    /// transaction, if any, ends: its connection closes).
+    fn select_snapshot(&mut self) -> Result<Reply, postgres::Error> {
+        self.snapshot = None;
+        let mut tx = postgres::Client::connect(&self.params, postgres::NoTls)?;
+        tx.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
+        let found = tx.query_opt(
+            "SELECT owner, COALESCE(expires_at < now(), false) FROM lock WHERE name = 'lock'",
+            &[],
+        )?;
+        let (owner, expired) = match found {
+            Some(row) => (Some(owner_value(row.get::<_, i64>(0))), row.get(1)),
+            None => (None, false),
+        };
+        if owner.is_some() && expired {
+            self.snapshot = Some(tx);
+        } else {
+            tx.batch_execute("ROLLBACK")?;
+        }
+        Ok(Reply::Snapshot { owner, expired })
+    }
+
+    /// `UPDATE lock SET ... WHERE name = 'lock'; COMMIT` in the open
+    /// transaction; SQLSTATE 40001 is [`Reply::SerializationFailure`], as
+    /// is an `UPDATE` with no transaction open for it (the model's answer).
+    fn update_snapshot(&mut self, who: &Value, expiry: &Expiry) -> Result<Reply, String> {
+        let Some(mut tx) = self.snapshot.take() else {
+            return Ok(Reply::SerializationFailure);
+        };
+        let Expiry::DbClock { ttl_ticks } = expiry else {
+            return Err("a REPEATABLE READ takeover on the client's clock is not modelled".into());
+        };
+        let updated = tx.execute(
+            "UPDATE lock SET owner = $1, expires_at = now() + make_interval(secs => $2) \
+             WHERE name = 'lock'",
+            &[&(who.number() as i64), &(*ttl_ticks as f64)],
+        );
+        match updated {
+            Ok(n) => {
+                tx.batch_execute("COMMIT")
+                    .map_err(|e| format!("error: {}", message(&e)))?;
+                Ok(Reply::Rows {
+                    rows: n as u8,
+                    version: None,
+                })
+            }
+            Err(e) if e.code() == Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE) => {
+                Ok(Reply::SerializationFailure)
             }
             Err(e) => Err(format!("error: {}", message(&e))),
         }
@@ -154,8 +218,9 @@ impl Session {
             version: version.map(|v| v as u64),
         };
         match stmt {
+            // Each in a transaction of its own (`Session::run`).
             Stmt::SelectSnapshot { .. } | Stmt::UpdateSnapshot { .. } => {
-                unreachable!("refused by Session::run")
+                Ok(Reply::SerializationFailure)
             }
             Stmt::InsertNode { node, expire_time } => {
                 let n = self.client.execute(
@@ -296,18 +361,10 @@ impl Session {
                     )?,
                 };
                 Ok(match found {
-                    Some(row) => {
-                        let n = row.get::<_, i64>(0) as u64;
-                        Reply::Owner {
-                            // A number no model value reads as stays a
-                            // number, and disagrees with any model's reply.
-                            owner: Some(
-                                Value::from_number(n)
-                                    .unwrap_or(Value::Num(FenceToken::from_number(n))),
-                            ),
-                            expired: row.get(1),
-                        }
-                    }
+                    Some(row) => Reply::Owner {
+                        owner: Some(owner_value(row.get::<_, i64>(0))),
+                        expired: row.get(1),
+                    },
                     None => Reply::Owner {
                         owner: None,
                         expired: false,
@@ -390,7 +447,9 @@ impl replay::Program for PostgresProgram {
     const DURABLE: bool = true;
 
     fn model() -> DbServer {
-        DbServer::new()
+        // Rows stamped with their writer's transaction, which only a
+        // `REPEATABLE READ` transaction reads; no reply shows it.
+        DbServer::with_row_versions()
     }
 
     fn recovered(model: &DbServer) -> DbServer {
@@ -498,6 +557,13 @@ impl replay::Program for PostgresProgram {
 
 /// The server's message for a database error (the driver's own says only
 /// "db error").
+/// An `owner` column as the model's value. A number no model value reads
+/// as stays a number, and disagrees with any model's reply.
+fn owner_value(n: i64) -> Value {
+    let n = n as u64;
+    Value::from_number(n).unwrap_or(Value::Num(FenceToken::from_number(n)))
+}
+
 fn message(e: &postgres::Error) -> String {
     e.as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
