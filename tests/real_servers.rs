@@ -1192,6 +1192,75 @@ fn the_counter_on_each_server_fences_as_the_world_resource_does() {
 const SKEWED_TAKEOVER: &str = "   17  db        5  c2     UPDATE lock SET owner = 'c2#1', expires_at = 17 \
      WHERE name = 'lock' AND expires_at < 9  1 row                          1 row";
 
+/// Two `REPEATABLE READ` transactions that both found the row expired
+/// both try to take it over: the first to update wins, and PostgreSQL
+/// refuses the second (SQLSTATE 40001), as the model's server does. A new
+/// transaction, after the winner committed, sees the winner's row.
+#[test]
+fn the_second_repeatable_read_takeover_fails_on_postgresql_as_in_the_model() {
+    let Some(server) = postgres_or_skip("postgres repeatable read") else {
+        return;
+    };
+    use lockcheck::models::redis::Value;
+    use lockcheck::node::{FenceToken, NodeId};
+    let owner = |n: u64| Value::Num(FenceToken::from_number(n));
+    let tick: Instant = serde_json::from_str("5").expect("an instant");
+    let long_ago: Instant = serde_json::from_str("0").expect("an instant");
+    let ttl = Expiry::DbClock { ttl_ticks: 8 };
+    let mut model = DbServer::with_row_versions();
+    let mut both = |session: &mut Session, stmt: Stmt| {
+        let expected = Execute::execute(&mut model, tick, &stmt);
+        assert_eq!(session.run(&stmt), Ok(expected.clone()), "{stmt}");
+        expected
+    };
+    // Tick 0 of the sessions is the Unix epoch: a row that expired then
+    // has expired for the model at tick 5 and for PostgreSQL now.
+    let mut c1 = Session::connect(&server, 0).expect("connects");
+    let mut c2 = Session::connect(&server, 0).expect("connects");
+    let mut c3 = Session::connect(&server, 0).expect("connects");
+    let expired_row = Stmt::Insert {
+        owner: owner(1),
+        expiry: Expiry::ClientClock {
+            expires_at: long_ago,
+            client_now: long_ago,
+        },
+        fenced: false,
+    };
+    both(&mut c1, expired_row);
+    let select = |client: u8| Stmt::SelectSnapshot {
+        client: NodeId(client),
+        expiry: ttl,
+    };
+    let update = |client: u8| Stmt::UpdateSnapshot {
+        client: NodeId(client),
+        owner: owner(client as u64),
+        expiry: ttl,
+    };
+    let seen = DbReply::Snapshot {
+        owner: Some(owner(1)),
+        expired: true,
+    };
+    assert_eq!(both(&mut c2, select(2)), seen);
+    assert_eq!(both(&mut c3, select(3)), seen);
+    assert_eq!(
+        both(&mut c2, update(2)),
+        DbReply::Rows {
+            rows: 1,
+            version: None
+        }
+    );
+    assert_eq!(both(&mut c3, update(3)), DbReply::SerializationFailure);
+    assert_eq!(
+        both(&mut c3, select(3)),
+        DbReply::Snapshot {
+            owner: Some(owner(2)),
+            expired: false
+        }
+    );
+    // No transaction open: the model's answer, and the real session's.
+    assert_eq!(both(&mut c3, update(3)), DbReply::SerializationFailure);
+}
+
 /// What a crash does to each server: a database keeps what it committed,
 /// and its sequence goes on from the value it had logged ahead, as the model
 /// says; a Redis without persistence comes back empty. The trace replays
