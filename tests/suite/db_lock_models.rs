@@ -88,6 +88,16 @@ pins! {
     db_clock_select_update_client_clock_skew: "db_lock_expiry_db_clock_select_then_update", "client-clock-skew", 46080, "holds holds holds:2 holds holds holds";
     db_clock_select_update_long_work: "db_lock_expiry_db_clock_select_then_update", "long-work", 4937, "violated:24 violated:43 holds:2 holds holds holds";
 
+    // The same two statements in one PostgreSQL REPEATABLE READ
+    // transaction: the second updater's transaction fails, so the takeover
+    // is as safe as the one conditional UPDATE (message loss, partition,
+    // duplicates), and a lease still ends under a pause.
+    db_clock_repeatable_read_no_faults: "db_lock_expiry_db_clock_repeatable_read", "no-faults", 1844, "holds holds holds:2 holds holds holds";
+    db_clock_repeatable_read_gc_pause: "db_lock_expiry_db_clock_repeatable_read", "gc-pause", 54174, "violated:24 violated:30 holds:2 holds holds holds";
+    db_clock_repeatable_read_message_loss: "db_lock_expiry_db_clock_repeatable_read", "message-loss", 401424, "holds holds holds:2 violated:114 holds holds";
+    db_clock_repeatable_read_partition: "db_lock_expiry_db_clock_repeatable_read", "partition", 69012, "holds holds holds:2 holds holds holds";
+    db_clock_repeatable_read_duplicates: "db_lock_expiry_db_clock_repeatable_read", "duplicates", 47911, "holds holds holds:2 violated:84 holds holds";
+
     // Released by DELETE without the owner condition: a release sent again
     // after its answer was lost deletes the next holder's row.
     db_clock_delete_any_no_faults: "db_lock_expiry_db_clock_delete_any", "no-faults", 1905, "holds holds holds:2 holds holds holds";
