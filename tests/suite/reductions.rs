@@ -165,6 +165,7 @@ cross_checks! {
     db_lock_expiry_db_clock_select_then_update: "db_lock_expiry_db_clock_select_then_update";
     db_lock_expiry_db_clock_delete_any: "db_lock_expiry_db_clock_delete_any";
     db_lock_expiry_db_clock_check_then_insert: "db_lock_expiry_db_clock_check_then_insert";
+    db_lock_expiry_db_clock_repeatable_read: "db_lock_expiry_db_clock_repeatable_read";
     db_lock_expiry_db_clock_cas_owner: "db_lock_expiry_db_clock_cas_owner";
     mq_lock_auto_ack: "mq_lock_auto_ack";
     mq_lock_auto_ack_fenced: "mq_lock_auto_ack_fenced";

@@ -322,6 +322,7 @@ sound! {
     db_lock_expiry_db_clock_select_then_update: DbLockExpiring, "db_lock_expiry_db_clock_select_then_update";
     db_lock_expiry_db_clock_delete_any: DbLockExpiring, "db_lock_expiry_db_clock_delete_any";
     db_lock_expiry_db_clock_check_then_insert: DbLockExpiring, "db_lock_expiry_db_clock_check_then_insert";
+    db_lock_expiry_db_clock_repeatable_read: DbLockExpiring, "db_lock_expiry_db_clock_repeatable_read";
     db_lock_expiry_db_clock_cas_owner: DbLockExpiring, "db_lock_expiry_db_clock_cas_owner";
     file_lock_check_then_create: FileLockPlain, "file_lock_check_then_create";
     file_lock_exclusive: FileLockPlain, "file_lock_exclusive";
