@@ -466,6 +466,12 @@ pub struct ZkLock {
 }
 
 impl ZkLock {
+    /// Whether the server numbers its writes: only the fenced variant reads
+    /// a zxid (its token is the node's `czxid`).
+    fn server_counts_zxids(&self) -> bool {
+        self.token == Token::Czxid
+    }
+
     fn zk(&self) -> NodeId {
         NodeId(0)
     }
@@ -871,10 +877,9 @@ impl LockModel for ZkLock {
                 xid,
                 result,
             } => {
-                // Only the fenced variant's server counts zxids; elsewhere
-                // every czxid is a placeholder 0, which a timeline would
-                // show as if it were one.
-                let counts_zxids = self.token == Token::Czxid;
+                // Elsewhere every czxid is a placeholder 0, which a
+                // timeline would show as if it were one.
+                let counts_zxids = self.server_counts_zxids();
                 let text = match result {
                     OpResult::Created { path, czxid } if counts_zxids => {
                         format!("created {path}, czxid {czxid}")
@@ -927,7 +932,7 @@ impl LockModel for ZkLock {
             },
             None => ZkServer {
                 data: ZkData {
-                    zxid: (self.token == Token::Czxid).then(FenceCounter::new),
+                    zxid: self.server_counts_zxids().then(FenceCounter::new),
                     seq_next: 1,
                     sessions_opened: vec![0; ctx.client_count],
                     sessions: Vec::new(),
