@@ -218,9 +218,10 @@ impl Session {
             version: version.map(|v| v as u64),
         };
         match stmt {
-            // Each in a transaction of its own (`Session::run`).
+            // `Session::run` answers these on the transaction's own
+            // connection and never passes them here.
             Stmt::SelectSnapshot { .. } | Stmt::UpdateSnapshot { .. } => {
-                Ok(Reply::SerializationFailure)
+                unreachable!("a REPEATABLE READ statement reached the shared connection")
             }
             Stmt::InsertNode { node, expire_time } => {
                 let n = self.client.execute(
