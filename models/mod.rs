@@ -31,6 +31,8 @@ pub mod redisson_lock;
 pub mod redlock;
 pub mod sql_session_lock;
 pub mod zk_lock;
+pub mod zk_lock_ephemeral;
+pub mod zk_lock_sequential;
 pub mod zk_server;
 
 use crate::node::{LockModel, Param, RealServer};
@@ -64,7 +66,8 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<mq_lock::MqMessageTtl>();
     visitor.model::<redlock::Redlock>();
     visitor.model::<redis_failover::RedisFailover>();
-    visitor.model::<zk_lock::ZkLock>();
+    visitor.model::<zk_lock_ephemeral::ZkLockEphemeral>();
+    visitor.model::<zk_lock_sequential::ZkLockSequential>();
     visitor.model::<sql_session_lock::SqlSessionLock>();
     visitor.model::<etcd_lock::EtcdLock>();
     visitor.model::<consul_lock::ConsulLock>();

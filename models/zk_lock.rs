@@ -1,20 +1,19 @@
-//! ZooKeeper locks: article A's single ephemeral node, and ZooKeeper's lock
-//! recipe (ephemeral sequential nodes in line), with and without fencing.
+//! ZooKeeper locks: the client and server every variant of the family
+//! shares, and the choices that make the variants.
 //!
-//! Source: article A, section 3.4 (create a unique lock node; if it exists,
-//! wait for the release and try again; delete it to release) and section 4.4:
+//! The variants live in two files, each with its protocol, its sources,
+//! its expected verdicts and why:
+//! - `models/zk_lock_ephemeral.rs`: article A's single ephemeral node
+//!   (`zk_lock_ephemeral`), and the same lock waiting on a watch
+//!   (`zk_lock_ephemeral_watch`);
+//! - `models/zk_lock_sequential.rs`: ZooKeeper's lock recipe (ephemeral
+//!   sequential nodes in line), its two fencing tokens and three slips one
+//!   line away from it.
 //!
-//! ```python
-//! zoo = ZooClient("127.0.0.1:2181")
-//! lock_path = "/my_lock"
-//! def acquire_lock():
-//!     zoo.create(lock_path, b"", flags=ZooClient.EPHEMERAL)
-//! def release_lock():
-//!     zoo.delete(lock_path)
-//! ```
-//!
-//! The recipe is ZooKeeper's own ("Recipes and Solutions: Locks", and the
-//! `WriteLock` recipe it ships, which names nodes `x-<sessionId>-<seq>`).
+//! They differ in a few choices over one client ([`Flavor`]): which node
+//! it creates, what it does while the lock is taken, which token it hands
+//! the resource, and which step of the recipe it gets wrong. Everything
+//! below is the same for all of them.
 //!
 //! # The server (`zk`)
 //! One ZooKeeper server with sessions and the znodes under the lock path.
@@ -25,9 +24,9 @@
 //!   the `ConnectRequest` first and the requests queued meanwhile behind
 //!   it), and it saves a round trip per session. A client whose first
 //!   answer is lost therefore still knows its session and goes on in it:
-//!   the recipe looks for the node its lost `create` may have made (step
-//!   5 below), and a recipe without that rule creates a second node and
-//!   waits behind its first. (If the `ConnectResponse` itself is lost, the
+//!   the recipe looks for the node its lost `create` may have made
+//!   (`models/zk_lock_sequential.rs`, step 5), and a recipe without that
+//!   rule creates a second node and waits behind its first. (If the `ConnectResponse` itself is lost, the
 //!   connection breaks before the answer too, and the client opens another
 //!   session; the first, which nobody pings, expires.) Every message on a
 //!   session (a request or a ping) restarts its timeout. The server expires a
@@ -95,214 +94,23 @@
 //! - **Request timeout.** With `request_timeout_ticks`, an unanswered request
 //!   is also sent again when its timeout runs out.
 //!
-//! # Protocol
-//! `zk_lock_ephemeral`, article A's snippet:
-//! 1. `create /my_lock EPHEMERAL`. Created: it holds the lock.
-//! 2. `NodeExists`: sleep `retry_ticks` and go to 1. (The snippet would
-//!    raise; section 3.4 says to wait for the release and try again. It sets
-//!    no watch, so neither does the model.)
-//! 3. Release: `delete /my_lock` with no version: whoever's node it is.
-//!
-//! `zk_lock_sequential`, the recipe:
-//! 1. `create /lock/x-<session>- EPHEMERAL_SEQUENTIAL`; the server appends
-//!    the sequence number.
-//! 2. `get_children /lock`. If its node has the lowest number it holds the
-//!    lock.
-//! 3. Otherwise `exists(next-lower node, watch)`: gone already, go to 2;
-//!    else wait for the watch to fire, then go to 2.
-//! 4. Release: delete its own node.
-//! 5. A `create` with no answer: `get_children` and look for a child with its
-//!    session in the name before creating another (the recipe's GUID rule;
-//!    another node would wait forever behind the first).
-//!
-//! `zk_lock_ephemeral_watch`: the snippet as section 3.4 says it ("wait
-//! for the release"), written with ZooKeeper's watches rather than a sleep:
-//! 2. `NodeExists`: `exists(/my_lock, watch)`. No such node (released
-//!    meanwhile): go to 1. Otherwise wait for the `NodeDeleted` event, then
-//!    go to 1. (After a reconnect it asks `exists` again, which stands for
-//!    the client library's `SetWatches`.)
-//!
-//! This is the lock ZooKeeper's "Recipes and Solutions" page steers away
-//! from: every waiter watches the one node, so each release wakes them all
-//! (the herd effect), and all but one go back to waiting.
-//!
-//! `zk_lock_sequential_fenced`: the recipe, the fencing token being the
-//! holder's node's `czxid` (read with `exists` when step 5 found the node).
-//!
-//! `zk_lock_sequential_fenced_data_version`: the recipe, the fencing token
-//! being the holder's node's `dataVersion` (`Stat.version`), as Martin
-//! Kleppmann's "How to do distributed locking" (2016) allows: "you can use
-//! the zxid or the znode version number as fencing token". A znode's version
-//! counts the `setData` calls on that node since it was created; the lock's
-//! nodes are created fresh for every holder and never written, so every
-//! holder's token is 0. The token is not monotonic across holders, and the
-//! resource (which refuses only a token lower than one it has seen)
-//! refuses nothing: the fence is a no-op. The version of one long-lived node
-//! would grow, but a lock node that lives across holders is not an
-//! ephemeral one.
-//!
-//! Two slips one line away from the recipe, each breaking one of its steps
-//! (the recipe as ZooKeeper's "Recipes and Solutions" page gives it: "if
-//! `exists()` returns null, go to step 2", and after the watch fires, "go
-//! to step 2", that is, list the children again):
-//! - `zk_lock_sequential_ignore_null_exists`: step 3 treats `exists`
-//!   answering "no such node" as a watch set, and waits for its event.
-//!   `exists` does leave a watch on a missing path, but for its creation,
-//!   and a sequential name is never created again.
-//! - `zk_lock_sequential_no_relist`: a waiter takes the deletion of the
-//!   node just below its own (the watch event, or `exists` finding it gone)
-//!   as the lock, without step 2. The node below is not always the
-//!   holder's: it may be a waiter's that left, its session expired. Curator's
-//!   `LockInternals` lists the children again on every wake-up for this
-//!   reason.
-//!
-//! One slip in the names the recipe gives its nodes:
-//! - `zk_lock_sequential_no_guid`: the node's name carries nothing the
-//!   client could know it by, so a `create` with no answer (its
-//!   `ConnectionLoss`) is simply sent again. When the lost answer was a
-//!   success the client now has two nodes; it watches the first, which is
-//!   its own and lives as long as its session, and waits behind itself.
-//!   The recipe's page: "if a recoverable error occurs calling `create()`
-//!   the client should call `getChildren()` and check for a node
-//!   containing the guid used in the path name"; Curator's
-//!   `CreateBuilder.withProtection()` exists for this, and its
-//!   `InterProcessMutex` always creates its nodes that way, so
-//!   `zk_lock_sequential` is also Curator's mutex.
-//!
-//! # Expected weaknesses
+//! # What every variant shares
 //! - **Holder crash is survived**: the dead holder's pings stop and its
 //!   session, and with it the lock node, expires.
 //! - **A pause longer than the session timeout** breaks mutual exclusion: the
 //!   stalled holder's session expires, the node goes, another client takes
 //!   the lock, and the stalled one still believes it holds it when it wakes.
 //!   Its write, read before the pause, then lands after the new holder's.
-//!   The `czxid` fence rejects it, so the fenced variant keeps the resource
-//!   safe (mutual exclusion, a statement about beliefs, stays violated).
+//!   The recipe's `czxid` fence rejects it (mutual exclusion, a statement
+//!   about beliefs, stays violated).
 //! - **Heartbeats cover clock drift**: a third of the timeout between pings
 //!   leaves room for a server clock 50% fast, where a fixed lease fails.
 //! - **A ZooKeeper restart is survived**: it persists nodes, sessions and
 //!   the zxid, unlike Redis without persistence.
-//! - **The snippet's plain `delete`** deletes whoever's `/my_lock`: a delete
-//!   sent again after its answer was lost deletes the next holder's node.
-//!   A `create` sent again after its answer was lost meets its own node
-//!   (`NodeExists`) and waits for itself until its session ends.
-//! - **Ignoring a null `exists`** deadlocks with no fault at all: the holder
-//!   releases between the waiter's `get_children` and its `exists`, and the
-//!   waiter waits for a watch that never fires, pinging its session alive
-//!   forever. `progress` is violated under every scenario, and
-//!   `deadlock_free` and `starvation_free` with it.
-//! - **Not listing again** is safe while the node below is the holder's.
-//!   Under partition a client whose first `create` went unanswered opens a
-//!   second session and queues behind its own first node; when that
-//!   session expires, the deletion wakes it while the other client holds
-//!   the lock (found by simulation, 43 steps; the recipe's search finds no
-//!   violation there).
-//! - **Retrying a `create` after `ConnectionLoss`** meets the client's own
-//!   node when the lost answer was a success (`NodeExists`): the snippet
-//!   then sleeps and retries behind itself for as long as it keeps its
-//!   session alive (server-restart, client-partition). The recipe's prefix
-//!   rule finds its own node instead; without it
-//!   (`zk_lock_sequential_no_guid`) the client queues behind its own node,
-//!   as long as it keeps its session alive.
-//! - **Waiting on a watch instead of sleeping** (`zk_lock_ephemeral_watch`)
-//!   changes when a waiter tries again, not what can go wrong: the same
-//!   pause, loss and latency counterexamples as the snippet, a few steps
-//!   shorter where the deletion wakes the waiter at once. It meets its own
-//!   node as the snippet does, and then waits for that node's deletion
-//!   rather than retrying against it: the same deadlock, whose cycle is the
-//!   pings alone.
-//! - **A `dataVersion` token fences nothing**: every holder's is 0, the
-//!   resource refuses only a lower one, and the stalled holder's write lands
-//!   as it does with no token at all, where the `czxid` fence rejects it.
+//! - **One TCP connection never delivers twice**: under `duplicates` the
+//!   fault cannot strike, and every variant's verdict there is vacuous.
 //!
-//! # Expected verdicts (`models/zk_lock.expect.json`)
-//! Under each shipped scenario, in the comparison matrix's notation: `ok`, or
-//! the properties expected not to hold (`✗` violated, `?` out of the search's
-//! reach), and `(live)` where the liveness properties are expected to hold.
-//! The shortest counterexamples, and why, follow.
-//!
-//! <!-- expectations: generated from zk_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `zk_lock_ephemeral` | `zk_lock_ephemeral_watch` | `zk_lock_sequential` | `zk_lock_sequential_fenced` | `zk_lock_sequential_fenced_data_version` | `zk_lock_sequential_ignore_null_exists` | `zk_lock_sequential_no_relist` | `zk_lock_sequential_no_guid` |
-//! |---|---|---|---|---|---|---|---|---|
-//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1.5M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
-//! | partition | progress ✗ (search stops at 1.5M states) | progress ✗ (search stops at 1.5M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
-//! | server-restart | progress ✗ | progress ✗ | ok | ok | ok | progress ✗ | ok | progress ✗ |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) | mutex ✗, resource ?, progress ✗ (search stops at 3M states) |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | progress ✗ | progress ✗ | progress ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | progress ✗, deadlock ✗, starvation ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | ok (live) | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) |
-//! <!-- /expectations -->
-//!
-//! # Verdicts (pinned in `tests/suite/zk_models.rs`)
-//! | scenario | mutual_exclusion | resource_safe | progress | why |
-//! |---|---|---|---|---|
-//! | no-faults | holds | holds | holds | |
-//! | holder-crash | holds | holds | holds | the crashed client's session expires 9 to 10 ticks after its last ping and takes its node with it; the other client is done well before tick 30 |
-//! | gc-pause | violated (34) | violated (35; recipe 40); fenced: ? | ephemeral: violated (simulation); recipe: ? | the holder stalls past its session timeout, its session expires and its node is deleted, and the other client acquires while the stalled one still believes it holds the lock (as long-pause shows in full). Every client pings every 2 ticks, so the search stops at its state limit (one million, `"states_max"` in `zk_lock.expect.json`) before it decides the rest |
-//! | long-pause (a cut-down test fixture, searched to the end) | violated (34) | violated (35; recipe 40); fenced: holds | violated (56; recipe 58) | the holder stalls 9 ticks, its session expires (tick 10), the node is deleted and the other client acquires (the recipe's waiter through its watch event) while the stalled one still believes it holds the lock; resource: the stalled holder's write lands after a newer grant (in the shortest run its own abandoned write, after its session timer made it ask again); the fenced resource rejects the stale `czxid`; progress: a client that stalled 10 ticks has no time left to finish by tick 22 |
-//! | clock-jump | holds | holds | holds | a 10-tick jump of the server's wall clock changes nothing: sessions expire by the monotonic clock (`Time.currentElapsedTime()`), which does not jump, and nothing else in the model reads the wall clock. (With session expiry on the wall clock, as in ZooKeeper releases that read `System.currentTimeMillis()`, the jump expired every session at once while the holder still believed it held the lock: mutual_exclusion was violated in 6 steps, 10 for the recipe.) Searched to the end |
-//! | clock-drift | holds | holds | holds | the server's clock runs up to 50% fast, so its 6-tick timeout passes in 4 real ticks, but pings every 2 ticks arrive at least every 3 |
-//! | message-loss | ephemeral: violated (18); recipe: ? | ephemeral: violated (24); recipe: ? | ephemeral: violated (simulation); recipe: ? | a lost message breaks the connection. The snippet retries its `delete` after `ConnectionLoss`, and the retry deletes the next holder's node; progress: the snippet's retried `create` meets its own node (as under server-restart). A lost watch event no longer strands the recipe's waiter: it lists the children again when it reconnects. Stopped at the state limit |
-//! | partition | ephemeral: holds; recipe: ? | ephemeral: holds; recipe: ? | ephemeral: violated (103); recipe: ? | the ephemeral lock's search ends within its limit (1,064,028 states; the limit is raised to 1.5 million) and finds no safety violation: as under client-partition, a cut-off holder's section (at most 4 ticks) ends before its session could expire; progress: the client stuck behind its own node of client-partition. The recipe's search still stops at the state limit, and its simulation finds no stranded waiter |
-//! | client-partition (clients only, horizon 26; an extra column of its own) | holds | holds | violated (91; ephemeral 75) | a cut-off holder's section (at most 4 ticks) ends long before its session could expire, so no one else gets in while it believes it holds the lock. Progress: the recipe is slow, not stuck: a client cut off while its first `create` was in flight reconnects after the heal with its session expired and queues behind the other, too late for the horizon; the snippet's `create` succeeds but the partition breaks the connection before the answer arrives, the retried `create` meets the client's own node (`NodeExists`) and it sleeps and retries against itself until the horizon |
-//! | server-restart | holds | holds | ephemeral: violated (117); recipe: holds | ZooKeeper persists nodes, sessions and the zxid; a restart costs time, not safety. But the crash breaks the connection after the server logged the snippet's `create` and before its answer arrived: the retried `create` meets the client's own node and it waits behind itself |
-//! | async-network | violated (15; recipe 22) | ephemeral: violated (21); recipe: ? | violated (14) | the answer that grants the lock (or the holder's pings) takes as long as the session timeout, so the session expires at the server before the holder's own session timer runs out, and the next client gets the lock; progress: a message may take until the horizon. The recipe variants stop at their state limit (raised to 3 million: the recipe's shortest counterexample lies past 2.7 million states) with resource safety undecided |
-//! | crowd-atomic | violated (ephemeral 41; recipe 38) | violated (ephemeral 37; recipe 43); fenced: ? | ? | three clients, two rounds: a holder's session expires while it waits for the resource. The searches find these before they stop at their state limit (1M); the recipe's lost update, once found only by the seeded simulation, came within the search's reach when the unfenced server stopped counting zxids |
-//! | duplicates | holds (vacuous) | holds (vacuous) | holds (vacuous) | ZooKeeper's clients talk over one TCP connection, which never delivers a message twice: the fault cannot strike, and the check says the verdict is vacuous |
-//!
-//! The three slips, where they differ from `zk_lock_sequential`:
-//!
-//! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
-//! |---|---|---|---|---|---|
-//! | `ignore_null_exists` | no-faults, clock-jump, clock-drift, server-restart, duplicates | holds | holds | violated (63 under no-faults) | c1 holds, c2 lists the children, c1 deletes its node, c2's `exists` finds it gone and c2 waits for a watch that never fires |
-//! | `ignore_null_exists` | holder-crash | holds | holds | violated (75) | as under no-faults, with the crash's extra branches |
-//! | `ignore_null_exists` | gc-pause, message-loss, partition, crowd-atomic | as the recipe (crowd-atomic: 38) | as the recipe (crowd-atomic: 43) | violated (simulation) | the same wait, found by the seeded simulation after the search stopped at its state limit |
-//! | `no_relist` | gc-pause | violated (32) | violated (38) | ? | the pause breaks it as it breaks the recipe, two steps sooner: the waiter skips the second listing |
-//! | `no_relist` | partition | violated (simulation, 43) | violated (simulation) | ? | c2's first `create` goes unanswered before the cut, it opens a second session after the heal and queues behind its first node; that session expires, the deletion wakes c2 and it takes the lock while c1 holds it |
-//! | `no_relist` | crowd-atomic | violated (37) | violated (42) | ? | as under gc-pause: the paused holder's session expires, and the waiter behind it takes the lock one step sooner than the recipe (38) |
-//! | `no_relist` | client-partition | holds | holds | holds | the recipe's slow path (listing again behind the other client after the heal) is skipped; the search finds no violation |
-//! | `no_guid` | server-restart | holds | holds | violated (100) | the restart breaks the connection after ZooKeeper logged c2's `create` and before its answer arrived; c2 knows its session, sends the `create` again, gets a second node and watches its first, which its own pings keep alive (the recipe lists the children and finds its node) |
-//! | `no_guid` | client-partition | holds | holds | violated (71) | the same, with the partition breaking the connection: c2 waits behind itself until the horizon (the recipe is only slow here, 91) |
-//! | `no_guid` | message-loss, partition | as the recipe | as the recipe | violated (simulation: 144; 122) | a lost answer to the `create`, as under server-restart, found by the seeded simulation after the search stopped at its state limit |
-//!
-//! The two variants that change one line of the snippet or the fenced
-//! recipe, where they differ from it (`zk_lock_ephemeral_watch` from
-//! `zk_lock_ephemeral`, `zk_lock_sequential_fenced_data_version` from
-//! `zk_lock_sequential_fenced`):
-//!
-//! | variant | scenario | mutual_exclusion | resource_safe | progress | why |
-//! |---|---|---|---|---|---|
-//! | `ephemeral_watch` | gc-pause, long-pause | violated (30) | violated (35) | violated (81; long-pause 57) | as the snippet's, four steps sooner: the expiry of the paused holder's session deletes `/my_lock` and the `NodeDeleted` event wakes the waiter at once, where the snippet's waiter sleeps out its retry |
-//! | `ephemeral_watch` | partition | holds | holds | violated (87) | its search ends at 1,258,020 states (its limit is raised to 1.5 million, `"states_max"` in `zk_lock.expect.json`; the snippet's at 1,064,028) and finds no safety violation, as the snippet's; progress: stuck behind its own node, as under server-restart |
-//! | `ephemeral_watch` | server-restart | holds | holds | violated (96) | the restart breaks the connection after ZooKeeper logged c2's `create`; the retried `create` meets c2's own node, and `exists(watch)` on it waits for a deletion that only the end of c2's own session would bring |
-//! | `ephemeral_watch` | crowd-atomic | violated (34) | violated (37) | ? | as the snippet's (41, 37), the waiters woken by the expiry rather than their retries |
-//! | `fenced_data_version` | gc-pause, long-pause | violated (34) | violated (40) | ? (long-pause 58) | the recipe's: the stalled holder's write, token 0, reaches a resource whose highest token is 0, and is accepted. The `czxid` fence holds under long-pause and is undecided under gc-pause |
-//! | `fenced_data_version` | async-network, crowd-atomic | violated (22; 38) | ? ; violated (43) | as the recipe | the recipe's verdicts: the fence refuses nothing. Under crowd-atomic its search reaches the lost update the recipe's only simulation found: with every token 0 the resource's states do not differ by which holder wrote last |
-//! | `fenced_data_version` | endless-contention | holds | holds | holds | its token does not grow with every round: both liveness properties hold, as the recipe's (and the `czxid` variant's) do |
-//!
-//! ## Liveness under fairness (pinned in `tests/suite/zk_models.rs`)
-//! | scenario | deadlock_free | starvation_free | why |
-//! |---|---|---|---|
-//! | holder-crash | holds | holds | `zk_lock_ephemeral`, `zk_lock_sequential`, `zk_lock_sequential_fenced`: the crashed holder's session expires and its node with it |
-//! | client-partition, `zk_lock_ephemeral` | violated (lasso 34+29) | violated (lasso 34+29) | c2's `create` succeeds, its answer is lost to the partition; after the heal the resent `create` meets c2's own `/my_lock` (`NodeExists`), c2 sleeps and retries, and its pings keep the session (and the node) alive: it waits for itself forever. The bounded `progress` violation is real |
-//! | endless-contention, `zk_lock_ephemeral` | holds | violated (lasso 28+88) | endless rounds, no fault: whenever `/my_lock` is free, the other client's `create` may come first, forever; the lock keeps being handed out, so no deadlock (pinned in `tests/suite/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential` | holds | holds | waiters are served in the order of their sequence numbers (819,547 graph states; pinned in `tests/suite/liveness.rs`) |
-//! | endless-contention, `zk_lock_sequential_fenced` | holds | holds | as the recipe; its token is the node's creation zxid, which grows with every round and is renumbered in order with the world's copies (1,156,111 graph states) |
-//! | no-faults, holder-crash, clock-jump, endless-contention, `zk_lock_sequential_fenced_data_version` | holds | holds | as the recipe: its token is a constant, so its counters are renumbered as the recipe's are |
-//! | client-partition, `zk_lock_ephemeral_watch` | violated (lasso 37+4) | violated (37+4) | c2's resent `create` meets its own `/my_lock`, and it waits on a watch for its own node's deletion; the cycle is its pings, which keep the session and the node alive |
-//! | endless-contention, `zk_lock_ephemeral_watch` | holds | violated (lasso 28+142) | as the snippet: each release wakes the waiter, but the releasing client's next `create` may come first, forever |
-//! | no-faults, holder-crash, endless-contention, duplicates, client-partition, `zk_lock_sequential_ignore_null_exists` | violated (no-faults and duplicates: lasso 37+4; client-partition: 38+4) | violated (the same) | the waiter that took a null `exists` for a watch waits forever, pinging; nobody holds the lock |
-//! | holder-crash, endless-contention, `zk_lock_sequential_no_relist` | holds | holds | as the recipe: with two clients the node below is the holder's |
-//! | clock-drift, every variant but `_ignore_null_exists` | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; liveness is decided on graphs of 78,534 (`_ephemeral_watch`) to 185,188 (`_fenced`) states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
-//! | client-partition, `zk_lock_sequential_no_guid` | violated (lasso 41+4) | violated (41+4) | c2 waits behind its own first node; the cycle is its pings, which keep its session and both its nodes alive |
-//! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 27+16) | violated (27+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |
-//!
+//! # Liveness
 //! For the liveness checker the model keeps no absolute time of its own
 //! (session expiry and every client deadline are world timers) and asks
 //! for shifts by whole heartbeat periods (pings and session expiry align to
@@ -312,6 +120,8 @@
 //! tokens, renumbered in their order with the world's copies), sequence
 //! numbers and each client's session numbers numbers of their own
 //! `TokenFamily`, whose counters the server's data hands over.
+
+use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
@@ -410,7 +220,7 @@ visit_fields!(ZkClient {
 });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Recipe {
+pub enum Recipe {
     /// The seed's snippet: one ephemeral node, `/my_lock`, and what a client
     /// does while another holds it.
     Ephemeral(OnBusy),
@@ -420,7 +230,7 @@ enum Recipe {
 
 /// What the single-node lock does when `/my_lock` is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum OnBusy {
+pub enum OnBusy {
     /// Sleep `retry_ticks`, then `create` again (the seed's snippet).
     Sleep,
     /// `exists(/my_lock, watch)`, and `create` again when it is deleted.
@@ -429,7 +239,7 @@ enum OnBusy {
 
 /// The fencing token a holder hands the resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Token {
+pub enum Token {
     /// None: the resource is not fenced.
     Unfenced,
     /// Its node's creation zxid, which grows with every write.
@@ -443,7 +253,7 @@ enum Token {
 /// A recipe as engineers often write it, one step away from the documented
 /// one (see the module documentation's "Protocol").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Slip {
+pub enum Slip {
     /// `exists` on the predecessor answering "no such node" is taken as a
     /// watch set, and the client waits for its event.
     IgnoreNullExists,
@@ -455,7 +265,23 @@ enum Slip {
     NoGuid,
 }
 
-pub struct ZkLock {
+/// What one variant is made of: the lock, its token, and its slip if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Flavor {
+    pub recipe: Recipe,
+    pub token: Token,
+    pub slip: Option<Slip>,
+}
+
+/// The variants of one file of the family (`models/zk_lock_ephemeral.rs`,
+/// `models/zk_lock_sequential.rs`), as choices over the client below.
+pub trait ZkFlavor: Send + Sync + 'static {
+    const VARIANTS: &'static [Variant];
+    const PARAMS: &'static [Param];
+    fn flavor(variant: &str) -> Result<Flavor, String>;
+}
+
+pub struct ZkLock<F> {
     recipe: Recipe,
     token: Token,
     slip: Option<Slip>,
@@ -463,9 +289,10 @@ pub struct ZkLock {
     heartbeat_ticks: u32,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
+    _f: PhantomData<fn() -> F>,
 }
 
-impl ZkLock {
+impl<F: ZkFlavor> ZkLock<F> {
     /// Whether the server numbers its writes: only the fenced variant reads
     /// a zxid (its token is the node's `czxid`).
     fn server_counts_zxids(&self) -> bool {
@@ -712,73 +539,23 @@ impl ZkLock {
     }
 }
 
-impl LockModel for ZkLock {
+impl<F: ZkFlavor> LockModel for ZkLock<F> {
     type Server = ZkServer;
     type Durable = ZkData;
     type Client = ZkClient;
     type Msg = Msg;
     type Timer = Timer;
 
-    const VARIANTS: &'static [Variant] = &[
-        Variant {
-            id: "zk_lock_ephemeral",
-            summary: "ZooKeeper create(/my_lock, EPHEMERAL), retry on NodeExists, release by delete (article A §4.4)",
-        },
-        Variant {
-            id: "zk_lock_ephemeral_watch",
-            summary: "zk_lock_ephemeral that waits on exists(/my_lock, watch) for the node's deletion instead of sleeping",
-        },
-        Variant {
-            id: "zk_lock_sequential",
-            summary: "ZooKeeper lock recipe: ephemeral sequential nodes in line, watch the next-lower node",
-        },
-        Variant {
-            id: "zk_lock_sequential_fenced",
-            summary: "zk_lock_sequential with the node's creation zxid as the fencing token",
-        },
-        Variant {
-            id: "zk_lock_sequential_fenced_data_version",
-            summary: "zk_lock_sequential with the node's dataVersion as the fencing token, which is 0 for every holder",
-        },
-        Variant {
-            id: "zk_lock_sequential_ignore_null_exists",
-            summary: "zk_lock_sequential that waits for a watch when exists() finds its predecessor already gone",
-        },
-        Variant {
-            id: "zk_lock_sequential_no_relist",
-            summary: "zk_lock_sequential that takes its predecessor's deletion as the lock, without listing the children again",
-        },
-        Variant {
-            id: "zk_lock_sequential_no_guid",
-            summary: "zk_lock_sequential without the GUID in the node name (Curator without protection mode): a create with no answer is sent again",
-        },
-    ];
-
-    const PARAMS: &'static [Param] = &[TTL_TICKS, RETRY_TICKS, REQUEST_TIMEOUT_TICKS];
+    const VARIANTS: &'static [Variant] = F::VARIANTS;
+    const PARAMS: &'static [Param] = F::PARAMS;
 
     fn new(variant: &str, params: &LockParams) -> Result<Self, String> {
         let ttl_ticks = params.require(TTL_TICKS.name)?;
-        let (recipe, token, slip) = match variant {
-            "zk_lock_ephemeral" => (Recipe::Ephemeral(OnBusy::Sleep), Token::Unfenced, None),
-            "zk_lock_ephemeral_watch" => (Recipe::Ephemeral(OnBusy::Watch), Token::Unfenced, None),
-            "zk_lock_sequential" => (Recipe::Sequential, Token::Unfenced, None),
-            "zk_lock_sequential_fenced" => (Recipe::Sequential, Token::Czxid, None),
-            "zk_lock_sequential_fenced_data_version" => {
-                (Recipe::Sequential, Token::DataVersion, None)
-            }
-            "zk_lock_sequential_ignore_null_exists" => (
-                Recipe::Sequential,
-                Token::Unfenced,
-                Some(Slip::IgnoreNullExists),
-            ),
-            "zk_lock_sequential_no_relist" => {
-                (Recipe::Sequential, Token::Unfenced, Some(Slip::NoRelist))
-            }
-            "zk_lock_sequential_no_guid" => {
-                (Recipe::Sequential, Token::Unfenced, Some(Slip::NoGuid))
-            }
-            other => return Err(format!("unknown ZooKeeper lock variant `{other}`")),
-        };
+        let Flavor {
+            recipe,
+            token,
+            slip,
+        } = F::flavor(variant)?;
         // Only the seed's snippet sleeps on a busy lock; the others wait on
         // a watch.
         let retry_ticks = match recipe {
@@ -801,6 +578,7 @@ impl LockModel for ZkLock {
                 after_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
                 resend: ResendId::New,
             },
+            _f: PhantomData,
         })
     }
 

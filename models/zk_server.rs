@@ -1,4 +1,4 @@
-//! The ZooKeeper server the ZooKeeper locks (`models/zk_lock.rs`) talk
+//! The ZooKeeper server the ZooKeeper locks (`models/zk_lock*.rs`) talk
 //! to: its sessions, znodes and one-shot watches, the requests the locks
 //! send it and its answers, and how it runs each request. Not a lock
 //! algorithm itself. `src/real/zookeeper.rs` checks it against a real
@@ -6,10 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::zk_lock::ZkLock;
 use crate::node::{
-    Ctx, FenceCounter, FenceToken, NodeId, NodeMap, Out, ReadIds, ReadTimes, Rename, RequestId,
-    SessionId, Times, TokenFamily, VisitIds, VisitTimes,
+    Ctx, FenceCounter, FenceToken, LockModel, NodeId, NodeMap, Out, ReadIds, ReadTimes, Rename,
+    RequestId, SessionId, Times, TokenFamily, VisitIds, VisitTimes,
 };
 use crate::{rename_nothing, rename_variants, times_nothing, visit_fields, visit_variants};
 
@@ -360,7 +359,7 @@ impl ZkData {
         session
     }
 
-    fn fire(&mut self, on: WatchOn, kind: EventType, out: &mut Out<ZkLock>) {
+    fn fire<M: LockModel<Msg = Msg>>(&mut self, on: WatchOn, kind: EventType, out: &mut Out<M>) {
         let (fired, kept): (Vec<Watch>, Vec<Watch>) =
             self.watches.drain(..).partition(|w| w.on == on);
         self.watches = kept;
@@ -378,7 +377,12 @@ impl ZkData {
 
     /// Creates the ephemeral node `path` of `owner` (a write: it takes the
     /// next zxid) and fires the watches on it.
-    fn create_node(&mut self, path: ZPath, owner: SessionId, out: &mut Out<ZkLock>) -> OpResult {
+    fn create_node<M: LockModel<Msg = Msg>>(
+        &mut self,
+        path: ZPath,
+        owner: SessionId,
+        out: &mut Out<M>,
+    ) -> OpResult {
         let czxid = self.next_zxid();
         let at = self.nodes.partition_point(|n| n.path < path);
         self.nodes.insert(at, Znode { path, owner, czxid });
@@ -389,7 +393,7 @@ impl ZkData {
         OpResult::Created { path, czxid }
     }
 
-    fn remove_node(&mut self, path: ZPath, out: &mut Out<ZkLock>) -> bool {
+    fn remove_node<M: LockModel<Msg = Msg>>(&mut self, path: ZPath, out: &mut Out<M>) -> bool {
         let Some(at) = self.nodes.iter().position(|n| n.path == path) else {
             return false;
         };
@@ -403,7 +407,11 @@ impl ZkData {
 
     /// Ends a session (expiry): one transaction that deletes its
     /// ephemeral nodes, firing the other sessions' watches on them.
-    pub(crate) fn close_session(&mut self, s: SessionId, out: &mut Out<ZkLock>) {
+    pub(crate) fn close_session<M: LockModel<Msg = Msg>>(
+        &mut self,
+        s: SessionId,
+        out: &mut Out<M>,
+    ) {
         let Ok(at) = self.sessions.binary_search(&s) else {
             return;
         };
@@ -428,11 +436,11 @@ impl ZkData {
         }
     }
 
-    pub(crate) fn execute(
+    pub(crate) fn execute<M: LockModel<Msg = Msg>>(
         &mut self,
         session: SessionId,
         op: Op,
-        out: &mut Out<ZkLock>,
+        out: &mut Out<M>,
     ) -> OpResult {
         match op {
             Op::Create { path } => {

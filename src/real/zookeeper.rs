@@ -58,7 +58,9 @@ use zookeeper_client as zk;
 
 use super::conformance::{self, Agreement, Disagreement, Execute, RealServer, Timing};
 use super::{FakeClock, LocalServer, Unavailable};
-use crate::models::zk_lock::ZkLock;
+// The server program answers alike for every variant of the family; the
+// recipe's type stands for all of them where one is needed.
+use crate::models::zk_lock_sequential::ZkLockSequential;
 use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData};
 use crate::node::{Command, FenceCounter, FenceToken, Instant, NodeId, Out, SessionId};
 
@@ -312,7 +314,7 @@ impl ZkModel {
         }
     }
 
-    fn events(&self, out: Out<ZkLock>) -> Vec<Event> {
+    fn events(&self, out: Out<ZkLockSequential>) -> Vec<Event> {
         let mut events: Vec<Event> = out
             .commands
             .into_iter()
@@ -368,7 +370,7 @@ impl ZkModel {
 
     /// Runs request `op` (paths as a command names them) on `session`.
     fn request_on(&mut self, session: SessionId, op: &Op) -> ZkReply {
-        let mut out = Out::<ZkLock>::default();
+        let mut out = Out::<ZkLockSequential>::default();
         let result = {
             let op = match op {
                 Op::Create { path } => Op::Create {
@@ -395,7 +397,7 @@ impl ZkModel {
     /// Expires `session`: its ephemeral nodes go, and the watches on them
     /// fire.
     fn expire(&mut self, session: SessionId) -> ZkReply {
-        let mut out = Out::<ZkLock>::default();
+        let mut out = Out::<ZkLockSequential>::default();
         self.data.close_session(session, &mut out);
         ZkReply {
             result: None,

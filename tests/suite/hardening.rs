@@ -324,7 +324,7 @@ fn a_vacuous_cell_the_model_does_not_declare_is_a_difference() {
     let run = |declared: &str| {
         let dir = temp_dir("vacuity");
         std::fs::write(
-            dir.join("zk_lock.expect.json"),
+            dir.join("zk_lock_ephemeral.expect.json"),
             format!(
                 r#"{{ "zk_lock_ephemeral": {{ "duplicates": {{ "mutual_exclusion": "holds"{declared} }} }} }}"#
             ),

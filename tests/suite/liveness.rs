@@ -624,7 +624,7 @@ fn check_abstraction<M: lockcheck::node::LockModel>(
 #[test]
 fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
     use lockcheck::models::redis_set_px::RedisSetPx;
-    use lockcheck::models::zk_lock::ZkLock;
+    use lockcheck::models::zk_lock_sequential::ZkLockSequential;
     use lockcheck::node::LockModel;
 
     let scenario = "scenarios/endless-contention.json";
@@ -633,8 +633,8 @@ fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
         .params;
     let redis = RedisSetPx::new("redis_set_px_fenced", &params).unwrap();
     assert!(check_abstraction(redis, scenario, 3_000) > 0);
-    let zk = ZkLock::new("zk_lock_sequential_fenced", &params).unwrap();
+    let zk = ZkLockSequential::new("zk_lock_sequential_fenced", &params).unwrap();
     assert!(check_abstraction(zk, scenario, 150_000) > 0);
-    let zk = ZkLock::new("zk_lock_sequential", &params).unwrap();
+    let zk = ZkLockSequential::new("zk_lock_sequential", &params).unwrap();
     assert!(check_abstraction(zk, scenario, 50_000) > 0);
 }

@@ -17,7 +17,8 @@ use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_py_lock::RedisPyLock;
-use lockcheck::models::zk_lock::ZkLock;
+use lockcheck::models::zk_lock_ephemeral::ZkLockEphemeral;
+use lockcheck::models::zk_lock_sequential::ZkLockSequential;
 use lockcheck::node::{LockModel, NodeId, ReadIds, Rename, RequestId, Symmetry, VisitIds};
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
@@ -285,11 +286,11 @@ fn failover_and_zk_renumbering_commutes_with_steps() {
     let failover = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
     assert_renumbering(failover, scenario, 20000);
     let scenario = "tests/scenarios/message-loss-1tick.json";
-    let zk = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
+    let zk = ZkLockSequential::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
     assert_renumbering(zk, scenario, 4000);
     // Wall and monotonic clocks apart on the server after a jump.
     let scenario = "scenarios/clock-jump.json";
-    let zk = ZkLock::new("zk_lock_ephemeral", &load(scenario).params).unwrap();
+    let zk = ZkLockEphemeral::new("zk_lock_ephemeral", &load(scenario).params).unwrap();
     assert_renumbering(zk, scenario, 4000);
 }
 

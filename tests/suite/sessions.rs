@@ -16,7 +16,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use stateright::Model;
 
-use lockcheck::models::zk_lock::ZkLock;
+use lockcheck::models::zk_lock_sequential::ZkLockSequential as ZkLock;
 use lockcheck::node::{LockModel, NodeId};
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Action, Envelope, Payload, World, WorldConfig, WorldState};

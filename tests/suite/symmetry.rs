@@ -20,7 +20,7 @@ use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqMessageTtl;
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redlock::Redlock;
-use lockcheck::models::zk_lock::ZkLock;
+use lockcheck::models::zk_lock_sequential::ZkLockSequential;
 use lockcheck::node::LockModel;
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
@@ -212,12 +212,12 @@ fn redlock_permutations_commute_with_steps() {
 #[test]
 fn zk_lock_permutations_commute_with_steps() {
     let scenario = "tests/scenarios/message-loss-1tick.json";
-    let model = ZkLock::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
+    let model = ZkLockSequential::new("zk_lock_sequential_fenced", &load(scenario).params).unwrap();
     assert!(check_orbits(model, scenario, 3000) >= 3000);
     // A jump sets the server's wall clock apart from its monotonic clock,
     // which its session timers run on.
     let scenario = "scenarios/clock-jump.json";
-    let model = ZkLock::new("zk_lock_sequential", &load(scenario).params).unwrap();
+    let model = ZkLockSequential::new("zk_lock_sequential", &load(scenario).params).unwrap();
     assert!(check_orbits(model, scenario, 3000) >= 3000);
 }
 

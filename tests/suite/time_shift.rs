@@ -35,7 +35,8 @@ use lockcheck::models::redis_setnx_getset::RedisSetnxGetset;
 use lockcheck::models::redisson_lock::RedissonLock;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
-use lockcheck::models::zk_lock::ZkLock;
+use lockcheck::models::zk_lock_ephemeral::ZkLockEphemeral;
+use lockcheck::models::zk_lock_sequential::ZkLockSequential;
 use lockcheck::node::{
     Ctx, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out, Param, ReadTimes,
     TimeVisitors, Variant, VisitTimes,
@@ -368,14 +369,14 @@ sound! {
     hazelcast_fenced_lock: HazelcastLock, "hazelcast_fenced_lock";
     chubby_lock_sequencer: ChubbyLock, "chubby_lock_sequencer";
     chubby_lock_delay: ChubbyLock, "chubby_lock_delay";
-    zk_lock_ephemeral: ZkLock, "zk_lock_ephemeral";
-    zk_lock_ephemeral_watch: ZkLock, "zk_lock_ephemeral_watch";
-    zk_lock_sequential: ZkLock, "zk_lock_sequential";
-    zk_lock_sequential_fenced: ZkLock, "zk_lock_sequential_fenced";
-    zk_lock_sequential_fenced_data_version: ZkLock, "zk_lock_sequential_fenced_data_version";
-    zk_lock_sequential_ignore_null_exists: ZkLock, "zk_lock_sequential_ignore_null_exists";
-    zk_lock_sequential_no_relist: ZkLock, "zk_lock_sequential_no_relist";
-    zk_lock_sequential_no_guid: ZkLock, "zk_lock_sequential_no_guid";
+    zk_lock_ephemeral: ZkLockEphemeral, "zk_lock_ephemeral";
+    zk_lock_ephemeral_watch: ZkLockEphemeral, "zk_lock_ephemeral_watch";
+    zk_lock_sequential: ZkLockSequential, "zk_lock_sequential";
+    zk_lock_sequential_fenced: ZkLockSequential, "zk_lock_sequential_fenced";
+    zk_lock_sequential_fenced_data_version: ZkLockSequential, "zk_lock_sequential_fenced_data_version";
+    zk_lock_sequential_ignore_null_exists: ZkLockSequential, "zk_lock_sequential_ignore_null_exists";
+    zk_lock_sequential_no_relist: ZkLockSequential, "zk_lock_sequential_no_relist";
+    zk_lock_sequential_no_guid: ZkLockSequential, "zk_lock_sequential_no_guid";
 }
 
 // A lease server in miniature (as in `tests/suite/clock_jump.rs`), in two

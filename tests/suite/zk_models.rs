@@ -1,7 +1,8 @@
 //! The ZooKeeper family's verdicts, pinned: for every (model, scenario) pair
 //! the verdict of each property, the length of the shortest counterexample (or
 //! of the shortest example, for `lock_acquired`) and the number of unique
-//! states as a tripwire. `models/zk_lock.rs` explains each verdict, and why
+//! states as a tripwire. `models/zk_lock_ephemeral.rs` and
+//! `models/zk_lock_sequential.rs` explain each verdict, and why
 //! gc-pause, message-loss, partition and crowd-atomic (and
 //! async-network for the recipe) are too large to pin (long-pause and
 //! client-partition are cut-down versions of two of them); the notation is
