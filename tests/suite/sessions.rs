@@ -16,21 +16,22 @@ use std::path::Path;
 use proptest::prelude::*;
 use stateright::Model;
 
-use lockcheck::models::zk_lock_sequential::ZkLockSequential as ZkLock;
+use lockcheck::models::zk_lock::{Timer, ZkFlavor, ZkLock};
+use lockcheck::models::zk_lock_ephemeral::Ephemeral;
+use lockcheck::models::zk_lock_sequential::Sequential;
+use lockcheck::models::zk_server::Msg;
 use lockcheck::node::{LockModel, NodeId};
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{Action, Envelope, Payload, World, WorldConfig, WorldState};
 
-type Msg = <ZkLock as LockModel>::Msg;
-
-fn world(variant: &str, scenario: &str) -> World<ZkLock> {
+fn world<F: ZkFlavor>(variant: &str, scenario: &str) -> World<ZkLock<F>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{scenario}.json"));
     let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let model = ZkLock::new(variant, &scenario.params).unwrap();
+    let model = ZkLock::<F>::new(variant, &scenario.params).unwrap();
     World::new(
         model,
         WorldConfig::from_scenario(&scenario),
-        lockcheck::properties::properties::<ZkLock>,
+        lockcheck::properties::properties::<ZkLock<F>>,
     )
 }
 
@@ -39,7 +40,7 @@ fn is_lock(e: &Envelope<Msg>) -> bool {
 }
 
 /// The client index and server of a client–server lock message.
-fn connection(w: &World<ZkLock>, e: &Envelope<Msg>) -> Option<(usize, NodeId)> {
+fn connection<F: ZkFlavor>(w: &World<ZkLock<F>>, e: &Envelope<Msg>) -> Option<(usize, NodeId)> {
     if !is_lock(e) {
         return None;
     }
@@ -50,7 +51,7 @@ fn connection(w: &World<ZkLock>, e: &Envelope<Msg>) -> Option<(usize, NodeId)> {
     }
 }
 
-fn check_state(w: &World<ZkLock>, s: &WorldState<ZkLock>) -> Result<(), String> {
+fn check_state<F: ZkFlavor>(w: &World<ZkLock<F>>, s: &WorldState<ZkLock<F>>) -> Result<(), String> {
     for e in &s.network {
         let Some((ci, server)) = connection(w, e) else {
             continue;
@@ -77,12 +78,12 @@ fn check_state(w: &World<ZkLock>, s: &WorldState<ZkLock>) -> Result<(), String> 
     Ok(())
 }
 
-fn check_step(
-    w: &World<ZkLock>,
-    before: &WorldState<ZkLock>,
-    offered: &[Action<Msg, <ZkLock as LockModel>::Timer>],
-    action: &Action<Msg, <ZkLock as LockModel>::Timer>,
-    after: &WorldState<ZkLock>,
+fn check_step<F: ZkFlavor>(
+    w: &World<ZkLock<F>>,
+    before: &WorldState<ZkLock<F>>,
+    offered: &[Action<Msg, Timer>],
+    action: &Action<Msg, Timer>,
+    after: &WorldState<ZkLock<F>>,
 ) -> Result<(), String> {
     for a in offered {
         match a {
@@ -110,7 +111,7 @@ fn check_step(
                 return Err("a break left messages in flight on the connection".into());
             }
             for (src, dst) in [(server, client), (client, server)] {
-                let notices = |s: &WorldState<ZkLock>| {
+                let notices = |s: &WorldState<ZkLock<F>>| {
                     s.network
                         .iter()
                         .filter(|x| x.payload == Payload::Closed && x.src == src && x.dst == dst)
@@ -125,7 +126,7 @@ fn check_step(
             // Up again, unless what the client sent at once on the new
             // connection broke it again (its server is down or cut off),
             // which gives a new notice.
-            let notices = |s: &WorldState<ZkLock>| {
+            let notices = |s: &WorldState<ZkLock<F>>| {
                 s.network
                     .iter()
                     .filter(|x| x.payload == Payload::Closed && x.src == e.src && x.dst == e.dst)
@@ -143,8 +144,8 @@ fn check_step(
     Ok(())
 }
 
-fn walk(variant: &str, scenario: &str, choices: &[u16]) -> Result<usize, String> {
-    let w = world(variant, scenario);
+fn walk<F: ZkFlavor>(variant: &str, scenario: &str, choices: &[u16]) -> Result<usize, String> {
+    let w = world::<F>(variant, scenario);
     let mut s = w.init_states().remove(0);
     let mut breaks = 0;
     for &c in choices {
@@ -190,7 +191,11 @@ proptest! {
         scenario in prop::sample::select(SCENARIOS.to_vec()),
         choices in prop::collection::vec(any::<u16>(), 1..250),
     ) {
-        walk(variant, scenario, &choices).map_err(TestCaseError::fail)?;
+        let walked = match variant {
+            "zk_lock_ephemeral" => walk::<Ephemeral>(variant, scenario, &choices),
+            _ => walk::<Sequential>(variant, scenario, &choices),
+        };
+        walked.map_err(TestCaseError::fail)?;
     }
 }
 
@@ -198,7 +203,7 @@ proptest! {
 /// exercised): a fixed walk that loses the first message it can.
 #[test]
 fn a_lost_message_breaks_the_connection_and_the_client_reconnects() {
-    let w = world("zk_lock_sequential", "message-loss");
+    let w = world::<Sequential>("zk_lock_sequential", "message-loss");
     let mut s = w.init_states().remove(0);
     let mut offered = Vec::new();
     w.actions(&s, &mut offered);
