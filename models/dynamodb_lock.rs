@@ -142,6 +142,7 @@
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 20k states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok (live) | ok (live) |
+//! | endless-contention | progress ✗, starvation ✗ | n/a |
 //! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
@@ -172,6 +173,13 @@
 //! holder's last heartbeat) are `Instant`s and its RVNs nonces, which the
 //! harness shifts and renumbers. Unfenced, nothing else grows with the
 //! rounds (`rounds_bounded`); the fenced variant's counter does.
+//!
+//! Under endless-contention (two clients that ask again as soon as they
+//! release, no faults) `dynamodb_lock` never deadlocks but a client can
+//! starve: waiters poll, and whenever the item is free the other client's
+//! conditional put may come first, forever (`starvation_free` violated,
+//! lasso 24+78, graph 40,766 states; the bounded `progress` violation, 84
+//! steps, is the same race). The fenced variant is not asked there.
 
 use serde::{Deserialize, Serialize};
 

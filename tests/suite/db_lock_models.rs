@@ -30,6 +30,7 @@ pins! {
     unique_crowd_atomic: "db_lock_unique", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
     unique_client_clock_skew: "db_lock_unique", "client-clock-skew", 22105, "holds holds holds:2 holds holds holds";
     unique_duplicates: "db_lock_unique", "duplicates", 13703, "holds holds holds:2 violated:66 violated:24+10 violated:24+10";
+    unique_endless_contention: "db_lock_unique", "endless-contention", 47548, "holds holds holds:4 violated:78 holds violated:20+46";
 
     client_clock_no_faults: "db_lock_expiry_client_clock", "no-faults", 1987, "holds holds holds:2 holds holds holds";
     client_clock_holder_crash: "db_lock_expiry_client_clock", "holder-crash", 7004, "holds holds holds:2 holds holds holds";
@@ -43,6 +44,7 @@ pins! {
     client_clock_crowd_atomic: "db_lock_expiry_client_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds holds holds";
     client_clock_client_clock_skew: "db_lock_expiry_client_clock", "client-clock-skew", 50465, "violated:18 violated:22 holds:2 holds holds holds";
     client_clock_duplicates: "db_lock_expiry_client_clock", "duplicates", 30763, "holds holds holds:2 violated:82 holds holds";
+    client_clock_endless_contention: "db_lock_expiry_client_clock", "endless-contention", 276089, "holds holds holds:4 violated:78 holds violated:19+42";
 
     db_clock_no_faults: "db_lock_expiry_db_clock", "no-faults", 1905, "holds holds holds:2 holds holds holds";
     db_clock_holder_crash: "db_lock_expiry_db_clock", "holder-crash", 6956, "holds holds holds:2 holds holds holds";
@@ -56,6 +58,7 @@ pins! {
     db_clock_crowd_atomic: "db_lock_expiry_db_clock", "crowd-atomic", 46184, "violated:38 violated:43 holds:1 holds holds holds";
     db_clock_client_clock_skew: "db_lock_expiry_db_clock", "client-clock-skew", 47605, "holds holds holds:2 holds holds holds";
     db_clock_duplicates: "db_lock_expiry_db_clock", "duplicates", 32154, "holds holds holds:2 violated:82 holds holds";
+    db_clock_endless_contention: "db_lock_expiry_db_clock", "endless-contention", 164396, "holds holds holds:4 violated:78 holds violated:19+42";
 
     // Fenced: clients can still both believe they hold the lock, yet the
     // resource rejects the older token (resource_safe holds).
@@ -87,6 +90,7 @@ pins! {
     db_clock_select_update_duplicates: "db_lock_expiry_db_clock_select_then_update", "duplicates", 62536, "violated:39 violated:45 holds:2 violated:84 holds holds";
     db_clock_select_update_client_clock_skew: "db_lock_expiry_db_clock_select_then_update", "client-clock-skew", 46080, "holds holds holds:2 holds holds holds";
     db_clock_select_update_long_work: "db_lock_expiry_db_clock_select_then_update", "long-work", 4937, "violated:24 violated:43 holds:2 holds holds holds";
+    db_clock_select_update_endless_contention: "db_lock_expiry_db_clock_select_then_update", "endless-contention", 166271, "holds holds holds:4 violated:78 holds violated:19+42";
 
     // The same two statements in one PostgreSQL REPEATABLE READ
     // transaction: the second updater's transaction fails, so the takeover
@@ -97,6 +101,7 @@ pins! {
     db_clock_repeatable_read_message_loss: "db_lock_expiry_db_clock_repeatable_read", "message-loss", 401424, "holds holds holds:2 violated:114 holds holds";
     db_clock_repeatable_read_partition: "db_lock_expiry_db_clock_repeatable_read", "partition", 69012, "holds holds holds:2 holds holds holds";
     db_clock_repeatable_read_duplicates: "db_lock_expiry_db_clock_repeatable_read", "duplicates", 47911, "holds holds holds:2 violated:84 holds holds";
+    db_clock_repeatable_read_endless_contention: "db_lock_expiry_db_clock_repeatable_read", "endless-contention", 166271, "holds holds holds:4 violated:78 holds violated:22+42";
 
     // Released by DELETE without the owner condition: a release sent again
     // after its answer was lost deletes the next holder's row.
@@ -113,6 +118,7 @@ pins! {
     db_clock_delete_any_duplicates: "db_lock_expiry_db_clock_delete_any", "duplicates", 32793, "holds holds holds:2 violated:82 holds holds";
     db_clock_delete_any_client_clock_skew: "db_lock_expiry_db_clock_delete_any", "client-clock-skew", 47605, "holds holds holds:2 holds holds holds";
     db_clock_delete_any_long_work: "db_lock_expiry_db_clock_delete_any", "long-work", 4049, "violated:22 violated:41 holds:2 holds holds holds";
+    db_clock_delete_any_endless_contention: "db_lock_expiry_db_clock_delete_any", "endless-contention", 164396, "holds holds holds:4 violated:78 holds violated:19+42";
 
     // No key on the lock's name: the check for a live claim and the insert
     // are two statements, and two clients that both found none both insert.
@@ -146,6 +152,7 @@ pins! {
     db_clock_cas_owner_client_clock_skew: "db_lock_expiry_db_clock_cas_owner", "client-clock-skew", 46080, "holds holds holds:2 holds holds holds";
     db_clock_cas_owner_duplicates: "db_lock_expiry_db_clock_cas_owner", "duplicates", 66242, "violated:39 violated:45 holds:2 violated:84 holds holds";
     db_clock_cas_owner_long_work: "db_lock_expiry_db_clock_cas_owner", "long-work", 4937, "violated:24 violated:43 holds:2 holds holds holds";
+    db_clock_cas_owner_endless_contention: "db_lock_expiry_db_clock_cas_owner", "endless-contention", 166271, "holds holds holds:4 violated:78 holds violated:19+42";
 }
 
 /// The request/reply helper every single-request client uses: a reply counts

@@ -30,6 +30,7 @@ pins! {
     exclusive_crowd_atomic: "file_lock_exclusive", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
     exclusive_client_clock_skew: "file_lock_exclusive", "client-clock-skew", 22105, "holds holds holds:2 holds holds holds";
     exclusive_duplicates: "file_lock_exclusive", "duplicates", 13192, "holds holds holds:2 violated:66 violated:24+10 violated:24+10";
+    exclusive_endless_contention: "file_lock_exclusive", "endless-contention", 47548, "holds holds holds:4 violated:78 holds violated:20+46";
 
     stale_break_no_faults: "file_lock_stale_break", "no-faults", 1873, "holds holds holds:2 holds holds holds";
     stale_break_holder_crash: "file_lock_stale_break", "holder-crash", 7291, "holds holds holds:2 holds holds holds";
@@ -43,4 +44,5 @@ pins! {
     stale_break_crowd_atomic: "file_lock_stale_break", "crowd-atomic", 73773, "violated:35 violated:40 holds:1 holds";
     stale_break_client_clock_skew: "file_lock_stale_break", "client-clock-skew", 55015, "violated:16 violated:20 holds:2 holds holds holds";
     stale_break_duplicates: "file_lock_stale_break", "duplicates", 56064, "violated:37 violated:43 holds:2 violated:89 holds holds";
+    stale_break_endless_contention: "file_lock_stale_break", "endless-contention", 172719, "holds holds holds:4 violated:78 holds violated:19+42";
 }
