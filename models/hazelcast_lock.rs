@@ -132,6 +132,7 @@
 //! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗ (live) | mutex ✗, resource ✗ |
 //! | duplicates | ok (live) | ok (live) |
+//! | endless-contention | ok (live) | ok (live) |
 //! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
@@ -158,9 +159,14 @@
 //!
 //! The liveness checker decides `deadlock_free` and `starvation_free`
 //! under holder-crash (the model keeps its one time, a session's expiry,
-//! as an `Instant`, which the harness shifts). Endless rounds are not
-//! expected: session ids and the fence grow with the rounds, and the model
-//! does not renumber them.
+//! as an `Instant`, which the harness shifts). Under endless-contention
+//! (two clients that ask again as soon as they release, forever) both hold
+//! (a liveness graph of 38,245 states): the CP group keeps waiting
+//! `LockOp`s in order and grants the first at each unlock, so a client that
+//! releases and asks again waits behind the waiter. The fence and session
+//! ids grow with every round; they are `FenceToken`s from the group's
+//! `FenceCounter` and the numbers of each client's `SessionCounter`, which
+//! the liveness checker renumbers.
 
 use std::collections::BTreeMap;
 
@@ -168,10 +174,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::params::TTL_TICKS;
 use crate::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Out, Param, SessionId, Symmetry, TimeVisitors,
-    Transport, Variant,
+    Ctx, FenceCounter, FenceToken, Instant, LockModel, LockParams, NodeId, Out, Param,
+    SessionCounter, SessionId, Symmetry, TimeVisitors, Transport, Variant,
 };
-use crate::{rename_fields, rename_nothing, rename_variants, times_nothing, visit_fields};
+use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 /// What the CP group replicates, and so keeps across a change of leader.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -181,8 +187,8 @@ pub struct CpData {
     pub sessions: BTreeMap<SessionId, Instant>,
     /// The lock's owner.
     pub owner: Option<SessionId>,
-    /// The last fence handed out.
-    pub fence: u32,
+    /// Where fences come from: the last one handed out.
+    pub fence: FenceCounter,
     /// The waiting `LockOp`s, in order.
     pub waiters: Vec<SessionId>,
 }
@@ -217,7 +223,7 @@ pub enum Msg {
     /// The lock is granted, with its fence.
     Locked {
         session: SessionId,
-        fence: u32,
+        fence: FenceToken,
     },
     /// `UnlockOp`.
     Unlock {
@@ -226,7 +232,7 @@ pub enum Msg {
     /// Unlocked (or `IllegalMonitorStateException`: not the owner).
     Unlocked,
 }
-rename_variants!(Msg {
+visit_variants!(Msg {
     CreateSession { session },
     SessionCreated { session },
     Heartbeat { session },
@@ -267,17 +273,18 @@ pub struct HzClient {
     pub locked_with: Option<SessionId>,
     /// Whether the heartbeat task is scheduled.
     pub ticking: bool,
-    pub sessions_opened: u8,
+    /// Where its sessions' numbers come from.
+    pub sessions: SessionCounter,
 }
-rename_fields!(HzClient {
+visit_fields!(HzClient {
     step,
     session,
     locked_with,
     ticking,
-    sessions_opened
+    sessions
 });
 
-times_nothing!(Msg, Timer, Step, HzClient);
+times_nothing!(Timer, Step);
 
 #[derive(Clone, Debug)]
 pub struct HazelcastLock {
@@ -296,12 +303,12 @@ impl HazelcastLock {
         }
         let next = st.waiters.remove(0);
         st.owner = Some(next);
-        st.fence += 1;
+        let fence = st.fence.hand_out();
         out.send(
             next.client,
             Msg::Locked {
                 session: next,
-                fence: st.fence,
+                fence,
             },
         );
     }
@@ -349,11 +356,7 @@ impl HazelcastLock {
             // it had stopped.
             self.tick(c, out);
         } else {
-            c.session = Some(SessionId {
-                client: ctx.id,
-                n: c.sessions_opened,
-            });
-            c.sessions_opened = c.sessions_opened.wrapping_add(1);
+            c.session = Some(c.sessions.open());
             c.step = Step::Creating;
         }
         self.request(ctx, c, out);
@@ -442,11 +445,18 @@ impl LockModel for HazelcastLock {
         Some(TimeVisitors::by_times().adding_to_kept(self.heartbeat_ticks))
     }
 
+    /// Fences are fencing tokens from one counter, and a client's sessions
+    /// are numbered by its own [`SessionCounter`]: the harness renumbers
+    /// both.
+    fn rounds_bounded(&self) -> bool {
+        true
+    }
+
     fn server_init(&self, _ctx: &Ctx, durable: Option<&CpData>) -> CpData {
         let mut data = durable.cloned().unwrap_or(CpData {
             sessions: BTreeMap::new(),
             owner: None,
-            fence: 0,
+            fence: FenceCounter::new(),
             waiters: Vec::new(),
         });
         // A new leader (`onNewTermCommit`) shifts every session's expiry
@@ -491,18 +501,18 @@ impl LockModel for HazelcastLock {
                         src,
                         Msg::Locked {
                             session,
-                            fence: st.fence,
+                            fence: st.fence.last(),
                         },
                     );
                 } else if st.owner.is_none() {
                     st.owner = Some(session);
-                    st.fence += 1;
+                    st.fence.hand_out();
                     wrote = true;
                     out.send(
                         src,
                         Msg::Locked {
                             session,
-                            fence: st.fence,
+                            fence: st.fence.last(),
                         },
                     );
                 } else if !st.waiters.contains(&session) {
@@ -527,13 +537,13 @@ impl LockModel for HazelcastLock {
         self.save_if(wrote, st, out);
     }
 
-    fn client_init(&self, _ctx: &Ctx) -> HzClient {
+    fn client_init(&self, ctx: &Ctx) -> HzClient {
         HzClient {
             step: Step::Idle,
             session: None,
             locked_with: None,
             ticking: false,
-            sessions_opened: 0,
+            sessions: SessionCounter::new(ctx),
         }
     }
 
@@ -578,7 +588,7 @@ impl LockModel for HazelcastLock {
             (Msg::Locked { session, fence }, Step::Locking) if Some(session) == c.session => {
                 c.step = Step::Holding;
                 c.locked_with = Some(session);
-                out.acquired(self.fenced.then_some(fence as u64));
+                out.acquired(self.fenced.then_some(fence.number()));
             }
             (Msg::Unlocked, Step::Unlocking) => {
                 // `releaseSession`: no longer in use, no more heartbeats.

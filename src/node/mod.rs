@@ -103,9 +103,10 @@ pub struct SessionId {
 crate::rename_fields!(SessionId { client, n });
 
 /// `n` is a number of its client's [`TokenFamily::Sessions`], which the
-/// liveness checker renumbers in order where the server's count of that
-/// client's sessions is handed over as its counter (ZooKeeper's); a model
-/// that hands over no such counter keeps its numbers as they are.
+/// liveness checker renumbers in order where the count of that client's
+/// sessions is handed over as its counter (a ZooKeeper server's count, or
+/// the client's own [`SessionCounter`]); a model that hands over no such
+/// counter keeps its numbers as they are.
 impl Times for SessionId {
     fn visit_times(&mut self, times: &mut dyn VisitTimes) {
         TokenFamily::Sessions(self.client).visit(&mut self.n, times);
@@ -122,6 +123,50 @@ impl std::fmt::Display for SessionId {
     }
 }
 
+/// Where a client's [`SessionId`]s come from when the client numbers its
+/// own sessions (an etcd lease, a Consul, Chubby or Hazelcast session it
+/// asks the service to create under a name of its own): the last one it
+/// opened, numbered from 1. It is its client's
+/// [`TokenFamily::Sessions`] counter, which the liveness checker renumbers
+/// with the sessions, so that a client that opens a session every round
+/// leaves a finite graph under rounds without end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SessionCounter {
+    client: NodeId,
+    last: u8,
+}
+crate::rename_fields!(SessionCounter { client, last });
+
+impl SessionCounter {
+    /// The counter of the client `ctx` runs, before its first session.
+    pub fn new(ctx: &Ctx) -> SessionCounter {
+        SessionCounter {
+            client: ctx.id,
+            last: 0,
+        }
+    }
+
+    /// The client's next session: unlike every one it opened before (for
+    /// 255 sessions, which no bounded scenario comes near; under rounds
+    /// without end the liveness checker keeps the numbers small).
+    pub fn open(&mut self) -> SessionId {
+        self.last = self.last.wrapping_add(1);
+        SessionId {
+            client: self.client,
+            n: self.last,
+        }
+    }
+}
+
+impl Times for SessionCounter {
+    fn visit_times(&mut self, times: &mut dyn VisitTimes) {
+        TokenFamily::Sessions(self.client).visit_counter(&mut self.last, times);
+    }
+
+    fn read_times(&self, times: &mut dyn ReadTimes) {
+        TokenFamily::Sessions(self.client).read_counter(self.last, times);
+    }
+}
 /// What every piece of model state must offer: cheap cloning, hashing for the
 /// visited set, a total order (the world keeps collections sorted so that
 /// successor order never depends on insertion history) and serialization for

@@ -61,7 +61,11 @@ use serde_json::{Value, json};
 use super::conformance::{self, Agreement, Disagreement, Execute, RealServer, Timing};
 use super::{FakeClock, LocalServer, Unavailable};
 use crate::models::etcd_lock::{EtcdLock, EtcdServer, LeaseId, Msg, Use};
-use crate::node::{Command, Ctx, Instant, LockModel, NodeId, Out};
+use crate::node::{Command, Ctx, FenceToken, Instant, LockModel, NodeId, Out};
+
+/// A revision number that stands for a revision above every one seen (a
+/// command that names one not seen yet).
+const ABOVE_ALL: FenceToken = FenceToken::from_number(u32::MAX as u64);
 
 /// The clients of a sequence: the model's client nodes 1, 2, 3 (`c1`,
 /// `c2`, `c3`); node 0 is the server.
@@ -136,7 +140,7 @@ impl std::fmt::Display for EtcdCmd {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EtcdReply {
     pub answer: Option<Msg>,
-    pub events: Vec<(u8, u32)>,
+    pub events: Vec<(u8, FenceToken)>,
 }
 
 impl std::fmt::Display for EtcdReply {
@@ -169,9 +173,9 @@ struct Revisions {
 impl Revisions {
     /// The number of revision `own`; a new one must be above every
     /// revision seen before.
-    fn number(&mut self, own: i64) -> Result<u32, String> {
+    fn number(&mut self, own: i64) -> Result<FenceToken, String> {
         if let Some(i) = self.seen.iter().position(|r| *r == own) {
-            return Ok(i as u32 + 1);
+            return Ok(FenceToken::from_number(i as u64 + 1));
         }
         if let Some(above) = self.seen.iter().find(|r| **r > own) {
             return Err(format!(
@@ -179,12 +183,14 @@ impl Revisions {
             ));
         }
         self.seen.push(own);
-        Ok(self.seen.len() as u32)
+        Ok(FenceToken::from_number(self.seen.len() as u64))
     }
 
     /// The revision numbered `number`, if seen.
-    fn own(&self, number: u32) -> Option<i64> {
-        self.seen.get((number as usize).wrapping_sub(1)).copied()
+    fn own(&self, number: FenceToken) -> Option<i64> {
+        self.seen
+            .get((number.number() as usize).wrapping_sub(1))
+            .copied()
     }
 }
 
@@ -263,8 +269,8 @@ impl EtcdModel {
                     .revisions
                     .seen
                     .iter()
-                    .position(|r| *r == my_rev as i64)
-                    .map_or(u32::MAX, |i| i as u32 + 1),
+                    .position(|r| *r == my_rev.number() as i64)
+                    .map_or(ABOVE_ALL, |i| FenceToken::from_number(i as u64 + 1)),
             },
             other => other,
         }
@@ -275,16 +281,21 @@ impl EtcdModel {
         match *msg {
             Msg::WaitDeletes { lease, my_rev } => Msg::WaitDeletes {
                 lease,
-                my_rev: self.revisions.own(my_rev).map_or(u32::MAX, |r| r as u32),
+                my_rev: self
+                    .revisions
+                    .own(my_rev)
+                    .map_or(ABOVE_ALL, |r| FenceToken::from_number(r as u64)),
             },
             ref other => other.clone(),
         }
     }
 
-    fn number(&mut self, rev: u32) -> u32 {
+    fn number(&mut self, rev: FenceToken) -> FenceToken {
         // A model that numbers out of order answers with revision 0,
         // which no real answer has.
-        self.revisions.number(rev as i64).unwrap_or(0)
+        self.revisions
+            .number(rev.number() as i64)
+            .unwrap_or(FenceToken::ZERO)
     }
 
     fn reply(&mut self, out: Out<EtcdLock>, requester: Option<u8>) -> EtcdReply {
@@ -544,7 +555,7 @@ impl<'a> Etcd<'a> {
         format!("{PREFIX}{:x}", self.id(lease))
     }
 
-    fn number(&mut self, rev: i64) -> Result<u32, String> {
+    fn number(&mut self, rev: i64) -> Result<FenceToken, String> {
         self.revisions.number(rev)
     }
 
@@ -756,7 +767,7 @@ impl<'a> Etcd<'a> {
 
     /// The events of the open watches whose keys are gone; each must have
     /// arrived. A watch whose key is still there stays open.
-    fn events(&mut self) -> Result<Vec<(u8, u32)>, String> {
+    fn events(&mut self) -> Result<Vec<(u8, FenceToken)>, String> {
         let mut events = Vec::new();
         for watch in std::mem::take(&mut self.watches) {
             let answer = self
@@ -899,7 +910,7 @@ pub fn random_cmds(
                 25..=54 => request(Msg::Lock { lease }),
                 55..=77 => request(Msg::WaitDeletes {
                     lease,
-                    my_rev: pick(rng, 8) as u32 + 1,
+                    my_rev: FenceToken::from_number(pick(rng, 8) + 1),
                 }),
                 78..=92 => request(Msg::Unlock { lease }),
                 93..=97 => request(Msg::Revoke { lease }),

@@ -20,6 +20,7 @@ pins! {
     etcd_no_session_check_no_faults: "etcd_mutex_no_session_check", "no-faults", 56270, "holds holds holds:5 holds holds holds";
     etcd_unlock_retry_no_faults: "etcd_mutex_unlock_retry", "no-faults", 54123, "holds holds holds:5 holds holds holds";
     etcd_unlock_retry_holder_crash: "etcd_mutex_unlock_retry", "holder-crash", 185589, "holds holds holds:5 holds holds holds";
+    etcd_unlock_retry_endless_contention: "etcd_mutex_unlock_retry", "endless-contention", 671938, "holds holds holds:10 holds holds holds";
 
     consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds holds holds";
     consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
@@ -33,6 +34,8 @@ pins_long! {
     consul_fenced_server_restart: "consul_lock_fenced", "server-restart", 2007170, "holds holds holds:6 holds";
     consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78";
     etcd_unlock_retry_server_restart: "etcd_mutex_unlock_retry", "server-restart", 1951288, "holds holds holds:5 holds";
+    etcd_endless_contention: "etcd_mutex", "endless-contention", 1188744, "holds holds holds:10 holds holds holds";
+    consul_endless_contention: "consul_lock", "endless-contention", 1376252, "holds holds holds:14 violated:90 holds holds";
 }
 
 /// The holder's keep-alives are lost while the lock service is cut off; it

@@ -30,14 +30,16 @@ pins! {
     hazelcast_fenced_clock_drift: "hazelcast_fenced_lock_fenced", "clock-drift", 287549, "holds holds holds:4 holds holds holds";
     hazelcast_fenced_crowd_atomic: "hazelcast_fenced_lock_fenced", "crowd-atomic", 246580, "violated:30 holds holds:2 holds holds holds";
     hazelcast_fenced_gc_pause: "hazelcast_fenced_lock_fenced", "gc-pause", 1429298, "violated:24 holds holds:4 holds";
-    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1658784, "violated:9 violated:15 holds:4 holds";
+    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1671229, "violated:9 violated:15 holds:4 holds";
     hazelcast_crowd_atomic: "hazelcast_fenced_lock", "crowd-atomic", 425614, "violated:30 violated:35 holds:2 holds";
+    hazelcast_endless_contention: "hazelcast_fenced_lock", "endless-contention", 206525, "holds holds holds:9 holds holds holds";
 
     chubby_sequencer_no_faults: "chubby_lock_sequencer", "no-faults", 12455, "holds holds holds:4 holds holds holds";
     chubby_sequencer_holder_crash: "chubby_lock_sequencer", "holder-crash", 51431, "holds holds holds:4 violated:74 holds holds";
     chubby_sequencer_clock_jump: "chubby_lock_sequencer", "clock-jump", 24926, "holds holds holds:4 holds holds holds";
     chubby_sequencer_crowd_atomic: "chubby_lock_sequencer", "crowd-atomic", 327870, "holds holds holds:2 holds";
     chubby_sequencer_duplicates: "chubby_lock_sequencer", "duplicates", 12463, "holds holds holds:4 holds holds holds";
+    chubby_sequencer_endless_contention: "chubby_lock_sequencer", "endless-contention", 592855, "holds holds holds:9 holds holds holds";
     chubby_sequencer_long_work: "chubby_lock_sequencer", "long-work", 10493, "holds holds holds:4 holds holds holds";
     chubby_sequencer_gc_pause: "chubby_lock_sequencer", "gc-pause", 659172, "holds holds holds:4 violated:75 holds holds";
     chubby_delay_no_faults: "chubby_lock_delay", "no-faults", 12455, "holds holds holds:4 holds holds holds";
