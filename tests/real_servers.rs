@@ -1096,8 +1096,8 @@ fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
 /// The paused holder's lease expiring in `etcd_mutex`'s gc-pause trace, as
 /// `replay --against etcd` prints it.
 const ETCD_PAUSED_HOLDER_EXPIRES: &[&str] = &[
-    "lease c1.0 expires; c2: LeaseKeepAlive c2.0  no answer; c2 told rev#1 is deleted",
-    "c2: WaitDeletes with c2.0 below rev#2        none before; mine is there",
+    "lease c1.1 expires; c2: LeaseKeepAlive c2.1  no answer; c2 told rev#1 is deleted",
+    "c2: WaitDeletes with c2.1 below rev#2        none before; mine is there",
 ];
 
 /// The expiry in article A's lock's gc-pause trace, and the takeover, as
