@@ -30,7 +30,7 @@ pins! {
     hazelcast_fenced_clock_drift: "hazelcast_fenced_lock_fenced", "clock-drift", 287549, "holds holds holds:4 holds holds holds";
     hazelcast_fenced_crowd_atomic: "hazelcast_fenced_lock_fenced", "crowd-atomic", 246580, "violated:30 holds holds:2 holds holds holds";
     hazelcast_fenced_gc_pause: "hazelcast_fenced_lock_fenced", "gc-pause", 1429298, "violated:24 holds holds:4 holds";
-    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1671229, "violated:9 violated:15 holds:4 holds";
+    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1380068, "violated:9 violated:15 holds:4 holds";
     hazelcast_crowd_atomic: "hazelcast_fenced_lock", "crowd-atomic", 425614, "violated:30 violated:35 holds:2 holds";
     hazelcast_endless_contention: "hazelcast_fenced_lock", "endless-contention", 206525, "holds holds holds:9 holds holds holds";
 

@@ -113,15 +113,10 @@ fn successors<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> HashSet<Worl
     crate::common::successors(world, s).into_iter().collect()
 }
 
-/// On the first `states_max` states of `model`'s full search under the
-/// fixture `scenario`, for every permutation of the nodes the model calls
-/// interchangeable: the permuted state's successors are the permuted
-/// successors, and the permuted state has the same representative.
-/// Returns how many states it looked at.
-fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> usize {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
-    let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    let sym = model.client_symmetry().expect("a symmetric model");
+/// The quotient `check_orbits` checks `model` against under `scenario`,
+/// with every reduction the search uses, and every permutation of the
+/// nodes the model calls interchangeable.
+fn quotient<M: LockModel>(model: M, scenario: &Scenario) -> (Canonical<M>, Vec<Vec<usize>>) {
     let servers = model.server_count();
     let server_perms = if model.server_symmetry() {
         permutations(servers)
@@ -129,69 +124,198 @@ fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> us
         vec![(0..servers).collect()]
     };
     let client_perms = permutations(scenario.clients as usize);
-    // With request ids renumbered too, as the search does: the
-    // representatives below then also check that renumbering commutes
-    // with every permutation.
+    let perms = server_perms
+        .iter()
+        .flat_map(|sp| {
+            client_perms.iter().map(move |cp| {
+                sp.iter()
+                    .copied()
+                    .chain(cp.iter().map(|&c| servers + c))
+                    .collect()
+            })
+        })
+        .collect();
+    // With request ids renumbered and passed instants merged too, as the
+    // search does: the representatives below then also check that these
+    // commute with every permutation.
     let canonical = Canonical::new(
         World::new(
             model,
-            WorldConfig::from_scenario(&scenario),
+            WorldConfig::from_scenario(scenario),
             lockcheck::properties::properties::<M>,
         ),
         Reductions {
             symmetry: true,
             request_ids: true,
-            time_merge: false,
+            time_merge: true,
         },
     )
     .unwrap_or_else(|_| panic!("symmetry applies"));
+    (canonical, perms)
+}
+
+/// What the soundness argument rests on, at state `s`, for every
+/// permutation in `perms`: the permuted state's successors are the
+/// permuted successors, and the permuted state has the same
+/// representative (computed either way). `Err` says what broke.
+fn check_orbit_at<M: LockModel>(
+    canonical: &Canonical<M>,
+    perms: &[Vec<usize>],
+    s: &WorldState<M>,
+) -> Result<(), String> {
+    let world = &canonical.world;
+    let sym = world.model.client_symmetry().expect("a symmetric model");
+    let next = successors(world, s);
+    let mut actions = Vec::new();
+    world.actions(s, &mut actions);
+    for a in actions {
+        let t = world.next_state(s, a.clone());
+        if canonical.next_state(s, a) != t.map(|t| canonical.representative_by_definition(&t)) {
+            return Err(format!(
+                "a successor's representative is not the one the definition gives, from {s:?}"
+            ));
+        }
+    }
+    let rep = canonical.representative(s);
+    if rep != canonical.representative_by_definition(s) {
+        return Err(format!(
+            "the representative of {s:?} is not the one the definition gives"
+        ));
+    }
+    for perm in perms {
+        let moved = world.permute(&sym, s, perm);
+        if canonical.representative_by_definition(&moved) != rep {
+            return Err(format!(
+                "{perm:?} changes the representative by definition of {s:?}"
+            ));
+        }
+        if canonical.representative(&moved) != rep {
+            return Err(format!("{perm:?} changes the representative of {s:?}"));
+        }
+        let expected: HashSet<_> = next.iter().map(|t| world.permute(&sym, t, perm)).collect();
+        let got = successors(world, &moved);
+        if got != expected {
+            let extra: Vec<_> = got.difference(&expected).collect();
+            let missing: Vec<_> = expected.difference(&got).collect();
+            return Err(format!(
+                "{perm:?} does not commute with the steps from {s:?}\n\nonly after moving: {extra:?}\n\nonly before: {missing:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// On the first `states_max` states of `model`'s full search under the
+/// fixture `scenario`, [`check_orbit_at`]. Returns how many states it
+/// looked at.
+fn check_orbits<M: LockModel>(model: M, scenario: &str, states_max: usize) -> usize {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
+    let scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let (canonical, perms) = quotient(model, &scenario);
     let world = &canonical.world;
     crate::common::breadth_first(world.init_states(), states_max, |s| {
-        let next = successors(world, s);
-        let mut actions = Vec::new();
-        world.actions(s, &mut actions);
-        for a in actions {
-            let t = world.next_state(s, a.clone());
-            assert!(
-                canonical.next_state(s, a) == t.map(|t| canonical.representative_by_definition(&t)),
-                "a successor's representative is not the one the definition gives"
-            );
-        }
-        let rep = canonical.representative(s);
-        assert!(
-            rep == canonical.representative_by_definition(s),
-            "the representative of {s:?} is not the one the definition gives"
-        );
-        for sp in &server_perms {
-            for cp in &client_perms {
-                let perm: Vec<usize> = sp
-                    .iter()
-                    .copied()
-                    .chain(cp.iter().map(|&c| servers + c))
-                    .collect();
-                let moved = world.permute(&sym, s, &perm);
-                assert!(
-                    canonical.representative_by_definition(&moved) == rep,
-                    "{perm:?} changes the representative by definition of {s:?}"
-                );
-                assert!(
-                    canonical.representative(&moved) == rep,
-                    "{perm:?} changes the representative of {s:?}"
-                );
-                let expected: HashSet<_> =
-                    next.iter().map(|t| world.permute(&sym, t, &perm)).collect();
-                let got = successors(world, &moved);
-                if got != expected {
-                    let extra: Vec<_> = got.difference(&expected).collect();
-                    let missing: Vec<_> = expected.difference(&got).collect();
-                    panic!(
-                        "{perm:?} does not commute with the steps from {s:?}\n\nonly after moving: {extra:?}\n\nonly before: {missing:?}"
-                    );
-                }
-            }
+        if let Err(e) = check_orbit_at(&canonical, &perms, s) {
+            panic!("{e}");
         }
         crate::common::successors(world, s)
     })
+}
+
+/// Every symmetric model, every variant, under every standard scenario:
+/// [`check_orbit_at`] on the first states of the full search and on the
+/// states of seeded random walks to the horizon, where the faults have
+/// struck (a crash, a jump or expiries at one instant). A model whose
+/// handlers treat clients by their ids (say, expiring sessions in id
+/// order) breaks the symmetry the search relies on, and fails here.
+#[test]
+fn every_symmetric_model_commutes_with_permutations() {
+    use lockcheck::models::{EachModel, each, infos_of};
+    use rand_chacha::ChaCha8Rng;
+    use rand_chacha::rand_core::{Rng, SeedableRng};
+    struct Cells {
+        failures: Vec<String>,
+        checked: usize,
+    }
+    impl EachModel for Cells {
+        fn model<M: LockModel>(&mut self) {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            for info in infos_of::<M>() {
+                for file in &files {
+                    let scenario = Scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
+                    if scenario.clients > 3 {
+                        continue;
+                    }
+                    let Ok(model) = M::new(info.id, &scenario.params) else {
+                        continue;
+                    };
+                    if model.client_symmetry().is_none() {
+                        continue;
+                    }
+                    let (canonical, perms) = quotient(model, &scenario);
+                    let world = &canonical.world;
+                    let cell = format!("{} under {}", info.id, file.display());
+                    let mut check = |s: &WorldState<M>| -> bool {
+                        self.checked += 1;
+                        match check_orbit_at(&canonical, &perms, s) {
+                            Ok(()) => true,
+                            Err(e) => {
+                                let e: String = e.chars().take(6000).collect();
+                                self.failures.push(format!("{cell}: {e}"));
+                                false
+                            }
+                        }
+                    };
+                    let mut ok = true;
+                    crate::common::breadth_first(world.init_states(), 100, |s| {
+                        if ok && !check(s) {
+                            ok = false;
+                        }
+                        if ok {
+                            crate::common::successors(world, s)
+                        } else {
+                            Vec::new()
+                        }
+                    });
+                    let mut rng = ChaCha8Rng::seed_from_u64(1);
+                    for _ in 0..10 {
+                        if !ok {
+                            break;
+                        }
+                        let mut inits = world.init_states();
+                        let mut s = inits.swap_remove(rng.next_u64() as usize % inits.len());
+                        loop {
+                            if !check(&s) {
+                                ok = false;
+                                break;
+                            }
+                            let mut next = crate::common::successors(world, &s);
+                            if next.is_empty() {
+                                break;
+                            }
+                            s = next.swap_remove(rng.next_u64() as usize % next.len());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut cells = Cells {
+        failures: Vec::new(),
+        checked: 0,
+    };
+    each(&mut cells);
+    assert!(cells.checked > 10_000, "only {} states", cells.checked);
+    assert!(
+        cells.failures.is_empty(),
+        "{} cells break symmetry:\n{}",
+        cells.failures.len(),
+        cells.failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -245,6 +369,14 @@ fn redis_failover_permutations_commute_with_steps() {
         let model = RedisFailover::new("redis_failover", &load(scenario).params).unwrap();
         assert!(check_orbits(model, scenario, 2000) >= 2000);
     }
+}
+
+#[test]
+fn hazelcast_permutations_commute_with_steps() {
+    use lockcheck::models::hazelcast_lock::HazelcastLock;
+    let scenario = "scenarios/clock-jump.json";
+    let model = HazelcastLock::new("hazelcast_fenced_lock", &load(scenario).params).unwrap();
+    assert!(check_orbits(model, scenario, 20000) >= 20000);
 }
 
 fn load(scenario: &str) -> Scenario {
