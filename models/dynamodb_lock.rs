@@ -142,7 +142,7 @@
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 20k states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok (live) | ok (live) |
-//! | endless-contention | progress ✗, starvation ✗ | n/a |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
 //! | long-work | ok (live) | ok (live) |
 //! <!-- /expectations -->
 //!
@@ -171,22 +171,23 @@
 //! The liveness checker decides `deadlock_free` and `starvation_free`
 //! under holder-crash: the model's times (a waiter's `lookupTime`, a
 //! holder's last heartbeat) are `Instant`s and its RVNs nonces, which the
-//! harness shifts and renumbers. Unfenced, nothing else grows with the
-//! rounds (`rounds_bounded`); the fenced variant's counter does.
+//! harness shifts and renumbers, as it renumbers the fenced variant's
+//! counter (a `FenceCounter`), so nothing grows with the rounds unchecked
+//! (`rounds_bounded`).
 //!
 //! Under endless-contention (two clients that ask again as soon as they
-//! release, no faults) `dynamodb_lock` never deadlocks but a client can
+//! release, no faults) neither variant deadlocks, but a client can
 //! starve: waiters poll, and whenever the item is free the other client's
 //! conditional put may come first, forever (`starvation_free` violated,
-//! lasso 24+78, graph 40,766 states; the bounded `progress` violation, 84
-//! steps, is the same race). The fenced variant is not asked there.
+//! lasso 24+78 unfenced, graph 40,766 states; 42+54 fenced, graph 44,136
+//! states; the bounded `progress` violation, 84 steps, is the same race).
 
 use serde::{Deserialize, Serialize};
 
 use crate::models::params::TTL_TICKS;
 use crate::node::{
-    Ctx, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out, Param, Symmetry, TimeVisitors,
-    Transport, Variant,
+    Ctx, FenceCounter, FenceToken, Instant, LockModel, LockParams, NodeId, Nonce, Nonces, Out,
+    Param, Symmetry, TimeVisitors, Transport, Variant,
 };
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
@@ -203,8 +204,9 @@ visit_fields!(Item { owner, rvn });
 pub struct DynamoTable {
     /// The lock item; `None` when deleted (or marked released).
     pub item: Option<Item>,
-    /// The counter a fenced user keeps in the item (0 unfenced).
-    pub fence: u32,
+    /// The counter a fenced user keeps in the item (never handed out
+    /// unfenced).
+    pub fence: FenceCounter,
 }
 visit_fields!(DynamoTable { item, fence });
 
@@ -221,10 +223,11 @@ pub enum Msg {
         expected: Option<Nonce>,
         rvn: Nonce,
     },
-    /// Whether the put was applied; the fence counter after it.
+    /// Whether the put was applied; the fence counter's last token after
+    /// it.
     PutResult {
         ok: bool,
-        fence: u32,
+        fence: FenceToken,
     },
     /// `sendHeartbeat`: `UpdateItem` setting RVN `new_rvn` if the owner is
     /// the sender and the RVN is `rvn`.
@@ -508,16 +511,16 @@ impl LockModel for DynamoDbLock {
         Some(TimeVisitors::by_times().adding_to_kept(self.lease_ticks))
     }
 
-    /// The fence counter grows with every acquisition and is not
-    /// renumbered; unfenced, the only per-round values are RVNs (nonces).
+    /// The only values that grow with the rounds are RVNs (nonces) and
+    /// the fenced variant's counter (a `FenceCounter`), both renumbered.
     fn rounds_bounded(&self) -> bool {
-        !self.fenced
+        true
     }
 
     fn server_init(&self, _ctx: &Ctx, durable: Option<&DynamoTable>) -> DynamoTable {
         durable.cloned().unwrap_or(DynamoTable {
             item: None,
-            fence: 0,
+            fence: FenceCounter::new(),
         })
     }
 
@@ -536,7 +539,7 @@ impl LockModel for DynamoDbLock {
                 if ok {
                     st.item = Some(Item { owner: src, rvn });
                     if self.fenced {
-                        st.fence += 1;
+                        st.fence.hand_out();
                     }
                     out.save(st.clone());
                 }
@@ -544,7 +547,7 @@ impl LockModel for DynamoDbLock {
                     src,
                     Msg::PutResult {
                         ok,
-                        fence: st.fence,
+                        fence: st.fence.last(),
                     },
                 );
             }
@@ -637,7 +640,7 @@ impl LockModel for DynamoDbLock {
                     });
                     c.heartbeating = true;
                     out.set_timer(Timer::Heartbeat, self.heartbeat_ticks);
-                    out.acquired(self.fenced.then_some(fence as u64));
+                    out.acquired(self.fenced.then_some(fence.number()));
                 } else {
                     // `LockNotGrantedException`: the application calls
                     // `acquireLock` again.

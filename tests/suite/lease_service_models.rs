@@ -20,6 +20,7 @@ pins! {
     dynamodb_fenced_crowd_atomic: "dynamodb_lock_fenced", "crowd-atomic", 159173, "violated:43 holds holds:2 holds";
     dynamodb_gc_pause: "dynamodb_lock", "gc-pause", 597315, "violated:28 violated:34 holds:4 violated:69";
     dynamodb_endless_contention: "dynamodb_lock", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:24+78";
+    dynamodb_fenced_endless_contention: "dynamodb_lock_fenced", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:42+54";
     dynamodb_fenced_gc_pause: "dynamodb_lock_fenced", "gc-pause", 562564, "violated:28 holds holds:4 violated:69 holds holds";
     dynamodb_fenced_partition: "dynamodb_lock_fenced", "partition", 865163, "holds holds holds:4 violated:91";
 
