@@ -178,6 +178,7 @@
 //! | async-network | progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | crowd-atomic | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
 //! | duplicates | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | progress ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | n/a | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ | n/a |
 //! | long-work | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
@@ -199,6 +200,7 @@
 //! | server-restart | holds | holds | holds | the queue is durable: the token survives the restart, and requests lost to the crash are sent again |
 //! | async-network | holds | holds | violated (14) | a message may take until the horizon: no lock makes progress over a network that promises nothing |
 //! | crowd-atomic | holds | holds | holds | three clients, two rounds, a pause: a paused holder keeps the token |
+//! | endless-contention | holds | holds | violated (78) | deadlock-free: the releaser's new token is always sent, and a poll finds it. Not starvation-free (lasso 20+46 unfenced, liveness graph 1,771 states; 32+46 fenced, 2,059 states): the queue keeps no line of waiters, and whenever the token is back the client that polls first takes it, so one client may win every round. `progress` is the same race, bounded |
 //!
 //! `mq_lock_visibility_timeout` and `mq_lock_visibility_timeout_fenced`:
 //!
@@ -225,6 +227,7 @@
 //! | message-loss | violated (20) | violated (26) | violated (101) | the confirm of c1's new token is lost; c2 receives it, c1 sends another and receives that one: two tokens, two holders. Progress: the answer to c1's delete is lost, the resent delete finds no token and is refused, so c1 sends none, and c2 polls an empty queue |
 //! | partition | holds | holds | violated (71) | the broker is cut off with the answer to c1's delete in flight; after the heal the resent delete is refused and no token is sent |
 //! | duplicates | holds | holds | violated (66) | c1's delete is delivered twice; the refusal of the second copy reaches c1 first, and c1 ends its release without a new token |
+//! | endless-contention | holds | holds | violated (79) | deadlock-free, not starvation-free (lasso 24+52, liveness graph 5,535 states; the SQS variant the same): the new token goes to whichever client receives first, with no line of waiters. `progress` is the same race, bounded |
 //!
 //! `mq_lock_visibility_timeout_sqs_delete_send`, where it differs from
 //! `mq_lock_visibility_timeout_delete_send`: the honoured stale delete
@@ -304,14 +307,13 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
-use crate::node::LockParams;
 use crate::node::{
     Ctx, Instant, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId,
     Symmetry, TimeVisitors, Variant,
 };
+use crate::node::{FenceCounter, FenceToken, LockParams};
 use crate::{
-    rename_fields, rename_nothing, rename_variants, times_nothing, times_variants, visit_fields,
-    visit_variants,
+    rename_nothing, rename_variants, times_nothing, times_variants, visit_fields, visit_variants,
 };
 
 /// Which way of using the queue as a lock.
@@ -436,7 +438,7 @@ pub struct QueuedMsg {
     /// delete-then-send variant, whose delete names the message by it (as
     /// Azure's by its message id); elsewhere 0, as a number nobody reads
     /// would only split states.
-    pub seq: u32,
+    pub seq: FenceToken,
     /// The end of the message's time to live on the broker's clock
     /// (`MessageTtl` only). Once it has passed, the broker forgets when:
     /// [`TtlEnd::Passed`].
@@ -472,8 +474,9 @@ pub enum TtlEnd {
 pub struct Broker {
     /// In arrival order; receives look from the front.
     pub queue: Vec<QueuedMsg>,
-    /// The sequence number the next accepted message gets (where kept).
-    pub next_seq: u32,
+    /// Where sequence numbers come from: the last one stamped (where
+    /// kept).
+    pub seq: FenceCounter,
 }
 
 /// The broker operations the variants use.
@@ -496,7 +499,10 @@ pub enum Op {
     /// message id) if `pop_receipt` is still current (Azure Queue Storage
     /// `Delete Message`, which takes both). A stale receipt is refused, and
     /// so is a message already gone (Azure answers 404).
-    Delete { message: u32, pop_receipt: u32 },
+    Delete {
+        message: FenceToken,
+        pop_receipt: u32,
+    },
     /// Delete every lock message whose body names `sender` (the seed's
     /// step 6; ActiveMQ's `removeMatchingMessages(selector)` does this).
     DeleteFrom { sender: NodeId },
@@ -506,14 +512,14 @@ pub enum Op {
     /// to be locked by another consumer"; a message already gone is
     /// answered as deleted too. (Declared last: the derived order of
     /// messages decides which state of an orbit symmetry keeps.)
-    DeleteByHandle { message: u32 },
+    DeleteByHandle { message: FenceToken },
 }
 
 /// A received message as the receiver sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Delivery {
     pub body: Body,
-    pub seq: u32,
+    pub seq: FenceToken,
     /// Its time to live had passed when it was taken (`MessageTtl` only).
     pub expired: bool,
     /// The dequeue count, which also names the pop receipt this receive
@@ -561,10 +567,9 @@ impl Broker {
 
     fn accept(&mut self, body: Body, expires_at: Option<TtlEnd>, numbered: bool) {
         let seq = if numbered {
-            self.next_seq += 1;
-            self.next_seq - 1
+            self.seq.hand_out()
         } else {
-            0
+            FenceToken::ZERO
         };
         self.queue.push(QueuedMsg {
             body,
@@ -675,7 +680,7 @@ pub struct MqClient {
     pub pop_receipt: Option<u32>,
     /// `delete_send`: the sequence number of the token message it holds,
     /// for the delete (a replacement token is a new message).
-    pub message: Option<u32>,
+    pub message: Option<FenceToken>,
 }
 
 rename_variants!(Body { Token, Lock { sender } });
@@ -687,8 +692,8 @@ visit_fields!(QueuedMsg {
     dequeue_count,
     receipt_live
 });
-visit_fields!(Broker { queue, next_seq });
-rename_variants!(Op {
+visit_fields!(Broker { queue, seq });
+visit_variants!(Op {
     Send { body, ttl_ticks },
     ReceiveAndDelete,
     Receive { visibility_ticks },
@@ -700,13 +705,13 @@ rename_variants!(Op {
     DeleteFrom { sender },
     DeleteByHandle { message },
 });
-rename_fields!(Delivery {
+visit_fields!(Delivery {
     body,
     seq,
     expired,
     dequeue_count
 });
-rename_variants!(Reply {
+visit_variants!(Reply {
     Sent,
     Received(delivery),
     MadeVisible,
@@ -724,7 +729,7 @@ visit_fields!(MqClient {
     message
 });
 rename_nothing!(Step, Timer, TtlEnd);
-times_nothing!(Body, Op, Delivery, Reply, Step, Timer);
+times_nothing!(Body, Step, Timer);
 times_variants!(TtlEnd { At(t), Passed });
 
 impl<K: MqKind> MqLock<K> {
@@ -761,7 +766,7 @@ impl<K: MqKind> MqLock<K> {
         match self.kind {
             // The token message is sent again at every release, so each
             // holder receives a newer message with a higher number.
-            Kind::AutoAck => Some(d.seq as u64),
+            Kind::AutoAck => Some(d.seq.number()),
             // The token is never sent again; its dequeue count grows.
             Kind::VisibilityTimeout => Some(d.dequeue_count as u64),
             Kind::MessageTtl => None,
@@ -818,9 +823,23 @@ impl<K: MqKind> LockModel for MqLock<K> {
         Some(TimeVisitors::by_times())
     }
 
+    /// Under endless rounds the queues whose release replaces the token
+    /// (auto-ack, and the visibility-timeout variants that delete it and
+    /// send a new one) keep nothing that grows with a round but request
+    /// ids and sequence numbers (a `FenceCounter`), both renumbered: a
+    /// new token starts with a dequeue count of 0. A token made visible
+    /// again stays in the queue and its dequeue count, which is also its
+    /// fence and names its pop receipt, grows with every receive; the
+    /// harness does not renumber it. The message-TTL queue's graph has not
+    /// been found finite within 5 million states. Their liveness under
+    /// endless rounds is left `inconclusive`.
+    fn rounds_bounded(&self) -> bool {
+        self.kind == Kind::AutoAck || self.delete_send
+    }
+
     fn describe_msg(&self, msg: &Msg) -> String {
-        let body = |b: &Body, seq: u32| match b {
-            Body::Token if seq == 0 => "token".to_string(),
+        let body = |b: &Body, seq: FenceToken| match b {
+            Body::Token if seq == FenceToken::ZERO => "token".to_string(),
             Body::Token => format!("token #{seq}"),
             // The broker is node 0, so client `ck` is node k.
             Body::Lock { sender } => format!("c{}'s lock message", sender.0),
@@ -829,8 +848,8 @@ impl<K: MqKind> LockModel for MqLock<K> {
             Msg::Req { id, op } => {
                 let text = match op {
                     Op::Send { body: b, ttl_ticks } => match ttl_ticks {
-                        Some(t) => format!("SEND {} TTL {t}", body(b, 0)),
-                        None => format!("SEND {}", body(b, 0)),
+                        Some(t) => format!("SEND {} TTL {t}", body(b, FenceToken::ZERO)),
+                        None => format!("SEND {}", body(b, FenceToken::ZERO)),
                     },
                     Op::ReceiveAndDelete => "RECEIVE-AND-DELETE".to_string(),
                     Op::Receive { visibility_ticks } => {
@@ -847,7 +866,10 @@ impl<K: MqKind> LockModel for MqLock<K> {
                         body(&Body::Token, *message)
                     ),
                     Op::DeleteFrom { sender } => {
-                        format!("DELETE {}", body(&Body::Lock { sender: *sender }, 0))
+                        format!(
+                            "DELETE {}",
+                            body(&Body::Lock { sender: *sender }, FenceToken::ZERO)
+                        )
                     }
                     Op::DeleteByHandle { message } => format!(
                         "DeleteMessage {} (a receipt handle of it, the latest or not)",
@@ -868,9 +890,11 @@ impl<K: MqKind> LockModel for MqLock<K> {
                             format!("{} (deleted from the queue)", body(&d.body, d.seq))
                         }
                         Kind::MessageTtl if d.expired => {
-                            format!("{}, TTL expired", body(&d.body, 0))
+                            format!("{}, TTL expired", body(&d.body, FenceToken::ZERO))
                         }
-                        Kind::MessageTtl => format!("{}, still valid", body(&d.body, 0)),
+                        Kind::MessageTtl => {
+                            format!("{}, still valid", body(&d.body, FenceToken::ZERO))
+                        }
                         Kind::VisibilityTimeout => format!(
                             "{}, dequeuecount={n} popreceipt={n}",
                             body(&d.body, d.seq),
@@ -892,7 +916,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
         }
         let mut broker = Broker {
             queue: Vec::new(),
-            next_seq: 1,
+            seq: FenceCounter::new(),
         };
         // The queue is provisioned with the one token message; the seed's
         // queue starts empty (its step 1 creates the messages).

@@ -15,6 +15,7 @@ pins! {
     auto_ack_server_restart: "mq_lock_auto_ack", "server-restart", 6392, "holds holds holds:2 holds holds holds";
     auto_ack_async_network: "mq_lock_auto_ack", "async-network", 22741, "holds holds holds:2 violated:14 holds holds";
     auto_ack_crowd_atomic: "mq_lock_auto_ack", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
+    auto_ack_endless_contention: "mq_lock_auto_ack", "endless-contention", 47548, "holds holds holds:4 violated:78 holds violated:20+46";
 
     auto_ack_fenced_no_faults: "mq_lock_auto_ack_fenced", "no-faults", 885, "holds holds holds:2 holds holds holds";
     auto_ack_fenced_holder_crash: "mq_lock_auto_ack_fenced", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
@@ -26,6 +27,7 @@ pins! {
     auto_ack_fenced_server_restart: "mq_lock_auto_ack_fenced", "server-restart", 6392, "holds holds holds:2 holds holds holds";
     auto_ack_fenced_async_network: "mq_lock_auto_ack_fenced", "async-network", 22741, "holds holds holds:2 violated:14 holds holds";
     auto_ack_fenced_crowd_atomic: "mq_lock_auto_ack_fenced", "crowd-atomic", 21693, "holds holds holds:1 holds holds holds";
+    auto_ack_fenced_endless_contention: "mq_lock_auto_ack_fenced", "endless-contention", 47548, "holds holds holds:4 violated:78 holds violated:32+46";
 
     visibility_no_faults: "mq_lock_visibility_timeout", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     visibility_holder_crash: "mq_lock_visibility_timeout", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
@@ -53,6 +55,8 @@ pins! {
     // variant makes one. A crash between them, a delete retried after its
     // answer was lost (refused: the token is gone) and a send retried after
     // its confirm was lost (two tokens) are each visible.
+    delete_send_endless_contention: "mq_lock_visibility_timeout_delete_send", "endless-contention", 80058, "holds holds holds:4 violated:79 holds violated:24+52";
+    sqs_delete_send_endless_contention: "mq_lock_visibility_timeout_sqs_delete_send", "endless-contention", 80058, "holds holds holds:4 violated:79 holds violated:24+52";
     delete_send_no_faults: "mq_lock_visibility_timeout_delete_send", "no-faults", 1943, "holds holds holds:2 holds holds holds";
     delete_send_holder_crash: "mq_lock_visibility_timeout_delete_send", "holder-crash", 6871, "holds holds holds:2 violated:60 violated:30+7 violated:30+7";
     delete_send_gc_pause: "mq_lock_visibility_timeout_delete_send", "gc-pause", 56993, "violated:20 violated:26 holds:2 violated:62 holds holds";
