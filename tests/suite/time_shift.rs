@@ -249,7 +249,7 @@ fn check_cell<M: LockModel>(model: M, scenario: &str) -> Result<Option<usize>, S
 
 /// Takes `WALKS` seeded random runs of up to `STEPS` steps through
 /// `world` and hands `visit` every state they reach after a step.
-fn walk_states<M: LockModel>(
+pub(crate) fn walk_states<M: LockModel>(
     world: &World<M>,
     inits: &[WorldState<M>],
     mut visit: impl FnMut(u64, &WorldState<M>) -> Result<(), String>,
