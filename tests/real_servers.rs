@@ -252,6 +252,29 @@ impl Traces {
         ("redis_set_px", "gc-pause", "mutual_exclusion"),
     ];
 
+    /// The database locks' for a PostgreSQL the user runs: a paused holder
+    /// whose row expired on the database's clock, two claims that both
+    /// found none live, a lease on a skewed client clock, and a restart of
+    /// the database, which a server the user runs cannot do.
+    const REMOTE_DB_CHECKS: &[(&str, &str, &str)] = &[
+        ("db_lock_expiry_db_clock", "gc-pause", "resource_safe"),
+        (
+            "db_lock_expiry_db_clock_check_then_insert",
+            "no-faults",
+            "resource_safe",
+        ),
+        (
+            "db_lock_expiry_client_clock",
+            "client-clock-skew",
+            "mutual_exclusion",
+        ),
+        (
+            "db_lock_expiry_client_clock",
+            "server-restart",
+            "mutual_exclusion",
+        ),
+    ];
+
     /// The ZooKeeper locks' under a long pause (the dataVersion-fenced
     /// recipe's lost update among them), and one with a restart of
     /// ZooKeeper, which a replay refuses.
@@ -678,7 +701,7 @@ fn counterexamples_replay_in_real_time_on_a_redis_you_run() {
     );
     assert_eq!(code, 4, "{text}");
     assert!(
-        text.contains("--tick-ms and --key-prefix are for a replay on a Redis you run"),
+        text.contains("--tick-ms is for a replay on a Redis or PostgreSQL you run"),
         "{text}"
     );
     let (code, text) = replay("redis_set_px.gc-pause.resource_safe.json", "mysql://db");
@@ -893,6 +916,137 @@ fn counterexamples_of_the_database_locks_happen_on_postgresql() {
     );
 }
 
+/// A PostgreSQL the user runs, played here by a local `postgres` on the
+/// machine's own wall clock: `--against postgres://...` runs the trace's
+/// statements in real time, in tables of the schema `lockcheck`, and a row
+/// the trace lets expire on the database's clock has expired when the next
+/// statement comes, and not before.
+#[test]
+fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
+    let Some(server) = postgres_or_skip("replays on a PostgreSQL you run") else {
+        return;
+    };
+    server.clock.release().expect("the fake clock's file goes");
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
+    // Its port opens before it accepts sessions.
+    let mut admin = (0..1000)
+        .find_map(|_| {
+            let client = postgres::Client::connect(&url, postgres::NoTls).ok();
+            if client.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            client
+        })
+        .expect("PostgreSQL accepts a session within 10 s");
+    // The user's own table of the same name, which a replay leaves alone.
+    admin
+        .batch_execute("CREATE TABLE lock (note text); INSERT INTO lock VALUES ('the user''s')")
+        .unwrap();
+    let traces = Traces::write("postgres-remote", Traces::REMOTE_DB_CHECKS, false);
+    let replay = |name: &str, url: &str| {
+        lockcheck(
+            &[
+                "replay",
+                &traces.path(name),
+                "--against",
+                url,
+                "--tick-ms",
+                "400",
+            ],
+            &[],
+        )
+    };
+
+    // c1's row, written at tick 0 for 8 ticks on the database's clock, is
+    // still there at tick 3 and gone at tick 9, when c2 takes it over while
+    // the paused c1 still holds the lock. Twice: the second replay starts
+    // from empty tables and a new counter.
+    for _ in 0..2 {
+        let (code, text) = replay("db_lock_expiry_db_clock.gc-pause.resource_safe.json", &url);
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains(
+                "a tick lasts 400 ms, the statements run in the trace's order 33 ms apart, in the \
+                 first half of their tick, and a TTL on the database's clock lasts half a tick \
+                 more; tables in the schema `lockcheck`"
+            ),
+            "{text}"
+        );
+        for line in [
+            "   10  db        3  c2     UPDATE lock SET owner = 'c2#1', expires_at = NOW()+8 \
+             WHERE name = 'lock' AND expires_at < NOW()  0 rows                         0 rows",
+            "   21  db        9  c2     UPDATE lock SET owner = 'c2#1', expires_at = NOW()+8 \
+             WHERE name = 'lock' AND expires_at < NOW()  1 row                          1 row",
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
+        assert!(
+            text.contains("1 after 2 accepted writes, 1 update lost")
+                && text.contains("REPRODUCED on PostgreSQL 1")
+                && text.contains(&format!("at {url}")),
+            "{text}"
+        );
+    }
+    let (code, text) = replay(
+        "db_lock_expiry_db_clock_check_then_insert.no-faults.resource_safe.json",
+        &url,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 update lost"), "{text}");
+    let writes: i64 = admin
+        .query_one("SELECT writes FROM lockcheck.counter", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(writes, 2);
+    // A client's clock is its own: c2's, running ahead, finds c1's row
+    // expired while c1 still holds it, as on a server lockcheck starts.
+    let (code, text) = replay(
+        "db_lock_expiry_client_clock.client-clock-skew.mutual_exclusion.json",
+        &url,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(SKEWED_TAKEOVER), "{text}");
+    // The user's table is as it was.
+    let note: String = admin
+        .query_one("SELECT note FROM public.lock", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(note, "the user's");
+
+    // What a server the user runs cannot do, a prefix that is Redis's,
+    // and a URL where nothing listens.
+    let (code, text) = replay(
+        "db_lock_expiry_client_clock.server-restart.mutual_exclusion.json",
+        &url,
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("crashes or restarts a server, which a replay cannot do to a server you run"),
+        "{text}"
+    );
+    let gc_pause = traces.path("db_lock_expiry_db_clock.gc-pause.resource_safe.json");
+    let (code, text) = lockcheck(
+        &["replay", &gc_pause, "--against", &url, "--key-prefix", "x:"],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("--key-prefix is for a replay on a Redis you run"),
+        "{text}"
+    );
+    let (code, text) = replay(
+        "db_lock_expiry_db_clock.gc-pause.resource_safe.json",
+        "postgresql://postgres:secret@127.0.0.1:1/postgres",
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("cannot connect to postgresql://postgres:***@127.0.0.1:1/postgres")
+            && text.contains("Connection refused")
+            && !text.contains("secret"),
+        "{text}"
+    );
+}
+
 /// A ZooKeeper lock under a long pause: the holder's session expires while
 /// it is paused, its node goes with it, and the next client takes the lock
 /// that the paused one still believes it holds; on a real ZooKeeper, whose
@@ -1058,7 +1212,7 @@ fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
     );
     assert_eq!(code, 4, "{text}");
     assert!(
-        text.contains("--tick-ms and --key-prefix are for a replay on a Redis you run"),
+        text.contains("--tick-ms is for a replay on a Redis or PostgreSQL you run"),
         "{text}"
     );
 

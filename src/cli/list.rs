@@ -32,14 +32,18 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
         }
     }
     for (program, ids) in &by_program {
-        println!("  {program:<16}  models: {}", ids.join(", "));
+        println!("  {program:<28}  models: {}", ids.join(", "));
     }
     println!(
-        "  {:<16}  Redis you run, in real time (Redlock: a URL per master, comma-separated)",
+        "  {:<28}  Redis you run, in real time (Redlock: a URL per master, comma-separated)",
         "redis://HOST:PORT"
     );
     println!(
-        "  {:<16}  an etcd you run (its client URL; etcd:// also works)",
+        "  {:<28}  a PostgreSQL you run, in real time (tables in the schema `lockcheck`)",
+        "postgres://USER@HOST:PORT/DB"
+    );
+    println!(
+        "  {:<28}  an etcd you run (its client URL; etcd:// also works)",
         "http://HOST:PORT"
     );
     println!("\nParameters (the scenario's `params`):");

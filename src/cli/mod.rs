@@ -204,17 +204,23 @@ enum Command {
         /// server crashes, restarts or has its clock go back, or whose
         /// servers' clocks drift apart in a way real clocks cannot follow,
         /// is refused (exit 4); a replay that falls behind its schedule ends
-        /// inconclusive (exit 3). Or an etcd you run:
+        /// inconclusive (exit 3). Or a PostgreSQL you run:
+        /// `--against postgres://USER[:PASSWORD]@HOST:PORT/DB` (without TLS),
+        /// paced the same way, with every statement of a tick in its first
+        /// half and each TTL on the database's clock half a tick longer, so
+        /// that `NOW()` judges a row as the model's tick does; the tables
+        /// live in the schema `lockcheck`, which the replay empties first.
+        /// Or an etcd you run:
         /// `--against http://HOST:PORT` (or `etcd://HOST:PORT`), its client
         /// URL, where the replay is as on an etcd lockcheck starts (etcd
         /// times the leases itself), on keys under `/lockcheck/lock/`.
         #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
         against: Option<trace::Against>,
-        /// With `--against redis://...`: how long a tick of the trace lasts
-        /// on the server, in milliseconds. The durations in the requests (a TTL
-        /// of 6 ticks) are scaled to match, and the requests of one tick
-        /// run in the trace's order, evenly apart within the tick. Default:
-        /// 1000.
+        /// With `--against redis://...` or `postgres://...`: how long a tick
+        /// of the trace lasts on the server, in milliseconds. The durations
+        /// in the requests (a TTL of 6 ticks) are scaled to match, and the
+        /// requests of one tick run in the trace's order, evenly apart
+        /// within the tick. Default: 1000.
         #[arg(long, value_name = "MS",
               value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
         tick_ms: Option<u64>,

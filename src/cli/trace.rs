@@ -131,8 +131,10 @@ pub(super) enum Against {
 
 /// The URL schemes of the servers a user may run, and their programs
 /// (etcd's client URL is plain HTTP: `http://` or `etcd://`).
-const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 3] = [
+const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 5] = [
     ("redis", lockcheck::node::ServerProgram::Redis),
+    ("postgres", lockcheck::node::ServerProgram::Postgres),
+    ("postgresql", lockcheck::node::ServerProgram::Postgres),
     ("etcd", lockcheck::node::ServerProgram::Etcd),
     ("http", lockcheck::node::ServerProgram::Etcd),
 ];
@@ -206,10 +208,17 @@ pub(super) fn replay(
         ),
     };
     let on_redis = matches!(against, Some(Against::Urls(ServerProgram::Redis, _)));
-    if !on_redis && (tick_ms.is_some() || key_prefix.is_some()) {
+    let paced = on_redis || matches!(against, Some(Against::Urls(ServerProgram::Postgres, _)));
+    if !paced && tick_ms.is_some() {
         eprintln!(
-            "error: --tick-ms and --key-prefix are for a replay on a Redis you run \
-             (--against redis://HOST:PORT)"
+            "error: --tick-ms is for a replay on a Redis or PostgreSQL you run \
+             (--against redis://HOST:PORT or postgres://USER@HOST:PORT/DB)"
+        );
+        return exit::BAD_INPUT;
+    }
+    if !on_redis && key_prefix.is_some() {
+        eprintln!(
+            "error: --key-prefix is for a replay on a Redis you run (--against redis://HOST:PORT)"
         );
         return exit::BAD_INPUT;
     }
@@ -295,6 +304,18 @@ fn replay_on_server(
                            until the trace's server finds it expired; then it lapses until etcd \
                            has revoked it; keys under /lockcheck/lock/";
                 (run, how.to_string())
+            })
+        } else if server == ServerProgram::Postgres {
+            replay::replay_on::<PostgresProgram>(trace, Some(remote)).map(|run| {
+                let how = format!(
+                    "a server you run, in real time: a tick lasts {} ms, the statements run in \
+                     the trace's order {} ms apart, in the first half of their tick, and a TTL \
+                     on the database's clock lasts half a tick more; tables in the schema `{}`",
+                    remote.tick_ms,
+                    run.gap_ms.unwrap_or(0),
+                    lockcheck::real::postgres::REMOTE_SCHEMA
+                );
+                (run, how)
             })
         } else {
             replay::replay_on::<RedisProgram>(trace, Some(remote)).map(|run| {

@@ -49,18 +49,32 @@ impl<'a> Postgres<'a> {
     }
 }
 
-/// One connection to a local PostgreSQL, for a sequence or a trace whose
-/// tick 0 is a given Unix second.
+/// One connection to a PostgreSQL, for a sequence or a trace whose tick 0
+/// is a given Unix second: a local one lockcheck started, on a fake clock
+/// where a tick is a second, or one the user runs ([`Session::connect_remote`]),
+/// where a tick lasts what the replay says.
 pub struct Session {
     client: postgres::Client,
     /// The Unix second of tick 0.
     start_s: f64,
+    /// How long a tick lasts, in seconds.
+    tick_s: f64,
+    /// What a TTL on the database's clock gets on top of its ticks, in
+    /// seconds: half a tick on a server the user runs, where a tick's
+    /// statements run within its first half (see [`Session::connect_remote`]).
+    ttl_pad_s: f64,
     /// How to connect again, for a transaction of its own.
-    params: String,
+    config: postgres::Config,
+    /// The schema the tables are in, on a server the user runs.
+    schema: Option<&'static str>,
     /// The client's open `REPEATABLE READ` transaction, on a connection of
     /// its own, between its `SELECT` and its `UPDATE`.
     snapshot: Option<postgres::Client>,
 }
+
+/// The schema a replay on a PostgreSQL the user runs keeps its tables in;
+/// it touches nothing outside it.
+pub const REMOTE_SCHEMA: &str = "lockcheck";
 
 impl Session {
     /// Connects as `postgres` and creates the tables (if they are not there
@@ -68,13 +82,15 @@ impl Session {
     pub fn connect(server: &LocalServer, start_ms: u64) -> Result<Session, Unavailable> {
         // The port opens before the database accepts sessions ("the
         // database system is starting up"): retry for ten seconds.
-        let params = format!(
-            "host=127.0.0.1 port={} user=postgres dbname=postgres",
-            server.port
-        );
+        let mut config = postgres::Config::new();
+        config
+            .host("127.0.0.1")
+            .port(server.port)
+            .user("postgres")
+            .dbname("postgres");
         let mut tries = 0;
-        let mut client = loop {
-            match postgres::Client::connect(&params, postgres::NoTls) {
+        let client = loop {
+            match config.connect(postgres::NoTls) {
                 Ok(client) => break client,
                 Err(_) if tries < 1000 => {
                     tries += 1;
@@ -88,20 +104,89 @@ impl Session {
                 }
             }
         };
+        Session::with_tables(client, config, None, start_ms as f64 / 1000.0, 1.0, 0.0)
+    }
+
+    /// Connects to a PostgreSQL the user runs, at a `postgres://` URL
+    /// (without TLS), and creates the tables in [`REMOTE_SCHEMA`] (if they
+    /// are not there yet), for a replay in real time where a tick lasts
+    /// `tick_ms` milliseconds. The model judges `NOW()` to the tick: every
+    /// statement of a tick at one instant. Here they run in the trace's
+    /// order within the first half of their tick, and a TTL on the
+    /// database's clock lasts half a tick more than its ticks, so that a
+    /// row written in tick `t` for `k` ticks is live for every statement of
+    /// tick `t + k` and expired for every one of tick `t + k + 1`, as in
+    /// the model. A time a client computes is sent on a fixed scale (tick 0
+    /// at [`super::CLOCK_START_UNIX_MS`]): the database only ever compares
+    /// such times with one another, never with its `NOW()`.
+    pub fn connect_remote(url: &str, tick_ms: u64) -> Result<Session, Unavailable> {
+        let shown = replay::redacted(url);
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| Unavailable(format!("{shown} is not a PostgreSQL URL: {e}")))?;
+        let client = config
+            .connect(postgres::NoTls)
+            .map_err(|e| Unavailable(format!("cannot connect to {shown}: {}", message(&e))))?;
+        let tick_s = tick_ms as f64 / 1000.0;
+        Session::with_tables(
+            client,
+            config,
+            Some(REMOTE_SCHEMA),
+            super::CLOCK_START_UNIX_MS as f64 / 1000.0,
+            tick_s,
+            tick_s / 2.0,
+        )
+    }
+
+    fn with_tables(
+        mut client: postgres::Client,
+        config: postgres::Config,
+        schema: Option<&'static str>,
+        start_s: f64,
+        tick_s: f64,
+        ttl_pad_s: f64,
+    ) -> Result<Session, Unavailable> {
+        if let Some(schema) = schema {
+            client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+                ))
+                .map_err(|e| {
+                    Unavailable(format!("cannot make the schema {schema}: {}", message(&e)))
+                })?;
+        }
         client
             .batch_execute(SCHEMA)
             .map_err(|e| Unavailable(format!("cannot create the tables: {}", message(&e))))?;
         Ok(Session {
             client,
-            start_s: start_ms as f64 / 1000.0,
-            params,
+            start_s,
+            tick_s,
+            ttl_pad_s,
+            config,
+            schema,
             snapshot: None,
         })
     }
 
+    /// Removes what an earlier replay left in [`REMOTE_SCHEMA`]: its rows,
+    /// its sequence's progress and its counter.
+    pub fn clear_remote(&mut self) -> Result<(), Unavailable> {
+        self.client
+            .batch_execute(
+                "TRUNCATE lock, lock_node, lock_claim; ALTER SEQUENCE lock_version RESTART;                  DROP TABLE IF EXISTS counter",
+            )
+            .map_err(|e| Unavailable(format!("cannot empty the replay's tables: {}", message(&e))))
+    }
+
+    /// A TTL on the database's clock, in seconds.
+    fn ttl_seconds(&self, ttl_ticks: u32) -> f64 {
+        ttl_ticks as f64 * self.tick_s + self.ttl_pad_s
+    }
+
     /// A client-side instant as the timestamp a client sends.
     fn seconds(&self, at: Instant) -> f64 {
-        self.start_s + at.ticks() as f64
+        self.start_s + at.ticks() as f64 * self.tick_s
     }
 
     /// Runs `stmt`: its result as the model's reply (a duplicate key is
@@ -133,7 +218,10 @@ impl Session {
     /// transaction, if any, ends: its connection closes).
     fn select_snapshot(&mut self) -> Result<Reply, postgres::Error> {
         self.snapshot = None;
-        let mut tx = postgres::Client::connect(&self.params, postgres::NoTls)?;
+        let mut tx = self.config.connect(postgres::NoTls)?;
+        if let Some(schema) = self.schema {
+            tx.batch_execute(&format!("SET search_path TO {schema}"))?;
+        }
         tx.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
         let found = tx.query_opt(
             "SELECT owner, COALESCE(expires_at < now(), false) FROM lock WHERE name = 'lock'",
@@ -164,7 +252,7 @@ impl Session {
         let updated = tx.execute(
             "UPDATE lock SET owner = $1, expires_at = now() + make_interval(secs => $2) \
              WHERE name = 'lock'",
-            &[&(who.number() as i64), &(*ttl_ticks as f64)],
+            &[&(who.number() as i64), &self.ttl_seconds(*ttl_ticks)],
         );
         match updated {
             Ok(n) => {
@@ -203,7 +291,7 @@ impl Session {
             ),
             Expiry::DbClock { ttl_ticks } => (
                 "now() + make_interval(secs => $2)".to_string(),
-                Some(*ttl_ticks as f64),
+                Some(self.ttl_seconds(*ttl_ticks)),
             ),
         };
         let version = |fenced: bool| {
@@ -237,7 +325,7 @@ impl Session {
                 )?;
                 Ok(Reply::Selected(found.map(|row| {
                     let s: f64 = row.get(0);
-                    Instant::from_ticks((s - self.start_s).round() as i64)
+                    Instant::from_ticks(((s - self.start_s) / self.tick_s).round() as i64)
                 })))
             }
             Stmt::DeleteNode { node } => {
@@ -344,7 +432,7 @@ impl Session {
                 let n = self.client.execute(
                     "INSERT INTO lock_claim (owner, name, expires_at) \
                      VALUES ($1, 'lock', now() + make_interval(secs => $2))",
-                    &[&owner(who), &(*ttl_ticks as f64)],
+                    &[&owner(who), &self.ttl_seconds(*ttl_ticks)],
                 )?;
                 Ok(rows(n, None))
             }
@@ -473,6 +561,14 @@ impl replay::Program for PostgresProgram {
         session.version()
     }
 
+    fn connect_remote(remote: &replay::Remote, n: usize) -> Result<Session, Unavailable> {
+        Session::connect_remote(&remote.urls[n], remote.tick_ms)
+    }
+
+    fn clear_remote(session: &mut Session) -> Result<(), Unavailable> {
+        session.clear_remote()
+    }
+
     fn counter_setup(session: &mut Session) -> Result<(), Unavailable> {
         session
             .client
@@ -566,8 +662,19 @@ fn owner_value(n: i64) -> Value {
 }
 
 fn message(e: &postgres::Error) -> String {
-    e.as_db_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+    match e.as_db_error() {
+        Some(d) => d.message().to_string(),
+        // "error connecting to server", and then why: its sources.
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
+    }
 }
 
 /// How a sequence's statements judge expiry: as one database lock variant

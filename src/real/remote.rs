@@ -1,6 +1,7 @@
 //! Servers the user runs, for `replay TRACE --against redis://HOST:PORT,...`:
 //! what a replay may ask of it, and when it sends each request.
 
+use super::conformance::Timing;
 use crate::trace::TraceFile;
 
 /// Servers the user runs, which a replay cannot crash, restart or set the
@@ -76,9 +77,14 @@ pub const REMOTE_GAP_MS_MIN: u64 = 5;
 /// gap_ms` milliseconds after the start, `w0[n]` being server `n`'s reading
 /// in the trace's first state. Request `i` of a tick thus runs `i * gap_ms` into
 /// it, as the `i`-th request runs at millisecond `i` of its second on a
-/// server lockcheck starts: a key that request `i` set to expire `k` ticks
-/// later is gone for request `j > i` in the tick of its expiry and there for
-/// every request before it, on the server as in the model. Each server
+/// server lockcheck starts ([`Timing::InOrder`]): a key that request `i` set
+/// to expire `k` ticks later is gone for request `j > i` in the tick of its
+/// expiry and there for every request before it, on the server as in the
+/// model. Where the model runs every request of a tick at one instant
+/// ([`Timing::SameInstant`]: PostgreSQL's `NOW()`), the gap is halved, so
+/// that every request runs in the first half of its tick, and the program
+/// lengthens its expiries by half a tick (see
+/// `crate::real::postgres::Session::connect_remote`). Each server
 /// keeps time only against itself, so the servers' clocks may be skewed
 /// against one another in the trace, as long as the times this gives are
 /// in the trace's order.
@@ -98,6 +104,7 @@ impl RemoteSchedule {
         servers: usize,
         remote: &Remote,
         request: &str,
+        timing: Timing,
     ) -> Result<RemoteSchedule, String> {
         let mut requests = Vec::new();
         for (i, action) in trace.actions.iter().enumerate() {
@@ -119,14 +126,20 @@ impl RemoteSchedule {
             };
             requests.push((i, n, trace.steps[i].state.clocks[n].wall));
         }
-        let gap_ms = remote.tick_ms / (requests.len() as u64 + 1);
+        // The requests of a tick run within its first `1 / parts`.
+        let parts = match timing {
+            Timing::InOrder => 1,
+            Timing::SameInstant => 2,
+        };
+        let slots = parts * (requests.len() as u64 + 1);
+        let gap_ms = remote.tick_ms / slots;
         if gap_ms < REMOTE_GAP_MS_MIN {
             return Err(format!(
                 "--tick-ms {} leaves {gap_ms} ms between the trace's {} requests; give at \
                  least {} so that they run {REMOTE_GAP_MS_MIN} ms apart",
                 remote.tick_ms,
                 requests.len(),
-                (requests.len() as u64 + 1) * REMOTE_GAP_MS_MIN
+                slots * REMOTE_GAP_MS_MIN
             ));
         }
         let first = &trace.steps[0].state.clocks;

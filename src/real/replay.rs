@@ -459,9 +459,10 @@ pub fn replay_on<P: Program>(
                 remote.urls.len()
             )));
         }
-        Some(remote) => {
-            Some(RemoteSchedule::of(trace, server_count, remote, P::REQUEST).map_err(refused)?)
-        }
+        Some(remote) => Some(
+            RemoteSchedule::of(trace, server_count, remote, P::REQUEST, P::TIMING)
+                .map_err(refused)?,
+        ),
         None => None,
     };
     let mut servers = Vec::new();
