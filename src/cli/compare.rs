@@ -281,6 +281,29 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
             println!("wrote {}", path.display());
         }
     }
+    // A whole matrix's traces are the directory's: one an earlier run wrote
+    // for a verdict that has changed since would otherwise stay beside
+    // them, and be replayed as if current.
+    let whole_matrix = args.selection.models.is_empty()
+        && args.selection.scenarios.is_empty()
+        && args.selection.properties.is_empty();
+    if let Some(dir) = &args.report_dir
+        && whole_matrix
+        && !lockcheck::engine::interrupt::requested()
+    {
+        match prune_traces(&dir.join("traces"), &comparison) {
+            Ok(0) => {}
+            Ok(n) if !args.json => println!(
+                "removed {n} trace file(s) from {} that no cell of this comparison wrote",
+                dir.join("traces").display()
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+    }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         use std::io::Write;
         let appended = std::fs::OpenOptions::new()
@@ -311,4 +334,47 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// Removes the `*.json` files in `traces` that no cell of `comparison`
+/// names as its trace (`trace_file`, anywhere in its report); how many.
+fn prune_traces(
+    traces: &Path,
+    comparison: &lockcheck::compare::Comparison,
+) -> Result<usize, String> {
+    fn names(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    if key == "trace_file"
+                        && let Some(file) = v.as_str()
+                        && let Some(name) = Path::new(file).file_name()
+                    {
+                        into.insert(name.to_string_lossy().into_owned());
+                    }
+                    names(v, into);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| names(v, into)),
+            _ => {}
+        }
+    }
+    let value = serde_json::to_value(comparison)
+        .map_err(|e| format!("cannot serialize the comparison: {e}"))?;
+    let mut written = std::collections::BTreeSet::new();
+    names(&value, &mut written);
+    let Ok(entries) = std::fs::read_dir(traces) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") && !written.contains(&name) {
+            std::fs::remove_file(&path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }

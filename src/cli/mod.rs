@@ -342,7 +342,8 @@ enum Command {
     /// <report-dir>/comparison.md (with a Mermaid diagram and replay command
     /// per counterexample), comparison.json and comparison.html (one
     /// self-contained page with a space-time diagram per counterexample), and
-    /// the trace files under <report-dir>/traces/; the report directory is
+    /// the trace files under <report-dir>/traces/ (a run of the whole matrix
+    /// removes the other `*.json` there); the report directory is
     /// target/lockcheck unless --report-dir names another, or
     /// --update-reports asks for reports/, the results committed with the
     /// project. Appends the table to $GITHUB_STEP_SUMMARY when that is set.

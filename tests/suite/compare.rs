@@ -655,6 +655,67 @@ fn only_update_reports_writes_into_reports() {
     assert!(cwd.join("reports/comparison.md").is_file());
 }
 
+/// A whole matrix's report directory holds its traces and no others: a
+/// trace an earlier run wrote for a verdict that has changed since is
+/// removed, so that nothing replays it as current. A run of part of the
+/// matrix leaves the others alone.
+#[test]
+fn a_whole_matrix_removes_the_traces_no_cell_of_it_wrote() {
+    let scenarios = temp_dir("compare-prune-scenarios");
+    let mut tiny: serde_json::Value =
+        serde_json::from_str(&read(Path::new("scenarios/no-faults.json"))).unwrap();
+    tiny["horizon_ticks"] = 6.into();
+    tiny["simulation"]["runs"] = 10.into();
+    std::fs::write(scenarios.join("tiny.json"), tiny.to_string()).unwrap();
+    let reports = temp_dir("compare-prune-reports");
+    let traces = reports.join("traces");
+    let run = |models: &[&str]| {
+        std::fs::create_dir_all(&traces).unwrap();
+        std::fs::write(traces.join("stale.tiny.mutual_exclusion.json"), "{}").unwrap();
+        std::fs::write(traces.join("notes.txt"), "mine").unwrap();
+        let mut args = vec![
+            "compare",
+            "--scenarios-dir",
+            scenarios.to_str().unwrap(),
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ];
+        for m in models {
+            args.extend(["--model", m]);
+        }
+        let out = lockcheck(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let text = run(&[]);
+    assert!(
+        text.contains("removed 1 trace file(s) from")
+            && !traces.join("stale.tiny.mutual_exclusion.json").exists(),
+        "{text}"
+    );
+    assert!(traces.join("notes.txt").exists(), "only traces go");
+    // Every trace the comparison names is there.
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&reports.join("comparison.json"))).unwrap();
+    let named = json.to_string().matches("\"trace_file\"").count();
+    assert!(named > 10, "{named}");
+    let present = std::fs::read_dir(&traces)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(present, named);
+
+    let text = run(&["no_lock"]);
+    assert!(!text.contains("removed"), "{text}");
+    assert!(traces.join("stale.tiny.mutual_exclusion.json").exists());
+}
+
 /// A comparison without what differs by where and how it was run: the
 /// command and the trace files' directories.
 fn comparable(file: &Path) -> serde_json::Value {
