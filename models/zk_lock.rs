@@ -278,7 +278,8 @@ pub struct Flavor {
 pub trait ZkFlavor: Send + Sync + 'static {
     const VARIANTS: &'static [Variant];
     const PARAMS: &'static [Param];
-    fn flavor(variant: &str) -> Result<Flavor, String>;
+    /// The flavour of one of [`ZkFlavor::VARIANTS`]; `None` for any other id.
+    fn flavor(variant: &str) -> Option<Flavor>;
 }
 
 pub struct ZkLock<F> {
@@ -555,7 +556,8 @@ impl<F: ZkFlavor> LockModel for ZkLock<F> {
             recipe,
             token,
             slip,
-        } = F::flavor(variant)?;
+        } = F::flavor(variant)
+            .ok_or_else(|| format!("unknown ZooKeeper lock variant `{variant}`"))?;
         // Only the seed's snippet sleeps on a busy lock; the others wait on
         // a watch.
         let retry_ticks = match recipe {
