@@ -1134,6 +1134,104 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
     }
 }
 
+/// A ZooKeeper the user runs, played here by a local one: `--against
+/// zk://HOST:PORT` is the same replay as on a ZooKeeper lockcheck starts,
+/// under `/lockcheck`; a session the trace expires is gone once the nodes
+/// it owned are, without the `dump` command a ZooKeeper may not answer.
+#[test]
+fn counterexamples_replay_on_a_zookeeper_you_run() {
+    use zookeeper_client as zk;
+    let Some(server) = zookeeper_or_skip("replays on a ZooKeeper you run") else {
+        return;
+    };
+    server.clock.release().expect("the fake clock's file goes");
+    let url = format!("zk://127.0.0.1:{}", server.port);
+    let traces = Traces::write("zookeeper-remote", Traces::ZK_CHECKS, false);
+    // The user's own `/lock`, which a replay leaves alone.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cluster = format!("127.0.0.1:{}", server.port);
+    let admin = runtime.block_on(async {
+        let mut tries = 0;
+        loop {
+            match zk::Client::connect(&cluster).await {
+                Ok(client) => break client,
+                Err(_) if tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("ZooKeeper does not serve: {e}"),
+            }
+        }
+    });
+    let persistent = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    runtime
+        .block_on(admin.create("/lock", b"the user's", &persistent))
+        .expect("the user's node is made");
+    runtime
+        .block_on(admin.create("/lock/theirs", b"", &persistent))
+        .expect("the user's child is made");
+
+    for name in [
+        "zk_lock_ephemeral.gc-pause.mutual_exclusion.json",
+        "zk_lock_sequential_fenced.gc-pause.mutual_exclusion.json",
+    ] {
+        let (code, text) = lockcheck(&["replay", &traces.path(name), "--against", &url], &[]);
+        assert_eq!(code, 0, "{name}: {text}");
+        assert!(
+            text.contains("(a ZooKeeper you run: every session of the trace a real one")
+                && text.contains(&format!("REPRODUCED on ZooKeeper 3.8.0 at {url}"))
+                && text.contains("silent until its session expires")
+                && text.contains("mutual_exclusion is violated"),
+            "{name}: {text}"
+        );
+        if name.starts_with("zk_lock_ephemeral.") {
+            for line in ZK_PAUSED_HOLDER_EXPIRES {
+                assert!(text.contains(line), "{line}\n{text}");
+            }
+        }
+    }
+    let (data, _) = runtime.block_on(admin.get_data("/lock")).unwrap();
+    assert_eq!(data, b"the user's");
+    let children = runtime.block_on(admin.list_children("/lock")).unwrap();
+    assert_eq!(children, vec!["theirs".to_string()]);
+    assert!(
+        runtime
+            .block_on(admin.check_stat("/lockcheck/lock"))
+            .unwrap()
+            .is_some()
+    );
+
+    // A restart it cannot do; a path, which it does not take; and a server
+    // that is not there.
+    for (target, name, code_expected, says) in [
+        (
+            url.as_str(),
+            "zk_lock_ephemeral.server-restart.progress.json",
+            4,
+            "a replay keeps its server running",
+        ),
+        (
+            &*format!("{url}/elsewhere"),
+            "zk_lock_ephemeral.gc-pause.mutual_exclusion.json",
+            3,
+            "give one server as zk://HOST:PORT",
+        ),
+        (
+            "zk://127.0.0.1:1",
+            "zk_lock_ephemeral.gc-pause.mutual_exclusion.json",
+            3,
+            "cannot connect to zk://127.0.0.1:1",
+        ),
+    ] {
+        let (code, text) = lockcheck(&["replay", &traces.path(name), "--against", target], &[]);
+        assert_eq!(code, code_expected, "{target} {name}: {text}");
+        assert!(text.contains(says), "{target} {name}: {text}");
+    }
+}
+
 /// Counterexamples of the etcd locks on a real etcd, whose leases the
 /// replay lets expire as the trace's server expires them: the holder of
 /// `concurrency.Mutex` is paused past its lease, its key goes with the

@@ -43,6 +43,10 @@ pub(super) fn list(scenarios_dir: &Path, expectations_dir: &Path) -> u8 {
         "postgres://USER@HOST:PORT/DB"
     );
     println!(
+        "  {:<28}  a ZooKeeper you run (its nodes under /lockcheck)",
+        "zk://HOST:PORT"
+    );
+    println!(
         "  {:<28}  an etcd you run (its client URL; etcd:// also works)",
         "http://HOST:PORT"
     );

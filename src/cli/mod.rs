@@ -210,7 +210,9 @@ enum Command {
         /// half and each TTL on the database's clock half a tick longer, so
         /// that `NOW()` judges a row as the model's tick does; the tables
         /// live in the schema `lockcheck`, which the replay empties first.
-        /// Or an etcd you run:
+        /// Or a ZooKeeper you run: `--against zk://HOST:PORT`, the same
+        /// replay as on a ZooKeeper lockcheck starts (ZooKeeper times the
+        /// sessions itself), under the node `/lockcheck`. Or an etcd you run:
         /// `--against http://HOST:PORT` (or `etcd://HOST:PORT`), its client
         /// URL, where the replay is as on an etcd lockcheck starts (etcd
         /// times the leases itself), on keys under `/lockcheck/lock/`.

@@ -131,8 +131,9 @@ pub(super) enum Against {
 
 /// The URL schemes of the servers a user may run, and their programs
 /// (etcd's client URL is plain HTTP: `http://` or `etcd://`).
-const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 5] = [
+const URL_SCHEMES: [(&str, lockcheck::node::ServerProgram); 6] = [
     ("redis", lockcheck::node::ServerProgram::Redis),
+    ("zk", lockcheck::node::ServerProgram::ZooKeeper),
     ("postgres", lockcheck::node::ServerProgram::Postgres),
     ("postgresql", lockcheck::node::ServerProgram::Postgres),
     ("etcd", lockcheck::node::ServerProgram::Etcd),
@@ -304,6 +305,25 @@ fn replay_on_server(
                            until the trace's server finds it expired; then it lapses until etcd \
                            has revoked it; keys under /lockcheck/lock/";
                 (run, how.to_string())
+            })
+        } else if server == ServerProgram::ZooKeeper {
+            // ZooKeeper times the sessions itself: the same replay as on a
+            // ZooKeeper lockcheck starts.
+            let [url] = &remote.urls[..] else {
+                eprintln!(
+                    "error: cannot replay on {}: a ZooKeeper trace has one server; give one URL",
+                    remote.shown()
+                );
+                return exit::BAD_INPUT;
+            };
+            lockcheck::real::zookeeper::replay_trace_on(trace, Some(url)).map(|run| {
+                let how = format!(
+                    "a ZooKeeper you run: every session of the trace a real one; an expiry \
+                     silences its client until the server has deleted the session's nodes; \
+                     nodes under {}",
+                    lockcheck::real::zookeeper::REMOTE_CHROOT
+                );
+                (run, how)
             })
         } else if server == ServerProgram::Postgres {
             replay::replay_on::<PostgresProgram>(trace, Some(remote)).map(|run| {

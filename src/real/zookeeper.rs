@@ -428,9 +428,17 @@ struct RealSession {
     watches: Vec<(WatchOn, Watcher)>,
 }
 
-/// A local ZooKeeper through [`SESSIONS`] sessions.
+/// A ZooKeeper through [`SESSIONS`] sessions: a local one lockcheck
+/// started, or one the user runs ([`ZooKeeper::connect_remote`]).
 pub struct ZooKeeper<'a> {
-    server: &'a LocalServer,
+    /// The local server, if lockcheck started it.
+    server: Option<&'a LocalServer>,
+    /// Its address, `host:port`.
+    address: String,
+    /// The connection string every session uses: the address, and on a
+    /// server the user runs the [`REMOTE_CHROOT`] the replay's nodes live
+    /// under.
+    cluster: String,
     runtime: tokio::runtime::Runtime,
     session_timeout: Duration,
     /// The session that empties the server between sequences.
@@ -440,6 +448,10 @@ pub struct ZooKeeper<'a> {
     version: Option<String>,
 }
 
+/// Where a replay on a ZooKeeper the user runs keeps its nodes (`/lock`
+/// and `/my_lock` under it); it touches nothing else.
+pub const REMOTE_CHROOT: &str = "/lockcheck";
+
 impl<'a> ZooKeeper<'a> {
     /// Waits until the server serves (its port opens earlier), then
     /// connects and creates `/lock`. Sessions ask for `session_timeout`.
@@ -447,9 +459,10 @@ impl<'a> ZooKeeper<'a> {
         server: &'a LocalServer,
         session_timeout: Duration,
     ) -> Result<ZooKeeper<'a>, Unavailable> {
+        let address = format!("127.0.0.1:{}", server.port);
         let mut tries = 0;
         loop {
-            match four_letter_word(server.port, "srvr") {
+            match four_letter_word(&address, "srvr") {
                 Ok(text) if text.starts_with("Zookeeper version") => break,
                 _ if tries < 1000 => {
                     tries += 1;
@@ -464,6 +477,63 @@ impl<'a> ZooKeeper<'a> {
                 Err(e) => return Err(Unavailable(format!("ZooKeeper does not answer: {e}"))),
             }
         }
+        ZooKeeper::open_admin(Some(server), address.clone(), address, session_timeout)
+    }
+
+    /// Connects to a ZooKeeper the user runs, at `zk://host:port`, under
+    /// [`REMOTE_CHROOT`] (made if it is missing), and creates `/lock` there.
+    pub fn connect_remote(
+        url: &str,
+        session_timeout: Duration,
+    ) -> Result<ZooKeeper<'static>, Unavailable> {
+        let address = url
+            .strip_prefix("zk://")
+            .unwrap_or(url)
+            .trim_end_matches('/');
+        if address.is_empty() || address.contains(['/', ',']) {
+            return Err(Unavailable(format!(
+                "{url}: give one server as zk://HOST:PORT (no path: the replay works under {REMOTE_CHROOT})"
+            )));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Unavailable(format!("cannot start a tokio runtime: {e}")))?;
+        // The chroot must exist before a session can use it.
+        runtime
+            .block_on(async {
+                let root = zk::Client::connector()
+                    .with_session_timeout(session_timeout)
+                    .with_fail_eagerly()
+                    .connect(address)
+                    .await?;
+                match root
+                    .create(
+                        REMOTE_CHROOT,
+                        b"",
+                        &zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all()),
+                    )
+                    .await
+                {
+                    Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            })
+            .map_err(|e| Unavailable(format!("cannot connect to {url}: {e}")))?;
+        ZooKeeper::open_admin(
+            None,
+            address.to_string(),
+            format!("{address}{REMOTE_CHROOT}"),
+            session_timeout,
+        )
+    }
+
+    fn open_admin(
+        server: Option<&'a LocalServer>,
+        address: String,
+        cluster: String,
+        session_timeout: Duration,
+    ) -> Result<ZooKeeper<'a>, Unavailable> {
         // The clients' connections are served on one worker thread, which
         // also sends their pings while the test thread waits between
         // requests.
@@ -472,14 +542,15 @@ impl<'a> ZooKeeper<'a> {
             .enable_all()
             .build()
             .map_err(|e| Unavailable(format!("cannot start a tokio runtime: {e}")))?;
-        let cluster = format!("127.0.0.1:{}", server.port);
+        let connector = zk::Client::connector().with_session_timeout(session_timeout);
+        // A server the user runs is up or not: no waiting for it.
+        let connector = match server {
+            Some(_) => connector,
+            None => connector.with_fail_eagerly(),
+        };
         let admin = runtime
-            .block_on(
-                zk::Client::connector()
-                    .with_session_timeout(session_timeout)
-                    .connect(&cluster),
-            )
-            .map_err(|e| Unavailable(format!("cannot connect to ZooKeeper: {e}")))?;
+            .block_on(connector.connect(&cluster))
+            .map_err(|e| Unavailable(format!("cannot connect to ZooKeeper at {cluster}: {e}")))?;
         match runtime.block_on(admin.create(
             "/lock",
             b"",
@@ -490,6 +561,8 @@ impl<'a> ZooKeeper<'a> {
         }
         Ok(ZooKeeper {
             server,
+            address,
+            cluster,
             runtime,
             session_timeout,
             admin,
@@ -502,14 +575,13 @@ impl<'a> ZooKeeper<'a> {
     /// Opens session `id`. Its client does not close it when dropped: a
     /// session whose client goes away expires, as a crashed client's does.
     fn open(&self, id: SessionId) -> Result<RealSession, String> {
-        let cluster = format!("127.0.0.1:{}", self.server.port);
         let client = self
             .runtime
             .block_on(
                 zk::Client::connector()
                     .with_session_timeout(self.session_timeout)
                     .with_detached()
-                    .connect(&cluster),
+                    .connect(&self.cluster),
             )
             .map_err(|e| format!("cannot open a session: {e}"))?;
         Ok(RealSession {
@@ -712,22 +784,59 @@ impl<'a> ZooKeeper<'a> {
     fn expire(&mut self, id: SessionId) -> Result<(), String> {
         let old = self.sessions.remove(self.index(id)?);
         let hex = format!("{:#x}", old.client.session_id().0);
+        let owner = old.client.session_id().0;
         // Dropping the client and its watchers closes the connection and
         // leaves the session open (the clients are detached).
         drop(old);
         let deadline =
             std::time::Instant::now() + 3 * self.session_timeout + Duration::from_secs(5);
         loop {
-            let dump =
-                four_letter_word(self.server.port, "dump").map_err(|e| format!("dump: {e}"))?;
-            if !dump.lines().any(|l| l.trim().trim_end_matches(':') == hex) {
+            // A server lockcheck started lists its sessions (`dump`); on one
+            // the user runs, which may not answer that, the session is gone
+            // for the replay's purposes once it owns no node here: its
+            // nodes, and the watch events their deletion fires, are all an
+            // expiry changes that later requests can see.
+            let left = match self.server {
+                Some(_) => {
+                    let dump = four_letter_word(&self.address, "dump")
+                        .map_err(|e| format!("dump: {e}"))?;
+                    dump.lines()
+                        .any(|l| l.trim().trim_end_matches(':') == hex)
+                        .then(|| dump.trim().to_string())
+                }
+                None => {
+                    let owned = self.nodes_owned_by(owner)?;
+                    (!owned.is_empty()).then(|| format!("it still owns {}", owned.join(", ")))
+                }
+            };
+            let Some(left) = left else {
                 return Ok(());
-            }
+            };
             if std::time::Instant::now() > deadline {
-                return Err(format!("session {hex} did not expire: {}", dump.trim()));
+                return Err(format!("session {hex} did not expire: {left}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The replay's nodes (`/my_lock`, the children of `/lock`) that
+    /// session `owner` owns.
+    fn nodes_owned_by(&self, owner: i64) -> Result<Vec<String>, String> {
+        let rt = &self.runtime;
+        let mut paths = vec!["/my_lock".to_string()];
+        let children = rt
+            .block_on(self.admin.list_children("/lock"))
+            .map_err(|e| format!("list /lock: {e}"))?;
+        paths.extend(children.into_iter().map(|c| format!("/lock/{c}")));
+        let mut owned = Vec::new();
+        for path in paths {
+            match rt.block_on(self.admin.check_stat(&path)) {
+                Ok(Some(stat)) if stat.ephemeral_owner == owner => owned.push(path),
+                Ok(_) => {}
+                Err(e) => return Err(format!("stat {path}: {e}")),
+            }
+        }
+        Ok(owned)
     }
 }
 
@@ -746,8 +855,8 @@ fn format_sequence(seq: i64) -> String {
 }
 
 /// A four-letter word's answer (`srvr`, `dump`).
-fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+fn four_letter_word(address: &str, word: &str) -> std::io::Result<String> {
+    let mut stream = std::net::TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.write_all(word.as_bytes())?;
     let mut text = String::new();
@@ -789,7 +898,10 @@ impl RealServer for ZooKeeper<'_> {
     }
 
     fn clock(&self) -> &FakeClock {
-        &self.server.clock
+        &self
+            .server
+            .expect("a conformance test runs on a ZooKeeper lockcheck started")
+            .clock
     }
 
     fn run(&mut self, cmd: &ZkCmd) -> Result<ZkReply, String> {
@@ -811,8 +923,13 @@ impl RealServer for ZooKeeper<'_> {
 
     fn version(&mut self) -> Result<String, Unavailable> {
         if self.version.is_none() {
-            let text = four_letter_word(self.server.port, "srvr")
-                .map_err(|e| Unavailable(format!("srvr: {e}")))?;
+            // A server the user runs may not answer `srvr` (its
+            // `4lw.commands.whitelist`), which is no reason not to replay.
+            let text = match four_letter_word(&self.address, "srvr") {
+                Ok(text) => text,
+                Err(_) if self.server.is_none() => String::new(),
+                Err(e) => return Err(Unavailable(format!("srvr: {e}"))),
+            };
             // "Zookeeper version: 3.8.0-<commit>, built on ..."
             let v = text
                 .lines()
@@ -951,16 +1068,40 @@ pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
+    replay_trace_on(trace, None)
+}
+
+/// [`replay_trace`] on a ZooKeeper started for it, or with `url`
+/// (`zk://host:port`) on one the user runs, under [`REMOTE_CHROOT`]: the
+/// same replay, since ZooKeeper times the sessions itself (a session the
+/// trace expires is gone once the nodes it owned are).
+pub fn replay_trace_on(
+    trace: &crate::trace::TraceFile,
+    url: Option<&str>,
+) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
     use super::replay::{self, CannotReplay, TraceCommand, TraceOnServer};
     use crate::models::zk_lock::Timer;
     use std::collections::BTreeSet;
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
     let clients = replay::one_server_clients(trace, "ZooKeeper", SESSIONS)? as usize;
-    let server = LocalServer::zookeeper().map_err(unavailable)?;
-    let mut real = ZooKeeper::connect(&server, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?;
+    let server;
+    let mut real = match url {
+        Some(url) => ZooKeeper::connect_remote(url, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?,
+        None => {
+            server = LocalServer::zookeeper().map_err(unavailable)?;
+            ZooKeeper::connect(&server, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?
+        }
+    };
     real.clear(0).map_err(unavailable)?;
-    let server_version = real.version().map_err(unavailable)?;
+    let server_version = match url {
+        Some(url) => format!(
+            "{} at {}",
+            real.version().map_err(unavailable)?,
+            super::remote::redacted(url)
+        ),
+        None => real.version().map_err(unavailable)?,
+    };
     let mut model = ZkModel::new();
     let node_name = |n: usize| replay::node_name(trace, n);
     // The trace's sessions: how many each client has opened, and which
