@@ -9,6 +9,8 @@
 //! start, on the same scale as the server's fake wall clock, which `NOW()`
 //! reads.
 
+use std::collections::BTreeMap;
+
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
 
@@ -67,9 +69,9 @@ pub struct Session {
     config: postgres::Config,
     /// The schema the tables are in, on a server the user runs.
     schema: Option<&'static str>,
-    /// The client's open `REPEATABLE READ` transaction, on a connection of
-    /// its own, between its `SELECT` and its `UPDATE`.
-    snapshot: Option<postgres::Client>,
+    /// Each client's open `REPEATABLE READ` transaction, on a connection
+    /// of its own, between its `SELECT` and its `UPDATE`.
+    snapshots: BTreeMap<NodeId, postgres::Client>,
 }
 
 /// The schema a replay on a PostgreSQL the user runs keeps its tables in;
@@ -165,7 +167,7 @@ impl Session {
             ttl_pad_s,
             config,
             schema,
-            snapshot: None,
+            snapshots: BTreeMap::new(),
         })
     }
 
@@ -193,14 +195,16 @@ impl Session {
     /// [`Reply::DuplicateKey`]), or the server's error.
     pub fn run(&mut self, stmt: &Stmt) -> Result<Reply, String> {
         match stmt {
-            Stmt::SelectSnapshot { .. } => {
+            Stmt::SelectSnapshot { client, .. } => {
                 return self
-                    .select_snapshot()
+                    .select_snapshot(*client)
                     .map_err(|e| format!("error: {}", message(&e)));
             }
             Stmt::UpdateSnapshot {
-                owner: who, expiry, ..
-            } => return self.update_snapshot(who, expiry),
+                client,
+                owner: who,
+                expiry,
+            } => return self.update_snapshot(*client, who, expiry),
             _ => {}
         }
         match self.execute(stmt) {
@@ -216,8 +220,8 @@ impl Session {
     /// now() ...` on a connection of its own, which stays open in the
     /// transaction when the row has expired (the client's earlier
     /// transaction, if any, ends: its connection closes).
-    fn select_snapshot(&mut self) -> Result<Reply, postgres::Error> {
-        self.snapshot = None;
+    fn select_snapshot(&mut self, client: NodeId) -> Result<Reply, postgres::Error> {
+        self.snapshots.remove(&client);
         let mut tx = self.config.connect(postgres::NoTls)?;
         if let Some(schema) = self.schema {
             tx.batch_execute(&format!("SET search_path TO {schema}"))?;
@@ -232,7 +236,7 @@ impl Session {
             None => (None, false),
         };
         if owner.is_some() && expired {
-            self.snapshot = Some(tx);
+            self.snapshots.insert(client, tx);
         } else {
             tx.batch_execute("ROLLBACK")?;
         }
@@ -242,8 +246,13 @@ impl Session {
     /// `UPDATE lock SET ... WHERE name = 'lock'; COMMIT` in the open
     /// transaction; SQLSTATE 40001 is [`Reply::SerializationFailure`], as
     /// is an `UPDATE` with no transaction open for it (the model's answer).
-    fn update_snapshot(&mut self, who: &Value, expiry: &Expiry) -> Result<Reply, String> {
-        let Some(mut tx) = self.snapshot.take() else {
+    fn update_snapshot(
+        &mut self,
+        client: NodeId,
+        who: &Value,
+        expiry: &Expiry,
+    ) -> Result<Reply, String> {
+        let Some(mut tx) = self.snapshots.remove(&client) else {
             return Ok(Reply::SerializationFailure);
         };
         let Expiry::DbClock { ttl_ticks } = expiry else {
@@ -497,6 +506,9 @@ impl RealServer for Postgres<'_> {
 
     fn clear(&mut self, start_ms: u64) -> Result<(), Unavailable> {
         self.session.start_s = start_ms as f64 / 1000.0;
+        // An open transaction's lock on the table would hold up the
+        // TRUNCATE; closing its connection rolls it back.
+        self.session.snapshots.clear();
         self.session
             .client
             .batch_execute(
@@ -695,6 +707,10 @@ pub enum Family {
     /// The lock row expiring on the database's clock, taken over by a
     /// compare-and-set on the owner seen.
     CasOwner,
+    /// The lock row expiring on the database's clock, taken over in a
+    /// `REPEATABLE READ` transaction: a `SELECT` that opens it, and an
+    /// `UPDATE` that commits it or fails to serialize.
+    RepeatableRead,
 }
 
 /// A random sequence of `len` statements of one variant's kind, for two
@@ -725,9 +741,10 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                     expires_at: client_now.after(ttl_ticks),
                     client_now,
                 },
-                Family::DbClock { .. } | Family::CheckThenInsert | Family::CasOwner => {
-                    Expiry::DbClock { ttl_ticks }
-                }
+                Family::DbClock { .. }
+                | Family::CheckThenInsert
+                | Family::CasOwner
+                | Family::RepeatableRead => Expiry::DbClock { ttl_ticks },
             };
             let fenced = matches!(family, Family::DbClock { fenced: true });
             let node = NodeId(pick(rng, 2) as u8 + 1);
@@ -748,6 +765,21 @@ pub fn random_stmts(rng: &mut ChaCha8Rng, family: Family, len: usize) -> Vec<Op<
                 },
                 (Family::CasOwner, 2) => Stmt::Delete { owner },
                 (Family::CasOwner, 3) => Stmt::SelectOwner { expiry },
+                (Family::RepeatableRead, 0) => Stmt::Insert {
+                    owner,
+                    expiry,
+                    fenced,
+                },
+                (Family::RepeatableRead, 1) => Stmt::Delete { owner },
+                (Family::RepeatableRead, 2 | 3) => Stmt::SelectSnapshot {
+                    client: node,
+                    expiry,
+                },
+                (Family::RepeatableRead, _) => Stmt::UpdateSnapshot {
+                    client: node,
+                    owner,
+                    expiry,
+                },
                 (Family::CasOwner, _) => Stmt::UpdateIfOwner {
                     expected: owners[pick(rng, owners.len() as u64) as usize],
                     owner,
