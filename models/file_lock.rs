@@ -109,7 +109,7 @@
 //! | partition | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗ | ok (live) | mutex ✗, resource ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ |
 //! | duplicates | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
 //! | client-clock-skew | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
 //! | endless-contention | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
@@ -203,7 +203,11 @@
 //! of 1,771 and 8,181 states; the bounded `progress` violations, 78 steps,
 //! are the same race). `file_lock_check_then_create`, which two clients
 //! break with no fault, is not asked there: its liveness graph passes 5
-//! million states.
+//! million states. Under crowd-atomic (three clients, two rounds each, a
+//! pause of up to 10 ticks, every call answered in the step it is made) it
+//! is live (a graph of 3,809,066 states): nobody crashes, so every lock
+//! file is removed by a client that created it, and a waiter's next
+//! `exists` finds it gone.
 
 use std::marker::PhantomData;
 

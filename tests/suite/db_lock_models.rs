@@ -131,7 +131,7 @@ pins! {
     db_clock_check_insert_partition: "db_lock_expiry_db_clock_check_then_insert", "partition", 481044, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_server_restart: "db_lock_expiry_db_clock_check_then_insert", "server-restart", 97695, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_async_network: "db_lock_expiry_db_clock_check_then_insert", "async-network", 18795, "violated:8 violated:14 holds:4 violated:14 holds holds";
-    db_clock_check_insert_crowd_atomic: "db_lock_expiry_db_clock_check_then_insert", "crowd-atomic", 366811, "violated:4 violated:8 holds:2 holds";
+    db_clock_check_insert_crowd_atomic: "db_lock_expiry_db_clock_check_then_insert", "crowd-atomic", 366811, "violated:4 violated:8 holds:2 holds holds holds";
     db_clock_check_insert_client_clock_skew: "db_lock_expiry_db_clock_check_then_insert", "client-clock-skew", 243850, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_duplicates: "db_lock_expiry_db_clock_check_then_insert", "duplicates", 138573, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_long_work: "db_lock_expiry_db_clock_check_then_insert", "long-work", 8310, "violated:8 violated:26 holds:4 holds holds holds";

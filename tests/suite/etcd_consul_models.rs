@@ -24,7 +24,7 @@ pins! {
 
     consul_fenced_no_faults: "consul_lock_fenced", "no-faults", 135628, "holds holds holds:6 holds holds holds";
     consul_fenced_holder_crash: "consul_lock_fenced", "holder-crash", 410308, "holds holds holds:6 violated:61 holds holds";
-    consul_fenced_crowd_atomic: "consul_lock_fenced", "crowd-atomic", 269760, "holds holds holds:3 holds";
+    consul_fenced_crowd_atomic: "consul_lock_fenced", "crowd-atomic", 269760, "holds holds holds:3 holds holds holds";
     consul_no_faults: "consul_lock", "no-faults", 135628, "holds holds holds:6 holds holds holds";
 }
 

@@ -14,7 +14,7 @@ pins! {
     check_then_create_partition: "file_lock_check_then_create", "partition", 52823, "violated:8 violated:14 holds:4 holds holds holds";
     check_then_create_server_restart: "file_lock_check_then_create", "server-restart", 30741, "violated:8 violated:14 holds:4 holds holds holds";
     check_then_create_async_network: "file_lock_check_then_create", "async-network", 7879, "violated:8 violated:14 holds:4 violated:14 holds holds";
-    check_then_create_crowd_atomic: "file_lock_check_then_create", "crowd-atomic", 461062, "violated:4 violated:8 holds:2 holds";
+    check_then_create_crowd_atomic: "file_lock_check_then_create", "crowd-atomic", 461062, "violated:4 violated:8 holds:2 holds holds holds";
     check_then_create_client_clock_skew: "file_lock_check_then_create", "client-clock-skew", 96325, "violated:8 violated:14 holds:4 holds holds holds";
     check_then_create_duplicates: "file_lock_check_then_create", "duplicates", 62866, "violated:8 violated:14 holds:4 violated:68 violated:28+7 violated:28+7";
 

@@ -18,7 +18,7 @@ pins! {
     dynamodb_duplicates: "dynamodb_lock", "duplicates", 17545, "holds holds holds:4 holds holds holds";
     dynamodb_server_restart: "dynamodb_lock", "server-restart", 371204, "holds holds holds:4 violated:112 holds holds";
     dynamodb_fenced_crowd_atomic: "dynamodb_lock_fenced", "crowd-atomic", 159173, "violated:43 holds holds:2 holds";
-    dynamodb_gc_pause: "dynamodb_lock", "gc-pause", 597315, "violated:28 violated:34 holds:4 violated:69";
+    dynamodb_gc_pause: "dynamodb_lock", "gc-pause", 597315, "violated:28 violated:34 holds:4 violated:69 holds holds";
     dynamodb_endless_contention: "dynamodb_lock", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:24+78";
     dynamodb_fenced_endless_contention: "dynamodb_lock_fenced", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:42+54";
     dynamodb_fenced_gc_pause: "dynamodb_lock_fenced", "gc-pause", 562564, "violated:28 holds holds:4 violated:69 holds holds";
@@ -32,13 +32,13 @@ pins! {
     hazelcast_fenced_crowd_atomic: "hazelcast_fenced_lock_fenced", "crowd-atomic", 246580, "violated:30 holds holds:2 holds holds holds";
     hazelcast_fenced_gc_pause: "hazelcast_fenced_lock_fenced", "gc-pause", 1429298, "violated:24 holds holds:4 holds";
     hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1380068, "violated:9 violated:15 holds:4 holds";
-    hazelcast_crowd_atomic: "hazelcast_fenced_lock", "crowd-atomic", 425614, "violated:30 violated:35 holds:2 holds";
+    hazelcast_crowd_atomic: "hazelcast_fenced_lock", "crowd-atomic", 425614, "violated:30 violated:35 holds:2 holds holds holds";
     hazelcast_endless_contention: "hazelcast_fenced_lock", "endless-contention", 206525, "holds holds holds:9 holds holds holds";
 
     chubby_sequencer_no_faults: "chubby_lock_sequencer", "no-faults", 12455, "holds holds holds:4 holds holds holds";
     chubby_sequencer_holder_crash: "chubby_lock_sequencer", "holder-crash", 51431, "holds holds holds:4 violated:74 holds holds";
     chubby_sequencer_clock_jump: "chubby_lock_sequencer", "clock-jump", 24926, "holds holds holds:4 holds holds holds";
-    chubby_sequencer_crowd_atomic: "chubby_lock_sequencer", "crowd-atomic", 327870, "holds holds holds:2 holds";
+    chubby_sequencer_crowd_atomic: "chubby_lock_sequencer", "crowd-atomic", 327870, "holds holds holds:2 holds holds holds";
     chubby_sequencer_duplicates: "chubby_lock_sequencer", "duplicates", 12463, "holds holds holds:4 holds holds holds";
     chubby_sequencer_endless_contention: "chubby_lock_sequencer", "endless-contention", 592855, "holds holds holds:9 holds holds holds";
     chubby_sequencer_long_work: "chubby_lock_sequencer", "long-work", 10493, "holds holds holds:4 holds holds holds";

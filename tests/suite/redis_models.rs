@@ -115,7 +115,7 @@ pins! {
     // and nothing else: a pause stops the watchdog with the process.
     redisson_no_faults: "redisson_lock", "no-faults", 5434, "holds holds holds:2 holds holds holds";
     redisson_holder_crash: "redisson_lock", "holder-crash", 16895, "holds holds holds:2 holds holds holds";
-    redisson_gc_pause: "redisson_lock", "gc-pause", 353709, "violated:20 violated:26 holds:2 holds";
+    redisson_gc_pause: "redisson_lock", "gc-pause", 353709, "violated:20 violated:26 holds:2 holds holds holds";
     redisson_clock_jump: "redisson_lock", "clock-jump", 84207, "violated:5 violated:11 holds:2 holds holds holds";
     redisson_clock_drift: "redisson_lock", "clock-drift", 36212, "violated:14 violated:18 holds:2 holds holds holds";
     redisson_partition: "redisson_lock", "partition", 80131, "holds holds holds:2 holds holds holds";
