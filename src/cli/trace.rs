@@ -290,41 +290,34 @@ fn replay_on_server(
         return exit::BAD_INPUT;
     }
     if let Some(remote) = remote {
-        let run = if server == ServerProgram::Etcd {
-            // etcd times the leases itself: the replay is the same as on an
-            // etcd lockcheck starts, with no pacing.
+        let run = if matches!(server, ServerProgram::Etcd | ServerProgram::ZooKeeper) {
+            // etcd times the leases itself, and ZooKeeper the sessions: the
+            // replay is the same as on one lockcheck starts, with no pacing.
             let [url] = &remote.urls[..] else {
                 eprintln!(
-                    "error: cannot replay on {}: an etcd trace has one server; give one URL",
+                    "error: cannot replay on {}: a trace of {program} has one server; give one URL",
                     remote.shown()
                 );
                 return exit::BAD_INPUT;
             };
-            lockcheck::real::etcd::replay_trace_on(trace, Some(url)).map(|run| {
-                let how = "an etcd you run: every lease of the trace a real one, kept alive \
-                           until the trace's server finds it expired; then it lapses until etcd \
-                           has revoked it; keys under /lockcheck/lock/";
-                (run, how.to_string())
-            })
-        } else if server == ServerProgram::ZooKeeper {
-            // ZooKeeper times the sessions itself: the same replay as on a
-            // ZooKeeper lockcheck starts.
-            let [url] = &remote.urls[..] else {
-                eprintln!(
-                    "error: cannot replay on {}: a ZooKeeper trace has one server; give one URL",
-                    remote.shown()
-                );
-                return exit::BAD_INPUT;
-            };
-            lockcheck::real::zookeeper::replay_trace_on(trace, Some(url)).map(|run| {
-                let how = format!(
-                    "a ZooKeeper you run: every session of the trace a real one; an expiry \
-                     silences its client until the server has deleted the session's nodes; \
-                     nodes under {}",
-                    lockcheck::real::zookeeper::REMOTE_CHROOT
-                );
-                (run, how)
-            })
+            if server == ServerProgram::Etcd {
+                lockcheck::real::etcd::replay_trace_on(trace, Some(url)).map(|run| {
+                    let how = "an etcd you run: every lease of the trace a real one, kept alive \
+                               until the trace's server finds it expired; then it lapses until \
+                               etcd has revoked it; keys under /lockcheck/lock/";
+                    (run, how.to_string())
+                })
+            } else {
+                lockcheck::real::zookeeper::replay_trace_on(trace, Some(url)).map(|run| {
+                    let how = format!(
+                        "a ZooKeeper you run: every session of the trace a real one; an expiry \
+                         silences its client until the server has deleted the session's nodes; \
+                         nodes under {}",
+                        lockcheck::real::zookeeper::REMOTE_CHROOT
+                    );
+                    (run, how)
+                })
+            }
         } else if server == ServerProgram::Postgres {
             replay::replay_on::<PostgresProgram>(trace, Some(remote)).map(|run| {
                 let how = format!(

@@ -991,14 +991,7 @@ pub fn replay_trace_on(
         }
     };
     real.clear(0).map_err(unavailable)?;
-    let server_version = match url {
-        Some(url) => format!(
-            "{} at {}",
-            real.version().map_err(unavailable)?,
-            super::remote::redacted(url)
-        ),
-        None => real.version().map_err(unavailable)?,
-    };
+    let server_version = super::remote::version_at(real.version().map_err(unavailable)?, url);
     let mut model = EtcdModel::of(lock);
     let node_name = |n: usize| replay::node_name(trace, n);
     let mut commands: Vec<TraceCommand> = Vec::new();

@@ -25,6 +25,15 @@ impl Remote {
     }
 }
 
+/// A server's version as a replay prints it: `version`, and on a server
+/// the user runs, where (its password masked).
+pub fn version_at(version: String, url: Option<&str>) -> String {
+    match url {
+        Some(url) => format!("{version} at {}", redacted(url)),
+        None => version,
+    }
+}
+
 /// `url` with its password, if it has one, as `***`: what a replay prints
 /// of a server's URL (its output ends up in CI logs).
 pub fn redacted(url: &str) -> String {
