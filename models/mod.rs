@@ -10,6 +10,9 @@
 pub mod chubby_lock;
 pub mod consul_lock;
 pub mod db_lock;
+pub mod db_lock_expiry;
+pub mod db_lock_seed;
+pub mod db_lock_unique;
 pub mod db_server;
 pub mod dynamodb_lock;
 pub mod etcd_lock;
@@ -58,9 +61,9 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<optimistic::Optimistic>();
     visitor.model::<file_lock::FileLockPlain>();
     visitor.model::<file_lock::FileLockStaleBreak>();
-    visitor.model::<db_lock::DbLockSeed>();
-    visitor.model::<db_lock::DbLockUnique>();
-    visitor.model::<db_lock::DbLockExpiring>();
+    visitor.model::<db_lock_seed::DbLockSeed>();
+    visitor.model::<db_lock_unique::DbLockUnique>();
+    visitor.model::<db_lock_expiry::DbLockExpiring>();
     visitor.model::<mq_lock::MqAutoAck>();
     visitor.model::<mq_lock::MqVisibilityTimeout>();
     visitor.model::<mq_lock::MqMessageTtl>();
@@ -91,6 +94,10 @@ pub struct ModelInfo {
 }
 
 /// The module that defines model type `M`: `lockcheck::models::<module>::<Type>`.
+/// A family's engine generic over its flavours (`ZkLock<F>`, `DbLock<F>`)
+/// has its variants, and so its expectations, in the flavour's module: the
+/// type's name then ends `...::<engine>::Engine<...::<module>::Flavour>`,
+/// whose last module is the flavour's.
 pub fn module_of<M: LockModel>() -> &'static str {
     std::any::type_name::<M>()
         .rsplit("::")

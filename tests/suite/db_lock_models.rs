@@ -1,8 +1,9 @@
 //! The db_lock family's verdicts, pinned: for every (model, scenario) pair the
 //! verdict of each property, the length of the shortest counterexample (or of
 //! the shortest example, for `lock_acquired`) and the number of unique states
-//! as a tripwire. `models/db_lock.rs` explains each verdict; the notation is
-//! described in `tests/suite/common.rs`.
+//! as a tripwire. `models/db_lock_seed.rs`, `models/db_lock_unique.rs` and
+//! `models/db_lock_expiry.rs` explain each verdict; the notation is described
+//! in `tests/suite/common.rs`.
 
 pins! {
     seed_no_faults: "db_lock_seed", "no-faults", 2748, "violated:8 violated:14 holds:4 holds holds holds";
@@ -163,7 +164,8 @@ pins! {
 /// `DELETE`'s result).
 #[test]
 fn a_stale_or_repeated_reply_is_ignored() {
-    use lockcheck::models::db_lock::{DbLockUnique, Msg, Timer};
+    use lockcheck::models::db_lock::{Msg, Timer};
+    use lockcheck::models::db_lock_unique::DbLockUnique;
     use lockcheck::models::db_server::Stmt;
     use lockcheck::models::redis::Value;
     use lockcheck::node::{NodeId, Out, RequestId, RequestTimeout, Requests, ResendId};

@@ -11,7 +11,8 @@ use crate::common;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use lockcheck::models::db_lock::{self, DbLockExpiring};
+use lockcheck::models::db_lock;
+use lockcheck::models::db_lock_expiry::DbLockExpiring;
 use lockcheck::models::db_server;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::{MqMessageTtl, MqVisibilityTimeout};

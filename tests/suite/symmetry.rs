@@ -15,7 +15,7 @@ use std::time::Duration;
 use lockcheck::check::CheckOptions;
 use lockcheck::check::bfs::SearchLimits;
 use lockcheck::expectations::Entry;
-use lockcheck::models::db_lock::DbLockExpiring;
+use lockcheck::models::db_lock_expiry::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqMessageTtl;
 use lockcheck::models::redis_failover::RedisFailover;

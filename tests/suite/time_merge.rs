@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use lockcheck::models::db_lock::DbLockExpiring;
+use lockcheck::models::db_lock_expiry::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
 use lockcheck::models::mq_lock::MqVisibilityTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
