@@ -16,6 +16,9 @@ pub mod etcd_lock;
 pub mod file_lock;
 pub mod hazelcast_lock;
 pub mod mq_lock;
+pub mod mq_lock_auto_ack;
+pub mod mq_lock_message_ttl;
+pub mod mq_lock_visibility_timeout;
 pub mod optimistic;
 pub mod params;
 pub mod redis;
@@ -61,9 +64,9 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<db_lock::DbLockSeed>();
     visitor.model::<db_lock::DbLockUnique>();
     visitor.model::<db_lock::DbLockExpiring>();
-    visitor.model::<mq_lock::MqAutoAck>();
-    visitor.model::<mq_lock::MqVisibilityTimeout>();
-    visitor.model::<mq_lock::MqMessageTtl>();
+    visitor.model::<mq_lock_auto_ack::MqAutoAck>();
+    visitor.model::<mq_lock_visibility_timeout::MqVisibilityTimeout>();
+    visitor.model::<mq_lock_message_ttl::MqMessageTtl>();
     visitor.model::<redlock::Redlock>();
     visitor.model::<redis_failover::RedisFailover>();
     visitor.model::<zk_lock_ephemeral::ZkLockEphemeral>();
@@ -91,6 +94,9 @@ pub struct ModelInfo {
 }
 
 /// The module that defines model type `M`: `lockcheck::models::<module>::<Type>`.
+/// A generic model's module is its flavour's: the type name of
+/// `MqLock<mq_lock_auto_ack::AutoAck>` ends in `mq_lock_auto_ack::AutoAck>`,
+/// so its module is `mq_lock_auto_ack`, the file that declares its ids.
 pub fn module_of<M: LockModel>() -> &'static str {
     std::any::type_name::<M>()
         .rsplit("::")
