@@ -19,6 +19,9 @@ pub mod etcd_lock;
 pub mod file_lock;
 pub mod hazelcast_lock;
 pub mod mq_lock;
+pub mod mq_lock_auto_ack;
+pub mod mq_lock_message_ttl;
+pub mod mq_lock_visibility_timeout;
 pub mod optimistic;
 pub mod params;
 pub mod redis;
@@ -64,9 +67,9 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<db_lock_seed::DbLockSeed>();
     visitor.model::<db_lock_unique::DbLockUnique>();
     visitor.model::<db_lock_expiry::DbLockExpiring>();
-    visitor.model::<mq_lock::MqAutoAck>();
-    visitor.model::<mq_lock::MqVisibilityTimeout>();
-    visitor.model::<mq_lock::MqMessageTtl>();
+    visitor.model::<mq_lock_auto_ack::MqAutoAck>();
+    visitor.model::<mq_lock_visibility_timeout::MqVisibilityTimeout>();
+    visitor.model::<mq_lock_message_ttl::MqMessageTtl>();
     visitor.model::<redlock::Redlock>();
     visitor.model::<redis_failover::RedisFailover>();
     visitor.model::<zk_lock_ephemeral::ZkLockEphemeral>();
@@ -94,10 +97,11 @@ pub struct ModelInfo {
 }
 
 /// The module that defines model type `M`: `lockcheck::models::<module>::<Type>`.
-/// A family's engine generic over its flavours (`ZkLock<F>`, `DbLock<F>`)
-/// has its variants, and so its expectations, in the flavour's module: the
-/// type's name then ends `...::<engine>::Engine<...::<module>::Flavour>`,
-/// whose last module is the flavour's.
+/// A family's engine generic over its flavours (`ZkLock<F>`, `DbLock<F>`,
+/// `MqLock<K>`) has its variants, and so its expectations, in the
+/// flavour's module: the type's name then ends
+/// `...::<engine>::Engine<...::<module>::Flavour>`, whose last module is
+/// the flavour's.
 pub fn module_of<M: LockModel>() -> &'static str {
     std::any::type_name::<M>()
         .rsplit("::")

@@ -1,8 +1,9 @@
 //! The message-queue family's verdicts, pinned: for every (model, scenario)
 //! pair the verdict of each property, the length of the shortest
 //! counterexample (or of the shortest example, for `lock_acquired`) and the
-//! number of unique states as a tripwire. `models/mq_lock.rs` explains each
-//! verdict; the notation is described in `tests/suite/common.rs`.
+//! number of unique states as a tripwire. `models/mq_lock_auto_ack.rs`,
+//! `models/mq_lock_visibility_timeout.rs` and `models/mq_lock_message_ttl.rs`
+//! explain each verdict; the notation is described in `tests/suite/common.rs`.
 
 pins! {
     auto_ack_no_faults: "mq_lock_auto_ack", "no-faults", 885, "holds holds holds:2 holds holds holds";

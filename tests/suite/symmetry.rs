@@ -17,7 +17,7 @@ use lockcheck::check::bfs::SearchLimits;
 use lockcheck::expectations::Entry;
 use lockcheck::models::db_lock_expiry::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
-use lockcheck::models::mq_lock::MqMessageTtl;
+use lockcheck::models::mq_lock_message_ttl::MqMessageTtl;
 use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::zk_lock_sequential::ZkLockSequential;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use lockcheck::models::db_lock_expiry::DbLockExpiring;
 use lockcheck::models::file_lock::FileLockStaleBreak;
-use lockcheck::models::mq_lock::MqVisibilityTimeout;
+use lockcheck::models::mq_lock_visibility_timeout::MqVisibilityTimeout;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redlock::Redlock;
 use lockcheck::models::sql_session_lock::SqlSessionLock;
