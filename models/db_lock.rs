@@ -275,9 +275,9 @@ impl<F: DbFlavor> DbLock<F> {
         self.call(ctx, c, stmt, out);
     }
 
-    fn take(&self, c: &mut DbClient, version: Option<u64>, out: &mut Out<Self>) {
+    fn take(&self, c: &mut DbClient, version: Option<FenceToken>, out: &mut Out<Self>) {
         c.step = Step::Holding;
-        out.acquired(version);
+        out.acquired(version.map(FenceToken::number));
     }
 }
 
@@ -338,12 +338,12 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
         })
     }
 
-    /// Owners are nonces, and a row's `xmin` comes from a
-    /// [`FenceCounter`](crate::node::FenceCounter) the harness renumbers.
-    /// The fenced variant's version sequence is a plain counter that grows
-    /// with every acquisition (and is logged ahead), so it is not bounded.
+    /// Owners are nonces, and a row's `xmin` and the fenced variant's
+    /// versions come from [`FenceCounter`](crate::node::FenceCounter)s the
+    /// harness renumbers (the sequence's logged-ahead value with them: see
+    /// `DbServer::version_logged`).
     fn rounds_bounded(&self) -> bool {
-        !self.fenced_scheme()
+        true
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {

@@ -42,7 +42,7 @@ pub struct Row {
     /// a row that never expires.
     pub expires_at: Option<Instant>,
     /// The fencing token, from the `lock_version` sequence; 0 if unfenced.
-    pub version: u64,
+    pub version: FenceToken,
     /// PostgreSQL's `xmin`: the transaction that wrote this version of the
     /// row, for the one variant that reads it (a `REPEATABLE READ`
     /// transaction fails to update a row written since its snapshot); 0
@@ -57,13 +57,20 @@ pub struct DbServer {
     pub rows: BTreeMap<RowKey, Row>,
     /// The `lock_version` sequence: it lives outside the row, so it keeps
     /// counting when a release deletes the row.
-    pub version_seq: u64,
+    /// `None` on a server that hands out no versions (every variant but
+    /// the fenced one), so that a counter that never moves does not sit in
+    /// the family of the `xmin`s' counter (the liveness checker keeps the
+    /// distance between two counters of one family).
+    pub version_seq: Option<FenceCounter>,
     /// The value the sequence last wrote ahead to its log. PostgreSQL logs
     /// a sequence [`SEQUENCE_LOG_AHEAD`] values ahead of the one it hands
     /// out, and after a crash goes on from the logged value: versions skip,
     /// though never go back (`tests/real_servers.rs` checks it on a real
-    /// PostgreSQL).
-    pub version_logged: u64,
+    /// PostgreSQL). It is a token of the versions' family, computed from
+    /// one: the liveness checker moves every version at or above the
+    /// sequence's counter down by the same amount, which keeps it 32
+    /// ahead (see `src/world/tokens.rs`).
+    pub version_logged: FenceToken,
     /// The last transaction id handed to a write of a row, for the
     /// `REPEATABLE READ` variant; `None` for the others, whose server
     /// numbers nothing (every `xmin` is 0, which keeps states apart only
@@ -94,8 +101,8 @@ impl DbServer {
     pub fn new() -> DbServer {
         DbServer {
             rows: BTreeMap::new(),
-            version_seq: 0,
-            version_logged: 0,
+            version_seq: None,
+            version_logged: FenceToken::ZERO,
             xid: None,
             snapshots: BTreeMap::new(),
         }
@@ -116,7 +123,9 @@ impl DbServer {
     pub fn recovered(&self) -> DbServer {
         DbServer {
             rows: self.rows.clone(),
-            version_seq: self.version_logged,
+            version_seq: self
+                .version_seq
+                .map(|_| FenceCounter::from_last(self.version_logged.number())),
             version_logged: self.version_logged,
             xid: self.xid,
             snapshots: BTreeMap::new(),
@@ -222,7 +231,10 @@ pub enum Stmt {
 pub enum Reply {
     /// The statement changed `rows` rows; an `INSERT`/`UPDATE ... RETURNING
     /// version` also returns the row's version.
-    Rows { rows: u8, version: Option<u64> },
+    Rows {
+        rows: u8,
+        version: Option<FenceToken>,
+    },
     /// `IntegrityError`: the primary key is taken.
     DuplicateKey,
     /// The article's `SELECT`: the row's `expire_time`, if there is a row.
@@ -402,7 +414,7 @@ impl DbServer {
                     Row {
                         owner: Value::Num(FenceToken::ZERO),
                         expires_at: Some(expire_time),
-                        version: 0,
+                        version: FenceToken::ZERO,
                         xmin,
                     },
                 )
@@ -496,7 +508,7 @@ impl DbServer {
                     Row {
                         owner,
                         expires_at: Some(now.after(ttl_ticks)),
-                        version: 0,
+                        version: FenceToken::ZERO,
                         xmin,
                     },
                 )
@@ -617,23 +629,25 @@ impl DbServer {
             .map_or(FenceToken::ZERO, FenceCounter::hand_out)
     }
 
-    fn next_version(&mut self, fenced: bool) -> u64 {
-        if fenced {
-            self.version_seq += 1;
-            if self.version_seq > self.version_logged {
-                self.version_logged = self.version_seq + SEQUENCE_LOG_AHEAD;
-            }
-            self.version_seq
-        } else {
-            0
+    fn next_version(&mut self, fenced: bool) -> FenceToken {
+        if !fenced {
+            return FenceToken::ZERO;
         }
+        let version = self
+            .version_seq
+            .get_or_insert_with(FenceCounter::new)
+            .hand_out();
+        if version > self.version_logged {
+            self.version_logged = FenceToken::from_number(version.number() + SEQUENCE_LOG_AHEAD);
+        }
+        version
     }
 
     fn insert(&mut self, key: RowKey, row: Row) -> Reply {
         if self.rows.contains_key(&key) {
             return Reply::DuplicateKey;
         }
-        let version = (row.version > 0).then_some(row.version);
+        let version = (row.version > FenceToken::ZERO).then_some(row.version);
         self.rows.insert(key, row);
         Reply::Rows { rows: 1, version }
     }

@@ -312,7 +312,7 @@ impl Session {
         };
         let rows = |rows: u64, version: Option<i64>| Reply::Rows {
             rows: rows as u8,
-            version: version.map(|v| v as u64),
+            version: version.map(|v| FenceToken::from_number(v as u64)),
         };
         match stmt {
             // `Session::run` answers these on the transaction's own

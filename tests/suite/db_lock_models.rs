@@ -75,6 +75,7 @@ pins! {
     db_clock_fenced_crowd_atomic: "db_lock_expiry_db_clock_fenced", "crowd-atomic", 108997, "violated:38 holds holds:1 holds holds holds";
     db_clock_fenced_client_clock_skew: "db_lock_expiry_db_clock_fenced", "client-clock-skew", 88605, "holds holds holds:2 holds holds holds";
     db_clock_fenced_duplicates: "db_lock_expiry_db_clock_fenced", "duplicates", 157380, "holds holds holds:2 violated:82 holds holds";
+    db_clock_fenced_endless_contention: "db_lock_expiry_db_clock_fenced", "endless-contention", 504045, "holds holds holds:4 violated:78 holds violated:32+644";
 
     // An expired row taken over by SELECT, then an UPDATE without the
     // expiry condition: two waiters that both saw it expired both take it.

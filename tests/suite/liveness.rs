@@ -620,9 +620,12 @@ fn check_abstraction<M: lockcheck::node::LockModel>(
 /// the Redis counter's `FenceToken`s, and the ZooKeeper recipe's zxids
 /// (`FenceToken`s too, the fenced variant's tokens, renumbered with the
 /// world's copies), sequence numbers and per-client session numbers (two
-/// more token families, each from its own counters).
+/// more token families, each from its own counters), and the database's
+/// versions with the value its sequence logged ahead (a token computed
+/// from one: the check that nothing but their order matters).
 #[test]
 fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
+    use lockcheck::models::db_lock_expiry::DbLockExpiring;
     use lockcheck::models::redis_set_px::RedisSetPx;
     use lockcheck::models::zk_lock_sequential::ZkLockSequential;
     use lockcheck::node::LockModel;
@@ -637,4 +640,6 @@ fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
     assert!(check_abstraction(zk, scenario, 150_000) > 0);
     let zk = ZkLockSequential::new("zk_lock_sequential", &params).unwrap();
     assert!(check_abstraction(zk, scenario, 50_000) > 0);
+    let db = DbLockExpiring::new("db_lock_expiry_db_clock_fenced", &params).unwrap();
+    assert!(check_abstraction(db, scenario, 50_000) > 0);
 }
