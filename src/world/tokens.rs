@@ -36,6 +36,14 @@
 //! numbers, which only sequential creates take); a number is compared
 //! only with numbers of its own family.
 //!
+//! One computation is allowed: a token made by adding a constant to a token
+//! at or above its family's counter (a PostgreSQL sequence's value logged
+//! ahead, `models/db_server.rs`). From `m` up the map is a translation, so
+//! it commutes with that addition, and such a token stays within a constant
+//! of the counter, which keeps what remains finite.
+//! `tests/suite/liveness.rs` checks that the map commutes with the steps of
+//! that model.
+//!
 //! A family whose counter no handler reads, only hands out from (sequence
 //! and session numbers, [`TokenFamily::counter_read`]), goes one step
 //! further where it has one counter and no value at it: the counter moves
