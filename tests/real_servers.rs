@@ -1368,6 +1368,39 @@ const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
 /// The protected counter that replays run on each server fences as the
 /// world's resource does: a token below the highest seen is rejected, a
 /// read raises the highest, an operation without a token is never fenced.
+#[path = "support/doc_examples.rs"]
+mod doc_examples;
+
+/// The replays `docs/real-servers.md` shows (`$ lockcheck replay TRACE
+/// --against SERVER`) print what it shows, run from the repository on its
+/// committed traces. The one on a Redis you run (`redis://`) is left to
+/// the test of such replays above, which starts that Redis itself.
+#[test]
+fn the_real_server_examples_print_what_they_show() {
+    let starts = [
+        redis_or_skip("the real-server examples"),
+        postgres_or_skip("the real-server examples"),
+        zookeeper_or_skip("the real-server examples"),
+        etcd_or_skip("the real-server examples"),
+    ];
+    if starts.iter().any(Option::is_none) {
+        return;
+    }
+    drop(starts);
+    let file = "docs/real-servers.md";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    let found: Vec<_> = doc_examples::examples(&text, "$ lockcheck ")
+        .into_iter()
+        .filter(|e| !e.args.iter().any(|a| a.contains("://")))
+        .collect();
+    // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd.
+    assert_eq!(found.len(), 6);
+    for example in &found {
+        doc_examples::run(file, example, root);
+    }
+}
+
 #[test]
 fn the_counter_on_each_server_fences_as_the_world_resource_does() {
     use lockcheck::real::replay::{CounterOp, CounterReply};

@@ -26,6 +26,7 @@ mod clock_jump;
 mod compare;
 mod coverage;
 mod db_lock_models;
+mod doc_examples;
 mod etcd_consul_models;
 mod expectations;
 mod explore;
