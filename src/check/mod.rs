@@ -263,6 +263,11 @@ fn simulate_undecided<M: LockModel>(
         threads: options.threads,
         report_dir: options.report_dir.clone(),
         counterexamples: true,
+        counterexamples_of: properties
+            .iter()
+            .filter(|p| undecided(p))
+            .map(|p| p.property)
+            .collect(),
     };
     let sim = simulate::run::<M>(variant, scenario, scenario_file, expected, &sim_options)?;
     for p in properties.iter_mut().filter(|p| undecided(p)) {

@@ -50,6 +50,10 @@ pub struct SimOptions {
     /// Shrink the first violating run of each property into a counterexample
     /// (`compare --estimate` only counts, and skips this).
     pub counterexamples: bool,
+    /// Where not empty, only these properties' violations are shrunk and
+    /// written: a search cut short simulates for the properties it left
+    /// undecided, and has the shortest counterexamples of the others.
+    pub counterexamples_of: Vec<PropertyName>,
 }
 
 /// Parses a seed: a decimal number, or a 40-hex-digit commit hash (so CI can
@@ -406,7 +410,10 @@ pub fn run<M: LockModel>(
         let first = hits.first().map(|(r, _)| *r);
         let counterexample = match hits.first() {
             Some((run, w))
-                if options.counterexamples && name.kind() != PropertyKind::Reachability =>
+                if options.counterexamples
+                    && name.kind() != PropertyKind::Reachability
+                    && (options.counterexamples_of.is_empty()
+                        || options.counterexamples_of.contains(&name)) =>
             {
                 let original = w.decided_at[i].expect("hit");
                 let path = shrink(&world, w.init_index, w.actions[..original].to_vec(), i);

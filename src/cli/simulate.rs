@@ -61,6 +61,7 @@ pub(super) fn simulate(args: SimulateArgs) -> u8 {
     }
     let options = SimOptions {
         counterexamples: true,
+        counterexamples_of: Vec::new(),
         seed,
         seed_text: args.seed.clone(),
         runs: args.runs.unwrap_or(scenario.simulation.runs),

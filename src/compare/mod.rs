@@ -627,6 +627,7 @@ fn estimate_cell(
         threads,
         report_dir: None,
         counterexamples: false,
+        counterexamples_of: Vec::new(),
     };
     let report = (model.simulate)(model.id, scenario, file, expected, &options)?;
     let properties = report

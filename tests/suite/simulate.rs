@@ -245,6 +245,7 @@ fn sweep(model: &str, seed: u64, threads: usize, out: &Path) -> Vec<(String, Vec
     let _ = std::fs::remove_dir_all(out);
     let options = SimOptions {
         counterexamples: true,
+        counterexamples_of: Vec::new(),
         seed,
         seed_text: seed.to_string(),
         runs: 150,
@@ -304,6 +305,7 @@ proptest! {
         let out = dir(&format!("sim-shrink-{seed}"));
         let options = SimOptions {
             counterexamples: true,
+            counterexamples_of: Vec::new(),
             seed,
             seed_text: seed.to_string(),
             runs: 200,
@@ -432,4 +434,46 @@ fn the_parallel_recipe_with_3_shards_merges_into_the_unsharded_report() {
         assert_eq!(o.status.code(), Some(4), "{err}");
         assert!(err.contains(says), "{says}: {err}");
     }
+}
+
+/// A search cut short simulates for the properties it left undecided, and
+/// writes a simulation's trace for those only: the properties it decided
+/// keep their shortest counterexample, and no second trace of theirs (which
+/// would be shrunk for nothing, and left in the report directory beside
+/// the one the report names).
+#[test]
+fn a_cut_short_search_writes_simulation_traces_only_for_what_it_left_undecided() {
+    let reports = dir("sim-fallback-traces");
+    let out = lockcheck(&[
+        "check",
+        "--model",
+        "redis_py_lock",
+        "--scenario",
+        "scenarios/message-loss.json",
+        "--states-max",
+        "5000",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("mutual_exclusion  VIOLATED in 18 steps  "),
+        "{text}"
+    );
+    assert!(
+        text.contains("resource_safe     VIOLATED in 31 steps (simulation)"),
+        "{text}"
+    );
+    let mut traces: Vec<String> = std::fs::read_dir(reports.join("traces"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    traces.sort();
+    assert_eq!(
+        traces,
+        [
+            "redis_py_lock.message-loss.mutual_exclusion.json",
+            "redis_py_lock.message-loss.resource_safe.seed-1.json",
+        ]
+    );
 }
