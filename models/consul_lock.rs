@@ -466,14 +466,6 @@ impl ConsulLock {
     }
 }
 
-impl ConsulLock {
-    fn save_if(&self, wrote: bool, st: &ConsulServer, out: &mut Out<Self>) {
-        if wrote {
-            out.save(st.data.clone());
-        }
-    }
-}
-
 impl LockModel for ConsulLock {
     type Server = ConsulServer;
     type Durable = ConsulData;
@@ -567,6 +559,13 @@ impl LockModel for ConsulLock {
         true
     }
 
+    /// What Raft commits: sessions, the holder and the lock index (a
+    /// session's TTL timer, the lock delay and blocking queries live in
+    /// the leader's memory).
+    fn durable_part(&self, st: &ConsulServer) -> Option<ConsulData> {
+        Some(st.data.clone())
+    }
+
     fn server_init(&self, ctx: &Ctx, durable: Option<&ConsulData>) -> ConsulServer {
         let data = durable.cloned().unwrap_or(ConsulData {
             sessions: BTreeSet::new(),
@@ -595,14 +594,14 @@ impl LockModel for ConsulLock {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let mut wrote = self.expire(ctx, st, out);
+        self.expire(ctx, st, out);
         match msg {
             Msg::Create { session } => {
                 // A create made again after a broken connection stands for
                 // the new session the application creates when `Lock`
                 // fails: a full TTL. (The session of the failed attempt
                 // holds nothing; it would only expire.)
-                wrote |= st.data.sessions.insert(session);
+                st.data.sessions.insert(session);
                 st.expires_at
                     .insert(session, ctx.mono().after(self.session_ticks()));
                 out.send(src, Msg::Created { session });
@@ -614,7 +613,6 @@ impl LockModel for ConsulLock {
             Msg::Destroy { session } => {
                 if st.data.sessions.contains(&session) {
                     self.invalidate(ctx, st, session, out);
-                    wrote = true;
                 }
             }
             Msg::Get { block, seen } => {
@@ -628,14 +626,13 @@ impl LockModel for ConsulLock {
             Msg::Acquire { session } => {
                 if !st.data.sessions.contains(&session) {
                     out.send(src, Msg::InvalidSession);
-                    return self.save_if(wrote, st, out);
+                    return;
                 }
                 let free = st.data.holder.is_none() && st.lock_delay_until.is_none();
                 let ok = free || st.data.holder == Some(session);
                 if ok && st.data.holder != Some(session) {
                     st.data.holder = Some(session);
                     st.data.lock_index.hand_out();
-                    wrote = true;
                     self.wake(st, out);
                 }
                 out.send(
@@ -650,7 +647,6 @@ impl LockModel for ConsulLock {
             Msg::Release { session } => {
                 if st.data.holder == Some(session) {
                     st.data.holder = None;
-                    wrote = true;
                     self.wake(st, out);
                 }
                 out.send(src, Msg::Released);
@@ -663,7 +659,6 @@ impl LockModel for ConsulLock {
             | Msg::InvalidSession
             | Msg::Released => {}
         }
-        self.save_if(wrote, st, out);
     }
 
     fn client_init(&self, ctx: &Ctx) -> ConsulClient {

@@ -558,6 +558,12 @@ impl LockModel for EtcdLock {
         true
     }
 
+    /// What Raft commits: leases, keys and the revision (a lease's expiry
+    /// time and the watches live in the leader's memory).
+    fn durable_part(&self, st: &EtcdServer) -> Option<EtcdData> {
+        Some(st.data.clone())
+    }
+
     fn server_init(&self, ctx: &Ctx, durable: Option<&EtcdData>) -> EtcdServer {
         let data = durable.cloned().unwrap_or(EtcdData {
             revision: FenceCounter::new(),
@@ -585,14 +591,14 @@ impl LockModel for EtcdLock {
         msg: Msg,
         out: &mut Out<Self>,
     ) {
-        let mut wrote = self.expire(ctx, st, out);
+        self.expire(ctx, st, out);
         match msg {
             Msg::Grant { lease } => {
                 // A grant made again after a broken connection stands for
                 // the new session the application opens when `NewSession`
                 // fails: its lease starts a full TTL. (The lease of the
                 // failed attempt holds no key; it would only expire.)
-                wrote |= st.data.leases.insert(lease);
+                st.data.leases.insert(lease);
                 st.expires_at
                     .insert(lease, ctx.mono().after(self.ttl_ticks));
                 out.send(src, Msg::Granted { lease });
@@ -607,12 +613,11 @@ impl LockModel for EtcdLock {
                     None if st.data.leases.contains(&lease) => {
                         let rev = st.data.revision.hand_out();
                         st.data.keys.insert(lease, rev);
-                        wrote = true;
                         rev
                     }
                     None => {
                         out.send(src, Msg::LeaseGone { lease });
-                        return self.save_if(wrote, st, out);
+                        return;
                     }
                 };
                 let owner_rev = st.data.keys.values().copied().min().unwrap_or(my_rev);
@@ -633,14 +638,13 @@ impl LockModel for EtcdLock {
                 }
             }
             Msg::Unlock { lease } => {
-                wrote |= self.delete_key(st, lease, out);
+                self.delete_key(st, lease, out);
                 out.send(src, Msg::Unlocked);
             }
             Msg::Revoke { lease } => {
                 if st.data.leases.remove(&lease) {
                     st.expires_at.remove(&lease);
                     self.delete_key(st, lease, out);
-                    wrote = true;
                 }
             }
             // Only the server sends the others.
@@ -651,7 +655,6 @@ impl LockModel for EtcdLock {
             | Msg::Deleted { .. }
             | Msg::Unlocked => {}
         }
-        self.save_if(wrote, st, out);
     }
 
     fn client_init(&self, ctx: &Ctx) -> EtcdClient {
@@ -796,10 +799,4 @@ impl LockModel for EtcdLock {
     }
 }
 
-impl EtcdLock {
-    fn save_if(&self, wrote: bool, st: &EtcdServer, out: &mut Out<Self>) {
-        if wrote {
-            out.save(st.data.clone());
-        }
-    }
-}
+impl EtcdLock {}

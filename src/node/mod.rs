@@ -421,6 +421,24 @@ pub trait LockModel: Sized + Send + Sync + 'static {
     /// whatever it last saved.
     fn server_init(&self, ctx: &Ctx, durable: Option<&Self::Durable>) -> Self::Server;
 
+    /// Runs once each time a server starts, at the start of the run and
+    /// after every restart, right after [`LockModel::server_init`]: the
+    /// place to set the timers a server keeps from the start (a session
+    /// sweep, a heartbeat), so that no handler has to set them on the
+    /// first message it sees. Nothing by default.
+    fn server_start(&self, _ctx: &Ctx, _state: &mut Self::Server, _out: &mut Out<Self>) {}
+
+    /// What of a server's state survives a crash, declared once: where this
+    /// returns `Some`, the world saves it after every server handler (and
+    /// at start), as a server that commits each change before it answers
+    /// does, and the model never calls [`Out::save`]. `None`, the default:
+    /// the model saves what it persists, when it persists it, with
+    /// [`Out::save`] (a server that loses its last writes in a crash, or
+    /// persists nothing at all).
+    fn durable_part(&self, _state: &Self::Server) -> Option<Self::Durable> {
+        None
+    }
+
     fn server_on_msg(
         &self,
         ctx: &Ctx,
@@ -713,6 +731,8 @@ impl<M: LockModel> Out<M> {
     }
 
     /// (server) Persists `durable`; a restart after a crash gets it back.
+    /// A model whose server commits every change declares its durable part
+    /// instead ([`LockModel::durable_part`]) and never calls this.
     pub fn save(&mut self, durable: M::Durable) {
         self.commands.push(Command::Save(durable));
     }

@@ -461,6 +461,17 @@ impl<M: LockModel> World<M> {
                 Command::Acquired(_) | Command::Released | Command::Lost => {}
             }
         }
+        // A model that declares its durable part has it saved after every
+        // handler, as a server that commits before it answers does.
+        let slot = &mut s.servers[si];
+        if let Some(d) = slot
+            .state
+            .as_ref()
+            .and_then(|st| self.model.durable_part(st))
+            && slot.durable.as_ref() != Some(&d)
+        {
+            slot.durable = Some(d);
+        }
     }
 
     /// Runs a handler on client `ci`, applies its commands, and drives the
@@ -752,11 +763,21 @@ impl<M: LockModel> World<M> {
         }
     }
 
-    fn start_server(&self, s: &mut WorldState<M>, si: usize) {
+    /// Starts server `si` (at the start, or restarted after a crash) from
+    /// what it saved, and runs its start handler; appends what that sent to
+    /// `sent`.
+    fn start_server(&self, s: &mut WorldState<M>, si: usize, sent: &mut Vec<Env<M>>) {
         let ctx = self.ctx(s, NodeId(si as u8));
         let state = self.model.server_init(&ctx, s.servers[si].durable.as_ref());
         s.servers[si].state = Some(state);
         s.servers[si].status = Status::Up;
+        self.server_call(
+            s,
+            si,
+            |m, ctx, st, out| m.server_start(ctx, st, out),
+            None,
+            sent,
+        );
     }
 
     fn initial_clocks(&self) -> Vec<Vec<Clock>> {
@@ -842,10 +863,11 @@ impl<M: LockModel> World<M> {
             faults: FaultState::default(),
             grants: 0,
         };
-        for si in 0..self.server_count() {
-            self.start_server(&mut s, si);
-        }
         let mut sent = Vec::new();
+        for si in 0..self.server_count() {
+            self.start_server(&mut s, si, &mut sent);
+        }
+        self.flush(&mut s, &mut sent);
         for ci in 0..self.cfg.clients {
             self.start_client(&mut s, ci, &mut sent);
             self.flush(&mut s, &mut sent);
@@ -1068,7 +1090,11 @@ impl<M: LockModel> Model for World<M> {
                     self.start_client(&mut s, ci, &mut sent);
                     self.flush(&mut s, &mut sent);
                 }
-                None => self.start_server(&mut s, node.index()),
+                None => {
+                    let mut sent = Vec::new();
+                    self.start_server(&mut s, node.index(), &mut sent);
+                    self.flush(&mut s, &mut sent);
+                }
             },
             Action::Pause(node) => {
                 let since = s.now;
