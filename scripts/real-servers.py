@@ -14,8 +14,9 @@ what a replay does not do (a restarted server that does what the real one
 does not, a `redlock_delayed_restart` master; a ZooKeeper or etcd
 restart), each
 counted. Prints a Markdown table per model and one
-per trace; `--write` replaces them between the `<!-- real-servers -->`
-markers in README.md and docs/real-servers.md. `--check` exits 1 if any
+per trace; `--write` puts both in docs/real-servers.md (between its
+`<!-- real-servers-summary -->` and `<!-- real-servers -->` markers) and a
+one-line count in README.md (between its `<!-- real-servers -->` markers). `--check` exits 1 if any
 trace did not reproduce (CI).
 """
 import concurrent.futures, glob, json, re, subprocess, sys
@@ -123,11 +124,20 @@ if "--check" in sys.argv:
         print(f"  reproduced on a second attempt: {path}; the first: {line}")
     sys.exit(1 if failed or not rows else 0)
 elif "--write" in sys.argv:
-    for file, table in [("README.md", summary), ("docs/real-servers.md", detail)]:
+    def replace(file, marker, table):
         text = open(file, encoding="utf-8").read()
-        head, rest = text.split("<!-- real-servers -->\n", 1)
-        _, tail = rest.split("<!-- /real-servers -->\n", 1)
+        head, rest = text.split(f"<!-- {marker} -->\n", 1)
+        _, tail = rest.split(f"<!-- /{marker} -->\n", 1)
         open(file, "w", encoding="utf-8").write(
-            head + "<!-- real-servers -->\n" + table + "\n<!-- /real-servers -->\n" + tail)
+            head + f"<!-- {marker} -->\n" + table + f"\n<!-- /{marker} -->\n" + tail)
+    reproduced = sum(ok for _, _, ok, _ in per_model.values())
+    left_out = "".join(f"; {n} left out ({what})" for what, n in refused.items())
+    line = (f"{len(rows)} counterexamples of {len(per_model)} locks replayed on "
+            f"{', '.join(sorted(set(versions.values())))}: {reproduced} reproduced{left_out}. "
+            "Per lock and per trace: "
+            "[Model against real server](docs/real-servers.md#model-against-real-server).")
+    replace("README.md", "real-servers", line)
+    replace("docs/real-servers.md", "real-servers-summary", summary)
+    replace("docs/real-servers.md", "real-servers", detail)
 else:
     print(summary + "\n\n" + detail)
