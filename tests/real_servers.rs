@@ -1371,10 +1371,13 @@ const ZK_PAUSED_HOLDER_EXPIRES: &[&str] = &[
 #[path = "support/doc_examples.rs"]
 mod doc_examples;
 
-/// The replays `docs/real-servers.md` shows (`$ lockcheck replay TRACE
-/// --against SERVER`) print what it shows, run from the repository on its
-/// committed traces. The one on a Redis you run (`redis://`) is left to
-/// the test of such replays above, which starts that Redis itself.
+/// The replays `docs/real-servers.md` shows (`$ lockcheck replay
+/// reports/traces/TRACE --against SERVER`) print what it shows. Each trace
+/// is first written as the doc says a user writes it alone, in a fresh
+/// directory (`check --property P --report-dir reports`, or `simulate
+/// --seed 1` for one a simulation found), the file `compare
+/// --update-reports` writes too. The one on a Redis you run (`redis://`)
+/// is left to the test of such replays above, which starts that Redis.
 #[test]
 fn the_real_server_examples_print_what_they_show() {
     let starts = [
@@ -1396,8 +1399,34 @@ fn the_real_server_examples_print_what_they_show() {
         .collect();
     // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd.
     assert_eq!(found.len(), 6);
+    let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-server-examples");
+    let _ = std::fs::remove_dir_all(&cwd);
+    std::fs::create_dir_all(&cwd).unwrap();
+    for shared in ["scenarios", "models"] {
+        std::os::unix::fs::symlink(root.join(shared), cwd.join(shared)).unwrap();
+    }
     for example in &found {
-        doc_examples::run(file, example, root);
+        // reports/traces/<model>.<scenario>.<property>[.seed-1].json
+        let trace = &example.args[1];
+        let name = trace.strip_prefix("reports/traces/").expect(trace);
+        let parts: Vec<&str> = name.trim_end_matches(".json").split('.').collect();
+        let scenario = format!("scenarios/{}.json", parts[1]);
+        let write: Vec<&str> = match parts[..] {
+            [model, _, _, "seed-1"] => vec!["simulate", "--model", model, "--seed", "1"],
+            [model, _, property] => vec!["check", "--model", model, "--property", property],
+            _ => panic!("{file}:{}: an unexpected trace name {trace}", example.line),
+        };
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+            .args(&write)
+            .args(["--scenario", &scenario, "--report-dir", "reports"])
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        assert!(
+            cwd.join(trace).is_file(),
+            "{write:?} wrote no {trace}: {out:?}"
+        );
+        doc_examples::run(file, example, &cwd);
     }
 }
 
