@@ -1399,12 +1399,7 @@ fn the_real_server_examples_print_what_they_show() {
         .collect();
     // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd.
     assert_eq!(found.len(), 6);
-    let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-server-examples");
-    let _ = std::fs::remove_dir_all(&cwd);
-    std::fs::create_dir_all(&cwd).unwrap();
-    for shared in ["scenarios", "models"] {
-        std::os::unix::fs::symlink(root.join(shared), cwd.join(shared)).unwrap();
-    }
+    let cwd = doc_examples::user_dir("real-server-examples");
     for example in &found {
         // reports/traces/<model>.<scenario>.<property>[.seed-1].json
         let trace = &example.args[1];

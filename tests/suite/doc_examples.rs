@@ -9,25 +9,14 @@
 //! The examples that replay on a real server are run by
 //! `tests/real_servers.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[path = "../support/doc_examples.rs"]
 mod support;
 
-use support::{examples, matches, run};
+use support::{examples, matches, run, user_dir};
 
 const PROMPT: &str = "$ cargo run --release -- ";
-
-fn user_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for shared in ["scenarios", "models"] {
-        std::os::unix::fs::symlink(root.join(shared), dir.join(shared)).unwrap();
-    }
-    dir
-}
 
 /// Runs one file's examples; returns how many ran.
 fn check_file(file: &str) -> usize {

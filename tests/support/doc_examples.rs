@@ -7,7 +7,7 @@
 //! line for line, except that a line reading `...` stands for any number
 //! of lines, and trailing blanks are ignored.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// One example: where it is, the arguments after the prompt and the
@@ -87,4 +87,18 @@ pub fn run(file: &str, example: &Example, cwd: &Path) {
         actual.join("\n"),
         String::from_utf8_lossy(&out.stderr),
     );
+}
+
+/// A fresh directory `name` under the tests' scratch space holding only
+/// the repository's `scenarios/` and `models/`, as a new user's clone has
+/// them: where the examples run.
+pub fn user_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for shared in ["scenarios", "models"] {
+        std::os::unix::fs::symlink(root.join(shared), dir.join(shared)).unwrap();
+    }
+    dir
 }
