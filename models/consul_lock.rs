@@ -392,7 +392,7 @@ impl ConsulLock {
         }
     }
 
-    fn expire(&self, ctx: &Ctx, st: &mut ConsulServer, out: &mut Out<Self>) -> bool {
+    fn expire(&self, ctx: &Ctx, st: &mut ConsulServer, out: &mut Out<Self>) {
         let gone: Vec<SessionId> = st
             .expires_at
             .iter()
@@ -405,7 +405,6 @@ impl ConsulLock {
         if st.lock_delay_until.is_some_and(|t| t.has_come(ctx.mono())) {
             st.lock_delay_until = None;
         }
-        !gone.is_empty()
     }
 
     /// Sends what the current step waits for (again, after a reconnect).

@@ -382,7 +382,7 @@ pub struct EtcdLock {
 
 impl EtcdLock {
     /// Revokes every lease whose time has come, deleting its keys.
-    pub fn expire(&self, ctx: &Ctx, st: &mut EtcdServer, out: &mut Out<Self>) -> bool {
+    pub fn expire(&self, ctx: &Ctx, st: &mut EtcdServer, out: &mut Out<Self>) {
         let gone: Vec<LeaseId> = st
             .expires_at
             .iter()
@@ -394,13 +394,12 @@ impl EtcdLock {
             st.data.leases.remove(lease);
             self.delete_key(st, *lease, out);
         }
-        !gone.is_empty()
     }
 
     /// Deletes `prefix/<lease>` if it exists, firing the watches on it.
-    fn delete_key(&self, st: &mut EtcdServer, lease: LeaseId, out: &mut Out<Self>) -> bool {
+    fn delete_key(&self, st: &mut EtcdServer, lease: LeaseId, out: &mut Out<Self>) {
         let Some(rev) = st.data.keys.remove(&lease) else {
-            return false;
+            return;
         };
         st.data.revision.hand_out();
         let fired: Vec<(NodeId, FenceToken)> =
@@ -409,7 +408,6 @@ impl EtcdLock {
             st.watches.remove(&w);
             out.send(w.0, Msg::Deleted { rev });
         }
-        true
     }
 
     fn token(&self, my_rev: FenceToken) -> Option<u64> {
@@ -798,5 +796,3 @@ impl LockModel for EtcdLock {
         self.request(ctx, c, out);
     }
 }
-
-impl EtcdLock {}
