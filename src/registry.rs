@@ -33,6 +33,9 @@ pub struct ModelEntry {
     pub simulate: fn(&str, &Scenario, &Path, &Entry, &SimOptions) -> Result<SimReport, String>,
     /// Replays a trace of this model.
     pub replay: fn(&Path, &TraceFile, bool) -> Result<ReplayReport, TraceError>,
+    /// A lasso of this model as the path of its stem and its loop run
+    /// `1 + repeats` times in real time (see [`replay::unrolled`]).
+    pub unroll: fn(&Path, &TraceFile, usize) -> Result<TraceFile, TraceError>,
     /// Serves stateright's Explorer for this model (blocks).
     pub explore: fn(&str, &Scenario, &str) -> Result<(), String>,
     /// The Explorer's action-index path (`0/3/1`) of a trace of this model.
@@ -78,6 +81,7 @@ pub fn all() -> Vec<ModelEntry> {
                     check: check::run::<M>,
                     simulate: simulate::run::<M>,
                     replay: replay::run::<M>,
+                    unroll: replay::unrolled::<M>,
                     export: export::run::<M>,
                     explore: check::explore::<M>,
                     explorer_path: replay::explorer_path::<M>,

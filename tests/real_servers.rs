@@ -187,8 +187,8 @@ fn lockcheck(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
 /// show. A lock lost to message loss, to a pause, to a restart without
 /// persistence and to a clock jump; a crashed holder's lock never freed;
 /// Redlock on three masters when one's wall clock jumps, and when their
-/// clocks drift. Also a trace of another model and a lasso, which a real
-/// server does not replay.
+/// clocks drift; the crashed holder's lasso, unrolled. Also a trace of
+/// another model, which a real Redis does not replay.
 struct Traces {
     dir: std::path::PathBuf,
 }
@@ -503,37 +503,75 @@ fn counterexamples_of_the_redis_locks_and_redlock_happen_on_redis_server() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let (code, text) = lockcheck(
-        &[
-            "replay",
-            &traces.path("redis_setnx.holder-crash.progress.json"),
-            "--against",
-            "redis-server",
-        ],
-        &[("LOCKCHECK_REDIS_SERVER", wrapper.to_str().unwrap())],
-    );
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("<- differs"), "{text}");
-    assert!(text.contains("NOT REPRODUCED on redis-server"), "{text}");
-
-    // Another model's trace, and a lasso, are not for a real Redis.
-    for (name, says) in [
-        (
-            "db_lock_seed.clock-jump.mutual_exclusion.json",
-            "model `db_lock_seed`'s servers model postgres, not redis-server",
-        ),
-        (
-            "redis_setnx.holder-crash.deadlock_free.json",
-            "a lasso's states are shifted in time",
-        ),
+    for name in [
+        "redis_setnx.holder-crash.progress.json",
+        "redis_setnx.holder-crash.deadlock_free.json",
     ] {
         let (code, text) = lockcheck(
             &["replay", &traces.path(name), "--against", "redis-server"],
-            &[],
+            &[("LOCKCHECK_REDIS_SERVER", wrapper.to_str().unwrap())],
         );
-        assert_eq!(code, 4, "{name}: {text}");
-        assert!(text.contains(says), "{name}: {text}");
+        assert_eq!(code, 1, "{name}: {text}");
+        assert!(text.contains("<- differs"), "{name}: {text}");
+        assert!(
+            text.contains("NOT REPRODUCED on redis-server"),
+            "{name}: {text}"
+        );
     }
+
+    // The crashed holder's lasso: its stem and its loop (c2's SETNX, busy,
+    // and its retry timer: 7 steps) run three times over in real time, the
+    // loop's request sent once per round at the real wall clock (13, 17,
+    // 21: each round 4 ticks later), and answered busy each time.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_setnx.holder-crash.deadlock_free.json"),
+            "--against",
+            "redis-server",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "the stem (steps 1-24), then the loop (steps 25-31) 3 times over: steps 1-45"
+        ),
+        "{text}"
+    );
+    let rounds: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("-- the loop, round 1 of 3"))
+        .collect();
+    for (round, step, wall) in [(1, 25, 13), (2, 32, 17), (3, 39, 21)] {
+        let marker = format!("       -- the loop, round {round} of 3");
+        let i = rounds.iter().position(|l| *l == marker).expect(&marker);
+        let request = format!(
+            "{step:>5}  redis {wall:>5}  c2     SETNX lock 1  not set: busy  not set: busy"
+        );
+        assert_eq!(rounds[i + 1], request, "{text}");
+    }
+    assert!(
+        text.contains("in each of the loop's 3 rounds")
+            && text.contains("deadlock_free is violated"),
+        "{text}"
+    );
+
+    // Another model's trace is not for a real Redis.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("db_lock_seed.clock-jump.mutual_exclusion.json"),
+            "--against",
+            "redis-server",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("model `db_lock_seed`'s servers model postgres, not redis-server"),
+        "{text}"
+    );
 }
 
 /// A Redis the user runs, played here by a local `redis-server` on the
@@ -1397,8 +1435,9 @@ fn the_real_server_examples_print_what_they_show() {
         .into_iter()
         .filter(|e| !e.args.iter().any(|a| a.contains("://")))
         .collect();
-    // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd.
-    assert_eq!(found.len(), 6);
+    // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd, and
+    // a lasso on PostgreSQL.
+    assert_eq!(found.len(), 7);
     let cwd = doc_examples::user_dir("real-server-examples");
     for example in &found {
         // reports/traces/<model>.<scenario>.<property>[.seed-1].json

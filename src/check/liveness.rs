@@ -1095,24 +1095,45 @@ pub fn why_not_unrolled<M: LockModel>(
     loop_start: usize,
     repeats: usize,
 ) -> Option<String> {
+    unroll(world, abs, init, states, loop_start, repeats).err()
+}
+
+/// The concrete run [`why_not_unrolled`] finds: the stem, then the loop
+/// `repeats` more times, in real time (no shift), as `(states, actions)`
+/// with `states[0] == init` and `states[i + 1]` following `actions[i]`. The
+/// error says which step has no concrete counterpart.
+#[allow(clippy::type_complexity)]
+pub fn unroll<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    init: WorldState<M>,
+    states: &[WorldState<M>],
+    loop_start: usize,
+    repeats: usize,
+) -> Result<(Vec<WorldState<M>>, Vec<Action<M::Msg, M::Timer>>), String> {
     let n = states.len() - 1;
     let targets = (0..n).chain((0..repeats).flat_map(|_| loop_start..n));
-    let mut current = init;
+    let mut run_states = vec![init];
+    let mut run_actions = Vec::new();
     let mut offered = Vec::new();
     for (taken, i) in targets.enumerate() {
         let want = fingerprint(&states[i + 1]);
+        let current = run_states.last().expect("the initial state");
         offered.clear();
-        world.actions(&current, &mut offered);
+        world.actions(current, &mut offered);
         let next = offered.drain(..).find_map(|a| {
-            let next = world.next_state(&current, a)?;
+            let next = world.next_state(current, a.clone())?;
             let mut canonical = next.clone();
             abs.canonicalize(world, &mut canonical);
-            (fingerprint(&canonical) == want).then_some(next)
+            (fingerprint(&canonical) == want).then_some((next, a))
         });
         match next {
-            Some(next) => current = next,
+            Some((next, action)) => {
+                run_states.push(next);
+                run_actions.push(action);
+            }
             None => {
-                return Some(format!(
+                return Err(format!(
                     "the loop does not repeat in real time: step {} (the {} step of the run unrolled without the time shift, at real tick {}) has no counterpart",
                     i + 1,
                     taken + 1,
@@ -1121,7 +1142,7 @@ pub fn why_not_unrolled<M: LockModel>(
             }
         }
     }
-    None
+    Ok((run_states, run_actions))
 }
 
 #[cfg(test)]

@@ -254,7 +254,14 @@ pub(super) fn replay(
                 report.property, report.steps
             );
             if let Some(program) = program {
-                return replay_on_server(&trace, &entry, report.property, program, remote.as_ref());
+                return replay_on_server(
+                    path,
+                    &trace,
+                    &entry,
+                    report.property,
+                    program,
+                    remote.as_ref(),
+                );
             }
             exit::OK
         }
@@ -274,6 +281,7 @@ pub(super) fn replay(
 /// `replay --against SERVER`, once the trace replayed through the model:
 /// the same schedule on real servers.
 fn replay_on_server(
+    path: &Path,
     trace: &lockcheck::trace::TraceFile,
     entry: &registry::ModelEntry,
     property: lockcheck::properties::PropertyName,
@@ -285,6 +293,36 @@ fn replay_on_server(
     use lockcheck::real::redis::RedisProgram;
     use lockcheck::real::replay::{self, CannotReplay};
     let program = server.name();
+    // A lasso's states are shifted in time, and real servers keep real
+    // time: they replay its run unrolled, the loop several rounds over.
+    let unrolled;
+    let (trace, rounds) = match trace.loop_start {
+        Some(k) => {
+            unrolled = match (entry.unroll)(path, trace, REAL_LOOP_ROUNDS - 1) {
+                Ok(unrolled) => unrolled,
+                Err(e) => {
+                    eprintln!("error: cannot replay on {program}: {e}");
+                    return exit::BAD_INPUT;
+                }
+            };
+            let rounds = LoopRounds {
+                loop_start: k,
+                len: trace.actions.len() - k,
+                count: REAL_LOOP_ROUNDS,
+            };
+            println!();
+            println!(
+                "unrolled in real time for {program}: the stem (steps 1-{k}), then the loop \
+                 (steps {}-{}) {} times over: steps 1-{}",
+                k + 1,
+                trace.actions.len(),
+                rounds.count,
+                unrolled.actions.len()
+            );
+            (&unrolled, Some(rounds))
+        }
+        None => (trace, None),
+    };
     if let Some(why) = replay::refusal(trace, entry.real_server, server) {
         eprintln!("error: cannot replay on {program}: {why}");
         return exit::BAD_INPUT;
@@ -348,7 +386,7 @@ fn replay_on_server(
             })
         };
         return match run {
-            Ok((run, how)) => print_run(&run, program, property, &how),
+            Ok((run, how)) => print_run(&run, program, property, &how, rounds),
             Err(CannotReplay::Refused(why)) => {
                 eprintln!("error: cannot replay on {}: {why}", remote.shown());
                 exit::BAD_INPUT
@@ -397,7 +435,26 @@ fn replay_on_server(
             "one process per server of the trace, each on the trace's wall clock"
         }
     };
-    print_run(&run, program, property, how)
+    print_run(&run, program, property, how, rounds)
+}
+
+/// How many times a lasso's loop runs on real servers.
+const REAL_LOOP_ROUNDS: usize = 3;
+
+/// Where a lasso's loop runs in its unrolled path: steps `loop_start + r *
+/// len + 1 ..= loop_start + (r + 1) * len` are round `r` (from 0).
+#[derive(Clone, Copy)]
+struct LoopRounds {
+    loop_start: usize,
+    len: usize,
+    count: usize,
+}
+
+impl LoopRounds {
+    /// The round (from 0) that step `step` (from 1) belongs to, if any.
+    fn of(&self, step: usize) -> Option<usize> {
+        (step > self.loop_start).then(|| (step - self.loop_start - 1) / self.len)
+    }
 }
 
 /// What a replay on real servers did, request by request, and its verdict.
@@ -406,6 +463,7 @@ fn print_run(
     program: &str,
     property: lockcheck::properties::PropertyName,
     how: &str,
+    rounds: Option<LoopRounds>,
 ) -> u8 {
     use lockcheck::real::replay;
     let version = &run.server_version;
@@ -426,9 +484,20 @@ fn print_run(
         "step", "server", "wall", "client", "request", "model"
     );
     let mut events = run.server_events.iter().peekable();
+    let mut round_shown = None;
     for c in &run.commands {
         while let Some((step, what)) = events.next_if(|(step, _)| *step < c.step) {
             println!("{step:>5}  {what}");
+        }
+        if let Some(r) = rounds.and_then(|rounds| rounds.of(c.step))
+            && round_shown != Some(r)
+        {
+            println!(
+                "       -- the loop, round {} of {}",
+                r + 1,
+                rounds.map_or(0, |x| x.count)
+            );
+            round_shown = Some(r);
         }
         let real = match &c.real {
             Ok(reply) => reply.clone(),
@@ -473,11 +542,20 @@ fn print_run(
             exit::OK
         }
         None => {
-            println!(
-                "REPRODUCED on {version}: it answered all {} requests as the model does, so \
-                 real clients following the trace do what it shows: {property} is violated.",
-                run.commands.len()
-            );
+            match rounds {
+                Some(rounds) => println!(
+                    "REPRODUCED on {version}: it answered all {} requests as the model does, \
+                     in each of the loop's {} rounds, so real clients following the trace go \
+                     round its loop again and again: {property} is violated.",
+                    run.commands.len(),
+                    rounds.count
+                ),
+                None => println!(
+                    "REPRODUCED on {version}: it answered all {} requests as the model does, so \
+                     real clients following the trace do what it shows: {property} is violated.",
+                    run.commands.len()
+                ),
+            }
             exit::OK
         }
         Some(c) => {

@@ -397,8 +397,8 @@ pub fn refusal(
     }
     if trace.loop_start.is_some() {
         return Some(
-            "a lasso's states are shifted in time; real servers replay counterexamples of \
-             safety and bounded progress"
+            "a lasso's states are shifted in time; real servers replay its run unrolled in \
+             real time (`trace::replay::unrolled`)"
                 .into(),
         );
     }

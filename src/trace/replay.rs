@@ -330,6 +330,60 @@ fn replay_lasso<M: LockModel>(
     })
 }
 
+/// A lasso's run in real time, as a path: its stem, then its loop run
+/// `1 + repeats` times, each state concrete (no time shift) and each
+/// action the one the world takes there, so that every request carries
+/// the real times and ids of its round. Real servers replay this path
+/// (they keep real time, not the checker's shifted one): the loop's
+/// requests are sent round after round and must be answered the same way
+/// every time. The steps of round `r` (from 0) are `loop_start + r * len +
+/// 1 ..= loop_start + (r + 1) * len`, `len` the loop's length.
+pub fn unrolled<M: LockModel>(
+    path: &Path,
+    trace: &TraceFile,
+    repeats: usize,
+) -> Result<TraceFile, TraceError> {
+    let fail = |message: String| TraceError {
+        file: path.to_path_buf(),
+        step: None,
+        message,
+    };
+    let k = trace
+        .loop_start
+        .ok_or_else(|| fail("the trace is a path, not a lasso: nothing to unroll".into()))?;
+    let Rebuilt { world, states, .. } = rebuild::<M>(path, trace)?;
+    if k >= states.len() - 1 {
+        return Err(fail(format!(
+            "`loop_start` is {k}, but a loop needs at least one step after it (the trace has {})",
+            states.len() - 1
+        )));
+    }
+    let abs = liveness::Abstraction::new(&world).map_err(|e| fail(format!("a lasso, but {e}")))?;
+    let init = world.init_states().swap_remove(trace.init_index);
+    let (states, actions) =
+        liveness::unroll(&world, &abs, init, &states, k, repeats).map_err(fail)?;
+    let rows = timeline_rows(&world, &states, &actions);
+    let mut file = serde_json::to_value(trace).expect("traces serialize");
+    file["actions"] = serde_json::to_value(&actions).expect("actions serialize");
+    file["steps"] = states
+        .iter()
+        .zip(&rows)
+        .map(|(s, row)| {
+            serde_json::to_value(super::TraceStep {
+                step: row.step,
+                actor: row.actor.clone(),
+                event: row.event.clone(),
+                state: step_view(&world, s),
+            })
+            .expect("steps serialize")
+        })
+        .collect();
+    let object = file.as_object_mut().expect("a trace is an object");
+    object.remove("loop_start");
+    object.insert("kind".into(), "counterexample".into());
+    Ok(serde_json::from_value(file).expect("an unrolled trace reads back"))
+}
+
 /// What a fully replayed trace shows. A recording is a claim: its last
 /// state violates the property. A replay reproduces it only when every
 /// state, the last one included, is as recorded and the property is
