@@ -9,7 +9,7 @@ pub mod simulate;
 
 pub use crate::engine::{bfs, memory};
 use paths::{inconclusive_reason, timeline, trace_file};
-pub use paths::{real_time_rows, timeline_rows};
+pub use paths::{lasso_diagram, lasso_rows, real_time_rows, timeline_rows};
 pub use render::{render_lasso_rows, render_report, render_rows, render_timeline, replay_command};
 pub use report::*;
 
@@ -507,8 +507,15 @@ fn check_liveness<M: LockModel>(
             continue;
         };
         let lasso = liveness::lasso(&world, &abs, g, &comp);
-        let mut rows = timeline_rows(&world, &lasso.states, &lasso.actions);
-        real_time_rows(&mut rows, &lasso.states, &lasso.shifts, &lasso.actions);
+        let init = stateright::Model::init_states(&world).swap_remove(lasso.init_index);
+        let rows = lasso_rows(
+            &world,
+            init.clone(),
+            &lasso.states,
+            &lasso.actions,
+            &lasso.shifts,
+            lasso.loop_start,
+        );
         let reproduce =
             reproduce_command(variant, scenario_file, Some(name), &options.reproduce_flags);
         let trace_file = match &options.report_dir {
@@ -542,15 +549,14 @@ fn check_liveness<M: LockModel>(
                 steps: Some(lasso.actions.len()),
             },
             Some(PathReport {
-                diagram: {
-                    let mut d = crate::world::diagram(&world, &lasso.states, &lasso.actions);
-                    d.shift_ticks(
-                        &lasso.shifts,
-                        &crate::world::clock_shifts(&lasso.states, &lasso.actions, &lasso.shifts),
-                    );
-                    d.loop_start = Some(lasso.loop_start);
-                    d
-                },
+                diagram: lasso_diagram(
+                    &world,
+                    init,
+                    &lasso.states,
+                    &lasso.actions,
+                    &lasso.shifts,
+                    lasso.loop_start,
+                ),
                 rows,
                 trace_file,
                 reproduce,

@@ -41,6 +41,72 @@ pub fn real_time_rows<M: LockModel>(
     }
 }
 
+/// A lasso's timeline as it happens in real time: rendered from its run
+/// unrolled without the time shift ([`super::liveness::unroll`]), so every
+/// tick, clock reading, request id, token and instant a row shows is the
+/// real one, not its canonical stand-in. `states`, `actions` and `shifts`
+/// are the lasso's canonical path from `init`; should it not unroll (it
+/// always does for a lasso the checker found, and replay reports one that
+/// does not), the canonical rows with ticks and clock readings put back
+/// into real time ([`real_time_rows`]).
+pub fn lasso_rows<M: LockModel>(
+    world: &World<M>,
+    init: crate::world::WorldState<M>,
+    states: &[crate::world::WorldState<M>],
+    actions: &[crate::world::Action<M::Msg, M::Timer>],
+    shifts: &[u64],
+    loop_start: usize,
+) -> Vec<TimelineRow> {
+    match real_run(world, init, states, loop_start) {
+        Some((real_states, real_actions)) => timeline_rows(world, &real_states, &real_actions),
+        None => {
+            let mut rows = timeline_rows(world, states, actions);
+            real_time_rows(&mut rows, states, shifts, actions);
+            rows
+        }
+    }
+}
+
+/// A lasso's diagram as it happens in real time, as [`lasso_rows`] its
+/// timeline.
+pub fn lasso_diagram<M: LockModel>(
+    world: &World<M>,
+    init: crate::world::WorldState<M>,
+    states: &[crate::world::WorldState<M>],
+    actions: &[crate::world::Action<M::Msg, M::Timer>],
+    shifts: &[u64],
+    loop_start: usize,
+) -> crate::world::Diagram {
+    let mut d = match real_run(world, init, states, loop_start) {
+        Some((real_states, real_actions)) => {
+            crate::world::diagram(world, &real_states, &real_actions)
+        }
+        None => {
+            let mut d = crate::world::diagram(world, states, actions);
+            d.shift_ticks(shifts, &crate::world::clock_shifts(states, actions, shifts));
+            d
+        }
+    };
+    d.loop_start = Some(loop_start);
+    d
+}
+
+/// The lasso's path (canonical `states` from the concrete `init`) unrolled
+/// once in real time, if it unrolls.
+#[allow(clippy::type_complexity)]
+fn real_run<M: LockModel>(
+    world: &World<M>,
+    init: crate::world::WorldState<M>,
+    states: &[crate::world::WorldState<M>],
+    loop_start: usize,
+) -> Option<(
+    Vec<crate::world::WorldState<M>>,
+    Vec<crate::world::Action<M::Msg, M::Timer>>,
+)> {
+    let abs = super::liveness::Abstraction::new(world).ok()?;
+    super::liveness::unroll(world, &abs, init, states, loop_start, 0).ok()
+}
+
 /// The trace file of a counterexample.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn trace_file<M: LockModel>(

@@ -230,7 +230,7 @@ pub fn render_lasso_rows(
     if let Some(k) = loop_start {
         let _ = writeln!(
             out,
-            "  (step {} is back in the state of step {k}, up to the time shift: the loop repeats forever)",
+            "  (step {} is back in the state of step {k}, but for later times and higher ids, tokens and counts: the loop repeats forever)",
             rows.len() - 1
         );
     }

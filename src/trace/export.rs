@@ -222,12 +222,18 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
 }
 
 fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
-    let mut d = crate::world::diagram(&r.world, &r.states, &r.actions);
-    d.shift_ticks(
-        &r.shifts,
-        &crate::world::clock_shifts(&r.states, &r.actions, &r.shifts),
-    );
-    d.loop_start = trace.loop_start;
+    let d = match trace.loop_start {
+        // A lasso as it happens in real time.
+        Some(k) => crate::check::lasso_diagram(
+            &r.world,
+            stateright::Model::init_states(&r.world).swap_remove(trace.init_index),
+            &r.states,
+            &r.actions,
+            &r.shifts,
+            k,
+        ),
+        None => crate::world::diagram(&r.world, &r.states, &r.actions),
+    };
     d.mermaid(&format!("{} VIOLATED", trace.property))
 }
 

@@ -316,8 +316,8 @@ fn replay_lasso<M: LockModel>(
     let outcome = judge(path, trace, why_not.is_none(), difference, || {
         why_not.clone().unwrap_or_default()
     })?;
-    let mut rows = timeline_rows(&world, &states, &actions);
-    crate::check::real_time_rows(&mut rows, &states, &shifts, &actions);
+    let init = world.init_states().swap_remove(trace.init_index);
+    let rows = crate::check::lasso_rows(&world, init, &states, &actions, &shifts, k);
     let details = detail.then(|| step_details(&world, &states));
     Ok(ReplayReport {
         model: trace.model.clone(),
