@@ -134,6 +134,44 @@ fn setnx_deadlocks_after_a_holder_crash_and_a_ttl_lock_does_not() {
             .collect::<Vec<_>>()
     );
 
+    // The timeline shows the run as it happens: c2's fourth SETNX is its
+    // request 3 (the checker's state renumbers it to 1), at real tick 13.
+    assert_eq!(path.rows[25].tick, 13);
+    assert!(
+        path.rows[25].event.ends_with("SETNX lock 1  [req 3]"),
+        "{}",
+        path.rows[25].event
+    );
+
+    // Unrolled for a real server: the stem, then the loop three times, in
+    // real time, each round's request one id and four ticks further.
+    let entry = registry::find("redis_setnx").unwrap();
+    let unrolled = (entry.unroll)(file, &trace, 2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unrolled.loop_start, None);
+    assert_eq!(unrolled.actions.len(), 24 + 3 * 7);
+    let sends: Vec<(u32, &str)> = unrolled.steps[25..]
+        .iter()
+        .filter(|s| s.event.contains("c2 -> redis"))
+        .map(|s| (s.state.tick, s.event.as_str()))
+        .collect();
+    assert_eq!(sends.len(), 3, "{sends:?}");
+    for (round, (tick, event)) in sends.iter().enumerate() {
+        assert_eq!(*tick, 13 + 4 * round as u32);
+        assert!(event.ends_with(&format!("[req {}]", 3 + round)), "{event}");
+    }
+    // A path has nothing to unroll.
+    let progress = check("redis_setnx", "holder-crash", &[], 1);
+    let progress_file = property(&progress, PropertyName::Progress)
+        .path
+        .as_ref()
+        .and_then(|p| p.trace_file.clone())
+        .expect("a progress trace");
+    let progress_trace = lockcheck::trace::read(&progress_file).unwrap();
+    let refused = (entry.unroll)(&progress_file, &progress_trace, 2)
+        .err()
+        .expect("a path is not unrolled");
+    assert!(refused.to_string().contains("not a lasso"), "{refused}");
+
     // The same crash under a TTL lock: the dead holder's key expires.
     for model in ["redis_set_px", "redis_set_px_fenced", "redis_py_lock"] {
         let report = check(model, "holder-crash", &[], 1);
