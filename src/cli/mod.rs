@@ -186,12 +186,13 @@ enum Command {
         /// lease a real one, let expire likewise. On Redis and
         /// PostgreSQL the protected counter is real too, fenced as the
         /// world's, and the replay says how many updates it lost.
-        /// `lockcheck list` names each model's server.
+        /// `lockcheck list` names each model's server. A lasso runs
+        /// unrolled in real time: its stem, then its loop three times over.
         /// Exit codes: 0 the server answered every request as the model
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
         /// could not be started (or, given by URL, reached); 4 bad input, a trace of a model whose
-        /// servers are not that program, a lasso, a
+        /// servers are not that program, a
         /// `redlock_delayed_restart` trace that restarts a master, or a
         /// ZooKeeper or etcd trace that restarts its server.
         ///
