@@ -9,7 +9,7 @@ pub mod simulate;
 
 pub use crate::engine::{bfs, memory};
 use paths::{inconclusive_reason, timeline, trace_file};
-pub use paths::{lasso_diagram, lasso_rows, real_time_rows, timeline_rows};
+pub use paths::{lasso_in_real_time, real_time_rows, timeline_rows, trace_steps};
 pub use render::{render_lasso_rows, render_report, render_rows, render_timeline, replay_command};
 pub use report::*;
 
@@ -508,9 +508,9 @@ fn check_liveness<M: LockModel>(
         };
         let lasso = liveness::lasso(&world, &abs, g, &comp);
         let init = stateright::Model::init_states(&world).swap_remove(lasso.init_index);
-        let rows = lasso_rows(
+        let (rows, diagram) = lasso_in_real_time(
             &world,
-            init.clone(),
+            init,
             &lasso.states,
             &lasso.actions,
             &lasso.shifts,
@@ -549,14 +549,7 @@ fn check_liveness<M: LockModel>(
                 steps: Some(lasso.actions.len()),
             },
             Some(PathReport {
-                diagram: lasso_diagram(
-                    &world,
-                    init,
-                    &lasso.states,
-                    &lasso.actions,
-                    &lasso.shifts,
-                    lasso.loop_start,
-                ),
+                diagram,
                 rows,
                 trace_file,
                 reproduce,

@@ -41,54 +41,38 @@ pub fn real_time_rows<M: LockModel>(
     }
 }
 
-/// A lasso's timeline as it happens in real time: rendered from its run
-/// unrolled without the time shift ([`super::liveness::unroll`]), so every
-/// tick, clock reading, request id, token and instant a row shows is the
-/// real one, not its canonical stand-in. `states`, `actions` and `shifts`
-/// are the lasso's canonical path from `init`; should it not unroll (it
-/// always does for a lasso the checker found, and replay reports one that
-/// does not), the canonical rows with ticks and clock readings put back
-/// into real time ([`real_time_rows`]).
-pub fn lasso_rows<M: LockModel>(
+/// A lasso's timeline and diagram as it happens in real time: rendered
+/// from its run unrolled once without the time shift
+/// ([`super::liveness::unroll`]), so every tick, clock reading, request id,
+/// token and instant they show is the real one, not its canonical
+/// stand-in. `states`, `actions` and `shifts` are the lasso's canonical
+/// path from `init`; should it not unroll (it always does for a lasso the
+/// checker found, and replay reports one that does not), the canonical
+/// path with ticks and clock readings put back into real time
+/// ([`real_time_rows`]).
+pub fn lasso_in_real_time<M: LockModel>(
     world: &World<M>,
     init: crate::world::WorldState<M>,
     states: &[crate::world::WorldState<M>],
     actions: &[crate::world::Action<M::Msg, M::Timer>],
     shifts: &[u64],
     loop_start: usize,
-) -> Vec<TimelineRow> {
-    match real_run(world, init, states, loop_start) {
-        Some((real_states, real_actions)) => timeline_rows(world, &real_states, &real_actions),
+) -> (Vec<TimelineRow>, crate::world::Diagram) {
+    let (rows, mut diagram) = match real_run(world, init, states, loop_start) {
+        Some((real_states, real_actions)) => (
+            timeline_rows(world, &real_states, &real_actions),
+            crate::world::diagram(world, &real_states, &real_actions),
+        ),
         None => {
             let mut rows = timeline_rows(world, states, actions);
             real_time_rows(&mut rows, states, shifts, actions);
-            rows
-        }
-    }
-}
-
-/// A lasso's diagram as it happens in real time, as [`lasso_rows`] its
-/// timeline.
-pub fn lasso_diagram<M: LockModel>(
-    world: &World<M>,
-    init: crate::world::WorldState<M>,
-    states: &[crate::world::WorldState<M>],
-    actions: &[crate::world::Action<M::Msg, M::Timer>],
-    shifts: &[u64],
-    loop_start: usize,
-) -> crate::world::Diagram {
-    let mut d = match real_run(world, init, states, loop_start) {
-        Some((real_states, real_actions)) => {
-            crate::world::diagram(world, &real_states, &real_actions)
-        }
-        None => {
             let mut d = crate::world::diagram(world, states, actions);
             d.shift_ticks(shifts, &crate::world::clock_shifts(states, actions, shifts));
-            d
+            (rows, d)
         }
     };
-    d.loop_start = Some(loop_start);
-    d
+    diagram.loop_start = Some(loop_start);
+    (rows, diagram)
 }
 
 /// The lasso's path (canonical `states` from the concrete `init`) unrolled
@@ -148,19 +132,28 @@ pub(super) fn trace_file<M: LockModel>(
             .iter()
             .map(|a| serde_json::to_value(a).expect("actions serialize"))
             .collect(),
-        steps: states
-            .iter()
-            .zip(rows.iter())
-            .map(|(s, row)| trace::TraceStep {
-                step: row.step,
-                actor: row.actor.clone(),
-                event: row.event.clone(),
-                state: step_view(world, s),
-            })
-            .collect(),
+        steps: trace_steps(world, states, rows),
         reproduce: reproduce_command(variant, scenario_file, Some(name), &options.reproduce_flags),
         loop_start,
     }
+}
+
+/// A trace file's steps: each state's view beside its timeline row.
+pub fn trace_steps<M: LockModel>(
+    world: &World<M>,
+    states: &[crate::world::WorldState<M>],
+    rows: &[TimelineRow],
+) -> Vec<trace::TraceStep> {
+    states
+        .iter()
+        .zip(rows)
+        .map(|(s, row)| trace::TraceStep {
+            step: row.step,
+            actor: row.actor.clone(),
+            event: row.event.clone(),
+            state: step_view(world, s),
+        })
+        .collect()
 }
 
 pub(super) fn inconclusive_reason(bound: Bound) -> String {

@@ -489,14 +489,11 @@ fn print_run(
         while let Some((step, what)) = events.next_if(|(step, _)| *step < c.step) {
             println!("{step:>5}  {what}");
         }
-        if let Some(r) = rounds.and_then(|rounds| rounds.of(c.step))
+        if let Some(rounds) = rounds
+            && let Some(r) = rounds.of(c.step)
             && round_shown != Some(r)
         {
-            println!(
-                "       -- the loop, round {} of {}",
-                r + 1,
-                rounds.map_or(0, |x| x.count)
-            );
+            println!("       -- the loop, round {} of {}", r + 1, rounds.count);
             round_shown = Some(r);
         }
         let real = match &c.real {

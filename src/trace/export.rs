@@ -224,14 +224,17 @@ fn message_text<M: LockModel>(world: &World<M>, payload: &Payload<M::Msg>) -> St
 fn mermaid<M: LockModel>(trace: &TraceFile, r: &Rebuilt<M>) -> String {
     let d = match trace.loop_start {
         // A lasso as it happens in real time.
-        Some(k) => crate::check::lasso_diagram(
-            &r.world,
-            stateright::Model::init_states(&r.world).swap_remove(trace.init_index),
-            &r.states,
-            &r.actions,
-            &r.shifts,
-            k,
-        ),
+        Some(k) => {
+            crate::check::lasso_in_real_time(
+                &r.world,
+                stateright::Model::init_states(&r.world).swap_remove(trace.init_index),
+                &r.states,
+                &r.actions,
+                &r.shifts,
+                k,
+            )
+            .1
+        }
         None => crate::world::diagram(&r.world, &r.states, &r.actions),
     };
     d.mermaid(&format!("{} VIOLATED", trace.property))

@@ -317,7 +317,7 @@ fn replay_lasso<M: LockModel>(
         why_not.clone().unwrap_or_default()
     })?;
     let init = world.init_states().swap_remove(trace.init_index);
-    let rows = crate::check::lasso_rows(&world, init, &states, &actions, &shifts, k);
+    let (rows, _) = crate::check::lasso_in_real_time(&world, init, &states, &actions, &shifts, k);
     let details = detail.then(|| step_details(&world, &states));
     Ok(ReplayReport {
         model: trace.model.clone(),
@@ -365,19 +365,8 @@ pub fn unrolled<M: LockModel>(
     let rows = timeline_rows(&world, &states, &actions);
     let mut file = serde_json::to_value(trace).expect("traces serialize");
     file["actions"] = serde_json::to_value(&actions).expect("actions serialize");
-    file["steps"] = states
-        .iter()
-        .zip(&rows)
-        .map(|(s, row)| {
-            serde_json::to_value(super::TraceStep {
-                step: row.step,
-                actor: row.actor.clone(),
-                event: row.event.clone(),
-                state: step_view(&world, s),
-            })
-            .expect("steps serialize")
-        })
-        .collect();
+    file["steps"] = serde_json::to_value(crate::check::trace_steps(&world, &states, &rows))
+        .expect("steps serialize");
     let object = file.as_object_mut().expect("a trace is an object");
     object.remove("loop_start");
     object.insert("kind".into(), "counterexample".into());
