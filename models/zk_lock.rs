@@ -607,8 +607,8 @@ impl<F: ZkFlavor> LockModel for ZkLock<F> {
         true
     }
 
-    /// A ZooKeeper restart is not replayed (the replay refuses a trace with
-    /// one); everything else is.
+    /// Everything is replayed, a ZooKeeper restart too: the real one reads
+    /// its log back as the model's server keeps its data.
     fn real_server(_variant: &str) -> Option<RealServer> {
         Some(RealServer {
             program: ServerProgram::ZooKeeper,

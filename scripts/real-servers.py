@@ -39,7 +39,6 @@ for line in section.splitlines()[1:]:
 # What `replay --against` refuses to do, by the words of its refusal.
 REFUSALS = {
     "does what a real one does not do": "a restarted server the real one is not",
-    "a replay keeps its server running": "a ZooKeeper or etcd restart",
 }
 
 def replay(job):

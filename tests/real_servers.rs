@@ -276,8 +276,8 @@ impl Traces {
     ];
 
     /// The ZooKeeper locks' under a long pause (the dataVersion-fenced
-    /// recipe's lost update among them), and one with a restart of
-    /// ZooKeeper, which a replay refuses.
+    /// recipe's lost update among them), and article A's node under a
+    /// restart of ZooKeeper.
     const ZK_CHECKS: &[(&str, &str, &str)] = &[
         ("zk_lock_ephemeral", "gc-pause", "mutual_exclusion"),
         ("zk_lock_sequential", "gc-pause", "mutual_exclusion"),
@@ -1118,7 +1118,36 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
             // Every holder's token is its node's dataVersion, 0: the
             // stalled holder's write is not refused.
             "zk_lock_sequential_fenced_data_version.gc-pause.resource_safe.json",
+            // ZooKeeper killed after it logged c2's `create` and before
+            // its answer arrived: started again, it has c2's node and
+            // session back, and the retried `create` meets c2's own node.
+            "zk_lock_ephemeral.server-restart.progress.json",
         ],
+    );
+    let restart = &runs[6];
+    let events: Vec<&str> = restart
+        .server_events
+        .iter()
+        .map(|(_, e)| e.as_str())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "zk killed (the server crashes)",
+            "zk started again, with what it logged; every client reconnected with its session"
+        ],
+        "{:?}",
+        restart.server_events
+    );
+    let after_restart = restart.server_events[1].0;
+    let retried = restart
+        .commands
+        .iter()
+        .find(|c| c.step > after_restart)
+        .expect("a request after the restart");
+    assert!(
+        retried.cmd == "c2#1: create /my_lock EPHEMERAL" && retried.real == Ok("NodeExists".into()),
+        "{retried:?}"
     );
     // Under message loss a client opens a second session while its first
     // lives on, left behind; both are real sessions.
@@ -1157,25 +1186,21 @@ fn counterexamples_of_the_zookeeper_locks_happen_on_zookeeper() {
         "{text}"
     );
 
-    // A replay keeps its ZooKeeper running: a trace that restarts it is
-    // refused, as is a Redis lock's trace.
-    for (name, says) in [
-        (
-            "zk_lock_ephemeral.server-restart.progress.json",
-            "a replay keeps its server running",
-        ),
-        (
-            "redis_set_px.gc-pause.mutual_exclusion.json",
-            "model `redis_set_px`'s servers model redis-server, not zookeeper",
-        ),
-    ] {
-        let (code, text) = lockcheck(
-            &["replay", &traces.path(name), "--against", "zookeeper"],
-            &[],
-        );
-        assert_eq!(code, 4, "{name}: {text}");
-        assert!(text.contains(says), "{name}: {text}");
-    }
+    // A Redis lock's trace is refused.
+    let (code, text) = lockcheck(
+        &[
+            "replay",
+            &traces.path("redis_set_px.gc-pause.mutual_exclusion.json"),
+            "--against",
+            "zookeeper",
+        ],
+        &[],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("model `redis_set_px`'s servers model redis-server, not zookeeper"),
+        "{text}"
+    );
 }
 
 /// A ZooKeeper the user runs, played here by a local one: `--against
@@ -1255,7 +1280,7 @@ fn counterexamples_replay_on_a_zookeeper_you_run() {
             url.as_str(),
             "zk_lock_ephemeral.server-restart.progress.json",
             4,
-            "a replay keeps its server running",
+            "step 14 crashes or restarts a server, which a replay cannot do to a server you run",
         ),
         (
             &*format!("{url}/elsewhere"),
@@ -1358,7 +1383,7 @@ fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
         "{text}"
     );
 
-    // A Redis lock's trace is refused, and so is one that restarts etcd.
+    // A Redis lock's trace is refused.
     let (code, text) = lockcheck(
         &[
             "replay",
@@ -1373,20 +1398,59 @@ fn counterexamples_of_the_etcd_locks_happen_on_etcd() {
         text.contains("model `redis_set_px`'s servers model redis-server, not etcd"),
         "{text}"
     );
-    let mut restarted =
-        lockcheck::trace::read(std::path::Path::new(&gc_pause)).expect("the trace reads");
-    restarted
-        .actions
-        .insert(0, serde_json::json!({ "restart": 0 }));
-    match lockcheck::real::etcd::replay_trace(&restarted) {
-        Err(replay::CannotReplay::Refused(why)) => {
-            assert!(why.contains("a replay keeps its server running"), "{why}")
-        }
-        other => panic!(
-            "a restart of etcd replayed: {:?}",
-            other.map(|r| r.commands)
-        ),
+
+    // etcd killed and started again: it has its keys and leases back from
+    // its log and gives every lease a full TTL, as the model's server
+    // does; the paused holder's lease then expires on etcd too. Found by
+    // simulation under a pause and a restart (seed 13: killed at step 3,
+    // started at 15).
+    let scenario = traces.dir.join("pause-restart.json");
+    let mut pause_restart: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("scenarios/gc-pause.json").expect("the scenario reads"),
+    )
+    .expect("JSON");
+    pause_restart["description"] = "gc-pause, and etcd may crash once and restart".into();
+    pause_restart["faults"]["crash"] =
+        serde_json::json!({ "max": 1, "targets": "servers", "restart": true });
+    pause_restart["params"]["request_timeout_ticks"] = 3.into();
+    std::fs::write(&scenario, pause_restart.to_string()).expect("the scenario is written");
+    let (code, text) = lockcheck(
+        &[
+            "simulate",
+            "--model",
+            "etcd_mutex",
+            "--scenario",
+            scenario.to_str().expect("a UTF-8 path"),
+            "--seed",
+            "13",
+            "--runs",
+            "300",
+            "--report-dir",
+            traces.dir.to_str().expect("a UTF-8 path"),
+        ],
+        &[],
+    );
+    // Run 280 breaks mutual exclusion.
+    assert!(code <= 1, "{text}");
+    let restarted = traces.path("etcd_mutex.pause-restart.mutual_exclusion.seed-13.json");
+    let (code, text) = lockcheck(&["replay", &restarted, "--against", "etcd"], &[]);
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "    3  etcd killed (the server crashes)",
+        "   15  etcd started again, with what it logged; every lease given a full TTL",
+        "   18  etcd      4  c2     c2: Lock with c2.1                           locked: mine rev#1, owner rev#1      locked: mine rev#1, owner rev#1",
+        "lease c2.1 expires; c1: LeaseKeepAlive c1.1  no answer; c1 told rev#1 is deleted  no answer; c1 told rev#1 is deleted",
+        "REPRODUCED on etcd 3.",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
     }
+    // Not on an etcd you run, which a replay does not crash.
+    let (code, text) = lockcheck(&["replay", &restarted, "--against", &url], &[]);
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("step 3 crashes or restarts a server, which a replay cannot do"),
+        "{text}"
+    );
 }
 
 /// The paused holder's lease expiring in `etcd_mutex`'s gc-pause trace, as
@@ -1435,9 +1499,9 @@ fn the_real_server_examples_print_what_they_show() {
         .into_iter()
         .filter(|e| !e.args.iter().any(|a| a.contains("://")))
         .collect();
-    // Two on Redis, two on PostgreSQL, one on ZooKeeper, one on etcd, and
-    // a lasso on PostgreSQL.
-    assert_eq!(found.len(), 7);
+    // Two on Redis, two on PostgreSQL, two on ZooKeeper (a pause, a
+    // restart), one on etcd, and a lasso on PostgreSQL.
+    assert_eq!(found.len(), 8);
     let cwd = doc_examples::user_dir("real-server-examples");
     for example in &found {
         // reports/traces/<model>.<scenario>.<property>[.seed-1].json
@@ -1621,7 +1685,7 @@ fn the_second_repeatable_read_takeover_fails_on_postgresql_as_in_the_model() {
 /// rely on it.
 #[test]
 fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_comes_back_empty() {
-    if let Some(mut server) = postgres_or_skip("postgres crash") {
+    if let Some(server) = postgres_or_skip("postgres crash") {
         let owner = |n: u64| {
             lockcheck::models::redis::Value::Num(lockcheck::node::FenceToken::from_number(n))
         };
@@ -1649,7 +1713,7 @@ fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_come
         );
         drop(session);
         server.crash();
-        let server = server.restart().expect("starts again");
+        server.restart().expect("starts again");
         let mut model = model.recovered();
         let mut session = Session::connect(&server, 0).expect("connects");
         // The row survived; the refused insert burns a version, the first
@@ -1667,7 +1731,7 @@ fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_come
             }
         );
     }
-    if let Some(mut server) = redis_or_skip("redis crash") {
+    if let Some(server) = redis_or_skip("redis crash") {
         let set = Cmd::SetNx {
             value: lockcheck::models::redis::Value::Num(lockcheck::node::FenceToken::from_number(
                 1,
@@ -1680,7 +1744,7 @@ fn a_crashed_database_keeps_its_rows_and_skips_versions_and_a_crashed_redis_come
         );
         drop(connection);
         server.crash();
-        let server = server.restart().expect("starts again");
+        server.restart().expect("starts again");
         let mut connection = RedisProgram::connect(&server, 0).expect("connects");
         assert_eq!(
             RedisProgram::run(&mut connection, &set),

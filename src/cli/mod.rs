@@ -192,9 +192,8 @@ enum Command {
         /// does, so the violation happens on it; 1 it answered one
         /// differently (the model and the server disagree); 3 the server
         /// could not be started (or, given by URL, reached); 4 bad input, a trace of a model whose
-        /// servers are not that program, a
-        /// `redlock_delayed_restart` trace that restarts a master, or a
-        /// ZooKeeper or etcd trace that restarts its server.
+        /// servers are not that program, or a
+        /// `redlock_delayed_restart` trace that restarts a master.
         ///
         /// Or Redis servers you run: `--against redis://HOST:PORT[/DB]`
         /// (Redlock: one URL per master, comma-separated, in the trace's

@@ -248,6 +248,15 @@ impl EtcdModel {
         }
     }
 
+    /// The server restarted at `mono_ticks` on its monotonic clock, as
+    /// `server_init` brings it back: its data, every lease with a full TTL,
+    /// no watches.
+    pub fn restart(&mut self, mono_ticks: i64) {
+        self.server = self
+            .lock
+            .server_init(&server_ctx(mono_ticks), Some(&self.server.data));
+    }
+
     /// The leases whose time has come at `now`: the server revokes them
     /// when it next handles a request.
     pub fn due(&self, now: Instant) -> Vec<LeaseId> {
@@ -416,6 +425,29 @@ fn call(agent: &ureq::Agent, base: &str, path: &str, body: Value) -> Result<Answ
     })
 }
 
+/// Waits until the etcd at `base` has a leader and serves (its `/health`
+/// says so), for at most ten seconds.
+fn healthy(agent: &ureq::Agent, base: &str) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..200 {
+        match agent.get(format!("{base}/health")).call() {
+            Ok(mut response) => {
+                let text = response.body_mut().read_to_string().unwrap_or_default();
+                if text.contains("\"true\"") {
+                    return Ok(());
+                }
+                last = text;
+            }
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "etcd at {} did not become healthy within 10 s: {last}",
+        super::remote::redacted(base)
+    ))
+}
+
 /// An int64 of the gateway's JSON (a string; absent when 0).
 fn int(value: &Value) -> i64 {
     match value {
@@ -501,37 +533,44 @@ impl<'a> Etcd<'a> {
             .http_status_as_error(false)
             .build()
             .into();
-        let mut last = String::new();
-        for _ in 0..200 {
-            match agent.get(format!("{base}/health")).call() {
-                Ok(mut response) => {
-                    let text = response.body_mut().read_to_string().unwrap_or_default();
-                    if text.contains("\"true\"") {
-                        let keeper = Keeper::start(agent.clone(), base.clone());
-                        return Ok(Etcd {
-                            server,
-                            base,
-                            agent,
-                            revisions: Revisions::default(),
-                            sequence: 1,
-                            lease_ttl_s,
-                            regranted: BTreeMap::new(),
-                            keeper,
-                            granted: Vec::new(),
-                            watches: Vec::new(),
-                            version: None,
-                        });
-                    }
-                    last = text;
-                }
-                Err(e) => last = e.to_string(),
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(Unavailable(format!(
-            "etcd at {} did not become healthy within 10 s: {last}",
-            super::remote::redacted(&base)
-        )))
+        healthy(&agent, &base).map_err(Unavailable)?;
+        let keeper = Keeper::start(agent.clone(), base.clone());
+        Ok(Etcd {
+            server,
+            base,
+            agent,
+            revisions: Revisions::default(),
+            sequence: 1,
+            lease_ttl_s,
+            regranted: BTreeMap::new(),
+            keeper,
+            granted: Vec::new(),
+            watches: Vec::new(),
+            version: None,
+        })
+    }
+
+    /// Kills the etcd lockcheck started, as a crash would. Its watch
+    /// streams break with it (their threads end), as the model's server
+    /// forgets its watches; the lease keeper keeps trying.
+    fn crash_server(&mut self) -> Result<(), String> {
+        let server = self
+            .server
+            .ok_or("an etcd the user runs is not crashed by a replay")?;
+        server.crash();
+        self.watches.clear();
+        Ok(())
+    }
+
+    /// Starts the crashed etcd again, which reads its keys, leases and
+    /// revision back from its log and gives every lease a full TTL, and
+    /// waits until it serves.
+    fn restart_server(&self) -> Result<(), String> {
+        let server = self
+            .server
+            .ok_or("an etcd the user runs is not restarted by a replay")?;
+        server.restart().map_err(|e| e.0)?;
+        healthy(&self.agent, &self.base)
     }
 
     fn call(&self, path: &str, body: Value) -> Result<Answer, String> {
@@ -954,8 +993,11 @@ pub fn conformance<M: Execute<EtcdCmd, EtcdReply>>(
 /// trace's server finds it expired, at the next request it handles; the
 /// replay then lets it lapse and waits until the real etcd has revoked it,
 /// before it sends that request. A grant the trace's client sends again
-/// after a lost answer gets a new real lease (see [`Etcd`]). Refused (bad
-/// input): a crash or restart of etcd, and more than [`CLIENTS`] clients.
+/// after a lost answer gets a new real lease (see [`Etcd`]). A crash kills
+/// the real etcd and a restart starts it again on its own log, which gives
+/// it its keys, leases and revision back and every lease a full TTL, as
+/// the model's server does. Refused (bad input): more than [`CLIENTS`]
+/// clients.
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
@@ -975,6 +1017,9 @@ pub fn replay_trace_on(
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
     let clients = replay::one_server_clients(trace, "etcd", CLIENTS)?;
+    if let Some(why) = url.and_then(|_| super::remote::crashes_a_server(trace, 1)) {
+        return Err(refused(why));
+    }
     let lock = EtcdLock::new(&trace.model, &trace.scenario.params).map_err(refused)?;
     let server;
     let mut real = match url {
@@ -995,8 +1040,31 @@ pub fn replay_trace_on(
     let mut model = EtcdModel::of(lock);
     let node_name = |n: usize| replay::node_name(trace, n);
     let mut commands: Vec<TraceCommand> = Vec::new();
+    let mut server_events = Vec::new();
     for (i, action) in trace.actions.iter().enumerate() {
-        replay::refuse_server_restart(action, i, "etcd")?;
+        let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+        if on_server("crash") {
+            real.crash_server()
+                .map_err(|e| unavailable(Unavailable(e)))?;
+            server_events.push((
+                i + 1,
+                format!("{} killed (the server crashes)", node_name(0)),
+            ));
+            continue;
+        }
+        if on_server("restart") {
+            real.restart_server()
+                .map_err(|e| unavailable(Unavailable(e)))?;
+            model.restart(trace.steps[i].state.clocks[0].mono);
+            server_events.push((
+                i + 1,
+                format!(
+                    "{} started again, with what it logged; every lease given a full TTL",
+                    node_name(0)
+                ),
+            ));
+            continue;
+        }
         let Some((client, msg)) = replay::delivered_to_server::<Msg>(action, i, clients, "etcd")?
         else {
             continue;
@@ -1033,7 +1101,7 @@ pub fn replay_trace_on(
     Ok(TraceOnServer {
         server_version,
         commands,
-        server_events: Vec::new(),
+        server_events,
         // The protected resource stays the world's.
         counter: None,
         gap_ms: None,

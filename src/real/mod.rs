@@ -24,6 +24,7 @@ pub mod remote;
 pub mod replay;
 pub mod zookeeper;
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -67,7 +68,9 @@ impl FakeClock {
 /// directory, under a fake wall clock. Dropping it kills the process and
 /// removes the directory.
 pub struct LocalServer {
-    child: Child,
+    /// The running process; a cell, so that a replay can crash and restart
+    /// the server that its clients' connections borrow.
+    child: RefCell<Child>,
     dir: PathBuf,
     pub port: u16,
     pub clock: FakeClock,
@@ -394,7 +397,7 @@ impl LocalServer {
             Err(why) => return Err(fail(&dir, why)),
         };
         let server = LocalServer {
-            child,
+            child: RefCell::new(child),
             dir,
             port,
             clock,
@@ -402,11 +405,12 @@ impl LocalServer {
             log_file,
             crash_signal,
         };
-        server.listening()
+        server.listening()?;
+        Ok(server)
     }
 
     /// Waits until the server listens on its port.
-    fn listening(mut self) -> Result<LocalServer, Unavailable> {
+    fn listening(&self) -> Result<(), Unavailable> {
         let program = (self.command)()
             .get_program()
             .to_string_lossy()
@@ -415,9 +419,10 @@ impl LocalServer {
         // Up in well under a second here; allow a loaded machine ten.
         for _ in 0..1000 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(self);
+                return Ok(());
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
+            let exited = self.child.borrow_mut().try_wait();
+            if let Ok(Some(status)) = exited {
                 // The directory goes with the server: keep the log's end.
                 let log = std::fs::read_to_string(self.dir.join(self.log_file)).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(5).collect();
@@ -437,16 +442,17 @@ impl LocalServer {
     /// Kills the server as a crash would (Redis: SIGKILL; PostgreSQL: an
     /// immediate shutdown), and waits until it is gone. Its connections
     /// die with it; its directory and clock stay.
-    pub fn crash(&mut self) {
+    pub fn crash(&self) {
         self.signal(self.crash_signal);
-        let _ = self.child.wait();
+        let _ = self.child.borrow_mut().wait();
     }
 
     /// Sends `signal` to the server, unless it has already exited and been
     /// waited for (its pid may then belong to another process).
-    fn signal(&mut self, signal: libc::c_int) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let pid = self.child.id() as libc::pid_t;
+    fn signal(&self, signal: libc::c_int) {
+        let mut child = self.child.borrow_mut();
+        if matches!(child.try_wait(), Ok(None)) {
+            let pid = child.id() as libc::pid_t;
             // SAFETY: a signal to our own child, which has not been waited
             // for, so its pid is still its own.
             unsafe { libc::kill(pid, signal) };
@@ -455,8 +461,9 @@ impl LocalServer {
 
     /// Starts the server again after [`LocalServer::crash`], in the same
     /// directory, on the same port and clock: what it persisted, it has.
-    pub fn restart(mut self) -> Result<LocalServer, Unavailable> {
-        self.child = spawn(&self.command, &self.dir, &self.clock).map_err(Unavailable)?;
+    pub fn restart(&self) -> Result<(), Unavailable> {
+        *self.child.borrow_mut() =
+            spawn(&self.command, &self.dir, &self.clock).map_err(Unavailable)?;
         self.listening()
     }
 }
@@ -481,14 +488,15 @@ impl Drop for LocalServer {
     /// persistence), then kills it if it is still there after ten seconds.
     fn drop(&mut self) {
         self.signal(libc::SIGINT);
+        let child = self.child.get_mut();
         for _ in 0..1000 {
-            if !matches!(self.child.try_wait(), Ok(None)) {
+            if !matches!(child.try_wait(), Ok(None)) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -115,21 +115,11 @@ impl RemoteSchedule {
         request: &str,
         timing: Timing,
     ) -> Result<RemoteSchedule, String> {
+        if let Some(why) = crashes_a_server(trace, servers) {
+            return Err(why);
+        }
         let mut requests = Vec::new();
         for (i, action) in trace.actions.iter().enumerate() {
-            let on_server = |key: &str| {
-                action
-                    .get(key)
-                    .and_then(|n| n.as_u64())
-                    .is_some_and(|n| (n as usize) < servers)
-            };
-            if on_server("crash") || on_server("restart") {
-                return Err(format!(
-                    "step {} crashes or restarts a server, which a replay cannot do to a \
-                     server you run (without a URL, lockcheck starts servers it can crash)",
-                    i + 1
-                ));
-            }
             let Some((n, _)) = super::replay::server_request(action, servers, request) else {
                 continue;
             };
@@ -193,4 +183,25 @@ impl RemoteSchedule {
         let ms = (wall - self.first_walls[n]).max(0) as u64 * self.tick_ms + k as u64 * self.gap_ms;
         std::time::Duration::from_millis(ms)
     }
+}
+
+/// Why `trace` cannot replay on servers the user runs, if one of its
+/// `servers` (nodes `0..servers`) crashes or restarts in it: a replay
+/// cannot do that to a server it did not start.
+pub fn crashes_a_server(trace: &TraceFile, servers: usize) -> Option<String> {
+    trace.actions.iter().enumerate().find_map(|(i, action)| {
+        let on_server = |key: &str| {
+            action
+                .get(key)
+                .and_then(|n| n.as_u64())
+                .is_some_and(|n| (n as usize) < servers)
+        };
+        (on_server("crash") || on_server("restart")).then(|| {
+            format!(
+                "step {} crashes or restarts a server, which a replay cannot do to a \
+                 server you run (without a URL, lockcheck starts servers it can crash)",
+                i + 1
+            )
+        })
+    })
 }

@@ -261,23 +261,6 @@ pub fn one_server_clients(trace: &TraceFile, program: &str, max: u8) -> Result<u
     Ok(clients as u8)
 }
 
-/// Refuses action `i` of a one-server trace if it crashes or restarts the
-/// server: the replay keeps it running.
-pub fn refuse_server_restart(
-    action: &serde_json::Value,
-    i: usize,
-    program: &str,
-) -> Result<(), CannotReplay> {
-    let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
-    if on_server("crash") || on_server("restart") {
-        return Err(CannotReplay::Refused(format!(
-            "step {} crashes or restarts {program}; a replay keeps its server running",
-            i + 1
-        )));
-    }
-    Ok(())
-}
-
 /// The client and the message that action `i` of a one-server trace
 /// delivers to the server (node 0), if it delivers one.
 pub fn delivered_to_server<M: DeserializeOwned>(
@@ -531,7 +514,7 @@ pub fn replay_on<P: Program>(
         };
         if let Some(n) = server_of("crash") {
             // Killed: its connections die with it.
-            if let Some(mut server) = servers[n].take() {
+            if let Some(server) = servers[n].take() {
                 server.crash();
                 crashed[n] = Some(server);
             }
@@ -551,7 +534,8 @@ pub fn replay_on<P: Program>(
                     node_name(n)
                 )));
             };
-            servers[n] = Some(server.restart().map_err(unavailable)?);
+            server.restart().map_err(unavailable)?;
+            servers[n] = Some(server);
             models[n] = P::recovered(&models[n]);
             let what = if P::DURABLE {
                 "with what it committed"

@@ -819,6 +819,73 @@ impl<'a> ZooKeeper<'a> {
         }
     }
 
+    /// Kills the ZooKeeper lockcheck started, as a crash would, and waits
+    /// until every client has seen its connection close: each then tries
+    /// to reconnect, with its session, until the server answers again.
+    fn crash_server(&self) -> Result<(), String> {
+        let server = self
+            .server
+            .ok_or("a ZooKeeper the user runs is not crashed by a replay")?;
+        server.crash();
+        self.await_clients("see the crash", |state| {
+            state != zk::SessionState::SyncConnected
+        })
+    }
+
+    /// Starts the crashed ZooKeeper again, which reads its nodes, sessions
+    /// and zxid back from its log and gives every session a full timeout,
+    /// then waits until every client has reconnected with its own session
+    /// (re-registering its watches), so that the next request runs on it.
+    fn restart_server(&self) -> Result<(), String> {
+        let server = self
+            .server
+            .ok_or("a ZooKeeper the user runs is not restarted by a replay")?;
+        server.restart().map_err(|e| e.0)?;
+        self.await_clients("reconnect after the restart", |state| {
+            state == zk::SessionState::SyncConnected
+        })
+    }
+
+    /// Waits until every client's state (the admin's and each session's)
+    /// passes `done`, for at most two session timeouts; a session that
+    /// ends (expired or closed) on the way fails.
+    fn await_clients(
+        &self,
+        doing: &str,
+        done: impl Fn(zk::SessionState) -> bool,
+    ) -> Result<(), String> {
+        let within = 2 * self.session_timeout;
+        let deadline = std::time::Instant::now() + within;
+        let clients = std::iter::once(("the admin session".to_string(), &self.admin)).chain(
+            self.sessions
+                .iter()
+                .map(|s| (format!("session {}", s.id), &s.client)),
+        );
+        for (name, client) in clients {
+            let mut watcher = client.state_watcher();
+            loop {
+                let state = watcher.state();
+                if done(state) {
+                    break;
+                }
+                if state.is_terminated() {
+                    return Err(format!("{name} ended ({state}) instead of to {doing}"));
+                }
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(format!(
+                        "{name} did not {doing} within {} ms (it is {state})",
+                        within.as_millis()
+                    ));
+                }
+                let _ = self
+                    .runtime
+                    .block_on(async { tokio::time::timeout(left, watcher.changed()).await });
+            }
+        }
+        Ok(())
+    }
+
     /// The replay's nodes (`/my_lock`, the children of `/lock`) that
     /// session `owner` owns.
     fn nodes_owned_by(&self, owner: i64) -> Result<Vec<String>, String> {
@@ -1046,6 +1113,12 @@ pub fn conformance<M: Execute<ZkCmd, ZkReply>>(
 /// server has expired it.
 pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// The session timeout of a trace that restarts ZooKeeper: its clients
+/// must keep trying their sessions while a fresh JVM starts and reads its
+/// log (about a second here; a loaded machine takes longer), at the cost
+/// of a longer wait for each expiry.
+pub const REPLAY_RESTART_SESSION_TIMEOUT: Duration = Duration::from_millis(4000);
+
 /// `replay TRACE --against zookeeper`: the requests of a ZooKeeper lock's
 /// trace on a ZooKeeper started for it.
 ///
@@ -1064,7 +1137,13 @@ pub const REPLAY_SESSION_TIMEOUT: Duration = Duration::from_millis(1000);
 /// the trace's server no longer has is answered `SessionExpired` there
 /// and is not sent: its real session has expired too.
 ///
-/// Refused: more clients than [`SESSIONS`], and a server crash.
+/// A server crash kills the real ZooKeeper, and its restart starts it
+/// again on its own log: ZooKeeper gets its nodes, sessions and watches
+/// back (the clients re-register theirs) and gives each session a full
+/// timeout, as the model's server does, and the replay goes on once every
+/// client has reconnected with its session.
+///
+/// Refused: more clients than [`SESSIONS`].
 pub fn replay_trace(
     trace: &crate::trace::TraceFile,
 ) -> Result<super::replay::TraceOnServer, super::replay::CannotReplay> {
@@ -1085,14 +1164,26 @@ pub fn replay_trace_on(
     let refused = CannotReplay::Refused;
     let unavailable = CannotReplay::Unavailable;
     let clients = replay::one_server_clients(trace, "ZooKeeper", SESSIONS)? as usize;
+    if let Some(why) = url.and_then(|_| super::remote::crashes_a_server(trace, 1)) {
+        return Err(refused(why));
+    }
+    // A restart must not outlast the clients' patience: each gives up on
+    // its session 1.4 session timeouts after it last heard the server.
+    let restarts = trace.actions.iter().any(|a| a.get("restart").is_some());
+    let session_timeout = if restarts {
+        REPLAY_RESTART_SESSION_TIMEOUT
+    } else {
+        REPLAY_SESSION_TIMEOUT
+    };
     let server;
     let mut real = match url {
-        Some(url) => ZooKeeper::connect_remote(url, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?,
+        Some(url) => ZooKeeper::connect_remote(url, session_timeout).map_err(unavailable)?,
         None => {
             server = LocalServer::zookeeper().map_err(unavailable)?;
-            ZooKeeper::connect(&server, REPLAY_SESSION_TIMEOUT).map_err(unavailable)?
+            ZooKeeper::connect(&server, session_timeout).map_err(unavailable)?
         }
     };
+    let mut server_events = Vec::new();
     real.clear(0).map_err(unavailable)?;
     let server_version = super::remote::version_at(real.version().map_err(unavailable)?, url);
     let mut model = ZkModel::new();
@@ -1104,8 +1195,28 @@ pub fn replay_trace_on(
     let mut commands: Vec<TraceCommand> = Vec::new();
     for (i, action) in trace.actions.iter().enumerate() {
         let step = i + 1;
-        // The real clients' sessions would have to outlive a real restart.
-        replay::refuse_server_restart(action, i, "ZooKeeper")?;
+        let on_server = |key: &str| action.get(key).and_then(|n| n.as_u64()) == Some(0);
+        if on_server("crash") {
+            real.crash_server()
+                .map_err(|e| unavailable(Unavailable(e)))?;
+            server_events.push((
+                step,
+                format!("{} killed (the server crashes)", node_name(0)),
+            ));
+            continue;
+        }
+        if on_server("restart") {
+            real.restart_server()
+                .map_err(|e| unavailable(Unavailable(e)))?;
+            server_events.push((
+                step,
+                format!(
+                    "{} started again, with what it logged; every client reconnected with its session",
+                    node_name(0)
+                ),
+            ));
+            continue;
+        }
         let (client, session, op) = if let Some(fire) = action.get("fire") {
             if fire.get("node").and_then(|n| n.as_u64()) != Some(0) {
                 continue;
@@ -1206,7 +1317,7 @@ pub fn replay_trace_on(
     Ok(TraceOnServer {
         server_version,
         commands,
-        server_events: Vec::new(),
+        server_events,
         // The protected resource stays the world's.
         counter: None,
         gap_ms: None,
