@@ -524,8 +524,9 @@ impl LockModel for EtcdLock {
         }
     }
 
-    /// An etcd restart is not replayed (the replay refuses a trace with
-    /// one); everything else is.
+    /// Everything is replayed, an etcd restart too: the real one reads its
+    /// log back and gives every lease a full TTL, as the model's server
+    /// does.
     fn real_server(_variant: &str) -> Option<RealServer> {
         Some(RealServer {
             program: ServerProgram::Etcd,
