@@ -32,7 +32,7 @@ use crate::node::LockModel;
 use crate::properties::{PropertyKind, PropertyName};
 use crate::scenario::Scenario;
 use crate::trace::{self, SimulationInfo, TraceFile, TraceLimits};
-use crate::world::{Action, World, WorldConfig, WorldState, step_view};
+use crate::world::{Action, World, WorldConfig, WorldState};
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
@@ -541,16 +541,7 @@ fn write_trace<M: LockModel>(
             .iter()
             .map(|a| serde_json::to_value(a).expect("actions serialize"))
             .collect(),
-        steps: states
-            .iter()
-            .zip(rows)
-            .map(|(s, row)| trace::TraceStep {
-                step: row.step,
-                actor: row.actor.clone(),
-                event: row.event.clone(),
-                state: step_view(world, s),
-            })
-            .collect(),
+        steps: super::paths::trace_steps(world, states, rows),
         reproduce: reproduce_command(variant, scenario_file, &options.seed_text, run),
         loop_start: None,
     };

@@ -215,7 +215,9 @@ enum Command {
         /// sessions itself), under the node `/lockcheck`. Or an etcd you run:
         /// `--against http://HOST:PORT` (or `etcd://HOST:PORT`), its client
         /// URL, where the replay is as on an etcd lockcheck starts (etcd
-        /// times the leases itself), on keys under `/lockcheck/lock/`.
+        /// times the leases itself), on keys under `/lockcheck/lock/`. Neither
+        /// is crashed by a replay: a trace that crashes or restarts its
+        /// server is refused there (exit 4).
         #[arg(long, value_name = "SERVER|URL", value_parser = trace::parse_against)]
         against: Option<trace::Against>,
         /// With `--against redis://...` or `postgres://...`: how long a tick

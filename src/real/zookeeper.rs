@@ -1169,7 +1169,10 @@ pub fn replay_trace_on(
     }
     // A restart must not outlast the clients' patience: each gives up on
     // its session 1.4 session timeouts after it last heard the server.
-    let restarts = trace.actions.iter().any(|a| a.get("restart").is_some());
+    let restarts = trace
+        .actions
+        .iter()
+        .any(|a| a.get("restart").and_then(|n| n.as_u64()) == Some(0));
     let session_timeout = if restarts {
         REPLAY_RESTART_SESSION_TIMEOUT
     } else {
