@@ -22,9 +22,9 @@
 //! sends the token with every resource operation, and the resource rejects
 //! tokens below the highest it has seen.
 //!
-//! Two more fenced variants keep the lock and change only how the resource
-//! checks the token (`node::FenceCheck`, written once in the world for
-//! every model). The fence comes from Martin Kleppmann, "How to do
+//! Three more fenced variants keep the lock and change only how the
+//! resource checks the token (`node::FenceCheck`, written once in the world
+//! for every model). The fence comes from Martin Kleppmann, "How to do
 //! distributed locking" (2016), and *Designing Data-Intensive
 //! Applications*, chapter 8, "Fencing tokens": the storage service checks
 //! the token and rejects an older one. The holder here reads the counter,
@@ -41,6 +41,21 @@
 //!   and the older write then lands unchecked. The world makes the second
 //!   step before time passes, so the window is only the other operations
 //!   of the same instant.
+//! - `redis_set_px_fenced_two_resources`: the section updates two resources
+//!   (the counter, then a second store it stamps with its token, as a job
+//!   that writes a database row and then an object in a bucket), and each
+//!   resource fences on its own, against the highest token *it* has seen.
+//!   Kleppmann's fence protects one storage service; DDIA chapter 8 has the
+//!   token "included with every write request to the storage service", one
+//!   service. Here a stalled holder that wrote the counter before the lease
+//!   ran out stamps the second resource after the next holder wrote the
+//!   counter but before that holder reached the second resource: the second
+//!   resource has seen no higher token yet and accepts it, and the two
+//!   resources end up written by different holders (`resource_safe` counts
+//!   a write, on either resource, from a holder older than one already
+//!   accepted). One fence must cover everything the section touches, or
+//!   each resource must learn of a newer token before the section starts
+//!   (the holder sends its token to both first).
 //!
 //! # Expected weaknesses
 //! - **Process pause past the TTL** (the GC pause): the key expires while the
@@ -65,22 +80,22 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from redis_set_px.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `redis_set_px` | `redis_set_px_fenced` | `redis_set_px_fenced_writes_only` | `redis_set_px_fenced_check_then_write` |
-//! |---|---|---|---|---|
-//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | message-loss | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | partition | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | scenario | `redis_set_px` | `redis_set_px_fenced` | `redis_set_px_fenced_writes_only` | `redis_set_px_fenced_check_then_write` | `redis_set_px_fenced_two_resources` |
+//! |---|---|---|---|---|---|
+//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-drift | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | message-loss | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗ (live) |
+//! | partition | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) | progress ✗ (live) |
+//! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/redis_models.rs`)
@@ -112,6 +127,27 @@
 //! | server-restart | violated (16) | violated (18) | as `redis_set_px_fenced`: the restarted counter hands out token 1 again |
 //! | every other | holds | holds | no second holder while the first one works |
 //!
+//! `_two_resources` has the same mutual-exclusion verdicts as
+//! `redis_set_px_fenced` too. Its `resource_safe`:
+//!
+//! | scenario | `_two_resources` | why |
+//! |---|---|---|
+//! | gc-pause | violated (28) | c1 (token 1) reads 0, writes 1 and pauses before its write's answer arrives; the key expires, c2 (token 2) reads 1 and writes 2 on the counter, and c1 wakes and stamps the second resource with token 1: it has seen no token yet, so it accepts |
+//! | clock-jump | violated (13) | the same, after the key expired early |
+//! | clock-drift | violated (19) | the same, after the lease ran out in 4 real ticks |
+//! | async-network | violated (18) | the same, with c1's stamp delayed in the network (6 ticks) instead of c1 paused; c2's `SET` too arrives late enough to find the key expired |
+//! | crowd-atomic | violated (33) | the pause at three clients |
+//! | server-restart | violated (16) | as `redis_set_px_fenced`: the restarted counter hands out token 1 again |
+//! | long-work | holds | unlike the other two broken fences: the lease runs out while the holder works, *before* it writes, so the next holder's read fences its counter write out; once a holder has written the counter it stamps at once, with no fault to stall it, before the next holder can work and write |
+//! | every other | holds | no second holder while the first one works |
+//!
+//! Its bounded `progress` is violated under message-loss (111) and
+//! duplicates (81) where the other fenced variants keep it: a horizon
+//! artifact. The stamp is one more round trip per section, and the slowest
+//! runs (a lost or duplicated grant that leaves the key to expire first)
+//! end with the last client still releasing at the scenario's horizon. Under
+//! fairness both liveness properties hold there.
+//!
 //! Each step of `_check_then_write` replays on a real Redis with the
 //! counter's check and write as two scripts (`replay --against
 //! redis-server`).
@@ -121,7 +157,7 @@
 //! |---|---|---|---|
 //! | holder-crash | holds | holds | the crashed holder's key expires on the server's clock and the other client gets the lock: unlike `redis_setnx`, no fair run waits forever |
 //! | async-network | holds | holds | the bounded `progress` violation (14) is a horizon artifact: under fairness every message arrives. (Mutual exclusion is still violated there: liveness says nothing about safety) |
-//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2's `SET` is refused while c1 holds the key, and by the time c2 asks again c1 has released and taken it again, forever; the lock keeps being handed out, so no deadlock. The fenced variants (`_fenced`, `_writes_only`: lasso 32+48; `_check_then_write`: 34+50, its resource takes one step more per write): the same cycle, entered at `c1`'s second grant rather than its first, since the renumbering of tokens keeps 0 and 1 as they are and so cannot take the first token, 1, for a later one |
+//! | endless-contention | holds | violated (lasso 20+46) | endless rounds, no fault: c2's `SET` is refused while c1 holds the key, and by the time c2 asks again c1 has released and taken it again, forever; the lock keeps being handed out, so no deadlock. The fenced variants (`_fenced`, `_writes_only`: lasso 32+48; `_check_then_write`: 34+50, its resource takes one step more per write; `_two_resources`: 42+52, a stamp more per section): the same cycle, entered at `c1`'s second grant rather than its first, since the renumbering of tokens keeps 0 and 1 as they are and so cannot take the first token, 1, for a later one |
 //! | clock-drift | holds | holds | the server's clock at 50% or 150% only stretches or shortens the key's life, which the server alone judges: the key still expires, and the waiter gets the lock (graph 9,924 states, shifted 2 real ticks at a time: 1 or 3 on the server's clock) |
 //!
 //! Measured, not run by default: both hold under every other standard
@@ -155,6 +191,10 @@ impl RedisFlavor for SetPx {
             id: "redis_set_px_fenced_check_then_write",
             summary: "redis_set_px_fenced whose resource checks the token, then writes as a second step",
         },
+        Variant {
+            id: "redis_set_px_fenced_two_resources",
+            summary: "redis_set_px_fenced whose section writes two resources, each fenced on its own",
+        },
     ];
 
     const PARAMS: &'static [Param] = &[
@@ -173,6 +213,10 @@ impl RedisFlavor for SetPx {
             "redis_set_px_fenced_check_then_write" => (
                 Acquire::SetNxPxFenced { ttl_ticks },
                 FenceCheck::CheckThenWrite,
+            ),
+            "redis_set_px_fenced_two_resources" => (
+                Acquire::SetNxPxFenced { ttl_ticks },
+                FenceCheck::EachResourceAlone,
             ),
             _ => (
                 Acquire::SetNxPxFenced { ttl_ticks },

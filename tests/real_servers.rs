@@ -1566,6 +1566,12 @@ fn the_counter_on_each_server_fences_as_the_world_resource_does() {
                 token: Some(1),
             },
             CounterOp::Read { token: Some(5) },
+            // The second resource fences on its own: a token below the
+            // counter's highest is accepted there, until it saw a higher.
+            CounterOp::Stamp { token: Some(3) },
+            CounterOp::Stamp { token: Some(6) },
+            CounterOp::Stamp { token: Some(4) },
+            CounterOp::Read { token: Some(5) },
         ];
         let mut replies = Vec::new();
         for op in ops {
@@ -1593,6 +1599,10 @@ fn the_counter_on_each_server_fences_as_the_world_resource_does() {
                 Rejected,
                 Passed,
                 Written,
+                Value(9),
+                Written,
+                Written,
+                Rejected,
                 Value(9)
             ]
         );

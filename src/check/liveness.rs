@@ -376,6 +376,8 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
                     epochs.push(*epoch as u64);
                 }
                 ResourceMsg::Read { epoch, .. }
+                | ResourceMsg::WriteSecond { epoch, .. }
+                | ResourceMsg::StampOk { epoch }
                 | ResourceMsg::WriteOk { epoch }
                 | ResourceMsg::Rejected { epoch }
                 | ResourceMsg::Conflict { epoch } => epochs.push(*epoch as u64),
@@ -414,6 +416,8 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
                     epoch(e);
                 }
                 ResourceMsg::Read { epoch: e, .. }
+                | ResourceMsg::WriteSecond { epoch: e, .. }
+                | ResourceMsg::StampOk { epoch: e }
                 | ResourceMsg::WriteOk { epoch: e }
                 | ResourceMsg::Rejected { epoch: e }
                 | ResourceMsg::Conflict { epoch: e } => epoch(e),

@@ -186,6 +186,9 @@ pub fn timeline_rows<M: LockModel>(
         let clients = view.clients.iter().map(|c| c.short()).collect();
         let r = &view.resource;
         let mut res = format!("value={} writes={}", r.value, r.writes_accepted);
+        if r.second_highest_token > 0 {
+            res.push_str(&format!(" second_token={}", r.second_highest_token));
+        }
         if r.stale_write_accepted {
             res.push_str(" STALE-WRITE");
         }

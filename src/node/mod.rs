@@ -260,6 +260,15 @@ pub enum FenceCheck {
     /// model with `conditional_writes`: the second step compares no
     /// version.)
     CheckThenWrite,
+    /// The section updates two resources (two stores, or two services,
+    /// each behind its own fence): it writes the counter as
+    /// `EveryOperation` does, then stamps a second resource with its token.
+    /// Each checks tokens against the highest token *it* has seen, so a
+    /// stale holder's second write is accepted after a newer holder's first
+    /// when the newer holder has not reached the second resource yet: the
+    /// two resources end up written by different holders. One fence must
+    /// cover everything the section touches.
+    EachResourceAlone,
 }
 
 /// A parameter a model reads from the scenario's `params`.

@@ -587,7 +587,7 @@ impl replay::Program for PostgresProgram {
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS counter (id int PRIMARY KEY, value bigint NOT NULL, \
                  highest bigint NOT NULL, writes bigint NOT NULL); \
-                 INSERT INTO counter VALUES (1, 0, 0, 0) ON CONFLICT (id) DO NOTHING",
+                 INSERT INTO counter VALUES (1, 0, 0, 0), (2, 0, 0, 0) ON CONFLICT (id) DO NOTHING",
             )
             .map_err(|e| Unavailable(format!("cannot make the counter: {}", message(&e))))
     }
@@ -615,6 +615,23 @@ impl replay::Program for PostgresProgram {
                     .map_err(fail)?;
                 return Ok(match rows.first() {
                     Some(_) => CounterReply::Passed,
+                    None => CounterReply::Rejected,
+                });
+            }
+            // The second resource is a row of its own, with its own fence.
+            CounterOp::Stamp { token } => {
+                let token = token.map(|t| t as i64);
+                let rows = session
+                    .client
+                    .query(
+                        "UPDATE counter SET highest = GREATEST(highest, COALESCE($1, 0)), \
+                         writes = writes + 1 \
+                         WHERE id = 2 AND ($1::bigint IS NULL OR highest <= $1) RETURNING id",
+                        &[&token],
+                    )
+                    .map_err(fail)?;
+                return Ok(match rows.first() {
+                    Some(_) => CounterReply::Written,
                     None => CounterReply::Rejected,
                 });
             }

@@ -402,6 +402,7 @@ impl replay::Program for RedisProgram {
             CounterOp::Write { value, token } => ("write", token, value),
             CounterOp::Check { token } => ("check", token, 0),
             CounterOp::WriteChecked { value, token } => ("apply", token, value),
+            CounterOp::Stamp { token } => ("stamp", token, 0),
         };
         let token = token.map_or(String::new(), |t| t.to_string());
         let answer: i64 = redis::cmd("EVAL")
@@ -455,8 +456,14 @@ impl replay::Program for RedisProgram {
 /// the value to write. Answers the value read, -1 rejected, -2 written,
 /// -3 passed the check.
 const COUNTER_SCRIPT: &str = r#"
-local highest = tonumber(redis.call('HGET', KEYS[1], 'highest') or '0')
 local token = tonumber(ARGV[2])
+if ARGV[1] == 'stamp' then
+  local second = tonumber(redis.call('HGET', KEYS[1], 'second_highest') or '0')
+  if token ~= nil and token < second then return -1 end
+  if token ~= nil and token > second then redis.call('HSET', KEYS[1], 'second_highest', token) end
+  return -2
+end
+local highest = tonumber(redis.call('HGET', KEYS[1], 'highest') or '0')
 if ARGV[1] ~= 'apply' and token ~= nil and token < highest then return -1 end
 if ARGV[1] == 'check' then return -3 end
 if token ~= nil and token > highest then redis.call('HSET', KEYS[1], 'highest', token) end

@@ -111,6 +111,11 @@ pub enum CounterOp {
         value: u32,
         token: Option<u64>,
     },
+    /// Stamp the second resource with `token`, fenced by the highest token
+    /// that resource has seen itself (`FenceCheck::EachResourceAlone`).
+    Stamp {
+        token: Option<u64>,
+    },
 }
 
 impl CounterOp {
@@ -134,10 +139,13 @@ impl CounterOp {
                 token,
                 epoch: 0,
             },
+            CounterOp::Stamp { token } => ResourceMsg::WriteSecond { token, epoch: 0 },
         };
         match resource.handle(msg, false) {
             Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
-            Some(ResourceMsg::WriteOk { .. }) => CounterReply::Written,
+            Some(ResourceMsg::WriteOk { .. } | ResourceMsg::StampOk { .. }) => {
+                CounterReply::Written
+            }
             Some(ResourceMsg::WriteChecked { .. }) => CounterReply::Passed,
             // Without a version to compare, an operation is answered,
             // applied or fenced out.
@@ -155,6 +163,7 @@ impl Display for CounterOp {
             CounterOp::WriteChecked { value, token } => {
                 (format!("write counter = {value} without checking"), token)
             }
+            CounterOp::Stamp { token } => ("stamp the second resource".to_string(), token),
         };
         match token {
             Some(t) => write!(f, "{what}, token {t}"),
@@ -568,6 +577,7 @@ pub fn replay_on<P: Program>(
                 ResourceMsg::WriteChecked { value, token, .. } => {
                     CounterOp::WriteChecked { value, token }
                 }
+                ResourceMsg::WriteSecond { token, .. } => CounterOp::Stamp { token },
                 ResourceMsg::Write { .. } => {
                     return Err(refused(format!(
                         "step {step} writes the resource conditionally (optimistic \
@@ -589,7 +599,8 @@ pub fn replay_on<P: Program>(
             let src = deliver.get("src").and_then(|s| s.as_u64()).unwrap_or(0);
             let expected = op.on_world(&mut counter.model);
             let real = P::counter(&mut counter.connection, &op);
-            if real == Ok(CounterReply::Written) {
+            // The second resource's stamp is not a write of the counter.
+            if real == Ok(CounterReply::Written) && !matches!(op, CounterOp::Stamp { .. }) {
                 counter.writes += 1;
             }
             let at = (

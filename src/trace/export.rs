@@ -207,7 +207,9 @@ fn resource_text(r: &ResourceMsg) -> String {
         ResourceMsg::Write { value, .. } => format!("write {value}"),
         ResourceMsg::WriteCheckFirst { value, .. } => format!("write {value} (check first)"),
         ResourceMsg::WriteChecked { value, .. } => format!("write {value} (checked; now written)"),
+        ResourceMsg::WriteSecond { .. } => "stamp the second resource".into(),
         ResourceMsg::WriteOk { .. } => "write ok".into(),
+        ResourceMsg::StampOk { .. } => "stamp ok".into(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".into(),
         ResourceMsg::Conflict { .. } => "conflict".into(),
     }
@@ -262,6 +264,14 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
             Action::Deliver(env) => {
                 if let Payload::Resource(msg) = &env.payload {
                     let process = |n: NodeId| json!(world.client_index(n).unwrap_or(usize::MAX));
+                    // What an answer completes: the write, or the stamp of a
+                    // second resource (`FenceCheck::EachResourceAlone`).
+                    let written = |n: NodeId| match world.client_index(n) {
+                        Some(ci) if before.clients[ci].work.phase == Phase::WritingSecond => {
+                            "stamp"
+                        }
+                        _ => "write",
+                    };
                     match msg {
                         ResourceMsg::Read { .. } => {
                             push(t, process(env.src), "invoke", "read", Value::Null)
@@ -275,12 +285,22 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
                         }
                         // The resource's own second step of a write.
                         ResourceMsg::WriteChecked { .. } => {}
+                        ResourceMsg::WriteSecond { token, .. } => {
+                            push(t, process(env.src), "invoke", "stamp", json!(token))
+                        }
                         ResourceMsg::WriteOk { .. } => {
                             push(t, process(env.dst), "ok", "write", Value::Null)
                         }
-                        ResourceMsg::Rejected { .. } => {
-                            push(t, process(env.dst), "fail", "write", json!("stale token"))
+                        ResourceMsg::StampOk { .. } => {
+                            push(t, process(env.dst), "ok", "stamp", Value::Null)
                         }
+                        ResourceMsg::Rejected { .. } => push(
+                            t,
+                            process(env.dst),
+                            "fail",
+                            written(env.dst),
+                            json!("stale token"),
+                        ),
                         ResourceMsg::Conflict { .. } => {
                             push(t, process(env.dst), "fail", "write", json!("conflict"))
                         }

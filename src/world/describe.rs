@@ -61,6 +61,14 @@ pub struct ResourceView {
     pub writes_accepted: u32,
     pub highest_token: u64,
     pub stale_write_accepted: bool,
+    /// The second resource's fence, where the section writes two resources
+    /// each fenced alone (absent elsewhere).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub second_highest_token: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub fn step_view<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> StepView {
@@ -85,6 +93,7 @@ pub fn step_view<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> StepView 
             writes_accepted: s.resource.writes_accepted,
             highest_token: s.resource.highest_token,
             stale_write_accepted: s.resource.stale_write_accepted,
+            second_highest_token: s.resource.second_highest_token,
         },
         in_flight: s.network.len(),
     }
@@ -101,7 +110,9 @@ impl ClientView {
             },
             _ => match self.phase {
                 Phase::Acquiring => "acquiring",
-                Phase::Reading | Phase::Working { .. } | Phase::Writing => "aborting",
+                Phase::Reading | Phase::Working { .. } | Phase::Writing | Phase::WritingSecond => {
+                    "aborting"
+                }
                 Phase::Releasing => "releasing",
                 Phase::Done => "done",
             }
@@ -145,7 +156,11 @@ fn resource_text(msg: &ResourceMsg) -> String {
         ResourceMsg::WriteChecked {
             value, token: t, ..
         } => format!("write {value}{} (checked; now written)", token(t)),
+        ResourceMsg::WriteSecond { token: t, .. } => {
+            format!("stamp the second resource{}", token(t))
+        }
         ResourceMsg::WriteOk { .. } => "write ok".to_string(),
+        ResourceMsg::StampOk { .. } => "stamp ok".to_string(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".to_string(),
         ResourceMsg::Conflict { .. } => "conflict: the version changed; read again".to_string(),
     }
@@ -304,10 +319,15 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
     }
     let r = &s.resource;
     lines.push(format!(
-        "res value={} writes={} highest_token={}{}",
+        "res value={} writes={} highest_token={}{}{}",
         r.value,
         r.writes_accepted,
         r.highest_token,
+        if r.second_highest_token > 0 {
+            format!(" second_highest_token={}", r.second_highest_token)
+        } else {
+            String::new()
+        },
         if r.stale_write_accepted {
             " STALE-WRITE"
         } else {

@@ -594,13 +594,36 @@ impl<M: LockModel> World<M> {
                     self.write_back(s, ci, value, version, sent)
                 }
             }
+            // With two resources each fenced alone, the section then stamps
+            // the second one.
+            ResourceMsg::WriteOk { epoch }
+                if epoch == work.epoch
+                    && work.phase == Phase::Writing
+                    && self.model.fence_check() == FenceCheck::EachResourceAlone =>
+            {
+                let write = ResourceMsg::WriteSecond {
+                    token: work.token,
+                    epoch,
+                };
+                s.clients[ci].work.phase = Phase::WritingSecond;
+                sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
+            }
             ResourceMsg::WriteOk { epoch }
                 if epoch == work.epoch && work.phase == Phase::Writing =>
             {
                 self.begin_release(s, ci, sent)
             }
+            ResourceMsg::StampOk { epoch }
+                if epoch == work.epoch && work.phase == Phase::WritingSecond =>
+            {
+                self.begin_release(s, ci, sent)
+            }
             ResourceMsg::Rejected { epoch }
-                if epoch == work.epoch && matches!(work.phase, Phase::Reading | Phase::Writing) =>
+                if epoch == work.epoch
+                    && matches!(
+                        work.phase,
+                        Phase::Reading | Phase::Writing | Phase::WritingSecond
+                    ) =>
             {
                 self.begin_release(s, ci, sent)
             }
@@ -638,12 +661,14 @@ impl<M: LockModel> World<M> {
                 token: work.token,
                 epoch: work.epoch,
             },
-            FenceCheck::EveryOperation | FenceCheck::WritesOnly => ResourceMsg::Write {
-                value: value + 1,
-                token: work.token,
-                if_version: version,
-                epoch: work.epoch,
-            },
+            FenceCheck::EveryOperation | FenceCheck::WritesOnly | FenceCheck::EachResourceAlone => {
+                ResourceMsg::Write {
+                    value: value + 1,
+                    token: work.token,
+                    if_version: version,
+                    epoch: work.epoch,
+                }
+            }
         };
         work.phase = Phase::Writing;
         sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
@@ -654,7 +679,9 @@ impl<M: LockModel> World<M> {
     fn read_token(&self, token: Option<u64>) -> Option<u64> {
         match self.model.fence_check() {
             FenceCheck::WritesOnly => None,
-            FenceCheck::EveryOperation | FenceCheck::CheckThenWrite => token,
+            FenceCheck::EveryOperation
+            | FenceCheck::CheckThenWrite
+            | FenceCheck::EachResourceAlone => token,
         }
     }
 

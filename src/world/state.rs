@@ -162,6 +162,19 @@ pub enum ResourceMsg {
         token: Option<u64>,
         epoch: u16,
     },
+    /// The write to the second resource (`FenceCheck::EachResourceAlone`):
+    /// stamps it with the holder's token, fenced by the highest token the
+    /// second resource has seen.
+    WriteSecond {
+        token: Option<u64>,
+        epoch: u16,
+    },
+    /// The second resource accepted the stamp. (An answer of its own: a
+    /// late duplicate of the first resource's `WriteOk` must not pass for
+    /// it.)
+    StampOk {
+        epoch: u16,
+    },
 }
 
 impl ResourceMsg {
@@ -171,11 +184,13 @@ impl ResourceMsg {
             ResourceMsg::Read { token, .. }
             | ResourceMsg::Write { token, .. }
             | ResourceMsg::WriteCheckFirst { token, .. }
-            | ResourceMsg::WriteChecked { token, .. } => *token,
+            | ResourceMsg::WriteChecked { token, .. }
+            | ResourceMsg::WriteSecond { token, .. } => *token,
             ResourceMsg::ReadOk { .. }
             | ResourceMsg::WriteOk { .. }
             | ResourceMsg::Rejected { .. }
-            | ResourceMsg::Conflict { .. } => None,
+            | ResourceMsg::Conflict { .. }
+            | ResourceMsg::StampOk { .. } => None,
         }
     }
 
@@ -185,11 +200,13 @@ impl ResourceMsg {
             ResourceMsg::Read { token, .. }
             | ResourceMsg::Write { token, .. }
             | ResourceMsg::WriteCheckFirst { token, .. }
-            | ResourceMsg::WriteChecked { token, .. } => token.as_mut(),
+            | ResourceMsg::WriteChecked { token, .. }
+            | ResourceMsg::WriteSecond { token, .. } => token.as_mut(),
             ResourceMsg::ReadOk { .. }
             | ResourceMsg::WriteOk { .. }
             | ResourceMsg::Rejected { .. }
-            | ResourceMsg::Conflict { .. } => None,
+            | ResourceMsg::Conflict { .. }
+            | ResourceMsg::StampOk { .. } => None,
         }
     }
 }
@@ -215,6 +232,11 @@ pub struct Resource {
     pub last_write_token: u64,
     /// Set once a write from an older grant is accepted after a newer one's.
     pub stale_write_accepted: bool,
+    /// The highest fencing token the second resource has seen
+    /// (`FenceCheck::EachResourceAlone`; 0 for every other model): its own
+    /// fence, apart from `highest_token`. The second resource keeps only the
+    /// token it was stamped with, which is this.
+    pub second_highest_token: u64,
 }
 
 impl Resource {
@@ -272,6 +294,15 @@ impl Resource {
                 token,
                 epoch,
             } => r.write(value, token, None, epoch),
+            ResourceMsg::WriteSecond { token, epoch } => {
+                if fenced_out(token, r.second_highest_token) {
+                    ResourceMsg::Rejected { epoch }
+                } else {
+                    r.second_highest_token = r.second_highest_token.max(token.unwrap_or(0));
+                    r.note_write(token, None, epoch);
+                    ResourceMsg::StampOk { epoch }
+                }
+            }
             // Replies never travel to the resource.
             _ => return None,
         };
@@ -289,6 +320,14 @@ impl Resource {
         self.highest_token = self.highest_token.max(token.unwrap_or(0));
         self.value = value;
         self.writes_accepted += 1;
+        self.note_write(token, if_version, epoch);
+        ResourceMsg::WriteOk { epoch }
+    }
+
+    /// The properties' ghost: an accepted write, on either resource, from a
+    /// holder older than one whose write was accepted before it, makes the
+    /// section's effects those of two holders.
+    fn note_write(&mut self, token: Option<u64>, if_version: Option<u32>, epoch: u16) {
         // Which holder is newer: the lock's own order (its fencing token)
         // when it has one; for a conditional write, the version it was
         // based on (its place in the record's history); else the order in
@@ -304,7 +343,6 @@ impl Resource {
             self.stale_write_accepted = true;
         }
         *last = (*last).max(rank);
-        ResourceMsg::WriteOk { epoch }
     }
 }
 
@@ -326,6 +364,10 @@ pub enum Phase {
     Writing,
     Releasing,
     Done,
+    // New variants go last (see `ResourceMsg`).
+    /// Holds the lock; its write to the second resource is in flight
+    /// (`FenceCheck::EachResourceAlone`).
+    WritingSecond,
 }
 
 /// The world's part of a client: its workload and the ghost belief.

@@ -123,7 +123,11 @@ impl<M: LockModel> World<M> {
         if let Some(fence) = present.0.get_mut(&TokenFamily::Fence) {
             let values = &mut fence.values;
             values.extend(s.clients.iter().filter_map(|c| c.work.token));
-            values.extend([s.resource.highest_token, s.resource.last_write_token]);
+            values.extend([
+                s.resource.highest_token,
+                s.resource.last_write_token,
+                s.resource.second_highest_token,
+            ]);
             for e in &s.network {
                 if let Payload::Resource(m) = &e.payload
                     && let Some(t) = m.token()
@@ -162,6 +166,7 @@ impl<M: LockModel> World<M> {
         let r = &mut s.resource;
         r.highest_token = map.apply(r.highest_token);
         r.last_write_token = map.apply(r.last_write_token);
+        r.second_highest_token = map.apply(r.second_highest_token);
         for e in &mut s.network {
             if let Payload::Resource(m) = &mut e.payload
                 && let Some(t) = m.token_mut()

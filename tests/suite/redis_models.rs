@@ -73,6 +73,22 @@ pins! {
     set_px_check_then_write_duplicates: "redis_set_px_fenced_check_then_write", "duplicates", 20078, "holds holds holds:2 holds holds holds";
     set_px_check_then_write_endless_contention: "redis_set_px_fenced_check_then_write", "endless-contention", 125970, "holds holds holds:4 violated:80 holds violated:34+50";
     set_px_check_then_write_long_work: "redis_set_px_fenced_check_then_write", "long-work", 3748, "violated:20 violated:43 holds:2 holds holds holds";
+    // Two resources, each fenced on its own: a stale holder's stamp of the
+    // second resource is accepted after a newer holder's write of the
+    // first, so the section's effects are two holders'.
+    set_px_two_resources_no_faults: "redis_set_px_fenced_two_resources", "no-faults", 2455, "holds holds holds:2 holds holds holds";
+    set_px_two_resources_holder_crash: "redis_set_px_fenced_two_resources", "holder-crash", 9092, "holds holds holds:2 holds holds holds";
+    set_px_two_resources_gc_pause: "redis_set_px_fenced_two_resources", "gc-pause", 81517, "violated:20 violated:28 holds:2 holds holds holds";
+    set_px_two_resources_clock_jump: "redis_set_px_fenced_two_resources", "clock-jump", 19977, "violated:5 violated:13 holds:2 holds holds holds";
+    set_px_two_resources_clock_drift: "redis_set_px_fenced_two_resources", "clock-drift", 18094, "violated:13 violated:19 holds:2 holds holds holds";
+    set_px_two_resources_message_loss: "redis_set_px_fenced_two_resources", "message-loss", 288170, "holds holds holds:2 violated:111 holds holds";
+    set_px_two_resources_partition: "redis_set_px_fenced_two_resources", "partition", 53786, "holds holds holds:2 holds holds holds";
+    set_px_two_resources_server_restart: "redis_set_px_fenced_two_resources", "server-restart", 23722, "violated:10 violated:16 holds:2 holds holds holds";
+    set_px_two_resources_async_network: "redis_set_px_fenced_two_resources", "async-network", 51058, "violated:10 violated:18 holds:2 violated:14 holds holds";
+    set_px_two_resources_crowd_atomic: "redis_set_px_fenced_two_resources", "crowd-atomic", 46558, "violated:27 violated:33 holds:1 holds holds holds";
+    set_px_two_resources_duplicates: "redis_set_px_fenced_two_resources", "duplicates", 27832, "holds holds holds:2 violated:81 holds holds";
+    set_px_two_resources_endless_contention: "redis_set_px_fenced_two_resources", "endless-contention", 107128, "holds holds holds:4 violated:79 holds violated:42+52";
+    set_px_two_resources_long_work: "redis_set_px_fenced_two_resources", "long-work", 3709, "violated:20 holds holds:2 holds holds holds";
 
     py_lock_no_faults: "redis_py_lock", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     py_lock_holder_crash: "redis_py_lock", "holder-crash", 5210, "holds holds holds:2 holds holds holds";

@@ -144,6 +144,7 @@ cross_checks! {
     redis_set_px_fenced: "redis_set_px_fenced";
     redis_set_px_fenced_writes_only: "redis_set_px_fenced_writes_only";
     redis_set_px_fenced_check_then_write: "redis_set_px_fenced_check_then_write";
+    redis_set_px_fenced_two_resources: "redis_set_px_fenced_two_resources";
     redis_py_lock: "redis_py_lock";
     redis_py_lock_fenced: "redis_py_lock_fenced";
     redis_py_lock_no_timeout: "redis_py_lock_no_timeout";

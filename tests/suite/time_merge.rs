@@ -202,6 +202,7 @@ fn fencing_token_renumbering_commutes_with_steps() {
         for variant in [
             "redis_set_px_fenced",
             "redis_set_px_fenced_check_then_write",
+            "redis_set_px_fenced_two_resources",
         ] {
             let redis = RedisSetPx::new(variant, &params).unwrap();
             let (_, changed) = check_token_renumbering(redis, scenario, states_max);

@@ -342,6 +342,7 @@ sound! {
     redis_set_px_fenced: RedisSetPx, "redis_set_px_fenced";
     redis_set_px_fenced_writes_only: RedisSetPx, "redis_set_px_fenced_writes_only";
     redis_set_px_fenced_check_then_write: RedisSetPx, "redis_set_px_fenced_check_then_write";
+    redis_set_px_fenced_two_resources: RedisSetPx, "redis_set_px_fenced_two_resources";
     redis_py_lock: RedisPyLock, "redis_py_lock";
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
     redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
