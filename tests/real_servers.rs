@@ -1038,7 +1038,7 @@ fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("1 update lost"), "{text}");
     let writes: i64 = admin
-        .query_one("SELECT writes FROM lockcheck.counter", &[])
+        .query_one("SELECT writes FROM lockcheck.counter WHERE id = 1", &[])
         .unwrap()
         .get(0);
     assert_eq!(writes, 2);
