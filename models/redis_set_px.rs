@@ -22,9 +22,9 @@
 //! sends the token with every resource operation, and the resource rejects
 //! tokens below the highest it has seen.
 //!
-//! Three more fenced variants keep the lock and change only how the
-//! resource checks the token (`node::FenceCheck`, written once in the world
-//! for every model). The fence comes from Martin Kleppmann, "How to do
+//! Three more fenced variants keep the lock and change only the resource
+//! side: how it checks the token, or how many resources the section writes
+//! (`node::FenceCheck`, written once in the world for every model). The fence comes from Martin Kleppmann, "How to do
 //! distributed locking" (2016), and *Designing Data-Intensive
 //! Applications*, chapter 8, "Fencing tokens": the storage service checks
 //! the token and rejects an older one. The holder here reads the counter,

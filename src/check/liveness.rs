@@ -376,7 +376,7 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
                     epochs.push(*epoch as u64);
                 }
                 ResourceMsg::Read { epoch, .. }
-                | ResourceMsg::WriteSecond { epoch, .. }
+                | ResourceMsg::Stamp { epoch, .. }
                 | ResourceMsg::StampOk { epoch }
                 | ResourceMsg::WriteOk { epoch }
                 | ResourceMsg::Rejected { epoch }
@@ -416,7 +416,7 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
                     epoch(e);
                 }
                 ResourceMsg::Read { epoch: e, .. }
-                | ResourceMsg::WriteSecond { epoch: e, .. }
+                | ResourceMsg::Stamp { epoch: e, .. }
                 | ResourceMsg::StampOk { epoch: e }
                 | ResourceMsg::WriteOk { epoch: e }
                 | ResourceMsg::Rejected { epoch: e }

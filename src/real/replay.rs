@@ -139,7 +139,7 @@ impl CounterOp {
                 token,
                 epoch: 0,
             },
-            CounterOp::Stamp { token } => ResourceMsg::WriteSecond { token, epoch: 0 },
+            CounterOp::Stamp { token } => ResourceMsg::Stamp { token, epoch: 0 },
         };
         match resource.handle(msg, false) {
             Some(ResourceMsg::ReadOk { value, .. }) => CounterReply::Value(value),
@@ -577,7 +577,7 @@ pub fn replay_on<P: Program>(
                 ResourceMsg::WriteChecked { value, token, .. } => {
                     CounterOp::WriteChecked { value, token }
                 }
-                ResourceMsg::WriteSecond { token, .. } => CounterOp::Stamp { token },
+                ResourceMsg::Stamp { token, .. } => CounterOp::Stamp { token },
                 ResourceMsg::Write { .. } => {
                     return Err(refused(format!(
                         "step {step} writes the resource conditionally (optimistic \

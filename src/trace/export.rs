@@ -207,7 +207,7 @@ fn resource_text(r: &ResourceMsg) -> String {
         ResourceMsg::Write { value, .. } => format!("write {value}"),
         ResourceMsg::WriteCheckFirst { value, .. } => format!("write {value} (check first)"),
         ResourceMsg::WriteChecked { value, .. } => format!("write {value} (checked; now written)"),
-        ResourceMsg::WriteSecond { .. } => "stamp the second resource".into(),
+        ResourceMsg::Stamp { .. } => "stamp the second resource".into(),
         ResourceMsg::WriteOk { .. } => "write ok".into(),
         ResourceMsg::StampOk { .. } => "stamp ok".into(),
         ResourceMsg::Rejected { .. } => "rejected: stale token".into(),
@@ -264,12 +264,15 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
             Action::Deliver(env) => {
                 if let Payload::Resource(msg) = &env.payload {
                     let process = |n: NodeId| json!(world.client_index(n).unwrap_or(usize::MAX));
-                    // What an answer completes: the write, or the stamp of a
-                    // second resource (`FenceCheck::EachResourceAlone`).
-                    let written = |n: NodeId| match world.client_index(n) {
-                        Some(ci) if before.clients[ci].work.phase == Phase::WritingSecond => {
-                            "stamp"
-                        }
+                    // The operation a rejection completes: the read, the
+                    // write, or the stamp of a second resource
+                    // (`FenceCheck::EachResourceAlone`).
+                    let rejected_op = |n: NodeId| match world
+                        .client_index(n)
+                        .map(|ci| before.clients[ci].work.phase)
+                    {
+                        Some(Phase::Reading) => "read",
+                        Some(Phase::Stamping) => "stamp",
                         _ => "write",
                     };
                     match msg {
@@ -285,7 +288,7 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
                         }
                         // The resource's own second step of a write.
                         ResourceMsg::WriteChecked { .. } => {}
-                        ResourceMsg::WriteSecond { token, .. } => {
+                        ResourceMsg::Stamp { token, .. } => {
                             push(t, process(env.src), "invoke", "stamp", json!(token))
                         }
                         ResourceMsg::WriteOk { .. } => {
@@ -298,7 +301,7 @@ fn history<M: LockModel>(r: &Rebuilt<M>) -> Vec<Value> {
                             t,
                             process(env.dst),
                             "fail",
-                            written(env.dst),
+                            rejected_op(env.dst),
                             json!("stale token"),
                         ),
                         ResourceMsg::Conflict { .. } => {

@@ -110,7 +110,7 @@ impl ClientView {
             },
             _ => match self.phase {
                 Phase::Acquiring => "acquiring",
-                Phase::Reading | Phase::Working { .. } | Phase::Writing | Phase::WritingSecond => {
+                Phase::Reading | Phase::Working { .. } | Phase::Writing | Phase::Stamping => {
                     "aborting"
                 }
                 Phase::Releasing => "releasing",
@@ -156,7 +156,7 @@ fn resource_text(msg: &ResourceMsg) -> String {
         ResourceMsg::WriteChecked {
             value, token: t, ..
         } => format!("write {value}{} (checked; now written)", token(t)),
-        ResourceMsg::WriteSecond { token: t, .. } => {
+        ResourceMsg::Stamp { token: t, .. } => {
             format!("stamp the second resource{}", token(t))
         }
         ResourceMsg::WriteOk { .. } => "write ok".to_string(),

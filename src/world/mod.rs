@@ -601,11 +601,11 @@ impl<M: LockModel> World<M> {
                     && work.phase == Phase::Writing
                     && self.model.fence_check() == FenceCheck::EachResourceAlone =>
             {
-                let write = ResourceMsg::WriteSecond {
+                let write = ResourceMsg::Stamp {
                     token: work.token,
                     epoch,
                 };
-                s.clients[ci].work.phase = Phase::WritingSecond;
+                s.clients[ci].work.phase = Phase::Stamping;
                 sent.push(self.envelope(s, node, self.resource_id(), Payload::Resource(write)))
             }
             ResourceMsg::WriteOk { epoch }
@@ -614,7 +614,7 @@ impl<M: LockModel> World<M> {
                 self.begin_release(s, ci, sent)
             }
             ResourceMsg::StampOk { epoch }
-                if epoch == work.epoch && work.phase == Phase::WritingSecond =>
+                if epoch == work.epoch && work.phase == Phase::Stamping =>
             {
                 self.begin_release(s, ci, sent)
             }
@@ -622,7 +622,7 @@ impl<M: LockModel> World<M> {
                 if epoch == work.epoch
                     && matches!(
                         work.phase,
-                        Phase::Reading | Phase::Writing | Phase::WritingSecond
+                        Phase::Reading | Phase::Writing | Phase::Stamping
                     ) =>
             {
                 self.begin_release(s, ci, sent)

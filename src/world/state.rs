@@ -163,9 +163,9 @@ pub enum ResourceMsg {
         epoch: u16,
     },
     /// The write to the second resource (`FenceCheck::EachResourceAlone`):
-    /// stamps it with the holder's token, fenced by the highest token the
-    /// second resource has seen.
-    WriteSecond {
+    /// stamps it with the holder's token, fenced by the highest token that
+    /// resource has seen itself.
+    Stamp {
         token: Option<u64>,
         epoch: u16,
     },
@@ -185,7 +185,7 @@ impl ResourceMsg {
             | ResourceMsg::Write { token, .. }
             | ResourceMsg::WriteCheckFirst { token, .. }
             | ResourceMsg::WriteChecked { token, .. }
-            | ResourceMsg::WriteSecond { token, .. } => *token,
+            | ResourceMsg::Stamp { token, .. } => *token,
             ResourceMsg::ReadOk { .. }
             | ResourceMsg::WriteOk { .. }
             | ResourceMsg::Rejected { .. }
@@ -201,7 +201,7 @@ impl ResourceMsg {
             | ResourceMsg::Write { token, .. }
             | ResourceMsg::WriteCheckFirst { token, .. }
             | ResourceMsg::WriteChecked { token, .. }
-            | ResourceMsg::WriteSecond { token, .. } => token.as_mut(),
+            | ResourceMsg::Stamp { token, .. } => token.as_mut(),
             ResourceMsg::ReadOk { .. }
             | ResourceMsg::WriteOk { .. }
             | ResourceMsg::Rejected { .. }
@@ -294,7 +294,7 @@ impl Resource {
                 token,
                 epoch,
             } => r.write(value, token, None, epoch),
-            ResourceMsg::WriteSecond { token, epoch } => {
+            ResourceMsg::Stamp { token, epoch } => {
                 if fenced_out(token, r.second_highest_token) {
                     ResourceMsg::Rejected { epoch }
                 } else {
@@ -367,7 +367,7 @@ pub enum Phase {
     // New variants go last (see `ResourceMsg`).
     /// Holds the lock; its write to the second resource is in flight
     /// (`FenceCheck::EachResourceAlone`).
-    WritingSecond,
+    Stamping,
 }
 
 /// The world's part of a client: its workload and the ghost belief.
