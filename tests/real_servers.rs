@@ -973,7 +973,7 @@ fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
     server.clock.release().expect("the fake clock's file goes");
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
     // Its port opens before it accepts sessions.
-    let mut admin = (0..1000)
+    let mut admin = (0..3000)
         .find_map(|_| {
             let client = postgres::Client::connect(&url, postgres::NoTls).ok();
             if client.is_none() {
@@ -981,7 +981,7 @@ fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
             }
             client
         })
-        .expect("PostgreSQL accepts a session within 10 s");
+        .expect("PostgreSQL accepts a session within 30 s");
     // The user's own table of the same name, which a replay leaves alone.
     admin
         .batch_execute("CREATE TABLE lock (note text); INSERT INTO lock VALUES ('the user''s')")
