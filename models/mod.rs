@@ -29,6 +29,7 @@ pub mod redis_failover;
 pub mod redis_get_del_release;
 pub mod redis_py_lock;
 pub mod redis_py_lock_no_timeout;
+pub mod redis_py_lock_not_thread_local;
 pub mod redis_set_px;
 pub mod redis_setnx;
 pub mod redis_setnx_expire;
@@ -57,6 +58,7 @@ pub fn each(visitor: &mut impl EachModel) {
     visitor.model::<redis_set_px::RedisSetPx>();
     visitor.model::<redis_py_lock::RedisPyLock>();
     visitor.model::<redis_py_lock_no_timeout::RedisPyLockNoTimeout>();
+    visitor.model::<redis_py_lock_not_thread_local::RedisPyLockNotThreadLocal>();
     visitor.model::<redis_setnx_expire::RedisSetnxExpire>();
     visitor.model::<redis_setnx_getset::RedisSetnxGetset>();
     visitor.model::<redis_get_del_release::RedisGetDelRelease>();

@@ -397,6 +397,12 @@ pub enum Release {
     /// `DEL key` if the client's own stamp has not passed on its clock;
     /// past it, nothing (the key may be someone else's by now).
     DelBeforeOwnStamp,
+    /// Compare-and-delete on the token in the lock object that every
+    /// client (a thread of one process) shares: the token of whichever
+    /// client's `SET` succeeded last ([`crate::node::Ctx::process_nonce`]),
+    /// which the release clears. With none there, the release raises and
+    /// sends nothing.
+    DelIfSharedValue,
 }
 
 impl Flavor {
@@ -459,6 +465,10 @@ impl<F: RedisFlavor> RedisLock<F> {
     /// one, starts.
     fn hold(&self, c: &mut RedisClient, token: Option<u64>, out: &mut Out<Self>) {
         c.step = Step::Holding;
+        if let (Release::DelIfSharedValue, Value::Unique(nonce)) = (self.flavor.release, c.value) {
+            // `self.local.token = token`, on an object every thread sees.
+            out.set_process_nonce(Some(nonce));
+        }
         out.acquired(token);
         if let Some(watchdog) = self.flavor.watchdog {
             out.set_timer(Timer::Renew, watchdog.every_ticks);
@@ -603,6 +613,22 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
         let (step, cmd) = match self.flavor.release {
             Release::Del => (Step::Releasing, Cmd::Del),
             Release::DelIfValue => (Step::Releasing, Cmd::DelIfValue { value: c.value }),
+            Release::DelIfSharedValue => match ctx.process_nonce {
+                Some(nonce) => {
+                    // `expected_token = self.local.token`, whoever stored it.
+                    out.set_process_nonce(None);
+                    let value = Value::Unique(nonce);
+                    (Step::Releasing, Cmd::DelIfValue { value })
+                }
+                None => {
+                    // "Cannot release an unlocked lock": another thread's
+                    // release cleared the token. The exception ends the
+                    // critical section; nothing reaches Redis.
+                    c.step = Step::Idle;
+                    out.released();
+                    return;
+                }
+            },
             Release::GetThenDel => (Step::Checking, Cmd::Get),
             Release::DelBeforeOwnStamp => match c.value {
                 Value::Stamp(at) if !at.has_come(ctx.wall()) => (Step::Releasing, Cmd::Del),

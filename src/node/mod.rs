@@ -610,6 +610,15 @@ pub struct Ctx {
     /// ([`Requests`]) tell an answer to a request from an older connection
     /// apart, as a socket that has closed would lose it.
     pub conn: Option<ConnId>,
+    /// On a client: the memory its process shares with the other clients,
+    /// every client being one thread of the same process (a lock object
+    /// that threads share, its token kept in a plain attribute rather than
+    /// in thread-local storage): the [`Nonce`] last stored there with
+    /// [`Out::set_process_nonce`], by this client or another. `None` until
+    /// one is stored, on a server, and for every model that stores none.
+    /// A crash of a client is one thread's death: the shared memory
+    /// outlives it.
+    pub process_nonce: Option<Nonce>,
 }
 
 impl Ctx {
@@ -655,6 +664,7 @@ pub enum Command<M: LockModel> {
     Released,
     Lost,
     Save(M::Durable),
+    SetProcessNonce(Option<Nonce>),
 }
 
 /// The buffer a handler writes its commands into.
@@ -744,5 +754,12 @@ impl<M: LockModel> Out<M> {
     /// instead ([`LockModel::durable_part`]) and never calls this.
     pub fn save(&mut self, durable: M::Durable) {
         self.commands.push(Command::Save(durable));
+    }
+
+    /// (client) Stores `nonce` in the memory every client shares
+    /// ([`Ctx::process_nonce`]), for any client to read in its next step.
+    /// The harness renames and renumbers it as it does every nonce.
+    pub fn set_process_nonce(&mut self, nonce: Option<Nonce>) {
+        self.commands.push(Command::SetProcessNonce(nonce));
     }
 }

@@ -204,6 +204,7 @@ fn server_ctx(mono_ticks: i64) -> Ctx {
         server_count: 1,
         client_count: CLIENTS as usize,
         conn: None,
+        process_nonce: None,
     }
 }
 

@@ -317,6 +317,9 @@ pub fn state_detail<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> Vec<St
         Some(Cut::Split(p)) => lines.push(format!("partition: {}", sides_text(world, p))),
         None => {}
     }
+    if let Some(n) = s.process.nonce {
+        lines.push(format!("process memory: nonce {}", n.number()));
+    }
     let r = &s.resource;
     lines.push(format!(
         "res value={} writes={} highest_token={}{}{}",

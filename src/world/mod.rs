@@ -192,6 +192,11 @@ impl<M: LockModel> World<M> {
             server_count: self.server_count(),
             client_count: self.cfg.clients,
             conn: None,
+            process_nonce: if node.index() < self.server_count() {
+                None
+            } else {
+                s.process.nonce
+            },
         }
     }
 
@@ -457,8 +462,12 @@ impl<M: LockModel> World<M> {
                 Command::SetTimer(t, after) => self.set_timer(s, node, t, after),
                 Command::CancelTimer(t) => s.servers[si].timers.retain(|(x, _)| *x != t),
                 Command::Save(d) => s.servers[si].durable = Some(d),
-                // Client-only commands mean nothing on a server.
-                Command::Acquired(_) | Command::Released | Command::Lost => {}
+                // Client-only commands mean nothing on a server: a server
+                // is no thread of the clients' process.
+                Command::Acquired(_)
+                | Command::Released
+                | Command::Lost
+                | Command::SetProcessNonce(_) => {}
             }
         }
         // A model that declares its durable part has it saved after every
@@ -560,6 +569,7 @@ impl<M: LockModel> World<M> {
                     }
                     // Clients keep nothing across a crash.
                     Command::Save(_) => {}
+                    Command::SetProcessNonce(nonce) => s.process.nonce = nonce,
                 }
             }
             // Calls run in the order they were started.
@@ -889,6 +899,7 @@ impl<M: LockModel> World<M> {
             network: Vec::new(),
             faults: FaultState::default(),
             grants: 0,
+            process: ProcessMemory::default(),
         };
         let mut sent = Vec::new();
         for si in 0..self.server_count() {

@@ -8,7 +8,7 @@
 //! that drew it. For each live client, the harness subtracts the serial of
 //! its last draw from its `Nonces` and from the serial of every nonce it
 //! owns, wherever the state holds one (servers and what they saved,
-//! clients, messages in flight, timer tags).
+//! clients, messages in flight, timer tags, the clients' shared memory).
 //!
 //! Why it is sound. Handlers compare nonces only for equality (the node
 //! API gives them nothing else: no number to compute with, no order that a
@@ -217,6 +217,9 @@ impl<M: LockModel> World<M> {
             }
         }
         s.network.sort();
+        if let Some(n) = s.process.nonce.as_mut() {
+            shift.nonce(n);
+        }
     }
 }
 

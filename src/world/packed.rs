@@ -26,10 +26,11 @@ use std::sync::{RwLock, RwLockReadGuard};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::{
-    ClientSlotOf, Clock, Envelope, FaultState, Resource, ServerSlotOf, Shared, WorldState,
+    ClientSlotOf, Clock, Envelope, FaultState, ProcessMemory, Resource, ServerSlotOf, Shared,
+    WorldState,
 };
 use crate::engine::bfs::StateStore;
-use crate::node::LockModel;
+use crate::node::{LockModel, Nonce};
 
 /// A fast hash for the tables' keys: small values that `derive(Hash)`
 /// writes as a few integers. Not for anything an adversary chooses.
@@ -212,6 +213,21 @@ fn take(bytes: &[u8], at: &mut usize) -> u64 {
     }
 }
 
+/// The grant count and the clients' shared memory in one number: the
+/// memory above the count's 16 bits, as 0 when empty or 1 plus its
+/// nonce's number, so that a state with empty memory packs (and so
+/// fingerprints) as it did before the memory existed.
+fn pack_grants(grants: u16, process: ProcessMemory) -> u64 {
+    let memory = process.nonce.map_or(0, |n| n.number() + 1);
+    grants as u64 | memory << 16
+}
+
+fn unpack_grants(n: u64) -> (u16, ProcessMemory) {
+    let memory = n >> 16;
+    let nonce = (memory > 0).then(|| Nonce::from_number(memory - 1).expect("a packed nonce"));
+    (n as u16, ProcessMemory { nonce })
+}
+
 fn take_id(bytes: &[u8], at: &mut usize) -> usize {
     take(bytes, at) as usize
 }
@@ -243,7 +259,7 @@ impl<M: LockModel> StateStore<WorldState<M>> for PackedStore<M> {
         let mut at = level.starts[index] as usize;
         let ids = &mut cursor.parent;
         let now = take(bytes, &mut at) as u32;
-        let grants = take(bytes, &mut at) as u16;
+        let (grants, process) = unpack_grants(take(bytes, &mut at));
 
         ids.clocks = take_id(bytes, &mut at) as u32;
         let clocks = self.clocks.read().values[ids.clocks as usize].clone();
@@ -295,6 +311,7 @@ impl<M: LockModel> StateStore<WorldState<M>> for PackedStore<M> {
             network,
             faults,
             grants,
+            process,
         })
     }
 
@@ -308,7 +325,7 @@ impl<M: LockModel> StateStore<WorldState<M>> for PackedStore<M> {
         let ids = &cursor.parent;
         out.clear();
         put(out, s.now as u64);
-        put(out, s.grants as u64);
+        put(out, pack_grants(s.grants, s.process));
         let id = part_id(
             &self.clocks,
             &s.clocks,

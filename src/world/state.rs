@@ -8,7 +8,7 @@ use derive_where::derive_where;
 use serde::{Deserialize, Serialize};
 
 pub use super::shared::Shared;
-use crate::node::{LockModel, NodeId, NodeMap, NodeSet, ReadIds, Rename, VisitIds};
+use crate::node::{LockModel, NodeId, NodeMap, NodeSet, Nonce, ReadIds, Rename, VisitIds};
 
 /// One node's two clocks.
 ///
@@ -554,6 +554,31 @@ pub struct WorldState<M: LockModel> {
     pub faults: FaultState,
     /// Ghost: how many grants so far; the next holder gets `grants + 1`.
     pub grants: u16,
+    /// The memory the clients share as threads of one process
+    /// ([`crate::node::Ctx::process_nonce`]).
+    pub process: ProcessMemory,
+}
+
+/// The memory the clients share as threads of one process: empty for every
+/// model but one whose clients share a lock object
+/// ([`crate::node::Out::set_process_nonce`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProcessMemory {
+    pub nonce: Option<Nonce>,
+}
+
+/// Empty memory hashes as nothing, so that a state of a model that never
+/// stores anything there has the fingerprint it had before the memory
+/// existed (the search meets its states, and so its equal-length
+/// counterexamples, in the same order). Hash stays consistent with
+/// equality, and the memory is a state's last field, after parts that each
+/// say where they end, so no two states' bytes run together.
+impl std::hash::Hash for ProcessMemory {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        if let Some(n) = self.nonce {
+            n.hash(h);
+        }
+    }
 }
 
 /// Everything that can happen next. Each action is one source of

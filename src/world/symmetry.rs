@@ -9,7 +9,8 @@
 //! moving each node's slot and clock to its new place and renaming every
 //! node id inside the state (envelopes, the model's server, durable,
 //! client, message and timer data through the model's [`Symmetry`], the
-//! node a partition cuts off or the sides of a split), re-sorting the
+//! node a partition cuts off or the sides of a split, the owner of the
+//! nonce in the clients' shared memory), re-sorting the
 //! collections the world keeps sorted (and putting a split's sides back in
 //! their order). The
 //! world treats nodes of one kind alike: it looks at a node's index only to
@@ -140,6 +141,9 @@ impl<M: LockModel> World<M> {
         if let Some(p) = s.faults.partition.as_mut() {
             p.rename(map);
         }
+        if let Some(n) = s.process.nonce.as_mut() {
+            n.rename(map);
+        }
     }
 
     /// `s` with lock-service node `n` moved to place `perm[n]` (servers
@@ -213,6 +217,7 @@ impl<M: LockModel> World<M> {
                 .collect(),
             faults: Default::default(),
             grants: 0,
+            process: Default::default(),
         };
         if n < sc {
             t.servers.push(s.servers[n].clone());
@@ -457,6 +462,13 @@ impl<M: LockModel> World<M> {
                 return false;
             }
         }
+        if let Some(n) = s.process.nonce {
+            let mut renamed = n;
+            renamed.rename(map);
+            if renamed != n {
+                return false;
+            }
+        }
         for (si, slot) in s.servers.iter().enumerate() {
             let mut x = slot.clone();
             Self::rename_server(sym, &mut x, map);
@@ -528,7 +540,12 @@ impl<M: LockModel> World<M> {
             network: _,
             faults: _,
             grants,
+            process: _,
         } = s;
+        let mut process = s.process;
+        if let Some(n) = process.nonce.as_mut() {
+            n.rename(map);
+        }
         fingerprint(&(
             now,
             &scratch.clocks[..],
@@ -538,6 +555,7 @@ impl<M: LockModel> World<M> {
             &network[..],
             &faults,
             grants,
+            process,
         ))
     }
 

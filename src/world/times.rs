@@ -103,6 +103,9 @@ pub(super) fn visit_all<M: LockModel>(
             (tv.msg)(m, v);
         }
     }
+    if let Some(n) = s.process.nonce.as_mut() {
+        v.nonce(n);
+    }
 }
 
 /// [`visit_all`], read only.
@@ -121,6 +124,9 @@ pub(super) fn read_all<M: LockModel>(
         if let Payload::Lock(m) = &e.payload {
             (tv.read_msg)(m, v);
         }
+    }
+    if let Some(n) = s.process.nonce {
+        v.nonce(n);
     }
 }
 

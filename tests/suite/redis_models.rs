@@ -179,6 +179,22 @@ pins! {
     setnx_getset_long_work: "redis_setnx_getset", "long-work", 3689, "violated:24 violated:41 holds:2 holds holds holds";
     setnx_getset_client_clock_skew: "redis_setnx_getset", "client-clock-skew", 71520, "violated:20 violated:24 holds:2 holds holds holds";
 
+    // redis-py's Lock shared by threads (thread_local=False): the release
+    // compares the token the last acquirer stored, whichever thread it was.
+    not_thread_local_no_faults: "redis_py_lock_not_thread_local", "no-faults", 1395, "holds holds holds:2 holds holds holds";
+    not_thread_local_holder_crash: "redis_py_lock_not_thread_local", "holder-crash", 5210, "holds holds holds:2 holds holds holds";
+    not_thread_local_gc_pause: "redis_py_lock_not_thread_local", "gc-pause", 42582, "violated:20 violated:26 holds:2 holds holds holds";
+    not_thread_local_clock_jump: "redis_py_lock_not_thread_local", "clock-jump", 10191, "violated:5 violated:11 holds:2 holds holds holds";
+    not_thread_local_clock_drift: "redis_py_lock_not_thread_local", "clock-drift", 8864, "violated:13 violated:17 holds:2 holds holds holds";
+    not_thread_local_message_loss: "redis_py_lock_not_thread_local", "message-loss", 142543, "holds holds holds:2 holds holds holds";
+    not_thread_local_partition: "redis_py_lock_not_thread_local", "partition", 32936, "holds holds holds:2 holds holds holds";
+    not_thread_local_server_restart: "redis_py_lock_not_thread_local", "server-restart", 14170, "violated:10 violated:16 holds:2 holds holds holds";
+    not_thread_local_async_network: "redis_py_lock_not_thread_local", "async-network", 25758, "violated:10 violated:16 holds:2 violated:14 holds holds";
+    not_thread_local_crowd_atomic: "redis_py_lock_not_thread_local", "crowd-atomic", 42830, "violated:27 violated:32 holds:1 holds holds holds";
+    not_thread_local_duplicates: "redis_py_lock_not_thread_local", "duplicates", 18468, "holds holds holds:2 holds holds holds";
+    not_thread_local_endless_contention: "redis_py_lock_not_thread_local", "endless-contention", 117584, "holds holds holds:4 violated:78 holds violated:20+46";
+    not_thread_local_long_work: "redis_py_lock_not_thread_local", "long-work", 2857, "violated:20 violated:39 holds:2 holds holds holds";
+
     // GET, compare in the client, then DEL: the key can change hands between them.
     get_del_no_faults: "redis_get_del_release", "no-faults", 2593, "holds holds holds:2 holds holds holds";
     get_del_holder_crash: "redis_get_del_release", "holder-crash", 9058, "holds holds holds:2 holds holds holds";
@@ -190,4 +206,66 @@ pins! {
     get_del_server_restart: "redis_get_del_release", "server-restart", 30659, "violated:10 violated:16 holds:2 holds holds holds";
     get_del_async_network: "redis_get_del_release", "async-network", 27200, "violated:10 violated:16 holds:2 violated:14 holds holds";
     get_del_crowd_atomic: "redis_get_del_release", "crowd-atomic", 44179, "violated:27 violated:32 holds:1 holds holds holds";
+}
+
+/// What `thread_local=False` changes, which the matrix cannot show (both
+/// forms break under the same faults, in as many steps, through a holder
+/// that outlives its key): a client's release carries another client's
+/// token, so it deletes the lock another thread took. Under gc-pause that
+/// is reachable for the shared lock object and never for `redis_set_px`,
+/// whose release carries the client's own token.
+#[test]
+fn a_shared_lock_object_releases_with_another_threads_token() {
+    use lockcheck::models::redis::{Cmd, Msg, RedisFlavor, RedisLock, Value};
+    use lockcheck::models::redis_py_lock_not_thread_local::NotThreadLocal;
+    use lockcheck::models::redis_set_px::SetPx;
+    use lockcheck::node::LockModel;
+    use lockcheck::world::{Canonical, Payload, Reductions, World, WorldConfig, WorldState};
+    use stateright::Model;
+
+    /// Whether a release naming another client's token is ever in flight,
+    /// over the whole reduced search (symmetry keeps the question: it asks
+    /// about every client alike).
+    fn foreign_release<F: RedisFlavor>(variant: &str) -> bool {
+        type M<F> = RedisLock<F>;
+        let scenario = crate::common::load_scenario("gc-pause");
+        let model = M::<F>::new(variant, &scenario.params).expect("a variant");
+        let world = World::new(
+            model,
+            WorldConfig::from_scenario(&scenario),
+            lockcheck::properties::properties::<M<F>>,
+        );
+        let reductions = Reductions {
+            symmetry: true,
+            request_ids: true,
+            time_merge: true,
+        };
+        let canonical =
+            Canonical::new(world, reductions).unwrap_or_else(|_| panic!("reductions apply"));
+        let mut found = false;
+        let seen = crate::common::breadth_first(
+            canonical.init_states(),
+            1_000_000,
+            |s: &WorldState<M<F>>| {
+                found |= s.network.iter().any(|e| {
+                    matches!(&e.payload, Payload::Lock(Msg::Req {
+                        cmd: Cmd::DelIfValue { value: Value::Unique(n) },
+                        ..
+                    }) if n.owner() != e.src)
+                });
+                let mut actions = Vec::new();
+                canonical.actions(s, &mut actions);
+                actions
+                    .into_iter()
+                    .filter_map(|a| canonical.next_state(s, a))
+                    .collect()
+            },
+        );
+        assert!(seen < 1_000_000, "{variant}: the search did not end");
+        found
+    }
+    assert!(foreign_release::<NotThreadLocal>(
+        "redis_py_lock_not_thread_local"
+    ));
+    assert!(!foreign_release::<SetPx>("redis_set_px"));
 }

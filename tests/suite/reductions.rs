@@ -148,6 +148,7 @@ cross_checks! {
     redis_py_lock: "redis_py_lock";
     redis_py_lock_fenced: "redis_py_lock_fenced";
     redis_py_lock_no_timeout: "redis_py_lock_no_timeout";
+    redis_py_lock_not_thread_local: "redis_py_lock_not_thread_local";
     redis_setnx_expire: "redis_setnx_expire";
     redis_setnx_getset: "redis_setnx_getset";
     redis_get_del_release: "redis_get_del_release";

@@ -32,6 +32,7 @@ use lockcheck::models::redis_failover::RedisFailover;
 use lockcheck::models::redis_get_del_release::RedisGetDelRelease;
 use lockcheck::models::redis_py_lock::RedisPyLock;
 use lockcheck::models::redis_py_lock_no_timeout::RedisPyLockNoTimeout;
+use lockcheck::models::redis_py_lock_not_thread_local::RedisPyLockNotThreadLocal;
 use lockcheck::models::redis_set_px::RedisSetPx;
 use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::models::redis_setnx_expire::RedisSetnxExpire;
@@ -346,6 +347,7 @@ sound! {
     redis_py_lock: RedisPyLock, "redis_py_lock";
     redis_py_lock_fenced: RedisPyLock, "redis_py_lock_fenced";
     redis_py_lock_no_timeout: RedisPyLockNoTimeout, "redis_py_lock_no_timeout";
+    redis_py_lock_not_thread_local: RedisPyLockNotThreadLocal, "redis_py_lock_not_thread_local";
     redis_setnx_expire: RedisSetnxExpire, "redis_setnx_expire";
     redis_setnx_getset: RedisSetnxGetset, "redis_setnx_getset";
     redis_get_del_release: RedisGetDelRelease, "redis_get_del_release";
