@@ -164,22 +164,22 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from db_lock_expiry.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `db_lock_expiry_client_clock` | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` | `db_lock_expiry_db_clock_check_then_insert` | `db_lock_expiry_db_clock_repeatable_read` | `db_lock_expiry_db_clock_cas_owner` |
+//! | scenario | `db_lock_expiry_db_clock` | `db_lock_expiry_db_clock_fenced` | `db_lock_expiry_db_clock_select_then_update` | `db_lock_expiry_db_clock_delete_any` | `db_lock_expiry_db_clock_check_then_insert` | `db_lock_expiry_db_clock_repeatable_read` | `db_lock_expiry_db_clock_cas_owner` | `db_lock_expiry_client_clock` |
 //! |---|---|---|---|---|---|---|---|---|
-//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-jump | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | clock-drift | ok | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗ (live) |
-//! | message-loss | mutex ✗, progress ✗ (live) | progress ✗ (live) | progress ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗ | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
-//! | partition | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | server-restart | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
-//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | duplicates | progress ✗ (live) | progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
-//! | client-clock-skew | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) |
+//! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) |
+//! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | clock-drift | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗ (live) | ok |
+//! | message-loss | progress ✗ (live) | progress ✗ | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗ | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) |
+//! | partition | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | server-restart | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ | mutex ✗, resource ✗ | mutex ✗, resource ✗ (live) |
+//! | duplicates | progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) |
+//! | client-clock-skew | ok (live) | ok (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
+//! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/db_lock_models.rs`)
@@ -333,12 +333,8 @@ pub struct Expiring;
 impl DbFlavor for Expiring {
     const VARIANTS: &'static [Variant] = &[
         Variant {
-            id: "db_lock_expiry_client_clock",
-            summary: "db_lock_unique with expires_at from the client's clock; a waiter takes over an expired row by conditional UPDATE",
-        },
-        Variant {
             id: "db_lock_expiry_db_clock",
-            summary: "db_lock_expiry_client_clock with expiry judged by the database's NOW()",
+            summary: "db_lock_unique with an expiry judged by the database's NOW(); a waiter takes over an expired row by conditional UPDATE",
         },
         Variant {
             id: "db_lock_expiry_db_clock_fenced",
@@ -363,6 +359,10 @@ impl DbFlavor for Expiring {
         Variant {
             id: "db_lock_expiry_db_clock_cas_owner",
             summary: "db_lock_expiry_db_clock whose owner is the client's name, taking over an expired row by UPDATE ... WHERE owner = the owner it saw",
+        },
+        Variant {
+            id: "db_lock_expiry_client_clock",
+            summary: "db_lock_expiry_db_clock with expires_at written and judged on the clients' clocks",
         },
     ];
 

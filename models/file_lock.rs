@@ -98,22 +98,22 @@
 //! The shortest counterexamples, and why, follow.
 //!
 //! <!-- expectations: generated from file_lock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
-//! | scenario | `file_lock_check_then_create` | `file_lock_exclusive` | `file_lock_stale_break` |
+//! | scenario | `file_lock_exclusive` | `file_lock_check_then_create` | `file_lock_stale_break` |
 //! |---|---|---|---|
-//! | no-faults | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | holder-crash | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | clock-jump | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | clock-drift | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗ |
-//! | message-loss | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
-//! | partition | mutex ✗, resource ✗ (live) | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
-//! | server-restart | mutex ✗, resource ✗ (live) | ok (live) | ok (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ |
-//! | duplicates | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
-//! | client-clock-skew | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
-//! | endless-contention | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
-//! | long-work | mutex ✗, resource ✗ (live) | ok (live) | mutex ✗, resource ✗ (live) |
+//! | no-faults | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | holder-crash | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | ok (live) |
+//! | gc-pause | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | clock-jump | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | clock-drift | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗ |
+//! | message-loss | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | partition | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
+//! | server-restart | ok (live) | mutex ✗, resource ✗ (live) | ok (live) |
+//! | async-network | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ |
+//! | crowd-atomic | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ |
+//! | duplicates | progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗, deadlock ✗, starvation ✗ | mutex ✗, resource ✗, progress ✗ (live) |
+//! | client-clock-skew | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | endless-contention | progress ✗, starvation ✗ | n/a | progress ✗, starvation ✗ |
+//! | long-work | ok (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
 //! # Verdicts (pinned in `tests/suite/file_lock_models.rs`)
@@ -604,12 +604,12 @@ pub struct Plain;
 impl FileFlavor for Plain {
     const VARIANTS: &'static [Variant] = &[
         Variant {
-            id: "file_lock_check_then_create",
-            summary: "lock file: while exists(lock): sleep; open(lock, \"w\"); release by remove (article A §4.1)",
-        },
-        Variant {
             id: "file_lock_exclusive",
             summary: "lock file created with O_CREAT|O_EXCL, retried while it exists; release by remove",
+        },
+        Variant {
+            id: "file_lock_check_then_create",
+            summary: "lock file: while exists(lock): sleep; open(lock, \"w\"); release by remove (article A §4.1)",
         },
     ];
 

@@ -51,31 +51,33 @@ pub trait EachModel {
     fn model<M: LockModel>(&mut self);
 }
 
-/// Every model type, in the order `lockcheck list` shows their variants.
+/// Every model type, in the order `lockcheck list` shows their variants:
+/// grouped by family, each family's correct form first, so that a
+/// variant's row sits below the form it departs from.
 /// This is the registry: one line per model type.
 pub fn each(visitor: &mut impl EachModel) {
-    visitor.model::<redis_setnx::RedisSetnx>();
     visitor.model::<redis_set_px::RedisSetPx>();
-    visitor.model::<redis_py_lock::RedisPyLock>();
+    visitor.model::<redisson_lock::RedissonLock>();
+    visitor.model::<redis_get_del_release::RedisGetDelRelease>();
+    visitor.model::<redis_setnx_expire::RedisSetnxExpire>();
     visitor.model::<redis_py_lock_no_timeout::RedisPyLockNoTimeout>();
     visitor.model::<redis_py_lock_not_thread_local::RedisPyLockNotThreadLocal>();
-    visitor.model::<redis_setnx_expire::RedisSetnxExpire>();
+    visitor.model::<redis_py_lock::RedisPyLock>();
     visitor.model::<redis_setnx_getset::RedisSetnxGetset>();
-    visitor.model::<redis_get_del_release::RedisGetDelRelease>();
-    visitor.model::<redisson_lock::RedissonLock>();
+    visitor.model::<redis_setnx::RedisSetnx>();
     visitor.model::<optimistic::Optimistic>();
     visitor.model::<file_lock::FileLockPlain>();
     visitor.model::<file_lock::FileLockStaleBreak>();
-    visitor.model::<db_lock_seed::DbLockSeed>();
-    visitor.model::<db_lock_unique::DbLockUnique>();
     visitor.model::<db_lock_expiry::DbLockExpiring>();
-    visitor.model::<mq_lock_auto_ack::MqAutoAck>();
+    visitor.model::<db_lock_unique::DbLockUnique>();
+    visitor.model::<db_lock_seed::DbLockSeed>();
     visitor.model::<mq_lock_visibility_timeout::MqVisibilityTimeout>();
+    visitor.model::<mq_lock_auto_ack::MqAutoAck>();
     visitor.model::<mq_lock_message_ttl::MqMessageTtl>();
     visitor.model::<redlock::Redlock>();
     visitor.model::<redis_failover::RedisFailover>();
-    visitor.model::<zk_lock_ephemeral::ZkLockEphemeral>();
     visitor.model::<zk_lock_sequential::ZkLockSequential>();
+    visitor.model::<zk_lock_ephemeral::ZkLockEphemeral>();
     visitor.model::<sql_session_lock::SqlSessionLock>();
     visitor.model::<etcd_lock::EtcdLock>();
     visitor.model::<consul_lock::ConsulLock>();

@@ -82,8 +82,8 @@ fn the_matrix_shows_each_model_under_each_fault_and_the_reports_are_deterministi
         [
             "model                where it breaks (every scenario not named: ok)",
             &"-".repeat(100),
-            "redis_setnx          ok under 2 of 3; holder-crash: progress ✗54, deadlock ✗24+7, starvation ✗24+7",
             "redis_set_px_fenced  ok under 2 of 3; gc-pause: mutex ✗20",
+            "redis_setnx          ok under 2 of 3; holder-crash: progress ✗54, deadlock ✗24+7, starvation ✗24+7",
             "redis_failover       ok under 2 of 3; gc-pause: mutex ✗27, resource ✗33",
         ],
         "{text}"
@@ -616,8 +616,8 @@ fn wide_prints_the_whole_grid() {
         [
             "model                no-faults  holder-crash                                    gc-pause",
             "--------------------------------------------------------------------------------------------------------------",
-            "redis_setnx          ok (live)  progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok (live)",
             "redis_set_px_fenced  ok (live)  ok (live)                                       mutex ✗20 (live)",
+            "redis_setnx          ok (live)  progress ✗54, deadlock ✗24+7, starvation ✗24+7  ok (live)",
             "redis_failover       ok (live)  ok (live)                                       mutex ✗27, resource ✗33 (live)",
         ],
         "{text}"
