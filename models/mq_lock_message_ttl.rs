@@ -9,7 +9,7 @@
 //! The broker (one queue, durable or not, its operations, its clock), the
 //! client's requests (request ids, retries after a timeout, polling an empty
 //! queue) and what every queue variant shares are the family's:
-//! `models/mq_lock.rs`.
+//! `models/mq_broker.rs` and `models/mq_lock.rs`.
 //!
 //! # Protocol
 //! `mq_lock_message_ttl`: article A section 3.3, read literally. The

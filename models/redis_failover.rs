@@ -15,7 +15,7 @@
 //! # Protocol
 //! Two servers, `m` (the configured master) and `r` (its replica), persisting
 //! nothing. The names are fixed; the roles move.
-//! 1. A master runs commands as the single instance of `models/redis.rs` does.
+//! 1. A master runs commands as the single instance of `models/redis_server.rs` does.
 //!    Every tick of its clock it sends its replica the state of the key and
 //!    the fencing counter, stamped with its replication position (epoch, run,
 //!    offset). That message is also the heartbeat. A write is therefore applied
@@ -45,7 +45,7 @@
 //!    compare-and-delete, the same way.
 //!
 //! Clocks: the key's expiry is a wall-clock time on whichever server holds
-//! it, as in `models/redis.rs` (`PXAT` is a Unix time). The heartbeat and
+//! it, as in `models/redis_server.rs` (`PXAT` is a Unix time). The heartbeat and
 //! the replica's failover watch are timers, on the monotonic clock: the
 //! model assumes a failure detector that a jump of the time of day does not
 //! trip. A run's number is the monotonic clock's reading at its start, a

@@ -12,7 +12,7 @@
 //! 1. The client sends `SET lock <token> NX PX ttl_ticks`; on OK it holds the
 //!    lock, otherwise it sleeps `retry_ticks` and asks again.
 //! 2. The key expires `ttl_ticks` after it was set, on the server's wall
-//!    clock (Redis's expiry, see `models/redis.rs`). The client reads no
+//!    clock (Redis's expiry, see `models/redis_server.rs`). The client reads no
 //!    clock: redis-py times its blocking wait with `time.monotonic()`, and
 //!    its sleeps here are timers, on the monotonic clock.
 //! 3. To release, the client sends `DEL lock`, whoever holds it now.

@@ -12,7 +12,7 @@
 //!    sleeps `retry_ticks` and asks again.
 //! 2. The key expires `ttl_ticks` after it was set, on the server's wall
 //!    clock: Redis keeps the expiry as a Unix time and compares it with its
-//!    time of day (see `models/redis.rs`), so a jump of that clock ends the
+//!    time of day (see `models/redis_server.rs`), so a jump of that clock ends the
 //!    lease early. The client's sleeps are timers, on its monotonic clock.
 //! 3. To release, the client runs compare-and-delete: delete the key only if
 //!    its value is still `token`.

@@ -23,7 +23,7 @@
 //!    says: `SETNX` said the key is the client's) it holds the lock.
 //!    `EXPIRE` gives a timeout to whatever key is there, whoever set it.
 //! 3. The key expires `ttl_ticks` after the `EXPIRE` ran, on the server's
-//!    wall clock (see `models/redis.rs`); until it runs, never.
+//!    wall clock (see `models/redis_server.rs`); until it runs, never.
 //! 4. To release, the client runs compare-and-delete, as `redis_set_px`.
 //!
 //! # Expected weaknesses

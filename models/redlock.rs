@@ -8,7 +8,7 @@
 //!
 //! # Protocol
 //! N masters `m1..mN` (`params.masters`, default 3) share nothing and persist
-//! nothing: each is the single Redis instance of `models/redis.rs`, and a
+//! nothing: each is the single Redis instance of `models/redis_server.rs`, and a
 //! restarted master has forgotten its keys.
 //! 1. The client reads its wall clock, `t1`, and sends
 //!    `SET lock <value> NX PX ttl_ticks` to every master at once (the
@@ -47,7 +47,7 @@
 //!    search deliveries that change nothing.
 //!
 //! Clocks: each master judges its keys on its wall clock, as Redis does (see
-//! `models/redis.rs`). The client measures the acquisition on its wall
+//! `models/redis_server.rs`). The client measures the acquisition on its wall
 //! clock too, as redlock-py does (`start_time = int(time.time() * 1000)`,
 //! and the elapsed time against `time.time()` again); the validity and the
 //! attempt's deadline are then timers, on its monotonic clock. A restarted

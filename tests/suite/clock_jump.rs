@@ -6,7 +6,7 @@
 //! lease is there, and the holder releases it (only its own lease). The two
 //! variants differ only in which of the server's clocks the lease's expiry
 //! is set and judged on: the wall clock, as Redis judges a key's expiry
-//! (`models/redis.rs`), or the monotonic clock, as ZooKeeper's session
+//! (`models/redis_server.rs`), or the monotonic clock, as ZooKeeper's session
 //! tracker does (`models/zk_lock.rs`). Under `scenarios/clock-jump.json`
 //! (the server's wall clock may jump 10 ticks forward, the TTL is 8), the
 //! jump expires the wall-timed lease at once and a second client takes the
