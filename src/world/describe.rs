@@ -15,6 +15,10 @@ pub struct StepView {
     pub clients: Vec<ClientView>,
     pub resource: ResourceView,
     pub in_flight: usize,
+    /// The nonce in the clients' shared process memory, as the number it
+    /// reads as, where a model keeps one there (absent elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_nonce: Option<u64>,
 }
 
 /// A node's wall and monotonic clock readings.
@@ -96,6 +100,7 @@ pub fn step_view<M: LockModel>(world: &World<M>, s: &WorldState<M>) -> StepView 
             second_highest_token: s.resource.second_highest_token,
         },
         in_flight: s.network.len(),
+        process_nonce: s.process.nonce.map(|n| n.number()),
     }
 }
 

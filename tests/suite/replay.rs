@@ -153,6 +153,37 @@ fn an_edited_state_does_not_fit_and_says_what_differs() {
     assert!(err.contains("step 2: the state differs from the recording: state.clients[0].holds: recorded false, now true"), "{err}");
 }
 
+/// The clients' shared process memory is part of every recorded step of
+/// a model that keeps something there: replay checks it too.
+#[test]
+fn an_edited_process_memory_does_not_fit() {
+    let model = "redis_py_lock_not_thread_local";
+    let trace = trace_of(model, "gc-pause", "mutual_exclusion");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    assert!(
+        steps[0]["state"].get("process_nonce").is_none(),
+        "empty at first"
+    );
+    let (at, stored) = steps
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| Some((i, s["state"]["process_nonce"].as_u64()?)))
+        .expect("an acquirer stores its token");
+    let bad = edited(&trace, "edited-process-memory.json", |v| {
+        v["steps"][at]["state"]["process_nonce"] = (stored + 1).into();
+    });
+    let o = lockcheck(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    let err = stderr(&o);
+    let expected = format!(
+        "step {at}: the state differs from the recording: state.process_nonce: recorded {}, now {stored}",
+        stored + 1
+    );
+    assert!(err.contains(&expected), "{err}");
+}
+
 #[test]
 fn an_action_that_does_not_parse_names_the_step() {
     let trace = trace_of("redis_set_px", "clock-jump", "mutual_exclusion");
