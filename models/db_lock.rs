@@ -13,7 +13,8 @@
 //!
 //! Source: article A, section 3.2: insert a unique lock record; if the
 //! insert fails, wait and try again; delete the record to release. The
-//! database itself, its statements and its clock, is `models/db_server.rs`.
+//! database itself and its clock are `models/db_server.rs`, the statements
+//! it runs `models/db_sql.rs`.
 //!
 //! The database is one server (`db`) that runs each statement atomically
 //! under a primary-key constraint: an `INSERT` of a taken key fails with

@@ -14,6 +14,7 @@ pub mod db_lock_expiry;
 pub mod db_lock_seed;
 pub mod db_lock_unique;
 pub mod db_server;
+pub mod db_sql;
 pub mod dynamodb_lock;
 pub mod etcd_lock;
 pub mod file_lock;
@@ -42,6 +43,7 @@ pub mod sql_session_lock;
 pub mod zk_lock;
 pub mod zk_lock_ephemeral;
 pub mod zk_lock_sequential;
+pub mod zk_recipe;
 pub mod zk_server;
 
 use crate::node::{LockModel, Param, RealServer};

@@ -12,8 +12,10 @@
 //!
 //! They differ in a few choices over one client ([`Flavor`]): which node
 //! it creates, what it does while the lock is taken, which token it hands
-//! the resource, and which step of the recipe it gets wrong. Everything
-//! below is the same for all of them.
+//! the resource, and which step of the recipe it gets wrong. Those choices
+//! and the steps they change are in `models/zk_recipe.rs`; the server's
+//! znodes, watches and requests in `models/zk_server.rs`. Everything below
+//! is the same for all of them.
 //!
 //! # The server (`zk`)
 //! One ZooKeeper server with sessions and the znodes under the lock path.
@@ -133,7 +135,10 @@ use crate::node::{
 };
 use crate::{visit_fields, visit_variants};
 
-use crate::models::zk_server::{EventType, Msg, Op, OpResult, WatchOn, ZPath, ZkData, ZkServer};
+use crate::models::zk_server::{EventType, Msg, Op, WatchOn, ZPath, ZkData, ZkServer};
+
+/// The choices a variant makes, with the steps they change.
+pub use crate::models::zk_recipe::{Flavor, OnBusy, Recipe, Slip, Token, ZkFlavor};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
@@ -219,92 +224,25 @@ visit_fields!(ZkClient {
     fired
 });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recipe {
-    /// The seed's snippet: one ephemeral node, `/my_lock`, and what a client
-    /// does while another holds it.
-    Ephemeral(OnBusy),
-    /// Ephemeral sequential nodes in line under `/lock`.
-    Sequential,
-}
-
-/// What the single-node lock does when `/my_lock` is taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnBusy {
-    /// Sleep `retry_ticks`, then `create` again (the seed's snippet).
-    Sleep,
-    /// `exists(/my_lock, watch)`, and `create` again when it is deleted.
-    Watch,
-}
-
-/// The fencing token a holder hands the resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Token {
-    /// None: the resource is not fenced.
-    Unfenced,
-    /// Its node's creation zxid, which grows with every write.
-    Czxid,
-    /// Its node's `dataVersion` (`Stat.version`): the number of `setData`
-    /// calls on the node since its creation. Nobody writes the lock node, so
-    /// every holder's is 0.
-    DataVersion,
-}
-
-/// A recipe as engineers often write it, one step away from the documented
-/// one (see the module documentation's "Protocol").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Slip {
-    /// `exists` on the predecessor answering "no such node" is taken as a
-    /// watch set, and the client waits for its event.
-    IgnoreNullExists,
-    /// The predecessor's deletion (its watch event, or `exists` finding it
-    /// gone) is taken as the lock, without listing the children again.
-    NoRelist,
-    /// A `create` that got no answer is sent again, without first looking
-    /// for the node it may have made.
-    NoGuid,
-}
-
-/// What one variant is made of: the lock, its token, and its slip if any.
-#[derive(Clone, Copy, Debug)]
-pub struct Flavor {
-    pub recipe: Recipe,
-    pub token: Token,
-    pub slip: Option<Slip>,
-}
-
-/// The variants of one file of the family (`models/zk_lock_ephemeral.rs`,
-/// `models/zk_lock_sequential.rs`), as choices over the client below.
-pub trait ZkFlavor: Send + Sync + 'static {
-    const VARIANTS: &'static [Variant];
-    const PARAMS: &'static [Param];
-    /// The flavour of one of [`ZkFlavor::VARIANTS`]; `None` for any other id.
-    fn flavor(variant: &str) -> Option<Flavor>;
-}
-
+/// One ZooKeeper lock: a [`Flavor`]'s choices (`models/zk_recipe.rs`) over
+/// the client and session below.
 pub struct ZkLock<F> {
-    recipe: Recipe,
-    token: Token,
-    slip: Option<Slip>,
+    pub(super) recipe: Recipe,
+    pub(super) token: Token,
+    pub(super) slip: Option<Slip>,
     ttl_ticks: u32,
     heartbeat_ticks: u32,
-    retry_ticks: u32,
+    pub(super) retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
 }
 
 impl<F: ZkFlavor> ZkLock<F> {
-    /// Whether the server numbers its writes: only the fenced variant reads
-    /// a zxid (its token is the node's `czxid`).
-    fn server_counts_zxids(&self) -> bool {
-        self.token == Token::Czxid
-    }
-
     fn zk(&self) -> NodeId {
         NodeId(0)
     }
 
-    fn request(&self, c: &mut ZkClient, op: Op, out: &mut Out<Self>) {
+    pub(super) fn request(&self, c: &mut ZkClient, op: Op, out: &mut Out<Self>) {
         let session = c.session;
         c.requests
             .send(out, self.zk(), op, &self.timeout, |xid, op| Msg::Req {
@@ -314,23 +252,7 @@ impl<F: ZkFlavor> ZkLock<F> {
             });
     }
 
-    fn create(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        c.step = Step::Creating;
-        let op = match self.recipe {
-            Recipe::Ephemeral(_) => Op::Create {
-                path: ZPath::MyLock,
-            },
-            Recipe::Sequential => Op::CreateSequential,
-        };
-        self.request(c, op, out);
-    }
-
-    fn list(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        c.step = Step::Listing;
-        self.request(c, Op::GetChildren { watch: false }, out);
-    }
-
-    fn hold(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+    pub(super) fn hold(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         c.step = Step::Holding;
         // The answer that gave it the lock is the last it heard from the
         // server; if a session timeout passes without another, the session
@@ -366,7 +288,7 @@ impl<F: ZkFlavor> ZkLock<F> {
     /// closing it, as the seed's script does when it exits: it stops pinging
     /// and the server expires the session a session timeout later. A next
     /// round opens a new session with its first request.
-    fn finish_release(&self, c: &mut ZkClient, out: &mut Out<Self>) {
+    pub(super) fn finish_release(&self, c: &mut ZkClient, out: &mut Out<Self>) {
         c.session = None;
         c.step = Step::Idle;
         c.node = None;
@@ -404,138 +326,6 @@ impl<F: ZkFlavor> ZkLock<F> {
             Step::Idle => {}
             // Still acquiring: start over on a new session.
             _ => self.create(c, out),
-        }
-    }
-
-    fn on_result(&self, c: &mut ZkClient, result: OpResult, out: &mut Out<Self>) {
-        match (c.step, result) {
-            (Step::Creating, OpResult::Created { path, czxid }) => {
-                c.node = Some(path);
-                // Only the fenced variant has a use for it.
-                if self.token == Token::Czxid {
-                    c.czxid = Some(czxid);
-                }
-                match self.recipe {
-                    Recipe::Ephemeral(_) => self.hold(c, out),
-                    Recipe::Sequential => self.list(c, out),
-                }
-            }
-            (Step::Creating, OpResult::NodeExists) => match self.recipe {
-                Recipe::Ephemeral(OnBusy::Sleep) => {
-                    c.step = Step::Sleeping;
-                    out.set_timer(Timer::Retry, self.retry_ticks);
-                }
-                Recipe::Ephemeral(OnBusy::Watch) => self.watch(c, ZPath::MyLock, out),
-                // The recipe's `create` is sequential and never meets a node.
-                Recipe::Sequential => {}
-            },
-            (Step::Listing, OpResult::Children(children)) => self.check_line(c, &children, out),
-            (Step::Watching(_), OpResult::Stat(Some(_))) if !c.fired => {
-                if let Step::Watching(pred) = c.step {
-                    c.step = Step::Waiting(pred);
-                }
-            }
-            // The slip: "no such node" read as a watch set. The watch
-            // `exists` left waits for the node's creation, and a sequential
-            // name is never created again.
-            (Step::Watching(pred), OpResult::Stat(None))
-                if self.slip == Some(Slip::IgnoreNullExists) && !c.fired =>
-            {
-                c.step = Step::Waiting(pred);
-            }
-            // The predecessor is gone already (or went while we asked).
-            (Step::Watching(_), OpResult::Stat(_)) => self.predecessor_gone(c, out),
-            (Step::Statting, OpResult::Stat(Some(czxid))) => {
-                c.czxid = Some(czxid);
-                self.hold(c, out);
-            }
-            (Step::Statting, OpResult::Stat(None)) => self.create(c, out),
-            (Step::Releasing, OpResult::Deleted | OpResult::NoNode) => self.finish_release(c, out),
-            _ => {}
-        }
-    }
-
-    /// The node this client waited behind is gone. The single-node lock
-    /// tries `create` again. The recipe lists the children again, since a
-    /// waiter ahead may have left (its session expired) while the holder
-    /// still holds. The slip takes the lock.
-    fn predecessor_gone(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        match (self.recipe, self.slip) {
-            (Recipe::Ephemeral(_), _) => self.create(c, out),
-            (Recipe::Sequential, Some(Slip::NoRelist)) => self.hold(c, out),
-            (Recipe::Sequential, _) => self.list(c, out),
-        }
-    }
-
-    /// `exists(pred, watch)`: wait for `pred`'s deletion.
-    fn watch(&self, c: &mut ZkClient, pred: ZPath, out: &mut Out<Self>) {
-        c.step = Step::Watching(pred);
-        c.fired = false;
-        self.request(
-            c,
-            Op::Exists {
-                path: pred,
-                watch: true,
-            },
-            out,
-        );
-    }
-
-    /// The outstanding request got no answer (its timeout ran out, or the
-    /// connection it went on broke: `ConnectionLoss`, which kazoo and
-    /// Curator retry).
-    fn retry_outstanding(&self, c: &mut ZkClient, out: &mut Out<Self>) {
-        if let Some(op) = c.requests.outstanding().cloned() {
-            if op == Op::CreateSequential && c.session.is_some() && self.slip != Some(Slip::NoGuid)
-            {
-                // The recipe's rule for a `create` that got no answer:
-                // look for a child with our prefix before creating
-                // another, which would wait behind the first forever.
-                c.node = None;
-                self.list(c, out);
-            } else {
-                // Sent again under a new xid.
-                self.request(c, op, out);
-            }
-        }
-    }
-
-    /// The recipe's check: lowest in line holds the lock; otherwise watch the
-    /// next-lower node.
-    fn check_line(&self, c: &mut ZkClient, children: &[ZPath], out: &mut Out<Self>) {
-        if c.node.is_none() {
-            // Recovering from an unanswered `create`: did it happen?
-            c.node = children
-                .iter()
-                .find(|p| matches!(p, ZPath::Child { prefix, .. } if Some(*prefix) == c.session))
-                .copied();
-            if c.node.is_none() {
-                self.create(c, out);
-                return;
-            }
-        }
-        let Some(mine) = c.node.filter(|n| children.contains(n)) else {
-            // Its node is gone although its session lives: cannot happen
-            // with one client per session, but starting over is safe.
-            c.node = None;
-            c.czxid = None;
-            self.create(c, out);
-            return;
-        };
-        match children.iter().filter(|p| **p < mine).max() {
-            None if self.token == Token::Czxid && c.czxid.is_none() => {
-                c.step = Step::Statting;
-                self.request(
-                    c,
-                    Op::Exists {
-                        path: mine,
-                        watch: false,
-                    },
-                    out,
-                );
-            }
-            None => self.hold(c, out),
-            Some(&pred) => self.watch(c, pred, out),
         }
     }
 }
@@ -628,73 +418,7 @@ impl<F: ZkFlavor> LockModel for ZkLock<F> {
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
-        match msg {
-            Msg::Req { session, xid, op } => {
-                let text = match op {
-                    Op::Create { path } => format!("create {path} EPHEMERAL"),
-                    Op::CreateSequential => match session {
-                        Some(s) => format!("create /lock/x-{s}- EPHEMERAL_SEQUENTIAL"),
-                        None => "create /lock/x-<session>- EPHEMERAL_SEQUENTIAL".to_string(),
-                    },
-                    Op::Delete { path } => format!("delete {path}"),
-                    Op::Exists { path, watch } => {
-                        format!("exists {path}{}", if *watch { " watch" } else { "" })
-                    }
-                    Op::GetChildren { watch } => {
-                        format!("get_children /lock{}", if *watch { " watch" } else { "" })
-                    }
-                };
-                match session {
-                    Some(s) => format!("{text}  [{s} xid {xid}]"),
-                    None => format!(
-                        "{text}  [new session, timeout {} | xid {xid}]",
-                        self.ttl_ticks
-                    ),
-                }
-            }
-            Msg::Rep {
-                session,
-                xid,
-                result,
-            } => {
-                // Elsewhere every czxid is a placeholder 0, which a
-                // timeline would show as if it were one.
-                let counts_zxids = self.server_counts_zxids();
-                let text = match result {
-                    OpResult::Created { path, czxid } if counts_zxids => {
-                        format!("created {path}, czxid {czxid}")
-                    }
-                    OpResult::Created { path, .. } => format!("created {path}"),
-                    OpResult::NodeExists => "NodeExists".to_string(),
-                    OpResult::Deleted => "deleted".to_string(),
-                    OpResult::NoNode => "NoNode".to_string(),
-                    OpResult::Stat(Some(czxid)) if counts_zxids => format!("exists, czxid {czxid}"),
-                    OpResult::Stat(Some(_)) => "exists".to_string(),
-                    OpResult::Stat(None) => "does not exist".to_string(),
-                    OpResult::Children(children) => {
-                        let names: Vec<String> = children
-                            .iter()
-                            .map(|p| match p {
-                                ZPath::Child { seq, prefix } => format!("x-{prefix}-{seq:010}"),
-                                ZPath::MyLock => p.to_string(),
-                            })
-                            .collect();
-                        format!("children [{}]", names.join(", "))
-                    }
-                };
-                format!("{text}  [{session} xid {xid}]")
-            }
-            Msg::Ping { session } => format!("ping  [{session}]"),
-            Msg::Expired { session } => format!("SessionExpired  [{session}]"),
-            Msg::Connected { session } => format!("connected  [{session}]"),
-            Msg::Event { session, kind, on } => {
-                let path = match on {
-                    WatchOn::Node(p) => p.to_string(),
-                    WatchOn::LockChildren => "/lock".to_string(),
-                };
-                format!("watch event {kind:?} {path}  [{session}]")
-            }
-        }
+        msg.describe(self.ttl_ticks, self.server_counts_zxids())
     }
 
     fn describe_timer(&self, timer: &Timer) -> String {
@@ -808,11 +532,7 @@ impl<F: ZkFlavor> LockModel for ZkLock<F> {
         // Done with the section: from here a lost session only ends the
         // release early.
         out.cancel_timer(Timer::SessionTimeout);
-        let path = match self.recipe {
-            Recipe::Ephemeral(_) => Some(ZPath::MyLock),
-            Recipe::Sequential => c.node,
-        };
-        match (c.session, path) {
+        match (c.session, self.node_to_delete(c)) {
             (Some(_), Some(path)) => {
                 c.step = Step::Releasing;
                 self.request(c, Op::Delete { path }, out);
@@ -914,13 +634,7 @@ impl<F: ZkFlavor> LockModel for ZkLock<F> {
         if c.requests.outstanding().is_some() {
             self.retry_outstanding(c, out);
         } else if let Step::Waiting(pred) = c.step {
-            match self.recipe {
-                // `SetWatches` re-registers the watch on `/my_lock` and
-                // fires it if the node went meanwhile: asking again stands
-                // for that.
-                Recipe::Ephemeral(_) => self.watch(c, pred, out),
-                Recipe::Sequential => self.list(c, out),
-            }
+            self.wait_again(c, pred, out);
         }
     }
 }

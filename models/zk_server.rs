@@ -160,6 +160,79 @@ pub enum Msg {
     },
 }
 
+impl Msg {
+    /// The message as a timeline shows it. `session_timeout_ticks` is what
+    /// a request opening a session asks for; `counts_zxids` says whether the
+    /// server numbers its writes (elsewhere every czxid is a placeholder 0,
+    /// which a timeline would show as if it were one).
+    pub fn describe(&self, session_timeout_ticks: u32, counts_zxids: bool) -> String {
+        match self {
+            Msg::Req { session, xid, op } => {
+                let text = match op {
+                    Op::Create { path } => format!("create {path} EPHEMERAL"),
+                    Op::CreateSequential => match session {
+                        Some(s) => format!("create /lock/x-{s}- EPHEMERAL_SEQUENTIAL"),
+                        None => "create /lock/x-<session>- EPHEMERAL_SEQUENTIAL".to_string(),
+                    },
+                    Op::Delete { path } => format!("delete {path}"),
+                    Op::Exists { path, watch } => {
+                        format!("exists {path}{}", if *watch { " watch" } else { "" })
+                    }
+                    Op::GetChildren { watch } => {
+                        format!("get_children /lock{}", if *watch { " watch" } else { "" })
+                    }
+                };
+                match session {
+                    Some(s) => format!("{text}  [{s} xid {xid}]"),
+                    None => format!(
+                        "{text}  [new session, timeout {} | xid {xid}]",
+                        session_timeout_ticks
+                    ),
+                }
+            }
+            Msg::Rep {
+                session,
+                xid,
+                result,
+            } => {
+                let text = match result {
+                    OpResult::Created { path, czxid } if counts_zxids => {
+                        format!("created {path}, czxid {czxid}")
+                    }
+                    OpResult::Created { path, .. } => format!("created {path}"),
+                    OpResult::NodeExists => "NodeExists".to_string(),
+                    OpResult::Deleted => "deleted".to_string(),
+                    OpResult::NoNode => "NoNode".to_string(),
+                    OpResult::Stat(Some(czxid)) if counts_zxids => format!("exists, czxid {czxid}"),
+                    OpResult::Stat(Some(_)) => "exists".to_string(),
+                    OpResult::Stat(None) => "does not exist".to_string(),
+                    OpResult::Children(children) => {
+                        let names: Vec<String> = children
+                            .iter()
+                            .map(|p| match p {
+                                ZPath::Child { seq, prefix } => format!("x-{prefix}-{seq:010}"),
+                                ZPath::MyLock => p.to_string(),
+                            })
+                            .collect();
+                        format!("children [{}]", names.join(", "))
+                    }
+                };
+                format!("{text}  [{session} xid {xid}]")
+            }
+            Msg::Ping { session } => format!("ping  [{session}]"),
+            Msg::Expired { session } => format!("SessionExpired  [{session}]"),
+            Msg::Connected { session } => format!("connected  [{session}]"),
+            Msg::Event { session, kind, on } => {
+                let path = match on {
+                    WatchOn::Node(p) => p.to_string(),
+                    WatchOn::LockChildren => "/lock".to_string(),
+                };
+                format!("watch event {kind:?} {path}  [{session}]")
+            }
+        }
+    }
+}
+
 rename_variants!(ZPath {
     MyLock,
     Child { seq, prefix },
