@@ -1,6 +1,7 @@
 //! The database family's engine: a lock row in a relational database, taken
-//! and released by one SQL statement at a time. What differs between its
-//! variants is in their own files, each with its protocol step by step, its
+//! and released by one SQL statement at a time. The choices its variants
+//! make and the steps they change are `models/db_flavor.rs`; the variants
+//! are in their own files, each with its protocol step by step, its
 //! expected verdicts and why:
 //! - `models/db_lock_seed.rs`: the article's snippet, a row per node polled
 //!   until unexpired (`db_lock_seed`);
@@ -60,7 +61,10 @@ use crate::node::{
 };
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
-use crate::models::db_server::{DbServer, Expiry, Reply, Stmt};
+use crate::models::db_server::{DbServer, Reply, Stmt};
+
+/// How a variant takes the lock, with the steps that change.
+pub use crate::models::db_flavor::{DbFlavor, Scheme, Slip};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
@@ -78,57 +82,11 @@ pub enum Timer {
     Timeout,
 }
 
-/// How a variant takes the lock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheme {
-    /// The seed: insert my own row, poll it until it is unexpired, proceed.
-    Seed { ttl_ticks: u32 },
-    /// One row per lock; a duplicate key means busy.
-    Unique,
-    /// One row per lock with an expiry judged by the client's clock.
-    ExpiryClientClock { ttl_ticks: u32 },
-    /// One row per lock with an expiry judged by the database's clock,
-    /// optionally with a version returned as the fencing token.
-    ExpiryDbClock { ttl_ticks: u32, fenced: bool },
-}
-
-/// The variants of one parameter set (a type per set, so that each model id
-/// declares exactly the parameters it reads).
-pub trait DbFlavor: Send + Sync + 'static {
-    const VARIANTS: &'static [Variant];
-    const PARAMS: &'static [Param];
-    fn scheme(variant: &str, params: &LockParams) -> Result<Scheme, String>;
-    /// The statement `variant` gets wrong, if it is one of the slips.
-    fn slip(_variant: &str) -> Option<Slip> {
-        None
-    }
-}
-
-/// A slip one statement away from the expiring lock (see
-/// `models/db_lock_expiry.rs`, "Protocol").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Slip {
-    /// The release deletes the row whoever owns it (`DELETE WHERE name =
-    /// 'lock'`).
-    DeleteAny,
-    /// An expired row is taken over by a `SELECT` and then an unconditional
-    /// `UPDATE`, not by one conditional `UPDATE`.
-    SelectThenUpdate,
-    /// The lock is a claim row inserted after asking whether any live claim
-    /// exists, with no key on the lock's name.
-    CheckThenInsert,
-    /// The owner is the client's own name, the same every round, and an
-    /// expired row is taken over by a `SELECT` of its owner and then an
-    /// `UPDATE` conditional on that owner.
-    CasOwner,
-    /// The `SELECT` and the unconditional `UPDATE` of `SelectThenUpdate`
-    /// in one PostgreSQL `REPEATABLE READ` transaction.
-    RepeatableRead,
-}
-
+/// One database lock: a variant's [`Scheme`] and [`Slip`]
+/// (`models/db_flavor.rs`) over the client below.
 pub struct DbLock<F> {
-    scheme: Scheme,
-    slip: Option<Slip>,
+    pub(super) scheme: Scheme,
+    pub(super) slip: Option<Slip>,
     retry_ticks: u32,
     timeout: RequestTimeout<Timer>,
     _f: PhantomData<fn() -> F>,
@@ -180,7 +138,7 @@ rename_nothing!(Timer, Step);
 times_nothing!(Timer, Step);
 
 impl<F: DbFlavor> DbLock<F> {
-    fn call(&self, ctx: &Ctx, c: &mut DbClient, stmt: Stmt, out: &mut Out<Self>) {
+    pub(super) fn call(&self, ctx: &Ctx, c: &mut DbClient, stmt: Stmt, out: &mut Out<Self>) {
         c.requests
             .send(out, ctx.server(), stmt, &self.timeout, |id, stmt| {
                 Msg::Req { id, stmt }
@@ -199,76 +157,17 @@ impl<F: DbFlavor> DbLock<F> {
             });
     }
 
-    /// `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT ...`: is the row
-    /// there, and has it expired, in a new snapshot?
-    fn select_snapshot(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        c.step = Step::CheckingExpiry;
-        let stmt = Stmt::SelectSnapshot {
-            client: Self::node(ctx),
-            expiry: self.expiry(ctx),
-        };
-        self.call(ctx, c, stmt, out);
-    }
-
-    fn sleep(&self, c: &mut DbClient, out: &mut Out<Self>) {
+    pub(super) fn sleep(&self, c: &mut DbClient, out: &mut Out<Self>) {
         c.step = Step::Sleeping;
         out.set_timer(Timer::Retry, self.retry_ticks);
     }
 
     /// This client's node id as the article's `node` column holds it.
-    fn node(ctx: &Ctx) -> NodeId {
+    pub(super) fn node(ctx: &Ctx) -> NodeId {
         ctx.id
     }
 
-    /// The expiry a new or taken-over row gets, computed now.
-    fn expiry(&self, ctx: &Ctx) -> Expiry {
-        match self.scheme {
-            Scheme::Seed { .. } | Scheme::Unique => Expiry::Never,
-            Scheme::ExpiryClientClock { ttl_ticks } => Expiry::ClientClock {
-                expires_at: ctx.wall().after(ttl_ticks),
-                client_now: ctx.wall(),
-            },
-            Scheme::ExpiryDbClock { ttl_ticks, .. } => Expiry::DbClock { ttl_ticks },
-        }
-    }
-
-    fn fenced_scheme(&self) -> bool {
-        matches!(self.scheme, Scheme::ExpiryDbClock { fenced: true, .. })
-    }
-
-    /// An attempt: the insert, or first the check for a live claim.
-    fn try_acquire(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        if self.slip == Some(Slip::CheckThenInsert) {
-            c.step = Step::CheckingLive;
-            self.call(ctx, c, Stmt::AnyLive, out);
-        } else {
-            self.insert(ctx, c, out);
-        }
-    }
-
-    fn insert(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
-        c.step = Step::Inserting;
-        let stmt = match self.scheme {
-            Scheme::Seed { ttl_ticks } => Stmt::InsertNode {
-                node: Self::node(ctx),
-                expire_time: ctx.wall().after(ttl_ticks),
-            },
-            Scheme::ExpiryDbClock { ttl_ticks, .. } if self.slip == Some(Slip::CheckThenInsert) => {
-                Stmt::InsertClaim {
-                    owner: c.owner,
-                    ttl_ticks,
-                }
-            }
-            _ => Stmt::Insert {
-                owner: c.owner,
-                expiry: self.expiry(ctx),
-                fenced: self.fenced_scheme(),
-            },
-        };
-        self.call(ctx, c, stmt, out);
-    }
-
-    fn poll(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
+    pub(super) fn poll(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         c.step = Step::Polling;
         let stmt = Stmt::SelectNode {
             node: Self::node(ctx),
@@ -276,7 +175,7 @@ impl<F: DbFlavor> DbLock<F> {
         self.call(ctx, c, stmt, out);
     }
 
-    fn take(&self, c: &mut DbClient, version: Option<FenceToken>, out: &mut Out<Self>) {
+    pub(super) fn take(&self, c: &mut DbClient, version: Option<FenceToken>, out: &mut Out<Self>) {
         c.step = Step::Holding;
         out.acquired(version.map(FenceToken::number));
     }
@@ -403,14 +302,7 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
 
     fn client_release(&self, ctx: &Ctx, c: &mut DbClient, out: &mut Out<Self>) {
         c.step = Step::Releasing;
-        let stmt = match self.scheme {
-            Scheme::Seed { .. } => Stmt::DeleteNode {
-                node: Self::node(ctx),
-            },
-            _ if self.slip == Some(Slip::CheckThenInsert) => Stmt::DeleteClaim { owner: c.owner },
-            _ if self.slip != Some(Slip::DeleteAny) => Stmt::Delete { owner: c.owner },
-            _ => Stmt::DeleteAny,
-        };
+        let stmt = self.release_stmt(ctx, c);
         self.call(ctx, c, stmt, out);
     }
 
@@ -447,81 +339,8 @@ impl<F: DbFlavor> LockModel for DbLock<F> {
             (Step::Inserting | Step::TakingOver, Reply::Rows { rows: 1, version }) => {
                 self.take(c, version, out)
             }
-            (Step::Inserting, Reply::DuplicateKey) => match self.scheme {
-                Scheme::Unique | Scheme::Seed { .. } => self.sleep(c, out),
-                _ if self.slip == Some(Slip::CasOwner) => {
-                    // Busy; see who holds it and whether it has expired.
-                    c.step = Step::CheckingExpiry;
-                    let stmt = Stmt::SelectOwner {
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-                // Busy; open a transaction and see whether the row has
-                // expired in its snapshot.
-                _ if self.slip == Some(Slip::RepeatableRead) => self.select_snapshot(ctx, c, out),
-                _ if self.slip != Some(Slip::SelectThenUpdate) => {
-                    // Busy; take it over if it has expired.
-                    c.step = Step::TakingOver;
-                    let stmt = Stmt::TakeOver {
-                        owner: c.owner,
-                        expiry: self.expiry(ctx),
-                        fenced: self.fenced_scheme(),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-                _ => {
-                    // Busy; ask whether it has expired.
-                    c.step = Step::CheckingExpiry;
-                    let stmt = Stmt::SelectExpired {
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-            },
-            (Step::CheckingExpiry, Reply::Expired(expired)) => match expired {
-                // Expired: take it, whatever happened since the `SELECT`.
-                Some(true) => {
-                    c.step = Step::TakingOver;
-                    let stmt = Stmt::Update {
-                        owner: c.owner,
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-                // Released meanwhile: insert again at once.
-                None => self.insert(ctx, c, out),
-                Some(false) => self.sleep(c, out),
-            },
-            (Step::CheckingExpiry, Reply::Owner { owner, expired }) => match owner {
-                // Expired: take it if its owner is still the one seen.
-                Some(expected) if expired => {
-                    c.step = Step::TakingOver;
-                    let stmt = Stmt::UpdateIfOwner {
-                        expected,
-                        owner: c.owner,
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-                Some(_) => self.sleep(c, out),
-                None => self.insert(ctx, c, out),
-            },
-            (Step::CheckingExpiry, Reply::Snapshot { owner, expired }) => match owner {
-                // Expired in the snapshot: update it in the same
-                // transaction, which fails if the row changed since.
-                Some(_) if expired => {
-                    c.step = Step::TakingOver;
-                    let stmt = Stmt::UpdateSnapshot {
-                        client: Self::node(ctx),
-                        owner: c.owner,
-                        expiry: self.expiry(ctx),
-                    };
-                    self.call(ctx, c, stmt, out);
-                }
-                Some(_) => self.sleep(c, out),
-                None => self.insert(ctx, c, out),
-            },
+            (Step::Inserting, Reply::DuplicateKey) => self.on_busy(ctx, c, out),
+            (Step::CheckingExpiry, reply) => self.on_checked(ctx, c, reply, out),
             // Rolled back: somebody else wrote the row first.
             (Step::TakingOver, Reply::Rows { .. } | Reply::SerializationFailure) => {
                 self.sleep(c, out)

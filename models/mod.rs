@@ -9,6 +9,7 @@
 
 pub mod chubby_lock;
 pub mod consul_lock;
+pub mod db_flavor;
 pub mod db_lock;
 pub mod db_lock_expiry;
 pub mod db_lock_seed;
@@ -28,6 +29,7 @@ pub mod optimistic;
 pub mod params;
 pub mod redis;
 pub mod redis_failover;
+pub mod redis_flavor;
 pub mod redis_get_del_release;
 pub mod redis_py_lock;
 pub mod redis_py_lock_no_timeout;
@@ -40,10 +42,10 @@ pub mod redis_setnx_getset;
 pub mod redisson_lock;
 pub mod redlock;
 pub mod sql_session_lock;
+pub mod zk_flavor;
 pub mod zk_lock;
 pub mod zk_lock_ephemeral;
 pub mod zk_lock_sequential;
-pub mod zk_recipe;
 pub mod zk_server;
 
 use crate::node::{LockModel, Param, RealServer};

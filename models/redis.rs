@@ -6,7 +6,8 @@
 //! `redis_py_lock_not_thread_local`, `redis_setnx_expire`,
 //! `redis_setnx_getset`, `redis_get_del_release` and `redisson_lock` each
 //! pick the commands their source uses (a [`Flavor`], with Redisson's
-//! watchdog where it has one) and get a [`RedisLock`] model. The server
+//! watchdog where it has one; `models/redis_flavor.rs`) and get a
+//! [`RedisLock`] model. The server
 //! keeps one lock key, with an optional expiry judged by the server's own
 //! wall clock, and a counter for fencing tokens (`models/redis_server.rs`).
 //! Clients read no clock, except to write and judge `redis_setnx_getset`'s
@@ -37,13 +38,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::LockParams;
 use crate::node::{
-    Ctx, FenceCheck, FenceCounter, FenceToken, Instant, LockModel, NodeId, Nonces, Out, Param,
-    RequestId, RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors, Variant,
+    Ctx, FenceCheck, FenceCounter, FenceToken, LockModel, NodeId, Nonces, Out, Param, RequestId,
+    Requests, Symmetry, TimeVisitors, Variant,
 };
 use crate::node::{RealServer, ServerProgram};
 use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
 
 pub use super::redis_server::{Cmd, Key, RedisServer, Reply, STAMP_EPOCH, Value};
+
+use super::redis_flavor::stamp;
+/// The commands a variant picks, with the steps they change.
+pub use super::redis_flavor::{Acquire, Flavor, RedisFlavor, Release, Watchdog, common};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Msg {
@@ -63,95 +68,10 @@ pub enum Timer {
     Renew,
 }
 
-/// An expiry stamp as the `SETNX` page writes it: "current Unix time +
-/// lock timeout + 1", on the client's wall clock. The `+ 1` rounds up the
-/// part of a second that the Unix time drops.
-fn stamp(ctx: &Ctx, ttl_ticks: u32) -> Instant {
-    ctx.wall().after(ttl_ticks + 1)
-}
-
-/// How a lock of the family acquires and releases.
-#[derive(Clone, Debug)]
-pub struct Flavor {
-    pub acquire: Acquire,
-    pub release: Release,
-    pub retry_ticks: u32,
-    pub timeout: RequestTimeout<Timer>,
-    /// A watchdog that renews the key every so many ticks while the client
-    /// holds it (Redisson's), with the TTL of the acquisition.
-    pub watchdog: Option<Watchdog>,
-    /// How the resource checks the fencing token (fenced variants only).
-    pub fence: FenceCheck,
-}
-
-/// Redisson's lock watchdog: while the lock is held, every `every_ticks`
-/// after the previous renewal was answered, `PEXPIRE` the key to
-/// `ttl_ticks` if it still holds the client's value. A refused renewal (the
-/// key is gone or someone else's) stops it, and so does the release.
-#[derive(Clone, Copy, Debug)]
-pub struct Watchdog {
-    pub every_ticks: u32,
-    pub ttl_ticks: u32,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub enum Acquire {
-    /// `SETNX key 1`
-    SetNx,
-    /// `SET key <unique token> NX`, with no timeout: the same command as
-    /// `SETNX key <token>`.
-    SetNxToken,
-    /// `SETNX key <unique token>`, then, once that succeeded, `EXPIRE key
-    /// ttl` as a second command.
-    SetNxThenExpire { ttl_ticks: u32 },
-    /// `SET key <unique token> NX PX ttl`
-    SetNxPx { ttl_ticks: u32 },
-    /// Like `SetNxPx`, the token being a counter that the client sends to the
-    /// resource.
-    SetNxPxFenced { ttl_ticks: u32 },
-    /// `SETNX key <expiry stamp>`, the stamp being the client's wall clock
-    /// plus `ttl_ticks`, with no timeout on the key. On a busy key, `GET`
-    /// it; if its stamp has passed on the client's clock, `GETSET key <new
-    /// stamp>`, and the lock is the client's if the old value it answers
-    /// had passed too (or the key was gone).
-    SetNxStamp { ttl_ticks: u32 },
-}
-
-#[derive(Clone, Copy, Debug)]
-pub enum Release {
-    /// `DEL key`, whoever holds it.
-    Del,
-    /// Compare-and-delete on the client's token.
-    DelIfValue,
-    /// `GET key`, compared with the client's token in the client, then
-    /// `DEL key` if it matched: two commands.
-    GetThenDel,
-    /// `DEL key` if the client's own stamp has not passed on its clock;
-    /// past it, nothing (the key may be someone else's by now).
-    DelBeforeOwnStamp,
-    /// Compare-and-delete on the token in the lock object that every
-    /// client (a thread of one process) shares: the token of whichever
-    /// client's `SET` succeeded last ([`crate::node::Ctx::process_nonce`]),
-    /// which the release clears. With none there, the release raises and
-    /// sends nothing.
-    DelIfSharedValue,
-}
-
-impl Flavor {
-    pub fn fenced(&self) -> bool {
-        matches!(self.acquire, Acquire::SetNxPxFenced { .. })
-    }
-}
-
-/// A model of the family: which commands is fixed by `F`.
-pub trait RedisFlavor: Send + Sync + 'static {
-    const VARIANTS: &'static [Variant];
-    const PARAMS: &'static [Param];
-    fn flavor(variant: &str, params: &LockParams) -> Result<Flavor, String>;
-}
-
+/// One lock of the family: a [`Flavor`]'s commands (`models/redis_flavor.rs`)
+/// over the client below.
 pub struct RedisLock<F> {
-    flavor: Flavor,
+    pub(super) flavor: Flavor,
     _f: PhantomData<fn() -> F>,
 }
 
@@ -222,22 +142,6 @@ impl<F: RedisFlavor> RedisLock<F> {
     fn sleep(&self, c: &mut RedisClient, out: &mut Out<Self>) {
         c.step = Step::Sleeping;
         out.set_timer(Timer::Retry, self.flavor.retry_ticks);
-    }
-
-    fn acquire_cmd(&self, c: &RedisClient) -> Cmd {
-        match self.flavor.acquire {
-            Acquire::SetNx => Cmd::SetNx {
-                value: Value::Num(FenceToken::from_number(1)),
-            },
-            Acquire::SetNxToken | Acquire::SetNxThenExpire { .. } | Acquire::SetNxStamp { .. } => {
-                Cmd::SetNx { value: c.value }
-            }
-            Acquire::SetNxPx { ttl_ticks } => Cmd::SetNxPx {
-                value: c.value,
-                ttl_ticks,
-            },
-            Acquire::SetNxPxFenced { ttl_ticks } => Cmd::SetNxPxFenced { ttl_ticks },
-        }
     }
 }
 
@@ -342,36 +246,10 @@ impl<F: RedisFlavor> LockModel for RedisLock<F> {
     }
 
     fn client_release(&self, ctx: &Ctx, c: &mut RedisClient, out: &mut Out<Self>) {
-        let (step, cmd) = match self.flavor.release {
-            Release::Del => (Step::Releasing, Cmd::Del),
-            Release::DelIfValue => (Step::Releasing, Cmd::DelIfValue { value: c.value }),
-            Release::DelIfSharedValue => match ctx.process_nonce {
-                Some(nonce) => {
-                    // `expected_token = self.local.token`, whoever stored it.
-                    out.set_process_nonce(None);
-                    let value = Value::Unique(nonce);
-                    (Step::Releasing, Cmd::DelIfValue { value })
-                }
-                None => {
-                    // "Cannot release an unlocked lock": another thread's
-                    // release cleared the token. The exception ends the
-                    // critical section; nothing reaches Redis.
-                    c.step = Step::Idle;
-                    out.released();
-                    return;
-                }
-            },
-            Release::GetThenDel => (Step::Checking, Cmd::Get),
-            Release::DelBeforeOwnStamp => match c.value {
-                Value::Stamp(at) if !at.has_come(ctx.wall()) => (Step::Releasing, Cmd::Del),
-                _ => {
-                    // Past its own stamp the key may be another client's:
-                    // leave it to expire.
-                    c.step = Step::Idle;
-                    out.released();
-                    return;
-                }
-            },
+        let Some((step, cmd)) = self.release_cmd(ctx, c, out) else {
+            c.step = Step::Idle;
+            out.released();
+            return;
         };
         c.step = step;
         if self.flavor.watchdog.is_some() {
@@ -510,19 +388,3 @@ times_nothing!(Timer, Step);
 
 // The shared parameters, also reachable as `redis::TTL_TICKS` and so on.
 pub use super::params::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
-
-/// Reads the parameters every member of the family uses.
-pub fn common(params: &LockParams, acquire: Acquire, release: Release) -> Result<Flavor, String> {
-    Ok(Flavor {
-        acquire,
-        release,
-        retry_ticks: params.require(RETRY_TICKS.name)?,
-        timeout: RequestTimeout {
-            timer: Timer::Timeout,
-            after_ticks: params.optional(REQUEST_TIMEOUT_TICKS.name)?,
-            resend: ResendId::New,
-        },
-        watchdog: None,
-        fence: FenceCheck::EveryOperation,
-    })
-}

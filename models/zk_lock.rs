@@ -13,7 +13,7 @@
 //! They differ in a few choices over one client ([`Flavor`]): which node
 //! it creates, what it does while the lock is taken, which token it hands
 //! the resource, and which step of the recipe it gets wrong. Those choices
-//! and the steps they change are in `models/zk_recipe.rs`; the server's
+//! and the steps they change are in `models/zk_flavor.rs`; the server's
 //! znodes, watches and requests in `models/zk_server.rs`. Everything below
 //! is the same for all of them.
 //!
@@ -138,7 +138,7 @@ use crate::{visit_fields, visit_variants};
 use crate::models::zk_server::{EventType, Msg, Op, WatchOn, ZPath, ZkData, ZkServer};
 
 /// The choices a variant makes, with the steps they change.
-pub use crate::models::zk_recipe::{Flavor, OnBusy, Recipe, Slip, Token, ZkFlavor};
+pub use crate::models::zk_flavor::{Flavor, OnBusy, Recipe, Slip, Token, ZkFlavor};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
@@ -224,7 +224,7 @@ visit_fields!(ZkClient {
     fired
 });
 
-/// One ZooKeeper lock: a [`Flavor`]'s choices (`models/zk_recipe.rs`) over
+/// One ZooKeeper lock: a [`Flavor`]'s choices (`models/zk_flavor.rs`) over
 /// the client and session below.
 pub struct ZkLock<F> {
     pub(super) recipe: Recipe,

@@ -120,8 +120,8 @@
 //! | clock-drift | holds | holds | the server's clock runs at 50 to 150%, which moves its session expiries (a 6-tick session may end after 4 real ticks), but no session is starved of its pings for long and nothing stops; `zk_lock_ephemeral_watch`'s liveness graph has 78,534 states, time shifted by 4 real ticks, whole heartbeat periods on every clock |
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, RETRY_TICKS, TTL_TICKS};
+use crate::models::zk_flavor::{Flavor, OnBusy, Recipe, Token, ZkFlavor};
 use crate::models::zk_lock::ZkLock;
-use crate::models::zk_recipe::{Flavor, OnBusy, Recipe, Token, ZkFlavor};
 use crate::node::{Param, Variant};
 
 pub struct Ephemeral;

@@ -173,8 +173,8 @@
 //! | clock-drift, `zk_lock_sequential_ignore_null_exists` | violated (lasso 27+16) | violated (27+16) | as with no fault: the waiter that took a null `exists` for a watch waits forever, pinging; the loop spans the 4 real ticks of one shift |
 
 use crate::models::redis::{REQUEST_TIMEOUT_TICKS, TTL_TICKS};
+use crate::models::zk_flavor::{Flavor, Recipe, Slip, Token, ZkFlavor};
 use crate::models::zk_lock::ZkLock;
-use crate::models::zk_recipe::{Flavor, Recipe, Slip, Token, ZkFlavor};
 use crate::node::{Param, Variant};
 
 pub struct Sequential;
