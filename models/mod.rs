@@ -47,6 +47,7 @@ pub mod zk_lock;
 pub mod zk_lock_ephemeral;
 pub mod zk_lock_sequential;
 pub mod zk_server;
+pub mod zk_wire;
 
 use crate::node::{LockModel, Param, RealServer};
 

@@ -1,6 +1,7 @@
 //! The broker of the message-queue locks (`models/mq_lock.rs` has the
 //! client and the variants' choices): `mq`, whose queue holds the lock as a
-//! message.
+//! message, the operations the clients send it, its replies, and how a
+//! timeline shows each.
 //!
 //! One queue in arrival order, judging every time on its own clock. It is
 //! durable (saved on every change, before the reply leaves, as SQS and Azure
@@ -17,7 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::{FenceCounter, FenceToken, Instant, NodeId};
+use crate::node::{FenceCounter, FenceToken, Instant, NodeId, RequestId};
+
+use super::mq_lock::Kind;
 use crate::{
     rename_nothing, rename_variants, times_nothing, times_variants, visit_fields, visit_variants,
 };
@@ -145,6 +148,92 @@ pub enum Reply {
     Deleted(u8),
 }
 
+/// What the clients and the broker send each other.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Msg {
+    /// An operation, under the client's request id.
+    Req { id: RequestId, op: Op },
+    /// Its result, carrying the id of the request it answers.
+    Rep { id: RequestId, reply: Reply },
+}
+
+impl Msg {
+    /// The message as a timeline shows it, in the words of the queue `kind`
+    /// stands for.
+    pub fn describe(&self, kind: Kind) -> String {
+        let body = |b: &Body, seq: FenceToken| match b {
+            Body::Token if seq == FenceToken::ZERO => "token".to_string(),
+            Body::Token => format!("token #{seq}"),
+            // The broker is node 0, so client `ck` is node k.
+            Body::Lock { sender } => format!("c{}'s lock message", sender.0),
+        };
+        match self {
+            Msg::Req { id, op } => {
+                let text = match op {
+                    Op::Send { body: b, ttl_ticks } => match ttl_ticks {
+                        Some(t) => format!("SEND {} TTL {t}", body(b, FenceToken::ZERO)),
+                        None => format!("SEND {}", body(b, FenceToken::ZERO)),
+                    },
+                    Op::ReceiveAndDelete => "RECEIVE-AND-DELETE".to_string(),
+                    Op::Receive { visibility_ticks } => {
+                        format!("RECEIVE visibilitytimeout={visibility_ticks}")
+                    }
+                    Op::MakeVisible { pop_receipt } => {
+                        format!("UPDATE token popreceipt={pop_receipt} visibilitytimeout=0")
+                    }
+                    Op::Delete {
+                        message,
+                        pop_receipt,
+                    } => format!(
+                        "DELETE {} popreceipt={pop_receipt}",
+                        body(&Body::Token, *message)
+                    ),
+                    Op::DeleteFrom { sender } => {
+                        format!(
+                            "DELETE {}",
+                            body(&Body::Lock { sender: *sender }, FenceToken::ZERO)
+                        )
+                    }
+                    Op::DeleteByHandle { message } => format!(
+                        "DeleteMessage {} (a receipt handle of it, the latest or not)",
+                        body(&Body::Token, *message)
+                    ),
+                };
+                format!("{text}  [req {id}]")
+            }
+            Msg::Rep { id, reply } => {
+                let text = match reply {
+                    Reply::Sent => "sent".to_string(),
+                    Reply::Received(None) => match kind {
+                        Kind::VisibilityTimeout => "no visible message".to_string(),
+                        _ => "queue empty".to_string(),
+                    },
+                    Reply::Received(Some(d)) => match kind {
+                        Kind::AutoAck => {
+                            format!("{} (deleted from the queue)", body(&d.body, d.seq))
+                        }
+                        Kind::MessageTtl if d.expired => {
+                            format!("{}, TTL expired", body(&d.body, FenceToken::ZERO))
+                        }
+                        Kind::MessageTtl => {
+                            format!("{}, still valid", body(&d.body, FenceToken::ZERO))
+                        }
+                        Kind::VisibilityTimeout => format!(
+                            "{}, dequeuecount={n} popreceipt={n}",
+                            body(&d.body, d.seq),
+                            n = d.dequeue_count
+                        ),
+                    },
+                    Reply::MadeVisible => "visible again".to_string(),
+                    Reply::PopReceiptMismatch => "PopReceiptMismatch".to_string(),
+                    Reply::Deleted(n) => format!("deleted {n}"),
+                };
+                format!("{text}  [req {id}]")
+            }
+        }
+    }
+}
+
 impl Broker {
     /// Deletes every message `gone` picks, and says how many.
     fn delete_where(&mut self, gone: impl Fn(&QueuedMsg) -> bool) -> Reply {
@@ -256,6 +345,10 @@ visit_fields!(QueuedMsg {
     receipt_live
 });
 visit_fields!(Broker { queue, seq });
+visit_variants!(Msg {
+    Req { id, op },
+    Rep { id, reply },
+});
 visit_variants!(Op {
     Send { body, ttl_ticks },
     ReceiveAndDelete,

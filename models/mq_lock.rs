@@ -1,7 +1,7 @@
 //! Locks built on a message queue: a broker `mq` whose queue holds the lock as
 //! a message. This file holds the client every variant of the family
-//! shares, and the choices that make the variants; the broker is in
-//! `models/mq_broker.rs`.
+//! shares, and the choices that make the variants; the broker and the
+//! messages it takes and sends are in `models/mq_broker.rs`.
 //!
 //! The variants live in three files, each with its protocol, its sources,
 //! its expected verdicts and why:
@@ -46,13 +46,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::models::redis;
 use crate::node::{
-    Ctx, LockModel, NodeId, Out, Param, RequestId, RequestTimeout, Requests, ResendId, Symmetry,
-    TimeVisitors, Variant,
+    Ctx, LockModel, NodeId, Out, Param, RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors,
+    Variant,
 };
 use crate::node::{FenceCounter, FenceToken, LockParams};
-use crate::{rename_nothing, times_nothing, visit_fields, visit_variants};
+use crate::{rename_nothing, times_nothing, visit_fields};
 
-pub use super::mq_broker::{Body, Broker, Delivery, Op, QueuedMsg, Reply, TtlEnd};
+pub use super::mq_broker::{Body, Broker, Delivery, Msg, Op, QueuedMsg, Reply, TtlEnd};
 
 /// Which way of using the queue as a lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,14 +95,6 @@ pub struct MqLock<K> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Msg {
-    /// An operation, under the client's request id.
-    Req { id: RequestId, op: Op },
-    /// Its result, carrying the id of the request it answers.
-    Rep { id: RequestId, reply: Reply },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
     /// Sleep over; receive again.
     Retry,
@@ -137,10 +129,6 @@ pub struct MqClient {
     pub message: Option<FenceToken>,
 }
 
-visit_variants!(Msg {
-    Req { id, op },
-    Rep { id, reply },
-});
 visit_fields!(MqClient {
     step,
     requests,
@@ -256,76 +244,7 @@ impl<K: MqKind> LockModel for MqLock<K> {
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {
-        let body = |b: &Body, seq: FenceToken| match b {
-            Body::Token if seq == FenceToken::ZERO => "token".to_string(),
-            Body::Token => format!("token #{seq}"),
-            // The broker is node 0, so client `ck` is node k.
-            Body::Lock { sender } => format!("c{}'s lock message", sender.0),
-        };
-        match msg {
-            Msg::Req { id, op } => {
-                let text = match op {
-                    Op::Send { body: b, ttl_ticks } => match ttl_ticks {
-                        Some(t) => format!("SEND {} TTL {t}", body(b, FenceToken::ZERO)),
-                        None => format!("SEND {}", body(b, FenceToken::ZERO)),
-                    },
-                    Op::ReceiveAndDelete => "RECEIVE-AND-DELETE".to_string(),
-                    Op::Receive { visibility_ticks } => {
-                        format!("RECEIVE visibilitytimeout={visibility_ticks}")
-                    }
-                    Op::MakeVisible { pop_receipt } => {
-                        format!("UPDATE token popreceipt={pop_receipt} visibilitytimeout=0")
-                    }
-                    Op::Delete {
-                        message,
-                        pop_receipt,
-                    } => format!(
-                        "DELETE {} popreceipt={pop_receipt}",
-                        body(&Body::Token, *message)
-                    ),
-                    Op::DeleteFrom { sender } => {
-                        format!(
-                            "DELETE {}",
-                            body(&Body::Lock { sender: *sender }, FenceToken::ZERO)
-                        )
-                    }
-                    Op::DeleteByHandle { message } => format!(
-                        "DeleteMessage {} (a receipt handle of it, the latest or not)",
-                        body(&Body::Token, *message)
-                    ),
-                };
-                format!("{text}  [req {id}]")
-            }
-            Msg::Rep { id, reply } => {
-                let text = match reply {
-                    Reply::Sent => "sent".to_string(),
-                    Reply::Received(None) => match self.kind {
-                        Kind::VisibilityTimeout => "no visible message".to_string(),
-                        _ => "queue empty".to_string(),
-                    },
-                    Reply::Received(Some(d)) => match self.kind {
-                        Kind::AutoAck => {
-                            format!("{} (deleted from the queue)", body(&d.body, d.seq))
-                        }
-                        Kind::MessageTtl if d.expired => {
-                            format!("{}, TTL expired", body(&d.body, FenceToken::ZERO))
-                        }
-                        Kind::MessageTtl => {
-                            format!("{}, still valid", body(&d.body, FenceToken::ZERO))
-                        }
-                        Kind::VisibilityTimeout => format!(
-                            "{}, dequeuecount={n} popreceipt={n}",
-                            body(&d.body, d.seq),
-                            n = d.dequeue_count
-                        ),
-                    },
-                    Reply::MadeVisible => "visible again".to_string(),
-                    Reply::PopReceiptMismatch => "PopReceiptMismatch".to_string(),
-                    Reply::Deleted(n) => format!("deleted {n}"),
-                };
-                format!("{text}  [req {id}]")
-            }
-        }
+        msg.describe(self.kind)
     }
 
     fn server_init(&self, _ctx: &Ctx, durable: Option<&Broker>) -> Broker {

@@ -14,8 +14,9 @@
 //! it creates, what it does while the lock is taken, which token it hands
 //! the resource, and which step of the recipe it gets wrong. Those choices
 //! and the steps they change are in `models/zk_flavor.rs`; the server's
-//! znodes, watches and requests in `models/zk_server.rs`. Everything below
-//! is the same for all of them.
+//! znodes and watches in `models/zk_server.rs`, and the requests and
+//! answers in `models/zk_wire.rs`. Everything below is the same for all of
+//! them.
 //!
 //! # The server (`zk`)
 //! One ZooKeeper server with sessions and the znodes under the lock path.
