@@ -192,11 +192,8 @@ impl<M: LockModel> World<M> {
             server_count: self.server_count(),
             client_count: self.cfg.clients,
             conn: None,
-            process_nonce: if node.index() < self.server_count() {
-                None
-            } else {
-                s.process.nonce
-            },
+            // Only the clients are threads of the process that shares it.
+            process_nonce: self.client_index(node).and(s.process.nonce),
         }
     }
 
