@@ -4,7 +4,8 @@
 //!   state per step with every variable: `now`, `clocks` (`#map` from a
 //!   node to its `wall` and `mono` readings), `nodes`
 //!   (a record per node: status, protocol state, timers), `clients`,
-//!   `resource`, `network` (`#set` of messages in flight) and
+//!   `resource`, `network` (`#set` of messages in flight), `process` (the
+//!   memory the clients share as threads of one process) and
 //!   `mbt::actionTaken`. Integers are `#bigint`; JSON nulls become Quint's
 //!   `{"tag": "None", ...}`. Opens in the ITF Trace Viewer.
 //! - **Mermaid** `sequenceDiagram`: a message per arrow, faults and timers as
@@ -169,6 +170,9 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             "clients": to_itf(&serde_json::to_value(&view.clients).expect("views serialize")),
             "resource": to_itf(&serde_json::to_value(&view.resource).expect("views serialize")),
             "network": {"#set": network},
+            // What the clients share as threads of one process (a lock
+            // object shared by threads): its nonce, or `None`.
+            "process": {"nonce": to_itf(&json!(view.process_nonce))},
             "mbt::actionTaken": action,
         }));
     }
@@ -186,7 +190,7 @@ fn itf<M: LockModel>(path: &Path, trace: &TraceFile, r: &Rebuilt<M>) -> Value {
             "seed": trace.simulation.as_ref().map(|s| s.seed.clone()).unwrap_or_default(),
             "replay": format!("cargo run --release -- replay {}", path.display()),
         },
-        "vars": ["now", "clocks", "nodes", "clients", "resource", "network", "mbt::actionTaken"],
+        "vars": ["now", "clocks", "nodes", "clients", "resource", "network", "process", "mbt::actionTaken"],
         "states": states,
     });
     // A lasso: ITF's `loop` is the first state of the part that repeats, so

@@ -152,6 +152,46 @@ fn itf_export_reads_back_with_the_itf_crate() {
     }
 }
 
+/// The memory the clients share as threads of one process is a variable
+/// of every state: the shared lock object's token where the trace records
+/// one, `None` elsewhere.
+#[test]
+fn itf_export_carries_the_process_memory() {
+    let t = trace(
+        "redis_py_lock_not_thread_local",
+        "gc-pause",
+        "mutual_exclusion",
+    );
+    let itf: serde_json::Value = serde_json::from_str(&export(&t, "itf")).unwrap();
+    assert!(
+        itf["vars"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("process"))
+    );
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&t).unwrap()).unwrap();
+    let steps = recorded["steps"].as_array().unwrap();
+    let states = itf["states"].as_array().unwrap();
+    assert_eq!(states.len(), steps.len());
+    let mut shared = 0;
+    for (i, (state, step)) in states.iter().zip(steps).enumerate() {
+        let nonce = &state["process"]["nonce"];
+        match step["state"]["process_nonce"].as_u64() {
+            Some(n) => {
+                assert_eq!(
+                    nonce["#bigint"],
+                    serde_json::json!(n.to_string()),
+                    "step {i}"
+                );
+                shared += 1;
+            }
+            None => assert_eq!(nonce["tag"], "None", "step {i}"),
+        }
+    }
+    assert!(shared > 0, "the shared lock object never held a token");
+}
+
 #[test]
 fn mermaid_export_is_a_sequence_diagram_with_balanced_activations() {
     let t = trace("redis_py_lock", "message-loss", "mutual_exclusion");
