@@ -293,6 +293,29 @@ pub fn check_reduced(
         .ok()
 }
 
+/// Every reduction the search applies.
+pub const ALL_REDUCTIONS: lockcheck::world::Reductions = lockcheck::world::Reductions {
+    symmetry: true,
+    request_ids: true,
+    time_merge: true,
+};
+
+/// `model`'s world under `scenario`, with `reductions` applied as the
+/// search applies them.
+pub fn reduced<M: lockcheck::node::LockModel>(
+    model: M,
+    scenario: &Scenario,
+    reductions: lockcheck::world::Reductions,
+) -> lockcheck::world::Canonical<M> {
+    let world = lockcheck::world::World::new(
+        model,
+        lockcheck::world::WorldConfig::from_scenario(scenario),
+        lockcheck::properties::properties::<M>,
+    );
+    lockcheck::world::Canonical::new(world, reductions)
+        .unwrap_or_else(|_| panic!("the reductions {reductions:?} apply"))
+}
+
 /// The successors of `s` in `world`, each mapped by `map` (an abstraction
 /// under test), as a set.
 pub fn mapped_successors<M: lockcheck::node::LockModel>(

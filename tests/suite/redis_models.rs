@@ -220,7 +220,7 @@ fn a_shared_lock_object_releases_with_another_threads_token() {
     use lockcheck::models::redis_py_lock_not_thread_local::NotThreadLocal;
     use lockcheck::models::redis_set_px::SetPx;
     use lockcheck::node::LockModel;
-    use lockcheck::world::{Canonical, Payload, Reductions, World, WorldConfig, WorldState};
+    use lockcheck::world::{Payload, WorldState};
     use stateright::Model;
 
     /// Whether a release naming another client's token is ever in flight,
@@ -230,18 +230,7 @@ fn a_shared_lock_object_releases_with_another_threads_token() {
         type M<F> = RedisLock<F>;
         let scenario = crate::common::load_scenario("gc-pause");
         let model = M::<F>::new(variant, &scenario.params).expect("a variant");
-        let world = World::new(
-            model,
-            WorldConfig::from_scenario(&scenario),
-            lockcheck::properties::properties::<M<F>>,
-        );
-        let reductions = Reductions {
-            symmetry: true,
-            request_ids: true,
-            time_merge: true,
-        };
-        let canonical =
-            Canonical::new(world, reductions).unwrap_or_else(|_| panic!("reductions apply"));
+        let canonical = crate::common::reduced(model, &scenario, crate::common::ALL_REDUCTIONS);
         let mut found = false;
         let seen = crate::common::breadth_first(
             canonical.init_states(),

@@ -25,8 +25,7 @@ use lockcheck::node::{LockModel, NodeId, ReadIds, Rename, RequestId, Symmetry, V
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
 use lockcheck::world::{
-    Canonical, Envelope, NEXT_ID, OUTSTANDING_ID, Payload, Reductions, STALE_ID, World,
-    WorldConfig, WorldState,
+    Canonical, Envelope, NEXT_ID, OUTSTANDING_ID, Payload, Reductions, STALE_ID, WorldState,
 };
 use stateright::Model;
 
@@ -151,19 +150,15 @@ fn reads_agree<M: LockModel>(sym: &Symmetry<M>, s: &WorldState<M>) {
 }
 
 fn renumbering<M: LockModel>(model: M, scenario: &Scenario) -> Canonical<M> {
-    Canonical::new(
-        World::new(
-            model,
-            WorldConfig::from_scenario(scenario),
-            lockcheck::properties::properties::<M>,
-        ),
+    crate::common::reduced(
+        model,
+        scenario,
         Reductions {
             symmetry: false,
             request_ids: true,
             time_merge: false,
         },
     )
-    .unwrap_or_else(|_| panic!("renumbering applies"))
 }
 
 /// The renumbered forms of `s`'s successors.

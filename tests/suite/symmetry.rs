@@ -24,7 +24,7 @@ use lockcheck::models::zk_lock_sequential::ZkLockSequential;
 use lockcheck::node::LockModel;
 use lockcheck::registry;
 use lockcheck::scenario::Scenario;
-use lockcheck::world::{Canonical, Reductions, World, WorldConfig, WorldState};
+use lockcheck::world::{Canonical, Reductions, World, WorldState};
 use stateright::Model;
 
 /// A pinned reduction: three clients under `crowd-atomic`.
@@ -138,19 +138,7 @@ fn quotient<M: LockModel>(model: M, scenario: &Scenario) -> (Canonical<M>, Vec<V
     // With request ids renumbered and passed instants merged too, as the
     // search does: the representatives below then also check that these
     // commute with every permutation.
-    let canonical = Canonical::new(
-        World::new(
-            model,
-            WorldConfig::from_scenario(scenario),
-            lockcheck::properties::properties::<M>,
-        ),
-        Reductions {
-            symmetry: true,
-            request_ids: true,
-            time_merge: true,
-        },
-    )
-    .unwrap_or_else(|_| panic!("symmetry applies"));
+    let canonical = crate::common::reduced(model, scenario, crate::common::ALL_REDUCTIONS);
     (canonical, perms)
 }
 
@@ -375,19 +363,7 @@ fn a_quotient_path_with_no_real_path_behind_it_is_refused() {
     use lockcheck::models::redis_set_px::RedisSetPx;
     let scenario = load("scenarios/no-faults.json");
     let model = RedisSetPx::new("redis_set_px", &scenario.params).unwrap();
-    let canonical = Canonical::new(
-        World::new(
-            model,
-            WorldConfig::from_scenario(&scenario),
-            lockcheck::properties::properties::<RedisSetPx>,
-        ),
-        Reductions {
-            symmetry: true,
-            request_ids: true,
-            time_merge: true,
-        },
-    )
-    .unwrap_or_else(|_| panic!("the reductions apply"));
+    let canonical = crate::common::reduced(model, &scenario, crate::common::ALL_REDUCTIONS);
     // A real path of three steps, taken in the quotient from its first
     // initial state.
     let mut states = vec![canonical.init_states().swap_remove(0)];

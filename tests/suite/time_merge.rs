@@ -31,18 +31,14 @@ fn load(file: &str) -> Scenario {
 }
 
 fn merging<M: LockModel>(model: M, scenario: &Scenario) -> Canonical<M> {
-    Canonical::new(
-        World::new(
-            model,
-            WorldConfig::from_scenario(scenario),
-            lockcheck::properties::properties::<M>,
-        ),
+    crate::common::reduced(
+        model,
+        scenario,
         Reductions {
             time_merge: true,
             ..NONE
         },
     )
-    .unwrap_or_else(|_| panic!("the merge applies"))
 }
 
 /// The merged forms of `s`'s successors.
