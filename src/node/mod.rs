@@ -206,11 +206,11 @@ pub enum ServerProgram {
     /// `models::redis::Cmd` at a time.
     Redis,
     /// The server is one PostgreSQL database, running one statement of
-    /// `models::db_server::Stmt` at a time; it keeps what it committed over a
+    /// `models::db_sql::Stmt` at a time; it keeps what it committed over a
     /// crash.
     Postgres,
     /// The server is one standalone ZooKeeper, running the requests of
-    /// `models::zk_server::Op` on sessions that expire.
+    /// `models::zk_wire::Op` on sessions that expire.
     ZooKeeper,
     /// The server is a single-member etcd, running the requests of
     /// `models::etcd_lock::Msg` on leases that expire.
