@@ -377,3 +377,110 @@ visit_variants!(Reply {
 rename_nothing!(TtlEnd);
 times_nothing!(Body);
 times_variants!(TtlEnd { At(t), Passed });
+
+/// The dequeue counts as the liveness checker's fencing numbers, where the
+/// token message is never replaced (`mq_lock_visibility_timeout` and its
+/// fenced variant): the token stays in the queue, so its dequeue count
+/// grows with every receive, and endless rounds would never end without
+/// renumbering it. It is a counter ([`QueuedMsg::dequeue_count`] goes up by
+/// one at each receive, which hands the new value out), and the copies of
+/// it are its numbers: a delivery's, the pop receipt a client keeps and the
+/// one in a `MakeVisible` or `Delete` it sends. They are compared with it
+/// only for equality, and the fenced variant hands them to the resource,
+/// which compares them for order; so they are the [`TokenFamily::Fence`]
+/// family, renumbered with the resource's copies.
+///
+/// The broker's sequence counter is left out: these variants never stamp a
+/// sequence number (`MqLock::numbered`), so it stays at 0 and hands nothing
+/// out, while as a counter at 0 it would pin the family's lowest counter
+/// and stop the renumbering. Where the token is deleted and sent again, its
+/// dequeue count starts again from 0 with every new message, and the
+/// sequence counter is read: the two would keep a distance that grows, so
+/// those variants keep the default visitors, whose graphs end without this.
+pub mod receipts {
+    use super::{Broker, Msg, Op, Reply};
+    use crate::node::{ReadTimes, Times, TokenFamily, VisitTimes};
+
+    fn op_receipt(op: &mut Op) -> Option<&mut u32> {
+        match op {
+            Op::MakeVisible { pop_receipt } | Op::Delete { pop_receipt, .. } => Some(pop_receipt),
+            _ => None,
+        }
+    }
+
+    fn read_op_receipt(op: &Op) -> Option<u32> {
+        match op {
+            Op::MakeVisible { pop_receipt } | Op::Delete { pop_receipt, .. } => Some(*pop_receipt),
+            _ => None,
+        }
+    }
+
+    pub fn visit_broker(b: &mut Broker, v: &mut dyn VisitTimes) {
+        for m in &mut b.queue {
+            m.visit_times(v);
+            TokenFamily::Fence.visit_counter(&mut m.dequeue_count, v);
+        }
+    }
+
+    pub fn read_broker(b: &Broker, v: &mut dyn ReadTimes) {
+        for m in &b.queue {
+            m.read_times(v);
+            TokenFamily::Fence.read_counter(m.dequeue_count, v);
+        }
+    }
+
+    pub fn visit_msg(msg: &mut Msg, v: &mut dyn VisitTimes) {
+        msg.visit_times(v);
+        match msg {
+            Msg::Req { op, .. } => {
+                if let Some(receipt) = op_receipt(op) {
+                    TokenFamily::Fence.visit(receipt, v);
+                }
+            }
+            Msg::Rep {
+                reply: Reply::Received(Some(d)),
+                ..
+            } => TokenFamily::Fence.visit(&mut d.dequeue_count, v),
+            Msg::Rep { .. } => {}
+        }
+    }
+
+    pub fn read_msg(msg: &Msg, v: &mut dyn ReadTimes) {
+        msg.read_times(v);
+        match msg {
+            Msg::Req { op, .. } => {
+                if let Some(receipt) = read_op_receipt(op) {
+                    TokenFamily::Fence.read(receipt, v);
+                }
+            }
+            Msg::Rep {
+                reply: Reply::Received(Some(d)),
+                ..
+            } => TokenFamily::Fence.read(d.dequeue_count, v),
+            Msg::Rep { .. } => {}
+        }
+    }
+
+    /// A client's pop receipt and the one in its request in flight.
+    pub fn visit_client(
+        pop_receipt: &mut Option<u32>,
+        outstanding: Option<&mut Op>,
+        v: &mut dyn VisitTimes,
+    ) {
+        if let Some(receipt) = pop_receipt {
+            TokenFamily::Fence.visit(receipt, v);
+        }
+        if let Some(receipt) = outstanding.and_then(op_receipt) {
+            TokenFamily::Fence.visit(receipt, v);
+        }
+    }
+
+    pub fn read_client(pop_receipt: Option<u32>, outstanding: Option<&Op>, v: &mut dyn ReadTimes) {
+        if let Some(receipt) = pop_receipt {
+            TokenFamily::Fence.read(receipt, v);
+        }
+        if let Some(receipt) = outstanding.and_then(read_op_receipt) {
+            TokenFamily::Fence.read(receipt, v);
+        }
+    }
+}

@@ -47,7 +47,7 @@ use serde::{Deserialize, Serialize};
 use crate::models::redis;
 use crate::node::{
     Ctx, LockModel, NodeId, Out, Param, RequestTimeout, Requests, ResendId, Symmetry, TimeVisitors,
-    Variant,
+    Times, Variant,
 };
 use crate::node::{FenceCounter, FenceToken, LockParams};
 use crate::{rename_nothing, times_nothing, visit_fields};
@@ -225,8 +225,33 @@ impl<K: MqKind> LockModel for MqLock<K> {
     /// A message's time-to-live end and its visibility timeout are the
     /// only times, both [`Instant`]s on the broker's clock, computed from
     /// a fresh reading and only compared with the clock.
+    ///
+    /// Where the token is never replaced, its dequeue count and the pop
+    /// receipts that copy it are renumbered as fencing numbers too
+    /// ([`super::mq_broker::receipts`]).
     fn times(&self) -> Option<TimeVisitors<Self>> {
-        Some(TimeVisitors::by_times())
+        use super::mq_broker::receipts;
+        let by_times = TimeVisitors::by_times();
+        if self.kind != Kind::VisibilityTimeout || self.delete_send {
+            return Some(by_times);
+        }
+        Some(TimeVisitors {
+            server: receipts::visit_broker,
+            durable: receipts::visit_broker,
+            client: |c, v| {
+                c.visit_times(v);
+                receipts::visit_client(&mut c.pop_receipt, c.requests.outstanding_mut(), v);
+            },
+            msg: receipts::visit_msg,
+            read_server: receipts::read_broker,
+            read_durable: receipts::read_broker,
+            read_client: |c, v| {
+                c.read_times(v);
+                receipts::read_client(c.pop_receipt, c.requests.outstanding(), v);
+            },
+            read_msg: receipts::read_msg,
+            ..by_times
+        })
     }
 
     /// Under endless rounds the queues whose release replaces the token
@@ -235,12 +260,13 @@ impl<K: MqKind> LockModel for MqLock<K> {
     /// ids and sequence numbers (a `FenceCounter`), both renumbered: a
     /// new token starts with a dequeue count of 0. A token made visible
     /// again stays in the queue and its dequeue count, which is also its
-    /// fence and names its pop receipt, grows with every receive; the
-    /// harness does not renumber it. The message-TTL queue's graph has not
-    /// been found finite within 5 million states. Their liveness under
-    /// endless rounds is left `inconclusive`.
+    /// fence and names its pop receipt, grows with every receive; it is
+    /// renumbered as a fencing counter ([`LockModel::times`] above). The
+    /// message-TTL queue's graph has not been found finite within 5
+    /// million states; its liveness under endless rounds is left
+    /// `inconclusive`.
     fn rounds_bounded(&self) -> bool {
-        self.kind == Kind::AutoAck || self.delete_send
+        self.kind != Kind::MessageTtl
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {

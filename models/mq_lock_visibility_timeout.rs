@@ -98,7 +98,7 @@
 //! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | duplicates | ok (live) | ok (live) | progress ✗, deadlock ✗, starvation ✗ | progress ✗ (live) |
-//! | endless-contention | n/a | n/a | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
+//! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ | progress ✗, starvation ✗ |
 //! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
@@ -120,6 +120,7 @@
 //! | server-restart | holds | holds | holds | the token, its hiding deadline and its dequeue count are durable |
 //! | async-network | violated (10) | violated (16); fenced: holds | violated (14) | a delayed read or write outlasts the lease; without a bound on delay a lease proves nothing, but fencing still protects the resource |
 //! | crowd-atomic | violated (27) | violated (32); fenced: holds | holds | the GC pause bug at three clients and two rounds |
+//! | endless-contention | holds | holds | violated (78) | deadlock-free, not starvation-free (lasso 22+45, liveness graph 5,143 states; fenced 32+48, 5,713): a released token goes to whichever client receives first, with no line of waiters, so one client can take it at every turn. `progress` is the same race, bounded. The token's dequeue count grows with every receive; the liveness checker renumbers it, and the pop receipts that copy it, as fencing numbers |
 //!
 //! `mq_lock_visibility_timeout_delete_send`, where it differs from
 //! `mq_lock_visibility_timeout`:

@@ -164,6 +164,12 @@ impl<Q: Clone> Requests<Q> {
         self.outstanding.as_ref().map(|(_, request)| request)
     }
 
+    /// The request awaiting its answer, for a model's own [`Times`]
+    /// visitors (a number in it that the liveness checker renumbers).
+    pub fn outstanding_mut(&mut self) -> Option<&mut Q> {
+        self.outstanding.as_mut().map(|(_, request)| request)
+    }
+
     /// Gives up on the outstanding request (its session is gone, say): any
     /// answer to it is ignored. The caller cancels the timeout.
     pub fn abandon(&mut self) {

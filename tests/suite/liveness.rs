@@ -660,10 +660,13 @@ fn check_abstraction<M: lockcheck::node::LockModel>(
 /// world's copies), sequence numbers and per-client session numbers (two
 /// more token families, each from its own counters), and the database's
 /// versions with the value its sequence logged ahead (a token computed
-/// from one: the check that nothing but their order matters).
+/// from one: the check that nothing but their order matters), and the
+/// visibility-timeout queue's dequeue count with the pop receipts that copy
+/// it (fencing numbers there, the fenced variant's tokens).
 #[test]
 fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
     use lockcheck::models::db_lock_expiry::DbLockExpiring;
+    use lockcheck::models::mq_lock_visibility_timeout::MqVisibilityTimeout;
     use lockcheck::models::redis_set_px::RedisSetPx;
     use lockcheck::models::zk_lock_sequential::ZkLockSequential;
     use lockcheck::node::LockModel;
@@ -680,4 +683,11 @@ fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
     assert!(check_abstraction(zk, scenario, 50_000) > 0);
     let db = DbLockExpiring::new("db_lock_expiry_db_clock_fenced", &params).unwrap();
     assert!(check_abstraction(db, scenario, 50_000) > 0);
+    for variant in [
+        "mq_lock_visibility_timeout",
+        "mq_lock_visibility_timeout_fenced",
+    ] {
+        let mq = MqVisibilityTimeout::new(variant, &params).unwrap();
+        assert!(check_abstraction(mq, scenario, 50_000) > 0, "{variant}");
+    }
 }

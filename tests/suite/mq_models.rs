@@ -40,6 +40,7 @@ pins! {
     visibility_server_restart: "mq_lock_visibility_timeout", "server-restart", 10871, "holds holds holds:2 holds holds holds";
     visibility_async_network: "mq_lock_visibility_timeout", "async-network", 25655, "violated:10 violated:16 holds:2 violated:14 holds holds";
     visibility_crowd_atomic: "mq_lock_visibility_timeout", "crowd-atomic", 39267, "violated:27 violated:32 holds:1 holds holds holds";
+    visibility_endless_contention: "mq_lock_visibility_timeout", "endless-contention", 117584, "holds holds holds:4 violated:78 holds violated:22+45";
 
     visibility_fenced_no_faults: "mq_lock_visibility_timeout_fenced", "no-faults", 1395, "holds holds holds:2 holds holds holds";
     visibility_fenced_holder_crash: "mq_lock_visibility_timeout_fenced", "holder-crash", 5233, "holds holds holds:2 holds holds holds";
@@ -51,6 +52,7 @@ pins! {
     visibility_fenced_server_restart: "mq_lock_visibility_timeout_fenced", "server-restart", 10871, "holds holds holds:2 holds holds holds";
     visibility_fenced_async_network: "mq_lock_visibility_timeout_fenced", "async-network", 144091, "violated:10 holds holds:2 violated:14 holds holds";
     visibility_fenced_crowd_atomic: "mq_lock_visibility_timeout_fenced", "crowd-atomic", 31625, "violated:27 holds holds:1 holds holds holds";
+    visibility_fenced_endless_contention: "mq_lock_visibility_timeout_fenced", "endless-contention", 117584, "holds holds holds:4 violated:78 holds violated:32+48";
 
     // Released by delete, then a new token sent: two calls where the base
     // variant makes one. A crash between them, a delete retried after its
