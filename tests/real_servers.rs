@@ -995,7 +995,7 @@ fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
                 "--against",
                 url,
                 "--tick-ms",
-                "400",
+                "600",
             ],
             &[],
         )
@@ -1010,7 +1010,7 @@ fn counterexamples_replay_in_real_time_on_a_postgresql_you_run() {
         assert_eq!(code, 0, "{text}");
         assert!(
             text.contains(
-                "a tick lasts 400 ms, the statements run in the trace's order 33 ms apart, in the \
+                "a tick lasts 600 ms, the statements run in the trace's order 50 ms apart, in the \
                  first half of their tick, and a TTL on the database's clock lasts half a tick \
                  more; tables in the schema `lockcheck`"
             ),

@@ -28,6 +28,13 @@ const SCHEMA: &str = "
                        name text NOT NULL, expires_at timestamptz NOT NULL);
     CREATE SEQUENCE IF NOT EXISTS lock_version;";
 
+/// Touches every table and function the statements use, without changing
+/// anything.
+const WARM_UP: &str = "
+    SELECT FROM lock_node LIMIT 0; SELECT FROM lock LIMIT 0; SELECT FROM lock_claim LIMIT 0;
+    SELECT last_value FROM lock_version;
+    SELECT now(), to_timestamp(0), make_interval(secs => 0);";
+
 impl Execute<Stmt, Reply> for DbServer {
     fn execute(&mut self, now: Instant, stmt: &Stmt) -> Reply {
         DbServer::execute(self, now, stmt.clone())
@@ -160,6 +167,13 @@ impl Session {
         client
             .batch_execute(SCHEMA)
             .map_err(|e| Unavailable(format!("cannot create the tables: {}", message(&e))))?;
+        // A session's first statement on a table loads it into the
+        // session's caches, which can take tens of milliseconds on a busy
+        // machine: paid here, before a replay's real-time schedule starts,
+        // and not by its first request.
+        client
+            .batch_execute(WARM_UP)
+            .map_err(|e| Unavailable(format!("cannot read the tables: {}", message(&e))))?;
         Ok(Session {
             client,
             start_s,

@@ -495,7 +495,19 @@ pub fn replay_on<P: Program>(
         }
     }
     let mut remote_counter = match remote {
-        Some(remote) => Some(P::connect_remote(remote, 0).map_err(unavailable)?),
+        Some(remote) => {
+            let mut connection = P::connect_remote(remote, 0).map_err(unavailable)?;
+            // Made now, if the trace uses it: making it in the schedule
+            // would delay the request after it.
+            if trace
+                .actions
+                .iter()
+                .any(|a| a.pointer("/deliver/payload/resource").is_some())
+            {
+                P::counter_setup(&mut connection).map_err(unavailable)?;
+            }
+            Some(connection)
+        }
         None => None,
     };
     let started = std::time::Instant::now() + std::time::Duration::from_millis(100);
@@ -755,9 +767,8 @@ impl<P: Program> Counter<P> {
     ) -> Result<Counter<P>, CannotReplay> {
         let unavailable = CannotReplay::Unavailable;
         // On the first of the servers the user runs, through a connection
-        // made before the schedule started.
-        if let Some(mut connection) = remote_connection {
-            P::counter_setup(&mut connection).map_err(unavailable)?;
+        // made and set up before the schedule started.
+        if let Some(connection) = remote_connection {
             return Ok(Counter {
                 _server: None,
                 connection,
