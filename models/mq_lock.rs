@@ -232,7 +232,10 @@ impl<K: MqKind> LockModel for MqLock<K> {
     fn times(&self) -> Option<TimeVisitors<Self>> {
         use super::mq_broker::receipts;
         let by_times = TimeVisitors::by_times();
-        if self.kind != Kind::VisibilityTimeout || self.delete_send {
+        // The receipts visitors leave the broker's sequence counter out, so
+        // they are only for variants whose broker never stamps a number
+        // (which rules out delete-then-send, whose token is replaced).
+        if self.kind != Kind::VisibilityTimeout || self.numbered() {
             return Some(by_times);
         }
         Some(TimeVisitors {
