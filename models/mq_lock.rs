@@ -265,11 +265,11 @@ impl<K: MqKind> LockModel for MqLock<K> {
     /// again stays in the queue and its dequeue count, which is also its
     /// fence and names its pop receipt, grows with every receive; it is
     /// renumbered as a fencing counter ([`LockModel::times`] above). The
-    /// message-TTL queue's graph has not been found finite within 5
-    /// million states; its liveness under endless rounds is left
-    /// `inconclusive`.
+    /// message-TTL queue numbers nothing: each client sends a new message
+    /// per round, and the lost updates that made its graph endless are
+    /// forgotten by the checker (its graph has 7,641 states).
     fn rounds_bounded(&self) -> bool {
-        self.kind != Kind::MessageTtl
+        true
     }
 
     fn describe_msg(&self, msg: &Msg) -> String {

@@ -344,11 +344,21 @@ impl Abstraction {
 /// (safety ones included) stays the same; this holds at any time, fault or
 /// not, so it applies to every state:
 /// - the protected counter's value and write count, and the values its
-///   reads and writes in flight carry, are shifted down together so that
-///   the smallest is 0: a client writes back what it read plus one, and
-///   the only comparison is `resource_safe`'s value against write count
-///   (a model with conditional writes, which compares versions, is refused
-///   in [`Abstraction::new`]);
+///   reads and writes in flight carry and its holders have read, are
+///   shifted down together so that the smallest is 0: a client writes back
+///   what it read plus one, and the only comparison is `resource_safe`'s
+///   value against write count (a model with conditional writes, which
+///   compares versions, is refused in [`Abstraction::new`]);
+/// - once `resource_safe` is false it stays false, and the values no
+///   longer matter: they all become 0 and the write count 1. (A write
+///   count ahead of the value stays ahead: a write of `v + 1`, `v` read
+///   when the count was `w0` and is now `w`, leaves the count `w + 1`
+///   ahead by `w - v >= 0`, which is 0 only if `v = w0 = w`, that is if
+///   nothing was written since a read that found the value equal to the
+///   count, and then the two were equal before this write. A stale write
+///   accepted stays noted.) Without this, each lost update under endless
+///   rounds would widen the gap between value and count, and the graph of
+///   a lock that loses updates would never end;
 /// - grant numbers (`epoch`, which ties the resource's replies to a
 ///   critical section, and the rank of the newest accepted write, which
 ///   `resource_safe` compares with a later one's) are renumbered 1, 2, ...
@@ -361,27 +371,30 @@ impl Abstraction {
 /// model's `FenceToken`s (`src/world/tokens.rs`).
 fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
     use crate::world::ResourceMsg;
+    if !forget_values_once_unsafe(s) {
+        let mut low = s.resource.writes_accepted;
+        each_value(s, |v| low = low.min(*v));
+        each_value(s, |v| *v -= low);
+        s.resource.writes_accepted -= low;
+    }
     let r = &s.resource;
-    let mut low = r.value.min(r.writes_accepted);
     let mut epochs: Vec<u64> = vec![0, s.grants as u64, r.last_write_rank];
     epochs.extend(s.clients.iter().map(|c| c.work.epoch as u64));
     for e in &s.network {
-        if let Payload::Resource(m) = &e.payload {
-            match m {
-                ResourceMsg::ReadOk { value, epoch, .. }
-                | ResourceMsg::Write { value, epoch, .. }
-                | ResourceMsg::WriteCheckFirst { value, epoch, .. }
-                | ResourceMsg::WriteChecked { value, epoch, .. } => {
-                    low = low.min(*value);
-                    epochs.push(*epoch as u64);
-                }
-                ResourceMsg::Read { epoch, .. }
-                | ResourceMsg::Stamp { epoch, .. }
-                | ResourceMsg::StampOk { epoch }
-                | ResourceMsg::WriteOk { epoch }
-                | ResourceMsg::Rejected { epoch }
-                | ResourceMsg::Conflict { epoch } => epochs.push(*epoch as u64),
-            }
+        if let Payload::Resource(
+            ResourceMsg::ReadOk { epoch, .. }
+            | ResourceMsg::Write { epoch, .. }
+            | ResourceMsg::WriteCheckFirst { epoch, .. }
+            | ResourceMsg::WriteChecked { epoch, .. }
+            | ResourceMsg::Read { epoch, .. }
+            | ResourceMsg::Stamp { epoch, .. }
+            | ResourceMsg::StampOk { epoch }
+            | ResourceMsg::WriteOk { epoch }
+            | ResourceMsg::Rejected { epoch }
+            | ResourceMsg::Conflict { epoch },
+        ) = &e.payload
+        {
+            epochs.push(*epoch as u64);
         }
     }
     epochs.sort_unstable();
@@ -390,41 +403,68 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
     let rank = |e: u64| epochs.binary_search(&e).expect("collected above") as u64;
     let epoch = |e: &mut u16| *e = rank(*e as u64) as u16;
     let r = &mut s.resource;
-    r.value -= low;
-    r.writes_accepted -= low;
     r.last_write_rank = rank(r.last_write_rank);
     epoch(&mut s.grants);
     for c in &mut s.clients {
         epoch(&mut c.work.epoch);
     }
     for e in &mut s.network {
-        if let Payload::Resource(m) = &mut e.payload {
-            match m {
-                ResourceMsg::ReadOk {
-                    value, epoch: e, ..
-                }
-                | ResourceMsg::Write {
-                    value, epoch: e, ..
-                }
-                | ResourceMsg::WriteCheckFirst {
-                    value, epoch: e, ..
-                }
-                | ResourceMsg::WriteChecked {
-                    value, epoch: e, ..
-                } => {
-                    *value -= low;
-                    epoch(e);
-                }
-                ResourceMsg::Read { epoch: e, .. }
-                | ResourceMsg::Stamp { epoch: e, .. }
-                | ResourceMsg::StampOk { epoch: e }
-                | ResourceMsg::WriteOk { epoch: e }
-                | ResourceMsg::Rejected { epoch: e }
-                | ResourceMsg::Conflict { epoch: e } => epoch(e),
-            }
+        if let Payload::Resource(
+            ResourceMsg::ReadOk { epoch: e, .. }
+            | ResourceMsg::Write { epoch: e, .. }
+            | ResourceMsg::WriteCheckFirst { epoch: e, .. }
+            | ResourceMsg::WriteChecked { epoch: e, .. }
+            | ResourceMsg::Read { epoch: e, .. }
+            | ResourceMsg::Stamp { epoch: e, .. }
+            | ResourceMsg::StampOk { epoch: e }
+            | ResourceMsg::WriteOk { epoch: e }
+            | ResourceMsg::Rejected { epoch: e }
+            | ResourceMsg::Conflict { epoch: e },
+        ) = &mut e.payload
+        {
+            epoch(e);
         }
     }
     s.network.sort();
+}
+
+/// Once `resource_safe` is false it stays false (see
+/// [`forget_round_counters`]), and the protected counter's values matter to
+/// nothing: they all become 0 and the write count 1 (under endless rounds,
+/// where no model writes conditionally, comparing the write count). Whether
+/// it applied.
+fn forget_values_once_unsafe<M: LockModel>(s: &mut WorldState<M>) -> bool {
+    let r = &s.resource;
+    if r.value == r.writes_accepted && !r.stale_write_accepted {
+        return false;
+    }
+    each_value(s, |v| *v = 0);
+    s.resource.writes_accepted = 1;
+    s.network.sort();
+    true
+}
+
+/// Every copy of the protected counter's value: the resource's, the ones
+/// reads and writes in flight carry, and the ones holders have read.
+fn each_value<M: LockModel>(s: &mut WorldState<M>, mut f: impl FnMut(&mut u32)) {
+    use crate::world::{Phase, ResourceMsg};
+    f(&mut s.resource.value);
+    for c in &mut s.clients {
+        if let Phase::Working { value, .. } = &mut c.work.phase {
+            f(value);
+        }
+    }
+    for e in &mut s.network {
+        if let Payload::Resource(
+            ResourceMsg::ReadOk { value, .. }
+            | ResourceMsg::Write { value, .. }
+            | ResourceMsg::WriteCheckFirst { value, .. }
+            | ResourceMsg::WriteChecked { value, .. },
+        ) = &mut e.payload
+        {
+            f(value);
+        }
+    }
 }
 
 /// The world the liveness checker explores: the scenario's, without the
@@ -568,13 +608,31 @@ pub struct Explored {
     pub depth: u32,
 }
 
+fn unfinished(bound: Bound, states: usize, transitions: u64, depth: u32) -> Unfinished {
+    Unfinished {
+        bound,
+        states: states as u64,
+        transitions,
+        depth,
+    }
+}
+
+/// A graph whose building stopped at a bound: how far it got.
+#[derive(Debug)]
+pub struct Unfinished {
+    pub bound: Bound,
+    pub states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+}
+
 /// Builds the canonical state graph of `world` breadth first.
 pub fn explore<M: LockModel>(
     world: &World<M>,
     abs: &Abstraction,
     limits: &SearchLimits,
     threads: usize,
-) -> Result<Explored, Bound> {
+) -> Result<Explored, Unfinished> {
     let started = Instant::now();
     let memory = super::memory::Guard::new(limits.memory);
     let memory_bound = |states: usize| Bound::Memory {
@@ -619,18 +677,34 @@ pub fn explore<M: LockModel>(
             break;
         }
         if started.elapsed() > limits.time_max {
-            return Err(Bound::Time(limits.time_max));
+            return Err(unfinished(
+                Bound::Time(limits.time_max),
+                labels.len(),
+                transitions,
+                depth,
+            ));
         }
         if crate::engine::interrupt::requested() {
-            return Err(Bound::Interrupted {
+            let bound = Bound::Interrupted {
                 states: labels.len() as u64,
-            });
+            };
+            return Err(unfinished(bound, labels.len(), transitions, depth));
         }
         if limits.depth_max.is_some_and(|d| depth > d) {
-            return Err(Bound::Depth(depth - 1));
+            return Err(unfinished(
+                Bound::Depth(depth - 1),
+                labels.len(),
+                transitions,
+                depth - 1,
+            ));
         }
         if memory.over() {
-            return Err(memory_bound(labels.len()));
+            return Err(unfinished(
+                memory_bound(labels.len()),
+                labels.len(),
+                transitions,
+                depth,
+            ));
         }
         let expand = |chunk: &[(u32, WorldState<M>)]| -> Vec<Succ<WorldState<M>>> {
             let _worker = memory.worker();
@@ -673,7 +747,12 @@ pub fn explore<M: LockModel>(
             })
         };
         if memory.reached().is_some() {
-            return Err(memory_bound(labels.len()));
+            return Err(unfinished(
+                memory_bound(labels.len()),
+                labels.len(),
+                transitions,
+                depth,
+            ));
         }
         let mut next_frontier = Vec::new();
         let mut parent_at = frontier[0].0;
@@ -708,7 +787,8 @@ pub fn explore<M: LockModel>(
             parent_at += 1;
         }
         if labels.len() as u64 > limits.states_max {
-            return Err(Bound::States(limits.states_max));
+            let bound = Bound::States(limits.states_max);
+            return Err(unfinished(bound, labels.len(), transitions, depth + 1));
         }
         if !next_frontier.is_empty() {
             depth += 1;

@@ -446,11 +446,12 @@ fn check_liveness<M: LockModel>(
     };
     let explored = match liveness::explore(&world, &abs, &options.limits, options.threads) {
         Ok(e) => e,
-        Err(bound) => {
+        Err(unfinished) => {
+            let bound = unfinished.bound;
             let stats = LivenessStats {
-                unique_states: 0,
-                transitions: 0,
-                depth: 0,
+                unique_states: unfinished.states,
+                transitions: unfinished.transitions,
+                depth: unfinished.depth,
                 shift_from_tick: Some(abs.base),
                 shift_period_ticks: Some(abs.period),
                 stop: format!("incomplete: {bound}"),

@@ -18,6 +18,7 @@ pins! {
     seed_crowd_atomic: "db_lock_seed", "crowd-atomic", 191366, "violated:4 violated:8 holds:2 violated:93 violated:57+4 violated:57+4";
     seed_client_clock_skew: "db_lock_seed", "client-clock-skew", 68500, "violated:8 violated:14 holds:4 holds holds holds";
     seed_duplicates: "db_lock_seed", "duplicates", 42759, "violated:8 violated:14 holds:4 violated:47 violated:24+1 violated:24+1";
+    seed_endless_contention: "db_lock_seed", "endless-contention", 1420937, "violated:12 violated:21 holds:9 holds holds holds";
 
     unique_no_faults: "db_lock_unique", "no-faults", 885, "holds holds holds:2 holds holds holds";
     unique_holder_crash: "db_lock_unique", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";
@@ -137,6 +138,7 @@ pins! {
     db_clock_check_insert_client_clock_skew: "db_lock_expiry_db_clock_check_then_insert", "client-clock-skew", 243850, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_duplicates: "db_lock_expiry_db_clock_check_then_insert", "duplicates", 138573, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_long_work: "db_lock_expiry_db_clock_check_then_insert", "long-work", 8310, "violated:8 violated:26 holds:4 holds holds holds";
+    db_clock_check_insert_endless_contention: "db_lock_expiry_db_clock_check_then_insert", "endless-contention", 678791, "violated:12 violated:21 holds:9 holds holds violated:31+26";
 
     // A compare-and-set on the owner seen: two waiters both see the row
     // expired under one owner; the first takes it over, and if the owner it

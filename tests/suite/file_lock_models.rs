@@ -17,6 +17,7 @@ pins! {
     check_then_create_crowd_atomic: "file_lock_check_then_create", "crowd-atomic", 461062, "violated:4 violated:8 holds:2 holds holds holds";
     check_then_create_client_clock_skew: "file_lock_check_then_create", "client-clock-skew", 96325, "violated:8 violated:14 holds:4 holds holds holds";
     check_then_create_duplicates: "file_lock_check_then_create", "duplicates", 62866, "violated:8 violated:14 holds:4 violated:68 violated:28+7 violated:28+7";
+    check_then_create_endless_contention: "file_lock_check_then_create", "endless-contention", 260250, "violated:12 violated:21 holds:9 holds holds violated:31+26";
 
     exclusive_no_faults: "file_lock_exclusive", "no-faults", 885, "holds holds holds:2 holds holds holds";
     exclusive_holder_crash: "file_lock_exclusive", "holder-crash", 2899, "holds holds holds:2 violated:54 violated:24+7 violated:24+7";

@@ -691,3 +691,28 @@ fn the_abstraction_commutes_with_steps_for_fenced_locks_under_endless_rounds() {
         assert!(check_abstraction(mq, scenario, 50_000) > 0, "{variant}");
     }
 }
+
+/// Locks that two clients break with no fault, under endless rounds: once
+/// an update is lost the abstraction forgets the counter's values (all 0,
+/// the write count 1), which must keep every label and commute with every
+/// step, here through the lost updates of a release that deletes another
+/// client's key, of two holders at once, and of a database that lets both
+/// in.
+#[test]
+fn the_abstraction_commutes_with_steps_for_locks_that_lose_updates_under_endless_rounds() {
+    use lockcheck::models::db_lock_seed::DbLockSeed;
+    use lockcheck::models::mq_lock_message_ttl::MqMessageTtl;
+    use lockcheck::models::redis_get_del_release::RedisGetDelRelease;
+    use lockcheck::node::LockModel;
+
+    let scenario = "scenarios/endless-contention.json";
+    let params = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
+        .unwrap()
+        .params;
+    let redis = RedisGetDelRelease::new("redis_get_del_release", &params).unwrap();
+    assert!(check_abstraction(redis, scenario, 50_000) > 0);
+    let db = DbLockSeed::new("db_lock_seed", &params).unwrap();
+    assert!(check_abstraction(db, scenario, 50_000) > 0);
+    let mq = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
+    assert!(check_abstraction(mq, scenario, 50_000) > 0);
+}

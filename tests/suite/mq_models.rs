@@ -87,4 +87,5 @@ pins! {
     message_ttl_server_restart: "mq_lock_message_ttl", "server-restart", 30731, "violated:8 violated:14 holds:4 violated:78 violated:19+9 violated:19+9";
     message_ttl_async_network: "mq_lock_message_ttl", "async-network", 25693, "violated:8 violated:14 holds:4 violated:14 violated:13+6 violated:13+6";
     message_ttl_crowd_atomic: "mq_lock_message_ttl", "crowd-atomic", 468565, "violated:4 violated:8 holds:2 violated:92 violated:56+4 violated:56+4";
+    message_ttl_endless_contention: "mq_lock_message_ttl", "endless-contention", 186700, "violated:12 violated:21 holds:9 holds holds holds";
 }

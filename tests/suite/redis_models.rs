@@ -206,6 +206,7 @@ pins! {
     get_del_server_restart: "redis_get_del_release", "server-restart", 30659, "violated:10 violated:16 holds:2 holds holds holds";
     get_del_async_network: "redis_get_del_release", "async-network", 27200, "violated:10 violated:16 holds:2 violated:14 holds holds";
     get_del_crowd_atomic: "redis_get_del_release", "crowd-atomic", 44179, "violated:27 violated:32 holds:1 holds holds holds";
+    get_del_endless_contention: "redis_get_del_release", "endless-contention", 90529, "violated:43 violated:52 holds:4 violated:79 holds violated:24+52";
 }
 
 /// What `thread_local=False` changes, which the matrix cannot show (both

@@ -20,6 +20,7 @@ pins! {
     pooled_no_faults: "pg_advisory_lock_pooled", "no-faults", 1848, "violated:4 violated:10 holds:2 holds holds holds";
     pooled_holder_crash: "pg_advisory_lock_pooled", "holder-crash", 9898, "violated:4 violated:10 holds:2 holds holds holds";
     pooled_partition: "pg_advisory_lock_pooled", "partition", 78149, "violated:4 violated:10 holds:2 holds holds holds";
+    pooled_endless_contention: "pg_advisory_lock_pooled", "endless-contention", 163473, "violated:6 violated:15 holds:4 holds holds holds";
 
     mysql_no_faults: "mysql_get_lock", "no-faults", 435, "holds holds holds:2 holds holds holds";
     mysql_message_loss: "mysql_get_lock", "message-loss", 27907, "holds holds holds:2 holds holds holds";
