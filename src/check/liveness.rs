@@ -370,31 +370,17 @@ impl Abstraction {
 /// ghost of the highest it accepted a write with) are renumbered with the
 /// model's `FenceToken`s (`src/world/tokens.rs`).
 fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
-    use crate::world::ResourceMsg;
     if !forget_values_once_unsafe(s) {
         let mut low = s.resource.writes_accepted;
         each_value(s, |v| low = low.min(*v));
         each_value(s, |v| *v -= low);
         s.resource.writes_accepted -= low;
     }
-    let r = &s.resource;
-    let mut epochs: Vec<u64> = vec![0, s.grants as u64, r.last_write_rank];
+    let mut epochs: Vec<u64> = vec![0, s.grants as u64, s.resource.last_write_rank];
     epochs.extend(s.clients.iter().map(|c| c.work.epoch as u64));
-    for e in &s.network {
-        if let Payload::Resource(
-            ResourceMsg::ReadOk { epoch, .. }
-            | ResourceMsg::Write { epoch, .. }
-            | ResourceMsg::WriteCheckFirst { epoch, .. }
-            | ResourceMsg::WriteChecked { epoch, .. }
-            | ResourceMsg::Read { epoch, .. }
-            | ResourceMsg::Stamp { epoch, .. }
-            | ResourceMsg::StampOk { epoch }
-            | ResourceMsg::WriteOk { epoch }
-            | ResourceMsg::Rejected { epoch }
-            | ResourceMsg::Conflict { epoch },
-        ) = &e.payload
-        {
-            epochs.push(*epoch as u64);
+    for e in &mut s.network {
+        if let Payload::Resource(m) = &mut e.payload {
+            epochs.push(*m.epoch_mut() as u64);
         }
     }
     epochs.sort_unstable();
@@ -409,20 +395,8 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
         epoch(&mut c.work.epoch);
     }
     for e in &mut s.network {
-        if let Payload::Resource(
-            ResourceMsg::ReadOk { epoch: e, .. }
-            | ResourceMsg::Write { epoch: e, .. }
-            | ResourceMsg::WriteCheckFirst { epoch: e, .. }
-            | ResourceMsg::WriteChecked { epoch: e, .. }
-            | ResourceMsg::Read { epoch: e, .. }
-            | ResourceMsg::Stamp { epoch: e, .. }
-            | ResourceMsg::StampOk { epoch: e }
-            | ResourceMsg::WriteOk { epoch: e }
-            | ResourceMsg::Rejected { epoch: e }
-            | ResourceMsg::Conflict { epoch: e },
-        ) = &mut e.payload
-        {
-            epoch(e);
+        if let Payload::Resource(m) = &mut e.payload {
+            epoch(m.epoch_mut());
         }
     }
     s.network.sort();
@@ -430,9 +404,10 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
 
 /// Once `resource_safe` is false it stays false (see
 /// [`forget_round_counters`]), and the protected counter's values matter to
-/// nothing: they all become 0 and the write count 1 (under endless rounds,
-/// where no model writes conditionally, comparing the write count). Whether
-/// it applied.
+/// nothing: they all become 0 and the write count 1. Only under endless
+/// rounds, where no model writes conditionally (a conditional write
+/// compares the write count). Whether it applied; the caller sorts the
+/// network.
 fn forget_values_once_unsafe<M: LockModel>(s: &mut WorldState<M>) -> bool {
     let r = &s.resource;
     if r.value == r.writes_accepted && !r.stale_write_accepted {
@@ -440,14 +415,13 @@ fn forget_values_once_unsafe<M: LockModel>(s: &mut WorldState<M>) -> bool {
     }
     each_value(s, |v| *v = 0);
     s.resource.writes_accepted = 1;
-    s.network.sort();
     true
 }
 
 /// Every copy of the protected counter's value: the resource's, the ones
 /// reads and writes in flight carry, and the ones holders have read.
 fn each_value<M: LockModel>(s: &mut WorldState<M>, mut f: impl FnMut(&mut u32)) {
-    use crate::world::{Phase, ResourceMsg};
+    use crate::world::Phase;
     f(&mut s.resource.value);
     for c in &mut s.clients {
         if let Phase::Working { value, .. } = &mut c.work.phase {
@@ -455,12 +429,8 @@ fn each_value<M: LockModel>(s: &mut WorldState<M>, mut f: impl FnMut(&mut u32)) 
         }
     }
     for e in &mut s.network {
-        if let Payload::Resource(
-            ResourceMsg::ReadOk { value, .. }
-            | ResourceMsg::Write { value, .. }
-            | ResourceMsg::WriteCheckFirst { value, .. }
-            | ResourceMsg::WriteChecked { value, .. },
-        ) = &mut e.payload
+        if let Payload::Resource(m) = &mut e.payload
+            && let Some(value) = m.value_mut()
         {
             f(value);
         }

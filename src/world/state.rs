@@ -209,6 +209,39 @@ impl ResourceMsg {
             | ResourceMsg::StampOk { .. } => None,
         }
     }
+
+    /// The grant number every operation and reply carries, to be rewritten.
+    pub fn epoch_mut(&mut self) -> &mut u16 {
+        match self {
+            ResourceMsg::ReadOk { epoch, .. }
+            | ResourceMsg::Write { epoch, .. }
+            | ResourceMsg::WriteCheckFirst { epoch, .. }
+            | ResourceMsg::WriteChecked { epoch, .. }
+            | ResourceMsg::Read { epoch, .. }
+            | ResourceMsg::Stamp { epoch, .. }
+            | ResourceMsg::StampOk { epoch }
+            | ResourceMsg::WriteOk { epoch }
+            | ResourceMsg::Rejected { epoch }
+            | ResourceMsg::Conflict { epoch } => epoch,
+        }
+    }
+
+    /// The counter's value a read answer or a write carries, to be
+    /// rewritten.
+    pub fn value_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            ResourceMsg::ReadOk { value, .. }
+            | ResourceMsg::Write { value, .. }
+            | ResourceMsg::WriteCheckFirst { value, .. }
+            | ResourceMsg::WriteChecked { value, .. } => Some(value),
+            ResourceMsg::Read { .. }
+            | ResourceMsg::Stamp { .. }
+            | ResourceMsg::StampOk { .. }
+            | ResourceMsg::WriteOk { .. }
+            | ResourceMsg::Rejected { .. }
+            | ResourceMsg::Conflict { .. } => None,
+        }
+    }
 }
 
 /// The protected resource: a counter behind a server that the world owns.
