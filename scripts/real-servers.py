@@ -41,8 +41,9 @@ REFUSALS = {
 
 def replay(job):
     """One trace's replay, and the first attempt's output where it took two.
-    A replay whose servers did not start (exit 3, e.g. a port taken meanwhile
-    by a neighbour's server) is tried once more, and so is one that did not
+    A replay whose servers did not start (exit 3; a server whose port a
+    neighbour's took first starts again on another port by itself, so this
+    is rarer) is tried once more, and so is one that did not
     reproduce (exit 1): real processes on a loaded machine have been seen to
     miss once in some thousand replays, and a trace that reproduces on the
     second attempt says so in its row."""

@@ -97,39 +97,49 @@ impl LocalServer {
     /// without persistence, its wall clock standing at
     /// [`CLOCK_START_UNIX_MS`].
     pub fn redis() -> Result<LocalServer, Unavailable> {
+        LocalServer::redis_trying_first(None)
+    }
+
+    /// [`LocalServer::redis`], trying `port` before any free one (for the
+    /// test of a port another process holds).
+    fn redis_trying_first(first_port: Option<u16>) -> Result<LocalServer, Unavailable> {
         let program =
             std::env::var("LOCKCHECK_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let dir = scratch_dir("redis")?;
-        let port = free_port(&dir)?;
-        let args: Vec<String> = [
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--dir",
-            &dir.display().to_string(),
-            "--logfile",
-            "redis.log",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let command = move || {
-            let mut command = Command::new(&program);
-            command
-                .args(&args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            command
+        let dir_arg = dir.display().to_string();
+        let command_on = move |port: u16| {
+            let args: Vec<String> = [
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                &dir_arg,
+                "--logfile",
+                "redis.log",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let program = program.clone();
+            let command = move || {
+                let mut command = Command::new(&program);
+                command
+                    .args(&args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                command
+            };
+            Ok(Box::new(command) as Box<dyn Fn() -> Command>)
         };
         // No persistence: a killed server comes back empty.
-        LocalServer::start(Box::new(command), "redis.log", libc::SIGKILL, dir, port)
+        LocalServer::start(&command_on, "redis.log", libc::SIGKILL, dir, first_port)
     }
 
     /// Starts PostgreSQL (Debian's newest under `/usr/lib/postgresql`, or
@@ -146,7 +156,6 @@ impl LocalServer {
             })?,
         };
         let dir = scratch_dir("postgres")?;
-        let port = free_port(&dir)?;
         let fail = |dir: &Path, why: String| {
             let _ = std::fs::remove_dir_all(dir);
             Unavailable(why)
@@ -213,39 +222,43 @@ impl LocalServer {
         }
         let socket_dir = dir.display().to_string();
         let log_path = dir.join("postgres.log");
-        let command = move || {
-            let mut command = Command::new(bin.join("postgres"));
-            command
-                .args(["-D", "data", "-p", &port.to_string()])
-                .args(["-c", "listen_addresses=127.0.0.1"])
-                .args(["-c", &format!("unix_socket_directories={socket_dir}")])
-                // No fsync: a committed row is written to the operating
-                // system before the commit returns (synchronous commit), so
-                // it survives the server's crash, though not the machine's.
-                .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
-                .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
-                // Shared memory in files of the data directory, which goes
-                // with it, rather than in /dev/shm.
-                .args(["-c", "dynamic_shared_memory_type=mmap"])
-                .stdout(Stdio::null());
-            if let Ok(log) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path)
-            {
-                command.stderr(log);
-            } else {
-                command.stderr(Stdio::null());
-            }
-            if let Some((uid, gid)) = user {
-                command.uid(uid).gid(gid);
-            }
-            command
+        let command_on = move |port: u16| {
+            let (bin, socket_dir, log_path) = (bin.clone(), socket_dir.clone(), log_path.clone());
+            let command = move || {
+                let mut command = Command::new(bin.join("postgres"));
+                command
+                    .args(["-D", "data", "-p", &port.to_string()])
+                    .args(["-c", "listen_addresses=127.0.0.1"])
+                    .args(["-c", &format!("unix_socket_directories={socket_dir}")])
+                    // No fsync: a committed row is written to the operating
+                    // system before the commit returns (synchronous commit), so
+                    // it survives the server's crash, though not the machine's.
+                    .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+                    .args(["-c", "max_connections=20", "-c", "shared_buffers=16MB"])
+                    // Shared memory in files of the data directory, which goes
+                    // with it, rather than in /dev/shm.
+                    .args(["-c", "dynamic_shared_memory_type=mmap"])
+                    .stdout(Stdio::null());
+                if let Ok(log) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log_path)
+                {
+                    command.stderr(log);
+                } else {
+                    command.stderr(Stdio::null());
+                }
+                if let Some((uid, gid)) = user {
+                    command.uid(uid).gid(gid);
+                }
+                command
+            };
+            Ok(Box::new(command) as Box<dyn Fn() -> Command>)
         };
         // SIGQUIT is PostgreSQL's immediate shutdown: every process exits
         // at once, nothing is checkpointed, and the next start recovers from
         // the write-ahead log, as after a crash.
-        LocalServer::start(Box::new(command), "postgres.log", libc::SIGQUIT, dir, port)
+        LocalServer::start(&command_on, "postgres.log", libc::SIGQUIT, dir, None)
     }
 
     /// Starts a standalone ZooKeeper (`ZooKeeperServerMain`, run by `java`
@@ -270,9 +283,12 @@ impl LocalServer {
             )));
         }
         let dir = scratch_dir("zookeeper")?;
-        let port = free_port(&dir)?;
-        let config = format!(
-            "tickTime={ZOOKEEPER_TICK_MS}\n\
+        let data_dir = dir.join("data");
+        let config_path = dir.join("zoo.cfg");
+        let log_path = dir.join("zookeeper.log");
+        let command_on = move |port: u16| {
+            let config = format!(
+                "tickTime={ZOOKEEPER_TICK_MS}\n\
              dataDir={}\n\
              clientPort={port}\n\
              clientPortAddress=127.0.0.1\n\
@@ -282,34 +298,34 @@ impl LocalServer {
              admin.enableServer=false\n\
              4lw.commands.whitelist=srvr,dump\n\
              forceSync=no\n",
-            dir.join("data").display(),
-            2 * ZOOKEEPER_TICK_MS,
-        );
-        if let Err(e) = std::fs::write(dir.join("zoo.cfg"), config) {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(Unavailable(format!("cannot write zoo.cfg: {e}")));
-        }
-        let log_path = dir.join("zookeeper.log");
-        let command = move || {
-            let mut command = Command::new(&java);
-            command
-                // A small, quickly started JVM: ZooKeeper needs little here.
-                .args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
-                .arg("-cp")
-                .arg(&classpath)
-                .args(["org.apache.zookeeper.server.ZooKeeperServerMain", "zoo.cfg"]);
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path);
-            match log.and_then(|log| Ok((log.try_clone()?, log))) {
-                Ok((out, err)) => command.stdout(out).stderr(err),
-                Err(_) => command.stdout(Stdio::null()).stderr(Stdio::null()),
+                data_dir.display(),
+                2 * ZOOKEEPER_TICK_MS,
+            );
+            std::fs::write(&config_path, config)
+                .map_err(|e| Unavailable(format!("cannot write zoo.cfg: {e}")))?;
+            let (java, classpath, log_path) = (java.clone(), classpath.clone(), log_path.clone());
+            let command = move || {
+                let mut command = Command::new(&java);
+                command
+                    // A small, quickly started JVM: ZooKeeper needs little here.
+                    .args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
+                    .arg("-cp")
+                    .arg(&classpath)
+                    .args(["org.apache.zookeeper.server.ZooKeeperServerMain", "zoo.cfg"]);
+                let log = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log_path);
+                match log.and_then(|log| Ok((log.try_clone()?, log))) {
+                    Ok((out, err)) => command.stdout(out).stderr(err),
+                    Err(_) => command.stdout(Stdio::null()).stderr(Stdio::null()),
+                };
+                command
             };
-            command
+            Ok(Box::new(command) as Box<dyn Fn() -> Command>)
         };
         // A crash loses what was not synced (`forceSync=no`).
-        LocalServer::start(Box::new(command), "zookeeper.log", libc::SIGKILL, dir, port)
+        LocalServer::start(&command_on, "zookeeper.log", libc::SIGKILL, dir, None)
     }
 
     /// Starts a single-member etcd (`etcd` from `PATH`, or
@@ -322,62 +338,74 @@ impl LocalServer {
     pub fn etcd() -> Result<LocalServer, Unavailable> {
         let program = std::env::var("LOCKCHECK_ETCD").unwrap_or_else(|_| "etcd".into());
         let dir = scratch_dir("etcd")?;
-        let port = free_port(&dir)?;
-        let peer_port = free_port(&dir)?;
-        let client_url = format!("http://127.0.0.1:{port}");
-        let peer_url = format!("http://127.0.0.1:{peer_port}");
-        let args: Vec<String> = [
-            "--name",
-            "lockcheck",
-            "--data-dir",
-            &dir.join("data").display().to_string(),
-            "--listen-client-urls",
-            &client_url,
-            "--advertise-client-urls",
-            &client_url,
-            "--listen-peer-urls",
-            &peer_url,
-            "--initial-advertise-peer-urls",
-            &peer_url,
-            "--initial-cluster",
-            &format!("lockcheck={peer_url}"),
-            "--heartbeat-interval",
-            "10",
-            "--election-timeout",
-            "100",
-            "--logger",
-            "zap",
-            "--log-level",
-            "warn",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let data_dir = dir.join("data");
         let log_path = dir.join("etcd.log");
-        let command = move || {
-            let mut command = Command::new(&program);
-            command.args(&args).stdout(Stdio::null());
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path)
-            {
-                Ok(log) => command.stderr(log),
-                Err(_) => command.stderr(Stdio::null()),
+        let command_on = move |port: u16| {
+            // Its peer port is checked by its exit alone: a member that cannot
+            // bind it does not start.
+            let peer_port = free_port()?;
+            let client_url = format!("http://127.0.0.1:{port}");
+            let peer_url = format!("http://127.0.0.1:{peer_port}");
+            let args: Vec<String> = [
+                "--name",
+                "lockcheck",
+                "--data-dir",
+                &data_dir.display().to_string(),
+                "--listen-client-urls",
+                &client_url,
+                "--advertise-client-urls",
+                &client_url,
+                "--listen-peer-urls",
+                &peer_url,
+                "--initial-advertise-peer-urls",
+                &peer_url,
+                "--initial-cluster",
+                &format!("lockcheck={peer_url}"),
+                "--heartbeat-interval",
+                "10",
+                "--election-timeout",
+                "100",
+                "--logger",
+                "zap",
+                "--log-level",
+                "warn",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let (program, log_path) = (program.clone(), log_path.clone());
+            let command = move || {
+                let mut command = Command::new(&program);
+                command.args(&args).stdout(Stdio::null());
+                match std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log_path)
+                {
+                    Ok(log) => command.stderr(log),
+                    Err(_) => command.stderr(Stdio::null()),
+                };
+                command
             };
-            command
+            Ok(Box::new(command) as Box<dyn Fn() -> Command>)
         };
         // etcd logs every write before it answers: a killed etcd comes
         // back with its keys, leases and revision.
-        LocalServer::start(Box::new(command), "etcd.log", libc::SIGKILL, dir, port)
+        LocalServer::start(&command_on, "etcd.log", libc::SIGKILL, dir, None)
     }
 
+    /// Starts the server in `dir` on a free loopback port (`first_port`
+    /// first, if given), and waits until it listens there. Picking a free
+    /// port races with every other process doing the same (eight replays
+    /// at once, say): when another process holds the port by the time the
+    /// server binds it, the server cannot start, and it starts again on
+    /// another port, up to [`PORT_ATTEMPTS`] times.
     fn start(
-        command: Box<dyn Fn() -> Command>,
+        command_on: &dyn Fn(u16) -> Result<Box<dyn Fn() -> Command>, Unavailable>,
         log_file: &'static str,
         crash_signal: libc::c_int,
         dir: PathBuf,
-        port: u16,
+        first_port: Option<u16>,
     ) -> Result<LocalServer, Unavailable> {
         let fail = |dir: &Path, why: String| {
             let _ = std::fs::remove_dir_all(dir);
@@ -386,57 +414,60 @@ impl LocalServer {
         let clock = FakeClock {
             path: dir.join("clock"),
         };
-        if let Err(e) = clock.set_ms(CLOCK_START_UNIX_MS) {
-            return Err(fail(
-                &dir,
-                format!("cannot write {}: {e}", clock.path.display()),
-            ));
-        }
-        let child = match spawn(&command, &dir, &clock) {
-            Ok(child) => child,
-            Err(why) => return Err(fail(&dir, why)),
-        };
-        let server = LocalServer {
-            child: RefCell::new(child),
-            dir,
-            port,
-            clock,
-            command,
-            log_file,
-            crash_signal,
-        };
-        server.listening()?;
-        Ok(server)
-    }
-
-    /// Waits until the server listens on its port.
-    fn listening(&self) -> Result<(), Unavailable> {
-        let program = (self.command)()
-            .get_program()
-            .to_string_lossy()
-            .into_owned();
-        let port = self.port;
-        // Up in well under a second here; allow a loaded machine ten.
-        for _ in 0..1000 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(());
+        let mut taken = Vec::new();
+        for attempt in 0..PORT_ATTEMPTS {
+            let port = match (attempt, first_port) {
+                (0, Some(port)) => port,
+                _ => match free_port() {
+                    Ok(port) => port,
+                    Err(why) => return Err(fail(&dir, why.0)),
+                },
+            };
+            let command = match command_on(port) {
+                Ok(command) => command,
+                Err(why) => return Err(fail(&dir, why.0)),
+            };
+            if let Err(e) = clock.set_ms(CLOCK_START_UNIX_MS) {
+                return Err(fail(
+                    &dir,
+                    format!("cannot write {}: {e}", clock.path.display()),
+                ));
             }
-            let exited = self.child.borrow_mut().try_wait();
-            if let Ok(Some(status)) = exited {
-                // The directory goes with the server: keep the log's end.
-                let log = std::fs::read_to_string(self.dir.join(self.log_file)).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(5).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                return Err(Unavailable(format!(
-                    "{program} exited ({status}) before it listened on port {port}: {}",
-                    tail.join(" / ")
-                )));
+            let mut child = match spawn(&command, &dir, &clock) {
+                Ok(child) => child,
+                Err(why) => return Err(fail(&dir, why)),
+            };
+            match listening(&mut child, &command, port, &dir, log_file) {
+                Ok(()) => {
+                    return Ok(LocalServer {
+                        child: RefCell::new(child),
+                        dir,
+                        port,
+                        clock,
+                        command,
+                        log_file,
+                        crash_signal,
+                    });
+                }
+                Err(NotListening::PortTaken) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    taken.push(port.to_string());
+                }
+                Err(NotListening::Failed(why)) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(fail(&dir, why));
+                }
             }
-            std::thread::sleep(Duration::from_millis(10));
         }
-        Err(Unavailable(format!(
-            "{program} did not listen on port {port} within 10 s"
-        )))
+        Err(fail(
+            &dir,
+            format!(
+                "another process took each port it tried ({})",
+                taken.join(", ")
+            ),
+        ))
     }
 
     /// Kills the server as a crash would (Redis: SIGKILL; PostgreSQL: an
@@ -462,10 +493,184 @@ impl LocalServer {
     /// Starts the server again after [`LocalServer::crash`], in the same
     /// directory, on the same port and clock: what it persisted, it has.
     pub fn restart(&self) -> Result<(), Unavailable> {
-        *self.child.borrow_mut() =
-            spawn(&self.command, &self.dir, &self.clock).map_err(Unavailable)?;
-        self.listening()
+        let mut child = self.child.borrow_mut();
+        *child = spawn(&self.command, &self.dir, &self.clock).map_err(Unavailable)?;
+        listening(
+            &mut child,
+            &self.command,
+            self.port,
+            &self.dir,
+            self.log_file,
+        )
+        .map_err(|e| {
+            Unavailable(match e {
+                NotListening::PortTaken => format!(
+                    "another process took port {} while the server was down",
+                    self.port
+                ),
+                NotListening::Failed(why) => why,
+            })
+        })
     }
+}
+
+/// How many ports [`LocalServer::start`] tries before it gives up.
+const PORT_ATTEMPTS: usize = 5;
+
+/// Why a server did not come up.
+enum NotListening {
+    /// Another process listens on the port.
+    PortTaken,
+    Failed(String),
+}
+
+/// Waits until `child` listens on `port`. It is not enough that something
+/// accepts connections there: that may be another process, which took the
+/// port between [`free_port`] and the server's own bind, and a test would
+/// then talk to someone else's server. So the listening socket must be the
+/// child's own (on Linux; elsewhere any listener counts).
+fn listening(
+    child: &mut Child,
+    command: &dyn Fn() -> Command,
+    port: u16,
+    dir: &Path,
+    log_file: &str,
+) -> Result<(), NotListening> {
+    let program = command().get_program().to_string_lossy().into_owned();
+    let mut foreign = false;
+    // Up in well under a second here; allow a loaded machine ten.
+    for _ in 0..1000 {
+        match listener_owner(port, child.id()) {
+            Some(Listener::Ours) => return Ok(()),
+            Some(Listener::Foreign) => foreign = true,
+            Some(Listener::Nobody) => {}
+            None => {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            if foreign {
+                return Err(NotListening::PortTaken);
+            }
+            // The directory goes with the server: keep the log's end.
+            let log = std::fs::read_to_string(dir.join(log_file)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(NotListening::Failed(format!(
+                "{program} exited ({status}) before it listened on port {port}: {}",
+                tail.join(" / ")
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if foreign {
+        return Err(NotListening::PortTaken);
+    }
+    Err(NotListening::Failed(format!(
+        "{program} did not listen on port {port} within 10 s"
+    )))
+}
+
+/// Who listens on a loopback port.
+#[derive(Debug, PartialEq)]
+enum Listener {
+    /// The process `pid`, or one of its descendants.
+    Ours,
+    Foreign,
+    Nobody,
+}
+
+/// Who listens on TCP `port`, as far as `pid` is concerned; `None` where
+/// the kernel's socket tables are not readable (not Linux).
+fn listener_owner(port: u16, pid: u32) -> Option<Listener> {
+    let inodes = listening_inodes(port)?;
+    if inodes.is_empty() {
+        return Some(Listener::Nobody);
+    }
+    let ours = family(pid).iter().any(|&pid| holds_socket(pid, &inodes));
+    Some(if ours {
+        Listener::Ours
+    } else {
+        Listener::Foreign
+    })
+}
+
+/// The inodes of the sockets that listen on TCP `port` (IPv4 or IPv6),
+/// from `/proc/net/tcp` and `/proc/net/tcp6`.
+fn listening_inodes(port: u16) -> Option<Vec<u64>> {
+    const LISTEN: &str = "0A";
+    let mut inodes = Vec::new();
+    let mut readable = false;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        readable = true;
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) =
+                (fields.get(1), fields.get(3), fields.get(9))
+            else {
+                continue;
+            };
+            let local_port = local
+                .rsplit_once(':')
+                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
+            if local_port == Some(port) && *state == LISTEN {
+                inodes.extend(inode.parse::<u64>().ok());
+            }
+        }
+    }
+    readable.then_some(inodes)
+}
+
+/// `pid` and its descendants, from each process's parent in
+/// `/proc/<pid>/stat`: a server may fork the process that listens.
+fn family(pid: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let child: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let after_comm = &stat[stat.rfind(')')? + 1..];
+            let parent = after_comm.split_whitespace().nth(1)?.parse().ok()?;
+            Some((parent, child))
+        })
+        .collect();
+    parents.sort_unstable();
+    let mut family = vec![pid];
+    let mut next = 0;
+    while next < family.len() {
+        let parent = family[next];
+        let first = parents.partition_point(|&(p, _)| p < parent);
+        family.extend(
+            parents[first..]
+                .iter()
+                .take_while(|&&(p, _)| p == parent)
+                .map(|&(_, child)| child),
+        );
+        next += 1;
+    }
+    family
+}
+
+/// Whether process `pid` has one of the sockets `inodes` open.
+fn holds_socket(pid: u32, inodes: &[u64]) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok())
+                .is_some_and(|inode: u64| inodes.contains(&inode))
+        })
+    })
 }
 
 /// Runs `command` in `dir` under the fake clock.
@@ -542,15 +747,12 @@ fn scratch_dir(what: &str) -> Result<PathBuf, Unavailable> {
 }
 
 /// A loopback port nobody listens on now. Another process may take it
-/// before the server does; the server then fails to start and says so.
-fn free_port(dir: &Path) -> Result<u16, Unavailable> {
+/// before the server does: [`listening`] finds out.
+fn free_port() -> Result<u16, Unavailable> {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| {
-            let _ = std::fs::remove_dir_all(dir);
-            Unavailable(format!("no free loopback port: {e}"))
-        })
+        .map_err(|e| Unavailable(format!("no free loopback port: {e}")))
 }
 
 /// The fake clock's shared library, compiled once per source: under a
@@ -596,4 +798,59 @@ fn build_fake_clock(dir: &Path) -> Result<PathBuf, String> {
         ));
     }
     Ok(shim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_is_ours_only_if_the_process_or_a_descendant_holds_it() {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if listening_inodes(port).is_none() {
+            println!("note: no /proc/net/tcp here; nothing to check");
+            return;
+        }
+        assert_eq!(
+            listener_owner(port, std::process::id()),
+            Some(Listener::Ours)
+        );
+        let mut other = Command::new("sleep").arg("5").spawn().unwrap();
+        assert_eq!(listener_owner(port, other.id()), Some(Listener::Foreign));
+        let _ = other.kill();
+        let _ = other.wait();
+        // This process is a descendant of its parent.
+        let parent = std::os::unix::process::parent_id();
+        assert_eq!(listener_owner(port, parent), Some(Listener::Ours));
+        drop(listener);
+        assert_eq!(
+            listener_owner(port, std::process::id()),
+            Some(Listener::Nobody)
+        );
+    }
+
+    /// Two servers given the same port: the second finds the first's
+    /// listener, not its own, and starts on another port.
+    #[test]
+    fn a_server_whose_port_another_process_took_starts_on_another() {
+        let held = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = held.local_addr().unwrap().port();
+        let server = match LocalServer::redis_trying_first(Some(port)) {
+            Ok(server) => server,
+            Err(why) if std::env::var("LOCKCHECK_REAL_SERVERS").as_deref() == Ok("required") => {
+                panic!("a real server is required and could not be started: {why}")
+            }
+            Err(why) => {
+                println!("note: skipped: {why} (apt-get install redis-server gcc)");
+                return;
+            }
+        };
+        assert_ne!(server.port, port);
+        let pid = server.child.borrow().id();
+        if listening_inodes(server.port).is_some() {
+            assert_eq!(listener_owner(server.port, pid), Some(Listener::Ours));
+            assert_eq!(listener_owner(port, pid), Some(Listener::Foreign));
+        }
+    }
 }
