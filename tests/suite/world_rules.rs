@@ -50,7 +50,14 @@
 //!   and never while it is paused; `WorkDone` is offered exactly when a
 //!   running client's work is done, sends its write, and `Tick` waits for it.
 //! - ghost: a client that holds the lock is reading, working or writing;
-//!   `writes_accepted <= grants`; the resource's highest token never decreases.
+//!   `writes_accepted <= grants`; the resource's highest token never decreases;
+//!   no copy of the protected counter's value is ahead of the write count (a
+//!   value read, the resource's or one in flight back to a reader, is at most
+//!   the count; a write carries one more than what it read, so at most the
+//!   count plus one); once the value and the count differ, or a stale write
+//!   has been accepted, they differ for good. The liveness checker forgets
+//!   the values of a state that is unsafe for good (`src/check/liveness.rs`),
+//!   and it is sound only if both hold.
 //! - clocks: initial clocks are exactly the scenario's combinations of skew and
 //!   drift; only `ClockJump` changes a clock, by exactly its ticks, and only
 //!   the wall clock; a node's monotonic clock never goes back, its wall clock
@@ -71,7 +78,8 @@ use lockcheck::models::redis_setnx::RedisSetnx;
 use lockcheck::node::{LockModel, NodeId, NodeSet};
 use lockcheck::scenario::{NetworkMode, Scenario, Targets, Tier};
 use lockcheck::world::{
-    Action, Clock, Cut, Envelope, Partition, Payload, Phase, Status, World, WorldConfig, WorldState,
+    Action, Clock, Cut, Envelope, Partition, Payload, Phase, ResourceMsg, Status, World,
+    WorldConfig, WorldState,
 };
 
 /// The model ids a walk may use, each with the type that implements it.
@@ -507,6 +515,38 @@ fn check_state<M: LockModel>(w: &World<M>, s: &WorldState<M>) -> Result<(), Stri
         s.resource.writes_accepted,
         s.grants
     );
+    let writes = s.resource.writes_accepted;
+    let mut reads = vec![("the resource's", s.resource.value)];
+    for c in &s.clients {
+        if let Phase::Working { value, .. } = c.work.phase {
+            reads.push(("a holder's", value));
+        }
+    }
+    for e in &s.network {
+        if let Payload::Resource(m) = &e.payload
+            && let Some(&mut value) = m.clone().value_mut()
+        {
+            // A write carries what it read plus one.
+            let ahead = u32::from(matches!(
+                m,
+                ResourceMsg::Write { .. }
+                    | ResourceMsg::WriteCheckFirst { .. }
+                    | ResourceMsg::WriteChecked { .. }
+            ));
+            rule!(
+                value <= writes + ahead,
+                "ghost: no value ahead of the write count",
+                "{m:?} in flight carries {value}, with {writes} writes accepted"
+            );
+        }
+    }
+    for (whose, value) in reads {
+        rule!(
+            value <= writes,
+            "ghost: no value ahead of the write count",
+            "{whose} value is {value}, with {writes} writes accepted"
+        );
+    }
     Ok(())
 }
 
@@ -1119,6 +1159,15 @@ fn check_step<M: LockModel>(
         "highest token went from {} to {} on {a:?}",
         s.resource.highest_token,
         next.resource.highest_token
+    );
+    let unsafe_for_good =
+        |r: &lockcheck::world::Resource| r.value != r.writes_accepted || r.stale_write_accepted;
+    rule!(
+        !unsafe_for_good(&s.resource) || unsafe_for_good(&next.resource),
+        "ghost: a lost update stays lost",
+        "{a:?} turned the resource {:?} into {:?}",
+        s.resource,
+        next.resource
     );
     Ok(())
 }
