@@ -47,6 +47,7 @@
 //! | async-network | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | duplicates | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | endless-contention | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | long-work | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! <!-- /expectations -->
 //!
@@ -55,6 +56,7 @@
 //! |---|---|---|---|---|
 //! | every scenario | violated (0) | `occ_cas`: holds; `no_lock`: violated (6) | holds | both clients "hold" from the initial state; without the version check, two overlapping read-modify-writes lose one update in 6 steps (4 under `crowd-atomic`, where a call and its answer are one step) |
 //! | async-network | violated (0) | as above | violated (14) | a message may be delayed up to the horizon: nothing finishes in bounded time over a network that promises nothing |
+//! | endless-contention | violated (0) | `occ_cas`: holds; `no_lock`: violated (9) | `occ_cas`: violated (78); `no_lock`: holds | endless rounds: a compare-and-set may be refused round after round while the other client's writes land (below); the lost update takes 9 steps here, the network's delays being 1 or 2 ticks |
 //!
 //! Liveness under fairness (pinned): `deadlock_free` and `starvation_free`
 //! hold under every scenario, for both. No client ever waits for another:
@@ -65,6 +67,19 @@
 //! cause is the network's unbounded delay, not a cycle. The model keeps no
 //! state and no times, so the time shift has nothing to move
 //! (`LockModel::times`).
+//!
+//! Under `endless-contention` (two clients that never stop), both stay
+//! live in the sense of the properties: nobody ever waits for the lock
+//! (liveness graphs of 926 states for `occ_cas`, 677 for `no_lock`). What
+//! endless rounds do show is the price of optimism: the bounded `progress`
+//! of `occ_cas` is violated (78 steps), because a client's compare-and-set
+//! can be refused round after round while the other client's writes keep
+//! landing, and so it never finishes its own. `starvation_free` does not
+//! see this retry loop: it asks whether a client that waits for the lock
+//! gets it, and here the lock is granted at once. `no_lock` never retries,
+//! so it always finishes, and loses an update in 9 steps. The checker
+//! shifts the record's value and version down together each round (both
+//! grow with every write), so the graphs stay finite.
 
 use crate::node::LockParams;
 use crate::node::{Ctx, LockModel, NodeId, Out, Param, Symmetry, TimeVisitors, Variant};
@@ -109,6 +124,12 @@ impl LockModel for Optimistic {
     /// There are no times to shift: the model keeps no state at all.
     fn times(&self) -> Option<TimeVisitors<Self>> {
         Some(TimeVisitors::by_times())
+    }
+
+    /// Nothing grows with the rounds: the model keeps no state. The
+    /// record's value and version do, and the checker shifts them itself.
+    fn rounds_bounded(&self) -> bool {
+        true
     }
 
     /// Clients hold no state and are told apart by nothing.

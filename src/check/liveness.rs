@@ -178,11 +178,6 @@ impl Abstraction {
                 "endless rounds: the model does not declare that the counters that grow with every round stay bounded (LockModel::rounds_bounded: fencing tokens, sequence or session numbers), so its graph would never end".into(),
             );
         }
-        if endless && world.model.conditional_writes() {
-            return Err(
-                "endless rounds: the resource's version, which this model's conditional writes compare, grows with every write".into(),
-            );
-        }
         let net = &world.cfg.network;
         // Fairness tells messages apart by their content, and the shift
         // rewrites the times a message carries at every tick: a message
@@ -244,7 +239,7 @@ impl Abstraction {
     /// subtracted.
     pub fn canonicalize<M: LockModel>(&self, world: &World<M>, s: &mut WorldState<M>) -> u32 {
         if self.endless {
-            forget_round_counters(s);
+            forget_round_counters(s, world.model.conditional_writes());
         }
         // Under drift, an instant that ever travels could end up compared
         // with another node's clock, so every state is watched, not only
@@ -347,9 +342,15 @@ impl Abstraction {
 ///   reads and writes in flight carry and its holders have read, are
 ///   shifted down together so that the smallest is 0: a client writes back
 ///   what it read plus one, and the only comparison is `resource_safe`'s
-///   value against write count (a model with conditional writes, which
-///   compares versions, is refused in [`Abstraction::new`]);
-/// - once `resource_safe` is false it stays false, and the values no
+///   value against write count. Where writes are conditional, the record's
+///   versions (the write count, and every copy read or carried by a
+///   conditional write) shift with them by the same amount, and so does
+///   the rank of the newest accepted write, which is then the version it
+///   was based on plus one: the resource compares a write's version with
+///   its count for equality, and `resource_safe` a write's rank with the
+///   newest one's for order, and a common shift keeps both;
+/// - where no write is conditional, once `resource_safe` is false it stays
+///   false, and the values no
 ///   longer matter: they all become 0 and the write count 1. (A write
 ///   count ahead of the value stays ahead: a write of `v + 1`, `v` read
 ///   when the count was `w0` and is now `w`, leaves the count `w + 1`
@@ -360,8 +361,9 @@ impl Abstraction {
 ///   rounds would widen the gap between value and count, and the graph of
 ///   a lock that loses updates would never end;
 /// - grant numbers (`epoch`, which ties the resource's replies to a
-///   critical section, and the rank of the newest accepted write, which
-///   `resource_safe` compares with a later one's) are renumbered 1, 2, ...
+///   critical section, and, where writes are not conditional, the rank of
+///   the newest accepted write, which `resource_safe` compares with a later
+///   one's) are renumbered 1, 2, ...
 ///   in their order, the last one handed out (`grants`) the largest, so the
 ///   next grant is still the newest; 0 (no grant yet) stays 0.
 ///
@@ -369,14 +371,25 @@ impl Abstraction {
 /// (`Rounds::count`), and fencing tokens (the resource's highest, and the
 /// ghost of the highest it accepted a write with) are renumbered with the
 /// model's `FenceToken`s (`src/world/tokens.rs`).
-fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
-    if !forget_values_once_unsafe(s) {
+fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>, conditional_writes: bool) {
+    if conditional_writes || !forget_values_once_unsafe(s) {
         let mut low = s.resource.writes_accepted;
         each_value(s, |v| low = low.min(*v));
+        each_version(s, |v| low = low.min(*v));
         each_value(s, |v| *v -= low);
+        each_version(s, |v| *v -= low);
         s.resource.writes_accepted -= low;
+        if conditional_writes {
+            // The rank of the newest accepted write is the version it was
+            // based on plus one (no lower than any version still to come).
+            let r = &mut s.resource;
+            r.last_write_rank = r.last_write_rank.saturating_sub(low as u64);
+        }
     }
-    let mut epochs: Vec<u64> = vec![0, s.grants as u64, s.resource.last_write_rank];
+    let mut epochs: Vec<u64> = vec![0, s.grants as u64];
+    if !conditional_writes {
+        epochs.push(s.resource.last_write_rank);
+    }
     epochs.extend(s.clients.iter().map(|c| c.work.epoch as u64));
     for e in &mut s.network {
         if let Payload::Resource(m) = &mut e.payload {
@@ -388,8 +401,10 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
     // `epochs[0]` is 0, which maps to itself.
     let rank = |e: u64| epochs.binary_search(&e).expect("collected above") as u64;
     let epoch = |e: &mut u16| *e = rank(*e as u64) as u16;
-    let r = &mut s.resource;
-    r.last_write_rank = rank(r.last_write_rank);
+    if !conditional_writes {
+        let r = &mut s.resource;
+        r.last_write_rank = rank(r.last_write_rank);
+    }
     epoch(&mut s.grants);
     for c in &mut s.clients {
         epoch(&mut c.work.epoch);
@@ -405,9 +420,9 @@ fn forget_round_counters<M: LockModel>(s: &mut WorldState<M>) {
 /// Once `resource_safe` is false it stays false (see
 /// [`forget_round_counters`]), and the protected counter's values matter to
 /// nothing: they all become 0 and the write count 1. Only under endless
-/// rounds, where no model writes conditionally (a conditional write
-/// compares the write count). Whether it applied; the caller sorts the
-/// network.
+/// rounds, and only where no write is conditional (a conditional write
+/// compares the write count, so the count still matters). Whether it
+/// applied; the caller sorts the network.
 fn forget_values_once_unsafe<M: LockModel>(s: &mut WorldState<M>) -> bool {
     let r = &s.resource;
     if r.value == r.writes_accepted && !r.stale_write_accepted {
@@ -433,6 +448,29 @@ fn each_value<M: LockModel>(s: &mut WorldState<M>, mut f: impl FnMut(&mut u32)) 
             && let Some(value) = m.value_mut()
         {
             f(value);
+        }
+    }
+}
+
+/// Every copy of the record's version, where writes are conditional: the
+/// ones reads' answers and conditional writes in flight carry, and the ones
+/// holders have read. (The resource's own is its write count.)
+fn each_version<M: LockModel>(s: &mut WorldState<M>, mut f: impl FnMut(&mut u32)) {
+    use crate::world::Phase;
+    for c in &mut s.clients {
+        if let Phase::Working {
+            version: Some(version),
+            ..
+        } = &mut c.work.phase
+        {
+            f(version);
+        }
+    }
+    for e in &mut s.network {
+        if let Payload::Resource(m) = &mut e.payload
+            && let Some(version) = m.version_mut()
+        {
+            f(version);
         }
     }
 }

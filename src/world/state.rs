@@ -226,6 +226,23 @@ impl ResourceMsg {
         }
     }
 
+    /// The record's version a read's answer carries, or a conditional
+    /// write's condition: where conditional writes are on.
+    pub fn version_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            ResourceMsg::ReadOk { version, .. } => version.as_mut(),
+            ResourceMsg::Write { if_version, .. } => if_version.as_mut(),
+            ResourceMsg::Read { .. }
+            | ResourceMsg::WriteCheckFirst { .. }
+            | ResourceMsg::WriteChecked { .. }
+            | ResourceMsg::Stamp { .. }
+            | ResourceMsg::StampOk { .. }
+            | ResourceMsg::WriteOk { .. }
+            | ResourceMsg::Rejected { .. }
+            | ResourceMsg::Conflict { .. } => None,
+        }
+    }
+
     /// The counter's value a read answer or a write carries, to be
     /// rewritten.
     pub fn value_mut(&mut self) -> Option<&mut u32> {

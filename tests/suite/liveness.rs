@@ -242,12 +242,19 @@ fn setnx_starves_its_waiter() {
 }
 
 /// A model whose graph cannot be made finite gets an honest
-/// `inconclusive` naming why: under endless rounds, one whose conditional
-/// writes compare a version that grows with every round; under clock
-/// drift, one that sends a time read from its clock to another node.
+/// `inconclusive` naming why: under endless rounds, one that does not
+/// declare that its per-round counters stay bounded (the Redis failover
+/// lock: its replication offset grows with every change of the key, and
+/// nothing renumbers it); under clock drift, one that sends a time read from its
+/// clock to another node.
 #[test]
 fn liveness_is_inconclusive_where_time_cannot_be_made_finite() {
-    let report = check("occ_cas", "endless-contention", &PropertyName::LIVENESS, 1);
+    let report = check(
+        "redis_failover",
+        "endless-contention",
+        &PropertyName::LIVENESS,
+        1,
+    );
     for name in PropertyName::LIVENESS {
         match &property(&report, name).verdict {
             Verdict::Inconclusive { reason } => {
@@ -715,4 +722,25 @@ fn the_abstraction_commutes_with_steps_for_locks_that_lose_updates_under_endless
     assert!(check_abstraction(db, scenario, 50_000) > 0);
     let mq = MqMessageTtl::new("mq_lock_message_ttl", &params).unwrap();
     assert!(check_abstraction(mq, scenario, 50_000) > 0);
+}
+
+/// Conditional writes under endless rounds: the record's versions (the
+/// write count, those read, those a conditional write carries) and the
+/// newest write's rank shift down with the values, which must keep every
+/// label and commute with every step, here through refused and accepted
+/// compare-and-sets; and without the condition, through the lost updates
+/// of no lock at all.
+#[test]
+fn the_abstraction_commutes_with_steps_for_conditional_writes_under_endless_rounds() {
+    use lockcheck::models::optimistic::Optimistic;
+    use lockcheck::node::LockModel;
+
+    let scenario = "scenarios/endless-contention.json";
+    let params = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
+        .unwrap()
+        .params;
+    for variant in ["occ_cas", "no_lock"] {
+        let model = Optimistic::new(variant, &params).unwrap();
+        assert!(check_abstraction(model, scenario, 50_000) > 0, "{variant}");
+    }
 }

@@ -13,6 +13,7 @@ pins! {
     occ_server_restart: "occ_cas", "server-restart", 371, "violated:0 holds holds:0 holds holds holds";
     occ_async_network: "occ_cas", "async-network", 17507, "violated:0 holds holds:0 violated:14 holds holds";
     occ_crowd_atomic: "occ_cas", "crowd-atomic", 4435, "violated:0 holds holds:0 holds holds holds";
+    occ_endless_contention: "occ_cas", "endless-contention", 179180, "violated:0 holds holds:0 violated:78 holds holds";
 
     no_lock_no_faults: "no_lock", "no-faults", 340, "violated:0 violated:6 holds:0 holds holds holds";
     no_lock_holder_crash: "no_lock", "holder-crash", 1286, "violated:0 violated:6 holds:0 holds holds holds";
@@ -24,4 +25,5 @@ pins! {
     no_lock_server_restart: "no_lock", "server-restart", 404, "violated:0 violated:6 holds:0 holds holds holds";
     no_lock_async_network: "no_lock", "async-network", 6940, "violated:0 violated:6 holds:0 violated:14 holds holds";
     no_lock_crowd_atomic: "no_lock", "crowd-atomic", 19965, "violated:0 violated:4 holds:0 holds holds holds";
+    no_lock_endless_contention: "no_lock", "endless-contention", 223780, "violated:0 violated:9 holds:0 holds holds holds";
 }
