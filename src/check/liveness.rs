@@ -125,7 +125,7 @@ use std::time::Instant;
 use stateright::Model;
 
 use super::bfs::{Bound, SearchLimits, fingerprint};
-use crate::node::LockModel;
+use crate::node::{FenceCheck, LockModel};
 use crate::scenario::NetworkMode;
 use crate::world::{Action, Payload, Status, World, WorldConfig, WorldState};
 
@@ -176,6 +176,20 @@ impl Abstraction {
         if endless && !world.model.rounds_bounded() {
             return Err(
                 "endless rounds: the model does not declare that the counters that grow with every round stay bounded (LockModel::rounds_bounded: fencing tokens, sequence or session numbers), so its graph would never end".into(),
+            );
+        }
+        // Conditional writes shift the newest write's rank as a version
+        // (see [`forget_round_counters`]): every write must then carry its
+        // version, which a write made in two steps or a stamp does not.
+        if endless
+            && world.model.conditional_writes()
+            && matches!(
+                world.model.fence_check(),
+                FenceCheck::CheckThenWrite | FenceCheck::EachResourceAlone
+            )
+        {
+            return Err(
+                "endless rounds: this model's conditional writes go with writes that carry no version (a check-then-write or a stamp), whose ranks the checker cannot shift with the versions".into(),
             );
         }
         let net = &world.cfg.network;
