@@ -69,7 +69,7 @@ pins! {
     db_clock_fenced_gc_pause: "db_lock_expiry_db_clock_fenced", "gc-pause", 127426, "violated:22 holds holds:2 holds holds holds";
     db_clock_fenced_clock_jump: "db_lock_expiry_db_clock_fenced", "clock-jump", 17215, "violated:7 holds holds:2 holds holds holds";
     db_clock_fenced_clock_drift: "db_lock_expiry_db_clock_fenced", "clock-drift", 20720, "violated:19 holds holds:2 holds holds holds";
-    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112";
+    db_clock_fenced_message_loss: "db_lock_expiry_db_clock_fenced", "message-loss", 4031753, "holds holds holds:2 violated:112 holds holds";
     db_clock_fenced_partition: "db_lock_expiry_db_clock_fenced", "partition", 242513, "holds holds holds:2 holds holds holds";
     db_clock_fenced_server_restart: "db_lock_expiry_db_clock_fenced", "server-restart", 39916, "holds holds holds:2 holds holds holds";
     db_clock_fenced_async_network: "db_lock_expiry_db_clock_fenced", "async-network", 525441, "violated:13 holds holds:2 violated:14 holds holds";
@@ -130,7 +130,7 @@ pins! {
     db_clock_check_insert_gc_pause: "db_lock_expiry_db_clock_check_then_insert", "gc-pause", 131011, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_clock_jump: "db_lock_expiry_db_clock_check_then_insert", "clock-jump", 37288, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_clock_drift: "db_lock_expiry_db_clock_check_then_insert", "clock-drift", 49884, "violated:8 violated:14 holds:4 holds holds holds";
-    db_clock_check_insert_message_loss: "db_lock_expiry_db_clock_check_then_insert", "message-loss", 1447552, "violated:8 violated:14 holds:4 holds";
+    db_clock_check_insert_message_loss: "db_lock_expiry_db_clock_check_then_insert", "message-loss", 1447552, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_partition: "db_lock_expiry_db_clock_check_then_insert", "partition", 481044, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_server_restart: "db_lock_expiry_db_clock_check_then_insert", "server-restart", 97695, "violated:8 violated:14 holds:4 holds holds holds";
     db_clock_check_insert_async_network: "db_lock_expiry_db_clock_check_then_insert", "async-network", 18795, "violated:8 violated:14 holds:4 violated:14 holds holds";

@@ -22,7 +22,7 @@ pins! {
     dynamodb_endless_contention: "dynamodb_lock", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:24+78";
     dynamodb_fenced_endless_contention: "dynamodb_lock_fenced", "endless-contention", 541554, "holds holds holds:9 violated:84 holds violated:42+54";
     dynamodb_fenced_gc_pause: "dynamodb_lock_fenced", "gc-pause", 562564, "violated:28 holds holds:4 violated:69 holds holds";
-    dynamodb_fenced_partition: "dynamodb_lock_fenced", "partition", 865163, "holds holds holds:4 violated:91";
+    dynamodb_fenced_partition: "dynamodb_lock_fenced", "partition", 865163, "holds holds holds:4 violated:91 holds holds";
 
     hazelcast_fenced_no_faults: "hazelcast_fenced_lock_fenced", "no-faults", 39535, "holds holds holds:4 holds holds holds";
     hazelcast_no_faults: "hazelcast_fenced_lock", "no-faults", 39535, "holds holds holds:4 holds holds holds";
@@ -30,8 +30,8 @@ pins! {
     hazelcast_fenced_duplicates: "hazelcast_fenced_lock_fenced", "duplicates", 39579, "holds holds holds:4 holds holds holds";
     hazelcast_fenced_clock_drift: "hazelcast_fenced_lock_fenced", "clock-drift", 287549, "holds holds holds:4 holds holds holds";
     hazelcast_fenced_crowd_atomic: "hazelcast_fenced_lock_fenced", "crowd-atomic", 246580, "violated:30 holds holds:2 holds holds holds";
-    hazelcast_fenced_gc_pause: "hazelcast_fenced_lock_fenced", "gc-pause", 1429298, "violated:24 holds holds:4 holds";
-    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1380068, "violated:9 violated:15 holds:4 holds";
+    hazelcast_fenced_gc_pause: "hazelcast_fenced_lock_fenced", "gc-pause", 1429298, "violated:24 holds holds:4 holds holds holds";
+    hazelcast_clock_jump: "hazelcast_fenced_lock", "clock-jump", 1380068, "violated:9 violated:15 holds:4 holds holds holds";
     hazelcast_crowd_atomic: "hazelcast_fenced_lock", "crowd-atomic", 425614, "violated:30 violated:35 holds:2 holds holds holds";
     hazelcast_endless_contention: "hazelcast_fenced_lock", "endless-contention", 206525, "holds holds holds:9 holds holds holds";
 
@@ -53,6 +53,6 @@ pins! {
 }
 
 pins_long! {
-    chubby_delay_server_restart: "chubby_lock_delay", "server-restart", 1629070, "holds holds holds:4 violated:124";
+    chubby_delay_server_restart: "chubby_lock_delay", "server-restart", 1629070, "holds holds holds:4 violated:124 holds holds";
     chubby_delay_partition: "chubby_lock_delay", "partition", 3353798, "holds holds holds:4 violated:89";
 }

@@ -37,7 +37,7 @@ pins! {
     sequential_clock_drift: "zk_lock_sequential", "clock-drift", 121249, "holds holds holds:5 holds holds holds";
     sequential_server_restart: "zk_lock_sequential", "server-restart", 752449, "holds holds holds:5 holds";
     sequential_long_pause: "zk_lock_sequential", "long-pause", 484694, "violated:34 violated:40 holds:5 violated:58";
-    sequential_client_partition: "zk_lock_sequential", "client-partition", 784732, "holds holds holds:5 violated:91";
+    sequential_client_partition: "zk_lock_sequential", "client-partition", 784732, "holds holds holds:5 violated:91 holds holds";
 
     // Fenced by the node's czxid: both clients can still believe they hold the
     // lock, but the resource rejects the stalled holder's write.
@@ -47,7 +47,7 @@ pins! {
     sequential_fenced_clock_drift: "zk_lock_sequential_fenced", "clock-drift", 130092, "holds holds holds:5 holds holds holds";
     sequential_fenced_server_restart: "zk_lock_sequential_fenced", "server-restart", 956750, "holds holds holds:5 holds";
     sequential_fenced_long_pause: "zk_lock_sequential_fenced", "long-pause", 584046, "violated:34 holds holds:5 violated:58";
-    sequential_fenced_client_partition: "zk_lock_sequential_fenced", "client-partition", 913481, "holds holds holds:5 violated:91";
+    sequential_fenced_client_partition: "zk_lock_sequential_fenced", "client-partition", 913481, "holds holds holds:5 violated:91 holds holds";
     sequential_fenced_endless_contention: "zk_lock_sequential_fenced", "endless-contention", 1072146, "holds holds holds:10 holds holds holds";
 
     // Fenced by the node's dataVersion, 0 for every holder: the resource
