@@ -303,10 +303,10 @@ fn shards_sharing_a_report_directory_keep_their_own_traces() {
 fn a_liveness_graph_that_was_not_built_says_why_instead_of_0_states() {
     let o = lockcheck(&[
         "check",
-        // Its conditional writes compare a version that grows with every
-        // round: no graph under endless rounds.
+        // Its replication offset grows with every change of the key, and
+        // nothing renumbers it: no graph under endless rounds.
         "--model",
-        "occ_cas",
+        "redis_failover",
         "--scenario",
         "scenarios/endless-contention.json",
         "--property",
