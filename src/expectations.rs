@@ -82,12 +82,18 @@ pub type Verdicts = BTreeMap<PropertyName, ExpectedVerdict>;
 /// What a model states about one scenario: a verdict per property and,
 /// where the scenario's space is too large for a routine run, the state
 /// limit its search stops at (`"states_max": 1000000` beside the verdicts),
-/// and whether its `holds` are expected to be vacuous (`"vacuous": true`:
-/// no fault of the scenario can strike while a client holds the lock).
+/// the state limit of its liveness graph where that differs
+/// (`"liveness_states_max"`; by default the same as `states_max`), and
+/// whether its `holds` are expected to be vacuous (`"vacuous": true`: no
+/// fault of the scenario can strike while a client holds the lock).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
     pub verdicts: Verdicts,
     pub states_max: Option<u64>,
+    /// The liveness graph forgets values and shifts time, so it can be
+    /// complete where the safety search of the same scenario is not: a
+    /// separate limit lets an entry cap the one without the other.
+    pub liveness_states_max: Option<u64>,
     pub vacuous: bool,
 }
 
@@ -98,20 +104,24 @@ impl<'de> Deserialize<'de> for Entry {
             type Value = Entry;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(
-                    "an object of property names to verdicts, and optionally `states_max` and `vacuous`",
+                    "an object of property names to verdicts, and optionally `states_max`, `liveness_states_max` and `vacuous`",
                 )
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
                 let mut entry = Entry::default();
                 while let Some(key) = map.next_key::<String>()? {
-                    if key == "states_max" {
+                    if key == "states_max" || key == "liveness_states_max" {
                         let n: u64 = map.next_value()?;
                         if n == 0 {
-                            return Err(serde::de::Error::custom(
-                                "`states_max` is 0, expected at least 1",
-                            ));
+                            return Err(serde::de::Error::custom(format!(
+                                "`{key}` is 0, expected at least 1"
+                            )));
                         }
-                        entry.states_max = Some(n);
+                        if key == "states_max" {
+                            entry.states_max = Some(n);
+                        } else {
+                            entry.liveness_states_max = Some(n);
+                        }
                         continue;
                     }
                     if key == "vacuous" {
@@ -123,7 +133,7 @@ impl<'de> Deserialize<'de> for Entry {
                             .map(|p| format!("`{}`", p.as_str()))
                             .collect();
                         return Err(serde::de::Error::custom(format!(
-                            "unknown property `{key}`, expected one of: {}, `states_max` or `vacuous`",
+                            "unknown property `{key}`, expected one of: {}, `states_max`, `liveness_states_max` or `vacuous`",
                             known.join(", ")
                         )));
                     };
@@ -410,18 +420,35 @@ fn expectation_cell(entry: &Entry) -> String {
     if live && live_holds {
         cell.push_str(" (live)");
     }
-    if let Some(n) = entry.states_max {
-        let n = match n {
-            n if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
-            n if n % 100_000 == 0 && n > 1_000_000 => {
-                format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000)
-            }
-            n if n % 1_000 == 0 => format!("{}k", n / 1_000),
-            n => n.to_string(),
-        };
-        cell.push_str(&format!(" (search stops at {n} states)"));
+    let limits = match (entry.states_max, entry.liveness_states_max) {
+        (Some(n), Some(l)) => Some(format!(
+            "search stops at {} states, its liveness graph at {}",
+            states_count(n),
+            states_count(l)
+        )),
+        (Some(n), None) => Some(format!("search stops at {} states", states_count(n))),
+        (None, Some(l)) => Some(format!(
+            "liveness graph stops at {} states",
+            states_count(l)
+        )),
+        (None, None) => None,
+    };
+    if let Some(limits) = limits {
+        cell.push_str(&format!(" ({limits})"));
     }
     cell
+}
+
+/// A state limit as the tables write it: `1M`, `1.5M`, `200k`.
+fn states_count(n: u64) -> String {
+    match n {
+        n if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n % 100_000 == 0 && n > 1_000_000 => {
+            format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000)
+        }
+        n if n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
 }
 
 /// The 1-based line and column of the first `"key"` used as an object key in

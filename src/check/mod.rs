@@ -444,7 +444,13 @@ fn check_liveness<M: LockModel>(
             return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
         }
     };
-    let explored = match liveness::explore(&world, &abs, &options.limits, options.threads) {
+    let limits = SearchLimits {
+        states_max: options
+            .liveness_states_max
+            .unwrap_or(options.limits.states_max),
+        ..options.limits.clone()
+    };
+    let explored = match liveness::explore(&world, &abs, &limits, options.threads) {
         Ok(e) => e,
         Err(unfinished) => {
             let bound = unfinished.bound;
@@ -579,6 +585,16 @@ pub fn resolve_limits(
         depth_max: depth_max.or(scenario.limits.depth_max),
         time_max: Duration::from_secs(seconds_max.unwrap_or(scenario.limits.seconds_max)),
         memory: memory::MemoryLimit::resolve(memory_max, scenario.limits.memory_mb, 1),
+    }
+}
+
+/// The liveness graph's own state limit for a model's cell: the
+/// expectation's `liveness_states_max`, unless the command line sets
+/// `--states-max`, which then limits both searches.
+pub fn resolve_liveness_states_max(expected: &Entry, states_max: Option<u64>) -> Option<u64> {
+    match states_max {
+        Some(_) => None,
+        None => expected.liveness_states_max,
     }
 }
 

@@ -47,6 +47,10 @@ pub struct CheckOptions {
     /// differ only in how long ago something expired count once (see
     /// `src/world/times.rs`).
     pub time_merge: bool,
+    /// The state limit of the liveness graph, where it differs from
+    /// `limits.states_max` (an expectation's `liveness_states_max`; see
+    /// [`crate::check::resolve_liveness_states_max`]). `None`: the same.
+    pub liveness_states_max: Option<u64>,
 }
 
 impl CheckOptions {

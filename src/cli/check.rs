@@ -128,6 +128,7 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             only: args.properties.clone(),
             request_ids: args.request_ids,
             time_merge: args.time_merge,
+            liveness_states_max: check::resolve_liveness_states_max(&expected, states_max),
         };
         let started = Instant::now();
         let mut report = match entry.run(scenario, &file, &expected, &options) {

@@ -579,6 +579,7 @@ fn run_cell(
                 only: selection.properties.clone(),
                 request_ids: options.request_ids,
                 time_merge: options.time_merge,
+                liveness_states_max: planned.expected.liveness_states_max,
             };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {

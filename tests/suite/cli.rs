@@ -336,3 +336,81 @@ fn a_bounded_search_whose_simulation_finds_nothing_stays_inconclusive() {
     );
     assert!(!text.contains("mutual_exclusion  holds"), "{text}");
 }
+
+#[test]
+fn an_expectation_can_limit_the_liveness_graph_apart_from_the_safety_search() {
+    // redis_set_px under no-faults: 1,395 states for safety, a liveness
+    // graph of 746.
+    let run = |limits: &str, extra: &[&str]| {
+        let dir = temp_dir("cli-liveness-states-max");
+        std::fs::write(
+            dir.join("redis_set_px.expect.json"),
+            format!(
+                r#"{{ "redis_set_px": {{ "no-faults": {{ "mutual_exclusion": "holds", "deadlock_free": "holds"{limits} }} }} }}"#
+            ),
+        )
+        .unwrap();
+        let mut args = vec![
+            "check",
+            "--model",
+            "redis_set_px",
+            "--scenario",
+            "scenarios/no-faults.json",
+            "--property",
+            "mutual_exclusion",
+            "--property",
+            "deadlock_free",
+            "--simulation-runs",
+            "0",
+            "--expectations-dir",
+            dir.to_str().unwrap(),
+            "--no-traces",
+        ];
+        args.extend_from_slice(extra);
+        let o = lockcheck(&args);
+        let out = stdout(&o);
+        let verdict = |p: &str| {
+            let line = out
+                .lines()
+                .find(|l| l.trim_start().starts_with(p))
+                .unwrap_or_else(|| panic!("no {p} line: {out}"));
+            line.split_whitespace().nth(1).unwrap().to_string()
+        };
+        (verdict("mutual_exclusion"), verdict("deadlock_free"), out)
+    };
+    // The liveness graph stops at its own limit; the safety search does not.
+    let (safety, liveness, out) = run(r#", "states_max": 5000, "liveness_states_max": 100"#, &[]);
+    assert_eq!(
+        (safety.as_str(), liveness.as_str()),
+        ("holds", "inconclusive"),
+        "{out}"
+    );
+    assert!(
+        out.contains("liveness graph: the state limit (100 unique states)"),
+        "{out}"
+    );
+    // And the other way round: the safety search stops, the graph does not.
+    let (safety, liveness, out) = run(r#", "states_max": 100, "liveness_states_max": 5000"#, &[]);
+    assert_eq!(
+        (safety.as_str(), liveness.as_str()),
+        ("inconclusive", "holds"),
+        "{out}"
+    );
+    // Without its own limit, the graph stops where the safety search does.
+    let (safety, liveness, out) = run(r#", "states_max": 100"#, &[]);
+    assert_eq!(
+        (safety.as_str(), liveness.as_str()),
+        ("inconclusive", "inconclusive"),
+        "{out}"
+    );
+    // `--states-max` on the command line sets both.
+    let (safety, liveness, out) = run(
+        r#", "states_max": 100, "liveness_states_max": 100"#,
+        &["--states-max", "5000"],
+    );
+    assert_eq!(
+        (safety.as_str(), liveness.as_str()),
+        ("holds", "holds"),
+        "{out}"
+    );
+}

@@ -76,6 +76,7 @@ pub fn pinned_within(
         only: Vec::new(),
         request_ids: true,
         time_merge: true,
+        liveness_states_max: None,
     };
     let entry = registry::find(model).expect("registered model");
     let report = entry
@@ -282,6 +283,7 @@ pub fn check_reduced(
         request_ids: reductions.request_ids,
         time_merge: reductions.time_merge,
         only: Vec::new(),
+        liveness_states_max: None,
     };
     entry
         .run(

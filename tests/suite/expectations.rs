@@ -174,3 +174,15 @@ fn every_model_doc_shows_its_expectations() {
         stale.join("\n")
     );
 }
+
+#[test]
+fn a_state_limit_of_zero_is_refused_for_either_search() {
+    for key in ["states_max", "liveness_states_max"] {
+        let text = format!(
+            "{{\n  \"redis_setnx\": {{ \"no-faults\": {{ \"deadlock_free\": \"holds\", \"{key}\": 0 }} }}\n}}"
+        );
+        let e = rejected("redis_setnx", &text);
+        assert_eq!(e.line, 2, "{e}");
+        assert_mentions(&e, &[&format!("`{key}` is 0, expected at least 1")]);
+    }
+}
