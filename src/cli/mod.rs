@@ -519,7 +519,9 @@ enum Command {
         /// expects a verdict on them or when named here.
         #[arg(long = "property", value_parser = parse_property)]
         properties: Vec<PropertyName>,
-        /// Stop after this many unique states (overrides limits.states_max).
+        /// Stop after this many unique states, in the search and in the
+        /// liveness graph (overrides limits.states_max and the model
+        /// expectation's states_max and liveness_states_max).
         #[arg(long)]
         states_max: Option<u64>,
         /// Do not search deeper than this many steps (overrides limits.depth_max).
