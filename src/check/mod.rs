@@ -8,7 +8,7 @@ mod report;
 pub mod simulate;
 
 pub use crate::engine::{bfs, memory};
-use paths::{inconclusive_reason, timeline, trace_file};
+use paths::{inconclusive_reason, liveness_inconclusive_reason, timeline, trace_file};
 pub use paths::{lasso_in_real_time, real_time_rows, timeline_rows, trace_steps};
 pub use render::{render_lasso_rows, render_report, render_rows, render_timeline, replay_command};
 pub use report::*;
@@ -465,7 +465,10 @@ fn check_liveness<M: LockModel>(
             };
             return Ok((
                 stats,
-                inconclusive(format!("liveness graph: {}", inconclusive_reason(bound))),
+                inconclusive(format!(
+                    "liveness graph: {}",
+                    liveness_inconclusive_reason(bound)
+                )),
             ));
         }
     };

@@ -157,8 +157,21 @@ pub fn trace_steps<M: LockModel>(
 }
 
 pub(super) fn inconclusive_reason(bound: Bound) -> String {
+    inconclusive_reason_hinting(bound, "raise --states-max or limits.states_max")
+}
+
+/// The same for the liveness graph, whose state limit an expectation can
+/// set apart from the safety search's.
+pub(super) fn liveness_inconclusive_reason(bound: Bound) -> String {
+    inconclusive_reason_hinting(
+        bound,
+        "raise --states-max, or the expectation's liveness_states_max",
+    )
+}
+
+fn inconclusive_reason_hinting(bound: Bound, states_hint: &str) -> String {
     let hint = match bound {
-        Bound::States(_) => "raise --states-max or limits.states_max",
+        Bound::States(_) => states_hint,
         Bound::Depth(_) => "raise --depth-max or limits.depth_max",
         Bound::Time(_) => "raise --seconds-max or limits.seconds_max",
         Bound::Memory { .. } => "raise --memory-max or limits.memory_mb, or free memory",

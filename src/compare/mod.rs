@@ -558,29 +558,31 @@ fn run_cell(
         let name = Scenario::name_of(file);
         on_start(model.id, &name);
         let started = std::time::Instant::now();
-        let check =
-            CheckOptions {
-                limits: resolve_limits(scenario, &planned.expected, None, None, None, None)
-                    .shared_by(scenario, options.memory_max, concurrent),
-                threads,
-                report_dir: options.report_dir.clone(),
-                progress: false,
-                reproduce_flags: Vec::new(),
-                // `--property deadlock_free` asks for liveness where the scenario
-                // does not expect it.
-                liveness: selection
-                    .properties
-                    .iter()
-                    .copied()
-                    .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
-                    .collect(),
-                simulation_runs: None,
-                symmetry: options.symmetry,
-                only: selection.properties.clone(),
-                request_ids: options.request_ids,
-                time_merge: options.time_merge,
-                liveness_states_max: planned.expected.liveness_states_max,
-            };
+        let check = CheckOptions {
+            limits: resolve_limits(scenario, &planned.expected, None, None, None, None).shared_by(
+                scenario,
+                options.memory_max,
+                concurrent,
+            ),
+            threads,
+            report_dir: options.report_dir.clone(),
+            progress: false,
+            reproduce_flags: Vec::new(),
+            // `--property deadlock_free` asks for liveness where the scenario
+            // does not expect it.
+            liveness: selection
+                .properties
+                .iter()
+                .copied()
+                .filter(|p| p.kind() == crate::properties::PropertyKind::Liveness)
+                .collect(),
+            simulation_runs: None,
+            symmetry: options.symmetry,
+            only: selection.properties.clone(),
+            request_ids: options.request_ids,
+            time_merge: options.time_merge,
+            liveness_states_max: crate::check::resolve_liveness_states_max(&planned.expected, None),
+        };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;
         if !selection.properties.is_empty() {
             report
