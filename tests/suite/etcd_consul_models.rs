@@ -29,11 +29,11 @@ pins! {
 }
 
 pins_long! {
-    etcd_fenced_gc_pause: "etcd_mutex_fenced", "gc-pause", 3089443, "violated:30 holds holds:5 violated:86";
-    etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86";
+    etcd_fenced_gc_pause: "etcd_mutex_fenced", "gc-pause", 3089443, "violated:30 holds holds:5 violated:86 holds holds";
+    etcd_gc_pause: "etcd_mutex", "gc-pause", 4372509, "violated:30 violated:36 holds:5 violated:86 holds holds";
     consul_fenced_server_restart: "consul_lock_fenced", "server-restart", 2007170, "holds holds holds:6 holds holds holds";
-    consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78";
-    etcd_unlock_retry_server_restart: "etcd_mutex_unlock_retry", "server-restart", 1951288, "holds holds holds:5 holds";
+    consul_fenced_gc_pause: "consul_lock_fenced", "gc-pause", 4633648, "holds holds holds:6 violated:78 holds holds";
+    etcd_unlock_retry_server_restart: "etcd_mutex_unlock_retry", "server-restart", 1951288, "holds holds holds:5 holds holds holds";
     etcd_endless_contention: "etcd_mutex", "endless-contention", 1188744, "holds holds holds:10 holds holds holds";
     consul_endless_contention: "consul_lock", "endless-contention", 1376252, "holds holds holds:14 violated:90 holds holds";
 }

@@ -54,5 +54,5 @@ pins! {
 
 pins_long! {
     chubby_delay_server_restart: "chubby_lock_delay", "server-restart", 1629070, "holds holds holds:4 violated:124 holds holds";
-    chubby_delay_partition: "chubby_lock_delay", "partition", 3353798, "holds holds holds:4 violated:89";
+    chubby_delay_partition: "chubby_lock_delay", "partition", 3353798, "holds holds holds:4 violated:89 holds holds";
 }
