@@ -696,13 +696,21 @@ pub fn explore<M: LockModel>(
         parent: u32,
         action: u32,
         class: Class,
-        fp: u128,
-        /// The state's label where the state was new to the graph when it
-        /// was generated, and so was packed into the worker's level; `None`
-        /// where it was known already (most successors are), so that only
-        /// its fingerprint waits for the merge.
-        fresh: Option<Label>,
+        to: Target,
     }
+    /// Where a successor leads. Most successors are known already when they
+    /// are generated: their id is final (`ids` only grows), so the merge
+    /// need not look them up again. A state new to the graph when generated
+    /// was packed into the worker's level, and only its fingerprint and
+    /// label wait for the merge.
+    enum Target {
+        Known(u32),
+        Fresh { fp: u128, label: Label },
+    }
+    // Successor batches are reused from level to level: a level's batch
+    // runs to millions of records, and a fresh one would be grown (and its
+    // pages faulted in) anew each time.
+    let mut spare: Vec<Vec<Succ>> = Vec::new();
     while store.len(&frontier) > 0 {
         // Under drift, a time that left its node makes the graph unusable
         // (see [`Abstraction::message_times_seen`]), and possibly endless:
@@ -741,9 +749,8 @@ pub fn explore<M: LockModel>(
             ));
         }
         let frontier_len = store.len(&frontier);
-        let expand = |range: std::ops::Range<usize>| {
+        let expand = |range: std::ops::Range<usize>, mut out: Vec<Succ>| {
             let _worker = memory.worker();
-            let mut out = Vec::new();
             let mut level = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
             let mut cursor = Default::default();
             let mut actions = Vec::new();
@@ -759,16 +766,19 @@ pub fn explore<M: LockModel>(
                     if let Some(mut next) = world.next_state(&s, a.clone()) {
                         abs.canonicalize(world, &mut next);
                         let fp = store.identify(&next, Some(&s), &mut cursor);
-                        let fresh = (!ids.contains_key(&fp)).then(|| Label::of(&next));
-                        if fresh.is_some() {
-                            store.push(&mut level, next, &mut cursor);
-                        }
+                        let to = match ids.get(&fp) {
+                            Some(&known) => Target::Known(known),
+                            None => {
+                                let label = Label::of(&next);
+                                store.push(&mut level, next, &mut cursor);
+                                Target::Fresh { fp, label }
+                            }
+                        };
                         out.push(Succ {
                             parent: id,
                             action: ai as u32,
                             class: class_of(a),
-                            fp,
-                            fresh,
+                            to,
                         });
                     }
                 }
@@ -776,7 +786,7 @@ pub fn explore<M: LockModel>(
             (out, level)
         };
         let batches: Vec<_> = if threads <= 1 || frontier_len < 64 {
-            vec![expand(0..frontier_len)]
+            vec![expand(0..frontier_len, spare.pop().unwrap_or_default())]
         } else {
             let chunk = frontier_len.div_ceil(threads);
             std::thread::scope(|scope| {
@@ -784,7 +794,8 @@ pub fn explore<M: LockModel>(
                     .step_by(chunk)
                     .map(|lo| {
                         let expand = &expand;
-                        scope.spawn(move || expand(lo..(lo + chunk).min(frontier_len)))
+                        let out = spare.pop().unwrap_or_default();
+                        scope.spawn(move || expand(lo..(lo + chunk).min(frontier_len), out))
                     })
                     .collect();
                 handles
@@ -805,9 +816,9 @@ pub fn explore<M: LockModel>(
         let mut next_frontier = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
         let mut parent_at = frontier_first;
         let mut keep = Vec::new();
-        for (batch, mut level) in batches {
+        for (mut batch, mut level) in batches {
             keep.clear();
-            for succ in batch {
+            for succ in batch.drain(..) {
                 transitions += 1;
                 // Close the edge lists of the states before this successor's
                 // parent (states with no successor get empty lists).
@@ -815,26 +826,24 @@ pub fn explore<M: LockModel>(
                     first.push(edges.len() as u32);
                     parent_at += 1;
                 }
-                let to = match ids.entry(succ.fp) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        if succ.fresh.is_some() {
+                let to = match succ.to {
+                    Target::Known(id) => id,
+                    Target::Fresh { fp, label } => match ids.entry(fp) {
+                        std::collections::hash_map::Entry::Occupied(e) => {
                             // New when generated, but an earlier successor
                             // of this level was the same state.
                             keep.push(false);
+                            *e.get()
                         }
-                        *e.get()
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        // `ids` only grows, so a state unknown at the merge
-                        // was unknown when it was generated, and was packed.
-                        let label = succ.fresh.expect("a new state was packed");
-                        let id = labels.len() as u32;
-                        e.insert(id);
-                        labels.push(label);
-                        tree.push((succ.parent, succ.action));
-                        keep.push(true);
-                        id
-                    }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            let id = labels.len() as u32;
+                            e.insert(id);
+                            labels.push(label);
+                            tree.push((succ.parent, succ.action));
+                            keep.push(true);
+                            id
+                        }
+                    },
                 };
                 edges.push(Edge {
                     to,
@@ -847,6 +856,7 @@ pub fn explore<M: LockModel>(
                 *kept.next().expect("one flag per state")
             });
             store.append(&mut next_frontier, level);
+            spare.push(batch);
         }
         let last = frontier_first + frontier_len as u32 - 1;
         while parent_at <= last {

@@ -156,8 +156,14 @@ pub fn trace_steps<M: LockModel>(
         .collect()
 }
 
+/// An expectation's `states_max` overrides the scenario's
+/// `limits.states_max`, so the hint names both: raising the scenario's
+/// limit alone does nothing for a cell whose expectation sets one.
 pub(super) fn inconclusive_reason(bound: Bound) -> String {
-    inconclusive_reason_hinting(bound, "raise --states-max or limits.states_max")
+    inconclusive_reason_hinting(
+        bound,
+        "raise --states-max, or the expectation's states_max, which overrides limits.states_max",
+    )
 }
 
 /// The same for the liveness graph, whose state limit an expectation can
