@@ -83,8 +83,9 @@
 //! The heartbeat is a message every two ticks for the whole run, and
 //! failovers add behaviours, so the model is larger than `redis_set_px`.
 //! Client symmetry halves it; clock-drift (about 2.4 million orbits) and
-//! crowd-atomic are searched to the end. Under message-loss, partition,
-//! server-restart and async-network the standard scenarios give it a state
+//! crowd-atomic are searched to the end, and so is server-restart (1.75
+//! million orbits). Under message-loss, partition
+//! and async-network the standard scenarios give it a state
 //! limit of one million (`"states_max"` in `redis_failover.expect.json`), and so does the
 //! extra scenario split-partition: its violations there are
 //! found within it, with their shortest counterexamples, and `progress` stays
@@ -111,7 +112,7 @@
 //! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
 //! | partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
-//! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok (live) | ok (live) |
@@ -133,7 +134,7 @@
 //! | clock-drift | violated (16) | violated (20); fenced: violated (23) | as `redis_set_px`: the master's clock runs 50% fast, so the 6-tick key ends after 4 real ticks while `c1` still holds it, and `c2` gets it. Fenced: a 50% slow replica stops hearing heartbeats in time by its own clock and promotes itself with the fence it had, so the next token goes backwards and the resource accepts the stale holder's write |
 //! | message-loss | violated (31) | violated (simulation); fenced: ? | ? | a lost heartbeat silences `m` long enough for `r` to promote itself while `m` still holds a client's key; the resource violation is a longer run the search did not reach within its limit, found by simulation |
 //! | partition | violated (15) | violated (19) | ? | `m` grants `c1` the key and is cut off before its next heartbeat ships it; `r` promotes itself at tick 4 (no word from `m`), and `c2`, whose request to `m` timed out, asks `r` and gets the lock `c1` still holds: split brain |
-//! | server-restart | violated (12) | violated (18) | ? | as `redis_set_px`: `m` restarts empty and grants the key again |
+//! | server-restart | violated (12) | violated (18) | holds | as `redis_set_px`: `m` restarts empty and grants the key again. Searched to the end (1.75 million states; fenced 1.57 million): every client is done by the horizon |
 //! | async-network | violated (12) | violated (18); fenced: ? | violated (14) | a slow heartbeat lets `r` promote itself while `m` serves; progress: a message may take until the horizon |
 //! | crowd-atomic | violated (34) | violated (39); fenced: holds | holds | the GC pause bug of `redis_set_px`, with three clients and two rounds |
 //! | split-partition | violated (15) | violated (19), fenced too | ? | split brain, with the nodes split `{m, c1} \| {r, c2}` just after `m` granted `c1` the key and before its next heartbeat ships it: `r` hears nothing, promotes itself at tick 4, and grants `c2` (whose request to `m` timed out) the lock `c1` still holds from the old master; `m` and `r` are both masters, and each has granted it. As long as under partition, which cuts `m` off from `c1` too: a holder needs its master no more until it releases. Fenced: `r`'s counter is 0, so `c2` gets token 1 again and the resource accepts both writes. Searched to one million states (past 40 million the space has not ended) |
