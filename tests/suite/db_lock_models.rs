@@ -156,6 +156,9 @@ pins! {
     db_clock_cas_owner_duplicates: "db_lock_expiry_db_clock_cas_owner", "duplicates", 66242, "violated:39 violated:45 holds:2 violated:84 holds holds";
     db_clock_cas_owner_long_work: "db_lock_expiry_db_clock_cas_owner", "long-work", 4937, "violated:24 violated:43 holds:2 holds holds holds";
     db_clock_cas_owner_endless_contention: "db_lock_expiry_db_clock_cas_owner", "endless-contention", 166271, "holds holds holds:4 violated:78 holds violated:19+42";
+    // Safety only: their liveness graphs run to millions of states (below).
+    db_clock_select_update_crowd_atomic_safety: "db_lock_expiry_db_clock_select_then_update", "crowd-atomic", 69994, "violated:39 violated:44 holds:1 holds";
+    db_clock_cas_owner_crowd_atomic_safety: "db_lock_expiry_db_clock_cas_owner", "crowd-atomic", 51867, "violated:39 violated:44 holds:1 holds";
 }
 
 pins_long! {

@@ -173,6 +173,8 @@ pins! {
     setnx_getset_partition: "redis_setnx_getset", "partition", 162707, "violated:23 violated:29 holds:2 holds holds holds";
     setnx_getset_server_restart: "redis_setnx_getset", "server-restart", 53763, "violated:10 violated:16 holds:2 holds holds holds";
     setnx_getset_async_network: "redis_setnx_getset", "async-network", 73870, "violated:15 violated:21 holds:2 violated:14";
+    // Safety only: its liveness graph has 10.1 million states (below).
+    setnx_getset_crowd_atomic_safety: "redis_setnx_getset", "crowd-atomic", 72687, "violated:39 violated:44 holds:1 holds";
     setnx_getset_duplicates: "redis_setnx_getset", "duplicates", 81852, "holds holds holds:2 violated:86 holds holds";
     setnx_getset_endless_contention: "redis_setnx_getset", "endless-contention", 644764, "holds holds holds:4 violated:78 holds violated:19+64";
     setnx_getset_long_work: "redis_setnx_getset", "long-work", 3689, "violated:24 violated:41 holds:2 holds holds holds";
