@@ -102,11 +102,11 @@
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
 //! | gc-pause | progress ✗ (live) | progress ✗ (live) |
 //! | clock-jump | ok (live) | ok (live) |
-//! | clock-drift | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | message-loss | mutex ?, resource ?, progress ? (live) (search stops at 1M states, its liveness graph at 12M) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | clock-drift | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) |
+//! | message-loss | mutex ?, resource ?, progress ? (live) (state limit 1M, 12M for the liveness graph) | mutex ?, resource ?, progress ? (state limit 1M) |
 //! | partition | progress ✗ (live) | progress ✗ (live) |
 //! | server-restart | progress ✗ (live) | progress ✗ (live) |
-//! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | async-network | mutex ?, resource ?, progress ✗ (state limit 1M) | mutex ?, resource ?, progress ✗ (state limit 1M) |
 //! | crowd-atomic | ok (live) | ok (live) |
 //! | duplicates | ok (live) | ok (live) |
 //! | endless-contention | ok (live) | ok (live) |

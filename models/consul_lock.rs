@@ -109,13 +109,13 @@
 //! |---|---|---|
 //! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | progress ✗ (live) | progress ✗ (live) |
-//! | gc-pause | progress ✗ (live) (liveness graph stops at 8M states) | progress ✗ (live) (liveness graph stops at 8M states) |
+//! | gc-pause | progress ✗ (live) (liveness graph limit 8M) | progress ✗ (live) (liveness graph limit 8M) |
 //! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | ok (live) |
-//! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | partition | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
+//! | message-loss | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) |
+//! | partition | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) |
 //! | server-restart | ok (live) | ok (live) |
-//! | async-network | mutex ?, resource ?, progress ✗ (search stops at 1M states) | mutex ?, resource ?, progress ✗ (search stops at 1M states) |
+//! | async-network | mutex ?, resource ?, progress ✗ (state limit 1M) | mutex ?, resource ?, progress ✗ (state limit 1M) |
 //! | crowd-atomic | ok (live) | ok (live) |
 //! | duplicates | ok (live) | ok (live) |
 //! | endless-contention | progress ✗ (live) | progress ✗ (live) |

@@ -139,7 +139,7 @@
 //! | message-loss | progress ✗ | progress ✗ |
 //! | partition | progress ✗ (live) | progress ✗ (live) |
 //! | server-restart | progress ✗ (live) | progress ✗ (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (search stops at 20k states) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ?, progress ✗ (state limit 20k) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok (live) | ok (live) |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |

@@ -131,14 +131,14 @@
 //! |---|---|---|---|---|
 //! | no-faults | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, progress ✗ (live) (liveness graph stops at 8M states) | mutex ✗, resource ✗, progress ✗ (live) (liveness graph stops at 10M states) | mutex ✗, resource ✗, progress ✗ (live) (liveness graph stops at 10M states) | mutex ✗, resource ✗, progress ✗ |
+//! | gc-pause | mutex ✗, progress ✗ (live) (liveness graph limit 8M) | mutex ✗, resource ✗, progress ✗ (live) (liveness graph limit 10M) | mutex ✗, resource ✗, progress ✗ (live) (liveness graph limit 10M) | mutex ✗, resource ✗, progress ✗ |
 //! | clock-jump | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | message-loss | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) | mutex ?, resource ?, progress ? (search stops at 1M states) |
-//! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
+//! | message-loss | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) | mutex ?, resource ?, progress ? (state limit 1M) |
+//! | partition | mutex ✗, resource ?, progress ? (state limit 2M) | mutex ✗, resource ✗, progress ? (state limit 2M) | mutex ✗, resource ✗, progress ? (state limit 2M) | mutex ✗, resource ✗, progress ? (state limit 2M) |
 //! | server-restart | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) |
-//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ (live) (liveness graph stops at 8M states) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
+//! | async-network | mutex ✗, resource ?, progress ✗ (state limit 1M) | mutex ✗, resource ✗, progress ✗ (state limit 1M) | mutex ✗, resource ✗, progress ✗ (state limit 1M) | mutex ✗, resource ✗, progress ✗ (state limit 1M) |
+//! | crowd-atomic | mutex ✗ | mutex ✗, resource ✗ (live) (liveness graph limit 8M) | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
 //! | duplicates | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | endless-contention | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | long-work | ok (live) | ok (live) | ok (live) | ok (live) |

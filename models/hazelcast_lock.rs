@@ -126,10 +126,10 @@
 //! | gc-pause | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-drift | ok (live) | ok (live) |
-//! | message-loss | mutex ✗, resource ?, progress ? (search stops at 3.5M states) | mutex ✗, resource ✗, progress ? (live) (search stops at 3.5M states, its liveness graph at 10M) |
-//! | partition | mutex ✗, resource ?, progress ? (search stops at 2M states) | mutex ✗, resource ✗, progress ? (search stops at 2M states) |
-//! | server-restart | mutex ✗ (live) (liveness graph stops at 6M states) | mutex ✗, resource ✗ (live) (liveness graph stops at 6M states) |
-//! | async-network | mutex ✗, resource ?, progress ✗ (search stops at 20k states) | mutex ✗, resource ✗, progress ✗ |
+//! | message-loss | mutex ✗, resource ?, progress ? (state limit 3.5M) | mutex ✗, resource ✗, progress ? (live) (state limit 3.5M, 10M for the liveness graph) |
+//! | partition | mutex ✗, resource ?, progress ? (state limit 2M) | mutex ✗, resource ✗, progress ? (state limit 2M) |
+//! | server-restart | mutex ✗ (live) (liveness graph limit 6M) | mutex ✗, resource ✗ (live) (liveness graph limit 6M) |
+//! | async-network | mutex ✗, resource ?, progress ✗ (state limit 20k) | mutex ✗, resource ✗, progress ✗ |
 //! | crowd-atomic | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | duplicates | ok (live) | ok (live) |
 //! | endless-contention | ok (live) | ok (live) |

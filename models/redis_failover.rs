@@ -110,13 +110,13 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-jump | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | clock-drift | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | message-loss | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ?, progress ? (search stops at 1M states) |
-//! | partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | message-loss | mutex ✗, resource ✗, progress ? (state limit 1M) | mutex ✗, resource ?, progress ? (state limit 1M) |
+//! | partition | mutex ✗, resource ✗, progress ? (state limit 1M) | mutex ✗, resource ✗, progress ? (state limit 1M) |
 //! | server-restart | mutex ✗, resource ✗ | mutex ✗, resource ✗ |
-//! | async-network | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ?, progress ✗ (search stops at 1M states) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (state limit 1M) | mutex ✗, resource ?, progress ✗ (state limit 1M) |
 //! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗ |
 //! | duplicates | ok (live) | ok (live) |
-//! | split-partition | mutex ✗, resource ✗, progress ? (search stops at 1M states) | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | split-partition | mutex ✗, resource ✗, progress ? (state limit 1M) | mutex ✗, resource ✗, progress ? (state limit 1M) |
 //! | failover | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | long-work | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! <!-- /expectations -->

@@ -70,11 +70,11 @@
 //! | gc-pause | mutex ✗, resource ✗ (live) |
 //! | clock-jump | ok (live) |
 //! | clock-drift | ok |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (live) (liveness graph stops at 8M states) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (live) (liveness graph limit 8M) |
 //! | partition | mutex ✗, resource ✗ (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) |
 //! | async-network | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗ (live) (liveness graph stops at 12M states) |
+//! | crowd-atomic | mutex ✗, resource ✗ (live) (liveness graph limit 12M) |
 //! | duplicates | progress ✗ (live) |
 //! | client-clock-skew | mutex ✗, resource ✗ (live) |
 //! | crowd-8 | mutex ✗, resource ✗, progress ? |

@@ -79,7 +79,7 @@
 //! | message-loss | ok (live) | ok (live) |
 //! | partition | ok (live) | ok (live) |
 //! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ?, progress ✗ (live) (search stops at 1M states) |
+//! | async-network | mutex ✗, resource ✗, progress ✗ (live) | mutex ✗, resource ?, progress ✗ (live) (state limit 1M) |
 //! | crowd-atomic | mutex ✗, resource ✗ (live) | mutex ✗ (live) |
 //! | duplicates | ok (live) | ok (live) |
 //! | crowd-8 | mutex ✗, resource ✗ | mutex ✗ |

@@ -165,9 +165,9 @@
 //! | gc-pause | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | clock-jump | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
-//! | message-loss | ok (live) | mutex ✗, resource ✗, progress ? (live) (search stops at 200k states, its liveness graph at 1M) | ok (live) | ok (live) | ok (live) | ok (live) |
+//! | message-loss | ok (live) | mutex ✗, resource ✗, progress ? (live) (state limit 200k, 1M for the liveness graph) | ok (live) | ok (live) | ok (live) | ok (live) |
 //! | partition | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |
-//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ? (live) (search stops at 200k states, its liveness graph at 2M) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
+//! | server-restart | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗, progress ? (live) (state limit 200k, 2M for the liveness graph) | mutex ✗, resource ✗ (live) | mutex ✗, resource ✗ (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | async-network | progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) | progress ✗ (live) | progress ✗ (live) | mutex ✗, progress ✗ (live) | mutex ✗, resource ✗, progress ✗ (live) |
 //! | crowd-atomic | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | mutex ✗ (live) | mutex ✗, resource ✗ (live) |
 //! | duplicates | ok (live) | mutex ✗, resource ✗ (live) | ok (live) | ok (live) | ok (live) | ok (live) |

@@ -68,14 +68,14 @@
 //! |---|---|---|
 //! | no-faults | ok (live) | ok (live) |
 //! | holder-crash | ok (live) | ok (live) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (live) (search stops at 1M states, its liveness graph at 12M) | mutex ✗, resource ✗, progress ✗ (live) (search stops at 1.5M states, its liveness graph at 4M) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (live) (state limit 1M, 12M for the liveness graph) | mutex ✗, resource ✗, progress ✗ (live) (state limit 1.5M, 4M for the liveness graph) |
 //! | clock-jump | ok (live) | ok (live) |
 //! | clock-drift | ok (live) | ok (live) |
-//! | message-loss | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) | mutex ✗, resource ✗, progress ✗ (search stops at 1M states) |
-//! | partition | progress ✗, deadlock ✗, starvation ✗ (search stops at 1.5M states, its liveness graph at 6M) | progress ✗, deadlock ✗, starvation ✗ (search stops at 1.5M states, its liveness graph at 6M) |
+//! | message-loss | mutex ✗, resource ✗, progress ✗ (state limit 1M) | mutex ✗, resource ✗, progress ✗ (state limit 1M) |
+//! | partition | progress ✗, deadlock ✗, starvation ✗ (state limit 1.5M, 6M for the liveness graph) | progress ✗, deadlock ✗, starvation ✗ (state limit 1.5M, 6M for the liveness graph) |
 //! | server-restart | progress ✗ | progress ✗ |
 //! | async-network | mutex ✗, resource ✗, progress ✗ | mutex ✗, resource ✗, progress ✗ |
-//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (search stops at 1M states) |
+//! | crowd-atomic | mutex ✗, resource ✗ | mutex ✗, resource ✗, progress ? (state limit 1M) |
 //! | duplicates | ok (live) | ok (live) |
 //! | client-partition | progress ✗, deadlock ✗, starvation ✗ | progress ✗, deadlock ✗, starvation ✗ |
 //! | endless-contention | progress ✗, starvation ✗ | progress ✗, starvation ✗ |

@@ -420,17 +420,15 @@ fn expectation_cell(entry: &Entry) -> String {
     if live && live_holds {
         cell.push_str(" (live)");
     }
+    // A limit, not where the search ends: many searches end below it.
     let limits = match (entry.states_max, entry.liveness_states_max) {
         (Some(n), Some(l)) => Some(format!(
-            "search stops at {} states, its liveness graph at {}",
+            "state limit {}, {} for the liveness graph",
             states_count(n),
             states_count(l)
         )),
-        (Some(n), None) => Some(format!("search stops at {} states", states_count(n))),
-        (None, Some(l)) => Some(format!(
-            "liveness graph stops at {} states",
-            states_count(l)
-        )),
+        (Some(n), None) => Some(format!("state limit {}", states_count(n))),
+        (None, Some(l)) => Some(format!("liveness graph limit {}", states_count(l))),
         (None, None) => None,
     };
     if let Some(limits) = limits {
