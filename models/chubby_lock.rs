@@ -150,7 +150,7 @@
 //! the lock-delay run out, and the waiter's blocked `Acquire` is answered;
 //! the bounded `progress` violation (89) is that slowness. Under
 //! message-loss both hold for the sequencer variant (a liveness graph of
-//! 11,8XX,XXX states, about 55 s and 2.0 GB; lock-delay's is not asked, at
+//! 11,825,118 states, about 55 s and 2.0 GB; lock-delay's is not asked, at
 //! that cost): a lost message breaks the client's connection, and it
 //! makes its request in flight and a KeepAlive again on a new one; a
 //! session that lapsed meanwhile is abandoned, its lock and the lock-delay

@@ -108,7 +108,7 @@
 //! `"liveness_states_max"`). A client that lost an answer waits out a
 //! stamp, which always comes. Under crowd-atomic (three clients, two
 //! rounds, a pause of up to 10 ticks) both hold as well (a liveness graph
-//! of 10,1XX,XXX states, about 45 s): a paused holder's stamp runs out and
+//! of 10,054,462 states, about 45 s): a paused holder's stamp runs out and
 //! the next `GETSET` takes the lock over, so someone always gets in and no
 //! waiter waits forever.
 //!

@@ -110,19 +110,19 @@
 //! <!-- expectations: generated from redlock.expect.json by `LOCKCHECK_BLESS=1 cargo test --test suite expectations::` -->
 //! | scenario | `redlock` | `redlock_no_validity_check` | `redlock_delayed_restart` |
 //! |---|---|---|---|
-//! | no-faults | progress ✗ (search stops at 3M states) | ok (live) (search stops at 250k states) | progress ✗ (search stops at 3M states) |
-//! | holder-crash | mutex ?, resource ?, progress ? (search stops at 250k states) | ok (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
-//! | gc-pause | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) |
-//! | clock-jump | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
-//! | clock-drift | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) |
-//! | message-loss | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
-//! | partition | mutex ?, resource ?, progress ✗ (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ✗ (search stops at 250k states) |
-//! | server-restart | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗ (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
-//! | async-network | mutex ?, resource ✗, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗, progress ✗ (search stops at 250k states) | mutex ?, resource ✗, progress ✗ (search stops at 250k states) |
-//! | crowd-atomic | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) | mutex ✗, resource ✗, progress ? (search stops at 250k states) |
-//! | duplicates | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) | mutex ?, resource ?, progress ? (search stops at 100k states) |
-//! | split-partition | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) | mutex ?, resource ?, progress ? (search stops at 250k states) |
-//! | long-work | mutex ?, resource ?, progress ✗ (search stops at 250k states) | mutex ✗, resource ✗ (live) | mutex ?, resource ?, progress ✗ (search stops at 250k states) |
+//! | no-faults | progress ✗ (state limit 3M) | ok (live) (state limit 250k) | progress ✗ (state limit 3M) |
+//! | holder-crash | mutex ?, resource ?, progress ? (state limit 250k) | ok (live) (state limit 250k, 1M for the liveness graph) | mutex ?, resource ?, progress ? (state limit 250k) |
+//! | gc-pause | mutex ✗, resource ✗, progress ✗ (state limit 250k) | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗, progress ✗ (state limit 250k) |
+//! | clock-jump | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗ (live) (state limit 250k, 3M for the liveness graph) | mutex ✗, resource ✗, progress ? (state limit 250k) |
+//! | clock-drift | mutex ✗, resource ✗, progress ✗ (state limit 250k) | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗, progress ✗ (state limit 250k) |
+//! | message-loss | mutex ?, resource ?, progress ? (state limit 250k) | mutex ?, resource ?, progress ? (state limit 250k) | mutex ?, resource ?, progress ? (state limit 250k) |
+//! | partition | mutex ?, resource ?, progress ✗ (state limit 250k) | mutex ?, resource ?, progress ? (state limit 250k) | mutex ?, resource ?, progress ✗ (state limit 250k) |
+//! | server-restart | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗ (live) (state limit 250k, 3M for the liveness graph) | mutex ?, resource ?, progress ? (state limit 250k) |
+//! | async-network | mutex ?, resource ✗, progress ✗ (state limit 250k) | mutex ✗, resource ✗, progress ✗ (state limit 250k) | mutex ?, resource ✗, progress ✗ (state limit 250k) |
+//! | crowd-atomic | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗, progress ? (state limit 250k) | mutex ✗, resource ✗, progress ? (state limit 250k) |
+//! | duplicates | mutex ?, resource ?, progress ? (state limit 100k) | mutex ?, resource ?, progress ? (state limit 100k) | mutex ?, resource ?, progress ? (state limit 100k) |
+//! | split-partition | mutex ?, resource ?, progress ? (state limit 250k) | mutex ?, resource ?, progress ? (state limit 250k) | mutex ?, resource ?, progress ? (state limit 250k) |
+//! | long-work | mutex ?, resource ?, progress ✗ (state limit 250k) | mutex ✗, resource ✗ (live) | mutex ?, resource ?, progress ✗ (state limit 250k) |
 //! <!-- /expectations -->
 //!
 //! The shortest counterexamples the search finds: under clock-jump, 13 steps
@@ -138,6 +138,18 @@
 //! allowance, a TTL of 8 leaves a validity of 4, exactly the 4-tick critical
 //! section, so the holder's validity timer can fire in the tick its write is
 //! answered and it starts over, every round.
+//!
+//! Liveness: `redlock_no_validity_check`'s liveness graph is built to the
+//! end under no-faults, holder-crash, clock-jump, server-restart and
+//! long-work (up to 2.5 million states, `"liveness_states_max"` where that
+//! passes the safety search's 250k), and it is deadlock- and
+//! starvation-free in all five: a crashed holder's or a restarted master's
+//! keys expire, and a client with no validity timer never abandons a
+//! majority it won. The other two variants arm that timer, and their
+//! graphs pass 12 million states under no-faults, holder-crash, clock-jump
+//! and server-restart, so they carry no liveness expectation; nor does
+//! `redlock_no_validity_check` elsewhere (past 12 million under gc-pause,
+//! message-loss, partition, split-partition, crowd-atomic and duplicates).
 //!
 //! Under the extra scenario split-partition (partition's budget, but any
 //! division of the three masters and two clients into two sides, fifteen in
