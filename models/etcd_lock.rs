@@ -190,7 +190,7 @@
 //! 8,719,266 states, 23 to 34 s and 1.0 to 1.5 GB each, past the safety
 //! search's limit, so their entries give the graph a limit of its own,
 //! `"liveness_states_max"`), and for `_unlock_retry` (8,510,938 states,
-//! about 32 s), whose retried unlock changes nothing here: the paused
+//! about 32 s): the paused
 //! holder's keep-alives stop, its lease expires and takes its key, the
 //! waiter's watch fires and it takes the lock; the stalled client hears on resuming that its lease is gone,
 //! opens a new session and queues again. The `progress` violation (86) is

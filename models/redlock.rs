@@ -146,8 +146,10 @@
 //! starvation-free in all five: a crashed holder's or a restarted master's
 //! keys expire, and a client with no validity timer never abandons a
 //! majority it won. The other two variants arm that timer, and their
-//! graphs pass 12 million states under no-faults, holder-crash, clock-jump
-//! and server-restart, so they carry no liveness expectation; nor does
+//! graphs pass 12 million states wherever they were tried (`redlock` under
+//! no-faults, holder-crash, clock-jump and server-restart,
+//! `redlock_delayed_restart` under no-faults and holder-crash), so they
+//! carry no liveness expectation; nor does
 //! `redlock_no_validity_check` elsewhere (past 12 million under gc-pause,
 //! message-loss, partition, split-partition, crowd-atomic and duplicates).
 //!
