@@ -120,6 +120,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use stateright::Model;
@@ -749,14 +750,27 @@ pub fn explore<M: LockModel>(
             ));
         }
         let frontier_len = store.len(&frontier);
+        // A wide level takes minutes (eight clients), so the time limit and
+        // an interrupt are honoured inside it, as the memory limit is, not
+        // only between levels: a search must end with its verdict, never be
+        // killed from outside for overrunning its own limit.
+        let timed_out = AtomicBool::new(false);
         let expand = |range: std::ops::Range<usize>, mut out: Vec<Succ>| {
             let _worker = memory.worker();
             let mut level = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
             let mut cursor = Default::default();
             let mut actions = Vec::new();
             for (n, index) in range.enumerate() {
-                if n % 256 == 255 && memory.over() {
-                    break;
+                if n % 256 == 255 {
+                    if started.elapsed() > limits.time_max {
+                        timed_out.store(true, Ordering::Relaxed);
+                    }
+                    if memory.over()
+                        || timed_out.load(Ordering::Relaxed)
+                        || crate::engine::interrupt::requested()
+                    {
+                        break;
+                    }
                 }
                 let s = store.open(&frontier, index, &mut cursor);
                 let id = frontier_first + index as u32;
@@ -811,6 +825,20 @@ pub fn explore<M: LockModel>(
                 transitions,
                 depth,
             ));
+        }
+        if timed_out.load(Ordering::Relaxed) {
+            return Err(unfinished(
+                Bound::Time(limits.time_max),
+                labels.len(),
+                transitions,
+                depth,
+            ));
+        }
+        if crate::engine::interrupt::requested() {
+            let bound = Bound::Interrupted {
+                states: labels.len() as u64,
+            };
+            return Err(unfinished(bound, labels.len(), transitions, depth));
         }
         let next_first = labels.len() as u32;
         let mut next_frontier = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
