@@ -658,9 +658,23 @@ pub fn explore<M: LockModel>(
 ) -> Result<Explored, Unfinished> {
     let started = Instant::now();
     let memory = super::memory::Guard::new(limits.memory);
-    let memory_bound = |states: usize| Bound::Memory {
-        mb: memory.reached().expect("a memory limit was reached"),
-        states: states as u64,
+    // The bound that stops the building, between levels or inside one
+    // (time, then an interrupt, then memory, when several strike at once).
+    let cut_short = |timed_out: bool, memory_reached: bool, states: usize| {
+        if timed_out {
+            Some(Bound::Time(limits.time_max))
+        } else if crate::engine::interrupt::requested() {
+            Some(Bound::Interrupted {
+                states: states as u64,
+            })
+        } else if memory_reached {
+            Some(Bound::Memory {
+                mb: memory.reached().expect("a memory limit was reached"),
+                states: states as u64,
+            })
+        } else {
+            None
+        }
     };
     // Keys are fingerprints already: no need to hash them again.
     let mut ids: HashMap<u128, u32, std::hash::BuildHasherDefault<super::bfs::FingerprintHasher>> =
@@ -719,18 +733,8 @@ pub fn explore<M: LockModel>(
         if abs.drift && abs.message_times_seen().is_some() {
             break;
         }
-        if started.elapsed() > limits.time_max {
-            return Err(unfinished(
-                Bound::Time(limits.time_max),
-                labels.len(),
-                transitions,
-                depth,
-            ));
-        }
-        if crate::engine::interrupt::requested() {
-            let bound = Bound::Interrupted {
-                states: labels.len() as u64,
-            };
+        let late = started.elapsed() > limits.time_max;
+        if let Some(bound) = cut_short(late, memory.over(), labels.len()) {
             return Err(unfinished(bound, labels.len(), transitions, depth));
         }
         if limits.depth_max.is_some_and(|d| depth > d) {
@@ -739,14 +743,6 @@ pub fn explore<M: LockModel>(
                 labels.len(),
                 transitions,
                 depth - 1,
-            ));
-        }
-        if memory.over() {
-            return Err(unfinished(
-                memory_bound(labels.len()),
-                labels.len(),
-                transitions,
-                depth,
             ));
         }
         let frontier_len = store.len(&frontier);
@@ -818,26 +814,9 @@ pub fn explore<M: LockModel>(
                     .collect()
             })
         };
-        if memory.reached().is_some() {
-            return Err(unfinished(
-                memory_bound(labels.len()),
-                labels.len(),
-                transitions,
-                depth,
-            ));
-        }
-        if timed_out.load(Ordering::Relaxed) {
-            return Err(unfinished(
-                Bound::Time(limits.time_max),
-                labels.len(),
-                transitions,
-                depth,
-            ));
-        }
-        if crate::engine::interrupt::requested() {
-            let bound = Bound::Interrupted {
-                states: labels.len() as u64,
-            };
+        // A level cut short is not merged: the graph keeps only whole levels.
+        let late = timed_out.load(Ordering::Relaxed);
+        if let Some(bound) = cut_short(late, memory.reached().is_some(), labels.len()) {
             return Err(unfinished(bound, labels.len(), transitions, depth));
         }
         let next_first = labels.len() as u32;
