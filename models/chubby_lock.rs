@@ -152,8 +152,9 @@
 //! message-loss both hold for the sequencer variant (a liveness graph of
 //! 11,825,118 states, about 55 s and 2.0 GB) and for lock-delay too, when
 //! asked on demand (11,826,304 states, about 50 s and 2.0 GB: not asked in
-//! its expectations, at that cost): a lost message breaks the client's connection, and it
-//! makes its request in flight and a KeepAlive again on a new one; a
+//! its expectations, at that cost): a lost message breaks the client's
+//! connection, and it makes its request in flight and a KeepAlive again on
+//! a new one; a
 //! session that lapsed meanwhile is abandoned, its lock and the lock-delay
 //! after it run out, and its client opens a new session and asks again.
 //! Under
