@@ -128,7 +128,7 @@ use stateright::Model;
 use super::bfs::{Bound, SearchLimits, StateStore, fingerprint};
 use crate::node::{FenceCheck, LockModel};
 use crate::scenario::NetworkMode;
-use crate::world::{Action, PackedStore, Payload, Status, World, WorldConfig, WorldState};
+use crate::world::{Action, Orbits, PackedStore, Payload, Status, World, WorldConfig, WorldState};
 
 /// A fairness class: which fairness constraint an edge belongs to.
 pub type Class = u64;
@@ -629,6 +629,26 @@ pub struct Explored {
     pub labels: Vec<Label>,
     pub transitions: u64,
     pub depth: u32,
+    /// Built with orbits: how its states and edges unfold (see [`unfold`]).
+    pub quotient: Option<Quotient>,
+}
+
+/// What a graph of orbits records to unfold into the real graph: a real
+/// state is `g(representative)` for a permutation `g`, its frame.
+#[derive(Default)]
+pub struct Quotient {
+    /// Per edge: the permutation that took the step's target to its
+    /// representative.
+    pub edge_frames: Vec<u8>,
+    /// Per edge, the class of the edge's action moved by each permutation
+    /// but the identity (whose class is the edge's own), in order.
+    pub edge_classes: Vec<Class>,
+    /// Per state: the permutations that leave its representative as it
+    /// is, as a bit set.
+    pub stabilizers: Vec<u64>,
+    /// Per initial state of the world, in order: its orbit's state and the
+    /// permutation that took it to its representative.
+    pub inits: Vec<(u32, u8)>,
 }
 
 fn unfinished(bound: Bound, states: usize, transitions: u64, depth: u32) -> Unfinished {
@@ -653,9 +673,23 @@ pub struct Unfinished {
 pub fn explore<M: LockModel>(
     world: &World<M>,
     abs: &Abstraction,
+    orbits: Option<&Orbits<M>>,
     limits: &SearchLimits,
     threads: usize,
 ) -> Result<Explored, Unfinished> {
+    // With `orbits`, a state stands for its orbit: `quotient` records how
+    // each edge's target was permuted to its representative, and the
+    // classes and labels of the edge in every frame, for [`unfold`].
+    let canonical =
+        |mut s: WorldState<M>, parent: Option<(&WorldState<M>, &[u128])>| -> (WorldState<M>, u8) {
+            abs.canonicalize(world, &mut s);
+            match orbits {
+                Some(o) => o.representative(world, s, parent),
+                None => (s, 0),
+            }
+        };
+    let frames = orbits.map_or(1, |o| o.len());
+    let mut quotient = orbits.map(|_| Quotient::default());
     let started = Instant::now();
     let memory = super::memory::Guard::new(limits.memory);
     // The bound that stops the building, between levels or inside one
@@ -689,16 +723,26 @@ pub fn explore<M: LockModel>(
     let store = PackedStore::<M>::new();
     let mut frontier = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
     let mut frontier_first = 0u32;
-    for (i, mut s) in world.init_states().into_iter().enumerate() {
-        abs.canonicalize(world, &mut s);
+    for (i, s) in world.init_states().into_iter().enumerate() {
+        let (s, g) = canonical(s, None);
         let mut cursor = Default::default();
         let fp = store.identify(&s, None, &mut cursor);
-        if let std::collections::hash_map::Entry::Vacant(e) = ids.entry(fp) {
-            let id = labels.len() as u32;
-            e.insert(id);
-            labels.push(Label::of(&s));
-            tree.push((ROOT, i as u32));
-            store.push(&mut frontier, s, &mut cursor);
+        let id = match ids.entry(fp) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let id = labels.len() as u32;
+                e.insert(id);
+                labels.push(Label::of(&s));
+                tree.push((ROOT, i as u32));
+                if let (Some(q), Some(o)) = (quotient.as_mut(), orbits) {
+                    q.stabilizers.push(o.stabilizer(world, &s));
+                }
+                store.push(&mut frontier, s, &mut cursor);
+                id
+            }
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+        };
+        if let Some(q) = quotient.as_mut() {
+            q.inits.push((id, g));
         }
     }
     // Edges per state, filled as each level is merged (states are expanded
@@ -711,6 +755,8 @@ pub fn explore<M: LockModel>(
         parent: u32,
         action: u32,
         class: Class,
+        /// With orbits: the permutation that made the target canonical.
+        frame: u8,
         to: Target,
     }
     /// Where a successor leads. Most successors are known already when they
@@ -720,12 +766,16 @@ pub fn explore<M: LockModel>(
     /// label wait for the merge.
     enum Target {
         Known(u32),
-        Fresh { fp: u128, label: Label },
+        Fresh {
+            fp: u128,
+            label: Label,
+            stabilizer: u64,
+        },
     }
     // Successor batches are reused from level to level: a level's batch
     // runs to millions of records, and a fresh one would be grown (and its
     // pages faulted in) anew each time.
-    let mut spare: Vec<Vec<Succ>> = Vec::new();
+    let mut spare: Vec<(Vec<Succ>, Vec<Class>)> = Vec::new();
     while store.len(&frontier) > 0 {
         // Under drift, a time that left its node makes the graph unusable
         // (see [`Abstraction::message_times_seen`]), and possibly endless:
@@ -751,7 +801,8 @@ pub fn explore<M: LockModel>(
         // only between levels: a search must end with its verdict, never be
         // killed from outside for overrunning its own limit.
         let timed_out = AtomicBool::new(false);
-        let expand = |range: std::ops::Range<usize>, mut out: Vec<Succ>| {
+        let expand = |range: std::ops::Range<usize>,
+                      (mut out, mut classes): (Vec<Succ>, Vec<Class>)| {
             let _worker = memory.worker();
             let mut level = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
             let mut cursor = Default::default();
@@ -770,30 +821,42 @@ pub fn explore<M: LockModel>(
                 }
                 let s = store.open(&frontier, index, &mut cursor);
                 let id = frontier_first + index as u32;
+                let keys = orbits.map(|o| o.node_keys(world, &s));
                 actions.clear();
                 world.actions(&s, &mut actions);
                 for (ai, a) in actions.iter().enumerate() {
-                    if let Some(mut next) = world.next_state(&s, a.clone()) {
-                        abs.canonicalize(world, &mut next);
+                    if let Some(next) = world.next_state(&s, a.clone()) {
+                        let (next, frame) = canonical(next, keys.as_deref().map(|k| (&*s, k)));
                         let fp = store.identify(&next, Some(&s), &mut cursor);
                         let to = match ids.get(&fp) {
                             Some(&known) => Target::Known(known),
                             None => {
                                 let label = Label::of(&next);
+                                let stabilizer = orbits.map_or(1, |o| o.stabilizer(world, &next));
                                 store.push(&mut level, next, &mut cursor);
-                                Target::Fresh { fp, label }
+                                Target::Fresh {
+                                    fp,
+                                    label,
+                                    stabilizer,
+                                }
                             }
                         };
+                        if let Some(o) = orbits {
+                            classes.extend(
+                                (1..frames).map(|g| class_of(&o.permute_action(a, g as u8))),
+                            );
+                        }
                         out.push(Succ {
                             parent: id,
                             action: ai as u32,
                             class: class_of(a),
+                            frame,
                             to,
                         });
                     }
                 }
             }
-            (out, level)
+            ((out, classes), level)
         };
         let batches: Vec<_> = if threads <= 1 || frontier_len < 64 {
             vec![expand(0..frontier_len, spare.pop().unwrap_or_default())]
@@ -823,8 +886,11 @@ pub fn explore<M: LockModel>(
         let mut next_frontier = <PackedStore<M> as StateStore<WorldState<M>>>::Level::default();
         let mut parent_at = frontier_first;
         let mut keep = Vec::new();
-        for (mut batch, mut level) in batches {
+        for ((mut batch, mut classes), mut level) in batches {
             keep.clear();
+            if let Some(q) = quotient.as_mut() {
+                q.edge_classes.append(&mut classes);
+            }
             for succ in batch.drain(..) {
                 transitions += 1;
                 // Close the edge lists of the states before this successor's
@@ -835,7 +901,11 @@ pub fn explore<M: LockModel>(
                 }
                 let to = match succ.to {
                     Target::Known(id) => id,
-                    Target::Fresh { fp, label } => match ids.entry(fp) {
+                    Target::Fresh {
+                        fp,
+                        label,
+                        stabilizer,
+                    } => match ids.entry(fp) {
                         std::collections::hash_map::Entry::Occupied(e) => {
                             // New when generated, but an earlier successor
                             // of this level was the same state.
@@ -847,6 +917,9 @@ pub fn explore<M: LockModel>(
                             e.insert(id);
                             labels.push(label);
                             tree.push((succ.parent, succ.action));
+                            if let Some(q) = quotient.as_mut() {
+                                q.stabilizers.push(stabilizer);
+                            }
                             keep.push(true);
                             id
                         }
@@ -857,13 +930,16 @@ pub fn explore<M: LockModel>(
                     action: succ.action,
                     class: succ.class,
                 });
+                if let Some(q) = quotient.as_mut() {
+                    q.edge_frames.push(succ.frame);
+                }
             }
             let mut kept = keep.iter();
             store.retain(&mut level, &mut || {
                 *kept.next().expect("one flag per state")
             });
             store.append(&mut next_frontier, level);
-            spare.push(batch);
+            spare.push((batch, classes));
         }
         let last = frontier_first + frontier_len as u32 - 1;
         while parent_at <= last {
@@ -885,7 +961,130 @@ pub fn explore<M: LockModel>(
         labels,
         transitions,
         depth,
+        quotient,
     })
+}
+
+/// The real graph of a graph of orbits, and each of its states' frame.
+///
+/// A real state is `g(r)` for the representative `r` of its orbit and a
+/// permutation `g`, its frame (any `g` times a permutation that leaves `r`
+/// as it is: the smallest such is kept, so each real state has one node).
+/// Steps commute with permutations, so the steps of `g(r)` are the images
+/// under `g` of the steps of `r`: an edge of the orbit graph from `r` by
+/// action `a` to a state that permutation `s` took to `r'` gives, in frame
+/// `g`, the edge by `g(a)` to `r'` in frame `g s^-1`, whose fairness class
+/// is that of `g(a)` (recorded when the edge was found). The nodes are
+/// numbered breadth first from the world's initial states, in their
+/// order; an edge's action index is that of the representative's action,
+/// which [`lasso`] moves into the frame. Every state reached is a real
+/// state, and every real state is reached with all its steps, so the
+/// graph is the real one, up to the order of its nodes and edges.
+///
+/// The real graph may be up to the group's size times larger: past
+/// `states_max` states, the unfolding stops with the state limit, as a
+/// graph built state by state would.
+pub fn unfold<M: LockModel>(
+    orbits: &Orbits<M>,
+    q: Explored,
+    states_max: u64,
+) -> Result<(Explored, Vec<u8>), Unfinished> {
+    let quotient = q.quotient.expect("a graph of orbits");
+    let frames_n = orbits.len();
+    let unseen = u32::MAX;
+    let mut index = vec![unseen; q.labels.len() * frames_n];
+    // The frame that stands for `g` at `state`: the smallest of `g h` over
+    // the permutations `h` that leave the representative as it is.
+    let frame_of = |state: u32, g: u8| -> u8 {
+        let stabilizer = quotient.stabilizers[state as usize];
+        (1..frames_n as u8)
+            .filter(|h| stabilizer & (1 << h) != 0)
+            .map(|h| orbits.compose(g, h))
+            .fold(g, u8::min)
+    };
+    // Sized for the most the graph can unfold to (a state in every
+    // frame): the part never written costs no memory.
+    let nodes_max = q.labels.len() * frames_n;
+    let mut nodes: Vec<(u32, u8)> = Vec::with_capacity(nodes_max);
+    let mut labels = Vec::with_capacity(nodes_max);
+    let mut tree = Vec::with_capacity(nodes_max);
+    let mut reach = |state: u32,
+                     g: u8,
+                     from: (u32, u32),
+                     nodes: &mut Vec<(u32, u8)>,
+                     labels: &mut Vec<Label>,
+                     tree: &mut Vec<(u32, u32)>|
+     -> u32 {
+        let g = frame_of(state, g);
+        let slot = &mut index[state as usize * frames_n + g as usize];
+        if *slot == unseen {
+            *slot = nodes.len() as u32;
+            nodes.push((state, g));
+            let l = q.labels[state as usize];
+            labels.push(Label {
+                waiting: orbits.permute_clients(l.waiting, g),
+                live_holder: l.live_holder,
+            });
+            tree.push(from);
+        }
+        *slot
+    };
+    for (i, &(state, to_rep)) in quotient.inits.iter().enumerate() {
+        let g = orbits.inverse(to_rep);
+        reach(
+            state,
+            g,
+            (ROOT, i as u32),
+            &mut nodes,
+            &mut labels,
+            &mut tree,
+        );
+    }
+    let mut first = Vec::with_capacity(nodes_max + 1);
+    first.push(0u32);
+    let mut edges = Vec::with_capacity(q.graph.edges.len() * frames_n);
+    let mut v = 0;
+    while v < nodes.len() {
+        let (state, g) = nodes[v];
+        for e in q.graph.out_range(state) {
+            let edge = q.graph.edges[e];
+            let to_rep = quotient.edge_frames[e];
+            let h = orbits.compose(g, orbits.inverse(to_rep));
+            let to = reach(
+                edge.to,
+                h,
+                (v as u32, edge.action),
+                &mut nodes,
+                &mut labels,
+                &mut tree,
+            );
+            let class = match g {
+                0 => edge.class,
+                g => quotient.edge_classes[e * (frames_n - 1) + g as usize - 1],
+            };
+            edges.push(Edge {
+                to,
+                action: edge.action,
+                class,
+            });
+        }
+        first.push(edges.len() as u32);
+        v += 1;
+        if nodes.len() as u64 > states_max {
+            let bound = Bound::States(states_max);
+            return Err(unfinished(bound, nodes.len(), edges.len() as u64, q.depth));
+        }
+    }
+    let frames = nodes.iter().map(|&(_, g)| g).collect();
+    let transitions = edges.len() as u64;
+    let unfolded = Explored {
+        graph: Graph { first, edges, tree },
+        labels,
+        transitions,
+        depth: q.depth,
+        quotient: None,
+    };
+    Ok((unfolded, frames))
 }
 
 /// Calls `found` with each strongly connected component of the subgraph of
@@ -1170,18 +1369,75 @@ pub fn execute<M: LockModel>(
     (taken, states, shifts)
 }
 
+/// [`execute`] for a path of a graph unfolded from orbits: each step is
+/// (the frame of the state it leaves, the index of the representative's
+/// action), and the action taken is that action moved into the frame.
+fn execute_in_frames<M: LockModel>(
+    world: &World<M>,
+    abs: &Abstraction,
+    orbits: &Orbits<M>,
+    init_index: usize,
+    steps: &[(u8, u32)],
+) -> Executed<M> {
+    let mut state = world.init_states().swap_remove(init_index);
+    let mut total = abs.canonicalize(world, &mut state) as u64;
+    let mut states = vec![state.clone()];
+    let mut shifts = vec![total];
+    let mut taken = Vec::new();
+    let mut actions = Vec::new();
+    for &(frame, ai) in steps {
+        let representative = orbits.permute(world, &state, orbits.inverse(frame));
+        actions.clear();
+        world.actions(&representative, &mut actions);
+        let action = orbits.permute_action(&actions[ai as usize], frame);
+        state = world
+            .next_state(&state, action.clone())
+            .expect("a recorded step must replay: the model is not deterministic");
+        total += abs.canonicalize(world, &mut state) as u64;
+        taken.push(action);
+        states.push(state.clone());
+        shifts.push(total);
+    }
+    (taken, states, shifts)
+}
+
 /// The lasso of a fair component: the shortest stem to its first state, then
 /// a fair cycle back to it.
+///
+/// In a graph unfolded from orbits (`frames` given, see [`unfold`]), each
+/// step's action is the representative's, moved into the frame of the
+/// state it leaves.
 pub fn lasso<M: LockModel>(
     world: &World<M>,
     abs: &Abstraction,
     g: &Graph,
     comp: &[u32],
+    frames: Option<(&Orbits<M>, &[u8])>,
 ) -> Lasso<M> {
     let (init_index, mut indices) = stem(g, comp[0]);
     let loop_start = indices.len();
-    indices.extend(fair_cycle(g, comp).into_iter().map(|ei| g.edges[ei].action));
-    let (actions, states, shifts) = execute(world, abs, init_index, &indices);
+    let cycle = fair_cycle(g, comp);
+    indices.extend(cycle.iter().map(|&ei| g.edges[ei].action));
+    let (actions, states, shifts) = match frames {
+        None => execute(world, abs, init_index, &indices),
+        Some((orbits, frames)) => {
+            // The state each step leaves: the stem's, then the cycle's.
+            let mut sources = Vec::new();
+            let mut at = comp[0];
+            while g.tree[at as usize].0 != ROOT {
+                at = g.tree[at as usize].0;
+                sources.push(at);
+            }
+            sources.reverse();
+            sources.extend(cycle.iter().map(|&ei| edge_source(g, ei)));
+            let steps: Vec<(u8, u32)> = sources
+                .iter()
+                .zip(&indices)
+                .map(|(&v, &ai)| (frames[v as usize], ai))
+                .collect();
+            execute_in_frames(world, abs, orbits, init_index, &steps)
+        }
+    };
     debug_assert_eq!(
         fingerprint(&states[loop_start]),
         fingerprint(states.last().expect("a cycle")),

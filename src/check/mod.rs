@@ -440,6 +440,7 @@ fn check_liveness<M: LockModel>(
                 shift_period_ticks: None,
                 stop: format!("not built: {why}"),
                 complete: false,
+                orbit_states: None,
             };
             return Ok((stats, inconclusive(format!("liveness not checked: {why}"))));
         }
@@ -450,9 +451,28 @@ fn check_liveness<M: LockModel>(
             .unwrap_or(options.limits.states_max),
         ..options.limits.clone()
     };
-    let explored = match liveness::explore(&world, &abs, &limits, options.threads) {
+    // Groups of more than six permutations unfold into too many pairs.
+    let orbits = if options.symmetry && options.liveness_orbits {
+        world.orbits(6)
+    } else {
+        None
+    };
+    // A graph of orbits cut short counts orbits; an unfolding cut short,
+    // real states.
+    let explored = liveness::explore(&world, &abs, orbits.as_ref(), &limits, options.threads)
+        .map_err(|u| (u, orbits.is_some()))
+        .and_then(|e| match &orbits {
+            Some(o) => {
+                let orbit_states = e.labels.len() as u64;
+                liveness::unfold(o, e, limits.states_max)
+                    .map(|(unfolded, frames)| (unfolded, Some((frames, orbit_states))))
+                    .map_err(|u| (u, false))
+            }
+            None => Ok((e, None)),
+        });
+    let (explored, frames) = match explored {
         Ok(e) => e,
-        Err(unfinished) => {
+        Err((unfinished, counted_orbits)) => {
             let bound = unfinished.bound;
             let stats = LivenessStats {
                 unique_states: unfinished.states,
@@ -462,6 +482,7 @@ fn check_liveness<M: LockModel>(
                 shift_period_ticks: Some(abs.period),
                 stop: format!("incomplete: {bound}"),
                 complete: false,
+                orbit_states: counted_orbits.then_some(unfinished.states),
             };
             return Ok((
                 stats,
@@ -472,6 +493,7 @@ fn check_liveness<M: LockModel>(
             ));
         }
     };
+    let (frames, orbit_states) = frames.unzip();
     let stats_with = |stop: String, complete: bool| LivenessStats {
         unique_states: explored.labels.len() as u64,
         transitions: explored.transitions,
@@ -480,6 +502,7 @@ fn check_liveness<M: LockModel>(
         shift_period_ticks: Some(abs.period),
         stop,
         complete,
+        orbit_states,
     };
     if let Some(why) = abs.message_times_seen() {
         let stats = stats_with(format!("not used: {why}"), false);
@@ -516,7 +539,13 @@ fn check_liveness<M: LockModel>(
             verdicts.push((name, Verdict::Holds { steps: None }, None));
             continue;
         };
-        let lasso = liveness::lasso(&world, &abs, g, &comp);
+        let lasso = liveness::lasso(
+            &world,
+            &abs,
+            g,
+            &comp,
+            orbits.as_ref().zip(frames.as_deref()),
+        );
         let init = stateright::Model::init_states(&world).swap_remove(lasso.init_index);
         let (rows, diagram) = lasso_in_real_time(
             &world,

@@ -67,10 +67,18 @@ pub fn render_report(report: &CheckReport, scenario: &Scenario, timelines: bool)
             // to give, only why.
             let _ = writeln!(out, "  liveness graph: {}{shift}", l.stop);
         } else {
+            // Over orbits, a graph cut short counts orbits only.
+            let states = match l.orbit_states {
+                Some(n) if l.complete => {
+                    format!("{} states (unfolded from {n} orbits)", l.unique_states)
+                }
+                Some(_) => format!("{} orbits", l.unique_states),
+                None => format!("{} states", l.unique_states),
+            };
             let _ = writeln!(
                 out,
-                "  liveness graph: {} states, {} transitions, depth {}, {}{shift}",
-                l.unique_states, l.transitions, l.depth, l.stop
+                "  liveness graph: {states}, {} transitions, depth {}, {}{shift}",
+                l.transitions, l.depth, l.stop
             );
         }
     }

@@ -51,6 +51,11 @@ pub struct CheckOptions {
     /// `limits.states_max` (an expectation's `liveness_states_max`; see
     /// [`crate::check::resolve_liveness_states_max`]). `None`: the same.
     pub liveness_states_max: Option<u64>,
+    /// Build the liveness graph one state per orbit of interchangeable
+    /// nodes, where the group is small, and unfold it into the real graph
+    /// (see `check::liveness::unfold`): the same graph and verdicts, for
+    /// fewer of the model's steps. Used only with `symmetry`.
+    pub liveness_orbits: bool,
 }
 
 impl CheckOptions {
@@ -243,6 +248,10 @@ pub struct LivenessStats {
     /// `complete`, or why the graph was not built.
     pub stop: String,
     pub complete: bool,
+    /// Built over orbits and unfolded (`--liveness-orbits`): the states
+    /// the model was stepped from, one per orbit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orbit_states: Option<u64>,
 }
 
 impl CheckReport {

@@ -29,6 +29,7 @@ pub(super) struct CheckArgs {
     pub(super) symmetry: bool,
     pub(super) request_ids: bool,
     pub(super) time_merge: bool,
+    pub(super) liveness_orbits: bool,
 }
 
 pub(super) fn run_checks(args: CheckArgs) -> u8 {
@@ -128,6 +129,7 @@ pub(super) fn run_checks(args: CheckArgs) -> u8 {
             only: args.properties.clone(),
             request_ids: args.request_ids,
             time_merge: args.time_merge,
+            liveness_orbits: args.liveness_orbits,
             liveness_states_max: check::resolve_liveness_states_max(&expected, states_max),
         };
         let started = Instant::now();

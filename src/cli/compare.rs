@@ -81,6 +81,7 @@ pub(super) struct CompareArgs {
     pub(super) symmetry: bool,
     pub(super) request_ids: bool,
     pub(super) time_merge: bool,
+    pub(super) liveness_orbits: bool,
 }
 
 /// The command a report says produced it: the options that change its
@@ -108,6 +109,9 @@ pub(super) fn compare_command(args: &CompareArgs) -> String {
     }
     if !args.time_merge {
         cmd.push_str(" --no-time-merge");
+    }
+    if args.liveness_orbits {
+        cmd.push_str(" --liveness-orbits");
     }
     if let Some((runs, seed)) = &args.estimate {
         cmd.push_str(" --estimate");
@@ -206,6 +210,7 @@ pub(super) fn compare(args: CompareArgs) -> u8 {
         symmetry: args.symmetry,
         request_ids: args.request_ids,
         time_merge: args.time_merge,
+        liveness_orbits: args.liveness_orbits,
     };
     let result = compare::run(plan, &args.selection, &run_options, &on_start, &on_cell);
     if let Some(bar) = &bar {

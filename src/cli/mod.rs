@@ -89,6 +89,13 @@ struct SearchFlags {
     /// either way, state counts are not).
     #[arg(long)]
     no_time_merge: bool,
+    /// Build the liveness graph one state per orbit of identical clients
+    /// (and servers), where at most six permutations apply, and unfold it
+    /// into the real graph: the same states, edges and verdicts for fewer
+    /// steps of the model. A lasso may differ from the one the graph
+    /// built state by state reports (same verdict, another loop).
+    #[arg(long)]
+    liveness_orbits: bool,
     /// Also run the scenarios marked `"tier": "on_demand"` (too large for
     /// the default run).
     #[arg(long)]
@@ -812,6 +819,7 @@ pub fn run() -> u8 {
             symmetry: !search.no_symmetry,
             request_ids: !search.no_renumber_ids,
             time_merge: !search.no_time_merge,
+            liveness_orbits: search.liveness_orbits,
         }),
         Command::Check {
             models,
@@ -845,6 +853,9 @@ pub fn run() -> u8 {
             if search.no_time_merge {
                 reproduce_flags.push("--no-time-merge".to_string());
             }
+            if search.liveness_orbits {
+                reproduce_flags.push("--liveness-orbits".to_string());
+            }
             if let Some(n) = states_max {
                 reproduce_flags.push(format!("--states-max {n}"));
             }
@@ -874,6 +885,7 @@ pub fn run() -> u8 {
                 symmetry: !search.no_symmetry,
                 request_ids: !search.no_renumber_ids,
                 time_merge: !search.no_time_merge,
+                liveness_orbits: search.liveness_orbits,
             })
         }
         Command::Frontier {

@@ -453,6 +453,9 @@ pub struct RunOptions {
     /// Merge instants that have passed for good where the model keeps its
     /// times as `node::Instant`s.
     pub time_merge: bool,
+    /// Build liveness graphs over orbits and unfold them (see
+    /// `check::liveness::unfold`).
+    pub liveness_orbits: bool,
 }
 
 /// Runs the plan. `on_start(model, scenario)` is called before each check
@@ -567,7 +570,12 @@ fn run_cell(
             threads,
             report_dir: options.report_dir.clone(),
             progress: false,
-            reproduce_flags: Vec::new(),
+            // A lasso found over orbits may differ from the default's.
+            reproduce_flags: if options.liveness_orbits {
+                vec!["--liveness-orbits".to_string()]
+            } else {
+                Vec::new()
+            },
             // `--property deadlock_free` asks for liveness where the scenario
             // does not expect it.
             liveness: selection
@@ -581,6 +589,7 @@ fn run_cell(
             only: selection.properties.clone(),
             request_ids: options.request_ids,
             time_merge: options.time_merge,
+            liveness_orbits: options.liveness_orbits,
             liveness_states_max: crate::check::resolve_liveness_states_max(&planned.expected, None),
         };
         let mut report = model.run(scenario, file, &planned.expected, &check)?;

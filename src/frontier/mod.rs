@@ -333,6 +333,7 @@ pub fn run(
             .collect(),
         request_ids: true,
         time_merge: true,
+        liveness_orbits: false,
         liveness_states_max: None,
     };
 

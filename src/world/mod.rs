@@ -42,7 +42,7 @@ pub use diagram::{
 pub use packed::PackedStore;
 pub use request_ids::{NEXT_ID, OUTSTANDING_ID, STALE_ID};
 pub use state::*;
-pub use symmetry::{Canonical, Reductions};
+pub use symmetry::{Canonical, Orbits, Reductions};
 
 use stateright::{Model, Property};
 

@@ -356,6 +356,18 @@ impl<M: LockModel> World<M> {
         s: WorldState<M>,
         parent: Option<(&WorldState<M>, &[u128])>,
     ) -> WorldState<M> {
+        self.representative_and_order(sym, kinds, s, parent).0
+    }
+
+    /// [`Self::representative`], and the order it put the nodes in
+    /// (`order[place]` is the node moved to `place`).
+    fn representative_and_order(
+        &self,
+        sym: &Symmetry<M>,
+        kinds: Interchangeable,
+        s: WorldState<M>,
+        parent: Option<(&WorldState<M>, &[u128])>,
+    ) -> (WorldState<M>, Vec<usize>) {
         let nodes = self.service_node_count();
         let ranges = self.interchangeable_ranges(kinds);
         let mut scratch = Scratch::default();
@@ -388,7 +400,8 @@ impl<M: LockModel> World<M> {
             }
             order = best.expect("at least one order").1;
         }
-        self.arrange(sym, s, &order, &mut scratch)
+        let rep = self.arrange(sym, s, &order, &mut scratch);
+        (rep, order)
     }
 
     /// The key of every node of `s` (0 for a node that does not move).
@@ -706,6 +719,175 @@ fn next_permutation(v: &mut [usize]) -> bool {
     v.swap(i - 1, j);
     v[i..].reverse();
     true
+}
+
+/// The permutations of interchangeable nodes as a group, for the liveness
+/// graph. Its quotient keeps one state per orbit, as the safety search
+/// does, and each edge records the permutation that took its target to
+/// the representative; the real graph is then the graph over
+/// (representative, permutation) pairs, which
+/// [`crate::check::liveness::unfold`] lays out without stepping the model
+/// again. Only small groups are worth it: the real graph has a node per
+/// pair, so the group's size multiplies the work the unfolding does.
+pub struct Orbits<M: LockModel> {
+    sym: Symmetry<M>,
+    kinds: Interchangeable,
+    servers: usize,
+    /// Every permutation (`perms[g][node]` is the node's place), the
+    /// identity first.
+    perms: Vec<Vec<usize>>,
+    /// `compose[g][h]`: first `h`, then `g`.
+    compose: Vec<Vec<u8>>,
+    inverse: Vec<u8>,
+}
+
+impl<M: LockModel> World<M> {
+    /// The group of permutations of this world's interchangeable nodes,
+    /// when there is one of at most `elements_max` permutations.
+    pub fn orbits(&self, elements_max: usize) -> Option<Orbits<M>> {
+        let (sym, kinds) = self.symmetry()?;
+        let ranges = self.interchangeable_ranges(kinds);
+        let size: usize = ranges
+            .iter()
+            .map(|r| (1..=r.len()).product::<usize>())
+            .product();
+        if size > elements_max.min(64) {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..self.service_node_count()).collect();
+        let mut perms = Vec::new();
+        loop {
+            perms.push(perm_of(&order));
+            if !next_order(&mut order, &ranges) {
+                break;
+            }
+        }
+        let index = |p: &[usize]| {
+            perms
+                .iter()
+                .position(|q| q[..] == *p)
+                .expect("a group is closed") as u8
+        };
+        let compose = perms
+            .iter()
+            .map(|g| {
+                perms
+                    .iter()
+                    .map(|h| index(&h.iter().map(|&n| g[n]).collect::<Vec<_>>()))
+                    .collect()
+            })
+            .collect();
+        let inverse = perms.iter().map(|g| index(&perm_of(g))).collect();
+        Some(Orbits {
+            sym,
+            kinds,
+            servers: self.server_count(),
+            perms,
+            compose,
+            inverse,
+        })
+    }
+}
+
+impl<M: LockModel> Orbits<M> {
+    /// The number of permutations.
+    pub fn len(&self) -> usize {
+        self.perms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.perms.is_empty()
+    }
+
+    /// The permutation that applies `h`, then `g`.
+    pub fn compose(&self, g: u8, h: u8) -> u8 {
+        self.compose[g as usize][h as usize]
+    }
+
+    pub fn inverse(&self, g: u8) -> u8 {
+        self.inverse[g as usize]
+    }
+
+    /// The keys of `s`'s nodes, which a successor of `s` that shows a node
+    /// as `s` does need not compute again ([`Orbits::representative`]).
+    pub fn node_keys(&self, world: &World<M>, s: &WorldState<M>) -> Vec<u128> {
+        world.node_keys(&self.sym, self.kinds, s)
+    }
+
+    /// The representative of `s`'s orbit, and the permutation `g` with
+    /// `permute(s, g)` equal to it. `parent`: a state and its
+    /// [`Orbits::node_keys`].
+    pub fn representative(
+        &self,
+        world: &World<M>,
+        s: WorldState<M>,
+        parent: Option<(&WorldState<M>, &[u128])>,
+    ) -> (WorldState<M>, u8) {
+        let (rep, order) = world.representative_and_order(&self.sym, self.kinds, s, parent);
+        let perm = perm_of(&order);
+        let g = self
+            .perms
+            .iter()
+            .position(|q| *q == perm)
+            .expect("the representative's order permutes nodes of a kind among themselves");
+        (rep, g as u8)
+    }
+
+    /// The permutations that leave `s` as it is, as a bit set.
+    pub fn stabilizer(&self, world: &World<M>, s: &WorldState<M>) -> u64 {
+        let mut scratch = Scratch::default();
+        let mut bits = 1;
+        for (g, perm) in self.perms.iter().enumerate().skip(1) {
+            if world.fixes(&self.sym, s, perm, &mut scratch) {
+                bits |= 1 << g;
+            }
+        }
+        bits
+    }
+
+    /// `s` with its nodes moved by permutation `g`.
+    pub fn permute(&self, world: &World<M>, s: &WorldState<M>, g: u8) -> WorldState<M> {
+        world.permute(&self.sym, s, &self.perms[g as usize])
+    }
+
+    /// Action `a` with its nodes renamed by permutation `g`: the action of
+    /// the permuted state that does what `a` does.
+    pub fn permute_action(&self, a: &Action<M::Msg, M::Timer>, g: u8) -> Action<M::Msg, M::Timer> {
+        let perm = &self.perms[g as usize];
+        let mut map = NodeMap::identity(perm.len() + 1);
+        for (n, &to) in perm.iter().enumerate() {
+            map.set(NodeId(n as u8), NodeId(to as u8));
+        }
+        let mut a = a.clone();
+        match &mut a {
+            Action::Deliver(e) | Action::Drop(e) | Action::Duplicate(e) => {
+                World::rename_envelope(&self.sym, e, &map)
+            }
+            Action::Fire { node, timer } => {
+                *node = map.get(*node);
+                (self.sym.timer)(timer, &map);
+            }
+            Action::Crash(n)
+            | Action::Restart(n)
+            | Action::WorkDone(n)
+            | Action::Pause(n)
+            | Action::Resume(n)
+            | Action::Isolate(n)
+            | Action::ClockJump { node: n, .. } => *n = map.get(*n),
+            Action::Split(p) => p.rename(&map),
+            Action::Tick | Action::Heal => {}
+        }
+        a
+    }
+
+    /// The clients of a bit set (bit `i`: client `i`) moved by `g`.
+    pub fn permute_clients(&self, clients: u32, g: u8) -> u32 {
+        let perm = &self.perms[g as usize];
+        let sc = self.servers;
+        (0..perm.len() - sc)
+            .filter(|ci| clients & (1 << ci) != 0)
+            .fold(0, |bits, ci| bits | 1 << (perm[sc + ci] - sc))
+    }
 }
 
 type Condition<M> = fn(&World<M>, &WorldState<M>) -> bool;

@@ -221,6 +221,7 @@ fn the_bench_world_scenario_checks_as_it_expects() {
         only: Vec::new(),
         request_ids: false,
         time_merge: false,
+        liveness_orbits: false,
         liveness_states_max: None,
     };
     let report = registry::lookup(lockcheck::bench::WORLD_MODEL)

@@ -778,6 +778,7 @@ fn asking_about_one_property_stops_once_it_is_decided() {
             only,
             request_ids: true,
             time_merge: true,
+            liveness_orbits: false,
             liveness_states_max: None,
         };
         entry

@@ -202,6 +202,7 @@ fn mutual_exclusion(variant: &str) -> check::CheckReport {
         only: vec![PropertyName::MutualExclusion],
         request_ids: false,
         time_merge: true,
+        liveness_orbits: false,
         liveness_states_max: None,
     };
     check::run::<LeaseLock>(variant, &scenario, &file, &Entry::default(), &options)

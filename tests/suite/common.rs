@@ -92,6 +92,7 @@ fn pin(model: &str, scenario: &str, states_max: Option<u64>, unique_states: u64,
         time_merge: true,
         // The expectation's own limit for the liveness graph, as `check`
         // and `compare` resolve it: some graphs pass the pins' 10 million.
+        liveness_orbits: false,
         liveness_states_max: stated
             .as_ref()
             .and_then(|e| lockcheck::check::resolve_liveness_states_max(e, states_max)),
@@ -301,6 +302,7 @@ pub fn check_reduced(
         request_ids: reductions.request_ids,
         time_merge: reductions.time_merge,
         only: Vec::new(),
+        liveness_orbits: false,
         liveness_states_max: None,
     };
     entry

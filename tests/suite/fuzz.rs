@@ -239,6 +239,7 @@ fn tiny_check_options() -> CheckOptions {
         only: Vec::new(),
         request_ids: true,
         time_merge: true,
+        liveness_orbits: false,
         liveness_states_max: None,
     }
 }

@@ -42,6 +42,7 @@ fn check(model: &str, scenario: &str, liveness: &[PropertyName], threads: usize)
         only: Vec::new(),
         request_ids: true,
         time_merge: true,
+        liveness_orbits: false,
         liveness_states_max: None,
     };
     registry::find(model)

@@ -285,7 +285,7 @@ fn cross_check_model<M: LockModel>(
         time_max: std::time::Duration::from_secs(120),
         memory: None,
     };
-    let Ok(explored) = explore(&world, &abs, &limits, 1) else {
+    let Ok(explored) = explore(&world, &abs, None, &limits, 1) else {
         return Ok(None);
     };
     if abs.message_times_seen().is_some() {
@@ -322,7 +322,7 @@ fn cross_check_model<M: LockModel>(
             verdicts.push(None);
             continue;
         };
-        let l = lasso(&world, &abs, g, &comp);
+        let l = lasso(&world, &abs, g, &comp, None);
         let n = l.states.len() - 1;
         // Real time at the end of the stem and one turn of the loop.
         let end = l.states[n].now + l.shifts[n] as u32;

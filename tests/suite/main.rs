@@ -39,6 +39,7 @@ mod layers;
 mod lease_service_models;
 mod liveness;
 mod liveness_brute_force;
+mod liveness_orbits;
 mod model_kit;
 mod mq_models;
 mod optimistic_models;

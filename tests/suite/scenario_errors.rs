@@ -745,6 +745,7 @@ fn model_missing_a_param_is_refused_naming_it() {
         only: Vec::new(),
         request_ids: true,
         time_merge: true,
+        liveness_orbits: false,
         liveness_states_max: None,
     };
     let model = registry::find("redis_set_px").expect("registered");

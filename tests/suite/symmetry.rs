@@ -51,6 +51,7 @@ fn three_clients_shrink_at_least_five_fold() {
             only: Vec::new(),
             request_ids: false,
             time_merge: false,
+            liveness_orbits: false,
             liveness_states_max: None,
         };
         entry

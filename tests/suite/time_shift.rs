@@ -612,12 +612,12 @@ fn a_lasso_the_shift_made_up_does_not_unroll() {
     for (variant, spurious) in [("lease_plain_ticks", true), ("lease_instant", false)] {
         let world = unbounded_world(long_lease(variant), &cfg);
         let abs = Abstraction::new(&world).expect("the shift applies");
-        let explored = explore(&world, &abs, &limits, 1).expect("the graph is built");
+        let explored = explore(&world, &abs, None, &limits, 1).expect("the graph is built");
         let comp =
             first_fair_component(&explored.graph, &|v| deadlock(explored.labels[v as usize]));
         assert_eq!(comp.is_some(), spurious, "{variant}");
         if let Some(comp) = comp {
-            let l = lasso(&world, &abs, &explored.graph, &comp);
+            let l = lasso(&world, &abs, &explored.graph, &comp, None);
             let init = world.init_states().swap_remove(l.init_index);
             let why = why_not_unrolled(&world, &abs, init, &l.states, l.loop_start, 3)
                 .expect("the made-up lasso does not unroll");
